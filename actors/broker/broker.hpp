@@ -1,0 +1,16 @@
+// The broker actor: a node's client endpoint. Registers with the controller, keeps the
+// latest cluster metadata, runs one partition replica actor per partition it hosts
+// (supervising them), and routes produce / fetch / list-offsets to them. Actor context.
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+broker_actor spawn_broker(caf::actor_system& sys, cluster_config cfg, node_id self_id,
+                          controller_actor controller);
+
+} // namespace cafka

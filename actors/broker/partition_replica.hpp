@@ -1,0 +1,23 @@
+// The partition replica actor: owns one partition's log on this broker and serves produce,
+// long-poll fetch and list-offsets for it. Spawned and monitored by the broker actor.
+// Runs in its own actor context; the log is touched by this actor only.
+#pragma once
+
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+struct replica_config {
+  topic_partition tp;
+  std::string dir;           // the partition's log directory
+  broker_defaults defaults;  // message.max.bytes, log config, retention check interval
+};
+
+replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);
+
+} // namespace cafka

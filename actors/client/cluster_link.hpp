@@ -1,0 +1,142 @@
+// A client actor's view of the cluster: the bootstrap broker, cached metadata, and one
+// connection per broker (opened through the middleman actor, so the actor never blocks).
+// Lives in the state of a producer or consumer actor; used only from that actor's context.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+class cluster_link {
+public:
+  using broker_callback = std::function<void(caf::expected<broker_actor>)>;
+  using metadata_callback = std::function<void(caf::error)>;
+
+  cluster_link() = default;
+  cluster_link(std::string host, uint16_t port, std::chrono::milliseconds timeout)
+    : host_(std::move(host)), port_(port), timeout_(timeout) {}
+
+  const cluster_metadata& metadata() const { return md_; }
+  bool has_metadata() const { return have_md_; }
+
+  // Fetches fresh metadata from any connected broker (the bootstrap one first).
+  template <class Self>
+  void refresh_metadata(Self* self, metadata_callback f) {
+    md_waiters_.push_back(std::move(f));
+    if (md_waiters_.size() > 1)
+      return; // a refresh is already under way
+    connect(self, node_id{-1}, host_, port_, [this, self](caf::expected<broker_actor> b) {
+      if (!b) {
+        finish_metadata(std::move(b.error()));
+        return;
+      }
+      self->request(*b, timeout_, metadata_atom::value, metadata_request{})
+        .then(
+          [this](cluster_metadata& md) {
+            if (!have_md_ || md.version >= md_.version)
+              md_ = std::move(md);
+            have_md_ = true;
+            finish_metadata(caf::error{});
+          },
+          [this](caf::error& err) {
+            forget(node_id{-1});
+            finish_metadata(std::move(err));
+          });
+    });
+  }
+
+  // The broker leading tp (metadata must be present), connecting to it if needed.
+  template <class Self>
+  void with_leader(Self* self, const topic_partition& tp, broker_callback f) {
+    auto p = md_.find_partition(tp);
+    if (p == nullptr) {
+      f(make_error(errc::unknown_topic_or_partition,
+                   "topic partition " + to_string(tp) + " does not exist"));
+      return;
+    }
+    auto b = md_.find_broker(p->leader);
+    if (p->leader == no_leader || b == nullptr) {
+      f(make_error(errc::broker_not_available, "no leader for " + to_string(tp)));
+      return;
+    }
+    connect(self, b->id, b->host, b->port, std::move(f));
+  }
+
+  // Drops a connection that failed so the next use reconnects.
+  void forget(node_id id) { brokers_.erase(id); }
+
+  // Drops the connection to the node whose broker actor is `addr` (e.g. after a timeout).
+  void forget(const caf::actor_addr& addr) {
+    for (auto i = brokers_.begin(); i != brokers_.end();)
+      i = i->second.address() == addr ? brokers_.erase(i) : std::next(i);
+  }
+
+private:
+  template <class Self>
+  void connect(Self* self, node_id id, const std::string& host, uint16_t port,
+               broker_callback f) {
+    auto i = brokers_.find(id);
+    if (i != brokers_.end()) {
+      f(i->second);
+      return;
+    }
+    auto& waiters = connecting_[id];
+    waiters.push_back(std::move(f));
+    if (waiters.size() > 1)
+      return;
+    auto mm = self->system().middleman().actor_handle();
+    auto done = [this, id](caf::expected<broker_actor> b) {
+      if (b)
+        brokers_[id] = *b;
+      auto ws = std::move(connecting_[id]);
+      connecting_.erase(id);
+      for (auto& w : ws)
+        w(b);
+    };
+    auto where = host + ":" + std::to_string(port);
+    self->request(mm, timeout_, caf::connect_atom::value, host, port)
+      .then(
+        [done, where](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                      const std::set<std::string>&) {
+          if (!ptr)
+            done(make_error(errc::broker_not_available, "no broker at " + where));
+          else
+            done(caf::actor_cast<broker_actor>(ptr));
+        },
+        [done, where](caf::error& err) {
+          done(make_error(errc::broker_not_available,
+                          "cannot connect to " + where + ": " + caf::to_string(err)));
+        });
+  }
+
+  void finish_metadata(caf::error err) {
+    auto ws = std::move(md_waiters_);
+    md_waiters_.clear();
+    for (auto& w : ws)
+      w(err);
+  }
+
+  std::string host_;
+  uint16_t port_ = 0;
+  std::chrono::milliseconds timeout_{30000};
+  cluster_metadata md_;
+  bool have_md_ = false;
+  std::map<node_id, broker_actor> brokers_;  // node_id{-1}: the bootstrap broker
+  std::map<node_id, std::vector<broker_callback>> connecting_;
+  std::vector<metadata_callback> md_waiters_;
+};
+
+} // namespace cafka

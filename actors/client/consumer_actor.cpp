@@ -1,0 +1,268 @@
+#include "actors/client/consumer_actor.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/client/cluster_link.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+namespace {
+
+struct partition_position {
+  int64_t offset = -1;   // next offset to fetch; -1: unknown (reset policy applies)
+  int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
+  bool busy = false;     // a fetch or list-offsets is in flight
+  uint64_t generation = 0;  // bumped by seek/assign: stale replies are dropped
+};
+
+struct consumer_state {
+  consumer_config cfg;
+  caf::actor sink;
+  cluster_link link;
+  std::map<topic_partition, partition_position> parts;
+  int32_t credit = 0;      // messages the sink will still accept
+  int32_t in_flight = 0;   // fetches in flight (each may use one credit)
+  bool retry_scheduled = false;
+  static inline const char* name = "consumer";
+};
+
+using consumer_self = consumer_actor::stateful_pointer<consumer_state>;
+
+void pump(consumer_self self);
+
+void schedule_retry(consumer_self self) {
+  auto& st = self->state;
+  if (st.retry_scheduled)
+    return;
+  st.retry_scheduled = true;
+  self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
+                     wake_atom::value);
+}
+
+void on_error(consumer_self self, const topic_partition& tp, const caf::error& err) {
+  auto& st = self->state;
+  auto code = errc_of(err);
+  if (code == errc::offset_out_of_range) {
+    auto& pp = st.parts[tp];
+    if (st.cfg.auto_offset_reset == offset_reset::none) {
+      spdlog::error("consumer: {} at offset {}: {}", to_string(tp), pp.offset, describe(err));
+      return;
+    }
+    pp.reset = st.cfg.auto_offset_reset == offset_reset::earliest ? earliest_timestamp
+                                                                  : latest_timestamp;
+    pp.offset = -1;
+  } else {
+    spdlog::debug("consumer: {}: {}; retrying", to_string(tp), describe(err));
+    if (code == errc::none)
+      st.link.forget(node_id{-1});
+    st.link.refresh_metadata(self, [](caf::error) {});
+  }
+  schedule_retry(self);
+}
+
+void resolve_position(consumer_self self, const topic_partition& tp, broker_actor leader) {
+  auto& st = self->state;
+  auto& pp = st.parts[tp];
+  pp.busy = true;
+  auto gen = pp.generation;
+  int64_t ts = pp.reset >= -2 && pp.reset < 0 ? pp.reset : latest_timestamp;
+  self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
+                list_offsets_atom::value, list_offsets_request{tp, ts})
+    .then(
+      [=](list_offsets_response& resp) {
+        auto& pp = self->state.parts[tp];
+        pp.busy = false;
+        if (pp.generation != gen)
+          return pump(self);
+        pp.offset = resp.offset.value;
+        pp.reset = -1;
+        pump(self);
+      },
+      [=](caf::error& err) {
+        auto& pp = self->state.parts[tp];
+        pp.busy = false;
+        on_error(self, tp, err);
+      });
+}
+
+void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
+  auto& st = self->state;
+  auto& pp = st.parts[tp];
+  pp.busy = true;
+  ++st.in_flight;
+  auto gen = pp.generation;
+  fetch_request req{tp, log_offset{pp.offset}, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
+                    st.cfg.fetch_max_wait_ms};
+  auto timeout = std::chrono::milliseconds{st.cfg.request_timeout_ms + st.cfg.fetch_max_wait_ms};
+  self->request(leader, timeout, fetch_atom::value, std::move(req))
+    .then(
+      [=](fetch_response& resp) {
+        auto& st = self->state;
+        --st.in_flight;
+        auto i = st.parts.find(tp);
+        if (i == st.parts.end())
+          return pump(self); // unassigned meanwhile
+        auto& pp = i->second;
+        pp.busy = false;
+        if (pp.generation != gen)
+          return pump(self);
+        consumer_records out;
+        out.tp = tp;
+        out.high_watermark = resp.high_watermark;
+        if (auto err = decode_records(resp.records, out.records, log_offset{pp.offset})) {
+          spdlog::error("consumer: corrupt fetch response for {}: {}", to_string(tp),
+                        describe(err));
+          on_error(self, tp, err);
+          return;
+        }
+        if (!out.records.empty()) {
+          pp.offset = out.records.back().offset.value + 1;
+          --st.credit;
+          caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(out));
+        }
+        pump(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        --st.in_flight;
+        auto i = st.parts.find(tp);
+        if (i == st.parts.end())
+          return;
+        i->second.busy = false;
+        on_error(self, tp, err);
+      });
+}
+
+// Starts fetches for idle partitions while credit allows. Fairness: partitions are taken
+// in map order from the one after the last started.
+void pump(consumer_self self) {
+  auto& st = self->state;
+  if (st.parts.empty())
+    return;
+  if (!st.link.has_metadata()) {
+    st.link.refresh_metadata(self, [=](caf::error err) {
+      if (err)
+        schedule_retry(self);
+      else
+        pump(self);
+    });
+    return;
+  }
+  for (auto& kv : st.parts) {
+    auto tp = kv.first;
+    auto& pp = kv.second;
+    if (pp.busy)
+      continue;
+    bool need_offset = pp.offset < 0;
+    if (!need_offset && st.credit - st.in_flight <= 0)
+      continue;
+    pp.busy = true; // reserved while connecting
+    st.link.with_leader(self, tp, [=](caf::expected<broker_actor> leader) {
+      auto& st = self->state;
+      auto i = st.parts.find(tp);
+      if (i == st.parts.end())
+        return;
+      i->second.busy = false;
+      if (!leader) {
+        on_error(self, tp, leader.error());
+        return;
+      }
+      if (i->second.offset < 0)
+        resolve_position(self, tp, *leader);
+      else if (st.credit - st.in_flight > 0)
+        fetch(self, tp, *leader);
+    });
+  }
+}
+
+consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_config cfg,
+                                                caf::actor sink, int32_t credit) {
+  auto& st = self->state;
+  st.cfg = cfg;
+  st.sink = std::move(sink);
+  st.credit = credit;
+  std::string host;
+  uint16_t port = 0;
+  auto first = cfg.bootstrap.substr(0, cfg.bootstrap.find(','));
+  if (!parse_host_port(first, host, port))
+    spdlog::error("consumer: bootstrap '{}' is not host:port", cfg.bootstrap);
+  st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  auto reset_of = [](offset_reset r) {
+    return r == offset_reset::earliest ? earliest_timestamp : latest_timestamp;
+  };
+  return {
+    [=](assign_atom, std::vector<topic_partition>& tps) {
+      auto& st = self->state;
+      std::map<topic_partition, partition_position> next;
+      for (auto& tp : tps) {
+        auto i = st.parts.find(tp);
+        if (i != st.parts.end()) {
+          next.emplace(tp, i->second);
+        } else {
+          partition_position pp;
+          pp.reset = reset_of(st.cfg.auto_offset_reset);
+          next.emplace(tp, pp);
+        }
+      }
+      st.parts = std::move(next);
+      pump(self);
+    },
+    [=](seek_atom, topic_partition& tp, int64_t where) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      auto i = st.parts.find(tp);
+      if (i == st.parts.end())
+        return make_error(errc::invalid_request,
+                          "seek on " + to_string(tp) + ", which is not assigned");
+      auto& pp = i->second;
+      ++pp.generation;
+      if (where >= 0) {
+        pp.offset = where;
+        pp.reset = -1;
+      } else {
+        pp.offset = -1;
+        pp.reset = where;
+      }
+      pump(self);
+      return caf::ok_atom::value;
+    },
+    [=](credit_atom, int32_t n) {
+      self->state.credit += std::max(0, n);
+      pump(self);
+    },
+    [=](wake_atom) {
+      self->state.retry_scheduled = false;
+      pump(self);
+    },
+    [=](partitions_atom, std::string& topic) -> caf::result<int32_t> {
+      auto rp = self->make_response_promise<int32_t>();
+      self->state.link.refresh_metadata(self, [=](caf::error err) mutable {
+        if (err) {
+          rp.deliver(std::move(err));
+          return;
+        }
+        auto t = self->state.link.metadata().find_topic(topic);
+        if (t == nullptr)
+          rp.deliver(make_error(errc::unknown_topic_or_partition,
+                                "topic '" + topic + "' does not exist"));
+        else
+          rp.deliver(static_cast<int32_t>(t->partitions.size()));
+      });
+      return rp;
+    },
+    [=](stop_atom) {
+      self->quit();
+      return caf::ok_atom::value;
+    },
+  };
+}
+
+} // namespace
+
+consumer_actor spawn_consumer(caf::actor_system& sys, consumer_config cfg, caf::actor sink,
+                              int32_t initial_credit) {
+  return sys.spawn(consumer_behavior, std::move(cfg), std::move(sink), initial_credit);
+}
+
+} // namespace cafka

@@ -1,0 +1,80 @@
+#include "actors/client/producer.hpp"
+
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/base/clock.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/murmur2.hpp"
+
+namespace cafka {
+
+producer::producer(caf::actor_system& sys, producer_config cfg)
+  : sys_(sys), cfg_(std::move(cfg)), acc_(make_accumulator(cfg_)) {
+  actor_ = spawn_producer(sys_, cfg_, acc_);
+}
+
+producer::~producer() {
+  close();
+}
+
+caf::expected<int32_t> producer::partitions_for(const std::string& topic) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = partitions_.find(topic);
+    if (i != partitions_.end())
+      return i->second;
+  }
+  caf::expected<int32_t> result{caf::error{}};
+  caf::scoped_actor self{sys_};
+  self->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms + 1000},
+                partitions_atom::value, topic)
+    .receive([&](int32_t n) { result = n; }, [&](caf::error& err) { result = std::move(err); });
+  if (result) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    partitions_[topic] = *result;
+  }
+  return result;
+}
+
+caf::error producer::send(const producer_record& r, delivery_callback cb) {
+  auto n = partitions_for(r.topic);
+  if (!n)
+    return std::move(n.error());
+  int32_t p = r.partition;
+  if (p >= *n)
+    return make_error(errc::unknown_topic_or_partition,
+                      "partition " + std::to_string(p) + " of topic '" + r.topic
+                        + "' does not exist (it has " + std::to_string(*n) + ")");
+  if (p < 0)
+    p = r.key ? partition_for_key(*r.key, *n) : acc_->sticky_partition(r.topic, *n);
+  std::optional<std::string_view> k, v;
+  if (r.key)
+    k = *r.key;
+  if (r.value)
+    v = *r.value;
+  auto ts = r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms();
+  if (acc_->append(topic_partition{r.topic, partition_id{p}}, ts, k, v, r.headers,
+                   std::move(cb), true))
+    caf::anon_send(actor_, wake_atom::value);
+  return {};
+}
+
+caf::error producer::flush(std::chrono::milliseconds timeout) {
+  caf::error result;
+  caf::scoped_actor self{sys_};
+  self->request(actor_, timeout, caf::flush_atom::value)
+    .receive([](caf::ok_atom) {}, [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+void producer::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  caf::scoped_actor self{sys_};
+  self->request(actor_, std::chrono::minutes{2}, stop_atom::value)
+    .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  self->send_exit(actor_, caf::exit_reason::user_shutdown);
+}
+
+} // namespace cafka

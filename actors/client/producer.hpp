@@ -1,0 +1,50 @@
+// The producer facade for plain C++ code (any thread, e.g. main()): send() partitions the
+// record and appends it to the shared accumulator; the producer actor sends the batches.
+// Thread-safe. Delivery callbacks run in the producer actor's context: keep them short.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/client/producer_actor.hpp"
+
+namespace cafka {
+
+class producer {
+public:
+  producer(caf::actor_system& sys, producer_config cfg);
+  ~producer();
+
+  producer(const producer&) = delete;
+  producer& operator=(const producer&) = delete;
+
+  // Queues one record. Blocks while buffer.memory is used up. Errors at once for an unknown
+  // topic or partition (no callback then); every other outcome reaches cb.
+  caf::error send(const producer_record& r, delivery_callback cb = {});
+
+  // Blocks until every record sent so far has its delivery report.
+  caf::error flush(std::chrono::milliseconds timeout = std::chrono::minutes{2});
+
+  // Flushes and stops the producer actor. Called by the destructor.
+  void close();
+
+  // Partition count of a topic (cached).
+  caf::expected<int32_t> partitions_for(const std::string& topic);
+
+  producer_actor handle() const { return actor_; }
+
+private:
+  caf::actor_system& sys_;
+  producer_config cfg_;
+  std::shared_ptr<record_accumulator> acc_;
+  producer_actor actor_;
+  std::mutex mtx_;
+  std::map<std::string, int32_t> partitions_;
+  bool closed_ = false;
+};
+
+} // namespace cafka

@@ -1,0 +1,26 @@
+// The producer actor (Kafka's sender thread): drains the record accumulator, sends each batch
+// to its partition leader, retries retriable errors a bounded number of times, and runs each
+// record's delivery callback. Actors send it (send_atom, producer_record) and get a
+// delivery_report back; the C++ facade (producer.hpp) appends to the accumulator directly.
+#pragma once
+
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/client/client_config.hpp"
+#include "runtime/client/record_accumulator.hpp"
+
+namespace cafka {
+
+// Requires: acc outlives every use by the actor (the facade shares ownership).
+producer_actor spawn_producer(caf::actor_system& sys, producer_config cfg,
+                              std::shared_ptr<record_accumulator> acc);
+
+// Same with a private accumulator (actor users).
+producer_actor spawn_producer(caf::actor_system& sys, producer_config cfg);
+
+std::shared_ptr<record_accumulator> make_accumulator(const producer_config& cfg);
+
+} // namespace cafka

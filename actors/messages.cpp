@@ -1,0 +1,37 @@
+#include "actors/messages.hpp"
+
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<node_id>("cafka::node_id");
+  cfg.add_message_type<partition_id>("cafka::partition_id");
+  cfg.add_message_type<log_offset>("cafka::log_offset");
+  cfg.add_message_type<leader_epoch>("cafka::leader_epoch");
+  cfg.add_message_type<topic_partition>("cafka::topic_partition");
+  cfg.add_message_type<std::vector<topic_partition>>("std::vector<cafka::topic_partition>");
+  cfg.add_message_type<produce_request>("cafka::produce_request");
+  cfg.add_message_type<produce_response>("cafka::produce_response");
+  cfg.add_message_type<fetch_request>("cafka::fetch_request");
+  cfg.add_message_type<fetch_response>("cafka::fetch_response");
+  cfg.add_message_type<list_offsets_request>("cafka::list_offsets_request");
+  cfg.add_message_type<list_offsets_response>("cafka::list_offsets_response");
+  cfg.add_message_type<create_topic_request>("cafka::create_topic_request");
+  cfg.add_message_type<delete_topic_request>("cafka::delete_topic_request");
+  cfg.add_message_type<metadata_request>("cafka::metadata_request");
+  cfg.add_message_type<broker_metadata>("cafka::broker_metadata");
+  cfg.add_message_type<partition_metadata>("cafka::partition_metadata");
+  cfg.add_message_type<topic_metadata>("cafka::topic_metadata");
+  cfg.add_message_type<cluster_metadata>("cafka::cluster_metadata");
+  cfg.add_message_type<record_header>("cafka::record_header");
+  cfg.add_message_type<record>("cafka::record");
+  cfg.add_message_type<consumer_records>("cafka::consumer_records");
+  cfg.add_message_type<broker_actor>("cafka::broker_actor");
+  cfg.add_error_category(errc_category,
+                         [](uint8_t code, caf::atom_value category, const caf::message& ctx) {
+                           return describe(caf::error{code, category, ctx});
+                         });
+}
+
+} // namespace cafka

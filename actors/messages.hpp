@@ -1,0 +1,95 @@
+// Every atom, typed actor interface and message type of cafka, declared once.
+// Included by all actors and by the client API; register_types() must run on every
+// actor_system_config before the system starts (remote messages need the registry).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "runtime/client/client_types.hpp"
+#include "runtime/cluster/metadata.hpp"
+#include "runtime/protocol/messages.hpp"
+
+namespace cafka {
+
+// -- atoms (caf::ok_atom, caf::tick_atom, caf::flush_atom are reused) -------------------------
+using produce_atom = caf::atom_constant<caf::atom("produce")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using list_offsets_atom = caf::atom_constant<caf::atom("listoffs")>;
+using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
+using create_topic_atom = caf::atom_constant<caf::atom("ctopic")>;
+using delete_topic_atom = caf::atom_constant<caf::atom("dtopic")>;
+using md_update_atom = caf::atom_constant<caf::atom("mdupdate")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using assign_atom = caf::atom_constant<caf::atom("assign")>;
+using seek_atom = caf::atom_constant<caf::atom("seek")>;
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
+using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
+
+// -- partition replica: owns one partition's log (leader now; followers in a later issue) -----
+using replica_actor = caf::typed_actor<
+  caf::replies_to<produce_atom, produce_request>::with<produce_response>,
+  caf::replies_to<fetch_atom, fetch_request>::with<fetch_response>,
+  caf::replies_to<list_offsets_atom, list_offsets_request>::with<list_offsets_response>,
+  caf::reacts_to<expire_atom, uint64_t>,  // a long-poll fetch's max wait passed
+  caf::reacts_to<caf::tick_atom>,         // flush.ms and retention checks
+  caf::replies_to<stop_atom, bool>::with<caf::ok_atom>>;  // bool: delete the data
+
+// -- broker: the node's client endpoint (published on the node's port) ------------------------
+using broker_actor = caf::typed_actor<
+  caf::replies_to<produce_atom, produce_request>::with<produce_response>,
+  caf::replies_to<fetch_atom, fetch_request>::with<fetch_response>,
+  caf::replies_to<list_offsets_atom, list_offsets_request>::with<list_offsets_response>,
+  caf::replies_to<metadata_atom, metadata_request>::with<cluster_metadata>,
+  caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
+  caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
+  caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// -- controller: the metadata authority (single node now; the Raft quorum's leader later) -----
+using controller_actor = caf::typed_actor<
+  caf::replies_to<register_atom, broker_metadata, broker_actor>::with<cluster_metadata>,
+  caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
+  caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
+  caf::replies_to<metadata_atom>::with<cluster_metadata>,
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// -- node supervisor: spawns the role actors in order, monitors them, stops in reverse --------
+using node_actor = caf::typed_actor<
+  caf::replies_to<metadata_atom>::with<broker_actor>,  // the broker to publish
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// -- client side ------------------------------------------------------------------------------
+// Producer: records from actors (one delivery report each) or from the C++ facade, which
+// appends to the shared accumulator and wakes the actor.
+using producer_actor = caf::typed_actor<
+  caf::replies_to<send_atom, producer_record>::with<delivery_report>,
+  caf::replies_to<partitions_atom, std::string>::with<int32_t>,
+  caf::reacts_to<wake_atom>,
+  caf::replies_to<caf::flush_atom>::with<caf::ok_atom>,
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// Consumer: fetches its assigned partitions and delivers consumer_records to a sink actor,
+// at most as many messages as the sink granted credit for.
+using consumer_actor = caf::typed_actor<
+  caf::reacts_to<assign_atom, std::vector<topic_partition>>,
+  caf::replies_to<seek_atom, topic_partition, int64_t>::with<caf::ok_atom>, // -2/-1/offset
+  caf::reacts_to<credit_atom, int32_t>,
+  caf::reacts_to<wake_atom>,  // retry after a backoff
+  caf::replies_to<partitions_atom, std::string>::with<int32_t>,
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// Registers every message type and the cafka error category. Call before the system starts.
+void register_types(caf::actor_system_config& cfg);
+
+} // namespace cafka

@@ -1,0 +1,19 @@
+// The node supervisor: spawns this node's role actors in order (controller, then broker),
+// monitors them, and stops them in reverse order. An unexpected death of a role actor is
+// fatal for the node: the supervisor quits with that reason. Actor context.
+#pragma once
+
+#include <functional>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+// on_fatal runs (in the supervisor's context) when a role actor dies unexpectedly.
+node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
+                                 std::function<void()> on_fatal);
+
+} // namespace cafka

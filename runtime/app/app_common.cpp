@@ -1,0 +1,119 @@
+#include "runtime/app/app_common.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka::app {
+
+void add_connection_options(CLI::App& cmd, connection_options& opts) {
+  cmd.add_option("--config", opts.config, "cluster.conf to read (default ./cluster.conf)")
+    ->each([&opts](const std::string&) { opts.config_given = true; });
+  cmd.add_option("--bootstrap-server", opts.bootstrap,
+                 "host:port of any broker (default: the first broker of the config)");
+}
+
+int fail(const std::string& what) {
+  std::cerr << "cafka: " << what << "\n";
+  return 1;
+}
+
+std::optional<std::optional<cluster_config>> load_optional_config(const connection_options& o) {
+  std::error_code ec;
+  if (!o.config_given && !std::filesystem::exists(o.config, ec))
+    return std::optional<cluster_config>{};
+  auto cfg = load_cluster_config(o.config);
+  if (!cfg) {
+    fail(describe(cfg.error()));
+    return std::nullopt;
+  }
+  return std::optional<cluster_config>{std::move(*cfg)};
+}
+
+std::optional<std::pair<std::string, uint16_t>> resolve_bootstrap(const connection_options& o) {
+  std::string host;
+  uint16_t port = 0;
+  if (!o.bootstrap.empty()) {
+    // Accept a comma-separated list; the first entry is used.
+    auto first = o.bootstrap.substr(0, o.bootstrap.find(','));
+    if (!parse_host_port(first, host, port)) {
+      fail("--bootstrap-server '" + o.bootstrap + "' is not host:port");
+      return std::nullopt;
+    }
+    return std::make_pair(host, port);
+  }
+  auto cfg = load_optional_config(o);
+  if (!cfg)
+    return std::nullopt;
+  if (!*cfg) {
+    fail("no --bootstrap-server given and " + o.config
+         + " not found (run in the repository root or pass --config)");
+    return std::nullopt;
+  }
+  for (auto& n : (*cfg)->nodes)
+    if (n.broker)
+      return std::make_pair(n.host, n.port);
+  fail(o.config + " has no broker");
+  return std::nullopt;
+}
+
+void prepare_system_config(caf::actor_system_config& cfg, const std::string& conf_path) {
+  register_types(cfg);
+  cfg.load<caf::io::middleman>();
+  std::ifstream in{conf_path};
+  if (in)
+    cfg.parse(std::vector<std::string>{}, in);
+  // Failure detection defaults (DESIGN.md section 4): set on every process.
+  if (caf::get_if(&cfg.content, "middleman.heartbeat-interval") == nullptr)
+    cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  if (caf::get_if(&cfg.content, "middleman.connection-timeout") == nullptr)
+    cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{2}});
+  cfg.set("logger.console", caf::atom("none"));
+}
+
+caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::string& host,
+                                           uint16_t port, std::chrono::milliseconds timeout) {
+  caf::expected<broker_actor> result{caf::error{}};
+  caf::scoped_actor self{sys};
+  auto where = host + ":" + std::to_string(port);
+  self->request(sys.middleman().actor_handle(), timeout, caf::connect_atom::value, host, port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        if (ptr)
+          result = caf::actor_cast<broker_actor>(ptr);
+        else
+          result = make_error(errc::broker_not_available, "no cafka broker at " + where);
+      },
+      [&](caf::error& err) {
+        result = make_error(errc::broker_not_available,
+                            "cannot connect to " + where + ": " + sys.render(err));
+      });
+  return result;
+}
+
+std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
+                                              const connection_options& o) {
+  auto hp = resolve_bootstrap(o);
+  if (!hp)
+    return std::nullopt;
+  auto b = connect_broker(sys, hp->first, hp->second, std::chrono::seconds{10});
+  if (!b) {
+    fail(describe(b.error()));
+    return std::nullopt;
+  }
+  return *b;
+}
+
+client_system::client_system(const std::string& conf_path) {
+  prepare_system_config(cfg_, conf_path);
+  sys_ = std::make_unique<caf::actor_system>(cfg_);
+}
+
+} // namespace cafka::app

@@ -1,0 +1,72 @@
+// Shared pieces of the `cafka` subcommands: option structs, config/bootstrap resolution,
+// the client-side actor system, and the one-line error convention. Main thread only.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka::app {
+
+// The command chosen on the command line; returns the process exit code.
+using command_fn = std::function<int()>;
+
+struct connection_options {
+  std::string config = "cluster.conf";
+  bool config_given = false;
+  std::string bootstrap;  // host:port; empty: the first broker in the config
+};
+
+// Adds --config and --bootstrap-server to a subcommand.
+void add_connection_options(CLI::App& cmd, connection_options& opts);
+
+// Prints "cafka: <what>" to stderr; returns the exit code to use (1).
+int fail(const std::string& what);
+
+// Resolves host:port of the bootstrap broker, or explains on stderr why not (nullopt).
+std::optional<std::pair<std::string, uint16_t>> resolve_bootstrap(const connection_options& o);
+
+// Loads the config if the file exists (explicit --config must exist and be valid).
+// nullopt + message on stderr when it is given but bad.
+std::optional<std::optional<cluster_config>> load_optional_config(const connection_options& o);
+
+// Fills CAF's middleman/scheduler settings from cluster.conf's file (if any) plus our
+// defaults, registers cafka's types and loads the middleman.
+void prepare_system_config(caf::actor_system_config& cfg, const std::string& conf_path);
+
+// An actor system for client commands (no published port).
+class client_system {
+public:
+  explicit client_system(const std::string& conf_path);
+  caf::actor_system& sys() { return *sys_; }
+
+private:
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+};
+
+// Connects to the broker at host:port through the middleman actor (bounded by timeout).
+caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::string& host,
+                                           uint16_t port, std::chrono::milliseconds timeout);
+
+// Connects to the bootstrap broker of `o` or prints why not (nullopt).
+std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
+                                              const connection_options& o);
+
+void add_node_command(CLI::App& app, command_fn& run);
+void add_cluster_command(CLI::App& app, command_fn& run);
+void add_topics_command(CLI::App& app, command_fn& run);
+void add_produce_command(CLI::App& app, command_fn& run);
+void add_consume_command(CLI::App& app, command_fn& run);
+void add_bench_command(CLI::App& app, command_fn& run);
+
+} // namespace cafka::app

@@ -1,0 +1,199 @@
+// `cafka cluster up|down|status`: starts, stops and inspects the nodes of a config that run
+// on this machine (background processes with pid files and logs in the data directory).
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <csignal>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/app/app_common.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka::app {
+
+namespace {
+
+struct cluster_options {
+  std::string config = "cluster.conf";
+  int64_t timeout_ms = 30000;
+};
+
+bool is_local(const std::string& host) {
+  if (host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "0.0.0.0"
+      || host.rfind("127.", 0) == 0)
+    return true;
+  char name[256] = {};
+  return ::gethostname(name, sizeof(name) - 1) == 0 && host == name;
+}
+
+std::string pid_file(const cluster_config& cfg, node_id id) {
+  return cfg.data_dir + "/node-" + std::to_string(id.value) + ".pid";
+}
+
+std::string log_file(const cluster_config& cfg, node_id id) {
+  return cfg.data_dir + "/node-" + std::to_string(id.value) + ".log";
+}
+
+// The pid of a running node from its pid file, or -1.
+pid_t running_pid(const cluster_config& cfg, node_id id) {
+  std::ifstream in{pid_file(cfg, id)};
+  pid_t pid = -1;
+  if (!(in >> pid) || pid <= 0)
+    return -1;
+  return ::kill(pid, 0) == 0 ? pid : -1;
+}
+
+bool answers(caf::actor_system& sys, const node_config& n) {
+  auto b = connect_broker(sys, n.host, n.port, std::chrono::seconds{2});
+  if (!b)
+    return false;
+  caf::scoped_actor self{sys};
+  bool ok = false;
+  self->request(*b, std::chrono::seconds{2}, metadata_atom::value, metadata_request{})
+    .receive([&](cluster_metadata&) { ok = true; }, [](caf::error&) {});
+  return ok;
+}
+
+// Polls until pred() holds or the deadline passes.
+template <class Pred>
+bool wait_for(std::chrono::milliseconds timeout, Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return true;
+}
+
+pid_t start_node(const cluster_config& cfg, const node_config& n) {
+  auto self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
+  auto conf = std::filesystem::absolute(cfg.path).string();
+  auto log = log_file(cfg, n.id);
+  auto id = std::to_string(n.id.value);
+  pid_t pid = ::fork();
+  if (pid != 0)
+    return pid;
+  ::setsid();
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (fd >= 0) {
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+  }
+  if (devnull >= 0)
+    ::dup2(devnull, STDIN_FILENO);
+  ::execl(self_exe.c_str(), self_exe.c_str(), "node", "--config", conf.c_str(), "--id",
+          id.c_str(), static_cast<char*>(nullptr));
+  ::_exit(127);
+}
+
+int up(const cluster_options& o) {
+  auto cfg = load_cluster_config(o.config);
+  if (!cfg)
+    return fail(describe(cfg.error()));
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->data_dir, ec);
+  if (ec)
+    return fail("cannot create " + cfg->data_dir + ": " + ec.message());
+  client_system cs{o.config};
+  int rc = 0;
+  for (auto& n : cfg->nodes) {
+    if (!is_local(n.host) || !n.broker)
+      continue;
+    if (auto pid = running_pid(*cfg, n.id); pid > 0) {
+      std::cout << "node " << n.id.value << " is already running (pid " << pid << ")\n";
+      continue;
+    }
+    auto pid = start_node(*cfg, n);
+    if (pid < 0) {
+      rc = fail("cannot start node " + std::to_string(n.id.value));
+      continue;
+    }
+    std::ofstream{pid_file(*cfg, n.id)} << pid << "\n";
+    bool ok = wait_for(std::chrono::milliseconds{o.timeout_ms}, [&] {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid)
+        return true; // exited: reported below
+      return answers(cs.sys(), n);
+    });
+    if (!ok || ::kill(pid, 0) != 0) {
+      rc = fail("node " + std::to_string(n.id.value) + " did not start; see "
+                + log_file(*cfg, n.id));
+      continue;
+    }
+    std::cout << "node " << n.id.value << " up on " << n.address() << " (pid " << pid
+              << ", log " << log_file(*cfg, n.id) << ")\n";
+  }
+  return rc;
+}
+
+int down(const cluster_options& o) {
+  auto cfg = load_cluster_config(o.config);
+  if (!cfg)
+    return fail(describe(cfg.error()));
+  int rc = 0;
+  for (auto& n : cfg->nodes) {
+    auto pid = running_pid(*cfg, n.id);
+    if (pid <= 0)
+      continue;
+    ::kill(pid, SIGTERM);
+    if (!wait_for(std::chrono::milliseconds{o.timeout_ms}, [&] { return ::kill(pid, 0) != 0; })) {
+      ::kill(pid, SIGKILL);
+      rc = fail("node " + std::to_string(n.id.value) + " ignored SIGTERM; killed it");
+    } else {
+      std::cout << "node " << n.id.value << " stopped\n";
+    }
+    std::filesystem::remove(pid_file(*cfg, n.id));
+  }
+  return rc;
+}
+
+int status(const cluster_options& o) {
+  auto cfg = load_cluster_config(o.config);
+  if (!cfg)
+    return fail(describe(cfg.error()));
+  client_system cs{o.config};
+  int rc = 0;
+  for (auto& n : cfg->nodes) {
+    std::cout << "node " << n.id.value << "\t" << n.address() << "\troles: "
+              << (n.coordinator ? "coordinator," : "") << (n.broker ? "broker" : "");
+    auto pid = running_pid(*cfg, n.id);
+    if (answers(cs.sys(), n)) {
+      std::cout << "\tstatus: up";
+      if (pid > 0)
+        std::cout << " (pid " << pid << ")";
+    } else {
+      std::cout << "\tstatus: down";
+      rc = 1;
+    }
+    std::cout << "\n";
+  }
+  return rc;
+}
+
+} // namespace
+
+void add_cluster_command(CLI::App& app, command_fn& run) {
+  auto o = std::make_shared<cluster_options>();
+  auto cmd = app.add_subcommand("cluster", "start, stop or inspect the local nodes of a config");
+  cmd->require_subcommand(1);
+  auto add = [&](const char* name, const char* help, int (*fn)(const cluster_options&)) {
+    auto sub = cmd->add_subcommand(name, help);
+    sub->add_option("--config", o->config, "cluster.conf to read")->capture_default_str();
+    sub->add_option("--timeout-ms", o->timeout_ms, "how long to wait for each node");
+    sub->callback([o, fn, &run] { run = [o, fn] { return fn(*o); }; });
+  };
+  add("up", "start every local node of the config in the background", up);
+  add("down", "stop (SIGTERM) every running local node of the config", down);
+  add("status", "show which nodes of the config answer", status);
+}
+
+} // namespace cafka::app

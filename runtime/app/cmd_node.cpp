@@ -1,0 +1,108 @@
+// `cafka node --config F --id N`: runs one node in the foreground until SIGTERM/SIGINT.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/node/node_supervisor.hpp"
+#include "runtime/app/app_common.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka::app {
+
+namespace {
+
+struct node_options {
+  std::string config = "cluster.conf";
+  int32_t id = -1;
+};
+
+int run_node(const node_options& o) {
+  auto cfg = load_cluster_config(o.config);
+  if (!cfg)
+    return fail(describe(cfg.error()));
+  auto me = cfg->find(node_id{o.id});
+  if (me == nullptr)
+    return fail("node id " + std::to_string(o.id) + " is not in " + o.config);
+  if (!me->broker)
+    return fail("node " + std::to_string(o.id)
+                + " has no broker role; coordinator-only nodes need the coordinator quorum");
+  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [node " + std::to_string(o.id) + "] [%l] %v");
+  auto dir = cfg->node_dir(me->id);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return fail("cannot create data directory " + dir + ": " + ec.message());
+  // One process per node directory.
+  auto lock_path = dir + "/.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return fail("another cafka node already uses " + dir);
+  // Signals are taken by sigwait on this thread; CAF's threads inherit the blocked mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  int rc = 0;
+  {
+    caf::actor_system_config ccfg;
+    prepare_system_config(ccfg, o.config);
+    caf::actor_system sys{ccfg};
+    auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); });
+    caf::scoped_actor self{sys};
+    broker_actor broker;
+    self->request(sup, std::chrono::seconds{30}, metadata_atom::value)
+      .receive([&](broker_actor& b) { broker = std::move(b); },
+               [&](caf::error& err) { spdlog::critical("node start failed: {}", describe(err)); });
+    bool serving = false;
+    if (broker) {
+      auto port = sys.middleman().publish(broker, me->port, me->host.c_str(), true);
+      if (!port)
+        spdlog::critical("cannot listen on {}: {}", me->address(), sys.render(port.error()));
+      else
+        serving = true;
+    }
+    if (serving) {
+      spdlog::info("cafka node {} serving on {} (data in {})", o.id, me->address(), dir);
+      int sig = 0;
+      sigwait(&sigs, &sig);
+      if (sig == SIGUSR1) {
+        rc = 1;
+      } else {
+        spdlog::info("received {}; stopping (flushing every partition)", strsignal(sig));
+      }
+    } else {
+      rc = 1;
+    }
+    if (rc == 0 || !serving) {
+      self->request(sup, std::chrono::seconds{90}, stop_atom::value)
+        .receive([](caf::ok_atom) {},
+                 [](caf::error& err) { spdlog::error("stop failed: {}", describe(err)); });
+    }
+    self->send_exit(sup, caf::exit_reason::user_shutdown);
+  }
+  spdlog::info("node {} stopped", o.id);
+  ::close(lock_fd);
+  return rc;
+}
+
+} // namespace
+
+void add_node_command(CLI::App& app, command_fn& run) {
+  auto opts = std::make_shared<node_options>();
+  auto cmd = app.add_subcommand("node", "run one node of the cluster in the foreground");
+  cmd->add_option("--config", opts->config, "cluster.conf to read")->capture_default_str();
+  cmd->add_option("--id", opts->id, "this node's id in the config")->required();
+  cmd->callback([opts, &run] { run = [opts] { return run_node(*opts); }; });
+}
+
+} // namespace cafka::app

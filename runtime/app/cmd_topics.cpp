@@ -1,0 +1,141 @@
+// `cafka topics create|list|describe|delete`: topic administration through any broker.
+#include <iostream>
+
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/app/app_common.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka::app {
+
+namespace {
+
+constexpr auto admin_timeout = std::chrono::seconds{30};
+
+struct topics_options {
+  connection_options conn;
+  std::string topic;
+  int32_t partitions = -1;
+  int32_t replication_factor = -1;
+};
+
+std::string join(const std::vector<node_id>& ids) {
+  std::string out;
+  for (auto& id : ids) {
+    if (!out.empty())
+      out += ',';
+    out += std::to_string(id.value);
+  }
+  return out;
+}
+
+// Runs f(self, broker) against the bootstrap broker; returns the exit code.
+template <class F>
+int with_broker(const topics_options& o, F f) {
+  client_system cs{o.conn.config};
+  auto b = connect_bootstrap(cs.sys(), o.conn);
+  if (!b)
+    return 1;
+  caf::scoped_actor self{cs.sys()};
+  return f(self, *b);
+}
+
+int create(const topics_options& o) {
+  return with_broker(o, [&](caf::scoped_actor& self, broker_actor& b) {
+    int rc = 0;
+    create_topic_request req{o.topic, o.partitions, o.replication_factor};
+    self->request(b, admin_timeout, create_topic_atom::value, req)
+      .receive([&](topic_metadata& t) {
+                 std::cout << "Created topic " << t.name << " with " << t.partitions.size()
+                           << " partition(s).\n";
+               },
+               [&](caf::error& err) { rc = fail(describe(err)); });
+    return rc;
+  });
+}
+
+int list(const topics_options& o) {
+  return with_broker(o, [&](caf::scoped_actor& self, broker_actor& b) {
+    int rc = 0;
+    self->request(b, admin_timeout, metadata_atom::value, metadata_request{})
+      .receive(
+        [&](cluster_metadata& md) {
+          for (auto& t : md.topics)
+            std::cout << t.name << "\n";
+        },
+        [&](caf::error& err) { rc = fail(describe(err)); });
+    return rc;
+  });
+}
+
+int describe_topics(const topics_options& o) {
+  return with_broker(o, [&](caf::scoped_actor& self, broker_actor& b) {
+    int rc = 0;
+    metadata_request req;
+    if (!o.topic.empty())
+      req.topics.push_back(o.topic);
+    self->request(b, admin_timeout, metadata_atom::value, req)
+      .receive(
+        [&](cluster_metadata& md) {
+          if (!o.topic.empty() && md.topics.empty()) {
+            rc = fail("unknown_topic_or_partition: topic '" + o.topic + "' does not exist");
+            return;
+          }
+          for (auto& t : md.topics) {
+            auto rf = t.partitions.empty() ? 0 : t.partitions.front().replicas.size();
+            std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
+                      << "\tReplicationFactor: " << rf << "\n";
+            for (auto& p : t.partitions)
+              std::cout << "\tTopic: " << t.name << "\tPartition: " << p.id.value
+                        << "\tLeader: "
+                        << (p.leader == no_leader ? std::string{"none"}
+                                                  : std::to_string(p.leader.value))
+                        << "\tReplicas: " << join(p.replicas) << "\tIsr: " << join(p.isr)
+                        << "\n";
+          }
+        },
+        [&](caf::error& err) { rc = fail(describe(err)); });
+    return rc;
+  });
+}
+
+int remove(const topics_options& o) {
+  return with_broker(o, [&](caf::scoped_actor& self, broker_actor& b) {
+    int rc = 0;
+    self->request(b, admin_timeout, delete_topic_atom::value, delete_topic_request{o.topic})
+      .receive([&](caf::ok_atom) { std::cout << "Deleted topic " << o.topic << ".\n"; },
+               [&](caf::error& err) { rc = fail(describe(err)); });
+    return rc;
+  });
+}
+
+} // namespace
+
+void add_topics_command(CLI::App& app, command_fn& run) {
+  auto o = std::make_shared<topics_options>();
+  auto cmd = app.add_subcommand("topics", "create, list, describe and delete topics");
+  cmd->require_subcommand(1);
+  auto create_cmd = cmd->add_subcommand("create", "create a topic");
+  add_connection_options(*create_cmd, o->conn);
+  create_cmd->add_option("--topic", o->topic, "topic name")->required();
+  create_cmd->add_option("--partitions", o->partitions,
+                         "number of partitions (default: num-partitions)")
+    ->check(CLI::Range(1, 10000));
+  create_cmd->add_option("--replication-factor", o->replication_factor,
+                         "replicas per partition (default: default-replication-factor)")
+    ->check(CLI::Range(1, 100));
+  create_cmd->callback([o, &run] { run = [o] { return create(*o); }; });
+  auto list_cmd = cmd->add_subcommand("list", "list topic names");
+  add_connection_options(*list_cmd, o->conn);
+  list_cmd->callback([o, &run] { run = [o] { return list(*o); }; });
+  auto describe_cmd = cmd->add_subcommand("describe", "show partitions, leaders, replicas, ISR");
+  add_connection_options(*describe_cmd, o->conn);
+  describe_cmd->add_option("--topic", o->topic, "only this topic");
+  describe_cmd->callback([o, &run] { run = [o] { return describe_topics(*o); }; });
+  auto delete_cmd = cmd->add_subcommand("delete", "delete a topic and its data");
+  add_connection_options(*delete_cmd, o->conn);
+  delete_cmd->add_option("--topic", o->topic, "topic name")->required();
+  delete_cmd->callback([o, &run] { run = [o] { return remove(*o); }; });
+}
+
+} // namespace cafka::app

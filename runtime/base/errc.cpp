@@ -1,0 +1,52 @@
+#include "runtime/base/errc.hpp"
+
+#include <caf/deep_to_string.hpp>
+
+namespace cafka {
+
+const char* to_string(errc x) {
+  switch (x) {
+    case errc::none: return "none";
+    case errc::unknown_topic_or_partition: return "unknown_topic_or_partition";
+    case errc::topic_already_exists: return "topic_already_exists";
+    case errc::invalid_topic: return "invalid_topic";
+    case errc::invalid_partitions: return "invalid_partitions";
+    case errc::invalid_replication_factor: return "invalid_replication_factor";
+    case errc::message_too_large: return "message_too_large";
+    case errc::corrupt_message: return "corrupt_message";
+    case errc::offset_out_of_range: return "offset_out_of_range";
+    case errc::not_leader_for_partition: return "not_leader_for_partition";
+    case errc::request_timed_out: return "request_timed_out";
+    case errc::invalid_request: return "invalid_request";
+    case errc::storage_error: return "storage_error";
+    case errc::invalid_config: return "invalid_config";
+    case errc::not_enough_replicas: return "not_enough_replicas";
+    case errc::broker_not_available: return "broker_not_available";
+    case errc::shutting_down: return "shutting_down";
+  }
+  return "unknown_error";
+}
+
+errc errc_of(const caf::error& e) {
+  if (!e || e.category() != errc_category)
+    return errc::none;
+  return static_cast<errc>(e.code());
+}
+
+std::string describe(const caf::error& e) {
+  if (!e)
+    return "no error";
+  std::string out;
+  if (e.category() == errc_category)
+    out = to_string(static_cast<errc>(e.code()));
+  else
+    out = caf::to_string(e.category()) + " error " + std::to_string(e.code());
+  const auto& ctx = e.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    out += ": " + ctx.get_as<std::string>(0);
+  else if (!ctx.empty())
+    out += ": " + caf::deep_to_string(ctx);
+  return out;
+}
+
+} // namespace cafka

@@ -1,0 +1,55 @@
+// Error codes of cafka, carried as caf::error values (category "cafka") in replies and results.
+// Plain values: created anywhere, registered with CAF by actors/messages (add_error_category).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+
+namespace cafka {
+
+enum class errc : uint8_t {
+  none = 0,
+  unknown_topic_or_partition,
+  topic_already_exists,
+  invalid_topic,
+  invalid_partitions,
+  invalid_replication_factor,
+  message_too_large,
+  corrupt_message,
+  offset_out_of_range,
+  not_leader_for_partition,
+  request_timed_out,
+  invalid_request,
+  storage_error,
+  invalid_config,
+  not_enough_replicas,
+  broker_not_available,
+  shutting_down,
+};
+
+const char* to_string(errc x);
+
+constexpr caf::atom_value errc_category = caf::atom("cafka");
+
+inline caf::error make_error(errc x) {
+  return caf::error{static_cast<uint8_t>(x), errc_category};
+}
+
+// An error with a human-readable context, e.g. make_error(errc::invalid_topic, "topic 'x' ...").
+inline caf::error make_error(errc x, std::string context) {
+  return caf::error{static_cast<uint8_t>(x), errc_category,
+                    caf::make_message(std::move(context))};
+}
+
+// The errc of a cafka error, or errc::none for other categories / no error.
+errc errc_of(const caf::error& e);
+
+// One line for a user: "unknown_topic_or_partition: topic 'x' does not exist".
+std::string describe(const caf::error& e);
+
+} // namespace cafka

@@ -1,0 +1,34 @@
+// Producer and consumer settings, Kafka's names and defaults where one exists.
+// Plain values copied into the client actors at spawn. Any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cafka {
+
+struct producer_config {
+  std::string bootstrap = "127.0.0.1:9101";  // bootstrap.servers (first entry is used)
+  int16_t acks = -1;                          // acks: 0, 1, -1 (all)
+  int64_t linger_ms = 5;                      // linger.ms
+  int32_t batch_size = 16384;                 // batch.size (bytes per partition batch)
+  int64_t buffer_memory = 32ll << 20;         // buffer.memory (facade blocks beyond it)
+  int32_t retries = 5;                        // retries (bounded)
+  int64_t retry_backoff_ms = 100;             // retry.backoff.ms
+  int64_t request_timeout_ms = 30000;         // request.timeout.ms
+  int32_t max_in_flight = 5;                  // max.in.flight.requests.per.connection
+};
+
+enum class offset_reset { earliest, latest, none };
+
+struct consumer_config {
+  std::string bootstrap = "127.0.0.1:9101";  // bootstrap.servers
+  int32_t fetch_max_bytes = 1 << 20;          // max.partition.fetch.bytes
+  int32_t fetch_min_bytes = 1;                // fetch.min.bytes
+  int32_t fetch_max_wait_ms = 500;            // fetch.max.wait.ms
+  int64_t request_timeout_ms = 30000;         // request.timeout.ms
+  int64_t retry_backoff_ms = 100;             // retry.backoff.ms
+  offset_reset auto_offset_reset = offset_reset::latest;  // auto.offset.reset
+};
+
+} // namespace cafka

@@ -1,0 +1,61 @@
+// Values the client API hands to and from users: records to send, delivery reports, and the
+// record batches an actor-based consumer receives. Plain values; any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "runtime/base/ids.hpp"
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka {
+
+struct producer_record {
+  std::string topic;
+  std::optional<std::string> key;    // nullopt: keyless (round-robin, sticky per batch)
+  std::optional<std::string> value;  // nullopt: null value (a tombstone)
+  int32_t partition = -1;            // >= 0 overrides the partitioner
+  int64_t timestamp_ms = -1;         // -1: now
+  std::vector<record_header> headers;
+};
+
+// The outcome of one record: its offset, or why it was not written.
+struct delivery_report {
+  topic_partition tp;
+  log_offset offset{-1};
+  caf::error error;
+};
+
+using delivery_callback = std::function<void(const delivery_report&)>;
+
+// What an actor-based consumer receives: records of one partition, in offset order.
+// Each message uses up one credit the user actor granted to its consumer.
+struct consumer_records {
+  topic_partition tp;
+  std::vector<record> records;
+  log_offset high_watermark;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_header& x) {
+  return f(x.key, x.value);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record& x) {
+  return f(x.offset, x.timestamp, x.has_key, x.key, x.has_value, x.value, x.headers);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
+  return f(x.tp, x.offset, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consumer_records& x) {
+  return f(x.tp, x.records, x.high_watermark);
+}
+
+} // namespace cafka

@@ -1,0 +1,112 @@
+#include "runtime/client/record_accumulator.hpp"
+
+#include <cassert>
+
+namespace cafka {
+
+record_accumulator::record_accumulator(size_t batch_size, int64_t linger_ms,
+                                       size_t buffer_memory)
+  : batch_size_(batch_size), linger_ms_(linger_ms), buffer_memory_(buffer_memory) {
+  // nop
+}
+
+int32_t record_accumulator::sticky_partition(const std::string& topic, int32_t num_partitions) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = sticky_.find(topic);
+  if (i == sticky_.end())
+    i = sticky_.emplace(topic, static_cast<int32_t>(sticky_.size()) % num_partitions).first;
+  i->second %= num_partitions;
+  return i->second;
+}
+
+bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
+                                std::optional<std::string_view> key,
+                                std::optional<std::string_view> value,
+                                const std::vector<record_header>& headers,
+                                delivery_callback cb, bool block_on_full) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  if (block_on_full)
+    space_.wait(guard, [this] { return used_bytes_ < buffer_memory_; });
+  bool wake = false;
+  auto key_size = key ? key->size() : 0;
+  auto value_size = value ? value->size() : 0;
+  auto i = open_.find(tp);
+  if (i != open_.end()
+      && i->second.builder.size_with(key_size, value_size) > batch_size_) {
+    // Full: close it; the next drain sends it at once.
+    auto& ob = i->second;
+    ready_batch rb;
+    rb.tp = tp;
+    rb.record_count = ob.builder.record_count();
+    rb.bytes = ob.builder.finish();
+    rb.callbacks = std::move(ob.callbacks);
+    closed_.push_back(std::move(rb));
+    open_.erase(i);
+    i = open_.end();
+    auto s = sticky_.find(tp.topic);
+    if (s != sticky_.end() && s->second == tp.partition.value)
+      ++s->second;
+    wake = true;
+  }
+  if (i == open_.end()) {
+    i = open_.emplace(tp, open_batch{}).first;
+    i->second.created_ms = timestamp_ms;
+    wake = true;
+  }
+  auto& ob = i->second;
+  auto before = ob.builder.size_bytes();
+  ob.builder.append(timestamp_ms, key, value, headers);
+  ob.callbacks.push_back(std::move(cb));
+  used_bytes_ += ob.builder.size_bytes() - before;
+  return wake && !wake_pending_.exchange(true);
+}
+
+std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
+                                                   int64_t& next_deadline_ms) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<ready_batch> out = std::move(closed_);
+  closed_.clear();
+  next_deadline_ms = -1;
+  for (auto i = open_.begin(); i != open_.end();) {
+    auto& ob = i->second;
+    assert(!ob.builder.empty());
+    auto deadline = ob.created_ms + linger_ms_;
+    if (all || now_ms >= deadline) {
+      ready_batch rb;
+      rb.tp = i->first;
+      rb.record_count = ob.builder.record_count();
+      rb.bytes = ob.builder.finish();
+      rb.callbacks = std::move(ob.callbacks);
+      auto s = sticky_.find(rb.tp.topic);
+      if (s != sticky_.end() && s->second == rb.tp.partition.value)
+        ++s->second;
+      out.push_back(std::move(rb));
+      i = open_.erase(i);
+    } else {
+      if (next_deadline_ms < 0 || deadline < next_deadline_ms)
+        next_deadline_ms = deadline;
+      ++i;
+    }
+  }
+  return out;
+}
+
+void record_accumulator::release(size_t bytes) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    used_bytes_ = bytes > used_bytes_ ? 0 : used_bytes_ - bytes;
+  }
+  space_.notify_all();
+}
+
+size_t record_accumulator::open_records() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  size_t n = 0;
+  for (auto& kv : open_)
+    n += static_cast<size_t>(kv.second.builder.record_count());
+  for (auto& rb : closed_)
+    n += static_cast<size_t>(rb.record_count);
+  return n;
+}
+
+} // namespace cafka

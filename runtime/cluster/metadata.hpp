@@ -1,0 +1,64 @@
+// The cluster metadata model: brokers, topics, partitions with leader, epoch, replicas and ISR.
+// Plain values: copied into messages (inspect) and persisted (Boost.Serialization). Any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/base/ids.hpp"
+
+namespace cafka {
+
+struct broker_metadata {
+  node_id id;
+  std::string host;
+  uint16_t port = 0;
+  bool alive = false;
+};
+
+struct partition_metadata {
+  partition_id id;
+  node_id leader;            // node_id{-1}: no leader (offline)
+  leader_epoch epoch;
+  std::vector<node_id> replicas;
+  std::vector<node_id> isr;
+};
+
+struct topic_metadata {
+  std::string name;
+  std::vector<partition_metadata> partitions;
+};
+
+struct cluster_metadata {
+  uint64_t version = 0;     // bumped by every change; newer versions replace older ones
+  node_id controller{-1};
+  std::vector<broker_metadata> brokers;
+  std::vector<topic_metadata> topics;
+
+  const topic_metadata* find_topic(const std::string& name) const;
+  const broker_metadata* find_broker(node_id id) const;
+  // The partition, or nullptr if topic or partition is unknown.
+  const partition_metadata* find_partition(const topic_partition& tp) const;
+};
+
+constexpr node_id no_leader{-1};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, broker_metadata& x) {
+  return f(x.id, x.host, x.port, x.alive);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_metadata& x) {
+  return f(x.id, x.leader, x.epoch, x.replicas, x.isr);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
+  return f(x.name, x.partitions);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_metadata& x) {
+  return f(x.version, x.controller, x.brokers, x.topics);
+}
+
+} // namespace cafka

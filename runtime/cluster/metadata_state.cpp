@@ -1,0 +1,165 @@
+#include "runtime/cluster/metadata_state.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/storage/file_handle.hpp"
+
+namespace boost::serialization {
+
+template <class Archive, class Tag, class Rep>
+void serialize(Archive& ar, cafka::strong_int<Tag, Rep>& x, unsigned) {
+  ar & x.value;
+}
+template <class Archive>
+void serialize(Archive& ar, cafka::broker_metadata& x, unsigned) {
+  ar & x.id & x.host & x.port & x.alive;
+}
+template <class Archive>
+void serialize(Archive& ar, cafka::partition_metadata& x, unsigned) {
+  ar & x.id & x.leader & x.epoch & x.replicas & x.isr;
+}
+template <class Archive>
+void serialize(Archive& ar, cafka::topic_metadata& x, unsigned) {
+  ar & x.name & x.partitions;
+}
+template <class Archive>
+void serialize(Archive& ar, cafka::cluster_metadata& x, unsigned) {
+  ar & x.version & x.controller & x.brokers & x.topics;
+}
+
+} // namespace boost::serialization
+
+namespace cafka {
+
+void metadata_state::register_broker(const broker_metadata& b) {
+  auto i = std::find_if(md_.brokers.begin(), md_.brokers.end(),
+                        [&](const broker_metadata& x) { return x.id == b.id; });
+  if (i == md_.brokers.end()) {
+    md_.brokers.push_back(b);
+    std::sort(md_.brokers.begin(), md_.brokers.end(),
+              [](const auto& x, const auto& y) { return x.id < y.id; });
+  } else {
+    *i = b;
+  }
+  ++md_.version;
+}
+
+void metadata_state::set_broker_alive(node_id id, bool alive) {
+  for (auto& b : md_.brokers)
+    if (b.id == id && b.alive != alive) {
+      b.alive = alive;
+      ++md_.version;
+    }
+}
+
+void metadata_state::set_controller(node_id id) {
+  if (md_.controller != id) {
+    md_.controller = id;
+    ++md_.version;
+  }
+}
+
+caf::error metadata_state::validate_topic_name(const std::string& name) {
+  if (name.empty())
+    return make_error(errc::invalid_topic, "topic name is empty");
+  if (name.size() > 249)
+    return make_error(errc::invalid_topic, "topic name is longer than 249 characters");
+  if (name == "." || name == "..")
+    return make_error(errc::invalid_topic, "topic name cannot be '.' or '..'");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '.' || c == '_' || c == '-';
+    if (!ok)
+      return make_error(errc::invalid_topic, "topic name '" + name
+                                               + "' may only contain [a-zA-Z0-9._-]");
+  }
+  return {};
+}
+
+caf::expected<topic_metadata> metadata_state::create_topic(const create_topic_request& req) {
+  if (auto err = validate_topic_name(req.name))
+    return err;
+  if (md_.find_topic(req.name) != nullptr)
+    return make_error(errc::topic_already_exists, "topic '" + req.name + "' already exists");
+  constexpr int32_t max_partitions = 10000;
+  if (req.partitions < 1 || req.partitions > max_partitions)
+    return make_error(errc::invalid_partitions,
+                      "partitions must be between 1 and " + std::to_string(max_partitions)
+                        + ", got " + std::to_string(req.partitions));
+  std::vector<node_id> live;
+  for (auto& b : md_.brokers)
+    if (b.alive)
+      live.push_back(b.id);
+  if (req.replication_factor < 1)
+    return make_error(errc::invalid_replication_factor,
+                      "replication factor must be at least 1, got "
+                        + std::to_string(req.replication_factor));
+  if (static_cast<size_t>(req.replication_factor) > live.size())
+    return make_error(errc::invalid_replication_factor,
+                      "replication factor " + std::to_string(req.replication_factor)
+                        + " is larger than the number of available brokers ("
+                        + std::to_string(live.size()) + ")");
+  topic_metadata t;
+  t.name = req.name;
+  // Start each topic's placement at a different broker so leaders spread across topics.
+  auto n = live.size();
+  auto start = md_.topics.size() % n;
+  for (int32_t p = 0; p < req.partitions; ++p) {
+    partition_metadata pm;
+    pm.id = partition_id{p};
+    for (int32_t r = 0; r < req.replication_factor; ++r)
+      pm.replicas.push_back(live[(start + static_cast<size_t>(p + r)) % n]);
+    pm.leader = pm.replicas.front();
+    pm.epoch = leader_epoch{0};
+    pm.isr = pm.replicas;
+    t.partitions.push_back(std::move(pm));
+  }
+  md_.topics.push_back(t);
+  ++md_.version;
+  return t;
+}
+
+caf::error metadata_state::delete_topic(const std::string& name) {
+  auto i = std::find_if(md_.topics.begin(), md_.topics.end(),
+                        [&](const topic_metadata& t) { return t.name == name; });
+  if (i == md_.topics.end())
+    return make_error(errc::unknown_topic_or_partition, "topic '" + name + "' does not exist");
+  md_.topics.erase(i);
+  ++md_.version;
+  return {};
+}
+
+caf::error metadata_state::save(const std::string& path) const {
+  std::ostringstream out;
+  {
+    boost::archive::text_oarchive ar{out};
+    ar << md_;
+  }
+  return atomic_replace_file(path, out.str());
+}
+
+caf::error metadata_state::load(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return {}; // first start: empty state
+  try {
+    cluster_metadata md;
+    boost::archive::text_iarchive ar{in};
+    ar >> md;
+    md_ = std::move(md);
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      "cannot read metadata file " + path + ": " + e.what());
+  }
+  return {};
+}
+
+} // namespace cafka

@@ -1,0 +1,233 @@
+#include "runtime/config/cluster_config.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/config_option_set.hpp>
+#include <caf/settings.hpp>
+
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+namespace {
+
+caf::error bad(const std::string& path, const std::string& what) {
+  return make_error(errc::invalid_config, path + ": " + what);
+}
+
+// Reads an integer key from a dictionary, checking its range. Absent keys keep `out`.
+caf::error read_int(const caf::settings& dict, const std::string& key, int64_t lo, int64_t hi,
+                    const std::string& path, const std::string& where, int64_t& out) {
+  auto i = dict.find(key);
+  if (i == dict.end())
+    return {};
+  auto v = caf::get_if<int64_t>(&i->second);
+  if (v == nullptr)
+    return bad(path, where + key + " must be an integer, got "
+                       + caf::to_string(i->second));
+  if (*v < lo || *v > hi)
+    return bad(path, where + key + " must be between " + std::to_string(lo) + " and "
+                       + std::to_string(hi) + ", got " + std::to_string(*v));
+  out = *v;
+  return {};
+}
+
+caf::error check_keys(const caf::settings& dict, const std::set<std::string>& known,
+                      const std::string& path, const std::string& section) {
+  for (auto& kv : dict)
+    if (known.count(kv.first) == 0)
+      return bad(path, "unknown key '" + kv.first + "' in [" + section + "]");
+  return {};
+}
+
+caf::expected<node_config> parse_node(const caf::config_value& v, const std::string& path,
+                                      size_t index) {
+  auto where = "[cluster] nodes[" + std::to_string(index) + "]: ";
+  auto d = caf::get_if<caf::config_value::dictionary>(&v);
+  if (d == nullptr)
+    return bad(path, where + "expected {id=..., host=\"...\", port=..., roles=[...]}");
+  if (auto err = check_keys(*d, {"id", "host", "port", "roles"}, path, "cluster] nodes["
+                                                                         + std::to_string(index) + "]"))
+    return err;
+  node_config n;
+  int64_t id = -1;
+  int64_t port = -1;
+  if (d->count("id") == 0 || d->count("host") == 0 || d->count("port") == 0)
+    return bad(path, where + "id, host and port are required");
+  if (auto err = read_int(*d, "id", 0, INT32_MAX, path, where, id))
+    return err;
+  if (auto err = read_int(*d, "port", 1, 65535, path, where, port))
+    return err;
+  auto host = caf::get_if<std::string>(&d->find("host")->second);
+  if (host == nullptr || host->empty())
+    return bad(path, where + "host must be a non-empty string");
+  n.id = node_id{static_cast<int32_t>(id)};
+  n.host = *host;
+  n.port = static_cast<uint16_t>(port);
+  auto roles = d->find("roles");
+  if (roles == d->end()) {
+    n.coordinator = n.broker = true;
+  } else {
+    auto lst = caf::get_if<caf::config_value::list>(&roles->second);
+    if (lst == nullptr || lst->empty())
+      return bad(path, where + "roles must be a non-empty list of \"coordinator\"/\"broker\"");
+    for (auto& r : *lst) {
+      auto s = caf::get_if<std::string>(&r);
+      if (s != nullptr && *s == "coordinator")
+        n.coordinator = true;
+      else if (s != nullptr && *s == "broker")
+        n.broker = true;
+      else
+        return bad(path, where + "unknown role " + caf::to_string(r)
+                           + " (expected \"coordinator\" or \"broker\")");
+    }
+  }
+  return n;
+}
+
+// The [name] section of the parsed file, or nullptr.
+const caf::settings* section(const caf::settings& s, const std::string& name) {
+  auto i = s.find(name);
+  return i == s.end() ? nullptr : caf::get_if<caf::settings>(&i->second);
+}
+
+const caf::config_value* value_of(const caf::settings& s, const std::string& key) {
+  auto i = s.find(key);
+  return i == s.end() ? nullptr : &i->second;
+}
+
+} // namespace
+
+const node_config* cluster_config::find(node_id id) const {
+  for (auto& n : nodes)
+    if (n.id == id)
+      return &n;
+  return nullptr;
+}
+
+std::string cluster_config::bootstrap_servers() const {
+  std::string out;
+  for (auto& n : nodes)
+    if (n.broker) {
+      if (!out.empty())
+        out += ',';
+      out += n.address();
+    }
+  return out;
+}
+
+std::string cluster_config::node_dir(node_id id) const {
+  return (std::filesystem::path{data_dir} / ("node-" + std::to_string(id.value))).string();
+}
+
+bool parse_host_port(const std::string& s, std::string& host, uint16_t& port) {
+  auto pos = s.rfind(':');
+  if (pos == std::string::npos || pos == 0 || pos + 1 == s.size())
+    return false;
+  auto p = s.substr(pos + 1);
+  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  auto v = std::stoi(p);
+  if (v < 1 || v > 65535)
+    return false;
+  host = s.substr(0, pos);
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
+                                                  const std::string& path) {
+  cluster_config cfg;
+  cfg.path = path;
+  auto cluster = section(s, "cluster");
+  if (cluster == nullptr)
+    return bad(path, "missing [cluster] section (or the file does not parse)");
+  if (auto err = check_keys(*cluster, {"nodes", "data-dir"}, path, "cluster"))
+    return err;
+  auto nodes_value = value_of(*cluster, "nodes");
+  auto nodes = nodes_value ? caf::get_if<caf::config_value::list>(nodes_value) : nullptr;
+  if (nodes == nullptr || nodes->empty())
+    return bad(path, "[cluster] nodes is missing, empty or malformed; expected "
+                     "nodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"broker\"]}, ...]");
+  std::set<int32_t> ids;
+  std::set<std::string> addrs;
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    auto n = parse_node((*nodes)[i], path, i);
+    if (!n)
+      return n.error();
+    if (!ids.insert(n->id.value).second)
+      return bad(path, "[cluster] node id " + std::to_string(n->id.value) + " appears twice");
+    if (!addrs.insert(n->address()).second)
+      return bad(path, "[cluster] address " + n->address() + " appears twice");
+    cfg.nodes.push_back(std::move(*n));
+  }
+  bool any_broker = false;
+  for (auto& n : cfg.nodes)
+    any_broker = any_broker || n.broker;
+  if (!any_broker)
+    return bad(path, "[cluster] no node has the \"broker\" role");
+  auto dd_value = value_of(*cluster, "data-dir");
+  auto dd = dd_value ? caf::get_if<std::string>(dd_value) : nullptr;
+  if (dd_value != nullptr && dd == nullptr)
+    return bad(path, "[cluster] data-dir must be a string");
+  std::string data_dir = dd != nullptr ? *dd : "data";
+  if (data_dir.empty())
+    return bad(path, "[cluster] data-dir is empty");
+  std::filesystem::path dp{data_dir};
+  if (dp.is_relative())
+    dp = std::filesystem::absolute(std::filesystem::path{path}).parent_path() / dp;
+  cfg.data_dir = dp.lexically_normal().string();
+
+  auto& d = cfg.defaults;
+  if (auto defs = section(s, "defaults")) {
+    if (auto err = check_keys(*defs,
+                              {"num-partitions", "default-replication-factor",
+                               "min-insync-replicas", "message-max-bytes", "fetch-max-bytes",
+                               "log-segment-bytes", "log-retention-ms", "log-retention-bytes",
+                               "log-index-interval-bytes", "flush-messages", "flush-ms",
+                               "log-retention-check-interval-ms"},
+                              path, "defaults"))
+      return err;
+    std::string w = "[defaults] ";
+    int64_t v = 0;
+    auto num = [&](const char* key, int64_t lo, int64_t hi, auto& field) -> caf::error {
+      v = static_cast<int64_t>(field);
+      if (auto err = read_int(*defs, key, lo, hi, path, w, v))
+        return err;
+      field = static_cast<std::decay_t<decltype(field)>>(v);
+      return {};
+    };
+    caf::error err;
+    if ((err = num("num-partitions", 1, 10000, d.num_partitions))
+        || (err = num("default-replication-factor", 1, 100, d.default_replication_factor))
+        || (err = num("min-insync-replicas", 1, 100, d.min_insync_replicas))
+        || (err = num("message-max-bytes", 1024, 256 << 20, d.message_max_bytes))
+        || (err = num("fetch-max-bytes", 1024, INT32_MAX, d.fetch_max_bytes))
+        || (err = num("log-segment-bytes", 1024, INT64_MAX, d.log.segment_bytes))
+        || (err = num("log-retention-ms", -1, INT64_MAX, d.log.retention_ms))
+        || (err = num("log-retention-bytes", -1, INT64_MAX, d.log.retention_bytes))
+        || (err = num("log-index-interval-bytes", 1, INT32_MAX, d.log.index_interval_bytes))
+        || (err = num("flush-messages", 1, INT64_MAX, d.log.flush_messages))
+        || (err = num("flush-ms", 0, INT64_MAX, d.log.flush_ms))
+        || (err = num("log-retention-check-interval-ms", 1, INT64_MAX,
+                      d.log_retention_check_interval_ms)))
+      return err;
+  }
+  return cfg;
+}
+
+caf::expected<cluster_config> load_cluster_config(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return bad(path, "cannot open the config file");
+  caf::settings s;
+  caf::config_option_set opts;
+  if (auto err = caf::actor_system_config::parse_config(in, opts, s))
+    return bad(path, "does not parse: " + caf::to_string(err));
+  return cluster_config_from(s, path);
+}
+
+} // namespace cafka

@@ -1,0 +1,62 @@
+// cluster.conf schema: nodes (id, host, port, roles), data directory, Kafka-named defaults.
+// Parsed with CAF's config parser (the same file also carries CAF's own settings) and
+// validated here; a bad file gives one clear error. Plain values; any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+#include <caf/settings.hpp>
+
+#include "runtime/base/ids.hpp"
+#include "runtime/storage/partition_log.hpp"
+
+namespace cafka {
+
+struct node_config {
+  node_id id;
+  std::string host;
+  uint16_t port = 0;
+  bool coordinator = false;
+  bool broker = false;
+
+  std::string address() const { return host + ":" + std::to_string(port); }
+};
+
+// Broker and topic defaults, Kafka's names with dashes in cluster.conf's [defaults].
+struct broker_defaults {
+  int32_t num_partitions = 1;              // num-partitions
+  int32_t default_replication_factor = 1;  // default-replication-factor
+  int32_t min_insync_replicas = 1;         // min-insync-replicas
+  int32_t message_max_bytes = 1048588;     // message-max-bytes
+  int32_t fetch_max_bytes = 52428800;      // fetch-max-bytes (per partition fetch cap)
+  log_config log;                          // log-segment-bytes, log-retention-ms, ...
+  int64_t log_retention_check_interval_ms = 300000; // log-retention-check-interval-ms
+};
+
+struct cluster_config {
+  std::string path;       // the file this was read from
+  std::string data_dir;   // absolute, or relative to the config file's directory
+  std::vector<node_config> nodes;
+  broker_defaults defaults;
+
+  const node_config* find(node_id id) const;
+  // Every broker's host:port, comma-separated (a client's bootstrap list).
+  std::string bootstrap_servers() const;
+  // <data_dir>/node-<id>
+  std::string node_dir(node_id id) const;
+};
+
+// Reads and validates `path`. Errors are errc::invalid_config with "path: what is wrong".
+caf::expected<cluster_config> load_cluster_config(const std::string& path);
+
+// Validates already-parsed settings (used by load_cluster_config and tests).
+caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
+                                                  const std::string& path);
+
+// Parses "host:port". Returns false on malformed input.
+bool parse_host_port(const std::string& s, std::string& host, uint16_t& port);
+
+} // namespace cafka

@@ -1,0 +1,142 @@
+// Record batches: Kafka's message format v2 (magic 2), the unit of produce, storage and fetch.
+// Producers encode a batch once; brokers patch its base offset / leader epoch in place (both lie
+// outside the CRC) and store and serve the bytes unchanged. Pure code; safe on any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "runtime/base/ids.hpp"
+
+namespace cafka {
+
+// Layout of the fixed batch header (all integers big-endian), see docs/storage-format.md:
+//   base_offset:int64 batch_length:int32 partition_leader_epoch:int32 magic:int8 crc:uint32
+//   attributes:int16 last_offset_delta:int32 first_timestamp:int64 max_timestamp:int64
+//   producer_id:int64 producer_epoch:int16 base_sequence:int32 record_count:int32
+// batch_length counts the bytes after the batch_length field; the CRC32C covers
+// [attributes, end of batch).
+constexpr int8_t batch_magic = 2;
+constexpr size_t batch_header_size = 61;
+constexpr size_t batch_log_overhead = 12;       // base_offset + batch_length
+constexpr size_t batch_leader_epoch_pos = 12;
+constexpr size_t batch_magic_pos = 16;
+constexpr size_t batch_crc_pos = 17;
+constexpr size_t batch_crc_begin = 21;          // first byte covered by the CRC
+constexpr int64_t no_producer_id = -1;
+
+struct batch_header {
+  int64_t base_offset = 0;
+  int32_t batch_length = 0;
+  int32_t partition_leader_epoch = -1;
+  int8_t magic = batch_magic;
+  uint32_t crc = 0;
+  int16_t attributes = 0;
+  int32_t last_offset_delta = 0;
+  int64_t first_timestamp = 0;
+  int64_t max_timestamp = 0;
+  int64_t producer_id = no_producer_id;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  int32_t record_count = 0;
+
+  // Size of the whole batch in bytes: batch_log_overhead + batch_length.
+  size_t total_size() const { return batch_log_overhead + static_cast<size_t>(batch_length); }
+  // Offset of the last record: base_offset + last_offset_delta.
+  int64_t last_offset() const { return base_offset + last_offset_delta; }
+  // First offset after this batch.
+  int64_t next_offset() const { return last_offset() + 1; }
+};
+
+struct record_header {
+  std::string key;
+  std::string value;
+};
+
+// A record decoded from a batch, owning its bytes. A null key is has_key == false.
+struct record {
+  log_offset offset;
+  int64_t timestamp = 0;
+  bool has_key = false;
+  std::string key;
+  bool has_value = false;
+  std::string value;
+  std::vector<record_header> headers;
+};
+
+// A record pointing into the batch it came from; valid while the batch bytes live.
+struct record_view {
+  log_offset offset;
+  int64_t timestamp = 0;
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+};
+
+// Reads the fixed header. Returns false if n < batch_header_size. Does not check the CRC.
+bool read_batch_header(const char* data, size_t n, batch_header& out);
+
+// Checks one whole batch: n == total_size(), magic 2, sane lengths and counts, CRC32C.
+// Returns errc::corrupt_message with a reason on failure.
+caf::error validate_batch(std::string_view batch);
+
+// Length of the longest prefix of `buf` that consists of whole batches (by length only).
+size_t whole_batches_prefix(std::string_view buf);
+
+// In-place patches of fields outside the CRC. Requires: batch has batch_header_size bytes.
+void set_base_offset(char* batch, log_offset base);
+void set_partition_leader_epoch(char* batch, leader_epoch epoch);
+
+// Calls f for each record of one whole batch (validated or not: decoding is bounds-checked).
+// Returns errc::corrupt_message if the records do not parse.
+caf::error for_each_record(std::string_view batch,
+                           const std::function<void(const record_view&)>& f);
+
+// Decodes every record of every whole batch in `buf` (concatenated batches) and appends them
+// to out, skipping records below `from`. A trailing partial batch is ignored.
+caf::error decode_records(std::string_view buf, std::vector<record>& out,
+                          log_offset from = log_offset{0});
+
+// Builds one batch record by record; finish() writes the header and CRC.
+// Owned by one producer at a time; not thread-safe.
+class batch_builder {
+public:
+  batch_builder();
+
+  // Appends a record. timestamp in ms since the epoch; nullopt key/value encode as null.
+  void append(int64_t timestamp_ms, std::optional<std::string_view> key,
+              std::optional<std::string_view> value,
+              const std::vector<record_header>& headers = {});
+
+  // Bytes of the finished batch if finish() were called now.
+  size_t size_bytes() const { return buf_.size(); }
+  int32_t record_count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+
+  // Upper bound of size_bytes() after appending a record with these sizes (no headers).
+  size_t size_with(size_t key_size, size_t value_size) const;
+
+  // Marks the batch as from an idempotent producer (used by later issues).
+  void set_producer(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence);
+
+  // Returns the finished batch (base offset 0) and resets the builder for reuse.
+  std::string finish();
+
+private:
+  std::string buf_;          // header space + encoded records
+  int32_t count_ = 0;
+  int64_t first_timestamp_ = 0;
+  int64_t max_timestamp_ = 0;
+  int64_t producer_id_ = no_producer_id;
+  int16_t producer_epoch_ = -1;
+  int32_t base_sequence_ = -1;
+};
+
+} // namespace cafka

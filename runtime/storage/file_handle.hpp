@@ -1,0 +1,67 @@
+// An owned POSIX file descriptor (RAII) with positioned I/O, fsync and truncate, plus
+// directory fsync and atomic file replacement. The storage layer's file-system seam.
+// Owned by one object at a time (move-only); not thread-safe. Errors are errc::storage_error.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+namespace cafka {
+
+class file_handle {
+public:
+  file_handle() = default;
+  ~file_handle();
+
+  file_handle(file_handle&& other) noexcept;
+  file_handle& operator=(file_handle&& other) noexcept;
+  file_handle(const file_handle&) = delete;
+  file_handle& operator=(const file_handle&) = delete;
+
+  // open(2) with `flags` (O_CLOEXEC is always added); `mode` applies when O_CREAT creates it.
+  static caf::expected<file_handle> open(std::string path, int flags, mode_t mode = 0644);
+
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+  // Writes all n bytes at `pos` (pwrite, retried on short writes and EINTR).
+  caf::error write_at(const void* data, size_t n, uint64_t pos);
+  // Writes all n bytes at the current file offset (write; for files opened with O_APPEND).
+  caf::error append(const void* data, size_t n);
+  // Reads up to n bytes at `pos`; returns fewer only at end of file.
+  caf::expected<size_t> read_at(void* data, size_t n, uint64_t pos) const;
+
+  caf::error sync();                   // fsync(2)
+  caf::error truncate(uint64_t size);  // ftruncate(2)
+  caf::expected<uint64_t> size() const;
+
+  // Closes the descriptor; reports the close(2) error. A no-op on a closed handle.
+  caf::error close();
+
+private:
+  file_handle(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+  int fd_ = -1;  // Invariant: -1 or an open descriptor owned by this object
+  std::string path_;
+};
+
+// errc::storage_error "<op> <path>: <strerror(err)>".
+caf::error storage_error_from(const char* op, const std::string& path, int err);
+
+// fsyncs a directory so that creations, renames and unlinks in it are durable.
+caf::error fsync_dir(const std::string& dir);
+
+// Replaces `path` atomically with `contents`: writes `path`.tmp, fsyncs it, renames it over
+// `path`, fsyncs the directory. After a crash `path` holds either the old or the new bytes.
+caf::error atomic_replace_file(const std::string& path, std::string_view contents);
+
+} // namespace cafka

@@ -1,0 +1,184 @@
+#include "runtime/storage/offset_index.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <limits>
+#include <utility>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/wire.hpp"
+
+namespace cafka {
+
+caf::expected<std::unique_ptr<offset_index>>
+offset_index::open(std::string path, log_offset base, size_t max_entries) {
+  auto f = file_handle::open(path, O_RDWR | O_CREAT, 0644);
+  if (!f)
+    return std::move(f.error());
+  auto fsize = f->size();
+  if (!fsize)
+    return std::move(fsize.error());
+  std::unique_ptr<offset_index> idx{
+    new offset_index(std::move(*f), std::move(path), base, max_entries)};
+  idx->ragged_ = *fsize % entry_size != 0;
+  auto n = static_cast<size_t>(*fsize / entry_size);
+  if (n > 0) {
+    // Map what is there without resizing the file: it is untrusted until check().
+    void* p = ::mmap(nullptr, n * entry_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     idx->file_.fd(), 0);
+    if (p == MAP_FAILED)
+      return storage_error_from("mmap", idx->path_, errno);
+    idx->map_ = static_cast<char*>(p);
+    idx->capacity_ = n;
+    idx->size_ = n;
+  }
+  return idx;
+}
+
+offset_index::offset_index(file_handle file, std::string path, log_offset base,
+                           size_t max_entries)
+  : file_(std::move(file)), path_(std::move(path)), base_(base), max_entries_(max_entries) {
+}
+
+offset_index::~offset_index() {
+  static_cast<void>(close());
+}
+
+std::string offset_index::check(uint64_t log_size) const {
+  if (ragged_)
+    return "index size is not a multiple of " + std::to_string(entry_size) + " bytes";
+  for (size_t i = 0; i < size_; ++i) {
+    auto e = at(i);
+    if (e.position >= log_size)
+      return "entry " + std::to_string(i) + " points beyond the log (position "
+             + std::to_string(e.position) + ", log size " + std::to_string(log_size) + ")";
+    if (i > 0) {
+      auto prev = at(i - 1);
+      if (e.offset <= prev.offset || e.position <= prev.position)
+        return "entries not strictly increasing at entry " + std::to_string(i);
+    }
+  }
+  return {};
+}
+
+offset_index::entry offset_index::at(size_t i) const {
+  assert(i < size_);
+  auto p = map_ + i * entry_size;
+  return entry{base_ + static_cast<int64_t>(wire::load_be32(p)), wire::load_be32(p + 4)};
+}
+
+std::optional<offset_index::entry> offset_index::lookup(log_offset target) const {
+  // Binary search for the first entry with offset > target; the one before it is the answer.
+  size_t lo = 0;
+  size_t hi = size_;
+  while (lo < hi) {
+    auto mid = lo + (hi - lo) / 2;
+    if (at(mid).offset <= target)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == 0)
+    return std::nullopt;
+  return at(lo - 1);
+}
+
+caf::error offset_index::append(log_offset offset, uint32_t position) {
+  // Requires: room, increasing entries, a relative offset that fits.
+  assert(!full());
+  assert(offset >= base_ && offset - base_ <= std::numeric_limits<uint32_t>::max());
+  assert(size_ == 0 || (at(size_ - 1).offset < offset && at(size_ - 1).position < position));
+  if (size_ >= capacity_) {
+    if (auto err = unseal())
+      return err;
+  }
+  auto p = map_ + size_ * entry_size;
+  wire::store_be32(p, static_cast<uint32_t>(offset - base_));
+  wire::store_be32(p + 4, position);
+  ++size_;
+  return caf::none;
+}
+
+void offset_index::truncate_to_position(uint64_t position) {
+  while (size_ > 0 && at(size_ - 1).position >= position)
+    --size_;
+}
+
+caf::error offset_index::clear() {
+  unmap();
+  size_ = 0;
+  ragged_ = false;
+  return file_.truncate(0);
+}
+
+caf::error offset_index::unseal() {
+  auto want = std::max(max_entries_, size_);
+  if (want == capacity_)
+    return caf::none;
+  return remap(want);
+}
+
+caf::error offset_index::seal() {
+  if (!file_.is_open() || (capacity_ == size_ && !ragged_))
+    return caf::none;
+  ragged_ = false;
+  return remap(size_);
+}
+
+caf::error offset_index::flush() {
+  if (map_ != nullptr && size_ > 0 && ::msync(map_, size_ * entry_size, MS_SYNC) != 0)
+    return storage_error_from("msync", path_, errno);
+  return file_.is_open() ? file_.sync() : caf::none;
+}
+
+caf::error offset_index::close() {
+  if (!file_.is_open())
+    return caf::none;
+  auto err = seal();
+  unmap();
+  auto err2 = file_.close();
+  return err ? err : err2;
+}
+
+caf::error offset_index::remove() {
+  auto err = close();
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+    return storage_error_from("unlink", path_, errno);
+  return err;
+}
+
+caf::error offset_index::remap(size_t capacity) {
+  // Invariant: size_ <= capacity_ after the call. On failure the index is left empty, which is
+  // always correct (lookups then scan the log from position 0), just slower.
+  assert(size_ <= capacity);
+  unmap();
+  if (auto err = file_.truncate(capacity * entry_size)) {
+    size_ = 0;
+    return err;
+  }
+  if (capacity == 0)
+    return caf::none;
+  void* p = ::mmap(nullptr, capacity * entry_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   file_.fd(), 0);
+  if (p == MAP_FAILED) {
+    size_ = 0;
+    return storage_error_from("mmap", path_, errno);
+  }
+  map_ = static_cast<char*>(p);
+  capacity_ = capacity;
+  return caf::none;
+}
+
+void offset_index::unmap() {
+  if (map_ != nullptr)
+    ::munmap(map_, capacity_ * entry_size);
+  map_ = nullptr;
+  capacity_ = 0;
+}
+
+} // namespace cafka

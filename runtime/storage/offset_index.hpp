@@ -1,0 +1,91 @@
+// The sparse offset index of one log segment (<base offset>.index): 8-byte big-endian entries
+// (offset relative to the segment base: uint32, byte position in the .log: uint32), memory-
+// mapped like Kafka's. Owned by its segment; not thread-safe. See docs/storage-format.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "runtime/base/ids.hpp"
+#include "runtime/storage/file_handle.hpp"
+
+namespace cafka {
+
+class offset_index {
+public:
+  static constexpr size_t entry_size = 8;
+
+  struct entry {
+    log_offset offset;  // base offset of the batch at `position`
+    uint32_t position;  // byte position of that batch in the .log
+  };
+
+  // Opens (creating if absent) `path` and maps the entries already in it, untrusted: call
+  // check() before using them, or clear() to rebuild. `max_entries` bounds appends.
+  static caf::expected<std::unique_ptr<offset_index>> open(std::string path, log_offset base,
+                                                           size_t max_entries);
+  // Unmaps and trims the file to its entries; reports nothing (call close() for errors).
+  ~offset_index();
+
+  offset_index(const offset_index&) = delete;
+  offset_index& operator=(const offset_index&) = delete;
+
+  // Empty string when the entries are usable for a .log of `log_size` bytes: whole entries,
+  // offsets and positions strictly increasing, positions < log_size; else the reason.
+  std::string check(uint64_t log_size) const;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  bool full() const { return size_ >= max_entries_; }
+  entry at(size_t i) const;
+
+  // The entry with the greatest offset <= target, if any.
+  std::optional<entry> lookup(log_offset target) const;
+
+  // Requires: !full(); offset and position greater than the last entry's; offset - base
+  // fits in uint32.
+  caf::error append(log_offset offset, uint32_t position);
+
+  // Drops the entries with position >= `position` (the .log is cut there).
+  void truncate_to_position(uint64_t position);
+  // Drops every entry and empties the file (before a rebuild).
+  caf::error clear();
+
+  // Makes room for max_entries appends (the file grows, sparse; the tail is trimmed again by
+  // seal() or close()).
+  caf::error unseal();
+  // Trims the file to exactly its entries (a segment that takes no more appends).
+  caf::error seal();
+  // msync of the entries and fsync of the file.
+  caf::error flush();
+  // seal() + unmap + close the file.
+  caf::error close();
+  // close() + unlink the file.
+  caf::error remove();
+
+  const std::string& path() const { return path_; }
+
+private:
+  offset_index(file_handle file, std::string path, log_offset base, size_t max_entries);
+
+  // Maps the first `capacity` entries of the file, resizing it to capacity * entry_size.
+  caf::error remap(size_t capacity);
+  void unmap();
+
+  file_handle file_;
+  std::string path_;
+  log_offset base_;
+  size_t max_entries_;
+  char* map_ = nullptr;     // Invariant: null iff capacity_ == 0
+  size_t capacity_ = 0;     // entries the mapping holds; Invariant: size_ <= capacity_
+  size_t size_ = 0;         // entries in use
+  bool ragged_ = false;     // the file size was not a multiple of entry_size when opened
+};
+
+} // namespace cafka

@@ -1,0 +1,349 @@
+#include "runtime/storage/partition_log.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <set>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/record_batch.hpp"
+#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/segment.hpp"
+
+namespace cafka {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t name_digits = 20;
+// Segment base offsets above this are refused (room for any batch's offsets without overflow).
+constexpr int64_t max_base_offset = std::numeric_limits<int64_t>::max() / 2;
+
+// The base offset in "<20 digits><ext>", if the name has that form.
+std::optional<log_offset> parse_segment_name(const std::string& name, const std::string& ext) {
+  if (name.size() != name_digits + ext.size() || name.compare(name_digits, ext.size(), ext) != 0)
+    return std::nullopt;
+  int64_t v = 0;
+  for (size_t i = 0; i < name_digits; ++i) {
+    auto c = name[i];
+    if (c < '0' || c > '9' || v > (max_base_offset - (c - '0')) / 10)
+      return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return log_offset{v};
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Unlinks the files of a segment that was never opened (.log first).
+caf::error remove_segment_files(const std::string& dir, log_offset base) {
+  for (auto ext : {".log", ".index"}) {
+    auto path = (fs::path{dir} / segment::file_name(base, ext)).string();
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return storage_error_from("unlink", path, errno);
+  }
+  return caf::none;
+}
+
+// now - then, without overflow for any inputs.
+__int128 age_ms(int64_t then, int64_t now) {
+  return static_cast<__int128>(now) - then;
+}
+
+segment_config segment_config_of(const log_config& cfg) {
+  return segment_config{cfg.segment_bytes, cfg.index_interval_bytes};
+}
+
+} // namespace
+
+partition_log::partition_log(std::string dir, log_config cfg)
+  : dir_(std::move(dir)), cfg_(cfg) {
+}
+
+partition_log::~partition_log() = default;
+
+caf::expected<std::unique_ptr<partition_log>>
+partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
+  if (cfg.segment_bytes == 0 || cfg.segment_bytes > std::numeric_limits<uint32_t>::max())
+    return make_error(errc::invalid_config,
+                      "segment bytes must be in [1, 4294967295], not "
+                        + std::to_string(cfg.segment_bytes));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return make_error(errc::storage_error, "create directory " + dir + ": " + ec.message());
+  // List the directory: segment logs, indexes, and leftovers of interrupted operations.
+  std::vector<log_offset> bases;
+  std::set<log_offset> indexes;
+  std::vector<fs::path> stray;
+  for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
+    std::error_code ec2;
+    if (!it->is_regular_file(ec2))
+      continue;
+    auto name = it->path().filename().string();
+    if (auto base = parse_segment_name(name, ".log"))
+      bases.push_back(*base);
+    else if (auto base = parse_segment_name(name, ".index"))
+      indexes.insert(*base);
+    else if (ends_with(name, ".tmp") || ends_with(name, ".deleted"))
+      stray.push_back(it->path());
+  }
+  if (ec)
+    return make_error(errc::storage_error, "list directory " + dir + ": " + ec.message());
+  bool dir_changed = false;
+  for (auto& path : stray) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return storage_error_from("unlink", path.string(), errno);
+    spdlog::warn("partition log {}: removed leftover file {}", dir, path.filename().string());
+    dir_changed = true;
+  }
+  std::sort(bases.begin(), bases.end());
+  for (auto base : indexes) {
+    if (std::binary_search(bases.begin(), bases.end(), base))
+      continue;
+    auto path = (fs::path{dir} / segment::file_name(base, ".index")).string();
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return storage_error_from("unlink", path, errno);
+    spdlog::warn("partition log {}: removed index {} that has no log file", dir,
+                 segment::file_name(base, ".index"));
+    dir_changed = true;
+  }
+  std::unique_ptr<partition_log> log{new partition_log(dir, cfg)};
+  auto scfg = segment_config_of(cfg);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    bool active = i + 1 == bases.size();
+    bool truncated = false;
+    auto seg = segment::open(dir, bases[i], scfg, active, truncated);
+    if (!seg)
+      return std::move(seg.error());
+    std::string why;
+    if (!active && truncated)
+      why = "they follow a corrupt batch";
+    else if (!active && (*seg)->next_offset() > bases[i + 1])
+      why = "segment " + segment::file_name(bases[i], ".log") + " ends at offset "
+            + to_string((*seg)->next_offset()) + ", past their start";
+    log->segments_.push_back(std::move(*seg));
+    if (!why.empty()) {
+      for (size_t j = i + 1; j < bases.size(); ++j)
+        if (auto err = remove_segment_files(dir, bases[j]))
+          return err;
+      spdlog::warn("partition log {}: deleted {} segment(s) from {} on: {}", dir,
+                   bases.size() - i - 1, segment::file_name(bases[i + 1], ".log"), why);
+      dir_changed = true;
+      break;
+    }
+  }
+  if (log->segments_.empty()) {
+    auto seg = segment::create(dir, log_offset{0}, scfg);
+    if (!seg)
+      return std::move(seg.error());
+    log->segments_.push_back(std::move(*seg));
+    dir_changed = true;
+  }
+  if (auto err = log->segments_.back()->unseal())
+    return err;
+  if (dir_changed) {
+    if (auto err = fsync_dir(dir))
+      return err;
+  }
+  log->last_flush_ms_ = now_ms;
+  return log;
+}
+
+caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_ms) {
+  batch_header h;
+  if (!read_batch_header(batch.data(), batch.size(), h) || h.total_size() != batch.size()
+      || h.total_size() < batch_header_size || h.last_offset_delta < 0)
+    return make_error(errc::corrupt_message, "append to " + dir_ + ": not one whole batch");
+  auto base = log_end_offset();
+  int64_t count = int64_t{h.last_offset_delta} + 1;
+  if (base.value > std::numeric_limits<int64_t>::max() - count)
+    return make_error(errc::offset_out_of_range, "append to " + dir_ + ": offsets exhausted");
+  if (segments_.back()->should_roll(batch.size(), count)) {
+    if (auto err = roll(base))
+      return err;
+  }
+  set_base_offset(batch.data(), base);
+  h.base_offset = base.value;
+  if (auto err = segments_.back()->append(batch, h))
+    return err;
+  unflushed_messages_ += count;
+  if (auto err = maybe_flush(now_ms))
+    return err;
+  return base;
+}
+
+caf::error partition_log::roll(log_offset next) {
+  // Requires: next == log_end_offset(), so the new segment starts where the old one ends.
+  assert(next == log_end_offset());
+  if (auto err = segments_.back()->seal())
+    return err;
+  auto seg = segment::create(dir_, next, segment_config_of(cfg_));
+  if (!seg) {
+    static_cast<void>(segments_.back()->unseal());
+    return std::move(seg.error());
+  }
+  segments_.push_back(std::move(*seg));
+  unflushed_messages_ = 0;  // seal() made everything before `next` durable
+  return fsync_dir(dir_);
+}
+
+caf::expected<log_read_result> partition_log::read(log_offset from, size_t max_bytes) const {
+  return read(from, max_bytes, log_end_offset());
+}
+
+caf::expected<log_read_result> partition_log::read(log_offset from, size_t max_bytes,
+                                                   log_offset upto) const {
+  auto start = log_start_offset();
+  auto end = log_end_offset();
+  if (from < start || from > end)
+    return make_error(errc::offset_out_of_range,
+                      "offset " + to_string(from) + " is outside [" + to_string(start) + ", "
+                        + to_string(end) + "] of " + dir_);
+  log_read_result res;
+  res.next_offset = from;
+  auto limit = std::min(upto, end);
+  if (from >= limit)
+    return res;
+  // The segment containing `from`: the last one with base offset <= from.
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), from,
+                             [](log_offset o, const std::unique_ptr<segment>& s) {
+                               return o < s->base_offset();
+                             });
+  assert(it != segments_.begin());
+  for (--it; it != segments_.end(); ++it) {
+    if (!res.data.empty() && res.data.size() >= max_bytes)
+      break;
+    auto budget = max_bytes - std::min(max_bytes, res.data.size());
+    auto done = (*it)->read(from, budget, limit, res.data.empty(), res.data, res.next_offset);
+    if (!done)
+      return std::move(done.error());
+    if (*done)
+      break;
+  }
+  return res;
+}
+
+log_offset partition_log::log_start_offset() const {
+  return segments_.front()->base_offset();
+}
+
+log_offset partition_log::log_end_offset() const {
+  return segments_.back()->next_offset();
+}
+
+uint64_t partition_log::size_bytes() const {
+  uint64_t n = 0;
+  for (auto& s : segments_)
+    n += s->size();
+  return n;
+}
+
+size_t partition_log::segment_count() const {
+  return segments_.size();
+}
+
+caf::error partition_log::truncate_to(log_offset offset) {
+  if (offset >= log_end_offset())
+    return caf::none;
+  if (offset.value < 0 || offset.value > max_base_offset)
+    return make_error(errc::offset_out_of_range,
+                      "truncate " + dir_ + " to offset " + to_string(offset));
+  bool dir_changed = false;
+  if (offset < log_start_offset()) {
+    // Everything goes and the log restarts at `offset` (Kafka's truncateFullyAndStartAt).
+    // The new segment comes first so that the log always has one.
+    auto seg = segment::create(dir_, offset, segment_config_of(cfg_));
+    if (!seg)
+      return std::move(seg.error());
+    segments_.insert(segments_.begin(), std::move(*seg));
+    dir_changed = true;
+  }
+  // Invariant: at least one segment remains; segments stay sorted.
+  while (segments_.size() > 1 && segments_.back()->base_offset() >= offset) {
+    auto err = segments_.back()->remove();
+    segments_.pop_back();
+    dir_changed = true;
+    if (err)
+      return err;
+  }
+  auto& last = segments_.back();
+  if (auto err = last->truncate_to(offset))
+    return err;
+  if (auto err = last->unseal())
+    return err;
+  spdlog::info("partition log {}: truncated to offset {}; log end offset now {}", dir_,
+               to_string(offset), to_string(log_end_offset()));
+  if (dir_changed)
+    return fsync_dir(dir_);
+  return caf::none;
+}
+
+caf::error partition_log::maybe_flush(int64_t now_ms) {
+  if (unflushed_messages_ < cfg_.flush_messages
+      && age_ms(last_flush_ms_, now_ms) < cfg_.flush_ms)
+    return caf::none;
+  last_flush_ms_ = now_ms;
+  if (unflushed_messages_ == 0)
+    return caf::none;
+  return flush();
+}
+
+caf::error partition_log::flush() {
+  // Sealed segments were fsynced when they were rolled: only the active one can be dirty.
+  if (auto err = segments_.back()->flush())
+    return err;
+  unflushed_messages_ = 0;
+  return caf::none;
+}
+
+caf::expected<size_t> partition_log::enforce_retention(int64_t now_ms) {
+  size_t deleted = 0;
+  uint64_t total = size_bytes();
+  caf::error err;
+  while (segments_.size() > 1) {  // never the active segment
+    auto& oldest = segments_.front();
+    bool expired = false;
+    if (cfg_.retention_ms >= 0) {
+      auto ts = oldest->max_timestamp();
+      if (!ts) {
+        err = std::move(ts.error());
+        break;
+      }
+      expired = age_ms(*ts, now_ms) > cfg_.retention_ms;
+    }
+    if (!expired && cfg_.retention_bytes >= 0)
+      expired = total - oldest->size() >= static_cast<uint64_t>(cfg_.retention_bytes);
+    if (!expired)
+      break;
+    total -= oldest->size();
+    err = oldest->remove();
+    segments_.erase(segments_.begin());
+    ++deleted;
+    if (err)
+      break;
+  }
+  if (deleted > 0) {
+    spdlog::info("partition log {}: retention deleted {} segment(s); log start offset now {}",
+                 dir_, deleted, to_string(log_start_offset()));
+    auto err2 = fsync_dir(dir_);
+    if (!err)
+      err = std::move(err2);
+  }
+  if (err)
+    return err;
+  return deleted;
+}
+
+} // namespace cafka

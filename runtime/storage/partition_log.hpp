@@ -1,0 +1,94 @@
+// A partition's durable log: a directory of segments (<base offset>.log + sparse .index),
+// append of whole record batches, reads of whole batches, roll, retention, flush, recovery.
+// Owned by exactly one partition replica actor; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "runtime/base/ids.hpp"
+
+namespace cafka {
+
+class segment;
+
+struct log_config {
+  uint64_t segment_bytes = 1ull << 30;           // log.segment.bytes
+  int64_t retention_ms = 7ll * 24 * 3600 * 1000;  // log.retention.ms; -1 = keep forever
+  int64_t retention_bytes = -1;                   // log.retention.bytes; -1 = no size limit
+  uint32_t index_interval_bytes = 4096;           // log.index.interval.bytes
+  int64_t flush_messages = std::numeric_limits<int64_t>::max(); // flush.messages
+  int64_t flush_ms = std::numeric_limits<int64_t>::max();       // flush.ms
+};
+
+struct log_read_result {
+  std::string data;        // whole batches, concatenated, bytes as stored
+  log_offset next_offset;  // offset after the last record returned (== from if data empty)
+};
+
+class partition_log {
+public:
+  // Opens (creating if absent) the log in `dir` and recovers it: validates the tail of the
+  // last segment by length and CRC and truncates a torn or corrupt tail (one warning line);
+  // rebuilds a missing or bad index. Never throws on a corrupt file.
+  static caf::expected<std::unique_ptr<partition_log>> open(std::string dir, log_config cfg,
+                                                            int64_t now_ms);
+  ~partition_log();
+
+  partition_log(const partition_log&) = delete;
+  partition_log& operator=(const partition_log&) = delete;
+
+  // Appends one whole, CRC-valid batch (validated by the caller). Patches its base offset to
+  // log_end_offset() in place, writes it with one write, rolls first if the active segment
+  // would exceed segment_bytes. Returns the base offset assigned.
+  caf::expected<log_offset> append(std::string& batch, int64_t now_ms);
+
+  // Whole batches covering [from, ...), stopping before max_bytes is exceeded, but always at
+  // least one batch when from < log_end_offset() (so an oversize batch is still readable).
+  // Requires: log_start_offset() <= from <= log_end_offset(), else errc::offset_out_of_range.
+  caf::expected<log_read_result> read(log_offset from, size_t max_bytes) const;
+
+  // Same as read but stops at `upto` (exclusive, e.g. the high watermark): batches that end
+  // at or beyond upto are not returned.
+  caf::expected<log_read_result> read(log_offset from, size_t max_bytes, log_offset upto) const;
+
+  log_offset log_start_offset() const;
+  log_offset log_end_offset() const;
+  // Bytes in all segments.
+  uint64_t size_bytes() const;
+  size_t segment_count() const;
+
+  // Removes every record at or after `offset` (replication will truncate divergent tails).
+  caf::error truncate_to(log_offset offset);
+
+  // fsyncs the active segment (and index) if flush.messages or flush.ms says it is due.
+  caf::error maybe_flush(int64_t now_ms);
+  // fsyncs unconditionally.
+  caf::error flush();
+
+  // Deletes whole old segments (never the active one) beyond retention_ms (by the largest
+  // record timestamp in the segment) or retention_bytes. Returns the number deleted.
+  caf::expected<size_t> enforce_retention(int64_t now_ms);
+
+  const std::string& dir() const { return dir_; }
+  const log_config& config() const { return cfg_; }
+
+private:
+  partition_log(std::string dir, log_config cfg);
+
+  // Seals the active segment (fsync) and starts a new one at `next`.
+  caf::error roll(log_offset next);
+
+  std::string dir_;
+  log_config cfg_;
+  std::vector<std::unique_ptr<segment>> segments_;  // Invariant: sorted by base offset, >= 1
+  int64_t unflushed_messages_ = 0;
+  int64_t last_flush_ms_ = 0;
+};
+
+} // namespace cafka

@@ -1,0 +1,446 @@
+#include "runtime/storage/segment.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr size_t scan_chunk = 1 << 20;  // bytes read at a time by the recovery scan
+constexpr uint64_t max_position = std::numeric_limits<uint32_t>::max();
+constexpr int64_t max_relative_offset = std::numeric_limits<uint32_t>::max();
+constexpr int32_t min_batch_length =
+  static_cast<int32_t>(batch_header_size - batch_log_overhead);
+
+// Index capacity: one entry per index_interval_bytes of a full segment, at most 10 MiB
+// (Kafka's segment.index.bytes); a full index rolls the segment.
+size_t max_index_entries(const segment_config& cfg) {
+  constexpr size_t cap = (10u << 20) / offset_index::entry_size;
+  auto n = cfg.segment_bytes / std::max<uint64_t>(cfg.index_interval_bytes, 1) + 2;
+  return static_cast<size_t>(std::min<uint64_t>(n, cap));
+}
+
+// Why the header of a batch at `pos` cannot be the next batch of a segment starting at
+// `base` whose previous batch ended at `min_offset` (empty string: plausible). No CRC check.
+std::string header_problem(const batch_header& h, uint64_t pos, uint64_t file_size,
+                           log_offset base, log_offset min_offset) {
+  if (h.batch_length < min_batch_length)
+    return "batch length " + std::to_string(h.batch_length) + " below the header size";
+  if (h.total_size() > file_size - pos)
+    return "batch of " + std::to_string(h.total_size()) + " bytes runs past the end of the file ("
+           + std::to_string(file_size - pos) + " bytes left)";
+  if (h.magic != batch_magic)
+    return "unsupported magic " + std::to_string(h.magic);
+  if (h.last_offset_delta < 0)
+    return "negative last offset delta";
+  if (h.base_offset < min_offset.value)
+    return "base offset " + std::to_string(h.base_offset) + " below the previous batch end "
+           + std::to_string(min_offset.value);
+  if (h.base_offset - base.value > max_relative_offset - h.last_offset_delta - 1)
+    return "offset " + std::to_string(h.base_offset) + " too far from the segment base";
+  if (pos > max_position)
+    return "segment larger than 4 GiB";
+  return {};
+}
+
+} // namespace
+
+std::string segment::file_name(log_offset base, const char* ext) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%020" PRId64, base.value);
+  return std::string{buf} + ext;
+}
+
+segment::segment(std::string dir, log_offset base, segment_config cfg, file_handle log,
+                 std::unique_ptr<offset_index> index, uint64_t size)
+  : dir_(std::move(dir)), base_(base), cfg_(cfg), log_path_(log.path()), log_(std::move(log)),
+    index_(std::move(index)), size_(size), next_offset_(base) {
+}
+
+segment::~segment() {
+  static_cast<void>(close());
+}
+
+caf::expected<std::unique_ptr<segment>>
+segment::create(const std::string& dir, log_offset base, segment_config cfg) {
+  auto dir_path = std::filesystem::path{dir};
+  auto log = file_handle::open((dir_path / file_name(base, ".log")).string(),
+                               O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (!log)
+    return std::move(log.error());
+  auto idx = offset_index::open((dir_path / file_name(base, ".index")).string(), base,
+                                max_index_entries(cfg));
+  if (!idx)
+    return std::move(idx.error());
+  if (auto err = (*idx)->clear())
+    return err;
+  if (auto err = (*idx)->unseal())
+    return err;
+  std::unique_ptr<segment> seg{
+    new segment(dir, base, cfg, std::move(*log), std::move(*idx), 0)};
+  seg->max_timestamp_ = -1;
+  return seg;
+}
+
+caf::expected<std::unique_ptr<segment>>
+segment::open(const std::string& dir, log_offset base, segment_config cfg, bool active,
+              bool& truncated) {
+  truncated = false;
+  auto dir_path = std::filesystem::path{dir};
+  auto index_path = (dir_path / file_name(base, ".index")).string();
+  std::error_code ec;
+  bool index_existed = std::filesystem::exists(index_path, ec);
+  auto log = file_handle::open((dir_path / file_name(base, ".log")).string(), O_RDWR | O_CREAT,
+                               0644);
+  if (!log)
+    return std::move(log.error());
+  auto size = log->size();
+  if (!size)
+    return std::move(size.error());
+  auto idx = offset_index::open(std::move(index_path), base, max_index_entries(cfg));
+  if (!idx)
+    return std::move(idx.error());
+  std::unique_ptr<segment> seg{
+    new segment(dir, base, cfg, std::move(*log), std::move(*idx), *size)};
+  if (active) {
+    if (auto err = seg->recover(truncated))
+      return err;
+    return seg;
+  }
+  std::string reason = index_existed ? seg->index_->check(seg->size_) : "index file missing";
+  if (reason.empty()) {
+    if (auto err = seg->verify_tail(reason))
+      return err;
+  }
+  if (!reason.empty()) {
+    spdlog::warn("partition log {}: rebuilding index of {} by a full scan: {}", dir,
+                 file_name(base, ".log"), reason);
+    if (auto err = seg->recover(truncated))
+      return err;
+  }
+  if (auto err = seg->index_->seal())
+    return err;
+  return seg;
+}
+
+bool segment::should_roll(size_t batch_size, int64_t offset_count) const {
+  if (empty())
+    return false;
+  return size_ + batch_size > cfg_.segment_bytes || index_->full()
+         || next_offset_ - base_ > max_relative_offset - offset_count;
+}
+
+caf::error segment::append(std::string_view batch, const batch_header& h) {
+  // Requires: a whole batch at or after the end, within uint32 positions.
+  assert(batch.size() == h.total_size());
+  assert(h.base_offset >= next_offset_.value);
+  assert(size_ <= max_position);
+  if (auto err = log_.write_at(batch.data(), batch.size(), size_)) {
+    // Cut a partial write so the file keeps ending on a batch boundary.
+    static_cast<void>(log_.truncate(size_));
+    return err;
+  }
+  maybe_index(log_offset{h.base_offset}, size_);
+  size_ += batch.size();
+  next_offset_ = log_offset{h.next_offset()};
+  if (max_timestamp_)
+    max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
+  return caf::none;
+}
+
+void segment::maybe_index(log_offset offset, uint64_t position) {
+  uint64_t last = index_->empty() ? 0 : index_->at(index_->size() - 1).position;
+  if (!index_->empty() && position <= last)
+    return;
+  if (position - last < cfg_.index_interval_bytes || index_->full() || position > max_position
+      || offset - base_ > max_relative_offset)
+    return;
+  if (auto err = index_->append(offset, static_cast<uint32_t>(position)))
+    spdlog::warn("partition log {}: cannot extend {}: {} (reads scan further)", dir_,
+                 index_->path(), describe(err));
+}
+
+caf::error segment::recover(bool& truncated) {
+  truncated = false;
+  if (auto err = index_->clear())
+    return err;
+  if (auto err = index_->unseal())
+    return err;
+  std::string buf;
+  uint64_t buf_pos = 0;
+  // Pointer to the bytes [pos, pos + n) of the file; requires pos + n <= size_.
+  auto bytes = [&](uint64_t pos, size_t n) -> caf::expected<const char*> {
+    if (pos >= buf_pos && pos + n <= buf_pos + buf.size())
+      return buf.data() + (pos - buf_pos);
+    auto want = static_cast<size_t>(std::min<uint64_t>(std::max(n, scan_chunk), size_ - pos));
+    buf.resize(want);
+    auto got = log_.read_at(buf.data(), want, pos);
+    if (!got)
+      return std::move(got.error());
+    if (*got < n)
+      return make_error(errc::storage_error, "short read of " + log_path_);
+    buf.resize(*got);
+    buf_pos = pos;
+    return buf.data();
+  };
+  uint64_t pos = 0;
+  log_offset next = base_;
+  int64_t max_ts = -1;
+  std::string reason;
+  while (pos < size_) {
+    if (size_ - pos < batch_header_size) {
+      reason = "incomplete batch header";
+      break;
+    }
+    auto p = bytes(pos, batch_header_size);
+    if (!p)
+      return std::move(p.error());
+    batch_header h;
+    read_batch_header(*p, batch_header_size, h);
+    reason = header_problem(h, pos, size_, base_, next);
+    if (!reason.empty())
+      break;
+    p = bytes(pos, h.total_size());
+    if (!p)
+      return std::move(p.error());
+    if (auto err = validate_batch(std::string_view{*p, h.total_size()})) {
+      reason = describe(err);
+      break;
+    }
+    maybe_index(log_offset{h.base_offset}, pos);
+    pos += h.total_size();
+    next = log_offset{h.next_offset()};
+    max_ts = std::max(max_ts, h.max_timestamp);
+  }
+  next_offset_ = next;
+  max_timestamp_ = max_ts;
+  if (pos < size_) {
+    auto dropped = size_ - pos;
+    if (auto err = log_.truncate(pos))
+      return err;
+    size_ = pos;
+    truncated = true;
+    spdlog::warn("partition log {}: truncated corrupt/torn tail of {} at position {} ({} bytes "
+                 "dropped): {}",
+                 dir_, file_name(base_, ".log"), pos, dropped, reason);
+    if (auto err = log_.sync())
+      return err;
+  }
+  return caf::none;
+}
+
+caf::error segment::verify_tail(std::string& reason) {
+  uint64_t pos = 0;
+  log_offset next = base_;
+  std::optional<offset_index::entry> last;
+  if (!index_->empty()) {
+    last = index_->at(index_->size() - 1);
+    pos = last->position;
+    next = last->offset;
+  }
+  char hdr[batch_header_size];
+  while (pos < size_) {
+    if (size_ - pos < batch_header_size) {
+      reason = "incomplete batch header at position " + std::to_string(pos);
+      return caf::none;
+    }
+    auto got = log_.read_at(hdr, batch_header_size, pos);
+    if (!got)
+      return std::move(got.error());
+    batch_header h;
+    if (*got < batch_header_size || !read_batch_header(hdr, *got, h)) {
+      reason = "short read at position " + std::to_string(pos);
+      return caf::none;
+    }
+    reason = header_problem(h, pos, size_, base_, next);
+    if (reason.empty() && last && pos == last->position && h.base_offset != last->offset.value)
+      reason = "last index entry says offset " + to_string(last->offset) + " but the batch at "
+               + std::to_string(pos) + " has base offset " + std::to_string(h.base_offset);
+    if (!reason.empty())
+      return caf::none;
+    maybe_index(log_offset{h.base_offset}, pos);
+    pos += h.total_size();
+    next = log_offset{h.next_offset()};
+  }
+  next_offset_ = next;
+  return caf::none;
+}
+
+caf::error segment::read_header(uint64_t position, batch_header& h) const {
+  char hdr[batch_header_size];
+  auto got = log_.read_at(hdr, batch_header_size, position);
+  if (!got)
+    return std::move(got.error());
+  if (*got < batch_header_size || !read_batch_header(hdr, *got, h)
+      || h.batch_length < min_batch_length || h.total_size() > size_ - position
+      || h.last_offset_delta < 0)
+    return make_error(errc::corrupt_message, "bad batch header at position "
+                                               + std::to_string(position) + " of " + log_path_);
+  return caf::none;
+}
+
+caf::expected<uint64_t> segment::locate(log_offset offset) const {
+  auto e = index_->lookup(offset);
+  uint64_t pos = e ? e->position : 0;
+  while (pos < size_) {
+    batch_header h;
+    if (auto err = read_header(pos, h))
+      return err;
+    if (h.next_offset() > offset.value)
+      return pos;
+    pos += h.total_size();
+  }
+  return size_;
+}
+
+caf::expected<bool> segment::read(log_offset from, size_t max_bytes, log_offset upto,
+                                  bool need_one, std::string& out, log_offset& next) const {
+  auto start = locate(from);
+  if (!start)
+    return std::move(start.error());
+  if (*start >= size_)
+    return false;
+  const uint64_t avail = size_ - *start;
+  const size_t old = out.size();
+  // Makes out hold at least n bytes from start (n <= avail).
+  auto fill = [&](size_t n) -> caf::error {
+    auto have = out.size() - old;
+    if (n <= have)
+      return caf::none;
+    out.resize(old + n);
+    auto got = log_.read_at(out.data() + old + have, n - have, *start + have);
+    if (!got)
+      return std::move(got.error());
+    if (*got < n - have)
+      return make_error(errc::storage_error, "short read of " + log_path_);
+    return caf::none;
+  };
+  auto first = static_cast<size_t>(std::min<uint64_t>(avail, max_bytes));
+  if (need_one)
+    first = std::max(first, std::min<size_t>(static_cast<size_t>(avail), batch_header_size));
+  if (auto err = fill(first)) {
+    out.resize(old);
+    return err;
+  }
+  size_t p = 0;
+  bool done = true;
+  for (;;) {
+    if (p == avail) {
+      done = false;  // the segment ran out
+      break;
+    }
+    auto have = out.size() - old;
+    if (p + batch_header_size > have)
+      break;  // budget reached (need_one always has a header for p == 0)
+    batch_header h;
+    read_batch_header(out.data() + old + p, batch_header_size, h);
+    if (h.batch_length < min_batch_length || h.total_size() > avail - p) {
+      out.resize(old);
+      return make_error(errc::corrupt_message, "bad batch header at position "
+                                                 + std::to_string(*start + p) + " of "
+                                                 + log_path_);
+    }
+    if (h.next_offset() > upto.value)
+      break;
+    if (p + h.total_size() > have) {
+      if (!(need_one && p == 0))
+        break;
+      if (auto err = fill(h.total_size())) {
+        out.resize(old);
+        return err;
+      }
+    }
+    p += h.total_size();
+    next = log_offset{h.next_offset()};
+  }
+  out.resize(old + p);
+  return done;
+}
+
+caf::expected<int64_t> segment::max_timestamp() {
+  if (max_timestamp_)
+    return *max_timestamp_;
+  int64_t max_ts = -1;
+  uint64_t pos = 0;
+  while (pos < size_) {
+    batch_header h;
+    if (auto err = read_header(pos, h)) {
+      if (errc_of(err) != errc::corrupt_message)
+        return err;
+      spdlog::warn("partition log {}: max timestamp of {} from its first {} bytes only: {}",
+                   dir_, file_name(base_, ".log"), pos, describe(err));
+      break;
+    }
+    max_ts = std::max(max_ts, h.max_timestamp);
+    pos += h.total_size();
+  }
+  max_timestamp_ = max_ts;
+  return max_ts;
+}
+
+caf::error segment::truncate_to(log_offset offset) {
+  auto pos = locate(offset);
+  if (!pos)
+    return std::move(pos.error());
+  if (*pos >= size_)
+    return caf::none;
+  batch_header h;
+  if (auto err = read_header(*pos, h))
+    return err;
+  if (auto err = log_.truncate(*pos))
+    return err;
+  index_->truncate_to_position(*pos);
+  size_ = *pos;
+  // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
+  next_offset_ = std::max(base_, std::min(offset, log_offset{h.base_offset}));
+  max_timestamp_.reset();
+  return log_.sync();
+}
+
+caf::error segment::seal() {
+  if (auto err = index_->seal())
+    return err;
+  if (auto err = index_->flush())
+    return err;
+  return log_.sync();
+}
+
+caf::error segment::unseal() {
+  return index_->unseal();
+}
+
+caf::error segment::flush() {
+  if (auto err = log_.sync())
+    return err;
+  return index_->flush();
+}
+
+caf::error segment::close() {
+  auto err = index_ ? index_->close() : caf::error{};
+  auto err2 = log_.close();
+  return err ? err : err2;
+}
+
+caf::error segment::remove() {
+  auto err = close();
+  if (::unlink(log_path_.c_str()) != 0 && errno != ENOENT)
+    return storage_error_from("unlink", log_path_, errno);
+  auto err2 = index_->remove();
+  return err ? err : err2;
+}
+
+} // namespace cafka

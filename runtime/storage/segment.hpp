@@ -1,0 +1,120 @@
+// One log segment: <20-digit base offset>.log holding whole record batches back to back, and
+// its sparse <base>.index. Append, positioned reads of whole batches, recovery scan, truncate.
+// Owned by its partition_log; not thread-safe. See docs/storage-format.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "runtime/base/ids.hpp"
+#include "runtime/protocol/record_batch.hpp"
+#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/offset_index.hpp"
+
+namespace cafka {
+
+struct segment_config {
+  uint64_t segment_bytes = 1ull << 30;   // roll when an append would pass this size
+  uint32_t index_interval_bytes = 4096;  // log bytes between two index entries
+};
+
+class segment {
+public:
+  // "00000000000000000042" + ext (".log", ".index").
+  static std::string file_name(log_offset base, const char* ext);
+
+  // Creates an empty active segment, replacing leftover files of the same name.
+  static caf::expected<std::unique_ptr<segment>> create(const std::string& dir, log_offset base,
+                                                        segment_config cfg);
+
+  // Opens an existing segment. `active` (the last segment): every batch is checked (length,
+  // offsets, CRC), a corrupt or torn tail is cut off (one warning) and the index rebuilt.
+  // Otherwise the index is trusted if it checks out and only the batches after its last entry
+  // are walked by header; a missing or bad index or a bad tail falls back to the full scan.
+  // `truncated` tells whether bytes were cut off. Never throws on garbage.
+  static caf::expected<std::unique_ptr<segment>>
+  open(const std::string& dir, log_offset base, segment_config cfg, bool active, bool& truncated);
+
+  ~segment();
+
+  segment(const segment&) = delete;
+  segment& operator=(const segment&) = delete;
+
+  log_offset base_offset() const { return base_; }
+  // Offset after the last batch; base_offset() when empty.
+  log_offset next_offset() const { return next_offset_; }
+  uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const std::string& log_path() const { return log_path_; }
+  const offset_index& index() const { return *index_; }
+
+  // True when a non-empty segment cannot take a batch of `batch_size` bytes spanning
+  // `offset_count` offsets: size limit, full index, or relative offsets beyond uint32.
+  bool should_roll(size_t batch_size, int64_t offset_count) const;
+
+  // Writes one whole batch at the end (one pwrite) and indexes it when due.
+  // Requires: h describes `batch`, h.base_offset >= next_offset().
+  caf::error append(std::string_view batch, const batch_header& h);
+
+  // Appends to `out` whole batches from the one containing `from` (or the first after it),
+  // while out grows by at most max_bytes (but at least one batch if `need_one`), skipping
+  // batches with next_offset() > upto. Sets `next` to the offset after the last batch taken.
+  // Returns true when the read is complete (budget or upto reached), false when the segment
+  // ran out first.
+  caf::expected<bool> read(log_offset from, size_t max_bytes, log_offset upto, bool need_one,
+                           std::string& out, log_offset& next) const;
+
+  // Largest batch max_timestamp in the segment (-1 when empty). Computed on first use by
+  // walking the batch headers for a segment opened without a full scan, then cached.
+  caf::expected<int64_t> max_timestamp();
+
+  // Cuts the segment before the first batch with next_offset() > offset: the batch
+  // containing `offset` goes too. next_offset() becomes min(offset, that batch's base).
+  caf::error truncate_to(log_offset offset);
+
+  // The segment stops taking appends: fsync the log, trim and fsync the index.
+  caf::error seal();
+  // The segment takes appends again (after a truncation made it the last one).
+  caf::error unseal();
+  // fsync the log and the index.
+  caf::error flush();
+  // Closes both files (no fsync).
+  caf::error close();
+  // Closes and deletes both files (.log first).
+  caf::error remove();
+
+private:
+  segment(std::string dir, log_offset base, segment_config cfg, file_handle log,
+          std::unique_ptr<offset_index> index, uint64_t size);
+
+  // Full scan from position 0 with CRC checks; rebuilds the index; cuts a bad tail.
+  caf::error recover(bool& truncated);
+  // Walks the headers after the last index entry; adds missing entries. Sets `reason` (and
+  // changes nothing else) if the log and index disagree.
+  caf::error verify_tail(std::string& reason);
+  // Adds an index entry for a batch at `position` if index_interval_bytes passed.
+  void maybe_index(log_offset offset, uint64_t position);
+  // Position of the first batch with next_offset() > offset, or size() if none.
+  caf::expected<uint64_t> locate(log_offset offset) const;
+  // Reads and sanity-checks the batch header at `position` (< size()).
+  caf::error read_header(uint64_t position, batch_header& h) const;
+
+  std::string dir_;
+  log_offset base_;
+  segment_config cfg_;
+  std::string log_path_;
+  file_handle log_;
+  std::unique_ptr<offset_index> index_;
+  uint64_t size_;            // Invariant: == the .log file size, whole batches only
+  log_offset next_offset_;   // Invariant: >= base_
+  std::optional<int64_t> max_timestamp_;  // nullopt until computed
+};
+
+} // namespace cafka

@@ -1,0 +1,97 @@
+// Helpers of the storage tests: a temporary directory removed at scope exit, batch makers,
+// and decoding a read back into offsets. Test code only; single-threaded.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka::test {
+
+// A fresh directory under temp_directory_path(), deleted with its contents at scope exit.
+class temp_dir {
+public:
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    path_ = std::filesystem::temp_directory_path()
+            / ("cafka-storage-test-" + std::to_string(::getpid()) + "-"
+               + std::to_string(stamp) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+  std::filesystem::path path_;
+};
+
+// A batch of `records` records with `value_size`-byte values, all with timestamp `ts`.
+inline std::string make_batch(int records, size_t value_size = 100, int64_t ts = 1000) {
+  batch_builder b;
+  std::string value(value_size, 'v');
+  for (int i = 0; i < records; ++i) {
+    auto key = "key-" + std::to_string(i);
+    b.append(ts, std::string_view{key}, std::string_view{value});
+  }
+  return b.finish();
+}
+
+// Offsets of every record in `data` (whole batches) at or after `from`.
+inline std::vector<int64_t> offsets_in(const std::string& data, int64_t from = 0) {
+  std::vector<record> recs;
+  auto err = decode_records(data, recs, log_offset{from});
+  std::vector<int64_t> out;
+  if (err)
+    return out;
+  for (auto& r : recs)
+    out.push_back(r.offset.value);
+  return out;
+}
+
+// Number of whole batches in `data`, and their base offsets.
+inline std::vector<int64_t> batch_bases(const std::string& data) {
+  std::vector<int64_t> out;
+  size_t pos = 0;
+  batch_header h;
+  while (read_batch_header(data.data() + pos, data.size() - pos, h)
+         && h.total_size() <= data.size() - pos) {
+    out.push_back(h.base_offset);
+    pos += h.total_size();
+  }
+  return out;
+}
+
+inline std::string segment_name(int64_t base, const char* ext) {
+  auto s = std::to_string(base);
+  return std::string(20 - s.size(), '0') + s + ext;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+inline void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+} // namespace cafka::test
