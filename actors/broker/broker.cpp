@@ -193,12 +193,13 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
     [=](stop_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       st.stopping = true;
-      auto rp = self->make_response_promise<caf::ok_atom>();
       auto remaining = std::make_shared<size_t>(st.replicas.size());
       if (*remaining == 0) {
         self->quit();
         return caf::ok_atom::value;
       }
+      // Only now: a response promise marks the request answered, so a returned value is lost.
+      auto rp = self->make_response_promise<caf::ok_atom>();
       for (auto& kv : st.replicas) {
         auto tp = kv.first;
         auto done = [=]() mutable {

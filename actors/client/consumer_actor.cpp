@@ -1,5 +1,7 @@
 #include "actors/client/consumer_actor.hpp"
 
+#include <optional>
+
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +17,9 @@ struct partition_position {
   int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
   bool busy = false;     // a fetch or list-offsets is in flight
   uint64_t generation = 0;  // bumped by seek/assign: stale replies are dropped
+  // A fetched batch waiting for credit. Invariant: a partition with a buffered batch is not
+  // fetched, so at most one undelivered fetch result per partition exists.
+  std::optional<consumer_records> buffered;
 };
 
 struct consumer_state {
@@ -23,14 +28,38 @@ struct consumer_state {
   cluster_link link;
   std::map<topic_partition, partition_position> parts;
   int32_t credit = 0;      // messages the sink will still accept
-  int32_t in_flight = 0;   // fetches in flight (each may use one credit)
   bool retry_scheduled = false;
+  topic_partition next_delivery;  // round-robin start among buffered partitions
   static inline const char* name = "consumer";
 };
 
 using consumer_self = consumer_actor::stateful_pointer<consumer_state>;
 
 void pump(consumer_self self);
+
+// Hands buffered batches to the sink while credit lasts, round-robin over partitions.
+void deliver(consumer_self self) {
+  auto& st = self->state;
+  if (st.credit <= 0 || st.parts.empty())
+    return;
+  auto start = st.parts.lower_bound(st.next_delivery);
+  std::vector<std::map<topic_partition, partition_position>::iterator> order;
+  for (auto i = start; i != st.parts.end(); ++i)
+    order.push_back(i);
+  for (auto i = st.parts.begin(); i != start; ++i)
+    order.push_back(i);
+  for (auto i : order) {
+    if (st.credit <= 0)
+      break;
+    if (!i->second.buffered)
+      continue;
+    --st.credit;
+    caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(*i->second.buffered));
+    i->second.buffered.reset();
+    auto next = std::next(i);
+    st.next_delivery = next == st.parts.end() ? st.parts.begin()->first : next->first;
+  }
+}
 
 void schedule_retry(consumer_self self) {
   auto& st = self->state;
@@ -91,7 +120,6 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& st = self->state;
   auto& pp = st.parts[tp];
   pp.busy = true;
-  ++st.in_flight;
   auto gen = pp.generation;
   fetch_request req{tp, log_offset{pp.offset}, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
                     st.cfg.fetch_max_wait_ms};
@@ -100,7 +128,6 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
     .then(
       [=](fetch_response& resp) {
         auto& st = self->state;
-        --st.in_flight;
         auto i = st.parts.find(tp);
         if (i == st.parts.end())
           return pump(self); // unassigned meanwhile
@@ -119,14 +146,13 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
         }
         if (!out.records.empty()) {
           pp.offset = out.records.back().offset.value + 1;
-          --st.credit;
-          caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(out));
+          pp.buffered = std::move(out);
+          deliver(self);
         }
         pump(self);
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        --st.in_flight;
         auto i = st.parts.find(tp);
         if (i == st.parts.end())
           return;
@@ -135,8 +161,7 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
       });
 }
 
-// Starts fetches for idle partitions while credit allows. Fairness: partitions are taken
-// in map order from the one after the last started.
+// Starts a fetch for every assigned partition that is idle and has nothing buffered.
 void pump(consumer_self self) {
   auto& st = self->state;
   if (st.parts.empty())
@@ -153,10 +178,7 @@ void pump(consumer_self self) {
   for (auto& kv : st.parts) {
     auto tp = kv.first;
     auto& pp = kv.second;
-    if (pp.busy)
-      continue;
-    bool need_offset = pp.offset < 0;
-    if (!need_offset && st.credit - st.in_flight <= 0)
+    if (pp.busy || pp.buffered)
       continue;
     pp.busy = true; // reserved while connecting
     st.link.with_leader(self, tp, [=](caf::expected<broker_actor> leader) {
@@ -171,7 +193,7 @@ void pump(consumer_self self) {
       }
       if (i->second.offset < 0)
         resolve_position(self, tp, *leader);
-      else if (st.credit - st.in_flight > 0)
+      else
         fetch(self, tp, *leader);
     });
   }
@@ -224,11 +246,13 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
         pp.offset = -1;
         pp.reset = where;
       }
+      pp.buffered.reset();
       pump(self);
       return caf::ok_atom::value;
     },
     [=](credit_atom, int32_t n) {
       self->state.credit += std::max(0, n);
+      deliver(self);
       pump(self);
     },
     [=](wake_atom) {

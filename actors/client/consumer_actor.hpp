@@ -1,6 +1,8 @@
 // The consumer actor: fetches its assigned partitions from their leaders (long poll) and
 // delivers consumer_records messages to a sink actor, never more messages than the sink has
-// granted credit for (credit_atom, n): a slow sink is never flooded. Actor context.
+// granted credit for (credit_atom, n): a slow sink is never flooded. A partition is fetched
+// again only once its last result was delivered, so at most one batch per partition waits
+// for credit. Actor context.
 #pragma once
 
 #include <caf/actor.hpp>

@@ -54,7 +54,7 @@ bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
     wake = true;
   }
   auto& ob = i->second;
-  auto before = ob.builder.size_bytes();
+  auto before = ob.builder.empty() ? size_t{0} : ob.builder.size_bytes(); // charge the header too
   ob.builder.append(timestamp_ms, key, value, headers);
   ob.callbacks.push_back(std::move(cb));
   used_bytes_ += ob.builder.size_bytes() - before;

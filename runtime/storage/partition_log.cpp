@@ -187,6 +187,9 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
 caf::error partition_log::roll(log_offset next) {
   // Requires: next == log_end_offset(), so the new segment starts where the old one ends.
   assert(next == log_end_offset());
+  // No fsync here (it would stall the owner for a whole segment's worth of writeback): the
+  // sealed segment and the new file become durable at the next flush(), as in Kafka, whose
+  // roll schedules the flush in the background.
   if (auto err = segments_.back()->seal())
     return err;
   auto seg = segment::create(dir_, next, segment_config_of(cfg_));
@@ -195,8 +198,8 @@ caf::error partition_log::roll(log_offset next) {
     return std::move(seg.error());
   }
   segments_.push_back(std::move(*seg));
-  unflushed_messages_ = 0;  // seal() made everything before `next` durable
-  return fsync_dir(dir_);
+  dir_dirty_ = true;
+  return caf::none;
 }
 
 caf::expected<log_read_result> partition_log::read(log_offset from, size_t max_bytes) const {
@@ -301,9 +304,15 @@ caf::error partition_log::maybe_flush(int64_t now_ms) {
 }
 
 caf::error partition_log::flush() {
-  // Sealed segments were fsynced when they were rolled: only the active one can be dirty.
-  if (auto err = segments_.back()->flush())
-    return err;
+  // Usually only the active segment is dirty, plus the one sealed by a roll since.
+  for (auto& seg : segments_)
+    if (auto err = seg->flush())
+      return err;
+  if (dir_dirty_) {
+    if (auto err = fsync_dir(dir_))
+      return err;
+    dir_dirty_ = false;
+  }
   unflushed_messages_ = 0;
   return caf::none;
 }

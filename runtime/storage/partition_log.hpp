@@ -66,9 +66,10 @@ public:
   // Removes every record at or after `offset` (replication will truncate divergent tails).
   caf::error truncate_to(log_offset offset);
 
-  // fsyncs the active segment (and index) if flush.messages or flush.ms says it is due.
+  // flush() if flush.messages or flush.ms says it is due (append calls it too).
   caf::error maybe_flush(int64_t now_ms);
-  // fsyncs unconditionally.
+  // fsyncs now every segment (log and index) written since the last flush, and the directory
+  // if a segment was created: everything appended so far is durable on return.
   caf::error flush();
 
   // Deletes whole old segments (never the active one) beyond retention_ms (by the largest
@@ -81,7 +82,7 @@ public:
 private:
   partition_log(std::string dir, log_config cfg);
 
-  // Seals the active segment (fsync) and starts a new one at `next`.
+  // Seals the active segment and starts a new one at `next` (no fsync: see flush()).
   caf::error roll(log_offset next);
 
   std::string dir_;
@@ -89,6 +90,7 @@ private:
   std::vector<std::unique_ptr<segment>> segments_;  // Invariant: sorted by base offset, >= 1
   int64_t unflushed_messages_ = 0;
   int64_t last_flush_ms_ = 0;
+  bool dir_dirty_ = false;  // a segment file was created since the last fsync of dir_
 };
 
 } // namespace cafka

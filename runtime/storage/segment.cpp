@@ -155,6 +155,7 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
     return err;
   }
   maybe_index(log_offset{h.base_offset}, size_);
+  dirty_ = true;
   size_ += batch.size();
   next_offset_ = log_offset{h.next_offset()};
   if (max_timestamp_)
@@ -408,15 +409,12 @@ caf::error segment::truncate_to(log_offset offset) {
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
   next_offset_ = std::max(base_, std::min(offset, log_offset{h.base_offset}));
   max_timestamp_.reset();
-  return log_.sync();
+  dirty_ = true;
+  return caf::none;
 }
 
 caf::error segment::seal() {
-  if (auto err = index_->seal())
-    return err;
-  if (auto err = index_->flush())
-    return err;
-  return log_.sync();
+  return index_->seal();
 }
 
 caf::error segment::unseal() {
@@ -424,9 +422,14 @@ caf::error segment::unseal() {
 }
 
 caf::error segment::flush() {
+  if (!dirty_)
+    return caf::none;
   if (auto err = log_.sync())
     return err;
-  return index_->flush();
+  if (auto err = index_->flush())
+    return err;
+  dirty_ = false;
+  return caf::none;
 }
 
 caf::error segment::close() {

@@ -77,14 +77,18 @@ public:
 
   // Cuts the segment before the first batch with next_offset() > offset: the batch
   // containing `offset` goes too. next_offset() becomes min(offset, that batch's base).
+  // Durable at the next flush().
   caf::error truncate_to(log_offset offset);
 
-  // The segment stops taking appends: fsync the log, trim and fsync the index.
+  // The segment stops taking appends: its index file is trimmed to its entries. No fsync:
+  // the data becomes durable at the next flush() (or when the OS writes it back).
   caf::error seal();
   // The segment takes appends again (after a truncation made it the last one).
   caf::error unseal();
-  // fsync the log and the index.
+  // fsync the log and the index if anything changed since the last flush.
   caf::error flush();
+  // True when appends or a truncation happened since the last flush().
+  bool dirty() const { return dirty_; }
   // Closes both files (no fsync).
   caf::error close();
   // Closes and deletes both files (.log first).
@@ -115,6 +119,7 @@ private:
   uint64_t size_;            // Invariant: == the .log file size, whole batches only
   log_offset next_offset_;   // Invariant: >= base_
   std::optional<int64_t> max_timestamp_;  // nullopt until computed
+  bool dirty_ = false;       // written or truncated since the last flush()
 };
 
 } // namespace cafka

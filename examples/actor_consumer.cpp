@@ -1,0 +1,82 @@
+// An actor-based consumer: a user-written CAF actor receives record batches as typed
+// messages and grants credit for the next one only when it has processed the last, so a
+// slow actor is never flooded. Reads a topic from the beginning until `count` records.
+// Usage: actor_consumer [host:port] [topic] [count]   (defaults: 127.0.0.1:9101 example 1000)
+#include <iostream>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/client/consumer_actor.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace {
+
+struct counter_state {
+  int64_t seen = 0;
+};
+
+// The user's actor. Every consumer_records message used up one credit; sending
+// (credit_atom, 1) back to the consumer asks for the next batch.
+caf::behavior record_printer(caf::stateful_actor<counter_state>* self, int64_t count) {
+  return {
+    [=](cafka::consumer_records& batch) {
+      for (auto& r : batch.records) {
+        if (self->state.seen++ < 5)  // print a few, count all
+          std::cout << cafka::to_string(batch.tp) << "@" << r.offset.value << " "
+                    << (r.has_key ? r.key : "null") << " = " << r.value << "\n";
+      }
+      auto consumer = caf::actor_cast<cafka::consumer_actor>(self->current_sender());
+      if (self->state.seen >= count) {
+        std::cout << "consumed " << self->state.seen << " records\n";
+        self->send(consumer, cafka::stop_atom::value);
+        self->quit();
+        return;
+      }
+      self->send(consumer, cafka::credit_atom::value, int32_t{1});  // ready for one more
+    },
+  };
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9101";
+  std::string topic = argc > 2 ? argv[2] : "example";
+  int64_t count = argc > 3 ? std::stoll(argv[3]) : 1000;
+
+  caf::actor_system_config cfg;
+  cafka::register_types(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+
+  cafka::consumer_config cc;
+  cc.bootstrap = bootstrap;
+  cc.auto_offset_reset = cafka::offset_reset::earliest;
+
+  auto printer = sys.spawn(record_printer, count);
+  // Two batches in flight at most: the printer is the only one who grants more.
+  auto consumer = cafka::spawn_consumer(sys, cc, printer, 2);
+  {
+    caf::scoped_actor self{sys};
+    int32_t partitions = 0;
+    self->request(consumer, std::chrono::seconds{10}, cafka::partitions_atom::value, topic)
+      .receive([&](int32_t n) { partitions = n; },
+               [&](caf::error& err) { std::cerr << cafka::describe(err) << "\n"; });
+    if (partitions == 0) {
+      self->send_exit(consumer, caf::exit_reason::user_shutdown);
+      self->send_exit(printer, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    std::vector<cafka::topic_partition> tps;
+    for (int32_t p = 0; p < partitions; ++p)
+      tps.push_back({topic, cafka::partition_id{p}});
+    self->send(consumer, cafka::assign_atom::value, tps);
+  }
+  sys.await_all_actors_done();  // the printer stops the consumer and itself at `count`
+  return 0;
+}

@@ -1,0 +1,128 @@
+// Helpers of the actor tests: a temporary directory, an actor system with cafka's types,
+// blocking requests with finite timeouts, polling with a deadline, and batch makers.
+// Test code only; call from the test thread.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka::test {
+
+// A fresh directory under temp_directory_path(), deleted with its contents at scope exit.
+class temp_dir {
+public:
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    path_ = std::filesystem::temp_directory_path()
+            / ("cafka-actor-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp)
+               + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+private:
+  std::filesystem::path path_;
+};
+
+// An actor_system_config with cafka's message types and error category registered.
+class test_config : public caf::actor_system_config {
+public:
+  test_config() { register_types(*this); }
+};
+
+constexpr auto request_timeout = std::chrono::seconds{10};
+
+// Sends a request from a short-lived scoped actor and waits for the reply (or the timeout).
+// The scoped actor is gone when this returns, so the system can shut down afterwards.
+template <class T, class Handle, class... Ts>
+caf::expected<T> ask(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
+  caf::expected<T> result = make_error(errc::request_timed_out, "no reply");
+  caf::scoped_actor self{sys};
+  self->request(dest, request_timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+// Polls `pred` until it holds or `timeout` passes; returns whether it held.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  return true;
+}
+
+// A batch of records "<prefix>-0", "<prefix>-1", ... keyed "k<i>".
+inline std::string make_batch(const std::string& prefix, int count, size_t pad = 0) {
+  batch_builder b;
+  for (int i = 0; i < count; ++i) {
+    auto key = "k" + std::to_string(i);
+    auto value = prefix + "-" + std::to_string(i) + std::string(pad, '.');
+    b.append(1000 + i, std::string_view{key}, std::string_view{value});
+  }
+  return b.finish();
+}
+
+struct offset_value {
+  int64_t offset;
+  std::string value;
+  bool operator==(const offset_value& o) const {
+    return offset == o.offset && value == o.value;
+  }
+};
+
+inline std::ostream& operator<<(std::ostream& out, const offset_value& x) {
+  return out << x.offset << ":" << x.value;
+}
+
+// (offset, value) of every record in `data` at or after `from`; fails the test on a bad batch.
+inline std::vector<offset_value> decode(const std::string& data, int64_t from = 0) {
+  std::vector<record> recs;
+  auto err = decode_records(data, recs, log_offset{from});
+  std::vector<offset_value> out;
+  if (err)
+    return {{-1, describe(err)}};
+  for (auto& r : recs)
+    out.push_back({r.offset.value, r.value});
+  return out;
+}
+
+// The expected decode() of values "<prefix>-<i>" for i in [0, count), starting at `base`.
+inline std::vector<offset_value> expected_values(const std::string& prefix, int count,
+                                                 int64_t base) {
+  std::vector<offset_value> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back({base + i, prefix + "-" + std::to_string(i)});
+  return out;
+}
+
+} // namespace cafka::test

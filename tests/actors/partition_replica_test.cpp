@@ -1,0 +1,304 @@
+// Tests of the partition replica actor on a real actor system: produce / fetch / list offsets,
+// long-poll fetch (woken by a produce, or answered empty after max wait), rejection of
+// oversize and corrupt batches, out-of-range fetches, and stop with and without delete.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/broker/partition_replica.hpp"
+#include "actors/messages.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/record_batch.hpp"
+#include "tests/actors/actor_test_util.hpp"
+
+using namespace cafka;
+using namespace cafka::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One actor system and a replica of t-0 in a temp dir. Stops every replica it spawned
+// (kills it if the test failed before stopping it) before the system shuts down.
+struct replica_fixture {
+  temp_dir dir; // destroyed last, after the system
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  topic_partition tp{"t", partition_id{0}};
+  std::vector<replica_actor> spawned;
+
+  ~replica_fixture() {
+    for (auto& r : spawned)
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  }
+
+  std::string log_dir() const { return (dir.path() / "t-0").string(); }
+
+  replica_actor spawn(broker_defaults defaults = {}) {
+    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults});
+    spawned.push_back(r);
+    return r;
+  }
+
+  caf::expected<produce_response> produce(const replica_actor& r, std::string batch) {
+    produce_request req;
+    req.tp = tp;
+    req.batch = std::move(batch);
+    return ask<produce_response>(sys, r, produce_atom::value, std::move(req));
+  }
+
+  caf::expected<fetch_response> fetch(const replica_actor& r, int64_t offset,
+                                      int32_t max_wait_ms = 0) {
+    fetch_request req;
+    req.tp = tp;
+    req.offset = log_offset{offset};
+    req.max_wait_ms = max_wait_ms;
+    return ask<fetch_response>(sys, r, fetch_atom::value, req);
+  }
+
+  caf::expected<list_offsets_response> list(const replica_actor& r, int64_t timestamp) {
+    return ask<list_offsets_response>(sys, r, list_offsets_atom::value,
+                                      list_offsets_request{tp, timestamp});
+  }
+
+  caf::expected<caf::ok_atom> stop(const replica_actor& r, bool delete_data) {
+    return ask<caf::ok_atom>(sys, r, stop_atom::value, delete_data);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(replica_fixture, "produce assigns consecutive offsets and fetch returns them",
+                 "[actors][replica]") {
+  auto r = spawn();
+  auto first = produce(r, make_batch("a", 5));
+  REQUIRE(first);
+  CHECK(first->tp == tp);
+  CHECK(first->base_offset == log_offset{0});
+  CHECK(first->log_start_offset == log_offset{0});
+  auto second = produce(r, make_batch("b", 3));
+  REQUIRE(second);
+  CHECK(second->base_offset == log_offset{5});
+
+  auto all = fetch(r, 0);
+  REQUIRE(all);
+  CHECK(all->tp == tp);
+  CHECK(all->high_watermark == log_offset{8});
+  CHECK(all->log_start_offset == log_offset{0});
+  auto expected = expected_values("a", 5, 0);
+  for (auto& x : expected_values("b", 3, 5))
+    expected.push_back(x);
+  CHECK(decode(all->records) == expected);
+
+  // From the middle: whole batches come back, the caller skips what is below its offset.
+  auto mid = fetch(r, 6);
+  REQUIRE(mid);
+  CHECK(decode(mid->records, 6)
+        == std::vector<offset_value>{{6, "b-1"}, {7, "b-2"}});
+
+  // At the log end: nothing, at once when max wait is 0.
+  auto at_end = fetch(r, 8);
+  REQUIRE(at_end);
+  CHECK(at_end->records.empty());
+  CHECK(at_end->high_watermark == log_offset{8});
+
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "list offsets gives the log start and the log end",
+                 "[actors][replica]") {
+  auto r = spawn();
+  auto earliest = list(r, earliest_timestamp);
+  auto latest = list(r, latest_timestamp);
+  REQUIRE(earliest);
+  REQUIRE(latest);
+  CHECK(earliest->tp == tp);
+  CHECK(earliest->offset == log_offset{0});
+  CHECK(latest->offset == log_offset{0});
+
+  REQUIRE(produce(r, make_batch("a", 4)));
+  REQUIRE(produce(r, make_batch("b", 2)));
+  earliest = list(r, earliest_timestamp);
+  latest = list(r, latest_timestamp);
+  REQUIRE(earliest);
+  REQUIRE(latest);
+  CHECK(earliest->offset == log_offset{0});
+  CHECK(latest->offset == log_offset{6});
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "a long-poll fetch at the log end is answered by a produce",
+                 "[actors][replica]") {
+  auto r = spawn();
+  REQUIRE(produce(r, make_batch("a", 2)));
+  {
+    caf::scoped_actor fetcher{sys};
+    fetch_request req;
+    req.tp = tp;
+    req.offset = log_offset{2};
+    // The max wait is far beyond the request timeout: only the produce can answer in time.
+    req.max_wait_ms = 60000;
+    auto pending = fetcher->request(r, request_timeout, fetch_atom::value, req);
+
+    auto p = produce(r, make_batch("b", 3));
+    REQUIRE(p);
+    CHECK(p->base_offset == log_offset{2});
+
+    bool answered = false;
+    std::string failure;
+    pending.receive(
+      [&](fetch_response& resp) {
+        answered = true;
+        CHECK(resp.high_watermark == log_offset{5});
+        CHECK(decode(resp.records, 2) == expected_values("b", 3, 2));
+      },
+      [&](caf::error& err) { failure = describe(err); });
+    CHECK(failure == "");
+    CHECK(answered);
+  }
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "a long-poll fetch with no produce is answered empty after "
+                                  "max wait",
+                 "[actors][replica]") {
+  auto r = spawn();
+  REQUIRE(produce(r, make_batch("a", 2)));
+  auto start = std::chrono::steady_clock::now();
+  auto resp = fetch(r, 2, 300);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  REQUIRE(resp);
+  CHECK(resp->records.empty());
+  CHECK(resp->high_watermark == log_offset{2});
+  // It waited (the expiry timer is what answered it), and not for ever.
+  CHECK(elapsed >= 290ms);
+  CHECK(elapsed < request_timeout);
+
+  // A waiting fetch for data that already exists is answered at once, wait or not.
+  auto ready = fetch(r, 0, 60000);
+  REQUIRE(ready);
+  CHECK(decode(ready->records) == expected_values("a", 2, 0));
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "a parked long poll is answered shutting_down on stop",
+                 "[actors][replica]") {
+  auto r = spawn();
+  {
+    caf::scoped_actor fetcher{sys};
+    fetch_request req;
+    req.tp = tp;
+    req.offset = log_offset{0};
+    req.max_wait_ms = 60000;
+    auto pending = fetcher->request(r, request_timeout, fetch_atom::value, req);
+    REQUIRE(stop(r, false));
+    caf::error got;
+    pending.receive([&](fetch_response&) { FAIL("expected an error"); },
+                    [&](caf::error& err) { got = std::move(err); });
+    CHECK(errc_of(got) == errc::shutting_down);
+  }
+}
+
+TEST_CASE_METHOD(replica_fixture, "a batch above message.max.bytes is message_too_large",
+                 "[actors][replica]") {
+  broker_defaults defaults;
+  defaults.message_max_bytes = 2048;
+  auto r = spawn(defaults);
+  REQUIRE(produce(r, make_batch("small", 2)));
+
+  auto big = make_batch("big", 4, 1000);
+  REQUIRE(big.size() > 2048);
+  auto res = produce(r, big);
+  REQUIRE_FALSE(res);
+  CHECK(errc_of(res.error()) == errc::message_too_large);
+  CHECK_THAT(describe(res.error()), Catch::Matchers::Contains("message.max.bytes"));
+
+  // Nothing was written.
+  auto latest = list(r, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{2});
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "a corrupt batch is corrupt_message and is not written",
+                 "[actors][replica]") {
+  auto r = spawn();
+  auto batch = make_batch("a", 3);
+  SECTION("a flipped payload byte") {
+    batch[batch.size() - 2] ^= 0x20;
+  }
+  SECTION("a flipped CRC byte") {
+    batch[batch_crc_pos] ^= 0x01;
+  }
+  SECTION("truncated") {
+    batch.resize(batch.size() - 5);
+  }
+  SECTION("not a batch at all") {
+    batch = "hello, broker";
+  }
+  auto res = produce(r, batch);
+  REQUIRE_FALSE(res);
+  CHECK(errc_of(res.error()) == errc::corrupt_message);
+
+  auto latest = list(r, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{0});
+  // The log still takes good batches.
+  auto ok = produce(r, make_batch("good", 1));
+  REQUIRE(ok);
+  CHECK(ok->base_offset == log_offset{0});
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "a fetch outside [log start, log end] is offset_out_of_range",
+                 "[actors][replica]") {
+  auto r = spawn();
+  REQUIRE(produce(r, make_batch("a", 3)));
+  auto offset = GENERATE(int64_t{4}, int64_t{100}, int64_t{-1});
+  CAPTURE(offset);
+  // Even a long poll is answered at once with the error.
+  auto res = fetch(r, offset, 60000);
+  REQUIRE_FALSE(res);
+  CHECK(errc_of(res.error()) == errc::offset_out_of_range);
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "stop without delete keeps the log for the next replica",
+                 "[actors][replica]") {
+  auto r = spawn();
+  REQUIRE(produce(r, make_batch("a", 3)));
+  REQUIRE(stop(r, false));
+  CHECK(std::filesystem::is_directory(log_dir()));
+
+  auto again = spawn();
+  auto latest = list(again, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{3});
+  auto p = produce(again, make_batch("b", 1));
+  REQUIRE(p);
+  CHECK(p->base_offset == log_offset{3});
+  auto all = fetch(again, 0);
+  REQUIRE(all);
+  auto expected = expected_values("a", 3, 0);
+  expected.push_back({3, "b-0"});
+  CHECK(decode(all->records) == expected);
+  REQUIRE(stop(again, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "stop with delete removes the partition directory",
+                 "[actors][replica]") {
+  auto r = spawn();
+  REQUIRE(produce(r, make_batch("a", 3)));
+  REQUIRE(std::filesystem::is_directory(log_dir()));
+  auto ok = stop(r, true);
+  REQUIRE(ok);
+  CHECK_FALSE(std::filesystem::exists(log_dir()));
+  // The actor is gone: a request to it fails instead of hanging.
+  auto late = list(r, latest_timestamp);
+  CHECK_FALSE(late);
+}

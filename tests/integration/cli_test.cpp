@@ -1,0 +1,160 @@
+// The `cafka` CLI against a real node: the tour commands and bad input (one clear line on
+// stderr, non-zero exit, nothing written).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/integration/node_process.hpp"
+
+using cafka::testing::node_process;
+using cafka::testing::run;
+
+namespace {
+
+size_t lines_of(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+} // namespace
+
+TEST_CASE("topics create, list, describe and delete", "[integration][cli]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  auto c = node.cli({"topics", "create", "--topic", "orders", "--partitions", "3"});
+  REQUIRE(c.exit_code == 0);
+  auto d = node.cli({"topics", "describe", "--topic", "orders"});
+  REQUIRE(d.exit_code == 0);
+  CHECK(d.out.find("Topic: orders\tPartitionCount: 3\tReplicationFactor: 1") != std::string::npos);
+  CHECK(d.out.find("Topic: orders\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1")
+        != std::string::npos);
+  REQUIRE(node.cli({"topics", "list"}).out == "orders\n");
+  auto dup = node.cli({"topics", "create", "--topic", "orders"});
+  CHECK(dup.exit_code != 0);
+  CHECK(dup.err.find("topic_already_exists") != std::string::npos);
+  REQUIRE(node.cli({"topics", "delete", "--topic", "orders"}).exit_code == 0);
+  REQUIRE(node.cli({"topics", "list"}).out.empty());
+  auto gone = node.cli({"topics", "describe", "--topic", "orders"});
+  CHECK(gone.exit_code != 0);
+  CHECK(gone.err.find("unknown_topic_or_partition") != std::string::npos);
+}
+
+TEST_CASE("bad input gets one clear error line and a non-zero exit", "[integration][cli]") {
+  node_process node{"message-max-bytes=2048\n"};
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "small", "--partitions", "1"}).exit_code == 0);
+
+  SECTION("unknown topic") {
+    auto p = node.cli({"produce", "--topic", "nope"}, "hello\n");
+    CHECK(p.exit_code != 0);
+    CHECK(lines_of(p.err) == 1);
+    CHECK(p.err.find("unknown_topic_or_partition") != std::string::npos);
+    auto c = node.cli({"consume", "--topic", "nope", "--timeout-ms", "100"});
+    CHECK(c.exit_code != 0);
+    CHECK(c.err.find("unknown_topic_or_partition") != std::string::npos);
+  }
+  SECTION("replication factor larger than the brokers") {
+    auto r = node.cli({"topics", "create", "--topic", "rf", "--replication-factor", "2"});
+    CHECK(r.exit_code != 0);
+    CHECK(lines_of(r.err) == 1);
+    CHECK(r.err.find("replication factor 2 is larger than the number of available brokers")
+          != std::string::npos);
+  }
+  SECTION("invalid topic name") {
+    auto r = node.cli({"topics", "create", "--topic", "bad name"});
+    CHECK(r.exit_code != 0);
+    CHECK(r.err.find("invalid_topic") != std::string::npos);
+  }
+  SECTION("oversize record: error, nothing written") {
+    std::string big(5000, 'x');
+    auto p = node.cli({"produce", "--topic", "small", "--acks", "1"}, big + "\n");
+    CHECK(p.exit_code != 0);
+    CHECK(p.err.find("message_too_large") != std::string::npos);
+    auto c = node.cli({"consume", "--topic", "small", "--from-beginning", "--timeout-ms", "500"});
+    CHECK(c.exit_code == 0);
+    CHECK(c.out.empty());
+  }
+  SECTION("bad flags") {
+    auto r = node.cli({"topics", "create", "--topic", "x", "--partitions", "zero"});
+    CHECK(r.exit_code != 0);
+    CHECK(lines_of(r.err) == 1);
+    auto a = node.cli({"produce", "--topic", "small", "--acks", "2"}, "x\n");
+    CHECK(a.exit_code != 0);
+    CHECK(a.err.find("--acks") != std::string::npos);
+    auto u = node.cli({"topics", "list", "--no-such-flag"});
+    CHECK(u.exit_code != 0);
+  }
+  SECTION("the broker is still healthy afterwards") {
+    auto p = node.cli({"produce", "--topic", "small"}, "fine\n");
+    CHECK(p.exit_code == 0);
+    auto c = node.cli({"consume", "--topic", "small", "--from-beginning", "--max-messages", "1",
+                       "--timeout-ms", "10000"});
+    CHECK(c.out == "fine\n");
+  }
+}
+
+TEST_CASE("a malformed config is rejected with one line", "[integration][cli]") {
+  auto dir = std::filesystem::temp_directory_path() / "cafka-bad-config";
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "bad.conf").string();
+  std::ofstream{path} << "[cluster]\nnodes=[{id=1, host=\"127.0.0.1\"}]\n";
+  auto node = run(CAFKA_BINARY, {"node", "--config", path, "--id", "1"});
+  CHECK(node.exit_code != 0);
+  CHECK(lines_of(node.err) == 1);
+  CHECK(node.err.find("id, host and port are required") != std::string::npos);
+  auto missing = run(CAFKA_BINARY, {"topics", "list", "--config", (dir / "none.conf").string()});
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.err.find("cannot open") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a corrupt segment tail is truncated on restart; earlier records survive",
+          "[integration]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "c", "--partitions", "1"}).exit_code == 0);
+  std::string lines;
+  for (int i = 0; i < 1000; ++i)
+    lines += "r" + std::to_string(i) + "\n";
+  REQUIRE(node.cli({"produce", "--topic", "c"}, lines).exit_code == 0);
+  REQUIRE(node.terminate() == 0);
+  auto seg = node.dir() + "/data/node-1/c-0/00000000000000000000.log";
+  REQUIRE(std::filesystem::exists(seg));
+  {
+    std::ofstream out{seg, std::ios::app | std::ios::binary};
+    out << std::string(300, '\x5a'); // a torn, garbage tail
+  }
+  node.start();
+  REQUIRE(node.wait_ready());
+  auto c = node.cli({"consume", "--topic", "c", "--from-beginning", "--max-messages", "1000",
+                     "--timeout-ms", "10000"});
+  CHECK(c.exit_code == 0);
+  CHECK(lines_of(c.out) == 1000);
+  std::ifstream log{node.log()};
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("truncated") != std::string::npos);
+  // Appends continue after the truncation point.
+  REQUIRE(node.cli({"produce", "--topic", "c"}, "after\n").exit_code == 0);
+  auto c2 = node.cli({"consume", "--topic", "c", "--partition", "0", "--offset", "1000",
+                      "--max-messages", "1", "--timeout-ms", "10000"});
+  CHECK(c2.out == "after\n");
+}
+
+TEST_CASE("the examples run against a real node", "[integration][examples]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "example", "--partitions", "3"}).exit_code
+          == 0);
+  auto dir = std::string{CAFKA_EXAMPLES_DIR};
+  auto p = run(dir + "/producer", {node.bootstrap(), "example", "1000"});
+  CHECK(p.exit_code == 0);
+  CHECK(p.out.find("delivered 1000 records, 0 failed") != std::string::npos);
+  auto c = run(dir + "/actor_consumer", {node.bootstrap(), "example", "1000"}, {},
+               std::chrono::seconds{60});
+  CHECK(c.exit_code == 0);
+  CHECK(c.out.find("consumed 1000 records") != std::string::npos);
+}

@@ -1,0 +1,196 @@
+#include "tests/integration/node_process.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace cafka::testing {
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Waits for pid with a deadline, polling; returns the raw status or -1 on timeout.
+int wait_pid(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    auto r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return status;
+    if (r < 0)
+      return 0;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10}); // poll interval
+  }
+}
+
+std::string make_temp_dir() {
+  static std::atomic<int> counter{0};
+  auto base = std::filesystem::temp_directory_path()
+              / ("cafka-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(base);
+  std::filesystem::create_directories(base);
+  return base.string();
+}
+
+} // namespace
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+command_result run(const std::string& program, const std::vector<std::string>& args,
+                   const std::string& input, std::chrono::milliseconds timeout) {
+  auto dir = make_temp_dir();
+  auto in_path = dir + "/stdin";
+  auto out_path = dir + "/stdout";
+  auto err_path = dir + "/stderr";
+  std::ofstream{in_path} << input;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int in = ::open(in_path.c_str(), O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  command_result res;
+  auto status = wait_pid(pid, timeout);
+  if (status == -1) {
+    ::kill(pid, SIGKILL);
+    wait_pid(pid, std::chrono::seconds{10});
+    res.exit_code = -1;
+  } else {
+    res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  res.out = read_file(out_path);
+  res.err = read_file(err_path);
+  std::filesystem::remove_all(dir);
+  return res;
+}
+
+node_process::node_process(std::string extra_defaults) : dir_(make_temp_dir()) {
+  port_ = free_port();
+  std::ofstream conf{config()};
+  conf << "[cluster]\n"
+       << "nodes=[{id=1, host=\"127.0.0.1\", port=" << port_
+       << ", roles=[\"coordinator\", \"broker\"]}]\n"
+       << "data-dir=\"data\"\n"
+       << "[defaults]\n"
+       << "num-partitions=3\n"
+       << extra_defaults << "\n"
+       << "[middleman]\nheartbeat-interval=200ms\nconnection-timeout=2s\n";
+}
+
+node_process::~node_process() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait_pid(pid_, std::chrono::seconds{10});
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void node_process::start() {
+  if (pid_ > 0)
+    throw std::logic_error("node already running");
+  auto log_path = log();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    auto conf = config();
+    ::execl(CAFKA_BINARY, CAFKA_BINARY, "node", "--config", conf.c_str(), "--id", "1",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  pid_ = pid;
+}
+
+bool node_process::wait_ready(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = cli({"topics", "list"});
+    if (r.exit_code == 0)
+      return true;
+    int status = 0;
+    if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false; // the node exited
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{50}); // poll interval
+  }
+  return false;
+}
+
+void node_process::kill9() {
+  if (pid_ <= 0)
+    return;
+  ::kill(pid_, SIGKILL);
+  wait_pid(pid_, std::chrono::seconds{10});
+  pid_ = -1;
+}
+
+int node_process::terminate(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0)
+    return -1;
+  ::kill(pid_, SIGTERM);
+  auto status = wait_pid(pid_, timeout);
+  if (status == -1) {
+    ::kill(pid_, SIGKILL);
+    wait_pid(pid_, std::chrono::seconds{10});
+    pid_ = -1;
+    return -1;
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string node_process::log() const {
+  return dir_ + "/node.log";
+}
+
+command_result node_process::cli(std::vector<std::string> args, const std::string& input) const {
+  args.push_back("--config");
+  args.push_back(config());
+  return run(CAFKA_BINARY, args, input);
+}
+
+} // namespace cafka::testing
