@@ -40,7 +40,7 @@ using broker_self = broker_actor::stateful_pointer<broker_state>;
 
 void start_replica(broker_self self, const topic_partition& tp) {
   auto& st = self->state;
-  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults};
+  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address()};
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
   st.by_addr[r.address()] = tp;

@@ -104,6 +104,21 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     st.last_retention_check_ms = now_ms();
     schedule_tick(self);
   }
+  // Supervision the other way round: a replica never outlives its broker.
+  if (st.cfg.owner) {
+    self->monitor(st.cfg.owner);
+    self->set_down_handler([=](caf::down_msg& dm) {
+      auto& st = self->state;
+      if (dm.source != st.cfg.owner)
+        return;
+      if (st.log) {
+        if (auto err = st.log->flush())
+          spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
+        st.log.reset();
+      }
+      self->quit(dm.reason);
+    });
+  }
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_response> {
       auto& st = self->state;

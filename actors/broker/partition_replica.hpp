@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/messages.hpp"
@@ -16,6 +17,7 @@ struct replica_config {
   topic_partition tp;
   std::string dir;           // the partition's log directory
   broker_defaults defaults;  // message.max.bytes, log config, retention check interval
+  caf::actor_addr owner;     // the broker: when it goes away, the replica flushes and stops
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

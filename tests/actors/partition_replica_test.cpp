@@ -39,8 +39,8 @@ struct replica_fixture {
 
   std::string log_dir() const { return (dir.path() / "t-0").string(); }
 
-  replica_actor spawn(broker_defaults defaults = {}) {
-    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults});
+  replica_actor spawn(broker_defaults defaults = {}, caf::actor_addr owner = {}) {
+    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults, owner});
     spawned.push_back(r);
     return r;
   }
@@ -301,4 +301,23 @@ TEST_CASE_METHOD(replica_fixture, "stop with delete removes the partition direct
   // The actor is gone: a request to it fails instead of hanging.
   auto late = list(r, latest_timestamp);
   CHECK_FALSE(late);
+}
+
+TEST_CASE_METHOD(replica_fixture, "a replica flushes and stops when its broker goes away",
+                 "[actors][replica]") {
+  auto owner = sys.spawn([]() -> caf::behavior { return {[](int32_t) {}}; });
+  auto r = spawn({}, owner.address());
+  REQUIRE(produce(r, make_batch("a", 3)));
+  caf::scoped_actor self{sys};
+  self->monitor(r);
+  caf::anon_send_exit(owner, caf::exit_reason::kill);
+  bool down = false;
+  self->receive([&](caf::down_msg& dm) { down = dm.source == r.address(); },
+                caf::after(std::chrono::seconds{10}) >> [] {});
+  REQUIRE(down);
+  // The data it acknowledged is on disk: a new replica on the same directory serves it.
+  auto again = spawn();
+  auto latest = list(again, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset.value == 3);
 }

@@ -250,7 +250,7 @@ TEST_CASE("creating an existing topic is topic_already_exists", "[cluster]") {
   CHECK(st.current().version == version);
 }
 
-TEST_CASE("delete_topic removes a topic; deleting an unknown one is an error", "[cluster]") {
+TEST_CASE("delete_topic removes a topic, and deleting an unknown one is an error", "[cluster]") {
   auto st = with_brokers(2);
   REQUIRE(st.create_topic(topic("keep", 1, 1)));
   REQUIRE(st.create_topic(topic("gone", 3, 2)));
