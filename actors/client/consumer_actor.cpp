@@ -211,6 +211,12 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
   if (!parse_host_port(first, host, port))
     spdlog::error("consumer: bootstrap '{}' is not host:port", cfg.bootstrap);
   st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  // The consumer exists for its sink: when the sink goes away, so does the consumer.
+  self->monitor(st.sink);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.sink.address())
+      self->quit(dm.reason);
+  });
   auto reset_of = [](offset_reset r) {
     return r == offset_reset::earliest ? earliest_timestamp : latest_timestamp;
   };

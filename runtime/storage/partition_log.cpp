@@ -178,6 +178,8 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
   h.base_offset = base.value;
   if (auto err = segments_.back()->append(batch, h))
     return err;
+  // Invariant: offsets are assigned contiguously.
+  assert(log_end_offset() == base + count);
   unflushed_messages_ += count;
   if (auto err = maybe_flush(now_ms))
     return err;

@@ -158,6 +158,7 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
   dirty_ = true;
   size_ += batch.size();
   next_offset_ = log_offset{h.next_offset()};
+  assert(next_offset_ - base_ <= max_relative_offset);
   if (max_timestamp_)
     max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
   return caf::none;
@@ -408,6 +409,7 @@ caf::error segment::truncate_to(log_offset offset) {
   size_ = *pos;
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
   next_offset_ = std::max(base_, std::min(offset, log_offset{h.base_offset}));
+  assert(next_offset_ >= base_ && next_offset_ <= offset);
   max_timestamp_.reset();
   dirty_ = true;
   return caf::none;
