@@ -27,7 +27,13 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<record_header>("cafka::record_header");
   cfg.add_message_type<record>("cafka::record");
   cfg.add_message_type<consumer_records>("cafka::consumer_records");
+  cfg.add_message_type<producer_record>("cafka::producer_record");
+  cfg.add_message_type<delivery_report>("cafka::delivery_report");
   cfg.add_message_type<broker_actor>("cafka::broker_actor");
+  cfg.add_message_type<controller_actor>("cafka::controller_actor");
+  cfg.add_message_type<replica_actor>("cafka::replica_actor");
+  cfg.add_message_type<producer_actor>("cafka::producer_actor");
+  cfg.add_message_type<consumer_actor>("cafka::consumer_actor");
   cfg.add_error_category(errc_category,
                          [](uint8_t code, caf::atom_value category, const caf::message& ctx) {
                            return describe(caf::error{code, category, ctx});

@@ -35,6 +35,7 @@ using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using seek_atom = caf::atom_constant<caf::atom("seek")>;
 using credit_atom = caf::atom_constant<caf::atom("credit")>;
 using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
 // -- partition replica: owns one partition's log (leader now; followers in a later issue) -----
 using replica_actor = caf::typed_actor<
@@ -54,6 +55,7 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
+  caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- controller: the metadata authority (single node now; the Raft quorum's leader later) -----

@@ -20,6 +20,17 @@ namespace {
 constexpr auto controller_timeout = std::chrono::seconds{30};
 constexpr auto replica_stop_timeout = std::chrono::seconds{30};
 
+// Restart backoff for a replica that keeps dying: 100 ms doubling to 30 s; a replica that
+// ran for a minute starts over at 100 ms.
+constexpr auto restart_backoff_min = std::chrono::milliseconds{100};
+constexpr auto restart_backoff_max = std::chrono::milliseconds{30000};
+constexpr auto restart_backoff_reset = std::chrono::seconds{60};
+
+struct restart_info {
+  std::chrono::steady_clock::time_point started;
+  std::chrono::milliseconds backoff{0};
+};
+
 struct broker_state {
   cluster_config cfg;
   node_id id;
@@ -29,6 +40,7 @@ struct broker_state {
   bool stopping = false;
   std::map<topic_partition, replica_actor> replicas;
   std::map<caf::actor_addr, topic_partition> by_addr;
+  std::map<topic_partition, restart_info> restarts;
   static inline const char* name = "broker";
 
   std::string partition_dir(const topic_partition& tp) const {
@@ -40,7 +52,10 @@ using broker_self = broker_actor::stateful_pointer<broker_state>;
 
 void start_replica(broker_self self, const topic_partition& tp) {
   auto& st = self->state;
-  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address()};
+  auto p = st.md.find_partition(tp);
+  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(),
+                    p != nullptr ? p->epoch : leader_epoch{0}};
+  st.restarts[tp].started = std::chrono::steady_clock::now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
   st.by_addr[r.address()] = tp;
@@ -56,6 +71,7 @@ void stop_replica(broker_self self, const topic_partition& tp, bool delete_data)
   self->demonitor(r.address());
   st.by_addr.erase(r.address());
   st.replicas.erase(i);
+  st.restarts.erase(tp);
   self->request(r, replica_stop_timeout, stop_atom::value, delete_data)
     .then([](caf::ok_atom) {},
           [tp](caf::error& err) {
@@ -89,7 +105,8 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     if (st.replicas.count(tp) == 0)
       start_replica(self, tp);
   if (first) {
-    // Partition directories of topics deleted while this broker was down.
+    // Directories the metadata does not know are left alone: data is never deleted on a
+    // guess (a lost metadata file must not wipe the logs). Deletes go through the controller.
     std::error_code ec;
     for (auto& e : std::filesystem::directory_iterator(st.cfg.node_dir(st.id), ec)) {
       if (!e.is_directory())
@@ -97,10 +114,9 @@ void apply_metadata(broker_self self, cluster_metadata md) {
       bool known = false;
       for (auto& tp : wanted)
         known = known || e.path() == st.partition_dir(tp);
-      if (!known) {
-        spdlog::info("broker: removing {} (its topic no longer exists)", e.path().string());
-        std::filesystem::remove_all(e.path(), ec);
-      }
+      if (!known)
+        spdlog::warn("broker: {} belongs to no known topic partition; leaving it in place",
+                     e.path().string());
     }
   }
 }
@@ -147,9 +163,13 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
     auto tp = i->second;
     st.by_addr.erase(i);
     st.replicas.erase(tp);
-    spdlog::error("broker: replica {} died ({}); restarting it", to_string(tp),
-                  caf::to_string(dm.reason));
-    start_replica(self, tp);
+    auto& ri = st.restarts[tp];
+    if (std::chrono::steady_clock::now() - ri.started >= restart_backoff_reset)
+      ri.backoff = std::chrono::milliseconds{0};
+    ri.backoff = std::min(restart_backoff_max, std::max(restart_backoff_min, ri.backoff * 2));
+    spdlog::error("broker: replica {} died ({}); restarting it in {} ms", to_string(tp),
+                  self->system().render(dm.reason), ri.backoff.count());
+    self->delayed_send(self, ri.backoff, restart_atom::value, tp);
   });
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_response> {
@@ -190,6 +210,15 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       return self->delegate(self->state.controller, delete_topic_atom::value, std::move(req));
     },
     [=](md_update_atom, cluster_metadata& md) { apply_metadata(self, std::move(md)); },
+    [=](restart_atom, topic_partition& tp) {
+      auto& st = self->state;
+      auto p = st.md.find_partition(tp);
+      bool hosted = p != nullptr
+                    && std::find(p->replicas.begin(), p->replicas.end(), st.id)
+                         != p->replicas.end();
+      if (!st.stopping && hosted && st.replicas.count(tp) == 0)
+        start_replica(self, tp);
+    },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       st.stopping = true;

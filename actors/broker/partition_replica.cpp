@@ -52,7 +52,9 @@ caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& r
   auto resp = make_fetch_response(st, req.tp);
   if (req.offset == st.high_watermark())
     return resp;
-  auto max_bytes = static_cast<size_t>(std::max(1, req.max_bytes));
+  // The broker's fetch-max-bytes caps what a client may ask for.
+  auto max_bytes = static_cast<size_t>(
+    std::max(1, std::min(req.max_bytes, st.cfg.defaults.fetch_max_bytes)));
   auto r = st.log->read(req.offset, max_bytes, st.high_watermark());
   if (!r)
     return std::move(r.error());
@@ -129,6 +131,7 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
                             + " bytes exceeds message.max.bytes (" + std::to_string(max) + ")");
       if (auto err = validate_batch(req.batch))
         return err;
+      set_partition_leader_epoch(req.batch.data(), st.cfg.epoch);
       auto base = st.log->append(req.batch, now_ms());
       if (!base) {
         spdlog::error("partition {}: append failed: {}", to_string(st.cfg.tp),

@@ -18,6 +18,7 @@ struct replica_config {
   std::string dir;           // the partition's log directory
   broker_defaults defaults;  // message.max.bytes, log config, retention check interval
   caf::actor_addr owner;     // the broker: when it goes away, the replica flushes and stops
+  leader_epoch epoch{0};     // stamped on every batch this leader appends
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

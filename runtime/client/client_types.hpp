@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 
 #include "runtime/base/ids.hpp"
 #include "runtime/protocol/record_batch.hpp"
@@ -48,6 +49,21 @@ typename Inspector::result_type inspect(Inspector& f, record_header& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record& x) {
   return f(x.offset, x.timestamp, x.has_key, x.key, x.has_value, x.value, x.headers);
+}
+// std::optional is not inspectable in CAF 0.17: key and value travel as (present, bytes).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, producer_record& x) {
+  bool has_key = x.key.has_value();
+  std::string key = x.key.value_or(std::string{});
+  bool has_value = x.value.has_value();
+  std::string value = x.value.value_or(std::string{});
+  auto restore = [&]() -> caf::error {
+    x.key = has_key ? std::optional<std::string>{key} : std::nullopt;
+    x.value = has_value ? std::optional<std::string>{value} : std::nullopt;
+    return caf::error{};
+  };
+  return f(x.topic, has_key, key, has_value, value, x.partition, x.timestamp_ms, x.headers,
+           caf::meta::load_callback(restore));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {

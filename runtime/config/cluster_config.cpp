@@ -206,7 +206,7 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("min-insync-replicas", 1, 100, d.min_insync_replicas))
         || (err = num("message-max-bytes", 1024, 256 << 20, d.message_max_bytes))
         || (err = num("fetch-max-bytes", 1024, INT32_MAX, d.fetch_max_bytes))
-        || (err = num("log-segment-bytes", 1024, INT64_MAX, d.log.segment_bytes))
+        || (err = num("log-segment-bytes", 1024, INT32_MAX, d.log.segment_bytes))
         || (err = num("log-retention-ms", -1, INT64_MAX, d.log.retention_ms))
         || (err = num("log-retention-bytes", -1, INT64_MAX, d.log.retention_bytes))
         || (err = num("log-index-interval-bytes", 1, INT32_MAX, d.log.index_interval_bytes))

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -347,8 +348,8 @@ TEST_CASE_METHOD(broker_fixture, "a restart on the same data dir keeps topics an
   REQUIRE(stop());
   CHECK(fs::exists(fs::path{cc.node_dir(node_id{1})} / "metadata.dat"));
 
-  // A partition directory of a topic that no longer exists (e.g. deleted while this broker
-  // was down) is cleaned up when the broker starts.
+  // A partition directory the metadata does not know is left in place (a lost metadata
+  // file must never wipe data).
   auto stray = partition_dir("stray", 0);
   fs::create_directories(stray);
 
@@ -376,6 +377,23 @@ TEST_CASE_METHOD(broker_fixture, "a restart on the same data dir keeps topics an
   REQUIRE(p);
   CHECK(p->base_offset == log_offset{3});
 
-  CHECK(eventually([&] { return !fs::exists(stray); }));
+  CHECK(fs::exists(stray));
+  REQUIRE(stop());
+}
+
+TEST_CASE_METHOD(broker_fixture, "a replica that cannot open its log is restarted with backoff",
+                 "[actors][broker]") {
+  start();
+  // A regular file where the partition directory belongs: the replica cannot open its log.
+  fs::create_directories(cc.node_dir(node_id{1}));
+  auto blocked = partition_dir("flaky", 0);
+  { std::ofstream{blocked} << "not a directory"; }
+  REQUIRE(create("flaky", 1, 1));
+  auto p = produce("flaky", 0, make_batch("a", 1));
+  REQUIRE_FALSE(p);
+  CHECK(errc_of(p.error()) == errc::broker_not_available);
+  // Once the obstacle is gone, a restart brings the replica back.
+  fs::remove(blocked);
+  CHECK(eventually([&] { return static_cast<bool>(produce("flaky", 0, make_batch("a", 1))); }));
   REQUIRE(stop());
 }

@@ -39,8 +39,9 @@ struct replica_fixture {
 
   std::string log_dir() const { return (dir.path() / "t-0").string(); }
 
-  replica_actor spawn(broker_defaults defaults = {}, caf::actor_addr owner = {}) {
-    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults, owner});
+  replica_actor spawn(broker_defaults defaults = {}, caf::actor_addr owner = {},
+                      leader_epoch epoch = leader_epoch{0}) {
+    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults, owner, epoch});
     spawned.push_back(r);
     return r;
   }
@@ -320,4 +321,16 @@ TEST_CASE_METHOD(replica_fixture, "a replica flushes and stops when its broker g
   auto latest = list(again, latest_timestamp);
   REQUIRE(latest);
   CHECK(latest->offset.value == 3);
+}
+
+TEST_CASE_METHOD(replica_fixture, "the leader stamps its epoch on every batch it appends",
+                 "[actors][replica]") {
+  auto r = spawn({}, {}, leader_epoch{7});
+  REQUIRE(produce(r, make_batch("a", 2)));
+  auto f = fetch(r, 0);
+  REQUIRE(f);
+  batch_header h;
+  REQUIRE(read_batch_header(f->records.data(), f->records.size(), h));
+  CHECK(h.partition_leader_epoch == 7);
+  CHECK(!validate_batch(std::string_view{f->records}.substr(0, h.total_size())));
 }

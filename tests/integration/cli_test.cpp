@@ -110,7 +110,7 @@ TEST_CASE("a malformed config is rejected with one line", "[integration][cli]") 
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("a corrupt segment tail is truncated on restart; earlier records survive",
+TEST_CASE("a corrupt segment tail is truncated on restart and earlier records survive",
           "[integration]") {
   node_process node;
   node.start();
