@@ -158,3 +158,24 @@ TEST_CASE("the examples run against a real node", "[integration][examples]") {
   CHECK(c.exit_code == 0);
   CHECK(c.out.find("consumed 1000 records") != std::string::npos);
 }
+
+TEST_CASE("cluster up, status and down manage the local nodes of a config",
+          "[integration][cli]") {
+  node_process node; // used only for its config, data dir and port; never started itself
+  auto up = node.cli({"cluster", "up"});
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  CHECK(up.out.find("node 1 up on " + node.bootstrap()) != std::string::npos);
+  auto status = node.cli({"cluster", "status"});
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("status: up") != std::string::npos);
+  auto again = node.cli({"cluster", "up"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("already running") != std::string::npos);
+  auto down = node.cli({"cluster", "down"});
+  CHECK(down.exit_code == 0);
+  CHECK(down.out.find("node 1 stopped") != std::string::npos);
+  auto after = node.cli({"cluster", "status"});
+  CHECK(after.exit_code != 0);
+  CHECK(after.out.find("status: down") != std::string::npos);
+}

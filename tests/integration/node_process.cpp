@@ -123,6 +123,14 @@ node_process::~node_process() {
     ::kill(pid_, SIGKILL);
     wait_pid(pid_, std::chrono::seconds{10});
   }
+  // A node that `cafka cluster up` started for this config (not our child): end it too.
+  std::ifstream pid_file{dir_ + "/data/node-1.pid"};
+  pid_t other = -1;
+  if (pid_file >> other && other > 0 && ::kill(other, SIGKILL) == 0) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    while (::kill(other, 0) == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10}); // poll interval
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
