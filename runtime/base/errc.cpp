@@ -23,6 +23,9 @@ const char* to_string(errc x) {
     case errc::not_enough_replicas: return "not_enough_replicas";
     case errc::broker_not_available: return "broker_not_available";
     case errc::shutting_down: return "shutting_down";
+    case errc::not_controller: return "not_controller";
+    case errc::broker_fenced: return "broker_fenced";
+    case errc::stale_epoch: return "stale_epoch";
   }
   return "unknown_error";
 }

@@ -30,6 +30,9 @@ enum class errc : uint8_t {
   not_enough_replicas,
   broker_not_available,
   shutting_down,
+  not_controller,     // this quorum member does not lead; the error names the leader if known
+  broker_fenced,      // the controller fenced this broker (its lease lapsed)
+  stale_epoch,        // a message from an older epoch / incarnation
 };
 
 const char* to_string(errc x);

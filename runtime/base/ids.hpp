@@ -52,12 +52,14 @@ struct partition_id_tag {};
 struct log_offset_tag {};
 struct leader_epoch_tag {};
 struct raft_term_tag {};
+struct raft_index_tag {};
 
 using node_id = strong_int<node_id_tag, int32_t>;
 using partition_id = strong_int<partition_id_tag, int32_t>;
 using log_offset = strong_int<log_offset_tag, int64_t>;
 using leader_epoch = strong_int<leader_epoch_tag, int32_t>;
 using raft_term = strong_int<raft_term_tag, int64_t>;
+using raft_index = strong_int<raft_index_tag, int64_t>;  // Raft log index; 0 = before the log
 
 // A topic-partition: the unit of ordering, storage and leadership.
 struct topic_partition {

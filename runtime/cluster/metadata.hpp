@@ -14,7 +14,8 @@ struct broker_metadata {
   node_id id;
   std::string host;
   uint16_t port = 0;
-  bool alive = false;
+  bool alive = false;        // registered and not fenced
+  uint64_t incarnation = 0;  // chosen by the broker process at start; a restart changes it
 };
 
 struct partition_metadata {
@@ -46,7 +47,7 @@ constexpr node_id no_leader{-1};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, broker_metadata& x) {
-  return f(x.id, x.host, x.port, x.alive);
+  return f(x.id, x.host, x.port, x.alive, x.incarnation);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_metadata& x) {

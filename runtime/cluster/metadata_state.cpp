@@ -10,6 +10,7 @@
 #include <boost/serialization/vector.hpp>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/cluster/leader_election.hpp"
 #include "runtime/storage/file_handle.hpp"
 
 namespace boost::serialization {
@@ -20,7 +21,7 @@ void serialize(Archive& ar, cafka::strong_int<Tag, Rep>& x, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, cafka::broker_metadata& x, unsigned) {
-  ar & x.id & x.host & x.port & x.alive;
+  ar & x.id & x.host & x.port & x.alive & x.incarnation;
 }
 template <class Archive>
 void serialize(Archive& ar, cafka::partition_metadata& x, unsigned) {
@@ -137,29 +138,81 @@ caf::error metadata_state::delete_topic(const std::string& name) {
   return {};
 }
 
-caf::error metadata_state::save(const std::string& path) const {
+std::string metadata_state::to_bytes() const {
   std::ostringstream out;
   {
     boost::archive::text_oarchive ar{out};
     ar << md_;
   }
-  return atomic_replace_file(path, out.str());
+  return out.str();
+}
+
+caf::error metadata_state::from_bytes(const std::string& bytes) {
+  try {
+    std::istringstream in{bytes};
+    cluster_metadata md;
+    boost::archive::text_iarchive ar{in};
+    ar >> md;
+    md_ = std::move(md);
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"malformed metadata: "} + e.what());
+  }
+  return {};
+}
+
+caf::error metadata_state::save(const std::string& path) const {
+  return atomic_replace_file(path, to_bytes());
 }
 
 caf::error metadata_state::load(const std::string& path) {
   std::ifstream in{path};
   if (!in)
     return {}; // first start: empty state
-  try {
-    cluster_metadata md;
-    boost::archive::text_iarchive ar{in};
-    ar >> md;
-    md_ = std::move(md);
-  } catch (const std::exception& e) {
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (auto err = from_bytes(ss.str()))
     return make_error(errc::storage_error,
-                      "cannot read metadata file " + path + ": " + e.what());
-  }
+                      "cannot read metadata file " + path + ": " + describe(err));
   return {};
+}
+
+apply_result metadata_state::apply(const metadata_command& cmd) {
+  apply_result res;
+  if (auto x = std::get_if<register_broker_cmd>(&cmd)) {
+    auto b = x->broker;
+    b.alive = true;
+    register_broker(b);
+    on_broker_unfenced(md_, b.id);
+  } else if (auto x = std::get_if<fence_broker_cmd>(&cmd)) {
+    auto b = md_.find_broker(x->id);
+    if (b == nullptr || !b->alive || (x->incarnation != 0 && b->incarnation != x->incarnation)) {
+      res.error = make_error(errc::stale_epoch, "broker " + std::to_string(x->id.value)
+                                                  + " is not alive in that incarnation");
+      return res;
+    }
+    set_broker_alive(x->id, false);
+    on_broker_fenced(md_, x->id);
+    ++md_.version;
+  } else if (auto x = std::get_if<unfence_broker_cmd>(&cmd)) {
+    auto b = md_.find_broker(x->id);
+    if (b == nullptr || b->alive || b->incarnation != x->incarnation) {
+      res.error = make_error(errc::stale_epoch, "broker " + std::to_string(x->id.value)
+                                                  + " cannot be unfenced in that incarnation");
+      return res;
+    }
+    set_broker_alive(x->id, true);
+    on_broker_unfenced(md_, x->id);
+    ++md_.version;
+  } else if (auto x = std::get_if<create_topic_cmd>(&cmd)) {
+    auto t = create_topic(x->req);
+    if (!t)
+      res.error = std::move(t.error());
+    else
+      res.topic = std::move(*t);
+  } else if (auto x = std::get_if<delete_topic_cmd>(&cmd)) {
+    res.error = delete_topic(x->name);
+  }
+  return res;
 }
 
 } // namespace cafka

@@ -8,12 +8,27 @@
 #include <caf/expected.hpp>
 
 #include "runtime/cluster/metadata.hpp"
+#include "runtime/cluster/metadata_command.hpp"
 #include "runtime/protocol/messages.hpp"
 
 namespace cafka {
 
+// The outcome of applying one command: an error leaves the state unchanged.
+struct apply_result {
+  caf::error error;
+  topic_metadata topic;  // create_topic: the new topic
+};
+
 class metadata_state {
 public:
+  // Applies a committed command. Deterministic: every quorum member applying the same
+  // commands in the same order reaches the same state.
+  apply_result apply(const metadata_command& cmd);
+
+  // The whole state as bytes (Boost.Serialization) for Raft snapshots, and back.
+  std::string to_bytes() const;
+  caf::error from_bytes(const std::string& bytes);
+
   const cluster_metadata& current() const { return md_; }
 
   // Registers or updates a broker and marks it alive.

@@ -1,0 +1,79 @@
+#include "runtime/chaos/fault_table.hpp"
+
+#include <algorithm>
+
+namespace cafka {
+
+fault_table::fault_table(uint64_t seed) : rng_(seed) {
+  // nop
+}
+
+fault_table& fault_table::instance() {
+  static fault_table table;
+  return table;
+}
+
+uint64_t fault_table::add(fault_rule rule) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto id = next_id_++;
+  rules_.emplace_back(id, std::move(rule));
+  empty_ = false;
+  return id;
+}
+
+void fault_table::remove(uint64_t id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  rules_.erase(std::remove_if(rules_.begin(), rules_.end(),
+                              [id](const auto& r) { return r.first == id; }),
+               rules_.end());
+  empty_ = rules_.empty();
+}
+
+void fault_table::partition(const std::set<node_id>& a, const std::set<node_id>& b,
+                            bool one_way) {
+  fault_rule r;
+  r.from = a;
+  r.to = b;
+  r.drop = 1.0;
+  add(r);
+  if (!one_way) {
+    std::swap(r.from, r.to);
+    add(std::move(r));
+  }
+}
+
+void fault_table::heal() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  rules_.clear();
+  empty_ = true;
+}
+
+bool fault_table::empty() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return empty_;
+}
+
+fault_decision fault_table::decide(node_id from, node_id to) {
+  fault_decision d;
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::uniform_real_distribution<double> coin{0.0, 1.0};
+  for (auto& kv : rules_) {
+    auto& r = kv.second;
+    if (!r.matches(from, to))
+      continue;
+    if (r.drop >= 1.0 || (r.drop > 0.0 && coin(rng_) < r.drop))
+      d.drop = true;
+    if (r.duplicate > 0.0 && coin(rng_) < r.duplicate)
+      d.copies = 2;
+    d.delay += r.delay;
+    if (r.jitter.count() > 0) {
+      std::uniform_int_distribution<int64_t> j{0, r.jitter.count()};
+      d.delay += std::chrono::milliseconds{j(rng_)};
+    }
+  }
+  if (d.drop)
+    d.copies = 0;
+  return d;
+}
+
+} // namespace cafka
