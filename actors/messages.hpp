@@ -15,6 +15,7 @@
 #include "runtime/client/client_types.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/protocol/messages.hpp"
+#include "runtime/raft/raft_types.hpp"
 
 namespace cafka {
 
@@ -36,6 +37,43 @@ using seek_atom = caf::atom_constant<caf::atom("seek")>;
 using credit_atom = caf::atom_constant<caf::atom("credit")>;
 using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using raft_atom = caf::atom_constant<caf::atom("raft")>;
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using broker_atom = caf::atom_constant<caf::atom("broker")>;
+using coordinator_atom = caf::atom_constant<caf::atom("coord")>;
+
+// One quorum member as the status display shows it.
+struct member_status {
+  node_id id;
+  bool connected = false;   // this member has a handle to it
+  raft_index match_index;   // leader only: replicated up to here
+  int64_t lag = 0;          // leader only: commit index - match index
+};
+
+// A coordinator's view of the quorum (cafka cluster status).
+struct quorum_status {
+  node_id self;
+  std::string role;
+  node_id leader{-1};
+  raft_term term;
+  raft_index commit_index;
+  raft_index applied_index;
+  std::vector<member_status> members;
+  uint64_t metadata_version = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_status& x) {
+  return f(x.id, x.connected, x.match_index, x.lag);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quorum_status& x) {
+  return f(x.self, x.role, x.leader, x.term, x.commit_index, x.applied_index, x.members,
+           x.metadata_version);
+}
 
 // -- partition replica: owns one partition's log (leader now; followers in a later issue) -----
 using replica_actor = caf::typed_actor<
@@ -44,6 +82,7 @@ using replica_actor = caf::typed_actor<
   caf::replies_to<list_offsets_atom, list_offsets_request>::with<list_offsets_response>,
   caf::reacts_to<expire_atom, uint64_t>,  // a long-poll fetch's max wait passed
   caf::reacts_to<caf::tick_atom>,         // flush.ms and retention checks
+  caf::reacts_to<md_update_atom, partition_metadata>,  // new leader epoch
   caf::replies_to<stop_atom, bool>::with<caf::ok_atom>>;  // bool: delete the data
 
 // -- broker: the node's client endpoint (published on the node's port) ------------------------
@@ -56,6 +95,10 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
   caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
+  caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a coordinator's handle
+  caf::reacts_to<register_atom>,                     // (re)try registering with the quorum
+  caf::reacts_to<caf::tick_atom>,                    // send lease heartbeats
+  caf::reacts_to<expire_atom, std::string>,          // a create's wait for visibility ends
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- controller: the metadata authority (single node now; the Raft quorum's leader later) -----
@@ -64,11 +107,31 @@ using controller_actor = caf::typed_actor<
   caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::replies_to<metadata_atom>::with<cluster_metadata>,
+  caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
-// -- node supervisor: spawns the role actors in order, monitors them, stops in reverse --------
+// -- coordinator: one member of the Raft metadata quorum; the leader is the active controller.
+// Extends the controller API with the quorum's own traffic. Peers are untyped handles
+// (a typed interface cannot name itself).
+using coordinator_actor = controller_actor::extend<
+  caf::reacts_to<raft_atom, node_id, raft::vote_request>,
+  caf::reacts_to<raft_atom, node_id, raft::vote_reply>,
+  caf::reacts_to<raft_atom, node_id, raft::append_request>,
+  caf::reacts_to<raft_atom, node_id, raft::append_reply>,
+  caf::reacts_to<raft_atom, node_id, raft::install_snapshot>,
+  caf::reacts_to<raft_atom, node_id, raft::snapshot_reply>,
+  caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a peer's handle (re)appeared
+  caf::reacts_to<caf::tick_atom>,
+  caf::reacts_to<heartbeat_atom, node_id, uint64_t, broker_actor>,  // id, incarnation, self
+  caf::replies_to<status_atom>::with<quorum_status>>;
+
+// -- node supervisor: spawns the role actors in order, monitors them, stops in reverse. It is
+// the actor a node publishes on its port: clients and peers ask it for the node's broker and
+// coordinator.
 using node_actor = caf::typed_actor<
-  caf::replies_to<metadata_atom>::with<broker_actor>,  // the broker to publish
+  caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
+  caf::replies_to<coordinator_atom>::with<coordinator_actor>,  // error: no coordinator role
+  caf::reacts_to<peer_atom, node_id>,                          // (re)discover a peer node
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- client side ------------------------------------------------------------------------------

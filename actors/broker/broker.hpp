@@ -1,6 +1,7 @@
-// The broker actor: a node's client endpoint. Registers with the controller, keeps the
-// latest cluster metadata, runs one partition replica actor per partition it hosts
-// (supervising them), and routes produce / fetch / list-offsets to them. Actor context.
+// The broker actor: a node's client endpoint. Registers with the controller quorum (whose
+// coordinators the node supervisor hands it as peer messages) and keeps its lease with
+// heartbeats, keeps the latest pushed cluster metadata, runs one partition replica actor per
+// partition it hosts (supervising them), and routes produce / fetch / list-offsets to them.
 #pragma once
 
 #include <caf/fwd.hpp>
@@ -10,7 +11,6 @@
 
 namespace cafka {
 
-broker_actor spawn_broker(caf::actor_system& sys, cluster_config cfg, node_id self_id,
-                          controller_actor controller);
+broker_actor spawn_broker(caf::actor_system& sys, cluster_config cfg, node_id self_id);
 
 } // namespace cafka

@@ -106,6 +106,10 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     st.last_retention_check_ms = now_ms();
     schedule_tick(self);
   }
+  self->set_error_handler([=](caf::error& err) {
+    spdlog::warn("partition {}: ignoring error message: {}", to_string(self->state.cfg.tp),
+                 self->system().render(err));
+  });
   // Supervision the other way round: a replica never outlives its broker.
   if (st.cfg.owner) {
     self->monitor(st.cfg.owner);
@@ -194,6 +198,11 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
                        to_string(st.cfg.tp), *n, st.log->log_start_offset().value);
       }
       schedule_tick(self);
+    },
+    [=](md_update_atom, partition_metadata& pm) {
+      // Requires: epochs only grow (the controller bumps them on every leader change).
+      if (pm.epoch > self->state.cfg.epoch)
+        self->state.cfg.epoch = pm.epoch;
     },
     [=](stop_atom, bool delete_data) -> caf::ok_atom {
       auto& st = self->state;

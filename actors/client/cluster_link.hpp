@@ -107,14 +107,19 @@ private:
         w(b);
     };
     auto where = host + ":" + std::to_string(port);
+    auto timeout = timeout_;
     self->request(mm, timeout_, caf::connect_atom::value, host, port)
       .then(
-        [done, where](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                      const std::set<std::string>&) {
-          if (!ptr)
-            done(make_error(errc::broker_not_available, "no broker at " + where));
-          else
-            done(caf::actor_cast<broker_actor>(ptr));
+        [self, done, where, timeout](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                                     const std::set<std::string>&) {
+          if (!ptr) {
+            done(make_error(errc::broker_not_available, "no cafka node at " + where));
+            return;
+          }
+          // A node publishes its supervisor; it hands out the node's broker.
+          self->request(caf::actor_cast<node_actor>(ptr), timeout, broker_atom::value)
+            .then([done](broker_actor& b) { done(b); },
+                  [done](caf::error& err) { done(err); });
         },
         [done, where](caf::error& err) {
           done(make_error(errc::broker_not_available,

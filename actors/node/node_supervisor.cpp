@@ -3,56 +3,167 @@
 #include <chrono>
 
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker.hpp"
-#include "actors/coordinator/local_controller.hpp"
+#include "actors/broker/broker_state.hpp"
+#include "actors/coordinator/coordinator.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/raft/disk_persistence.hpp"
 
 namespace cafka {
 
 namespace {
 
 constexpr auto stop_timeout = std::chrono::seconds{60};
+constexpr auto discovery_timeout = std::chrono::seconds{2};
+constexpr auto discovery_retry = std::chrono::milliseconds{300};
 
 struct supervisor_state {
-  controller_actor controller;
-  broker_actor broker;
+  cluster_config cfg;
+  node_id id;
+  coordinator_actor coordinator;  // null without the coordinator role
+  broker_actor broker;            // null without the broker role
+  std::map<node_id, caf::actor_addr> peers;  // discovered coordinators of other nodes
+  std::set<node_id> discovering;
   bool stopping = false;
   static inline const char* name = "node_supervisor";
 };
 
 using supervisor_self = node_actor::stateful_pointer<supervisor_state>;
 
+coordinator_config make_coordinator_config(const cluster_config& cfg, node_id id) {
+  coordinator_config cc;
+  cc.self = id;
+  for (auto& n : cfg.nodes)
+    if (n.coordinator)
+      cc.members.push_back(n.id);
+  cc.storage = std::make_shared<raft::disk_persistence>(cfg.node_dir(id) + "/"
+                                                        + raft_dir_name);
+  auto& d = cfg.defaults;
+  cc.tick = std::chrono::milliseconds{d.quorum_tick_ms};
+  cc.raft.election_timeout_ticks
+    = static_cast<int32_t>(std::max<int64_t>(2, d.quorum_election_timeout_ms / d.quorum_tick_ms));
+  cc.raft.heartbeat_ticks = 1;
+  cc.raft.seed = static_cast<uint64_t>(id.value) * 0x9e3779b97f4a7c15ull
+                 ^ static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  cc.broker_session_timeout = std::chrono::milliseconds{d.broker_session_timeout_ms};
+  cc.defaults = d;
+  return cc;
+}
+
+// Hands a coordinator's handle to this node's role actors.
+void introduce(supervisor_self self, node_id id, const caf::strong_actor_ptr& coord) {
+  auto& st = self->state;
+  if (st.coordinator && id != st.id)
+    self->send(st.coordinator, peer_atom::value, id, coord);
+  if (st.broker)
+    self->send(st.broker, peer_atom::value, id, coord);
+}
+
+// Connects to node `id`, asks it for its coordinator, introduces it; retries on failure.
+void discover(supervisor_self self, node_id id) {
+  auto& st = self->state;
+  auto n = st.cfg.find(id);
+  if (st.stopping || n == nullptr || st.discovering.count(id) > 0)
+    return;
+  st.discovering.insert(id);
+  auto retry = [=] {
+    self->state.discovering.erase(id);
+    self->delayed_send(self, discovery_retry, peer_atom::value, id);
+  };
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, discovery_timeout, caf::connect_atom::value, n->host, n->port)
+    .then(
+      [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        if (!ptr)
+          return retry();
+        auto remote = caf::actor_cast<node_actor>(ptr);
+        self->request(remote, discovery_timeout, coordinator_atom::value)
+          .then(
+            [=](coordinator_actor& c) {
+              auto& st = self->state;
+              st.discovering.erase(id);
+              st.peers[id] = c.address();
+              self->monitor(c);
+              introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(c));
+            },
+            [=](caf::error&) { retry(); });
+      },
+      [=](caf::error&) { retry(); });
+}
+
 node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_config cfg,
                                               node_id id, std::function<void()> on_fatal) {
   auto& st = self->state;
-  st.controller = spawn_local_controller(self->system(), cfg, id);
-  self->monitor(st.controller);
-  st.broker = spawn_broker(self->system(), cfg, id, st.controller);
-  self->monitor(st.broker);
+  st.cfg = std::move(cfg);
+  st.id = id;
+  auto me = st.cfg.find(id);
+  if (me != nullptr && me->coordinator) {
+    st.coordinator = spawn_coordinator(self->system(), make_coordinator_config(st.cfg, id));
+    self->monitor(st.coordinator);
+  }
+  if (me != nullptr && me->broker) {
+    st.broker = spawn_broker(self->system(), st.cfg, id);
+    self->monitor(st.broker);
+  }
+  if (st.coordinator)
+    introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(st.coordinator));
+  for (auto& n : st.cfg.nodes)
+    if (n.id != id && n.coordinator)
+      discover(self, n.id);
+  self->set_error_handler([=](caf::error& err) {
+    spdlog::warn("node: ignoring error message: {}", self->system().render(err));
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
+      if (i->second == dm.source) {
+        auto peer = i->first;
+        st.peers.erase(i);
+        self->delayed_send(self, discovery_retry, peer_atom::value, peer);
+        return;
+      }
     if (st.stopping)
       return;
-    const char* who = dm.source == st.broker.address() ? "broker" : "controller";
+    const char* who = dm.source == st.broker.address() ? "broker" : "coordinator";
     spdlog::critical("node: the {} actor died unexpectedly ({}); stopping the node", who,
-                     caf::to_string(dm.reason));
+                     self->system().render(dm.reason));
     st.stopping = true;
     if (on_fatal)
       on_fatal();
     self->quit(dm.reason);
   });
   return {
-    [=](metadata_atom) { return self->state.broker; },
+    [=](broker_atom) -> caf::result<broker_actor> {
+      if (!self->state.broker)
+        return make_error(errc::broker_not_available,
+                          "node " + std::to_string(self->state.id.value) + " has no broker role");
+      return self->state.broker;
+    },
+    [=](coordinator_atom) -> caf::result<coordinator_actor> {
+      if (!self->state.coordinator)
+        return make_error(errc::not_controller, "node " + std::to_string(self->state.id.value)
+                                                  + " has no coordinator role");
+      return self->state.coordinator;
+    },
+    [=](peer_atom, node_id peer) { discover(self, peer); },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       st.stopping = true;
       auto rp = self->make_response_promise<caf::ok_atom>();
-      // Reverse order: the broker (flushes and closes every log), then the controller.
-      auto stop_controller = [=]() mutable {
-        self->request(self->state.controller, stop_timeout, stop_atom::value)
+      // Reverse order: the broker (controlled shutdown, flush and close every log), then the
+      // coordinator.
+      auto stop_coordinator = [=]() mutable {
+        if (!self->state.coordinator) {
+          rp.deliver(caf::ok_atom::value);
+          self->quit();
+          return;
+        }
+        self->request(self->state.coordinator, stop_timeout, stop_atom::value)
           .then([=](caf::ok_atom) mutable {
                   rp.deliver(caf::ok_atom::value);
                   self->quit();
@@ -62,11 +173,15 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
                   self->quit();
                 });
       };
+      if (!st.broker) {
+        stop_coordinator();
+        return rp;
+      }
       self->request(st.broker, stop_timeout, stop_atom::value)
-        .then([=](caf::ok_atom) mutable { stop_controller(); },
+        .then([=](caf::ok_atom) mutable { stop_coordinator(); },
               [=](caf::error& err) mutable {
                 spdlog::error("node: broker stop failed: {}", describe(err));
-                stop_controller();
+                stop_coordinator();
               });
       return rp;
     },

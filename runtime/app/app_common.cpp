@@ -83,18 +83,24 @@ caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::st
   caf::expected<broker_actor> result{caf::error{}};
   caf::scoped_actor self{sys};
   auto where = host + ":" + std::to_string(port);
+  node_actor node;
   self->request(sys.middleman().actor_handle(), timeout, caf::connect_atom::value, host, port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         if (ptr)
-          result = caf::actor_cast<broker_actor>(ptr);
+          node = caf::actor_cast<node_actor>(ptr);
         else
-          result = make_error(errc::broker_not_available, "no cafka broker at " + where);
+          result = make_error(errc::broker_not_available, "no cafka node at " + where);
       },
       [&](caf::error& err) {
         result = make_error(errc::broker_not_available,
                             "cannot connect to " + where + ": " + sys.render(err));
       });
+  if (!node)
+    return result;
+  self->request(node, timeout, broker_atom::value)
+    .receive([&](broker_actor& b) { result = std::move(b); },
+             [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 

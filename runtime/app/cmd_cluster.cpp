@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "runtime/app/app_common.hpp"
@@ -50,7 +52,26 @@ pid_t running_pid(const cluster_config& cfg, node_id id) {
   return ::kill(pid, 0) == 0 ? pid : -1;
 }
 
+// The node actor at n's address, if it answers.
+std::optional<node_actor> reach(caf::actor_system& sys, const node_config& n) {
+  caf::scoped_actor self{sys};
+  std::optional<node_actor> out;
+  self->request(sys.middleman().actor_handle(), std::chrono::seconds{2},
+                caf::connect_atom::value, n.host, n.port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        if (ptr)
+          out = caf::actor_cast<node_actor>(ptr);
+      },
+      [](caf::error&) {});
+  return out;
+}
+
+// True when the node answers: its broker serves metadata (it registered with the quorum), or,
+// for a coordinator-only node, its supervisor answers.
 bool answers(caf::actor_system& sys, const node_config& n) {
+  if (!n.broker)
+    return static_cast<bool>(reach(sys, n));
   auto b = connect_broker(sys, n.host, n.port, std::chrono::seconds{2});
   if (!b)
     return false;
@@ -105,8 +126,9 @@ int up(const cluster_options& o) {
     return fail("cannot create " + cfg->data_dir + ": " + ec.message());
   client_system cs{o.config};
   int rc = 0;
+  std::vector<std::pair<const node_config*, pid_t>> started;
   for (auto& n : cfg->nodes) {
-    if (!is_local(n.host) || !n.broker)
+    if (!is_local(n.host))
       continue;
     if (auto pid = running_pid(*cfg, n.id); pid > 0) {
       std::cout << "node " << n.id.value << " is already running (pid " << pid << ")\n";
@@ -118,19 +140,23 @@ int up(const cluster_options& o) {
       continue;
     }
     std::ofstream{pid_file(*cfg, n.id)} << pid << "\n";
-    bool ok = wait_for(std::chrono::milliseconds{o.timeout_ms}, [&] {
+    started.emplace_back(&n, pid);
+  }
+  // All started first: brokers become ready only once a majority of coordinators runs.
+  for (auto& [n, pid] : started) {
+    bool ok = wait_for(std::chrono::milliseconds{o.timeout_ms}, [&, pid = pid, n = n] {
       int status = 0;
       if (::waitpid(pid, &status, WNOHANG) == pid)
         return true; // exited: reported below
-      return answers(cs.sys(), n);
+      return answers(cs.sys(), *n);
     });
     if (!ok || ::kill(pid, 0) != 0) {
-      rc = fail("node " + std::to_string(n.id.value) + " did not start; see "
-                + log_file(*cfg, n.id));
+      rc = fail("node " + std::to_string(n->id.value) + " did not start; see "
+                + log_file(*cfg, n->id));
       continue;
     }
-    std::cout << "node " << n.id.value << " up on " << n.address() << " (pid " << pid
-              << ", log " << log_file(*cfg, n.id) << ")\n";
+    std::cout << "node " << n->id.value << " up on " << n->address() << " (pid " << pid
+              << ", log " << log_file(*cfg, n->id) << ")\n";
   }
   return rc;
 }
@@ -161,20 +187,63 @@ int status(const cluster_options& o) {
   if (!cfg)
     return fail(describe(cfg.error()));
   client_system cs{o.config};
+  caf::scoped_actor self{cs.sys()};
   int rc = 0;
+  std::optional<cluster_metadata> md;
+  std::cout << "Nodes:\n";
   for (auto& n : cfg->nodes) {
-    std::cout << "node " << n.id.value << "\t" << n.address() << "\troles: "
-              << (n.coordinator ? "coordinator," : "") << (n.broker ? "broker" : "");
+    std::cout << "  node " << n.id.value << "\t" << n.address() << "\troles: "
+              << (n.coordinator ? "coordinator" : "") << (n.coordinator && n.broker ? "," : "")
+              << (n.broker ? "broker" : "");
+    auto node = reach(cs.sys(), n);
     auto pid = running_pid(*cfg, n.id);
-    if (answers(cs.sys(), n)) {
-      std::cout << "\tstatus: up";
-      if (pid > 0)
-        std::cout << " (pid " << pid << ")";
-    } else {
-      std::cout << "\tstatus: down";
+    if (!node) {
+      std::cout << "\tstatus: down\n";
       rc = 1;
+      continue;
+    }
+    std::cout << "\tstatus: up";
+    if (pid > 0)
+      std::cout << " (pid " << pid << ")";
+    if (n.coordinator) {
+      self->request(*node, std::chrono::seconds{2}, coordinator_atom::value)
+        .receive(
+          [&](coordinator_actor& c) {
+            self->request(c, std::chrono::seconds{2}, status_atom::value)
+              .receive(
+                [&](quorum_status& q) {
+                  std::cout << "\tquorum: " << q.role << ", term " << q.term.value
+                            << ", leader " << q.leader.value << ", commit "
+                            << q.commit_index.value << ", applied " << q.applied_index.value;
+                  if (q.role == "leader") {
+                    std::cout << ", member lag:";
+                    for (auto& m : q.members)
+                      std::cout << " " << m.id.value << "=" << m.lag
+                                << (m.connected ? "" : "(unreachable)");
+                  }
+                },
+                [](caf::error&) {});
+          },
+          [](caf::error&) {});
     }
     std::cout << "\n";
+    if (n.broker && !md) {
+      self->request(*node, std::chrono::seconds{2}, broker_atom::value)
+        .receive(
+          [&](broker_actor& b) {
+            self->request(b, std::chrono::seconds{2}, metadata_atom::value, metadata_request{})
+              .receive([&](cluster_metadata& m) { md = std::move(m); }, [](caf::error&) {});
+          },
+          [](caf::error&) {});
+    }
+  }
+  if (md) {
+    std::cout << "Brokers (metadata version " << md->version << ", controller "
+              << md->controller.value << "):\n";
+    for (auto& b : md->brokers)
+      std::cout << "  broker " << b.id.value << "\t" << b.host << ":" << b.port << "\t"
+                << (b.alive ? "alive" : "fenced") << "\tincarnation " << b.incarnation
+                << "\n";
   }
   return rc;
 }

@@ -31,9 +31,6 @@ int run_node(const node_options& o) {
   auto me = cfg->find(node_id{o.id});
   if (me == nullptr)
     return fail("node id " + std::to_string(o.id) + " is not in " + o.config);
-  if (!me->broker)
-    return fail("node " + std::to_string(o.id)
-                + " has no broker role; coordinator-only nodes need the coordinator quorum");
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [node " + std::to_string(o.id) + "] [%l] %v");
   auto dir = cfg->node_dir(me->id);
   std::error_code ec;
@@ -59,18 +56,14 @@ int run_node(const node_options& o) {
     caf::actor_system sys{ccfg};
     auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); });
     caf::scoped_actor self{sys};
-    broker_actor broker;
-    self->request(sup, std::chrono::seconds{30}, metadata_atom::value)
-      .receive([&](broker_actor& b) { broker = std::move(b); },
-               [&](caf::error& err) { spdlog::critical("node start failed: {}", describe(err)); });
+    // Peers and clients reach this node through its supervisor: they ask it for the broker
+    // and the coordinator.
     bool serving = false;
-    if (broker) {
-      auto port = sys.middleman().publish(broker, me->port, me->host.c_str(), true);
-      if (!port)
-        spdlog::critical("cannot listen on {}: {}", me->address(), sys.render(port.error()));
-      else
-        serving = true;
-    }
+    auto port = sys.middleman().publish(sup, me->port, me->host.c_str(), true);
+    if (!port)
+      spdlog::critical("cannot listen on {}: {}", me->address(), sys.render(port.error()));
+    else
+      serving = true;
     if (serving) {
       spdlog::info("cafka node {} serving on {} (data in {})", o.id, me->address(), dir);
       int sig = 0;

@@ -164,6 +164,12 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
       return bad(path, "[cluster] address " + n->address() + " appears twice");
     cfg.nodes.push_back(std::move(*n));
   }
+  size_t coordinators = 0;
+  for (auto& n : cfg.nodes)
+    coordinators += n.coordinator ? 1 : 0;
+  if (coordinators != 1 && coordinators != 3 && coordinators != 5)
+    return bad(path, "[cluster] needs 1, 3 or 5 nodes with the \"coordinator\" role (an odd "
+                     "quorum), got " + std::to_string(coordinators));
   bool any_broker = false;
   for (auto& n : cfg.nodes)
     any_broker = any_broker || n.broker;
@@ -188,7 +194,10 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "min-insync-replicas", "message-max-bytes", "fetch-max-bytes",
                                "log-segment-bytes", "log-retention-ms", "log-retention-bytes",
                                "log-index-interval-bytes", "flush-messages", "flush-ms",
-                               "log-retention-check-interval-ms"},
+                               "log-retention-check-interval-ms",
+                               "broker-heartbeat-interval-ms", "broker-session-timeout-ms",
+                               "controller-quorum-tick-ms",
+                               "controller-quorum-election-timeout-ms"},
                               path, "defaults"))
       return err;
     std::string w = "[defaults] ";
@@ -213,8 +222,20 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("flush-messages", 1, INT64_MAX, d.log.flush_messages))
         || (err = num("flush-ms", 0, INT64_MAX, d.log.flush_ms))
         || (err = num("log-retention-check-interval-ms", 1, INT64_MAX,
-                      d.log_retention_check_interval_ms)))
+                      d.log_retention_check_interval_ms))
+        || (err = num("broker-heartbeat-interval-ms", 1, 60000,
+                      d.broker_heartbeat_interval_ms))
+        || (err = num("broker-session-timeout-ms", 10, 600000, d.broker_session_timeout_ms))
+        || (err = num("controller-quorum-tick-ms", 1, 10000, d.quorum_tick_ms))
+        || (err = num("controller-quorum-election-timeout-ms", 10, 600000,
+                      d.quorum_election_timeout_ms)))
       return err;
+    if (d.broker_session_timeout_ms <= d.broker_heartbeat_interval_ms)
+      return bad(path, "[defaults] broker-session-timeout-ms must be larger than "
+                       "broker-heartbeat-interval-ms");
+    if (d.quorum_election_timeout_ms < 2 * d.quorum_tick_ms)
+      return bad(path, "[defaults] controller-quorum-election-timeout-ms must be at least "
+                       "twice controller-quorum-tick-ms");
   }
   return cfg;
 }

@@ -34,6 +34,12 @@ struct broker_defaults {
   int32_t fetch_max_bytes = 52428800;      // fetch-max-bytes (per partition fetch cap)
   log_config log;                          // log-segment-bytes, log-retention-ms, ...
   int64_t log_retention_check_interval_ms = 300000; // log-retention-check-interval-ms
+  // Failure detection (loopback defaults: a dead or hung broker loses its leaderships
+  // within about 1 s).
+  int64_t broker_heartbeat_interval_ms = 100;       // broker-heartbeat-interval-ms
+  int64_t broker_session_timeout_ms = 600;          // broker-session-timeout-ms
+  int64_t quorum_tick_ms = 50;                      // controller-quorum-tick-ms
+  int64_t quorum_election_timeout_ms = 300;         // controller-quorum-election-timeout-ms
 };
 
 struct cluster_config {

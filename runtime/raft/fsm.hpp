@@ -16,6 +16,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/raft/persistence.hpp"
+#include "runtime/raft/raft_log.hpp"
 #include "runtime/raft/raft_types.hpp"
 
 namespace cafka::raft {
@@ -37,7 +38,9 @@ struct fsm_config {
   // At most this many entries per append_request; at most this many bytes of entry data.
   size_t max_entries_per_append = 512;
   size_t max_bytes_per_append = 1 << 20;
-  uint64_t seed = 0;  // randomized election timeouts
+  // Randomized election timeouts; mixed with the member's id, so members sharing one config
+  // still draw different timeouts.
+  uint64_t seed = 0;
 };
 
 // Everything the driver must do after step/tick/propose, in this order:
@@ -45,6 +48,8 @@ struct fsm_config {
 //      then append log_entries — all durable before step 2;
 //   2. send messages;
 //   3. apply snapshot_to_apply (if set), then the committed entries, in order.
+// Every output must be handled: log_entries continue the log that step 1 leaves behind
+// (outputs are cumulative between calls, so one get_output() after many steps is fine).
 struct output {
   std::optional<std::pair<raft_term, node_id>> term_and_vote;
   std::optional<raft_index> truncate_from;
@@ -67,12 +72,24 @@ struct follower_progress {
   raft_index match_index;  // highest entry known to be replicated
   bool snapshot_in_flight = false;
   int32_t ticks_since_reply = 0;
+
+  // -- flow control (leader-internal) --------------------------------------------------------
+  // Probing: the follower's log position is unknown; at most one append with entries is out
+  // (resent every heartbeat). Otherwise appends are pipelined, at most max_inflight at once.
+  bool probing = true;
+  bool probe_sent = false;
+  std::deque<raft_index> inflight;  // last index of each pipelined append not yet acked
+  int64_t last_reply = 0;           // fsm tick of the last reply in this term (check-quorum)
+  int64_t lease_from = -1;          // newest echoed sent_at: the follower heard us then
+  int64_t snapshot_sent = 0;        // fsm tick the snapshot in flight was sent
 };
 
 class fsm {
 public:
   // members: the whole voting configuration, including self (1, 3 or 5 ids).
-  // Requires: self is in members; state is what persistence::load returned.
+  // Requires: self is in members; state is what persistence::load returned. The driver
+  // restores its state machine from state.snp itself (it is not in snapshot_to_apply);
+  // entries after it come out again in output().committed once they are committed again.
   fsm(node_id self, std::vector<node_id> members, persisted_state state, fsm_config cfg);
 
   // A message from another member.
@@ -85,8 +102,9 @@ public:
   // (the caller can redirect to leader()).
   caf::expected<raft_index> propose(std::string command);
 
-  // The driver took a snapshot of the state machine at `index` (<= last applied); the log
-  // before it may be dropped. The snapshot appears in output().snapshot_to_persist.
+  // The driver took a snapshot of the state machine at `index` (<= applied_index()); the log
+  // up to it is dropped. The snapshot appears in output().snapshot_to_persist and is what
+  // followers behind first_index() get. A no-op if index <= the current snapshot's index.
   void compact(raft_index index, std::string state);
 
   // Drains what happened since the last call.
@@ -102,62 +120,88 @@ public:
   raft_index last_index() const;
   raft_term last_term() const;
   raft_index first_index() const;  // first entry still in the log (after the snapshot)
-  // Leader: true while a majority answered within the last election timeout (a read served
-  // now is not stale). Non-leaders: false.
+  // Leader: true once an entry of its term committed (its commit index is the latest) and
+  // while a majority (self included) acknowledged an append sent less than
+  // election_timeout_ticks - 1 ticks ago: no other leader can have been elected since, if
+  // clocks tick at the same rate. A read of the state applied up to commit_index() is then
+  // not stale. Non-leaders: false.
   bool has_quorum_lease() const;
   // Leader only: progress per follower.
   const std::map<node_id, follower_progress>& progress() const { return progress_; }
+  // The in-memory log (for status and tests).
+  const raft_log& log() const { return log_; }
+  raft_index applied_index() const { return applied_index_; }  // handed out by get_output
 
 private:
-  // Implementation detail; see fsm.cpp.
+  static constexpr size_t max_inflight = 8;  // pipelined appends per follower
+
+  // -- elections (fsm.cpp) ---------------------------------------------------------------------
   void become_follower(raft_term term, node_id leader);
   void become_candidate(bool pre_vote);
   void become_leader();
   void reset_election_timer();
+  void set_term(raft_term term, node_id vote);
+  bool log_up_to_date(raft_index last_index, raft_term last_term) const;
+  bool in_leader_lease() const;
+  bool is_member(node_id id) const;
+  size_t quorum() const { return members_.size() / 2 + 1; }
+  void tick_leader();
   void send(node_id to, message msg);
-  void send_append(node_id to, bool allow_empty);
-  void broadcast_append(bool allow_empty);
+
+  void on_message(node_id from, const vote_request& m);
+  void on_message(node_id from, const vote_reply& m);
+  void on_message(node_id from, const append_request& m);
+  void on_message(node_id from, const append_reply& m);
+  void on_message(node_id from, const install_snapshot& m);
+  void on_message(node_id from, const snapshot_reply& m);
+
+  // -- replication (fsm_replication.cpp) -------------------------------------------------------
+  void append_local(log_entry e);  // log + output
+  void truncate_local(raft_index from);
+  void send_append(node_id to, bool heartbeat);
+  void send_snapshot(node_id to);
+  void broadcast_append(bool heartbeat);
+  void send_heartbeats();  // every heartbeat_ticks: probes and snapshot resends too
   void maybe_commit();
   void advance_commit(raft_index index);
-  void set_term(raft_term term, node_id vote);
-  raft_term term_at(raft_index index) const;  // 0 if unknown
-  bool log_up_to_date(raft_index last_index, raft_term last_term) const;
-  size_t quorum() const { return members_.size() / 2 + 1; }
-
-  void on_vote_request(node_id from, const vote_request& m);
-  void on_vote_reply(node_id from, const vote_reply& m);
-  void on_append_request(node_id from, const append_request& m);
-  void on_append_reply(node_id from, const append_reply& m);
-  void on_install_snapshot(node_id from, const install_snapshot& m);
-  void on_snapshot_reply(node_id from, const snapshot_reply& m);
+  // Keep the pending output consistent with the driver's order (truncate, snapshot, append).
+  void output_truncate(raft_index from);
+  void output_snapshot(const snapshot& snp, bool suffix_kept);
 
   node_id self_;
   std::vector<node_id> members_;
   fsm_config cfg_;
   std::mt19937_64 rng_;
+  int64_t now_ = 0;  // ticks since construction
 
   // Persistent state (mirrored on disk by the driver via output).
   raft_term term_{0};
-  node_id voted_for_{-1};
-  std::deque<log_entry> log_;        // Invariant: contiguous indexes after snapshot_.index
-  snapshot_descriptor snapshot_{};   // index 0 / term 0: no snapshot
+  node_id voted_for_{-1};  // Invariant: at most one vote per term (set_term asserts it)
+  // Invariant: log_.snapshot_index() <= commit_index_; snapshot_data_ holds log_.snapshot().
+  raft_log log_;
   std::optional<snapshot> snapshot_data_;  // the latest snapshot (to send to laggards)
 
   // Volatile state.
   role role_ = role::follower;
   node_id leader_{-1};
-  raft_index commit_index_{0};
+  raft_index commit_index_{0};   // Invariant: never decreases
   raft_index applied_index_{0};  // handed to the driver via output().committed
-  int32_t election_elapsed_ = 0;
-  int32_t election_timeout_ = 0;  // randomized
+  int32_t election_elapsed_ = 0;  // ticks since the leader was heard from (or timer reset)
+  int32_t election_timeout_ = 0;  // randomized in [T, 2T)
   int32_t heartbeat_elapsed_ = 0;
-  std::set<node_id> votes_;       // granted (pre-)votes in the current (pre-)election
-  bool pre_voting_ = false;
+  bool pre_voting_ = false;       // candidate in the pre-vote phase (term not bumped)
+  std::set<node_id> votes_granted_;  // in the current (pre-)election, self included
+  std::set<node_id> votes_rejected_;
   std::map<node_id, follower_progress> progress_;  // leader only
-  std::set<node_id> recent_contacts_;  // leader: members heard from this election timeout
-  int32_t quorum_check_elapsed_ = 0;
-  bool lease_ = false;
+  bool log_dirty_ = false;     // leader: entries proposed since the last broadcast
+  bool commit_dirty_ = false;  // leader: commit index advanced since the last broadcast
 
+  struct reported {
+    role r;
+    raft_term term;
+    node_id leader;
+  };
+  reported reported_{};  // what the last output reported (for role_changed)
   output out_;
 };
 

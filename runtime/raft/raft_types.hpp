@@ -52,21 +52,27 @@ struct vote_reply {
   bool pre_vote = false;
 };
 
+// prev_index 0 (prev_term 0) always matches: a pure heartbeat the leader sends while a
+// snapshot is in flight.
 struct append_request {
   raft_term term;
   raft_index prev_index;
   raft_term prev_term;
   std::vector<log_entry> entries;
   raft_index leader_commit;
+  int64_t sent_at = 0;  // the leader's logical tick at sending; echoed back (leader lease)
 };
 
 // success: match_index is the last index the follower now has that matches the leader.
-// failure: hint is where the leader should retry from (the follower's conflict index).
+// failure: match_index is the request's prev_index that did not match (the leader drops
+// stale rejections with it); hint is where the leader should retry from (the follower's
+// conflict index, > its commit index).
 struct append_reply {
   raft_term term;
   bool success = false;
   raft_index match_index;
   raft_index hint;
+  int64_t sent_at = 0;  // the request's sent_at
 };
 
 struct install_snapshot {
@@ -113,11 +119,11 @@ typename Inspector::result_type inspect(Inspector& f, vote_reply& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, append_request& x) {
-  return f(x.term, x.prev_index, x.prev_term, x.entries, x.leader_commit);
+  return f(x.term, x.prev_index, x.prev_term, x.entries, x.leader_commit, x.sent_at);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, append_reply& x) {
-  return f(x.term, x.success, x.match_index, x.hint);
+  return f(x.term, x.success, x.match_index, x.hint, x.sent_at);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, install_snapshot& x) {

@@ -14,7 +14,9 @@
 #include <caf/all.hpp>
 
 #include "actors/broker/broker.hpp"
-#include "actors/coordinator/local_controller.hpp"
+#include "actors/broker/broker_state.hpp"
+#include "actors/coordinator/coordinator.hpp"
+#include "runtime/raft/disk_persistence.hpp"
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/cluster_config.hpp"
@@ -35,7 +37,7 @@ struct broker_fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
   cluster_config cc;
-  controller_actor controller;
+  coordinator_actor controller;
   broker_actor broker;
   bool running = false;
 
@@ -61,8 +63,19 @@ struct broker_fixture {
   }
 
   void start() {
-    controller = spawn_local_controller(sys, cc, node_id{1});
-    broker = spawn_broker(sys, cc, node_id{1}, controller);
+    // A one-member quorum on disk is this node's controller.
+    coordinator_config qc;
+    qc.self = node_id{1};
+    qc.members = {node_id{1}};
+    qc.storage = std::make_shared<raft::disk_persistence>(cc.node_dir(node_id{1}) + "/"
+                                                          + raft_dir_name);
+    qc.tick = 10ms;
+    qc.raft.election_timeout_ticks = 2;
+    qc.defaults = cc.defaults;
+    controller = spawn_coordinator(sys, qc);
+    broker = spawn_broker(sys, cc, node_id{1});
+    caf::anon_send(broker, peer_atom::value, node_id{1},
+                   caf::actor_cast<caf::strong_actor_ptr>(controller));
     running = true;
     // The broker answers broker_not_available until its registration completes.
     REQUIRE(eventually([&] { return static_cast<bool>(metadata()); }));
@@ -346,7 +359,7 @@ TEST_CASE_METHOD(broker_fixture, "a restart on the same data dir keeps topics an
   REQUIRE(remove("dropped"));
   REQUIRE(eventually([&] { return !fs::exists(partition_dir("dropped", 0)); }));
   REQUIRE(stop());
-  CHECK(fs::exists(fs::path{cc.node_dir(node_id{1})} / "metadata.dat"));
+  CHECK(fs::exists(fs::path{cc.node_dir(node_id{1})} / raft_dir_name));
 
   // A partition directory the metadata does not know is left in place (a lost metadata
   // file must never wipe data).

@@ -15,7 +15,7 @@ TEST_CASE("an empty fault table lets every message through once, at once", "[cha
   CHECK(d.delay == 0ms);
 }
 
-TEST_CASE("a partition cuts both directions; one-way cuts only one; heal restores",
+TEST_CASE("a partition cuts both directions, a one-way cut only one, heal restores",
           "[chaos]") {
   fault_table t;
   t.partition({node_id{1}}, {node_id{2}, node_id{3}});
@@ -30,7 +30,7 @@ TEST_CASE("a partition cuts both directions; one-way cuts only one; heal restore
   CHECK_FALSE(t.decide(node_id{2}, node_id{1}).drop);
 }
 
-TEST_CASE("probabilistic drop and duplicate follow their rates; delays add up", "[chaos]") {
+TEST_CASE("probabilistic drop and duplicate follow their rates and delays add up", "[chaos]") {
   fault_table t{42};
   fault_rule lossy;
   lossy.drop = 0.3;

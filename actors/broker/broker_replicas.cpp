@@ -1,0 +1,164 @@
+// Replica lifecycle and metadata application of the broker actor (see broker_state.hpp).
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/broker/broker_state.hpp"
+#include "actors/broker/partition_replica.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+void start_replica(broker_self self, const topic_partition& tp) {
+  auto& st = self->state;
+  auto p = st.md.find_partition(tp);
+  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(),
+                    p != nullptr ? p->epoch : leader_epoch{0}};
+  st.restarts[tp].started = std::chrono::steady_clock::now();
+  auto r = spawn_partition_replica(self->system(), std::move(rc));
+  self->monitor(r);
+  st.by_addr[r.address()] = tp;
+  st.replicas[tp] = r;
+}
+
+void stop_replica(broker_self self, const topic_partition& tp, bool delete_data) {
+  auto& st = self->state;
+  auto i = st.replicas.find(tp);
+  if (i == st.replicas.end())
+    return;
+  auto r = i->second;
+  self->demonitor(r.address());
+  st.by_addr.erase(r.address());
+  st.replicas.erase(i);
+  st.restarts.erase(tp);
+  // A deleted partition's directory is renamed at once (so a topic recreated under the same
+  // name starts in a fresh directory) and removed once its replica has closed the log.
+  std::string doomed;
+  if (delete_data) {
+    static uint64_t counter = 0;
+    doomed = st.partition_dir(tp) + "." + std::to_string(st.incarnation) + "-"
+             + std::to_string(++counter) + deleted_suffix;
+    std::error_code ec;
+    std::filesystem::rename(st.partition_dir(tp), doomed, ec);
+    if (ec) {
+      spdlog::error("broker: cannot rename {} for deletion: {}", st.partition_dir(tp),
+                    ec.message());
+      doomed.clear();
+    }
+  }
+  auto remove_doomed = [doomed] {
+    if (doomed.empty())
+      return;
+    std::error_code ec;
+    std::filesystem::remove_all(doomed, ec);
+    if (ec)
+      spdlog::error("broker: cannot delete {}: {}", doomed, ec.message());
+  };
+  self->request(r, replica_stop_timeout, stop_atom::value, false)
+    .then([remove_doomed](caf::ok_atom) { remove_doomed(); },
+          [tp, remove_doomed](caf::error& err) {
+            spdlog::error("broker: stopping replica {} failed: {}", to_string(tp),
+                          describe(err));
+            remove_doomed();
+          });
+}
+
+// Starts replicas for partitions this broker hosts and stops (and deletes) the others.
+void apply_metadata(broker_self self, cluster_metadata md) {
+  auto& st = self->state;
+  if (st.registered && md.version <= st.md.version) {
+    st.md.controller = md.controller; // the version is the state's; the controller may move
+    return; // stale or duplicate push
+  }
+  bool first = !st.registered;
+  auto previous = std::move(st.md);
+  st.md = std::move(md);
+  st.registered = true;
+  // Leader epochs of running replicas follow the metadata.
+  for (auto& kv : st.replicas) {
+    auto now = st.md.find_partition(kv.first);
+    auto before = previous.find_partition(kv.first);
+    if (now != nullptr && (before == nullptr || before->epoch != now->epoch))
+      self->send(kv.second, md_update_atom::value, *now);
+  }
+  std::set<topic_partition> wanted;
+  for (auto& t : st.md.topics)
+    for (auto& p : t.partitions)
+      if (std::find(p.replicas.begin(), p.replicas.end(), st.id) != p.replicas.end())
+        wanted.insert(topic_partition{t.name, p.id});
+  std::vector<topic_partition> gone;
+  for (auto& kv : st.replicas)
+    if (wanted.count(kv.first) == 0)
+      gone.push_back(kv.first);
+  for (auto& tp : gone) {
+    spdlog::info("broker: topic partition {} deleted; removing its log", to_string(tp));
+    stop_replica(self, tp, true);
+  }
+  for (auto& tp : wanted)
+    if (st.replicas.count(tp) == 0)
+      start_replica(self, tp);
+  if (first) {
+    // Directories the metadata does not know are left alone: data is never deleted on a
+    // guess (a lost metadata file must not wipe the logs). Deletes go through the controller.
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator(st.cfg.node_dir(st.id), ec)) {
+      if (!e.is_directory() || e.path().filename() == raft_dir_name)
+        continue;
+      auto name = e.path().filename().string();
+      if (name.size() > std::strlen(deleted_suffix)
+          && name.compare(name.size() - std::strlen(deleted_suffix), std::string::npos,
+                          deleted_suffix) == 0) {
+        // Marked for deletion by this broker before a crash: finish the job.
+        std::error_code rec;
+        std::filesystem::remove_all(e.path(), rec);
+        continue;
+      }
+      bool known = false;
+      for (auto& tp : wanted)
+        known = known || e.path() == st.partition_dir(tp);
+      if (!known)
+        spdlog::warn("broker: {} belongs to no known topic partition; leaving it in place",
+                     e.path().string());
+    }
+  }
+}
+
+// The replica leading `tp` on this broker, or the error to reply.
+caf::expected<replica_actor> route(broker_self self, const topic_partition& tp) {
+  auto& st = self->state;
+  auto p = st.md.find_partition(tp);
+  if (p == nullptr)
+    return make_error(errc::unknown_topic_or_partition,
+                      "topic partition " + to_string(tp) + " does not exist");
+  if (p->leader != st.id)
+    return make_error(errc::not_leader_for_partition,
+                      "broker " + std::to_string(st.id.value) + " does not lead "
+                        + to_string(tp));
+  auto i = st.replicas.find(tp);
+  if (i == st.replicas.end())
+    return make_error(errc::broker_not_available,
+                      "replica of " + to_string(tp) + " is not running");
+  return i->second;
+}
+
+void on_replica_down(broker_self self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.by_addr.find(dm.source);
+  if (i == st.by_addr.end() || st.stopping)
+    return;
+  auto tp = i->second;
+  st.by_addr.erase(i);
+  st.replicas.erase(tp);
+  auto& ri = st.restarts[tp];
+  if (std::chrono::steady_clock::now() - ri.started >= restart_backoff_reset)
+    ri.backoff = std::chrono::milliseconds{0};
+  ri.backoff = std::min(restart_backoff_max, std::max(restart_backoff_min, ri.backoff * 2));
+  spdlog::error("broker: replica {} died ({}); restarting it in {} ms", to_string(tp),
+                self->system().render(dm.reason), ri.backoff.count());
+  self->delayed_send(self, ri.backoff, restart_atom::value, tp);
+}
+
+} // namespace cafka

@@ -1,0 +1,91 @@
+// The broker's session with the coordinator quorum: registration (retried until it sticks),
+// lease heartbeats, the admin target, and controlled shutdown (see broker_state.hpp).
+#include <spdlog/spdlog.h>
+
+#include "actors/broker/broker_state.hpp"
+#include "actors/chaos/node_send.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr auto register_timeout = std::chrono::seconds{3};
+constexpr auto register_retry = std::chrono::milliseconds{200};
+constexpr auto shutdown_timeout = std::chrono::seconds{5};
+
+} // namespace
+
+std::optional<controller_actor> admin_target(broker_self self) {
+  auto& st = self->state;
+  if (st.coordinators.empty())
+    return std::nullopt;
+  auto i = st.coordinators.find(st.md.controller);
+  if (i != st.coordinators.end())
+    return i->second;
+  auto j = st.coordinators.begin();
+  std::advance(j, static_cast<long>(st.next_coordinator++ % st.coordinators.size()));
+  return j->second;
+}
+
+void try_register(broker_self self) {
+  auto& st = self->state;
+  if (st.registering || st.stopping)
+    return;
+  auto target = admin_target(self);
+  if (!target)
+    return; // no coordinator known yet: the next peer message retries
+  st.registering = true;
+  auto me = st.cfg.find(st.id);
+  broker_metadata bm{st.id, me ? me->host : "", me ? me->port : uint16_t{0}, true,
+                     st.incarnation};
+  self->request(*target, register_timeout, register_atom::value, bm,
+                caf::actor_cast<broker_actor>(self))
+    .then(
+      [=](cluster_metadata& md) {
+        auto& st = self->state;
+        st.registering = false;
+        if (!st.registered)
+          spdlog::info("broker {}: registered with the controller (incarnation {})",
+                       st.id.value, st.incarnation);
+        apply_metadata(self, std::move(md));
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        st.registering = false;
+        spdlog::debug("broker {}: registration failed ({}); retrying", st.id.value,
+                      describe(err));
+        st.md.controller = node_id{-1}; // ask another coordinator next time
+        self->delayed_send(self, register_retry, register_atom::value);
+      });
+}
+
+void send_heartbeats(broker_self self) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<broker_actor>(self);
+  for (auto& kv : st.coordinators)
+    node_send(self, st.id, kv.first, caf::actor_cast<coordinator_actor>(kv.second),
+              heartbeat_atom::value, st.id, st.incarnation, me);
+  // A pushed view that lost this incarnation (e.g. a fenced restart) calls for registering.
+  auto b = st.md.find_broker(st.id);
+  if (st.registered && (b == nullptr || b->incarnation != st.incarnation))
+    try_register(self);
+}
+
+void controlled_shutdown(broker_self self, std::function<void()> then) {
+  auto& st = self->state;
+  auto target = admin_target(self);
+  if (!target || !st.registered) {
+    then();
+    return;
+  }
+  self->request(*target, shutdown_timeout, shutdown_atom::value, st.id, st.incarnation)
+    .then([=](caf::ok_atom) { then(); },
+          [=](caf::error& err) {
+            spdlog::warn("broker {}: controlled shutdown not confirmed: {}",
+                         self->state.id.value, describe(err));
+            then();
+          });
+}
+
+} // namespace cafka

@@ -1,0 +1,79 @@
+// The broker actor's state and the functions its handlers share (replica lifecycle, metadata
+// application, the session with the controller quorum). Private to actors/broker; used only
+// from the broker actor's context.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+// Restart backoff for a replica that keeps dying: 100 ms doubling to 30 s; a replica that
+// ran for a minute starts over at 100 ms.
+constexpr auto restart_backoff_min = std::chrono::milliseconds{100};
+constexpr auto restart_backoff_max = std::chrono::milliseconds{30000};
+constexpr auto restart_backoff_reset = std::chrono::seconds{60};
+constexpr auto replica_stop_timeout = std::chrono::seconds{30};
+
+// The directory of the quorum member's Raft storage inside a node directory; never a topic.
+constexpr const char* raft_dir_name = "__cluster_metadata";
+
+// Suffix of a partition directory renamed for deletion (removed once its replica stopped).
+constexpr const char* deleted_suffix = ".deleted";
+
+struct restart_info {
+  std::chrono::steady_clock::time_point started;
+  std::chrono::milliseconds backoff{0};
+};
+
+struct broker_state {
+  cluster_config cfg;
+  node_id id;
+  uint64_t incarnation = 0;  // random per process start; a restart is a new incarnation
+  cluster_metadata md;
+  bool registered = false;
+  bool registering = false;  // a registration request is in flight
+  bool stopping = false;
+  std::map<node_id, controller_actor> coordinators;
+  size_t next_coordinator = 0;  // round-robin start for registration attempts
+  std::map<topic_partition, replica_actor> replicas;
+  std::map<caf::actor_addr, topic_partition> by_addr;
+  std::map<topic_partition, restart_info> restarts;
+  // Creates answered by the controller but not yet visible in this broker's metadata.
+  std::multimap<std::string, caf::typed_response_promise<topic_metadata>> awaiting_topics;
+  static inline const char* name = "broker";
+
+  std::string partition_dir(const topic_partition& tp) const {
+    return cfg.node_dir(id) + "/" + tp.topic + "-" + std::to_string(tp.partition.value);
+  }
+};
+
+using broker_self = broker_actor::stateful_pointer<broker_state>;
+
+// -- replicas and metadata (broker_replicas.cpp) ---------------------------------------------
+void start_replica(broker_self self, const topic_partition& tp);
+void stop_replica(broker_self self, const topic_partition& tp, bool delete_data);
+// Adopts newer metadata: starts replicas this broker hosts, stops (and deletes) the others.
+void apply_metadata(broker_self self, cluster_metadata md);
+// The replica leading `tp` on this broker, or the error to reply.
+caf::expected<replica_actor> route(broker_self self, const topic_partition& tp);
+// A replica died: restart it after a backoff.
+void on_replica_down(broker_self self, const caf::down_msg& dm);
+
+// -- controller session (broker_session.cpp) -------------------------------------------------
+// Registers with some coordinator (followers forward to the controller); retries until done.
+void try_register(broker_self self);
+// Lease heartbeats to every known coordinator (only the controller acts on them).
+void send_heartbeats(broker_self self);
+// The coordinator to send admin requests to: the controller if known, else any.
+std::optional<controller_actor> admin_target(broker_self self);
+// Controlled shutdown: asks the controller to move this broker's leaderships first.
+void controlled_shutdown(broker_self self, std::function<void()> then);
+
+} // namespace cafka

@@ -1,0 +1,442 @@
+#include "actors/coordinator/coordinator.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/chaos/node_send.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/cluster/broker_leases.hpp"
+#include "runtime/cluster/metadata_state.hpp"
+
+namespace cafka {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// A proposal of this member waiting for its entry to be applied.
+struct pending_op {
+  raft_term term;
+  std::function<void(const apply_result&)> done;
+};
+
+struct coordinator_state {
+  coordinator_config cfg;
+  std::unique_ptr<raft::fsm> raft;
+  metadata_state md;
+  raft_index applied{0};
+  raft_index last_snapshot{0};
+  std::map<node_id, caf::actor> peers;
+  std::map<raft_index, pending_op> pending;
+  std::map<node_id, broker_actor> brokers;  // leader: brokers to push metadata to
+  broker_leases leases{std::chrono::milliseconds{600}};
+  bool leading = false;
+  static inline const char* name = "coordinator";
+
+  bool is_leader() const { return raft->current_role() == raft::role::leader; }
+
+  // The metadata as clients see it: with the current controller filled in.
+  cluster_metadata view() const {
+    auto out = md.current();
+    out.controller = raft->leader();
+    return out;
+  }
+};
+
+using coordinator_self = coordinator_actor::stateful_pointer<coordinator_state>;
+
+caf::error not_controller(coordinator_self self) {
+  auto l = self->state.raft->leader();
+  return make_error(errc::not_controller,
+                    l == node_id{-1} ? std::string{"no controller elected yet"}
+                                     : "the controller is node " + std::to_string(l.value));
+}
+
+void push_metadata(coordinator_self self) {
+  auto& st = self->state;
+  auto md = st.view();
+  for (auto& kv : st.brokers)
+    node_send(self, st.cfg.self, kv.first, kv.second, md_update_atom::value, md);
+}
+
+void fail_pending(coordinator_self self) {
+  auto& st = self->state;
+  apply_result res;
+  res.error = not_controller(self);
+  auto ops = std::move(st.pending);
+  st.pending.clear();
+  for (auto& kv : ops)
+    kv.second.done(res);
+}
+
+// Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
+void drive(coordinator_self self) {
+  auto& st = self->state;
+  for (int round = 0; round < 2; ++round) {
+    auto out = st.raft->get_output();
+    if (out.empty())
+      return;
+    auto& disk = *st.cfg.storage;
+    caf::error err;
+    if (out.term_and_vote)
+      err = disk.store_term_and_vote(out.term_and_vote->first, out.term_and_vote->second);
+    if (!err && out.truncate_from)
+      err = disk.truncate(*out.truncate_from);
+    if (!err && out.snapshot_to_persist)
+      err = disk.store_snapshot(*out.snapshot_to_persist);
+    if (!err && !out.log_entries.empty())
+      err = disk.append(out.log_entries);
+    if (err) {
+      // Continuing could break the promises this member made: stop it.
+      spdlog::critical("coordinator {}: raft storage failed: {}", st.cfg.self.value,
+                       describe(err));
+      self->quit(err);
+      return;
+    }
+    for (auto& env : out.messages) {
+      auto i = st.peers.find(env.to);
+      if (i == st.peers.end())
+        continue; // not connected: Raft treats it as a lost message
+      auto peer = caf::actor_cast<coordinator_actor>(i->second);
+      std::visit([&](auto& m) {
+        node_send(self, st.cfg.self, env.to, peer, raft_atom::value, st.cfg.self, m);
+      }, env.msg);
+    }
+    bool changed = false;
+    // Replies go out after the metadata push below, so a broker of this node knows what a
+    // client was just told.
+    std::vector<std::pair<std::function<void(const apply_result&)>, apply_result>> replies;
+    if (out.snapshot_to_apply) {
+      if (auto e = st.md.from_bytes(out.snapshot_to_apply->data)) {
+        spdlog::critical("coordinator {}: bad snapshot: {}", st.cfg.self.value, describe(e));
+        self->quit(e);
+        return;
+      }
+      st.applied = out.snapshot_to_apply->desc.index;
+      st.last_snapshot = st.applied;
+      changed = true;
+    }
+    for (auto& e : out.committed) {
+      st.applied = e.index;
+      apply_result res;
+      if (e.kind == raft::entry_kind::command) {
+        auto cmd = decode_command(e.data);
+        if (!cmd) {
+          res.error = std::move(cmd.error());
+          spdlog::error("coordinator {}: undecodable entry {}: {}", st.cfg.self.value,
+                        e.index.value, describe(res.error));
+        } else {
+          res = st.md.apply(*cmd);
+          changed = changed || !res.error;
+        }
+      }
+      auto p = st.pending.find(e.index);
+      if (p != st.pending.end()) {
+        auto op = std::move(p->second);
+        st.pending.erase(p);
+        if (op.term != e.term)
+          res.error = not_controller(self); // another leader's entry took this index
+        replies.emplace_back(std::move(op.done), std::move(res));
+      }
+    }
+    if (out.role_changed) {
+      bool leading = st.is_leader();
+      if (leading && !st.leading) {
+        spdlog::info("coordinator {}: elected controller in term {}", st.cfg.self.value,
+                     st.raft->term().value);
+        auto now = clock::now();
+        for (auto& b : st.md.current().brokers)
+          if (b.alive)
+            st.leases.renew(b.id, b.incarnation, now);
+        st.leases.reset_all(now);
+      } else if (!leading && st.leading) {
+        spdlog::info("coordinator {}: no longer the controller (term {})", st.cfg.self.value,
+                     st.raft->term().value);
+        fail_pending(self);
+        st.brokers.clear();
+      }
+      st.leading = leading;
+      changed = true;
+    }
+    if (changed && st.is_leader())
+      push_metadata(self);
+    for (auto& [done, res] : replies)
+      done(res);
+    if (st.applied.value - st.last_snapshot.value
+        >= static_cast<int64_t>(st.cfg.snapshot_every)) {
+      st.raft->compact(st.applied, st.md.to_bytes());
+      st.last_snapshot = st.applied;
+    }
+  }
+}
+
+// Leader only: proposes cmd; done runs once the entry is applied (or leadership is lost).
+void propose(coordinator_self self, const metadata_command& cmd,
+             std::function<void(const apply_result&)> done) {
+  auto& st = self->state;
+  auto idx = st.raft->propose(encode(cmd));
+  if (!idx) {
+    apply_result res;
+    res.error = std::move(idx.error());
+    done(res);
+    return;
+  }
+  st.pending.emplace(*idx, pending_op{st.raft->term(), std::move(done)});
+  drive(self);
+}
+
+// The leader's handle, if this member knows it and is not the leader itself.
+std::optional<coordinator_actor> leader_handle(coordinator_self self) {
+  auto& st = self->state;
+  auto l = st.raft->leader();
+  auto i = st.peers.find(l);
+  if (l == st.cfg.self || i == st.peers.end())
+    return std::nullopt;
+  return caf::actor_cast<coordinator_actor>(i->second);
+}
+
+void fence(coordinator_self self, node_id id, uint64_t incarnation, bool controlled) {
+  spdlog::warn("controller: fencing broker {} ({})", id.value,
+               controlled ? "controlled shutdown" : "lease lapsed or process gone");
+  self->state.leases.drop(id);
+  propose(self, fence_broker_cmd{id, incarnation, controlled}, [](const apply_result&) {});
+}
+
+} // namespace
+
+namespace {
+
+coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
+                                                      coordinator_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.leases = broker_leases{st.cfg.broker_session_timeout};
+  raft::persisted_state ps;
+  if (auto err = st.cfg.storage->load(ps)) {
+    spdlog::critical("coordinator {}: cannot load raft state: {}", st.cfg.self.value,
+                     describe(err));
+    self->quit(err);
+  }
+  if (ps.snp) {
+    if (auto err = st.md.from_bytes(ps.snp->data)) {
+      spdlog::critical("coordinator {}: bad snapshot: {}", st.cfg.self.value, describe(err));
+      self->quit(err);
+    }
+    st.applied = ps.snp->desc.index;
+    st.last_snapshot = st.applied;
+  }
+  st.raft = std::make_unique<raft::fsm>(st.cfg.self, st.cfg.members, std::move(ps),
+                                        st.cfg.raft);
+  self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
+  // An error message from a peer (e.g. a message it could not handle) must not take the
+  // quorum member down: CAF's default error handler would quit.
+  self->set_error_handler([=](caf::error& err) {
+    spdlog::warn("coordinator {}: ignoring error message: {}", self->state.cfg.self.value,
+                 self->system().render(err));
+  });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
+      if (i->second.address() == dm.source) {
+        st.peers.erase(i);
+        return;
+      }
+    for (auto i = st.brokers.begin(); i != st.brokers.end(); ++i)
+      if (i->second.address() == dm.source) {
+        auto id = i->first;
+        st.brokers.erase(i);
+        auto b = st.md.current().find_broker(id);
+        // Fast path: the broker's process is gone (CAF noticed); fence it now.
+        if (st.is_leader() && b != nullptr && b->alive)
+          fence(self, id, b->incarnation, false);
+        return;
+      }
+  });
+  auto step = [=](node_id from, const raft::message& m) {
+    self->state.raft->step(from, m);
+    drive(self);
+  };
+  return {
+    [=](register_atom, broker_metadata& b, broker_actor& hdl) -> caf::result<cluster_metadata> {
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        if (auto l = leader_handle(self))
+          return self->delegate(*l, register_atom::value, std::move(b), std::move(hdl));
+        return not_controller(self);
+      }
+      if (st.brokers.count(b.id) == 0 || st.brokers[b.id] != hdl) {
+        st.brokers[b.id] = hdl;
+        self->monitor(hdl);
+      }
+      st.leases.renew(b.id, b.incarnation, clock::now());
+      auto known = st.md.current().find_broker(b.id);
+      if (known != nullptr && known->alive && known->incarnation == b.incarnation
+          && known->host == b.host && known->port == b.port)
+        return st.view(); // a retried registration: already committed
+      auto rp = self->make_response_promise<cluster_metadata>();
+      propose(self, register_broker_cmd{b}, [=](const apply_result& res) mutable {
+        if (res.error)
+          rp.deliver(res.error);
+        else
+          rp.deliver(self->state.view());
+      });
+      return rp;
+    },
+    [=](create_topic_atom, create_topic_request& req) -> caf::result<topic_metadata> {
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        if (auto l = leader_handle(self))
+          return self->delegate(*l, create_topic_atom::value, std::move(req));
+        return not_controller(self);
+      }
+      if (req.partitions < 0)
+        req.partitions = st.cfg.defaults.num_partitions;
+      if (req.replication_factor < 0)
+        req.replication_factor = st.cfg.defaults.default_replication_factor;
+      // Reject what cannot succeed before it takes a log entry.
+      auto trial = st.md;
+      if (auto t = trial.create_topic(req); !t)
+        return std::move(t.error());
+      auto rp = self->make_response_promise<topic_metadata>();
+      propose(self, create_topic_cmd{req}, [=](const apply_result& res) mutable {
+        if (res.error)
+          rp.deliver(res.error);
+        else
+          rp.deliver(res.topic);
+      });
+      return rp;
+    },
+    [=](delete_topic_atom, delete_topic_request& req) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        if (auto l = leader_handle(self))
+          return self->delegate(*l, delete_topic_atom::value, std::move(req));
+        return not_controller(self);
+      }
+      if (st.md.current().find_topic(req.name) == nullptr)
+        return make_error(errc::unknown_topic_or_partition,
+                          "topic '" + req.name + "' does not exist");
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      propose(self, delete_topic_cmd{req.name}, [=](const apply_result& res) mutable {
+        if (res.error)
+          rp.deliver(res.error);
+        else
+          rp.deliver(caf::ok_atom::value);
+      });
+      return rp;
+    },
+    [=](metadata_atom) -> caf::result<cluster_metadata> {
+      auto& st = self->state;
+      if (st.is_leader() && st.raft->has_quorum_lease())
+        return st.view();
+      if (auto l = leader_handle(self))
+        return self->delegate(*l, metadata_atom::value);
+      return not_controller(self);
+    },
+    [=](shutdown_atom, node_id id, uint64_t incarnation) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        if (auto l = leader_handle(self))
+          return self->delegate(*l, shutdown_atom::value, id, incarnation);
+        return not_controller(self);
+      }
+      auto b = st.md.current().find_broker(id);
+      if (b == nullptr || !b->alive || b->incarnation != incarnation)
+        return caf::ok_atom::value; // already fenced or gone
+      st.brokers.erase(id);
+      st.leases.drop(id);
+      spdlog::info("controller: controlled shutdown of broker {}", id.value);
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      propose(self, fence_broker_cmd{id, incarnation, true}, [=](const apply_result&) mutable {
+        rp.deliver(caf::ok_atom::value);
+      });
+      return rp;
+    },
+    [=](stop_atom) {
+      fail_pending(self);
+      self->quit();
+      return caf::ok_atom::value;
+    },
+    [=](raft_atom, node_id from, raft::vote_request& m) { step(from, m); },
+    [=](raft_atom, node_id from, raft::vote_reply& m) { step(from, m); },
+    [=](raft_atom, node_id from, raft::append_request& m) { step(from, m); },
+    [=](raft_atom, node_id from, raft::append_reply& m) { step(from, m); },
+    [=](raft_atom, node_id from, raft::install_snapshot& m) { step(from, m); },
+    [=](raft_atom, node_id from, raft::snapshot_reply& m) { step(from, m); },
+    [=](peer_atom, node_id id, caf::strong_actor_ptr& ptr) {
+      auto& st = self->state;
+      if (id == st.cfg.self || !ptr)
+        return;
+      auto hdl = caf::actor_cast<caf::actor>(ptr);
+      auto i = st.peers.find(id);
+      if (i != st.peers.end() && i->second == hdl)
+        return;
+      st.peers[id] = hdl;
+      self->monitor(hdl);
+    },
+    [=](caf::tick_atom) {
+      auto& st = self->state;
+      st.raft->tick();
+      if (st.is_leader()) {
+        for (auto& [id, inc] : st.leases.lapsed(clock::now())) {
+          auto b = st.md.current().find_broker(id);
+          if (b != nullptr && b->alive && b->incarnation == inc)
+            fence(self, id, inc, false);
+        }
+      }
+      drive(self);
+      self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
+    },
+    [=](heartbeat_atom, node_id id, uint64_t incarnation, broker_actor& hdl) {
+      auto& st = self->state;
+      if (!st.is_leader())
+        return;
+      auto b = st.md.current().find_broker(id);
+      if (b == nullptr || b->incarnation != incarnation)
+        return; // unknown or stale incarnation: it must register (again)
+      st.leases.renew(id, incarnation, clock::now());
+      auto i = st.brokers.find(id);
+      if (i == st.brokers.end() || i->second != hdl) {
+        // A broker this controller has not talked to (e.g. after a leader change).
+        st.brokers[id] = hdl;
+        self->monitor(hdl);
+        node_send(self, st.cfg.self, id, hdl, md_update_atom::value, st.view());
+      }
+      if (!b->alive)
+        propose(self, unfence_broker_cmd{id, incarnation}, [](const apply_result&) {});
+    },
+    [=](status_atom) {
+      auto& st = self->state;
+      quorum_status s;
+      s.self = st.cfg.self;
+      s.role = raft::to_string(st.raft->current_role());
+      s.leader = st.raft->leader();
+      s.term = st.raft->term();
+      s.commit_index = st.raft->commit_index();
+      s.applied_index = st.applied;
+      s.metadata_version = st.md.current().version;
+      for (auto& m : st.cfg.members) {
+        member_status ms;
+        ms.id = m;
+        ms.connected = m == st.cfg.self || st.peers.count(m) > 0;
+        if (st.is_leader()) {
+          auto& prog = st.raft->progress();
+          auto p = prog.find(m);
+          ms.match_index = p != prog.end() ? p->second.match_index : st.raft->last_index();
+          ms.lag = st.raft->commit_index().value - ms.match_index.value;
+        }
+        s.members.push_back(ms);
+      }
+      return s;
+    },
+  };
+}
+
+} // namespace
+
+coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg) {
+  return sys.spawn(coordinator_behavior, std::move(cfg));
+}
+
+} // namespace cafka

@@ -1,0 +1,33 @@
+// A coordinator: one member of the metadata quorum. Drives the Raft core (runtime/raft/fsm)
+// with timer ticks and peer messages, persists its output, applies committed commands to the
+// metadata state machine; its Raft leader is the active controller (brokers register and
+// heartbeat there; it fences brokers whose lease lapses and pushes metadata). Actor context.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+#include "runtime/raft/fsm.hpp"
+#include "runtime/raft/persistence.hpp"
+
+namespace cafka {
+
+struct coordinator_config {
+  node_id self;
+  std::vector<node_id> members;                  // every coordinator, self included
+  std::shared_ptr<raft::persistence> storage;    // loaded at start
+  raft::fsm_config raft;
+  std::chrono::milliseconds tick{50};
+  std::chrono::milliseconds broker_session_timeout{600};
+  broker_defaults defaults;                      // topic defaults for create_topic
+  uint64_t snapshot_every = 1000;                // applied entries between snapshots
+};
+
+coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg);
+
+} // namespace cafka

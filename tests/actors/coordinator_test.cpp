@@ -1,0 +1,305 @@
+// The coordinator quorum in one process: 3 and 5 members on disk-backed Raft storage, real
+// timers. Leader death, minority partitions (through the fault table every quorum message
+// passes), healing, and a full restart from disk.
+#include <catch2/catch.hpp>
+
+#include <caf/all.hpp>
+
+#include "actors/coordinator/coordinator.hpp"
+#include "runtime/chaos/fault_table.hpp"
+#include "runtime/raft/disk_persistence.hpp"
+#include "tests/actors/actor_test_util.hpp"
+
+using namespace cafka;
+using namespace cafka::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A broker the quorum can register (it never publishes; it only needs to be an actor).
+broker_actor fake_broker(caf::actor_system& sys) {
+  return sys.spawn([](broker_actor::pointer) -> broker_actor::behavior_type {
+    return {
+      [](produce_atom, produce_request&) -> caf::result<produce_response> {
+        return make_error(errc::invalid_request);
+      },
+      [](fetch_atom, fetch_request&) -> caf::result<fetch_response> {
+        return make_error(errc::invalid_request);
+      },
+      [](list_offsets_atom, list_offsets_request&) -> caf::result<list_offsets_response> {
+        return make_error(errc::invalid_request);
+      },
+      [](metadata_atom, metadata_request&) -> caf::result<cluster_metadata> {
+        return make_error(errc::invalid_request);
+      },
+      [](create_topic_atom, create_topic_request&) -> caf::result<topic_metadata> {
+        return make_error(errc::invalid_request);
+      },
+      [](delete_topic_atom, delete_topic_request&) -> caf::result<caf::ok_atom> {
+        return make_error(errc::invalid_request);
+      },
+      [](md_update_atom, cluster_metadata&) {},
+      [](restart_atom, topic_partition&) {},
+      [](peer_atom, node_id, caf::strong_actor_ptr&) {},
+      [](register_atom) {},
+      [](caf::tick_atom) {},
+      [](expire_atom, std::string&) {},
+      [](stop_atom) { return caf::ok_atom::value; },
+    };
+  });
+}
+
+struct quorum_fixture {
+  temp_dir dir; // destroyed last
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  std::vector<node_id> ids;
+  std::map<node_id, coordinator_actor> members;
+  std::chrono::milliseconds session_timeout = std::chrono::hours{1};
+  broker_actor broker; // a registered broker, so topics can be placed
+
+  ~quorum_fixture() {
+    fault_table::instance().heal();
+    for (auto& kv : members)
+      caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+    if (broker)
+      caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+  }
+
+  void start(int n) {
+    ids.clear();
+    for (int i = 1; i <= n; ++i)
+      ids.push_back(node_id{i});
+    for (auto id : ids)
+      start_member(id);
+  }
+
+  void start_member(node_id id) {
+    coordinator_config cc;
+    cc.self = id;
+    cc.members = ids;
+    cc.storage = std::make_shared<raft::disk_persistence>(
+      (dir.path() / ("raft-" + std::to_string(id.value))).string());
+    cc.raft.election_timeout_ticks = 6;
+    cc.raft.heartbeat_ticks = 1;
+    cc.raft.seed = static_cast<uint64_t>(id.value) * 7919;
+    cc.tick = 20ms;
+    cc.broker_session_timeout = session_timeout;
+    cc.defaults.num_partitions = 2;
+    members[id] = spawn_coordinator(sys, cc);
+    introduce();
+  }
+
+  // Every member learns every other member's handle (the node supervisor does this over the
+  // network in a real cluster).
+  void introduce() {
+    for (auto& a : members)
+      for (auto& b : members)
+        if (a.first != b.first)
+          caf::anon_send(a.second, peer_atom::value, b.first,
+                         caf::actor_cast<caf::strong_actor_ptr>(b.second));
+  }
+
+  void kill(node_id id) {
+    caf::anon_send_exit(members[id], caf::exit_reason::kill);
+    members.erase(id);
+  }
+
+  caf::expected<quorum_status> status(node_id id) {
+    return ask<quorum_status>(sys, members[id], status_atom::value);
+  }
+
+  // The leader every member of `among` agrees on and that is one of them, or node_id{-1}.
+  node_id agreed_leader(const std::vector<node_id>& among) {
+    node_id leader{-1};
+    for (auto id : among) {
+      auto s = status(id);
+      if (!s || s->leader == node_id{-1})
+        return node_id{-1};
+      if (leader == node_id{-1})
+        leader = s->leader;
+      else if (leader != s->leader)
+        return node_id{-1};
+    }
+    if (std::find(among.begin(), among.end(), leader) == among.end())
+      return node_id{-1};
+    return leader;
+  }
+
+  node_id wait_leader(const std::vector<node_id>& among) {
+    node_id leader{-1};
+    eventually([&] {
+      leader = agreed_leader(among);
+      return leader != node_id{-1};
+    }, 15s);
+    return leader;
+  }
+
+  std::vector<node_id> live() const {
+    std::vector<node_id> out;
+    for (auto& kv : members)
+      out.push_back(kv.first);
+    return out;
+  }
+
+  // Registers one broker with the quorum (through any member), retrying while it elects.
+  bool register_broker(broker_actor b, node_id id, uint64_t incarnation) {
+    broker = b;
+    broker_metadata bm{id, "127.0.0.1", static_cast<uint16_t>(9100 + id.value), true,
+                       incarnation};
+    return eventually([&] {
+      auto l = agreed_leader(live());
+      return l != node_id{-1}
+             && static_cast<bool>(ask<cluster_metadata>(sys, members[l], register_atom::value,
+                                                        bm, b));
+    }, 15s);
+  }
+
+  caf::expected<topic_metadata> create(node_id via, const std::string& name) {
+    return ask<topic_metadata>(sys, members[via], create_topic_atom::value,
+                               create_topic_request{name, 1, 1});
+  }
+
+  bool has_topics(node_id id, const std::vector<std::string>& names) {
+    auto s = status(id);
+    if (!s)
+      return false;
+    auto md = ask<cluster_metadata>(sys, members[id], metadata_atom::value);
+    if (!md)
+      return false;
+    for (auto& n : names)
+      if (md->find_topic(n) == nullptr)
+        return false;
+    return true;
+  }
+
+  // Creates a topic, retrying on not_controller while an election settles.
+  bool create_eventually(const std::string& name) {
+    return eventually([&] {
+      auto l = agreed_leader(live());
+      if (l == node_id{-1})
+        return false;
+      auto t = create(l, name);
+      return t || errc_of(t.error()) == errc::topic_already_exists;
+    }, 15s);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(quorum_fixture, "a quorum of 3 elects one controller and commits topics",
+                 "[actors][quorum]") {
+  start(3);
+  auto leader = wait_leader(live());
+  REQUIRE(leader != node_id{-1});
+  REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
+  REQUIRE(create(leader, "a"));
+  // A follower forwards controller requests to the leader.
+  auto follower = leader == node_id{1} ? node_id{2} : node_id{1};
+  REQUIRE(create(follower, "b"));
+  auto dup = create(follower, "b");
+  REQUIRE_FALSE(dup);
+  CHECK(errc_of(dup.error()) == errc::topic_already_exists);
+  for (auto id : live())
+    CHECK(eventually([&] {
+      auto s = status(id);
+      return s && s->applied_index >= status(leader)->commit_index;
+    }));
+}
+
+TEST_CASE_METHOD(quorum_fixture, "killing the leader elects a new one and keeps committed topics",
+                 "[actors][quorum]") {
+  start(3);
+  auto first = wait_leader(live());
+  REQUIRE(first != node_id{-1});
+  REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
+  REQUIRE(create(first, "kept"));
+  kill(first);
+  auto second = wait_leader(live());
+  REQUIRE(second != node_id{-1});
+  CHECK(second != first);
+  CHECK(eventually([&] { return has_topics(second, {"kept"}); }));
+
+  REQUIRE(create_eventually("after"));
+  CHECK(has_topics(second, {"kept", "after"}));
+}
+
+TEST_CASE_METHOD(quorum_fixture,
+                 "a minority partition cannot commit, the majority can, healing converges",
+                 "[actors][quorum]") {
+  start(5);
+  auto leader = wait_leader(live());
+  REQUIRE(leader != node_id{-1});
+  REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
+  REQUIRE(create(leader, "before"));
+  // Cut the leader and one follower off from the other three.
+  auto other = leader == node_id{1} ? node_id{2} : node_id{1};
+  std::set<node_id> minority{leader, other};
+  std::set<node_id> majority;
+  for (auto id : ids)
+    if (minority.count(id) == 0)
+      majority.insert(id);
+  fault_table::instance().partition(minority, majority);
+  std::vector<node_id> maj{majority.begin(), majority.end()};
+  auto new_leader = wait_leader(maj);
+  REQUIRE(new_leader != node_id{-1});
+  CHECK(majority.count(new_leader) == 1);
+  REQUIRE(eventually([&] {
+    auto t = create(new_leader, "majority");
+    return t || errc_of(t.error()) == errc::topic_already_exists;
+  }, 15s));
+  // The old leader cannot commit: its request fails (not_controller once check-quorum
+  // deposes it, or the request times out).
+  auto lost = ask<topic_metadata>(sys, members[leader], create_topic_atom::value,
+                                  create_topic_request{"minority", 1, 1});
+  CHECK_FALSE(lost);
+  fault_table::instance().heal();
+  for (auto id : ids)
+    CHECK(eventually([&] { return has_topics(id, {"before", "majority"}); }, 15s));
+  for (auto id : ids) {
+    auto md = ask<cluster_metadata>(sys, members[id], metadata_atom::value);
+    REQUIRE(md);
+    CHECK(md->find_topic("minority") == nullptr);
+  }
+}
+
+TEST_CASE_METHOD(quorum_fixture, "a full restart from disk keeps every topic",
+                 "[actors][quorum]") {
+  start(3);
+  REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
+  REQUIRE(create_eventually("one"));
+  REQUIRE(create_eventually("two"));
+  for (auto id : ids)
+    kill(id);
+  for (auto id : ids)
+    start_member(id);
+  REQUIRE(wait_leader(live()) != node_id{-1});
+  for (auto id : ids)
+    CHECK(eventually([&] { return has_topics(id, {"one", "two"}); }, 15s));
+}
+
+TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lapses",
+                 "[actors][quorum]") {
+  session_timeout = 600ms;
+  start(3);
+  auto leader = wait_leader(live());
+  REQUIRE(leader != node_id{-1});
+  auto b = fake_broker(sys);
+  broker_metadata bm{node_id{7}, "127.0.0.1", 9107, true, 42};
+  auto md = ask<cluster_metadata>(sys, members[leader], register_atom::value, bm, b);
+  REQUIRE(md);
+  REQUIRE(md->find_broker(node_id{7}) != nullptr);
+  CHECK(md->find_broker(node_id{7})->alive);
+  // No heartbeats: the lease (600 ms by default) lapses and the broker is fenced.
+  CHECK(eventually([&] {
+    auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
+    return m && m->find_broker(node_id{7}) && !m->find_broker(node_id{7})->alive;
+  }));
+  // A heartbeat of the same incarnation unfences it.
+  caf::anon_send(members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42}, b);
+  CHECK(eventually([&] {
+    auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
+    return m && m->find_broker(node_id{7}) && m->find_broker(node_id{7})->alive;
+  }));
+  caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
