@@ -12,7 +12,7 @@ namespace {
 
 constexpr auto register_timeout = std::chrono::seconds{3};
 constexpr auto register_retry = std::chrono::milliseconds{200};
-constexpr auto shutdown_timeout = std::chrono::seconds{5};
+constexpr auto shutdown_timeout = std::chrono::seconds{2};
 
 } // namespace
 

@@ -166,18 +166,25 @@ int down(const cluster_options& o) {
   if (!cfg)
     return fail(describe(cfg.error()));
   int rc = 0;
+  // SIGTERM to every node first: their brokers' controlled shutdowns then run while the
+  // quorum is still complete.
+  std::vector<std::pair<const node_config*, pid_t>> stopping;
   for (auto& n : cfg->nodes) {
     auto pid = running_pid(*cfg, n.id);
     if (pid <= 0)
       continue;
     ::kill(pid, SIGTERM);
-    if (!wait_for(std::chrono::milliseconds{o.timeout_ms}, [&] { return ::kill(pid, 0) != 0; })) {
+    stopping.emplace_back(&n, pid);
+  }
+  for (auto& [n, pid] : stopping) {
+    auto p = pid;
+    if (!wait_for(std::chrono::milliseconds{o.timeout_ms}, [p] { return ::kill(p, 0) != 0; })) {
       ::kill(pid, SIGKILL);
-      rc = fail("node " + std::to_string(n.id.value) + " ignored SIGTERM; killed it");
+      rc = fail("node " + std::to_string(n->id.value) + " ignored SIGTERM; killed it");
     } else {
-      std::cout << "node " << n.id.value << " stopped\n";
+      std::cout << "node " << n->id.value << " stopped\n";
     }
-    std::filesystem::remove(pid_file(*cfg, n.id));
+    std::filesystem::remove(pid_file(*cfg, n->id));
   }
   return rc;
 }
