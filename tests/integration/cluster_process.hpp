@@ -1,0 +1,71 @@
+// Test harness: a cluster of real `cafka node` processes on free loopback ports, one shared
+// temporary config and data directory, with SIGKILL / SIGSTOP / SIGCONT / restart per node.
+// Used from the test's main thread only; the destructor ends every process it started.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "tests/integration/node_process.hpp"
+
+namespace cafka::testing {
+
+struct node_spec {
+  int32_t id = 0;
+  bool coordinator = true;
+  bool broker = true;
+};
+
+class cluster_process {
+public:
+  explicit cluster_process(std::vector<node_spec> nodes, std::string extra_defaults = {});
+  ~cluster_process();
+
+  cluster_process(const cluster_process&) = delete;
+  cluster_process& operator=(const cluster_process&) = delete;
+
+  void start(int32_t id);
+  void start_all();
+  void kill9(int32_t id);
+  void stop(int32_t id);    // SIGSTOP: hung, not dead
+  void resume(int32_t id);  // SIGCONT
+  bool running(int32_t id) const;
+
+  std::string config() const { return dir_ + "/cluster.conf"; }
+  std::string address(int32_t id) const;
+  const std::string& dir() const { return dir_; }
+
+  // `cafka <args> --config <config>`, optionally through one node's address.
+  command_result cli(std::vector<std::string> args, const std::string& input = {},
+                     int32_t via = -1) const;
+
+  // Leaders per partition from `topics describe` (-1: none), or empty if it failed.
+  std::map<int32_t, int32_t> leaders(const std::string& topic, int32_t via = -1) const;
+
+  // Polls pred with a deadline.
+  template <class Pred>
+  static bool eventually(Pred pred, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        return false;
+      poll_pause();
+    }
+    return true;
+  }
+
+private:
+  static void poll_pause();
+
+  std::string dir_;
+  std::vector<node_spec> specs_;
+  std::map<int32_t, uint16_t> ports_;
+  std::map<int32_t, pid_t> pids_;
+  std::map<int32_t, bool> stopped_;
+};
+
+} // namespace cafka::testing
