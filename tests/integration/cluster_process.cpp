@@ -99,6 +99,26 @@ void cluster_process::kill9(int32_t id) {
   pid = -1;
 }
 
+int cluster_process::terminate(int32_t id) {
+  auto& pid = pids_[id];
+  if (pid <= 0)
+    return -1;
+  ::kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      pid = -1;
+      return -1;
+    }
+    poll_pause();
+  }
+  pid = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void cluster_process::stop(int32_t id) {
   ::kill(pids_.at(id), SIGSTOP);
   stopped_[id] = true;

@@ -31,6 +31,8 @@ public:
   void start(int32_t id);
   void start_all();
   void kill9(int32_t id);
+  // SIGTERM and wait (bounded); returns the exit status, or -1 if it had to be killed.
+  int terminate(int32_t id);
   void stop(int32_t id);    // SIGSTOP: hung, not dead
   void resume(int32_t id);  // SIGCONT
   bool running(int32_t id) const;

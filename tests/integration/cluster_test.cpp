@@ -109,6 +109,30 @@ TEST_CASE("SIGKILL of a broker moves its leaderships to live ISR members",
   CHECK(ready(c, 3));
 }
 
+TEST_CASE("SIGTERM moves a broker's leaderships first (controlled shutdown)",
+          "[integration][cluster]") {
+  cluster_process c{combined(3)};
+  c.start_all();
+  REQUIRE(ready(c, 3));
+  REQUIRE(c.cli({"topics", "create", "--topic", "calm", "--partitions", "3",
+                 "--replication-factor", "2"})
+            .exit_code
+          == 0);
+  auto before = c.leaders("calm");
+  auto victim = before[2];
+  auto via = victim == 1 ? 2 : 1;
+  CHECK(c.terminate(victim) == 0);
+  // By the time the node has exited, the controller has already moved its leaderships (no
+  // lease has to lapse): the very next describe shows no partition led by it.
+  auto after = c.leaders("calm", via);
+  REQUIRE(after.size() == 3);
+  for (auto& kv : after)
+    CHECK(kv.second != victim);
+  auto st = c.cli({"cluster", "status"});
+  CHECK(st.out.find("broker " + std::to_string(victim) + "\t") != std::string::npos);
+  CHECK(st.out.find("\tfenced\t") != std::string::npos);
+}
+
 TEST_CASE("a hung broker (SIGSTOP) is fenced when its lease lapses and unfenced after SIGCONT",
           "[integration][cluster]") {
   cluster_process c{combined(3)};

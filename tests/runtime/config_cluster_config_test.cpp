@@ -340,6 +340,21 @@ TEST_CASE("bad node entries are invalid_config naming the node and the field", "
     require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1, roles=[\"coordinator\"]}]\n",
                     "no node has the \"broker\" role");
   }
+  SECTION("an even number of coordinators") {
+    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1}, {id=2, host=\"h\", port=2}]\n",
+                    "needs 1, 3 or 5 nodes with the \"coordinator\" role");
+  }
+  SECTION("no coordinator at all") {
+    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1, roles=[\"broker\"]}]\n",
+                    "got 0");
+  }
+  SECTION("seven coordinators") {
+    std::string nodes;
+    for (int i = 1; i <= 7; ++i)
+      nodes += std::string{i > 1 ? ", " : ""} + "{id=" + std::to_string(i) + ", host=\"h\", port="
+               + std::to_string(i) + "}";
+    require_invalid("[cluster]\nnodes=[" + nodes + "]\n", "got 7");
+  }
 }
 
 TEST_CASE("bad [defaults] are invalid_config naming the key", "[config]") {
