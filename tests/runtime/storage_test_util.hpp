@@ -15,33 +15,10 @@
 
 #include "runtime/protocol/record_batch.hpp"
 
+#include "tests/temp_dir.hpp"
+
 namespace cafka::test {
 
-// A fresh directory under temp_directory_path(), deleted with its contents at scope exit.
-class temp_dir {
-public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path()
-            / ("cafka-storage-test-" + std::to_string(::getpid()) + "-"
-               + std::to_string(stamp) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-  std::filesystem::path path_;
-};
 
 // A batch of `records` records with `value_size`-byte values, all with timestamp `ts`.
 inline std::string make_batch(int records, size_t value_size = 100, int64_t ts = 1000) {
