@@ -1,209 +1,13 @@
 #include "actors/coordinator/coordinator.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
+#include "actors/coordinator/coordinator_state.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/cluster/broker_leases.hpp"
-#include "runtime/cluster/metadata_state.hpp"
 
 namespace cafka {
-
-namespace {
-
-using clock = std::chrono::steady_clock;
-
-// A proposal of this member waiting for its entry to be applied.
-struct pending_op {
-  raft_term term;
-  std::function<void(const apply_result&)> done;
-};
-
-struct coordinator_state {
-  coordinator_config cfg;
-  std::unique_ptr<raft::fsm> raft;
-  metadata_state md;
-  raft_index applied{0};
-  raft_index last_snapshot{0};
-  std::map<node_id, caf::actor> peers;
-  std::map<raft_index, pending_op> pending;
-  std::map<node_id, broker_actor> brokers;  // leader: brokers to push metadata to
-  broker_leases leases{std::chrono::milliseconds{600}};
-  bool leading = false;
-  static inline const char* name = "coordinator";
-
-  bool is_leader() const { return raft->current_role() == raft::role::leader; }
-
-  // The metadata as clients see it: with the current controller filled in.
-  cluster_metadata view() const {
-    auto out = md.current();
-    out.controller = raft->leader();
-    return out;
-  }
-};
-
-using coordinator_self = coordinator_actor::stateful_pointer<coordinator_state>;
-
-caf::error not_controller(coordinator_self self) {
-  auto l = self->state.raft->leader();
-  return make_error(errc::not_controller,
-                    l == node_id{-1} ? std::string{"no controller elected yet"}
-                                     : "the controller is node " + std::to_string(l.value));
-}
-
-void push_metadata(coordinator_self self) {
-  auto& st = self->state;
-  auto md = st.view();
-  for (auto& kv : st.brokers)
-    node_send(self, st.cfg.self, kv.first, kv.second, md_update_atom::value, md);
-}
-
-void fail_pending(coordinator_self self) {
-  auto& st = self->state;
-  apply_result res;
-  res.error = not_controller(self);
-  auto ops = std::move(st.pending);
-  st.pending.clear();
-  for (auto& kv : ops)
-    kv.second.done(res);
-}
-
-// Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
-void drive(coordinator_self self) {
-  auto& st = self->state;
-  for (int round = 0; round < 2; ++round) {
-    auto out = st.raft->get_output();
-    if (out.empty())
-      return;
-    auto& disk = *st.cfg.storage;
-    caf::error err;
-    if (out.term_and_vote)
-      err = disk.store_term_and_vote(out.term_and_vote->first, out.term_and_vote->second);
-    if (!err && out.truncate_from)
-      err = disk.truncate(*out.truncate_from);
-    if (!err && out.snapshot_to_persist)
-      err = disk.store_snapshot(*out.snapshot_to_persist);
-    if (!err && !out.log_entries.empty())
-      err = disk.append(out.log_entries);
-    if (err) {
-      // Continuing could break the promises this member made: stop it.
-      spdlog::critical("coordinator {}: raft storage failed: {}", st.cfg.self.value,
-                       describe(err));
-      self->quit(err);
-      return;
-    }
-    for (auto& env : out.messages) {
-      auto i = st.peers.find(env.to);
-      if (i == st.peers.end())
-        continue; // not connected: Raft treats it as a lost message
-      auto peer = caf::actor_cast<coordinator_actor>(i->second);
-      std::visit([&](auto& m) {
-        node_send(self, st.cfg.self, env.to, peer, raft_atom::value, st.cfg.self, m);
-      }, env.msg);
-    }
-    bool changed = false;
-    // Replies go out after the metadata push below, so a broker of this node knows what a
-    // client was just told.
-    std::vector<std::pair<std::function<void(const apply_result&)>, apply_result>> replies;
-    if (out.snapshot_to_apply) {
-      if (auto e = st.md.from_bytes(out.snapshot_to_apply->data)) {
-        spdlog::critical("coordinator {}: bad snapshot: {}", st.cfg.self.value, describe(e));
-        self->quit(e);
-        return;
-      }
-      st.applied = out.snapshot_to_apply->desc.index;
-      st.last_snapshot = st.applied;
-      changed = true;
-    }
-    for (auto& e : out.committed) {
-      st.applied = e.index;
-      apply_result res;
-      if (e.kind == raft::entry_kind::command) {
-        auto cmd = decode_command(e.data);
-        if (!cmd) {
-          res.error = std::move(cmd.error());
-          spdlog::error("coordinator {}: undecodable entry {}: {}", st.cfg.self.value,
-                        e.index.value, describe(res.error));
-        } else {
-          res = st.md.apply(*cmd);
-          changed = changed || !res.error;
-        }
-      }
-      auto p = st.pending.find(e.index);
-      if (p != st.pending.end()) {
-        auto op = std::move(p->second);
-        st.pending.erase(p);
-        if (op.term != e.term)
-          res.error = not_controller(self); // another leader's entry took this index
-        replies.emplace_back(std::move(op.done), std::move(res));
-      }
-    }
-    if (out.role_changed) {
-      bool leading = st.is_leader();
-      if (leading && !st.leading) {
-        spdlog::info("coordinator {}: elected controller in term {}", st.cfg.self.value,
-                     st.raft->term().value);
-        auto now = clock::now();
-        for (auto& b : st.md.current().brokers)
-          if (b.alive)
-            st.leases.renew(b.id, b.incarnation, now);
-        st.leases.reset_all(now);
-      } else if (!leading && st.leading) {
-        spdlog::info("coordinator {}: no longer the controller (term {})", st.cfg.self.value,
-                     st.raft->term().value);
-        fail_pending(self);
-        st.brokers.clear();
-      }
-      st.leading = leading;
-      changed = true;
-    }
-    if (changed && st.is_leader())
-      push_metadata(self);
-    for (auto& [done, res] : replies)
-      done(res);
-    if (st.applied.value - st.last_snapshot.value
-        >= static_cast<int64_t>(st.cfg.snapshot_every)) {
-      st.raft->compact(st.applied, st.md.to_bytes());
-      st.last_snapshot = st.applied;
-    }
-  }
-}
-
-// Leader only: proposes cmd; done runs once the entry is applied (or leadership is lost).
-void propose(coordinator_self self, const metadata_command& cmd,
-             std::function<void(const apply_result&)> done) {
-  auto& st = self->state;
-  auto idx = st.raft->propose(encode(cmd));
-  if (!idx) {
-    apply_result res;
-    res.error = std::move(idx.error());
-    done(res);
-    return;
-  }
-  st.pending.emplace(*idx, pending_op{st.raft->term(), std::move(done)});
-  drive(self);
-}
-
-// The leader's handle, if this member knows it and is not the leader itself.
-std::optional<coordinator_actor> leader_handle(coordinator_self self) {
-  auto& st = self->state;
-  auto l = st.raft->leader();
-  auto i = st.peers.find(l);
-  if (l == st.cfg.self || i == st.peers.end())
-    return std::nullopt;
-  return caf::actor_cast<coordinator_actor>(i->second);
-}
-
-void fence(coordinator_self self, node_id id, uint64_t incarnation, bool controlled) {
-  spdlog::warn("controller: fencing broker {} ({})", id.value,
-               controlled ? "controlled shutdown" : "lease lapsed or process gone");
-  self->state.leases.drop(id);
-  propose(self, fence_broker_cmd{id, incarnation, controlled}, [](const apply_result&) {});
-}
-
-} // namespace
 
 namespace {
 
@@ -269,7 +73,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         st.brokers[b.id] = hdl;
         self->monitor(hdl);
       }
-      st.leases.renew(b.id, b.incarnation, clock::now());
+      st.leases.renew(b.id, b.incarnation, coordinator_clock::now());
       auto known = st.md.current().find_broker(b.id);
       if (known != nullptr && known->alive && known->incarnation == b.incarnation
           && known->host == b.host && known->port == b.port)
@@ -379,7 +183,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       auto& st = self->state;
       st.raft->tick();
       if (st.is_leader()) {
-        for (auto& [id, inc] : st.leases.lapsed(clock::now())) {
+        for (auto& [id, inc] : st.leases.lapsed(coordinator_clock::now())) {
           auto b = st.md.current().find_broker(id);
           if (b != nullptr && b->alive && b->incarnation == inc)
             fence(self, id, inc, false);
@@ -395,7 +199,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       auto b = st.md.current().find_broker(id);
       if (b == nullptr || b->incarnation != incarnation)
         return; // unknown or stale incarnation: it must register (again)
-      st.leases.renew(id, incarnation, clock::now());
+      st.leases.renew(id, incarnation, coordinator_clock::now());
       auto i = st.brokers.find(id);
       if (i == st.brokers.end() || i->second != hdl) {
         // A broker this controller has not talked to (e.g. after a leader change).

@@ -1,0 +1,69 @@
+// The coordinator actor's state and its Raft driver functions (persist, send, apply;
+// proposals; fencing). Private to actors/coordinator; used only from the coordinator's
+// own actor context.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/coordinator/coordinator.hpp"
+#include "runtime/cluster/broker_leases.hpp"
+#include "runtime/cluster/metadata_state.hpp"
+
+namespace cafka {
+
+using coordinator_clock = std::chrono::steady_clock;
+
+// A proposal of this member waiting for its entry to be applied.
+struct pending_op {
+  raft_term term;
+  std::function<void(const apply_result&)> done;
+};
+
+struct coordinator_state {
+  coordinator_config cfg;
+  std::unique_ptr<raft::fsm> raft;
+  metadata_state md;
+  raft_index applied{0};
+  raft_index last_snapshot{0};
+  std::map<node_id, caf::actor> peers;
+  std::map<raft_index, pending_op> pending;
+  std::map<node_id, broker_actor> brokers;  // leader: brokers to push metadata to
+  broker_leases leases{std::chrono::milliseconds{600}};
+  bool leading = false;
+  static inline const char* name = "coordinator";
+
+  bool is_leader() const { return raft->current_role() == raft::role::leader; }
+
+  // The metadata as clients see it: with the current controller filled in.
+  cluster_metadata view() const {
+    auto out = md.current();
+    out.controller = raft->leader();
+    return out;
+  }
+};
+
+using coordinator_self = coordinator_actor::stateful_pointer<coordinator_state>;
+
+// errc::not_controller naming the leader if known.
+caf::error not_controller(coordinator_self self);
+// Sends the current metadata to every broker this controller knows.
+void push_metadata(coordinator_self self);
+// Answers every waiting proposal with not_controller (leadership lost, or stopping).
+void fail_pending(coordinator_self self);
+// Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
+void drive(coordinator_self self);
+// Leader only: proposes cmd; done runs once the entry is applied (or leadership is lost).
+void propose(coordinator_self self, const metadata_command& cmd,
+             std::function<void(const apply_result&)> done);
+// The leader's handle, if this member knows it and is not the leader itself.
+std::optional<coordinator_actor> leader_handle(coordinator_self self);
+// Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
+void fence(coordinator_self self, node_id id, uint64_t incarnation, bool controlled);
+
+} // namespace cafka
