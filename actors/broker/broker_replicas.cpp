@@ -133,6 +133,10 @@ caf::expected<replica_actor> route(broker_self self, const topic_partition& tp) 
   if (p == nullptr)
     return make_error(errc::unknown_topic_or_partition,
                       "topic partition " + to_string(tp) + " does not exist");
+  auto me = st.md.find_broker(st.id);
+  if (me == nullptr || !me->alive || me->incarnation != st.incarnation)
+    return make_error(errc::broker_fenced, "broker " + std::to_string(st.id.value)
+                                             + " is fenced by the controller");
   if (p->leader != st.id)
     return make_error(errc::not_leader_for_partition,
                       "broker " + std::to_string(st.id.value) + " does not lead "

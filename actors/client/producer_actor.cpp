@@ -41,6 +41,8 @@ bool retriable(const caf::error& err) {
     case errc::broker_not_available:
     case errc::unknown_topic_or_partition: // metadata may lag a create
     case errc::shutting_down:
+    case errc::broker_fenced:
+    case errc::not_controller:
       return true;
     case errc::none:
       return err.category() != errc_category; // CAF-level (timeouts, lost peers)

@@ -411,3 +411,22 @@ TEST_CASE_METHOD(broker_fixture, "a replica that cannot open its log is restarte
   CHECK(eventually([&] { return static_cast<bool>(produce("flaky", 0, make_batch("a", 1))); }));
   REQUIRE(stop());
 }
+
+TEST_CASE_METHOD(broker_fixture, "a fenced broker accepts no writes", "[actors][broker]") {
+  start();
+  REQUIRE(create("f", 1, 1));
+  REQUIRE(produce("f", 0, make_batch("a", 1)));
+  auto md = metadata();
+  REQUIRE(md);
+  // The controller's push saying this broker is fenced (as after a lapsed lease).
+  auto fenced = *md;
+  fenced.version += 1000;
+  for (auto& b : fenced.brokers)
+    b.alive = false;
+  caf::anon_send(broker, md_update_atom::value, fenced);
+  CHECK(eventually([&] {
+    auto p = produce("f", 0, make_batch("b", 1));
+    return !p && errc_of(p.error()) == errc::broker_fenced;
+  }));
+  REQUIRE(stop());
+}
