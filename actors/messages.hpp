@@ -122,7 +122,8 @@ using coordinator_actor = controller_actor::extend<
   caf::reacts_to<raft_atom, node_id, raft::snapshot_reply>,
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a peer's handle (re)appeared
   caf::reacts_to<caf::tick_atom>,
-  caf::reacts_to<heartbeat_atom, node_id, uint64_t, broker_actor>,  // id, incarnation, self
+  // broker id, incarnation, the metadata version it has, its handle
+  caf::reacts_to<heartbeat_atom, node_id, uint64_t, uint64_t, broker_actor>,
   caf::replies_to<status_atom>::with<quorum_status>>;
 
 // -- node supervisor: spawns the role actors in order, monitors them, stops in reverse. It is

@@ -154,7 +154,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
     [=](register_atom) { try_register(self); },
     [=](caf::tick_atom) {
       auto& st = self->state;
-      if (st.stopping)
+      if (st.stopping || st.leaving)
         return;
       send_heartbeats(self);
       if (!st.registered)
@@ -165,6 +165,8 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
     },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
       auto rp = self->make_response_promise<caf::ok_atom>();
+      // A heartbeat after the fence would unfence this broker again.
+      self->state.leaving = true;
       // Leaderships move first (controlled shutdown), then every log is flushed and closed.
       controlled_shutdown(self, [=]() mutable {
         auto& st = self->state;

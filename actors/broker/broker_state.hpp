@@ -40,6 +40,7 @@ struct broker_state {
   bool registered = false;
   bool registering = false;  // a registration request is in flight
   bool stopping = false;
+  bool leaving = false;      // controlled shutdown under way: no more heartbeats
   std::map<node_id, controller_actor> coordinators;
   size_t next_coordinator = 0;  // round-robin start for registration attempts
   std::map<topic_partition, replica_actor> replicas;

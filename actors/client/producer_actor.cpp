@@ -17,6 +17,7 @@ namespace {
 struct partition_queue {
   std::deque<ready_batch> waiting;  // drained, not yet sent (in-flight limit, no metadata)
   int32_t in_flight = 0;
+  int64_t backoff_until = 0;        // ms: a retry waits for retry.backoff.ms; nothing is sent
 };
 
 struct producer_state {
@@ -89,10 +90,16 @@ void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_res
   } else if (retriable(res.error()) && rb.attempts <= st.cfg.retries) {
     // Retry in order after a backoff, with fresh metadata.
     spdlog::debug("producer: retrying batch for {}: {}", to_string(tp), describe(res.error()));
-    st.queues[tp].waiting.push_front(std::move(rb));
-    self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
-                       wake_atom::value);
-    st.link.refresh_metadata(self, [](caf::error) {});
+    auto& q = st.queues[tp];
+    q.waiting.push_front(std::move(rb));
+    // Nothing goes to this partition until the backoff passed and metadata was refreshed.
+    auto now = now_ms();
+    if (q.backoff_until <= now) {
+      q.backoff_until = now + st.cfg.retry_backoff_ms;
+      self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
+                         wake_atom::value);
+      st.link.refresh_metadata(self, [](caf::error) {});
+    }
     return;
   } else {
     complete(self, rb, log_offset{-1}, res.error());
@@ -128,7 +135,9 @@ void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
 void send_ready(producer_self self, const topic_partition& tp) {
   auto& st = self->state;
   auto& q = st.queues[tp];
-  while (!q.waiting.empty() && q.in_flight < st.cfg.max_in_flight) {
+  // While backing off, the backoff timer's wake sends them.
+  while (!q.waiting.empty() && q.in_flight < st.cfg.max_in_flight
+         && q.backoff_until <= now_ms()) {
     if (!st.link.has_metadata() || st.link.metadata().find_partition(tp) == nullptr) {
       // Unknown partition: refresh once; fail the batch if it still is unknown.
       st.link.refresh_metadata(self, [=](caf::error err) {
@@ -158,6 +167,7 @@ void send_ready(producer_self self, const topic_partition& tp) {
       st.queues[tp].in_flight--;
       if (!leader) {
         st.queues[tp].in_flight++;
+        ++shared->attempts; // a failed leader lookup counts as an attempt (bounded retries)
         on_batch_done(self, std::move(*shared), std::move(leader.error()));
         return;
       }

@@ -192,7 +192,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       drive(self);
       self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
     },
-    [=](heartbeat_atom, node_id id, uint64_t incarnation, broker_actor& hdl) {
+    [=](heartbeat_atom, node_id id, uint64_t incarnation, uint64_t version, broker_actor& hdl) {
       auto& st = self->state;
       if (!st.is_leader())
         return;
@@ -205,6 +205,9 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         // A broker this controller has not talked to (e.g. after a leader change).
         st.brokers[id] = hdl;
         self->monitor(hdl);
+        node_send(self, st.cfg.self, id, hdl, md_update_atom::value, st.view());
+      } else if (version < st.md.current().version) {
+        // The broker missed a push (messages can be lost): send the current state again.
         node_send(self, st.cfg.self, id, hdl, md_update_atom::value, st.view());
       }
       if (!b->alive)

@@ -190,9 +190,8 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
                                                   + " is not alive in that incarnation");
       return res;
     }
-    set_broker_alive(x->id, false);
+    set_broker_alive(x->id, false); // bumps the version
     on_broker_fenced(md_, x->id);
-    ++md_.version;
   } else if (auto x = std::get_if<unfence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || b->alive || b->incarnation != x->incarnation) {
@@ -200,9 +199,8 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
                                                   + " cannot be unfenced in that incarnation");
       return res;
     }
-    set_broker_alive(x->id, true);
+    set_broker_alive(x->id, true); // bumps the version
     on_broker_unfenced(md_, x->id);
-    ++md_.version;
   } else if (auto x = std::get_if<create_topic_cmd>(&cmd)) {
     auto t = create_topic(x->req);
     if (!t)

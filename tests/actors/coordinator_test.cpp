@@ -296,7 +296,8 @@ TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lap
     return m && m->find_broker(node_id{7}) && !m->find_broker(node_id{7})->alive;
   }));
   // A heartbeat of the same incarnation unfences it.
-  caf::anon_send(members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42}, b);
+  caf::anon_send(members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42}, uint64_t{0},
+                 b);
   CHECK(eventually([&] {
     auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
     return m && m->find_broker(node_id{7}) && m->find_broker(node_id{7})->alive;

@@ -237,3 +237,25 @@ TEST_CASE("a full restart of every node keeps every topic", "[integration][clust
   CHECK(listed.out == "one\ntwo\n");
   CHECK(c.leaders("two").size() == 5);
 }
+
+TEST_CASE("producing to an offline partition fails after bounded retries; others still work",
+          "[integration][cluster]") {
+  cluster_process c{combined(3)};
+  c.start_all();
+  REQUIRE(ready(c, 3));
+  REQUIRE(c.cli({"topics", "create", "--topic", "solo", "--partitions", "3"}).exit_code == 0);
+  auto before = c.leaders("solo");
+  auto victim = before[0];
+  auto via = victim == 1 ? 2 : 1;
+  c.kill9(victim);
+  REQUIRE(cluster_process::eventually([&] { return c.leaders("solo", via)[0] == -1; }, 15s));
+  // Exit code 1 is the CLI's own error exit; a producer spinning until the harness kills it
+  // after 60 s would give -1.
+  auto p = c.cli({"produce", "--topic", "solo", "--partition", "0"}, "lost\n", via);
+  CHECK(p.exit_code == 1);
+  CHECK(p.err.find("not written") != std::string::npos);
+  int32_t live_partition = before[1] != victim ? 1 : 2;
+  auto ok = c.cli({"produce", "--topic", "solo", "--partition", std::to_string(live_partition)},
+                  "kept\n", via);
+  CHECK(ok.exit_code == 0);
+}
