@@ -238,7 +238,7 @@ TEST_CASE("a full restart of every node keeps every topic", "[integration][clust
   CHECK(c.leaders("two").size() == 5);
 }
 
-TEST_CASE("producing to an offline partition fails after bounded retries; others still work",
+TEST_CASE("producing to an offline partition fails after bounded retries and others still work",
           "[integration][cluster]") {
   cluster_process c{combined(3)};
   c.start_all();
