@@ -22,6 +22,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
+#include "tests/eventually.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace cafka::test {
@@ -47,17 +48,6 @@ caf::expected<T> ask(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
   return result;
 }
 
-// Polls `pred` until it holds or `timeout` passes; returns whether it held.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
-  return true;
-}
 
 // A batch of records "<prefix>-0", "<prefix>-1", ... keyed "k<i>".
 inline std::string make_batch(const std::string& prefix, int count, size_t pad = 0) {

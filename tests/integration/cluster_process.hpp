@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
 namespace cafka::testing {
@@ -51,13 +52,7 @@ public:
   // Polls pred with a deadline.
   template <class Pred>
   static bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() >= deadline)
-        return false;
-      poll_pause();
-    }
-    return true;
+    return cafka::test::eventually(pred, timeout);
   }
 
 private:

@@ -13,9 +13,12 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/client/record_accumulator.hpp"
+#include "tests/eventually.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 using namespace cafka;
+using cafka::test::eventually;
+using cafka::test::stays_false;
 using namespace std::chrono_literals;
 
 namespace {
@@ -41,30 +44,6 @@ std::vector<std::string> values_of(const ready_batch& rb) {
   for (auto& r : recs)
     out.push_back(r.value);
   return out;
-}
-
-// Polls `pred` until it holds or `timeout` passes; returns whether it held.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
-// Returns true if `pred` stays false for the whole `window` (for "still blocked" checks).
-template <class Pred>
-bool stays_false(Pred pred, std::chrono::milliseconds window = 200ms) {
-  auto end = std::chrono::steady_clock::now() + window;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred())
-      return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return !pred();
 }
 
 } // namespace
