@@ -74,6 +74,9 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     return; // stale or duplicate push
   }
   bool first = !st.registered;
+  if (first)
+    spdlog::info("broker {}: registered with the controller (incarnation {})", st.id.value,
+                 st.incarnation);
   auto previous = std::move(st.md);
   st.md = std::move(md);
   st.registered = true;

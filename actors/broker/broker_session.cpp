@@ -43,11 +43,7 @@ void try_register(broker_self self) {
                 caf::actor_cast<broker_actor>(self))
     .then(
       [=](cluster_metadata& md) {
-        auto& st = self->state;
-        st.registering = false;
-        if (!st.registered)
-          spdlog::info("broker {}: registered with the controller (incarnation {})",
-                       st.id.value, st.incarnation);
+        self->state.registering = false;
         apply_metadata(self, std::move(md));
       },
       [=](caf::error& err) {
