@@ -37,7 +37,7 @@ TEST_CASE("the high watermark is what every ISR member has, and never moves back
   CHECK(t.high_watermark() == log_offset{20});
 }
 
-TEST_CASE("a follower behind for longer than the lag limit is lagging; a caught-up one may join",
+TEST_CASE("a follower behind for longer than the lag limit is lagging and a caught-up one may join",
           "[replication]") {
   isr_tracker t{n1, {n1, n2, n3}, {n1, n2, n3}, log_offset{0}, log_offset{0}, t0};
   t.leader_appended(log_offset{5});
