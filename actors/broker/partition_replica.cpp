@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 
@@ -13,6 +15,8 @@
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/replication/leader_epoch_cache.hpp"
+#include "runtime/storage/file_handle.hpp"
 #include "runtime/storage/partition_log.hpp"
 
 namespace cafka {
@@ -30,7 +34,18 @@ struct replica_state {
   std::map<uint64_t, pending_fetch> waiting;  // long polls, by id
   uint64_t next_wait_id = 0;
   int64_t last_retention_check_ms = 0;
+  leader_epoch_cache epochs;  // persisted as <dir>/leader-epoch-checkpoint
   static inline const char* name = "partition_replica";
+
+  std::string checkpoint_path() const { return cfg.dir + "/" + epoch_checkpoint_file; }
+
+  // Persists the epoch history (atomic replace); failures are logged, not fatal: the
+  // history only speeds up divergence checks.
+  void save_epochs() {
+    if (auto err = atomic_replace_file(checkpoint_path(), epochs.serialize()))
+      spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
+                    describe(err));
+  }
 
   // The high watermark: every record below it may be served. With a single replica (this
   // issue) it is the log end; replication will lower it to what the ISR has.
@@ -103,6 +118,20 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     self->quit(opened.error()); // the broker sees the down message and reports it
   } else {
     st.log = std::move(*opened);
+    // The leader-epoch history; a missing or unreadable checkpoint starts an empty history.
+    std::ifstream in{st.checkpoint_path()};
+    if (in) {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      auto parsed = leader_epoch_cache::parse(ss.str());
+      if (parsed)
+        st.epochs = std::move(*parsed);
+      else
+        spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp),
+                     st.checkpoint_path(), describe(parsed.error()));
+    }
+    // Epochs that start at or beyond the (possibly truncated) log end hold no records.
+    st.epochs.truncate_from_end(st.log->log_end_offset());
     st.last_retention_check_ms = now_ms();
     schedule_tick(self);
   }
@@ -136,6 +165,12 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
       if (auto err = validate_batch(req.batch))
         return err;
       set_partition_leader_epoch(req.batch.data(), st.cfg.epoch);
+      // First write of a new leader epoch: record where it starts (KIP-101).
+      auto latest = st.epochs.latest();
+      if (!latest || latest->epoch < st.cfg.epoch) {
+        st.epochs.assign(st.cfg.epoch, st.log->log_end_offset());
+        st.save_epochs();
+      }
       auto base = st.log->append(req.batch, now_ms());
       if (!base) {
         spdlog::error("partition {}: append failed: {}", to_string(st.cfg.tp),
@@ -196,6 +231,10 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
         else if (*n > 0)
           spdlog::info("partition {}: retention deleted {} segment(s), log start is now {}",
                        to_string(st.cfg.tp), *n, st.log->log_start_offset().value);
+        if (n && *n > 0) {
+          st.epochs.truncate_from_start(st.log->log_start_offset());
+          st.save_epochs();
+        }
       }
       schedule_tick(self);
     },

@@ -13,6 +13,9 @@
 
 namespace cafka {
 
+// The leader-epoch history's file in a partition directory (Kafka's name and format).
+constexpr const char* epoch_checkpoint_file = "leader-epoch-checkpoint";
+
 struct replica_config {
   topic_partition tp;
   std::string dir;           // the partition's log directory
