@@ -137,6 +137,10 @@ private:
 
   // -- elections (fsm.cpp) ---------------------------------------------------------------------
   void become_follower(raft_term term, node_id leader);
+  // A current-term message from the leader `from` (append or snapshot): follow it and reset
+  // the election timer. Returns false if this member leads the same term itself.
+  // Requires: term >= term_.
+  bool follow_leader(node_id from, raft_term term);
   void become_candidate(bool pre_vote);
   void become_leader();
   void reset_election_timer();

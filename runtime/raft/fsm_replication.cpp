@@ -215,20 +215,26 @@ void fsm::on_message(node_id from, const snapshot_reply& m) {
 
 // -- follower --------------------------------------------------------------------------------
 
+bool fsm::follow_leader(node_id from, raft_term term) {
+  // Invariant (election safety): one leader per term.
+  assert(!(role_ == role::leader && term == term_));
+  if (role_ == role::leader && term == term_)
+    return false;
+  if (term > term_ || role_ != role::follower || leader_ != from)
+    become_follower(term, from);
+  else
+    election_elapsed_ = 0;
+  return true;
+}
+
 void fsm::on_message(node_id from, const append_request& m) {
   if (m.term < term_) {
     // Tell the stale leader about our term so it steps down.
     send(from, append_reply{term_, false, m.prev_index, raft_index{0}, m.sent_at});
     return;
   }
-  // Invariant (election safety): one leader per term.
-  assert(!(role_ == role::leader && m.term == term_));
-  if (role_ == role::leader && m.term == term_)
+  if (!follow_leader(from, m.term))
     return;
-  if (m.term > term_ || role_ != role::follower || leader_ != from)
-    become_follower(m.term, from);
-  else
-    election_elapsed_ = 0;
   auto prev = m.prev_index;
   size_t skip = 0;
   if (prev < commit_index_) {
@@ -269,13 +275,8 @@ void fsm::on_message(node_id from, const install_snapshot& m) {
     send(from, snapshot_reply{term_, false, desc.index});
     return;
   }
-  assert(!(role_ == role::leader && m.term == term_));
-  if (role_ == role::leader && m.term == term_)
+  if (!follow_leader(from, m.term))
     return;
-  if (m.term > term_ || role_ != role::follower || leader_ != from)
-    become_follower(m.term, from);
-  else
-    election_elapsed_ = 0;
   if (desc.index > commit_index_) {
     // Invariant: log_.snapshot_index() <= commit_index_ < desc.index.
     bool kept = log_.install_snapshot(desc);
