@@ -54,6 +54,10 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
 };
 
+// Connects to the node published at host:port (its supervisor), bounded by timeout.
+caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string& host,
+                                       uint16_t port, std::chrono::milliseconds timeout);
+
 // Connects to the broker at host:port through the middleman actor (bounded by timeout).
 caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::string& host,
                                            uint16_t port, std::chrono::milliseconds timeout);

@@ -54,17 +54,10 @@ pid_t running_pid(const cluster_config& cfg, node_id id) {
 
 // The node actor at n's address, if it answers.
 std::optional<node_actor> reach(caf::actor_system& sys, const node_config& n) {
-  caf::scoped_actor self{sys};
-  std::optional<node_actor> out;
-  self->request(sys.middleman().actor_handle(), std::chrono::seconds{2},
-                caf::connect_atom::value, n.host, n.port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        if (ptr)
-          out = caf::actor_cast<node_actor>(ptr);
-      },
-      [](caf::error&) {});
-  return out;
+  auto node = connect_node(sys, n.host, n.port, std::chrono::seconds{2});
+  if (!node)
+    return std::nullopt;
+  return *node;
 }
 
 // True when the node answers: its broker serves metadata (it registered with the quorum), or,
