@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
@@ -116,12 +117,28 @@ std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
   auto hp = resolve_bootstrap(o);
   if (!hp)
     return std::nullopt;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
   auto b = connect_broker(sys, hp->first, hp->second, std::chrono::seconds{10});
   if (!b) {
     fail(describe(b.error()));
     return std::nullopt;
   }
-  return *b;
+  // A broker that is still registering (e.g. right after `cluster up` or a restart) answers
+  // broker_not_available; wait for it, like Kafka's admin client retries retriable errors.
+  caf::scoped_actor self{sys};
+  for (;;) {
+    caf::error err;
+    self->request(*b, std::chrono::seconds{2}, metadata_atom::value, metadata_request{})
+      .receive([](cluster_metadata&) {}, [&](caf::error& e) { err = std::move(e); });
+    if (!err)
+      return *b;
+    if (errc_of(err) != errc::broker_not_available
+        || std::chrono::steady_clock::now() >= deadline) {
+      fail(describe(err));
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
 }
 
 client_system::client_system(const std::string& conf_path) {
