@@ -20,6 +20,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<create_topic_request>("cafka::create_topic_request");
   cfg.add_message_type<delete_topic_request>("cafka::delete_topic_request");
   cfg.add_message_type<metadata_request>("cafka::metadata_request");
+  cfg.add_message_type<replica_fetch_request>("cafka::replica_fetch_request");
+  cfg.add_message_type<replica_fetch_response>("cafka::replica_fetch_response");
+  cfg.add_message_type<alter_isr_request>("cafka::alter_isr_request");
   cfg.add_message_type<broker_metadata>("cafka::broker_metadata");
   cfg.add_message_type<partition_metadata>("cafka::partition_metadata");
   cfg.add_message_type<topic_metadata>("cafka::topic_metadata");

@@ -44,6 +44,9 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using broker_atom = caf::atom_constant<caf::atom("broker")>;
 using coordinator_atom = caf::atom_constant<caf::atom("coord")>;
+using replica_fetch_atom = caf::atom_constant<caf::atom("rfetch")>;
+using alter_isr_atom = caf::atom_constant<caf::atom("alterisr")>;
+using init_pid_atom = caf::atom_constant<caf::atom("initpid")>;
 
 // One quorum member as the status display shows it.
 struct member_status {
@@ -82,7 +85,9 @@ using replica_actor = caf::typed_actor<
   caf::replies_to<list_offsets_atom, list_offsets_request>::with<list_offsets_response>,
   caf::reacts_to<expire_atom, uint64_t>,  // a long-poll fetch's max wait passed
   caf::reacts_to<caf::tick_atom>,         // flush.ms and retention checks
-  caf::reacts_to<md_update_atom, partition_metadata>,  // new leader epoch
+  caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
+  caf::reacts_to<md_update_atom, partition_metadata>,  // leader, epochs or ISR changed
+  caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a broker_actor: the leader's
   caf::replies_to<stop_atom, bool>::with<caf::ok_atom>>;  // bool: delete the data
 
 // -- broker: the node's client endpoint (published on the node's port) ------------------------
@@ -93,6 +98,9 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<metadata_atom, metadata_request>::with<cluster_metadata>,
   caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
+  caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
+  caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,  // local
+  caf::replies_to<init_pid_atom>::with<int64_t>,  // a new idempotent producer id
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
   caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a coordinator's handle
@@ -108,6 +116,8 @@ using controller_actor = caf::typed_actor<
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::replies_to<metadata_atom>::with<cluster_metadata>,
   caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
+  caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,
+  caf::replies_to<init_pid_atom>::with<int64_t>,
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- coordinator: one member of the Raft metadata quorum; the leader is the active controller.

@@ -124,6 +124,24 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
         return make_error(errc::not_controller, "no coordinator reachable");
       return self->delegate(*target, delete_topic_atom::value, std::move(req));
     },
+    [=](replica_fetch_atom, replica_fetch_request& req) -> caf::result<replica_fetch_response> {
+      auto r = route(self, req.tp);
+      if (!r)
+        return std::move(r.error());
+      return self->delegate(*r, replica_fetch_atom::value, std::move(req));
+    },
+    [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
+      auto target = admin_target(self);
+      if (!target)
+        return make_error(errc::not_controller, "no coordinator reachable");
+      return self->delegate(*target, alter_isr_atom::value, std::move(req));
+    },
+    [=](init_pid_atom) -> caf::result<int64_t> {
+      auto target = admin_target(self);
+      if (!target)
+        return make_error(errc::not_controller, "no coordinator reachable");
+      return self->delegate(*target, init_pid_atom::value);
+    },
     [=](md_update_atom, cluster_metadata& md) {
       apply_metadata(self, std::move(md));
       if (!self->state.awaiting_topics.empty())

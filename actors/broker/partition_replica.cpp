@@ -243,6 +243,10 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
       if (pm.epoch > self->state.cfg.epoch)
         self->state.cfg.epoch = pm.epoch;
     },
+    [=](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
+      return make_error(errc::invalid_request, "replica fetch: not implemented yet");
+    },
+    [=](peer_atom, node_id, caf::strong_actor_ptr&) {},
     [=](stop_atom, bool delete_data) -> caf::ok_atom {
       auto& st = self->state;
       for (auto& kv : st.waiting)

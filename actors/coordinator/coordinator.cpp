@@ -213,6 +213,12 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       if (!b->alive)
         propose(self, unfence_broker_cmd{id, incarnation}, [](const apply_result&) {});
     },
+    [=](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
+      return make_error(errc::invalid_request, "alter_isr: not implemented yet");
+    },
+    [=](init_pid_atom) -> caf::result<int64_t> {
+      return make_error(errc::invalid_request, "init_producer_id: not implemented yet");
+    },
     [=](status_atom) {
       auto& st = self->state;
       quorum_status s;

@@ -26,6 +26,11 @@ const char* to_string(errc x) {
     case errc::not_controller: return "not_controller";
     case errc::broker_fenced: return "broker_fenced";
     case errc::stale_epoch: return "stale_epoch";
+    case errc::not_enough_replicas_after_append: return "not_enough_replicas_after_append";
+    case errc::fenced_leader_epoch: return "fenced_leader_epoch";
+    case errc::unknown_leader_epoch: return "unknown_leader_epoch";
+    case errc::out_of_order_sequence: return "out_of_order_sequence";
+    case errc::invalid_producer_epoch: return "invalid_producer_epoch";
   }
   return "unknown_error";
 }

@@ -33,6 +33,11 @@ enum class errc : uint8_t {
   not_controller,     // this quorum member does not lead; the error names the leader if known
   broker_fenced,      // the controller fenced this broker (its lease lapsed)
   stale_epoch,        // a message from an older epoch / incarnation
+  not_enough_replicas_after_append,  // acks=all: appended, but the ISR shrank below the min
+  fenced_leader_epoch,   // the request's leader epoch is older than the replica's
+  unknown_leader_epoch,  // the request's leader epoch is newer than the replica's
+  out_of_order_sequence, // idempotent producer: a gap in a producer's sequence numbers
+  invalid_producer_epoch, // idempotent producer: an older producer epoch
 };
 
 const char* to_string(errc x);

@@ -21,8 +21,9 @@ struct broker_metadata {
 struct partition_metadata {
   partition_id id;
   node_id leader;            // node_id{-1}: no leader (offline)
-  leader_epoch epoch;
-  std::vector<node_id> replicas;
+  leader_epoch epoch;        // bumped on every leader change
+  int32_t partition_epoch = 0;  // bumped on every leader or ISR change (fences alter_isr)
+  std::vector<node_id> replicas;  // replicas[0] is the preferred leader
   std::vector<node_id> isr;
 };
 
@@ -34,6 +35,7 @@ struct topic_metadata {
 struct cluster_metadata {
   uint64_t version = 0;     // bumped by every change; newer versions replace older ones
   node_id controller{-1};
+  int64_t next_producer_id = 0;  // the next idempotent producer id to hand out
   std::vector<broker_metadata> brokers;
   std::vector<topic_metadata> topics;
 
@@ -51,7 +53,7 @@ typename Inspector::result_type inspect(Inspector& f, broker_metadata& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_metadata& x) {
-  return f(x.id, x.leader, x.epoch, x.replicas, x.isr);
+  return f(x.id, x.leader, x.epoch, x.partition_epoch, x.replicas, x.isr);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
@@ -59,7 +61,7 @@ typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_metadata& x) {
-  return f(x.version, x.controller, x.brokers, x.topics);
+  return f(x.version, x.controller, x.next_producer_id, x.brokers, x.topics);
 }
 
 } // namespace cafka

@@ -25,7 +25,7 @@ void serialize(Archive& ar, cafka::broker_metadata& x, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, cafka::partition_metadata& x, unsigned) {
-  ar & x.id & x.leader & x.epoch & x.replicas & x.isr;
+  ar & x.id & x.leader & x.epoch & x.partition_epoch & x.replicas & x.isr;
 }
 template <class Archive>
 void serialize(Archive& ar, cafka::topic_metadata& x, unsigned) {
@@ -33,7 +33,7 @@ void serialize(Archive& ar, cafka::topic_metadata& x, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, cafka::cluster_metadata& x, unsigned) {
-  ar & x.version & x.controller & x.brokers & x.topics;
+  ar & x.version & x.controller & x.next_producer_id & x.brokers & x.topics;
 }
 
 } // namespace boost::serialization

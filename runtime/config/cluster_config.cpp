@@ -35,6 +35,19 @@ caf::error read_int(const caf::settings& dict, const std::string& key, int64_t l
   return {};
 }
 
+caf::error read_bool(const caf::settings& dict, const std::string& key,
+                     const std::string& path, const std::string& where, bool& out) {
+  auto i = dict.find(key);
+  if (i == dict.end())
+    return {};
+  auto v = caf::get_if<bool>(&i->second);
+  if (v == nullptr)
+    return bad(path, where + key + " must be true or false, got "
+                       + caf::to_string(i->second));
+  out = *v;
+  return {};
+}
+
 caf::error check_keys(const caf::settings& dict, const std::set<std::string>& known,
                       const std::string& path, const std::string& section) {
   for (auto& kv : dict)
@@ -197,7 +210,11 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "log-retention-check-interval-ms",
                                "broker-heartbeat-interval-ms", "broker-session-timeout-ms",
                                "controller-quorum-tick-ms",
-                               "controller-quorum-election-timeout-ms"},
+                               "controller-quorum-election-timeout-ms",
+                               "replica-lag-time-max-ms", "replica-fetch-wait-max-ms",
+                               "replica-fetch-max-bytes", "unclean-leader-election-enable",
+                               "auto-leader-rebalance-enable",
+                               "leader-imbalance-check-interval-ms"},
                               path, "defaults"))
       return err;
     std::string w = "[defaults] ";
@@ -228,7 +245,16 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("broker-session-timeout-ms", 10, 600000, d.broker_session_timeout_ms))
         || (err = num("controller-quorum-tick-ms", 1, 10000, d.quorum_tick_ms))
         || (err = num("controller-quorum-election-timeout-ms", 10, 600000,
-                      d.quorum_election_timeout_ms)))
+                      d.quorum_election_timeout_ms))
+        || (err = num("replica-lag-time-max-ms", 10, INT32_MAX, d.replica_lag_time_max_ms))
+        || (err = num("replica-fetch-wait-max-ms", 0, 60000, d.replica_fetch_wait_max_ms))
+        || (err = num("replica-fetch-max-bytes", 1024, INT32_MAX, d.replica_fetch_max_bytes))
+        || (err = read_bool(*defs, "unclean-leader-election-enable", path, w,
+                            d.unclean_leader_election_enable))
+        || (err = read_bool(*defs, "auto-leader-rebalance-enable", path, w,
+                            d.auto_leader_rebalance_enable))
+        || (err = num("leader-imbalance-check-interval-ms", 10, INT32_MAX,
+                      d.leader_imbalance_check_interval_ms)))
       return err;
     if (d.broker_session_timeout_ms <= d.broker_heartbeat_interval_ms)
       return bad(path, "[defaults] broker-session-timeout-ms must be larger than "

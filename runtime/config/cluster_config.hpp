@@ -40,6 +40,13 @@ struct broker_defaults {
   int64_t broker_session_timeout_ms = 600;          // broker-session-timeout-ms
   int64_t quorum_tick_ms = 50;                      // controller-quorum-tick-ms
   int64_t quorum_election_timeout_ms = 300;         // controller-quorum-election-timeout-ms
+  // Replication (Kafka's names): followers pull from the leader.
+  int64_t replica_lag_time_max_ms = 10000;          // replica-lag-time-max-ms
+  int32_t replica_fetch_wait_max_ms = 500;          // replica-fetch-wait-max-ms
+  int32_t replica_fetch_max_bytes = 8 << 20;        // replica-fetch-max-bytes
+  bool unclean_leader_election_enable = false;      // unclean-leader-election-enable
+  bool auto_leader_rebalance_enable = true;         // auto-leader-rebalance-enable
+  int64_t leader_imbalance_check_interval_ms = 5000; // leader-imbalance-check-interval-ms
 };
 
 struct cluster_config {

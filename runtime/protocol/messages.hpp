@@ -67,6 +67,41 @@ struct metadata_request {
   std::vector<std::string> topics;  // empty: all topics
 };
 
+// A follower's pull from its partition leader (Kafka's replica fetch with KIP-320's
+// last fetched epoch). Sent by the follower replica to the leader's broker.
+struct replica_fetch_request {
+  topic_partition tp;
+  node_id follower;
+  leader_epoch epoch;                   // the leader epoch the follower follows
+  log_offset offset;                    // the follower's log end: it has every record below
+  leader_epoch last_fetched_epoch{-1};  // epoch of the follower's last batch; -1: empty log
+  int32_t max_bytes = 8 << 20;
+  int32_t max_wait_ms = 500;
+};
+
+// diverging_epoch != -1: the follower's log diverged from the leader's; it truncates to
+// min(diverging_end_offset, its own end of that epoch) and fetches again (records empty).
+struct replica_fetch_response {
+  topic_partition tp;
+  leader_epoch epoch;
+  log_offset high_watermark;
+  log_offset log_start_offset;
+  leader_epoch diverging_epoch{-1};
+  log_offset diverging_end_offset{-1};
+  std::string records;  // whole batches from `offset` as stored, epochs stamped
+};
+
+// A partition leader asks the controller to change the ISR (Kafka's AlterPartition).
+// Fenced by leader epoch and partition epoch: a stale leader's or stale view's request fails
+// with errc::stale_epoch and the leader waits for the pushed metadata.
+struct alter_isr_request {
+  topic_partition tp;
+  node_id leader;
+  leader_epoch epoch;
+  int32_t partition_epoch = 0;
+  std::vector<node_id> isr;  // the ISR wanted; contains the leader
+};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, produce_request& x) {
   return f(x.tp, x.acks, x.timeout_ms, x.batch);
@@ -102,6 +137,20 @@ typename Inspector::result_type inspect(Inspector& f, delete_topic_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metadata_request& x) {
   return f(x.topics);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replica_fetch_request& x) {
+  return f(x.tp, x.follower, x.epoch, x.offset, x.last_fetched_epoch, x.max_bytes,
+           x.max_wait_ms);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replica_fetch_response& x) {
+  return f(x.tp, x.epoch, x.high_watermark, x.log_start_offset, x.diverging_epoch,
+           x.diverging_end_offset, x.records);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alter_isr_request& x) {
+  return f(x.tp, x.leader, x.epoch, x.partition_epoch, x.isr);
 }
 
 } // namespace cafka

@@ -38,6 +38,13 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](delete_topic_atom, delete_topic_request&) -> caf::result<caf::ok_atom> {
         return make_error(errc::invalid_request);
       },
+      [](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
+        return make_error(errc::invalid_request);
+      },
+      [](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
+        return make_error(errc::invalid_request);
+      },
+      [](init_pid_atom) -> caf::result<int64_t> { return make_error(errc::invalid_request); },
       [](md_update_atom, cluster_metadata&) {},
       [](restart_atom, topic_partition&) {},
       [](peer_atom, node_id, caf::strong_actor_ptr&) {},
