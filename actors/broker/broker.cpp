@@ -56,6 +56,8 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
         st.coordinators.erase(i); // the node supervisor rediscovers it
         return;
       }
+    if (on_peer_broker_down(self, dm))
+      return;
     on_replica_down(self, dm);
   });
   self->delayed_send(self, std::chrono::milliseconds{st.cfg.defaults.broker_heartbeat_interval_ms},
@@ -125,7 +127,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       return self->delegate(*target, delete_topic_atom::value, std::move(req));
     },
     [=](replica_fetch_atom, replica_fetch_request& req) -> caf::result<replica_fetch_response> {
-      auto r = route(self, req.tp);
+      auto r = route_local(self, req.tp);
       if (!r)
         return std::move(r.error());
       return self->delegate(*r, replica_fetch_atom::value, std::move(req));
@@ -177,6 +179,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       send_heartbeats(self);
       if (!st.registered)
         try_register(self);
+      connect_missing_peers(self);
       self->delayed_send(self,
                          std::chrono::milliseconds{st.cfg.defaults.broker_heartbeat_interval_ms},
                          caf::tick_atom::value);

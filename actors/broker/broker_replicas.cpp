@@ -15,8 +15,8 @@ namespace cafka {
 void start_replica(broker_self self, const topic_partition& tp) {
   auto& st = self->state;
   auto p = st.md.find_partition(tp);
-  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(),
-                    p != nullptr ? p->epoch : leader_epoch{0}};
+  replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(), st.id,
+                    p != nullptr ? *p : partition_metadata{}};
   st.restarts[tp].started = std::chrono::steady_clock::now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
@@ -80,11 +80,13 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   auto previous = std::move(st.md);
   st.md = std::move(md);
   st.registered = true;
-  // Leader epochs of running replicas follow the metadata.
+  // Running replicas follow the metadata: leader, epochs and ISR.
   for (auto& kv : st.replicas) {
     auto now = st.md.find_partition(kv.first);
     auto before = previous.find_partition(kv.first);
-    if (now != nullptr && (before == nullptr || before->epoch != now->epoch))
+    if (now != nullptr
+        && (before == nullptr || before->epoch != now->epoch
+            || before->partition_epoch != now->partition_epoch || before->leader != now->leader))
       self->send(kv.second, md_update_atom::value, *now);
   }
   std::set<topic_partition> wanted;
@@ -103,6 +105,7 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   for (auto& tp : wanted)
     if (st.replicas.count(tp) == 0)
       start_replica(self, tp);
+  introduce_leaders(self);
   if (first) {
     // Directories the metadata does not know are left alone: data is never deleted on a
     // guess (a lost metadata file must not wipe the logs). Deletes go through the controller.
@@ -148,6 +151,16 @@ caf::expected<replica_actor> route(broker_self self, const topic_partition& tp) 
   if (i == st.replicas.end())
     return make_error(errc::broker_not_available,
                       "replica of " + to_string(tp) + " is not running");
+  return i->second;
+}
+
+caf::expected<replica_actor> route_local(broker_self self, const topic_partition& tp) {
+  auto& st = self->state;
+  auto i = st.replicas.find(tp);
+  if (i == st.replicas.end())
+    return make_error(errc::not_leader_for_partition,
+                      "broker " + std::to_string(st.id.value) + " hosts no replica of "
+                        + to_string(tp));
   return i->second;
 }
 

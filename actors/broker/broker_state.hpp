@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 
 #include <caf/typed_event_based_actor.hpp>
@@ -46,6 +47,8 @@ struct broker_state {
   std::map<topic_partition, replica_actor> replicas;
   std::map<caf::actor_addr, topic_partition> by_addr;
   std::map<topic_partition, restart_info> restarts;
+  std::map<node_id, broker_actor> peer_brokers;  // other brokers, for follower fetches
+  std::set<node_id> connecting_peers;
   // Creates answered by the controller but not yet visible in this broker's metadata.
   std::multimap<std::string, caf::typed_response_promise<topic_metadata>> awaiting_topics;
   static inline const char* name = "broker";
@@ -66,6 +69,18 @@ void apply_metadata(broker_self self, cluster_metadata md);
 caf::expected<replica_actor> route(broker_self self, const topic_partition& tp);
 // A replica died: restart it after a backoff.
 void on_replica_down(broker_self self, const caf::down_msg& dm);
+
+// The replica of `tp` on this broker whatever its role (followers' fetches check epochs
+// themselves), or the error to reply.
+caf::expected<replica_actor> route_local(broker_self self, const topic_partition& tp);
+
+// -- peer brokers (broker_peers.cpp) ---------------------------------------------------------
+// Hands every local follower replica its leader's broker, connecting to unknown ones.
+void introduce_leaders(broker_self self);
+// Reconnects to leaders' brokers that local followers still lack (from the tick).
+void connect_missing_peers(broker_self self);
+// A monitored peer broker went away: forget it. False if dm was not about a peer broker.
+bool on_peer_broker_down(broker_self self, const caf::down_msg& dm);
 
 // -- controller session (broker_session.cpp) -------------------------------------------------
 // Registers with some coordinator (followers forward to the controller); retries until done.

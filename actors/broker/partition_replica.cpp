@@ -5,79 +5,128 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <map>
-#include <memory>
 
 #include <caf/actor_system.hpp>
-#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/broker/replica_state.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/protocol/record_batch.hpp"
-#include "runtime/replication/leader_epoch_cache.hpp"
 #include "runtime/storage/file_handle.hpp"
-#include "runtime/storage/partition_log.hpp"
 
 namespace cafka {
 
+void replica_state::save_epochs() {
+  if (auto err = atomic_replace_file(checkpoint_path(), epochs.serialize()))
+    spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
+                  describe(err));
+}
+
+void replica_state::note_epoch(leader_epoch epoch, log_offset start) {
+  auto latest = epochs.latest();
+  if (latest && latest->epoch >= epoch)
+    return;
+  epochs.assign(epoch, start);
+  save_epochs();
+}
+
 namespace {
-
-struct pending_fetch {
-  fetch_request req;
-  caf::typed_response_promise<fetch_response> rp;
-};
-
-struct replica_state {
-  replica_config cfg;
-  std::unique_ptr<partition_log> log;
-  std::map<uint64_t, pending_fetch> waiting;  // long polls, by id
-  uint64_t next_wait_id = 0;
-  int64_t last_retention_check_ms = 0;
-  leader_epoch_cache epochs;  // persisted as <dir>/leader-epoch-checkpoint
-  static inline const char* name = "partition_replica";
-
-  std::string checkpoint_path() const { return cfg.dir + "/" + epoch_checkpoint_file; }
-
-  // Persists the epoch history (atomic replace); failures are logged, not fatal: the
-  // history only speeds up divergence checks.
-  void save_epochs() {
-    if (auto err = atomic_replace_file(checkpoint_path(), epochs.serialize()))
-      spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
-                    describe(err));
-  }
-
-  // The high watermark: every record below it may be served. With a single replica (this
-  // issue) it is the log end; replication will lower it to what the ISR has.
-  log_offset high_watermark() const { return log->log_end_offset(); }
-};
-
-using replica_self = replica_actor::stateful_pointer<replica_state>;
 
 fetch_response make_fetch_response(replica_state& st, const topic_partition& tp) {
   fetch_response resp;
   resp.tp = tp;
-  resp.high_watermark = st.high_watermark();
+  resp.high_watermark = st.hw;
   resp.log_start_offset = st.log->log_start_offset();
   return resp;
 }
 
-// Reads for a fetch; returns an error for offsets outside [log start, log end].
+// Reads for a consumer fetch: only records below the high watermark are visible.
 caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& req) {
   auto resp = make_fetch_response(st, req.tp);
-  if (req.offset == st.high_watermark())
+  if (req.offset >= st.hw && req.offset <= st.log->log_end_offset())
     return resp;
   // The broker's fetch-max-bytes caps what a client may ask for.
   auto max_bytes = static_cast<size_t>(
     std::max(1, std::min(req.max_bytes, st.cfg.defaults.fetch_max_bytes)));
-  auto r = st.log->read(req.offset, max_bytes, st.high_watermark());
+  auto r = st.log->read(req.offset, max_bytes, st.hw);
   if (!r)
     return std::move(r.error());
   resp.records = std::move(r->data);
   return resp;
 }
 
-// Answers every waiting fetch that now has min_bytes available.
+void schedule_tick(replica_self self) {
+  auto& d = self->state.cfg.defaults;
+  int64_t every = std::min<int64_t>(1000, d.log_retention_check_interval_ms);
+  if (d.log.flush_ms > 0)
+    every = std::min<int64_t>(every, d.log.flush_ms);
+  // ISR shrink checks run at least twice per replica-lag-time-max-ms.
+  every = std::min<int64_t>(every, std::max<int64_t>(d.replica_lag_time_max_ms / 2, 5));
+  self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(every, 1)},
+                     caf::tick_atom::value);
+}
+
+void load_epochs(replica_state& st) {
+  std::ifstream in{st.checkpoint_path()};
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto parsed = leader_epoch_cache::parse(ss.str());
+    if (parsed)
+      st.epochs = std::move(*parsed);
+    else
+      spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
+                   describe(parsed.error()));
+  }
+  // Epochs that start at or beyond the (possibly truncated) log end hold no records.
+  st.epochs.truncate_from_end(st.log->log_end_offset());
+}
+
+} // namespace
+
+void adopt_partition(replica_self self, const partition_metadata& pm) {
+  auto& st = self->state;
+  bool newer = pm.epoch > st.pm.epoch
+               || (pm.epoch == st.pm.epoch && pm.partition_epoch > st.pm.partition_epoch);
+  if (!newer)
+    return;
+  bool new_epoch = pm.epoch != st.pm.epoch;
+  bool was_leading = st.leading();
+  st.pm = pm;
+  if (new_epoch)
+    st.deposed = false;
+  if (st.leading()) {
+    if (!was_leading || new_epoch)
+      become_leader(self);
+    else
+      st.tracker->set_isr(st.pm.isr);
+  } else {
+    if (was_leading)
+      stop_leading(self, not_leader(st));
+    if (st.following())
+      become_follower(self);
+  }
+}
+
+namespace {
+
+void close_log(replica_state& st) {
+  if (!st.log)
+    return;
+  if (auto err = st.log->flush())
+    spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
+  st.log.reset();
+}
+
+} // namespace
+
+caf::error not_leader(const replica_state& st) {
+  return make_error(errc::not_leader_for_partition,
+                    "broker " + std::to_string(st.cfg.self.value) + " does not lead "
+                      + to_string(st.cfg.tp) + " (leader epoch " + to_string(st.pm.epoch)
+                      + ")");
+}
+
 void wake_waiting(replica_self self) {
   auto& st = self->state;
   for (auto i = st.waiting.begin(); i != st.waiting.end();) {
@@ -95,17 +144,6 @@ void wake_waiting(replica_self self) {
   }
 }
 
-void schedule_tick(replica_self self) {
-  auto& d = self->state.cfg.defaults;
-  int64_t every = std::min<int64_t>(1000, d.log_retention_check_interval_ms);
-  if (d.log.flush_ms > 0)
-    every = std::min<int64_t>(every, d.log.flush_ms);
-  self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(every, 1)},
-                     caf::tick_atom::value);
-}
-
-} // namespace
-
 namespace {
 
 replica_actor::behavior_type replica_behavior(replica_self self, replica_config cfg) {
@@ -118,21 +156,13 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     self->quit(opened.error()); // the broker sees the down message and reports it
   } else {
     st.log = std::move(*opened);
-    // The leader-epoch history; a missing or unreadable checkpoint starts an empty history.
-    std::ifstream in{st.checkpoint_path()};
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      auto parsed = leader_epoch_cache::parse(ss.str());
-      if (parsed)
-        st.epochs = std::move(*parsed);
-      else
-        spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp),
-                     st.checkpoint_path(), describe(parsed.error()));
-    }
-    // Epochs that start at or beyond the (possibly truncated) log end hold no records.
-    st.epochs.truncate_from_end(st.log->log_end_offset());
+    load_epochs(st);
     st.last_retention_check_ms = now_ms();
+    // Take up the role the metadata gives (from an empty view: any real one is newer).
+    auto initial = st.cfg.pm;
+    st.pm = partition_metadata{};
+    st.pm.epoch = leader_epoch{-1};
+    adopt_partition(self, initial);
     schedule_tick(self);
   }
   self->set_error_handler([=](caf::error& err) {
@@ -144,63 +174,44 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     self->monitor(st.cfg.owner);
     self->set_down_handler([=](caf::down_msg& dm) {
       auto& st = self->state;
-      if (dm.source != st.cfg.owner)
-        return;
-      if (st.log) {
-        if (auto err = st.log->flush())
-          spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
-        st.log.reset();
+      if (dm.source == st.cfg.owner) {
+        close_log(st);
+        self->quit(dm.reason);
+      } else if (st.leader_broker && dm.source == st.leader_broker->address()) {
+        st.leader_broker = nullptr; // the broker hands out a new handle when it has one
       }
-      self->quit(dm.reason);
     });
   }
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_response> {
-      auto& st = self->state;
-      auto max = static_cast<size_t>(st.cfg.defaults.message_max_bytes);
-      if (req.batch.size() > max)
-        return make_error(errc::message_too_large,
-                          "record batch of " + std::to_string(req.batch.size())
-                            + " bytes exceeds message.max.bytes (" + std::to_string(max) + ")");
-      if (auto err = validate_batch(req.batch))
-        return err;
-      set_partition_leader_epoch(req.batch.data(), st.cfg.epoch);
-      // First write of a new leader epoch: record where it starts (KIP-101).
-      auto latest = st.epochs.latest();
-      if (!latest || latest->epoch < st.cfg.epoch) {
-        st.epochs.assign(st.cfg.epoch, st.log->log_end_offset());
-        st.save_epochs();
-      }
-      auto base = st.log->append(req.batch, now_ms());
-      if (!base) {
-        spdlog::error("partition {}: append failed: {}", to_string(st.cfg.tp),
-                      describe(base.error()));
-        return std::move(base.error());
-      }
-      if (auto err = st.log->maybe_flush(now_ms()))
-        spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
-      if (!st.waiting.empty())
-        wake_waiting(self);
-      return produce_response{req.tp, *base, st.log->log_start_offset()};
+      return leader_produce(self, req);
     },
     [=](fetch_atom, fetch_request& req) -> caf::result<fetch_response> {
       auto& st = self->state;
+      if (!st.leading())
+        return not_leader(st);
       auto r = read_for(st, req);
       if (!r)
         return std::move(r.error());
       if (req.max_wait_ms <= 0
           || static_cast<int32_t>(r->records.size()) >= std::max(1, req.min_bytes))
         return std::move(*r);
-      // Long poll: park the request until data arrives or max_wait_ms passes.
+      // Long poll: park the request until data is committed or max_wait_ms passes.
       auto id = st.next_wait_id++;
       auto rp = self->make_response_promise<fetch_response>();
       st.waiting.emplace(id, pending_fetch{req, rp});
       self->delayed_send(self, std::chrono::milliseconds{req.max_wait_ms}, expire_atom::value,
-                         id);
+                         expire_consumer_fetch, id);
       return rp;
     },
-    [=](expire_atom, uint64_t id) {
+    [=](replica_fetch_atom, replica_fetch_request& req)
+      -> caf::result<replica_fetch_response> { return leader_replica_fetch(self, req); },
+    [=](expire_atom, int32_t kind, uint64_t id) {
       auto& st = self->state;
+      if (kind == expire_ack_kind)
+        return expire_ack(self, id);
+      if (kind == expire_follower_fetch_kind)
+        return expire_follower_fetch(self, id);
       auto i = st.waiting.find(id);
       if (i == st.waiting.end())
         return;
@@ -211,11 +222,16 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
         i->second.rp.deliver(std::move(r.error()));
       st.waiting.erase(i);
     },
-    [=](list_offsets_atom, list_offsets_request& req) -> list_offsets_response {
+    [=](wake_atom, uint64_t generation) {
+      if (generation == self->state.fetch_generation)
+        follower_fetch(self);
+    },
+    [=](list_offsets_atom, list_offsets_request& req) -> caf::result<list_offsets_response> {
       auto& st = self->state;
-      auto off = req.timestamp == earliest_timestamp ? st.log->log_start_offset()
-                                                     : st.high_watermark();
-      return {req.tp, off};
+      if (!st.leading())
+        return not_leader(st);
+      auto off = req.timestamp == earliest_timestamp ? st.log->log_start_offset() : st.hw;
+      return list_offsets_response{req.tp, off};
     },
     [=](caf::tick_atom) {
       auto& st = self->state;
@@ -236,26 +252,29 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
           st.save_epochs();
         }
       }
+      if (st.leading())
+        leader_tick(self);
       schedule_tick(self);
     },
-    [=](md_update_atom, partition_metadata& pm) {
-      // Requires: epochs only grow (the controller bumps them on every leader change).
-      if (pm.epoch > self->state.cfg.epoch)
-        self->state.cfg.epoch = pm.epoch;
+    [=](md_update_atom, partition_metadata& pm) { adopt_partition(self, pm); },
+    [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) {
+      auto& st = self->state;
+      if (!hdl || id != st.pm.leader || st.leading())
+        return;
+      if (st.leader_broker != hdl) {
+        st.leader_broker = hdl;
+        st.leader_broker_id = id;
+        self->monitor(hdl);
+      }
+      follower_fetch(self);
     },
-    [=](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
-      return make_error(errc::invalid_request, "replica fetch: not implemented yet");
-    },
-    [=](peer_atom, node_id, caf::strong_actor_ptr&) {},
     [=](stop_atom, bool delete_data) -> caf::ok_atom {
       auto& st = self->state;
       for (auto& kv : st.waiting)
         kv.second.rp.deliver(make_error(errc::shutting_down, "partition replica stopped"));
       st.waiting.clear();
-      if (auto err = st.log->flush())
-        spdlog::error("partition {}: flush on stop failed: {}", to_string(st.cfg.tp),
-                      describe(err));
-      st.log.reset();
+      stop_leading(self, make_error(errc::shutting_down, "partition replica stopped"));
+      close_log(st);
       if (delete_data) {
         std::error_code ec;
         std::filesystem::remove_all(st.cfg.dir, ec);

@@ -1,6 +1,7 @@
-// The partition replica actor: owns one partition's log on this broker and serves produce,
-// long-poll fetch and list-offsets for it. Spawned and monitored by the broker actor.
-// Runs in its own actor context; the log is touched by this actor only.
+// The partition replica actor: owns one partition's log on this broker. As the leader it
+// serves produce (acks 0/1/all), long-poll fetch below the high watermark, list-offsets and
+// followers' fetches; as a follower it pulls from the leader. Spawned and monitored by the
+// broker actor; runs in its own actor context; the log is touched by this actor only.
 #pragma once
 
 #include <string>
@@ -21,7 +22,8 @@ struct replica_config {
   std::string dir;           // the partition's log directory
   broker_defaults defaults;  // message.max.bytes, log config, retention check interval
   caf::actor_addr owner;     // the broker: when it goes away, the replica flushes and stops
-  leader_epoch epoch{0};     // stamped on every batch this leader appends
+  node_id self;              // this broker's id
+  partition_metadata pm;     // the partition as the broker's metadata shows it at spawn
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

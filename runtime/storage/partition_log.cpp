@@ -186,6 +186,29 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
   return base;
 }
 
+caf::error partition_log::append_replicated(std::string_view batch, int64_t now_ms) {
+  batch_header h;
+  if (!read_batch_header(batch.data(), batch.size(), h) || h.total_size() != batch.size()
+      || h.total_size() < batch_header_size || h.last_offset_delta < 0)
+    return make_error(errc::corrupt_message, "append to " + dir_ + ": not one whole batch");
+  auto base = log_end_offset();
+  if (h.base_offset != base.value)
+    return make_error(errc::offset_out_of_range,
+                      "append to " + dir_ + ": batch at " + std::to_string(h.base_offset)
+                        + " does not continue the log at " + std::to_string(base.value));
+  int64_t count = int64_t{h.last_offset_delta} + 1;
+  if (segments_.back()->should_roll(batch.size(), count)) {
+    if (auto err = roll(base))
+      return err;
+  }
+  if (auto err = segments_.back()->append(batch, h))
+    return err;
+  // Invariant: offsets stay contiguous.
+  assert(log_end_offset() == base + count);
+  unflushed_messages_ += count;
+  return maybe_flush(now_ms);
+}
+
 caf::error partition_log::roll(log_offset next) {
   // Requires: next == log_end_offset(), so the new segment starts where the old one ends.
   assert(next == log_end_offset());

@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/expected.hpp>
@@ -47,6 +48,10 @@ public:
   // log_end_offset() in place, writes it with one write, rolls first if the active segment
   // would exceed segment_bytes. Returns the base offset assigned.
   caf::expected<log_offset> append(std::string& batch, int64_t now_ms);
+
+  // A follower's append: one whole batch copied from the leader, whose base offset must
+  // already be log_end_offset() (errc::offset_out_of_range otherwise). Bytes unchanged.
+  caf::error append_replicated(std::string_view batch, int64_t now_ms);
 
   // Whole batches covering [from, ...), stopping before max_bytes is exceeded, but always at
   // least one batch when from < log_end_offset() (so an oversize batch is still readable).

@@ -43,7 +43,15 @@ struct replica_fixture {
 
   replica_actor spawn(broker_defaults defaults = {}, caf::actor_addr owner = {},
                       leader_epoch epoch = leader_epoch{0}) {
-    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults, owner, epoch});
+    // A single-replica partition led by this broker (node 1).
+    partition_metadata pm;
+    pm.id = tp.partition;
+    pm.leader = node_id{1};
+    pm.epoch = epoch;
+    pm.replicas = {node_id{1}};
+    pm.isr = {node_id{1}};
+    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults, owner,
+                                                         node_id{1}, pm});
     spawned.push_back(r);
     return r;
   }

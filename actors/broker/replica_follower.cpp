@@ -1,0 +1,152 @@
+// The follower side of a partition replica (see replica_state.hpp): one fetch in flight to
+// the leader at a time, a fetch right after each answer (the leader long-polls), truncation
+// of a divergent tail, and a copy of the leader's batches with their offsets and epochs.
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/broker/replica_state.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/record_batch.hpp"
+#include "runtime/replication/replica_sync.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr auto fetch_retry_backoff = std::chrono::milliseconds{50};
+// Beyond the leader's long-poll wait: a hung leader's node costs at most this much.
+constexpr auto fetch_timeout_slack = std::chrono::milliseconds{2000};
+
+void retry_later(replica_self self) {
+  self->delayed_send(self, fetch_retry_backoff, wake_atom::value,
+                     self->state.fetch_generation);
+}
+
+// Truncates the log to `at` and the epoch history with it.
+void truncate(replica_state& st, log_offset at) {
+  auto end = st.log->log_end_offset();
+  spdlog::warn("partition {}: truncating the divergent tail [{}, {}) to follow leader {} "
+               "(epoch {})",
+               to_string(st.cfg.tp), at.value, end.value, st.pm.leader.value,
+               st.pm.epoch.value);
+  if (auto err = st.log->truncate_to(at)) {
+    spdlog::error("partition {}: truncation failed: {}", to_string(st.cfg.tp), describe(err));
+    return;
+  }
+  st.epochs.truncate_from_end(at);
+  st.save_epochs();
+  st.hw = std::min(st.hw, at);
+}
+
+// Appends the batches of a fetch answer that continue the log. False on a storage error.
+bool copy_batches(replica_state& st, const std::string& records) {
+  auto plan = plan_follower_copy(records, st.log->log_end_offset());
+  if (plan.gap)
+    spdlog::warn("partition {}: the leader's answer skips offsets after {}; fetching again",
+                 to_string(st.cfg.tp), st.log->log_end_offset().value);
+  size_t pos = plan.skip_bytes;
+  auto stop = plan.skip_bytes + plan.append_bytes;
+  auto now = now_ms();
+  while (pos < stop) {
+    batch_header h;
+    read_batch_header(records.data() + pos, records.size() - pos, h);
+    std::string_view batch{records.data() + pos, h.total_size()};
+    // The epoch history follows the batches' stamped epochs (KIP-101).
+    st.note_epoch(leader_epoch{h.partition_leader_epoch}, log_offset{h.base_offset});
+    if (auto err = st.log->append_replicated(batch, now)) {
+      spdlog::error("partition {}: cannot append a replicated batch: {}", to_string(st.cfg.tp),
+                    describe(err));
+      return false;
+    }
+    pos += h.total_size();
+  }
+  return true;
+}
+
+void on_fetched(replica_self self, replica_fetch_response& resp) {
+  auto& st = self->state;
+  if (resp.diverging_end_offset >= log_offset{0}) {
+    auto end = st.log->log_end_offset();
+    auto at = truncation_point(st.epochs, end, st.hw,
+                               epoch_end{resp.diverging_epoch, resp.diverging_end_offset});
+    if (at >= end) {
+      // Nothing left to cut (e.g. the leader's log start is past this log): wait and retry.
+      spdlog::warn("partition {}: leader {} reports a divergence at epoch {} offset {} that "
+                   "truncation cannot resolve (log end {}, high watermark {})",
+                   to_string(st.cfg.tp), st.pm.leader.value, resp.diverging_epoch.value,
+                   resp.diverging_end_offset.value, end.value, st.hw.value);
+      retry_later(self);
+      return;
+    }
+    truncate(st, at);
+    follower_fetch(self);
+    return;
+  }
+  if (!copy_batches(st, resp.records)) {
+    retry_later(self);
+    return;
+  }
+  st.hw = std::max(st.hw, std::min(resp.high_watermark, st.log->log_end_offset()));
+  follower_fetch(self);
+}
+
+} // namespace
+
+void follower_fetch(replica_self self) {
+  auto& st = self->state;
+  if (!st.following() || !st.leader_broker || st.fetching || !st.log)
+    return;
+  auto leader = caf::actor_cast<broker_actor>(st.leader_broker);
+  replica_fetch_request req;
+  req.tp = st.cfg.tp;
+  req.follower = st.cfg.self;
+  req.epoch = st.pm.epoch;
+  req.offset = st.log->log_end_offset();
+  auto latest = st.epochs.latest();
+  req.last_fetched_epoch = latest ? latest->epoch : leader_epoch{-1};
+  req.max_bytes = st.cfg.defaults.replica_fetch_max_bytes;
+  req.max_wait_ms = st.cfg.defaults.replica_fetch_wait_max_ms;
+  auto generation = st.fetch_generation;
+  st.fetching = true;
+  self
+    ->request(leader, std::chrono::milliseconds{req.max_wait_ms} + fetch_timeout_slack,
+              replica_fetch_atom::value, std::move(req))
+    .then(
+      [=](replica_fetch_response& resp) {
+        auto& st = self->state;
+        if (generation != st.fetch_generation)
+          return;
+        st.fetching = false;
+        on_fetched(self, resp);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        if (generation != st.fetch_generation)
+          return;
+        st.fetching = false;
+        // Leader changes show up here first (fenced/unknown epoch, not leader); the
+        // metadata push that follows starts a new fetch generation.
+        spdlog::debug("partition {}: fetch from leader {} failed: {}", to_string(st.cfg.tp),
+                      st.pm.leader.value, describe(err));
+        retry_later(self);
+      });
+}
+
+void become_follower(replica_self self) {
+  auto& st = self->state;
+  ++st.fetch_generation;
+  st.fetching = false;
+  if (st.leader_broker_id != st.pm.leader) {
+    st.leader_broker = nullptr; // the broker sends the new leader's handle (peer_atom)
+    st.leader_broker_id = node_id{-1};
+  }
+  spdlog::info("partition {}: following leader {} in epoch {} from offset {}",
+               to_string(st.cfg.tp), st.pm.leader.value, st.pm.epoch.value,
+               st.log->log_end_offset().value);
+  follower_fetch(self);
+}
+
+} // namespace cafka
