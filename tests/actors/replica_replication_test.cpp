@@ -1,0 +1,241 @@
+// Replication between partition replica actors in one actor system (no broker: a follower is
+// handed the leader replica itself as its "leader broker", which answers replica fetches the
+// same way): follower copy, the high watermark gating consumers, acks=all,
+// min.insync.replicas, divergent-tail truncation and a deposed leader refusing writes.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/broker/partition_replica.hpp"
+#include "actors/messages.hpp"
+#include "runtime/base/errc.hpp"
+#include "tests/actors/actor_test_util.hpp"
+
+using namespace cafka;
+using namespace cafka::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+partition_metadata partition(int32_t leader, int32_t epoch, std::vector<int32_t> replicas,
+                             std::vector<int32_t> isr) {
+  partition_metadata pm;
+  pm.id = partition_id{0};
+  pm.leader = node_id{leader};
+  pm.epoch = leader_epoch{epoch};
+  pm.partition_epoch = epoch;
+  for (auto r : replicas)
+    pm.replicas.push_back(node_id{r});
+  for (auto r : isr)
+    pm.isr.push_back(node_id{r});
+  return pm;
+}
+
+struct replication_fixture {
+  temp_dir dir;  // destroyed last, after the system
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  topic_partition tp{"t", partition_id{0}};
+  std::vector<replica_actor> spawned;
+
+  ~replication_fixture() {
+    for (auto& r : spawned)
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  }
+
+  std::string log_dir(int32_t node) const {
+    return (dir.path() / ("node-" + std::to_string(node)) / "t-0").string();
+  }
+
+  replica_actor spawn(int32_t node, partition_metadata pm, broker_defaults d = {}) {
+    d.replica_fetch_wait_max_ms = 100;
+    auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(node), d, {},
+                                                         node_id{node}, pm});
+    spawned.push_back(r);
+    return r;
+  }
+
+  // Tells `follower` where its leader (node `leader`) is.
+  void introduce(const replica_actor& follower, int32_t leader, const replica_actor& target) {
+    caf::anon_send(follower, peer_atom::value, node_id{leader},
+                   caf::actor_cast<caf::strong_actor_ptr>(target));
+  }
+
+  caf::expected<produce_response> produce(const replica_actor& r, std::string batch,
+                                          int16_t acks = 1, int32_t timeout_ms = 10000) {
+    produce_request req;
+    req.tp = tp;
+    req.acks = acks;
+    req.timeout_ms = timeout_ms;
+    req.batch = std::move(batch);
+    return ask<produce_response>(sys, r, produce_atom::value, std::move(req));
+  }
+
+  caf::expected<fetch_response> fetch(const replica_actor& r, int64_t offset) {
+    fetch_request req;
+    req.tp = tp;
+    req.offset = log_offset{offset};
+    req.max_wait_ms = 0;
+    return ask<fetch_response>(sys, r, fetch_atom::value, req);
+  }
+
+  // The bytes of every segment of a node's log, in offset order.
+  std::string log_bytes(int32_t node) const {
+    std::vector<std::string> files;
+    for (auto& e : std::filesystem::directory_iterator(log_dir(node)))
+      if (e.path().extension() == ".log")
+        files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string out;
+    for (auto& f : files) {
+      std::ifstream in{f, std::ios::binary};
+      out.append(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+    }
+    return out;
+  }
+
+  std::string checkpoint(int32_t node) const {
+    std::ifstream in{log_dir(node) + "/" + epoch_checkpoint_file};
+    return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  }
+
+  caf::expected<caf::ok_atom> stop(const replica_actor& r) {
+    return ask<caf::ok_atom>(sys, r, stop_atom::value, false);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a follower copies the leader's batches and the high watermark waits for it",
+                 "[actors][replication]") {
+  auto pm = partition(1, 0, {1, 2}, {1, 2});
+  auto leader = spawn(1, pm);
+  auto follower = spawn(2, pm);
+  REQUIRE(produce(leader, make_batch("a", 5)));
+  // Not on the follower yet: consumers see nothing.
+  auto before = fetch(leader, 0);
+  REQUIRE(before);
+  CHECK(before->high_watermark == log_offset{0});
+  CHECK(before->records.empty());
+  introduce(follower, 1, leader);
+  CHECK(eventually([&] {
+    auto r = fetch(leader, 0);
+    return r && r->high_watermark == log_offset{5};
+  }));
+  CHECK(decode(fetch(leader, 0)->records) == expected_values("a", 5, 0));
+  // The follower's log is the leader's, byte for byte, and keeps its epochs.
+  CHECK(eventually([&] { return log_bytes(2) == log_bytes(1); }));
+  CHECK(checkpoint(2) == checkpoint(1));
+  // A follower serves no clients.
+  auto direct = fetch(follower, 0);
+  REQUIRE_FALSE(direct);
+  CHECK(errc_of(direct.error()) == errc::not_leader_for_partition);
+  REQUIRE(stop(follower));
+  REQUIRE(stop(leader));
+}
+
+TEST_CASE_METHOD(replication_fixture, "acks=all is answered once every ISR member has the batch",
+                 "[actors][replication]") {
+  auto pm = partition(1, 0, {1, 2}, {1, 2});
+  auto leader = spawn(1, pm);
+  auto follower = spawn(2, pm);
+  // No follower fetches yet: the ack cannot come and the request times out.
+  auto lonely = produce(leader, make_batch("a", 2), -1, 200);
+  REQUIRE_FALSE(lonely);
+  CHECK(errc_of(lonely.error()) == errc::request_timed_out);
+  introduce(follower, 1, leader);
+  auto acked = produce(leader, make_batch("b", 3), -1);
+  REQUIRE(acked);
+  CHECK(acked->base_offset == log_offset{2});
+  // Once acked, the batch is on the follower too.
+  CHECK(log_bytes(2) == log_bytes(1));
+  REQUIRE(stop(follower));
+  REQUIRE(stop(leader));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "acks=all with fewer ISR members than min.insync.replicas writes nothing",
+                 "[actors][replication]") {
+  broker_defaults d;
+  d.min_insync_replicas = 2;
+  auto leader = spawn(1, partition(1, 0, {1, 2, 3}, {1}), d);
+  auto r = produce(leader, make_batch("a", 2), -1);
+  REQUIRE_FALSE(r);
+  CHECK(errc_of(r.error()) == errc::not_enough_replicas);
+  auto after = fetch(leader, 0);
+  REQUIRE(after);
+  CHECK(after->high_watermark == log_offset{0});
+  CHECK(log_bytes(1).empty());
+  // acks=1 still works with a lone ISR member, as in Kafka.
+  REQUIRE(produce(leader, make_batch("b", 1), 1));
+  REQUIRE(stop(leader));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a returning old leader truncates its divergent tail and follows the new one",
+                 "[actors][replication]") {
+  // Epoch 0: node 1 leads, node 2 copies "a" (offsets 0-4).
+  auto a = spawn(1, partition(1, 0, {1, 2}, {1, 2}));
+  auto b = spawn(2, partition(1, 0, {1, 2}, {1, 2}));
+  introduce(b, 1, a);
+  REQUIRE(produce(a, make_batch("a", 5), -1));
+  REQUIRE(stop(b));
+  // Node 1 writes "x" (offsets 5-7) that never reaches node 2.
+  REQUIRE(produce(a, make_batch("x", 3), 1));
+  // Epoch 1: node 2 leads and writes "b" at offsets 5-6.
+  b = spawn(2, partition(2, 1, {1, 2}, {2}));
+  REQUIRE(produce(b, make_batch("b", 2), 1));
+  // Node 1 learns of epoch 1, follows node 2, must drop "x" and copy "b".
+  caf::anon_send(a, md_update_atom::value, partition(2, 1, {1, 2}, {2}));
+  introduce(a, 2, b);
+  CHECK(eventually([&] { return log_bytes(1) == log_bytes(2); }));
+  CHECK(checkpoint(1) == "0\n2\n0 0\n1 5\n");
+  // The old leader takes no writes in its old role.
+  auto refused = produce(a, make_batch("late", 1), 1);
+  REQUIRE_FALSE(refused);
+  CHECK(errc_of(refused.error()) == errc::not_leader_for_partition);
+  auto all = fetch(b, 0);
+  REQUIRE(all);
+  auto expected = expected_values("a", 5, 0);
+  for (auto& x : expected_values("b", 2, 5))
+    expected.push_back(x);
+  CHECK(decode(all->records) == expected);
+  REQUIRE(stop(a));
+  REQUIRE(stop(b));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a leader that sees a fetch of a newer epoch stops taking writes",
+                 "[actors][replication]") {
+  auto leader = spawn(1, partition(1, 0, {1, 2}, {1, 2}));
+  REQUIRE(produce(leader, make_batch("a", 1), 1));
+  replica_fetch_request req;
+  req.tp = tp;
+  req.follower = node_id{2};
+  req.epoch = leader_epoch{1};
+  req.offset = log_offset{0};
+  req.max_wait_ms = 0;
+  auto r = ask<replica_fetch_response>(sys, leader, replica_fetch_atom::value, req);
+  REQUIRE_FALSE(r);
+  CHECK(errc_of(r.error()) == errc::unknown_leader_epoch);
+  auto refused = produce(leader, make_batch("b", 1), 1);
+  REQUIRE_FALSE(refused);
+  CHECK(errc_of(refused.error()) == errc::not_leader_for_partition);
+  // A stale follower is told so.
+  auto fresh = spawn(3, partition(3, 5, {3, 4}, {3, 4}));
+  req.epoch = leader_epoch{4};
+  r = ask<replica_fetch_response>(sys, fresh, replica_fetch_atom::value, req);
+  REQUIRE_FALSE(r);
+  CHECK(errc_of(r.error()) == errc::fenced_leader_epoch);
+  REQUIRE(stop(leader));
+  REQUIRE(stop(fresh));
+}
