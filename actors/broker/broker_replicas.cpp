@@ -86,7 +86,8 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     auto before = previous.find_partition(kv.first);
     if (now != nullptr
         && (before == nullptr || before->epoch != now->epoch
-            || before->partition_epoch != now->partition_epoch || before->leader != now->leader))
+            || before->partition_epoch != now->partition_epoch || before->leader != now->leader
+            || before->isr != now->isr))
       self->send(kv.second, md_update_atom::value, *now);
   }
   std::set<topic_partition> wanted;
