@@ -79,7 +79,8 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
           && known->host == b.host && known->port == b.port)
         return st.view(); // a retried registration: already committed
       auto rp = self->make_response_promise<cluster_metadata>();
-      propose(self, register_broker_cmd{b}, [=](const apply_result& res) mutable {
+      auto cmd = register_broker_cmd{b, unclean_election(self)};
+      propose(self, cmd, [=](const apply_result& res) mutable {
         if (res.error)
           rp.deliver(res.error);
         else
@@ -152,9 +153,8 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       st.leases.drop(id);
       spdlog::info("controller: controlled shutdown of broker {}", id.value);
       auto rp = self->make_response_promise<caf::ok_atom>();
-      propose(self, fence_broker_cmd{id, incarnation, true}, [=](const apply_result&) mutable {
-        rp.deliver(caf::ok_atom::value);
-      });
+      auto cmd = fence_broker_cmd{id, incarnation, true, unclean_election(self)};
+      propose(self, cmd, [=](const apply_result&) mutable { rp.deliver(caf::ok_atom::value); });
       return rp;
     },
     [=](stop_atom) {
@@ -188,6 +188,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
           if (b != nullptr && b->alive && b->incarnation == inc)
             fence(self, id, inc, false);
         }
+        maybe_elect_preferred(self);
       }
       drive(self);
       self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
@@ -211,13 +212,42 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         node_send(self, st.cfg.self, id, hdl, md_update_atom::value, st.view());
       }
       if (!b->alive)
-        propose(self, unfence_broker_cmd{id, incarnation}, [](const apply_result&) {});
+        propose(self, unfence_broker_cmd{id, incarnation, unclean_election(self)},
+                [](const apply_result&) {});
     },
-    [=](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
-      return make_error(errc::invalid_request, "alter_isr: not implemented yet");
+    [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        if (auto l = leader_handle(self))
+          return self->delegate(*l, alter_isr_atom::value, std::move(req));
+        return not_controller(self);
+      }
+      // Validated when applied, not before: only the state after every earlier entry can
+      // say whether the epochs still match.
+      auto rp = self->make_response_promise<partition_metadata>();
+      propose(self, alter_isr_cmd{req}, [=](const apply_result& res) mutable {
+        if (res.error)
+          rp.deliver(res.error);
+        else
+          rp.deliver(res.partition);
+      });
+      return rp;
     },
     [=](init_pid_atom) -> caf::result<int64_t> {
-      return make_error(errc::invalid_request, "init_producer_id: not implemented yet");
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        if (auto l = leader_handle(self))
+          return self->delegate(*l, init_pid_atom::value);
+        return not_controller(self);
+      }
+      auto rp = self->make_response_promise<int64_t>();
+      propose(self, allocate_producer_id_cmd{}, [=](const apply_result& res) mutable {
+        if (res.error)
+          rp.deliver(res.error);
+        else
+          rp.deliver(res.producer_id);
+      });
+      return rp;
     },
     [=](status_atom) {
       auto& st = self->state;

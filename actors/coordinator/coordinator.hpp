@@ -24,7 +24,9 @@ struct coordinator_config {
   raft::fsm_config raft;
   std::chrono::milliseconds tick{50};
   std::chrono::milliseconds broker_session_timeout{600};
-  broker_defaults defaults;                      // topic defaults for create_topic
+  // Topic defaults for create_topic; unclean-leader-election-enable for fence / register /
+  // unfence proposals; auto-leader-rebalance-enable and leader-imbalance-check-interval-ms.
+  broker_defaults defaults;
   uint64_t snapshot_every = 1000;                // applied entries between snapshots
 };
 

@@ -1,5 +1,7 @@
 // The coordinator's Raft driver: persist the fsm's output, send its messages through the
 // fault-injection choke point, apply committed commands, answer proposals.
+#include <cassert>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
@@ -7,6 +9,26 @@
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
+
+namespace {
+
+std::string partition_name(const topic_partition& tp) {
+  return tp.topic + "-" + std::to_string(tp.partition.value);
+}
+
+// The leader reports leader elections that an applied command made beyond the usual moves.
+void log_elections(node_id self, const apply_result& res) {
+  for (auto& e : res.unclean_elected)
+    spdlog::warn("controller {}: UNCLEAN LEADER ELECTION: partition {} is now led by broker "
+                 "{}, which was not in its ISR; acknowledged records may be lost "
+                 "(unclean-leader-election-enable=true)",
+                 self.value, partition_name(e.tp), e.leader.value);
+  for (auto& e : res.preferred_elected)
+    spdlog::info("controller {}: preferred replica {} leads partition {} again", self.value,
+                 e.leader.value, partition_name(e.tp));
+}
+
+} // namespace
 
 caf::error not_controller(coordinator_self self) {
   auto l = self->state.raft->leader();
@@ -89,8 +111,12 @@ void drive(coordinator_self self) {
           spdlog::error("coordinator {}: undecodable entry {}: {}", st.cfg.self.value,
                         e.index.value, describe(res.error));
         } else {
+          auto version = st.md.current().version;
           res = st.md.apply(*cmd);
-          changed = changed || !res.error;
+          // Only a new version needs a push (allocate_producer_id does not make one).
+          changed = changed || st.md.current().version != version;
+          if (st.is_leader())
+            log_elections(st.cfg.self, res);
         }
       }
       auto p = st.pending.find(e.index);
@@ -112,6 +138,9 @@ void drive(coordinator_self self) {
           if (b.alive)
             st.leases.renew(b.id, b.incarnation, now);
         st.leases.reset_all(now);
+        st.preferred_in_flight = false;
+        st.next_imbalance_check
+          = now + std::chrono::milliseconds{st.cfg.defaults.leader_imbalance_check_interval_ms};
       } else if (!leading && st.leading) {
         spdlog::info("coordinator {}: no longer the controller (term {})", st.cfg.self.value,
                      st.raft->term().value);
@@ -162,7 +191,31 @@ void fence(coordinator_self self, node_id id, uint64_t incarnation, bool control
   spdlog::warn("controller: fencing broker {} ({})", id.value,
                controlled ? "controlled shutdown" : "lease lapsed or process gone");
   self->state.leases.drop(id);
-  propose(self, fence_broker_cmd{id, incarnation, controlled}, [](const apply_result&) {});
+  propose(self, fence_broker_cmd{id, incarnation, controlled, unclean_election(self)},
+          [](const apply_result&) {});
+}
+
+bool unclean_election(coordinator_self self) {
+  return self->state.cfg.defaults.unclean_leader_election_enable;
+}
+
+void maybe_elect_preferred(coordinator_self self) {
+  auto& st = self->state;
+  // Requires: called on the leader.
+  assert(st.is_leader());
+  auto& d = st.cfg.defaults;
+  if (!d.auto_leader_rebalance_enable || st.preferred_in_flight)
+    return;
+  auto now = coordinator_clock::now();
+  if (now < st.next_imbalance_check)
+    return;
+  st.next_imbalance_check = now + std::chrono::milliseconds{d.leader_imbalance_check_interval_ms};
+  if (!has_preferred_leader_imbalance(st.md.current()))
+    return;
+  st.preferred_in_flight = true; // before propose: a 1-member quorum applies at once
+  propose(self, elect_preferred_cmd{}, [=](const apply_result&) {
+    self->state.preferred_in_flight = false;
+  });
 }
 
 

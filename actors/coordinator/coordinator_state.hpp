@@ -36,6 +36,10 @@ struct coordinator_state {
   std::map<node_id, broker_actor> brokers;  // leader: brokers to push metadata to
   broker_leases leases{std::chrono::milliseconds{600}};
   bool leading = false;
+  // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one
+  // elect_preferred proposal in flight; the next imbalance check is due at this time.
+  bool preferred_in_flight = false;
+  coordinator_clock::time_point next_imbalance_check{};
   static inline const char* name = "coordinator";
 
   bool is_leader() const { return raft->current_role() == raft::role::leader; }
@@ -65,5 +69,10 @@ void propose(coordinator_self self, const metadata_command& cmd,
 std::optional<coordinator_actor> leader_handle(coordinator_self self);
 // Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
 void fence(coordinator_self self, node_id id, uint64_t incarnation, bool controlled);
+// The unclean flag of fence / register / unfence proposals: unclean-leader-election-enable.
+bool unclean_election(coordinator_self self);
+// Leader, every tick: every leader-imbalance-check-interval-ms, if auto-leader-rebalance-enable
+// and some partition's preferred replica could lead, proposes elect_preferred (one at a time).
+void maybe_elect_preferred(coordinator_self self);
 
 } // namespace cafka

@@ -10,7 +10,53 @@ namespace cafka {
 namespace {
 
 // Format version of the encoding; bump when a command's fields change.
-constexpr uint8_t command_format = 1;
+// 1: register / fence / unfence without `unclean`. 2: with it, plus kinds 5-7.
+constexpr uint8_t command_format = 2;
+constexpr uint8_t command_format_v1 = 1;
+
+// Format 1: the fields of the five commands of that time, unclean = false.
+caf::error decode_v1(uint8_t kind, caf::binary_deserializer& src, metadata_command& out) {
+  switch (kind) {
+    case 0: {
+      register_broker_cmd cmd;
+      if (auto err = src(cmd.broker))
+        return err;
+      out = std::move(cmd);
+      return {};
+    }
+    case 1: {
+      fence_broker_cmd cmd;
+      if (auto err = src(cmd.id, cmd.incarnation, cmd.controlled))
+        return err;
+      out = std::move(cmd);
+      return {};
+    }
+    case 2: {
+      unfence_broker_cmd cmd;
+      if (auto err = src(cmd.id, cmd.incarnation))
+        return err;
+      out = std::move(cmd);
+      return {};
+    }
+    case 3: {
+      create_topic_cmd cmd;
+      if (auto err = src(cmd))
+        return err;
+      out = std::move(cmd);
+      return {};
+    }
+    case 4: {
+      delete_topic_cmd cmd;
+      if (auto err = src(cmd))
+        return err;
+      out = std::move(cmd);
+      return {};
+    }
+    default:
+      return make_error(errc::corrupt_message,
+                        "unknown metadata command kind " + std::to_string(kind));
+  }
+}
 
 template <size_t I = 0>
 caf::error decode_alternative(uint8_t kind, caf::binary_deserializer& src,
@@ -53,11 +99,13 @@ caf::expected<metadata_command> decode_command(std::string_view bytes) {
   uint8_t kind = 0;
   if (auto err = src(format, kind))
     return make_error(errc::corrupt_message, "truncated metadata command");
-  if (format != command_format)
+  if (format != command_format && format != command_format_v1)
     return make_error(errc::corrupt_message,
                       "metadata command format " + std::to_string(format) + " is unknown");
   metadata_command out;
-  if (auto err = decode_alternative(kind, src, out))
+  auto err = format == command_format_v1 ? decode_v1(kind, src, out)
+                                         : decode_alternative(kind, src, out);
+  if (err)
     return make_error(errc::corrupt_message, "malformed metadata command");
   if (src.remaining() != 0)
     return make_error(errc::corrupt_message, "trailing bytes after a metadata command");
@@ -68,15 +116,29 @@ std::string describe_command(const metadata_command& cmd) {
   struct visitor {
     std::string operator()(const register_broker_cmd& x) const {
       return "register_broker " + std::to_string(x.broker.id.value) + " (incarnation "
-             + std::to_string(x.broker.incarnation) + ")";
+             + std::to_string(x.broker.incarnation) + ")" + unclean(x.unclean);
     }
     std::string operator()(const fence_broker_cmd& x) const {
       return std::string{x.controlled ? "shutdown_broker " : "fence_broker "}
-             + std::to_string(x.id.value);
+             + std::to_string(x.id.value) + unclean(x.unclean);
     }
     std::string operator()(const unfence_broker_cmd& x) const {
-      return "unfence_broker " + std::to_string(x.id.value);
+      return "unfence_broker " + std::to_string(x.id.value) + unclean(x.unclean);
     }
+    std::string operator()(const alter_isr_cmd& x) const {
+      std::string isr;
+      for (auto r : x.req.isr)
+        isr += (isr.empty() ? "" : ",") + std::to_string(r.value);
+      return "alter_isr " + x.req.tp.topic + "-" + std::to_string(x.req.tp.partition.value)
+             + " [" + isr + "]";
+    }
+    std::string operator()(const allocate_producer_id_cmd&) const {
+      return "allocate_producer_id";
+    }
+    std::string operator()(const elect_preferred_cmd&) const {
+      return "elect_preferred_leaders";
+    }
+    static std::string unclean(bool on) { return on ? " (unclean election on)" : ""; }
     std::string operator()(const create_topic_cmd& x) const {
       return "create_topic " + x.req.name;
     }

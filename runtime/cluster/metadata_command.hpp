@@ -14,22 +14,27 @@
 namespace cafka {
 
 // A broker (re)registers: new incarnation → alive (unfenced), address updated.
+// unclean: the controller's unclean-leader-election-enable at proposal time, so every member
+// replays the same decision.
 struct register_broker_cmd {
   broker_metadata broker;
+  bool unclean = false;
 };
 
 // A broker's lease lapsed, or it shut down (controlled): it is fenced and loses its
-// leaderships to other live ISR members.
+// leaderships to other live ISR members (or, with unclean, to any live replica).
 struct fence_broker_cmd {
   node_id id;
   uint64_t incarnation = 0;  // 0: any incarnation
   bool controlled = false;   // a clean shutdown, not a lapse
+  bool unclean = false;      // unclean-leader-election-enable when proposed
 };
 
 // A fenced broker of the same incarnation heartbeats again.
 struct unfence_broker_cmd {
   node_id id;
   uint64_t incarnation = 0;
+  bool unclean = false;      // unclean-leader-election-enable when proposed
 };
 
 // Requires: partitions and replication_factor already defaulted by the controller.
@@ -41,20 +46,36 @@ struct delete_topic_cmd {
   std::string name;
 };
 
-using metadata_command = std::variant<register_broker_cmd, fence_broker_cmd, unfence_broker_cmd,
-                                      create_topic_cmd, delete_topic_cmd>;
+// A partition leader shrinks or expands its ISR. Applied only if leader, leader epoch and
+// partition epoch still match the partition (else stale_epoch).
+struct alter_isr_cmd {
+  alter_isr_request req;
+};
+
+// Hands out cluster_metadata::next_producer_id and increments it. Does not bump the metadata
+// version: brokers need no push for it.
+struct allocate_producer_id_cmd {};
+
+// Every partition whose preferred replica (replicas[0]) is alive, in the ISR and not the
+// leader gets it back as leader (auto-leader-rebalance-enable).
+struct elect_preferred_cmd {};
+
+// New alternatives go at the end: the index is the kind byte in the encoding.
+using metadata_command =
+  std::variant<register_broker_cmd, fence_broker_cmd, unfence_broker_cmd, create_topic_cmd,
+               delete_topic_cmd, alter_isr_cmd, allocate_producer_id_cmd, elect_preferred_cmd>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, register_broker_cmd& x) {
-  return f(x.broker);
+  return f(x.broker, x.unclean);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fence_broker_cmd& x) {
-  return f(x.id, x.incarnation, x.controlled);
+  return f(x.id, x.incarnation, x.controlled, x.unclean);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, unfence_broker_cmd& x) {
-  return f(x.id, x.incarnation);
+  return f(x.id, x.incarnation, x.unclean);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_topic_cmd& x) {
@@ -64,8 +85,21 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_topic_cmd& x) {
   return f(x.name);
 }
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alter_isr_cmd& x) {
+  return f(x.req);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocate_producer_id_cmd&) {
+  return f();
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, elect_preferred_cmd&) {
+  return f();
+}
 
 // Binary encoding (format byte, kind byte, then the fields via CAF's binary serializer).
+// Format 2 is written; format 1 (before the `unclean` fields) is still read, as unclean=false.
 std::string encode(const metadata_command& cmd);
 caf::expected<metadata_command> decode_command(std::string_view bytes);
 

@@ -1,6 +1,7 @@
 #include "runtime/cluster/metadata_state.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include <boost/archive/text_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <boost/serialization/version.hpp>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/leader_election.hpp"
@@ -23,20 +25,31 @@ template <class Archive>
 void serialize(Archive& ar, cafka::broker_metadata& x, unsigned) {
   ar & x.id & x.host & x.port & x.alive & x.incarnation;
 }
+// Class version 1 added partition_epoch and next_producer_id; version 0 archives (written
+// before replication) load with both at 0.
 template <class Archive>
-void serialize(Archive& ar, cafka::partition_metadata& x, unsigned) {
-  ar & x.id & x.leader & x.epoch & x.partition_epoch & x.replicas & x.isr;
+void serialize(Archive& ar, cafka::partition_metadata& x, unsigned version) {
+  ar & x.id & x.leader & x.epoch;
+  if (version >= 1)
+    ar & x.partition_epoch;
+  ar & x.replicas & x.isr;
 }
 template <class Archive>
 void serialize(Archive& ar, cafka::topic_metadata& x, unsigned) {
   ar & x.name & x.partitions;
 }
 template <class Archive>
-void serialize(Archive& ar, cafka::cluster_metadata& x, unsigned) {
-  ar & x.version & x.controller & x.next_producer_id & x.brokers & x.topics;
+void serialize(Archive& ar, cafka::cluster_metadata& x, unsigned version) {
+  ar & x.version & x.controller;
+  if (version >= 1)
+    ar & x.next_producer_id;
+  ar & x.brokers & x.topics;
 }
 
 } // namespace boost::serialization
+
+BOOST_CLASS_VERSION(cafka::partition_metadata, 1)
+BOOST_CLASS_VERSION(cafka::cluster_metadata, 1)
 
 namespace cafka {
 
@@ -138,6 +151,66 @@ caf::error metadata_state::delete_topic(const std::string& name) {
   return {};
 }
 
+caf::expected<partition_metadata> metadata_state::alter_isr(const alter_isr_request& req) {
+  auto name = req.tp.topic + "-" + std::to_string(req.tp.partition.value);
+  partition_metadata* p = nullptr;
+  for (auto& t : md_.topics)
+    if (t.name == req.tp.topic)
+      for (auto& pm : t.partitions)
+        if (pm.id == req.tp.partition)
+          p = &pm;
+  if (p == nullptr)
+    return make_error(errc::unknown_topic_or_partition,
+                      "alter_isr: partition " + name + " does not exist");
+  if (req.leader != p->leader || req.epoch != p->epoch
+      || req.partition_epoch != p->partition_epoch)
+    return make_error(errc::stale_epoch,
+                      "alter_isr for " + name + " from leader " + to_string(req.leader)
+                        + " at leader epoch " + to_string(req.epoch) + ", partition epoch "
+                        + std::to_string(req.partition_epoch)
+                        + " does not match the partition: leader " + to_string(p->leader)
+                        + ", leader epoch " + to_string(p->epoch) + ", partition epoch "
+                        + std::to_string(p->partition_epoch));
+  auto has = [](const std::vector<node_id>& xs, node_id x) {
+    return std::find(xs.begin(), xs.end(), x) != xs.end();
+  };
+  if (req.isr.empty())
+    return make_error(errc::invalid_request, "alter_isr for " + name + ": the ISR is empty");
+  if (!has(req.isr, p->leader))
+    return make_error(errc::invalid_request, "alter_isr for " + name
+                                               + ": the ISR does not contain the leader "
+                                               + to_string(p->leader));
+  for (size_t i = 0; i < req.isr.size(); ++i) {
+    auto r = req.isr[i];
+    if (!has(p->replicas, r))
+      return make_error(errc::invalid_request, "alter_isr for " + name + ": broker "
+                                                 + to_string(r) + " is not a replica");
+    if (std::find(req.isr.begin() + static_cast<std::ptrdiff_t>(i) + 1, req.isr.end(), r)
+        != req.isr.end())
+      return make_error(errc::invalid_request, "alter_isr for " + name + ": broker "
+                                                 + to_string(r) + " is listed twice");
+    auto b = md_.find_broker(r);
+    if (!has(p->isr, r) && (b == nullptr || !b->alive))
+      return make_error(errc::invalid_request, "alter_isr for " + name
+                                                 + ": ineligible replica " + to_string(r)
+                                                 + " (fenced) cannot join the ISR");
+  }
+  std::vector<node_id> isr;
+  for (auto r : p->replicas)
+    if (has(req.isr, r))
+      isr.push_back(r);
+  // Invariant: the new ISR is the requested set, in replica order.
+  assert(isr.size() == req.isr.size());
+  p->isr = std::move(isr);
+  p->partition_epoch += 1;
+  ++md_.version;
+  return *p;
+}
+
+int64_t metadata_state::allocate_producer_id() {
+  return md_.next_producer_id++;
+}
+
 std::string metadata_state::to_bytes() const {
   std::ostringstream out;
   {
@@ -182,7 +255,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
     auto b = x->broker;
     b.alive = true;
     register_broker(b);
-    on_broker_unfenced(md_, b.id);
+    res.unclean_elected = on_broker_unfenced(md_, b.id, x->unclean);
   } else if (auto x = std::get_if<fence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || !b->alive || (x->incarnation != 0 && b->incarnation != x->incarnation)) {
@@ -191,7 +264,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
       return res;
     }
     set_broker_alive(x->id, false); // bumps the version
-    on_broker_fenced(md_, x->id);
+    res.unclean_elected = on_broker_fenced(md_, x->id, x->unclean);
   } else if (auto x = std::get_if<unfence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || b->alive || b->incarnation != x->incarnation) {
@@ -200,7 +273,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
       return res;
     }
     set_broker_alive(x->id, true); // bumps the version
-    on_broker_unfenced(md_, x->id);
+    res.unclean_elected = on_broker_unfenced(md_, x->id, x->unclean);
   } else if (auto x = std::get_if<create_topic_cmd>(&cmd)) {
     auto t = create_topic(x->req);
     if (!t)
@@ -209,6 +282,18 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
       res.topic = std::move(*t);
   } else if (auto x = std::get_if<delete_topic_cmd>(&cmd)) {
     res.error = delete_topic(x->name);
+  } else if (auto x = std::get_if<alter_isr_cmd>(&cmd)) {
+    auto p = alter_isr(x->req);
+    if (!p)
+      res.error = std::move(p.error());
+    else
+      res.partition = std::move(*p);
+  } else if (std::holds_alternative<allocate_producer_id_cmd>(cmd)) {
+    res.producer_id = allocate_producer_id();
+  } else if (std::holds_alternative<elect_preferred_cmd>(cmd)) {
+    res.preferred_elected = elect_preferred_leaders(md_);
+    if (!res.preferred_elected.empty())
+      ++md_.version;
   }
   return res;
 }

@@ -1,12 +1,13 @@
-// The metadata state machine: applies topic and broker commands to a cluster_metadata value,
-// validating them (names, partition counts, replication factor vs live brokers) and placing
-// replicas. Owned by the controller (single-node now, the Raft quorum later); not thread-safe.
+// The metadata state machine: applies broker, topic, ISR, leader and producer-id commands to
+// a cluster_metadata value, validating them and placing replicas. Owned by each coordinator
+// (every Raft quorum member applies the committed commands in log order); not thread-safe.
 #pragma once
 
 #include <string>
 
 #include <caf/expected.hpp>
 
+#include "runtime/cluster/leader_election.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/cluster/metadata_command.hpp"
 #include "runtime/protocol/messages.hpp"
@@ -16,7 +17,14 @@ namespace cafka {
 // The outcome of applying one command: an error leaves the state unchanged.
 struct apply_result {
   caf::error error;
-  topic_metadata topic;  // create_topic: the new topic
+  topic_metadata topic;          // create_topic: the new topic
+  partition_metadata partition;  // alter_isr: the partition after the change
+  int64_t producer_id = -1;      // allocate_producer_id: the id handed out
+  // register / fence / unfence: partitions that got a leader outside their ISR (unclean
+  // election; acknowledged records may be lost).
+  std::vector<elected_leader> unclean_elected;
+  // elect_preferred: partitions whose preferred replica became leader again.
+  std::vector<elected_leader> preferred_elected;
 };
 
 class metadata_state {
@@ -41,6 +49,15 @@ public:
   // req.replication_factor already defaulted (> 0 or invalid on purpose).
   caf::expected<topic_metadata> create_topic(const create_topic_request& req);
   caf::error delete_topic(const std::string& name);
+
+  // Validates and applies an ISR change (see alter_isr_cmd): stale_epoch unless leader,
+  // leader epoch and partition epoch match; invalid_request unless the ISR is non-empty,
+  // holds the leader, is a subset of the replicas without duplicates, and every member it
+  // adds is alive. The new ISR keeps replica order. Bumps the partition epoch and version.
+  caf::expected<partition_metadata> alter_isr(const alter_isr_request& req);
+
+  // Returns next_producer_id and increments it (no version bump).
+  int64_t allocate_producer_id();
 
   // Persistence (Boost.Serialization, atomic replace). load of a missing file is empty state.
   caf::error save(const std::string& path) const;

@@ -1,9 +1,12 @@
-// The coordinator quorum in one process: 3 and 5 members on disk-backed Raft storage, real
+// The coordinator quorum in one process: 1, 3 and 5 members on disk-backed Raft storage, real
 // timers. Leader death, minority partitions (through the fault table every quorum message
-// passes), healing, and a full restart from disk.
+// passes), healing, a full restart from disk, and the controller's replication requests
+// (alter_isr, init_pid, unclean and preferred leader election).
 #include <catch2/catch.hpp>
 
 #include <caf/all.hpp>
+
+#include <optional>
 
 #include "actors/coordinator/coordinator.hpp"
 #include "runtime/chaos/fault_table.hpp"
@@ -63,7 +66,10 @@ struct quorum_fixture {
   std::vector<node_id> ids;
   std::map<node_id, coordinator_actor> members;
   std::chrono::milliseconds session_timeout = std::chrono::hours{1};
+  int64_t imbalance_check_ms = 50;  // leader-imbalance-check-interval-ms
+  bool unclean = false;             // unclean-leader-election-enable
   broker_actor broker; // a registered broker, so topics can be placed
+  std::vector<broker_actor> more_brokers;
 
   ~quorum_fixture() {
     fault_table::instance().heal();
@@ -71,6 +77,8 @@ struct quorum_fixture {
       caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
     if (broker)
       caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+    for (auto& b : more_brokers)
+      caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   }
 
   void start(int n) {
@@ -93,6 +101,8 @@ struct quorum_fixture {
     cc.tick = 20ms;
     cc.broker_session_timeout = session_timeout;
     cc.defaults.num_partitions = 2;
+    cc.defaults.leader_imbalance_check_interval_ms = imbalance_check_ms;
+    cc.defaults.unclean_leader_election_enable = unclean;
     members[id] = spawn_coordinator(sys, cc);
     introduce();
   }
@@ -152,6 +162,16 @@ struct quorum_fixture {
   // Registers one broker with the quorum (through any member), retrying while it elects.
   bool register_broker(broker_actor b, node_id id, uint64_t incarnation) {
     broker = b;
+    return join(b, id, incarnation);
+  }
+
+  // Registers one more fake broker (first time, or again with a new incarnation).
+  bool add_broker(node_id id, uint64_t incarnation) {
+    more_brokers.push_back(fake_broker(sys));
+    return join(more_brokers.back(), id, incarnation);
+  }
+
+  bool join(broker_actor b, node_id id, uint64_t incarnation) {
     broker_metadata bm{id, "127.0.0.1", static_cast<uint16_t>(9100 + id.value), true,
                        incarnation};
     return eventually([&] {
@@ -160,6 +180,25 @@ struct quorum_fixture {
              && static_cast<bool>(ask<cluster_metadata>(sys, members[l], register_atom::value,
                                                         bm, b));
     }, 15s);
+  }
+
+  // The controller's metadata (through the agreed leader).
+  caf::expected<cluster_metadata> metadata() {
+    auto l = agreed_leader(live());
+    if (l == node_id{-1})
+      return make_error(errc::not_controller, "no agreed leader");
+    return ask<cluster_metadata>(sys, members[l], metadata_atom::value);
+  }
+
+  // The partition in the controller's metadata, if it can be read.
+  std::optional<partition_metadata> partition(const std::string& topic, int32_t p) {
+    auto md = metadata();
+    if (!md)
+      return std::nullopt;
+    auto pm = md->find_partition(topic_partition{topic, partition_id{p}});
+    if (pm == nullptr)
+      return std::nullopt;
+    return *pm;
   }
 
   caf::expected<topic_metadata> create(node_id via, const std::string& name) {
@@ -310,4 +349,192 @@ TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lap
     return m && m->find_broker(node_id{7}) && m->find_broker(node_id{7})->alive;
   }));
   caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+alter_isr_request isr_change(const std::string& topic, const partition_metadata& pm,
+                             std::vector<node_id> isr) {
+  return alter_isr_request{topic_partition{topic, pm.id}, pm.leader, pm.epoch,
+                           pm.partition_epoch, std::move(isr)};
+}
+
+} // namespace
+
+TEST_CASE_METHOD(quorum_fixture, "alter_isr commits an ISR change and rejects a stale epoch",
+                 "[actors][quorum]") {
+  start(3);
+  auto leader = wait_leader(live());
+  REQUIRE(leader != node_id{-1});
+  REQUIRE(add_broker(node_id{8}, 1));
+  REQUIRE(add_broker(node_id{9}, 1));
+  auto t = ask<topic_metadata>(sys, members[leader], create_topic_atom::value,
+                               create_topic_request{"r", 1, 2});
+  REQUIRE(t);
+  auto pm = t->partitions.at(0);
+  REQUIRE(pm.isr.size() == 2);
+  auto follower = leader == node_id{1} ? node_id{2} : node_id{1};
+
+  // Shrink to the leader alone, through a follower (which delegates to the controller).
+  auto shrink = isr_change("r", pm, {pm.leader});
+  auto res = ask<partition_metadata>(sys, members[follower], alter_isr_atom::value, shrink);
+  REQUIRE(res);
+  CHECK(res->isr == std::vector<node_id>{pm.leader});
+  CHECK(res->partition_epoch == pm.partition_epoch + 1);
+  CHECK(res->epoch == pm.epoch);
+  CHECK(res->leader == pm.leader);
+
+  // The same request again carries an old partition epoch.
+  auto stale = ask<partition_metadata>(sys, members[leader], alter_isr_atom::value, shrink);
+  REQUIRE_FALSE(stale);
+  CHECK(errc_of(stale.error()) == errc::stale_epoch);
+  // So does one with an old leader epoch.
+  auto old_epoch = isr_change("r", *res, pm.replicas);
+  old_epoch.epoch = old_epoch.epoch - 1;
+  stale = ask<partition_metadata>(sys, members[leader], alter_isr_atom::value, old_epoch);
+  REQUIRE_FALSE(stale);
+  CHECK(errc_of(stale.error()) == errc::stale_epoch);
+  // A malformed ISR is invalid_request.
+  auto empty_isr = isr_change("r", *res, {});
+  auto bad = ask<partition_metadata>(sys, members[leader], alter_isr_atom::value, empty_isr);
+  REQUIRE_FALSE(bad);
+  CHECK(errc_of(bad.error()) == errc::invalid_request);
+
+  // Expand again from the current epochs; every member applies it.
+  auto grown = ask<partition_metadata>(sys, members[leader], alter_isr_atom::value,
+                                       isr_change("r", *res, pm.replicas));
+  REQUIRE(grown);
+  CHECK(grown->isr == pm.replicas);
+  CHECK(grown->partition_epoch == pm.partition_epoch + 2);
+  for (auto id : live())
+    CHECK(eventually([&] {
+      auto md = ask<cluster_metadata>(sys, members[id], metadata_atom::value);
+      auto p = md ? md->find_partition(topic_partition{"r", partition_id{0}}) : nullptr;
+      return p != nullptr && p->partition_epoch == grown->partition_epoch
+             && p->isr == pm.replicas;
+    }));
+}
+
+TEST_CASE_METHOD(quorum_fixture, "init_pid hands out distinct increasing producer ids",
+                 "[actors][quorum]") {
+  start(3);
+  auto leader = wait_leader(live());
+  REQUIRE(leader != node_id{-1});
+  auto follower = leader == node_id{1} ? node_id{2} : node_id{1};
+  std::vector<int64_t> ids;
+  for (auto via : {leader, follower, leader, follower}) {
+    auto pid = ask<int64_t>(sys, members[via], init_pid_atom::value);
+    REQUIRE(pid);
+    ids.push_back(*pid);
+  }
+  for (size_t i = 1; i < ids.size(); ++i)
+    CHECK(ids[i] > ids[i - 1]);
+  CHECK(ids.front() >= 0);
+
+  // A new controller continues after the last id the old one handed out.
+  kill(leader);
+  REQUIRE(wait_leader(live()) != node_id{-1});
+  int64_t next = -1;
+  REQUIRE(eventually([&] {
+    auto l = agreed_leader(live());
+    if (l == node_id{-1})
+      return false;
+    auto pid = ask<int64_t>(sys, members[l], init_pid_atom::value);
+    if (pid)
+      next = *pid;
+    return static_cast<bool>(pid);
+  }, 15s));
+  CHECK(next > ids.back());
+}
+
+TEST_CASE_METHOD(quorum_fixture,
+                 "preferred leader election moves leadership back to a re-registered broker",
+                 "[actors][quorum]") {
+  start(1);
+  REQUIRE(wait_leader(live()) == node_id{1});
+  REQUIRE(add_broker(node_id{8}, 1));
+  REQUIRE(add_broker(node_id{9}, 1));
+  auto t = ask<topic_metadata>(sys, members[node_id{1}], create_topic_atom::value,
+                               create_topic_request{"pref", 1, 2});
+  REQUIRE(t);
+  auto start_pm = t->partitions.at(0);
+  auto preferred = start_pm.replicas.at(0);
+  auto other = start_pm.replicas.at(1);
+  REQUIRE(start_pm.leader == preferred);
+
+  // The preferred broker shuts down: the other replica leads, the ISR is just the other.
+  REQUIRE(ask<caf::ok_atom>(sys, members[node_id{1}], shutdown_atom::value, preferred,
+                            uint64_t{1}));
+  auto moved = partition("pref", 0);
+  REQUIRE(moved);
+  REQUIRE(moved->leader == other);
+  REQUIRE(moved->isr == std::vector<node_id>{other});
+
+  // It comes back (a new process) and the leader lets it into the ISR once caught up.
+  REQUIRE(add_broker(preferred, 2));
+  auto back = partition("pref", 0);
+  REQUIRE(back);
+  CHECK(back->leader == other);
+  auto grown = ask<partition_metadata>(sys, members[node_id{1}], alter_isr_atom::value,
+                                       isr_change("pref", *back, {other, preferred}));
+  REQUIRE(grown);
+  CHECK(grown->isr == start_pm.replicas);
+
+  // The next imbalance check gives the leadership back, with new epochs.
+  CHECK(eventually([&] {
+    auto p = partition("pref", 0);
+    return p && p->leader == preferred;
+  }));
+  auto now = partition("pref", 0);
+  REQUIRE(now);
+  CHECK(now->epoch == grown->epoch + 1);
+  CHECK(now->partition_epoch == grown->partition_epoch + 1);
+  CHECK(now->isr == start_pm.replicas);
+}
+
+TEST_CASE_METHOD(quorum_fixture,
+                 "with unclean election enabled a fence elects an out-of-sync replica",
+                 "[actors][quorum]") {
+  unclean = true;
+  start(1);
+  REQUIRE(wait_leader(live()) == node_id{1});
+  REQUIRE(add_broker(node_id{8}, 1));
+  REQUIRE(add_broker(node_id{9}, 1));
+  auto t = ask<topic_metadata>(sys, members[node_id{1}], create_topic_atom::value,
+                               create_topic_request{"u", 1, 2});
+  REQUIRE(t);
+  auto pm = t->partitions.at(0);
+  auto other = pm.replicas.at(1);
+  auto shrunk = ask<partition_metadata>(sys, members[node_id{1}], alter_isr_atom::value,
+                                        isr_change("u", pm, {pm.leader}));
+  REQUIRE(shrunk);
+  REQUIRE(ask<caf::ok_atom>(sys, members[node_id{1}], shutdown_atom::value, pm.leader,
+                            uint64_t{1}));
+  auto now = partition("u", 0);
+  REQUIRE(now);
+  CHECK(now->leader == other);
+  CHECK(now->isr == std::vector<node_id>{other});
+  CHECK(now->epoch == shrunk->epoch + 1);
+  CHECK(now->partition_epoch == shrunk->partition_epoch + 1);
+}
+
+TEST_CASE_METHOD(quorum_fixture,
+                 "with unclean election disabled the partition goes offline instead",
+                 "[actors][quorum]") {
+  start(1);
+  REQUIRE(wait_leader(live()) == node_id{1});
+  REQUIRE(add_broker(node_id{8}, 1));
+  REQUIRE(add_broker(node_id{9}, 1));
+  auto t = ask<topic_metadata>(sys, members[node_id{1}], create_topic_atom::value,
+                               create_topic_request{"c", 1, 2});
+  REQUIRE(t);
+  auto pm = t->partitions.at(0);
+  REQUIRE(ask<partition_metadata>(sys, members[node_id{1}], alter_isr_atom::value,
+                                  isr_change("c", pm, {pm.leader})));
+  REQUIRE(ask<caf::ok_atom>(sys, members[node_id{1}], shutdown_atom::value, pm.leader,
+                            uint64_t{1}));
+  auto now = partition("c", 0);
+  REQUIRE(now);
+  CHECK(now->leader == no_leader);
+  CHECK(now->isr == std::vector<node_id>{pm.leader});
 }
