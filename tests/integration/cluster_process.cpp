@@ -1,5 +1,6 @@
 #include "tests/integration/cluster_process.hpp"
 
+#include <stdexcept>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,10 @@ std::string cluster_process::address(int32_t id) const {
 }
 
 void cluster_process::start(int32_t id) {
+  // Starting a running node would lose track of (and leak) the first process.
+  if (auto i = pids_.find(id); i != pids_.end() && i->second > 0)
+    throw std::logic_error("cluster_process: node " + std::to_string(id)
+                           + " is already running");
   auto log = dir_ + "/node-" + std::to_string(id) + ".log";
   auto conf = config();
   auto ids = std::to_string(id);

@@ -115,7 +115,8 @@ TEST_CASE("RF 3 survives two leader failures in a row and a full restart",
           == 0);
   // Everything acknowledged so far survives a restart of the whole cluster.
   c.kill9(third);
-  c.start_all();
+  for (auto b : {first, second, third})
+    c.start(b);
   REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
   auto r = c.cli({"consume", "--topic", "twice", "--from-beginning", "--max-messages", "300",
                   "--timeout-ms", "20000"});
