@@ -85,6 +85,25 @@ void on_fetched(replica_self self, replica_fetch_response& resp) {
     follower_fetch(self);
     return;
   }
+  if (resp.records.empty() && resp.log_start_offset > st.log->log_end_offset()) {
+    // The leader no longer has the records after this log's end (retention): start over
+    // at its log start, as Kafka's truncateFullyAndStartAt.
+    spdlog::warn("partition {}: leader {} starts at offset {}, past this log's end {}; "
+                 "restarting the log there",
+                 to_string(st.cfg.tp), st.pm.leader.value, resp.log_start_offset.value,
+                 st.log->log_end_offset().value);
+    if (auto err = st.log->truncate_fully_and_start_at(resp.log_start_offset)) {
+      spdlog::error("partition {}: cannot restart the log: {}", to_string(st.cfg.tp),
+                    describe(err));
+      retry_later(self);
+      return;
+    }
+    st.epochs = leader_epoch_cache{};
+    st.save_epochs();
+    st.hw = resp.log_start_offset;
+    follower_fetch(self);
+    return;
+  }
   if (!copy_batches(st, resp.records)) {
     retry_later(self);
     return;

@@ -222,7 +222,8 @@ caf::result<replica_fetch_response> leader_replica_fetch(replica_self self,
   if (!st.leading())
     return not_leader(st);
   auto end = st.log->log_end_offset();
-  if (auto d = find_divergence(st.epochs, end, req.last_fetched_epoch, req.offset)) {
+  auto start = st.log->log_start_offset();
+  if (auto d = find_divergence(st.epochs, start, end, req.last_fetched_epoch, req.offset)) {
     auto resp = replica_response(st);
     resp.diverging_epoch = d->epoch;
     // end_offset -1 (no common epoch): "keep only what is committed", i.e. the log start.
@@ -230,7 +231,9 @@ caf::result<replica_fetch_response> leader_replica_fetch(replica_self self,
                                                                : st.log->log_start_offset();
     return resp;
   }
-  if (req.offset < st.log->log_start_offset() || req.offset > end)
+  if (req.offset < start)
+    return replica_response(st); // the follower restarts its log at our log start
+  if (req.offset > end)
     return make_error(errc::offset_out_of_range,
                       to_string(st.cfg.tp) + ": follower offset " + to_string(req.offset)
                         + " is outside [" + to_string(st.log->log_start_offset()) + ", "

@@ -7,13 +7,14 @@
 
 namespace cafka {
 
-std::optional<epoch_end> find_divergence(const leader_epoch_cache& leader, log_offset leader_end,
+std::optional<epoch_end> find_divergence(const leader_epoch_cache& leader,
+                                         log_offset leader_start, log_offset leader_end,
                                          leader_epoch last_fetched_epoch,
                                          log_offset fetch_offset) {
   if (last_fetched_epoch < leader_epoch{0}) {
     // Nothing to compare: an empty follower log is a prefix of anything; a non-empty one
     // without epochs cannot be checked and must start over.
-    if (fetch_offset == log_offset{0})
+    if (fetch_offset == log_offset{0} || fetch_offset == leader_start)
       return std::nullopt;
     return epoch_end{};
   }

@@ -12,10 +12,12 @@
 namespace cafka {
 
 // Leader side. The follower has every record below fetch_offset and its last batch is of
-// last_fetched_epoch (-1: it knows no epoch, e.g. an empty log). nullopt: the follower's log
-// is a prefix of the leader's up to fetch_offset, so the fetch may proceed. Otherwise the
-// epoch (<= last_fetched_epoch) and end offset the follower must reconcile with.
-std::optional<epoch_end> find_divergence(const leader_epoch_cache& leader, log_offset leader_end,
+// last_fetched_epoch (-1: it knows no epoch, e.g. an empty log, possibly restarted at the
+// leader's log start). nullopt: the follower's log is a prefix of the leader's up to
+// fetch_offset, so the fetch may proceed. Otherwise the epoch (<= last_fetched_epoch) and
+// end offset the follower must reconcile with.
+std::optional<epoch_end> find_divergence(const leader_epoch_cache& leader,
+                                         log_offset leader_start, log_offset leader_end,
                                          leader_epoch last_fetched_epoch,
                                          log_offset fetch_offset);
 

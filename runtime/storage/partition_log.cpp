@@ -318,6 +318,40 @@ caf::error partition_log::truncate_to(log_offset offset) {
   return caf::none;
 }
 
+caf::error partition_log::truncate_fully_and_start_at(log_offset start) {
+  if (start.value < 0 || start.value > max_base_offset)
+    return make_error(errc::offset_out_of_range,
+                      "restart " + dir_ + " at offset " + to_string(start));
+  // Invariant: the log always has a segment. A segment based at `start` is emptied and
+  // kept; otherwise the new one is created before the old ones go.
+  std::unique_ptr<segment> keep;
+  for (auto& seg : segments_)
+    if (seg->base_offset() == start)
+      keep = std::move(seg);
+  if (keep) {
+    if (auto err = keep->truncate_to(start))
+      return err;
+    if (auto err = keep->unseal())
+      return err;
+  } else {
+    auto seg = segment::create(dir_, start, segment_config_of(cfg_));
+    if (!seg)
+      return std::move(seg.error());
+    keep = std::move(*seg);
+  }
+  auto old = std::move(segments_);
+  segments_.clear();
+  segments_.push_back(std::move(keep));
+  for (auto& seg : old)
+    if (seg)
+      if (auto err = seg->remove())
+        spdlog::error("partition log {}: cannot remove an old segment: {}", dir_,
+                      describe(err));
+  unflushed_messages_ = 0;
+  spdlog::info("partition log {}: restarted empty at offset {}", dir_, to_string(start));
+  return fsync_dir(dir_);
+}
+
 caf::error partition_log::maybe_flush(int64_t now_ms) {
   if (unflushed_messages_ < cfg_.flush_messages
       && age_ms(last_flush_ms_, now_ms) < cfg_.flush_ms)

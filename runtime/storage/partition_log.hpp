@@ -68,8 +68,13 @@ public:
   uint64_t size_bytes() const;
   size_t segment_count() const;
 
-  // Removes every record at or after `offset` (replication will truncate divergent tails).
+  // Removes every record at or after `offset` (a follower's divergent tail).
   caf::error truncate_to(log_offset offset);
+
+  // Removes every segment and restarts the log, empty, at `start` (Kafka's
+  // truncateFullyAndStartAt): a follower whose leader no longer has the records after this
+  // log's end starts over at the leader's log start.
+  caf::error truncate_fully_and_start_at(log_offset start);
 
   // flush() if flush.messages or flush.ms says it is due (append calls it too).
   caf::error maybe_flush(int64_t now_ms);

@@ -30,30 +30,33 @@ std::string batch_at(int64_t base, int n) {
 
 TEST_CASE("a follower whose log is a prefix of the leader's fetches on", "[replication]") {
   auto leader = history({{0, 0}, {2, 10}, {5, 25}});
-  CHECK_FALSE(find_divergence(leader, log_offset{30}, leader_epoch{-1}, log_offset{0}));
-  CHECK_FALSE(find_divergence(leader, log_offset{30}, leader_epoch{2}, log_offset{25}));
-  CHECK_FALSE(find_divergence(leader, log_offset{30}, leader_epoch{5}, log_offset{30}));
+  CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{-1}, log_offset{0}));
+  CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{2}, log_offset{25}));
+  CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{5}, log_offset{30}));
 }
 
 TEST_CASE("the leader reports where a diverged follower's epoch ends", "[replication]") {
   auto leader = history({{0, 0}, {2, 10}, {5, 25}});
   // The follower wrote past the end of epoch 2 as the leader knows it.
-  auto d = find_divergence(leader, log_offset{30}, leader_epoch{2}, log_offset{28});
+  auto d = find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{2}, log_offset{28});
   REQUIRE(d);
   CHECK(d->epoch == leader_epoch{2});
   CHECK(d->end_offset == log_offset{25});
   // The follower led epoch 3, which the leader never saw: epoch 2 is the common one.
-  d = find_divergence(leader, log_offset{30}, leader_epoch{3}, log_offset{27});
+  d = find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{3}, log_offset{27});
   REQUIRE(d);
   CHECK(d->epoch == leader_epoch{2});
   // Ahead of the leader in the same epoch.
-  d = find_divergence(leader, log_offset{30}, leader_epoch{5}, log_offset{31});
+  d = find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{5}, log_offset{31});
   REQUIRE(d);
   CHECK(d->end_offset == log_offset{30});
   // Records without any epoch cannot be checked.
-  d = find_divergence(leader, log_offset{30}, leader_epoch{-1}, log_offset{4});
+  d = find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{-1}, log_offset{4});
   REQUIRE(d);
   CHECK(d->epoch == leader_epoch{-1});
+  // An empty follower restarted at the leader's log start holds nothing to check.
+  CHECK_FALSE(find_divergence(leader, log_offset{4}, log_offset{30}, leader_epoch{-1},
+                              log_offset{4}));
 }
 
 TEST_CASE("a follower truncates to the end of the last common epoch", "[replication]") {
@@ -93,7 +96,7 @@ TEST_CASE("diverging histories converge in a few fetch rounds", "[replication]")
   for (;;) {
     REQUIRE(++rounds < 10);
     auto last = follower.latest() ? follower.latest()->epoch : leader_epoch{-1};
-    auto d = find_divergence(leader, log_offset{70}, last, end);
+    auto d = find_divergence(leader, log_offset{0}, log_offset{70}, last, end);
     if (!d)
       break;
     end = truncation_point(follower, end, log_offset{0}, *d);
