@@ -83,8 +83,17 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
   if (h.record_count <= 0 || h.last_offset_delta < 0)
     return make_error(errc::invalid_request, "idempotent batch without records");
   auto i = entries_.find(h.producer_id);
-  if (i == entries_.end())
-    return check_result{}; // a new (or expired) producer: any first sequence
+  if (i == entries_.end()) {
+    // A new producer (or one this table forgot: expired, truncated away) starts at 0. A
+    // producer that resumes later gets out_of_order_sequence for its oldest batch, which
+    // proves the batch is not here, and restamps it in a new epoch at sequence 0.
+    if (h.base_sequence != 0)
+      return make_error(errc::out_of_order_sequence,
+                        "unknown producer " + std::to_string(h.producer_id)
+                          + " must start at sequence 0, got "
+                          + std::to_string(h.base_sequence));
+    return check_result{};
+  }
   auto& e = i->second;
   if (h.producer_epoch < e.epoch)
     return make_error(errc::invalid_producer_epoch,
@@ -321,7 +330,7 @@ caf::expected<producer_recovery> recover_producer_state(const std::string& dir,
                   + "; rebuilding the producer state from the log start";
   } else if (loaded->next_offset() < start) {
     // Retention deleted batches the snapshot does not cover: entries may be stale. Forget
-    // them (an unknown producer is accepted again) rather than refuse a live producer.
+    // them: a forgotten producer is refused once and resends in a new epoch (check()).
     if (loaded->size() > 0)
       rec.warning = "ignoring " + path + ": its offset " + to_string(loaded->next_offset())
                     + " is before the log start " + to_string(start)

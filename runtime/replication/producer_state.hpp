@@ -74,8 +74,12 @@ class producer_state {
 public:
   // Decides whether the leader appends batch h (read_batch_header of the produce request):
   // - producer_id -1 (not idempotent): append.
-  // - an unknown producer id: append, whatever its first sequence (as Kafka does: the table
-  //   forgets expired producers, and a producer that resumes must not be refused for ever).
+  // - an unknown producer id: append if base_sequence is 0, else out_of_order_sequence.
+  //   Kafka accepts any first sequence (so that a producer the table forgot can resume);
+  //   cafka does not, because then a new producer whose first batch failed while the next
+  //   ones were in flight would leave a gap that nobody sees. A forgotten producer's oldest
+  //   batch is refused instead, which proves it is not in the log, and the client resends
+  //   it in a new epoch from sequence 0 (send_queue). Epochs of unknown producers are free.
   // - same epoch, first/last sequence equal to one of the 5 remembered batches: duplicate.
   // - same epoch, base_sequence is the last sequence + 1 (INT32_MAX wraps to 0): append.
   // - same epoch, anything else: errc::out_of_order_sequence (a gap, or older than the window).
