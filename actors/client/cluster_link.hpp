@@ -75,6 +75,12 @@ public:
     connect(self, b->id, b->host, b->port, std::move(f));
   }
 
+  // The bootstrap broker, connecting to it if needed (e.g. for init_pid).
+  template <class Self>
+  void with_bootstrap(Self* self, broker_callback f) {
+    connect(self, node_id{-1}, host_, port_, std::move(f));
+  }
+
   // Drops a connection that failed so the next use reconnects.
   void forget(node_id id) { brokers_.erase(id); }
 

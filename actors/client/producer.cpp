@@ -9,7 +9,8 @@
 namespace cafka {
 
 producer::producer(caf::actor_system& sys, producer_config cfg)
-  : sys_(sys), cfg_(std::move(cfg)), acc_(make_accumulator(cfg_)) {
+  : sys_(sys), cfg_(std::move(cfg)), config_error_(validate(cfg_)),
+    acc_(make_accumulator(cfg_)) {
   actor_ = spawn_producer(sys_, cfg_, acc_);
 }
 
@@ -37,6 +38,8 @@ caf::expected<int32_t> producer::partitions_for(const std::string& topic) {
 }
 
 caf::error producer::send(const producer_record& r, delivery_callback cb) {
+  if (config_error_)
+    return config_error_;
   auto n = partitions_for(r.topic);
   if (!n)
     return std::move(n.error());

@@ -1,6 +1,8 @@
 // The producer facade for plain C++ code (any thread, e.g. main()): send() partitions the
 // record and appends it to the shared accumulator; the producer actor sends the batches.
 // Thread-safe. Delivery callbacks run in the producer actor's context: keep them short.
+// producer_config (client_config.hpp) has Kafka's settings, among them enable_idempotence
+// (needs acks = -1 and max_in_flight <= 5) and delivery_timeout_ms.
 #pragma once
 
 #include <chrono>
@@ -22,8 +24,9 @@ public:
   producer(const producer&) = delete;
   producer& operator=(const producer&) = delete;
 
-  // Queues one record. Blocks while buffer.memory is used up. Errors at once for an unknown
-  // topic or partition (no callback then); every other outcome reaches cb.
+  // Queues one record. Blocks while buffer.memory is used up. Errors at once for an invalid
+  // config (invalid_config) or an unknown topic or partition (no callback then); every other
+  // outcome reaches cb.
   caf::error send(const producer_record& r, delivery_callback cb = {});
 
   // Blocks until every record sent so far has its delivery report.
@@ -37,9 +40,13 @@ public:
 
   producer_actor handle() const { return actor_; }
 
+  // validate(config): invalid_config if the settings cannot work together, else none.
+  const caf::error& config_error() const { return config_error_; }
+
 private:
   caf::actor_system& sys_;
   producer_config cfg_;
+  caf::error config_error_;
   std::shared_ptr<record_accumulator> acc_;
   producer_actor actor_;
   std::mutex mtx_;

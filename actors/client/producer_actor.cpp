@@ -1,6 +1,8 @@
 #include "actors/client/producer_actor.hpp"
 
-#include <deque>
+#include <cassert>
+#include <map>
+#include <set>
 
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -8,57 +10,63 @@
 #include "actors/client/cluster_link.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/base/clock.hpp"
+#include "runtime/client/send_queue.hpp"
 #include "runtime/protocol/murmur2.hpp"
 
 namespace cafka {
 
 namespace {
 
-struct partition_queue {
-  std::deque<ready_batch> waiting;  // drained, not yet sent (in-flight limit, no metadata)
-  int32_t in_flight = 0;
-  int64_t backoff_until = 0;        // ms: a retry waits for retry.backoff.ms; nothing is sent
-};
+// Where an idempotent producer is in getting its producer id (init_pid_atom).
+enum class pid_phase { none, requesting, backing_off, ready, failed };
 
-struct producer_state {
+struct producer_actor_state {
   producer_config cfg;
+  caf::error config_error;       // validate(cfg): every record fails with it
   std::shared_ptr<record_accumulator> acc;
   cluster_link link;
-  std::map<topic_partition, partition_queue> queues;
+  std::map<topic_partition, send_queue> queues;
   int64_t timer_deadline = -1;   // when the scheduled linger wake fires (-1: none)
   size_t pending_records = 0;    // drained but not yet reported
   bool flushing = false;
   bool stopping = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> flush_waiters;
+  // Idempotent producer: nothing is drained before the producer id is known.
+  int64_t producer_id = no_producer_id;
+  pid_phase pid = pid_phase::none;
+  int64_t pid_deadline = 0;      // init_pid is retried until then (delivery.timeout.ms)
+  int64_t pid_retry_at = 0;      // backing_off: the next attempt
   static inline const char* name = "producer";
+
+  send_queue& queue(const topic_partition& tp) {
+    auto i = queues.find(tp);
+    if (i == queues.end()) {
+      // Requires (idempotent): the producer id is known (queues start at the first drain).
+      assert(!cfg.enable_idempotence || producer_id != no_producer_id);
+      send_queue_config qc;
+      qc.idempotent = cfg.enable_idempotence;
+      qc.producer_id = producer_id;
+      qc.max_in_flight = cfg.max_in_flight;
+      qc.retries = cfg.retries;
+      qc.retry_backoff_ms = cfg.retry_backoff_ms;
+      qc.delivery_timeout_ms = cfg.delivery_timeout_ms;
+      i = queues.emplace(tp, send_queue{qc}).first;
+    }
+    return i->second;
+  }
 };
 
-using producer_self = producer_actor::stateful_pointer<producer_state>;
+using producer_self = producer_actor::stateful_pointer<producer_actor_state>;
 
-bool retriable(const caf::error& err) {
-  switch (errc_of(err)) {
-    case errc::request_timed_out:
-    case errc::not_leader_for_partition:
-    case errc::broker_not_available:
-    case errc::unknown_topic_or_partition: // metadata may lag a create
-    case errc::shutting_down:
-    case errc::broker_fenced:
-    case errc::not_controller:
-      return true;
-    case errc::none:
-      return err.category() != errc_category; // CAF-level (timeouts, lost peers)
-    default:
-      return false;
-  }
-}
-
+// Runs the callbacks of a batch: offset base + i per record, or -1 for all with acks=0 or
+// an error.
 void complete(producer_self self, ready_batch& rb, log_offset base, const caf::error& err) {
   auto& st = self->state;
   delivery_report rep;
   rep.tp = rb.tp;
   rep.error = err;
   for (size_t i = 0; i < rb.callbacks.size(); ++i) {
-    rep.offset = err ? log_offset{-1} : base + static_cast<int64_t>(i);
+    rep.offset = err || base.value < 0 ? log_offset{-1} : base + static_cast<int64_t>(i);
     if (rb.callbacks[i])
       rb.callbacks[i](rep);
   }
@@ -81,28 +89,93 @@ void check_flush(producer_self self) {
     self->quit();
 }
 
+// Fails every record still in the accumulator (no producer id, invalid config).
+void fail_open(producer_self self, const caf::error& err) {
+  auto& st = self->state;
+  for (auto& rb : st.acc->abort_all(now_ms())) {
+    st.pending_records += static_cast<size_t>(rb.record_count);
+    complete(self, rb, log_offset{-1}, err);
+  }
+}
+
+// -- the producer id of an idempotent producer -----------------------------------------------
+
+void request_pid(producer_self self);
+
+void start_pid(producer_self self) {
+  auto& st = self->state;
+  st.pid = pid_phase::requesting;
+  st.pid_deadline = now_ms() + st.cfg.delivery_timeout_ms;
+  request_pid(self);
+}
+
+void pid_failed(producer_self self, const caf::error& err) {
+  auto& st = self->state;
+  auto now = now_ms();
+  if (retriable_produce_error(err) && now + st.cfg.retry_backoff_ms < st.pid_deadline) {
+    spdlog::debug("producer: init_pid failed, retrying: {}", describe(err));
+    st.pid = pid_phase::backing_off;
+    st.pid_retry_at = now + st.cfg.retry_backoff_ms;
+    self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
+                       wake_atom::value);
+    return;
+  }
+  // Give up for the records that wait; the next records start over.
+  st.pid = pid_phase::failed;
+  auto code = errc_of(err) == errc::none ? errc::request_timed_out : errc_of(err);
+  fail_open(self, make_error(code, "cannot get a producer id (" + describe(err) + ")"));
+  check_flush(self);
+}
+
+void request_pid(producer_self self) {
+  self->state.link.with_bootstrap(self, [=](caf::expected<broker_actor> b) {
+    if (!b) {
+      pid_failed(self, b.error());
+      return;
+    }
+    auto broker = *b;
+    self
+      ->request(broker, std::chrono::milliseconds{self->state.cfg.request_timeout_ms},
+                init_pid_atom::value)
+      .then(
+        [=](int64_t id) {
+          auto& st = self->state;
+          spdlog::debug("producer: producer id {}", id);
+          st.producer_id = id;
+          st.pid = pid_phase::ready;
+          pump(self);
+        },
+        [=](caf::error& err) {
+          if (errc_of(err) == errc::none)
+            self->state.link.forget(broker.address());
+          pid_failed(self, err);
+        });
+  });
+}
+
+// -- batches ---------------------------------------------------------------------------------
+
 void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_response> res) {
   auto& st = self->state;
   auto tp = rb.tp;
-  st.queues[tp].in_flight--;
-  if (res) {
-    complete(self, rb, res->base_offset, caf::error{});
-  } else if (retriable(res.error()) && rb.attempts <= st.cfg.retries) {
-    // Retry in order after a backoff, with fresh metadata.
-    spdlog::debug("producer: retrying batch for {}: {}", to_string(tp), describe(res.error()));
-    auto& q = st.queues[tp];
-    q.waiting.push_front(std::move(rb));
-    // Nothing goes to this partition until the backoff passed and metadata was refreshed.
-    auto now = now_ms();
-    if (q.backoff_until <= now) {
-      q.backoff_until = now + st.cfg.retry_backoff_ms;
-      self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
-                         wake_atom::value);
-      st.link.refresh_metadata(self, [](caf::error) {});
-    }
-    return;
-  } else {
-    complete(self, rb, log_offset{-1}, res.error());
+  caf::error err = res ? caf::error{} : res.error();
+  auto r = st.queue(tp).on_result(rb, err, now_ms());
+  switch (r.kind) {
+    case send_queue::verdict::done:
+      complete(self, rb, res->base_offset, caf::error{});
+      break;
+    case send_queue::verdict::failed:
+      complete(self, rb, log_offset{-1}, err);
+      break;
+    case send_queue::verdict::retry:
+      // Retried in order after a backoff, with fresh metadata.
+      spdlog::debug("producer: retrying batch for {}: {}", to_string(tp), describe(err));
+      if (r.backoff_started) {
+        self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
+                           wake_atom::value);
+        st.link.refresh_metadata(self, [](caf::error) {});
+      }
+      return;
   }
   send_ready(self, tp);
   check_flush(self);
@@ -111,15 +184,14 @@ void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_res
 void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
   auto& st = self->state;
   auto tp = rb.tp;
-  ++rb.attempts;
   produce_request req{tp, st.cfg.acks, static_cast<int32_t>(st.cfg.request_timeout_ms),
                       rb.bytes};
   if (st.cfg.acks == 0) {
     caf::anon_send(leader, produce_atom::value, std::move(req));
+    st.queue(tp).on_result(rb, caf::error{}, now_ms());
     complete(self, rb, log_offset{-1}, caf::error{});
     return;
   }
-  st.queues[tp].in_flight++;
   auto shared = std::make_shared<ready_batch>(std::move(rb));
   self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
                 produce_atom::value, std::move(req))
@@ -131,26 +203,28 @@ void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
           });
 }
 
-// Sends waiting batches of tp while the in-flight limit allows.
+// Fails expired batches of tp, then sends its waiting batches while its queue allows.
 void send_ready(producer_self self, const topic_partition& tp) {
   auto& st = self->state;
-  auto& q = st.queues[tp];
+  auto& q = st.queue(tp);
+  auto now = now_ms();
+  for (auto& rb : q.expire(now))
+    complete(self, rb, log_offset{-1},
+             make_error(errc::request_timed_out,
+                        "delivery.timeout.ms (" + std::to_string(st.cfg.delivery_timeout_ms)
+                          + " ms) passed for a batch of " + to_string(tp)));
   // While backing off, the backoff timer's wake sends them.
-  while (!q.waiting.empty() && q.in_flight < st.cfg.max_in_flight
-         && q.backoff_until <= now_ms()) {
+  while (q.ready(now)) {
     if (!st.link.has_metadata() || st.link.metadata().find_partition(tp) == nullptr) {
-      // Unknown partition: refresh once; fail the batch if it still is unknown.
+      // Unknown partition: refresh once; fail the batches if it still is unknown.
       st.link.refresh_metadata(self, [=](caf::error err) {
         auto& st = self->state;
-        auto& q = st.queues[tp];
         if (!err && st.link.metadata().find_partition(tp) == nullptr)
           err = make_error(errc::unknown_topic_or_partition,
                            "topic partition " + to_string(tp) + " does not exist");
         if (err) {
-          while (!q.waiting.empty()) {
-            complete(self, q.waiting.front(), log_offset{-1}, err);
-            q.waiting.pop_front();
-          }
+          for (auto& rb : st.queue(tp).take_waiting())
+            complete(self, rb, log_offset{-1}, err);
           check_flush(self);
           return;
         }
@@ -158,21 +232,16 @@ void send_ready(producer_self self, const topic_partition& tp) {
       });
       return;
     }
-    auto rb = std::move(q.waiting.front());
-    q.waiting.pop_front();
-    q.in_flight++; // reserved while connecting
-    auto shared = std::make_shared<ready_batch>(std::move(rb));
+    auto shared = std::make_shared<ready_batch>(q.pop(now));
     st.link.with_leader(self, tp, [=](caf::expected<broker_actor> leader) {
-      auto& st = self->state;
-      st.queues[tp].in_flight--;
       if (!leader) {
-        st.queues[tp].in_flight++;
-        ++shared->attempts; // a failed leader lookup counts as an attempt (bounded retries)
+        // A failed leader lookup counts as an attempt (bounded retries).
         on_batch_done(self, std::move(*shared), std::move(leader.error()));
         return;
       }
       send_batch(self, std::move(*shared), *leader);
     });
+    now = now_ms();
   }
 }
 
@@ -180,14 +249,31 @@ void send_ready(producer_self self, const topic_partition& tp) {
 void pump(producer_self self) {
   auto& st = self->state;
   st.acc->take_wake();
+  if (st.config_error) {
+    fail_open(self, st.config_error);
+    check_flush(self);
+    return;
+  }
+  if (st.cfg.enable_idempotence && st.pid != pid_phase::ready) {
+    // Records wait in the accumulator until the producer id is known.
+    if (st.pid == pid_phase::failed && st.acc->open_records() > 0)
+      start_pid(self);
+    check_flush(self);
+    return;
+  }
   int64_t next = -1;
   auto now = now_ms();
-  auto batches = st.acc->drain(now, st.flushing, next);
+  record_accumulator::stamp_fn stamp;
+  if (st.cfg.enable_idempotence)
+    stamp = [self](const topic_partition& tp, int32_t records) {
+      return self->state.queue(tp).next_stamp(records);
+    };
+  auto batches = st.acc->drain(now, st.flushing, next, stamp);
   std::set<topic_partition> touched;
   for (auto& rb : batches) {
     st.pending_records += static_cast<size_t>(rb.record_count);
     touched.insert(rb.tp);
-    st.queues[rb.tp].waiting.push_back(std::move(rb));
+    st.queue(rb.tp).push(std::move(rb));
   }
   for (auto& tp : touched)
     send_ready(self, tp);
@@ -212,6 +298,9 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
                                                 std::shared_ptr<record_accumulator> acc) {
   auto& st = self->state;
   st.cfg = cfg;
+  st.config_error = validate(cfg);
+  if (st.config_error)
+    spdlog::error("producer: {}", describe(st.config_error));
   st.acc = std::move(acc);
   std::string host;
   uint16_t port = 0;
@@ -219,8 +308,13 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
   if (!parse_host_port(first, host, port))
     spdlog::error("producer: bootstrap '{}' is not host:port", cfg.bootstrap);
   st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  if (cfg.enable_idempotence && !st.config_error)
+    start_pid(self); // early, so that the first batch need not wait for it
   return {
     [=](send_atom, producer_record& r) -> caf::result<delivery_report> {
+      if (self->state.config_error)
+        return delivery_report{topic_partition{r.topic, partition_id{r.partition}},
+                               log_offset{-1}, self->state.config_error};
       auto rp = self->make_response_promise<delivery_report>();
       auto deliver = [rp](const delivery_report& rep) mutable { rp.deliver(rep); };
       auto go = [=](caf::error err) mutable {
@@ -269,10 +363,20 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
     },
     [=](wake_atom) {
       auto& st = self->state;
-      if (st.timer_deadline >= 0 && now_ms() >= st.timer_deadline)
+      auto now = now_ms();
+      if (st.timer_deadline >= 0 && now >= st.timer_deadline)
         st.timer_deadline = -1;
+      if (st.pid == pid_phase::backing_off) {
+        if (now >= st.pid_retry_at) {
+          st.pid = pid_phase::requesting;
+          request_pid(self);
+        } else {
+          self->delayed_send(self, std::chrono::milliseconds{st.pid_retry_at - now},
+                             wake_atom::value);
+        }
+      }
       for (auto& kv : st.queues)
-        if (!kv.second.waiting.empty())
+        if (kv.second.waiting() > 0)
           send_ready(self, kv.first);
       pump(self);
     },

@@ -1,7 +1,9 @@
 // The producer actor (Kafka's sender thread): drains the record accumulator, sends each batch
-// to its partition leader, retries retriable errors a bounded number of times, and runs each
-// record's delivery callback. Actors send it (send_atom, producer_record) and get a
-// delivery_report back; the C++ facade (producer.hpp) appends to the accumulator directly.
+// to its partition leader through a per-partition send_queue, retries retriable errors, and
+// runs each record's delivery callback. With enable_idempotence it first gets a producer id
+// (init_pid_atom), stamps sequence numbers and resends failed batches in order until
+// delivery.timeout.ms. Actors send it (send_atom, producer_record) and get a delivery_report
+// back; the C++ facade (producer.hpp) appends to the accumulator directly.
 #pragma once
 
 #include <memory>
@@ -15,6 +17,7 @@
 namespace cafka {
 
 // Requires: acc outlives every use by the actor (the facade shares ownership).
+// An invalid cfg (validate()) is logged and every record fails with its invalid_config.
 producer_actor spawn_producer(caf::actor_system& sys, producer_config cfg,
                               std::shared_ptr<record_accumulator> acc);
 

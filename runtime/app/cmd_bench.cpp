@@ -26,6 +26,8 @@ struct bench_options {
   int64_t records = 1000000;
   int32_t record_size = 100;
   std::string acks = "1";
+  bool acks_given = false;
+  bool idempotence = false;
   int32_t partitions = 1;
   int32_t batch_size = 262144;
   int64_t linger_ms = 5;
@@ -56,15 +58,23 @@ int bench_produce(const bench_options& o) {
   auto hp = resolve_bootstrap(o.conn);
   if (!hp)
     return 1;
-  client_system cs{o.conn.config};
-  if (auto rc = ensure_topic(cs.sys(), o))
-    return rc;
   producer_config pc;
   pc.bootstrap = hp->first + ":" + std::to_string(hp->second);
   pc.acks = o.acks == "all" ? int16_t{-1} : static_cast<int16_t>(std::stoi(o.acks));
+  if (o.idempotence) {
+    if (o.acks_given && pc.acks != -1)
+      return fail("--idempotence requires --acks all, got --acks " + o.acks);
+    pc.acks = -1;
+    pc.enable_idempotence = true;
+  }
   pc.batch_size = o.batch_size;
   pc.linger_ms = o.linger_ms;
   pc.buffer_memory = 64ll << 20;
+  if (auto err = validate(pc))
+    return fail(describe(err));
+  client_system cs{o.conn.config};
+  if (auto rc = ensure_topic(cs.sys(), o))
+    return rc;
   std::vector<int32_t> latency_us(static_cast<size_t>(o.records), 0);
   std::atomic<int64_t> acked{0};
   std::atomic<int64_t> failed{0};
@@ -196,14 +206,19 @@ void add_bench_command(CLI::App& app, command_fn& run) {
   prod->add_option("--record-size", o->record_size, "value bytes per record")
     ->capture_default_str()
     ->check(CLI::Range(0, 1 << 20));
-  prod->add_option("--acks", o->acks, "0, 1 or all")
-    ->capture_default_str()
-    ->check(CLI::IsMember({"0", "1", "all", "-1"}));
+  auto acks = prod->add_option("--acks", o->acks, "0, 1 or all")
+                ->capture_default_str()
+                ->check(CLI::IsMember({"0", "1", "all", "-1"}));
+  prod->add_flag("--idempotence", o->idempotence,
+                 "idempotent producer (enable.idempotence); implies --acks all");
   prod->add_option("--partitions", o->partitions, "partitions if the topic is created")
     ->capture_default_str();
   prod->add_option("--batch-size", o->batch_size, "batch.size in bytes")->capture_default_str();
   prod->add_option("--linger-ms", o->linger_ms, "linger.ms")->capture_default_str();
-  prod->callback([o, &run] { run = [o] { return bench_produce(*o); }; });
+  prod->callback([o, acks, &run] {
+    o->acks_given = acks->count() > 0;
+    run = [o] { return bench_produce(*o); };
+  });
   cons->callback([o, &run] { run = [o] { return bench_consume(*o); }; });
 }
 

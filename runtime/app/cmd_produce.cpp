@@ -1,4 +1,5 @@
-// `cafka produce --topic T [--key-separator S] [--acks 0|1|all]`: one record per stdin line.
+// `cafka produce --topic T [--key-separator S] [--acks 0|1|all] [--idempotence]`: one record
+// per stdin line.
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -16,6 +17,8 @@ struct produce_options {
   std::string topic;
   std::string key_separator;
   std::string acks = "1";
+  bool acks_given = false;
+  bool idempotence = false;
   int64_t linger_ms = 5;
   int32_t partition = -1;
 };
@@ -32,7 +35,15 @@ int run_produce(const produce_options& o) {
     pc.acks = static_cast<int16_t>(std::stoi(o.acks));
   else
     return fail("--acks must be 0, 1 or all, got '" + o.acks + "'");
+  if (o.idempotence) {
+    if (o.acks_given && pc.acks != -1)
+      return fail("--idempotence requires --acks all, got --acks " + o.acks);
+    pc.acks = -1;
+    pc.enable_idempotence = true;
+  }
   pc.linger_ms = o.linger_ms;
+  if (auto err = validate(pc))
+    return fail(describe(err));
   client_system cs{o.conn.config};
   std::atomic<size_t> failed{0};
   std::mutex first_error_mtx;
@@ -93,10 +104,16 @@ void add_produce_command(CLI::App& app, command_fn& run) {
   cmd->add_option("--topic", o->topic, "topic to write to")->required();
   cmd->add_option("--key-separator", o->key_separator,
                   "split each line into key and value at the first S");
-  cmd->add_option("--acks", o->acks, "0, 1 or all")->capture_default_str();
+  auto acks = cmd->add_option("--acks", o->acks, "0, 1 or all")->capture_default_str();
+  cmd->add_flag("--idempotence", o->idempotence,
+                "idempotent producer (enable.idempotence): retries write no duplicates; "
+                "implies --acks all");
   cmd->add_option("--linger-ms", o->linger_ms, "batching delay")->capture_default_str();
   cmd->add_option("--partition", o->partition, "write every record to this partition");
-  cmd->callback([o, &run] { run = [o] { return run_produce(*o); }; });
+  cmd->callback([o, acks, &run] {
+    o->acks_given = acks->count() > 0;
+    run = [o] { return run_produce(*o); };
+  });
 }
 
 } // namespace cafka::app

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/error.hpp>
+
 namespace cafka {
 
 struct producer_config {
@@ -13,11 +15,19 @@ struct producer_config {
   int64_t linger_ms = 5;                      // linger.ms
   int32_t batch_size = 16384;                 // batch.size (bytes per partition batch)
   int64_t buffer_memory = 32ll << 20;         // buffer.memory (facade blocks beyond it)
-  int32_t retries = 5;                        // retries (bounded)
+  int32_t retries = 5;                        // retries (bounded; not idempotent only)
   int64_t retry_backoff_ms = 100;             // retry.backoff.ms
   int64_t request_timeout_ms = 30000;         // request.timeout.ms
   int32_t max_in_flight = 5;                  // max.in.flight.requests.per.connection
+  // enable.idempotence: a producer id and per-partition sequence numbers, so that retries
+  // (also across a leader failover) write no duplicates. Requires acks = -1 and
+  // max_in_flight <= 5. Retriable errors are then retried until delivery_timeout_ms.
+  bool enable_idempotence = false;
+  int64_t delivery_timeout_ms = 120000;       // delivery.timeout.ms (idempotent producer)
 };
+
+// errc::invalid_config with a one-line reason if the settings cannot work together.
+caf::error validate(const producer_config& cfg);
 
 enum class offset_reset { earliest, latest, none };
 

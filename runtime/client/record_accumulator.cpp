@@ -34,13 +34,7 @@ bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
   if (i != open_.end()
       && i->second.builder.size_with(key_size, value_size) > batch_size_) {
     // Full: close it; the next drain sends it at once.
-    auto& ob = i->second;
-    ready_batch rb;
-    rb.tp = tp;
-    rb.record_count = ob.builder.record_count();
-    rb.bytes = ob.builder.finish();
-    rb.callbacks = std::move(ob.callbacks);
-    closed_.push_back(std::move(rb));
+    closed_.emplace_back(tp, std::move(i->second));
     open_.erase(i);
     i = open_.end();
     auto s = sticky_.find(tp.topic);
@@ -61,10 +55,30 @@ bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
   return wake && !wake_pending_.exchange(true);
 }
 
+ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob,
+                                       int64_t now_ms, const stamp_fn& stamp) {
+  ready_batch rb;
+  rb.tp = tp;
+  rb.record_count = ob.builder.record_count();
+  if (stamp) {
+    rb.stamp = stamp(tp, rb.record_count);
+    ob.builder.set_producer(rb.stamp.producer_id, rb.stamp.producer_epoch,
+                            rb.stamp.base_sequence);
+  }
+  rb.bytes = ob.builder.finish();
+  rb.callbacks = std::move(ob.callbacks);
+  rb.drained_ms = now_ms;
+  return rb;
+}
+
 std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
-                                                   int64_t& next_deadline_ms) {
+                                                   int64_t& next_deadline_ms,
+                                                   const stamp_fn& stamp) {
   std::lock_guard<std::mutex> guard{mtx_};
-  std::vector<ready_batch> out = std::move(closed_);
+  std::vector<ready_batch> out;
+  // Closed batches are older than any open batch of the same partition.
+  for (auto& [tp, ob] : closed_)
+    out.push_back(finish(tp, ob, now_ms, stamp));
   closed_.clear();
   next_deadline_ms = -1;
   for (auto i = open_.begin(); i != open_.end();) {
@@ -72,15 +86,10 @@ std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
     assert(!ob.builder.empty());
     auto deadline = ob.created_ms + linger_ms_;
     if (all || now_ms >= deadline) {
-      ready_batch rb;
-      rb.tp = i->first;
-      rb.record_count = ob.builder.record_count();
-      rb.bytes = ob.builder.finish();
-      rb.callbacks = std::move(ob.callbacks);
-      auto s = sticky_.find(rb.tp.topic);
-      if (s != sticky_.end() && s->second == rb.tp.partition.value)
+      out.push_back(finish(i->first, ob, now_ms, stamp));
+      auto s = sticky_.find(i->first.topic);
+      if (s != sticky_.end() && s->second == i->first.partition.value)
         ++s->second;
-      out.push_back(std::move(rb));
       i = open_.erase(i);
     } else {
       if (next_deadline_ms < 0 || deadline < next_deadline_ms)
@@ -89,6 +98,11 @@ std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
     }
   }
   return out;
+}
+
+std::vector<ready_batch> record_accumulator::abort_all(int64_t now_ms) {
+  int64_t ignored = -1;
+  return drain(now_ms, true, ignored);
 }
 
 void record_accumulator::release(size_t bytes) {
@@ -104,8 +118,8 @@ size_t record_accumulator::open_records() const {
   size_t n = 0;
   for (auto& kv : open_)
     n += static_cast<size_t>(kv.second.builder.record_count());
-  for (auto& rb : closed_)
-    n += static_cast<size_t>(rb.record_count);
+  for (auto& kv : closed_)
+    n += static_cast<size_t>(kv.second.builder.record_count());
   return n;
 }
 

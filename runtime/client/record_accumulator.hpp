@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,14 @@
 
 namespace cafka {
 
+// The producer fields of an idempotent producer's batch (record_batch.hpp): its producer id,
+// the epoch, and the sequence number of its first record.
+struct producer_stamp {
+  int64_t producer_id = no_producer_id;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+};
+
 // A finished batch on its way to the partition leader.
 struct ready_batch {
   topic_partition tp;
@@ -25,6 +34,11 @@ struct ready_batch {
   int32_t record_count = 0;
   std::vector<delivery_callback> callbacks;  // one per record, in offset order
   int32_t attempts = 0;
+  producer_stamp stamp;      // as written in bytes; producer_id -1: not idempotent
+  int64_t drained_ms = 0;    // when drain() closed it; delivery.timeout.ms counts from here
+  // Bookkeeping of the partition's send_queue.
+  uint64_t number = 0;         // creation order within the partition
+  bool maybe_written = false;  // idempotent: sent, and no answer proved it absent from the log
 };
 
 class record_accumulator {
@@ -43,9 +57,19 @@ public:
   // the next partition round-robin.
   int32_t sticky_partition(const std::string& topic, int32_t num_partitions);
 
-  // Closes and returns every batch that is full, whose linger expired, or any when `all`.
-  // next_deadline_ms: when the oldest remaining batch's linger expires (-1: none left).
-  std::vector<ready_batch> drain(int64_t now_ms, bool all, int64_t& next_deadline_ms);
+  // The producer fields for a batch of `record_count` records of tp, asked in creation order.
+  using stamp_fn = std::function<producer_stamp(const topic_partition&, int32_t record_count)>;
+
+  // Closes and returns every batch that is full, whose linger expired, or any when `all`,
+  // oldest first. next_deadline_ms: when the oldest remaining batch's linger expires (-1: none
+  // left). With `stamp` (idempotent producer), each batch gets its producer fields before it
+  // is finished (they are under the CRC), in the order the batches were created.
+  std::vector<ready_batch> drain(int64_t now_ms, bool all, int64_t& next_deadline_ms,
+                                 const stamp_fn& stamp = {});
+
+  // Closes and returns every batch, unstamped, so that its records can be failed (the
+  // producer got no producer id, or its config is invalid).
+  std::vector<ready_batch> abort_all(int64_t now_ms);
 
   // Gives back buffer memory of a completed batch and wakes blocked appenders.
   void release(size_t bytes);
@@ -63,13 +87,19 @@ private:
     int64_t created_ms = 0;
   };
 
+  // Finishes one closed batch (stamped if `stamp`). Requires: mtx_ held.
+  static ready_batch finish(const topic_partition& tp, open_batch& ob, int64_t now_ms,
+                            const stamp_fn& stamp);
+
   size_t batch_size_;
   int64_t linger_ms_;
   size_t buffer_memory_;
   mutable std::mutex mtx_;
   std::condition_variable space_;
   std::map<topic_partition, open_batch> open_;  // Invariant: no entry holds an empty batch
-  std::vector<ready_batch> closed_;             // full batches waiting for the next drain
+  // Full batches waiting for the next drain, oldest first. Still builders: an idempotent
+  // producer's fields are only known when the producer actor drains them.
+  std::vector<std::pair<topic_partition, open_batch>> closed_;
   std::map<std::string, int32_t> sticky_;
   size_t used_bytes_ = 0;                       // open + in-flight batch bytes
   std::atomic<bool> wake_pending_{false};

@@ -304,6 +304,24 @@ size_t batch_builder::size_with(size_t key_size, size_t value_size) const {
          + max_varint_size + key_size + max_varint_size + value_size + max_varint_size;
 }
 
+int32_t add_sequence(int32_t seq, int32_t delta) {
+  assert(seq >= 0 && delta >= 0);
+  constexpr int32_t max = std::numeric_limits<int32_t>::max();
+  if (seq > max - delta)
+    return delta - (max - seq) - 1;
+  return seq + delta;
+}
+
+void restamp_producer(char* batch, size_t n, int64_t producer_id, int16_t producer_epoch,
+                      int32_t base_sequence) {
+  using namespace wire;
+  assert(n >= batch_header_size);
+  store_be64(batch + producer_id_pos, static_cast<uint64_t>(producer_id));
+  store_be16(batch + producer_epoch_pos, static_cast<uint16_t>(producer_epoch));
+  store_be32(batch + base_sequence_pos, static_cast<uint32_t>(base_sequence));
+  store_be32(batch + batch_crc_pos, crc32c(batch + batch_crc_begin, n - batch_crc_begin));
+}
+
 void batch_builder::set_producer(int64_t producer_id, int16_t producer_epoch,
                                  int32_t base_sequence) {
   producer_id_ = producer_id;

@@ -94,6 +94,16 @@ size_t whole_batches_prefix(std::string_view buf);
 void set_base_offset(char* batch, log_offset base);
 void set_partition_leader_epoch(char* batch, leader_epoch epoch);
 
+// An idempotent producer's sequence `seq` advanced by `delta` records; wraps from INT32_MAX
+// to 0 as in Kafka. Requires: seq >= 0, delta >= 0.
+int32_t add_sequence(int32_t seq, int32_t delta);
+
+// Rewrites the producer fields of a finished batch (they lie inside the CRC) and recomputes
+// its CRC32C: for an idempotent producer that re-sequences a batch no leader has written.
+// Requires: batch is one whole batch (n == total_size() >= batch_header_size).
+void restamp_producer(char* batch, size_t n, int64_t producer_id, int16_t producer_epoch,
+                      int32_t base_sequence);
+
 // Calls f for each record of one whole batch (validated or not: decoding is bounds-checked).
 // Returns errc::corrupt_message if the records do not parse.
 caf::error for_each_record(std::string_view batch,
@@ -123,7 +133,8 @@ public:
   // Upper bound of size_bytes() after appending a record with these sizes (no headers).
   size_t size_with(size_t key_size, size_t value_size) const;
 
-  // Marks the batch as from an idempotent producer (used by later issues).
+  // Marks the batch as from an idempotent producer (the fields are under the CRC, so they are
+  // set before finish()).
   void set_producer(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence);
 
   // Returns the finished batch (base offset 0) and resets the builder for reuse.

@@ -83,6 +83,10 @@ TEST_CASE("bad input gets one clear error line and a non-zero exit", "[integrati
     auto a = node.cli({"produce", "--topic", "small", "--acks", "2"}, "x\n");
     CHECK(a.exit_code != 0);
     CHECK(a.err.find("--acks") != std::string::npos);
+    auto i = node.cli({"produce", "--topic", "small", "--idempotence", "--acks", "1"}, "x\n");
+    CHECK(i.exit_code != 0);
+    CHECK(lines_of(i.err) == 1);
+    CHECK(i.err.find("--idempotence requires --acks all") != std::string::npos);
     auto u = node.cli({"topics", "list", "--no-such-flag"});
     CHECK(u.exit_code != 0);
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -325,4 +326,61 @@ TEST_CASE("a blocked append stays blocked while in-flight batches still fill the
   CHECK(stays_false([&] { return done.load(); }));
   acc.release(out[1].bytes.size());
   REQUIRE(eventually([&] { return done.load(); }));
+}
+
+TEST_CASE("drain stamps producer fields in batch creation order, full batches first",
+          "[client][idempotence]") {
+  record_accumulator acc{200, 1000, 1 << 20};
+  auto t0 = tp("t", 0);
+  auto t1 = tp("t", 1);
+  // Two full batches of t0 are closed by appends; one open batch each for t0 and t1.
+  std::string big(120, 'x');
+  add(acc, t0, 1000, big + "0");
+  add(acc, t0, 1000, big + "1"); // closes batch 0
+  add(acc, t1, 1000, "t1");
+  add(acc, t0, 1000, big + "2"); // closes batch 1
+  std::vector<std::pair<topic_partition, int32_t>> asked;
+  std::map<topic_partition, int32_t> next;
+  auto stamp = [&](const topic_partition& where, int32_t records) {
+    asked.emplace_back(where, records);
+    auto seq = next[where];
+    next[where] += records;
+    return producer_stamp{42, 0, seq};
+  };
+  int64_t deadline = 0;
+  auto batches = acc.drain(1000, true, deadline, stamp);
+  REQUIRE(batches.size() == 4);
+  REQUIRE(asked.size() == 4);
+  std::map<topic_partition, std::vector<std::string>> order;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    auto& rb = batches[i];
+    REQUIRE_FALSE(validate_batch(rb.bytes)); // the CRC covers the stamped fields
+    batch_header h;
+    REQUIRE(read_batch_header(rb.bytes.data(), rb.bytes.size(), h));
+    CHECK(h.producer_id == 42);
+    CHECK(h.producer_epoch == 0);
+    CHECK(h.base_sequence == rb.stamp.base_sequence);
+    CHECK(rb.tp == asked[i].first);
+    CHECK(rb.drained_ms == 1000);
+    order[rb.tp].push_back(values_of(rb).front());
+  }
+  // Per partition: sequences follow the order the batches were created in.
+  CHECK(order[t0] == std::vector<std::string>{big + "0", big + "1", big + "2"});
+  CHECK(next[t0] == 3);
+  CHECK(next[t1] == 1);
+}
+
+TEST_CASE("abort_all closes every batch unstamped so its records can be failed",
+          "[client][idempotence]") {
+  record_accumulator acc{16384, 1000, 1 << 20};
+  add(acc, tp("t", 0), 1000, "a");
+  add(acc, tp("t", 1), 1000, "b");
+  auto batches = acc.abort_all(1000);
+  REQUIRE(batches.size() == 2);
+  for (auto& rb : batches) {
+    batch_header h;
+    REQUIRE(read_batch_header(rb.bytes.data(), rb.bytes.size(), h));
+    CHECK(h.producer_id == no_producer_id);
+  }
+  CHECK(acc.open_records() == 0);
 }

@@ -1,0 +1,369 @@
+#include "runtime/replication/producer_state.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <fcntl.h>
+
+#include <filesystem>
+#include <limits>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/crc32c.hpp"
+#include "runtime/protocol/wire.hpp"
+#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/partition_log.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr int16_t snapshot_version = 1;
+constexpr size_t snapshot_head_size = 2 + 4;              // version, crc
+constexpr size_t snapshot_body_head_size = 8 + 4;         // next_offset, entry count
+constexpr size_t snapshot_entry_head_size = 8 + 2 + 8 + 4; // id, epoch, timestamp, count
+constexpr size_t snapshot_batch_size = 4 + 4 + 8 + 8 + 8;
+constexpr size_t replay_chunk_bytes = 1 << 20;
+
+caf::error corrupt(std::string what) {
+  return make_error(errc::corrupt_message, std::string{producer_snapshot_file} + ": " + what);
+}
+
+// Appends big-endian integers to a string.
+struct writer {
+  std::string& out;
+  void i16(int16_t x) {
+    char b[2];
+    wire::store_be16(b, static_cast<uint16_t>(x));
+    out.append(b, 2);
+  }
+  void i32(int32_t x) {
+    char b[4];
+    wire::store_be32(b, static_cast<uint32_t>(x));
+    out.append(b, 4);
+  }
+  void i64(int64_t x) {
+    char b[8];
+    wire::store_be64(b, static_cast<uint64_t>(x));
+    out.append(b, 8);
+  }
+};
+
+// Reads big-endian integers; Requires: the caller checked the remaining size.
+struct reader {
+  const char* p;
+  int16_t i16() {
+    auto x = static_cast<int16_t>(wire::load_be16(p));
+    p += 2;
+    return x;
+  }
+  int32_t i32() {
+    auto x = static_cast<int32_t>(wire::load_be32(p));
+    p += 4;
+    return x;
+  }
+  int64_t i64() {
+    auto x = static_cast<int64_t>(wire::load_be64(p));
+    p += 8;
+    return x;
+  }
+};
+
+} // namespace
+
+int32_t last_sequence(const batch_header& h) {
+  return add_sequence(h.base_sequence, std::max(0, h.last_offset_delta));
+}
+
+caf::expected<check_result> producer_state::check(const batch_header& h) const {
+  if (h.producer_id == no_producer_id)
+    return check_result{};
+  if (h.producer_id < 0 || h.producer_epoch < 0 || h.base_sequence < 0)
+    return make_error(errc::invalid_request,
+                      "idempotent batch with a negative producer id, epoch or sequence");
+  if (h.record_count <= 0 || h.last_offset_delta < 0)
+    return make_error(errc::invalid_request, "idempotent batch without records");
+  auto i = entries_.find(h.producer_id);
+  if (i == entries_.end()) {
+    // A new producer (or one this table forgot: expired, truncated away) starts at 0. A
+    // producer that resumes later gets out_of_order_sequence for its oldest batch, which
+    // proves the batch is not here, and restamps it in a new epoch at sequence 0.
+    if (h.base_sequence != 0)
+      return make_error(errc::out_of_order_sequence,
+                        "unknown producer " + std::to_string(h.producer_id)
+                          + " must start at sequence 0, got "
+                          + std::to_string(h.base_sequence));
+    return check_result{};
+  }
+  auto& e = i->second;
+  if (h.producer_epoch < e.epoch)
+    return make_error(errc::invalid_producer_epoch,
+                      "producer " + std::to_string(h.producer_id) + " epoch "
+                        + std::to_string(h.producer_epoch) + " is older than "
+                        + std::to_string(e.epoch));
+  if (h.producer_epoch > e.epoch) {
+    if (h.base_sequence != 0)
+      return make_error(errc::out_of_order_sequence,
+                        "producer " + std::to_string(h.producer_id) + ": new epoch "
+                          + std::to_string(h.producer_epoch) + " must start at sequence 0, got "
+                          + std::to_string(h.base_sequence));
+    return check_result{};
+  }
+  auto last_seq = last_sequence(h);
+  for (auto& b : e.batches)
+    if (b.first_seq == h.base_sequence && b.last_seq == last_seq)
+      return check_result{check_result::duplicate, b.base_offset, b.last_offset};
+  auto expected = add_sequence(e.last().last_seq, 1);
+  if (h.base_sequence != expected)
+    return make_error(errc::out_of_order_sequence,
+                      "producer " + std::to_string(h.producer_id) + ": expected sequence "
+                        + std::to_string(expected) + ", got "
+                        + std::to_string(h.base_sequence));
+  return check_result{};
+}
+
+bool producer_state::on_append(const batch_header& h) {
+  if (h.base_offset < next_offset_.value)
+    return false; // already in the table (replay overlapping a snapshot)
+  if (h.last_offset_delta < 0 || h.record_count <= 0)
+    return false; // claims no offsets: the log never stores it
+  next_offset_ = log_offset{h.next_offset()};
+  if (h.producer_id < 0 || h.base_sequence < 0)
+    return true;
+  auto& e = entries_[h.producer_id];
+  if (e.batches.empty() || e.epoch != h.producer_epoch) {
+    // A new producer, or a new epoch (also an older one: the log is the truth on replicas).
+    e.epoch = h.producer_epoch;
+    e.batches.clear();
+  }
+  producer_batch b{h.base_sequence, last_sequence(h), log_offset{h.base_offset},
+                   log_offset{h.last_offset()}, h.max_timestamp};
+  // Invariant: batches of an entry are in offset order.
+  assert(e.batches.empty() || e.batches.back().last_offset < b.base_offset);
+  e.batches.push_back(b);
+  if (e.batches.size() > producer_batch_window)
+    e.batches.pop_front();
+  e.last_timestamp = std::max(e.last_timestamp, h.max_timestamp);
+  assert(!e.batches.empty() && e.batches.size() <= producer_batch_window);
+  return true;
+}
+
+caf::expected<size_t> producer_state::replay(std::string_view batches) {
+  size_t pos = 0;
+  size_t applied = 0;
+  while (batches.size() - pos >= batch_log_overhead) {
+    auto len = static_cast<int32_t>(wire::load_be32(batches.data() + pos + 8));
+    if (len < static_cast<int32_t>(batch_header_size - batch_log_overhead))
+      return make_error(errc::corrupt_message,
+                        "replay: batch length " + std::to_string(len)
+                          + " below the header size at position " + std::to_string(pos));
+    auto total = batch_log_overhead + static_cast<size_t>(len);
+    if (total > batches.size() - pos)
+      break; // trailing partial batch
+    batch_header h;
+    read_batch_header(batches.data() + pos, total, h); // total >= batch_header_size
+    if (on_append(h))
+      ++applied;
+    pos += total;
+  }
+  return applied;
+}
+
+void producer_state::truncate(log_offset end) {
+  for (auto i = entries_.begin(); i != entries_.end();) {
+    auto& bs = i->second.batches;
+    while (!bs.empty() && bs.back().last_offset >= end)
+      bs.pop_back();
+    if (bs.empty())
+      i = entries_.erase(i);
+    else
+      ++i;
+  }
+  if (end < next_offset_)
+    next_offset_ = end;
+}
+
+size_t producer_state::expire(int64_t now_ms, int64_t expiration_ms) {
+  size_t n = 0;
+  for (auto i = entries_.begin(); i != entries_.end();) {
+    if (now_ms - i->second.last_timestamp > expiration_ms) {
+      i = entries_.erase(i);
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
+
+void producer_state::clear() {
+  entries_.clear();
+  next_offset_ = log_offset{0};
+}
+
+void producer_state::start_at(log_offset offset) {
+  // Requires: an empty table (nothing it holds may lie beyond the new start).
+  assert(entries_.empty());
+  next_offset_ = offset;
+}
+
+const producer_entry* producer_state::find(int64_t producer_id) const {
+  auto i = entries_.find(producer_id);
+  return i == entries_.end() ? nullptr : &i->second;
+}
+
+std::string producer_state::serialize() const {
+  std::string out;
+  size_t n = snapshot_head_size + snapshot_body_head_size;
+  for (auto& kv : entries_)
+    n += snapshot_entry_head_size + kv.second.batches.size() * snapshot_batch_size;
+  out.reserve(n);
+  writer w{out};
+  w.i16(snapshot_version);
+  w.i32(0); // crc, filled in below
+  w.i64(next_offset_.value);
+  w.i32(static_cast<int32_t>(entries_.size()));
+  for (auto& [id, e] : entries_) {
+    w.i64(id);
+    w.i16(e.epoch);
+    w.i64(e.last_timestamp);
+    w.i32(static_cast<int32_t>(e.batches.size()));
+    for (auto& b : e.batches) {
+      w.i32(b.first_seq);
+      w.i32(b.last_seq);
+      w.i64(b.base_offset.value);
+      w.i64(b.last_offset.value);
+      w.i64(b.timestamp);
+    }
+  }
+  assert(out.size() == n);
+  wire::store_be32(out.data() + 2, crc32c(out.data() + snapshot_head_size,
+                                          out.size() - snapshot_head_size));
+  return out;
+}
+
+caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
+  if (bytes.size() < snapshot_head_size + snapshot_body_head_size)
+    return corrupt("too short (" + std::to_string(bytes.size()) + " bytes)");
+  reader r{bytes.data()};
+  auto version = r.i16();
+  if (version != snapshot_version)
+    return corrupt("unknown version " + std::to_string(version));
+  auto crc = static_cast<uint32_t>(r.i32());
+  if (crc != crc32c(bytes.data() + snapshot_head_size, bytes.size() - snapshot_head_size))
+    return corrupt("CRC32C mismatch");
+  const char* end = bytes.data() + bytes.size();
+  auto left = [&] { return static_cast<size_t>(end - r.p); };
+  producer_state st;
+  st.next_offset_ = log_offset{r.i64()};
+  auto count = r.i32();
+  if (st.next_offset_.value < 0 || count < 0)
+    return corrupt("negative offset or entry count");
+  int64_t prev_id = -1;
+  for (int32_t i = 0; i < count; ++i) {
+    if (left() < snapshot_entry_head_size)
+      return corrupt("entry " + std::to_string(i) + " cut off");
+    auto id = r.i64();
+    producer_entry e;
+    e.epoch = r.i16();
+    e.last_timestamp = r.i64();
+    auto batches = r.i32();
+    if (id <= prev_id || e.epoch < 0)
+      return corrupt("entry " + std::to_string(i) + ": bad producer id or epoch");
+    if (batches < 1 || static_cast<size_t>(batches) > producer_batch_window)
+      return corrupt("entry " + std::to_string(i) + ": " + std::to_string(batches)
+                     + " batches");
+    if (left() < static_cast<size_t>(batches) * snapshot_batch_size)
+      return corrupt("entry " + std::to_string(i) + " cut off");
+    for (int32_t j = 0; j < batches; ++j) {
+      producer_batch b;
+      b.first_seq = r.i32();
+      b.last_seq = r.i32();
+      b.base_offset = log_offset{r.i64()};
+      b.last_offset = log_offset{r.i64()};
+      b.timestamp = r.i64();
+      bool ordered = e.batches.empty() || e.batches.back().last_offset < b.base_offset;
+      if (b.first_seq < 0 || b.last_seq < 0 || b.base_offset.value < 0
+          || b.last_offset < b.base_offset || b.last_offset >= st.next_offset_ || !ordered)
+        return corrupt("entry " + std::to_string(i) + ": bad batch " + std::to_string(j));
+      e.batches.push_back(b);
+    }
+    st.entries_.emplace(id, std::move(e));
+    prev_id = id;
+  }
+  if (left() != 0)
+    return corrupt(std::to_string(left()) + " bytes of trailing data");
+  return st;
+}
+
+caf::error save_producer_snapshot(const std::string& dir, const producer_state& st) {
+  return atomic_replace_file(dir + "/" + producer_snapshot_file, st.serialize());
+}
+
+caf::expected<producer_state> load_producer_snapshot(const std::string& dir) {
+  auto path = dir + "/" + producer_snapshot_file;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec)
+    return producer_state{};
+  auto f = file_handle::open(path, O_RDONLY);
+  if (!f)
+    return std::move(f.error());
+  auto size = f->size();
+  if (!size)
+    return std::move(size.error());
+  std::string bytes(static_cast<size_t>(*size), '\0');
+  auto n = f->read_at(bytes.data(), bytes.size(), 0);
+  if (!n)
+    return std::move(n.error());
+  bytes.resize(*n);
+  return producer_state::parse(bytes);
+}
+
+caf::expected<producer_recovery> recover_producer_state(const std::string& dir,
+                                                        const partition_log& log) {
+  producer_recovery rec;
+  auto start = log.log_start_offset();
+  auto end = log.log_end_offset();
+  auto path = dir + "/" + producer_snapshot_file;
+  auto loaded = load_producer_snapshot(dir);
+  if (!loaded) {
+    rec.warning = "ignoring " + path + ": " + describe(loaded.error())
+                  + "; rebuilding the producer state from the log start";
+  } else if (loaded->next_offset() < start) {
+    // Retention deleted batches the snapshot does not cover: entries may be stale. Forget
+    // them: a forgotten producer is refused once and resends in a new epoch (check()).
+    if (loaded->size() > 0)
+      rec.warning = "ignoring " + path + ": its offset " + to_string(loaded->next_offset())
+                    + " is before the log start " + to_string(start)
+                    + "; rebuilding the producer state from the log start";
+  } else {
+    rec.state = std::move(*loaded);
+    if (rec.state.next_offset() > end) {
+      // The log lost its tail (cut at open): so does the table. Rewrite the snapshot so the
+      // old tail cannot come back once the log grows past its offset again.
+      rec.state.truncate(end);
+      if (auto err = save_producer_snapshot(dir, rec.state))
+        return err;
+    }
+  }
+  if (rec.state.next_offset() < start) {
+    rec.state.clear();
+    rec.state.start_at(start);
+  }
+  auto from = rec.state.next_offset();
+  rec.replayed_from = from;
+  while (from < end) {
+    auto r = log.read(from, replay_chunk_bytes);
+    if (!r)
+      return std::move(r.error());
+    auto n = rec.state.replay(r->data);
+    if (!n)
+      return std::move(n.error());
+    rec.batches_replayed += *n;
+    if (r->next_offset <= from)
+      break; // nothing readable: stop rather than loop
+    from = r->next_offset;
+  }
+  return rec;
+}
+
+} // namespace cafka
