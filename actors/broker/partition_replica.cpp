@@ -30,7 +30,30 @@ void replica_state::note_epoch(leader_epoch epoch, log_offset start) {
   save_epochs();
 }
 
+void replica_state::save_producers() {
+  if (auto err = save_producer_snapshot(cfg.dir, producers))
+    spdlog::error("partition {}: cannot write the producer snapshot: {}", to_string(cfg.tp),
+                  describe(err));
+  last_producer_snapshot_ms = now_ms();
+}
+
 namespace {
+
+// How often a replica snapshots its idempotence table (bounds the replay after a crash).
+constexpr int64_t producer_snapshot_interval_ms = 30000;
+
+void load_producers(replica_state& st) {
+  auto rec = recover_producer_state(st.cfg.dir, *st.log);
+  if (!rec) {
+    spdlog::error("partition {}: cannot rebuild the idempotence table: {}", to_string(st.cfg.tp),
+                  describe(rec.error()));
+    return;
+  }
+  if (!rec->warning.empty())
+    spdlog::warn("partition {}: {}", to_string(st.cfg.tp), rec->warning);
+  st.producers = std::move(rec->state);
+  st.last_producer_snapshot_ms = now_ms();
+}
 
 fetch_response make_fetch_response(replica_state& st, const topic_partition& tp) {
   fetch_response resp;
@@ -113,6 +136,7 @@ namespace {
 void close_log(replica_state& st) {
   if (!st.log)
     return;
+  st.save_producers();
   if (auto err = st.log->flush())
     spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
   st.log.reset();
@@ -157,6 +181,7 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
   } else {
     st.log = std::move(*opened);
     load_epochs(st);
+    load_producers(st);
     st.last_retention_check_ms = now_ms();
     // Take up the role the metadata gives (from an empty view: any real one is newer).
     auto initial = st.cfg.pm;
@@ -250,8 +275,12 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
         if (n && *n > 0) {
           st.epochs.truncate_from_start(st.log->log_start_offset());
           st.save_epochs();
+          st.save_producers(); // never behind the log start
         }
       }
+      st.producers.expire(now, default_producer_id_expiration_ms);
+      if (now - st.last_producer_snapshot_ms >= producer_snapshot_interval_ms)
+        st.save_producers();
       if (st.leading())
         leader_tick(self);
       schedule_tick(self);

@@ -38,6 +38,8 @@ void truncate(replica_state& st, log_offset at) {
   }
   st.epochs.truncate_from_end(at);
   st.save_epochs();
+  st.producers.truncate(st.log->log_end_offset());
+  st.save_producers();
   st.hw = std::min(st.hw, at);
 }
 
@@ -61,6 +63,8 @@ bool copy_batches(replica_state& st, const std::string& records) {
                     describe(err));
       return false;
     }
+    // A new leader needs the idempotence table its predecessor built.
+    st.producers.on_append(h);
     pos += h.total_size();
   }
   return true;
@@ -100,6 +104,9 @@ void on_fetched(replica_self self, replica_fetch_response& resp) {
     }
     st.epochs = leader_epoch_cache{};
     st.save_epochs();
+    st.producers.clear();
+    st.producers.start_at(resp.log_start_offset);
+    st.save_producers();
     st.hw = resp.log_start_offset;
     follower_fetch(self);
     return;

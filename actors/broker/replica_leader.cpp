@@ -151,6 +151,18 @@ void maybe_expand_isr(replica_self self, node_id follower) {
   propose_isr(self, std::move(isr));
 }
 
+// Parks an acks=all answer until the high watermark reaches `end` (or the timeout).
+caf::result<produce_response> park_ack(replica_self self, log_offset end,
+                                       produce_response resp, int32_t timeout_ms) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<produce_response>();
+  auto id = st.next_wait_id++;
+  st.acks.emplace(id, pending_ack{end, std::move(resp), rp});
+  self->delayed_send(self, std::chrono::milliseconds{std::max(1, timeout_ms)},
+                     expire_atom::value, expire_ack_kind, id);
+  return rp;
+}
+
 } // namespace
 
 caf::result<produce_response> leader_produce(replica_self self, produce_request& req) {
@@ -169,6 +181,19 @@ caf::result<produce_response> leader_produce(replica_self self, produce_request&
                       to_string(st.cfg.tp) + ": the ISR has " + std::to_string(st.pm.isr.size())
                         + " member(s), fewer than min.insync.replicas ("
                         + std::to_string(min_isr(st)) + "); nothing was written");
+  batch_header h;
+  read_batch_header(req.batch.data(), req.batch.size(), h);
+  // Idempotence: a retried batch already in the log is answered with its first offset.
+  auto checked = st.producers.check(h);
+  if (!checked)
+    return std::move(checked.error());
+  if (checked->kind == check_result::duplicate) {
+    produce_response resp{req.tp, checked->base_offset, st.log->log_start_offset()};
+    auto end = checked->last_offset + 1;
+    if (req.acks != -1 || st.hw >= end)
+      return resp;
+    return park_ack(self, end, resp, req.timeout_ms);
+  }
   set_partition_leader_epoch(req.batch.data(), st.pm.epoch);
   // First write of a new leader epoch: record where it starts (KIP-101).
   st.note_epoch(st.pm.epoch, st.log->log_end_offset());
@@ -178,6 +203,8 @@ caf::result<produce_response> leader_produce(replica_self self, produce_request&
                   describe(base.error()));
     return std::move(base.error());
   }
+  h.base_offset = base->value;
+  st.producers.on_append(h);
   auto end = st.log->log_end_offset();
   st.tracker->leader_appended(end);
   if (!st.followers.empty())
@@ -186,17 +213,13 @@ caf::result<produce_response> leader_produce(replica_self self, produce_request&
   produce_response resp{req.tp, *base, st.log->log_start_offset()};
   if (req.acks != -1)
     return resp;
-  auto rp = self->make_response_promise<produce_response>();
-  pending_ack a{end, resp, rp};
   if (st.hw >= end) {
+    auto rp = self->make_response_promise<produce_response>();
+    pending_ack a{end, resp, rp};
     finish_ack(st, a);
     return rp;
   }
-  auto id = st.next_wait_id++;
-  st.acks.emplace(id, std::move(a));
-  self->delayed_send(self, std::chrono::milliseconds{std::max(1, req.timeout_ms)},
-                     expire_atom::value, expire_ack_kind, id);
-  return rp;
+  return park_ack(self, end, resp, req.timeout_ms);
 }
 
 caf::result<replica_fetch_response> leader_replica_fetch(replica_self self,

@@ -13,6 +13,7 @@
 #include "actors/broker/partition_replica.hpp"
 #include "runtime/replication/isr_tracker.hpp"
 #include "runtime/replication/leader_epoch_cache.hpp"
+#include "runtime/replication/producer_state.hpp"
 #include "runtime/storage/partition_log.hpp"
 
 namespace cafka {
@@ -43,6 +44,8 @@ struct replica_state {
   replica_config cfg;
   std::unique_ptr<partition_log> log;
   leader_epoch_cache epochs;  // persisted as <dir>/leader-epoch-checkpoint
+  producer_state producers;   // idempotence table, persisted as producer-state.snapshot
+  int64_t last_producer_snapshot_ms = 0;
   partition_metadata pm;      // the newest view of this partition (leader, epochs, ISR)
   // Saw a request of a newer leader epoch than pm's: this replica no longer leads, whatever
   // the (older) metadata says, and takes no writes until newer metadata arrives.
@@ -75,6 +78,8 @@ struct replica_state {
   void save_epochs();
   // Records that `epoch` starts at `start` if it is newer than the latest one, and saves.
   void note_epoch(leader_epoch epoch, log_offset start);
+  // Writes producer-state.snapshot (failures are logged: replay from the log covers them).
+  void save_producers();
 };
 
 using replica_self = replica_actor::stateful_pointer<replica_state>;

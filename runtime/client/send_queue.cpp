@@ -18,6 +18,8 @@ bool retriable_produce_error(const caf::error& err) {
     case errc::shutting_down:
     case errc::broker_fenced:
     case errc::not_controller:
+    case errc::not_enough_replicas:               // Kafka retries these too: the ISR may
+    case errc::not_enough_replicas_after_append:  // grow back (and idempotence dedups)
       return true;
     case errc::none:
       return err.category() != errc_category; // CAF-level (timeouts, lost peers)
