@@ -36,6 +36,15 @@ struct producer_actor_state {
   pid_phase pid = pid_phase::none;
   int64_t pid_deadline = 0;      // init_pid is retried until then (delivery.timeout.ms)
   int64_t pid_retry_at = 0;      // backing_off: the next attempt
+  // Produce requests awaiting an answer, by id, with the broker they went to: when that
+  // broker's node goes away (down message), they fail at once instead of at their timeout.
+  struct in_flight {
+    caf::actor_addr broker;
+    std::shared_ptr<ready_batch> batch;
+  };
+  std::map<uint64_t, in_flight> requests;
+  uint64_t next_request = 0;
+  std::set<caf::actor_addr> monitored;
   static inline const char* name = "producer";
 
   send_queue& queue(const topic_partition& tp) {
@@ -193,14 +202,44 @@ void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
     return;
   }
   auto shared = std::make_shared<ready_batch>(std::move(rb));
+  auto id = st.next_request++;
+  st.requests.emplace(id, producer_actor_state::in_flight{leader.address(), shared});
+  if (st.monitored.insert(leader.address()).second)
+    self->monitor(leader);
   self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
                 produce_atom::value, std::move(req))
-    .then([=](produce_response& resp) { on_batch_done(self, std::move(*shared), resp); },
-          [=](caf::error& err) {
-            if (errc_of(err) == errc::none)
-              self->state.link.forget(leader.address());
-            on_batch_done(self, std::move(*shared), std::move(err));
-          });
+    .then(
+      [=](produce_response& resp) {
+        if (self->state.requests.erase(id) > 0)
+          on_batch_done(self, std::move(*shared), resp);
+      },
+      [=](caf::error& err) {
+        if (self->state.requests.erase(id) == 0)
+          return; // already failed by the down message
+        if (errc_of(err) == errc::none)
+          self->state.link.forget(leader.address());
+        on_batch_done(self, std::move(*shared), std::move(err));
+      });
+}
+
+// A broker the producer sent to went away (its node died or the connection broke): its
+// unanswered requests fail now, as Kafka's network client fails them on a disconnect.
+void on_broker_down(producer_self self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  st.monitored.erase(dm.source);
+  st.link.forget(dm.source);
+  std::vector<std::shared_ptr<ready_batch>> lost;
+  for (auto i = st.requests.begin(); i != st.requests.end();) {
+    if (i->second.broker == dm.source) {
+      lost.push_back(i->second.batch);
+      i = st.requests.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& b : lost)
+    on_batch_done(self, std::move(*b),
+                  make_error(errc::broker_not_available, "lost the connection to the leader"));
 }
 
 // Fails expired batches of tp, then sends its waiting batches while its queue allows.
@@ -310,6 +349,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
   st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
   if (cfg.enable_idempotence && !st.config_error)
     start_pid(self); // early, so that the first batch need not wait for it
+  self->set_down_handler([=](caf::down_msg& dm) { on_broker_down(self, dm); });
   return {
     [=](send_atom, producer_record& r) -> caf::result<delivery_report> {
       if (self->state.config_error)
