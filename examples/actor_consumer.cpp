@@ -2,6 +2,7 @@
 // messages and grants credit for the next one only when it has processed the last, so a
 // slow actor is never flooded. Reads a topic from the beginning until `count` records.
 // Usage: actor_consumer [host:port] [topic] [count]   (defaults: 127.0.0.1:9101 example 1000)
+#include <chrono>
 #include <iostream>
 #include <string>
 
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cafka::register_types(cfg);
   cfg.load<caf::io::middleman>();
+  // Nodes close a connection that stays silent for middleman.connection-timeout (2 s by
+  // default), e.g. during a long fetch poll: clients send CAF heartbeats too.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
   caf::actor_system sys{cfg};
 
   cafka::consumer_config cc;

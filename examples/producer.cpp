@@ -1,6 +1,7 @@
 // A producer from plain main(): sends keyed records to a topic, counts delivery reports.
 // Usage: producer [host:port] [topic] [count]   (defaults: 127.0.0.1:9101 example 1000)
 // Create the topic first: cafka topics create --topic example --partitions 3
+#include <chrono>
 #include <atomic>
 #include <iostream>
 #include <string>
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cafka::register_types(cfg);  // cafka's message types and error category
   cfg.load<caf::io::middleman>();
+  // Nodes close a connection that stays silent for middleman.connection-timeout (2 s by
+  // default), e.g. during a long fetch poll: clients send CAF heartbeats too.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
   caf::actor_system sys{cfg};
 
   cafka::producer_config pc;

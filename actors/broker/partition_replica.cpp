@@ -126,7 +126,8 @@ void adopt_partition(replica_self self, const partition_metadata& pm) {
   } else {
     if (was_leading)
       stop_leading(self, not_leader(st));
-    if (st.following())
+    // An ISR-only change (same epoch) leaves a running fetch loop alone.
+    if (st.following() && (was_leading || new_epoch))
       become_follower(self);
   }
 }

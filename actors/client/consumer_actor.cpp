@@ -1,6 +1,7 @@
 #include "actors/client/consumer_actor.hpp"
 
 #include <optional>
+#include <set>
 
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -17,6 +18,10 @@ struct partition_position {
   int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
   bool busy = false;     // a fetch or list-offsets is in flight
   uint64_t generation = 0;  // bumped by seek/assign: stale replies are dropped
+  // The request in flight (0: none) and the broker it went to: if that broker goes down the
+  // request fails at once instead of at its timeout. A reply to another id is dropped.
+  uint64_t request = 0;
+  caf::actor_addr from;
   // A fetched batch waiting for credit. Invariant: a partition with a buffered batch is not
   // fetched, so at most one undelivered fetch result per partition exists.
   std::optional<consumer_records> buffered;
@@ -30,6 +35,8 @@ struct consumer_state {
   int32_t credit = 0;      // messages the sink will still accept
   bool retry_scheduled = false;
   topic_partition next_delivery;  // round-robin start among buffered partitions
+  uint64_t next_request = 1;
+  std::set<caf::actor_addr> monitored;  // brokers the consumer has sent requests to
   static inline const char* name = "consumer";
 };
 
@@ -91,18 +98,58 @@ void on_error(consumer_self self, const topic_partition& tp, const caf::error& e
   schedule_retry(self);
 }
 
+// Marks tp busy with a new request to leader and returns its id.
+uint64_t begin_request(consumer_self self, partition_position& pp, const broker_actor& leader) {
+  auto& st = self->state;
+  pp.busy = true;
+  pp.request = st.next_request++;
+  pp.from = leader.address();
+  if (st.monitored.insert(pp.from).second)
+    self->monitor(leader);
+  return pp.request;
+}
+
+// Ends request id of tp; false if it was already ended (failed by a down message) or tp is
+// no longer assigned, in which case the reply is to be dropped.
+bool end_request(consumer_self self, const topic_partition& tp, uint64_t id) {
+  auto i = self->state.parts.find(tp);
+  if (i == self->state.parts.end() || i->second.request != id)
+    return false;
+  i->second.request = 0;
+  i->second.busy = false;
+  return true;
+}
+
+// A broker the consumer sent to went away: its requests fail now and are retried after a
+// metadata refresh, which finds the partitions' new leaders.
+void on_broker_down(consumer_self self, const caf::actor_addr& broker) {
+  auto& st = self->state;
+  st.monitored.erase(broker);
+  st.link.forget(broker);
+  std::vector<topic_partition> lost;
+  for (auto& kv : st.parts)
+    if (kv.second.request != 0 && kv.second.from == broker)
+      lost.push_back(kv.first);
+  for (auto& tp : lost) {
+    end_request(self, tp, st.parts[tp].request);
+    on_error(self, tp,
+             make_error(errc::broker_not_available, "lost the connection to the leader"));
+  }
+}
+
 void resolve_position(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& st = self->state;
   auto& pp = st.parts[tp];
-  pp.busy = true;
   auto gen = pp.generation;
+  auto id = begin_request(self, pp, leader);
   int64_t ts = pp.reset >= -2 && pp.reset < 0 ? pp.reset : latest_timestamp;
   self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
                 list_offsets_atom::value, list_offsets_request{tp, ts})
     .then(
       [=](list_offsets_response& resp) {
+        if (!end_request(self, tp, id))
+          return pump(self);
         auto& pp = self->state.parts[tp];
-        pp.busy = false;
         if (pp.generation != gen)
           return pump(self);
         pp.offset = resp.offset.value;
@@ -110,29 +157,25 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
         pump(self);
       },
       [=](caf::error& err) {
-        auto& pp = self->state.parts[tp];
-        pp.busy = false;
-        on_error(self, tp, err);
+        if (end_request(self, tp, id))
+          on_error(self, tp, err);
       });
 }
 
 void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& st = self->state;
   auto& pp = st.parts[tp];
-  pp.busy = true;
   auto gen = pp.generation;
+  auto id = begin_request(self, pp, leader);
   fetch_request req{tp, log_offset{pp.offset}, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
                     st.cfg.fetch_max_wait_ms};
   auto timeout = std::chrono::milliseconds{st.cfg.request_timeout_ms + st.cfg.fetch_max_wait_ms};
   self->request(leader, timeout, fetch_atom::value, std::move(req))
     .then(
       [=](fetch_response& resp) {
-        auto& st = self->state;
-        auto i = st.parts.find(tp);
-        if (i == st.parts.end())
-          return pump(self); // unassigned meanwhile
-        auto& pp = i->second;
-        pp.busy = false;
+        if (!end_request(self, tp, id))
+          return pump(self); // unassigned or failed meanwhile
+        auto& pp = self->state.parts[tp];
         if (pp.generation != gen)
           return pump(self);
         consumer_records out;
@@ -152,12 +195,8 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
         pump(self);
       },
       [=](caf::error& err) {
-        auto& st = self->state;
-        auto i = st.parts.find(tp);
-        if (i == st.parts.end())
-          return;
-        i->second.busy = false;
-        on_error(self, tp, err);
+        if (end_request(self, tp, id))
+          on_error(self, tp, err);
       });
 }
 
@@ -216,6 +255,8 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.sink.address())
       self->quit(dm.reason);
+    else
+      on_broker_down(self, dm.source);
   });
   auto reset_of = [](offset_reset r) {
     return r == offset_reset::earliest ? earliest_timestamp : latest_timestamp;

@@ -29,6 +29,7 @@ struct bench_options {
   bool acks_given = false;
   bool idempotence = false;
   int32_t partitions = 1;
+  int32_t replication_factor = -1;  // -1: the cluster's default.replication.factor
   int32_t batch_size = 262144;
   int64_t linger_ms = 5;
 };
@@ -45,7 +46,7 @@ int ensure_topic(caf::actor_system& sys, const bench_options& o) {
   caf::scoped_actor self{sys};
   int rc = 0;
   self->request(*b, std::chrono::seconds{30}, create_topic_atom::value,
-                create_topic_request{o.topic, o.partitions, -1})
+                create_topic_request{o.topic, o.partitions, o.replication_factor})
     .receive([](topic_metadata&) {},
              [&](caf::error& err) {
                if (errc_of(err) != errc::topic_already_exists)
@@ -78,6 +79,12 @@ int bench_produce(const bench_options& o) {
   std::vector<int32_t> latency_us(static_cast<size_t>(o.records), 0);
   std::atomic<int64_t> acked{0};
   std::atomic<int64_t> failed{0};
+  // The longest pause between two successful acknowledgements: during a leader failover
+  // (kill -9 a leader's node mid-run) it is the time the producer stood still. Delivery
+  // callbacks run one at a time on the producer actor.
+  std::atomic<int64_t> last_ack_us{0};
+  std::atomic<int64_t> max_pause_us{0};
+  std::atomic<int64_t> max_pause_at_us{0};  // when that pause ended, since the start
   std::string value(static_cast<size_t>(o.record_size), 'x');
   auto t0 = steady::now();
   {
@@ -90,11 +97,22 @@ int bench_produce(const bench_options& o) {
       r.value = value;
       auto sent_at = steady::now();
       auto slot = &latency_us[static_cast<size_t>(i)];
-      auto cb = [slot, sent_at, &acked, &failed](const delivery_report& rep) {
+      auto cb = [slot, sent_at, t0, &acked, &failed, &last_ack_us, &max_pause_us,
+                 &max_pause_at_us](const delivery_report& rep) {
+        auto now = steady::now();
         *slot = static_cast<int32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - sent_at).count());
-        if (rep.error)
+          std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at).count());
+        if (rep.error) {
           ++failed;
+        } else {
+          auto at =
+            std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count();
+          auto prev = last_ack_us.exchange(at, std::memory_order_relaxed);
+          if (prev > 0 && at - prev > max_pause_us.load(std::memory_order_relaxed)) {
+            max_pause_us.store(at - prev, std::memory_order_relaxed);
+            max_pause_at_us.store(at, std::memory_order_relaxed);
+          }
+        }
         ++acked;
       };
       if (auto err = prod.send(r, cb))
@@ -133,6 +151,8 @@ int bench_produce(const bench_options& o) {
               }(),
               pct(0.5), pct(0.95), pct(0.99), pct(0.999),
               static_cast<long long>(failed.load()));
+  std::printf("longest pause between acknowledgements: %.1f ms, ending %.2f s into the run\n",
+              max_pause_us.load() / 1000.0, max_pause_at_us.load() / 1e6);
   return failed.load() > 0 ? 1 : 0;
 }
 
@@ -213,6 +233,8 @@ void add_bench_command(CLI::App& app, command_fn& run) {
                  "idempotent producer (enable.idempotence); implies --acks all");
   prod->add_option("--partitions", o->partitions, "partitions if the topic is created")
     ->capture_default_str();
+  prod->add_option("--replication-factor", o->replication_factor,
+                   "replication factor if the topic is created (default: the cluster's)");
   prod->add_option("--batch-size", o->batch_size, "batch.size in bytes")->capture_default_str();
   prod->add_option("--linger-ms", o->linger_ms, "linger.ms")->capture_default_str();
   prod->callback([o, acks, &run] {

@@ -2,6 +2,7 @@
 // per stdin line.
 #include <atomic>
 #include <iostream>
+#include <limits>
 #include <mutex>
 
 #include "actors/client/producer.hpp"
@@ -21,6 +22,8 @@ struct produce_options {
   bool idempotence = false;
   int64_t linger_ms = 5;
   int32_t partition = -1;
+  int32_t retries = 3;                  // kafka-console-producer's message-send-max-retries
+  int64_t delivery_timeout_ms = 120000;
 };
 
 int run_produce(const produce_options& o) {
@@ -42,6 +45,8 @@ int run_produce(const produce_options& o) {
     pc.enable_idempotence = true;
   }
   pc.linger_ms = o.linger_ms;
+  pc.retries = o.retries;
+  pc.delivery_timeout_ms = o.delivery_timeout_ms;
   if (auto err = validate(pc))
     return fail(describe(err));
   client_system cs{o.conn.config};
@@ -110,6 +115,14 @@ void add_produce_command(CLI::App& app, command_fn& run) {
                 "implies --acks all");
   cmd->add_option("--linger-ms", o->linger_ms, "batching delay")->capture_default_str();
   cmd->add_option("--partition", o->partition, "write every record to this partition");
+  cmd->add_option("--retries", o->retries,
+                  "retries of a batch on retriable errors (not with --idempotence)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, std::numeric_limits<int32_t>::max()));
+  cmd->add_option("--delivery-timeout-ms", o->delivery_timeout_ms,
+                  "a batch not acknowledged this long after it was sent fails")
+    ->capture_default_str()
+    ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
   cmd->callback([o, acks, &run] {
     o->acks_given = acks->count() > 0;
     run = [o] { return run_produce(*o); };

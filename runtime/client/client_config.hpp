@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <caf/error.hpp>
@@ -15,15 +16,18 @@ struct producer_config {
   int64_t linger_ms = 5;                      // linger.ms
   int32_t batch_size = 16384;                 // batch.size (bytes per partition batch)
   int64_t buffer_memory = 32ll << 20;         // buffer.memory (facade blocks beyond it)
-  int32_t retries = 5;                        // retries (bounded; not idempotent only)
+  // retries: attempts after the first. Kafka's default, effectively unbounded: a batch is
+  // retried until delivery_timeout_ms passes (idempotent: only the delivery timeout counts).
+  int32_t retries = std::numeric_limits<int32_t>::max();
   int64_t retry_backoff_ms = 100;             // retry.backoff.ms
   int64_t request_timeout_ms = 30000;         // request.timeout.ms
   int32_t max_in_flight = 5;                  // max.in.flight.requests.per.connection
   // enable.idempotence: a producer id and per-partition sequence numbers, so that retries
   // (also across a leader failover) write no duplicates. Requires acks = -1 and
-  // max_in_flight <= 5. Retriable errors are then retried until delivery_timeout_ms.
+  // max_in_flight <= 5.
   bool enable_idempotence = false;
-  int64_t delivery_timeout_ms = 120000;       // delivery.timeout.ms (idempotent producer)
+  // delivery.timeout.ms: a batch not acknowledged this long after it was drained fails.
+  int64_t delivery_timeout_ms = 120000;
 };
 
 // errc::invalid_config with a one-line reason if the settings cannot work together.

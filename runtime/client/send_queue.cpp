@@ -116,10 +116,10 @@ send_queue::result send_queue::on_result(ready_batch& rb, const caf::error& err,
   if (!err)
     return {verdict::done, false};
   bool retry = false;
+  bool in_time = now_ms < rb.drained_ms + cfg_.delivery_timeout_ms;
   if (!cfg_.idempotent) {
-    retry = retriable_produce_error(err) && rb.attempts <= cfg_.retries;
+    retry = retriable_produce_error(err) && rb.attempts <= cfg_.retries && in_time;
   } else {
-    bool in_time = now_ms < rb.drained_ms + cfg_.delivery_timeout_ms;
     if (errc_of(err) == errc::out_of_order_sequence) {
       // The leader has not written it (a retry of any of its last 5 batches would be a
       // duplicate). If an older batch is unacknowledged, that one is missing: resend in
@@ -150,8 +150,6 @@ send_queue::result send_queue::on_result(ready_batch& rb, const caf::error& err,
 
 std::vector<ready_batch> send_queue::expire(int64_t now_ms) {
   std::vector<ready_batch> out;
-  if (!cfg_.idempotent)
-    return out;
   for (auto i = waiting_.begin(); i != waiting_.end();) {
     if (now_ms >= i->drained_ms + cfg_.delivery_timeout_ms) {
       out.push_back(std::move(*i));
@@ -160,7 +158,7 @@ std::vector<ready_batch> send_queue::expire(int64_t now_ms) {
       ++i;
     }
   }
-  if (!out.empty())
+  if (cfg_.idempotent && !out.empty())
     lost_sequence();
   return out;
 }

@@ -25,9 +25,9 @@ struct send_queue_config {
   bool idempotent = false;
   int64_t producer_id = no_producer_id;  // idempotent: the id every batch carries
   int32_t max_in_flight = 5;             // max.in.flight.requests.per.connection
-  int32_t retries = 5;                   // not idempotent: attempts after the first
+  int32_t retries = 5;                   // not idempotent: attempts after the first, at most
   int64_t retry_backoff_ms = 100;        // retry.backoff.ms
-  int64_t delivery_timeout_ms = 120000;  // idempotent: retriable errors retried until then
+  int64_t delivery_timeout_ms = 120000;  // retriable errors are retried until then
 };
 
 class send_queue {
@@ -64,7 +64,7 @@ public:
 
   // The answer to a batch pop() returned; err empty is success.
   // Not idempotent: a retriable error is retried at the front of the queue, at most
-  // `retries` times. Idempotent: a retriable error is retried until the delivery timeout;
+  // `retries` times and until the delivery timeout. Idempotent: a retriable error is retried until the delivery timeout;
   // nothing is sent until every in-flight request of the partition has finished, then the
   // batches go again from the oldest, in sequence order, with their original bytes.
   // out_of_order_sequence proves the leader has not written the batch: with an older batch
@@ -77,7 +77,7 @@ public:
   // restamping only batches no leader wrote cannot create a duplicate.
   result on_result(ready_batch& rb, const caf::error& err, int64_t now_ms);
 
-  // Idempotent: takes the waiting batches whose delivery timeout has passed.
+  // Takes the waiting batches whose delivery timeout has passed (drained that long ago).
   std::vector<ready_batch> expire(int64_t now_ms);
 
   // Takes every waiting batch (the partition is gone), to fail them.

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -229,6 +230,75 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
   CHECK(consumed == acked.size());
 }
 
+TEST_CASE("clients move to the new leader at once when the leader's node dies, not at their request timeout",
+          "[integration][replication]") {
+  cluster_process c{combined(3), "min-insync-replicas=1\n"};
+  c.start_all();
+  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "1",
+                 "--replication-factor", "3"})
+            .exit_code
+          == 0);
+  auto leader = c.leaders("t").at(0);
+  auto bootstrap = c.address(leader % 3 + 1);  // a node that survives
+
+  caf::actor_system_config cfg;
+  cafka::register_types(cfg);
+  cfg.load<caf::io::middleman>();
+  cfg.set("logger.console", caf::atom("none"));
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  caf::actor_system sys{cfg};
+  // Timeouts far beyond the test's deadlines: only noticing the dead node lets them go on.
+  constexpr int64_t ten_minutes = 600000;
+  cafka::producer_config pc;
+  pc.bootstrap = bootstrap;
+  pc.acks = -1;
+  pc.request_timeout_ms = ten_minutes;
+  pc.delivery_timeout_ms = 2 * ten_minutes;
+  cafka::consumer_config cc;
+  cc.bootstrap = bootstrap;
+  cc.auto_offset_reset = cafka::offset_reset::earliest;
+  cc.request_timeout_ms = ten_minutes;
+  cc.fetch_max_wait_ms = 60000;  // the consumer's fetch waits at the leader when it dies
+  cafka::producer prod{sys, pc};
+  cafka::consumer cons{sys, cc};
+  cons.assign({{"t", cafka::partition_id{0}}});
+  std::atomic<int> delivered{0};
+  std::atomic<int> failed{0};
+  auto produce = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      cafka::producer_record r;
+      r.topic = "t";
+      r.value = std::to_string(i);
+      REQUIRE(!prod.send(r, [&](const cafka::delivery_report& rep) {
+        ++(rep.error ? failed : delivered);
+      }));
+    }
+    REQUIRE(!prod.flush(std::chrono::seconds{60}));
+    REQUIRE(failed == 0);
+    REQUIRE(delivered == to);
+  };
+  std::vector<std::string> got;
+  auto consume_until = [&](size_t n) {
+    return cluster_process::eventually([&] {
+      for (auto& batch : cons.poll(100ms))
+        for (auto& r : batch.records)
+          got.push_back(r.value);
+      return got.size() >= n;
+    }, 60s);
+  };
+  produce(0, 100);
+  REQUIRE(consume_until(100));
+  // The consumer now has a fetch parked at the leader (fetch.max.wait 60 s).
+  c.kill9(leader);
+  produce(100, 200);
+
+  REQUIRE(consume_until(200));
+  REQUIRE(got.size() == 200);
+  for (int i = 0; i < 200; ++i)
+    REQUIRE(got[static_cast<size_t>(i)] == std::to_string(i));
+}
+
 TEST_CASE("RF 3 survives two leader failures in a row and a full restart",
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=1\n"};
@@ -357,4 +427,56 @@ TEST_CASE("a hung old leader takes no writes and rejoins as a follower with the 
                   "--timeout-ms", "20000"},
                  {}, via);
   CHECK(r.out == numbered("a", 100) + numbered("b", 100));
+}
+
+TEST_CASE("a restarted follower catches up from the segments it kept and the preferred leader "
+          "takes its partition back",
+          "[integration][replication]") {
+  cluster_process c{split_roles(),
+                    "min-insync-replicas=1\nleader-imbalance-check-interval-ms=200\n"};
+  c.start_all();
+  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(c.cli({"topics", "create", "--topic", "back", "--partitions", "1",
+                 "--replication-factor", "3"})
+            .exit_code
+          == 0);
+  auto d = c.cli({"topics", "describe", "--topic", "back"});
+  auto pos = d.out.find("Replicas: ");
+  REQUIRE(pos != std::string::npos);
+  auto preferred = std::stoi(d.out.substr(pos + 10));  // the first replica
+  REQUIRE(c.leaders("back")[0] == preferred);
+  REQUIRE(c.cli({"produce", "--topic", "back", "--acks", "all"}, numbered("a", 100))
+            .exit_code
+          == 0);
+  auto via = preferred == 4 ? 5 : 4;
+  // Wait until every replica has the first 100 records, so that the restart has something
+  // to keep.
+  REQUIRE(cluster_process::eventually([&] { return isr(c, "back", via).size() == 5; }, 20s));
+  c.kill9(preferred);
+  auto other = next_leader(c, "back", preferred, via);
+  REQUIRE(other > 0);
+  REQUIRE(c.cli({"produce", "--topic", "back", "--acks", "all"}, numbered("b", 100), via)
+            .exit_code
+          == 0);
+  c.start(preferred);
+  // It reopens its log at offset 100, fetches only what it missed, and rejoins the ISR;
+  // then the controller hands the partition back to it.
+  REQUIRE(cluster_process::eventually([&] {
+    auto l = c.leaders("back", via);
+    return l.count(0) != 0 && l[0] == preferred;
+  }, 30s));
+  std::ifstream node_log{c.dir() + "/node-" + std::to_string(preferred) + ".log"};
+  std::string text{std::istreambuf_iterator<char>{node_log}, std::istreambuf_iterator<char>{}};
+  CHECK(text.find("partition back-0: following leader " + std::to_string(other)) != std::string::npos);
+  CHECK(text.find("from offset 100") != std::string::npos);
+  auto dir = c.dir() + "/data/node-";
+  CHECK(log_bytes(dir + std::to_string(preferred) + "/back-0")
+        == log_bytes(dir + std::to_string(other) + "/back-0"));
+  REQUIRE(c.cli({"produce", "--topic", "back", "--acks", "all"}, numbered("c", 100), via)
+            .exit_code
+          == 0);
+  auto r = c.cli({"consume", "--topic", "back", "--from-beginning", "--max-messages", "300",
+                  "--timeout-ms", "20000"},
+                 {}, via);
+  CHECK(r.out == numbered("a", 100) + numbered("b", 100) + numbered("c", 100));
 }

@@ -11,6 +11,7 @@
 #include <caf/sec.hpp>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/client/client_config.hpp"
 #include "runtime/client/send_queue.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
@@ -92,8 +93,30 @@ TEST_CASE("a plain producer's queue: FIFO, in-flight limit, bounded retries at t
   CHECK(again.attempts == 2);
   CHECK(q.on_result(again, not_leader, 100).kind == send_queue::verdict::failed);
   CHECK(q.on_result(b, caf::error{}, 100).kind == send_queue::verdict::done);
-  CHECK(q.expire(1'000'000).empty()); // no delivery timeout without idempotence
   CHECK(q.waiting() == 1);
+  CHECK(q.expire(c.delivery_timeout_ms - 1).empty());
+  auto expired = q.expire(c.delivery_timeout_ms); // the delivery timeout applies too
+  REQUIRE(expired.size() == 1);
+  CHECK(expired[0].number == 2);
+  CHECK(q.idle());
+}
+
+TEST_CASE("a plain producer's queue with Kafka's default retries retries until the delivery "
+          "timeout",
+          "[client][send_queue]") {
+  send_queue_config c;
+  c.retries = producer_config{}.retries;
+  c.delivery_timeout_ms = 10000;
+  send_queue q{c};
+  q.push(make(q, false, 1));
+  auto b = q.pop(0);
+  for (int i = 1; i < 100; ++i) { // each retry 100 ms later: 99 retries within 10 s
+    REQUIRE(q.on_result(b, not_leader, 100 * (i - 1)).kind == send_queue::verdict::retry);
+    REQUIRE(q.ready(100 * i));
+    b = q.pop(100 * i);
+  }
+  CHECK(q.on_result(b, not_leader, 10000).kind == send_queue::verdict::failed);
+  CHECK(q.idle());
 }
 
 TEST_CASE("an idempotent queue stamps sequences by record count and wraps at INT32_MAX",
