@@ -33,5 +33,7 @@ echo "partition 0 is led by node $leader; it gets SIGKILL 3 s into the run"
 bench=$!
 sleep 3
 kill -9 "$(cat "$dir/data/node-$leader.pid")"
-echo "killed node $leader"
+echo "killed node $leader at $(date +%H:%M:%S.%3N)"
 wait "$bench"
+echo "what the surviving nodes logged about the failover:"
+grep -h -E "elected controller|fencing broker|failover-0: leading" "$dir"/data/node-*.log | sort

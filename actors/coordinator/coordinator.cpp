@@ -46,6 +46,14 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         st.peers.erase(i);
         return;
       }
+    for (auto i = st.watched.begin(); i != st.watched.end(); ++i)
+      if (i->second.address() == dm.source) {
+        auto b = st.md.current().find_broker(i->first);
+        if (b != nullptr)
+          st.leases.gone(i->first, b->incarnation);
+        st.watched.erase(i);
+        break;
+      }
     for (auto i = st.brokers.begin(); i != st.brokers.end(); ++i)
       if (i->second.address() == dm.source) {
         auto id = i->first;
@@ -195,12 +203,17 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
     },
     [=](heartbeat_atom, node_id id, uint64_t incarnation, uint64_t version, broker_actor& hdl) {
       auto& st = self->state;
-      if (!st.is_leader())
-        return;
       auto b = st.md.current().find_broker(id);
       if (b == nullptr || b->incarnation != incarnation)
         return; // unknown or stale incarnation: it must register (again)
       st.leases.renew(id, incarnation, coordinator_clock::now());
+      auto w = st.watched.find(id);
+      if (w == st.watched.end() || w->second != hdl) {
+        st.watched[id] = hdl;
+        self->monitor(hdl);
+      }
+      if (!st.is_leader())
+        return; // a follower only keeps the lease, for when it becomes the controller
       auto i = st.brokers.find(id);
       if (i == st.brokers.end() || i->second != hdl) {
         // A broker this controller has not talked to (e.g. after a leader change).

@@ -133,11 +133,14 @@ void drive(coordinator_self self) {
       if (leading && !st.leading) {
         spdlog::info("coordinator {}: elected controller in term {}", st.cfg.self.value,
                      st.raft->term().value);
+        // The leases go on from what this member saw as a follower: a broker whose process
+        // died meanwhile (down message) is fenced on the first tick, the others keep at
+        // least half a session. A broker it never heard from gets a full one.
         auto now = coordinator_clock::now();
         for (auto& b : st.md.current().brokers)
-          if (b.alive)
+          if (b.alive && !st.leases.known(b.id, b.incarnation))
             st.leases.renew(b.id, b.incarnation, now);
-        st.leases.reset_all(now);
+        st.leases.take_over(now, st.cfg.broker_session_timeout / 2);
         st.preferred_in_flight = false;
         st.next_imbalance_check
           = now + std::chrono::milliseconds{st.cfg.defaults.leader_imbalance_check_interval_ms};

@@ -34,6 +34,9 @@ struct coordinator_state {
   std::map<node_id, caf::actor> peers;
   std::map<raft_index, pending_op> pending;
   std::map<node_id, broker_actor> brokers;  // leader: brokers to push metadata to
+  // Every member: the brokers whose heartbeats it gets, monitored, so that a follower knows
+  // which broker processes died before it became the controller.
+  std::map<node_id, broker_actor> watched;
   broker_leases leases{std::chrono::milliseconds{600}};
   bool leading = false;
   // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one

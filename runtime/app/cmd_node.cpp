@@ -1,7 +1,9 @@
 // `cafka node --config F --id N`: runs one node in the foreground until SIGTERM/SIGINT.
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -53,6 +55,20 @@ int run_node(const node_options& o) {
   {
     caf::actor_system_config ccfg;
     prepare_system_config(ccfg, o.config);
+    // Nodes that share a host share its cores: unless the config says otherwise, each gets
+    // its share of scheduler threads instead of CAF's one per core, which made the nodes of
+    // a local cluster wake each other's threads more than they worked.
+    if (caf::get_if(&ccfg.content, "scheduler.max-threads") == nullptr) {
+      size_t here = 0;
+      for (auto& n : cfg->nodes)
+        if (n.host == me->host)
+          ++here;
+      auto cores = std::max(1u, std::thread::hardware_concurrency());
+      auto threads = std::max<size_t>(1, cores / std::max<size_t>(1, here));
+      ccfg.set("scheduler.max-threads", threads);
+      spdlog::info("{} scheduler thread(s): {} core(s) shared by {} node(s) on {}", threads,
+                   cores, here, me->host);
+    }
     caf::actor_system sys{ccfg};
     auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); });
     caf::scoped_actor self{sys};

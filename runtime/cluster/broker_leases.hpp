@@ -1,6 +1,6 @@
-// Broker leases as the active controller tracks them: each heartbeat renews a broker's lease;
-// a lease that lapses makes the controller propose fencing the broker. Volatile leader state
-// (a new controller starts every lease afresh). Owned by the coordinator actor; one thread.
+// Broker leases as every coordinator tracks them: each heartbeat renews a broker's lease; a
+// lease that lapses makes the controller propose fencing the broker. Followers keep them too,
+// so that a new controller starts from what it saw. Owned by the coordinator actor; one thread.
 #pragma once
 
 #include <chrono>
@@ -24,8 +24,20 @@ public:
   // Forgets a broker (fenced or unregistered); renew() starts it again.
   void drop(node_id id);
 
-  // Starts every known lease afresh at `now` (a new controller gives everyone a full lease).
-  void reset_all(clock::time_point now);
+  // The broker's process is gone (CAF's down message for incarnation `inc`): its lease
+  // lapses at the next lapsed() call. A renewal (a newer process) clears that.
+  void gone(node_id id, uint64_t inc);
+
+  // A new controller takes over at `now`: every lease not gone has at least `grace` left,
+  // so that heartbeats it missed while following do not fence a live broker at once.
+  // Requires: grace <= timeout.
+  void take_over(clock::time_point now, std::chrono::milliseconds grace);
+
+  // Whether there is a lease for incarnation `inc` of broker `id`.
+  bool known(node_id id, uint64_t inc) const {
+    auto i = leases_.find(id);
+    return i != leases_.end() && i->second.incarnation == inc;
+  }
 
   // Brokers whose lease lapsed at `now`, with the incarnation that lapsed. Each lapse is
   // reported once: the entry is marked until renewed.
@@ -38,6 +50,7 @@ private:
     uint64_t incarnation = 0;
     clock::time_point last;
     bool reported = false;
+    bool gone = false;
   };
   std::chrono::milliseconds timeout_;
   std::map<node_id, lease> leases_;
