@@ -38,6 +38,7 @@ enum class errc : uint8_t {
   unknown_leader_epoch,  // the request's leader epoch is newer than the replica's
   out_of_order_sequence, // idempotent producer: a gap in a producer's sequence numbers
   invalid_producer_epoch, // idempotent producer: an older producer epoch
+  unsupported_assignor,   // consumer group: no assignor of that name
 };
 
 const char* to_string(errc x);
