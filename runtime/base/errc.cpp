@@ -32,6 +32,10 @@ const char* to_string(errc x) {
     case errc::out_of_order_sequence: return "out_of_order_sequence";
     case errc::invalid_producer_epoch: return "invalid_producer_epoch";
     case errc::unsupported_assignor: return "unsupported_assignor";
+    case errc::unknown_member_id: return "unknown_member_id";
+    case errc::fenced_member_epoch: return "fenced_member_epoch";
+    case errc::fenced_instance_id: return "fenced_instance_id";
+    case errc::partition_not_owned: return "partition_not_owned";
   }
   return "unknown_error";
 }

@@ -39,6 +39,10 @@ enum class errc : uint8_t {
   out_of_order_sequence, // idempotent producer: a gap in a producer's sequence numbers
   invalid_producer_epoch, // idempotent producer: an older producer epoch
   unsupported_assignor,   // consumer group: no assignor of that name
+  unknown_member_id,      // consumer group: the member is not (or no longer) in the group
+  fenced_member_epoch,    // consumer group: a member epoch the group did not give out
+  fenced_instance_id,     // consumer group: another live member has this group.instance.id
+  partition_not_owned,    // consumer group: a commit for a partition the member does not own
 };
 
 const char* to_string(errc x);

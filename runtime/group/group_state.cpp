@@ -1,0 +1,227 @@
+#include "runtime/group/group_state.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/group/reconciliation.hpp"
+
+namespace cafka::group {
+
+namespace {
+
+std::vector<std::string> sorted(std::vector<std::string> xs) {
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  return xs;
+}
+
+bool contains(const std::vector<topic_partition>& xs, const topic_partition& tp) {
+  return std::find(xs.begin(), xs.end(), tp) != xs.end();
+}
+
+} // namespace
+
+group_state::group_state(std::string group_id, group_config cfg)
+  : id_(std::move(group_id)), cfg_(std::move(cfg)) {
+  auto a = make_assignor(cfg_.assignor);
+  assert(a); // Requires: a known assignor
+  assignor_ = std::move(*a);
+}
+
+caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request& req,
+                                                         clock::time_point now) {
+  // Leaving.
+  if (req.member_epoch == leave_epoch || req.member_epoch == static_leave_epoch) {
+    auto i = members_.find(req.member_id);
+    if (i == members_.end())
+      return heartbeat_response{req.member_id, req.member_epoch, {}}; // already gone
+    if (req.member_epoch == static_leave_epoch && !i->second.instance_id.empty()) {
+      // It keeps its place and partitions until its session times out.
+      i->second.left_for_now = true;
+      i->second.reported.clear();
+      i->second.deadline = now + cfg_.session_timeout;
+    } else {
+      remove(req.member_id);
+      rebalance();
+    }
+    return heartbeat_response{req.member_id, req.member_epoch, {}};
+  }
+  // Joining.
+  if (req.member_id.empty()) {
+    if (!req.instance_id.empty()) {
+      auto s = instances_.find(req.instance_id);
+      if (s != instances_.end()) {
+        auto& m = members_.at(s->second);
+        if (!m.left_for_now)
+          return make_error(errc::fenced_instance_id,
+                            "group.instance.id '" + req.instance_id + "' is in use by member "
+                              + s->second + " of group '" + id_ + "'");
+        // A static member back within its session: same id, same partitions, no rebalance.
+        m.left_for_now = false;
+        m.reported.clear();
+        m.deadline = now + cfg_.session_timeout;
+        auto topics = sorted(req.topics);
+        if (topics != m.topics) {
+          m.topics = std::move(topics);
+          rebalance();
+        }
+        return respond(s->second);
+      }
+    }
+    auto member_id = id_ + "-" + std::to_string(++next_member_) + "-"
+                     + std::to_string(group_epoch_);
+    auto& m = members_[member_id];
+    m.instance_id = req.instance_id;
+    m.topics = sorted(req.topics);
+    m.deadline = now + cfg_.session_timeout;
+    if (!m.instance_id.empty())
+      instances_[m.instance_id] = member_id;
+    rebalance();
+    m.epoch = group_epoch_;
+    return respond(member_id);
+  }
+  // A member's regular heartbeat.
+  auto i = members_.find(req.member_id);
+  if (i == members_.end())
+    return make_error(errc::unknown_member_id, "member " + req.member_id
+                                                 + " is not in group '" + id_
+                                                 + "' (its session ended): join again");
+  auto& m = i->second;
+  if (req.member_epoch != m.epoch && req.member_epoch != m.previous_epoch)
+    return make_error(errc::fenced_member_epoch,
+                      "member " + req.member_id + " sent epoch "
+                        + std::to_string(req.member_epoch) + ", its epoch is "
+                        + std::to_string(m.epoch));
+  m.deadline = now + cfg_.session_timeout;
+  m.left_for_now = false;
+  if (req.member_epoch == m.epoch)
+    m.acked = true;
+  // It can only own what it was given or owned before: anything else is ignored.
+  std::vector<topic_partition> reported;
+  for (auto& tp : req.owned)
+    if (contains(m.reported, tp) || contains(m.told, tp))
+      reported.push_back(tp);
+  std::sort(reported.begin(), reported.end());
+  m.reported = std::move(reported);
+  auto topics = sorted(req.topics);
+  if (topics != m.topics) {
+    m.topics = std::move(topics);
+    rebalance();
+  }
+  return respond(req.member_id);
+}
+
+void group_state::member_died(const std::string& member_id, clock::time_point now) {
+  auto i = members_.find(member_id);
+  if (i == members_.end())
+    return;
+  if (!i->second.instance_id.empty()) {
+    i->second.left_for_now = true;
+    i->second.reported.clear();
+    i->second.deadline = std::min(i->second.deadline, now + cfg_.session_timeout);
+    return;
+  }
+  remove(member_id);
+  rebalance();
+}
+
+std::vector<std::string> group_state::expire(clock::time_point now) {
+  std::vector<std::string> out;
+  for (auto& [id, m] : members_)
+    if (m.deadline < now)
+      out.push_back(id);
+  for (auto& id : out)
+    remove(id);
+  if (!out.empty())
+    rebalance();
+  return out;
+}
+
+void group_state::set_topics(topic_sizes sizes) {
+  if (sizes == topics_)
+    return;
+  topics_ = std::move(sizes);
+  rebalance();
+}
+
+std::set<std::string> group_state::subscribed_topics() const {
+  std::set<std::string> out;
+  for (auto& kv : members_)
+    out.insert(kv.second.topics.begin(), kv.second.topics.end());
+  return out;
+}
+
+caf::error group_state::check_commit(const std::string& member_id, int32_t member_epoch,
+                                     const topic_partition& tp) const {
+  auto i = members_.find(member_id);
+  if (i == members_.end())
+    return make_error(errc::unknown_member_id,
+                      "member " + member_id + " is not in group '" + id_ + "'");
+  auto& m = i->second;
+  if (member_epoch != m.epoch && member_epoch != m.previous_epoch)
+    return make_error(errc::fenced_member_epoch,
+                      "commit with epoch " + std::to_string(member_epoch) + " from member "
+                        + member_id + ", whose epoch is " + std::to_string(m.epoch));
+  if (!contains(m.reported, tp) && !contains(m.told, tp))
+    return make_error(errc::partition_not_owned, "member " + member_id + " of group '" + id_
+                                                   + "' does not own " + to_string(tp));
+  return {};
+}
+
+std::vector<group_state::member_view> group_state::members() const {
+  std::vector<member_view> out;
+  for (auto& [id, m] : members_) {
+    auto t = target_.find(id);
+    out.push_back({id, m.instance_id, m.epoch, m.topics, m.reported,
+                   t == target_.end() ? std::vector<topic_partition>{} : t->second});
+  }
+  return out;
+}
+
+void group_state::rebalance() {
+  ++group_epoch_;
+  auto h = held();
+  std::vector<member_spec> specs;
+  for (auto& [id, m] : members_)
+    specs.push_back({id, m.topics, h[id]});
+  target_ = assignor_->assign(specs, topics_);
+}
+
+std::map<std::string, std::vector<topic_partition>> group_state::held() const {
+  std::map<std::string, std::vector<topic_partition>> out;
+  for (auto& [id, m] : members_) {
+    auto& h = out[id];
+    h = m.reported;
+    for (auto& tp : m.told)
+      if (!contains(h, tp))
+        h.push_back(tp);
+    std::sort(h.begin(), h.end());
+  }
+  return out;
+}
+
+heartbeat_response group_state::respond(const std::string& member_id) {
+  auto steps = reconcile(target_, held());
+  auto& m = members_.at(member_id);
+  auto& next = steps[member_id].next;
+  if (next != m.told) {
+    m.told = next;
+    if (m.acked)
+      m.previous_epoch = m.epoch;
+    m.epoch = group_epoch_;
+    m.acked = false;
+  }
+  return heartbeat_response{member_id, m.epoch, m.told};
+}
+
+void group_state::remove(const std::string& member_id) {
+  auto i = members_.find(member_id);
+  if (i == members_.end())
+    return;
+  if (!i->second.instance_id.empty())
+    instances_.erase(i->second.instance_id);
+  members_.erase(i);
+}
+
+} // namespace cafka::group

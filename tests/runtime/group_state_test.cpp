@@ -1,0 +1,229 @@
+// A consumer group's state machine (KIP-848 server side): joins and leaves rebalance
+// incrementally with no partition ever read by two members, deaths free partitions, static
+// members come back without a rebalance, and commits are checked.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <set>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/group/group_state.hpp"
+
+using namespace cafka;
+using namespace cafka::group;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A consumer as the group sees it: it reads exactly what the last answer assigned.
+struct consumer {
+  std::string id;
+  int32_t epoch = join_epoch;
+  std::string instance;
+  std::vector<topic_partition> reads;
+  size_t revoked = 0;  // partitions it had to give up so far
+};
+
+group_config config() {
+  group_config c;
+  c.session_timeout = 10s;
+  return c;
+}
+
+caf::expected<heartbeat_response> beat(group_state& g, consumer& c, clock::time_point now,
+                                       std::vector<std::string> topics = {"t"}) {
+  heartbeat_request req{c.id, c.epoch, c.instance, std::move(topics), c.reads};
+  auto resp = g.heartbeat(req, now);
+  if (resp) {
+    c.id = resp->member_id;
+    c.epoch = resp->member_epoch;
+    for (auto& tp : c.reads)
+      if (std::find(resp->assignment.begin(), resp->assignment.end(), tp)
+          == resp->assignment.end())
+        ++c.revoked;
+    c.reads = resp->assignment;
+  }
+  return resp;
+}
+
+// No partition is read by two consumers (from the consumers' own records).
+void check_exclusive(const std::vector<consumer>& cs) {
+  std::set<topic_partition> seen;
+  for (auto& c : cs)
+    for (auto& tp : c.reads)
+      REQUIRE(seen.insert(tp).second);
+}
+
+// Heartbeats in random order until every partition of the topic is read and nothing changes.
+void settle(group_state& g, std::vector<consumer>& cs, clock::time_point now, std::mt19937& rng,
+            size_t partitions) {
+  for (int round = 0; round < 200; ++round) {
+    auto& c = cs[rng() % cs.size()];
+    REQUIRE(beat(g, c, now));
+    check_exclusive(cs);
+    size_t read = 0;
+    bool at_target = true;
+    for (auto& v : g.members()) {
+      read += v.target.size();
+      auto i = std::find_if(cs.begin(), cs.end(), [&](const consumer& x) { return x.id == v.member_id; });
+      at_target = at_target && i != cs.end() && i->reads == v.target;
+    }
+    if (at_target && read == partitions)
+      return;
+  }
+  FAIL("the group did not settle");
+}
+
+} // namespace
+
+TEST_CASE("members of a group share a topic, and a join moves only what it must",
+          "[group]") {
+  std::mt19937 rng{11};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 12}});
+  auto now = clock::time_point{} + 100s;
+  std::vector<consumer> cs(4);
+  for (auto& c : cs)
+    REQUIRE(beat(g, c, now));
+  settle(g, cs, now, rng, 12);
+  for (auto& c : cs) {
+    CHECK(c.reads.size() == 3);
+    c.revoked = 0;  // the first ones to join had more for a while
+  }
+  // A fifth member: two partitions move to it, nothing else.
+  cs.emplace_back();
+  REQUIRE(beat(g, cs.back(), now));
+  settle(g, cs, now, rng, 12);
+  size_t revoked = 0;
+  for (auto& c : cs)
+    revoked += c.revoked;
+  CHECK(revoked == 2);
+  CHECK(cs.back().reads.size() == 2);
+  // A member dies: its partitions are free at once and go to the others.
+  auto dead = cs[1];
+  g.member_died(dead.id, now);
+  cs.erase(cs.begin() + 1);
+  settle(g, cs, now, rng, 12);
+  for (auto& c : cs)
+    CHECK(c.reads.size() == 3);
+  // Its later heartbeats are refused: it must join again.
+  auto zombie = beat(g, dead, now);
+  REQUIRE_FALSE(zombie);
+  CHECK(errc_of(zombie.error()) == errc::unknown_member_id);
+}
+
+TEST_CASE("a member whose session lapses is removed and its partitions move", "[group]") {
+  std::mt19937 rng{5};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 6}});
+  auto t0 = clock::time_point{} + 100s;
+  std::vector<consumer> cs(3);
+  for (auto& c : cs)
+    REQUIRE(beat(g, c, t0));
+  settle(g, cs, t0, rng, 6);
+  // Two keep beating; the third hangs.
+  auto t1 = t0 + 6s;
+  REQUIRE(beat(g, cs[0], t1));
+  REQUIRE(beat(g, cs[1], t1));
+  CHECK(g.expire(t1).empty());
+  auto gone = g.expire(t0 + 10s + 1ms);
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0] == cs[2].id);
+  cs.pop_back();
+  settle(g, cs, t0 + 11s, rng, 6);
+  CHECK(cs[0].reads.size() == 3);
+  CHECK(cs[1].reads.size() == 3);
+}
+
+TEST_CASE("a static member that comes back within its session gets its partitions back "
+          "without a rebalance",
+          "[group]") {
+  std::mt19937 rng{3};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 8}});
+  auto now = clock::time_point{} + 100s;
+  std::vector<consumer> cs(2);
+  cs[0].instance = "reader-a";
+  cs[1].instance = "reader-b";
+  for (auto& c : cs)
+    REQUIRE(beat(g, c, now));
+  settle(g, cs, now, rng, 8);
+  auto epoch = g.group_epoch();
+  auto held = cs[0].reads;
+  auto id = cs[0].id;
+  // It restarts: leaves for now, then a new process joins with the same instance id.
+  heartbeat_request bye{cs[0].id, static_leave_epoch, "reader-a", {"t"}, cs[0].reads};
+  REQUIRE(g.heartbeat(bye, now));
+  // Meanwhile a second process with the same instance id and the old one's return race:
+  // the first to join gets the place.
+  consumer back;
+  back.instance = "reader-a";
+  REQUIRE(beat(g, back, now + 2s));
+  CHECK(back.id == id);
+  CHECK(back.reads == held);
+  CHECK(g.group_epoch() == epoch);
+  CHECK(cs[1].revoked == 0);
+  REQUIRE(beat(g, cs[1], now + 2s));
+  CHECK(cs[1].revoked == 0);
+  consumer twin;
+  twin.instance = "reader-a";
+  auto fenced = beat(g, twin, now + 3s);
+  REQUIRE_FALSE(fenced);
+  CHECK(errc_of(fenced.error()) == errc::fenced_instance_id);
+  CHECK(g.group_epoch() == epoch);
+}
+
+TEST_CASE("commits are accepted only from the member that owns the partition", "[group]") {
+  std::mt19937 rng{9};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  std::vector<consumer> cs(2);
+  for (auto& c : cs)
+    REQUIRE(beat(g, c, now));
+  settle(g, cs, now, rng, 4);
+  auto mine = cs[0].reads.at(0);
+  CHECK_FALSE(g.check_commit(cs[0].id, cs[0].epoch, mine));
+  auto not_mine = g.check_commit(cs[1].id, cs[1].epoch, mine);
+  CHECK(errc_of(not_mine) == errc::partition_not_owned);
+  CHECK(describe(not_mine).find(to_string(mine)) != std::string::npos);
+  CHECK(errc_of(g.check_commit("nobody", 1, mine)) == errc::unknown_member_id);
+  CHECK(errc_of(g.check_commit(cs[0].id, cs[0].epoch + 100, mine)) == errc::fenced_member_epoch);
+}
+
+TEST_CASE("random joins, leaves and deaths never give a partition two readers", "[group]") {
+  std::mt19937 rng{2024};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 10}});
+  auto now = clock::time_point{} + 100s;
+  std::vector<consumer> cs(3);
+  for (auto& c : cs)
+    REQUIRE(beat(g, c, now));
+  for (int step = 0; step < 2000; ++step) {
+    auto r = rng() % 100;
+    if (r < 3) {
+      cs.emplace_back();
+      REQUIRE(beat(g, cs.back(), now));
+    } else if (r < 5 && cs.size() > 1) {
+      auto i = rng() % cs.size();
+      heartbeat_request bye{cs[i].id, leave_epoch, "", {"t"}, {}};
+      REQUIRE(g.heartbeat(bye, now));
+      cs.erase(cs.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (r < 7 && cs.size() > 1) {
+      auto i = rng() % cs.size();
+      g.member_died(cs[i].id, now);
+      cs.erase(cs.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      auto& c = cs[rng() % cs.size()];
+      if (rng() % 10 == 0) {
+        // A lost answer: the consumer does not learn its new assignment; it retries.
+        heartbeat_request req{c.id, c.epoch, c.instance, {"t"}, c.reads};
+        REQUIRE(g.heartbeat(req, now));
+      } else {
+        REQUIRE(beat(g, c, now));
+      }
+    }
+    check_exclusive(cs);
+  }
+  settle(g, cs, now, rng, 10);
+}
