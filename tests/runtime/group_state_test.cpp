@@ -74,6 +74,14 @@ void settle(group_state& g, std::vector<consumer>& cs, clock::time_point now, st
   FAIL("the group did not settle");
 }
 
+// Every consumer joins, then the group settles.
+void join_all(group_state& g, std::vector<consumer>& cs, clock::time_point now,
+              std::mt19937& rng, size_t partitions) {
+  for (auto& c : cs)
+    REQUIRE(beat(g, c, now));
+  settle(g, cs, now, rng, partitions);
+}
+
 } // namespace
 
 TEST_CASE("members of a group share a topic, and a join moves only what it must",
@@ -83,9 +91,7 @@ TEST_CASE("members of a group share a topic, and a join moves only what it must"
   g.set_topics({{"t", 12}});
   auto now = clock::time_point{} + 100s;
   std::vector<consumer> cs(4);
-  for (auto& c : cs)
-    REQUIRE(beat(g, c, now));
-  settle(g, cs, now, rng, 12);
+  join_all(g, cs, now, rng, 12);
   for (auto& c : cs) {
     CHECK(c.reads.size() == 3);
     c.revoked = 0;  // the first ones to join had more for a while
@@ -118,9 +124,7 @@ TEST_CASE("a member whose session lapses is removed and its partitions move", "[
   g.set_topics({{"t", 6}});
   auto t0 = clock::time_point{} + 100s;
   std::vector<consumer> cs(3);
-  for (auto& c : cs)
-    REQUIRE(beat(g, c, t0));
-  settle(g, cs, t0, rng, 6);
+  join_all(g, cs, t0, rng, 6);
   // Two keep beating; the third hangs.
   auto t1 = t0 + 6s;
   REQUIRE(beat(g, cs[0], t1));
@@ -145,9 +149,7 @@ TEST_CASE("a static member that comes back within its session gets its partition
   std::vector<consumer> cs(2);
   cs[0].instance = "reader-a";
   cs[1].instance = "reader-b";
-  for (auto& c : cs)
-    REQUIRE(beat(g, c, now));
-  settle(g, cs, now, rng, 8);
+  join_all(g, cs, now, rng, 8);
   auto epoch = g.group_epoch();
   auto held = cs[0].reads;
   auto id = cs[0].id;
@@ -179,9 +181,7 @@ TEST_CASE("commits are accepted only from the member that owns the partition", "
   g.set_topics({{"t", 4}});
   auto now = clock::time_point{} + 100s;
   std::vector<consumer> cs(2);
-  for (auto& c : cs)
-    REQUIRE(beat(g, c, now));
-  settle(g, cs, now, rng, 4);
+  join_all(g, cs, now, rng, 4);
   auto mine = cs[0].reads.at(0);
   CHECK_FALSE(g.check_commit(cs[0].id, cs[0].epoch, mine));
   auto not_mine = g.check_commit(cs[1].id, cs[1].epoch, mine);
