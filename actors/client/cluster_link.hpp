@@ -104,9 +104,13 @@ private:
     if (waiters.size() > 1)
       return;
     auto mm = self->system().middleman().actor_handle();
-    auto done = [this, id](caf::expected<broker_actor> b) {
-      if (b)
+    // Every broker the link connects to is monitored: the owner's down handler learns when
+    // its node goes away (CAF never fails a request already sent to it) and calls forget().
+    auto done = [this, self, id](caf::expected<broker_actor> b) {
+      if (b) {
         brokers_[id] = *b;
+        self->monitor(*b);
+      }
       auto ws = std::move(connecting_[id]);
       connecting_.erase(id);
       for (auto& w : ws)

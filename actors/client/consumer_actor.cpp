@@ -1,7 +1,6 @@
 #include "actors/client/consumer_actor.hpp"
 
 #include <optional>
-#include <set>
 
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -36,7 +35,6 @@ struct consumer_state {
   bool retry_scheduled = false;
   topic_partition next_delivery;  // round-robin start among buffered partitions
   uint64_t next_request = 1;
-  std::set<caf::actor_addr> monitored;  // brokers the consumer has sent requests to
   static inline const char* name = "consumer";
 };
 
@@ -104,8 +102,6 @@ uint64_t begin_request(consumer_self self, partition_position& pp, const broker_
   pp.busy = true;
   pp.request = st.next_request++;
   pp.from = leader.address();
-  if (st.monitored.insert(pp.from).second)
-    self->monitor(leader);
   return pp.request;
 }
 
@@ -120,11 +116,10 @@ bool end_request(consumer_self self, const topic_partition& tp, uint64_t id) {
   return true;
 }
 
-// A broker the consumer sent to went away: its requests fail now and are retried after a
-// metadata refresh, which finds the partitions' new leaders.
+// A broker of the link went away (cluster_link monitors them): its requests fail now and are
+// retried after a metadata refresh, which finds the partitions' new leaders.
 void on_broker_down(consumer_self self, const caf::actor_addr& broker) {
   auto& st = self->state;
-  st.monitored.erase(broker);
   st.link.forget(broker);
   std::vector<topic_partition> lost;
   for (auto& kv : st.parts)

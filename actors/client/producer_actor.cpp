@@ -44,7 +44,6 @@ struct producer_actor_state {
   };
   std::map<uint64_t, in_flight> requests;
   uint64_t next_request = 0;
-  std::set<caf::actor_addr> monitored;
   static inline const char* name = "producer";
 
   send_queue& queue(const topic_partition& tp) {
@@ -204,8 +203,6 @@ void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
   auto shared = std::make_shared<ready_batch>(std::move(rb));
   auto id = st.next_request++;
   st.requests.emplace(id, producer_actor_state::in_flight{leader.address(), shared});
-  if (st.monitored.insert(leader.address()).second)
-    self->monitor(leader);
   self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
                 produce_atom::value, std::move(req))
     .then(
@@ -222,11 +219,11 @@ void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
       });
 }
 
-// A broker the producer sent to went away (its node died or the connection broke): its
-// unanswered requests fail now, as Kafka's network client fails them on a disconnect.
+// A broker of the link went away (its node died or the connection broke; cluster_link
+// monitors them): its unanswered requests fail now, as Kafka's network client fails them on
+// a disconnect.
 void on_broker_down(producer_self self, const caf::down_msg& dm) {
   auto& st = self->state;
-  st.monitored.erase(dm.source);
   st.link.forget(dm.source);
   std::vector<std::shared_ptr<ready_batch>> lost;
   for (auto i = st.requests.begin(); i != st.requests.end();) {

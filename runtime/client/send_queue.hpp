@@ -25,7 +25,7 @@ struct send_queue_config {
   bool idempotent = false;
   int64_t producer_id = no_producer_id;  // idempotent: the id every batch carries
   int32_t max_in_flight = 5;             // max.in.flight.requests.per.connection
-  int32_t retries = 5;                   // not idempotent: attempts after the first, at most
+  int32_t retries = 5;                   // not idempotent: at most this many retries
   int64_t retry_backoff_ms = 100;        // retry.backoff.ms
   int64_t delivery_timeout_ms = 120000;  // retriable errors are retried until then
 };
@@ -64,8 +64,8 @@ public:
 
   // The answer to a batch pop() returned; err empty is success.
   // Not idempotent: a retriable error is retried at the front of the queue, at most
-  // `retries` times and until the delivery timeout. Idempotent: a retriable error is retried until the delivery timeout;
-  // nothing is sent until every in-flight request of the partition has finished, then the
+  // `retries` times and until the delivery timeout. Idempotent: a retriable error is
+  // retried until the delivery timeout; nothing is sent until every in-flight request of the partition has finished, then the
   // batches go again from the oldest, in sequence order, with their original bytes.
   // out_of_order_sequence proves the leader has not written the batch: with an older batch
   // of the partition unacknowledged it is resent in order; for the oldest batch (the leader
