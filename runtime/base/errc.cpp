@@ -36,6 +36,11 @@ const char* to_string(errc x) {
     case errc::fenced_member_epoch: return "fenced_member_epoch";
     case errc::fenced_instance_id: return "fenced_instance_id";
     case errc::partition_not_owned: return "partition_not_owned";
+    case errc::coordinator_not_available: return "coordinator_not_available";
+    case errc::not_coordinator: return "not_coordinator";
+    case errc::coordinator_load_in_progress: return "coordinator_load_in_progress";
+    case errc::group_id_not_found: return "group_id_not_found";
+    case errc::invalid_group_id: return "invalid_group_id";
   }
   return "unknown_error";
 }

@@ -43,6 +43,11 @@ enum class errc : uint8_t {
   fenced_member_epoch,    // consumer group: a member epoch the group did not give out
   fenced_instance_id,     // consumer group: another live member has this group.instance.id
   partition_not_owned,    // consumer group: a commit for a partition the member does not own
+  coordinator_not_available,    // consumer group: no group coordinator yet (retry)
+  not_coordinator,              // consumer group: this broker does not manage the group (retry)
+  coordinator_load_in_progress, // consumer group: the coordinator is loading its partition
+  group_id_not_found,           // consumer group: no such group
+  invalid_group_id,             // consumer group: an empty or malformed group id
 };
 
 const char* to_string(errc x);

@@ -214,7 +214,11 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "replica-lag-time-max-ms", "replica-fetch-wait-max-ms",
                                "replica-fetch-max-bytes", "unclean-leader-election-enable",
                                "auto-leader-rebalance-enable",
-                               "leader-imbalance-check-interval-ms"},
+                               "leader-imbalance-check-interval-ms",
+                               "offsets-topic-num-partitions",
+                               "offsets-topic-replication-factor",
+                               "group-consumer-session-timeout-ms",
+                               "group-consumer-heartbeat-interval-ms"},
                               path, "defaults"))
       return err;
     std::string w = "[defaults] ";
@@ -254,8 +258,19 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = read_bool(*defs, "auto-leader-rebalance-enable", path, w,
                             d.auto_leader_rebalance_enable))
         || (err = num("leader-imbalance-check-interval-ms", 10, INT32_MAX,
-                      d.leader_imbalance_check_interval_ms)))
+                      d.leader_imbalance_check_interval_ms))
+        || (err = num("offsets-topic-num-partitions", 1, 1000,
+                      d.offsets_topic_num_partitions))
+        || (err = num("offsets-topic-replication-factor", 1, 100,
+                      d.offsets_topic_replication_factor))
+        || (err = num("group-consumer-session-timeout-ms", 100, 3600000,
+                      d.group_session_timeout_ms))
+        || (err = num("group-consumer-heartbeat-interval-ms", 10, 3600000,
+                      d.group_heartbeat_interval_ms)))
       return err;
+    if (d.group_session_timeout_ms <= d.group_heartbeat_interval_ms)
+      return bad(path, "[defaults] group-consumer-session-timeout-ms must be larger than "
+                       "group-consumer-heartbeat-interval-ms");
     if (d.broker_session_timeout_ms <= d.broker_heartbeat_interval_ms)
       return bad(path, "[defaults] broker-session-timeout-ms must be larger than "
                        "broker-heartbeat-interval-ms");

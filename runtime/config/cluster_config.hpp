@@ -47,6 +47,12 @@ struct broker_defaults {
   bool unclean_leader_election_enable = false;      // unclean-leader-election-enable
   bool auto_leader_rebalance_enable = true;         // auto-leader-rebalance-enable
   int64_t leader_imbalance_check_interval_ms = 5000; // leader-imbalance-check-interval-ms
+  // Consumer groups (Kafka's KIP-848 names): the internal offsets topic, created on the
+  // first find-coordinator, and the members' session and heartbeat interval.
+  int32_t offsets_topic_num_partitions = 12;        // offsets-topic-num-partitions
+  int32_t offsets_topic_replication_factor = 3;     // offsets-topic-replication-factor
+  int64_t group_session_timeout_ms = 45000;   // group-consumer-session-timeout-ms
+  int64_t group_heartbeat_interval_ms = 5000; // group-consumer-heartbeat-interval-ms
 };
 
 struct cluster_config {

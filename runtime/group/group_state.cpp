@@ -29,6 +29,75 @@ group_state::group_state(std::string group_id, group_config cfg)
   assignor_ = std::move(*a);
 }
 
+group_state::group_state(std::string group_id, group_config cfg, const group_record& rec,
+                         topic_sizes topics, clock::time_point now)
+  : group_state(std::move(group_id), std::move(cfg)) {
+  topics_ = std::move(topics);
+  if (auto a = make_assignor(rec.assignor))
+    assignor_ = std::move(*a);
+  group_epoch_ = rec.group_epoch;
+  next_member_ = rec.next_member;
+  for (auto& r : rec.members) {
+    auto& m = members_[r.member_id];
+    m.instance_id = r.instance_id;
+    m.epoch = r.epoch;
+    m.previous_epoch = r.previous_epoch;
+    m.acked = r.acked;
+    m.left_for_now = r.left_for_now;
+    m.topics = r.topics;
+    m.reported = r.reported;
+    m.told = r.told;
+    m.deadline = now + cfg_.session_timeout;
+    if (!m.instance_id.empty())
+      instances_[m.instance_id] = r.member_id;
+  }
+  // The target is not stored: recompute it from what members hold (sticky assignors keep
+  // it), without a new group epoch.
+  auto epoch = group_epoch_;
+  rebalance();
+  group_epoch_ = epoch;
+}
+
+caf::error group_state::set_assignor(const std::string& name) {
+  assert(empty());
+  auto a = make_assignor(name);
+  if (!a)
+    return std::move(a.error());
+  assignor_ = std::move(*a);
+  return {};
+}
+
+group_record group_state::snapshot() const {
+  group_record out;
+  out.assignor = assignor_->name();
+  out.group_epoch = group_epoch_;
+  out.next_member = next_member_;
+  for (auto& [id, m] : members_)
+    out.members.push_back({id, m.instance_id, m.epoch, m.previous_epoch, m.acked,
+                           m.left_for_now, m.topics, m.reported, m.told});
+  return out;
+}
+
+std::vector<std::string> group_state::stale_members() const {
+  std::vector<std::string> out;
+  auto steps = reconcile(target_, held());
+  for (auto& [id, m] : members_)
+    if (!m.left_for_now && steps[id].next != m.told)
+      out.push_back(id);
+  return out;
+}
+
+const char* group_state::state_name() const {
+  if (members_.empty())
+    return "Empty";
+  for (auto& [id, m] : members_) {
+    auto t = target_.find(id);
+    if (m.reported != (t == target_.end() ? std::vector<topic_partition>{} : t->second))
+      return "Reconciling";
+  }
+  return "Stable";
+}
+
 caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request& req,
                                                          clock::time_point now) {
   // Leaving.

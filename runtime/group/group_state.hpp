@@ -14,6 +14,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/group/assignor.hpp"
+#include "runtime/group/group_records.hpp"
 
 namespace cafka::group {
 
@@ -49,8 +50,31 @@ public:
   // Requires: cfg.assignor is a name make_assignor knows (checked by the caller).
   group_state(std::string group_id, group_config cfg);
 
+  // A group rebuilt from its record in __consumer_offsets (a coordinator took over): every
+  // member gets a fresh session from `now`. An unknown assignor name falls back to the
+  // configured one.
+  group_state(std::string group_id, group_config cfg, const group_record& rec,
+              topic_sizes topics, clock::time_point now);
+
   const std::string& id() const { return id_; }
   int32_t group_epoch() const { return group_epoch_; }
+  bool empty() const { return members_.empty(); }
+  const char* assignor_name() const { return assignor_->name(); }
+
+  // Switches the assignor of an empty group (the first member's choice, as in Kafka).
+  // Errors: unsupported_assignor. Requires: empty().
+  caf::error set_assignor(const std::string& name);
+
+  // Everything a new coordinator needs to continue (written after every change).
+  group_record snapshot() const;
+
+  // Members whose assignment moved since they were last answered (a revocation to make,
+  // or partitions that became free for them): they should heartbeat now.
+  std::vector<std::string> stale_members() const;
+
+  // Kafka's consumer-group states: "Empty", "Reconciling" (some member does not yet own its
+  // target), "Stable".
+  const char* state_name() const;
 
   // A member's heartbeat (join, renew, confirm, leave). Errors: unknown_member_id (it was
   // removed: rejoin with epoch 0 and own nothing), fenced_member_epoch (an epoch the group

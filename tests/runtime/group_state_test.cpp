@@ -227,3 +227,89 @@ TEST_CASE("random joins, leaves and deaths never give a partition two readers", 
   }
   settle(g, cs, now, rng, 10);
 }
+
+TEST_CASE("a group rebuilt from its snapshot continues where it was, epochs and all",
+          "[group]") {
+  std::mt19937 rng{23};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 8}});
+  auto now = clock::time_point{} + 100s;
+  std::vector<consumer> cs(3);
+  cs[2].instance = "static-2";
+  join_all(g, cs, now, rng, 8);
+  // A fourth member joins; the others have not yet heard about it when the coordinator
+  // moves: the snapshot goes through the record codec as a new coordinator would read it.
+  cs.emplace_back();
+  REQUIRE(beat(g, cs.back(), now));
+  auto rec = decode_group(encode(g.snapshot()));
+  REQUIRE(rec);
+  group_state h{"g", config(), *rec, {{"t", 8}}, now + 1s};
+  h.set_topics({{"t", 8}});  // as metadata arrives: no change, no new epoch
+  CHECK(h.group_epoch() == g.group_epoch());
+  CHECK(std::string{h.assignor_name()} == g.assignor_name());
+  CHECK_FALSE(h.stale_members().empty());  // the old members must give up a partition
+  // Every member goes on with the epoch it knows; nobody is fenced and nobody shares.
+  settle(h, cs, now + 1s, rng, 8);
+  for (auto& c : cs) {
+    CHECK(c.reads.size() == 2);
+    REQUIRE(beat(h, c, now + 1s));  // confirms what it reads
+  }
+  CHECK(std::string{h.state_name()} == "Stable");
+  CHECK(h.stale_members().empty());
+  // The static member's instance id is still taken.
+  consumer twin;
+  twin.instance = "static-2";
+  auto r = beat(h, twin, now + 2s);
+  REQUIRE_FALSE(r);
+  CHECK(errc_of(r.error()) == errc::fenced_instance_id);
+  // Restored members get a fresh session from the takeover.
+  CHECK(h.expire(now + 10s).empty());
+}
+
+TEST_CASE("__consumer_offsets records decode to what was written and replay newest first",
+          "[group]") {
+  topic_partition tp{"orders", partition_id{7}};
+  auto k = decode_key(offset_key("g1", tp));
+  REQUIRE(k);
+  CHECK(k->kind == key_kind::offset);
+  CHECK(k->group == "g1");
+  CHECK(k->tp == tp);
+  auto gk = decode_key(group_key("g2"));
+  REQUIRE(gk);
+  CHECK(gk->kind == key_kind::group);
+  CHECK(gk->group == "g2");
+
+  group_loader loader;
+  REQUIRE_FALSE(loader.apply(offset_key("g1", tp), encode(offset_record{10, 1, 3})));
+  REQUIRE_FALSE(loader.apply(offset_key("g1", tp), encode(offset_record{42, 2, 4})));
+  group_record rec;
+  rec.assignor = "range";
+  rec.group_epoch = 9;
+  rec.members.push_back({"g1-1-0", "", 9, 8, false, false, {"orders"}, {tp}, {tp}});
+  REQUIRE_FALSE(loader.apply(group_key("g1"), encode(rec)));
+  REQUIRE_FALSE(loader.apply(offset_key("g3", tp), encode(offset_record{5, 1, -1})));
+  REQUIRE_FALSE(loader.apply(offset_key("g3", tp), std::nullopt));  // tombstone
+  auto& groups = loader.groups();
+  REQUIRE(groups.count("g1") == 1);
+  CHECK(groups["g1"].offsets.at(tp).offset == 42);
+  REQUIRE(groups["g1"].state);
+  CHECK(groups["g1"].state->group_epoch == 9);
+  REQUIRE(groups["g1"].state->members.size() == 1);
+  CHECK(groups["g1"].state->members[0].told == std::vector<topic_partition>{tp});
+  CHECK(groups["g3"].offsets.empty());
+
+  // Corrupt keys and values are refused with a clear error, never misread.
+  auto bad_key = offset_key("g1", tp);
+  bad_key.pop_back();
+  CHECK(errc_of(loader.apply(bad_key, encode(offset_record{}))) == errc::corrupt_message);
+  auto bad_value = encode(rec);
+  bad_value.resize(bad_value.size() / 2);
+  CHECK(errc_of(loader.apply(group_key("g1"), bad_value)) == errc::corrupt_message);
+  CHECK(errc_of(loader.apply(std::string(3, '\x7f'), std::nullopt)) == errc::corrupt_message);
+  // Every group maps to one partition in range.
+  for (auto name : {"a", "g1", "a-much-longer-group-name"}) {
+    auto p = partition_for_group(name, 12);
+    CHECK(p >= 0);
+    CHECK(p < 12);
+  }
+}

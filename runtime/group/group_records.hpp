@@ -1,0 +1,91 @@
+// The records of the internal __consumer_offsets topic: committed offsets and each group's
+// membership, as keys and values of ordinary record batches (grammar in
+// docs/group-records-format.md), and the replay that rebuilds every group of one partition.
+// Plain values and functions; the group coordinator and managers use them (any thread).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "runtime/base/ids.hpp"
+
+namespace cafka::group {
+
+inline constexpr const char* offsets_topic = "__consumer_offsets";
+
+// The partition of the offsets topic that holds `group` (Kafka: abs(hash) % partitions,
+// here with the murmur2 of the default partitioner). Requires: partitions > 0.
+int32_t partition_for_group(const std::string& group, int32_t partitions);
+
+// One member as the group keeps it (group_state's member, minus its session deadline).
+struct member_record {
+  std::string member_id;
+  std::string instance_id;
+  int32_t epoch = 0;
+  int32_t previous_epoch = -1;
+  bool acked = true;
+  bool left_for_now = false;
+  std::vector<std::string> topics;
+  std::vector<topic_partition> reported;
+  std::vector<topic_partition> told;
+};
+
+// A group's membership and assignment state: the value of its group key.
+struct group_record {
+  std::string assignor;
+  int32_t group_epoch = 0;
+  int64_t next_member = 0;
+  std::vector<member_record> members;
+};
+
+// A committed offset: the value of an offset key.
+struct offset_record {
+  int64_t offset = 0;
+  int64_t commit_timestamp_ms = 0;
+  int32_t member_epoch = -1;  // the committing member's epoch; -1 for a standalone consumer
+};
+
+enum class key_kind : int16_t { offset = 1, group = 2 };
+
+struct record_key {
+  key_kind kind = key_kind::offset;
+  std::string group;
+  topic_partition tp;  // offset keys only
+};
+
+std::string offset_key(const std::string& group, const topic_partition& tp);
+std::string group_key(const std::string& group);
+std::string encode(const offset_record& x);
+std::string encode(const group_record& x);
+
+// Errors: errc::corrupt_message naming what does not parse.
+caf::expected<record_key> decode_key(std::string_view key);
+caf::expected<offset_record> decode_offset(std::string_view value);
+caf::expected<group_record> decode_group(std::string_view value);
+
+// What one group's records add up to.
+struct loaded_group {
+  std::optional<group_record> state;  // the newest group value; nullopt: none or deleted
+  std::map<topic_partition, offset_record> offsets;
+};
+
+// Replays the records of one offsets partition in offset order; a null value (tombstone)
+// deletes its key. The newest value of each key wins, as after log compaction.
+class group_loader {
+public:
+  // Errors: a key or value that does not decode (the caller names the offset).
+  caf::error apply(std::string_view key, std::optional<std::string_view> value);
+
+  std::map<std::string, loaded_group>& groups() { return groups_; }
+
+private:
+  std::map<std::string, loaded_group> groups_;
+};
+
+} // namespace cafka::group
