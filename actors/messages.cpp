@@ -32,6 +32,17 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<consumer_records>("cafka::consumer_records");
   cfg.add_message_type<producer_record>("cafka::producer_record");
   cfg.add_message_type<delivery_report>("cafka::delivery_report");
+  cfg.add_message_type<group_heartbeat_request>("cafka::group_heartbeat_request");
+  cfg.add_message_type<group_heartbeat_response>("cafka::group_heartbeat_response");
+  cfg.add_message_type<partition_offset>("cafka::partition_offset");
+  cfg.add_message_type<std::vector<partition_offset>>("std::vector<cafka::partition_offset>");
+  cfg.add_message_type<offset_commit_request>("cafka::offset_commit_request");
+  cfg.add_message_type<offset_fetch_request>("cafka::offset_fetch_request");
+  cfg.add_message_type<member_description>("cafka::member_description");
+  cfg.add_message_type<group_description>("cafka::group_description");
+  cfg.add_message_type<partitions_assigned>("cafka::partitions_assigned");
+  cfg.add_message_type<partitions_revoked>("cafka::partitions_revoked");
+  cfg.add_message_type<consumer_failed>("cafka::consumer_failed");
   cfg.add_message_type<broker_actor>("cafka::broker_actor");
   cfg.add_message_type<controller_actor>("cafka::controller_actor");
   cfg.add_message_type<coordinator_actor>("cafka::coordinator_actor");

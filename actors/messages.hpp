@@ -14,6 +14,7 @@
 
 #include "runtime/client/client_types.hpp"
 #include "runtime/cluster/metadata.hpp"
+#include "runtime/protocol/group_messages.hpp"
 #include "runtime/protocol/messages.hpp"
 #include "runtime/raft/raft_types.hpp"
 
@@ -47,6 +48,14 @@ using coordinator_atom = caf::atom_constant<caf::atom("coord")>;
 using replica_fetch_atom = caf::atom_constant<caf::atom("rfetch")>;
 using alter_isr_atom = caf::atom_constant<caf::atom("alterisr")>;
 using init_pid_atom = caf::atom_constant<caf::atom("initpid")>;
+using find_coordinator_atom = caf::atom_constant<caf::atom("findcoord")>;
+using group_heartbeat_atom = caf::atom_constant<caf::atom("grouphb")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using offset_fetch_atom = caf::atom_constant<caf::atom("offfetch")>;
+using describe_group_atom = caf::atom_constant<caf::atom("dgroup")>;
+using list_groups_atom = caf::atom_constant<caf::atom("lgroups")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 
 // One quorum member as the status display shows it.
 struct member_status {
@@ -102,12 +111,41 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,  // local
   caf::replies_to<init_pid_atom>::with<int64_t>,  // a new idempotent producer id
+  // Consumer groups: the broker whose group manager runs the group, then the group's own
+  // requests, which a broker hands to its group coordinator.
+  caf::replies_to<find_coordinator_atom, std::string>::with<node_id>,
+  caf::replies_to<group_heartbeat_atom, group_heartbeat_request>::with<group_heartbeat_response>,
+  caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
+  caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
+  caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
   caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a coordinator's handle
   caf::reacts_to<register_atom>,                     // (re)try registering with the quorum
   caf::reacts_to<caf::tick_atom>,                    // send lease heartbeats
   caf::reacts_to<expire_atom, std::string>,          // a create's wait for visibility ends
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// -- consumer groups: one group coordinator per broker routes the group requests to one
+// group manager per group, for the groups whose __consumer_offsets partition the broker leads.
+using group_manager_actor = caf::typed_actor<
+  caf::replies_to<group_heartbeat_atom, group_heartbeat_request>::with<group_heartbeat_response>,
+  caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
+  caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
+  caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::reacts_to<md_update_atom, cluster_metadata>,  // topic sizes of the subscriptions
+  caf::reacts_to<caf::tick_atom>,                    // session expiry
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+using group_coordinator_actor = caf::typed_actor<
+  caf::replies_to<group_heartbeat_atom, group_heartbeat_request>::with<group_heartbeat_response>,
+  caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
+  caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
+  caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
+  caf::reacts_to<md_update_atom, cluster_metadata>,  // from the broker
+  caf::reacts_to<wake_atom, int32_t, uint64_t>,      // retry loading (partition, generation)
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- controller: the metadata authority (single node now; the Raft quorum's leader later) -----
@@ -158,8 +196,17 @@ using producer_actor = caf::typed_actor<
 
 // Consumer: fetches its assigned partitions and delivers consumer_records to a sink actor,
 // at most as many messages as the sink granted credit for.
+// In a group (subscribe_atom) the group's manager assigns the partitions; the sink also gets
+// partitions_assigned / partitions_revoked and may commit.
 using consumer_actor = caf::typed_actor<
   caf::reacts_to<assign_atom, std::vector<topic_partition>>,
+  caf::reacts_to<subscribe_atom, std::vector<std::string>>,
+  // Commits these offsets (empty: the position after every record the sink granted credit
+  // back for) for the group; answers once the group's manager stored them.
+  caf::replies_to<commit_atom, std::vector<partition_offset>>::with<caf::ok_atom>,
+  caf::replies_to<offset_fetch_atom, std::vector<topic_partition>>::with<std::vector<partition_offset>>,
+  caf::reacts_to<heartbeat_atom>,   // the group's manager: heartbeat now
+  caf::reacts_to<caf::tick_atom>,   // heartbeat, auto commit and poll-interval timer
   caf::replies_to<seek_atom, topic_partition, int64_t>::with<caf::ok_atom>, // -2/-1/offset
   caf::reacts_to<credit_atom, int32_t>,
   caf::reacts_to<wake_atom>,  // retry after a backoff

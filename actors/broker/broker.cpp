@@ -7,6 +7,7 @@
 
 #include "actors/broker/broker_state.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/group/group_records.hpp"
 
 namespace cafka {
 
@@ -58,18 +59,30 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       }
     if (on_peer_broker_down(self, dm))
       return;
+    if (on_group_coordinator_down(self, dm))
+      return;
     on_replica_down(self, dm);
   });
   self->delayed_send(self, std::chrono::milliseconds{st.cfg.defaults.broker_heartbeat_interval_ms},
                      caf::tick_atom::value);
+  start_group_coordinator(self);
+  auto internal = [](const topic_partition& tp) {
+    return make_error(errc::invalid_request,
+                      "topic '" + tp.topic + "' is internal: only brokers write it");
+  };
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_response> {
+      if (internal_from_remote(self, req.tp))
+        return internal(req.tp);
       auto r = route(self, req.tp);
       if (!r)
         return std::move(r.error());
       return self->delegate(*r, produce_atom::value, std::move(req));
     },
     [=](fetch_atom, fetch_request& req) -> caf::result<fetch_response> {
+      if (req.to_log_end && self->current_sender() != nullptr
+          && self->current_sender()->node() != self->node())
+        return make_error(errc::invalid_request, "fetch to the log end is for brokers only");
       auto r = route(self, req.tp);
       if (!r)
         return std::move(r.error());
@@ -121,6 +134,9 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       deliver_visible_topics(self, name, true);
     },
     [=](delete_topic_atom, delete_topic_request& req) -> caf::result<caf::ok_atom> {
+      if (req.name == group::offsets_topic)
+        return make_error(errc::invalid_request, "topic '" + req.name
+                                                   + "' is internal and cannot be deleted");
       auto target = admin_target(self);
       if (!target)
         return make_error(errc::not_controller, "no coordinator reachable");
@@ -143,6 +159,26 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       if (!target)
         return make_error(errc::not_controller, "no coordinator reachable");
       return self->delegate(*target, init_pid_atom::value);
+    },
+    [=](find_coordinator_atom, std::string& group) -> caf::result<node_id> {
+      return find_coordinator(self, group);
+    },
+    [=](group_heartbeat_atom, group_heartbeat_request& req)
+      -> caf::result<group_heartbeat_response> {
+      return self->delegate(self->state.groups, group_heartbeat_atom::value, std::move(req));
+    },
+    [=](commit_atom, offset_commit_request& req) -> caf::result<caf::ok_atom> {
+      return self->delegate(self->state.groups, commit_atom::value, std::move(req));
+    },
+    [=](offset_fetch_atom, offset_fetch_request& req)
+      -> caf::result<std::vector<partition_offset>> {
+      return self->delegate(self->state.groups, offset_fetch_atom::value, std::move(req));
+    },
+    [=](describe_group_atom, std::string& group) -> caf::result<group_description> {
+      return self->delegate(self->state.groups, describe_group_atom::value, std::move(group));
+    },
+    [=](list_groups_atom) -> caf::result<std::vector<std::string>> {
+      return self->delegate(self->state.groups, list_groups_atom::value);
     },
     [=](md_update_atom, cluster_metadata& md) {
       apply_metadata(self, std::move(md));
@@ -192,6 +228,10 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       controlled_shutdown(self, [=]() mutable {
         auto& st = self->state;
         st.stopping = true;
+        // Group managers stop before the logs they write close.
+        self->demonitor(st.groups.address());
+        self->request(st.groups, replica_stop_timeout, stop_atom::value)
+          .then([](caf::ok_atom) {}, [](caf::error&) {});
         auto remaining = std::make_shared<size_t>(st.replicas.size());
         if (*remaining == 0) {
           rp.deliver(caf::ok_atom::value);

@@ -107,6 +107,8 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     if (st.replicas.count(tp) == 0)
       start_replica(self, tp);
   introduce_leaders(self);
+  if (st.groups)
+    self->send(st.groups, md_update_atom::value, st.md);
   if (first) {
     // Directories the metadata does not know are left alone: data is never deleted on a
     // guess (a lost metadata file must not wipe the logs). Deletes go through the controller.

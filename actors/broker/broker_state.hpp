@@ -51,6 +51,9 @@ struct broker_state {
   std::set<node_id> connecting_peers;
   // Creates answered by the controller but not yet visible in this broker's metadata.
   std::multimap<std::string, caf::typed_response_promise<topic_metadata>> awaiting_topics;
+  // Consumer groups: runs the group managers of the __consumer_offsets partitions led here.
+  group_coordinator_actor groups;
+  bool creating_offsets_topic = false;
   static inline const char* name = "broker";
 
   std::string partition_dir(const topic_partition& tp) const {
@@ -81,6 +84,16 @@ void introduce_leaders(broker_self self);
 void connect_missing_peers(broker_self self);
 // A monitored peer broker went away: forget it. False if dm was not about a peer broker.
 bool on_peer_broker_down(broker_self self, const caf::down_msg& dm);
+
+// -- consumer groups (broker_groups.cpp) -----------------------------------------------------
+// Spawns (or respawns) the group coordinator and hands it the current metadata.
+void start_group_coordinator(broker_self self);
+// The broker whose group manager runs `group`; creates __consumer_offsets on first use.
+caf::result<node_id> find_coordinator(broker_self self, const std::string& group);
+// True if dm was about the group coordinator (which is then restarted).
+bool on_group_coordinator_down(broker_self self, const caf::down_msg& dm);
+// Requests from other nodes may not touch internal topics directly.
+bool internal_from_remote(broker_self self, const topic_partition& tp);
 
 // -- controller session (broker_session.cpp) -------------------------------------------------
 // Registers with some coordinator (followers forward to the controller); retries until done.

@@ -12,6 +12,7 @@
 #include "actors/broker/replica_state.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/group/group_records.hpp"
 #include "runtime/storage/file_handle.hpp"
 
 namespace cafka {
@@ -66,12 +67,13 @@ fetch_response make_fetch_response(replica_state& st, const topic_partition& tp)
 // Reads for a consumer fetch: only records below the high watermark are visible.
 caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& req) {
   auto resp = make_fetch_response(st, req.tp);
-  if (req.offset >= st.hw && req.offset <= st.log->log_end_offset())
+  auto limit = req.to_log_end ? st.log->log_end_offset() : st.hw;
+  if (req.offset >= limit && req.offset <= st.log->log_end_offset())
     return resp;
   // The broker's fetch-max-bytes caps what a client may ask for.
   auto max_bytes = static_cast<size_t>(
     std::max(1, std::min(req.max_bytes, st.cfg.defaults.fetch_max_bytes)));
-  auto r = st.log->read(req.offset, max_bytes, st.hw);
+  auto r = st.log->read(req.offset, max_bytes, limit);
   if (!r)
     return std::move(r.error());
   resp.records = std::move(r->data);
@@ -264,7 +266,10 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
       auto now = now_ms();
       if (auto err = st.log->maybe_flush(now))
         spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
-      if (now - st.last_retention_check_ms >= st.cfg.defaults.log_retention_check_interval_ms) {
+      // __consumer_offsets keeps every record: without log compaction, time or size
+      // retention would drop committed offsets and group state.
+      if (now - st.last_retention_check_ms >= st.cfg.defaults.log_retention_check_interval_ms
+          && st.cfg.tp.topic != group::offsets_topic) {
         st.last_retention_check_ms = now;
         auto n = st.log->enforce_retention(now);
         if (!n)

@@ -75,6 +75,29 @@ public:
     connect(self, b->id, b->host, b->port, std::move(f));
   }
 
+  // Node `id`'s broker (refreshing the metadata once if it does not know the node),
+  // connecting to it if needed.
+  template <class Self>
+  void with_broker(Self* self, node_id id, broker_callback f) {
+    if (auto b = md_.find_broker(id)) {
+      connect(self, b->id, b->host, b->port, std::move(f));
+      return;
+    }
+    refresh_metadata(self, [this, self, id, f](caf::error err) {
+      if (err) {
+        f(std::move(err));
+        return;
+      }
+      auto b = md_.find_broker(id);
+      if (b == nullptr) {
+        f(make_error(errc::broker_not_available,
+                     "broker " + std::to_string(id.value) + " is not in the metadata"));
+        return;
+      }
+      connect(self, b->id, b->host, b->port, f);
+    });
+  }
+
   // The bootstrap broker, connecting to it if needed (e.g. for init_pid).
   template <class Self>
   void with_bootstrap(Self* self, broker_callback f) {

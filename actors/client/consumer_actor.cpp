@@ -5,42 +5,12 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/client/cluster_link.hpp"
+#include "actors/client/consumer_state.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
 
 namespace {
-
-struct partition_position {
-  int64_t offset = -1;   // next offset to fetch; -1: unknown (reset policy applies)
-  int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
-  bool busy = false;     // a fetch or list-offsets is in flight
-  uint64_t generation = 0;  // bumped by seek/assign: stale replies are dropped
-  // The request in flight (0: none) and the broker it went to: if that broker goes down the
-  // request fails at once instead of at its timeout. A reply to another id is dropped.
-  uint64_t request = 0;
-  caf::actor_addr from;
-  // A fetched batch waiting for credit. Invariant: a partition with a buffered batch is not
-  // fetched, so at most one undelivered fetch result per partition exists.
-  std::optional<consumer_records> buffered;
-};
-
-struct consumer_state {
-  consumer_config cfg;
-  caf::actor sink;
-  cluster_link link;
-  std::map<topic_partition, partition_position> parts;
-  int32_t credit = 0;      // messages the sink will still accept
-  bool retry_scheduled = false;
-  topic_partition next_delivery;  // round-robin start among buffered partitions
-  uint64_t next_request = 1;
-  static inline const char* name = "consumer";
-};
-
-using consumer_self = consumer_actor::stateful_pointer<consumer_state>;
-
-void pump(consumer_self self);
 
 // Hands buffered batches to the sink while credit lasts, round-robin over partitions.
 void deliver(consumer_self self) {
@@ -59,12 +29,15 @@ void deliver(consumer_self self) {
     if (!i->second.buffered)
       continue;
     --st.credit;
+    st.unacked.emplace_back(i->first, i->second.buffered->records.back().offset.value + 1);
     caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(*i->second.buffered));
     i->second.buffered.reset();
     auto next = std::next(i);
     st.next_delivery = next == st.parts.end() ? st.parts.begin()->first : next->first;
   }
 }
+
+} // namespace
 
 void schedule_retry(consumer_self self) {
   auto& st = self->state;
@@ -74,6 +47,8 @@ void schedule_retry(consumer_self self) {
   self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
                      wake_atom::value);
 }
+
+namespace {
 
 void on_error(consumer_self self, const topic_partition& tp, const caf::error& err) {
   auto& st = self->state;
@@ -195,7 +170,19 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
       });
 }
 
-// Starts a fetch for every assigned partition that is idle and has nothing buffered.
+} // namespace
+
+partition_position new_position(consumer_self self, int64_t offset) {
+  partition_position pp;
+  if (offset >= 0) {
+    pp.offset = offset;
+  } else {
+    auto r = self->state.cfg.auto_offset_reset;
+    pp.reset = r == offset_reset::earliest ? earliest_timestamp : latest_timestamp;
+  }
+  return pp;
+}
+
 void pump(consumer_self self) {
   auto& st = self->state;
   if (st.parts.empty())
@@ -233,6 +220,8 @@ void pump(consumer_self self) {
   }
 }
 
+namespace {
+
 consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_config cfg,
                                                 caf::actor sink, int32_t credit) {
   auto& st = self->state;
@@ -248,31 +237,61 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
   // The consumer exists for its sink: when the sink goes away, so does the consumer.
   self->monitor(st.sink);
   self->set_down_handler([=](caf::down_msg& dm) {
-    if (dm.source == self->state.sink.address())
-      self->quit(dm.reason);
-    else
-      on_broker_down(self, dm.source);
+    if (dm.source == self->state.sink.address()) {
+      // Leave the group at once rather than after a session timeout.
+      auto reason = dm.reason;
+      leave_group(self, [=] { self->quit(reason); });
+      return;
+    }
+    on_coordinator_down(self, dm.source);
+    on_broker_down(self, dm.source);
   });
-  auto reset_of = [](offset_reset r) {
-    return r == offset_reset::earliest ? earliest_timestamp : latest_timestamp;
-  };
   return {
     [=](assign_atom, std::vector<topic_partition>& tps) {
       auto& st = self->state;
+      if (st.group) {
+        spdlog::error("consumer: assign() on a consumer subscribed to group '{}' is ignored",
+                      st.group->membership.group());
+        return;
+      }
       std::map<topic_partition, partition_position> next;
       for (auto& tp : tps) {
         auto i = st.parts.find(tp);
-        if (i != st.parts.end()) {
+        if (i != st.parts.end())
           next.emplace(tp, i->second);
-        } else {
-          partition_position pp;
-          pp.reset = reset_of(st.cfg.auto_offset_reset);
-          next.emplace(tp, pp);
-        }
+        else
+          next.emplace(tp, new_position(self, -1));
       }
       st.parts = std::move(next);
       pump(self);
     },
+    [=](subscribe_atom, std::vector<std::string>& topics) {
+      subscribe(self, std::move(topics));
+    },
+    [=](commit_atom, std::vector<partition_offset>& offsets) -> caf::result<caf::ok_atom> {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      commit(self, std::move(offsets), [=](caf::error err) mutable {
+        if (err)
+          rp.deliver(std::move(err));
+        else
+          rp.deliver(caf::ok_atom::value);
+      });
+      return rp;
+    },
+    [=](offset_fetch_atom, std::vector<topic_partition>& tps)
+      -> caf::result<std::vector<partition_offset>> {
+      auto rp = self->make_response_promise<std::vector<partition_offset>>();
+      fetch_committed(self, std::move(tps),
+                      [=](caf::expected<std::vector<partition_offset>> r) mutable {
+                        if (r)
+                          rp.deliver(std::move(*r));
+                        else
+                          rp.deliver(std::move(r.error()));
+                      });
+      return rp;
+    },
+    [=](heartbeat_atom) { heartbeat_now(self); },
+    [=](caf::tick_atom) { group_tick(self); },
     [=](seek_atom, topic_partition& tp, int64_t where) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       auto i = st.parts.find(tp);
@@ -294,6 +313,7 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
     },
     [=](credit_atom, int32_t n) {
       self->state.credit += std::max(0, n);
+      on_credit(self, std::max(0, n));
       deliver(self);
       pump(self);
     },
@@ -317,9 +337,14 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
       });
       return rp;
     },
-    [=](stop_atom) {
-      self->quit();
-      return caf::ok_atom::value;
+    [=](stop_atom) -> caf::result<caf::ok_atom> {
+      // A group member commits what its sink processed and leaves first (Kafka's close()).
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      leave_group(self, [=]() mutable {
+        rp.deliver(caf::ok_atom::value);
+        self->quit();
+      });
+      return rp;
     },
   };
 }

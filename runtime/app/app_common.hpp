@@ -71,6 +71,7 @@ void add_cluster_command(CLI::App& app, command_fn& run);
 void add_topics_command(CLI::App& app, command_fn& run);
 void add_produce_command(CLI::App& app, command_fn& run);
 void add_consume_command(CLI::App& app, command_fn& run);
+void add_groups_command(CLI::App& app, command_fn& run);
 void add_bench_command(CLI::App& app, command_fn& run);
 
 } // namespace cafka::app

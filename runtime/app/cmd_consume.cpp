@@ -1,5 +1,8 @@
-// `cafka consume --topic T [--from-beginning] [--partition P --offset O] [--max-messages N]
-// [--print-key] [--timeout-ms MS]`: prints record values (and keys) to stdout.
+// `cafka consume --topic T [--group G [--group-instance-id I] [--assignor A]]
+// [--from-beginning] [--partition P --offset O] [--max-messages N] [--print-key]
+// [--timeout-ms MS]`: prints record values (and keys) to stdout. With --group it is a member
+// of the group (auto commit; commits and leaves at the end); without, it reads every
+// partition itself and commits nothing, like a group of its own.
 #include <chrono>
 #include <iostream>
 
@@ -21,22 +24,41 @@ struct consume_options {
   bool print_key = false;
   bool print_offset = false;
   int64_t timeout_ms = -1;
+  std::string group;
+  std::string instance_id;
+  std::string assignor;
 };
+
+int print_records(consumer& cons, const consume_options& o);
 
 int run_consume(const consume_options& o) {
   if (o.offset >= 0 && o.partition < 0)
     return fail("--offset needs --partition");
+  if (!o.group.empty() && o.partition >= 0)
+    return fail("--group and --partition exclude each other: the group assigns partitions");
+  if (o.group.empty() && (!o.instance_id.empty() || !o.assignor.empty()))
+    return fail("--group-instance-id and --assignor need --group");
   auto hp = resolve_bootstrap(o.conn);
   if (!hp)
     return 1;
   consumer_config cc;
   cc.bootstrap = hp->first + ":" + std::to_string(hp->second);
   cc.auto_offset_reset = o.from_beginning ? offset_reset::earliest : offset_reset::latest;
+  cc.group_id = o.group;
+  cc.group_instance_id = o.instance_id;
+  cc.group_remote_assignor = o.assignor;
+  cc.auto_commit_interval_ms = 1000;
+  if (auto err = validate(cc))
+    return fail(describe(err));
   client_system cs{o.conn.config};
   consumer cons{cs.sys(), cc};
   auto n = cons.partitions_for(o.topic);
   if (!n)
     return fail(describe(n.error()));
+  if (!o.group.empty()) {
+    cons.subscribe({o.topic});
+    return print_records(cons, o);
+  }
   std::vector<topic_partition> tps;
   if (o.partition >= 0) {
     if (o.partition >= *n)
@@ -53,12 +75,18 @@ int run_consume(const consume_options& o) {
   for (auto& tp : tps)
     if (auto err = cons.seek(tp, start))
       return fail(describe(err));
+  return print_records(cons, o);
+}
+
+int print_records(consumer& cons, const consume_options& o) {
   std::ios::sync_with_stdio(false);
   int64_t count = 0;
   auto last = std::chrono::steady_clock::now();
   while (o.max_messages < 0 || count < o.max_messages) {
     auto batches = cons.poll(std::chrono::milliseconds{100});
     auto now = std::chrono::steady_clock::now();
+    if (cons.failure())
+      break;
     if (batches.empty()) {
       if (o.timeout_ms >= 0 && now - last >= std::chrono::milliseconds{o.timeout_ms})
         break;
@@ -79,6 +107,12 @@ int run_consume(const consume_options& o) {
   }
   std::cout.flush();
   std::cerr << "Processed a total of " << count << " messages\n";
+  if (cons.failure())
+    return fail(describe(cons.failure()));
+  if (!o.group.empty()) {
+    if (auto err = cons.commit_sync())
+      return fail("committing offsets: " + describe(err));
+  }
   return 0;
 }
 
@@ -96,6 +130,12 @@ void add_consume_command(CLI::App& app, command_fn& run) {
   cmd->add_flag("--print-key", o->print_key, "print key<TAB>value");
   cmd->add_flag("--print-offset", o->print_offset, "print partition:offset<TAB> first");
   cmd->add_option("--timeout-ms", o->timeout_ms, "stop after MS without records");
+  cmd->add_option("--group", o->group, "read as a member of this consumer group");
+  cmd->add_option("--group-instance-id", o->instance_id,
+                  "static membership: a restart within the session keeps the partitions");
+  cmd->add_option("--assignor", o->assignor,
+                  "the group's partition assignor: range, roundrobin, sticky, "
+                  "cooperative-sticky (default)");
   cmd->callback([o, &run] { run = [o] { return run_consume(*o); }; });
 }
 

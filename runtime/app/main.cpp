@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   cafka::app::add_topics_command(app, run);
   cafka::app::add_produce_command(app, run);
   cafka::app::add_consume_command(app, run);
+  cafka::app::add_groups_command(app, run);
   cafka::app::add_bench_command(app, run);
   try {
     app.parse(argc, argv);

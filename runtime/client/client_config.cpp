@@ -1,6 +1,7 @@
 #include "runtime/client/client_config.hpp"
 
 #include "runtime/base/errc.hpp"
+#include "runtime/group/assignor.hpp"
 
 namespace cafka {
 
@@ -26,6 +27,19 @@ caf::error validate(const producer_config& cfg) {
                         "<= 5, got "
                           + std::to_string(cfg.max_in_flight));
   }
+  return caf::none;
+}
+
+caf::error validate(const consumer_config& cfg) {
+  if (cfg.auto_commit_interval_ms <= 0)
+    return make_error(errc::invalid_config, "auto.commit.interval.ms must be positive, got "
+                                              + std::to_string(cfg.auto_commit_interval_ms));
+  if (cfg.max_poll_interval_ms <= 0)
+    return make_error(errc::invalid_config, "max.poll.interval.ms must be positive, got "
+                                              + std::to_string(cfg.max_poll_interval_ms));
+  if (!cfg.group_remote_assignor.empty())
+    if (auto a = group::make_assignor(cfg.group_remote_assignor); !a)
+      return std::move(a.error());
   return caf::none;
 }
 

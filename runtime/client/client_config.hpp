@@ -43,6 +43,18 @@ struct consumer_config {
   int64_t request_timeout_ms = 30000;         // request.timeout.ms
   int64_t retry_backoff_ms = 100;             // retry.backoff.ms
   offset_reset auto_offset_reset = offset_reset::latest;  // auto.offset.reset
+  // Consumer groups (subscribe). An empty group.id gets a unique new group at subscribe.
+  std::string group_id;                        // group.id
+  std::string group_instance_id;               // group.instance.id (static membership)
+  std::string group_remote_assignor;           // group.remote.assignor; empty: the group's
+  bool enable_auto_commit = true;              // enable.auto.commit
+  int64_t auto_commit_interval_ms = 5000;      // auto.commit.interval.ms
+  // max.poll.interval.ms: a member whose sink holds every credit this long with records
+  // waiting leaves the group (its partitions move) and joins again once it grants credit.
+  int64_t max_poll_interval_ms = 300000;
 };
+
+// errc::invalid_config with a one-line reason if the settings cannot work together.
+caf::error validate(const consumer_config& cfg);
 
 } // namespace cafka

@@ -31,6 +31,9 @@ struct fetch_request {
   int32_t max_bytes = 1 << 20;
   int32_t min_bytes = 1;
   int32_t max_wait_ms = 500;
+  // Internal (the group coordinator loading its partition): read up to the log end instead
+  // of the high watermark. Brokers refuse it from other nodes.
+  bool to_log_end = false;
 };
 
 struct fetch_response {
@@ -112,7 +115,7 @@ typename Inspector::result_type inspect(Inspector& f, produce_response& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
-  return f(x.tp, x.offset, x.max_bytes, x.min_bytes, x.max_wait_ms);
+  return f(x.tp, x.offset, x.max_bytes, x.min_bytes, x.max_wait_ms, x.to_log_end);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_response& x) {

@@ -48,6 +48,22 @@ broker_actor fake_broker(caf::actor_system& sys) {
         return make_error(errc::invalid_request);
       },
       [](init_pid_atom) -> caf::result<int64_t> { return make_error(errc::invalid_request); },
+      [](find_coordinator_atom, std::string&) -> caf::result<node_id> {
+        return make_error(errc::invalid_request);
+      },
+      [](group_heartbeat_atom, group_heartbeat_request&)
+        -> caf::result<group_heartbeat_response> { return make_error(errc::invalid_request); },
+      [](commit_atom, offset_commit_request&) -> caf::result<caf::ok_atom> {
+        return make_error(errc::invalid_request);
+      },
+      [](offset_fetch_atom, offset_fetch_request&)
+        -> caf::result<std::vector<partition_offset>> { return make_error(errc::invalid_request); },
+      [](describe_group_atom, std::string&) -> caf::result<group_description> {
+        return make_error(errc::invalid_request);
+      },
+      [](list_groups_atom) -> caf::result<std::vector<std::string>> {
+        return make_error(errc::invalid_request);
+      },
       [](md_update_atom, cluster_metadata&) {},
       [](restart_atom, topic_partition&) {},
       [](peer_atom, node_id, caf::strong_actor_ptr&) {},

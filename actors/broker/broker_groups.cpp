@@ -1,0 +1,96 @@
+// The broker's part in consumer groups: find-coordinator, creating __consumer_offsets on
+// first use, and supervising the group coordinator actor. Broker actor context.
+#include <spdlog/spdlog.h>
+
+#include "actors/broker/broker_state.hpp"
+#include "actors/group/group_coordinator.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/group/group_records.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr auto create_timeout = std::chrono::seconds{30};
+
+// Asks the controller for __consumer_offsets (Kafka creates it on the first
+// FindCoordinator). Its replication factor is capped by the brokers alive now.
+void ensure_offsets_topic(broker_self self) {
+  auto& st = self->state;
+  if (st.creating_offsets_topic)
+    return;
+  auto target = admin_target(self);
+  if (!target)
+    return;
+  int32_t alive = 0;
+  for (auto& b : st.md.brokers)
+    alive += b.alive ? 1 : 0;
+  create_topic_request req;
+  req.name = group::offsets_topic;
+  req.partitions = st.cfg.defaults.offsets_topic_num_partitions;
+  req.replication_factor =
+    std::max(1, std::min(st.cfg.defaults.offsets_topic_replication_factor, alive));
+  st.creating_offsets_topic = true;
+  spdlog::info("broker {}: creating {} ({} partitions, replication factor {})", st.id.value,
+               req.name, req.partitions, req.replication_factor);
+  self->request(*target, create_timeout, create_topic_atom::value, std::move(req))
+    .then([=](topic_metadata&) { self->state.creating_offsets_topic = false; },
+          [=](caf::error& err) {
+            self->state.creating_offsets_topic = false;
+            if (errc_of(err) != errc::topic_already_exists)
+              spdlog::warn("broker {}: creating {} failed: {}", self->state.id.value,
+                           group::offsets_topic, describe(err));
+          });
+}
+
+} // namespace
+
+void start_group_coordinator(broker_self self) {
+  auto& st = self->state;
+  st.groups = spawn_group_coordinator(self->system(), caf::actor_cast<broker_actor>(self),
+                                      st.cfg, st.id);
+  self->monitor(st.groups);
+  if (st.registered)
+    self->send(st.groups, md_update_atom::value, st.md);
+}
+
+caf::result<node_id> find_coordinator(broker_self self, const std::string& group) {
+  auto& st = self->state;
+  if (group.empty())
+    return make_error(errc::invalid_group_id, "the group id is empty");
+  if (!st.registered)
+    return make_error(errc::coordinator_not_available, "broker is starting");
+  auto t = st.md.find_topic(group::offsets_topic);
+  if (t == nullptr || t->partitions.empty()) {
+    ensure_offsets_topic(self);
+    return make_error(errc::coordinator_not_available,
+                      std::string{"creating "} + group::offsets_topic);
+  }
+  auto p = group::partition_for_group(group, static_cast<int32_t>(t->partitions.size()));
+  auto pm = st.md.find_partition({group::offsets_topic, partition_id{p}});
+  if (pm == nullptr || pm->leader == no_leader)
+    return make_error(errc::coordinator_not_available,
+                      "no leader for " + std::string{group::offsets_topic} + "-"
+                        + std::to_string(p));
+  return pm->leader;
+}
+
+bool on_group_coordinator_down(broker_self self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  if (!st.groups || dm.source != st.groups.address())
+    return false;
+  if (!st.stopping) {
+    spdlog::error("broker {}: the group coordinator stopped ({}); restarting it", st.id.value,
+                  caf::to_string(dm.reason));
+    start_group_coordinator(self);
+  }
+  return true;
+}
+
+bool internal_from_remote(broker_self self, const topic_partition& tp) {
+  auto sender = self->current_sender();
+  return tp.topic == group::offsets_topic && sender != nullptr
+         && sender->node() != self->node();
+}
+
+} // namespace cafka

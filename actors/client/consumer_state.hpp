@@ -1,0 +1,107 @@
+// The consumer actor's state and the functions its two halves share: fetching and delivery
+// (consumer_actor.cpp) and group membership with commits (consumer_group.cpp). Private to
+// actors/client; used only from the consumer actor's own context.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/client/cluster_link.hpp"
+#include "runtime/client/client_config.hpp"
+#include "runtime/client/group_membership.hpp"
+
+namespace cafka {
+
+struct partition_position {
+  int64_t offset = -1;   // next offset to fetch; -1: unknown (reset policy applies)
+  int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
+  bool busy = false;     // a fetch or list-offsets is in flight
+  uint64_t generation = 0;  // bumped by seek/assign: stale replies are dropped
+  // The request in flight (0: none) and the broker it went to: if that broker goes down the
+  // request fails at once instead of at its timeout. A reply to another id is dropped.
+  uint64_t request = 0;
+  caf::actor_addr from;
+  // A fetched batch waiting for credit. Invariant: a partition with a buffered batch is not
+  // fetched, so at most one undelivered fetch result per partition exists.
+  std::optional<consumer_records> buffered;
+};
+
+using coordinator_callback = std::function<void(caf::expected<broker_actor>)>;
+
+// The consumer's part in a group (after subscribe_atom).
+struct group_session {
+  group_membership membership;
+  // Partitions the group gave this member that wait for their committed offsets, and
+  // partitions taken away whose final commit is still in flight: both still count as owned.
+  std::set<topic_partition> assigning;
+  std::set<topic_partition> revoking;
+  bool heartbeat_in_flight = false;
+  bool heartbeat_again = false;   // a reason to heartbeat came while one was in flight
+  uint64_t generation = 0;        // bumped when the member resets: older answers are dropped
+  std::chrono::steady_clock::time_point next_heartbeat;
+  bool paused = false;            // left for max.poll.interval.ms; rejoins on credit
+  bool failed = false;            // a fatal error: no more heartbeats
+};
+
+struct consumer_state {
+  consumer_config cfg;
+  caf::actor sink;
+  cluster_link link;
+  std::map<topic_partition, partition_position> parts;
+  int32_t credit = 0;      // messages the sink will still accept
+  bool retry_scheduled = false;
+  topic_partition next_delivery;  // round-robin start among buffered partitions
+  uint64_t next_request = 1;
+  // Commit positions: one entry per message delivered to the sink (its partition and the
+  // offset after its last record); credit coming back marks the oldest ones processed.
+  std::deque<std::pair<topic_partition, int64_t>> unacked;
+  std::map<topic_partition, int64_t> processed;
+  std::map<topic_partition, int64_t> committed;  // as last stored by the group
+  std::chrono::steady_clock::time_point last_credit;
+  std::chrono::steady_clock::time_point last_auto_commit;
+  // The group's coordinator broker, once found; callers waiting for it.
+  std::optional<group_session> group;
+  std::optional<broker_actor> coordinator;
+  std::vector<coordinator_callback> coordinator_waiters;
+  // Requests to the coordinator in flight, by id: failed at once if its broker goes down.
+  std::map<uint64_t, std::function<void(caf::error)>> pending;
+  bool leaving = false;
+  bool ticking = false;
+  static inline const char* name = "consumer";
+};
+
+using consumer_self = consumer_actor::stateful_pointer<consumer_state>;
+
+// -- fetching (consumer_actor.cpp) ------------------------------------------------------------
+// Starts a fetch for every assigned partition that is idle and has nothing buffered.
+void pump(consumer_self self);
+void schedule_retry(consumer_self self);
+// A fresh position for a newly assigned partition (offset < 0: the reset policy applies).
+partition_position new_position(consumer_self self, int64_t offset);
+
+// -- group (consumer_group.cpp) ----------------------------------------------------------------
+// The group id to use: cfg.group_id, or a unique new one for a consumer without a group.
+std::string group_id_for(const consumer_config& cfg);
+void subscribe(consumer_self self, std::vector<std::string> topics);
+// Heartbeats now (or right after the one in flight).
+void heartbeat_now(consumer_self self);
+// The periodic timer: heartbeats, auto commit, max.poll.interval.ms.
+void group_tick(consumer_self self);
+// The sink granted n credits: the n oldest deliveries are processed.
+void on_credit(consumer_self self, int32_t n);
+// Commits offsets (empty: every processed position of owned partitions); f gets the outcome.
+void commit(consumer_self self, std::vector<partition_offset> offsets,
+            std::function<void(caf::error)> f);
+void fetch_committed(consumer_self self, std::vector<topic_partition> tps,
+                     std::function<void(caf::expected<std::vector<partition_offset>>)> f);
+// The coordinator's broker went away: forget it; a heartbeat in flight is retried.
+bool on_coordinator_down(consumer_self self, const caf::actor_addr& broker);
+// Commits (auto commit), leaves the group, then calls `then`.
+void leave_group(consumer_self self, std::function<void()> then);
+
+} // namespace cafka

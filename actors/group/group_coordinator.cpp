@@ -1,0 +1,318 @@
+#include "actors/group/group_coordinator.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/group/group_manager.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/group/group_records.hpp"
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr auto load_retry = std::chrono::milliseconds{100};
+constexpr auto load_timeout = std::chrono::seconds{30};
+constexpr auto manager_stop_timeout = std::chrono::seconds{10};
+
+// One __consumer_offsets partition this broker leads.
+struct offsets_partition {
+  leader_epoch epoch;
+  uint64_t generation = 0;  // a new load (leadership or reload) drops older load replies
+  bool loaded = false;
+  group::group_loader loader;
+  log_offset next{0};       // the load's position
+};
+
+struct managed_group {
+  group_manager_actor hdl;
+  int32_t partition = 0;
+};
+
+struct coordinator_state {
+  broker_actor broker;
+  cluster_config cfg;
+  node_id id;
+  cluster_metadata md;
+  std::map<int32_t, offsets_partition> partitions;
+  uint64_t next_generation = 1;
+  std::map<std::string, managed_group> groups;
+  std::map<caf::actor_addr, std::string> by_addr;
+  static inline const char* name = "group_coordinator";
+};
+
+using coord_self = group_coordinator_actor::stateful_pointer<coordinator_state>;
+
+topic_partition offsets_tp(int32_t p) {
+  return {group::offsets_topic, partition_id{p}};
+}
+
+void stop_manager(coord_self self, const std::string& group) {
+  auto& st = self->state;
+  auto i = st.groups.find(group);
+  if (i == st.groups.end())
+    return;
+  self->demonitor(i->second.hdl.address());
+  st.by_addr.erase(i->second.hdl.address());
+  self->request(i->second.hdl, manager_stop_timeout, stop_atom::value)
+    .then([](caf::ok_atom) {}, [](caf::error&) {});
+  st.groups.erase(i);
+}
+
+void stop_partition_managers(coord_self self, int32_t p) {
+  std::vector<std::string> names;
+  for (auto& [name, g] : self->state.groups)
+    if (g.partition == p)
+      names.push_back(name);
+  for (auto& name : names)
+    stop_manager(self, name);
+}
+
+group_manager_actor start_manager(coord_self self, const std::string& group, int32_t p,
+                                  group::loaded_group loaded) {
+  auto& st = self->state;
+  auto& d = st.cfg.defaults;
+  group_manager_config mc;
+  mc.group = group;
+  mc.offsets_tp = offsets_tp(p);
+  mc.coordinator = st.id;
+  mc.broker = st.broker;
+  mc.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
+  mc.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
+  mc.loaded = std::move(loaded);
+  mc.md = st.md;
+  auto hdl = spawn_group_manager(self->system(), std::move(mc));
+  self->monitor(hdl);
+  st.groups[group] = managed_group{hdl, p};
+  st.by_addr[hdl.address()] = group;
+  return hdl;
+}
+
+void load_step(coord_self self, int32_t p, uint64_t gen);
+
+void finish_load(coord_self self, int32_t p) {
+  auto& part = self->state.partitions.at(p);
+  part.loaded = true;
+  size_t n = 0;
+  for (auto& [name, g] : part.loader.groups()) {
+    if (!g.state && g.offsets.empty())
+      continue;
+    start_manager(self, name, p, std::move(g));
+    ++n;
+  }
+  part.loader = group::group_loader{};
+  spdlog::info("group coordinator {}: loaded {} up to offset {}: {} group(s)",
+               self->state.id.value, to_string(offsets_tp(p)), part.next.value, n);
+}
+
+void retry_load(coord_self self, int32_t p, uint64_t gen) {
+  self->delayed_send(self, load_retry, wake_atom::value, p, gen);
+}
+
+// Reads the partition from where the load stands up to its log end.
+void load_step(coord_self self, int32_t p, uint64_t gen) {
+  auto& st = self->state;
+  auto i = st.partitions.find(p);
+  if (i == st.partitions.end() || i->second.generation != gen || i->second.loaded)
+    return;
+  fetch_request req{offsets_tp(p), i->second.next, 1 << 20, 0, 0, true};
+  self->request(st.broker, load_timeout, fetch_atom::value, std::move(req))
+    .then(
+      [=](fetch_response& resp) {
+        auto& st = self->state;
+        auto i = st.partitions.find(p);
+        if (i == st.partitions.end() || i->second.generation != gen)
+          return;
+        auto& part = i->second;
+        if (part.next < resp.log_start_offset)
+          part.next = resp.log_start_offset;
+        std::vector<record> recs;
+        if (auto err = decode_records(resp.records, recs, part.next)) {
+          spdlog::error("group coordinator: {} at offset {}: {}; retrying",
+                        to_string(offsets_tp(p)), part.next.value, describe(err));
+          return retry_load(self, p, gen);
+        }
+        if (recs.empty())
+          return finish_load(self, p);
+        for (auto& r : recs) {
+          std::optional<std::string_view> value;
+          if (r.has_value)
+            value = r.value;
+          if (!r.has_key) {
+            spdlog::warn("group coordinator: skipping a record without key at {} offset {}",
+                         to_string(offsets_tp(p)), r.offset.value);
+          } else if (auto err = part.loader.apply(r.key, value)) {
+            spdlog::warn("group coordinator: skipping {} offset {}: {}",
+                         to_string(offsets_tp(p)), r.offset.value, describe(err));
+          }
+          part.next = log_offset{r.offset.value + 1};
+        }
+        load_step(self, p, gen);
+      },
+      [=](caf::error& err) {
+        spdlog::debug("group coordinator: loading {}: {}; retrying", to_string(offsets_tp(p)),
+                      describe(err));
+        retry_load(self, p, gen);
+      });
+}
+
+void start_load(coord_self self, int32_t p, leader_epoch epoch) {
+  auto& st = self->state;
+  stop_partition_managers(self, p);
+  auto& part = st.partitions[p];
+  part = offsets_partition{};
+  part.epoch = epoch;
+  part.generation = st.next_generation++;
+  spdlog::info("group coordinator {}: leading {} (leader epoch {}), loading",
+               st.id.value, to_string(offsets_tp(p)), epoch.value);
+  load_step(self, p, part.generation);
+}
+
+// Follows the leaderships of __consumer_offsets partitions in new metadata.
+void apply_metadata(coord_self self, cluster_metadata md) {
+  auto& st = self->state;
+  st.md = std::move(md);
+  std::map<int32_t, leader_epoch> led;
+  if (auto t = st.md.find_topic(group::offsets_topic))
+    for (auto& pm : t->partitions)
+      if (pm.leader == st.id)
+        led.emplace(pm.id.value, pm.epoch);
+  std::vector<int32_t> lost;
+  for (auto& [p, part] : st.partitions)
+    if (led.count(p) == 0)
+      lost.push_back(p);
+  for (auto p : lost) {
+    spdlog::info("group coordinator {}: no longer leads {}", st.id.value,
+                 to_string(offsets_tp(p)));
+    stop_partition_managers(self, p);
+    st.partitions.erase(p);
+  }
+  for (auto& [p, epoch] : led) {
+    auto i = st.partitions.find(p);
+    if (i == st.partitions.end() || i->second.epoch != epoch)
+      start_load(self, p, epoch);
+  }
+  for (auto& [name, g] : st.groups)
+    self->send(g.hdl, md_update_atom::value, st.md);
+}
+
+// The manager of `group`, or the error to reply. create: start one for a new group.
+caf::expected<group_manager_actor> route(coord_self self, const std::string& group,
+                                         bool create) {
+  auto& st = self->state;
+  if (group.empty())
+    return make_error(errc::invalid_group_id, "the group id is empty");
+  auto t = st.md.find_topic(group::offsets_topic);
+  if (t == nullptr || t->partitions.empty())
+    return make_error(errc::coordinator_not_available, "no __consumer_offsets topic yet");
+  auto p = group::partition_for_group(group, static_cast<int32_t>(t->partitions.size()));
+  auto i = st.partitions.find(p);
+  if (i == st.partitions.end())
+    return make_error(errc::not_coordinator, "broker " + std::to_string(st.id.value)
+                                               + " does not coordinate group '" + group + "'");
+  if (!i->second.loaded)
+    return make_error(errc::coordinator_load_in_progress,
+                      "loading " + to_string(offsets_tp(p)));
+  auto g = st.groups.find(group);
+  if (g != st.groups.end())
+    return g->second.hdl;
+  if (!create)
+    return make_error(errc::group_id_not_found, "group '" + group + "' does not exist");
+  return start_manager(self, group, p, {});
+}
+
+group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, broker_actor broker,
+                                                            cluster_config cfg, node_id id) {
+  auto& st = self->state;
+  st.broker = std::move(broker);
+  st.cfg = std::move(cfg);
+  st.id = id;
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.by_addr.find(dm.source);
+    if (i == st.by_addr.end())
+      return;
+    auto name = i->second;
+    st.by_addr.erase(i);
+    auto g = st.groups.find(name);
+    if (g == st.groups.end())
+      return;
+    auto p = g->second.partition;
+    st.groups.erase(g);
+    // A manager stops when a write fails: what is on disk decides, so read it again.
+    auto part = st.partitions.find(p);
+    if (part != st.partitions.end()) {
+      spdlog::warn("group coordinator {}: the manager of group '{}' stopped ({}); reloading {}",
+                   st.id.value, name, caf::to_string(dm.reason), to_string(offsets_tp(p)));
+      start_load(self, p, part->second.epoch);
+    }
+  });
+  return {
+    [=](group_heartbeat_atom, group_heartbeat_request& req)
+      -> caf::result<group_heartbeat_response> {
+      // Leaving a group that is not here is done already.
+      bool leaving = req.member_epoch < 0;
+      auto m = route(self, req.group, !leaving);
+      if (!m) {
+        if (leaving && errc_of(m.error()) == errc::group_id_not_found)
+          return group_heartbeat_response{req.member_id, req.member_epoch, 0, {}};
+        return std::move(m.error());
+      }
+      return self->delegate(*m, group_heartbeat_atom::value, std::move(req));
+    },
+    [=](commit_atom, offset_commit_request& req) -> caf::result<caf::ok_atom> {
+      auto m = route(self, req.group, true);
+      if (!m)
+        return std::move(m.error());
+      return self->delegate(*m, commit_atom::value, std::move(req));
+    },
+    [=](offset_fetch_atom, offset_fetch_request& req)
+      -> caf::result<std::vector<partition_offset>> {
+      auto m = route(self, req.group, false);
+      if (!m) {
+        if (errc_of(m.error()) != errc::group_id_not_found)
+          return std::move(m.error());
+        std::vector<partition_offset> none;
+        for (auto& tp : req.tps)
+          none.push_back({tp, -1});
+        return none;
+      }
+      return self->delegate(*m, offset_fetch_atom::value, std::move(req));
+    },
+    [=](describe_group_atom, std::string& group) -> caf::result<group_description> {
+      auto m = route(self, group, false);
+      if (!m)
+        return std::move(m.error());
+      return self->delegate(*m, describe_group_atom::value, std::move(group));
+    },
+    [=](list_groups_atom) -> std::vector<std::string> {
+      std::vector<std::string> out;
+      for (auto& kv : self->state.groups)
+        out.push_back(kv.first);
+      return out;
+    },
+    [=](md_update_atom, cluster_metadata& md) { apply_metadata(self, std::move(md)); },
+    [=](wake_atom, int32_t p, uint64_t gen) { load_step(self, p, gen); },
+    [=](stop_atom) -> caf::ok_atom {
+      auto& st = self->state;
+      std::vector<std::string> names;
+      for (auto& kv : st.groups)
+        names.push_back(kv.first);
+      for (auto& name : names)
+        stop_manager(self, name);
+      self->quit();
+      return caf::ok_atom::value;
+    },
+  };
+}
+
+} // namespace
+
+group_coordinator_actor spawn_group_coordinator(caf::actor_system& sys, broker_actor broker,
+                                                cluster_config cfg, node_id self_id) {
+  return sys.spawn(coordinator_behavior, std::move(broker), std::move(cfg), self_id);
+}
+
+} // namespace cafka

@@ -1,0 +1,17 @@
+// The group coordinator actor, one per broker: for every __consumer_offsets partition this
+// broker leads, it replays the partition (to its log end) and runs one group manager per
+// group found there or joined later; it routes group requests to them and stops them when
+// the leadership moves. Spawned, monitored and fed metadata by the broker; actor context.
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+group_coordinator_actor spawn_group_coordinator(caf::actor_system& sys, broker_actor broker,
+                                                cluster_config cfg, node_id self_id);
+
+} // namespace cafka

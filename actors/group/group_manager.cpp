@@ -1,0 +1,365 @@
+#include "actors/group/group_manager.hpp"
+
+#include <functional>
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/clock.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka {
+
+namespace {
+
+using clock = group::clock;
+
+// A reply that may go out once every write issued before it is on the ISR.
+struct waiter {
+  uint64_t needs;  // the write sequence number that must be done
+  std::function<void(const caf::error&)> f;
+};
+
+struct group_manager_state {
+  group_manager_config cfg;
+  std::unique_ptr<group::group_state> group;
+  std::map<topic_partition, group::offset_record> offsets;
+  // Members' actors (the senders of their heartbeats), monitored for fast death detection.
+  std::map<std::string, caf::actor> member_actors;
+  std::map<caf::actor_addr, std::string> by_addr;
+  // Writes to __consumer_offsets: at most one in flight; changes made meanwhile go in the
+  // next. Invariant: written <= issued; a reply waits for the write holding its state.
+  std::vector<std::pair<std::string, std::string>> queued;  // offset records (key, value)
+  std::string written_group;  // the group value last written (or loaded)
+  bool writing = false;
+  uint64_t issued = 0;
+  uint64_t written = 0;
+  std::vector<waiter> waiters;
+  bool failed = false;
+  static inline const char* name = "group_manager";
+};
+
+using manager_self = group_manager_actor::stateful_pointer<group_manager_state>;
+
+group::topic_sizes sizes_for(const cluster_metadata& md, const std::set<std::string>& topics) {
+  group::topic_sizes out;
+  for (auto& name : topics)
+    if (auto t = md.find_topic(name))
+      out.emplace(name, static_cast<int32_t>(t->partitions.size()));
+  return out;
+}
+
+bool dirty(manager_self self) {
+  auto& st = self->state;
+  return !st.queued.empty() || group::encode(st.group->snapshot()) != st.written_group;
+}
+
+void fail_all(manager_self self, const caf::error& err) {
+  auto ws = std::move(self->state.waiters);
+  self->state.waiters.clear();
+  for (auto& w : ws)
+    w.f(err);
+}
+
+void release_waiters(manager_self self) {
+  auto& st = self->state;
+  std::vector<waiter> ready;
+  for (auto i = st.waiters.begin(); i != st.waiters.end();) {
+    if (i->needs <= st.written) {
+      ready.push_back(std::move(*i));
+      i = st.waiters.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& w : ready)
+    w.f(caf::error{});
+}
+
+// Starts the next write if there is something to write and none is in flight.
+void flush(manager_self self) {
+  auto& st = self->state;
+  if (st.writing || st.failed || !dirty(self))
+    return;
+  batch_builder b;
+  auto now = now_ms();
+  for (auto& [k, v] : st.queued)
+    b.append(now, k, v);
+  st.queued.clear();
+  auto value = group::encode(st.group->snapshot());
+  if (value != st.written_group)
+    b.append(now, group::group_key(st.cfg.group), value);
+  st.written_group = value;
+  st.writing = true;
+  auto seq = ++st.issued;
+  produce_request req{st.cfg.offsets_tp, -1, st.cfg.write_timeout_ms, b.finish()};
+  self->request(st.cfg.broker, std::chrono::milliseconds{st.cfg.write_timeout_ms + 1000},
+                produce_atom::value, std::move(req))
+    .then(
+      [=](produce_response&) {
+        auto& st = self->state;
+        st.writing = false;
+        st.written = seq;
+        release_waiters(self);
+        flush(self);
+      },
+      [=](caf::error& err) {
+        // Whether it was written is unknown, and the answers already given may rest on it:
+        // stop; the coordinator reloads the partition (or another broker takes over).
+        auto& st = self->state;
+        spdlog::warn("group {}: writing to {} failed: {}; reloading", st.cfg.group,
+                     to_string(st.cfg.offsets_tp), describe(err));
+        st.failed = true;
+        fail_all(self, make_error(errc::not_coordinator, "the group coordinator of '"
+                                                           + st.cfg.group + "' is moving"));
+        self->quit(caf::exit_reason::user_shutdown);
+      });
+}
+
+// Runs f once every change made so far is written (at once if nothing is pending).
+void after_write(manager_self self, std::function<void(const caf::error&)> f) {
+  auto& st = self->state;
+  uint64_t needs = dirty(self) ? st.issued + 1 : st.issued;
+  if (needs <= st.written) {
+    f(caf::error{});
+    return;
+  }
+  st.waiters.push_back({needs, std::move(f)});
+  flush(self);
+}
+
+// Members whose assignment moved heartbeat now instead of at their next interval.
+void nudge(manager_self self, const std::string& except) {
+  auto& st = self->state;
+  for (auto& id : st.group->stale_members()) {
+    if (id == except)
+      continue;
+    auto i = st.member_actors.find(id);
+    if (i != st.member_actors.end())
+      caf::anon_send(i->second, heartbeat_atom::value);
+  }
+}
+
+void forget_member(manager_self self, const std::string& member_id) {
+  auto& st = self->state;
+  auto i = st.member_actors.find(member_id);
+  if (i == st.member_actors.end())
+    return;
+  st.by_addr.erase(i->second.address());
+  self->demonitor(i->second.address());
+  st.member_actors.erase(i);
+}
+
+void track_member(manager_self self, const std::string& member_id) {
+  auto& st = self->state;
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!sender)
+    return;
+  auto i = st.member_actors.find(member_id);
+  if (i != st.member_actors.end() && i->second == sender)
+    return;
+  forget_member(self, member_id);
+  st.member_actors.emplace(member_id, sender);
+  st.by_addr[sender.address()] = member_id;
+  self->monitor(sender);
+}
+
+void schedule_tick(manager_self self) {
+  auto every = std::max<int64_t>(
+    10, std::min<int64_t>(1000, self->state.cfg.group_cfg.session_timeout.count() / 10));
+  self->delayed_send(self, std::chrono::milliseconds{every}, caf::tick_atom::value);
+}
+
+group_description describe(manager_self self) {
+  auto& st = self->state;
+  group_description d;
+  d.group = st.cfg.group;
+  d.state = st.group->state_name();
+  d.group_epoch = st.group->group_epoch();
+  d.assignor = st.group->assignor_name();
+  d.coordinator = st.cfg.coordinator;
+  for (auto& m : st.group->members()) {
+    member_description md{m.member_id, m.instance_id, m.member_epoch, {}, m.topics, m.owned,
+                          m.target};
+    auto a = st.member_actors.find(m.member_id);
+    if (a != st.member_actors.end())
+      md.client = caf::to_string(a->second.node());
+    d.members.push_back(std::move(md));
+  }
+  for (auto& [tp, o] : st.offsets)
+    d.offsets.push_back({tp, o.offset});
+  return d;
+}
+
+group_manager_actor::behavior_type manager_behavior(manager_self self,
+                                                    group_manager_config cfg) {
+  auto& st = self->state;
+  auto loaded = std::move(cfg.loaded);
+  st.cfg = std::move(cfg);
+  st.offsets = std::move(loaded.offsets);
+  auto now = clock::now();
+  if (loaded.state) {
+    // Taking over: the members go on with the epochs and partitions they know.
+    std::set<std::string> topics;
+    for (auto& m : loaded.state->members)
+      topics.insert(m.topics.begin(), m.topics.end());
+    st.group = std::make_unique<group::group_state>(st.cfg.group, st.cfg.group_cfg,
+                                                    *loaded.state,
+                                                    sizes_for(st.cfg.md, topics), now);
+    st.written_group = group::encode(*loaded.state);
+  } else {
+    st.group = std::make_unique<group::group_state>(st.cfg.group, st.cfg.group_cfg);
+    st.written_group = group::encode(st.group->snapshot());
+  }
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.by_addr.find(dm.source);
+    if (i == st.by_addr.end())
+      return;
+    auto member_id = i->second;
+    st.by_addr.erase(i);
+    st.member_actors.erase(member_id);
+    spdlog::info("group {}: member {} is gone ({})", st.cfg.group, member_id,
+                 caf::to_string(dm.reason));
+    st.group->member_died(member_id, clock::now());
+    nudge(self, {});
+    after_write(self, [](const caf::error&) {});
+  });
+  schedule_tick(self);
+  return {
+    [=](group_heartbeat_atom, group_heartbeat_request& req)
+      -> caf::result<group_heartbeat_response> {
+      auto& st = self->state;
+      if (st.failed)
+        return make_error(errc::not_coordinator, "the group coordinator is moving");
+      bool joining = req.member_id.empty() && req.member_epoch == group::join_epoch;
+      if (joining && !req.assignor.empty() && req.assignor != st.group->assignor_name()) {
+        auto a = group::make_assignor(req.assignor);
+        if (!a)
+          return std::move(a.error());
+        if (st.group->empty())
+          st.group->set_assignor(req.assignor);
+      }
+      if (joining || req.member_epoch >= 0) {
+        auto topics = st.group->subscribed_topics();
+        topics.insert(req.topics.begin(), req.topics.end());
+        st.group->set_topics(sizes_for(st.cfg.md, topics));
+      }
+      group::heartbeat_request hb{req.member_id, req.member_epoch, req.instance_id,
+                                  req.topics, req.owned};
+      auto r = st.group->heartbeat(hb, clock::now());
+      if (!r)
+        return std::move(r.error());
+      if (req.member_epoch < 0)
+        forget_member(self, r->member_id);
+      else
+        track_member(self, r->member_id);
+      nudge(self, r->member_id);
+      group_heartbeat_response resp{r->member_id, r->member_epoch,
+                                    st.cfg.heartbeat_interval_ms, r->assignment};
+      auto rp = self->make_response_promise<group_heartbeat_response>();
+      after_write(self, [=](const caf::error& err) mutable {
+        if (err)
+          rp.deliver(err);
+        else
+          rp.deliver(resp);
+      });
+      return rp;
+    },
+    [=](commit_atom, offset_commit_request& req) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (st.failed)
+        return make_error(errc::not_coordinator, "the group coordinator is moving");
+      for (auto& po : req.offsets) {
+        if (po.offset < 0)
+          return make_error(errc::invalid_request, "commit of offset "
+                                                     + std::to_string(po.offset) + " for "
+                                                     + to_string(po.tp));
+        if (req.member_id.empty()) {
+          if (!st.group->empty())
+            return make_error(errc::unknown_member_id,
+                              "group '" + st.cfg.group
+                                + "' has members: only they may commit offsets");
+        } else if (auto err = st.group->check_commit(req.member_id, req.member_epoch, po.tp)) {
+          return err;
+        }
+      }
+      auto now = now_ms();
+      for (auto& po : req.offsets) {
+        group::offset_record rec{po.offset, now, req.member_epoch};
+        st.offsets[po.tp] = rec;
+        st.queued.emplace_back(group::offset_key(st.cfg.group, po.tp), group::encode(rec));
+      }
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      after_write(self, [=](const caf::error& err) mutable {
+        if (err)
+          rp.deliver(err);
+        else
+          rp.deliver(caf::ok_atom::value);
+      });
+      return rp;
+    },
+    [=](offset_fetch_atom, offset_fetch_request& req)
+      -> caf::result<std::vector<partition_offset>> {
+      auto rp = self->make_response_promise<std::vector<partition_offset>>();
+      // Only offsets already on the ISR are read.
+      after_write(self, [=](const caf::error& err) mutable {
+        if (err) {
+          rp.deliver(err);
+          return;
+        }
+        auto& st = self->state;
+        std::vector<partition_offset> out;
+        if (req.tps.empty()) {
+          for (auto& [tp, o] : st.offsets)
+            out.push_back({tp, o.offset});
+        } else {
+          for (auto& tp : req.tps) {
+            auto i = st.offsets.find(tp);
+            out.push_back({tp, i == st.offsets.end() ? -1 : i->second.offset});
+          }
+        }
+        rp.deliver(std::move(out));
+      });
+      return rp;
+    },
+    [=](describe_group_atom, std::string&) -> caf::result<group_description> {
+      return describe(self);
+    },
+    [=](md_update_atom, cluster_metadata& md) {
+      auto& st = self->state;
+      st.cfg.md = std::move(md);
+      st.group->set_topics(sizes_for(st.cfg.md, st.group->subscribed_topics()));
+      nudge(self, {});
+      after_write(self, [](const caf::error&) {});
+    },
+    [=](caf::tick_atom) {
+      auto& st = self->state;
+      auto gone = st.group->expire(clock::now());
+      for (auto& id : gone) {
+        spdlog::info("group {}: member {} left (session timed out)", st.cfg.group, id);
+        forget_member(self, id);
+      }
+      if (!gone.empty()) {
+        nudge(self, {});
+        after_write(self, [](const caf::error&) {});
+      }
+      schedule_tick(self);
+    },
+    [=](stop_atom) -> caf::ok_atom {
+      fail_all(self, make_error(errc::not_coordinator, "the group coordinator is moving"));
+      self->quit();
+      return caf::ok_atom::value;
+    },
+  };
+}
+
+} // namespace
+
+group_manager_actor spawn_group_manager(caf::actor_system& sys, group_manager_config cfg) {
+  return sys.spawn(manager_behavior, std::move(cfg));
+}
+
+} // namespace cafka

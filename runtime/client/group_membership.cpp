@@ -1,0 +1,85 @@
+#include "runtime/client/group_membership.hpp"
+
+#include <algorithm>
+
+namespace cafka {
+
+group_membership::group_membership(std::string group, std::string instance_id,
+                                   std::string assignor, std::vector<std::string> topics)
+  : group_(std::move(group)),
+    instance_id_(std::move(instance_id)),
+    assignor_(std::move(assignor)),
+    topics_(std::move(topics)) {
+  std::sort(topics_.begin(), topics_.end());
+  topics_.erase(std::unique(topics_.begin(), topics_.end()), topics_.end());
+}
+
+void group_membership::subscribe(std::vector<std::string> topics) {
+  std::sort(topics.begin(), topics.end());
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+  topics_ = std::move(topics);
+}
+
+group_heartbeat_request
+group_membership::heartbeat(const std::vector<topic_partition>& owned) const {
+  group_heartbeat_request req;
+  req.group = group_;
+  req.member_id = member_id_;
+  req.member_epoch = joined() ? epoch_ : 0;
+  req.instance_id = instance_id_;
+  req.assignor = assignor_;
+  req.topics = topics_;
+  req.owned = owned;
+  std::sort(req.owned.begin(), req.owned.end());
+  return req;
+}
+
+group_heartbeat_request group_membership::leave() const {
+  group_heartbeat_request req;
+  req.group = group_;
+  req.member_id = member_id_;
+  req.member_epoch = instance_id_.empty() ? -1 : -2;
+  req.instance_id = instance_id_;
+  return req;
+}
+
+group_membership::step
+group_membership::on_response(const group_heartbeat_response& resp,
+                              const std::vector<topic_partition>& owned) {
+  member_id_ = resp.member_id;
+  epoch_ = resp.member_epoch;
+  if (resp.heartbeat_interval_ms > 0)
+    interval_ = std::chrono::milliseconds{resp.heartbeat_interval_ms};
+  auto want = resp.assignment;
+  std::sort(want.begin(), want.end());
+  auto have = owned;
+  std::sort(have.begin(), have.end());
+  step out;
+  std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
+                      std::back_inserter(out.revoke));
+  std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                      std::back_inserter(out.assign));
+  return out;
+}
+
+void group_membership::reset() {
+  member_id_.clear();
+  epoch_ = 0;
+}
+
+group_membership::error_kind group_membership::classify(const caf::error& err) {
+  switch (errc_of(err)) {
+    case errc::unknown_member_id:
+    case errc::fenced_member_epoch:
+      return error_kind::fenced;
+    case errc::fenced_instance_id:
+    case errc::unsupported_assignor:
+    case errc::invalid_group_id:
+    case errc::invalid_request:
+      return error_kind::fatal;
+    default:
+      return error_kind::retry;  // coordinator moving or loading, timeouts, lost connections
+  }
+}
+
+} // namespace cafka
