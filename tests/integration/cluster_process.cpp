@@ -65,6 +65,14 @@ cluster_process::~cluster_process() {
   std::filesystem::remove_all(dir_, ec);
 }
 
+bool cluster_process::brokers_alive(int expected) const {
+  auto r = cli({"cluster", "status"});
+  size_t n = 0;
+  for (size_t pos = 0; (pos = r.out.find("\talive\t", pos)) != std::string::npos; ++pos)
+    ++n;
+  return static_cast<int>(n) == expected;
+}
+
 std::string cluster_process::address(int32_t id) const {
   return "127.0.0.1:" + std::to_string(ports_.at(id));
 }

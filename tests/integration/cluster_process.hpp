@@ -46,6 +46,9 @@ public:
   command_result cli(std::vector<std::string> args, const std::string& input = {},
                      int32_t via = -1) const;
 
+  // `cluster status` lists exactly `expected` alive brokers.
+  bool brokers_alive(int expected) const;
+
   // Leaders per partition from `topics describe` (-1: none), or empty if it failed.
   std::map<int32_t, int32_t> leaders(const std::string& topic, int32_t via = -1) const;
 

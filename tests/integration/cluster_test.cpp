@@ -32,16 +32,8 @@ int32_t controller(const cluster_process& c) {
   return -1;
 }
 
-bool all_brokers_alive(const cluster_process& c, int expected) {
-  auto r = c.cli({"cluster", "status"});
-  size_t n = 0;
-  for (size_t pos = 0; (pos = r.out.find("\talive\t", pos)) != std::string::npos; ++pos)
-    ++n;
-  return static_cast<int>(n) == expected;
-}
-
 bool ready(cluster_process& c, int brokers) {
-  return cluster_process::eventually([&] { return all_brokers_alive(c, brokers); }, 30s);
+  return cluster_process::eventually([&] { return c.brokers_alive(brokers); }, 30s);
 }
 
 size_t lines(const std::string& s) {

@@ -38,14 +38,6 @@ std::vector<node_spec> split_roles() {
           {4, false, true}, {5, false, true}, {6, false, true}};
 }
 
-bool all_alive(const cluster_process& c, int expected) {
-  auto r = c.cli({"cluster", "status"});
-  size_t n = 0;
-  for (size_t pos = 0; (pos = r.out.find("\talive\t", pos)) != std::string::npos; ++pos)
-    ++n;
-  return static_cast<int>(n) == expected;
-}
-
 // "Isr: 1,2,3" of partition 0 from `topics describe` through node `via`, or "".
 std::string isr(const cluster_process& c, const std::string& topic, int32_t via) {
   auto r = c.cli({"topics", "describe", "--topic", topic}, {}, via);
@@ -132,7 +124,7 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
   // The default layout: three nodes, each a coordinator and a broker.
   cluster_process c{combined(3), "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   constexpr int32_t partitions = 3;
   REQUIRE(c.cli({"topics", "create", "--topic", "orders", "--partitions",
                  std::to_string(partitions), "--replication-factor", "3"})
@@ -234,7 +226,7 @@ TEST_CASE("clients move to the new leader at once when the leader's node dies, n
           "[integration][replication]") {
   cluster_process c{combined(3), "min-insync-replicas=1\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -303,7 +295,7 @@ TEST_CASE("RF 3 survives two leader failures in a row and a full restart",
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=1\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "twice", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -330,7 +322,7 @@ TEST_CASE("RF 3 survives two leader failures in a row and a full restart",
   c.kill9(third);
   for (auto b : {first, second, third})
     c.start(b);
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   auto r = c.cli({"consume", "--topic", "twice", "--from-beginning", "--max-messages", "300",
                   "--timeout-ms", "20000"});
   CHECK(r.out == numbered("a", 100) + numbered("b", 100) + numbered("c", 100));
@@ -340,7 +332,7 @@ TEST_CASE("acks=all below min.insync.replicas is refused and writes nothing",
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "strict", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -365,7 +357,7 @@ TEST_CASE("a hung old leader takes no writes and rejoins as a follower with the 
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "hang", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -435,7 +427,7 @@ TEST_CASE("a restarted follower catches up from the segments it kept and the pre
   cluster_process c{split_roles(),
                     "min-insync-replicas=1\nleader-imbalance-check-interval-ms=200\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return all_alive(c, 3); }, 30s));
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "back", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code

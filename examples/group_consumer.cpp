@@ -1,0 +1,137 @@
+// A consumer group of actors: N user-written CAF actors share a topic through one group.
+// Each gets `partitions_assigned` / `partitions_revoked` messages from its consumer when the
+// group's manager moves partitions, and record batches under credit flow control: it grants
+// one credit per processed batch, and auto commit stores only what it processed. Start more
+// copies of this program (same group) and watch the partitions spread; kill one and watch
+// them move back.
+//
+// Usage: group_consumer [host:port] [topic] [group] [members] [count] [events-file]
+//                       [group.instance.id]
+//   defaults: 127.0.0.1:9101 example example-group 3 -1 (run until killed), no file.
+// events-file: every member appends "<unix ms> <member> assigned|revoked|record ..." lines
+// (used by the integration tests to check who held which partition when).
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/client/consumer_actor.hpp"
+#include "runtime/base/errc.hpp"
+
+namespace {
+
+// Lines from several member actors go to one stream.
+struct event_log {
+  std::mutex mtx;
+  std::ofstream file;
+
+  void write(int member, const std::string& what) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+    std::lock_guard<std::mutex> guard{mtx};
+    if (file.is_open())
+      file << ms << ' ' << member << ' ' << what << std::endl;
+  }
+};
+
+std::string list(const std::vector<cafka::topic_partition>& tps) {
+  std::string out;
+  for (auto& tp : tps)
+    out += (out.empty() ? "" : ",") + cafka::to_string(tp);
+  return out.empty() ? "-" : out;
+}
+
+struct member_state {
+  int64_t seen = 0;
+};
+
+// The user's actor: reacts to the group's decisions and processes records.
+caf::behavior member(caf::stateful_actor<member_state>* self, int id, int64_t count,
+                     std::shared_ptr<event_log> log) {
+  return {
+    [=](cafka::partitions_assigned& a) {
+      std::cout << "member " << id << " assigned " << list(a.tps) << std::endl;
+      for (auto& tp : a.tps)
+        log->write(id, "assigned " + tp.topic + " " + std::to_string(tp.partition.value));
+    },
+    [=](cafka::partitions_revoked& r) {
+      std::cout << "member " << id << (r.lost ? " lost " : " revoked ") << list(r.tps)
+                << std::endl;
+      for (auto& tp : r.tps)
+        log->write(id, std::string{"revoked "} + tp.topic + " "
+                         + std::to_string(tp.partition.value) + (r.lost ? " lost" : ""));
+    },
+    [=](cafka::consumer_records& batch) {
+      for (auto& r : batch.records)
+        log->write(id, "record " + batch.tp.topic + " "
+                         + std::to_string(batch.tp.partition.value) + " "
+                         + std::to_string(r.offset.value) + " " + r.value);
+      self->state.seen += static_cast<int64_t>(batch.records.size());
+      auto consumer = caf::actor_cast<cafka::consumer_actor>(self->current_sender());
+      // Processed: one more batch, please (this also marks it for the next auto commit).
+      self->send(consumer, cafka::credit_atom::value, int32_t{1});
+      if (count >= 0 && self->state.seen >= count) {
+        std::cout << "member " << id << " consumed " << self->state.seen << " records\n";
+        self->quit();
+      }
+    },
+    [=](cafka::consumer_failed& f) {
+      std::cerr << "member " << id << ": " << cafka::describe(f.error) << "\n";
+      self->quit(f.error);
+    },
+  };
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9101";
+  std::string topic = argc > 2 ? argv[2] : "example";
+  std::string group = argc > 3 ? argv[3] : "example-group";
+  int members = argc > 4 ? std::stoi(argv[4]) : 3;
+  int64_t count = argc > 5 ? std::stoll(argv[5]) : -1;
+  auto log = std::make_shared<event_log>();
+  if (argc > 6)
+    log->file.open(argv[6], std::ios::app);
+  std::string instance = argc > 7 ? argv[7] : "";
+
+  caf::actor_system_config cfg;
+  cafka::register_types(cfg);
+  cfg.load<caf::io::middleman>();
+  // Nodes close a connection that stays silent for middleman.connection-timeout (2 s by
+  // default), e.g. during a long fetch poll: clients send CAF heartbeats too.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  caf::actor_system sys{cfg};
+
+  std::vector<caf::actor> users;
+  std::vector<cafka::consumer_actor> consumers;
+  for (int i = 0; i < members; ++i) {
+    cafka::consumer_config cc;
+    cc.bootstrap = bootstrap;
+    cc.group_id = group;
+    cc.auto_offset_reset = cafka::offset_reset::earliest;
+    cc.auto_commit_interval_ms = 500;
+    if (!instance.empty())
+      cc.group_instance_id = members == 1 ? instance : instance + "-" + std::to_string(i);
+    auto user = sys.spawn(member, i, count, log);
+    // Two batches in flight at most: the member grants more as it processes.
+    auto consumer = cafka::spawn_consumer(sys, cc, user, 2);
+    caf::anon_send(consumer, cafka::subscribe_atom::value, std::vector<std::string>{topic});
+    users.push_back(user);
+    consumers.push_back(consumer);
+  }
+  // Runs until every member has its count (or forever with count -1: kill the process).
+  // The handles stay held: an actor nobody references is shut down at once.
+  sys.await_all_actors_done();
+  return 0;
+}
