@@ -29,7 +29,8 @@ void deliver(consumer_self self) {
     if (!i->second.buffered)
       continue;
     --st.credit;
-    st.unacked.emplace_back(i->first, i->second.buffered->records.back().offset.value + 1);
+    st.unacked.push_back({i->first, i->second.buffered->records.back().offset.value + 1,
+                          std::chrono::steady_clock::now()});
     caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(*i->second.buffered));
     i->second.buffered.reset();
     auto next = std::next(i);

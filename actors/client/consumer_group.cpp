@@ -2,6 +2,7 @@
 // the assignment incrementally (revoke, commit, confirm; then fetch committed offsets and
 // start), commits processed positions, and leaves on stop or max.poll.interval.ms.
 // Consumer actor context.
+#include <algorithm>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -100,10 +101,23 @@ void forget_coordinator(consumer_self self) {
   self->state.coordinator.reset();
 }
 
+// Forgets the positions of partitions this member no longer owns: deliveries of them still
+// waiting for credit must not move a later owner's (or a later assignment's) position.
+void forget_positions(consumer_state& st, const std::vector<topic_partition>& tps) {
+  for (auto& tp : tps) {
+    st.processed.erase(tp);
+    st.committed.erase(tp);
+  }
+  for (auto& d : st.unacked)
+    if (std::find(tps.begin(), tps.end(), d.tp) != tps.end())
+      d.tp = topic_partition{};  // still counts one credit, moves nothing
+}
+
 // Every partition goes away at once (the member was removed or gives up).
 void lose_all(consumer_self self, bool lost) {
   auto& st = self->state;
   auto all = owned(st);
+  forget_positions(st, all);
   st.parts.clear();
   st.group->assigning.clear();
   st.group->revoking.clear();
@@ -209,6 +223,7 @@ void revoke_partitions(consumer_self self, uint64_t gen, std::vector<topic_parti
       return;
     for (auto& tp : tps)
       st.group->revoking.erase(tp);
+    forget_positions(st, tps);
     heartbeat_now(self);
   };
   if (!st.cfg.enable_auto_commit) {
@@ -323,16 +338,17 @@ void group_tick(consumer_self self) {
   auto& g = *st.group;
   auto now = steady::now();
   if (!g.failed) {
-    bool stalled = st.credit <= 0 && !st.unacked.empty();
+    // The sink has held a delivery without granting credit back for max.poll.interval.ms.
+    bool stalled = !st.unacked.empty()
+                   && now - st.unacked.front().at > milliseconds{st.cfg.max_poll_interval_ms};
     if (g.paused) {
-      if (!stalled) {
+      if (st.last_credit > g.paused_at) {
         spdlog::info("consumer: the sink is processing again; rejoining group '{}'",
                      g.membership.group());
         g.paused = false;
         heartbeat_now(self);
       }
-    } else if (g.membership.joined() && stalled
-               && now - st.last_credit > milliseconds{st.cfg.max_poll_interval_ms}) {
+    } else if (g.membership.joined() && stalled) {
       // Kafka's max.poll.interval.ms: a consumer that stopped processing leaves the group
       // so that its partitions move to members that work.
       spdlog::warn("consumer: the sink took no records for {} ms (max.poll.interval.ms); "
@@ -344,6 +360,7 @@ void group_tick(consumer_self self) {
       g.membership.reset();
       ++g.generation;
       g.paused = true;
+      g.paused_at = now;
     } else if (now >= g.next_heartbeat) {
       heartbeat_now(self);
     }
@@ -362,9 +379,11 @@ void group_tick(consumer_self self) {
 void on_credit(consumer_self self, int32_t n) {
   auto& st = self->state;
   for (; n > 0 && !st.unacked.empty(); --n) {
-    auto& [tp, next] = st.unacked.front();
-    auto& p = st.processed[tp];
-    p = std::max(p, next);
+    auto& d = st.unacked.front();
+    if (!d.tp.topic.empty()) {
+      auto& p = st.processed[d.tp];
+      p = std::max(p, d.next);
+    }
     st.unacked.pop_front();
   }
   st.last_credit = steady::now();

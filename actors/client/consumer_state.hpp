@@ -45,6 +45,7 @@ struct group_session {
   uint64_t generation = 0;        // bumped when the member resets: older answers are dropped
   std::chrono::steady_clock::time_point next_heartbeat;
   bool paused = false;            // left for max.poll.interval.ms; rejoins on credit
+  std::chrono::steady_clock::time_point paused_at;
   bool failed = false;            // a fatal error: no more heartbeats
 };
 
@@ -59,7 +60,12 @@ struct consumer_state {
   uint64_t next_request = 1;
   // Commit positions: one entry per message delivered to the sink (its partition and the
   // offset after its last record); credit coming back marks the oldest ones processed.
-  std::deque<std::pair<topic_partition, int64_t>> unacked;
+  struct delivery {
+    topic_partition tp;  // empty: the partition was revoked since
+    int64_t next = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<delivery> unacked;
   std::map<topic_partition, int64_t> processed;
   std::map<topic_partition, int64_t> committed;  // as last stored by the group
   std::chrono::steady_clock::time_point last_credit;

@@ -49,8 +49,9 @@ struct consumer_config {
   std::string group_remote_assignor;           // group.remote.assignor; empty: the group's
   bool enable_auto_commit = true;              // enable.auto.commit
   int64_t auto_commit_interval_ms = 5000;      // auto.commit.interval.ms
-  // max.poll.interval.ms: a member whose sink holds every credit this long with records
-  // waiting leaves the group (its partitions move) and joins again once it grants credit.
+  // max.poll.interval.ms: a member whose sink holds a delivered batch this long without
+  // granting credit back leaves the group (its partitions move to members that work) and
+  // joins again once it grants credit.
   int64_t max_poll_interval_ms = 300000;
 };
 

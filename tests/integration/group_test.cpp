@@ -413,3 +413,79 @@ TEST_CASE("group bad input gets clear errors: a commit for a partition not owned
   outsider.assign({mine});
   CHECK(cafka::errc_of(outsider.commit_sync({{mine, 7}})) == cafka::errc::unknown_member_id);
 }
+
+TEST_CASE("a member that stops polling leaves after max.poll.interval.ms, its partitions move, "
+          "and it rejoins when it polls again",
+          "[integration][group]") {
+  cluster_process c{combined(1), group_defaults};
+  c.start(1);
+  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(c.cli({"topics", "create", "--topic", "mp", "--partitions", "2"}).exit_code == 0);
+  std::string input;
+  for (int i = 0; i < 200; ++i)
+    input += "k" + std::to_string(i) + ":v" + std::to_string(i) + "\n";
+  REQUIRE(c.cli({"produce", "--topic", "mp", "--key-separator", ":"}, input).exit_code == 0);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{client_config(cfg)};
+  cafka::consumer_config cc;
+  cc.bootstrap = c.address(1);
+  cc.group_id = "mpg";
+  cc.auto_offset_reset = cafka::offset_reset::earliest;
+  cc.max_poll_interval_ms = 1000;
+  cafka::consumer busy{sys, cc};
+  cafka::consumer stuck{sys, cc};
+  busy.subscribe({"mp"});
+  stuck.subscribe({"mp"});
+  size_t stuck_records = 0;
+  REQUIRE(cluster_process::eventually([&] {
+    busy.poll(20ms);
+    for (auto& b : stuck.poll(20ms))
+      stuck_records += b.records.size();
+    return busy.assignment().size() == 1 && stuck.assignment().size() == 1
+           && stuck_records > 0;
+  }, 30s));
+  // `stuck` holds what it got and is not polled: after max.poll.interval.ms it leaves.
+  REQUIRE(cluster_process::eventually([&] {
+    busy.poll(20ms);
+    return busy.assignment().size() == 2;
+  }, 20s));
+  // Polling again: it rejoins and the partitions are shared again.
+  REQUIRE(cluster_process::eventually([&] {
+    busy.poll(20ms);
+    stuck.poll(20ms);
+    return busy.assignment().size() == 1 && stuck.assignment().size() == 1;
+  }, 30s));
+}
+
+TEST_CASE("a hung member loses its partitions when its session times out and joins again "
+          "when it wakes up",
+          "[integration][group]") {
+  cluster_process c{combined(1), "group-consumer-session-timeout-ms=2000\n"
+                                 "group-consumer-heartbeat-interval-ms=200\n"
+                                 "offsets-topic-num-partitions=1\n"};
+  c.start(1);
+  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(c.cli({"topics", "create", "--topic", "h", "--partitions", "4"}).exit_code == 0);
+  members ms;
+  for (int i = 0; i < 2; ++i) {
+    ms.push_back(std::make_unique<member_process>(
+      c.address(1), "h", "hg", c.dir() + "/member-" + std::to_string(i) + ".events"));
+    ms.back()->start();
+  }
+  REQUIRE(poll_for([&] { return spread(ms, {2, 2}, 4); }, 30s));
+  // SIGSTOP: no down message, only the session (2 s) can tell.
+  ms[0]->stop();
+  REQUIRE(poll_for([&] {
+    return cafka::testing::read_events(ms[1]->events_file()).held.size() == 4;
+  }, 10s));
+  // Awake again: the group no longer knows it, so it drops everything (lost) and rejoins.
+  ms[0]->resume();
+  REQUIRE(poll_for([&] {
+    auto e = cafka::testing::read_events(ms[0]->events_file());
+    bool lost = false;
+    for (auto& [tp, hs] : e.holds)
+      for (auto& h : hs)
+        lost = lost || h.lost;
+    return lost && spread(ms, {2, 2}, 4);
+  }, 30s));
+}

@@ -45,9 +45,20 @@ void member_process::start() {
   }
 }
 
+void member_process::stop() {
+  if (pid_ > 0)
+    ::kill(pid_, SIGSTOP);
+}
+
+void member_process::resume() {
+  if (pid_ > 0)
+    ::kill(pid_, SIGCONT);
+}
+
 void member_process::kill9() {
   if (pid_ <= 0)
     return;
+  ::kill(pid_, SIGCONT);
   ::kill(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);

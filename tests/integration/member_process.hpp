@@ -29,6 +29,8 @@ public:
 
   void start();
   void kill9();
+  void stop();    // SIGSTOP: hung, not dead
+  void resume();  // SIGCONT
   // SIGTERM is not handled by the example: the process dies like kill9 but by signal 15.
   bool running() const { return pid_ > 0; }
   const std::string& events_file() const { return events_; }
