@@ -212,7 +212,7 @@ int bench_consume(const bench_options& o) {
 
 void add_bench_command(CLI::App& app, command_fn& run) {
   auto o = std::make_shared<bench_options>();
-  auto cmd = app.add_subcommand("bench", "produce/consume benchmarks");
+  auto cmd = app.add_subcommand("bench", "produce/consume/rebalance benchmarks");
   cmd->require_subcommand(1);
   auto prod = cmd->add_subcommand("produce", "write N records as fast as possible");
   auto cons = cmd->add_subcommand("consume", "read N records from the beginning");
@@ -242,6 +242,7 @@ void add_bench_command(CLI::App& app, command_fn& run) {
     run = [o] { return bench_produce(*o); };
   });
   cons->callback([o, &run] { run = [o] { return bench_consume(*o); }; });
+  add_bench_rebalance_command(*cmd, run);
 }
 
 } // namespace cafka::app
