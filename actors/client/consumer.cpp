@@ -124,8 +124,13 @@ caf::error consumer::commit_sync(std::vector<partition_offset> offsets) {
 }
 
 void consumer::commit_async() {
+  commit_async({});
+}
+
+void consumer::commit_async(std::vector<partition_offset> offsets) {
   settle_credit();
-  self_->send(actor_, commit_atom::value, std::vector<partition_offset>{});
+  // Anonymous: the reply (ok or an error) is dropped instead of piling up in the mailbox.
+  caf::anon_send(actor_, commit_atom::value, std::move(offsets));
 }
 
 caf::expected<std::vector<partition_offset>>

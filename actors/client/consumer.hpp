@@ -38,7 +38,9 @@ public:
   // Commits the position after every record poll() returned; waits for the group to store it.
   caf::error commit_sync();
   caf::error commit_sync(std::vector<partition_offset> offsets);
+  // Fire and forget (errors are logged by the consumer actor).
   void commit_async();
+  void commit_async(std::vector<partition_offset> offsets);
   // Committed offsets of the group (offset -1: none).
   caf::expected<std::vector<partition_offset>> committed(std::vector<topic_partition> tps);
   // Set when the consumer gave up its group (e.g. group.instance.id in use); poll() then

@@ -5,6 +5,7 @@
 // partition itself and commits nothing, like a group of its own.
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include "actors/client/consumer.hpp"
 #include "runtime/app/app_common.hpp"
@@ -47,7 +48,9 @@ int run_consume(const consume_options& o) {
   cc.group_id = o.group;
   cc.group_instance_id = o.instance_id;
   cc.group_remote_assignor = o.assignor;
-  cc.auto_commit_interval_ms = 1000;
+  // The command commits what it printed itself (every second and at the end): auto commit
+  // would also count records a poll returned beyond --max-messages.
+  cc.enable_auto_commit = false;
   if (auto err = validate(cc))
     return fail(describe(err));
   client_system cs{o.conn.config};
@@ -82,6 +85,19 @@ int print_records(consumer& cons, const consume_options& o) {
   std::ios::sync_with_stdio(false);
   int64_t count = 0;
   auto last = std::chrono::steady_clock::now();
+  std::map<topic_partition, int64_t> printed;  // next offset after what was printed
+  auto last_commit = last;
+  // A partition taken away is no longer this member's to commit.
+  cons.on_rebalance({}, [&](const partitions_revoked& r) {
+    for (auto& tp : r.tps)
+      printed.erase(tp);
+  });
+  auto to_commit = [&] {
+    std::vector<partition_offset> out;
+    for (auto& [tp, next] : printed)
+      out.push_back({tp, next});
+    return out;
+  };
   while (o.max_messages < 0 || count < o.max_messages) {
     auto batches = cons.poll(std::chrono::milliseconds{100});
     auto now = std::chrono::steady_clock::now();
@@ -103,14 +119,20 @@ int print_records(consumer& cons, const consume_options& o) {
           std::cout << (r.has_key ? r.key : std::string{"null"}) << '\t';
         std::cout << (r.has_value ? r.value : std::string{"null"}) << '\n';
         ++count;
+        printed[b.tp] = r.offset.value + 1;
       }
+    if (!o.group.empty() && now - last_commit >= std::chrono::seconds{1}) {
+      std::cout.flush();
+      cons.commit_async(to_commit());
+      last_commit = now;
+    }
   }
   std::cout.flush();
   std::cerr << "Processed a total of " << count << " messages\n";
   if (cons.failure())
     return fail(describe(cons.failure()));
-  if (!o.group.empty()) {
-    if (auto err = cons.commit_sync())
+  if (!o.group.empty() && !printed.empty()) {
+    if (auto err = cons.commit_sync(to_commit()))
       return fail("committing offsets: " + describe(err));
   }
   return 0;
