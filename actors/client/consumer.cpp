@@ -64,24 +64,20 @@ std::vector<consumer_records> consumer::poll(std::chrono::milliseconds timeout) 
     if (on_assigned_)
       on_assigned_(a);
   };
+  // Batches of a revoked partition that came before the revocation are still this
+  // consumer's to process: the group waits for their credit before it moves the partition.
   auto on_revoked = [&](partitions_revoked& r) {
     for (auto& tp : r.tps)
       assignment_.erase(tp);
-    // Batches of them still in the mailbox arrived before the revocation: drop them.
-    out.erase(std::remove_if(out.begin(), out.end(),
-                             [&](const consumer_records& x) {
-                               return std::find(r.tps.begin(), r.tps.end(), x.tp)
-                                      != r.tps.end();
-                             }),
-              out.end());
     if (on_revoked_)
       on_revoked_(r);
   };
   auto on_failed = [&](consumer_failed& f) { failure_ = f.error; };
   bool got = false;
+  int32_t received = 0;  // acknowledged at the next poll: the caller has not seen them yet
   auto on_records = [&](consumer_records& r) {
     out.push_back(std::move(r));
-    ++owed_credit_;
+    ++received;
     got = true;
   };
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -107,6 +103,7 @@ std::vector<consumer_records> consumer::poll(std::chrono::milliseconds timeout) 
                    [&](consumer_failed& f) { on_failed(f); },
                    caf::after(std::chrono::seconds{0}) >> [] {});
   }
+  owed_credit_ += received;
   return out;
 }
 

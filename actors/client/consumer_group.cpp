@@ -121,6 +121,7 @@ void lose_all(consumer_self self, bool lost) {
   st.parts.clear();
   st.group->assigning.clear();
   st.group->revoking.clear();
+  st.group->revocations.clear();
   if (!all.empty())
     to_sink(self, partitions_revoked{std::move(all), lost});
 }
@@ -204,8 +205,62 @@ void start_partitions(consumer_self self, uint64_t gen, std::vector<topic_partit
   });
 }
 
-// Stops reading these partitions, commits what the sink processed of them, then confirms.
-void revoke_partitions(consumer_self self, uint64_t gen, std::vector<topic_partition> tps) {
+bool drained(const consumer_state& st, const std::vector<topic_partition>& tps) {
+  for (auto& d : st.unacked)
+    if (std::find(tps.begin(), tps.end(), d.tp) != tps.end())
+      return false;
+  return true;
+}
+
+// Finishes every revocation whose batches the sink has all processed: commits what it
+// processed of those partitions (auto commit), then confirms by heartbeating without them.
+void check_revocations(consumer_self self) {
+  auto& st = self->state;
+  if (!st.group)
+    return;
+  auto gen = st.group->generation;
+  for (auto& r : st.group->revocations) {
+    if (r.committing || !drained(st, r.tps))
+      continue;
+    r.committing = true;
+    auto tps = r.tps;
+    auto done = [=](caf::error err) {
+      auto& st = self->state;
+      if (err)
+        spdlog::warn("consumer: committing revoked partitions of group '{}': {}",
+                     group_name(st), describe(err));
+      if (!st.group || st.group->generation != gen)
+        return;
+      auto& g = *st.group;
+      for (auto& tp : tps)
+        g.revoking.erase(tp);
+      g.revocations.erase(std::remove_if(g.revocations.begin(), g.revocations.end(),
+                                         [&](const group_session::revocation& x) {
+                                           return x.tps == tps;
+                                         }),
+                          g.revocations.end());
+      forget_positions(st, tps);
+      heartbeat_now(self);
+    };
+    std::vector<partition_offset> offsets;
+    if (st.cfg.enable_auto_commit)
+      for (auto& tp : tps) {
+        auto p = st.processed.find(tp);
+        auto c = st.committed.find(tp);
+        if (p != st.processed.end() && (c == st.committed.end() || c->second != p->second))
+          offsets.push_back({tp, p->second});
+      }
+    if (offsets.empty())
+      done({});
+    else
+      commit(self, std::move(offsets), done);
+    return check_revocations(self); // `done` may have changed the list
+  }
+}
+
+// Stops reading these partitions and tells the sink; the revocation completes once the
+// sink has processed what it was sent of them (check_revocations).
+void revoke_partitions(consumer_self self, std::vector<topic_partition> tps) {
   auto& st = self->state;
   auto& g = *st.group;
   for (auto& tp : tps) {
@@ -214,33 +269,8 @@ void revoke_partitions(consumer_self self, uint64_t gen, std::vector<topic_parti
     g.revoking.insert(tp);
   }
   to_sink(self, partitions_revoked{tps, false});
-  auto done = [=](caf::error err) {
-    auto& st = self->state;
-    if (err)
-      spdlog::warn("consumer: committing revoked partitions of group '{}': {}",
-                   group_name(st), describe(err));
-    if (!st.group || st.group->generation != gen)
-      return;
-    for (auto& tp : tps)
-      st.group->revoking.erase(tp);
-    forget_positions(st, tps);
-    heartbeat_now(self);
-  };
-  if (!st.cfg.enable_auto_commit) {
-    done({});
-    return;
-  }
-  std::vector<partition_offset> offsets;
-  for (auto& tp : tps) {
-    auto p = st.processed.find(tp);
-    auto c = st.committed.find(tp);
-    if (p != st.processed.end() && (c == st.committed.end() || c->second != p->second))
-      offsets.push_back({tp, p->second});
-  }
-  if (offsets.empty())
-    done({});
-  else
-    commit(self, std::move(offsets), done);
+  g.revocations.push_back({std::move(tps), false});
+  check_revocations(self);
 }
 
 void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& resp) {
@@ -255,8 +285,16 @@ void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& re
   }
   auto step = g.membership.on_response(resp, owned(st));
   g.next_heartbeat = steady::now() + g.membership.interval();
+  // Partitions already on their way out or in stay on their way.
+  auto drop = [](std::vector<topic_partition>& xs, const std::set<topic_partition>& busy) {
+    xs.erase(std::remove_if(xs.begin(), xs.end(),
+                            [&](const topic_partition& tp) { return busy.count(tp) > 0; }),
+             xs.end());
+  };
+  drop(step.revoke, g.revoking);
+  drop(step.assign, g.assigning);
   if (!step.revoke.empty())
-    revoke_partitions(self, gen, std::move(step.revoke));
+    revoke_partitions(self, std::move(step.revoke));
   if (!step.assign.empty())
     start_partitions(self, gen, std::move(step.assign));
   if (g.heartbeat_again)
@@ -387,6 +425,8 @@ void on_credit(consumer_self self, int32_t n) {
     st.unacked.pop_front();
   }
   st.last_credit = steady::now();
+  if (st.group && !st.group->revocations.empty())
+    check_revocations(self);
 }
 
 void commit(consumer_self self, std::vector<partition_offset> offsets,

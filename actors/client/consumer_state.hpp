@@ -40,6 +40,13 @@ struct group_session {
   // partitions taken away whose final commit is still in flight: both still count as owned.
   std::set<topic_partition> assigning;
   std::set<topic_partition> revoking;
+  // Revocations in progress, in order: each waits until the sink granted credit back for
+  // every batch of its partitions it was sent, then commits them, then is confirmed.
+  struct revocation {
+    std::vector<topic_partition> tps;
+    bool committing = false;
+  };
+  std::vector<revocation> revocations;
   bool heartbeat_in_flight = false;
   bool heartbeat_again = false;   // a reason to heartbeat came while one was in flight
   uint64_t generation = 0;        // bumped when the member resets: older answers are dropped
