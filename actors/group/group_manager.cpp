@@ -234,7 +234,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       auto& st = self->state;
       if (st.failed)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
-      bool joining = req.member_id.empty() && req.member_epoch == group::join_epoch;
+      bool joining = req.member_epoch == group::join_epoch;
       if (joining && !req.assignor.empty() && req.assignor != st.group->assignor_name()) {
         auto a = group::make_assignor(req.assignor);
         if (!a)

@@ -1,6 +1,8 @@
 #include "runtime/client/group_membership.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 namespace cafka {
 
@@ -8,10 +10,12 @@ group_membership::group_membership(std::string group, std::string instance_id,
                                    std::string assignor, std::vector<std::string> topics)
   : group_(std::move(group)),
     instance_id_(std::move(instance_id)),
-    assignor_(std::move(assignor)),
-    topics_(std::move(topics)) {
-  std::sort(topics_.begin(), topics_.end());
-  topics_.erase(std::unique(topics_.begin(), topics_.end()), topics_.end());
+    assignor_(std::move(assignor)) {
+  subscribe(std::move(topics));
+  std::random_device rd;
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  member_id_ = buf;
 }
 
 void group_membership::subscribe(std::vector<std::string> topics) {
@@ -25,7 +29,7 @@ group_membership::heartbeat(const std::vector<topic_partition>& owned) const {
   group_heartbeat_request req;
   req.group = group_;
   req.member_id = member_id_;
-  req.member_epoch = joined() ? epoch_ : 0;
+  req.member_epoch = joined_ ? epoch_ : 0;
   req.instance_id = instance_id_;
   req.assignor = assignor_;
   req.topics = topics_;
@@ -48,6 +52,7 @@ group_membership::on_response(const group_heartbeat_response& resp,
                               const std::vector<topic_partition>& owned) {
   member_id_ = resp.member_id;
   epoch_ = resp.member_epoch;
+  joined_ = true;
   if (resp.heartbeat_interval_ms > 0)
     interval_ = std::chrono::milliseconds{resp.heartbeat_interval_ms};
   auto want = resp.assignment;
@@ -63,7 +68,7 @@ group_membership::on_response(const group_heartbeat_response& resp,
 }
 
 void group_membership::reset() {
-  member_id_.clear();
+  joined_ = false;
   epoch_ = 0;
 }
 

@@ -20,8 +20,9 @@ public:
   const std::string& group() const { return group_; }
   const std::string& member_id() const { return member_id_; }
   int32_t epoch() const { return epoch_; }
-  // Joined: the group gave this consumer a member id.
-  bool joined() const { return !member_id_.empty(); }
+  // Joined: the group answered a join (the member id is chosen here at construction, as in
+  // KIP-1082, so a join whose answer was lost is retried as the same member).
+  bool joined() const { return joined_; }
   std::chrono::milliseconds interval() const { return interval_; }
 
   // A new subscription; sent with the next heartbeat.
@@ -41,8 +42,9 @@ public:
                    const std::vector<topic_partition>& owned);
 
   // The group no longer knows this member (unknown_member_id, fenced_member_epoch), or it
-  // left: it owns nothing and its next heartbeat joins (a static member keeps its instance
-  // id and so gets its partitions back if its place is still held).
+  // left: it owns nothing and its next heartbeat joins again with the same member id (a
+  // static member keeps its instance id and so gets its partitions back if its place is
+  // still held).
   void reset();
 
   // What an error answer to a heartbeat means.
@@ -59,6 +61,7 @@ private:
   std::string assignor_;
   std::vector<std::string> topics_;
   std::string member_id_;
+  bool joined_ = false;
   int32_t epoch_ = 0;
   std::chrono::milliseconds interval_{5000};
 };

@@ -116,17 +116,52 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
     }
     return heartbeat_response{req.member_id, req.member_epoch, {}};
   }
-  // Joining.
-  if (req.member_id.empty()) {
+  // Joining: epoch 0, with a member id the client chose (or none: the group makes one).
+  if (req.member_epoch == join_epoch) {
+    if (!req.member_id.empty()) {
+      auto i = members_.find(req.member_id);
+      if (i != members_.end()) {
+        // The same member again: its first answer was lost, or it dropped everything after
+        // an error. No new member (no ghost holding partitions for a whole session).
+        auto& m = i->second;
+        m.deadline = now + cfg_.session_timeout;
+        m.left_for_now = false;
+        std::vector<topic_partition> reported;
+        for (auto& tp : req.owned)
+          if (contains(m.reported, tp) || contains(m.told, tp))
+            reported.push_back(tp);
+        std::sort(reported.begin(), reported.end());
+        m.reported = std::move(reported);
+        auto topics = sorted(req.topics);
+        if (topics != m.topics) {
+          m.topics = std::move(topics);
+          rebalance();
+        }
+        return respond(req.member_id);
+      }
+    }
     if (!req.instance_id.empty()) {
       auto s = instances_.find(req.instance_id);
       if (s != instances_.end()) {
-        auto& m = members_.at(s->second);
-        if (!m.left_for_now)
+        auto old_id = s->second;
+        if (!members_.at(old_id).left_for_now)
           return make_error(errc::fenced_instance_id,
                             "group.instance.id '" + req.instance_id + "' is in use by member "
-                              + s->second + " of group '" + id_ + "'");
-        // A static member back within its session: same id, same partitions, no rebalance.
+                              + old_id + " of group '" + id_ + "'");
+        // A static member back within its session: its place and partitions, no rebalance.
+        // It takes the member id it sent, so the previous incarnation is fenced.
+        auto member_id = req.member_id.empty() ? old_id : req.member_id;
+        if (member_id != old_id) {
+          members_.emplace(member_id, std::move(members_.at(old_id)));
+          members_.erase(old_id);
+          if (auto t = target_.find(old_id); t != target_.end()) {
+            auto tps = std::move(t->second);
+            target_.erase(t);
+            target_[member_id] = std::move(tps);
+          }
+          s->second = member_id;
+        }
+        auto& m = members_.at(member_id);
         m.left_for_now = false;
         m.reported.clear();
         m.deadline = now + cfg_.session_timeout;
@@ -135,11 +170,13 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
           m.topics = std::move(topics);
           rebalance();
         }
-        return respond(s->second);
+        return respond(member_id);
       }
     }
-    auto member_id = id_ + "-" + std::to_string(++next_member_) + "-"
-                     + std::to_string(group_epoch_);
+    auto member_id = !req.member_id.empty()
+                       ? req.member_id
+                       : id_ + "-" + std::to_string(++next_member_) + "-"
+                           + std::to_string(group_epoch_);
     auto& m = members_[member_id];
     m.instance_id = req.instance_id;
     m.topics = sorted(req.topics);

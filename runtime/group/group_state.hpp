@@ -26,8 +26,10 @@ inline constexpr int32_t leave_epoch = -1;
 inline constexpr int32_t static_leave_epoch = -2;
 
 struct heartbeat_request {
-  std::string member_id;        // empty to join
-  int32_t member_epoch = join_epoch;
+  // Chosen by the member (KIP-1082) and kept for its lifetime, so a retried join is the same
+  // member; empty: the group makes one up.
+  std::string member_id;
+  int32_t member_epoch = join_epoch;  // 0: join (or rejoin after dropping everything)
   std::string instance_id;      // group.instance.id; empty for a dynamic member
   std::vector<std::string> topics;      // the subscription
   std::vector<topic_partition> owned;   // what the member reads now (confirms revocations)

@@ -19,8 +19,9 @@ TEST_CASE("a group member joins, then revokes and starts only what the answers m
   group_membership m{"g", "", "range", {"t", "t", "a"}};
   CHECK_FALSE(m.joined());
   auto join = m.heartbeat({});
-  CHECK(join.member_id.empty());
+  CHECK(join.member_id.size() == 32);  // chosen by the member, kept for its lifetime
   CHECK(join.member_epoch == 0);
+  CHECK(m.heartbeat({}).member_id == join.member_id);
   CHECK(join.topics == std::vector<std::string>{"a", "t"});
   CHECK(join.assignor == "range");
 
@@ -47,6 +48,7 @@ TEST_CASE("a group member joins, then revokes and starts only what the answers m
   m.reset();
   CHECK_FALSE(m.joined());
   CHECK(m.heartbeat({}).member_epoch == 0);
+  CHECK(m.heartbeat({}).member_id == "g-1-0");  // rejoins as the same member
 }
 
 TEST_CASE("a static member leaves for now and error answers are classified",

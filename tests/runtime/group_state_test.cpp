@@ -313,3 +313,48 @@ TEST_CASE("__consumer_offsets records decode to what was written and replay newe
     CHECK(p < 12);
   }
 }
+
+TEST_CASE("a join retried with the member's own id is the same member, and a static member "
+          "that comes back under a new id fences its previous incarnation",
+          "[group]") {
+  std::mt19937 rng{31};
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  std::vector<consumer> cs(2);
+  cs[0].id = "client-chosen-a";
+  cs[1].id = "client-chosen-b";
+  cs[1].instance = "box-b";
+  join_all(g, cs, now, rng, 4);
+  CHECK(g.members().size() == 2);
+  CHECK(cs[0].id == "client-chosen-a");
+  // The answer to a's join got lost: it joins again with the same id and nothing owned.
+  consumer retry;
+  retry.id = "client-chosen-a";
+  auto r = beat(g, retry, now);
+  REQUIRE(r);
+  CHECK(r->member_id == "client-chosen-a");
+  CHECK(r->assignment == cs[0].reads);  // what it had: nobody else got it meanwhile
+  CHECK(g.members().size() == 2);       // no ghost member
+  // b's process dies and a new one starts with a new member id and the same instance id.
+  auto epoch = g.group_epoch();
+  g.member_died(cs[1].id, now);
+  consumer reborn;
+  reborn.id = "client-chosen-b2";
+  reborn.instance = "box-b";
+  auto b2 = beat(g, reborn, now + 1s);
+  REQUIRE(b2);
+  CHECK(b2->member_id == "client-chosen-b2");
+  CHECK(b2->assignment == cs[1].reads);
+  CHECK(g.group_epoch() == epoch);  // no rebalance
+  // The old incarnation (say it was only cut off) is no longer a member.
+  auto old = beat(g, cs[1], now + 1s);
+  REQUIRE_FALSE(old);
+  CHECK(errc_of(old.error()) == errc::unknown_member_id);
+  // A heartbeat with an epoch but no member id is refused instead of joining.
+  consumer nobody;
+  nobody.epoch = 3;
+  auto n = beat(g, nobody, now);
+  REQUIRE_FALSE(n);
+  CHECK(errc_of(n.error()) == errc::unknown_member_id);
+}
