@@ -10,12 +10,10 @@
 
 namespace cafka {
 
-namespace {
-
-// Hands buffered batches to the sink while credit lasts, round-robin over partitions.
+// Round-robin over partitions.
 void deliver(consumer_self self) {
   auto& st = self->state;
-  if (st.credit <= 0 || st.parts.empty())
+  if (st.credit <= 0 || st.parts.empty() || (st.group && st.group->suspended))
     return;
   auto start = st.parts.lower_bound(st.next_delivery);
   std::vector<std::map<topic_partition, partition_position>::iterator> order;
@@ -37,8 +35,6 @@ void deliver(consumer_self self) {
     st.next_delivery = next == st.parts.end() ? st.parts.begin()->first : next->first;
   }
 }
-
-} // namespace
 
 void schedule_retry(consumer_self self) {
   auto& st = self->state;
@@ -186,7 +182,7 @@ partition_position new_position(consumer_self self, int64_t offset) {
 
 void pump(consumer_self self) {
   auto& st = self->state;
-  if (st.parts.empty())
+  if (st.parts.empty() || (st.group && st.group->suspended))
     return;
   if (!st.link.has_metadata()) {
     st.link.refresh_metadata(self, [=](caf::error err) {

@@ -150,6 +150,7 @@ void heartbeat_failed(consumer_self self, uint64_t gen, const caf::error& err) {
                    g.membership.group(), describe(err));
       lose_all(self, true);
       g.membership.reset();
+      g.suspended = false;
       ++g.generation;
       heartbeat_now(self);
       break;
@@ -285,6 +286,12 @@ void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& re
   }
   auto step = g.membership.on_response(resp, owned(st));
   g.next_heartbeat = steady::now() + g.membership.interval();
+  g.last_answer = steady::now();
+  if (g.suspended) {
+    g.suspended = false;
+    deliver(self);
+    pump(self);
+  }
   // Partitions already on their way out or in stay on their way.
   auto drop = [](std::vector<topic_partition>& xs, const std::set<topic_partition>& busy) {
     xs.erase(std::remove_if(xs.begin(), xs.end(),
@@ -386,6 +393,18 @@ void group_tick(consumer_self self) {
         g.paused = false;
         heartbeat_now(self);
       }
+    } else if (g.membership.joined() && now - g.last_answer > g.membership.session_timeout()) {
+      // No answer for a whole session: the group has removed this member by now and its
+      // partitions may be read elsewhere. Drop them and join again.
+      spdlog::warn("consumer: no answer from group '{}' for a session; its partitions are "
+                   "lost, joining again",
+                   g.membership.group());
+      lose_all(self, true);
+      g.membership.reset();
+      g.suspended = false;
+      ++g.generation;
+      g.heartbeat_in_flight = false;
+      heartbeat_now(self);
     } else if (g.membership.joined() && stalled) {
       // Kafka's max.poll.interval.ms: a consumer that stopped processing leaves the group
       // so that its partitions move to members that work.
@@ -516,6 +535,8 @@ bool on_coordinator_down(consumer_self self, const caf::actor_addr& broker) {
   if (!st.coordinator || st.coordinator->address() != broker)
     return false;
   st.coordinator.reset();
+  if (st.group && st.group->membership.joined())
+    st.group->suspended = true;
   auto lost = std::move(st.pending);
   st.pending.clear();
   for (auto& kv : lost)

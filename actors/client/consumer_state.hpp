@@ -54,6 +54,11 @@ struct group_session {
   bool paused = false;            // left for max.poll.interval.ms; rejoins on credit
   std::chrono::steady_clock::time_point paused_at;
   bool failed = false;            // a fatal error: no more heartbeats
+  // The connection to the coordinator broke: the group may have removed this member (a
+  // manager takes a lost connection for a death), so nothing is fetched or delivered until
+  // a heartbeat is answered again.
+  bool suspended = false;
+  std::chrono::steady_clock::time_point last_answer;  // the last answered heartbeat
 };
 
 struct consumer_state {
@@ -93,6 +98,8 @@ using consumer_self = consumer_actor::stateful_pointer<consumer_state>;
 // -- fetching (consumer_actor.cpp) ------------------------------------------------------------
 // Starts a fetch for every assigned partition that is idle and has nothing buffered.
 void pump(consumer_self self);
+// Hands buffered batches to the sink while credit lasts (not while the group is suspended).
+void deliver(consumer_self self);
 void schedule_retry(consumer_self self);
 // A fresh position for a newly assigned partition (offset < 0: the reset policy applies).
 partition_position new_position(consumer_self self, int64_t offset);

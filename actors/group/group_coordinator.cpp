@@ -257,7 +257,7 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
       auto m = route(self, req.group, !leaving);
       if (!m) {
         if (leaving && errc_of(m.error()) == errc::group_id_not_found)
-          return group_heartbeat_response{req.member_id, req.member_epoch, 0, {}};
+          return group_heartbeat_response{req.member_id, req.member_epoch, 0, 0, {}};
         return std::move(m.error());
       }
       return self->delegate(*m, group_heartbeat_atom::value, std::move(req));

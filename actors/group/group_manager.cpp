@@ -257,8 +257,9 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       else
         track_member(self, r->member_id);
       nudge(self, r->member_id);
-      group_heartbeat_response resp{r->member_id, r->member_epoch,
-                                    st.cfg.heartbeat_interval_ms, r->assignment};
+      group_heartbeat_response resp{
+        r->member_id, r->member_epoch, st.cfg.heartbeat_interval_ms,
+        static_cast<int32_t>(st.cfg.group_cfg.session_timeout.count()), r->assignment};
       auto rp = self->make_response_promise<group_heartbeat_response>();
       after_write(self, [=](const caf::error& err) mutable {
         if (err)

@@ -55,6 +55,8 @@ group_membership::on_response(const group_heartbeat_response& resp,
   joined_ = true;
   if (resp.heartbeat_interval_ms > 0)
     interval_ = std::chrono::milliseconds{resp.heartbeat_interval_ms};
+  if (resp.session_timeout_ms > 0)
+    session_timeout_ = std::chrono::milliseconds{resp.session_timeout_ms};
   auto want = resp.assignment;
   std::sort(want.begin(), want.end());
   auto have = owned;

@@ -24,6 +24,7 @@ public:
   // KIP-1082, so a join whose answer was lost is retried as the same member).
   bool joined() const { return joined_; }
   std::chrono::milliseconds interval() const { return interval_; }
+  std::chrono::milliseconds session_timeout() const { return session_timeout_; }
 
   // A new subscription; sent with the next heartbeat.
   void subscribe(std::vector<std::string> topics);
@@ -64,6 +65,7 @@ private:
   bool joined_ = false;
   int32_t epoch_ = 0;
   std::chrono::milliseconds interval_{5000};
+  std::chrono::milliseconds session_timeout_{45000};
 };
 
 } // namespace cafka

@@ -30,6 +30,9 @@ struct group_heartbeat_response {
   std::string member_id;
   int32_t member_epoch = 0;
   int32_t heartbeat_interval_ms = 5000;
+  // The group's session: a member that has not been answered this long must assume it
+  // was removed (its partitions may have moved) and stop reading them.
+  int32_t session_timeout_ms = 45000;
   std::vector<topic_partition> assignment;  // own exactly these (revoke the rest first)
 };
 
@@ -102,7 +105,8 @@ typename Inspector::result_type inspect(Inspector& f, group_heartbeat_request& x
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_heartbeat_response& x) {
-  return f(x.member_id, x.member_epoch, x.heartbeat_interval_ms, x.assignment);
+  return f(x.member_id, x.member_epoch, x.heartbeat_interval_ms, x.session_timeout_ms,
+           x.assignment);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_offset& x) {

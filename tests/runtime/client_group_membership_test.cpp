@@ -25,7 +25,8 @@ TEST_CASE("a group member joins, then revokes and starts only what the answers m
   CHECK(join.topics == std::vector<std::string>{"a", "t"});
   CHECK(join.assignor == "range");
 
-  auto s1 = m.on_response({"g-1-0", 3, 700, {tp(2), tp(0)}}, {});
+  auto s1 = m.on_response({"g-1-0", 3, 700, 9000, {tp(2), tp(0)}}, {});
+  CHECK(m.session_timeout() == std::chrono::milliseconds{9000});
   CHECK(m.joined());
   CHECK(m.epoch() == 3);
   CHECK(m.interval() == std::chrono::milliseconds{700});
@@ -38,7 +39,7 @@ TEST_CASE("a group member joins, then revokes and starts only what the answers m
   CHECK(renew.owned == std::vector<topic_partition>{tp(0), tp(2)});
 
   // One partition moves away, one arrives: only those two change hands.
-  auto s2 = m.on_response({"g-1-0", 5, 0, {tp(0), tp(1)}}, {tp(0), tp(2)});
+  auto s2 = m.on_response({"g-1-0", 5, 0, 0, {tp(0), tp(1)}}, {tp(0), tp(2)});
   CHECK(s2.revoke == std::vector<topic_partition>{tp(2)});
   CHECK(s2.assign == std::vector<topic_partition>{tp(1)});
   CHECK(m.interval() == std::chrono::milliseconds{700});  // 0: unchanged
@@ -54,7 +55,7 @@ TEST_CASE("a group member joins, then revokes and starts only what the answers m
 TEST_CASE("a static member leaves for now and error answers are classified",
           "[client][group]") {
   group_membership m{"g", "instance-1", "", {"t"}};
-  m.on_response({"g-4-2", 2, 500, {tp(0)}}, {});
+  m.on_response({"g-4-2", 2, 500, 9000, {tp(0)}}, {});
   auto leave = m.leave();
   CHECK(leave.member_epoch == -2);
   CHECK(leave.instance_id == "instance-1");
