@@ -14,22 +14,32 @@ namespace {
 constexpr auto create_timeout = std::chrono::seconds{30};
 
 // Asks the controller for __consumer_offsets (Kafka creates it on the first
-// FindCoordinator). Its replication factor is capped by the brokers alive now.
-void ensure_offsets_topic(broker_self self) {
+// FindCoordinator). Its replication factor is offsets-topic-replication-factor, capped by
+// the brokers cluster.conf has; it is created only once that many are alive, so a cluster
+// that starts one node at a time does not end up with a less replicated topic.
+// Returns why it cannot be created yet, or an empty error when the request went out.
+caf::error ensure_offsets_topic(broker_self self) {
   auto& st = self->state;
   if (st.creating_offsets_topic)
-    return;
-  auto target = admin_target(self);
-  if (!target)
-    return;
+    return {};
+  int32_t configured = 0;
+  for (auto& n : st.cfg.nodes)
+    configured += n.broker ? 1 : 0;
   int32_t alive = 0;
   for (auto& b : st.md.brokers)
     alive += b.alive ? 1 : 0;
+  auto rf = std::max(1, std::min(st.cfg.defaults.offsets_topic_replication_factor, configured));
+  if (alive < rf)
+    return make_error(errc::coordinator_not_available,
+                      std::string{group::offsets_topic} + " needs " + std::to_string(rf)
+                        + " live brokers, " + std::to_string(alive) + " are alive");
+  auto target = admin_target(self);
+  if (!target)
+    return make_error(errc::coordinator_not_available, "no coordinator reachable");
   create_topic_request req;
   req.name = group::offsets_topic;
   req.partitions = st.cfg.defaults.offsets_topic_num_partitions;
-  req.replication_factor =
-    std::max(1, std::min(st.cfg.defaults.offsets_topic_replication_factor, alive));
+  req.replication_factor = rf;
   st.creating_offsets_topic = true;
   spdlog::info("broker {}: creating {} ({} partitions, replication factor {})", st.id.value,
                req.name, req.partitions, req.replication_factor);
@@ -41,6 +51,7 @@ void ensure_offsets_topic(broker_self self) {
               spdlog::warn("broker {}: creating {} failed: {}", self->state.id.value,
                            group::offsets_topic, describe(err));
           });
+  return {};
 }
 
 } // namespace
@@ -62,7 +73,8 @@ caf::result<node_id> find_coordinator(broker_self self, const std::string& group
     return make_error(errc::coordinator_not_available, "broker is starting");
   auto t = st.md.find_topic(group::offsets_topic);
   if (t == nullptr || t->partitions.empty()) {
-    ensure_offsets_topic(self);
+    if (auto err = ensure_offsets_topic(self))
+      return err;
     return make_error(errc::coordinator_not_available,
                       std::string{"creating "} + group::offsets_topic);
   }

@@ -40,6 +40,9 @@ struct coordinator_state {
   uint64_t next_generation = 1;
   std::map<std::string, managed_group> groups;
   std::map<caf::actor_addr, std::string> by_addr;
+  // Managers asked to stop, by partition. Invariant: a partition is not loaded while one of
+  // its old managers runs (a write it still has in flight would land after the load).
+  std::map<caf::actor_addr, int32_t> stopping;
   static inline const char* name = "group_coordinator";
 };
 
@@ -54,8 +57,9 @@ void stop_manager(coord_self self, const std::string& group) {
   auto i = st.groups.find(group);
   if (i == st.groups.end())
     return;
-  self->demonitor(i->second.hdl.address());
+  // It stays monitored: its down message says its last write is done.
   st.by_addr.erase(i->second.hdl.address());
+  st.stopping.emplace(i->second.hdl.address(), i->second.partition);
   self->request(i->second.hdl, manager_stop_timeout, stop_atom::value)
     .then([](caf::ok_atom) {}, [](caf::error&) {});
   st.groups.erase(i);
@@ -85,6 +89,7 @@ group_manager_actor start_manager(coord_self self, const std::string& group, int
   mc.md = st.md;
   auto hdl = spawn_group_manager(self->system(), std::move(mc));
   self->monitor(hdl);
+  self->link_to(hdl); // no manager outlives its coordinator
   st.groups[group] = managed_group{hdl, p};
   st.by_addr[hdl.address()] = group;
   return hdl;
@@ -111,12 +116,21 @@ void retry_load(coord_self self, int32_t p, uint64_t gen) {
   self->delayed_send(self, load_retry, wake_atom::value, p, gen);
 }
 
+bool old_managers_running(const coordinator_state& st, int32_t p) {
+  for (auto& kv : st.stopping)
+    if (kv.second == p)
+      return true;
+  return false;
+}
+
 // Reads the partition from where the load stands up to its log end.
 void load_step(coord_self self, int32_t p, uint64_t gen) {
   auto& st = self->state;
   auto i = st.partitions.find(p);
   if (i == st.partitions.end() || i->second.generation != gen || i->second.loaded)
     return;
+  if (old_managers_running(st, p))
+    return; // resumed when the last of them is gone
   fetch_request req{offsets_tp(p), i->second.next, 1 << 20, 0, 0, true};
   self->request(st.broker, load_timeout, fetch_atom::value, std::move(req))
     .then(
@@ -229,8 +243,23 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
   st.broker = std::move(broker);
   st.cfg = std::move(cfg);
   st.id = id;
+  // Managers are linked (so they end with this actor); their ends are handled as downs.
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    auto& st = self->state;
+    if (st.by_addr.count(em.source) == 0 && st.stopping.count(em.source) == 0)
+      self->quit(em.reason);
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    if (auto s = st.stopping.find(dm.source); s != st.stopping.end()) {
+      auto p = s->second;
+      st.stopping.erase(s);
+      auto part = st.partitions.find(p);
+      if (part != st.partitions.end() && !part->second.loaded
+          && !old_managers_running(st, p))
+        load_step(self, p, part->second.generation);
+      return;
+    }
     auto i = st.by_addr.find(dm.source);
     if (i == st.by_addr.end())
       return;

@@ -38,6 +38,7 @@ struct group_manager_state {
   uint64_t written = 0;
   std::vector<waiter> waiters;
   bool failed = false;
+  bool stop_requested = false;  // quits once the write in flight is done
   static inline const char* name = "group_manager";
 };
 
@@ -81,7 +82,7 @@ void release_waiters(manager_self self) {
 // Starts the next write if there is something to write and none is in flight.
 void flush(manager_self self) {
   auto& st = self->state;
-  if (st.writing || st.failed || !dirty(self))
+  if (st.writing || st.failed || st.stop_requested || !dirty(self))
     return;
   batch_builder b;
   auto now = now_ms();
@@ -103,6 +104,11 @@ void flush(manager_self self) {
         st.writing = false;
         st.written = seq;
         release_waiters(self);
+        if (st.stop_requested) {
+          fail_all(self, make_error(errc::not_coordinator, "the group coordinator is moving"));
+          self->quit();
+          return;
+        }
         flush(self);
       },
       [=](caf::error& err) {
@@ -232,7 +238,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
     [=](group_heartbeat_atom, group_heartbeat_request& req)
       -> caf::result<group_heartbeat_response> {
       auto& st = self->state;
-      if (st.failed)
+      if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
       bool joining = req.member_epoch == group::join_epoch;
       if (joining && !req.assignor.empty() && req.assignor != st.group->assignor_name()) {
@@ -271,7 +277,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
     },
     [=](commit_atom, offset_commit_request& req) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
-      if (st.failed)
+      if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
       for (auto& po : req.offsets) {
         if (po.offset < 0)
@@ -350,8 +356,13 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       schedule_tick(self);
     },
     [=](stop_atom) -> caf::ok_atom {
-      fail_all(self, make_error(errc::not_coordinator, "the group coordinator is moving"));
-      self->quit();
+      // A write in flight finishes first, so that whoever loads the partition next sees it.
+      auto& st = self->state;
+      st.stop_requested = true;
+      if (!st.writing) {
+        fail_all(self, make_error(errc::not_coordinator, "the group coordinator is moving"));
+        self->quit();
+      }
       return caf::ok_atom::value;
     },
   };
