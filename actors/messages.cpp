@@ -43,6 +43,10 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<partitions_assigned>("cafka::partitions_assigned");
   cfg.add_message_type<partitions_revoked>("cafka::partitions_revoked");
   cfg.add_message_type<consumer_failed>("cafka::consumer_failed");
+  cfg.add_message_type<fault_rule>("cafka::fault_rule");
+  cfg.add_message_type<fault_status>("cafka::fault_status");
+  cfg.add_message_type<std::vector<fault_status>>("std::vector<cafka::fault_status>");
+  cfg.add_message_type<std::set<node_id>>("std::set<cafka::node_id>");
   cfg.add_message_type<broker_actor>("cafka::broker_actor");
   cfg.add_message_type<controller_actor>("cafka::controller_actor");
   cfg.add_message_type<coordinator_actor>("cafka::coordinator_actor");

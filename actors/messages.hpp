@@ -12,6 +12,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "runtime/chaos/fault_table.hpp"
 #include "runtime/client/client_types.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/protocol/group_messages.hpp"
@@ -56,6 +57,8 @@ using describe_group_atom = caf::atom_constant<caf::atom("dgroup")>;
 using list_groups_atom = caf::atom_constant<caf::atom("lgroups")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
+using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
+using heal_atom = caf::atom_constant<caf::atom("heal")>;
 
 // One quorum member as the status display shows it.
 struct member_status {
@@ -178,10 +181,22 @@ using coordinator_actor = controller_actor::extend<
 // -- node supervisor: spawns the role actors in order, monitors them, stops in reverse. It is
 // the actor a node publishes on its port: clients and peers ask it for the node's broker and
 // coordinator.
+// -- chaos agent: a node's handle on its own fault table (cafka chaos, tests). A rule added
+// with a duration > 0 ms removes itself when the duration is over.
+using chaos_agent_actor = caf::typed_actor<
+  caf::replies_to<chaos_atom, fault_rule, int64_t>::with<uint64_t>,  // add; rule id
+  caf::replies_to<heal_atom>::with<caf::ok_atom>,                     // remove every rule
+  caf::replies_to<chaos_atom>::with<std::vector<fault_status>>,       // the active rules
+  caf::reacts_to<expire_atom, uint64_t>>;                             // a rule's time is up
+
 using node_actor = caf::typed_actor<
   caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
   caf::replies_to<coordinator_atom>::with<coordinator_actor>,  // error: no coordinator role
   caf::reacts_to<peer_atom, node_id>,                          // (re)discover a peer node
+  // Fault injection on this node's outgoing messages (delegated to its chaos agent).
+  caf::replies_to<chaos_atom, fault_rule, int64_t>::with<uint64_t>,
+  caf::replies_to<heal_atom>::with<caf::ok_atom>,
+  caf::replies_to<chaos_atom>::with<std::vector<fault_status>>,
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- client side ------------------------------------------------------------------------------

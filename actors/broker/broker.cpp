@@ -7,6 +7,7 @@
 
 #include "actors/broker/broker_state.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/chaos/fault_table.hpp"
 #include "runtime/group/group_records.hpp"
 
 namespace cafka {
@@ -149,6 +150,11 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       return self->delegate(*r, replica_fetch_atom::value, std::move(req));
     },
     [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
+      auto& st = self->state;
+      if (st.md.controller != node_id{-1}
+          && fault_table::instance().exchange_lost(st.id, st.md.controller))
+        return make_error(errc::request_timed_out,
+                          "the controller is unreachable (fault injection)");
       auto target = admin_target(self);
       if (!target)
         return make_error(errc::not_controller, "no coordinator reachable");

@@ -10,6 +10,7 @@
 
 #include "actors/broker/broker.hpp"
 #include "actors/broker/broker_state.hpp"
+#include "actors/chaos/chaos_agent.hpp"
 #include "actors/coordinator/coordinator.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/raft/disk_persistence.hpp"
@@ -27,6 +28,7 @@ struct supervisor_state {
   node_id id;
   coordinator_actor coordinator;  // null without the coordinator role
   broker_actor broker;            // null without the broker role
+  chaos_agent_actor chaos;        // this node's fault table
   std::map<node_id, caf::actor_addr> peers;  // discovered coordinators of other nodes
   std::set<node_id> discovering;
   bool stopping = false;
@@ -110,6 +112,12 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
     st.broker = spawn_broker(self->system(), st.cfg, id);
     self->monitor(st.broker);
   }
+  st.chaos = spawn_chaos_agent(self->system(), id);
+  // The agent ends with the supervisor, whatever the exit reason (a link would keep it
+  // running after a normal exit and hold up the actor system's shutdown).
+  self->attach_functor([agent = st.chaos](const caf::error&) {
+    caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  });
   if (st.coordinator)
     introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(st.coordinator));
   for (auto& n : st.cfg.nodes)
@@ -151,6 +159,15 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
       return self->state.coordinator;
     },
     [=](peer_atom, node_id peer) { discover(self, peer); },
+    [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> caf::result<uint64_t> {
+      return self->delegate(self->state.chaos, chaos_atom::value, std::move(rule), duration_ms);
+    },
+    [=](heal_atom) -> caf::result<caf::ok_atom> {
+      return self->delegate(self->state.chaos, heal_atom::value);
+    },
+    [=](chaos_atom) -> caf::result<std::vector<fault_status>> {
+      return self->delegate(self->state.chaos, chaos_atom::value);
+    },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       st.stopping = true;

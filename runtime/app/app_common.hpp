@@ -72,6 +72,7 @@ void add_topics_command(CLI::App& app, command_fn& run);
 void add_produce_command(CLI::App& app, command_fn& run);
 void add_consume_command(CLI::App& app, command_fn& run);
 void add_groups_command(CLI::App& app, command_fn& run);
+void add_chaos_command(CLI::App& app, command_fn& run);
 void add_bench_command(CLI::App& app, command_fn& run);
 // `cafka bench rebalance` (cmd_bench_rebalance.cpp), added by add_bench_command.
 void add_bench_rebalance_command(CLI::App& bench, command_fn& run);

@@ -1,8 +1,42 @@
 #include "runtime/chaos/fault_table.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace cafka {
+
+namespace {
+
+std::string nodes(const std::set<node_id>& xs) {
+  if (xs.empty())
+    return "*";
+  std::string out;
+  for (auto& x : xs)
+    out += (out.empty() ? "" : ",") + std::to_string(x.value);
+  return out;
+}
+
+} // namespace
+
+std::string describe(const fault_rule& r) {
+  auto out = nodes(r.from) + " -> " + nodes(r.to);
+  char buf[96];
+  if (r.drop > 0) {
+    std::snprintf(buf, sizeof(buf), " drop %.2f", r.drop);
+    out += buf;
+  }
+  if (r.duplicate > 0) {
+    std::snprintf(buf, sizeof(buf), " duplicate %.2f", r.duplicate);
+    out += buf;
+  }
+  if (r.delay.count() > 0 || r.jitter.count() > 0) {
+    std::snprintf(buf, sizeof(buf), " delay %lld ms (+%lld jitter)",
+                  static_cast<long long>(r.delay.count()),
+                  static_cast<long long>(r.jitter.count()));
+    out += buf;
+  }
+  return out;
+}
 
 fault_table::fault_table(uint64_t seed) : rng_(seed) {
   // nop
@@ -74,6 +108,17 @@ fault_decision fault_table::decide(node_id from, node_id to) {
   if (d.drop)
     d.copies = 0;
   return d;
+}
+
+std::vector<std::pair<uint64_t, fault_rule>> fault_table::rules() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return rules_;
+}
+
+bool fault_table::exchange_lost(node_id from, node_id to) {
+  if (empty())
+    return false;
+  return decide(from, to).drop || decide(to, from).drop;
 }
 
 } // namespace cafka

@@ -8,7 +8,11 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 
 #include "runtime/base/ids.hpp"
 
@@ -27,6 +31,33 @@ struct fault_rule {
     return (from.empty() || from.count(f) > 0) && (to.empty() || to.count(t) > 0);
   }
 };
+
+// "2 -> 1,3 drop 1.00 delay 5 ms (+5 jitter)"; "*" for any node.
+std::string describe(const fault_rule& r);
+
+// One active rule as a node reports it (cafka chaos status).
+struct fault_status {
+  uint64_t id = 0;
+  fault_rule rule;
+  int64_t remaining_ms = -1;  // -1: until healed
+};
+
+// std::chrono durations travel as milliseconds.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fault_rule& x) {
+  int64_t delay = x.delay.count();
+  int64_t jitter = x.jitter.count();
+  auto restore = [&]() -> caf::error {
+    x.delay = std::chrono::milliseconds{delay};
+    x.jitter = std::chrono::milliseconds{jitter};
+    return caf::error{};
+  };
+  return f(x.from, x.to, x.drop, x.duplicate, delay, jitter, caf::meta::load_callback(restore));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fault_status& x) {
+  return f(x.id, x.rule, x.remaining_ms);
+}
 
 // What to do with one message.
 struct fault_decision {
@@ -58,6 +89,13 @@ public:
 
   // True if no rule exists (fast path for senders).
   bool empty() const;
+
+  // The active rules with their ids.
+  std::vector<std::pair<uint64_t, fault_rule>> rules() const;
+
+  // A request/response exchange between two nodes fails if the link is cut either way
+  // (the request or its answer is lost). Delay and duplication do not apply to requests.
+  bool exchange_lost(node_id from, node_id to);
 
 private:
   mutable std::mutex mtx_;

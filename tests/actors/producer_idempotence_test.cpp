@@ -241,6 +241,9 @@ node_actor::behavior_type fake_node(node_actor::pointer, broker_actor broker) {
       return make_error(errc::not_controller, "fake node: no coordinator");
     },
     [=](peer_atom, node_id) {},
+    [=](chaos_atom, fault_rule&, int64_t) -> caf::result<uint64_t> { return uint64_t{0}; },
+    [=](heal_atom) { return caf::ok_atom::value; },
+    [=](chaos_atom) { return std::vector<fault_status>{}; },
     [=](stop_atom) -> caf::ok_atom { return caf::ok_atom::value; },
   };
 }

@@ -61,3 +61,19 @@ TEST_CASE("probabilistic drop and duplicate follow their rates and delays add up
     CHECK(d.delay <= 30ms);
   }
 }
+
+TEST_CASE("a request/response exchange is lost if the link is cut either way",
+          "[chaos]") {
+  fault_table t{7};
+  CHECK_FALSE(t.exchange_lost(node_id{1}, node_id{2}));
+  t.partition({node_id{2}}, {node_id{1}}, true);  // only 2 -> 1 is cut
+  CHECK(t.exchange_lost(node_id{1}, node_id{2}));  // the answer is lost
+  CHECK(t.exchange_lost(node_id{2}, node_id{1}));  // the request is lost
+  CHECK_FALSE(t.exchange_lost(node_id{1}, node_id{3}));
+  auto rules = t.rules();
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0].second.from == std::set<node_id>{node_id{2}});
+  t.heal();
+  CHECK_FALSE(t.exchange_lost(node_id{1}, node_id{2}));
+  CHECK(t.rules().empty());
+}

@@ -1,0 +1,72 @@
+#include "actors/chaos/chaos_agent.hpp"
+
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cafka {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct agent_state {
+  node_id id;
+  std::map<uint64_t, steady::time_point> deadlines;  // rules with a duration
+  static inline const char* name = "chaos_agent";
+};
+
+using agent_self = chaos_agent_actor::stateful_pointer<agent_state>;
+
+chaos_agent_actor::behavior_type agent_behavior(agent_self self, node_id id) {
+  self->state.id = id;
+  return {
+    [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> uint64_t {
+      auto& table = fault_table::instance();
+      spdlog::warn("node {}: chaos: {}{}", self->state.id.value, describe(rule),
+                   duration_ms > 0 ? " for " + std::to_string(duration_ms) + " ms" : "");
+      auto rid = table.add(std::move(rule));
+      if (duration_ms > 0) {
+        auto d = std::chrono::milliseconds{duration_ms};
+        self->state.deadlines[rid] = steady::now() + d;
+        self->delayed_send(self, d, expire_atom::value, rid);
+      }
+      return rid;
+    },
+    [=](heal_atom) {
+      fault_table::instance().heal();
+      self->state.deadlines.clear();
+      spdlog::warn("node {}: chaos: healed", self->state.id.value);
+      return caf::ok_atom::value;
+    },
+    [=](chaos_atom) {
+      std::vector<fault_status> out;
+      auto now = steady::now();
+      for (auto& [rid, rule] : fault_table::instance().rules()) {
+        fault_status s{rid, rule, -1};
+        auto d = self->state.deadlines.find(rid);
+        if (d != self->state.deadlines.end())
+          s.remaining_ms = std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(d->second - now).count());
+        out.push_back(std::move(s));
+      }
+      return out;
+    },
+    [=](expire_atom, uint64_t rid) {
+      if (self->state.deadlines.erase(rid) == 0)
+        return; // healed meanwhile
+      fault_table::instance().remove(rid);
+      spdlog::warn("node {}: chaos: rule {} healed by itself", self->state.id.value, rid);
+    },
+  };
+}
+
+} // namespace
+
+chaos_agent_actor spawn_chaos_agent(caf::actor_system& sys, node_id self_id) {
+  return sys.spawn(agent_behavior, self_id);
+}
+
+} // namespace cafka

@@ -1,0 +1,56 @@
+// The nodes of a config that run on this machine, as `cafka cluster` and `cafka chaos` see
+// them: pid files and logs in the data directory, starting a node in the background, and
+// whether a node answers. Main thread of the CLI only.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <sys/types.h>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka::app {
+
+// True if host names this machine.
+bool is_local(const std::string& host);
+
+std::string pid_file(const cluster_config& cfg, node_id id);
+std::string log_file(const cluster_config& cfg, node_id id);
+
+// The state letter of a process from /proc/<pid>/stat: 'R'/'S' running, 'T' stopped,
+// 'Z' dead but not reaped; '?' if there is no such process.
+char process_state(pid_t pid);
+
+// The pid of a running (or paused) node from its pid file, or -1.
+pid_t running_pid(const cluster_config& cfg, node_id id);
+
+// The node actor at n's address, if it answers.
+std::optional<node_actor> reach(caf::actor_system& sys, const node_config& n);
+
+// True when the node answers: its broker serves metadata (it registered with the quorum), or,
+// for a coordinator-only node, its supervisor answers.
+bool answers(caf::actor_system& sys, const node_config& n);
+
+// Starts `cafka node` for n in the background (its own session, output to its log file).
+// Returns the child's pid (the caller writes the pid file).
+pid_t start_node(const cluster_config& cfg, const node_config& n);
+
+// Polls until pred() holds or the deadline passes.
+template <class Pred>
+bool wait_for(std::chrono::milliseconds timeout, Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return true;
+}
+
+} // namespace cafka::app
