@@ -367,6 +367,7 @@ void add_chaos_command(CLI::App& app, command_fn& run) {
   auto st = cmd->add_subcommand("status", "every node's process state and active faults");
   add_connection_options(*st, o->conn);
   st->callback([o, &run] { run = [o] { return status(*o); }; });
+  add_chaos_run_command(*cmd, run);
 }
 
 } // namespace cafka::app

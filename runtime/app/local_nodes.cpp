@@ -75,6 +75,8 @@ pid_t start_node(const cluster_config& cfg, const node_config& n) {
   auto self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
   auto conf = std::filesystem::absolute(cfg.path).string();
   auto log = log_file(cfg, n.id);
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);  // for the log file
   auto id = std::to_string(n.id.value);
   pid_t pid = ::fork();
   if (pid != 0)

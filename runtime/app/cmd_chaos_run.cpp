@@ -1,0 +1,448 @@
+// `cafka chaos run --seed S --duration D [--faults kill,pause,partition,drop]`: a nemesis run
+// against the local cluster of --config (started if it is down). An idempotent acks=all
+// producer and a group of actor consumers run while faults from the seeded schedule come and
+// go; then everything is healed, the logs are read back, and the histories are checked
+// (runtime/chaos/history_checker). Prints a report; exit 1 on any violation.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/client/consumer.hpp"
+#include "actors/client/consumer_actor.hpp"
+#include "actors/client/producer.hpp"
+#include "runtime/app/app_common.hpp"
+#include "runtime/app/local_nodes.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/chaos/history_checker.hpp"
+#include "runtime/chaos/nemesis_schedule.hpp"
+
+namespace cafka::app {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct run_options {
+  connection_options conn;
+  uint64_t seed = 1;
+  std::string duration = "30s";
+  std::string faults = "kill,pause,partition,drop";
+  std::string topic;
+  int32_t partitions = 6;
+  int32_t rate = 500;      // records per second
+  int32_t consumers = 3;
+};
+
+// Histories from several threads and actors.
+struct recorder {
+  std::mutex mtx;
+  history_checker checker;
+  size_t failed = 0;
+  size_t processed = 0;
+  size_t assignments = 0;  // partitions_assigned messages: rebalances seen by members
+};
+
+caf::behavior member_sink(caf::event_based_actor* self, std::shared_ptr<recorder> rec) {
+  return {
+    [=](consumer_records& batch) {
+      {
+        std::lock_guard<std::mutex> guard{rec->mtx};
+        for (auto& r : batch.records)
+          rec->checker.processed(r.value);
+        rec->processed += batch.records.size();
+      }
+      self->send(caf::actor_cast<consumer_actor>(self->current_sender()), credit_atom::value,
+                 int32_t{1});
+    },
+    [=](partitions_assigned&) {
+      std::lock_guard<std::mutex> guard{rec->mtx};
+      ++rec->assignments;
+    },
+    [=](partitions_revoked&) {},
+    [=](consumer_failed& f) {
+      std::fprintf(stderr, "consumer: %s\n", describe(f.error).c_str());
+    },
+  };
+}
+
+int64_t parse_ms(const std::string& s) {
+  size_t pos = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(s, &pos);
+  } catch (...) {
+    return -1;
+  }
+  auto unit = s.substr(pos);
+  if (unit.empty() || unit == "ms")
+    return v;
+  if (unit == "s")
+    return v * 1000;
+  if (unit == "m")
+    return v * 60000;
+  return -1;
+}
+
+class nemesis {
+public:
+  nemesis(caf::actor_system& sys, const cluster_config& cfg) : sys_(sys), cfg_(cfg) {}
+
+  void inject(const nemesis_fault& f) {
+    auto n = cfg_.find(f.node);
+    if (f.kind == "kill" || f.kind == "pause") {
+      auto pid = running_pid(cfg_, f.node);
+      if (pid <= 0)
+        return;
+      ::kill(pid, f.kind == "kill" ? SIGKILL : SIGSTOP);
+      return;
+    }
+    // Network faults: rules with the fault's duration on every node (they heal themselves).
+    std::vector<fault_rule> rules;
+    std::set<node_id> others;
+    for (auto& m : cfg_.nodes)
+      if (m.id != f.node)
+        others.insert(m.id);
+    fault_rule out, in;
+    out.from = {f.node};
+    out.to = others;
+    in.from = others;
+    in.to = {f.node};
+    out.drop = in.drop = f.kind == "partition" ? 1.0 : 0.3;
+    rules = {out, in};
+    caf::scoped_actor self{sys_};
+    for (auto& m : cfg_.nodes) {
+      auto node = connect_node(sys_, m.host, m.port, milliseconds{500});
+      if (!node)
+        continue;
+      for (auto& r : rules)
+        self->request(*node, milliseconds{1000}, chaos_atom::value, r, f.duration_ms)
+          .receive([](uint64_t) {}, [](caf::error&) {});
+    }
+    (void) n;
+  }
+
+  void undo(const nemesis_fault& f) {
+    if (f.kind == "pause") {
+      if (auto pid = running_pid(cfg_, f.node); pid > 0)
+        ::kill(pid, SIGCONT);
+    } else if (f.kind == "kill") {
+      restart(f.node);
+    }
+  }
+
+  void restart(node_id id) {
+    auto n = cfg_.find(id);
+    if (n == nullptr || running_pid(cfg_, id) > 0)
+      return;
+    auto pid = start_node(cfg_, *n);
+    if (pid > 0)
+      std::ofstream{pid_file(cfg_, id)} << pid << "\n";
+  }
+
+  // Everything back: rules removed, paused nodes resumed, dead nodes started.
+  void heal_all() {
+    caf::scoped_actor self{sys_};
+    for (auto& n : cfg_.nodes) {
+      if (auto pid = running_pid(cfg_, n.id); pid > 0)
+        ::kill(pid, SIGCONT);
+      else
+        restart(n.id);
+    }
+    for (auto& n : cfg_.nodes)
+      if (auto node = connect_node(sys_, n.host, n.port, milliseconds{2000}))
+        self->request(*node, milliseconds{2000}, heal_atom::value)
+          .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  }
+
+private:
+  caf::actor_system& sys_;
+  const cluster_config& cfg_;
+};
+
+// (partition, epoch, leader) of every partition of the topic, from any broker that answers.
+void sample_leaders(caf::actor_system& sys, const cluster_config& cfg, const std::string& topic,
+                    recorder& rec) {
+  caf::scoped_actor self{sys};
+  for (auto& n : cfg.nodes) {
+    if (!n.broker || running_pid(cfg, n.id) <= 0)
+      continue;
+    auto b = connect_broker(sys, n.host, n.port, milliseconds{300});
+    if (!b)
+      continue;
+    bool done = false;
+    self->request(*b, milliseconds{300}, metadata_atom::value, metadata_request{{topic}})
+      .receive(
+        [&](cluster_metadata& md) {
+          auto t = md.find_topic(topic);
+          if (t == nullptr)
+            return;
+          std::lock_guard<std::mutex> guard{rec.mtx};
+          for (auto& pm : t->partitions)
+            rec.checker.leader({topic, pm.id}, pm.epoch.value, pm.leader.value);
+          done = true;
+        },
+        [](caf::error&) {});
+    if (done)
+      return;
+  }
+}
+
+void sample_commits(caf::actor_system& sys, const consumer_actor& c, recorder& rec) {
+  caf::scoped_actor self{sys};
+  self->request(c, milliseconds{500}, offset_fetch_atom::value, std::vector<topic_partition>{})
+    .receive(
+      [&](std::vector<partition_offset>& offs) {
+        std::lock_guard<std::mutex> guard{rec.mtx};
+        for (auto& po : offs)
+          if (po.offset >= 0)
+            rec.checker.committed(po.tp, po.offset);
+      },
+      [](caf::error&) {});
+}
+
+int run(const run_options& o) {
+  auto cfg = load_cluster_config(o.conn.config);
+  if (!cfg)
+    return fail(describe(cfg.error()));
+  auto duration = parse_ms(o.duration);
+  if (duration < 5000)
+    return fail("--duration must be at least 5s (e.g. 30s, 2m)");
+  auto kinds = parse_fault_kinds(o.faults);
+  if (!kinds)
+    return fail(describe(kinds.error()));
+  std::vector<node_id> nodes;
+  for (auto& n : cfg->nodes) {
+    if (!is_local(n.host))
+      return fail("node " + std::to_string(n.id.value)
+                  + " is not on this machine: chaos run needs every node local");
+    nodes.push_back(n.id);
+  }
+  auto schedule = make_schedule(o.seed, duration, *kinds, nodes);
+  client_system cs{o.conn.config};
+  auto& sys = cs.sys();
+  nemesis nem{sys, *cfg};
+  nem.heal_all(); // starts nodes that are down
+  if (!wait_for(milliseconds{60000}, [&] {
+        for (auto& n : cfg->nodes)
+          if (!answers(sys, n))
+            return false;
+        return true;
+      }))
+    return fail("the cluster did not come up");
+  auto topic = o.topic.empty() ? "chaos-" + std::to_string(o.seed) + "-"
+                                   + std::to_string(std::time(nullptr))
+                               : o.topic;
+  {
+    auto b = connect_bootstrap(sys, o.conn);
+    if (!b)
+      return 1;
+    caf::scoped_actor self{sys};
+    int rc = 0;
+    int32_t rf = std::min<int32_t>(3, static_cast<int32_t>(cfg->nodes.size()));
+    self->request(*b, std::chrono::seconds{30}, create_topic_atom::value,
+                  create_topic_request{topic, o.partitions, rf})
+      .receive([](topic_metadata&) {},
+               [&](caf::error& err) {
+                 if (errc_of(err) != errc::topic_already_exists)
+                   rc = fail(describe(err));
+               });
+    if (rc != 0)
+      return rc;
+  }
+  std::printf("chaos run: seed %llu, %lld ms, faults %s, topic %s, %zu fault(s) scheduled\n",
+              static_cast<unsigned long long>(o.seed), static_cast<long long>(duration),
+              o.faults.c_str(), topic.c_str(), schedule.size());
+  std::fflush(stdout);
+  auto rec = std::make_shared<recorder>();
+  // The group.
+  auto hp = resolve_bootstrap(o.conn);
+  if (!hp)
+    return 1;
+  auto bootstrap = hp->first + ":" + std::to_string(hp->second);
+  consumer_config cc;
+  cc.bootstrap = bootstrap;
+  cc.group_id = topic + "-group";
+  cc.auto_offset_reset = offset_reset::earliest;
+  cc.auto_commit_interval_ms = 500;
+  std::vector<caf::actor> sinks;
+  std::vector<consumer_actor> members;
+  for (int i = 0; i < o.consumers; ++i) {
+    sinks.push_back(sys.spawn(member_sink, rec));
+    members.push_back(spawn_consumer(sys, cc, sinks.back(), 4));
+    caf::anon_send(members.back(), subscribe_atom::value, std::vector<std::string>{topic});
+  }
+  // The producer, in its own thread.
+  std::atomic<bool> stop{false};
+  producer_config pc;
+  pc.bootstrap = bootstrap;
+  pc.enable_idempotence = true;
+  producer prod{sys, pc};
+  std::atomic<int64_t> sent{0};
+  std::thread writer{[&] {
+    auto t0 = steady::now();
+    while (!stop) {
+      auto due = std::chrono::duration_cast<milliseconds>(steady::now() - t0).count()
+                 * o.rate / 1000;
+      for (; sent < due && !stop; ++sent) {
+        producer_record r;
+        r.topic = topic;
+        r.key = "k" + std::to_string(sent % 97);
+        auto value = "s" + std::to_string(o.seed) + "-" + std::to_string(sent.load());
+        r.value = value;
+        auto err = prod.send(r, [rec, value](const delivery_report& rep) {
+          std::lock_guard<std::mutex> guard{rec->mtx};
+          if (rep.error)
+            ++rec->failed;
+          else
+            rec->checker.acked(value, rep.tp, rep.offset.value);
+        });
+        if (err) {
+          std::lock_guard<std::mutex> guard{rec->mtx};
+          ++rec->failed;
+        }
+      }
+      std::this_thread::sleep_for(milliseconds{20}); // pacing
+    }
+  }};
+  // The nemesis, in this thread.
+  std::map<std::string, int> injected;
+  auto t0 = steady::now();
+  auto elapsed = [&] {
+    return std::chrono::duration_cast<milliseconds>(steady::now() - t0).count();
+  };
+  for (auto& f : schedule) {
+    while (elapsed() < f.at_ms) {
+      sample_leaders(sys, *cfg, topic, *rec);
+      sample_commits(sys, members.front(), *rec);
+      std::this_thread::sleep_for(milliseconds{100}); // sampling interval
+    }
+    std::printf("  +%6.1f s  %-9s node %d for %lld ms\n", f.at_ms / 1000.0, f.kind.c_str(),
+                f.node.value, static_cast<long long>(f.duration_ms));
+    std::fflush(stdout);
+    nem.inject(f);
+    ++injected[f.kind];
+    while (elapsed() < f.at_ms + f.duration_ms) {
+      sample_leaders(sys, *cfg, topic, *rec);
+      sample_commits(sys, members.front(), *rec);
+      std::this_thread::sleep_for(milliseconds{100}); // sampling interval
+    }
+    nem.undo(f);
+  }
+  while (elapsed() < duration) {
+    sample_leaders(sys, *cfg, topic, *rec);
+    sample_commits(sys, members.front(), *rec);
+    std::this_thread::sleep_for(milliseconds{100}); // sampling interval
+  }
+  stop = true;
+  writer.join();
+  // Recovery: heal everything, let every write finish, let the group catch up.
+  nem.heal_all();
+  wait_for(milliseconds{60000}, [&] {
+    for (auto& n : cfg->nodes)
+      if (!answers(sys, n))
+        return false;
+    return true;
+  });
+  auto flush_err = prod.flush(std::chrono::seconds{150});
+  size_t acked = 0;
+  {
+    std::lock_guard<std::mutex> guard{rec->mtx};
+    acked = rec->checker.check().acked;
+  }
+  wait_for(milliseconds{60000}, [&] {
+    sample_commits(sys, members.front(), *rec);
+    std::lock_guard<std::mutex> guard{rec->mtx};
+    return rec->checker.check().unprocessed == 0;
+  });
+  sample_leaders(sys, *cfg, topic, *rec);
+  // Read every partition back from the beginning.
+  {
+    consumer_config rc;
+    rc.bootstrap = bootstrap;
+    rc.auto_offset_reset = offset_reset::earliest;
+    consumer reader{sys, rc};
+    std::vector<topic_partition> tps;
+    for (int32_t p = 0; p < o.partitions; ++p)
+      tps.push_back({topic, partition_id{p}});
+    reader.assign(tps);
+    reader.seek_to_beginning(tps);
+    auto last_new = steady::now();
+    auto deadline = steady::now() + std::chrono::seconds{60};
+    size_t got = 0;
+    while (steady::now() < deadline && steady::now() - last_new < std::chrono::seconds{3}) {
+      for (auto& b : reader.poll(milliseconds{200})) {
+        std::lock_guard<std::mutex> guard{rec->mtx};
+        for (auto& r : b.records)
+          rec->checker.logged(b.tp, r.offset.value, r.value);
+        got += b.records.size();
+        last_new = steady::now();
+      }
+    }
+    (void) got;
+  }
+  for (auto& m : members)
+    caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
+  for (auto& s : sinks)
+    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  std::lock_guard<std::mutex> guard{rec->mtx};
+  auto r = rec->checker.check();
+  std::string kinds_line;
+  for (auto& [k, n] : injected)
+    kinds_line += (kinds_line.empty() ? "" : ", ") + k + " " + std::to_string(n);
+  std::printf("faults injected: %zu (%s)\n", schedule.size(), kinds_line.c_str());
+  std::printf("records: %lld sent, %zu acknowledged, %zu failed, %zu in the logs; lost %zu, "
+              "duplicated %zu, offset gaps %zu%s\n",
+              static_cast<long long>(sent.load()), r.acked, rec->failed, r.logged, r.lost,
+              r.duplicated, r.gaps, flush_err ? " (producer flush timed out)" : "");
+  std::printf("group: %zu records processed, %zu acknowledged ones never processed, %zu "
+              "partition assignments, committed offsets going backwards %zu\n",
+              rec->processed, r.unprocessed, rec->assignments, r.commits_backwards);
+  std::printf("leaders: %zu leader changes seen, %zu epochs with two leaders\n",
+              r.leader_changes, r.split_brain);
+  (void) acked;
+  if (r.ok()) {
+    std::printf("result: OK (seed %llu)\n", static_cast<unsigned long long>(o.seed));
+    return 0;
+  }
+  std::printf("result: %zu VIOLATION(S) (seed %llu)\n", r.violations.size(),
+              static_cast<unsigned long long>(o.seed));
+  for (auto& v : r.violations)
+    std::printf("  %s\n", v.c_str());
+  return 1;
+}
+
+} // namespace
+
+void add_chaos_run_command(CLI::App& chaos, command_fn& run_fn) {
+  auto o = std::make_shared<run_options>();
+  auto cmd = chaos.add_subcommand(
+    "run", "a seeded nemesis run with a workload and a checker of the invariants");
+  add_connection_options(*cmd, o->conn);
+  cmd->add_option("--seed", o->seed, "the schedule's seed (the same seed, the same faults)")
+    ->capture_default_str();
+  cmd->add_option("--duration", o->duration, "how long faults are injected (e.g. 30s, 2m)")
+    ->capture_default_str();
+  cmd->add_option("--faults", o->faults, "fault kinds: kill,pause,partition,drop")
+    ->capture_default_str();
+  cmd->add_option("--topic", o->topic, "topic (default: a new chaos-<seed>-<time>)");
+  cmd->add_option("--partitions", o->partitions, "partitions of a new topic")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000));
+  cmd->add_option("--rate", o->rate, "records per second")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--consumers", o->consumers, "group members")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100));
+  cmd->callback([o, &run_fn] { run_fn = [o] { return run(*o); }; });
+}
+
+} // namespace cafka::app

@@ -1,0 +1,57 @@
+// The checker of `cafka chaos run`: from the histories a nemesis run recorded (acknowledged
+// writes, the partitions' logs as read back at the end, what group members processed,
+// committed-offset and leadership samples) it finds violations of the invariants of
+// DESIGN.md: I1 no acknowledged record lost, I2 no duplicates, I3 per-partition offsets
+// gap-free, I4 group at-least-once with committed offsets never going backwards, I7 at most
+// one leader per partition epoch. Plain C++; used from one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/base/ids.hpp"
+
+namespace cafka {
+
+class history_checker {
+public:
+  // A write the cluster acknowledged (acks=all): value is unique per write.
+  void acked(const std::string& value, const topic_partition& tp, int64_t offset);
+  // A record read back from a partition's log at the end (in offset order per partition).
+  void logged(const topic_partition& tp, int64_t offset, const std::string& value);
+  // A record a group member processed.
+  void processed(const std::string& value);
+  // A sample of a group's committed offset.
+  void committed(const topic_partition& tp, int64_t offset);
+  // A sample of the metadata: `leader` leads tp in `epoch`.
+  void leader(const topic_partition& tp, int32_t epoch, int32_t leader);
+
+  struct report {
+    size_t acked = 0;
+    size_t logged = 0;
+    size_t lost = 0;             // I1: acked, not in the log at its offset
+    size_t duplicated = 0;       // I2: values that appear more than once in the logs
+    size_t gaps = 0;             // I3: missing offsets inside a partition's log
+    size_t unprocessed = 0;      // I4: acked but processed by no member
+    size_t commits_backwards = 0;  // I4: a committed offset that went down
+    size_t split_brain = 0;      // I7: partition epochs with two leaders
+    size_t leader_changes = 0;   // distinct (partition, epoch) seen beyond the first
+    std::vector<std::string> violations;  // one line each, capped
+
+    bool ok() const { return violations.empty(); }
+  };
+
+  report check() const;
+
+private:
+  std::map<std::string, std::pair<topic_partition, int64_t>> acked_;
+  std::map<topic_partition, std::map<int64_t, std::string>> logs_;
+  std::set<std::string> processed_;
+  std::map<topic_partition, std::vector<int64_t>> commits_;
+  std::map<std::pair<topic_partition, int32_t>, std::set<int32_t>> leaders_;
+};
+
+} // namespace cafka

@@ -1,0 +1,50 @@
+#include "runtime/chaos/nemesis_schedule.hpp"
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+
+#include "runtime/base/errc.hpp"
+
+namespace cafka {
+
+caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss{list};
+  std::string kind;
+  while (std::getline(ss, kind, ',')) {
+    if (kind.empty())
+      continue;
+    auto& known = nemesis_kinds();
+    if (std::find(known.begin(), known.end(), kind) == known.end())
+      return make_error(errc::invalid_request,
+                        "unknown fault '" + kind + "' (known: kill, pause, partition, drop)");
+    out.push_back(kind);
+  }
+  if (out.empty())
+    return make_error(errc::invalid_request, "no fault kinds given");
+  return out;
+}
+
+std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
+                                         const std::vector<std::string>& kinds,
+                                         const std::vector<node_id>& nodes) {
+  std::mt19937_64 rng{seed};
+  auto pick = [&](uint64_t n) { return static_cast<size_t>(rng() % n); };
+  std::vector<nemesis_fault> out;
+  int64_t t = 1000;
+  while (true) {
+    nemesis_fault f;
+    f.at_ms = t;
+    f.kind = kinds[pick(kinds.size())];
+    f.node = nodes[pick(nodes.size())];
+    f.duration_ms = 500 + static_cast<int64_t>(pick(2500));
+    if (f.at_ms + f.duration_ms > duration_ms - 2000)
+      break;
+    t += f.duration_ms + 1000 + static_cast<int64_t>(pick(2000));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+} // namespace cafka

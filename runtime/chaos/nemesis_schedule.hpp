@@ -1,0 +1,37 @@
+// The fault schedule of a nemesis run, drawn from a seed: which fault, on which node, when,
+// for how long. The same seed, duration, fault kinds and nodes give the same schedule.
+// Plain C++; any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "runtime/base/ids.hpp"
+
+namespace cafka {
+
+struct nemesis_fault {
+  int64_t at_ms = 0;        // from the start of the run
+  std::string kind;         // kill, pause, partition, drop
+  node_id node;
+  int64_t duration_ms = 0;  // then it is undone (restart, resume, heal)
+};
+
+inline const std::vector<std::string>& nemesis_kinds() {
+  static const std::vector<std::string> kinds{"kill", "pause", "partition", "drop"};
+  return kinds;
+}
+
+// Parses "kill,pause"; errc::invalid_request naming an unknown kind.
+caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& list);
+
+// Faults one after another (one at a time, with a recovery gap after each), none starting in
+// the last 2 s of the run. Requires: kinds and nodes not empty.
+std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
+                                         const std::vector<std::string>& kinds,
+                                         const std::vector<node_id>& nodes);
+
+} // namespace cafka

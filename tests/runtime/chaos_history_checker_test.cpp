@@ -1,0 +1,89 @@
+// The nemesis checker finds each kind of violation it exists for, and none in a clean
+// history.
+#include <catch2/catch.hpp>
+
+#include "runtime/chaos/history_checker.hpp"
+
+using namespace cafka;
+
+namespace {
+
+topic_partition tp(int32_t p) {
+  return {"t", partition_id{p}};
+}
+
+} // namespace
+
+TEST_CASE("a clean history passes the checker", "[chaos]") {
+  history_checker h;
+  for (int i = 0; i < 10; ++i) {
+    auto v = "v" + std::to_string(i);
+    h.acked(v, tp(i % 2), i / 2);
+    h.logged(tp(i % 2), i / 2, v);
+    h.processed(v);
+  }
+  h.committed(tp(0), 2);
+  h.committed(tp(0), 5);
+  h.leader(tp(0), 0, 1);
+  h.leader(tp(0), 1, 2);
+  h.leader(tp(0), 1, 2);
+  auto r = h.check();
+  CHECK(r.ok());
+  CHECK(r.acked == 10);
+  CHECK(r.logged == 10);
+  CHECK(r.leader_changes == 1);
+}
+
+TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards and "
+          "split-brain histories",
+          "[chaos]") {
+  history_checker h;
+  h.acked("a", tp(0), 0);
+  h.acked("b", tp(0), 1);  // lost: offset 1 holds something else
+  h.logged(tp(0), 0, "a");
+  h.logged(tp(0), 1, "x");
+  h.logged(tp(0), 3, "a");  // gap at 2, and "a" twice
+  h.processed("b");         // "a" processed by nobody
+  h.committed(tp(0), 4);
+  h.committed(tp(0), 2);
+  h.leader(tp(0), 3, 1);
+  h.leader(tp(0), 3, 2);
+  auto r = h.check();
+  CHECK_FALSE(r.ok());
+  CHECK(r.lost == 1);
+  CHECK(r.duplicated == 1);
+  CHECK(r.gaps == 1);
+  CHECK(r.unprocessed == 1);
+  CHECK(r.commits_backwards == 1);
+  CHECK(r.split_brain == 1);
+  CHECK(r.violations.size() == 6);
+}
+
+#include "runtime/base/errc.hpp"
+#include "runtime/chaos/nemesis_schedule.hpp"
+
+TEST_CASE("a nemesis schedule is a function of its seed", "[chaos]") {
+  std::vector<node_id> nodes{node_id{1}, node_id{2}, node_id{3}};
+  auto kinds = parse_fault_kinds("kill,pause,partition,drop");
+  REQUIRE(kinds);
+  auto a = make_schedule(42, 60000, *kinds, nodes);
+  auto b = make_schedule(42, 60000, *kinds, nodes);
+  auto c = make_schedule(43, 60000, *kinds, nodes);
+  REQUIRE(a.size() > 5);
+  REQUIRE(a.size() == b.size());
+  bool differs = a.size() != c.size();
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].kind == b[i].kind);
+    CHECK(a[i].node == b[i].node);
+    CHECK(a[i].at_ms == b[i].at_ms);
+    if (i > 0)
+      CHECK(a[i].at_ms >= a[i - 1].at_ms + a[i - 1].duration_ms);  // one at a time
+    CHECK(a[i].at_ms + a[i].duration_ms <= 58000);
+    if (i < c.size())
+      differs = differs || a[i].kind != c[i].kind || a[i].at_ms != c[i].at_ms;
+  }
+  CHECK(differs);
+  auto bad = parse_fault_kinds("kill,meteor");
+  REQUIRE_FALSE(bad);
+  CHECK(errc_of(bad.error()) == errc::invalid_request);
+}
