@@ -4,7 +4,10 @@
 // go; then everything is healed, the logs are read back, and the histories are checked
 // (runtime/chaos/history_checker). Prints a report; exit 1 on any violation.
 #include <atomic>
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <iterator>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -388,6 +391,42 @@ int run(const run_options& o) {
     }
     (void) got;
   }
+  // I3, one lineage: every replica's log files, once the followers have caught up.
+  auto replica_bytes = [&](node_id id, int32_t p) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    auto dir = cfg->node_dir(id) + "/" + topic + "-" + std::to_string(p);
+    for (auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().extension() == ".log")
+        files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string out;
+    for (auto& f : files) {
+      std::ifstream in{f, std::ios::binary};
+      out.append(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+    }
+    return out;
+  };
+  for (int32_t p = 0; p < o.partitions; ++p) {
+    std::map<node_id, std::string> logs;
+    wait_for(milliseconds{20000}, [&] {
+      logs.clear();
+      size_t lo = SIZE_MAX, hi = 0;
+      for (auto& n : cfg->nodes) {
+        if (!std::filesystem::exists(cfg->node_dir(n.id) + "/" + topic + "-"
+                                     + std::to_string(p)))
+          continue;
+        auto bytes = replica_bytes(n.id, p);
+        lo = std::min(lo, bytes.size());
+        hi = std::max(hi, bytes.size());
+        logs.emplace(n.id, std::move(bytes));
+      }
+      return lo == hi;
+    });
+    std::lock_guard<std::mutex> guard{rec->mtx};
+    for (auto& [id, bytes] : logs)
+      rec->checker.replica_log({topic, partition_id{p}}, id, std::move(bytes));
+  }
   for (auto& m : members)
     caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
   for (auto& s : sinks)
@@ -405,8 +444,9 @@ int run(const run_options& o) {
   std::printf("group: %zu records processed, %zu acknowledged ones never processed, %zu "
               "partition assignments, committed offsets going backwards %zu\n",
               rec->processed, r.unprocessed, rec->assignments, r.commits_backwards);
-  std::printf("leaders: %zu leader changes seen, %zu epochs with two leaders\n",
-              r.leader_changes, r.split_brain);
+  std::printf("leaders: %zu leader changes seen, %zu epochs with two leaders; replicas of "
+              "%zu partition(s) diverged\n",
+              r.leader_changes, r.split_brain, r.diverged);
   (void) acked;
   if (r.ok()) {
     std::printf("result: OK (seed %llu)\n", static_cast<unsigned long long>(o.seed));

@@ -38,6 +38,11 @@ void history_checker::leader(const topic_partition& tp, int32_t epoch, int32_t l
     leaders_[{tp, epoch}].insert(leader);
 }
 
+void history_checker::replica_log(const topic_partition& tp, node_id replica,
+                                  std::string bytes) {
+  replica_logs_[tp][replica] = std::move(bytes);
+}
+
 history_checker::report history_checker::check() const {
   report r;
   r.acked = acked_.size();
@@ -96,6 +101,19 @@ history_checker::report history_checker::check() const {
       note(r, "I7 " + to_string(key.first) + " had leaders " + who + " in epoch "
                 + std::to_string(key.second));
     }
+  }
+  for (auto& [tp, logs] : replica_logs_) {
+    const std::string* longest = nullptr;
+    for (auto& kv : logs)
+      if (longest == nullptr || kv.second.size() > longest->size())
+        longest = &kv.second;
+    for (auto& [replica, bytes] : logs)
+      if (longest->compare(0, bytes.size(), bytes) != 0) {
+        ++r.diverged;
+        note(r, "I3 " + to_string(tp) + ": replica " + std::to_string(replica.value)
+                  + "'s log is not a prefix of the longest replica log");
+        break;
+      }
   }
   return r;
 }

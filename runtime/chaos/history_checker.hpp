@@ -28,6 +28,9 @@ public:
   void committed(const topic_partition& tp, int64_t offset);
   // A sample of the metadata: `leader` leads tp in `epoch`.
   void leader(const topic_partition& tp, int32_t epoch, int32_t leader);
+  // The bytes of one replica's log of tp (its segment files in order), at the end. I3's
+  // single lineage: of any two replicas, the shorter log is a prefix of the longer.
+  void replica_log(const topic_partition& tp, node_id replica, std::string bytes);
 
   struct report {
     size_t acked = 0;
@@ -38,6 +41,7 @@ public:
     size_t unprocessed = 0;      // I4: acked but processed by no member
     size_t commits_backwards = 0;  // I4: a committed offset that went down
     size_t split_brain = 0;      // I7: partition epochs with two leaders
+    size_t diverged = 0;         // I3: partitions whose replicas' logs are not one lineage
     size_t leader_changes = 0;   // distinct (partition, epoch) seen beyond the first
     std::vector<std::string> violations;  // one line each, capped
 
@@ -52,6 +56,7 @@ private:
   std::set<std::string> processed_;
   std::map<topic_partition, std::vector<int64_t>> commits_;
   std::map<std::pair<topic_partition, int32_t>, std::set<int32_t>> leaders_;
+  std::map<topic_partition, std::map<node_id, std::string>> replica_logs_;
 };
 
 } // namespace cafka

@@ -27,6 +27,8 @@ TEST_CASE("a clean history passes the checker", "[chaos]") {
   h.leader(tp(0), 0, 1);
   h.leader(tp(0), 1, 2);
   h.leader(tp(0), 1, 2);
+  h.replica_log(tp(0), node_id{1}, "abcdef");
+  h.replica_log(tp(0), node_id{2}, "abcd");  // behind, same lineage
   auto r = h.check();
   CHECK(r.ok());
   CHECK(r.acked == 10);
@@ -48,6 +50,8 @@ TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards 
   h.committed(tp(0), 2);
   h.leader(tp(0), 3, 1);
   h.leader(tp(0), 3, 2);
+  h.replica_log(tp(1), node_id{1}, "abcdef");
+  h.replica_log(tp(1), node_id{3}, "abXd");  // diverged
   auto r = h.check();
   CHECK_FALSE(r.ok());
   CHECK(r.lost == 1);
@@ -56,7 +60,8 @@ TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards 
   CHECK(r.unprocessed == 1);
   CHECK(r.commits_backwards == 1);
   CHECK(r.split_brain == 1);
-  CHECK(r.violations.size() == 6);
+  CHECK(r.diverged == 1);
+  CHECK(r.violations.size() == 7);
 }
 
 #include "runtime/base/errc.hpp"
