@@ -25,6 +25,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/history_checker.hpp"
 #include "runtime/chaos/nemesis_schedule.hpp"
+#include "runtime/storage/partition_log.hpp"
 
 namespace cafka::app {
 
@@ -393,19 +394,7 @@ int run(const run_options& o) {
   }
   // I3, one lineage: every replica's log files, once the followers have caught up.
   auto replica_bytes = [&](node_id id, int32_t p) {
-    std::vector<std::string> files;
-    std::error_code ec;
-    auto dir = cfg->node_dir(id) + "/" + topic + "-" + std::to_string(p);
-    for (auto& e : std::filesystem::directory_iterator(dir, ec))
-      if (e.path().extension() == ".log")
-        files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    std::string out;
-    for (auto& f : files) {
-      std::ifstream in{f, std::ios::binary};
-      out.append(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
-    }
-    return out;
+    return segment_bytes(cfg->node_dir(id) + "/" + topic + "-" + std::to_string(p));
   };
   for (int32_t p = 0; p < o.partitions; ++p) {
     std::map<node_id, std::string> logs;

@@ -6,6 +6,8 @@
 #include <cassert>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <set>
@@ -412,6 +414,21 @@ caf::expected<size_t> partition_log::enforce_retention(int64_t now_ms) {
   if (err)
     return err;
   return deleted;
+}
+
+std::string segment_bytes(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".log")
+      files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  std::string out;
+  for (auto& f : files) {
+    std::ifstream in{f, std::ios::binary};
+    out.append(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+  }
+  return out;
 }
 
 } // namespace cafka

@@ -103,4 +103,8 @@ private:
   bool dir_dirty_ = false;  // a segment file was created since the last fsync of dir_
 };
 
+// The bytes of every segment file (*.log) in `dir`, in offset order; empty if there is none.
+// For checks that compare replicas byte for byte (tests, `cafka chaos run`), not for serving.
+std::string segment_bytes(const std::string& dir);
+
 } // namespace cafka

@@ -16,6 +16,7 @@
 
 #include "actors/broker/partition_replica.hpp"
 #include "actors/messages.hpp"
+#include "runtime/storage/partition_log.hpp"
 #include "runtime/base/errc.hpp"
 #include "tests/actors/actor_test_util.hpp"
 
@@ -88,19 +89,7 @@ struct replication_fixture {
   }
 
   // The bytes of every segment of a node's log, in offset order.
-  std::string log_bytes(int32_t node) const {
-    std::vector<std::string> files;
-    for (auto& e : std::filesystem::directory_iterator(log_dir(node)))
-      if (e.path().extension() == ".log")
-        files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    std::string out;
-    for (auto& f : files) {
-      std::ifstream in{f, std::ios::binary};
-      out.append(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
-    }
-    return out;
-  }
+  std::string log_bytes(int32_t node) const { return segment_bytes(log_dir(node)); }
 
   std::string checkpoint(int32_t node) const {
     std::ifstream in{log_dir(node) + "/" + epoch_checkpoint_file};

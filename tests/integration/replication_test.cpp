@@ -23,6 +23,7 @@
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/storage/partition_log.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::testing::cluster_process;
@@ -68,18 +69,7 @@ int32_t next_leader(const cluster_process& c, const std::string& topic, int32_t 
 }
 
 std::string log_bytes(const std::string& dir) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (auto& e : std::filesystem::directory_iterator(dir, ec))
-    if (e.path().extension() == ".log")
-      files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  std::string out;
-  for (auto& f : files) {
-    std::ifstream in{f, std::ios::binary};
-    out.append(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
-  }
-  return out;
+  return cafka::segment_bytes(dir);
 }
 
 std::vector<node_spec> combined(int n) {
