@@ -126,18 +126,7 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
         auto& m = i->second;
         m.deadline = now + cfg_.session_timeout;
         m.left_for_now = false;
-        std::vector<topic_partition> reported;
-        for (auto& tp : req.owned)
-          if (contains(m.reported, tp) || contains(m.told, tp))
-            reported.push_back(tp);
-        std::sort(reported.begin(), reported.end());
-        m.reported = std::move(reported);
-        auto topics = sorted(req.topics);
-        if (topics != m.topics) {
-          m.topics = std::move(topics);
-          rebalance();
-        }
-        return respond(req.member_id);
+        return renew(req);
       }
     }
     if (!req.instance_id.empty()) {
@@ -203,6 +192,11 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
   m.left_for_now = false;
   if (req.member_epoch == m.epoch)
     m.acked = true;
+  return renew(req);
+}
+
+heartbeat_response group_state::renew(const heartbeat_request& req) {
+  auto& m = members_.at(req.member_id);
   // It can only own what it was given or owned before: anything else is ignored.
   std::vector<topic_partition> reported;
   for (auto& tp : req.owned)

@@ -132,6 +132,9 @@ private:
   // Partitions a member holds: what it confirmed plus what it was given since.
   std::map<std::string, std::vector<topic_partition>> held() const;
   heartbeat_response respond(const std::string& member_id);
+  // Takes a known member's report of what it owns and its subscription, then answers.
+  // Requires: req.member_id is a member.
+  heartbeat_response renew(const heartbeat_request& req);
   void remove(const std::string& member_id);
 
   std::string id_;
