@@ -146,4 +146,40 @@ client_system::client_system(const std::string& conf_path) {
   sys_ = std::make_unique<caf::actor_system>(cfg_);
 }
 
+int ensure_topic(caf::actor_system& sys, const connection_options& o,
+                 const create_topic_request& req) {
+  auto b = connect_bootstrap(sys, o);
+  if (!b)
+    return 1;
+  caf::scoped_actor self{sys};
+  int rc = 0;
+  self->request(*b, std::chrono::seconds{30}, create_topic_atom::value, req)
+    .receive([](topic_metadata&) {},
+             [&](caf::error& err) {
+               if (errc_of(err) != errc::topic_already_exists)
+                 rc = fail(describe(err));
+             });
+  return rc;
+}
+
+int64_t parse_duration_ms(const std::string& s) {
+  size_t pos = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(s, &pos);
+  } catch (...) {
+    return -1;
+  }
+  auto unit = s.substr(pos);
+  if (v < 0)
+    return -1;
+  if (unit.empty() || unit == "ms")
+    return v;
+  if (unit == "s")
+    return v * 1000;
+  if (unit == "m" || unit == "min")
+    return v * 60000;
+  return -1;
+}
+
 } // namespace cafka::app

@@ -66,6 +66,14 @@ caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::st
 std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
                                               const connection_options& o);
 
+// Creates the topic through the bootstrap broker unless it exists; returns the exit code
+// (1 after printing why it failed).
+int ensure_topic(caf::actor_system& sys, const connection_options& o,
+                 const create_topic_request& req);
+
+// "500ms", "5s", "2m", or plain milliseconds; -1 if malformed or negative.
+int64_t parse_duration_ms(const std::string& s);
+
 void add_node_command(CLI::App& app, command_fn& run);
 void add_cluster_command(CLI::App& app, command_fn& run);
 void add_topics_command(CLI::App& app, command_fn& run);

@@ -38,23 +38,6 @@ double seconds_since(steady::time_point t0) {
   return std::chrono::duration<double>(steady::now() - t0).count();
 }
 
-// Creates the topic unless it exists.
-int ensure_topic(caf::actor_system& sys, const bench_options& o) {
-  auto b = connect_bootstrap(sys, o.conn);
-  if (!b)
-    return 1;
-  caf::scoped_actor self{sys};
-  int rc = 0;
-  self->request(*b, std::chrono::seconds{30}, create_topic_atom::value,
-                create_topic_request{o.topic, o.partitions, o.replication_factor})
-    .receive([](topic_metadata&) {},
-             [&](caf::error& err) {
-               if (errc_of(err) != errc::topic_already_exists)
-                 rc = fail(describe(err));
-             });
-  return rc;
-}
-
 int bench_produce(const bench_options& o) {
   auto hp = resolve_bootstrap(o.conn);
   if (!hp)
@@ -74,7 +57,8 @@ int bench_produce(const bench_options& o) {
   if (auto err = validate(pc))
     return fail(describe(err));
   client_system cs{o.conn.config};
-  if (auto rc = ensure_topic(cs.sys(), o))
+  if (auto rc = ensure_topic(cs.sys(), o.conn,
+                               {o.topic, o.partitions, o.replication_factor}))
     return rc;
   std::vector<int32_t> latency_us(static_cast<size_t>(o.records), 0);
   std::atomic<int64_t> acked{0};

@@ -127,22 +127,8 @@ int bench_rebalance(const rebalance_options& o) {
     return 1;
   client_system cs{o.conn.config};
   auto& sys = cs.sys();
-  {
-    auto b = connect_bootstrap(sys, o.conn);
-    if (!b)
-      return 1;
-    caf::scoped_actor self{sys};
-    int rc = 0;
-    self->request(*b, std::chrono::seconds{30}, create_topic_atom::value,
-                  create_topic_request{o.topic, o.partitions, o.replication_factor})
-      .receive([](topic_metadata&) {},
-               [&](caf::error& err) {
-                 if (errc_of(err) != errc::topic_already_exists)
-                   rc = fail(describe(err));
-               });
-    if (rc != 0)
-      return rc;
-  }
+  if (auto rc = ensure_topic(sys, o.conn, {o.topic, o.partitions, o.replication_factor}))
+    return rc;
   std::random_device rd;
   auto group = "bench-rebalance-" + std::to_string(rd());
   consumer_config cc;

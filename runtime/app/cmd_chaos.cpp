@@ -35,27 +35,9 @@ struct chaos_options {
   std::string duration;         // "" / "0": until healed
 };
 
-// "500ms", "5s", "2m", or plain milliseconds. -1 if malformed.
+// --duration: empty means until healed (0).
 int64_t parse_duration(const std::string& s) {
-  if (s.empty())
-    return 0;
-  size_t pos = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(s, &pos);
-  } catch (...) {
-    return -1;
-  }
-  auto unit = s.substr(pos);
-  if (v < 0)
-    return -1;
-  if (unit.empty() || unit == "ms")
-    return v;
-  if (unit == "s")
-    return v * 1000;
-  if (unit == "m" || unit == "min")
-    return v * 60000;
-  return -1;
+  return s.empty() ? 0 : parse_duration_ms(s);
 }
 
 std::set<node_id> ids(const std::vector<int32_t>& xs) {

@@ -77,24 +77,6 @@ caf::behavior member_sink(caf::event_based_actor* self, std::shared_ptr<recorder
   };
 }
 
-int64_t parse_ms(const std::string& s) {
-  size_t pos = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(s, &pos);
-  } catch (...) {
-    return -1;
-  }
-  auto unit = s.substr(pos);
-  if (unit.empty() || unit == "ms")
-    return v;
-  if (unit == "s")
-    return v * 1000;
-  if (unit == "m")
-    return v * 60000;
-  return -1;
-}
-
 class nemesis {
 public:
   nemesis(caf::actor_system& sys, const cluster_config& cfg) : sys_(sys), cfg_(cfg) {}
@@ -216,7 +198,7 @@ int run(const run_options& o) {
   auto cfg = load_cluster_config(o.conn.config);
   if (!cfg)
     return fail(describe(cfg.error()));
-  auto duration = parse_ms(o.duration);
+  auto duration = parse_duration_ms(o.duration);
   if (duration < 5000)
     return fail("--duration must be at least 5s (e.g. 30s, 2m)");
   auto kinds = parse_fault_kinds(o.faults);
@@ -244,23 +226,9 @@ int run(const run_options& o) {
   auto topic = o.topic.empty() ? "chaos-" + std::to_string(o.seed) + "-"
                                    + std::to_string(std::time(nullptr))
                                : o.topic;
-  {
-    auto b = connect_bootstrap(sys, o.conn);
-    if (!b)
-      return 1;
-    caf::scoped_actor self{sys};
-    int rc = 0;
-    int32_t rf = std::min<int32_t>(3, static_cast<int32_t>(cfg->nodes.size()));
-    self->request(*b, std::chrono::seconds{30}, create_topic_atom::value,
-                  create_topic_request{topic, o.partitions, rf})
-      .receive([](topic_metadata&) {},
-               [&](caf::error& err) {
-                 if (errc_of(err) != errc::topic_already_exists)
-                   rc = fail(describe(err));
-               });
-    if (rc != 0)
-      return rc;
-  }
+  int32_t rf = std::min<int32_t>(3, static_cast<int32_t>(cfg->nodes.size()));
+  if (auto rc = ensure_topic(sys, o.conn, {topic, o.partitions, rf}))
+    return rc;
   std::printf("chaos run: seed %llu, %lld ms, faults %s, topic %s, %zu fault(s) scheduled\n",
               static_cast<unsigned long long>(o.seed), static_cast<long long>(duration),
               o.faults.c_str(), topic.c_str(), schedule.size());
