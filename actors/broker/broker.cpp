@@ -7,6 +7,7 @@
 
 #include "actors/broker/broker_state.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/entropy.hpp"
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/group/group_records.hpp"
 
@@ -15,8 +16,7 @@ namespace cafka {
 namespace {
 
 uint64_t new_incarnation() {
-  std::random_device rd;
-  uint64_t x = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  uint64_t x = random_u64();
   return x == 0 ? 1 : x;
 }
 

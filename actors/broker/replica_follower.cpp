@@ -44,8 +44,13 @@ void truncate(replica_state& st, log_offset at) {
   st.hw = std::min(st.hw, at);
 }
 
-// Appends the batches of a fetch answer that continue the log. False on a storage error.
-bool copy_batches(replica_state& st, const std::string& records) {
+enum class copy_result { ok, failed, stopped };
+
+// Appends the batches of a fetch answer that continue the log. `failed` on a storage error;
+// `stopped` after one that left the batch in the log (a failed fsync): the replica stops, to
+// be reopened by its broker (see leader_produce).
+copy_result copy_batches(replica_self self, const std::string& records) {
+  auto& st = self->state;
   auto plan = plan_follower_copy(records, st.log->log_end_offset());
   if (plan.gap)
     spdlog::warn("partition {}: the leader's answer skips offsets after {}; fetching again",
@@ -59,16 +64,20 @@ bool copy_batches(replica_state& st, const std::string& records) {
     std::string_view batch{records.data() + pos, h.total_size()};
     // The epoch history follows the batches' stamped epochs (KIP-101).
     st.note_epoch(leader_epoch{h.partition_leader_epoch}, log_offset{h.base_offset});
+    auto end_before = st.log->log_end_offset();
     if (auto err = st.log->append_replicated(batch, now)) {
       spdlog::error("partition {}: cannot append a replicated batch: {}", to_string(st.cfg.tp),
                     describe(err));
-      return false;
+      if (st.log->log_end_offset() == end_before)
+        return copy_result::failed;
+      self->quit(err);
+      return copy_result::stopped;
     }
     // A new leader needs the idempotence table its predecessor built.
     st.producers.on_append(h);
     pos += h.total_size();
   }
-  return true;
+  return copy_result::ok;
 }
 
 void on_fetched(replica_self self, replica_fetch_response& resp) {
@@ -112,8 +121,9 @@ void on_fetched(replica_self self, replica_fetch_response& resp) {
     follower_fetch(self);
     return;
   }
-  if (!copy_batches(st, resp.records)) {
-    retry_later(self);
+  if (auto r = copy_batches(self, resp.records); r != copy_result::ok) {
+    if (r == copy_result::failed)
+      retry_later(self);
     return;
   }
   st.hw = std::max(st.hw, std::min(resp.high_watermark, st.log->log_end_offset()));

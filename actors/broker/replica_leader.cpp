@@ -197,10 +197,16 @@ caf::result<produce_response> leader_produce(replica_self self, produce_request&
   set_partition_leader_epoch(req.batch.data(), st.pm.epoch);
   // First write of a new leader epoch: record where it starts (KIP-101).
   st.note_epoch(st.pm.epoch, st.log->log_end_offset());
+  auto end_before = st.log->log_end_offset();
   auto base = st.log->append(req.batch, now_ms());
   if (!base) {
     spdlog::error("partition {}: append failed: {}", to_string(st.cfg.tp),
                   describe(base.error()));
+    // A failed write is cut off again and the log stays as it was. A failed fsync after the
+    // write leaves pages of unknown state (the kernel may have dropped them): the replica
+    // stops, and the broker reopens it with backoff, flushing it before it serves again.
+    if (st.log->log_end_offset() != end_before)
+      self->quit(base.error());
     return std::move(base.error());
   }
   h.base_offset = base->value;

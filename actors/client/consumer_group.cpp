@@ -3,11 +3,11 @@
 // start), commits processed positions, and leaves on stop or max.poll.interval.ms.
 // Consumer actor context.
 #include <algorithm>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
 #include "actors/client/consumer_state.hpp"
+#include "runtime/base/entropy.hpp"
 
 namespace cafka {
 
@@ -313,9 +313,8 @@ void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& re
 std::string group_id_for(const consumer_config& cfg) {
   if (!cfg.group_id.empty())
     return cfg.group_id;
-  std::random_device rd;
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(random_u64()));
   return std::string{"cafka-consumer-"} + buf;
 }
 

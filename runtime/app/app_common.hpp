@@ -13,6 +13,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/node/node_connect.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka::app {
@@ -53,14 +54,6 @@ private:
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
 };
-
-// Connects to the node published at host:port (its supervisor), bounded by timeout.
-caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string& host,
-                                       uint16_t port, std::chrono::milliseconds timeout);
-
-// Connects to the broker at host:port through the middleman actor (bounded by timeout).
-caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::string& host,
-                                           uint16_t port, std::chrono::milliseconds timeout);
 
 // Connects to the bootstrap broker of `o` or prints why not (nullopt).
 std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,

@@ -1,8 +1,9 @@
-// `cafka chaos ...`: fault injection on a running cluster. Network faults go to every node's
-// chaos agent (each node applies them to the messages it sends); process faults signal the
-// local nodes through the pid files `cafka cluster up` writes. A fault with --duration heals
-// by itself: network rules expire on the nodes, and process faults make the command wait
-// and then undo them.
+// `cafka chaos ...`: fault injection on a running cluster, a thin front of fault_injector.
+// Network and disk faults go to the nodes' chaos agents; process faults signal the local
+// nodes through the pid files `cafka cluster up` writes. A fault with --duration heals by
+// itself: rules expire on the nodes, and process faults make the command wait and then undo
+// them.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -13,7 +14,8 @@
 #include <caf/scoped_actor.hpp>
 
 #include "runtime/app/app_common.hpp"
-#include "runtime/app/local_nodes.hpp"
+#include "actors/chaos/fault_injector.hpp"
+#include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {
@@ -32,6 +34,7 @@ struct chaos_options {
   double probability = 1.0;
   int64_t delay_ms = 0;
   int64_t jitter_ms = 0;
+  std::string disk;             // disk: write, fsync, slow
   std::string duration;         // "" / "0": until healed
 };
 
@@ -47,242 +50,133 @@ std::set<node_id> ids(const std::vector<int32_t>& xs) {
   return out;
 }
 
-std::optional<cluster_config> load(const chaos_options& o) {
+// Runs fn(injector, duration) with the config of `o`; returns the exit code.
+template <class F>
+int with_injector(const chaos_options& o, F fn) {
   auto cfg = load_cluster_config(o.conn.config);
-  if (!cfg) {
-    fail(describe(cfg.error()));
-    return std::nullopt;
-  }
-  return std::move(*cfg);
-}
-
-bool known(const cluster_config& cfg, const std::vector<int32_t>& xs) {
-  for (auto x : xs)
-    if (cfg.find(node_id{x}) == nullptr) {
-      fail("node " + std::to_string(x) + " is not in " + cfg.path);
-      return false;
-    }
-  return true;
-}
-
-// Sends the rules to every node that answers; returns the exit code.
-int install(const chaos_options& o, std::vector<fault_rule> rules) {
-  auto cfg = load(o);
   if (!cfg)
-    return 1;
+    return fail(describe(cfg.error()));
   auto ms = parse_duration(o.duration);
   if (ms < 0)
     return fail("--duration '" + o.duration + "' is not a duration (e.g. 500ms, 5s, 2m)");
-  for (auto& r : rules)
-    if (r.drop < 0 || r.drop > 1 || r.duplicate < 0 || r.duplicate > 1)
-      return fail("--probability must be between 0 and 1");
   client_system cs{o.conn.config};
-  caf::scoped_actor self{cs.sys()};
-  int reached = 0;
-  for (auto& n : cfg->nodes) {
-    auto node = reach(cs.sys(), n);
-    if (!node) {
-      std::cerr << "node " << n.id.value << ": not reachable, skipped\n";
-      continue;
-    }
-    bool ok = true;
-    for (auto& r : rules)
-      self->request(*node, chaos_timeout, chaos_atom::value, r, ms)
-        .receive([](uint64_t) {},
-                 [&](caf::error& err) {
-                   std::cerr << "node " << n.id.value << ": " << describe(err) << "\n";
-                   ok = false;
-                 });
-    reached += ok ? 1 : 0;
-  }
-  if (reached == 0)
-    return fail("no node of " + cfg->path + " answered");
-  std::cout << "fault installed on " << reached << " node(s)"
-            << (ms > 0 ? ", heals in " + std::to_string(ms) + " ms" : ", until `chaos heal`")
+  fault_injector inj{cs.sys(), std::move(*cfg)};
+  return fn(inj, std::chrono::milliseconds{ms});
+}
+
+// Prints what an install did; returns the exit code.
+int installed(const caf::expected<int>& r, std::chrono::milliseconds d) {
+  if (!r)
+    return fail(describe(r.error()));
+  std::cout << "fault installed on " << *r << " node(s)"
+            << (d.count() > 0 ? ", heals in " + std::to_string(d.count()) + " ms"
+                              : ", until `chaos heal`")
             << "\n";
   return 0;
 }
 
 int partition(const chaos_options& o) {
-  auto cfg = load(o);
-  if (!cfg || !known(*cfg, o.side) || !known(*cfg, o.other))
-    return 1;
-  if (o.side.empty())
-    return fail("--side needs at least one node");
-  auto a = ids(o.side);
-  auto b = ids(o.other);
-  if (b.empty())
-    for (auto& n : cfg->nodes)
-      if (a.count(n.id) == 0)
-        b.insert(n.id);
-  for (auto& x : a)
-    if (b.count(x) > 0)
-      return fail("node " + std::to_string(x.value) + " is on both sides");
-  std::vector<fault_rule> rules;
-  fault_rule ab;
-  ab.from = a;
-  ab.to = b;
-  ab.drop = 1.0;
-  rules.push_back(ab);
-  if (!o.one_way) {
-    fault_rule ba;
-    ba.from = b;
-    ba.to = a;
-    ba.drop = 1.0;
-    rules.push_back(ba);
-  }
-  return install(o, rules);
+  return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds d) {
+    return installed(inj.partition(ids(o.side), ids(o.other), o.one_way, d), d);
+  });
 }
 
 int link_fault(const chaos_options& o, const std::string& kind) {
-  auto cfg = load(o);
-  if (!cfg || !known(*cfg, o.from) || !known(*cfg, o.to))
-    return 1;
-  fault_rule r;
-  r.from = ids(o.from);
-  r.to = ids(o.to);
-  if (kind == "drop")
-    r.drop = o.probability;
-  else if (kind == "duplicate")
-    r.duplicate = o.probability;
-  else {
-    if (o.delay_ms < 0 || o.jitter_ms < 0)
-      return fail("--delay-ms and --jitter-ms must not be negative");
-    r.delay = std::chrono::milliseconds{o.delay_ms};
-    r.jitter = std::chrono::milliseconds{o.jitter_ms};
-  }
-  return install(o, {r});
+  return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds d) {
+    auto from = ids(o.from);
+    auto to = ids(o.to);
+    if (kind == "drop")
+      return installed(inj.drop(o.probability, d, from, to), d);
+    if (kind == "duplicate")
+      return installed(inj.duplicate(o.probability, d, from, to), d);
+    return installed(inj.delay(std::chrono::milliseconds{o.delay_ms},
+                               std::chrono::milliseconds{o.jitter_ms}, d, from, to),
+                     d);
+  });
 }
 
-// A local node of the config, with its pid if it runs.
-const node_config* local_node(const cluster_config& cfg, int32_t id) {
-  auto n = cfg.find(node_id{id});
-  if (n == nullptr) {
-    fail("node " + std::to_string(id) + " is not in " + cfg.path);
-    return nullptr;
-  }
-  if (!is_local(n->host)) {
-    fail("node " + std::to_string(id) + " runs on " + n->host
-         + ": process faults work on this machine's nodes only");
-    return nullptr;
-  }
-  return n;
-}
-
-int restart_node(const cluster_config& cfg, const node_config& n) {
-  if (auto pid = running_pid(cfg, n.id); pid > 0) {
-    std::cout << "node " << n.id.value << " is already running (pid " << pid << ")\n";
-    return 0;
-  }
-  auto pid = start_node(cfg, n);
-  if (pid < 0)
-    return fail("cannot start node " + std::to_string(n.id.value));
-  std::ofstream{pid_file(cfg, n.id)} << pid << "\n";
-  std::cout << "node " << n.id.value << " restarted (pid " << pid << ")\n";
-  return 0;
+int disk(const chaos_options& o) {
+  auto kind = o.disk == "write"   ? disk_fault::write_error
+              : o.disk == "fsync" ? disk_fault::fsync_error
+              : o.disk == "slow"  ? disk_fault::slow
+                                  : disk_fault::none;
+  if (kind == disk_fault::none)
+    return fail("--fault '" + o.disk + "' is not a disk fault (write, fsync, slow)");
+  return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds d) {
+    return installed(inj.disk(node_id{o.node}, kind, o.probability,
+                              std::chrono::milliseconds{o.delay_ms},
+                              std::chrono::milliseconds{o.jitter_ms}, d),
+                     d);
+  });
 }
 
 int process_fault(const chaos_options& o, const std::string& kind) {
-  auto cfg = load(o);
-  if (!cfg)
-    return 1;
-  auto n = local_node(*cfg, o.node);
-  if (n == nullptr)
-    return 1;
-  auto ms = parse_duration(o.duration);
-  if (ms < 0)
-    return fail("--duration '" + o.duration + "' is not a duration (e.g. 500ms, 5s, 2m)");
-  if (kind == "restart")
-    return restart_node(*cfg, *n);
-  auto pid = running_pid(*cfg, n->id);
-  if (pid <= 0)
-    return fail("node " + std::to_string(o.node) + " is not running (no live pid in "
-                + pid_file(*cfg, n->id) + ")");
-  if (kind == "kill") {
-    ::kill(pid, SIGCONT);
-    ::kill(pid, SIGKILL);
-    std::cout << "node " << o.node << " killed (pid " << pid << ")\n";
-    if (ms > 0) {
-      // Let the kill be seen as a death first, then bring it back.
-      wait_for(std::chrono::milliseconds{ms}, [] { return false; });
-      return restart_node(*cfg, *n);
-    }
-    return 0;
-  }
-  if (kind == "pause") {
-    ::kill(pid, SIGSTOP);
-    std::cout << "node " << o.node << " paused (pid " << pid << ")\n";
-    if (ms > 0) {
-      wait_for(std::chrono::milliseconds{ms}, [] { return false; });
-      ::kill(pid, SIGCONT);
+  return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds d) {
+    node_id n{o.node};
+    auto restarted = [&] {
+      auto pid = inj.restart(n);
+      if (!pid)
+        return fail(describe(pid.error()));
+      std::cout << "node " << o.node << " runs (pid " << *pid << ")\n";
+      return 0;
+    };
+    if (kind == "restart")
+      return restarted();
+    caf::error err = kind == "kill"    ? inj.kill(n)
+                     : kind == "pause" ? inj.pause(n)
+                                       : inj.resume(n);
+    if (err)
+      return fail(describe(err));
+    std::cout << "node " << o.node << (kind == "kill" ? " killed" : kind == "pause" ? " paused" : " resumed") << "\n";
+    if (d.count() > 0 && kind != "resume") {
+      // Let the fault be seen first, then undo it.
+      wait_for(d, [] { return false; });
+      if (kind == "kill")
+        return restarted();
+      if (auto e = inj.resume(n))
+        return fail(describe(e));
       std::cout << "node " << o.node << " resumed\n";
     }
     return 0;
-  }
-  ::kill(pid, SIGCONT);  // resume
-  std::cout << "node " << o.node << " resumed (pid " << pid << ")\n";
-  return 0;
+  });
 }
 
 int heal(const chaos_options& o) {
-  auto cfg = load(o);
-  if (!cfg)
-    return 1;
-  client_system cs{o.conn.config};
-  caf::scoped_actor self{cs.sys()};
-  for (auto& n : cfg->nodes) {
-    if (is_local(n.host))
-      if (auto pid = running_pid(*cfg, n.id); pid > 0 && process_state(pid) == 'T') {
-        ::kill(pid, SIGCONT);
+  return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds) {
+    auto rep = inj.heal();
+    for (auto& n : inj.config().nodes) {
+      auto in = [&](const std::vector<node_id>& xs) {
+        return std::find(xs.begin(), xs.end(), n.id) != xs.end();
+      };
+      if (in(rep.resumed))
         std::cout << "node " << n.id.value << " resumed\n";
-      }
-    auto node = reach(cs.sys(), n);
-    if (!node) {
-      std::cout << "node " << n.id.value << ": not reachable\n";
-      continue;
+      std::cout << "node " << n.id.value << (in(rep.healed) ? ": healed\n" : ": not reachable\n");
     }
-    self->request(*node, chaos_timeout, heal_atom::value)
-      .receive([&](caf::ok_atom) { std::cout << "node " << n.id.value << ": healed\n"; },
-               [&](caf::error& err) {
-                 std::cout << "node " << n.id.value << ": " << describe(err) << "\n";
-               });
-  }
-  return 0;
+    return 0;
+  });
 }
 
 int status(const chaos_options& o) {
-  auto cfg = load(o);
-  if (!cfg)
-    return 1;
-  client_system cs{o.conn.config};
-  caf::scoped_actor self{cs.sys()};
-  for (auto& n : cfg->nodes) {
-    std::string proc = "remote";
-    if (is_local(n.host)) {
-      auto pid = running_pid(*cfg, n.id);
-      proc = pid <= 0 ? "down" : process_state(pid) == 'T' ? "paused" : "running";
+  return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds) {
+    for (auto& s : inj.status()) {
+      auto n = inj.config().find(s.id);
+      std::cout << "node " << s.id.value << " (" << n->address() << "): " << s.process;
+      if (!s.answered) {
+        std::cout << ", no answer\n";
+        continue;
+      }
+      std::cout << ", " << s.rules.size() << " fault rule(s)\n";
+      for (auto& r : s.rules) {
+        std::printf("  rule %llu: %s", static_cast<unsigned long long>(r.id),
+                    describe(r.rule).c_str());
+        if (r.remaining_ms >= 0)
+          std::printf(", heals in %lld ms", static_cast<long long>(r.remaining_ms));
+        std::printf("\n");
+      }
+      std::fflush(stdout);
     }
-    std::cout << "node " << n.id.value << " (" << n.address() << "): " << proc;
-    auto node = proc == "paused" || proc == "down" ? std::nullopt : reach(cs.sys(), n);
-    if (!node) {
-      std::cout << ", no answer\n";
-      continue;
-    }
-    std::vector<fault_status> rules;
-    self->request(*node, chaos_timeout, chaos_atom::value)
-      .receive([&](std::vector<fault_status>& r) { rules = std::move(r); },
-               [&](caf::error&) {});
-    std::cout << ", " << rules.size() << " fault rule(s)\n";
-    for (auto& r : rules) {
-      std::printf("  rule %llu: %s", static_cast<unsigned long long>(r.id),
-                  describe(r.rule).c_str());
-      if (r.remaining_ms >= 0)
-        std::printf(", heals in %lld ms", static_cast<long long>(r.remaining_ms));
-      std::printf("\n");
-    }
-    std::fflush(stdout);
-  }
-  return 0;
+    return 0;
+  });
 }
 
 } // namespace
@@ -332,6 +226,17 @@ void add_chaos_command(CLI::App& app, command_fn& run) {
     sub->callback([o, k, &run] { run = [o, k] { return link_fault(*o, k); }; });
   }
 
+  auto dk = cmd->add_subcommand("disk", "disk faults on one node's partition logs");
+  with_duration(dk);
+  dk->add_option("--node", o->node, "the node")->required();
+  dk->add_option("--fault", o->disk,
+                 "write (ENOSPC after half a write), fsync (EIO), slow (added latency)")
+    ->required();
+  dk->add_option("--probability", o->probability, "per operation, 0 to 1 (default 1)");
+  dk->add_option("--delay-ms", o->delay_ms, "slow: added to every write and fsync");
+  dk->add_option("--jitter-ms", o->jitter_ms, "slow: plus a random delay up to this");
+  dk->callback([o, &run] { run = [o] { return disk(*o); }; });
+
   for (auto kind : {"kill", "pause", "resume", "restart"}) {
     std::string k = kind;
     auto sub = cmd->add_subcommand(k, k == "kill"      ? "SIGKILL a local node"
@@ -343,7 +248,7 @@ void add_chaos_command(CLI::App& app, command_fn& run) {
     sub->callback([o, k, &run] { run = [o, k] { return process_fault(*o, k); }; });
   }
 
-  auto h = cmd->add_subcommand("heal", "remove every network fault and resume paused nodes");
+  auto h = cmd->add_subcommand("heal", "remove every network and disk fault and resume paused nodes");
   add_connection_options(*h, o->conn);
   h->callback([o, &run] { run = [o] { return heal(*o); }; });
   auto st = cmd->add_subcommand("status", "every node's process state and active faults");

@@ -1,4 +1,4 @@
-// `cafka chaos run --seed S --duration D [--faults kill,pause,partition,drop]`: a nemesis run
+// `cafka chaos run --seed S --duration D [--faults kill,pause,partition,drop,...]`: a nemesis run
 // against the local cluster of --config (started if it is down). An idempotent acks=all
 // producer and a group of actor consumers run while faults from the seeded schedule come and
 // go; then everything is healed, the logs are read back, and the histories are checked
@@ -21,7 +21,8 @@
 #include "actors/client/consumer_actor.hpp"
 #include "actors/client/producer.hpp"
 #include "runtime/app/app_common.hpp"
-#include "runtime/app/local_nodes.hpp"
+#include "actors/chaos/fault_injector.hpp"
+#include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/history_checker.hpp"
 #include "runtime/chaos/nemesis_schedule.hpp"
@@ -77,80 +78,79 @@ caf::behavior member_sink(caf::event_based_actor* self, std::shared_ptr<recorder
   };
 }
 
+// The error of an install, or none.
+caf::error error_of(caf::expected<int> r) {
+  return r ? caf::error{} : std::move(r.error());
+}
+
+// Applies the schedule's faults through the fault_injector.
 class nemesis {
 public:
-  nemesis(caf::actor_system& sys, const cluster_config& cfg) : sys_(sys), cfg_(cfg) {}
+  nemesis(caf::actor_system& sys, const cluster_config& cfg) : inj_(sys, cfg) {}
 
   void inject(const nemesis_fault& f) {
-    auto n = cfg_.find(f.node);
-    if (f.kind == "kill" || f.kind == "pause") {
-      auto pid = running_pid(cfg_, f.node);
-      if (pid <= 0)
-        return;
-      ::kill(pid, f.kind == "kill" ? SIGKILL : SIGSTOP);
-      return;
-    }
-    // Network faults: rules with the fault's duration on every node (they heal themselves).
-    std::vector<fault_rule> rules;
-    std::set<node_id> others;
-    for (auto& m : cfg_.nodes)
-      if (m.id != f.node)
-        others.insert(m.id);
-    fault_rule out, in;
-    out.from = {f.node};
-    out.to = others;
-    in.from = others;
-    in.to = {f.node};
-    out.drop = in.drop = f.kind == "partition" ? 1.0 : 0.3;
-    rules = {out, in};
-    caf::scoped_actor self{sys_};
-    for (auto& m : cfg_.nodes) {
-      auto node = connect_node(sys_, m.host, m.port, milliseconds{500});
-      if (!node)
-        continue;
-      for (auto& r : rules)
-        self->request(*node, milliseconds{1000}, chaos_atom::value, r, f.duration_ms)
-          .receive([](uint64_t) {}, [](caf::error&) {});
-    }
-    (void) n;
+    milliseconds d{f.duration_ms};
+    caf::error err;
+    if (f.kind == "kill")
+      err = inj_.kill(f.node);
+    else if (f.kind == "pause")
+      err = inj_.pause(f.node);
+    else if (f.kind == "partition")
+      err = error_of(inj_.isolate(f.node, d));
+    else if (f.kind == "disk")
+      err = error_of(inj_.disk(f.node,
+                               f.variant == "write"   ? disk_fault::write_error
+                               : f.variant == "fsync" ? disk_fault::fsync_error
+                                                      : disk_fault::slow,
+                               0.5, milliseconds{f.variant == "slow" ? 20 : 0},
+                               milliseconds{f.variant == "slow" ? 30 : 0}, d));
+    else  // drop, duplicate, delay: every link of the node, both ways
+      err = link_fault(f, d);
+    if (err)
+      std::fprintf(stderr, "nemesis: %s on node %d: %s\n", f.kind.c_str(), f.node.value,
+                   describe(err).c_str());
   }
 
   void undo(const nemesis_fault& f) {
-    if (f.kind == "pause") {
-      if (auto pid = running_pid(cfg_, f.node); pid > 0)
-        ::kill(pid, SIGCONT);
-    } else if (f.kind == "kill") {
-      restart(f.node);
-    }
-  }
-
-  void restart(node_id id) {
-    auto n = cfg_.find(id);
-    if (n == nullptr || running_pid(cfg_, id) > 0)
-      return;
-    auto pid = start_node(cfg_, *n);
-    if (pid > 0)
-      std::ofstream{pid_file(cfg_, id)} << pid << "\n";
+    if (f.kind == "pause")
+      static_cast<void>(inj_.resume(f.node));
+    else if (f.kind == "kill")
+      static_cast<void>(inj_.restart(f.node));
+    // rules heal by themselves
   }
 
   // Everything back: rules removed, paused nodes resumed, dead nodes started.
   void heal_all() {
-    caf::scoped_actor self{sys_};
-    for (auto& n : cfg_.nodes) {
-      if (auto pid = running_pid(cfg_, n.id); pid > 0)
-        ::kill(pid, SIGCONT);
-      else
-        restart(n.id);
-    }
-    for (auto& n : cfg_.nodes)
-      if (auto node = connect_node(sys_, n.host, n.port, milliseconds{2000}))
-        self->request(*node, milliseconds{2000}, heal_atom::value)
-          .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    for (auto& n : inj_.config().nodes)
+      static_cast<void>(inj_.restart(n.id));
+    inj_.heal();
+  }
+
+  bool wait_until_all_answer(milliseconds timeout) {
+    return inj_.wait_until_all_answer(timeout);
   }
 
 private:
-  caf::actor_system& sys_;
-  const cluster_config& cfg_;
+  caf::error link_fault(const nemesis_fault& f, milliseconds d) {
+    std::set<node_id> others;
+    for (auto& m : inj_.config().nodes)
+      if (m.id != f.node)
+        others.insert(m.id);
+    fault_rule out;
+    out.from = {f.node};
+    out.to = others;
+    if (f.kind == "drop")
+      out.drop = 0.3;
+    else if (f.kind == "duplicate")
+      out.duplicate = 0.3;
+    else
+      out.delay = milliseconds{20}, out.jitter = milliseconds{40};  // reorders
+    auto in = out;
+    std::swap(in.from, in.to);
+    return error_of(inj_.install({out, in}, d));
+  }
+
+  fault_injector inj_;
 };
 
 // (partition, epoch, leader) of every partition of the topic, from any broker that answers.
@@ -216,12 +216,7 @@ int run(const run_options& o) {
   auto& sys = cs.sys();
   nemesis nem{sys, *cfg};
   nem.heal_all(); // starts nodes that are down
-  if (!wait_for(milliseconds{60000}, [&] {
-        for (auto& n : cfg->nodes)
-          if (!answers(sys, n))
-            return false;
-        return true;
-      }))
+  if (!nem.wait_until_all_answer(milliseconds{60000}))
     return fail("the cluster did not come up");
   auto topic = o.topic.empty() ? "chaos-" + std::to_string(o.seed) + "-"
                                    + std::to_string(std::time(nullptr))
@@ -296,11 +291,12 @@ int run(const run_options& o) {
       sample_commits(sys, members.front(), *rec);
       std::this_thread::sleep_for(milliseconds{100}); // sampling interval
     }
-    std::printf("  +%6.1f s  %-9s node %d for %lld ms\n", f.at_ms / 1000.0, f.kind.c_str(),
+    auto what = f.variant.empty() ? f.kind : f.kind + " " + f.variant;
+    std::printf("  +%6.1f s  %-11s node %d for %lld ms\n", f.at_ms / 1000.0, what.c_str(),
                 f.node.value, static_cast<long long>(f.duration_ms));
     std::fflush(stdout);
     nem.inject(f);
-    ++injected[f.kind];
+    ++injected[f.variant.empty() ? f.kind : f.kind + " " + f.variant];
     while (elapsed() < f.at_ms + f.duration_ms) {
       sample_leaders(sys, *cfg, topic, *rec);
       sample_commits(sys, members.front(), *rec);
@@ -317,12 +313,7 @@ int run(const run_options& o) {
   writer.join();
   // Recovery: heal everything, let every write finish, let the group catch up.
   nem.heal_all();
-  wait_for(milliseconds{60000}, [&] {
-    for (auto& n : cfg->nodes)
-      if (!answers(sys, n))
-        return false;
-    return true;
-  });
+  nem.wait_until_all_answer(milliseconds{60000});
   auto flush_err = prod.flush(std::chrono::seconds{150});
   size_t acked = 0;
   {
@@ -427,7 +418,7 @@ void add_chaos_run_command(CLI::App& chaos, command_fn& run_fn) {
     ->capture_default_str();
   cmd->add_option("--duration", o->duration, "how long faults are injected (e.g. 30s, 2m)")
     ->capture_default_str();
-  cmd->add_option("--faults", o->faults, "fault kinds: kill,pause,partition,drop")
+  cmd->add_option("--faults", o->faults, "fault kinds: kill,pause,partition,drop,duplicate,delay,disk or all")
     ->capture_default_str();
   cmd->add_option("--topic", o->topic, "topic (default: a new chaos-<seed>-<time>)");
   cmd->add_option("--partitions", o->partitions, "partitions of a new topic")

@@ -16,7 +16,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "runtime/app/app_common.hpp"
-#include "runtime/app/local_nodes.hpp"
+#include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

@@ -96,7 +96,7 @@ int run_produce(const produce_options& o) {
   }
   if (failed > 0)
     return fail(std::to_string(failed.load()) + " of " + std::to_string(sent)
-                + " record(s) were not written: " + first_error);
+                + " record(s) were not acknowledged: " + first_error);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 // consulted by actors/chaos/node_send for every such message. Thread-safe (one per process).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -13,12 +14,27 @@
 
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
+#include <caf/sec.hpp>
 
 #include "runtime/base/ids.hpp"
 
 namespace cafka {
 
-// A rule applies to messages from a node in `from` to a node in `to` (empty set: any node).
+// Disk faults of a node's partition logs (raft storage is left alone: a coordinator whose
+// disk fails stops its node on purpose, see docs/architecture.md section 11).
+enum class disk_fault : uint8_t {
+  none,         // a network rule
+  write_error,  // write(2)/pwrite(2) write half the bytes, then fail with ENOSPC
+  fsync_error,  // fsync(2) fails with EIO
+  slow,         // every write and fsync takes `delay` (+ up to `jitter`) longer
+};
+
+// "write", "fsync", "slow"; nullptr for none.
+const char* to_string(disk_fault k);
+
+// A network rule applies to messages from a node in `from` to a node in `to` (empty set: any
+// node). A disk rule (disk != none) applies to every partition-log file of the node whose
+// table holds it; `drop` is then the probability that one operation fails.
 struct fault_rule {
   std::set<node_id> from;
   std::set<node_id> to;
@@ -26,6 +42,9 @@ struct fault_rule {
   double duplicate = 0.0;                     // probability of delivering it twice
   std::chrono::milliseconds delay{0};         // fixed delay added to every message
   std::chrono::milliseconds jitter{0};        // plus a random delay in [0, jitter] (reorders)
+  disk_fault disk = disk_fault::none;
+
+  bool is_disk() const { return disk != disk_fault::none; }
 
   bool matches(node_id f, node_id t) const {
     return (from.empty() || from.count(f) > 0) && (to.empty() || to.count(t) > 0);
@@ -47,17 +66,29 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fault_rule& x) {
   int64_t delay = x.delay.count();
   int64_t jitter = x.jitter.count();
+  auto disk = static_cast<uint8_t>(x.disk);
   auto restore = [&]() -> caf::error {
     x.delay = std::chrono::milliseconds{delay};
     x.jitter = std::chrono::milliseconds{jitter};
+    if (disk > static_cast<uint8_t>(disk_fault::slow))
+      return caf::make_error(caf::sec::invalid_argument, "unknown disk fault");
+    x.disk = static_cast<disk_fault>(disk);
     return caf::error{};
   };
-  return f(x.from, x.to, x.drop, x.duplicate, delay, jitter, caf::meta::load_callback(restore));
+  return f(x.from, x.to, x.drop, x.duplicate, delay, jitter, disk,
+           caf::meta::load_callback(restore));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fault_status& x) {
   return f(x.id, x.rule, x.remaining_ms);
 }
+
+// What a file operation of the storage layer meets (file_handle consults it).
+enum class disk_op : uint8_t { write, fsync };
+struct disk_decision {
+  int error = 0;                          // errno to fail with; 0: go ahead
+  std::chrono::milliseconds delay{0};     // to sleep first (a slow disk blocks its caller)
+};
 
 // What to do with one message.
 struct fault_decision {
@@ -87,8 +118,14 @@ public:
   // delays add up, duplication if any rule says so.
   fault_decision decide(node_id from, node_id to);
 
-  // True if no rule exists (fast path for senders).
+  // True if no network rule exists (fast path for senders).
   bool empty() const;
+  // True if no disk rule exists (fast path for the storage layer).
+  bool disk_empty() const { return disk_empty_.load(std::memory_order_relaxed); }
+
+  // Decides the fate of one file operation on `path`. Files under the raft directory
+  // (__cluster_metadata) are never faulted.
+  disk_decision decide_disk(disk_op op, const std::string& path);
 
   // The active rules with their ids.
   std::vector<std::pair<uint64_t, fault_rule>> rules() const;
@@ -103,6 +140,9 @@ private:
   uint64_t next_id_ = 1;
   std::vector<std::pair<uint64_t, fault_rule>> rules_;
   bool empty_ = true;  // mirrors rules_.empty() for the lock-free-ish fast path
+  std::atomic<bool> disk_empty_{true};  // no rule with is_disk()
+
+  void update_flags();  // Requires: mtx_ held
 };
 
 } // namespace cafka

@@ -10,6 +10,8 @@ namespace cafka {
 
 caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& list) {
   std::vector<std::string> out;
+  if (list == "all")
+    return nemesis_kinds();
   std::stringstream ss{list};
   std::string kind;
   while (std::getline(ss, kind, ',')) {
@@ -17,8 +19,13 @@ caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& lis
       continue;
     auto& known = nemesis_kinds();
     if (std::find(known.begin(), known.end(), kind) == known.end())
+    {
+      std::string names;
+      for (auto& k : known)
+        names += (names.empty() ? "" : ", ") + k;
       return make_error(errc::invalid_request,
-                        "unknown fault '" + kind + "' (known: kill, pause, partition, drop)");
+                        "unknown fault '" + kind + "' (known: " + names + ", or all)");
+    }
     out.push_back(kind);
   }
   if (out.empty())
@@ -38,6 +45,10 @@ std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
     f.at_ms = t;
     f.kind = kinds[pick(kinds.size())];
     f.node = nodes[pick(nodes.size())];
+    if (f.kind == "disk") {  // drawn only for disk, so other kinds keep their schedules
+      static const char* variants[] = {"write", "fsync", "slow"};
+      f.variant = variants[pick(3)];
+    }
     f.duration_ms = 500 + static_cast<int64_t>(pick(2500));
     if (f.at_ms + f.duration_ms > duration_ms - 2000)
       break;

@@ -15,17 +15,19 @@ namespace cafka {
 
 struct nemesis_fault {
   int64_t at_ms = 0;        // from the start of the run
-  std::string kind;         // kill, pause, partition, drop
+  std::string kind;         // kill, pause, partition, drop, duplicate, delay, disk
+  std::string variant;      // disk: write, fsync or slow; empty for the others
   node_id node;
   int64_t duration_ms = 0;  // then it is undone (restart, resume, heal)
 };
 
 inline const std::vector<std::string>& nemesis_kinds() {
-  static const std::vector<std::string> kinds{"kill", "pause", "partition", "drop"};
+  static const std::vector<std::string> kinds{"kill",      "pause", "partition", "drop",
+                                              "duplicate", "delay", "disk"};
   return kinds;
 }
 
-// Parses "kill,pause"; errc::invalid_request naming an unknown kind.
+// Parses "kill,pause" ("all": every kind); errc::invalid_request naming an unknown kind.
 caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& list);
 
 // Faults one after another (one at a time, with a recovery gap after each), none starting in

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
+
+#include "runtime/base/entropy.hpp"
 
 namespace cafka {
 
@@ -12,9 +13,9 @@ group_membership::group_membership(std::string group, std::string instance_id,
     instance_id_(std::move(instance_id)),
     assignor_(std::move(assignor)) {
   subscribe(std::move(topics));
-  std::random_device rd;
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(random_u64()),
+                static_cast<unsigned long long>(random_u64()));
   member_id_ = buf;
 }
 

@@ -20,6 +20,7 @@ bool retriable_produce_error(const caf::error& err) {
     case errc::not_controller:
     case errc::not_enough_replicas:               // Kafka retries these too: the ISR may
     case errc::not_enough_replicas_after_append:  // grow back (and idempotence dedups)
+    case errc::storage_error:  // Kafka's KAFKA_STORAGE_ERROR: the leader's disk may recover
       return true;
     case errc::none:
       return err.category() != errc_category; // CAF-level (timeouts, lost peers)

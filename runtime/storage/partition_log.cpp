@@ -159,6 +159,15 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     if (auto err = fsync_dir(dir))
       return err;
   }
+  // With a flush policy, what the log holds is made durable before it serves anything: a
+  // replica reopened after a failed fsync must not ack what is only in the page cache.
+  if (cfg.flush_messages != std::numeric_limits<int64_t>::max()
+      || cfg.flush_ms != std::numeric_limits<int64_t>::max()) {
+    for (auto& seg : log->segments_)
+      seg->mark_dirty();
+    if (auto err = log->flush())
+      return err;
+  }
   log->last_flush_ms_ = now_ms;
   return log;
 }

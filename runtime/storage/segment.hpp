@@ -89,6 +89,9 @@ public:
   caf::error flush();
   // True when appends or a truncation happened since the last flush().
   bool dirty() const { return dirty_; }
+  // Makes the next flush() fsync even if nothing was written since the last one (a log
+  // reopened after a failed fsync holds pages of unknown durability).
+  void mark_dirty() { dirty_ = true; }
   // Closes both files (no fsync).
   caf::error close();
   // Closes and deletes both files (.log first).

@@ -1,9 +1,14 @@
 // `cafka chaos` against a cluster started with `cafka cluster up`: network faults through
 // every node's chaos agent (isolate, with a duration that heals by itself), process faults
-// through the pid files (pause and heal, kill and restart), status, and bad input.
+// through the pid files (pause and heal, kill and restart), disk faults on a partition's
+// leader and follower, status, and bad input.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "runtime/storage/partition_log.hpp"
 
 #include "tests/integration/cluster_process.hpp"
 
@@ -99,4 +104,107 @@ TEST_CASE("cafka chaos isolates, pauses, kills and restarts nodes of a running c
   auto bad_p = c.cli({"chaos", "drop", "--probability", "1.5"});
   CHECK(bad_p.exit_code != 0);
   CHECK(bad_p.err.find("between 0 and 1") != std::string::npos);
+}
+
+TEST_CASE("cafka chaos disk: a failed fsync or write is a clear error, no log is corrupted, "
+          "and the broker recovers by itself when the fault clears",
+          "[integration][chaos]") {
+  // flush-messages=1: every append is fsynced before it is acknowledged.
+  cluster_process c{{{1, true, true}, {2, true, true}, {3, true, true}},
+                    "min-insync-replicas=2\nflush-messages=1\n"};
+  auto up = c.cli({"cluster", "up"});
+  cluster_up guard{c};
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(c.cli({"topics", "create", "--topic", "d", "--partitions", "1",
+                 "--replication-factor", "3"})
+            .exit_code
+          == 0);
+  int32_t leader = -1;
+  REQUIRE(cluster_process::eventually([&] {
+    auto l = c.leaders("d");
+    leader = l.count(0) != 0 ? l[0] : -1;
+    return leader != -1;
+  }, 20s));
+  auto follower = leader == 1 ? 2 : 1;
+  auto lines = [](const std::string& prefix, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i)
+      out += prefix + std::to_string(i) + "\n";
+    return out;
+  };
+  auto produce_retrying = [&](const std::string& input) {
+    return c.cli({"produce", "--topic", "d", "--idempotence", "--delivery-timeout-ms", "60000"},
+                 input);
+  };
+
+  // fsync fails on the leader: the write is refused with the reason, and the replica is
+  // reopened (and flushed) once the fault heals by itself.
+  auto f = c.cli({"chaos", "disk", "--node", std::to_string(leader), "--fault", "fsync",
+                  "--duration", "2s"});
+  INFO(f.err);
+  REQUIRE(f.exit_code == 0);
+  CHECK(f.out.find("fault installed on 1 node(s), heals in 2000 ms") != std::string::npos);
+  CHECK(c.cli({"chaos", "status"}).out.find("disk fsync errors 1.00") != std::string::npos);
+  auto refused = c.cli({"produce", "--topic", "d", "--acks", "all", "--retries", "0"}, "x\n");
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("fsync") != std::string::npos);
+  CHECK(refused.err.find("Input/output error") != std::string::npos);
+  auto a = produce_retrying(lines("a", 50));
+  INFO(a.err);
+  CHECK(a.exit_code == 0);
+
+  // A follower's disk fills up: the other two replicas keep min ISR and take writes.
+  REQUIRE(c.cli({"chaos", "disk", "--node", std::to_string(follower), "--fault", "write",
+                 "--duration", "2s"})
+            .exit_code
+          == 0);
+  CHECK(produce_retrying(lines("b", 50)).exit_code == 0);
+
+  // The leader's disk fills up: the torn write is cut off again, the error names it.
+  REQUIRE(c.cli({"chaos", "disk", "--node", std::to_string(leader), "--fault", "write",
+                 "--duration", "2s"})
+            .exit_code
+          == 0);
+  auto full = c.cli({"produce", "--topic", "d", "--acks", "all", "--retries", "0"}, "y\n");
+  CHECK(full.exit_code == 1);
+  CHECK(full.err.find("No space left on device") != std::string::npos);
+  CHECK(produce_retrying(lines("c", 50)).exit_code == 0);
+
+  // A slow disk only slows things down.
+  REQUIRE(c.cli({"chaos", "disk", "--node", std::to_string(leader), "--fault", "slow",
+                 "--delay-ms", "20", "--duration", "2s"})
+            .exit_code
+          == 0);
+  CHECK(produce_retrying(lines("e", 20)).exit_code == 0);
+
+  // Every acknowledged record is there once; x (whose fsync failed after the write) may be
+  // too, y (whose write was cut off) is not. Every replica holds the same bytes.
+  auto r = c.cli({"consume", "--topic", "d", "--from-beginning", "--max-messages", "171",
+                  "--timeout-ms", "5000"});
+  std::map<std::string, int> seen;
+  std::istringstream in{r.out};
+  for (std::string line; std::getline(in, line);)
+    ++seen[line];
+  for (auto& prefix : {"a", "b", "c"})
+    for (int i = 0; i < 50; ++i)
+      CHECK(seen[prefix + std::to_string(i)] == 1);
+  CHECK(seen["e19"] == 1);
+  CHECK(seen["x"] <= 1);
+  CHECK(seen["y"] == 0);
+  auto dir = c.dir() + "/data/node-";
+  CHECK(cluster_process::eventually([&] {
+    auto one = cafka::segment_bytes(dir + "1/d-0");
+    return !one.empty() && one == cafka::segment_bytes(dir + "2/d-0")
+           && one == cafka::segment_bytes(dir + "3/d-0");
+  }, 20s));
+
+  // Bad input.
+  auto bad = c.cli({"chaos", "disk", "--node", "1", "--fault", "melt"});
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("not a disk fault") != std::string::npos);
+  auto slow0 = c.cli({"chaos", "disk", "--node", "1", "--fault", "slow"});
+  CHECK(slow0.exit_code != 0);
+  CHECK(slow0.err.find("needs a delay") != std::string::npos);
 }

@@ -245,7 +245,7 @@ TEST_CASE("producing to an offline partition fails after bounded retries and oth
   // after 60 s would give -1.
   auto p = c.cli({"produce", "--topic", "solo", "--partition", "0"}, "lost\n", via);
   CHECK(p.exit_code == 1);
-  CHECK(p.err.find("not written") != std::string::npos);
+  CHECK(p.err.find("not acknowledged") != std::string::npos);
   int32_t live_partition = before[1] != victim ? 1 : 2;
   auto ok = c.cli({"produce", "--topic", "solo", "--partition", std::to_string(live_partition)},
                   "kept\n", via);

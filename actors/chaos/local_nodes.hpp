@@ -1,6 +1,6 @@
-// The nodes of a config that run on this machine, as `cafka cluster` and `cafka chaos` see
-// them: pid files and logs in the data directory, starting a node in the background, and
-// whether a node answers. Main thread of the CLI only.
+// The nodes of a config that run on this machine, as `cafka cluster`, `cafka chaos` and the
+// fault_injector see them: pid files and logs in the data directory, starting a node in the
+// background, and whether a node answers. Blocking: a non-actor thread (main, a test body).
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,7 @@
 #include "actors/messages.hpp"
 #include "runtime/config/cluster_config.hpp"
 
-namespace cafka::app {
+namespace cafka {
 
 // True if host names this machine.
 bool is_local(const std::string& host);
@@ -37,9 +37,11 @@ std::optional<node_actor> reach(caf::actor_system& sys, const node_config& n);
 // for a coordinator-only node, its supervisor answers.
 bool answers(caf::actor_system& sys, const node_config& n);
 
-// Starts `cafka node` for n in the background (its own session, output to its log file).
-// Returns the child's pid (the caller writes the pid file).
-pid_t start_node(const cluster_config& cfg, const node_config& n);
+// Starts `<cafka_binary> node` for n in the background (its own session, output to its log
+// file); an empty cafka_binary means this program (the `cafka` CLI itself). Returns the
+// child's pid (the caller writes the pid file).
+pid_t start_node(const cluster_config& cfg, const node_config& n,
+                 const std::string& cafka_binary = {});
 
 // Polls until pred() holds or the deadline passes.
 template <class Pred>
@@ -53,4 +55,4 @@ bool wait_for(std::chrono::milliseconds timeout, Pred pred) {
   return true;
 }
 
-} // namespace cafka::app
+} // namespace cafka

@@ -1,4 +1,4 @@
-#include "runtime/app/local_nodes.hpp"
+#include "actors/chaos/local_nodes.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -9,9 +9,9 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "runtime/app/app_common.hpp"
+#include "actors/node/node_connect.hpp"
 
-namespace cafka::app {
+namespace cafka {
 
 bool is_local(const std::string& host) {
   if (host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "0.0.0.0"
@@ -71,8 +71,10 @@ bool answers(caf::actor_system& sys, const node_config& n) {
   return ok;
 }
 
-pid_t start_node(const cluster_config& cfg, const node_config& n) {
-  auto self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
+pid_t start_node(const cluster_config& cfg, const node_config& n,
+                 const std::string& cafka_binary) {
+  auto self_exe = cafka_binary.empty() ? std::filesystem::read_symlink("/proc/self/exe").string()
+                                       : cafka_binary;
   auto conf = std::filesystem::absolute(cfg.path).string();
   auto log = log_file(cfg, n.id);
   std::error_code ec;
@@ -95,4 +97,4 @@ pid_t start_node(const cluster_config& cfg, const node_config& n) {
   ::_exit(127);
 }
 
-} // namespace cafka::app
+} // namespace cafka

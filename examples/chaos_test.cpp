@@ -1,0 +1,246 @@
+// How to test your own actor-based consumer against a cafka cluster under faults, with Catch2
+// and cafka::fault_injector. The test starts a 3-node cluster of real `cafka node` processes
+// on loopback, runs two of "your" consumer actors in a group, writes with an idempotent
+// producer while nodes are killed, isolated and get failing disks, heals everything, and
+// then checks what your code must guarantee: every acknowledged record was processed.
+//
+// Build: link cafka_actors and Catch2::Catch2WithMain (see tests/CMakeLists.txt). Run it
+// from ctest, or as `chaos_test` with CAFKA_BINARY=/path/to/cafka in the environment.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/chaos/fault_injector.hpp"
+#include "actors/client/consumer_actor.hpp"
+#include "actors/client/producer.hpp"
+#include "actors/node/node_connect.hpp"
+#include "runtime/base/errc.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// -- your code under test: an actor that processes records -----------------------------------
+
+struct processed {
+  std::mutex mtx;
+  std::set<std::string> values;
+};
+
+caf::behavior my_consumer(caf::event_based_actor* self, std::shared_ptr<processed> out) {
+  return {
+    [=](cafka::consumer_records& batch) {
+      {
+        std::lock_guard<std::mutex> guard{out->mtx};
+        for (auto& r : batch.records)
+          out->values.insert(r.value);
+      }
+      // Done with this batch: one more, please (and it may be committed now).
+      self->send(caf::actor_cast<cafka::consumer_actor>(self->current_sender()),
+                 cafka::credit_atom::value, int32_t{1});
+    },
+    [=](cafka::partitions_assigned&) {},
+    [=](cafka::partitions_revoked&) {},
+    [=](cafka::consumer_failed&) {},
+  };
+}
+
+// -- test scaffolding: a local cluster of real processes -------------------------------------
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A cluster.conf for n local nodes in a fresh directory, removed at the end.
+struct scratch_cluster {
+  std::string dir;
+  std::string conf;
+  explicit scratch_cluster(int n) {
+    dir = (std::filesystem::temp_directory_path()
+           / ("cafka-chaos-example-" + std::to_string(::getpid())))
+            .string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    conf = dir + "/cluster.conf";
+    std::ofstream out{conf};
+    out << "[cluster]\nnodes=[";
+    for (int i = 1; i <= n; ++i)
+      out << (i > 1 ? ", " : "") << "{id=" << i << ", host=\"127.0.0.1\", port="
+          << free_port() << ", roles=[\"coordinator\", \"broker\"]}";
+    out << "]\ndata-dir=\"data\"\n[defaults]\nmin-insync-replicas=2\n"
+        << "[middleman]\nheartbeat-interval=200ms\nconnection-timeout=2s\n";
+  }
+  ~scratch_cluster() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+// Kills every node when the test ends, however it ends.
+struct stop_nodes {
+  cafka::fault_injector& chaos;
+  ~stop_nodes() {
+    chaos.heal();
+    for (auto& n : chaos.config().nodes)
+      static_cast<void>(chaos.kill(n.id));
+  }
+};
+
+std::string cafka_binary() {
+  if (auto env = std::getenv("CAFKA_BINARY"))
+    return env;
+#ifdef CAFKA_BINARY
+  return CAFKA_BINARY;
+#else
+  return "cafka";
+#endif
+}
+
+template <class Pred>
+bool eventually(std::chrono::milliseconds timeout, Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(50ms);  // poll interval
+  }
+  return true;
+}
+
+struct client_config : caf::actor_system_config {
+  client_config() {
+    cafka::register_types(*this);
+    load<caf::io::middleman>();
+    set("middleman.heartbeat-interval", caf::timespan{200ms});
+  }
+};
+
+} // namespace
+
+TEST_CASE("my consumer processes every acknowledged record while nodes die, hang, lose "
+          "their network and their disks fail",
+          "[example][chaos]") {
+  scratch_cluster scratch{3};
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  auto cc = cafka::load_cluster_config(scratch.conf);
+  REQUIRE(cc);
+  cafka::fault_injector chaos{sys, *cc, cafka_binary()};
+  stop_nodes guard{chaos};
+  for (auto& n : chaos.config().nodes)
+    REQUIRE(chaos.restart(n.id));  // starts a node that is down
+  REQUIRE(chaos.wait_until_all_answer(60s));
+  auto& first = chaos.config().nodes.front();
+  auto bootstrap = first.host + ":" + std::to_string(first.port);
+
+  // The topic: 3 partitions on all 3 nodes.
+  REQUIRE(eventually(30s, [&] {
+    auto broker = cafka::connect_broker(sys, first.host, first.port, 2s);
+    if (!broker)
+      return false;
+    bool ok = false;
+    caf::scoped_actor self{sys};
+    self->request(*broker, 5s, cafka::create_topic_atom::value,
+                  cafka::create_topic_request{"orders", 3, 3})
+      .receive([&](cafka::topic_metadata&) { ok = true; },
+               [&](caf::error& e) { ok = cafka::errc_of(e) == cafka::errc::topic_already_exists; });
+    return ok;
+  }));
+
+  // Your consumers: two actors in one group.
+  auto seen = std::make_shared<processed>();
+  std::vector<caf::actor> mine;
+  std::vector<cafka::consumer_actor> consumers;
+  for (int i = 0; i < 2; ++i) {
+    cafka::consumer_config c;
+    c.bootstrap = bootstrap;
+    c.group_id = "order-processors";
+    c.auto_offset_reset = cafka::offset_reset::earliest;
+    mine.push_back(sys.spawn(my_consumer, seen));
+    consumers.push_back(cafka::spawn_consumer(sys, c, mine.back(), 2));
+    caf::anon_send(consumers.back(), cafka::subscribe_atom::value,
+                   std::vector<std::string>{"orders"});
+  }
+
+  // The workload: an idempotent producer writing in the background.
+  cafka::producer_config pc;
+  pc.bootstrap = bootstrap;
+  pc.enable_idempotence = true;
+  cafka::producer prod{sys, pc};
+  std::mutex acked_mtx;
+  std::set<std::string> acked;
+  std::atomic<bool> stop{false};
+  std::thread writer{[&] {
+    for (int i = 0; !stop; ++i) {
+      cafka::producer_record r;
+      r.topic = "orders";
+      std::string value = "order-" + std::to_string(i);
+      r.value = value;
+      static_cast<void>(prod.send(r, [&, value](const cafka::delivery_report& rep) {
+        if (!rep.error) {
+          std::lock_guard<std::mutex> g{acked_mtx};
+          acked.insert(value);
+        }
+      }));
+      std::this_thread::sleep_for(5ms);  // about 200 records/s
+    }
+  }};
+
+  // The faults, one after another.
+  std::this_thread::sleep_for(1s);
+  REQUIRE_FALSE(chaos.kill(cafka::node_id{1}));   // a crash...
+  std::this_thread::sleep_for(2s);
+  REQUIRE(chaos.restart(cafka::node_id{1}));      // ...and a restart
+  REQUIRE(chaos.isolate(cafka::node_id{2}, 2s));  // cut off; heals by itself
+  std::this_thread::sleep_for(3s);
+  REQUIRE(chaos.disk(cafka::node_id{3}, cafka::disk_fault::write_error, 0.5, 0ms, 0ms, 2s));
+  REQUIRE_FALSE(chaos.pause(cafka::node_id{1}));  // hung, not dead
+  std::this_thread::sleep_for(2s);
+  REQUIRE_FALSE(chaos.resume(cafka::node_id{1}));
+  stop = true;
+  writer.join();
+
+  // Recovery, then the property your code must have.
+  chaos.heal();
+  REQUIRE(chaos.wait_until_all_answer(60s));
+  REQUIRE_FALSE(prod.flush(120s));
+  std::set<std::string> expected;
+  {
+    std::lock_guard<std::mutex> g{acked_mtx};
+    expected = acked;
+  }
+  REQUIRE(expected.size() > 500);
+  CHECK(eventually(60s, [&] {
+    std::lock_guard<std::mutex> g{seen->mtx};
+    return std::includes(seen->values.begin(), seen->values.end(), expected.begin(),
+                         expected.end());
+  }));
+  for (auto& c : consumers)
+    caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+  for (auto& m : mine)
+    caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
+}
