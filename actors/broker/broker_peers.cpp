@@ -1,11 +1,10 @@
 // The broker's handles to the other brokers, for its follower replicas' fetches: it connects
 // to a leader's node through the middleman, asks that node for its broker, monitors it and
 // hands it to the local replicas that follow a partition led there (see broker_state.hpp).
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
+#include "actors/node/node_connector.hpp"
 
 namespace cafka {
 
@@ -28,7 +27,7 @@ void connect_peer_broker(broker_self self, node_id id) {
     return;
   st.connecting_peers.insert(id);
   auto done = [=] { self->state.connecting_peers.erase(id); };
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = node_connector(self->system());
   self->request(mm, peer_connect_timeout, caf::connect_atom::value, b->host, b->port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {

@@ -17,7 +17,7 @@ void start_replica(broker_self self, const topic_partition& tp) {
   auto p = st.md.find_partition(tp);
   replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(), st.id,
                     p != nullptr ? *p : partition_metadata{}};
-  st.restarts[tp].started = std::chrono::steady_clock::now();
+  st.restarts[tp].started = self->clock().now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
   st.by_addr[r.address()] = tp;
@@ -176,7 +176,7 @@ void on_replica_down(broker_self self, const caf::down_msg& dm) {
   st.by_addr.erase(i);
   st.replicas.erase(tp);
   auto& ri = st.restarts[tp];
-  if (std::chrono::steady_clock::now() - ri.started >= restart_backoff_reset)
+  if (self->clock().now() - ri.started >= restart_backoff_reset)
     ri.backoff = std::chrono::milliseconds{0};
   ri.backoff = std::min(restart_backoff_max, std::max(restart_backoff_min, ri.backoff * 2));
   spdlog::error("broker: replica {} died ({}); restarting it in {} ms", to_string(tp),

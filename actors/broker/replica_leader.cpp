@@ -267,7 +267,7 @@ caf::result<replica_fetch_response> leader_replica_fetch(replica_self self,
                       to_string(st.cfg.tp) + ": follower offset " + to_string(req.offset)
                         + " is outside [" + to_string(st.log->log_start_offset()) + ", "
                         + to_string(end) + "]");
-  st.tracker->follower_fetched(req.follower, req.offset, std::chrono::steady_clock::now());
+  st.tracker->follower_fetched(req.follower, req.offset, self->clock().now());
   advance_hw(self);
   maybe_expand_isr(self, req.follower);
   auto r = read_for_follower(st, req);
@@ -288,7 +288,7 @@ void leader_tick(replica_self self) {
   if (!st.tracker || st.isr_change_in_flight)
     return;
   auto lag_max = std::chrono::milliseconds{st.cfg.defaults.replica_lag_time_max_ms};
-  auto lagging = st.tracker->lagging(std::chrono::steady_clock::now(), lag_max);
+  auto lagging = st.tracker->lagging(self->clock().now(), lag_max);
   if (lagging.empty())
     return;
   std::vector<node_id> isr;
@@ -316,7 +316,7 @@ void become_leader(replica_self self) {
     replicas.push_back(st.cfg.self);
   st.hw = std::min(st.hw, st.log->log_end_offset());
   st.tracker.emplace(st.cfg.self, replicas, isr, st.log->log_end_offset(), st.hw,
-                     std::chrono::steady_clock::now());
+                     self->clock().now());
   st.isr_change_in_flight = false;
   spdlog::info("partition {}: leading in epoch {} (log end {}, high watermark {})",
                to_string(st.cfg.tp), st.pm.epoch.value, st.log->log_end_offset().value,

@@ -30,7 +30,7 @@ chaos_agent_actor::behavior_type agent_behavior(agent_self self, node_id id) {
       auto rid = table.add(std::move(rule));
       if (duration_ms > 0) {
         auto d = std::chrono::milliseconds{duration_ms};
-        self->state.deadlines[rid] = steady::now() + d;
+        self->state.deadlines[rid] = self->clock().now() + d;
         self->delayed_send(self, d, expire_atom::value, rid);
       }
       return rid;
@@ -43,7 +43,7 @@ chaos_agent_actor::behavior_type agent_behavior(agent_self self, node_id id) {
     },
     [=](chaos_atom) {
       std::vector<fault_status> out;
-      auto now = steady::now();
+      auto now = self->clock().now();
       for (auto& [rid, rule] : fault_table::instance().rules()) {
         fault_status s{rid, rule, -1};
         auto d = self->state.deadlines.find(rid);

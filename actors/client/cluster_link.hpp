@@ -12,10 +12,9 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/node/node_connector.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
@@ -126,7 +125,7 @@ private:
     waiters.push_back(std::move(f));
     if (waiters.size() > 1)
       return;
-    auto mm = self->system().middleman().actor_handle();
+    auto mm = node_connector(self->system());
     // Every broker the link connects to is monitored: the owner's down handler learns when
     // its node goes away (CAF never fails a request already sent to it) and calls forget().
     auto done = [this, self, id](caf::expected<broker_actor> b) {

@@ -28,7 +28,7 @@ void deliver(consumer_self self) {
       continue;
     --st.credit;
     st.unacked.push_back({i->first, i->second.buffered->records.back().offset.value + 1,
-                          std::chrono::steady_clock::now()});
+                          self->clock().now()});
     caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(*i->second.buffered));
     i->second.buffered.reset();
     auto next = std::next(i);

@@ -143,7 +143,7 @@ void heartbeat_failed(consumer_self self, uint64_t gen, const caf::error& err) {
       spdlog::debug("consumer: group '{}' heartbeat: {}; retrying", g.membership.group(),
                     describe(err));
       forget_coordinator(self);
-      g.next_heartbeat = steady::now() + milliseconds{st.cfg.retry_backoff_ms};
+      g.next_heartbeat = self->clock().now() + milliseconds{st.cfg.retry_backoff_ms};
       break;
     case group_membership::error_kind::fenced:
       spdlog::warn("consumer: group '{}': {}; its partitions are lost, joining again",
@@ -166,7 +166,7 @@ void heartbeat_failed(consumer_self self, uint64_t gen, const caf::error& err) {
 void heartbeat_later(consumer_self self) {
   auto& st = self->state;
   st.group->heartbeat_in_flight = false;
-  st.group->next_heartbeat = steady::now() + milliseconds{st.cfg.retry_backoff_ms};
+  st.group->next_heartbeat = self->clock().now() + milliseconds{st.cfg.retry_backoff_ms};
 }
 
 // The group gave these partitions: their committed offsets first, then fetching.
@@ -185,7 +185,7 @@ void start_partitions(consumer_self self, uint64_t gen, std::vector<topic_partit
       for (auto& tp : tps)
         g.assigning.erase(tp);
       forget_coordinator(self);
-      g.next_heartbeat = steady::now() + milliseconds{st.cfg.retry_backoff_ms};
+      g.next_heartbeat = self->clock().now() + milliseconds{st.cfg.retry_backoff_ms};
       return;
     }
     std::vector<topic_partition> started;
@@ -285,8 +285,8 @@ void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& re
     return;
   }
   auto step = g.membership.on_response(resp, owned(st));
-  g.next_heartbeat = steady::now() + g.membership.interval();
-  g.last_answer = steady::now();
+  g.next_heartbeat = self->clock().now() + g.membership.interval();
+  g.last_answer = self->clock().now();
   if (g.suspended) {
     g.suspended = false;
     deliver(self);
@@ -331,8 +331,8 @@ void subscribe(consumer_self self, std::vector<std::string> topics) {
   st.group.emplace(group_session{group_membership{group, st.cfg.group_instance_id,
                                                   st.cfg.group_remote_assignor,
                                                   std::move(topics)}});
-  st.last_credit = steady::now();
-  st.last_auto_commit = steady::now();
+  st.last_credit = self->clock().now();
+  st.last_auto_commit = self->clock().now();
   schedule_tick(self);
   heartbeat_now(self);
 }
@@ -380,7 +380,7 @@ void group_tick(consumer_self self) {
   if (!st.group || st.leaving)
     return;
   auto& g = *st.group;
-  auto now = steady::now();
+  auto now = self->clock().now();
   if (!g.failed) {
     // The sink has held a delivery without granting credit back for max.poll.interval.ms.
     bool stalled = !st.unacked.empty()
@@ -442,7 +442,7 @@ void on_credit(consumer_self self, int32_t n) {
     }
     st.unacked.pop_front();
   }
-  st.last_credit = steady::now();
+  st.last_credit = self->clock().now();
   if (st.group && !st.group->revocations.empty())
     check_revocations(self);
 }

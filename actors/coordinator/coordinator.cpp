@@ -81,7 +81,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         st.brokers[b.id] = hdl;
         self->monitor(hdl);
       }
-      st.leases.renew(b.id, b.incarnation, coordinator_clock::now());
+      st.leases.renew(b.id, b.incarnation, self->clock().now());
       auto known = st.md.current().find_broker(b.id);
       if (known != nullptr && known->alive && known->incarnation == b.incarnation
           && known->host == b.host && known->port == b.port)
@@ -191,7 +191,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       auto& st = self->state;
       st.raft->tick();
       if (st.is_leader()) {
-        for (auto& [id, inc] : st.leases.lapsed(coordinator_clock::now())) {
+        for (auto& [id, inc] : st.leases.lapsed(self->clock().now())) {
           auto b = st.md.current().find_broker(id);
           if (b != nullptr && b->alive && b->incarnation == inc)
             fence(self, id, inc, false);
@@ -206,7 +206,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       auto b = st.md.current().find_broker(id);
       if (b == nullptr || b->incarnation != incarnation)
         return; // unknown or stale incarnation: it must register (again)
-      st.leases.renew(id, incarnation, coordinator_clock::now());
+      st.leases.renew(id, incarnation, self->clock().now());
       auto w = st.watched.find(id);
       if (w == st.watched.end() || w->second != hdl) {
         st.watched[id] = hdl;

@@ -136,7 +136,7 @@ void drive(coordinator_self self) {
         // The leases go on from what this member saw as a follower: a broker whose process
         // died meanwhile (down message) is fenced on the first tick, the others keep at
         // least half a session. A broker it never heard from gets a full one.
-        auto now = coordinator_clock::now();
+        auto now = self->clock().now();
         for (auto& b : st.md.current().brokers)
           if (b.alive && !st.leases.known(b.id, b.incarnation))
             st.leases.renew(b.id, b.incarnation, now);
@@ -209,7 +209,7 @@ void maybe_elect_preferred(coordinator_self self) {
   auto& d = st.cfg.defaults;
   if (!d.auto_leader_rebalance_enable || st.preferred_in_flight)
     return;
-  auto now = coordinator_clock::now();
+  auto now = self->clock().now();
   if (now < st.next_imbalance_check)
     return;
   st.next_imbalance_check = now + std::chrono::milliseconds{d.leader_imbalance_check_interval_ms};

@@ -249,8 +249,14 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
     if (st.by_addr.count(em.source) == 0 && st.stopping.count(em.source) == 0)
       self->quit(em.reason);
   });
+  // No group coordinator outlives its broker (as a replica does not).
+  self->monitor(st.broker);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    if (dm.source == st.broker.address()) {
+      self->quit(dm.reason);
+      return;
+    }
     if (auto s = st.stopping.find(dm.source); s != st.stopping.end()) {
       auto p = s->second;
       st.stopping.erase(s);

@@ -205,7 +205,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
   auto loaded = std::move(cfg.loaded);
   st.cfg = std::move(cfg);
   st.offsets = std::move(loaded.offsets);
-  auto now = clock::now();
+  auto now = self->clock().now();
   if (loaded.state) {
     // Taking over: the members go on with the epochs and partitions they know.
     std::set<std::string> topics;
@@ -229,7 +229,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
     st.member_actors.erase(member_id);
     spdlog::info("group {}: member {} is gone ({})", st.cfg.group, member_id,
                  caf::to_string(dm.reason));
-    st.group->member_died(member_id, clock::now());
+    st.group->member_died(member_id, self->clock().now());
     nudge(self, {});
     after_write(self, [](const caf::error&) {});
   });
@@ -255,7 +255,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       }
       group::heartbeat_request hb{req.member_id, req.member_epoch, req.instance_id,
                                   req.topics, req.owned};
-      auto r = st.group->heartbeat(hb, clock::now());
+      auto r = st.group->heartbeat(hb, self->clock().now());
       if (!r)
         return std::move(r.error());
       if (req.member_epoch < 0)
@@ -344,7 +344,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
     },
     [=](caf::tick_atom) {
       auto& st = self->state;
-      auto gone = st.group->expire(clock::now());
+      auto gone = st.group->expire(self->clock().now());
       for (auto& id : gone) {
         spdlog::info("group {}: member {} left (session timed out)", st.cfg.group, id);
         forget_member(self, id);

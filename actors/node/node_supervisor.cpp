@@ -3,8 +3,6 @@
 #include <chrono>
 
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +10,8 @@
 #include "actors/broker/broker_state.hpp"
 #include "actors/chaos/chaos_agent.hpp"
 #include "actors/coordinator/coordinator.hpp"
+#include "actors/node/node_connector.hpp"
+#include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/raft/disk_persistence.hpp"
 
@@ -37,7 +37,9 @@ struct supervisor_state {
 
 using supervisor_self = node_actor::stateful_pointer<supervisor_state>;
 
-coordinator_config make_coordinator_config(const cluster_config& cfg, node_id id) {
+// `entropy` seeds the Raft core's election timeouts together with the node id.
+coordinator_config make_coordinator_config(const cluster_config& cfg, node_id id,
+                                           uint64_t entropy) {
   coordinator_config cc;
   cc.self = id;
   for (auto& n : cfg.nodes)
@@ -50,8 +52,7 @@ coordinator_config make_coordinator_config(const cluster_config& cfg, node_id id
   cc.raft.election_timeout_ticks
     = static_cast<int32_t>(std::max<int64_t>(2, d.quorum_election_timeout_ms / d.quorum_tick_ms));
   cc.raft.heartbeat_ticks = 1;
-  cc.raft.seed = static_cast<uint64_t>(id.value) * 0x9e3779b97f4a7c15ull
-                 ^ static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  cc.raft.seed = static_cast<uint64_t>(id.value) * 0x9e3779b97f4a7c15ull ^ entropy;
   cc.broker_session_timeout = std::chrono::milliseconds{d.broker_session_timeout_ms};
   cc.defaults = d;
   return cc;
@@ -77,7 +78,7 @@ void discover(supervisor_self self, node_id id) {
     self->state.discovering.erase(id);
     self->delayed_send(self, discovery_retry, peer_atom::value, id);
   };
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = node_connector(self->system());
   self->request(mm, discovery_timeout, caf::connect_atom::value, n->host, n->port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
@@ -105,7 +106,8 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
   st.id = id;
   auto me = st.cfg.find(id);
   if (me != nullptr && me->coordinator) {
-    st.coordinator = spawn_coordinator(self->system(), make_coordinator_config(st.cfg, id));
+    st.coordinator = spawn_coordinator(self->system(),
+                                       make_coordinator_config(st.cfg, id, random_u64()));
     self->monitor(st.coordinator);
   }
   if (me != nullptr && me->broker) {

@@ -76,6 +76,8 @@ void add_groups_command(CLI::App& app, command_fn& run);
 void add_chaos_command(CLI::App& app, command_fn& run);
 // `cafka chaos run` (cmd_chaos_run.cpp), added by add_chaos_command.
 void add_chaos_run_command(CLI::App& chaos, command_fn& run);
+// `cafka chaos sim` (cmd_chaos_sim.cpp), added by add_chaos_command.
+void add_chaos_sim_command(CLI::App& chaos, command_fn& run);
 void add_bench_command(CLI::App& app, command_fn& run);
 // `cafka bench rebalance` (cmd_bench_rebalance.cpp), added by add_bench_command.
 void add_bench_rebalance_command(CLI::App& bench, command_fn& run);

@@ -255,6 +255,7 @@ void add_chaos_command(CLI::App& app, command_fn& run) {
   add_connection_options(*st, o->conn);
   st->callback([o, &run] { run = [o] { return status(*o); }; });
   add_chaos_run_command(*cmd, run);
+  add_chaos_sim_command(*cmd, run);
 }
 
 } // namespace cafka::app

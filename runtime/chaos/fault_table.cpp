@@ -119,6 +119,11 @@ void fault_table::heal() {
   update_flags();
 }
 
+void fault_table::reseed(uint64_t seed) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  rng_.seed(seed);
+}
+
 bool fault_table::empty() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return empty_;

@@ -114,6 +114,9 @@ public:
   // Removes every rule.
   void heal();
 
+  // Restarts the random decisions from `seed` (a simulation replays its seed exactly).
+  void reseed(uint64_t seed);
+
   // Decides the fate of one message from `from` to `to`. Rules combine: any drop wins,
   // delays add up, duplication if any rule says so.
   fault_decision decide(node_id from, node_id to);

@@ -58,4 +58,23 @@ std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
   return out;
 }
 
+std::vector<nemesis_fault>
+shrink_faults(std::vector<nemesis_fault> failing,
+              const std::function<bool(const std::vector<nemesis_fault>&)>& fails) {
+  bool progress = true;
+  while (progress && !failing.empty()) {
+    progress = false;
+    for (size_t i = 0; i < failing.size(); ++i) {
+      auto candidate = failing;
+      candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(i));
+      if (fails(candidate)) {
+        failing = std::move(candidate);
+        progress = true;
+        break;
+      }
+    }
+  }
+  return failing;
+}
+
 } // namespace cafka

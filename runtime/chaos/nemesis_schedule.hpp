@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,11 @@ caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& lis
 std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
                                          const std::vector<std::string>& kinds,
                                          const std::vector<node_id>& nodes);
+
+// Shrinks a failing schedule: drops one fault at a time, keeping each removal after which
+// `fails` still holds, until no single fault can go. Requires: fails(failing).
+std::vector<nemesis_fault>
+shrink_faults(std::vector<nemesis_fault> failing,
+              const std::function<bool(const std::vector<nemesis_fault>&)>& fails);
 
 } // namespace cafka

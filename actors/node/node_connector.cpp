@@ -1,0 +1,17 @@
+#include "actors/node/node_connector.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+
+namespace cafka {
+
+caf::actor node_connector(caf::actor_system& sys) {
+  if (auto sim = sys.registry().get(sim_network_name))
+    return caf::actor_cast<caf::actor>(sim);
+  return caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
+}
+
+} // namespace cafka

@@ -1,0 +1,20 @@
+// The actor that opens connections to other cafka nodes for actors (node discovery, peer
+// brokers, client links): the middleman (BASP over TCP) in a real process, or the simulated
+// network of a deterministic cluster simulation (actors/sim), registered in the actor
+// system's registry. Either answers (connect_atom, host, port) with
+// (caf::node_id, caf::strong_actor_ptr, std::set<std::string>). Actor context.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+namespace cafka {
+
+// The registry name a simulated network registers itself under.
+constexpr caf::atom_value sim_network_name = caf::atom("simnet");
+
+// The connector of sys: the registered simulated network, or else the middleman.
+caf::actor node_connector(caf::actor_system& sys);
+
+} // namespace cafka

@@ -1,0 +1,558 @@
+#include "actors/sim/cluster_sim.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/client/consumer_actor.hpp"
+#include "actors/client/producer_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/node/node_connector.hpp"
+#include "actors/node/node_supervisor.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/entropy.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/chaos/fault_table.hpp"
+#include "runtime/storage/partition_log.hpp"
+
+namespace cafka {
+
+namespace {
+
+using std::chrono::milliseconds;
+using caf::scheduler::test_coordinator;
+
+constexpr int64_t epoch_base_ms = 1'800'000'000'000;  // the simulated wall clock's start
+constexpr auto sample_every = milliseconds{100};
+constexpr auto ask_timeout = milliseconds{1000};
+constexpr int64_t recovery_deadline_ms = 60000;       // after the faults end
+const std::string topic = "sim";
+
+// The simulated wall clock: now_ms() of every actor during a simulation.
+const caf::detail::test_actor_clock* sim_clock = nullptr;
+int64_t sim_now_ms() {
+  auto since = sim_clock->current_time.time_since_epoch();
+  return epoch_base_ms + std::chrono::duration_cast<milliseconds>(since).count();
+}
+
+uint64_t fnv(uint64_t h, const std::string& s) {
+  for (unsigned char c : s)
+    h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// One simulated node: its actors while it runs.
+struct sim_node {
+  node_config cfg;
+  node_actor supervisor;
+  coordinator_actor coordinator;
+  broker_actor broker;
+  bool up = false;
+};
+
+enum class phase { starting, running, recovering, reading, lineage, done };
+
+// Everything the driver actor and the loop share (one thread).
+struct world {
+  sim_options opts;
+  cluster_config cfg;
+  std::vector<nemesis_fault> schedule;
+  std::map<node_id, sim_node> nodes;
+  std::map<std::string, caf::strong_actor_ptr> network;  // "host:port" -> supervisor
+  history_checker checker;
+  std::set<std::pair<topic_partition, int32_t>> epochs_seen;
+  std::map<size_t, std::vector<uint64_t>> fault_rules;  // fault index -> fault table ids
+  producer_actor producer;
+  std::vector<consumer_actor> members;
+  std::vector<caf::actor> sinks;
+  consumer_actor reader;
+  caf::actor reader_sink;
+  phase ph = phase::starting;
+  int64_t phase_deadline = 0;  // sim ms
+  int64_t t0 = 0;              // sim ms when the workload started
+  size_t sent = 0, acked = 0, failed = 0, outstanding = 0, processed = 0, logged = 0;
+  size_t logged_last = 0;
+  int64_t logged_stable_since = 0;
+  uint64_t digest = 0xcbf29ce484222325ull;
+  std::string stuck;  // a phase that missed its deadline: the run is a failure
+};
+
+using world_ptr = std::shared_ptr<world>;
+
+std::string address(const node_config& n) {
+  return n.host + ":" + std::to_string(n.port);
+}
+
+// The simulated network's connector: hands out a running node's supervisor.
+caf::behavior network_behavior(caf::event_based_actor* self, world_ptr w) {
+  return {
+    [=](caf::connect_atom, const std::string& host, uint16_t port)
+      -> caf::result<caf::node_id, caf::strong_actor_ptr, std::set<std::string>> {
+      auto i = w->network.find(host + ":" + std::to_string(port));
+      if (i == w->network.end())
+        return caf::make_error(caf::sec::cannot_connect_to_node);
+      return {self->system().node(), i->second, std::set<std::string>{}};
+    },
+  };
+}
+
+void start_node(caf::event_based_actor* self, world_ptr w, node_id id) {
+  auto& n = w->nodes[id];
+  n.supervisor = spawn_node_supervisor(self->system(), w->cfg, id, nullptr);
+  n.up = true;
+  w->network[address(n.cfg)] = caf::actor_cast<caf::strong_actor_ptr>(n.supervisor);
+  self->request(n.supervisor, ask_timeout, coordinator_atom::value)
+    .then([w, id](coordinator_actor& c) { w->nodes[id].coordinator = c; },
+          [](caf::error&) {});
+  self->request(n.supervisor, ask_timeout, broker_atom::value)
+    .then([w, id](broker_actor& b) { w->nodes[id].broker = b; }, [](caf::error&) {});
+}
+
+// A crash: every actor of the node ends at once (replicas and group actors follow their
+// broker); its files stay as they are.
+void kill_node(world_ptr w, node_id id) {
+  auto& n = w->nodes[id];
+  if (!n.up)
+    return;
+  n.up = false;
+  w->network.erase(address(n.cfg));
+  for (auto hdl : {caf::actor_cast<caf::actor>(n.broker), caf::actor_cast<caf::actor>(n.coordinator),
+                   caf::actor_cast<caf::actor>(n.supervisor)})
+    if (hdl)
+      caf::anon_send_exit(hdl, caf::exit_reason::kill);
+  n.supervisor = nullptr;
+  n.coordinator = nullptr;
+  n.broker = nullptr;
+}
+
+void inject(caf::event_based_actor* self, world_ptr w, size_t i) {
+  auto& f = w->schedule[i];
+  if (f.kind == "kill") {
+    kill_node(w, f.node);
+    return;
+  }
+  std::set<node_id> others;
+  for (auto& [id, n] : w->nodes)
+    if (id != f.node)
+      others.insert(id);
+  fault_rule out;
+  out.from = {f.node};
+  out.to = others;
+  if (f.kind == "partition")
+    out.drop = 1.0;
+  else if (f.kind == "drop")
+    out.drop = 0.3;
+  else if (f.kind == "duplicate")
+    out.duplicate = 0.3;
+  else
+    out.delay = milliseconds{20}, out.jitter = milliseconds{40};
+  auto in = out;
+  std::swap(in.from, in.to);
+  auto& table = fault_table::instance();
+  w->fault_rules[i] = {table.add(out), table.add(in)};
+  static_cast<void>(self);
+}
+
+void undo(caf::event_based_actor* self, world_ptr w, size_t i) {
+  auto& f = w->schedule[i];
+  if (f.kind == "kill") {
+    if (!w->nodes[f.node].up)
+      start_node(self, w, f.node);
+    return;
+  }
+  for (auto id : w->fault_rules[i])
+    fault_table::instance().remove(id);
+  w->fault_rules.erase(i);
+}
+
+caf::behavior sink_behavior(caf::event_based_actor* self, world_ptr w, bool reader) {
+  return {
+    [=](consumer_records& batch) {
+      for (auto& r : batch.records) {
+        if (reader) {
+          w->checker.logged(batch.tp, r.offset.value, r.value);
+          ++w->logged;
+        } else {
+          w->checker.processed(r.value);
+          ++w->processed;
+        }
+      }
+      self->send(caf::actor_cast<consumer_actor>(self->current_sender()), credit_atom::value,
+                 int32_t{1});
+    },
+    [](partitions_assigned&) {},
+    [](partitions_revoked&) {},
+    [](consumer_failed&) {},
+  };
+}
+
+std::string bootstrap(const world& w) {
+  return address(w.cfg.nodes.front());
+}
+
+void start_workload(caf::event_based_actor* self, world_ptr w) {
+  auto& sys = self->system();
+  producer_config pc;
+  pc.bootstrap = bootstrap(*w);
+  pc.enable_idempotence = true;
+  w->producer = spawn_producer(sys, pc);
+  consumer_config cc;
+  cc.bootstrap = bootstrap(*w);
+  cc.group_id = "sim-group";
+  cc.auto_offset_reset = offset_reset::earliest;
+  cc.auto_commit_interval_ms = 500;
+  for (int i = 0; i < w->opts.consumers; ++i) {
+    w->sinks.push_back(sys.spawn(sink_behavior, w, false));
+    w->members.push_back(spawn_consumer(sys, cc, w->sinks.back(), 4));
+    self->send(w->members.back(), subscribe_atom::value, std::vector<std::string>{topic});
+  }
+  w->t0 = now_ms() - epoch_base_ms;
+  for (size_t i = 0; i < w->schedule.size(); ++i) {
+    auto& f = w->schedule[i];
+    self->delayed_send(self, milliseconds{f.at_ms}, caf::atom("inject"), static_cast<uint64_t>(i));
+    self->delayed_send(self, milliseconds{f.at_ms + f.duration_ms}, caf::atom("undo"),
+                       static_cast<uint64_t>(i));
+  }
+}
+
+void send_records(caf::event_based_actor* self, world_ptr w, int n) {
+  for (int k = 0; k < n; ++k) {
+    producer_record r;
+    r.topic = topic;
+    r.key = "k" + std::to_string(w->sent % 31);
+    std::string value = "v" + std::to_string(w->sent);
+    r.value = value;
+    ++w->sent;
+    ++w->outstanding;
+    self->request(w->producer, milliseconds{300000}, send_atom::value, std::move(r))
+      .then(
+        [w, value](delivery_report& rep) {
+          --w->outstanding;
+          if (rep.error) {
+            ++w->failed;
+            return;
+          }
+          ++w->acked;
+          w->checker.acked(value, rep.tp, rep.offset.value);
+          w->digest = fnv(w->digest, value + "@" + std::to_string(rep.tp.partition.value) + ":"
+                                       + std::to_string(rep.offset.value));
+        },
+        [w](caf::error&) {
+          --w->outstanding;
+          ++w->failed;
+        });
+  }
+}
+
+void sample_leaders(caf::event_based_actor* self, world_ptr w) {
+  for (auto& [id, n] : w->nodes) {
+    if (!n.up || !n.broker)
+      continue;
+    self->request(n.broker, ask_timeout, metadata_atom::value, metadata_request{})
+      .then(
+        [w](cluster_metadata& md) {
+          auto t = md.find_topic(topic);
+          if (t == nullptr)
+            return;
+          for (auto& p : t->partitions) {
+            if (p.leader.value < 0)
+              continue;
+            topic_partition tp{topic, p.id};
+            w->checker.leader(tp, p.epoch.value, p.leader.value);
+            if (w->epochs_seen.emplace(tp, p.epoch.value).second)
+              w->digest = fnv(w->digest, std::to_string(p.id.value) + "e"
+                                           + std::to_string(p.epoch.value) + "l"
+                                           + std::to_string(p.leader.value));
+          }
+        },
+        [](caf::error&) {});
+  }
+}
+
+bool replicas_agree(world& w) {
+  for (int32_t p = 0; p < w.opts.partitions; ++p) {
+    std::string first;
+    bool have = false;
+    for (auto& n : w.cfg.nodes) {
+      auto dir = w.cfg.node_dir(n.id) + "/" + topic + "-" + std::to_string(p);
+      if (!std::filesystem::exists(dir))
+        continue;
+      auto bytes = segment_bytes(dir);
+      if (!have) {
+        first = std::move(bytes);
+        have = true;
+      } else if (bytes != first) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+void record_replicas(world& w) {
+  for (int32_t p = 0; p < w.opts.partitions; ++p)
+    for (auto& n : w.cfg.nodes) {
+      auto dir = w.cfg.node_dir(n.id) + "/" + topic + "-" + std::to_string(p);
+      if (std::filesystem::exists(dir))
+        w.checker.replica_log({topic, partition_id{p}}, n.id, segment_bytes(dir));
+    }
+}
+
+// One step of the driver, every sample period: moves through the phases.
+void step(caf::event_based_actor* self, world_ptr w) {
+  auto now = now_ms() - epoch_base_ms;
+  auto over = [&](const char* what) {
+    if (now < w->phase_deadline)
+      return false;
+    w->stuck = what;
+    w->ph = phase::done;
+    return true;
+  };
+  sample_leaders(self, w);
+  switch (w->ph) {
+    case phase::starting: {
+      if (over("the cluster did not start"))
+        return;
+      auto& n = w->nodes.begin()->second;
+      if (!n.broker)
+        return;
+      self->request(n.broker, ask_timeout, create_topic_atom::value,
+                    create_topic_request{topic, w->opts.partitions,
+                                         std::min<int32_t>(3, w->opts.nodes)})
+        .then(
+          [=](topic_metadata&) {
+            if (w->ph != phase::starting)
+              return;
+            w->ph = phase::running;
+            start_workload(self, w);
+            w->phase_deadline = w->t0 + w->opts.duration_ms;
+          },
+          [](caf::error&) {});
+      return;
+    }
+    case phase::running:
+      send_records(self, w, std::max(1, w->opts.rate / 10));
+      if (now >= w->phase_deadline) {
+        // Everything heals: rules go, dead nodes come back.
+        fault_table::instance().heal();
+        w->fault_rules.clear();
+        for (auto& [id, n] : w->nodes)
+          if (!n.up)
+            start_node(self, w, id);
+        w->ph = phase::recovering;
+        w->phase_deadline = now + recovery_deadline_ms;
+      }
+      return;
+    case phase::recovering:
+      // Read back once every write has its answer and the group has processed every
+      // acknowledged record, or at the deadline (the checker then reports what is missing).
+      if ((w->outstanding == 0 && w->checker.check().unprocessed == 0)
+          || now >= w->phase_deadline) {
+        if (now >= w->phase_deadline && w->outstanding > 0)
+          w->stuck = std::to_string(w->outstanding)
+                     + " write(s) still unanswered at the recovery deadline";
+        w->ph = phase::reading;
+        w->phase_deadline = now + recovery_deadline_ms;
+        consumer_config rc;
+        rc.bootstrap = bootstrap(*w);
+        rc.auto_offset_reset = offset_reset::earliest;
+        w->reader_sink = self->system().spawn(sink_behavior, w, true);
+        w->reader = spawn_consumer(self->system(), rc, w->reader_sink, 4);
+        std::vector<topic_partition> tps;
+        for (int32_t p = 0; p < w->opts.partitions; ++p)
+          tps.push_back({topic, partition_id{p}});
+        self->send(w->reader, assign_atom::value, tps);
+        for (auto& tp : tps)
+          self->request(w->reader, ask_timeout, seek_atom::value, tp, int64_t{-2})
+            .then([](caf::ok_atom) {}, [](caf::error&) {});
+      }
+      return;
+    case phase::reading:
+      if (over("reading the partitions back did not finish"))
+        return;
+      if (w->logged != w->logged_last) {
+        w->logged_last = w->logged;
+        w->logged_stable_since = now;
+      } else if (w->logged >= w->acked && now - w->logged_stable_since >= 2000) {
+        w->ph = phase::lineage;
+        w->phase_deadline = now + 20000;
+      }
+      return;
+    case phase::lineage:
+      if (replicas_agree(*w) || now >= w->phase_deadline) {
+        record_replicas(*w);
+        w->ph = phase::done;
+      }
+      return;
+    case phase::done:
+      return;
+  }
+}
+
+caf::behavior driver_behavior(caf::event_based_actor* self, world_ptr w) {
+  for (auto& n : w->cfg.nodes)
+    start_node(self, w, n.id);
+  self->delayed_send(self, sample_every, caf::tick_atom::value);
+  return {
+    [=](caf::tick_atom) {
+      step(self, w);
+      if (w->ph != phase::done)
+        self->delayed_send(self, sample_every, caf::tick_atom::value);
+    },
+    [=](caf::atom_value what, uint64_t i) {
+      if (w->ph != phase::running)
+        return;  // the faults are over
+      if (what == caf::atom("inject"))
+        inject(self, w, static_cast<size_t>(i));
+      else
+        undo(self, w, static_cast<size_t>(i));
+    },
+  };
+}
+
+std::string write_config(const sim_options& o, const std::string& dir) {
+  auto path = dir + "/cluster.conf";
+  std::ofstream out{path};
+  out << "[cluster]\nnodes=[";
+  for (int32_t i = 1; i <= o.nodes; ++i)
+    out << (i > 1 ? ", " : "") << "{id=" << i << ", host=\"127.0.0.1\", port=" << 19000 + i
+        << ", roles=[\"coordinator\", \"broker\"]}";
+  out << "]\ndata-dir=\"data\"\n[defaults]\nmin-insync-replicas=2\n"
+      << "broker-heartbeat-interval-ms=100\nbroker-session-timeout-ms=600\n"
+      << "controller-quorum-tick-ms=50\noffsets-topic-num-partitions=3\n";
+  return path;
+}
+
+class sim_config : public caf::actor_system_config {
+public:
+  sim_config() {
+    register_types(*this);
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+} // namespace
+
+const std::vector<std::string>& sim_fault_kinds() {
+  static const std::vector<std::string> kinds{"kill", "partition", "drop", "duplicate",
+                                              "delay"};
+  return kinds;
+}
+
+sim_result run_simulation(const sim_options& o) {
+  sim_result res;
+  auto dir = o.dir.empty() ? (std::filesystem::temp_directory_path()
+                              / ("cafka-sim-" + std::to_string(::getpid()) + "-"
+                                 + std::to_string(o.seed)))
+                               .string()
+                           : o.dir;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto cfg = load_cluster_config(write_config(o, dir));
+  if (!cfg) {
+    res.stuck = "bad simulated config: " + describe(cfg.error());
+    return res;
+  }
+  // Process-wide seams, seeded from the run's seed.
+  seed_entropy(o.seed * 0x9e3779b97f4a7c15ull + 1);
+  fault_table::instance().heal();
+  fault_table::instance().reseed(o.seed);
+  auto old_level = spdlog::get_level();
+  if (!o.verbose)
+    spdlog::set_level(spdlog::level::off);
+  auto w = std::make_shared<world>();
+  w->opts = o;
+  w->cfg = std::move(*cfg);
+  std::vector<node_id> ids;
+  for (auto& n : w->cfg.nodes) {
+    w->nodes[n.id].cfg = n;
+    ids.push_back(n.id);
+  }
+  w->schedule = o.schedule ? *o.schedule : make_schedule(o.seed, o.duration_ms, o.faults, ids);
+  w->phase_deadline = recovery_deadline_ms;
+  {
+    sim_config sc;
+    caf::actor_system sys{sc};
+    auto& sched = dynamic_cast<test_coordinator&>(sys.scheduler());
+    sim_clock = &sched.clock();
+    set_wall_clock(&sim_now_ms);
+    auto net = sys.spawn(network_behavior, w);
+    sys.registry().put(sim_network_name, net);
+    auto driver = sys.spawn(driver_behavior, w);
+    // Run jobs in order; when none is ready, jump to the next timeout.
+    while (w->ph != phase::done) {
+      if (sched.try_run_once()) {
+        ++res.steps;
+        continue;
+      }
+      if (!sched.trigger_timeout())
+        break;
+    }
+    res.sim_ms = now_ms() - epoch_base_ms;
+    // Shut everything down and drain, so that the system can end.
+    for (auto& [id, n] : w->nodes)
+      kill_node(w, id);
+    std::vector<caf::actor> rest{driver, net, caf::actor_cast<caf::actor>(w->producer),
+                                 caf::actor_cast<caf::actor>(w->reader), w->reader_sink};
+    for (auto& m : w->members)
+      rest.push_back(caf::actor_cast<caf::actor>(m));
+    for (auto& s : w->sinks)
+      rest.push_back(s);
+    for (auto& a : rest)
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::kill);
+    sys.registry().erase(sim_network_name);
+    w->producer = nullptr;
+    w->reader = nullptr;
+    w->reader_sink = nullptr;
+    w->members.clear();
+    w->sinks.clear();
+    w->network.clear();
+    rest.clear();
+    net = nullptr;
+    driver = nullptr;
+    sched.run();
+    while (sched.trigger_timeouts() > 0)
+      sched.run();
+    set_wall_clock(nullptr);
+    sim_clock = nullptr;
+  }
+  fault_table::instance().heal();
+  spdlog::set_level(old_level);
+  res.schedule = w->schedule;
+  res.report = w->checker.check();
+  res.sent = w->sent;
+  res.failed = w->failed;
+  res.processed = w->processed;
+  res.leader_changes = res.report.leader_changes;
+  res.digest = w->digest;
+  res.stuck = w->stuck;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return res;
+}
+
+std::vector<nemesis_fault> shrink_schedule(const sim_options& o,
+                                           std::vector<nemesis_fault> failing, int& runs) {
+  return shrink_faults(std::move(failing), [&](const std::vector<nemesis_fault>& s) {
+    auto opts = o;
+    opts.schedule = s;
+    ++runs;
+    return !run_simulation(opts).ok();
+  });
+}
+
+} // namespace cafka
