@@ -92,3 +92,27 @@ TEST_CASE("a nemesis schedule is a function of its seed", "[chaos]") {
   REQUIRE_FALSE(bad);
   CHECK(errc_of(bad.error()) == errc::invalid_request);
 }
+
+TEST_CASE("shrinking a failing schedule keeps only the faults the failure needs",
+          "[chaos]") {
+  std::vector<nemesis_fault> s;
+  for (int i = 0; i < 6; ++i)
+    s.push_back({1000 * i, i % 2 == 0 ? "kill" : "drop", "", node_id{1 + i % 3}, 500});
+  // "Fails" while the kill of node 3 (i = 2) and the drop on node 3 (i = 5) are both in.
+  int calls = 0;
+  auto fails = [&](const std::vector<nemesis_fault>& xs) {
+    ++calls;
+    bool kill3 = false, drop3 = false;
+    for (auto& f : xs) {
+      kill3 |= f.kind == "kill" && f.node == node_id{3};
+      drop3 |= f.kind == "drop" && f.node == node_id{3};
+    }
+    return kill3 && drop3;
+  };
+  auto shortest = shrink_faults(s, fails);
+  REQUIRE(shortest.size() == 2);
+  CHECK(shortest[0].at_ms == 2000);
+  CHECK(shortest[1].at_ms == 5000);
+  CHECK(calls > 0);
+  CHECK(shrink_faults({}, fails).empty());
+}
