@@ -81,6 +81,9 @@ report="$dir/report.txt"
     | sed -n 's/^seed [0-9]*: [A-Z]*  faults \([0-9]*\), records [0-9]* sent \([0-9]*\) acked [0-9]* failed, lost \([0-9]*\), duplicated \([0-9]*\), \([0-9]*\) leader.*/\1 \2 \3 \4 \5/p' \
     | awk '{ f += $1; a += $2; l += $3; d += $4; c += $5 }
            END { printf "simulation: %d faults, %d records acknowledged, %d lost, %d duplicated, %d leader changes\n", f, a, l, d, c }'
+  echo "faults injected by the simulations:"
+  cat "$dir"/sim-*.log 2>/dev/null | sed -n 's/^faults: \([^;]*\);.*/\1/p' | tr ',' '\n' \
+    | awk 'NF == 2 { n[$1] += $2 } END { for (k in n) printf "  %-12s %d\n", k, n[k] }' | sort
   if (( ${#failures[@]} > 0 )); then
     echo "FAILED (replay with cafka ...):"
     printf '  %s\n' "${failures[@]}"

@@ -281,6 +281,21 @@ void sample_leaders(caf::event_based_actor* self, world_ptr w) {
   }
 }
 
+// I4's second half: the group's committed offsets, as its first member sees them.
+void sample_commits(caf::event_based_actor* self, world_ptr w) {
+  if (w->members.empty())
+    return;
+  self->request(w->members.front(), ask_timeout, offset_fetch_atom::value,
+                std::vector<topic_partition>{})
+    .then(
+      [w](std::vector<partition_offset>& offs) {
+        for (auto& po : offs)
+          if (po.offset >= 0)
+            w->checker.committed(po.tp, po.offset);
+      },
+      [](caf::error&) {});
+}
+
 bool replicas_agree(world& w) {
   for (int32_t p = 0; p < w.opts.partitions; ++p) {
     std::string first;
@@ -321,6 +336,8 @@ void step(caf::event_based_actor* self, world_ptr w) {
     return true;
   };
   sample_leaders(self, w);
+  if (w->ph == phase::running || w->ph == phase::recovering)
+    sample_commits(self, w);
   switch (w->ph) {
     case phase::starting: {
       if (over("the cluster did not start"))

@@ -4,6 +4,7 @@
 // fails, and the command that replays it. Exit 1 if any seed failed.
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "actors/sim/cluster_sim.hpp"
 #include "runtime/app/app_common.hpp"
@@ -44,6 +45,8 @@ int run(const sim_cli_options& o) {
                   + "' fault (it has kill, partition, drop, duplicate, delay)");
   }
   int failures = 0;
+  std::map<std::string, int> by_kind;
+  size_t acked = 0, lost = 0, duplicated = 0, split_brain = 0, leader_changes = 0;
   for (int32_t i = 0; i < o.seeds; ++i) {
     sim_options so;
     so.seed = o.seed + static_cast<uint64_t>(i);
@@ -64,6 +67,13 @@ int run(const sim_cli_options& o) {
                 wall, static_cast<unsigned long long>(r.steps),
                 static_cast<unsigned long long>(r.digest));
     std::fflush(stdout);
+    for (auto& f : r.schedule)
+      ++by_kind[f.kind];
+    acked += r.report.acked;
+    lost += r.report.lost;
+    duplicated += r.report.duplicated;
+    split_brain += r.report.split_brain;
+    leader_changes += r.report.leader_changes;
     if (r.ok())
       continue;
     ++failures;
@@ -85,8 +95,16 @@ int run(const sim_cli_options& o) {
                 o.faults.c_str());
     std::fflush(stdout);
   }
-  if (o.seeds > 1)
+  if (o.seeds > 1) {
+    std::string kinds;
+    for (auto& [k, n] : by_kind)
+      kinds += (kinds.empty() ? "" : ", ") + k + " " + std::to_string(n);
+    std::printf("faults: %s; records: %zu acknowledged, %zu lost, %zu duplicated; %zu leader "
+                "changes, %zu epochs with two leaders\n",
+                kinds.empty() ? "none" : kinds.c_str(), acked, lost, duplicated, leader_changes,
+                split_brain);
     std::printf("%d of %d seed(s) failed\n", failures, o.seeds);
+  }
   return failures == 0 ? 0 : 1;
 }
 
