@@ -9,7 +9,7 @@
 # Usage: bench/soak.sh [hours] [path/to/cafka]
 #   SOAK_RUN=60s       length of one nemesis run
 #   SOAK_SIM_SEEDS=50  simulation seeds between two nemesis runs
-#   SOAK_DIR=dir       keep logs and the report there (default: a temp dir, kept on failure)
+#   SOAK_DIR=dir       keep logs and the report there (default: a new temp dir, kept)
 set -uo pipefail
 hours=${1:-1}
 cafka=$(realpath "${2:-build/cafka}")
@@ -34,13 +34,27 @@ CONF
 cleanup() { "$cafka" cluster down --config "$conf" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# "60s", "2m", "1h" or plain seconds -> seconds.
+parse_seconds() {
+  local v=$1
+  case $v in
+    *ms) echo $(( ${v%ms} / 1000 )) ;;
+    *s) echo "${v%s}" ;;
+    *m) echo $(( ${v%m} * 60 )) ;;
+    *h) echo $(( ${v%h} * 3600 )) ;;
+    *) echo "$v" ;;
+  esac
+}
+
 end=$(( $(date +%s) + $(awk -v h="$hours" 'BEGIN { printf "%d", h * 3600 }') ))
 runs=0; run_failed=0; sims=0; sim_failed=0; sim_seed=1000000; run_seed=1
 failures=()
 echo "soak: until $(date -d "@$end" '+%F %T'), nemesis runs of $run_len, $sim_seeds simulation seeds between them; logs in $dir"
 while (( $(date +%s) < end )); do
   log="$dir/run-$run_seed.log"
-  "$cafka" chaos run --config "$conf" --seed "$run_seed" --duration "$run_len" --faults all \
+  # A run that hangs counts as a failure (timeout: the run's length plus 10 minutes).
+  timeout --kill-after=30 "$(( $(parse_seconds "$run_len") + 600 ))" \
+    "$cafka" chaos run --config "$conf" --seed "$run_seed" --duration "$run_len" --faults all \
     --topic "soak-$run_seed" > "$log" 2>&1
   rc=$?
   runs=$((runs + 1))
@@ -52,12 +66,21 @@ while (( $(date +%s) < end )); do
   run_seed=$((run_seed + 1))
   (( $(date +%s) >= end )) && break
   slog="$dir/sim-$sim_seed.log"
-  "$cafka" chaos sim --seed "$sim_seed" --seeds "$sim_seeds" --duration 30s > "$slog" 2>&1
+  timeout --kill-after=30 $(( sim_seeds * 60 + 300 )) \
+    "$cafka" chaos sim --seed "$sim_seed" --seeds "$sim_seeds" --duration 30s > "$slog" 2>&1
+  rc=$?
   sims=$((sims + sim_seeds))
+  failed_here=0
   while read -r s; do
     sim_failed=$((sim_failed + 1))
+    failed_here=$((failed_here + 1))
     failures+=("chaos sim --seed $s --duration 30s (log: $slog)")
   done < <(sed -n 's/^seed \([0-9]*\): FAILED.*/\1/p' "$slog")
+  if (( rc != 0 && failed_here == 0 )); then
+    # A crash or hang: no seed line says FAILED, so count the batch.
+    sim_failed=$((sim_failed + 1))
+    failures+=("chaos sim --seed $sim_seed --seeds $sim_seeds --duration 30s exited $rc (log: $slog)")
+  fi
   echo "$(date +%T) chaos sim seeds $sim_seed..$((sim_seed + sim_seeds - 1)): $(tail -1 "$slog")"
   sim_seed=$((sim_seed + sim_seeds))
 done

@@ -110,6 +110,27 @@ struct stop_nodes {
   }
 };
 
+// Stops and joins a thread when the test ends, however it ends.
+struct join_at_exit {
+  std::atomic<bool>& stop;
+  std::thread& t;
+  ~join_at_exit() {
+    stop = true;
+    if (t.joinable())
+      t.join();
+  }
+};
+
+// Ends actors when the test ends, however it ends.
+template <class Handle>
+struct end_actors {
+  std::vector<Handle>& xs;
+  ~end_actors() {
+    for (auto& x : xs)
+      caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  }
+};
+
 std::string cafka_binary() {
   if (auto env = std::getenv("CAFKA_BINARY"))
     return env;
@@ -171,10 +192,13 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
     return ok;
   }));
 
-  // Your consumers: two actors in one group.
+  // Your consumers: two actors in one group (ended when the test ends, however it ends:
+  // the actor system waits for every actor before it goes away).
   auto seen = std::make_shared<processed>();
   std::vector<caf::actor> mine;
   std::vector<cafka::consumer_actor> consumers;
+  end_actors<caf::actor> end_mine{mine};
+  end_actors<cafka::consumer_actor> end_consumers{consumers};
   for (int i = 0; i < 2; ++i) {
     cafka::consumer_config c;
     c.bootstrap = bootstrap;
@@ -194,7 +218,9 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
   std::mutex acked_mtx;
   std::set<std::string> acked;
   std::atomic<bool> stop{false};
-  std::thread writer{[&] {
+  std::thread writer;
+  join_at_exit join_writer{stop, writer};
+  writer = std::thread{[&] {
     for (int i = 0; !stop; ++i) {
       cafka::producer_record r;
       r.topic = "orders";
@@ -239,8 +265,4 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
     return std::includes(seen->values.begin(), seen->values.end(), expected.begin(),
                          expected.end());
   }));
-  for (auto& c : consumers)
-    caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
-  for (auto& m : mine)
-    caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
 }

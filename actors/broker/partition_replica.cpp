@@ -203,7 +203,10 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     self->set_down_handler([=](caf::down_msg& dm) {
       auto& st = self->state;
       if (dm.source == st.cfg.owner) {
-        close_log(st);
+        // A killed broker (the simulation's crash) leaves the files as SIGKILL would:
+        // nothing flushed, no producer snapshot saved.
+        if (dm.reason != caf::exit_reason::kill)
+          close_log(st);
         self->quit(dm.reason);
       } else if (st.leader_broker && dm.source == st.leader_broker->address()) {
         st.leader_broker = nullptr; // the broker hands out a new handle when it has one
@@ -264,8 +267,11 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
     [=](caf::tick_atom) {
       auto& st = self->state;
       auto now = now_ms();
-      if (auto err = st.log->maybe_flush(now))
+      if (auto err = st.log->maybe_flush(now)) {
         spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
+        fail_replica(self, err);
+        return;
+      }
       // __consumer_offsets keeps every record: without log compaction, time or size
       // retention would drop committed offsets and group state.
       if (now - st.last_retention_check_ms >= st.cfg.defaults.log_retention_check_interval_ms

@@ -70,7 +70,7 @@ copy_result copy_batches(replica_self self, const std::string& records) {
                     describe(err));
       if (st.log->log_end_offset() == end_before)
         return copy_result::failed;
-      self->quit(err);
+      fail_replica(self, err);
       return copy_result::stopped;
     }
     // A new leader needs the idempotence table its predecessor built.

@@ -206,7 +206,7 @@ caf::result<produce_response> leader_produce(replica_self self, produce_request&
     // write leaves pages of unknown state (the kernel may have dropped them): the replica
     // stops, and the broker reopens it with backoff, flushing it before it serves again.
     if (st.log->log_end_offset() != end_before)
-      self->quit(base.error());
+      fail_replica(self, base.error());
     return std::move(base.error());
   }
   h.base_offset = base->value;
@@ -337,6 +337,11 @@ void stop_leading(replica_self self, const caf::error& err) {
   st.waiting.clear();
   st.tracker.reset();
   st.isr_change_in_flight = false;
+}
+
+void fail_replica(replica_self self, const caf::error& err) {
+  stop_leading(self, err);
+  self->quit(err);
 }
 
 void expire_ack(replica_self self, uint64_t id) {

@@ -102,6 +102,11 @@ void leader_tick(replica_self self);
 void become_leader(replica_self self);
 // Gives up leadership: pending acks and parked follower fetches fail with `err`.
 void stop_leading(replica_self self, const caf::error& err);
+
+// Stops the replica after a storage error that leaves its log's durability unknown (a failed
+// fsync): answers every parked request with err and quits with it; the broker reopens the
+// replica with backoff (see docs/architecture.md, "Disk faults").
+void fail_replica(replica_self self, const caf::error& err);
 // An acks=all produce or a parked follower fetch timed out (by id).
 void expire_ack(replica_self self, uint64_t id);
 void expire_follower_fetch(replica_self self, uint64_t id);

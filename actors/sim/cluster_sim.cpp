@@ -548,6 +548,7 @@ sim_result run_simulation(const sim_options& o) {
     sim_clock = nullptr;
   }
   fault_table::instance().heal();
+  reset_entropy();
   spdlog::set_level(old_level);
   res.schedule = w->schedule;
   res.report = w->checker.check();

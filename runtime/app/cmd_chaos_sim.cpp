@@ -90,9 +90,10 @@ int run(const sim_cli_options& o) {
                   shortest.size(), r.schedule.size(), runs);
       print_schedule(shortest);
     }
-    std::printf("  replay: cafka chaos sim --seed %llu --duration %s --faults %s\n",
+    std::printf("  replay: cafka chaos sim --seed %llu --duration %s --faults %s "
+                "--partitions %d --rate %d\n",
                 static_cast<unsigned long long>(so.seed), o.duration.c_str(),
-                o.faults.c_str());
+                o.faults.c_str(), o.partitions, o.rate);
     std::fflush(stdout);
   }
   if (o.seeds > 1) {

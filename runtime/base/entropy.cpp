@@ -26,4 +26,9 @@ void seed_entropy(uint64_t seed) {
   seeded.emplace(seed);
 }
 
+void reset_entropy() {
+  std::lock_guard<std::mutex> guard{mtx};
+  seeded.reset();
+}
+
 } // namespace cafka

@@ -14,4 +14,7 @@ uint64_t random_u64();
 // From now on random_u64() draws from a generator seeded with `seed` (simulations only).
 void seed_entropy(uint64_t seed);
 
+// Back to std::random_device (a simulation ends).
+void reset_entropy();
+
 } // namespace cafka

@@ -159,7 +159,10 @@ std::vector<std::pair<uint64_t, fault_rule>> fault_table::rules() const {
 
 disk_decision fault_table::decide_disk(disk_op op, const std::string& path) {
   disk_decision d;
-  if (disk_empty() || path.find("__cluster_metadata") != std::string::npos)
+  // Only segment data files: checkpoints, snapshots and directories keep working, so an
+  // injected fault tests the log's own error paths (see fault_table.hpp).
+  auto segment = path.size() > 4 && path.compare(path.size() - 4, 4, ".log") == 0;
+  if (disk_empty() || !segment || path.find("__cluster_metadata") != std::string::npos)
     return d;
   std::lock_guard<std::mutex> guard{mtx_};
   std::uniform_real_distribution<double> coin{0.0, 1.0};

@@ -20,8 +20,10 @@
 
 namespace cafka {
 
-// Disk faults of a node's partition logs (raft storage is left alone: a coordinator whose
-// disk fails stops its node on purpose, see docs/architecture.md section 11).
+// Disk faults of a node's partition-log segment files (`*.log`). Raft storage is left alone
+// (a coordinator whose disk fails stops its node on purpose, docs/architecture.md section 9),
+// and so are the leader-epoch checkpoints, producer snapshots and directory fsyncs, whose
+// failures a replica only logs.
 enum class disk_fault : uint8_t {
   none,         // a network rule
   write_error,  // write(2)/pwrite(2) write half the bytes, then fail with ENOSPC
@@ -126,8 +128,8 @@ public:
   // True if no disk rule exists (fast path for the storage layer).
   bool disk_empty() const { return disk_empty_.load(std::memory_order_relaxed); }
 
-  // Decides the fate of one file operation on `path`. Files under the raft directory
-  // (__cluster_metadata) are never faulted.
+  // Decides the fate of one file operation on `path`. Only segment files (`*.log`) outside
+  // the raft directory (__cluster_metadata) are faulted.
   disk_decision decide_disk(disk_op op, const std::string& path);
 
   // The active rules with their ids.

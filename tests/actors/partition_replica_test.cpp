@@ -16,6 +16,7 @@
 #include "actors/broker/partition_replica.hpp"
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/chaos/fault_table.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "tests/actors/actor_test_util.hpp"
 
@@ -360,4 +361,36 @@ TEST_CASE_METHOD(replica_fixture, "the replica keeps the leader-epoch history on
   auto again = spawn({}, {}, leader_epoch{5});
   REQUIRE(produce(again, make_batch("c", 1)));
   CHECK(checkpoint() == "0\n2\n3 0\n5 4\n");
+}
+
+TEST_CASE_METHOD(replica_fixture,
+                 "a leader whose fsync fails answers the failing produce and every parked "
+                 "request with storage_error, then stops",
+                 "[replica][chaos]") {
+  broker_defaults d;
+  d.log.flush_messages = 1;  // fsync before every append returns
+  auto r = spawn(d);
+  REQUIRE(produce(r, make_batch("a", 3)));
+  // A consumer's long poll waits at the log end.
+  caf::scoped_actor poller{sys};
+  fetch_request wait_req;
+  wait_req.tp = tp;
+  wait_req.offset = log_offset{3};
+  wait_req.max_wait_ms = 60000;
+  auto parked = poller->request(r, std::chrono::seconds{30}, fetch_atom::value, wait_req);
+  // The fetch is parked once the replica answers something sent after it.
+  REQUIRE(list(r, -1));
+  fault_rule eio;
+  eio.disk = disk_fault::fsync_error;
+  eio.drop = 1.0;
+  auto rule = fault_table::instance().add(eio);
+  auto failed = produce(r, make_batch("b", 2));
+  fault_table::instance().remove(rule);
+  REQUIRE_FALSE(failed);
+  CHECK(errc_of(failed.error()) == errc::storage_error);
+  caf::error parked_err;
+  parked.receive([](fetch_response&) {}, [&](caf::error& e) { parked_err = e; });
+  // Not the request's timeout: the replica answered before it stopped.
+  CHECK(errc_of(parked_err) == errc::storage_error);
+  CHECK(eventually([&] { return !list(r, -1); }, 10s));  // it stopped
 }

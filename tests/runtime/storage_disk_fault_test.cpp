@@ -98,7 +98,8 @@ TEST_CASE("a failed fsync is an error, and a log with a flush policy reopens onl
   CHECK((*reopened)->append(b, 0));
 }
 
-TEST_CASE("disk rules leave network decisions and raft storage alone", "[storage][chaos]") {
+TEST_CASE("disk rules fault segment files only: network decisions, raft storage and "
+          "checkpoints are left alone", "[storage][chaos]") {
   fault_table table;
   fault_rule r;
   r.disk = disk_fault::write_error;
@@ -110,6 +111,9 @@ TEST_CASE("disk rules leave network decisions and raft storage alone", "[storage
   CHECK(table.decide_disk(disk_op::write, "/d/node-1/t-0/0.log").error == ENOSPC);
   CHECK(table.decide_disk(disk_op::fsync, "/d/node-1/t-0/0.log").error == 0);
   CHECK(table.decide_disk(disk_op::write, "/d/node-1/__cluster_metadata/log").error == 0);
+  CHECK(table.decide_disk(disk_op::write, "/d/node-1/__cluster_metadata/0.log").error == 0);
+  CHECK(table.decide_disk(disk_op::write, "/d/node-1/t-0/leader-epoch-checkpoint").error
+        == 0);
   CHECK(describe(r) == "disk write errors 1.00");
   table.heal();
   CHECK(table.disk_empty());
