@@ -137,7 +137,7 @@ void kill_node(world_ptr w, node_id id) {
   n.broker = nullptr;
 }
 
-void inject(caf::event_based_actor* self, world_ptr w, size_t i) {
+void inject(world_ptr w, size_t i) {
   auto& f = w->schedule[i];
   if (f.kind == "kill") {
     kill_node(w, f.node);
@@ -147,22 +147,9 @@ void inject(caf::event_based_actor* self, world_ptr w, size_t i) {
   for (auto& [id, n] : w->nodes)
     if (id != f.node)
       others.insert(id);
-  fault_rule out;
-  out.from = {f.node};
-  out.to = others;
-  if (f.kind == "partition")
-    out.drop = 1.0;
-  else if (f.kind == "drop")
-    out.drop = 0.3;
-  else if (f.kind == "duplicate")
-    out.duplicate = 0.3;
-  else
-    out.delay = milliseconds{20}, out.jitter = milliseconds{40};
-  auto in = out;
-  std::swap(in.from, in.to);
   auto& table = fault_table::instance();
-  w->fault_rules[i] = {table.add(out), table.add(in)};
-  static_cast<void>(self);
+  for (auto& r : network_rules(f, others))
+    w->fault_rules[i].push_back(table.add(r));
 }
 
 void undo(caf::event_based_actor* self, world_ptr w, size_t i) {
@@ -432,7 +419,7 @@ caf::behavior driver_behavior(caf::event_based_actor* self, world_ptr w) {
       if (w->ph != phase::running)
         return;  // the faults are over
       if (what == caf::atom("inject"))
-        inject(self, w, static_cast<size_t>(i));
+        inject(w, static_cast<size_t>(i));
       else
         undo(self, w, static_cast<size_t>(i));
     },

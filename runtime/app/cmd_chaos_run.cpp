@@ -95,8 +95,6 @@ public:
       err = inj_.kill(f.node);
     else if (f.kind == "pause")
       err = inj_.pause(f.node);
-    else if (f.kind == "partition")
-      err = error_of(inj_.isolate(f.node, d));
     else if (f.kind == "disk")
       err = error_of(inj_.disk(f.node,
                                f.variant == "write"   ? disk_fault::write_error
@@ -104,7 +102,7 @@ public:
                                                       : disk_fault::slow,
                                0.5, milliseconds{f.variant == "slow" ? 20 : 0},
                                milliseconds{f.variant == "slow" ? 30 : 0}, d));
-    else  // drop, duplicate, delay: every link of the node, both ways
+    else  // partition, drop, duplicate, delay: every link of the node, both ways
       err = link_fault(f, d);
     if (err)
       std::fprintf(stderr, "nemesis: %s on node %d: %s\n", f.kind.c_str(), f.node.value,
@@ -136,18 +134,7 @@ private:
     for (auto& m : inj_.config().nodes)
       if (m.id != f.node)
         others.insert(m.id);
-    fault_rule out;
-    out.from = {f.node};
-    out.to = others;
-    if (f.kind == "drop")
-      out.drop = 0.3;
-    else if (f.kind == "duplicate")
-      out.duplicate = 0.3;
-    else
-      out.delay = milliseconds{20}, out.jitter = milliseconds{40};  // reorders
-    auto in = out;
-    std::swap(in.from, in.to);
-    return error_of(inj_.install({out, in}, d));
+    return error_of(inj_.install(network_rules(f, others), d));
   }
 
   fault_injector inj_;

@@ -58,6 +58,25 @@ std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
   return out;
 }
 
+std::vector<fault_rule> network_rules(const nemesis_fault& f, const std::set<node_id>& others) {
+  fault_rule out;
+  out.from = {f.node};
+  out.to = others;
+  if (f.kind == "partition")
+    out.drop = 1.0;
+  else if (f.kind == "drop")
+    out.drop = 0.3;
+  else if (f.kind == "duplicate")
+    out.duplicate = 0.3;
+  else if (f.kind == "delay")
+    out.delay = std::chrono::milliseconds{20}, out.jitter = std::chrono::milliseconds{40};
+  else
+    return {};
+  auto in = out;
+  std::swap(in.from, in.to);
+  return {out, in};
+}
+
 std::vector<nemesis_fault>
 shrink_faults(std::vector<nemesis_fault> failing,
               const std::function<bool(const std::vector<nemesis_fault>&)>& fails) {

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/chaos/fault_table.hpp"
 
 namespace cafka {
 
@@ -36,6 +38,12 @@ caf::expected<std::vector<std::string>> parse_fault_kinds(const std::string& lis
 std::vector<nemesis_fault> make_schedule(uint64_t seed, int64_t duration_ms,
                                          const std::vector<std::string>& kinds,
                                          const std::vector<node_id>& nodes);
+
+// The fault-table rules of a network fault (partition, drop, duplicate, delay) on every link
+// between f.node and `others`, both ways: a partition cuts them, drop loses 30% of the
+// messages, duplicate delivers 30% twice, delay adds 20 ms plus up to 40 ms of jitter (which
+// reorders). Empty for the other kinds.
+std::vector<fault_rule> network_rules(const nemesis_fault& f, const std::set<node_id>& others);
 
 // Shrinks a failing schedule: drops one fault at a time, keeping each removal after which
 // `fails` still holds, until no single fault can go. Requires: fails(failing).

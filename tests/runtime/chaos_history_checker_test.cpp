@@ -116,3 +116,20 @@ TEST_CASE("shrinking a failing schedule keeps only the faults the failure needs"
   CHECK(calls > 0);
   CHECK(shrink_faults({}, fails).empty());
 }
+
+TEST_CASE("a network fault of the schedule is a pair of mirrored rules on the node's links",
+          "[chaos]") {
+  std::set<node_id> others{node_id{1}, node_id{3}};
+  auto drop = network_rules({0, "drop", "", node_id{2}, 500}, others);
+  REQUIRE(drop.size() == 2);
+  CHECK(drop[0].from == std::set<node_id>{node_id{2}});
+  CHECK(drop[0].to == others);
+  CHECK(drop[1].from == others);
+  CHECK(drop[1].to == std::set<node_id>{node_id{2}});
+  CHECK(drop[0].drop == Approx(0.3));
+  CHECK(network_rules({0, "partition", "", node_id{2}, 500}, others)[1].drop == 1.0);
+  CHECK(network_rules({0, "duplicate", "", node_id{2}, 500}, others)[0].duplicate
+        == Approx(0.3));
+  CHECK(network_rules({0, "delay", "", node_id{2}, 500}, others)[0].jitter.count() == 40);
+  CHECK(network_rules({0, "kill", "", node_id{2}, 500}, others).empty());
+}
