@@ -123,6 +123,15 @@ void propose_isr(replica_self self, std::vector<node_id> isr) {
   spdlog::info("partition {}: proposing ISR {} (was {})", to_string(st.cfg.tp),
                join_ids(ordered), join_ids(st.pm.isr));
   st.isr_change_in_flight = true;
+  // Until the controller answers, the high watermark counts the maximal ISR (the current
+  // one plus every replica being added), as Kafka's pending AlterPartition state does: a
+  // joining follower is in the ISR the moment the change commits, so nothing past its log
+  // end may be acknowledged meanwhile, or a later election could pick it without them.
+  std::vector<node_id> maximal = st.pm.isr;
+  for (auto r : ordered)
+    if (!contains(maximal, r))
+      maximal.push_back(r);
+  st.tracker->set_isr(std::move(maximal));
   auto epoch = st.pm.epoch;
   self->request(owner, alter_isr_timeout, alter_isr_atom::value, std::move(req))
     .then(
@@ -133,6 +142,8 @@ void propose_isr(replica_self self, std::vector<node_id> isr) {
       [=](caf::error& err) {
         auto& st = self->state;
         st.isr_change_in_flight = false;
+        if (st.tracker)
+          st.tracker->set_isr(st.pm.isr);  // back to the committed ISR
         if (st.pm.epoch == epoch)
           spdlog::warn("partition {}: ISR change refused: {}", to_string(st.cfg.tp),
                        describe(err));

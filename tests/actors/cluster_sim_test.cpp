@@ -96,3 +96,19 @@ TEST_CASE("a given fault schedule is run as given: a killed leader's node comes 
   CHECK(r.report.acked == r.sent - r.failed);
   CHECK(r.report.leader_changes > 0);
 }
+
+TEST_CASE("regression, simulation seed 1000777: while a follower's ISR join is in flight the "
+          "high watermark waits for it, so the preferred-leader election that follows loses "
+          "nothing",
+          "[sim]") {
+  // Found by bench/soak.sh: leader 2 proposed ISR {1,2,3} when follower 1 reached the high
+  // watermark, then acknowledged records past follower 1's log end with ISR {2,3}; once the
+  // change committed, the controller made follower 1 the leader without them (I1).
+  sim_options o;
+  o.seed = 1000777;
+  o.duration_ms = 30000;
+  auto r = run_simulation(o);
+  INFO(explain(r));
+  CHECK(r.ok());
+  CHECK(r.report.lost == 0);
+}
