@@ -4,18 +4,13 @@
 // itself: rules expire on the nodes, and process faults make the command wait and then undo
 // them.
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
-#include <thread>
 
-#include <caf/scoped_actor.hpp>
 
-#include "runtime/app/app_common.hpp"
 #include "actors/chaos/fault_injector.hpp"
 #include "actors/chaos/local_nodes.hpp"
+#include "runtime/app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {
