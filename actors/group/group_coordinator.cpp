@@ -148,8 +148,17 @@ void load_step(coord_self self, int32_t p, uint64_t gen) {
                         to_string(offsets_tp(p)), part.next.value, describe(err));
           return retry_load(self, p, gen);
         }
-        if (recs.empty())
-          return finish_load(self, p);
+        if (recs.empty()) {
+          // Loaded to the log end; the tail may not be on the ISR yet (a write that failed
+          // or timed out, or a new leader's uncommitted tail) and could still be cut off.
+          // Serving it could show a committed offset that later goes backwards (I4).
+          if (resp.high_watermark >= part.next)
+            return finish_load(self, p);
+          spdlog::debug("group coordinator: {} loaded to {}, waiting for the high watermark "
+                        "({})", to_string(offsets_tp(p)), part.next.value,
+                        resp.high_watermark.value);
+          return retry_load(self, p, gen);
+        }
         for (auto& r : recs) {
           std::optional<std::string_view> value;
           if (r.has_value)

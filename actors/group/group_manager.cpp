@@ -333,7 +333,15 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       return rp;
     },
     [=](describe_group_atom, std::string&) -> caf::result<group_description> {
-      return describe(self);
+      // Like offset_fetch: no offset or member state that is not on the ISR yet.
+      auto rp = self->make_response_promise<group_description>();
+      after_write(self, [=](const caf::error& err) mutable {
+        if (err)
+          rp.deliver(err);
+        else
+          rp.deliver(describe(self));
+      });
+      return rp;
     },
     [=](md_update_atom, cluster_metadata& md) {
       auto& st = self->state;

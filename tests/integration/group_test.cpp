@@ -21,9 +21,11 @@
 #include "actors/client/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
+#include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/member_process.hpp"
 
+using cafka::testing::client_config;
 using cafka::testing::cluster_process;
 using cafka::testing::member_process;
 using cafka::testing::node_spec;
@@ -124,14 +126,6 @@ std::map<int32_t, int64_t> committed(const cluster_process& c, const std::string
     res[std::stoi(part)] = std::stoll(cur);
   }
   return res;
-}
-
-caf::actor_system_config& client_config(caf::actor_system_config& cfg) {
-  cafka::register_types(cfg);
-  cfg.load<caf::io::middleman>();
-  cfg.set("logger.console", caf::atom("none"));
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
-  return cfg;
 }
 
 } // namespace

@@ -24,6 +24,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::testing::cluster_process;
@@ -225,11 +226,7 @@ TEST_CASE("clients move to the new leader at once when the leader's node dies, n
   auto bootstrap = c.address(leader % 3 + 1);  // a node that survives
 
   caf::actor_system_config cfg;
-  cafka::register_types(cfg);
-  cfg.load<caf::io::middleman>();
-  cfg.set("logger.console", caf::atom("none"));
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
-  caf::actor_system sys{cfg};
+  caf::actor_system sys{cafka::testing::client_config(cfg)};
   // Timeouts far beyond the test's deadlines: only noticing the dead node lets them go on.
   constexpr int64_t ten_minutes = 600000;
   cafka::producer_config pc;
