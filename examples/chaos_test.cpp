@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -63,16 +64,23 @@ caf::behavior my_consumer(caf::event_based_actor* self, std::shared_ptr<processe
 
 // -- test scaffolding: a local cluster of real processes -------------------------------------
 
+// A free port on 127.0.0.1 below the kernel's ephemeral range (32768 up by default), so no
+// outgoing connection can take it before the node binds it.
 uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  static std::mt19937 rng{std::random_device{}()};
+  static std::set<uint16_t> given;
+  for (;;) {
+    auto port = static_cast<uint16_t>(std::uniform_int_distribution<int>{20000, 32000}(rng));
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    ::close(fd);
+    if (ok && given.insert(port).second)
+      return port;
+  }
 }
 
 // A cluster.conf for n local nodes in a fresh directory, removed at the end.

@@ -1,10 +1,14 @@
 #include "tests/integration/node_process.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -54,17 +58,52 @@ std::string make_temp_dir() {
 
 } // namespace
 
-uint16_t free_port() {
+namespace {
+
+// The first port of the kernel's ephemeral range (outgoing connections take ports from it).
+int ephemeral_low() {
+  std::ifstream in{"/proc/sys/net/ipv4/ip_local_port_range"};
+  int lo = 0;
+  if (in >> lo && lo > 0)
+    return lo;
+  return 32768;
+}
+
+bool can_bind(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(port);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+} // namespace
+
+uint16_t free_port() {
+  // Below the ephemeral range: no outgoing connection (say, one node dialling another that
+  // is still starting) can take the port before its node binds it.
+  static std::mutex mtx;
+  static std::set<uint16_t> given;
+  static std::mt19937 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> guard{mtx};
+  constexpr int low = 10000;
+  int high = std::min(ephemeral_low(), 65536) - 1;
+  if (high > low) {
+    std::uniform_int_distribution<int> pick{low, high};
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      auto port = static_cast<uint16_t>(pick(rng));
+      if (given.count(port) == 0 && can_bind(port)) {
+        given.insert(port);
+        return port;
+      }
+    }
+  }
+  throw std::runtime_error("no free TCP port on 127.0.0.1 below the ephemeral range");
 }
 
 command_result run(const std::string& program, const std::vector<std::string>& args,

@@ -11,7 +11,7 @@
 
 namespace cafka::testing {
 
-// A free TCP port on 127.0.0.1 (bind to port 0, read it back).
+// A free TCP port on 127.0.0.1 below the ephemeral range, never the same twice in a process.
 uint16_t free_port();
 
 struct command_result {
