@@ -59,6 +59,8 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
 using heal_atom = caf::atom_constant<caf::atom("heal")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using link_atom = caf::atom_constant<caf::atom("link")>;
 
 // One quorum member as the status display shows it.
 struct member_status {
@@ -125,6 +127,7 @@ using broker_actor = caf::typed_actor<
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
   caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a coordinator's handle
+  caf::reacts_to<link_atom, node_id, caf::strong_actor_ptr>,  // another node's node_actor
   caf::reacts_to<register_atom>,                     // (re)try registering with the quorum
   caf::reacts_to<caf::tick_atom>,                    // send lease heartbeats
   caf::reacts_to<expire_atom, std::string>,          // a create's wait for visibility ends
@@ -180,7 +183,8 @@ using coordinator_actor = controller_actor::extend<
 
 // -- node supervisor: spawns the role actors in order, monitors them, stops in reverse. It is
 // the actor a node publishes on its port: clients and peers ask it for the node's broker and
-// coordinator.
+// coordinator. Between two nodes only the one with the lower id opens the connection and then
+// says hello (CAF 0.17 can lose one direction of a link that both sides opened at once).
 // -- chaos agent: a node's handle on its own fault table (cafka chaos, tests). A rule added
 // with a duration > 0 ms removes itself when the duration is over.
 using chaos_agent_actor = caf::typed_actor<
@@ -193,6 +197,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
   caf::replies_to<coordinator_atom>::with<coordinator_actor>,  // error: no coordinator role
   caf::reacts_to<peer_atom, node_id>,                          // (re)discover a peer node
+  caf::reacts_to<hello_atom, node_id, caf::strong_actor_ptr>,  // a lower-id node's node_actor
   // Fault injection on this node's outgoing messages (delegated to its chaos agent).
   caf::replies_to<chaos_atom, fault_rule, int64_t>::with<uint64_t>,
   caf::replies_to<heal_atom>::with<caf::ok_atom>,

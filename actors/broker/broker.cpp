@@ -54,7 +54,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto i = st.coordinators.begin(); i != st.coordinators.end(); ++i)
-      if (i->second.address() == dm.source) {
+      if (i->second.address().get() == dm.source.get()) {  // this proxy, not a reconnected one
         st.coordinators.erase(i); // the node supervisor rediscovers it
         return;
       }
@@ -206,12 +206,16 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
         return;
       auto hdl = caf::actor_cast<controller_actor>(ptr);
       auto i = st.coordinators.find(coordinator);
-      if (i != st.coordinators.end() && i->second == hdl)
-        return;
+      if (i != st.coordinators.end() && i->second.address().get() == ptr.get())
+        return; // the same proxy (a reconnected one has the same address)
       st.coordinators[coordinator] = hdl;
       self->monitor(hdl);
       if (!st.registered)
         try_register(self);
+    },
+    [=](link_atom, node_id node, caf::strong_actor_ptr& ptr) {
+      if (ptr)
+        add_node_link(self, node, caf::actor_cast<node_actor>(ptr));
     },
     [=](register_atom) { try_register(self); },
     [=](caf::tick_atom) {

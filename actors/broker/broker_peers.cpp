@@ -1,10 +1,9 @@
-// The broker's handles to the other brokers, for its follower replicas' fetches: it connects
-// to a leader's node through the middleman, asks that node for its broker, monitors it and
+// The broker's handles to the other brokers, for its follower replicas' fetches: it asks a
+// leader's node (through the link its supervisor handed over) for its broker, monitors it and
 // hands it to the local replicas that follow a partition led there (see broker_state.hpp).
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
-#include "actors/node/node_connector.hpp"
 
 namespace cafka {
 
@@ -20,32 +19,24 @@ std::optional<node_id> remote_leader(const broker_state& st, const topic_partiti
   return p->leader;
 }
 
+// Requires: the node is linked; otherwise the supervisor's link_atom brings it later.
 void connect_peer_broker(broker_self self, node_id id) {
   auto& st = self->state;
-  auto b = st.md.find_broker(id);
-  if (b == nullptr || st.connecting_peers.count(id) > 0 || st.stopping)
+  auto link = st.node_links.find(id);
+  if (link == st.node_links.end() || st.md.find_broker(id) == nullptr
+      || st.connecting_peers.count(id) > 0 || st.stopping)
     return;
   st.connecting_peers.insert(id);
-  auto done = [=] { self->state.connecting_peers.erase(id); };
-  auto mm = node_connector(self->system());
-  self->request(mm, peer_connect_timeout, caf::connect_atom::value, b->host, b->port)
+  self->request(link->second, peer_connect_timeout, broker_atom::value)
     .then(
-      [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        if (!ptr)
-          return done();
-        auto node = caf::actor_cast<node_actor>(ptr);
-        self->request(node, peer_connect_timeout, broker_atom::value)
-          .then(
-            [=](broker_actor& peer) {
-              done();
-              auto& st = self->state;
-              st.peer_brokers[id] = peer;
-              self->monitor(peer);
-              introduce_leaders(self);
-            },
-            [=](caf::error&) { done(); });
+      [=](broker_actor& peer) {
+        auto& st = self->state;
+        st.connecting_peers.erase(id);
+        st.peer_brokers[id] = peer;
+        self->monitor(peer);
+        introduce_leaders(self);
       },
-      [=](caf::error&) { done(); });
+      [=](caf::error&) { self->state.connecting_peers.erase(id); });
 }
 
 } // namespace
@@ -74,11 +65,28 @@ void connect_missing_peers(broker_self self) {
   }
 }
 
+void add_node_link(broker_self self, node_id id, node_actor hdl) {
+  auto& st = self->state;
+  auto i = st.node_links.find(id);
+  if (i != st.node_links.end() && i->second.address().get() == hdl.address().get())
+    return;
+  st.node_links[id] = hdl;
+  self->monitor(hdl);
+  connect_missing_peers(self);
+}
+
 bool on_peer_broker_down(broker_self self, const caf::down_msg& dm) {
   auto& st = self->state;
+  // Proxies are compared themselves: a reconnected one has the same address.
+  auto same = [&](const caf::actor_addr& a) { return a.get() == dm.source.get(); };
   for (auto i = st.peer_brokers.begin(); i != st.peer_brokers.end(); ++i)
-    if (i->second.address() == dm.source) {
-      st.peer_brokers.erase(i); // reconnected by the tick while a replica follows it
+    if (same(i->second.address())) {
+      st.peer_brokers.erase(i); // asked again by the tick while a replica follows it
+      return true;
+    }
+  for (auto i = st.node_links.begin(); i != st.node_links.end(); ++i)
+    if (same(i->second.address())) {
+      st.node_links.erase(i); // the supervisor hands over the next one
       return true;
     }
   return false;

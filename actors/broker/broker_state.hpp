@@ -47,7 +47,10 @@ struct broker_state {
   std::map<topic_partition, replica_actor> replicas;
   std::map<caf::actor_addr, topic_partition> by_addr;
   std::map<topic_partition, restart_info> restarts;
-  std::map<node_id, broker_actor> peer_brokers;  // other brokers, for follower fetches
+  // Other nodes' supervisors, handed over by this node's supervisor (which alone opens
+  // connections to other nodes), and the brokers asked from them for follower fetches.
+  std::map<node_id, node_actor> node_links;
+  std::map<node_id, broker_actor> peer_brokers;
   std::set<node_id> connecting_peers;
   // Creates answered by the controller but not yet visible in this broker's metadata.
   std::multimap<std::string, caf::typed_response_promise<topic_metadata>> awaiting_topics;
@@ -78,11 +81,13 @@ void on_replica_down(broker_self self, const caf::down_msg& dm);
 caf::expected<replica_actor> route_local(broker_self self, const topic_partition& tp);
 
 // -- peer brokers (broker_peers.cpp) ---------------------------------------------------------
-// Hands every local follower replica its leader's broker, connecting to unknown ones.
+// Hands every local follower replica its leader's broker, asking for unknown ones.
 void introduce_leaders(broker_self self);
-// Reconnects to leaders' brokers that local followers still lack (from the tick).
+// Asks for leaders' brokers that local followers still lack (from the tick).
 void connect_missing_peers(broker_self self);
-// A monitored peer broker went away: forget it. False if dm was not about a peer broker.
+// The supervisor handed over (or renewed) the link to another node's supervisor.
+void add_node_link(broker_self self, node_id id, node_actor hdl);
+// A monitored peer broker or node link went away: forget it. False if dm was about neither.
 bool on_peer_broker_down(broker_self self, const caf::down_msg& dm);
 
 // -- consumer groups (broker_groups.cpp) -----------------------------------------------------

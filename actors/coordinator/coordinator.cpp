@@ -42,7 +42,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
-      if (i->second.address() == dm.source) {
+      if (i->second.address().get() == dm.source.get()) {  // this proxy, not a reconnected one
         st.peers.erase(i);
         return;
       }
@@ -182,8 +182,8 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         return;
       auto hdl = caf::actor_cast<caf::actor>(ptr);
       auto i = st.peers.find(id);
-      if (i != st.peers.end() && i->second == hdl)
-        return;
+      if (i != st.peers.end() && i->second.address().get() == ptr.get())
+        return; // the same proxy (a reconnected one has the same address)
       st.peers[id] = hdl;
       self->monitor(hdl);
     },

@@ -29,8 +29,12 @@ struct supervisor_state {
   coordinator_actor coordinator;  // null without the coordinator role
   broker_actor broker;            // null without the broker role
   chaos_agent_actor chaos;        // this node's fault table
+  // Links to the other nodes' supervisors. Invariant: this node opens the connection only to
+  // nodes with a higher id (dials); a lower-id node opens it to us and says hello.
+  std::map<node_id, node_actor> links;
   std::map<node_id, caf::actor_addr> peers;  // discovered coordinators of other nodes
-  std::set<node_id> discovering;
+  std::set<node_id> discovering;  // dials in flight
+  std::set<node_id> asking;       // coordinator_atom requests in flight
   bool stopping = false;
   static inline const char* name = "node_supervisor";
 };
@@ -67,16 +71,75 @@ void introduce(supervisor_self self, node_id id, const caf::strong_actor_ptr& co
     self->send(st.broker, peer_atom::value, id, coord);
 }
 
-// Connects to node `id`, asks it for its coordinator, introduces it; retries on failure.
+// True if this node opens the connection to `peer` (CAF 0.17's BASP can keep a dead route
+// for one direction of a link that both sides opened at the same moment: one side then
+// loses every message to the other while the connection looks fine).
+bool dials(node_id self, node_id peer) {
+  return self < peer;
+}
+
+void discover(supervisor_self self, node_id id);
+
+// Retries discover(id) after a pause.
+void retry_discovery(supervisor_self self, node_id id) {
+  self->delayed_send(self, discovery_retry, peer_atom::value, id);
+}
+
+// Asks a linked node for its coordinator and introduces it; retries on failure.
+void ask_coordinator(supervisor_self self, node_id id) {
+  auto& st = self->state;
+  auto n = st.cfg.find(id);
+  auto link = st.links.find(id);
+  if (st.stopping || n == nullptr || !n->coordinator || link == st.links.end()
+      || st.peers.count(id) > 0 || st.asking.count(id) > 0)
+    return;
+  st.asking.insert(id);
+  self->request(link->second, discovery_timeout, coordinator_atom::value)
+    .then(
+      [=](coordinator_actor& c) {
+        auto& st = self->state;
+        st.asking.erase(id);
+        st.peers[id] = c.address();
+        self->monitor(c);
+        introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(c));
+      },
+      [=](caf::error&) {
+        self->state.asking.erase(id);
+        retry_discovery(self, id);
+      });
+}
+
+// A link to node `id` is up (dialled, or its hello arrived): remember and monitor it, hand it
+// to the broker, and fetch the node's coordinator.
+void add_link(supervisor_self self, node_id id, node_actor hdl) {
+  auto& st = self->state;
+  auto i = st.links.find(id);
+  if (i != st.links.end() && i->second.address().get() == hdl.address().get())
+    return; // the same proxy (a reconnected one has the same address, not the same proxy)
+  st.links[id] = hdl;
+  self->monitor(hdl);
+  if (st.broker)
+    self->send(st.broker, link_atom::value, id, caf::actor_cast<caf::strong_actor_ptr>(hdl));
+  ask_coordinator(self, id);
+}
+
+// Makes sure a link to node `id` exists (dialling it if this node dials) and that its
+// coordinator is known.
 void discover(supervisor_self self, node_id id) {
   auto& st = self->state;
   auto n = st.cfg.find(id);
-  if (st.stopping || n == nullptr || st.discovering.count(id) > 0)
+  if (st.stopping || n == nullptr || id == st.id)
     return;
+  if (st.links.count(id) > 0) {
+    ask_coordinator(self, id);
+    return;
+  }
+  if (!dials(st.id, id) || st.discovering.count(id) > 0)
+    return; // the other node dials us and says hello
   st.discovering.insert(id);
   auto retry = [=] {
     self->state.discovering.erase(id);
-    self->delayed_send(self, discovery_retry, peer_atom::value, id);
+    retry_discovery(self, id);
   };
   auto mm = node_connector(self->system());
   self->request(mm, discovery_timeout, caf::connect_atom::value, n->host, n->port)
@@ -84,19 +147,36 @@ void discover(supervisor_self self, node_id id) {
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         if (!ptr)
           return retry();
+        self->state.discovering.erase(id);
         auto remote = caf::actor_cast<node_actor>(ptr);
-        self->request(remote, discovery_timeout, coordinator_atom::value)
-          .then(
-            [=](coordinator_actor& c) {
-              auto& st = self->state;
-              st.discovering.erase(id);
-              st.peers[id] = c.address();
-              self->monitor(c);
-              introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(c));
-            },
-            [=](caf::error&) { retry(); });
+        self->send(remote, hello_atom::value, self->state.id,
+                   caf::actor_cast<caf::strong_actor_ptr>(self));
+        add_link(self, id, remote);
       },
       [=](caf::error&) { retry(); });
+}
+
+// The link or coordinator handle that `source` is, if any, is gone: forget it and find it again.
+// Compares the proxies themselves: a reconnected proxy has the same address as its
+// predecessor. False if source was neither.
+bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  auto same = [&](const caf::actor_addr& a) { return a.get() == source.get(); };
+  for (auto i = st.links.begin(); i != st.links.end(); ++i)
+    if (same(i->second.address())) {
+      auto id = i->first;
+      st.links.erase(i);
+      retry_discovery(self, id);
+      return true;
+    }
+  for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
+    if (same(i->second)) {
+      auto id = i->first;
+      st.peers.erase(i);
+      retry_discovery(self, id);
+      return true;
+    }
+  return false;
 }
 
 node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_config cfg,
@@ -123,20 +203,17 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
   if (st.coordinator)
     introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(st.coordinator));
   for (auto& n : st.cfg.nodes)
-    if (n.id != id && n.coordinator)
+    if (n.id != id)
       discover(self, n.id);
   self->set_error_handler([=](caf::error& err) {
     spdlog::warn("node: ignoring error message: {}", self->system().render(err));
   });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
-      if (i->second == dm.source) {
-        auto peer = i->first;
-        st.peers.erase(i);
-        self->delayed_send(self, discovery_retry, peer_atom::value, peer);
-        return;
-      }
+    if (on_peer_down(self, dm.source))
+      return;
+    if (dm.source != st.broker.address() && dm.source != st.coordinator.address())
+      return; // an older proxy of a link or coordinator that has been replaced
     if (st.stopping)
       return;
     const char* who = dm.source == st.broker.address() ? "broker" : "coordinator";
@@ -161,6 +238,14 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
       return self->state.coordinator;
     },
     [=](peer_atom, node_id peer) { discover(self, peer); },
+    [=](hello_atom, node_id peer, caf::strong_actor_ptr& ptr) {
+      auto& st = self->state;
+      if (!ptr || st.stopping || peer == st.id || st.cfg.find(peer) == nullptr) {
+        spdlog::warn("node {}: ignoring a hello from node {}", st.id.value, peer.value);
+        return;
+      }
+      add_link(self, peer, caf::actor_cast<node_actor>(ptr));
+    },
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> caf::result<uint64_t> {
       return self->delegate(self->state.chaos, chaos_atom::value, std::move(rule), duration_ms);
     },

@@ -147,6 +147,15 @@ bool cluster_process::running(int32_t id) const {
   return i != pids_.end() && i->second > 0;
 }
 
+pid_t cluster_process::pid(int32_t id) const {
+  auto i = pids_.find(id);
+  return i != pids_.end() && i->second > 0 ? i->second : 0;
+}
+
+uint16_t cluster_process::port(int32_t id) const {
+  return ports_.at(id);
+}
+
 command_result cluster_process::cli(std::vector<std::string> args, const std::string& input,
                                     int32_t via) const {
   args.push_back("--config");

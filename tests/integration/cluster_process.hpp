@@ -37,6 +37,8 @@ public:
   void stop(int32_t id);    // SIGSTOP: hung, not dead
   void resume(int32_t id);  // SIGCONT
   bool running(int32_t id) const;
+  pid_t pid(int32_t id) const;     // 0 when not running
+  uint16_t port(int32_t id) const;
 
   std::string config() const { return dir_ + "/cluster.conf"; }
   std::string address(int32_t id) const;
