@@ -168,6 +168,40 @@ void sample_leaders(caf::actor_system& sys, const cluster_config& cfg, const std
   }
 }
 
+// Liveness once every fault has healed: what each broker's metadata still shows broken (a
+// broker not alive, a partition of the topic whose ISR lacks a replica, a broker that does not
+// answer). Empty when the whole cluster is back.
+std::vector<std::string> still_broken(caf::actor_system& sys, const cluster_config& cfg,
+                                      const std::string& topic) {
+  std::vector<std::string> out;
+  caf::scoped_actor self{sys};
+  for (auto& n : cfg.nodes) {
+    if (!n.broker)
+      continue;
+    auto who = "broker " + std::to_string(n.id.value);
+    auto b = connect_broker(sys, n.host, n.port, milliseconds{500});
+    if (!b) {
+      out.push_back(who + " does not answer");
+      continue;
+    }
+    self->request(*b, milliseconds{500}, metadata_atom::value, metadata_request{{topic}})
+      .receive(
+        [&](cluster_metadata& md) {
+          for (auto& bm : md.brokers)
+            if (!bm.alive)
+              out.push_back(who + " sees broker " + std::to_string(bm.id.value) + " fenced");
+          if (auto t = md.find_topic(topic))
+            for (auto& pm : t->partitions)
+              if (pm.isr.size() < pm.replicas.size())
+                out.push_back(who + " sees " + to_string(topic_partition{topic, pm.id})
+                              + " with ISR " + std::to_string(pm.isr.size()) + " of "
+                              + std::to_string(pm.replicas.size()) + " replicas");
+        },
+        [&](caf::error& err) { out.push_back(who + ": " + describe(err)); });
+  }
+  return out;
+}
+
 void sample_commits(caf::actor_system& sys, const consumer_actor& c, recorder& rec) {
   caf::scoped_actor self{sys};
   self->request(c, milliseconds{500}, offset_fetch_atom::value, std::vector<topic_partition>{})
@@ -362,6 +396,17 @@ int run(const run_options& o) {
     for (auto& [id, bytes] : logs)
       rec->checker.replica_log({topic, partition_id{p}}, id, std::move(bytes));
   }
+  // Liveness: every broker back and alive in every broker's view, every ISR full.
+  std::vector<std::string> broken;
+  wait_for(milliseconds{60000}, [&] {
+    broken = still_broken(sys, *cfg, topic);
+    return broken.empty();
+  });
+  {
+    std::lock_guard<std::mutex> guard{rec->mtx};
+    for (auto& what : broken)
+      rec->checker.unrecovered(what);
+  }
   for (auto& m : members)
     caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
   for (auto& s : sinks)
@@ -380,8 +425,8 @@ int run(const run_options& o) {
               "partition assignments, committed offsets going backwards %zu\n",
               rec->processed, r.unprocessed, rec->assignments, r.commits_backwards);
   std::printf("leaders: %zu leader changes seen, %zu epochs with two leaders; replicas of "
-              "%zu partition(s) diverged\n",
-              r.leader_changes, r.split_brain, r.diverged);
+              "%zu partition(s) diverged; %zu thing(s) still broken after healing\n",
+              r.leader_changes, r.split_brain, r.diverged, r.unrecovered);
   (void) acked;
   if (r.ok()) {
     std::printf("result: OK (seed %llu)\n", static_cast<unsigned long long>(o.seed));

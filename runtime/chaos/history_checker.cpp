@@ -43,6 +43,10 @@ void history_checker::replica_log(const topic_partition& tp, node_id replica,
   replica_logs_[tp][replica] = std::move(bytes);
 }
 
+void history_checker::unrecovered(std::string what) {
+  unrecovered_.push_back(std::move(what));
+}
+
 history_checker::report history_checker::check() const {
   report r;
   r.acked = acked_.size();
@@ -115,6 +119,9 @@ history_checker::report history_checker::check() const {
         break;
       }
   }
+  r.unrecovered = unrecovered_.size();
+  for (auto& what : unrecovered_)
+    note(r, "recovery: " + what + " after every fault healed");
   return r;
 }
 

@@ -3,7 +3,8 @@
 // committed-offset and leadership samples) it finds violations of the invariants of
 // DESIGN.md: I1 no acknowledged record lost, I2 no duplicates, I3 per-partition offsets
 // gap-free, I4 group at-least-once with committed offsets never going backwards, I7 at most
-// one leader per partition epoch. Plain C++; used from one thread.
+// one leader per partition epoch; and liveness: once every fault has healed, the cluster
+// comes back whole. Plain C++; used from one thread.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,9 @@ public:
   // The bytes of one replica's log of tp (its segment files in order), at the end. I3's
   // single lineage: of any two replicas, the shorter log is a prefix of the longer.
   void replica_log(const topic_partition& tp, node_id replica, std::string bytes);
+  // After every fault healed the cluster did not come back whole in time: `what` is still
+  // wrong (a broker fenced, a partition's ISR short of its replicas).
+  void unrecovered(std::string what);
 
   struct report {
     size_t acked = 0;
@@ -43,6 +47,7 @@ public:
     size_t split_brain = 0;      // I7: partition epochs with two leaders
     size_t diverged = 0;         // I3: partitions whose replicas' logs are not one lineage
     size_t leader_changes = 0;   // distinct (partition, epoch) seen beyond the first
+    size_t unrecovered = 0;      // liveness: what stayed broken after the faults healed
     std::vector<std::string> violations;  // one line each, capped
 
     bool ok() const { return violations.empty(); }
@@ -57,6 +62,7 @@ private:
   std::map<topic_partition, std::vector<int64_t>> commits_;
   std::map<std::pair<topic_partition, int32_t>, std::set<int32_t>> leaders_;
   std::map<topic_partition, std::map<node_id, std::string>> replica_logs_;
+  std::vector<std::string> unrecovered_;
 };
 
 } // namespace cafka

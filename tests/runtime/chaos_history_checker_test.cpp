@@ -36,8 +36,8 @@ TEST_CASE("a clean history passes the checker", "[chaos]") {
   CHECK(r.leader_changes == 1);
 }
 
-TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards and "
-          "split-brain histories",
+TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards, "
+          "split-brain and unrecovered histories",
           "[chaos]") {
   history_checker h;
   h.acked("a", tp(0), 0);
@@ -52,6 +52,7 @@ TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards 
   h.leader(tp(0), 3, 2);
   h.replica_log(tp(1), node_id{1}, "abcdef");
   h.replica_log(tp(1), node_id{3}, "abXd");  // diverged
+  h.unrecovered("broker 1 fenced");
   auto r = h.check();
   CHECK_FALSE(r.ok());
   CHECK(r.lost == 1);
@@ -61,7 +62,9 @@ TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards 
   CHECK(r.commits_backwards == 1);
   CHECK(r.split_brain == 1);
   CHECK(r.diverged == 1);
-  CHECK(r.violations.size() == 7);
+  CHECK(r.unrecovered == 1);
+  CHECK(r.violations.back() == "recovery: broker 1 fenced after every fault healed");
+  CHECK(r.violations.size() == 8);
 }
 
 #include "runtime/base/errc.hpp"
