@@ -60,7 +60,7 @@ using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
 using heal_atom = caf::atom_constant<caf::atom("heal")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
-using link_atom = caf::atom_constant<caf::atom("link")>;
+using node_link_atom = caf::atom_constant<caf::atom("nodelink")>;  // not caf::link_atom
 
 // One quorum member as the status display shows it.
 struct member_status {
@@ -127,7 +127,7 @@ using broker_actor = caf::typed_actor<
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
   caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a coordinator's handle
-  caf::reacts_to<link_atom, node_id, caf::strong_actor_ptr>,  // another node's node_actor
+  caf::reacts_to<node_link_atom, node_id, caf::strong_actor_ptr>,  // another node's node_actor
   caf::reacts_to<register_atom>,                     // (re)try registering with the quorum
   caf::reacts_to<caf::tick_atom>,                    // send lease heartbeats
   caf::reacts_to<expire_atom, std::string>,          // a create's wait for visibility ends
@@ -197,7 +197,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
   caf::replies_to<coordinator_atom>::with<coordinator_actor>,  // error: no coordinator role
   caf::reacts_to<peer_atom, node_id>,                          // (re)discover a peer node
-  caf::reacts_to<hello_atom, node_id, caf::strong_actor_ptr>,  // a lower-id node's node_actor
+  // A lower-id node dialled this one: its node_actor (error: not a lower-id node of the config).
+  caf::replies_to<hello_atom, node_id, caf::strong_actor_ptr>::with<caf::ok_atom>,
   // Fault injection on this node's outgoing messages (delegated to its chaos agent).
   caf::replies_to<chaos_atom, fault_rule, int64_t>::with<uint64_t>,
   caf::replies_to<heal_atom>::with<caf::ok_atom>,

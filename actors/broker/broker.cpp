@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
+#include "actors/node/same_proxy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/chaos/fault_table.hpp"
@@ -54,7 +55,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto i = st.coordinators.begin(); i != st.coordinators.end(); ++i)
-      if (i->second.address().get() == dm.source.get()) {  // this proxy, not a reconnected one
+      if (same_proxy(i->second, dm.source)) {
         st.coordinators.erase(i); // the node supervisor rediscovers it
         return;
       }
@@ -206,14 +207,14 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
         return;
       auto hdl = caf::actor_cast<controller_actor>(ptr);
       auto i = st.coordinators.find(coordinator);
-      if (i != st.coordinators.end() && i->second.address().get() == ptr.get())
+      if (i != st.coordinators.end() && same_proxy(i->second, ptr))
         return; // the same proxy (a reconnected one has the same address)
       st.coordinators[coordinator] = hdl;
       self->monitor(hdl);
       if (!st.registered)
         try_register(self);
     },
-    [=](link_atom, node_id node, caf::strong_actor_ptr& ptr) {
+    [=](node_link_atom, node_id node, caf::strong_actor_ptr& ptr) {
       if (ptr)
         add_node_link(self, node, caf::actor_cast<node_actor>(ptr));
     },

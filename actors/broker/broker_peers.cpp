@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
+#include "actors/node/same_proxy.hpp"
 
 namespace cafka {
 
@@ -68,7 +69,7 @@ void connect_missing_peers(broker_self self) {
 void add_node_link(broker_self self, node_id id, node_actor hdl) {
   auto& st = self->state;
   auto i = st.node_links.find(id);
-  if (i != st.node_links.end() && i->second.address().get() == hdl.address().get())
+  if (i != st.node_links.end() && same_proxy(i->second, hdl))
     return;
   st.node_links[id] = hdl;
   self->monitor(hdl);
@@ -78,14 +79,13 @@ void add_node_link(broker_self self, node_id id, node_actor hdl) {
 bool on_peer_broker_down(broker_self self, const caf::down_msg& dm) {
   auto& st = self->state;
   // Proxies are compared themselves: a reconnected one has the same address.
-  auto same = [&](const caf::actor_addr& a) { return a.get() == dm.source.get(); };
   for (auto i = st.peer_brokers.begin(); i != st.peer_brokers.end(); ++i)
-    if (same(i->second.address())) {
+    if (same_proxy(i->second, dm.source)) {
       st.peer_brokers.erase(i); // asked again by the tick while a replica follows it
       return true;
     }
   for (auto i = st.node_links.begin(); i != st.node_links.end(); ++i)
-    if (same(i->second.address())) {
+    if (same_proxy(i->second, dm.source)) {
       st.node_links.erase(i); // the supervisor hands over the next one
       return true;
     }

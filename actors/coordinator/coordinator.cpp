@@ -5,6 +5,7 @@
 
 #include "actors/chaos/node_send.hpp"
 #include "actors/coordinator/coordinator_state.hpp"
+#include "actors/node/same_proxy.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
@@ -42,12 +43,12 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
-      if (i->second.address().get() == dm.source.get()) {  // this proxy, not a reconnected one
+      if (same_proxy(i->second, dm.source)) {
         st.peers.erase(i);
         return;
       }
     for (auto i = st.watched.begin(); i != st.watched.end(); ++i)
-      if (i->second.address() == dm.source) {
+      if (same_proxy(i->second, dm.source)) {
         auto b = st.md.current().find_broker(i->first);
         if (b != nullptr)
           st.leases.gone(i->first, b->incarnation);
@@ -55,7 +56,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         break;
       }
     for (auto i = st.brokers.begin(); i != st.brokers.end(); ++i)
-      if (i->second.address() == dm.source) {
+      if (same_proxy(i->second, dm.source)) {
         auto id = i->first;
         st.brokers.erase(i);
         auto b = st.md.current().find_broker(id);
@@ -77,7 +78,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
           return self->delegate(*l, register_atom::value, std::move(b), std::move(hdl));
         return not_controller(self);
       }
-      if (st.brokers.count(b.id) == 0 || st.brokers[b.id] != hdl) {
+      if (st.brokers.count(b.id) == 0 || !same_proxy(st.brokers[b.id], hdl)) {
         st.brokers[b.id] = hdl;
         self->monitor(hdl);
       }
@@ -182,7 +183,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         return;
       auto hdl = caf::actor_cast<caf::actor>(ptr);
       auto i = st.peers.find(id);
-      if (i != st.peers.end() && i->second.address().get() == ptr.get())
+      if (i != st.peers.end() && same_proxy(i->second, ptr))
         return; // the same proxy (a reconnected one has the same address)
       st.peers[id] = hdl;
       self->monitor(hdl);
@@ -208,14 +209,14 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
         return; // unknown or stale incarnation: it must register (again)
       st.leases.renew(id, incarnation, self->clock().now());
       auto w = st.watched.find(id);
-      if (w == st.watched.end() || w->second != hdl) {
+      if (w == st.watched.end() || !same_proxy(w->second, hdl)) {
         st.watched[id] = hdl;
         self->monitor(hdl);
       }
       if (!st.is_leader())
         return; // a follower only keeps the lease, for when it becomes the controller
       auto i = st.brokers.find(id);
-      if (i == st.brokers.end() || i->second != hdl) {
+      if (i == st.brokers.end() || !same_proxy(i->second, hdl)) {
         // A broker this controller has not talked to (e.g. after a leader change).
         st.brokers[id] = hdl;
         self->monitor(hdl);

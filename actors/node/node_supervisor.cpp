@@ -11,6 +11,7 @@
 #include "actors/chaos/chaos_agent.hpp"
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/node/node_connector.hpp"
+#include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/raft/disk_persistence.hpp"
@@ -114,12 +115,12 @@ void ask_coordinator(supervisor_self self, node_id id) {
 void add_link(supervisor_self self, node_id id, node_actor hdl) {
   auto& st = self->state;
   auto i = st.links.find(id);
-  if (i != st.links.end() && i->second.address().get() == hdl.address().get())
+  if (i != st.links.end() && same_proxy(i->second, hdl))
     return; // the same proxy (a reconnected one has the same address, not the same proxy)
   st.links[id] = hdl;
   self->monitor(hdl);
   if (st.broker)
-    self->send(st.broker, link_atom::value, id, caf::actor_cast<caf::strong_actor_ptr>(hdl));
+    self->send(st.broker, node_link_atom::value, id, caf::actor_cast<caf::strong_actor_ptr>(hdl));
   ask_coordinator(self, id);
 }
 
@@ -147,11 +148,20 @@ void discover(supervisor_self self, node_id id) {
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         if (!ptr)
           return retry();
-        self->state.discovering.erase(id);
+        // The link counts once the other node has taken the hello.
         auto remote = caf::actor_cast<node_actor>(ptr);
-        self->send(remote, hello_atom::value, self->state.id,
-                   caf::actor_cast<caf::strong_actor_ptr>(self));
-        add_link(self, id, remote);
+        self->request(remote, discovery_timeout, hello_atom::value, self->state.id,
+                      caf::actor_cast<caf::strong_actor_ptr>(self))
+          .then(
+            [=](caf::ok_atom) {
+              self->state.discovering.erase(id);
+              add_link(self, id, remote);
+            },
+            [=](caf::error& err) {
+              spdlog::warn("node {}: node {} did not take our hello: {}", self->state.id.value,
+                           id.value, describe(err));
+              retry();
+            });
       },
       [=](caf::error&) { retry(); });
 }
@@ -161,16 +171,15 @@ void discover(supervisor_self self, node_id id) {
 // predecessor. False if source was neither.
 bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
   auto& st = self->state;
-  auto same = [&](const caf::actor_addr& a) { return a.get() == source.get(); };
   for (auto i = st.links.begin(); i != st.links.end(); ++i)
-    if (same(i->second.address())) {
+    if (same_proxy(i->second, source)) {
       auto id = i->first;
       st.links.erase(i);
       retry_discovery(self, id);
       return true;
     }
   for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
-    if (same(i->second)) {
+    if (same_proxy(i->second, source)) {
       auto id = i->first;
       st.peers.erase(i);
       retry_discovery(self, id);
@@ -226,25 +235,36 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
   });
   return {
     [=](broker_atom) -> caf::result<broker_actor> {
+      if (self->state.stopping)
+        return make_error(errc::broker_not_available,
+                          "node " + std::to_string(self->state.id.value) + " is stopping");
       if (!self->state.broker)
         return make_error(errc::broker_not_available,
                           "node " + std::to_string(self->state.id.value) + " has no broker role");
       return self->state.broker;
     },
     [=](coordinator_atom) -> caf::result<coordinator_actor> {
+      if (self->state.stopping)
+        return make_error(errc::not_controller,
+                          "node " + std::to_string(self->state.id.value) + " is stopping");
       if (!self->state.coordinator)
         return make_error(errc::not_controller, "node " + std::to_string(self->state.id.value)
                                                   + " has no coordinator role");
       return self->state.coordinator;
     },
     [=](peer_atom, node_id peer) { discover(self, peer); },
-    [=](hello_atom, node_id peer, caf::strong_actor_ptr& ptr) {
+    [=](hello_atom, node_id peer, caf::strong_actor_ptr& ptr) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
-      if (!ptr || st.stopping || peer == st.id || st.cfg.find(peer) == nullptr) {
-        spdlog::warn("node {}: ignoring a hello from node {}", st.id.value, peer.value);
-        return;
-      }
+      if (st.stopping)
+        return make_error(errc::broker_not_available,
+                          "node " + std::to_string(st.id.value) + " is stopping");
+      if (!ptr || st.cfg.find(peer) == nullptr || !dials(peer, st.id))
+        return make_error(errc::invalid_request,
+                          "node " + std::to_string(st.id.value) + " takes hellos only from "
+                            "lower node ids of its config, not from node "
+                            + std::to_string(peer.value));
       add_link(self, peer, caf::actor_cast<node_actor>(ptr));
+      return caf::ok_atom::value;
     },
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> caf::result<uint64_t> {
       return self->delegate(self->state.chaos, chaos_atom::value, std::move(rule), duration_ms);

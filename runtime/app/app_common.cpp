@@ -77,6 +77,9 @@ void prepare_system_config(caf::actor_system_config& cfg, const std::string& con
   if (caf::get_if(&cfg.content, "middleman.connection-timeout") == nullptr)
     cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{2}});
   cfg.set("logger.console", caf::atom("none"));
+  // Nodes open connections only to higher node ids (node_supervisor.cpp); BASP must not open
+  // any of its own.
+  cfg.set("middleman.enable-automatic-connections", false);
 }
 
 std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,

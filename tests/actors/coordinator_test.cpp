@@ -67,7 +67,7 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](md_update_atom, cluster_metadata&) {},
       [](restart_atom, topic_partition&) {},
       [](peer_atom, node_id, caf::strong_actor_ptr&) {},
-      [](link_atom, node_id, caf::strong_actor_ptr&) {},
+      [](node_link_atom, node_id, caf::strong_actor_ptr&) {},
       [](register_atom) {},
       [](caf::tick_atom) {},
       [](expire_atom, std::string&) {},
