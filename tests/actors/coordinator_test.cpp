@@ -12,69 +12,13 @@
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/raft/disk_persistence.hpp"
 #include "tests/actors/actor_test_util.hpp"
+#include "tests/actors/fake_broker.hpp"
 
 using namespace cafka;
 using namespace cafka::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A broker the quorum can register (it never publishes; it only needs to be an actor).
-broker_actor fake_broker(caf::actor_system& sys) {
-  return sys.spawn([](broker_actor::pointer) -> broker_actor::behavior_type {
-    return {
-      [](produce_atom, produce_request&) -> caf::result<produce_response> {
-        return make_error(errc::invalid_request);
-      },
-      [](fetch_atom, fetch_request&) -> caf::result<fetch_response> {
-        return make_error(errc::invalid_request);
-      },
-      [](list_offsets_atom, list_offsets_request&) -> caf::result<list_offsets_response> {
-        return make_error(errc::invalid_request);
-      },
-      [](metadata_atom, metadata_request&) -> caf::result<cluster_metadata> {
-        return make_error(errc::invalid_request);
-      },
-      [](create_topic_atom, create_topic_request&) -> caf::result<topic_metadata> {
-        return make_error(errc::invalid_request);
-      },
-      [](delete_topic_atom, delete_topic_request&) -> caf::result<caf::ok_atom> {
-        return make_error(errc::invalid_request);
-      },
-      [](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
-        return make_error(errc::invalid_request);
-      },
-      [](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
-        return make_error(errc::invalid_request);
-      },
-      [](init_pid_atom) -> caf::result<int64_t> { return make_error(errc::invalid_request); },
-      [](find_coordinator_atom, std::string&) -> caf::result<node_id> {
-        return make_error(errc::invalid_request);
-      },
-      [](group_heartbeat_atom, group_heartbeat_request&)
-        -> caf::result<group_heartbeat_response> { return make_error(errc::invalid_request); },
-      [](commit_atom, offset_commit_request&) -> caf::result<caf::ok_atom> {
-        return make_error(errc::invalid_request);
-      },
-      [](offset_fetch_atom, offset_fetch_request&)
-        -> caf::result<std::vector<partition_offset>> { return make_error(errc::invalid_request); },
-      [](describe_group_atom, std::string&) -> caf::result<group_description> {
-        return make_error(errc::invalid_request);
-      },
-      [](list_groups_atom) -> caf::result<std::vector<std::string>> {
-        return make_error(errc::invalid_request);
-      },
-      [](md_update_atom, cluster_metadata&) {},
-      [](restart_atom, topic_partition&) {},
-      [](peer_atom, node_id, caf::strong_actor_ptr&) {},
-      [](node_link_atom, node_id, caf::strong_actor_ptr&) {},
-      [](register_atom) {},
-      [](caf::tick_atom) {},
-      [](expire_atom, std::string&) {},
-      [](stop_atom) { return caf::ok_atom::value; },
-    };
-  });
-}
 
 struct quorum_fixture {
   temp_dir dir; // destroyed last
