@@ -1,10 +1,13 @@
 #include "actors/messages.hpp"
 
+#include "actors/client/actor_thread.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
 
 void register_types(caf::actor_system_config& cfg) {
+  // The client facades refuse to block on the system's own threads (actor_thread.hpp).
+  cfg.add_thread_hook<actor_thread_marker>();
   cfg.add_message_type<node_id>("cafka::node_id");
   cfg.add_message_type<partition_id>("cafka::partition_id");
   cfg.add_message_type<log_offset>("cafka::log_offset");
@@ -43,6 +46,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<partitions_assigned>("cafka::partitions_assigned");
   cfg.add_message_type<partitions_revoked>("cafka::partitions_revoked");
   cfg.add_message_type<consumer_failed>("cafka::consumer_failed");
+  cfg.add_message_type<consumer_error>("cafka::consumer_error");
   cfg.add_message_type<fault_rule>("cafka::fault_rule");
   cfg.add_message_type<fault_status>("cafka::fault_status");
   cfg.add_message_type<std::vector<fault_status>>("std::vector<cafka::fault_status>");

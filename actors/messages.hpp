@@ -228,7 +228,9 @@ using consumer_actor = caf::typed_actor<
   caf::replies_to<offset_fetch_atom, std::vector<topic_partition>>::with<std::vector<partition_offset>>,
   caf::reacts_to<heartbeat_atom>,   // the group's manager: heartbeat now
   caf::reacts_to<caf::tick_atom>,   // heartbeat, auto commit and poll-interval timer
-  caf::replies_to<seek_atom, topic_partition, int64_t>::with<caf::ok_atom>, // -2/-1/offset
+  // Position -2 (earliest), -1 (latest) or an offset; answers the partition's new seek
+  // generation: records of an older one (consumer_records::seek_generation) are stale.
+  caf::replies_to<seek_atom, topic_partition, int64_t>::with<uint64_t>,
   caf::reacts_to<credit_atom, int32_t>,
   caf::reacts_to<wake_atom>,  // retry after a backoff
   caf::replies_to<partitions_atom, std::string>::with<int32_t>,

@@ -1,8 +1,10 @@
 // An actor-based consumer: a user-written CAF actor receives record batches as typed
 // messages and grants credit for the next one only when it has processed the last, so a
 // slow actor is never flooded. Reads a topic from the beginning until `count` records.
+// Ctrl-C (or SIGTERM) stops it cleanly before that.
 // Usage: actor_consumer [host:port] [topic] [count]   (defaults: 127.0.0.1:9101 example 1000)
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <string>
 
@@ -31,6 +33,7 @@ caf::behavior record_printer(caf::stateful_actor<counter_state>* self, int64_t c
           std::cout << cafka::to_string(batch.tp) << "@" << r.offset.value << " "
                     << (r.has_key ? r.key : "null") << " = " << r.value << "\n";
       }
+      std::cout.flush();  // shown as they come, also in a pipe
       auto consumer = caf::actor_cast<cafka::consumer_actor>(self->current_sender());
       if (self->state.seen >= count) {
         std::cout << "consumed " << self->state.seen << " records\n";
@@ -40,7 +43,16 @@ caf::behavior record_printer(caf::stateful_actor<counter_state>* self, int64_t c
       }
       self->send(consumer, cafka::credit_atom::value, int32_t{1});  // ready for one more
     },
+    // Something keeps the consumer from reading (the cluster does not answer, the topic is
+    // gone); it retries by itself.
+    [=](cafka::consumer_error& e) { std::cerr << cafka::describe(e.error) << "\n"; },
   };
+}
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void on_signal(int) {
+  stop_requested = 1;
 }
 
 } // namespace
@@ -53,8 +65,9 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cafka::register_types(cfg);
   cfg.load<caf::io::middleman>();
-  // Nodes close a connection that stays silent for middleman.connection-timeout (2 s by
-  // default), e.g. during a long fetch poll: clients send CAF heartbeats too.
+  // A node closes a connection that stays silent for its middleman.connection-timeout (2 s
+  // by default), e.g. while the topic is quiet and fetch_max_wait_ms is longer: clients send
+  // CAF heartbeats too.
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
   caf::actor_system sys{cfg};
 
@@ -65,8 +78,10 @@ int main(int argc, char** argv) {
   auto printer = sys.spawn(record_printer, count);
   // Two batches in flight at most: the printer is the only one who grants more.
   auto consumer = cafka::spawn_consumer(sys, cc, printer, 2);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  caf::scoped_actor self{sys};
   {
-    caf::scoped_actor self{sys};
     int32_t partitions = 0;
     self->request(consumer, std::chrono::seconds{10}, cafka::partitions_atom::value, topic)
       .receive([&](int32_t n) { partitions = n; },
@@ -81,6 +96,18 @@ int main(int argc, char** argv) {
       tps.push_back({topic, cafka::partition_id{p}});
     self->send(consumer, cafka::assign_atom::value, tps);
   }
-  sys.await_all_actors_done();  // the printer stops the consumer and itself at `count`
+  // The printer stops the consumer and itself at `count`. A signal stops both first: while
+  // either runs, the actor system (and so main) cannot end.
+  self->monitor(printer);
+  bool done = false;
+  while (!done && stop_requested == 0)
+    self->receive([&](caf::down_msg&) { done = true; },
+                  caf::after(std::chrono::milliseconds{100}) >> [] {});
+  if (!done) {
+    self->request(consumer, std::chrono::seconds{10}, cafka::stop_atom::value)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    self->send_exit(printer, caf::exit_reason::user_shutdown);
+    std::cout << "stopped\n";
+  }
   return 0;
 }

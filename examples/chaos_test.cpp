@@ -59,6 +59,7 @@ caf::behavior my_consumer(caf::event_based_actor* self, std::shared_ptr<processe
     [=](cafka::partitions_assigned&) {},
     [=](cafka::partitions_revoked&) {},
     [=](cafka::consumer_failed&) {},
+    [=](cafka::consumer_error&) {},  // the consumer retries; faults cause them on purpose
   };
 }
 

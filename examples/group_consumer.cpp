@@ -5,12 +5,16 @@
 // copies of this program (same group) and watch the partitions spread; kill one and watch
 // them move back.
 //
+// Ctrl-C (or SIGTERM) stops it cleanly: each consumer commits what its member processed and
+// leaves the group, so the partitions move to the other copies at once.
+//
 // Usage: group_consumer [host:port] [topic] [group] [members] [count] [events-file]
 //                       [group.instance.id]
 //   defaults: 127.0.0.1:9101 example example-group 3 -1 (run until killed), no file.
 // events-file: every member appends "<unix ms> <member> assigned|revoked|record ..." lines
 // (used by the integration tests to check who held which partition when).
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -64,6 +68,8 @@ caf::behavior member(caf::stateful_actor<member_state>* self, int id, int64_t co
       for (auto& tp : a.tps)
         log->write(id, "assigned " + tp.topic + " " + std::to_string(tp.partition.value));
     },
+    // The group moves the partitions once this handler returned (with manual commits,
+    // commit them here).
     [=](cafka::partitions_revoked& r) {
       std::cout << "member " << id << (r.lost ? " lost " : " revoked ") << list(r.tps)
                 << std::endl;
@@ -85,11 +91,21 @@ caf::behavior member(caf::stateful_actor<member_state>* self, int id, int64_t co
         self->quit();
       }
     },
+    // Something keeps the consumer from reading; it retries by itself.
+    [=](cafka::consumer_error& e) {
+      std::cerr << "member " << id << ": " << cafka::describe(e.error) << "\n";
+    },
     [=](cafka::consumer_failed& f) {
       std::cerr << "member " << id << ": " << cafka::describe(f.error) << "\n";
       self->quit(f.error);
     },
   };
+}
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void on_signal(int) {
+  stop_requested = 1;
 }
 
 } // namespace
@@ -108,8 +124,9 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cafka::register_types(cfg);
   cfg.load<caf::io::middleman>();
-  // Nodes close a connection that stays silent for middleman.connection-timeout (2 s by
-  // default), e.g. during a long fetch poll: clients send CAF heartbeats too.
+  // A node closes a connection that stays silent for its middleman.connection-timeout (2 s
+  // by default), e.g. while the topic is quiet and fetch_max_wait_ms is longer: clients send
+  // CAF heartbeats too.
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
   caf::actor_system sys{cfg};
 
@@ -130,8 +147,26 @@ int main(int argc, char** argv) {
     users.push_back(user);
     consumers.push_back(consumer);
   }
-  // Runs until every member has its count (or forever with count -1: kill the process).
-  // The handles stay held: an actor nobody references is shut down at once.
-  sys.await_all_actors_done();
+  // Runs until every member has its count, or until Ctrl-C / SIGTERM. The handles stay held:
+  // an actor nobody references is shut down at once.
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  caf::scoped_actor self{sys};
+  for (auto& u : users)
+    self->monitor(u);
+  size_t running = users.size();
+  while (running > 0 && stop_requested == 0)
+    self->receive([&](caf::down_msg&) { --running; },
+                  caf::after(std::chrono::milliseconds{100}) >> [] {});
+  if (stop_requested != 0) {
+    // A live consumer keeps the actor system (and so main) from ending: stop each one first.
+    // stop_atom commits what its member processed and leaves the group.
+    for (auto& c : consumers)
+      self->request(c, std::chrono::seconds{10}, cafka::stop_atom::value)
+        .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    for (auto& u : users)
+      self->send_exit(u, caf::exit_reason::user_shutdown);
+    std::cout << "stopped: every member left the group" << std::endl;
+  }
   return 0;
 }

@@ -1,8 +1,33 @@
 #include "actors/client/consumer.hpp"
 
+#include <algorithm>
+
+#include "actors/client/actor_thread.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/client/group_membership.hpp"
 
 namespace cafka {
+
+// One call's hold on the consumer: like Kafka's KafkaConsumer.acquire(), a second thread
+// fails instead of waiting (two threads receiving on one scoped actor steal each other's
+// replies and hang). The owner thread may re-enter from a rebalance callback.
+class consumer::entry {
+public:
+  explicit entry(consumer& c) : c_(c), err_(c.enter()) {}
+  ~entry() {
+    if (!err_)
+      c_.leave();
+  }
+  entry(const entry&) = delete;
+  entry& operator=(const entry&) = delete;
+
+  // Why the call cannot run (none: it may).
+  const caf::error& error() const { return err_; }
+
+private:
+  consumer& c_;
+  caf::error err_;
+};
 
 consumer::consumer(caf::actor_system& sys, consumer_config cfg, int32_t prefetch)
   : sys_(sys), cfg_(std::move(cfg)), self_(sys) {
@@ -10,16 +35,60 @@ consumer::consumer(caf::actor_system& sys, consumer_config cfg, int32_t prefetch
 }
 
 consumer::~consumer() {
+  if (on_actor_thread()) {
+    // Nothing may block here: the consumer actor stops without leaving its group.
+    if (!closed_)
+      caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+    return;
+  }
   close();
 }
 
-void consumer::assign(std::vector<topic_partition> tps) {
-  assignment_ = {tps.begin(), tps.end()};
-  self_->send(actor_, assign_atom::value, std::move(tps));
+caf::error consumer::enter() {
+  if (on_actor_thread())
+    return make_error(errc::blocking_in_actor,
+                      "the consumer facade blocks and was called from an actor's thread; "
+                      "use spawn_consumer in actors");
+  auto me = std::this_thread::get_id();
+  if (owner_.load() == me) {
+    ++depth_;
+  } else {
+    std::thread::id nobody;
+    if (!owner_.compare_exchange_strong(nobody, me))
+      return make_error(errc::concurrent_use,
+                        "the consumer is in use by another thread; use one consumer per "
+                        "thread");
+    depth_ = 1;
+  }
+  if (closed_) {
+    leave();
+    return make_error(errc::client_closed, "the consumer is closed");
+  }
+  return {};
 }
 
-void consumer::subscribe(std::vector<std::string> topics) {
+void consumer::leave() {
+  if (--depth_ == 0)
+    owner_.store(std::thread::id{});
+}
+
+caf::error consumer::assign(std::vector<topic_partition> tps) {
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
+  manual_ = true;
+  assignment_ = {tps.begin(), tps.end()};
+  self_->send(actor_, assign_atom::value, std::move(tps));
+  return {};
+}
+
+caf::error consumer::subscribe(std::vector<std::string> topics) {
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
+  manual_ = false;
   self_->send(actor_, subscribe_atom::value, std::move(topics));
+  return {};
 }
 
 void consumer::on_rebalance(std::function<void(const partitions_assigned&)> assigned,
@@ -28,10 +97,18 @@ void consumer::on_rebalance(std::function<void(const partitions_assigned&)> assi
   on_revoked_ = std::move(revoked);
 }
 
+void consumer::on_error(std::function<void(const consumer_error&)> f) {
+  on_error_ = std::move(f);
+}
+
 caf::error consumer::seek(const topic_partition& tp, int64_t where) {
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
   caf::error result;
   self_->request(actor_, std::chrono::seconds{10}, seek_atom::value, tp, where)
-    .receive([](caf::ok_atom) {}, [&](caf::error& err) { result = std::move(err); });
+    .receive([&](uint64_t generation) { seek_generation_[tp] = generation; },
+             [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 
@@ -55,55 +132,101 @@ void consumer::settle_credit() {
   owed_credit_ = 0;
 }
 
+bool consumer::stale(const consumer_records& r) const {
+  if (manual_ && assignment_.count(r.tp) == 0)
+    return true;
+  auto i = seek_generation_.find(r.tp);
+  return i != seek_generation_.end() && r.seek_generation < i->second;
+}
+
+void consumer::run_revocation(held_revocation& h) {
+  for (auto& tp : h.revoked.tps)
+    assignment_.erase(tp);
+  if (on_revoked_)
+    on_revoked_(h.revoked);
+  // The group moves the partitions only after this answer: commits the callback made went
+  // out before it.
+  if (h.answer.pending())
+    h.answer.deliver(caf::unit);
+}
+
+void consumer::run_held_revocations() {
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& h : held)
+    run_revocation(h);
+}
+
 std::vector<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
-  // The records of the previous poll are processed now: their credit goes back.
-  settle_credit();
   std::vector<consumer_records> out;
+  entry e{*this};
+  if (e.error()) {
+    last_error_ = e.error();
+    return out;
+  }
+  // The caller processed what the previous poll returned: revocations held back for it run
+  // first (their commits precede the credit), then the credit goes back.
+  run_held_revocations();
+  settle_credit();
   auto on_assigned = [&](partitions_assigned& a) {
     assignment_.insert(a.tps.begin(), a.tps.end());
     if (on_assigned_)
       on_assigned_(a);
   };
-  // Batches of a revoked partition that came before the revocation are still this
-  // consumer's to process: the group waits for their credit before it moves the partition.
+  bool hold = false;  // a revocation waits for records this poll returns: return them now
   auto on_revoked = [&](partitions_revoked& r) {
-    for (auto& tp : r.tps)
-      assignment_.erase(tp);
-    if (on_revoked_)
-      on_revoked_(r);
+    held_revocation h{std::move(r), {}};
+    if (!h.revoked.lost)
+      h.answer = self_->make_response_promise();
+    bool returned = std::any_of(out.begin(), out.end(), [&](const consumer_records& x) {
+      return std::find(h.revoked.tps.begin(), h.revoked.tps.end(), x.tp) != h.revoked.tps.end();
+    });
+    if (returned) {
+      held_.push_back(std::move(h));
+      hold = true;
+    } else {
+      run_revocation(h);
+    }
   };
   auto on_failed = [&](consumer_failed& f) { failure_ = f.error; };
-  bool got = false;
+  auto on_err = [&](consumer_error& ev) {
+    last_error_ = ev.error;
+    if (on_error_)
+      on_error_(ev);
+  };
   int32_t received = 0;  // acknowledged at the next poll: the caller has not seen them yet
   auto on_records = [&](consumer_records& r) {
-    out.push_back(std::move(r));
     ++received;
-    got = true;
+    if (!stale(r))
+      out.push_back(std::move(r));
   };
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  // Wait until records come (group notices alone do not end the wait) or time runs out.
-  while (!got && !failure_) {
+  // Wait until records come (notices alone do not end the wait) or time runs out.
+  while (out.empty() && !hold && !failure_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       break;
     bool timed_out = false;
-    self_->receive(on_records, on_assigned, on_revoked, on_failed,
+    self_->receive(on_records, on_assigned, on_revoked, on_failed, on_err,
                    caf::after(left) >> [&] { timed_out = true; });
     if (timed_out)
       break;
   }
   // Take whatever else is already there, without waiting.
-  bool more = got;
-  while (more) {
+  bool more = !out.empty();
+  while (more && !hold) {
     more = false;
     self_->receive([&](consumer_records& r) { on_records(r); more = true; },
                    [&](partitions_assigned& a) { on_assigned(a); more = true; },
                    [&](partitions_revoked& r) { on_revoked(r); more = true; },
                    [&](consumer_failed& f) { on_failed(f); },
+                   [&](consumer_error& ev) { on_err(ev); more = true; },
                    caf::after(std::chrono::seconds{0}) >> [] {});
   }
   owed_credit_ += received;
+  if (!out.empty())
+    last_error_ = caf::error{};
   return out;
 }
 
@@ -111,36 +234,71 @@ caf::error consumer::commit_sync() {
   return commit_sync({});
 }
 
+template <class Attempt>
+auto consumer::retrying(Attempt attempt) -> decltype(attempt()) {
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds{cfg_.request_timeout_ms};
+  for (;;) {
+    auto result = attempt();
+    caf::error err = result ? caf::error{} : result.error();
+    if (!err || group_membership::classify(err) != group_membership::error_kind::retry
+        || std::chrono::steady_clock::now() >= deadline)
+      return result;
+    std::this_thread::sleep_for(std::chrono::milliseconds{cfg_.retry_backoff_ms});
+  }
+}
+
 caf::error consumer::commit_sync(std::vector<partition_offset> offsets) {
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
   settle_credit();
-  caf::error result;
-  self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms * 2 + 1000},
-                 commit_atom::value, std::move(offsets))
-    .receive([](caf::ok_atom) {}, [&](caf::error& err) { result = std::move(err); });
-  return result;
+  auto attempt = [&]() -> caf::expected<void> {
+    caf::error result;
+    self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms * 2 + 1000},
+                   commit_atom::value, offsets)
+      .receive([](caf::ok_atom) {}, [&](caf::error& err) { result = std::move(err); });
+    if (result)
+      return result;
+    return {};
+  };
+  auto r = retrying(attempt);
+  return r ? caf::error{} : r.error();
 }
 
-void consumer::commit_async() {
-  commit_async({});
+caf::error consumer::commit_async() {
+  return commit_async({});
 }
 
-void consumer::commit_async(std::vector<partition_offset> offsets) {
+caf::error consumer::commit_async(std::vector<partition_offset> offsets) {
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
   settle_credit();
   // Anonymous: the reply (ok or an error) is dropped instead of piling up in the mailbox.
   caf::anon_send(actor_, commit_atom::value, std::move(offsets));
+  return {};
 }
 
 caf::expected<std::vector<partition_offset>>
 consumer::committed(std::vector<topic_partition> tps) {
-  caf::expected<std::vector<partition_offset>> result{caf::error{}};
-  self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms * 2 + 1000},
-                 offset_fetch_atom::value, std::move(tps))
-    .receive([&](std::vector<partition_offset>& r) { result = std::move(r); },
-             [&](caf::error& err) { result = std::move(err); });
-  return result;
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
+  return retrying([&] {
+    caf::expected<std::vector<partition_offset>> result{caf::error{}};
+    self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms * 2 + 1000},
+                   offset_fetch_atom::value, tps)
+      .receive([&](std::vector<partition_offset>& r) { result = std::move(r); },
+               [&](caf::error& err) { result = std::move(err); });
+    return result;
+  });
 }
 
 caf::expected<int32_t> consumer::partitions_for(const std::string& topic) {
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
   caf::expected<int32_t> result{caf::error{}};
   self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms + 1000},
                  partitions_atom::value, topic)
@@ -148,16 +306,22 @@ caf::expected<int32_t> consumer::partitions_for(const std::string& topic) {
   return result;
 }
 
-void consumer::close() {
+caf::error consumer::close() {
   if (closed_)
-    return;
-  closed_ = true;
-  // A group member commits what was processed and leaves the group first.
+    return {};
+  entry e{*this};
+  if (e.error())
+    return last_error_ = e.error();
+  // Revocations still held run (their commits first); then a group member commits what was
+  // processed (auto commit) and leaves the group.
+  run_held_revocations();
   settle_credit();
+  closed_ = true;
   self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms + 5000},
                  stop_atom::value)
     .receive([](caf::ok_atom) {}, [](caf::error&) {});
   self_->send_exit(actor_, caf::exit_reason::user_shutdown);
+  return {};
 }
 
 } // namespace cafka

@@ -45,6 +45,28 @@ void schedule_retry(consumer_self self) {
                      wake_atom::value);
 }
 
+void report_error(consumer_self self, const topic_partition& tp, const caf::error& err) {
+  auto& st = self->state;
+  auto code = errc_of(err);
+  auto i = st.reported.find(tp);
+  if (i != st.reported.end() && i->second == code)
+    return;
+  st.reported[tp] = code;
+  auto what = tp.topic.empty() ? std::string{"cluster"} : to_string(tp);
+  spdlog::warn("consumer: {}: {}", what, describe(err));
+  caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, consumer_error{tp, err});
+}
+
+void clear_error(consumer_self self, const topic_partition& tp) {
+  self->state.reported.erase(tp);
+}
+
+void forget_deliveries(consumer_state& st, const topic_partition& tp) {
+  for (auto& d : st.unacked)
+    if (d.tp == tp)
+      d.tp = topic_partition{};  // still counts one credit, moves nothing
+}
+
 namespace {
 
 void on_error(consumer_self self, const topic_partition& tp, const caf::error& err) {
@@ -53,17 +75,30 @@ void on_error(consumer_self self, const topic_partition& tp, const caf::error& e
   if (code == errc::offset_out_of_range) {
     auto& pp = st.parts[tp];
     if (st.cfg.auto_offset_reset == offset_reset::none) {
-      spdlog::error("consumer: {} at offset {}: {}", to_string(tp), pp.offset, describe(err));
+      // Kafka's auto.offset.reset=none: the partition stops until the user seeks.
+      report_error(self, tp,
+                   make_error(code, "offset " + std::to_string(pp.offset)
+                                      + " is out of range and auto.offset.reset is none ("
+                                      + describe(err) + ")"));
       return;
     }
     pp.reset = st.cfg.auto_offset_reset == offset_reset::earliest ? earliest_timestamp
                                                                   : latest_timestamp;
     pp.offset = -1;
   } else {
-    spdlog::debug("consumer: {}: {}; retrying", to_string(tp), describe(err));
+    // A topic or partition that does not exist is worth telling; a leader that moved is not.
+    if (code == errc::unknown_topic_or_partition)
+      report_error(self, tp, err);
+    else
+      spdlog::debug("consumer: {}: {}; retrying", to_string(tp), describe(err));
     if (code == errc::none)
       st.link.forget(node_id{-1});
-    st.link.refresh_metadata(self, [](caf::error) {});
+    st.link.refresh_metadata(self, [=](caf::error err) {
+      if (err)
+        report_error(self, topic_partition{}, err);
+      else
+        clear_error(self, topic_partition{});
+    });
   }
   schedule_retry(self);
 }
@@ -107,7 +142,7 @@ void on_broker_down(consumer_self self, const caf::actor_addr& broker) {
 void resolve_position(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& st = self->state;
   auto& pp = st.parts[tp];
-  auto gen = pp.generation;
+  auto gen = pp.seek_generation;
   auto id = begin_request(self, pp, leader);
   int64_t ts = pp.reset >= -2 && pp.reset < 0 ? pp.reset : latest_timestamp;
   self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
@@ -117,7 +152,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
         if (!end_request(self, tp, id))
           return pump(self);
         auto& pp = self->state.parts[tp];
-        if (pp.generation != gen)
+        if (pp.seek_generation != gen)
           return pump(self);
         pp.offset = resp.offset.value;
         pp.reset = -1;
@@ -132,7 +167,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
 void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& st = self->state;
   auto& pp = st.parts[tp];
-  auto gen = pp.generation;
+  auto gen = pp.seek_generation;
   auto id = begin_request(self, pp, leader);
   fetch_request req{tp, log_offset{pp.offset}, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
                     st.cfg.fetch_max_wait_ms};
@@ -143,11 +178,13 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
         if (!end_request(self, tp, id))
           return pump(self); // unassigned or failed meanwhile
         auto& pp = self->state.parts[tp];
-        if (pp.generation != gen)
+        if (pp.seek_generation != gen)
           return pump(self);
+        clear_error(self, tp);
         consumer_records out;
         out.tp = tp;
         out.high_watermark = resp.high_watermark;
+        out.seek_generation = gen;
         if (auto err = decode_records(resp.records, out.records, log_offset{pp.offset})) {
           spdlog::error("consumer: corrupt fetch response for {}: {}", to_string(tp),
                         describe(err));
@@ -171,6 +208,7 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
 
 partition_position new_position(consumer_self self, int64_t offset) {
   partition_position pp;
+  pp.seek_generation = self->state.next_seek_generation++;
   if (offset >= 0) {
     pp.offset = offset;
   } else {
@@ -186,10 +224,13 @@ void pump(consumer_self self) {
     return;
   if (!st.link.has_metadata()) {
     st.link.refresh_metadata(self, [=](caf::error err) {
-      if (err)
+      if (err) {
+        report_error(self, topic_partition{}, err);
         schedule_retry(self);
-      else
+      } else {
+        clear_error(self, topic_partition{});
         pump(self);
+      }
     });
     return;
   }
@@ -233,6 +274,11 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
   st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
   // The consumer exists for its sink: when the sink goes away, so does the consumer.
   self->monitor(st.sink);
+  // A sink without a handler for one of the consumer's notices answers it with an error
+  // (unexpected_message); that must not end the consumer.
+  self->set_error_handler([=](caf::error& err) {
+    spdlog::debug("consumer: the sink answered with an error: {}", describe(err));
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.sink.address()) {
       // Leave the group at once rather than after a session timeout.
@@ -259,6 +305,11 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
         else
           next.emplace(tp, new_position(self, -1));
       }
+      for (auto& kv : st.parts)
+        if (next.count(kv.first) == 0) {
+          forget_deliveries(st, kv.first);
+          clear_error(self, kv.first);
+        }
       st.parts = std::move(next);
       pump(self);
     },
@@ -289,14 +340,18 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
     },
     [=](heartbeat_atom) { heartbeat_now(self); },
     [=](caf::tick_atom) { group_tick(self); },
-    [=](seek_atom, topic_partition& tp, int64_t where) -> caf::result<caf::ok_atom> {
+    [=](seek_atom, topic_partition& tp, int64_t where) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto i = st.parts.find(tp);
       if (i == st.parts.end())
         return make_error(errc::invalid_request,
                           "seek on " + to_string(tp) + ", which is not assigned");
       auto& pp = i->second;
-      ++pp.generation;
+      // Batches fetched before the seek carry an older generation: the sink drops them, and
+      // their credit moves no commit position.
+      pp.seek_generation = st.next_seek_generation++;
+      forget_deliveries(st, tp);
+      clear_error(self, tp);
       if (where >= 0) {
         pp.offset = where;
         pp.reset = -1;
@@ -306,7 +361,7 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
       }
       pp.buffered.reset();
       pump(self);
-      return caf::ok_atom::value;
+      return pp.seek_generation;
     },
     [=](credit_atom, int32_t n) {
       self->state.credit += std::max(0, n);

@@ -108,9 +108,8 @@ void forget_positions(consumer_state& st, const std::vector<topic_partition>& tp
     st.processed.erase(tp);
     st.committed.erase(tp);
   }
-  for (auto& d : st.unacked)
-    if (std::find(tps.begin(), tps.end(), d.tp) != tps.end())
-      d.tp = topic_partition{};  // still counts one credit, moves nothing
+  for (auto& tp : tps)
+    forget_deliveries(st, tp);
 }
 
 // Every partition goes away at once (the member was removed or gives up).
@@ -221,7 +220,7 @@ void check_revocations(consumer_self self) {
     return;
   auto gen = st.group->generation;
   for (auto& r : st.group->revocations) {
-    if (r.committing || !drained(st, r.tps))
+    if (r.committing || !r.acknowledged || !drained(st, r.tps))
       continue;
     r.committing = true;
     auto tps = r.tps;
@@ -259,8 +258,21 @@ void check_revocations(consumer_self self) {
   }
 }
 
-// Stops reading these partitions and tells the sink; the revocation completes once the
-// sink has processed what it was sent of them (check_revocations).
+// The sink answered the partitions_revoked request of this revocation (or could not).
+void acknowledge_revocation(consumer_self self, uint64_t gen,
+                            const std::vector<topic_partition>& tps) {
+  auto& st = self->state;
+  if (!st.group || st.group->generation != gen)
+    return;
+  for (auto& r : st.group->revocations)
+    if (r.tps == tps)
+      r.acknowledged = true;
+  check_revocations(self);
+}
+
+// Stops reading these partitions and asks the sink to let them go: the revocation completes
+// once the sink answered (a sink that commits by hand commits in its handler, before the
+// group moves the partitions) and processed what it was sent of them (check_revocations).
 void revoke_partitions(consumer_self self, std::vector<topic_partition> tps) {
   auto& st = self->state;
   auto& g = *st.group;
@@ -269,9 +281,18 @@ void revoke_partitions(consumer_self self, std::vector<topic_partition> tps) {
     g.assigning.erase(tp);
     g.revoking.insert(tp);
   }
-  to_sink(self, partitions_revoked{tps, false});
-  g.revocations.push_back({std::move(tps), false});
-  check_revocations(self);
+  g.revocations.push_back({tps, false, false});
+  auto gen = g.generation;
+  // A sink that takes longer than max.poll.interval.ms, or has no handler (an error reply),
+  // lets the revocation go on without its answer.
+  self
+    ->request(st.sink, milliseconds{st.cfg.max_poll_interval_ms}, partitions_revoked{tps, false})
+    .then([=]() { acknowledge_revocation(self, gen, tps); },
+          [=](caf::error& err) {
+            spdlog::debug("consumer: the sink did not answer partitions_revoked: {}",
+                          describe(err));
+            acknowledge_revocation(self, gen, tps);
+          });
 }
 
 void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& resp) {

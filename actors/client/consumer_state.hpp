@@ -21,7 +21,9 @@ struct partition_position {
   int64_t offset = -1;   // next offset to fetch; -1: unknown (reset policy applies)
   int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
   bool busy = false;     // a fetch or list-offsets is in flight
-  uint64_t generation = 0;  // bumped by seek/assign: stale replies are dropped
+  // This position's seek generation (consumer_records::seek_generation), new at each seek
+  // and assignment: replies to requests of an older one are dropped.
+  uint64_t seek_generation = 0;
   // The request in flight (0: none) and the broker it went to: if that broker goes down the
   // request fails at once instead of at its timeout. A reply to another id is dropped.
   uint64_t request = 0;
@@ -40,10 +42,13 @@ struct group_session {
   // partitions taken away whose final commit is still in flight: both still count as owned.
   std::set<topic_partition> assigning;
   std::set<topic_partition> revoking;
-  // Revocations in progress, in order: each waits until the sink granted credit back for
-  // every batch of its partitions it was sent, then commits them, then is confirmed.
+  // Revocations in progress, in order: each waits until the sink answered its
+  // partitions_revoked request (a sink that commits by hand has done so by then) and granted
+  // credit back for every batch of its partitions it was sent, then commits them (auto
+  // commit), then is confirmed.
   struct revocation {
     std::vector<topic_partition> tps;
+    bool acknowledged = false;  // the sink answered partitions_revoked (its callback ran)
     bool committing = false;
   };
   std::vector<revocation> revocations;
@@ -70,6 +75,10 @@ struct consumer_state {
   bool retry_scheduled = false;
   topic_partition next_delivery;  // round-robin start among buffered partitions
   uint64_t next_request = 1;
+  uint64_t next_seek_generation = 1;  // Invariant: above every position's seek_generation
+  // Conditions reported to the sink as consumer_error, by partition (empty topic: the
+  // cluster link), until they clear: each is reported once, not at every retry.
+  std::map<topic_partition, errc> reported;
   // Commit positions: one entry per message delivered to the sink (its partition and the
   // offset after its last record); credit coming back marks the oldest ones processed.
   struct delivery {
@@ -101,6 +110,14 @@ void pump(consumer_self self);
 // Hands buffered batches to the sink while credit lasts (not while the group is suspended).
 void deliver(consumer_self self);
 void schedule_retry(consumer_self self);
+// Tells the sink (consumer_error) and the log that tp (empty topic: the cluster) cannot be
+// read for this reason, unless that was the last thing reported for it.
+void report_error(consumer_self self, const topic_partition& tp, const caf::error& err);
+// The condition reported for tp is over.
+void clear_error(consumer_self self, const topic_partition& tp);
+// Deliveries of tp waiting for credit no longer move its processed position (seek,
+// revocation, unassignment).
+void forget_deliveries(consumer_state& st, const topic_partition& tp);
 // A fresh position for a newly assigned partition (offset < 0: the reset policy applies).
 partition_position new_position(consumer_self self, int64_t offset);
 

@@ -92,6 +92,9 @@ caf::behavior member_sink(caf::event_based_actor* self, int id,
     [=](consumer_failed& f) {
       std::fprintf(stderr, "member %d: %s\n", id, describe(f.error).c_str());
     },
+    [=](consumer_error& e) {
+      std::fprintf(stderr, "member %d: %s\n", id, describe(e.error).c_str());
+    },
   };
 }
 

@@ -75,6 +75,7 @@ caf::behavior member_sink(caf::event_based_actor* self, std::shared_ptr<recorder
     [=](consumer_failed& f) {
       std::fprintf(stderr, "consumer: %s\n", describe(f.error).c_str());
     },
+    [=](consumer_error&) {},  // retried by the consumer; faults cause them on purpose
   };
 }
 

@@ -1,9 +1,12 @@
 // `cafka consume --topic T [--group G [--group-instance-id I] [--assignor A]]
 // [--from-beginning] [--partition P --offset O] [--max-messages N] [--print-key]
-// [--timeout-ms MS]`: prints record values (and keys) to stdout. With --group it is a member
-// of the group (auto commit; commits and leaves at the end); without, it reads every
-// partition itself and commits nothing, like a group of its own.
+// [--timeout-ms MS]`: prints record values (and keys) to stdout as they come. With --group it
+// is a member of the group and commits what it printed (every second, when the group takes a
+// partition away, and at the end, also after Ctrl-C); without, it reads every partition itself
+// and commits nothing.
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <map>
 
@@ -32,6 +35,71 @@ struct consume_options {
 
 int print_records(consumer& cons, const consume_options& o);
 
+// SIGINT/SIGTERM end the loop: the command then prints what it has, commits, leaves the
+// group and prints the total. A second signal ends the process the default way.
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_stop_signal(int sig) {
+  stop_signal = sig;
+}
+
+void handle_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  // A closed pipe (`| head -1`) shows as a failed write, not as a signal that skips the end.
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// The group member's positions: what the command printed of each partition it owns and what
+// the group stored. Only printed records are committed: on an interval, when the group takes
+// a partition away, and at the end.
+class printed_positions {
+public:
+  void printed(const topic_partition& tp, int64_t next) { printed_[tp] = next; }
+
+  // Offsets printed but not yet stored, of `only` (empty: every partition).
+  std::vector<partition_offset> uncommitted(const std::vector<topic_partition>& only = {}) const {
+    std::vector<partition_offset> out;
+    for (auto& [tp, next] : printed_) {
+      if (!only.empty() && std::find(only.begin(), only.end(), tp) == only.end())
+        continue;
+      auto c = committed_.find(tp);
+      if (c == committed_.end() || c->second != next)
+        out.push_back({tp, next});
+    }
+    return out;
+  }
+
+  void stored(const std::vector<partition_offset>& offsets) {
+    for (auto& po : offsets)
+      committed_[po.tp] = po.offset;
+  }
+
+  void forget(const std::vector<topic_partition>& tps) {
+    for (auto& tp : tps) {
+      printed_.erase(tp);
+      committed_.erase(tp);
+    }
+  }
+
+private:
+  std::map<topic_partition, int64_t> printed_;
+  std::map<topic_partition, int64_t> committed_;
+};
+
+// Prints one record as a line.
+void print_record(const consume_options& o, const topic_partition& tp, const record& r) {
+  if (o.print_offset)
+    std::cout << tp.partition.value << ':' << r.offset.value << '\t';
+  if (o.print_key)
+    std::cout << (r.has_key ? r.key : std::string{"null"}) << '\t';
+  std::cout << (r.has_value ? r.value : std::string{"null"}) << '\n';
+}
+
 int run_consume(const consume_options& o) {
   if (o.offset >= 0 && o.partition < 0)
     return fail("--offset needs --partition");
@@ -48,7 +116,8 @@ int run_consume(const consume_options& o) {
   cc.group_id = o.group;
   cc.group_instance_id = o.instance_id;
   cc.group_remote_assignor = o.assignor;
-  // The command commits what it printed itself (every second and at the end): auto commit
+  // The command commits what it printed itself (every second, when the group takes a
+  // partition away, and at the end): auto commit
   // would also count records a poll returned beyond --max-messages.
   cc.enable_auto_commit = false;
   if (auto err = validate(cc))
@@ -82,48 +151,51 @@ int run_consume(const consume_options& o) {
 }
 
 int print_records(consumer& cons, const consume_options& o) {
+  handle_stop_signals();
   std::ios::sync_with_stdio(false);
+  bool group = !o.group.empty();
   int64_t count = 0;
   auto last = std::chrono::steady_clock::now();
-  std::map<topic_partition, int64_t> printed;  // next offset after what was printed
   auto last_commit = last;
-  // A partition taken away is no longer this member's to commit.
+  printed_positions positions;
+  // A partition the group takes away is committed before the group moves it, so that its
+  // next owner starts after what this member printed.
   cons.on_rebalance({}, [&](const partitions_revoked& r) {
-    for (auto& tp : r.tps)
-      printed.erase(tp);
+    if (!r.lost) {
+      auto offsets = positions.uncommitted(r.tps);
+      if (!offsets.empty())
+        if (auto err = cons.commit_sync(offsets))
+          std::cerr << "cafka: committing revoked partitions: " << describe(err) << '\n';
+    }
+    positions.forget(r.tps);
   });
-  auto to_commit = [&] {
-    std::vector<partition_offset> out;
-    for (auto& [tp, next] : printed)
-      out.push_back({tp, next});
-    return out;
-  };
-  while (o.max_messages < 0 || count < o.max_messages) {
+  cons.on_error([](const consumer_error& ev) { std::cerr << "cafka: " << describe(ev.error) << '\n'; });
+  bool closed_pipe = false;
+  while ((o.max_messages < 0 || count < o.max_messages) && stop_signal == 0 && !closed_pipe) {
     auto batches = cons.poll(std::chrono::milliseconds{100});
     auto now = std::chrono::steady_clock::now();
     if (cons.failure())
       break;
-    if (batches.empty()) {
-      if (o.timeout_ms >= 0 && now - last >= std::chrono::milliseconds{o.timeout_ms})
-        break;
-      continue;
-    }
-    last = now;
+    if (!batches.empty())
+      last = now;
+    else if (o.timeout_ms >= 0 && now - last >= std::chrono::milliseconds{o.timeout_ms})
+      break;
     for (auto& b : batches)
       for (auto& r : b.records) {
         if (o.max_messages >= 0 && count >= o.max_messages)
           break;
-        if (o.print_offset)
-          std::cout << b.tp.partition.value << ':' << r.offset.value << '\t';
-        if (o.print_key)
-          std::cout << (r.has_key ? r.key : std::string{"null"}) << '\t';
-        std::cout << (r.has_value ? r.value : std::string{"null"}) << '\n';
+        print_record(o, b.tp, r);
         ++count;
-        printed[b.tp] = r.offset.value + 1;
+        positions.printed(b.tp, r.offset.value + 1);
       }
-    if (!o.group.empty() && now - last_commit >= std::chrono::seconds{1}) {
-      std::cout.flush();
-      cons.commit_async(to_commit());
+    // Every poll's records reach the terminal or pipe at once.
+    if (!batches.empty() && !std::cout.flush())
+      closed_pipe = true;
+    if (group && now - last_commit >= std::chrono::seconds{1}) {
+      auto offsets = positions.uncommitted();
+      // Synchronous, so that a failed commit is retried at the next interval.
+      if (!offsets.empty() && !cons.commit_sync(offsets))
+        positions.stored(offsets);
       last_commit = now;
     }
   }
@@ -131,10 +203,14 @@ int print_records(consumer& cons, const consume_options& o) {
   std::cerr << "Processed a total of " << count << " messages\n";
   if (cons.failure())
     return fail(describe(cons.failure()));
-  if (!o.group.empty() && !printed.empty()) {
-    if (auto err = cons.commit_sync(to_commit()))
-      return fail("committing offsets: " + describe(err));
+  if (group) {
+    auto offsets = positions.uncommitted();
+    if (!offsets.empty()) {
+      if (auto err = cons.commit_sync(offsets))
+        return fail("committing offsets: " + describe(err));
+    }
   }
+  cons.close();  // a group member leaves its group: its partitions move at once
   return 0;
 }
 

@@ -41,6 +41,9 @@ const char* to_string(errc x) {
     case errc::coordinator_load_in_progress: return "coordinator_load_in_progress";
     case errc::group_id_not_found: return "group_id_not_found";
     case errc::invalid_group_id: return "invalid_group_id";
+    case errc::client_closed: return "client_closed";
+    case errc::concurrent_use: return "concurrent_use";
+    case errc::blocking_in_actor: return "blocking_in_actor";
   }
   return "unknown_error";
 }

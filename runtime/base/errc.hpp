@@ -48,6 +48,9 @@ enum class errc : uint8_t {
   coordinator_load_in_progress, // consumer group: the coordinator is loading its partition
   group_id_not_found,           // consumer group: no such group
   invalid_group_id,             // consumer group: an empty or malformed group id
+  client_closed,      // a producer or consumer facade used after close()
+  concurrent_use,     // a consumer facade called from a second thread while one is inside
+  blocking_in_actor,  // a blocking facade call from an actor's thread (it would stall it)
 };
 
 const char* to_string(errc x);

@@ -40,6 +40,19 @@ struct consumer_records {
   topic_partition tp;
   std::vector<record> records;
   log_offset high_watermark;
+  // The partition's seek generation when these records were fetched: a seek answers the new
+  // one, and records of an older one were fetched before the seek (drop them; their credit
+  // still counts).
+  uint64_t seek_generation = 0;
+};
+
+// What an actor-based consumer's sink receives when something keeps the consumer from
+// reading while it goes on retrying (librdkafka's error events): the cluster cannot be reached
+// (tp.topic empty), an assigned topic or partition does not exist, or a position is out of
+// range with auto.offset.reset none. Sent once per condition, not at every retry.
+struct consumer_error {
+  topic_partition tp;
+  caf::error error;
 };
 
 template <class Inspector>
@@ -71,7 +84,11 @@ typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumer_records& x) {
-  return f(x.tp, x.records, x.high_watermark);
+  return f(x.tp, x.records, x.high_watermark, x.seek_generation);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consumer_error& x) {
+  return f(x.tp, x.error);
 }
 
 } // namespace cafka

@@ -24,13 +24,6 @@ namespace cafka::testing {
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Waits for pid with a deadline, polling; returns the raw status or -1 on timeout.
 int wait_pid(pid_t pid, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -83,6 +76,20 @@ bool can_bind(uint16_t port) {
 }
 
 } // namespace
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string numbered_lines(int from, int to) {
+  std::string out;
+  for (int i = from; i <= to; ++i)
+    out += std::to_string(i) + "\n";
+  return out;
+}
 
 uint16_t free_port() {
   // Below the ephemeral range: no outgoing connection (say, one node dialling another that

@@ -20,6 +20,12 @@ struct command_result {
   std::string err;
 };
 
+// "<from>\n...<to>\n": numbered lines for `cafka produce`.
+std::string numbered_lines(int from, int to);
+
+// The whole file ("" if it cannot be read).
+std::string read_file(const std::string& path);
+
 // Runs a program with args, stdin from `input`; waits (bounded) and captures stdout/stderr.
 command_result run(const std::string& program, const std::vector<std::string>& args,
                    const std::string& input = {},

@@ -1,0 +1,190 @@
+// The consumer facade's promises against a real node: a seek discards what was fetched
+// before it (also for commits), failures show as errors instead of empty polls, a second
+// thread and an actor's thread get an error instead of a hang, and close() is final.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/client/consumer.hpp"
+#include "runtime/base/errc.hpp"
+#include "tests/eventually.hpp"
+#include "tests/integration/client_config.hpp"
+#include "tests/integration/node_process.hpp"
+
+using cafka::errc;
+using cafka::testing::node_process;
+using cafka::testing::numbered_lines;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct client {
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  explicit client(int threads = 2)
+    : sys{cafka::testing::client_config(cfg).set("scheduler.max-threads", threads)} {}
+};
+
+cafka::consumer_config config_for(const node_process& node) {
+  cafka::consumer_config cc;
+  cc.bootstrap = node.bootstrap();
+  return cc;
+}
+
+// Polls until records come; the first batch's records (empty after the deadline).
+std::vector<cafka::consumer_records> poll_some(cafka::consumer& cons) {
+  std::vector<cafka::consumer_records> out;
+  cafka::test::eventually(
+    [&] {
+      out = cons.poll(100ms);
+      return !out.empty();
+    },
+    20s);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("after a seek the next records start at the seek position and batches fetched "
+          "before it count for no commit",
+          "[integration][consumer]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "seeks", "--partitions", "1"}).exit_code == 0);
+  REQUIRE(node.cli({"produce", "--topic", "seeks"}, numbered_lines(0, 4999)).exit_code == 0);
+  client c;
+  auto cc = config_for(node);
+  cc.group_id = "g-seek";
+  cc.enable_auto_commit = false;
+  cc.fetch_max_bytes = 4096;  // many small batches: several are prefetched at any time
+  cafka::topic_partition tp{"seeks", cafka::partition_id{0}};
+  cafka::consumer cons{c.sys, cc, 8};
+  REQUIRE(!cons.assign({tp}));
+  REQUIRE(!cons.seek_to_beginning({tp}));
+  auto first = poll_some(cons);
+  REQUIRE(!first.empty());
+  CHECK(first.front().records.front().offset.value == 0);
+  // The consumer has prefetched batches after these by now (8 credits, small batches).
+  REQUIRE(!cons.seek(tp, 4000));
+  auto after = poll_some(cons);
+  REQUIRE(!after.empty());
+  CHECK(after.front().records.front().offset.value == 4000);
+  int64_t next = 4000;
+  for (auto& b : after)
+    for (auto& r : b.records)
+      CHECK(r.offset.value == next++);
+  // Back to 100: what poll returns from there is all that counts for the commit.
+  REQUIRE(!cons.seek(tp, 100));
+  auto back = poll_some(cons);
+  REQUIRE(!back.empty());
+  CHECK(back.front().records.front().offset.value == 100);
+  int64_t end = back.back().records.back().offset.value + 1;
+  auto err = cons.commit_sync();
+  INFO(cafka::describe(err));
+  REQUIRE(!err);
+  auto stored = cons.committed({tp});
+  REQUIRE(stored);
+  REQUIRE(stored->size() == 1);
+  CHECK(stored->front().offset == end);
+}
+
+TEST_CASE("an assigned topic that does not exist is an error event, not empty polls",
+          "[integration][consumer]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  client c;
+  cafka::consumer cons{c.sys, config_for(node)};
+  std::vector<cafka::consumer_error> events;
+  cons.on_error([&](const cafka::consumer_error& ev) { events.push_back(ev); });
+  cafka::topic_partition tp{"missing", cafka::partition_id{0}};
+  REQUIRE(!cons.assign({tp}));
+  CHECK(cafka::test::eventually(
+    [&] {
+      cons.poll(100ms);
+      return cafka::errc_of(cons.last_error()) == errc::unknown_topic_or_partition;
+    },
+    20s));
+  REQUIRE(!events.empty());
+  CHECK(events.front().tp == tp);
+  CHECK(cafka::errc_of(events.front().error) == errc::unknown_topic_or_partition);
+  // Reported once, not at every retry.
+  for (int i = 0; i < 10; ++i)
+    cons.poll(100ms);
+  CHECK(events.size() == 1);
+}
+
+TEST_CASE("a consumer whose bootstrap port has no node reports broker_not_available",
+          "[integration][consumer]") {
+  client c;
+  cafka::consumer_config cc;
+  cc.bootstrap = "127.0.0.1:" + std::to_string(cafka::testing::free_port());
+  cc.request_timeout_ms = 2000;
+  cafka::consumer cons{c.sys, cc};
+  REQUIRE(!cons.assign({{"t", cafka::partition_id{0}}}));
+  CHECK(cafka::test::eventually(
+    [&] {
+      cons.poll(100ms);
+      return cafka::errc_of(cons.last_error()) == errc::broker_not_available;
+    },
+    20s));
+}
+
+TEST_CASE("a consumer called from a second thread while one polls fails with concurrent_use",
+          "[integration][consumer]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "quiet", "--partitions", "1"}).exit_code == 0);
+  client c;
+  cafka::consumer cons{c.sys, config_for(node)};
+  REQUIRE(!cons.assign({{"quiet", cafka::partition_id{0}}}));
+  std::atomic<bool> polling{true};
+  std::thread poller{[&] {
+    while (polling)
+      cons.poll(50ms);
+  }};
+  caf::error seen;
+  CHECK(cafka::test::eventually(
+    [&] {
+      seen = cons.commit_async();
+      return cafka::errc_of(seen) == errc::concurrent_use;
+    },
+    10s));
+  polling = false;
+  poller.join();
+  // One thread at a time works again.
+  CHECK(cafka::errc_of(cons.seek_to_end({{"quiet", cafka::partition_id{0}}})) == errc::none);
+}
+
+TEST_CASE("the consumer facade refuses to block on an actor's thread and after close",
+          "[integration][consumer]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  client c{1};
+  cafka::consumer cons{c.sys, config_for(node)};
+  caf::scoped_actor self{c.sys};
+  // An actor on the only scheduler thread calls the facade: an error at once, no stall.
+  auto caller = c.sys.spawn([&cons](caf::event_based_actor*) -> caf::behavior {
+    return {[&cons](int) -> int32_t {
+      auto n = cons.partitions_for("anything");
+      return static_cast<int32_t>(cafka::errc_of(n.error()));
+    }};
+  });
+  int32_t code = -1;
+  self->request(caller, 5s, 1).receive([&](int32_t x) { code = x; },
+                                       [](caf::error& err) { FAIL(caf::to_string(err)); });
+  CHECK(code == static_cast<int32_t>(errc::blocking_in_actor));
+  self->send_exit(caller, caf::exit_reason::user_shutdown);
+  REQUIRE(!cons.close());
+  CHECK(cafka::errc_of(cons.assign({{"t", cafka::partition_id{0}}})) == errc::client_closed);
+  CHECK(cons.poll(10ms).empty());
+  CHECK(cafka::errc_of(cons.last_error()) == errc::client_closed);
+}
