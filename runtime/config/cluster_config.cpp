@@ -150,6 +150,10 @@ bool parse_host_port(const std::string& s, std::string& host, uint16_t& port) {
   port = static_cast<uint16_t>(v);
   return true;
 }
+std::string cluster_config::node_lock(node_id id) const {
+  return node_dir(id) + "/.lock";
+}
+
 
 caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                                   const std::string& path) {
