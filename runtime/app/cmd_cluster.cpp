@@ -199,7 +199,8 @@ void add_cluster_command(CLI::App& app, command_fn& run) {
   auto add = [&](const char* name, const char* help, int (*fn)(const cluster_options&)) {
     auto sub = cmd->add_subcommand(name, help);
     sub->add_option("--config", o->config, "cluster.conf to read")->capture_default_str();
-    sub->add_option("--timeout-ms", o->timeout_ms, "how long to wait for each node");
+    sub->add_option("--timeout-ms", o->timeout_ms, "how long to wait for each node")
+      ->check(non_negative);
     sub->callback([o, fn, &run] { run = [o, fn] { return fn(*o); }; });
   };
   add("up", "start every local node of the config in the background", up);

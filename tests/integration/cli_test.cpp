@@ -35,6 +35,11 @@ TEST_CASE("topics create, list, describe and delete", "[integration][cli]") {
   CHECK(d.out.find("Topic: orders\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1")
         != std::string::npos);
   REQUIRE(node.cli({"topics", "list"}).out == "orders\n");
+  // Listed by name, not in creation order.
+  REQUIRE(node.cli({"topics", "create", "--topic", "apples", "--partitions", "1"}).exit_code
+          == 0);
+  CHECK(node.cli({"topics", "list"}).out == "apples\norders\n");
+  REQUIRE(node.cli({"topics", "delete", "--topic", "apples"}).exit_code == 0);
   auto dup = node.cli({"topics", "create", "--topic", "orders"});
   CHECK(dup.exit_code != 0);
   CHECK(dup.err.find("topic_already_exists") != std::string::npos);
@@ -102,6 +107,35 @@ TEST_CASE("bad input gets one clear error line and a non-zero exit", "[integrati
                        "--timeout-ms", "10000"});
     CHECK(c.out == "fine\n");
   }
+}
+
+TEST_CASE("the parser names an unknown command and rejects negative counts and offsets",
+          "[integration][cli]") {
+  auto bogus = run(CAFKA_BINARY, {"bogus"});
+  CHECK(bogus.exit_code == 2);
+  CHECK(bogus.err == "cafka: unknown command 'bogus' (see cafka --help)\n");
+  auto sub = run(CAFKA_BINARY, {"topics", "bogus"});
+  CHECK(sub.exit_code == 2);
+  CHECK(sub.err == "cafka: unknown command 'topics bogus' (see cafka --help)\n");
+  // Checked before any connection is made: no node runs here.
+  for (auto flag : {"--offset", "--partition", "--max-messages", "--timeout-ms"}) {
+    auto c = run(CAFKA_BINARY, {"consume", "--topic", "t", flag, "-3"});
+    INFO(flag << ": " << c.err);
+    CHECK(c.exit_code == 2);
+    CHECK(lines_of(c.err) == 1);
+    CHECK(c.err.find(std::string{flag} + ": must not be negative, got -3") != std::string::npos);
+  }
+  auto p = run(CAFKA_BINARY, {"produce", "--topic", "t", "--partition", "-1"}, "x\n");
+  CHECK(p.exit_code == 2);
+  CHECK(p.err.find("--partition: must not be negative, got -1") != std::string::npos);
+}
+
+TEST_CASE("a misspelled section in the config is an error naming it", "[integration][cli]") {
+  node_process node{"[default]\nnum-partitions=6\n"};
+  auto r = node.cli({"cluster", "status"});
+  CHECK(r.exit_code == 1);
+  CHECK(lines_of(r.err) == 1);
+  CHECK(r.err.find("unknown section [default]") != std::string::npos);
 }
 
 TEST_CASE("a malformed config is rejected with one line", "[integration][cli]") {

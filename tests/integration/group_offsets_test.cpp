@@ -165,3 +165,26 @@ TEST_CASE("deleting a topic drops the groups' committed offsets for it, also acr
   CHECK(second.exit_code == 0);
   CHECK(second.out == numbers(101, 105));
 }
+
+TEST_CASE("groups describe shows lag 0, never negative, for a committed offset past the log "
+          "end and says the offset is past the end",
+          "[integration][group]") {
+  cafka::testing::node_process node{"offsets-topic-num-partitions=1\n"};
+  start_with_topic_t(node, 3);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{client_config(cfg)};
+  cafka::consumer_config cc;
+  cc.bootstrap = node.bootstrap();
+  cc.group_id = "p";
+  cafka::consumer cons{sys, cc};
+  cafka::topic_partition tp{"t", cafka::partition_id{0}};
+  // A standalone commit (the group has no members) may name any offset.
+  REQUIRE(cluster_process::eventually([&] { return !cons.commit_sync({{tp, 50}}); }, 30s));
+  auto d = node.cli({"groups", "describe", "--group", "p"});
+  INFO(d.out << d.err);
+  REQUIRE(d.exit_code == 0);
+  CHECK(described_row(d.out) == std::vector<std::string>{"p", "t", "0", "50", "3", "0", "-"});
+  CHECK(d.out.find("The committed offset of t-0 (committed 50, log end 3) is past the log "
+                   "end")
+        != std::string::npos);
+}
