@@ -1,10 +1,14 @@
 #include "actors/chaos/local_nodes.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include <csignal>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <caf/scoped_actor.hpp>
@@ -29,14 +33,82 @@ std::string log_file(const cluster_config& cfg, node_id id) {
   return cfg.data_dir + "/node-" + std::to_string(id.value) + ".log";
 }
 
-// The pid of a running node from its pid file, or -1.
+namespace {
+
+// The arguments of a process from /proc/<pid>/cmdline (empty for a zombie).
+std::vector<std::string> command_line(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary};
+  std::vector<std::string> args;
+  std::string arg;
+  while (std::getline(in, arg, '\0'))
+    args.push_back(arg);
+  return args;
+}
+
+// True if args run `node --config <cfg.path> --id <id>`; a relative config path is taken
+// from the process's working directory.
+bool runs_node(const std::vector<std::string>& args, const cluster_config& cfg, node_id id,
+               pid_t pid) {
+  if (args.size() < 2 || args[1] != "node")
+    return false;
+  std::string conf, node;
+  for (size_t i = 2; i + 1 < args.size(); ++i) {
+    if (args[i] == "--config")
+      conf = args[i + 1];
+    else if (args[i] == "--id")
+      node = args[i + 1];
+  }
+  if (node != std::to_string(id.value) || conf.empty())
+    return false;
+  std::filesystem::path p{conf};
+  if (p.is_relative())
+    p = std::filesystem::path{"/proc/" + std::to_string(pid) + "/cwd"} / p;
+  std::error_code ec;
+  return std::filesystem::equivalent(p, cfg.path, ec);
+}
+
+// True if pid holds the flock on `path` (from /proc/locks: "1: FLOCK  ADVISORY  WRITE
+// <pid> <major>:<minor>:<inode> 0 EOF"; waiting requests have "->" after the number). The
+// device is not compared: on a stacked file system (overlayfs) stat and /proc/locks may
+// name different ones; the pid and the inode together are specific enough.
+bool holds_flock(pid_t pid, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return false;
+  std::ifstream in{"/proc/locks"};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields{line};
+    std::string number, type, mode, access, dev;
+    long long owner = 0;
+    if (!(fields >> number >> type) || type != "FLOCK")
+      continue;
+    if (!(fields >> mode >> access >> owner >> dev) || owner != pid)
+      continue;
+    unsigned major_no = 0, minor_no = 0;
+    unsigned long long inode = 0;
+    if (std::sscanf(dev.c_str(), "%x:%x:%llu", &major_no, &minor_no, &inode) == 3
+        && inode == st.st_ino)
+      return true;
+  }
+  return false;
+}
+
+} // namespace
+
+bool is_node_process(const cluster_config& cfg, node_id id, pid_t pid) {
+  if (pid <= 0 || process_state(pid) == 'Z')
+    return false;
+  return runs_node(command_line(pid), cfg, id, pid)
+         && holds_flock(pid, cfg.node_lock(id));
+}
+
 pid_t running_pid(const cluster_config& cfg, node_id id) {
   std::ifstream in{pid_file(cfg, id)};
   pid_t pid = -1;
   if (!(in >> pid) || pid <= 0)
     return -1;
-  // A killed node whose parent does not reap it stays a zombie: that is down too.
-  return ::kill(pid, 0) == 0 && process_state(pid) != 'Z' ? pid : -1;
+  return is_node_process(cfg, id, pid) ? pid : -1;
 }
 
 char process_state(pid_t pid) {

@@ -27,7 +27,15 @@ std::string log_file(const cluster_config& cfg, node_id id);
 // 'Z' dead but not reaped; '?' if there is no such process.
 char process_state(pid_t pid);
 
-// The pid of a running (or paused) node from its pid file, or -1.
+// True if pid is node `id` of this config: its command line is `<cafka> node --config
+// <this config> --id <id>` (the config compared as a file, a relative path taken from the
+// process's working directory) and it holds the lock of the node's data directory. A pid
+// file's pid that the kernel gave to another program, or a node that never got its
+// directory (another process held the lock), is not.
+bool is_node_process(const cluster_config& cfg, node_id id, pid_t pid);
+
+// The pid of a running (or paused) node from its pid file, or -1 when there is no pid file
+// or its pid is not that node (is_node_process).
 pid_t running_pid(const cluster_config& cfg, node_id id);
 
 // The node actor at n's address, if it answers.

@@ -31,7 +31,8 @@ struct group_manager_state {
   std::map<caf::actor_addr, std::string> by_addr;
   // Writes to __consumer_offsets: at most one in flight; changes made meanwhile go in the
   // next. Invariant: written <= issued; a reply waits for the write holding its state.
-  std::vector<std::pair<std::string, std::string>> queued;  // offset records (key, value)
+  // Offset records (key, value); a null value is a tombstone.
+  std::vector<std::pair<std::string, std::optional<std::string>>> queued;
   std::string written_group;  // the group value last written (or loaded)
   bool writing = false;
   uint64_t issued = 0;
@@ -87,7 +88,7 @@ void flush(manager_self self) {
   batch_builder b;
   auto now = now_ms();
   for (auto& [k, v] : st.queued)
-    b.append(now, k, v);
+    b.append(now, k, v ? std::optional<std::string_view>{*v} : std::nullopt);
   st.queued.clear();
   auto value = group::encode(st.group->snapshot());
   if (value != st.written_group)
@@ -134,6 +135,23 @@ void after_write(manager_self self, std::function<void(const caf::error&)> f) {
   }
   st.waiters.push_back({needs, std::move(f)});
   flush(self);
+}
+
+// Drops the committed offsets of partitions the metadata no longer has, as Kafka does when a
+// topic is deleted, and queues their tombstones: a topic created again under the same name
+// starts from the consumers' reset policy, and a reload of the partition forgets them too.
+void drop_deleted_topics(manager_self self) {
+  auto& st = self->state;
+  for (auto i = st.offsets.begin(); i != st.offsets.end();) {
+    if (st.cfg.md.find_partition(i->first) != nullptr) {
+      ++i;
+      continue;
+    }
+    spdlog::info("group {}: topic '{}' is deleted; dropping the committed offset of {}",
+                 st.cfg.group, i->first.topic, to_string(i->first));
+    st.queued.emplace_back(group::offset_key(st.cfg.group, i->first), std::nullopt);
+    i = st.offsets.erase(i);
+  }
 }
 
 // Members whose assignment moved heartbeat now instead of at their next interval.
@@ -219,6 +237,12 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
     st.group = std::make_unique<group::group_state>(st.cfg.group, st.cfg.group_cfg);
     st.written_group = group::encode(st.group->snapshot());
   }
+  // Offsets of a topic deleted while no manager ran (the partition was loading or led by
+  // another broker): commits are refused for unknown topics, so a topic missing from the
+  // metadata of the partition's leader has been deleted since.
+  drop_deleted_topics(self);
+  if (!st.queued.empty())
+    after_write(self, [](const caf::error&) {});
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.by_addr.find(dm.source);
@@ -280,6 +304,10 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
       for (auto& po : req.offsets) {
+        // As in Kafka: no offsets for a partition that does not exist (or no longer does).
+        if (st.cfg.md.find_partition(po.tp) == nullptr)
+          return make_error(errc::unknown_topic_or_partition,
+                            "commit for " + to_string(po.tp) + ": no such topic partition");
         if (po.offset < 0)
           return make_error(errc::invalid_request, "commit of offset "
                                                      + std::to_string(po.offset) + " for "
@@ -346,6 +374,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
     [=](md_update_atom, cluster_metadata& md) {
       auto& st = self->state;
       st.cfg.md = std::move(md);
+      drop_deleted_topics(self);
       st.group->set_topics(sizes_for(st.cfg.md, st.group->subscribed_topics()));
       nudge(self, {});
       after_write(self, [](const caf::error&) {});

@@ -1,5 +1,6 @@
 #include "runtime/app/app_common.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,17 @@
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {
+
+const CLI::Validator non_negative{
+  [](std::string& s) -> std::string {
+    // What is not a number is left to the option's own conversion error.
+    char* end = nullptr;
+    auto v = std::strtold(s.c_str(), &end);
+    if (end != s.c_str() && v < 0)
+      return "must not be negative, got " + s;
+    return {};
+  },
+  "NONNEGATIVE"};
 
 void add_connection_options(CLI::App& cmd, connection_options& opts) {
   cmd.add_option("--config", opts.config, "cluster.conf to read (default ./cluster.conf)")

@@ -27,6 +27,9 @@ struct connection_options {
   std::string bootstrap;  // host:port; empty: the first broker in the config
 };
 
+// A check for count, offset and time options: "--offset: must not be negative, got -3".
+extern const CLI::Validator non_negative;
+
 // Adds --config and --bootstrap-server to a subcommand.
 void add_connection_options(CLI::App& cmd, connection_options& opts);
 

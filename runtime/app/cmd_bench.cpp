@@ -216,11 +216,17 @@ void add_bench_command(CLI::App& app, command_fn& run) {
   prod->add_flag("--idempotence", o->idempotence,
                  "idempotent producer (enable.idempotence); implies --acks all");
   prod->add_option("--partitions", o->partitions, "partitions if the topic is created")
-    ->capture_default_str();
+    ->capture_default_str()
+    ->check(CLI::Range(1, 10000));
   prod->add_option("--replication-factor", o->replication_factor,
-                   "replication factor if the topic is created (default: the cluster's)");
-  prod->add_option("--batch-size", o->batch_size, "batch.size in bytes")->capture_default_str();
-  prod->add_option("--linger-ms", o->linger_ms, "linger.ms")->capture_default_str();
+                   "replication factor if the topic is created (default: the cluster's)")
+    ->check(CLI::Range(1, 100));
+  prod->add_option("--batch-size", o->batch_size, "batch.size in bytes")
+    ->capture_default_str()
+    ->check(non_negative);
+  prod->add_option("--linger-ms", o->linger_ms, "linger.ms")
+    ->capture_default_str()
+    ->check(non_negative);
   prod->callback([o, acks, &run] {
     o->acks_given = acks->count() > 0;
     run = [o] { return bench_produce(*o); };

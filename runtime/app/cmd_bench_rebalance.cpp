@@ -213,7 +213,8 @@ void add_bench_rebalance_command(CLI::App& bench, command_fn& run) {
     ->capture_default_str()
     ->check(CLI::Range(1, 1000));
   cmd->add_option("--replication-factor", o->replication_factor,
-                  "replication factor if the topic is created (default: the cluster's)");
+                  "replication factor if the topic is created (default: the cluster's)")
+    ->check(CLI::Range(1, 100));
   cmd->callback([o, &run] { run = [o] { return bench_rebalance(*o); }; });
 }
 

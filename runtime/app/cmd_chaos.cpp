@@ -213,8 +213,11 @@ void add_chaos_command(CLI::App& app, command_fn& run) {
     sub->add_option("--from", o->from, "sending nodes (default: any)")->delimiter(',');
     sub->add_option("--to", o->to, "receiving nodes (default: any)")->delimiter(',');
     if (k == "delay") {
-      sub->add_option("--delay-ms", o->delay_ms, "fixed delay per message")->required();
-      sub->add_option("--jitter-ms", o->jitter_ms, "plus a random delay up to this (reorders)");
+      sub->add_option("--delay-ms", o->delay_ms, "fixed delay per message")
+        ->required()
+        ->check(non_negative);
+      sub->add_option("--jitter-ms", o->jitter_ms, "plus a random delay up to this (reorders)")
+        ->check(non_negative);
     } else {
       sub->add_option("--probability", o->probability, "per message, 0 to 1")->required();
     }
@@ -228,8 +231,10 @@ void add_chaos_command(CLI::App& app, command_fn& run) {
                  "write (ENOSPC after half a write), fsync (EIO), slow (added latency)")
     ->required();
   dk->add_option("--probability", o->probability, "per operation, 0 to 1 (default 1)");
-  dk->add_option("--delay-ms", o->delay_ms, "slow: added to every write and fsync");
-  dk->add_option("--jitter-ms", o->jitter_ms, "slow: plus a random delay up to this");
+  dk->add_option("--delay-ms", o->delay_ms, "slow: added to every write and fsync")
+    ->check(non_negative);
+  dk->add_option("--jitter-ms", o->jitter_ms, "slow: plus a random delay up to this")
+    ->check(non_negative);
   dk->callback([o, &run] { run = [o] { return disk(*o); }; });
 
   for (auto kind : {"kill", "pause", "resume", "restart"}) {

@@ -56,19 +56,30 @@ int up(const cluster_options& o) {
   }
   // All started first: brokers become ready only once a majority of coordinators runs.
   for (auto& [n, pid] : started) {
+    bool exited = false;
+    // Another process on the node's address may answer: the node is up only once the child
+    // itself holds its directory's lock and answers.
     bool ok = wait_for(std::chrono::milliseconds{o.timeout_ms}, [&, pid = pid, n = n] {
       int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid)
-        return true; // exited: reported below
-      return answers(cs.sys(), *n);
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        exited = true;
+        return true;
+      }
+      return answers(cs.sys(), *n) && is_node_process(*cfg, n->id, pid);
     });
-    if (!ok || ::kill(pid, 0) != 0) {
+    if (ok && !exited) {
+      std::cout << "node " << n->id.value << " up on " << n->address() << " (pid " << pid
+                << ", log " << log_file(*cfg, n->id) << ")\n";
+    } else if (!exited && is_node_process(*cfg, n->id, pid)) {
+      rc = fail("node " + std::to_string(n->id.value) + " runs (pid " + std::to_string(pid)
+                + ") but did not answer within " + std::to_string(o.timeout_ms) + " ms; see "
+                + log_file(*cfg, n->id));
+    } else {
+      // Its pid must not stay recorded: the kernel may give it to another program.
+      std::filesystem::remove(pid_file(*cfg, n->id));
       rc = fail("node " + std::to_string(n->id.value) + " did not start; see "
                 + log_file(*cfg, n->id));
-      continue;
     }
-    std::cout << "node " << n->id.value << " up on " << n->address() << " (pid " << pid
-              << ", log " << log_file(*cfg, n->id) << ")\n";
   }
   return rc;
 }
@@ -82,16 +93,26 @@ int down(const cluster_options& o) {
   // quorum is still complete.
   std::vector<std::pair<const node_config*, pid_t>> stopping;
   for (auto& n : cfg->nodes) {
-    auto pid = running_pid(*cfg, n.id);
-    if (pid <= 0)
+    if (!is_local(n.host))
       continue;
+    auto pid = running_pid(*cfg, n.id);
+    if (pid <= 0) {
+      // No pid file, or its pid is not this node (it exited; the pid may be another's now).
+      std::error_code ec;
+      bool stale = std::filesystem::remove(pid_file(*cfg, n.id), ec);
+      std::cout << "node " << n.id.value << " is not running"
+                << (stale ? " (removed its stale pid file)" : "") << "\n";
+      continue;
+    }
     ::kill(pid, SIGTERM);
     stopping.emplace_back(&n, pid);
   }
   for (auto& [n, pid] : stopping) {
     auto p = pid;
-    // Gone, or a zombie (its parent `cluster up` has exited and nothing may reap it).
-    auto gone = [p] { return ::kill(p, 0) != 0 || process_state(p) == 'Z'; };
+    auto id = n->id;
+    // Gone, a zombie (its parent `cluster up` has exited and nothing may reap it), or no
+    // longer this node.
+    auto gone = [&, p, id] { return !is_node_process(*cfg, id, p); };
     if (!wait_for(std::chrono::milliseconds{o.timeout_ms}, gone)) {
       ::kill(pid, SIGKILL);
       rc = fail("node " + std::to_string(n->id.value) + " ignored SIGTERM; killed it");
@@ -178,7 +199,8 @@ void add_cluster_command(CLI::App& app, command_fn& run) {
   auto add = [&](const char* name, const char* help, int (*fn)(const cluster_options&)) {
     auto sub = cmd->add_subcommand(name, help);
     sub->add_option("--config", o->config, "cluster.conf to read")->capture_default_str();
-    sub->add_option("--timeout-ms", o->timeout_ms, "how long to wait for each node");
+    sub->add_option("--timeout-ms", o->timeout_ms, "how long to wait for each node")
+      ->check(non_negative);
     sub->callback([o, fn, &run] { run = [o, fn] { return fn(*o); }; });
   };
   add("up", "start every local node of the config in the background", up);

@@ -222,12 +222,16 @@ void add_consume_command(CLI::App& app, command_fn& run) {
   add_connection_options(*cmd, o->conn);
   cmd->add_option("--topic", o->topic, "topic to read")->required();
   cmd->add_flag("--from-beginning", o->from_beginning, "start at the earliest offset");
-  cmd->add_option("--partition", o->partition, "read only this partition");
-  cmd->add_option("--offset", o->offset, "start offset (with --partition)");
-  cmd->add_option("--max-messages", o->max_messages, "stop after N records");
+  cmd->add_option("--partition", o->partition, "read only this partition")
+    ->check(non_negative);
+  cmd->add_option("--offset", o->offset, "start offset (with --partition)")
+    ->check(non_negative);
+  cmd->add_option("--max-messages", o->max_messages, "stop after N records")
+    ->check(non_negative);
   cmd->add_flag("--print-key", o->print_key, "print key<TAB>value");
   cmd->add_flag("--print-offset", o->print_offset, "print partition:offset<TAB> first");
-  cmd->add_option("--timeout-ms", o->timeout_ms, "stop after MS without records");
+  cmd->add_option("--timeout-ms", o->timeout_ms, "stop after MS without records")
+    ->check(non_negative);
   cmd->add_option("--group", o->group, "read as a member of this consumer group");
   cmd->add_option("--group-instance-id", o->instance_id,
                   "static membership: a restart within the session keeps the partitions");

@@ -122,6 +122,7 @@ int describe_group(const groups_options& o) {
   std::printf("%-20s %-20s %-10s %-15s %-15s %-10s %s\n", "GROUP", "TOPIC", "PARTITION",
               "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID");
   std::map<node_id, broker_actor> leaders;
+  std::vector<std::string> past_end;  // committed offsets beyond the log end
   for (auto& [tp, row] : rows) {
     std::string end = "-", lag = "-";
     auto pm = md->find_partition(tp);
@@ -137,8 +138,12 @@ int describe_group(const groups_options& o) {
                                             list_offsets_request{tp, latest_timestamp});
         if (r) {
           end = std::to_string(r->offset.value);
+          // Never negative; an offset past the end is named below the table instead.
           if (row.first >= 0)
             lag = std::to_string(std::max<int64_t>(0, r->offset.value - row.first));
+          if (row.first > r->offset.value)
+            past_end.push_back(to_string(tp) + " (committed " + std::to_string(row.first)
+                               + ", log end " + end + ")");
         }
       }
     }
@@ -147,6 +152,10 @@ int describe_group(const groups_options& o) {
                 row.first >= 0 ? std::to_string(row.first).c_str() : "-", end.c_str(),
                 lag.c_str(), row.second.empty() ? "-" : row.second.c_str());
   }
+  for (auto& p : past_end)
+    std::printf("\nThe committed offset of %s is past the log end: the partition's next "
+                "consumer starts where auto.offset.reset says.\n",
+                p.c_str());
   if (!d->members.empty()) {
     std::printf("\n%-32s %-16s %-8s %-10s %s\n", "MEMBER-ID", "INSTANCE-ID", "EPOCH",
                 "#PARTS", "TOPICS");

@@ -40,7 +40,7 @@ int run_node(const node_options& o) {
   if (ec)
     return fail("cannot create data directory " + dir + ": " + ec.message());
   // One process per node directory.
-  auto lock_path = dir + "/.lock";
+  auto lock_path = cfg->node_lock(me->id);
   int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
     return fail("another cafka node already uses " + dir);

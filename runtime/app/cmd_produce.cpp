@@ -113,8 +113,11 @@ void add_produce_command(CLI::App& app, command_fn& run) {
   cmd->add_flag("--idempotence", o->idempotence,
                 "idempotent producer (enable.idempotence): retries write no duplicates; "
                 "implies --acks all");
-  cmd->add_option("--linger-ms", o->linger_ms, "batching delay")->capture_default_str();
-  cmd->add_option("--partition", o->partition, "write every record to this partition");
+  cmd->add_option("--linger-ms", o->linger_ms, "batching delay")
+    ->capture_default_str()
+    ->check(non_negative);
+  cmd->add_option("--partition", o->partition, "write every record to this partition")
+    ->check(non_negative);
   cmd->add_option("--retries", o->retries,
                   "retries of a batch on retriable errors (not with --idempotence)")
     ->capture_default_str()

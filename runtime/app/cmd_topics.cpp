@@ -1,4 +1,5 @@
 // `cafka topics create|list|describe|delete`: topic administration through any broker.
+#include <algorithm>
 #include <iostream>
 
 #include <caf/scoped_actor.hpp>
@@ -60,8 +61,13 @@ int list(const topics_options& o) {
     self->request(b, admin_timeout, metadata_atom::value, metadata_request{})
       .receive(
         [&](cluster_metadata& md) {
+          // The metadata keeps creation order; a listing is by name, as Kafka's.
+          std::vector<std::string> names;
           for (auto& t : md.topics)
-            std::cout << t.name << "\n";
+            names.push_back(t.name);
+          std::sort(names.begin(), names.end());
+          for (auto& n : names)
+            std::cout << n << "\n";
         },
         [&](caf::error& err) { rc = fail(describe(err)); });
     return rc;

@@ -3,6 +3,25 @@
 
 #include "runtime/app/app_common.hpp"
 
+namespace {
+
+// "topics bogus" when the word where a (sub)command belongs names none, else empty.
+std::string unknown_command(const CLI::App& app) {
+  std::string path;
+  const CLI::App* at = &app;
+  for (auto subs = at->get_subcommands(); !subs.empty(); subs = at->get_subcommands()) {
+    at = subs.front();
+    path += at->get_name() + " ";
+  }
+  auto commands = at->get_subcommands([](const CLI::App*) { return true; });
+  auto rest = at->remaining();
+  if (commands.empty() || rest.empty() || rest.front().empty() || rest.front()[0] == '-')
+    return {};
+  return path + rest.front();
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"cafka: a Kafka-style streaming log built on the C++ Actor Framework"};
   app.require_subcommand(1);
@@ -22,7 +41,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "cafka: " << e.what() << " (see cafka --help)\n";
+    if (auto cmd = unknown_command(app); !cmd.empty())
+      std::cerr << "cafka: unknown command '" << cmd << "' (see cafka --help)\n";
+    else
+      std::cerr << "cafka: " << e.what() << " (see cafka --help)\n";
     return 2;
   }
   return run ? run() : 2;

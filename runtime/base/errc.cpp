@@ -1,6 +1,8 @@
 #include "runtime/base/errc.hpp"
 
 #include <caf/deep_to_string.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/sec.hpp>
 
 namespace cafka {
 
@@ -60,6 +62,10 @@ std::string describe(const caf::error& e) {
   std::string out;
   if (e.category() == errc_category)
     out = to_string(static_cast<errc>(e.code()));
+  else if (e.category() == caf::atom("system"))
+    out = caf::to_string(static_cast<caf::sec>(e.code()));  // request_timeout, ...
+  else if (e.category() == caf::atom("exit"))
+    out = caf::to_string(static_cast<caf::exit_reason>(e.code()));
   else
     out = caf::to_string(e.category()) + " error " + std::to_string(e.code());
   const auto& ctx = e.context();

@@ -80,7 +80,11 @@ typename Inspector::result_type inspect(Inspector& f, topic_partition& x) {
   return f(x.topic, x.partition);
 }
 
+// "orders-7"; just "orders" when the partition is not known (negative, e.g. in the
+// delivery report of a record for a topic that does not exist).
 inline std::string to_string(const topic_partition& tp) {
+  if (tp.partition.value < 0)
+    return tp.topic;
   return tp.topic + "-" + std::to_string(tp.partition.value);
 }
 

@@ -56,6 +56,20 @@ caf::error check_keys(const caf::settings& dict, const std::set<std::string>& kn
   return {};
 }
 
+// cafka's sections plus CAF's own (CAF 0.17's actor_system_config and its middleman, OpenCL
+// and OpenSSL modules; "global" holds keys above the first section header).
+caf::error check_sections(const caf::settings& s, const std::string& path) {
+  static const std::set<std::string> known{"cluster", "defaults", "global", "scheduler",
+                                           "work-stealing", "logger", "stream", "middleman",
+                                           "opencl", "openssl"};
+  for (auto& kv : s)
+    if (known.count(kv.first) == 0)
+      return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster] and "
+                       "[defaults]; CAF's own sections such as [middleman] and [scheduler] "
+                       "are passed to CAF)");
+  return {};
+}
+
 caf::expected<node_config> parse_node(const caf::config_value& v, const std::string& path,
                                       size_t index) {
   auto where = "[cluster] nodes[" + std::to_string(index) + "]: ";
@@ -136,6 +150,10 @@ std::string cluster_config::node_dir(node_id id) const {
   return (std::filesystem::path{data_dir} / ("node-" + std::to_string(id.value))).string();
 }
 
+std::string cluster_config::node_lock(node_id id) const {
+  return node_dir(id) + "/.lock";
+}
+
 bool parse_host_port(const std::string& s, std::string& host, uint16_t& port) {
   auto pos = s.rfind(':');
   if (pos == std::string::npos || pos == 0 || pos + 1 == s.size())
@@ -155,6 +173,8 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                                   const std::string& path) {
   cluster_config cfg;
   cfg.path = path;
+  if (auto err = check_sections(s, path))
+    return err;
   auto cluster = section(s, "cluster");
   if (cluster == nullptr)
     return bad(path, "missing [cluster] section (or the file does not parse)");

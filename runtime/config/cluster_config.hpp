@@ -66,6 +66,8 @@ struct cluster_config {
   std::string bootstrap_servers() const;
   // <data_dir>/node-<id>
   std::string node_dir(node_id id) const;
+  // <node_dir>/.lock: the running node holds an exclusive flock on it.
+  std::string node_lock(node_id id) const;
 };
 
 // Reads and validates `path`. Errors are errc::invalid_config with "path: what is wrong".

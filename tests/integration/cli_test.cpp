@@ -1,9 +1,14 @@
-// The `cafka` CLI against a real node: the tour commands and bad input (one clear line on
-// stderr, non-zero exit, nothing written).
+// The `cafka` CLI against a real node: the tour commands, bad input (one clear line on
+// stderr, non-zero exit, nothing written) and `cluster up/down/status` with its pid files.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/integration/node_process.hpp"
 
@@ -30,6 +35,11 @@ TEST_CASE("topics create, list, describe and delete", "[integration][cli]") {
   CHECK(d.out.find("Topic: orders\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1")
         != std::string::npos);
   REQUIRE(node.cli({"topics", "list"}).out == "orders\n");
+  // Listed by name, not in creation order.
+  REQUIRE(node.cli({"topics", "create", "--topic", "apples", "--partitions", "1"}).exit_code
+          == 0);
+  CHECK(node.cli({"topics", "list"}).out == "apples\norders\n");
+  REQUIRE(node.cli({"topics", "delete", "--topic", "apples"}).exit_code == 0);
   auto dup = node.cli({"topics", "create", "--topic", "orders"});
   CHECK(dup.exit_code != 0);
   CHECK(dup.err.find("topic_already_exists") != std::string::npos);
@@ -97,6 +107,35 @@ TEST_CASE("bad input gets one clear error line and a non-zero exit", "[integrati
                        "--timeout-ms", "10000"});
     CHECK(c.out == "fine\n");
   }
+}
+
+TEST_CASE("the parser names an unknown command and rejects negative counts and offsets",
+          "[integration][cli]") {
+  auto bogus = run(CAFKA_BINARY, {"bogus"});
+  CHECK(bogus.exit_code == 2);
+  CHECK(bogus.err == "cafka: unknown command 'bogus' (see cafka --help)\n");
+  auto sub = run(CAFKA_BINARY, {"topics", "bogus"});
+  CHECK(sub.exit_code == 2);
+  CHECK(sub.err == "cafka: unknown command 'topics bogus' (see cafka --help)\n");
+  // Checked before any connection is made: no node runs here.
+  for (auto flag : {"--offset", "--partition", "--max-messages", "--timeout-ms"}) {
+    auto c = run(CAFKA_BINARY, {"consume", "--topic", "t", flag, "-3"});
+    INFO(flag << ": " << c.err);
+    CHECK(c.exit_code == 2);
+    CHECK(lines_of(c.err) == 1);
+    CHECK(c.err.find(std::string{flag} + ": must not be negative, got -3") != std::string::npos);
+  }
+  auto p = run(CAFKA_BINARY, {"produce", "--topic", "t", "--partition", "-1"}, "x\n");
+  CHECK(p.exit_code == 2);
+  CHECK(p.err.find("--partition: must not be negative, got -1") != std::string::npos);
+}
+
+TEST_CASE("a misspelled section in the config is an error naming it", "[integration][cli]") {
+  node_process node{"[default]\nnum-partitions=6\n"};
+  auto r = node.cli({"cluster", "status"});
+  CHECK(r.exit_code == 1);
+  CHECK(lines_of(r.err) == 1);
+  CHECK(r.err.find("unknown section [default]") != std::string::npos);
 }
 
 TEST_CASE("a malformed config is rejected with one line", "[integration][cli]") {
@@ -182,4 +221,91 @@ TEST_CASE("cluster up, status and down manage the local nodes of a config",
   auto after = node.cli({"cluster", "status"});
   CHECK(after.exit_code != 0);
   CHECK(after.out.find("status: down") != std::string::npos);
+}
+
+namespace {
+
+// A `sleep 600` child standing in for a program that got a dead node's pid; ended (and
+// reaped) by the destructor.
+struct other_program {
+  pid_t pid = -1;
+
+  other_program() {
+    pid = ::fork();
+    if (pid == 0) {
+      ::execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~other_program() {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  // Not signalled: still running and not yet reaped.
+  bool alive() const { return ::waitpid(pid, nullptr, WNOHANG) == 0; }
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in{path};
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+TEST_CASE("cluster up, down and status do not take a pid file's pid of another program for "
+          "the node",
+          "[integration][cli]") {
+  node_process node; // its config and data dir; the node runs only through `cluster up`
+  other_program sleeper;
+  REQUIRE(sleeper.pid > 0);
+  auto data = node.dir() + "/data";
+  auto pid_file = data + "/node-1.pid";
+  std::filesystem::create_directories(data);
+  std::ofstream{pid_file} << sleeper.pid << "\n";
+  auto sleeper_pid = "(pid " + std::to_string(sleeper.pid) + ")";
+
+  auto status = node.cli({"cluster", "status"});
+  CHECK(status.out.find("status: down") != std::string::npos);
+  CHECK(status.out.find(sleeper_pid) == std::string::npos);
+  auto down = node.cli({"cluster", "down", "--timeout-ms", "2000"});
+  CHECK(down.exit_code == 0);
+  CHECK(down.out.find("node 1 is not running") != std::string::npos);
+  CHECK(sleeper.alive());
+
+  // Another program under the pid (the first may have been signalled without the fix).
+  other_program second;
+  REQUIRE(second.pid > 0);
+  std::ofstream{pid_file} << second.pid << "\n";
+  auto up = node.cli({"cluster", "up"});
+  INFO(up.out << up.err);
+  REQUIRE(up.exit_code == 0);
+  CHECK(up.out.find("node 1 up on " + node.bootstrap()) != std::string::npos);
+  auto node_pid = read_text(pid_file);
+  REQUIRE(node_pid != std::to_string(second.pid) + "\n");
+  // A running node whose pid file names another program: up, but not with that pid.
+  std::ofstream{pid_file} << second.pid << "\n";
+  auto wrong = node.cli({"cluster", "status"});
+  std::ofstream{pid_file} << node_pid;
+  CHECK(wrong.out.find("status: up") != std::string::npos);
+  CHECK(wrong.out.find("(pid " + std::to_string(second.pid) + ")") == std::string::npos);
+  auto stop = node.cli({"cluster", "down"});
+  CHECK(stop.exit_code == 0);
+  CHECK(stop.out.find("node 1 stopped") != std::string::npos);
+  CHECK(sleeper.alive());
+  CHECK(second.alive());
+}
+
+TEST_CASE("cluster up does not record a node that could not lock its directory as up",
+          "[integration][cli]") {
+  node_process node; // runs node 1 itself, holding the directory's lock
+  node.start();
+  REQUIRE(node.wait_ready());
+  auto up = node.cli({"cluster", "up", "--timeout-ms", "10000"});
+  INFO(up.out << up.err);
+  CHECK(up.exit_code == 1);
+  CHECK(up.out.find("node 1 up") == std::string::npos);
+  CHECK(up.err.find("node 1 did not start; see ") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(node.dir() + "/data/node-1.pid"));
+  auto log = read_text(node.dir() + "/data/node-1.log");
+  CHECK(log.find("another cafka node already uses") != std::string::npos);
 }

@@ -1,7 +1,9 @@
-// Committed offsets across failures of the __consumer_offsets partition, on real processes:
-// after a write that failed, the group coordinator reloads the partition and serves no
-// offset that is not on the ISR yet, so a committed offset never goes backwards (I4).
+// Committed offsets on real processes: after a failed write to the __consumer_offsets
+// partition, the group coordinator reloads the partition and serves no offset that is not on
+// the ISR yet, so a committed offset never goes backwards (I4); a deleted topic's offsets go.
 #include <catch2/catch.hpp>
+
+#include <sstream>
 
 #include <caf/actor_system.hpp>
 
@@ -88,4 +90,101 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
   REQUIRE(cluster_process::eventually([&] { return committed_offset(cons, tp) == 20; }, 30s));
   REQUIRE(cluster_process::eventually([&] { return !cons.commit_sync({{tp, 30}}); }, 30s));
   CHECK(committed_offset(cons, tp) == 30);
+}
+
+namespace {
+
+std::string numbers(int from, int to) {
+  std::string out;
+  for (int i = from; i <= to; ++i)
+    out += std::to_string(i) + "\n";
+  return out;
+}
+
+// The row of topic partition t-0 in `groups describe`: GROUP, TOPIC, PARTITION,
+// CURRENT-OFFSET, LOG-END-OFFSET, LAG, CONSUMER-ID; empty if there is none.
+std::vector<std::string> described_row(const std::string& out) {
+  std::istringstream in{out};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields{line};
+    std::vector<std::string> row;
+    for (std::string f; fields >> f;)
+      row.push_back(f);
+    if (row.size() == 7 && row[1] == "t" && row[2] == "0")
+      return row;
+  }
+  return {};
+}
+
+// The CURRENT-OFFSET column of t-0's row, or "" if there is no row.
+std::string described_offset(const std::string& out) {
+  auto row = described_row(out);
+  return row.empty() ? std::string{} : row[3];
+}
+
+const std::vector<std::string> create_t{"topics", "create", "--topic", "t", "--partitions", "1"};
+
+// Starts a one-node cluster (one offsets partition) with topic t of one partition holding
+// the records "1" to "<records>".
+void start_with_topic_t(cafka::testing::node_process& node, int records) {
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli(create_t).exit_code == 0);
+  REQUIRE(node.cli({"produce", "--topic", "t"}, numbers(1, records)).exit_code == 0);
+}
+
+} // namespace
+
+TEST_CASE("deleting a topic drops the groups' committed offsets for it, also across a "
+          "restart, so a topic created again under its name is read from the reset policy",
+          "[integration][group]") {
+  cafka::testing::node_process node{"offsets-topic-num-partitions=1\n"};
+  start_with_topic_t(node, 100);
+  auto first = node.cli({"consume", "--topic", "t", "--group", "g", "--from-beginning",
+                         "--max-messages", "100", "--timeout-ms", "30000"});
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(first.out == numbers(1, 100));
+  auto before = node.cli({"groups", "describe", "--group", "g"});
+  INFO(before.out << before.err);
+  REQUIRE(described_offset(before.out) == "100");
+
+  REQUIRE(node.cli({"topics", "delete", "--topic", "t"}).exit_code == 0);
+  REQUIRE(node.cli(create_t).exit_code == 0);
+  REQUIRE(node.cli({"produce", "--topic", "t"}, numbers(101, 105)).exit_code == 0);
+  // The group's manager is started again from what __consumer_offsets holds.
+  REQUIRE(node.terminate() == 0);
+  node.start();
+  REQUIRE(node.wait_ready());
+
+  auto after = node.cli({"groups", "describe", "--group", "g"});
+  INFO(after.out << after.err);
+  CHECK(described_offset(after.out).empty());
+  auto second = node.cli({"consume", "--topic", "t", "--group", "g", "--from-beginning",
+                          "--max-messages", "5", "--timeout-ms", "10000"});
+  CHECK(second.exit_code == 0);
+  CHECK(second.out == numbers(101, 105));
+}
+
+TEST_CASE("groups describe shows lag 0, never negative, for a committed offset past the log "
+          "end and says the offset is past the end",
+          "[integration][group]") {
+  cafka::testing::node_process node{"offsets-topic-num-partitions=1\n"};
+  start_with_topic_t(node, 3);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{client_config(cfg)};
+  cafka::consumer_config cc;
+  cc.bootstrap = node.bootstrap();
+  cc.group_id = "p";
+  cafka::consumer cons{sys, cc};
+  cafka::topic_partition tp{"t", cafka::partition_id{0}};
+  // A standalone commit (the group has no members) may name any offset.
+  REQUIRE(cluster_process::eventually([&] { return !cons.commit_sync({{tp, 50}}); }, 30s));
+  auto d = node.cli({"groups", "describe", "--group", "p"});
+  INFO(d.out << d.err);
+  REQUIRE(d.exit_code == 0);
+  CHECK(described_row(d.out) == std::vector<std::string>{"p", "t", "0", "50", "3", "0", "-"});
+  CHECK(d.out.find("The committed offset of t-0 (committed 50, log end 3) is past the log "
+                   "end")
+        != std::string::npos);
 }

@@ -388,6 +388,28 @@ TEST_CASE("bad [defaults] are invalid_config naming the key", "[config]") {
   }
 }
 
+TEST_CASE("an unknown section is invalid_config naming it, and CAF's own sections are "
+          "allowed",
+          "[config]") {
+  SECTION("a misspelled [defaults] does not silently drop every default in it") {
+    require_invalid(one_node + "[default]\nnum-partitions=6\n", "unknown section [default]");
+  }
+  SECTION("a made-up section") {
+    require_invalid(one_node + "[brokers]\nx=1\n", "unknown section [brokers]");
+  }
+  SECTION("CAF's sections") {
+    config_dir dir;
+    auto path = dir.write(one_node
+                          + "[middleman]\nheartbeat-interval=200ms\n"
+                            "[scheduler]\npolicy='sharing'\nmax-threads=2\n"
+                            "[logger]\nverbosity='quiet'\n[stream]\n"
+                            "[work-stealing]\n");
+    auto cfg = load_cluster_config(path);
+    INFO((cfg ? std::string{} : describe(cfg.error())));
+    CHECK(cfg);
+  }
+}
+
 TEST_CASE("parse_host_port accepts host:port", "[config]") {
   std::string host;
   uint16_t port = 0;
