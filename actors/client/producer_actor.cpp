@@ -321,6 +321,20 @@ void pump(producer_self self) {
   check_flush(self);
 }
 
+// The partitions of each topic whose leader is a live broker of `md`.
+record_accumulator::partition_availability available_partitions(const cluster_metadata& md) {
+  record_accumulator::partition_availability out;
+  for (auto& t : md.topics) {
+    auto& ps = out[t.name];
+    for (auto& p : t.partitions) {
+      auto b = p.leader == no_leader ? nullptr : md.find_broker(p.leader);
+      if (b != nullptr && b->alive)
+        ps.push_back(p.id.value);
+    }
+  }
+  return out;
+}
+
 int32_t partition_of(const producer_record& r, int32_t num_partitions,
                      record_accumulator& acc) {
   if (r.partition >= 0)
@@ -344,6 +358,10 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
   if (!parse_host_port(first, host, port))
     spdlog::error("producer: bootstrap '{}' is not host:port", cfg.bootstrap);
   st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  // Keyless records go to partitions with a leader (the facade reads it from the accumulator).
+  st.link.on_metadata([acc = st.acc](const cluster_metadata& md) {
+    acc->set_available(available_partitions(md));
+  });
   if (cfg.enable_idempotence && !st.config_error)
     start_pid(self); // early, so that the first batch need not wait for it
   self->set_down_handler([=](caf::down_msg& dm) { on_broker_down(self, dm); });

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "runtime/client/sticky_partitioner.hpp"
+
 namespace cafka {
 
 record_accumulator::record_accumulator(size_t batch_size, int64_t linger_ms,
@@ -15,8 +17,16 @@ int32_t record_accumulator::sticky_partition(const std::string& topic, int32_t n
   auto i = sticky_.find(topic);
   if (i == sticky_.end())
     i = sticky_.emplace(topic, static_cast<int32_t>(sticky_.size()) % num_partitions).first;
-  i->second %= num_partitions;
+  static const std::vector<int32_t> unknown;
+  auto a = available_.find(topic);
+  i->second = choose_sticky_partition(i->second, num_partitions,
+                                      a == available_.end() ? unknown : a->second);
   return i->second;
+}
+
+void record_accumulator::set_available(partition_availability available) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  available_ = std::move(available);
 }
 
 bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
