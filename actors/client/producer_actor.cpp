@@ -391,7 +391,13 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
           k = *r.key;
         if (r.value)
           v = *r.value;
-        st.acc->append(tp, ts, k, v, r.headers, deliver, false);
+        auto res = st.acc->append(tp, ts, k, v, r.headers, deliver, std::nullopt);
+        if (res.status == append_status::closed) {
+          rp.deliver(delivery_report{tp, log_offset{-1},
+                                     make_error(errc::producer_closed,
+                                                "send after the producer was stopped")});
+          return;
+        }
         pump(self);
       };
       if (self->state.link.metadata().find_topic(r.topic) != nullptr)
@@ -449,6 +455,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
       st.flush_waiters.push_back(rp);
       st.flushing = true;
       st.stopping = true; // quits once every record is reported (check_flush)
+      st.acc->close();    // later sends fail with producer_closed
       pump(self);
       return rp;
     },

@@ -29,14 +29,19 @@ void record_accumulator::set_available(partition_availability available) {
   available_ = std::move(available);
 }
 
-bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
-                                std::optional<std::string_view> key,
-                                std::optional<std::string_view> value,
-                                const std::vector<record_header>& headers,
-                                delivery_callback cb, bool block_on_full) {
+append_result record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
+                                         std::optional<std::string_view> key,
+                                         std::optional<std::string_view> value,
+                                         const std::vector<record_header>& headers,
+                                         delivery_callback cb,
+                                         std::optional<std::chrono::milliseconds> max_block) {
   std::unique_lock<std::mutex> guard{mtx_};
-  if (block_on_full)
-    space_.wait(guard, [this] { return used_bytes_ < buffer_memory_; });
+  if (max_block
+      && !space_.wait_for(guard, *max_block,
+                          [this] { return refuses_appends_ || used_bytes_ < buffer_memory_; }))
+    return {append_status::timed_out, false};
+  if (refuses_appends_)
+    return {append_status::closed, false};
   bool wake = false;
   auto key_size = key ? key->size() : 0;
   auto value_size = value ? value->size() : 0;
@@ -62,7 +67,20 @@ bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
   ob.builder.append(timestamp_ms, key, value, headers);
   ob.callbacks.push_back(std::move(cb));
   used_bytes_ += ob.builder.size_bytes() - before;
-  return wake && !wake_pending_.exchange(true);
+  return {append_status::appended, wake && !wake_pending_.exchange(true)};
+}
+
+void record_accumulator::close() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    refuses_appends_ = true;
+  }
+  space_.notify_all();
+}
+
+bool record_accumulator::closed() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return refuses_appends_;
 }
 
 ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob,

@@ -46,7 +46,7 @@ TEST_CASE("the accumulator's sticky partition only visits partitions with a lead
     seen.insert(p);
     // Close its batch, so the next record moves on.
     acc.append(topic_partition{topic, partition_id{p}}, 1000 * i, std::nullopt,
-               std::string_view{"v"}, {}, delivery_callback{}, false);
+               std::string_view{"v"}, {}, delivery_callback{}, std::nullopt);
     int64_t deadline = 0;
     REQUIRE(acc.drain(1000 * i, true, deadline).size() == 1);
   }
@@ -58,7 +58,7 @@ TEST_CASE("the accumulator's sticky partition only visits partitions with a lead
     auto p = acc.sticky_partition("other", 3);
     seen.insert(p);
     acc.append(topic_partition{"other", partition_id{p}}, 1000 * i, std::nullopt,
-               std::string_view{"v"}, {}, delivery_callback{}, false);
+               std::string_view{"v"}, {}, delivery_callback{}, std::nullopt);
     int64_t deadline = 0;
     REQUIRE(acc.drain(1000 * i, true, deadline).size() == 1);
   }
