@@ -31,6 +31,10 @@ public:
   const cluster_metadata& metadata() const { return md_; }
   bool has_metadata() const { return have_md_; }
 
+  // Called with the metadata each time a refresh stored newer metadata (before the
+  // refresh's own callbacks run).
+  void on_metadata(std::function<void(const cluster_metadata&)> f) { on_md_ = std::move(f); }
+
   // Fetches fresh metadata from any connected broker (the bootstrap one first).
   template <class Self>
   void refresh_metadata(Self* self, metadata_callback f) {
@@ -45,9 +49,12 @@ public:
       self->request(*b, timeout_, metadata_atom::value, metadata_request{})
         .then(
           [this](cluster_metadata& md) {
-            if (!have_md_ || md.version >= md_.version)
+            if (!have_md_ || md.version >= md_.version) {
               md_ = std::move(md);
-            have_md_ = true;
+              have_md_ = true;
+              if (on_md_)
+                on_md_(md_);
+            }
             finish_metadata(caf::error{});
           },
           [this](caf::error& err) {
@@ -174,6 +181,7 @@ private:
   std::map<node_id, broker_actor> brokers_;  // node_id{-1}: the bootstrap broker
   std::map<node_id, std::vector<broker_callback>> connecting_;
   std::vector<metadata_callback> md_waiters_;
+  std::function<void(const cluster_metadata&)> on_md_;
 };
 
 } // namespace cafka

@@ -18,7 +18,17 @@ producer::~producer() {
   close();
 }
 
+namespace {
+
+caf::error closed_error(const char* what) {
+  return make_error(errc::producer_closed, std::string{what} + " after the producer was closed");
+}
+
+} // namespace
+
 caf::expected<int32_t> producer::partitions_for(const std::string& topic) {
+  if (acc_->closed())
+    return closed_error("partitions_for");
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = partitions_.find(topic);
@@ -30,6 +40,8 @@ caf::expected<int32_t> producer::partitions_for(const std::string& topic) {
   self->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms + 1000},
                 partitions_atom::value, topic)
     .receive([&](int32_t n) { result = n; }, [&](caf::error& err) { result = std::move(err); });
+  if (!result && acc_->closed()) // closed meanwhile: the actor is stopping or gone
+    return closed_error("partitions_for");
   if (result) {
     std::lock_guard<std::mutex> guard{mtx_};
     partitions_[topic] = *result;
@@ -42,7 +54,8 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
     return config_error_;
   auto n = partitions_for(r.topic);
   if (!n)
-    return std::move(n.error());
+    return errc_of(n.error()) == errc::producer_closed ? closed_error("send")
+                                                       : std::move(n.error());
   int32_t p = r.partition;
   if (p >= *n)
     return make_error(errc::unknown_topic_or_partition,
@@ -56,13 +69,27 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
   if (r.value)
     v = *r.value;
   auto ts = r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms();
-  if (acc_->append(topic_partition{r.topic, partition_id{p}}, ts, k, v, r.headers,
-                   std::move(cb), true))
-    caf::anon_send(actor_, wake_atom::value);
-  return {};
+  auto res = acc_->append(topic_partition{r.topic, partition_id{p}}, ts, k, v, r.headers,
+                          std::move(cb), std::chrono::milliseconds{cfg_.max_block_ms});
+  switch (res.status) {
+    case append_status::appended:
+      if (res.wake)
+        caf::anon_send(actor_, wake_atom::value);
+      return {};
+    case append_status::timed_out:
+      return make_error(errc::request_timed_out,
+                        "buffer.memory (" + std::to_string(cfg_.buffer_memory)
+                          + " bytes) stayed full for max.block.ms ("
+                          + std::to_string(cfg_.max_block_ms) + " ms)");
+    case append_status::closed:
+      break;
+  }
+  return closed_error("send");
 }
 
 caf::error producer::flush(std::chrono::milliseconds timeout) {
+  if (acc_->closed())
+    return closed_error("flush");
   caf::error result;
   caf::scoped_actor self{sys_};
   self->request(actor_, timeout, caf::flush_atom::value)
@@ -71,13 +98,19 @@ caf::error producer::flush(std::chrono::milliseconds timeout) {
 }
 
 void producer::close() {
-  if (closed_)
-    return;
-  closed_ = true;
-  caf::scoped_actor self{sys_};
-  self->request(actor_, std::chrono::minutes{2}, stop_atom::value)
-    .receive([](caf::ok_atom) {}, [](caf::error&) {});
-  self->send_exit(actor_, caf::exit_reason::user_shutdown);
+  std::call_once(close_once_, [this] {
+    // From here on every append fails: the stop below drains and reports all earlier ones.
+    acc_->close();
+    // Every batch is reported within its delivery timeout (counted from the drain, which
+    // the stop does at once), plus one produce request started just before it expired.
+    auto bound = std::chrono::milliseconds{cfg_.linger_ms + cfg_.delivery_timeout_ms
+                                           + cfg_.request_timeout_ms}
+                 + std::chrono::seconds{10};
+    caf::scoped_actor self{sys_};
+    self->request(actor_, bound, stop_atom::value)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    self->send_exit(actor_, caf::exit_reason::user_shutdown);
+  });
 }
 
 } // namespace cafka

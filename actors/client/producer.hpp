@@ -24,18 +24,21 @@ public:
   producer(const producer&) = delete;
   producer& operator=(const producer&) = delete;
 
-  // Queues one record. Blocks while buffer.memory is used up. Errors at once for an invalid
-  // config (invalid_config) or an unknown topic or partition (no callback then); every other
-  // outcome reaches cb.
+  // Queues one record. While buffer.memory is used up it waits, at most max_block_ms, then
+  // fails with request_timed_out. Errors at once for an invalid config (invalid_config), an
+  // unknown topic or partition, or after close() (producer_closed); no callback runs then.
+  // Every record it accepts (no error) gets exactly one call of cb, also when close() races.
   caf::error send(const producer_record& r, delivery_callback cb = {});
 
-  // Blocks until every record sent so far has its delivery report.
+  // Blocks until every record sent so far has its delivery report. After close():
+  // producer_closed.
   caf::error flush(std::chrono::milliseconds timeout = std::chrono::minutes{2});
 
-  // Flushes and stops the producer actor. Called by the destructor.
+  // Refuses later sends, waits until every accepted record has its report, and stops the
+  // producer actor. Other threads calling it meanwhile wait too. Called by the destructor.
   void close();
 
-  // Partition count of a topic (cached).
+  // Partition count of a topic (cached). After close(): producer_closed.
   caf::expected<int32_t> partitions_for(const std::string& topic);
 
   producer_actor handle() const { return actor_; }
@@ -51,7 +54,7 @@ private:
   producer_actor actor_;
   std::mutex mtx_;
   std::map<std::string, int32_t> partitions_;
-  bool closed_ = false;
+  std::once_flag close_once_;
 };
 
 } // namespace cafka

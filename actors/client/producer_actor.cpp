@@ -321,6 +321,20 @@ void pump(producer_self self) {
   check_flush(self);
 }
 
+// The partitions of each topic whose leader is a live broker of `md`.
+record_accumulator::partition_availability available_partitions(const cluster_metadata& md) {
+  record_accumulator::partition_availability out;
+  for (auto& t : md.topics) {
+    auto& ps = out[t.name];
+    for (auto& p : t.partitions) {
+      auto b = p.leader == no_leader ? nullptr : md.find_broker(p.leader);
+      if (b != nullptr && b->alive)
+        ps.push_back(p.id.value);
+    }
+  }
+  return out;
+}
+
 int32_t partition_of(const producer_record& r, int32_t num_partitions,
                      record_accumulator& acc) {
   if (r.partition >= 0)
@@ -344,6 +358,10 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
   if (!parse_host_port(first, host, port))
     spdlog::error("producer: bootstrap '{}' is not host:port", cfg.bootstrap);
   st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  // Keyless records go to partitions with a leader (the facade reads it from the accumulator).
+  st.link.on_metadata([acc = st.acc](const cluster_metadata& md) {
+    acc->set_available(available_partitions(md));
+  });
   if (cfg.enable_idempotence && !st.config_error)
     start_pid(self); // early, so that the first batch need not wait for it
   self->set_down_handler([=](caf::down_msg& dm) { on_broker_down(self, dm); });
@@ -373,7 +391,13 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
           k = *r.key;
         if (r.value)
           v = *r.value;
-        st.acc->append(tp, ts, k, v, r.headers, deliver, false);
+        auto res = st.acc->append(tp, ts, k, v, r.headers, deliver, std::nullopt);
+        if (res.status == append_status::closed) {
+          rp.deliver(delivery_report{tp, log_offset{-1},
+                                     make_error(errc::producer_closed,
+                                                "send after the producer was stopped")});
+          return;
+        }
         pump(self);
       };
       if (self->state.link.metadata().find_topic(r.topic) != nullptr)
@@ -431,6 +455,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
       st.flush_waiters.push_back(rp);
       st.flushing = true;
       st.stopping = true; // quits once every record is reported (check_flush)
+      st.acc->close();    // later sends fail with producer_closed
       pump(self);
       return rp;
     },

@@ -13,6 +13,9 @@ caf::error validate(const producer_config& cfg) {
     return make_error(errc::invalid_config, "max.in.flight.requests.per.connection must be "
                                             "at least 1, got "
                                               + std::to_string(cfg.max_in_flight));
+  if (cfg.max_block_ms < 0)
+    return make_error(errc::invalid_config, "max.block.ms must not be negative, got "
+                                              + std::to_string(cfg.max_block_ms));
   if (cfg.delivery_timeout_ms <= 0)
     return make_error(errc::invalid_config, "delivery.timeout.ms must be positive, got "
                                               + std::to_string(cfg.delivery_timeout_ms));

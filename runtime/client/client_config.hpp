@@ -16,6 +16,8 @@ struct producer_config {
   int64_t linger_ms = 5;                      // linger.ms
   int32_t batch_size = 16384;                 // batch.size (bytes per partition batch)
   int64_t buffer_memory = 32ll << 20;         // buffer.memory (facade blocks beyond it)
+  // max.block.ms: how long the facade's send() waits for buffer.memory before it fails.
+  int64_t max_block_ms = 60000;
   // retries: attempts after the first. Kafka's default, effectively unbounded: a batch is
   // retried until delivery_timeout_ms passes (idempotent: only the delivery timeout counts).
   int32_t retries = std::numeric_limits<int32_t>::max();

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "runtime/client/sticky_partitioner.hpp"
+
 namespace cafka {
 
 record_accumulator::record_accumulator(size_t batch_size, int64_t linger_ms,
@@ -15,18 +17,31 @@ int32_t record_accumulator::sticky_partition(const std::string& topic, int32_t n
   auto i = sticky_.find(topic);
   if (i == sticky_.end())
     i = sticky_.emplace(topic, static_cast<int32_t>(sticky_.size()) % num_partitions).first;
-  i->second %= num_partitions;
+  static const std::vector<int32_t> unknown;
+  auto a = available_.find(topic);
+  i->second = choose_sticky_partition(i->second, num_partitions,
+                                      a == available_.end() ? unknown : a->second);
   return i->second;
 }
 
-bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
-                                std::optional<std::string_view> key,
-                                std::optional<std::string_view> value,
-                                const std::vector<record_header>& headers,
-                                delivery_callback cb, bool block_on_full) {
+void record_accumulator::set_available(partition_availability available) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  available_ = std::move(available);
+}
+
+append_result record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
+                                         std::optional<std::string_view> key,
+                                         std::optional<std::string_view> value,
+                                         const std::vector<record_header>& headers,
+                                         delivery_callback cb,
+                                         std::optional<std::chrono::milliseconds> max_block) {
   std::unique_lock<std::mutex> guard{mtx_};
-  if (block_on_full)
-    space_.wait(guard, [this] { return used_bytes_ < buffer_memory_; });
+  if (max_block
+      && !space_.wait_for(guard, *max_block,
+                          [this] { return refuses_appends_ || used_bytes_ < buffer_memory_; }))
+    return {append_status::timed_out, false};
+  if (refuses_appends_)
+    return {append_status::closed, false};
   bool wake = false;
   auto key_size = key ? key->size() : 0;
   auto value_size = value ? value->size() : 0;
@@ -52,7 +67,20 @@ bool record_accumulator::append(const topic_partition& tp, int64_t timestamp_ms,
   ob.builder.append(timestamp_ms, key, value, headers);
   ob.callbacks.push_back(std::move(cb));
   used_bytes_ += ob.builder.size_bytes() - before;
-  return wake && !wake_pending_.exchange(true);
+  return {append_status::appended, wake && !wake_pending_.exchange(true)};
+}
+
+void record_accumulator::close() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    refuses_appends_ = true;
+  }
+  space_.notify_all();
+}
+
+bool record_accumulator::closed() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return refuses_appends_;
 }
 
 ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob,

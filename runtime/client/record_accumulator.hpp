@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -41,21 +42,41 @@ struct ready_batch {
   bool maybe_written = false;  // idempotent: sent, and no answer proved it absent from the log
 };
 
+enum class append_status { appended, timed_out, closed };
+
+struct append_result {
+  append_status status = append_status::appended;
+  bool wake = false;  // appended, and the producer actor must be woken
+};
+
 class record_accumulator {
 public:
   record_accumulator(size_t batch_size, int64_t linger_ms, size_t buffer_memory);
 
-  // Appends one record to tp's open batch. Returns true when the producer actor must be
-  // woken (a batch became full, or a batch was opened and no wake is pending).
-  // block_on_full: wait while buffer.memory is used up (user threads only, never actors).
-  bool append(const topic_partition& tp, int64_t timestamp_ms,
-              std::optional<std::string_view> key, std::optional<std::string_view> value,
-              const std::vector<record_header>& headers, delivery_callback cb,
-              bool block_on_full);
+  // Appends one record to tp's open batch; wake: the producer actor must be woken (a batch
+  // became full, or a batch was opened and no wake is pending). While buffer.memory is used
+  // up, waits at most max_block (user threads only, never actors) and then appends nothing
+  // (timed_out); without max_block it appends at once. After close(): closed, nothing
+  // appended, also for an append waiting at that moment.
+  append_result append(const topic_partition& tp, int64_t timestamp_ms,
+                       std::optional<std::string_view> key,
+                       std::optional<std::string_view> value,
+                       const std::vector<record_header>& headers, delivery_callback cb,
+                       std::optional<std::chrono::milliseconds> max_block);
+
+  // Refuses every later append. What was appended before stays until drained.
+  void close();
+  bool closed() const;
 
   // The partition for a keyless record of `topic`: sticky until its batch is closed, then
-  // the next partition round-robin.
+  // the next partition round-robin; only partitions with a leader while any has one
+  // (choose_sticky_partition). Requires: num_partitions > 0.
   int32_t sticky_partition(const std::string& topic, int32_t num_partitions);
+
+  // The partitions with a leader, per topic, from the producer actor's latest metadata.
+  // Replaces what was set before; a topic not in it counts as all partitions available.
+  using partition_availability = std::map<std::string, std::vector<int32_t>>;
+  void set_available(partition_availability available);
 
   // The producer fields for a batch of `record_count` records of tp, asked in creation order.
   using stamp_fn = std::function<producer_stamp(const topic_partition&, int32_t record_count)>;
@@ -101,7 +122,9 @@ private:
   // producer's fields are only known when the producer actor drains them.
   std::vector<std::pair<topic_partition, open_batch>> closed_;
   std::map<std::string, int32_t> sticky_;
+  partition_availability available_;
   size_t used_bytes_ = 0;                       // open + in-flight batch bytes
+  bool refuses_appends_ = false;
   std::atomic<bool> wake_pending_{false};
 };
 

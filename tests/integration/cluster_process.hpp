@@ -21,6 +21,14 @@ struct node_spec {
   bool broker = true;
 };
 
+// Nodes 1..n, each a coordinator and a broker.
+inline std::vector<node_spec> combined_nodes(int n) {
+  std::vector<node_spec> out;
+  for (int i = 1; i <= n; ++i)
+    out.push_back({i, true, true});
+  return out;
+}
+
 class cluster_process {
 public:
   explicit cluster_process(std::vector<node_spec> nodes, std::string extra_defaults = {});

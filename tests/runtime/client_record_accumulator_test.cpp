@@ -15,6 +15,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/client/record_accumulator.hpp"
 #include "tests/eventually.hpp"
+#include "tests/runtime/accumulator_test_util.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 using namespace cafka;
@@ -31,10 +32,16 @@ topic_partition tp(const std::string& topic, int32_t p) {
 const std::vector<record_header> no_headers;
 
 // Appends a keyed record without a callback.
+// block: wait for buffer memory (as the facade does, up to a bound no test reaches).
 bool add(record_accumulator& acc, const topic_partition& where, int64_t ts,
          const std::string& value, bool block = false) {
-  return acc.append(where, ts, std::string_view{"k"}, std::string_view{value}, no_headers,
-                    delivery_callback{}, block);
+  std::optional<std::chrono::milliseconds> max_block;
+  if (block)
+    max_block = std::chrono::minutes{10};
+  return acc
+    .append(where, ts, std::string_view{"k"}, std::string_view{value}, no_headers,
+            delivery_callback{}, max_block)
+    .wake;
 }
 
 std::vector<std::string> values_of(const ready_batch& rb) {
@@ -185,7 +192,7 @@ TEST_CASE("callbacks stay in record order across batches", "[client]") {
   for (int i = 0; i < n; ++i) {
     auto value = "value-" + std::to_string(i) + std::string(20, '.');
     acc.append(t0, 1000 + i, std::string_view{"key"}, std::string_view{value}, no_headers,
-               [&order, i](const delivery_report&) { order.push_back(i); }, false);
+               [&order, i](const delivery_report&) { order.push_back(i); }, std::nullopt);
   }
   int64_t deadline = 0;
   auto out = acc.drain(1000, true, deadline);
@@ -249,7 +256,7 @@ TEST_CASE("the sticky partition moves on when its batch is closed", "[client]") 
   CHECK(q < 2);
 }
 
-TEST_CASE("an append with block_on_full waits until release() frees buffer memory",
+TEST_CASE("a blocking append waits until release() frees buffer memory",
           "[client]") {
   const std::string value(100, 'v');
   record_accumulator acc{16384, 60000, 150};
@@ -265,14 +272,7 @@ TEST_CASE("an append with block_on_full waits until release() frees buffer memor
     add(acc, t0, 1000, "late", true);
     done = true;
   }};
-  struct joiner {
-    record_accumulator& acc;
-    std::thread& t;
-    ~joiner() {
-      acc.release(std::numeric_limits<size_t>::max()); // never leave the thread blocked
-      t.join();
-    }
-  } join_at_exit{acc, appender};
+  cafka::test::release_and_join join_at_exit{acc, appender};
 
   CHECK(stays_false([&] { return done.load(); }));
   CHECK(acc.open_records() == 3);
@@ -311,14 +311,7 @@ TEST_CASE("a blocked append stays blocked while in-flight batches still fill the
     add(acc, tp("t", 2), 1000, "late", true);
     done = true;
   }};
-  struct joiner {
-    record_accumulator& acc;
-    std::thread& t;
-    ~joiner() {
-      acc.release(std::numeric_limits<size_t>::max());
-      t.join();
-    }
-  } join_at_exit{acc, appender};
+  cafka::test::release_and_join join_at_exit{acc, appender};
 
   CHECK(stays_false([&] { return done.load(); }, 100ms));
   acc.release(out[0].bytes.size());
