@@ -2,6 +2,7 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include "actors/client/actor_thread.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
@@ -21,7 +22,15 @@ producer::~producer() {
 namespace {
 
 caf::error closed_error(const char* what) {
-  return make_error(errc::producer_closed, std::string{what} + " after the producer was closed");
+  return make_error(errc::client_closed, std::string{what} + " after the producer was closed");
+}
+
+// A call that would wait on one of the actor system's threads (inside an actor, or in a
+// delivery callback, which runs in the producer actor) stalls the actors it waits for.
+caf::error actor_thread_error(const std::string& what) {
+  return make_error(errc::blocking_in_actor,
+                    what + " would block an actor's thread; inside actors use the producer "
+                           "actor (send_atom), or call partitions_for() outside actors first");
 }
 
 } // namespace
@@ -35,6 +44,8 @@ caf::expected<int32_t> producer::partitions_for(const std::string& topic) {
     if (i != partitions_.end())
       return i->second;
   }
+  if (on_actor_thread())
+    return actor_thread_error("fetching the metadata of topic '" + topic + "'");
   caf::expected<int32_t> result{caf::error{}};
   caf::scoped_actor self{sys_};
   self->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms + 1000},
@@ -54,7 +65,7 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
     return config_error_;
   auto n = partitions_for(r.topic);
   if (!n)
-    return errc_of(n.error()) == errc::producer_closed ? closed_error("send")
+    return errc_of(n.error()) == errc::client_closed ? closed_error("send")
                                                        : std::move(n.error());
   int32_t p = r.partition;
   if (p >= *n)
@@ -69,14 +80,20 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
   if (r.value)
     v = *r.value;
   auto ts = r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms();
+  // On an actor's thread a full buffer.memory is an error at once rather than a wait.
+  bool actor_thread = on_actor_thread();
+  auto max_block = std::chrono::milliseconds{actor_thread ? 0 : cfg_.max_block_ms};
   auto res = acc_->append(topic_partition{r.topic, partition_id{p}}, ts, k, v, r.headers,
-                          std::move(cb), std::chrono::milliseconds{cfg_.max_block_ms});
+                          std::move(cb), max_block);
   switch (res.status) {
     case append_status::appended:
       if (res.wake)
         caf::anon_send(actor_, wake_atom::value);
       return {};
     case append_status::timed_out:
+      if (actor_thread)
+        return actor_thread_error("waiting for buffer.memory ("
+                                  + std::to_string(cfg_.buffer_memory) + " bytes)");
       return make_error(errc::request_timed_out,
                         "buffer.memory (" + std::to_string(cfg_.buffer_memory)
                           + " bytes) stayed full for max.block.ms ("
@@ -90,6 +107,8 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
 caf::error producer::flush(std::chrono::milliseconds timeout) {
   if (acc_->closed())
     return closed_error("flush");
+  if (on_actor_thread())
+    return actor_thread_error("flush()");
   caf::error result;
   caf::scoped_actor self{sys_};
   self->request(actor_, timeout, caf::flush_atom::value)
@@ -101,6 +120,12 @@ void producer::close() {
   std::call_once(close_once_, [this] {
     // From here on every append fails: the stop below drains and reports all earlier ones.
     acc_->close();
+    if (on_actor_thread()) {
+      // Nothing may wait here: the producer actor still reports every accepted record, and
+      // quits once it has.
+      caf::anon_send(actor_, stop_atom::value);
+      return;
+    }
     // Every batch is reported within its delivery timeout (counted from the drain, which
     // the stop does at once), plus one produce request started just before it expired.
     auto bound = std::chrono::milliseconds{cfg_.linger_ms + cfg_.delivery_timeout_ms

@@ -26,19 +26,23 @@ public:
 
   // Queues one record. While buffer.memory is used up it waits, at most max_block_ms, then
   // fails with request_timed_out. Errors at once for an invalid config (invalid_config), an
-  // unknown topic or partition, or after close() (producer_closed); no callback runs then.
+  // unknown topic or partition, or after close() (client_closed); no callback runs then.
   // Every record it accepts (no error) gets exactly one call of cb, also when close() races.
+  // On an actor's thread (inside an actor, in a delivery callback) it never waits: a topic
+  // whose partitions are not cached yet or a full buffer fails with blocking_in_actor.
   caf::error send(const producer_record& r, delivery_callback cb = {});
 
   // Blocks until every record sent so far has its delivery report. After close():
-  // producer_closed.
+  // client_closed; on an actor's thread (e.g. in a delivery callback): blocking_in_actor.
   caf::error flush(std::chrono::milliseconds timeout = std::chrono::minutes{2});
 
   // Refuses later sends, waits until every accepted record has its report, and stops the
   // producer actor. Other threads calling it meanwhile wait too. Called by the destructor.
+  // On an actor's thread it does not wait: the reports still come.
   void close();
 
-  // Partition count of a topic (cached). After close(): producer_closed.
+  // Partition count of a topic (cached). After close(): client_closed; not cached on an
+  // actor's thread: blocking_in_actor.
   caf::expected<int32_t> partitions_for(const std::string& topic);
 
   producer_actor handle() const { return actor_; }

@@ -394,7 +394,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
         auto res = st.acc->append(tp, ts, k, v, r.headers, deliver, std::nullopt);
         if (res.status == append_status::closed) {
           rp.deliver(delivery_report{tp, log_offset{-1},
-                                     make_error(errc::producer_closed,
+                                     make_error(errc::client_closed,
                                                 "send after the producer was stopped")});
           return;
         }
@@ -455,7 +455,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
       st.flush_waiters.push_back(rp);
       st.flushing = true;
       st.stopping = true; // quits once every record is reported (check_flush)
-      st.acc->close();    // later sends fail with producer_closed
+      st.acc->close();    // later sends fail with client_closed
       pump(self);
       return rp;
     },

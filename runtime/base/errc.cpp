@@ -33,7 +33,6 @@ const char* to_string(errc x) {
     case errc::unknown_leader_epoch: return "unknown_leader_epoch";
     case errc::out_of_order_sequence: return "out_of_order_sequence";
     case errc::invalid_producer_epoch: return "invalid_producer_epoch";
-    case errc::producer_closed: return "producer_closed";
     case errc::unsupported_assignor: return "unsupported_assignor";
     case errc::unknown_member_id: return "unknown_member_id";
     case errc::fenced_member_epoch: return "fenced_member_epoch";

@@ -38,7 +38,6 @@ enum class errc : uint8_t {
   unknown_leader_epoch,  // the request's leader epoch is newer than the replica's
   out_of_order_sequence, // idempotent producer: a gap in a producer's sequence numbers
   invalid_producer_epoch, // idempotent producer: an older producer epoch
-  producer_closed,        // producer: send, flush or partitions_for after close()
   unsupported_assignor,   // consumer group: no assignor of that name
   unknown_member_id,      // consumer group: the member is not (or no longer) in the group
   fenced_member_epoch,    // consumer group: a member epoch the group did not give out

@@ -14,6 +14,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/client/producer.hpp"
 #include "runtime/base/errc.hpp"
@@ -26,16 +28,10 @@ using cafka::errc;
 using cafka::errc_of;
 using cafka::testing::cluster_process;
 using cafka::testing::node_process;
+using cafka::testing::numbered_lines;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string numbers(int from, int to) {
-  std::string out;
-  for (int i = from; i <= to; ++i)
-    out += std::to_string(i) + "\n";
-  return out;
-}
 
 // A 3-node cluster with an RF 1 topic of 3 partitions whose partition 0 lost its leader:
 // its broker's node was killed. `via` is a node that is still up.
@@ -93,7 +89,7 @@ TEST_CASE("keyless records go only to partitions with a leader",
   auto& c = lp.c;
   // A short delivery timeout: a record sent to the leaderless partition fails quickly.
   auto p = c.cli({"produce", "--topic", "t", "--delivery-timeout-ms", "3000"},
-                 numbers(1, 30000), lp.via);
+                 numbered_lines(1, 30000), lp.via);
   INFO(p.err);
   REQUIRE(p.exit_code == 0);
   CHECK(p.err.empty());
@@ -173,7 +169,7 @@ TEST_CASE("every send accepted while another thread closes the producer gets one
   sender.join();
   CHECK(stopped);
   INFO(cafka::describe(refusal));
-  CHECK(errc_of(refusal) == errc::producer_closed);
+  CHECK(errc_of(refusal) == errc::client_closed);
   auto n = accepted.load();
   size_t once = 0;
   for (size_t i = 0; i < capacity; ++i)
@@ -187,11 +183,11 @@ TEST_CASE("every send accepted while another thread closes the producer gets one
   late.value = "late";
   bool called = false;
   CHECK(errc_of(prod.send(late, [&](const cafka::delivery_report&) { called = true; }))
-        == errc::producer_closed);
-  CHECK(errc_of(prod.flush()) == errc::producer_closed);
+        == errc::client_closed);
+  CHECK(errc_of(prod.flush()) == errc::client_closed);
   auto parts = prod.partitions_for("t");
   REQUIRE_FALSE(parts);
-  CHECK(errc_of(parts.error()) == errc::producer_closed);
+  CHECK(errc_of(parts.error()) == errc::client_closed);
   CHECK_FALSE(called);
 }
 
@@ -228,4 +224,45 @@ TEST_CASE("send waits at most max.block.ms for buffer memory, then fails",
   CHECK(waited < 3s);
   prod.close();
   CHECK(reports == accepted);  // the refused records get no callback
+}
+
+TEST_CASE("the producer facade never blocks an actor's thread: a first send to a topic and a "
+          "flush in a delivery callback fail with blocking_in_actor",
+          "[integration][producer]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "t", "--partitions", "1"}).exit_code == 0);
+  caf::actor_system_config cfg;
+  cafka::testing::client_config(cfg).set("scheduler.max-threads", 1);
+  caf::actor_system sys{cfg};
+  cafka::producer_config pc;
+  pc.bootstrap = node.bootstrap();
+  cafka::producer prod{sys, pc};
+  caf::scoped_actor self{sys};
+  // On the only scheduler thread: the metadata of "t" is not cached, so send() would wait
+  // for the producer actor, which needs this very thread.
+  auto caller = sys.spawn([&prod](caf::event_based_actor*) -> caf::behavior {
+    return {[&prod](int) -> int32_t {
+      cafka::producer_record r;
+      r.topic = "t";
+      r.value = "x";
+      return static_cast<int32_t>(errc_of(prod.send(r)));
+    }};
+  });
+  int32_t code = -1;
+  self->request(caller, 5s, 1).receive([&](int32_t x) { code = x; },
+                                       [](caf::error& err) { FAIL(caf::to_string(err)); });
+  CHECK(code == static_cast<int32_t>(errc::blocking_in_actor));
+  self->send_exit(caller, caf::exit_reason::user_shutdown);
+  // A delivery callback runs in the producer actor: flush() there would wait for itself.
+  std::atomic<int32_t> in_callback{-1};
+  cafka::producer_record r;
+  r.topic = "t";
+  r.value = "y";
+  REQUIRE(!prod.send(r, [&](const cafka::delivery_report&) {
+    in_callback = static_cast<int32_t>(errc_of(prod.flush()));
+  }));
+  REQUIRE(!prod.flush(20s));
+  CHECK(in_callback == static_cast<int32_t>(errc::blocking_in_actor));
 }
