@@ -4,7 +4,6 @@
 
 #include "actors/client/actor_thread.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/client/group_membership.hpp"
 
 namespace cafka {
 
@@ -72,10 +71,17 @@ void consumer::leave() {
     owner_.store(std::thread::id{});
 }
 
+caf::error consumer::refused(caf::error err) {
+  // Another thread is inside and may write last_error_ now: concurrent_use only returns.
+  if (errc_of(err) != errc::concurrent_use)
+    last_error_ = err;
+  return err;
+}
+
 caf::error consumer::assign(std::vector<topic_partition> tps) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   manual_ = true;
   assignment_ = {tps.begin(), tps.end()};
   self_->send(actor_, assign_atom::value, std::move(tps));
@@ -85,7 +91,7 @@ caf::error consumer::assign(std::vector<topic_partition> tps) {
 caf::error consumer::subscribe(std::vector<std::string> topics) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   manual_ = false;
   self_->send(actor_, subscribe_atom::value, std::move(topics));
   return {};
@@ -104,7 +110,9 @@ void consumer::on_error(std::function<void(const consumer_error&)> f) {
 caf::error consumer::seek(const topic_partition& tp, int64_t where) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
+  // What earlier polls returned was processed before the seek: that counts for commits.
+  settle_credit();
   caf::error result;
   self_->request(actor_, std::chrono::seconds{10}, seek_atom::value, tp, where)
     .receive([&](uint64_t generation) { seek_generation_[tp] = generation; },
@@ -161,7 +169,7 @@ std::vector<consumer_records> consumer::poll(std::chrono::milliseconds timeout) 
   std::vector<consumer_records> out;
   entry e{*this};
   if (e.error()) {
-    last_error_ = e.error();
+    refused(e.error());
     return out;
   }
   // The caller processed what the previous poll returned: revocations held back for it run
@@ -196,9 +204,14 @@ std::vector<consumer_records> consumer::poll(std::chrono::milliseconds timeout) 
   };
   int32_t received = 0;  // acknowledged at the next poll: the caller has not seen them yet
   auto on_records = [&](consumer_records& r) {
+    if (stale(r)) {
+      // Its credit goes back at once (it moves no commit position), so that fresh batches
+      // can come within this poll.
+      self_->send(actor_, credit_atom::value, int32_t{1});
+      return;
+    }
     ++received;
-    if (!stale(r))
-      out.push_back(std::move(r));
+    out.push_back(std::move(r));
   };
   auto deadline = std::chrono::steady_clock::now() + timeout;
   // Wait until records come (notices alone do not end the wait) or time runs out.
@@ -241,8 +254,11 @@ auto consumer::retrying(Attempt attempt) -> decltype(attempt()) {
   for (;;) {
     auto result = attempt();
     caf::error err = result ? caf::error{} : result.error();
-    if (!err || group_membership::classify(err) != group_membership::error_kind::retry
-        || std::chrono::steady_clock::now() >= deadline)
+    auto code = errc_of(err);
+    bool coordinator_moved = code == errc::coordinator_not_available
+                             || code == errc::not_coordinator
+                             || code == errc::coordinator_load_in_progress;
+    if (!coordinator_moved || std::chrono::steady_clock::now() >= deadline)
       return result;
     std::this_thread::sleep_for(std::chrono::milliseconds{cfg_.retry_backoff_ms});
   }
@@ -251,7 +267,7 @@ auto consumer::retrying(Attempt attempt) -> decltype(attempt()) {
 caf::error consumer::commit_sync(std::vector<partition_offset> offsets) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   settle_credit();
   auto attempt = [&]() -> caf::expected<void> {
     caf::error result;
@@ -273,7 +289,7 @@ caf::error consumer::commit_async() {
 caf::error consumer::commit_async(std::vector<partition_offset> offsets) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   settle_credit();
   // Anonymous: the reply (ok or an error) is dropped instead of piling up in the mailbox.
   caf::anon_send(actor_, commit_atom::value, std::move(offsets));
@@ -284,7 +300,7 @@ caf::expected<std::vector<partition_offset>>
 consumer::committed(std::vector<topic_partition> tps) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   return retrying([&] {
     caf::expected<std::vector<partition_offset>> result{caf::error{}};
     self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms * 2 + 1000},
@@ -298,7 +314,7 @@ consumer::committed(std::vector<topic_partition> tps) {
 caf::expected<int32_t> consumer::partitions_for(const std::string& topic) {
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   caf::expected<int32_t> result{caf::error{}};
   self_->request(actor_, std::chrono::milliseconds{cfg_.request_timeout_ms + 1000},
                  partitions_atom::value, topic)
@@ -311,7 +327,7 @@ caf::error consumer::close() {
     return {};
   entry e{*this};
   if (e.error())
-    return last_error_ = e.error();
+    return refused(e.error());
   // Revocations still held run (their commits first); then a group member commits what was
   // processed (auto commit) and leaves the group.
   run_held_revocations();

@@ -88,12 +88,14 @@ private:
     caf::response_promise answer;
   };
 
-  // Runs attempt() again after retry_backoff_ms while it fails with an error a group
-  // coordinator's move or load explains, until request_timeout_ms (Kafka's commitSync).
+  // Runs attempt() again after retry_backoff_ms while it fails because the group's
+  // coordinator moved or is loading, until request_timeout_ms (Kafka's commitSync).
   template <class Attempt>
   auto retrying(Attempt attempt) -> decltype(attempt());
   caf::error enter();
   void leave();
+  // Returns err, kept as last_error_ unless another thread is inside (concurrent_use).
+  caf::error refused(caf::error err);
   void settle_credit();
   void run_revocation(held_revocation& h);
   void run_held_revocations();
@@ -104,7 +106,7 @@ private:
   consumer_config cfg_;
   caf::scoped_actor self_;
   consumer_actor actor_;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};
   std::atomic<std::thread::id> owner_{};  // the thread inside a call, if any
   int depth_ = 0;                         // nested calls of the owner (rebalance callbacks)
   int32_t owed_credit_ = 0;  // messages returned by the last poll, acknowledged at the next

@@ -351,6 +351,7 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
       // their credit moves no commit position.
       pp.seek_generation = st.next_seek_generation++;
       forget_deliveries(st, tp);
+      st.processed.erase(tp);  // the records processed from the new position count
       clear_error(self, tp);
       if (where >= 0) {
         pp.offset = where;

@@ -155,7 +155,8 @@ void heartbeat_failed(consumer_self self, uint64_t gen, const caf::error& err) {
       break;
     case group_membership::error_kind::fatal:
       spdlog::error("consumer: group '{}': {}", g.membership.group(), describe(err));
-      lose_all(self, false);
+      // The member is out of the group: the partitions may be another's already.
+      lose_all(self, true);
       g.failed = true;
       to_sink(self, consumer_failed{g.membership.group(), err});
       break;
@@ -433,7 +434,8 @@ void group_tick(consumer_self self) {
                    st.cfg.max_poll_interval_ms, g.membership.group());
       if (st.coordinator)
         caf::anon_send(*st.coordinator, group_heartbeat_atom::value, g.membership.leave());
-      lose_all(self, false);
+      // Lost, not revoked: the group moves them without waiting for this member.
+      lose_all(self, true);
       g.membership.reset();
       ++g.generation;
       g.paused = true;
@@ -457,10 +459,10 @@ void on_credit(consumer_self self, int32_t n) {
   auto& st = self->state;
   for (; n > 0 && !st.unacked.empty(); --n) {
     auto& d = st.unacked.front();
-    if (!d.tp.topic.empty()) {
-      auto& p = st.processed[d.tp];
-      p = std::max(p, d.next);
-    }
+    // Deliveries of a partition come in offset order, and those fetched before a seek are
+    // detached: the newest credited one is the position (a seek back moves it back).
+    if (!d.tp.topic.empty())
+      st.processed[d.tp] = d.next;
     st.unacked.pop_front();
   }
   st.last_credit = self->clock().now();

@@ -117,15 +117,16 @@ caf::error producer::flush(std::chrono::milliseconds timeout) {
 }
 
 void producer::close() {
+  if (on_actor_thread()) {
+    // Nothing may wait here, not even for another thread's close(): every append fails from
+    // now on, and the producer actor still reports every accepted record and then quits.
+    acc_->close();
+    caf::anon_send(actor_, stop_atom::value);
+    return;
+  }
   std::call_once(close_once_, [this] {
     // From here on every append fails: the stop below drains and reports all earlier ones.
     acc_->close();
-    if (on_actor_thread()) {
-      // Nothing may wait here: the producer actor still reports every accepted record, and
-      // quits once it has.
-      caf::anon_send(actor_, stop_atom::value);
-      return;
-    }
     // Every batch is reported within its delivery timeout (counted from the drain, which
     // the stop does at once), plus one produce request started just before it expired.
     auto bound = std::chrono::milliseconds{cfg_.linger_ms + cfg_.delivery_timeout_ms
