@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -11,6 +13,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/client/consumer.hpp"
+#include "actors/client/consumer_actor.hpp"
 #include "runtime/base/errc.hpp"
 #include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
@@ -187,4 +190,80 @@ TEST_CASE("the consumer facade refuses to block on an actor's thread and after c
   CHECK(cafka::errc_of(cons.assign({{"t", cafka::partition_id{0}}})) == errc::client_closed);
   CHECK(cons.poll(10ms).empty());
   CHECK(cafka::errc_of(cons.last_error()) == errc::client_closed);
+}
+
+namespace {
+
+// What a sink actor received: each batch's seek generation and offsets.
+struct received_batches {
+  std::mutex mtx;
+  std::vector<cafka::consumer_records> batches;
+
+  size_t size() {
+    std::lock_guard<std::mutex> guard{mtx};
+    return batches.size();
+  }
+};
+
+// A sink that keeps every batch and grants no credit itself: the test decides.
+caf::behavior keeping_sink(caf::event_based_actor*, std::shared_ptr<received_batches> out) {
+  return {
+    [=](cafka::consumer_records& r) {
+      std::lock_guard<std::mutex> guard{out->mtx};
+      out->batches.push_back(std::move(r));
+    },
+    [](cafka::consumer_error&) {},
+  };
+}
+
+} // namespace
+
+TEST_CASE("an actor sink tells batches fetched before a seek by their seek generation",
+          "[integration][consumer]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "gen", "--partitions", "1"}).exit_code == 0);
+  REQUIRE(node.cli({"produce", "--topic", "gen"}, numbered_lines(0, 4999)).exit_code == 0);
+  client c;
+  auto cc = config_for(node);
+  cc.fetch_max_bytes = 4096;
+  cafka::topic_partition tp{"gen", cafka::partition_id{0}};
+  auto got = std::make_shared<received_batches>();
+  auto sink = c.sys.spawn(keeping_sink, got);
+  auto cons = cafka::spawn_consumer(c.sys, cc, sink, 3);
+  caf::scoped_actor self{c.sys};
+  self->send(cons, cafka::assign_atom::value, std::vector<cafka::topic_partition>{tp});
+  uint64_t first_generation = 0;
+  self->request(cons, 10s, cafka::seek_atom::value, tp, int64_t{0})
+    .receive([&](uint64_t g) { first_generation = g; },
+             [](caf::error& err) { FAIL(caf::to_string(err)); });
+  // The sink holds its 3 credits' worth of batches from offset 0 and grants nothing.
+  REQUIRE(cafka::test::eventually([&] { return got->size() == 3; }, 20s));
+  uint64_t generation = 0;
+  self->request(cons, 10s, cafka::seek_atom::value, tp, int64_t{4000})
+    .receive([&](uint64_t g) { generation = g; },
+             [](caf::error& err) { FAIL(caf::to_string(err)); });
+  CHECK(generation > first_generation);
+  self->send(cons, cafka::credit_atom::value, int32_t{100});
+  REQUIRE(cafka::test::eventually(
+    [&] {
+      std::lock_guard<std::mutex> guard{got->mtx};
+      return !got->batches.empty() && got->batches.back().records.back().offset.value == 4999;
+    },
+    20s));
+  std::lock_guard<std::mutex> guard{got->mtx};
+  int64_t next = 4000;
+  for (auto& b : got->batches) {
+    if (b.seek_generation < generation) {
+      CHECK(b.records.front().offset.value < 4000);  // fetched before the seek
+      continue;
+    }
+    CHECK(b.seek_generation == generation);
+    for (auto& r : b.records)
+      CHECK(r.offset.value == next++);
+  }
+  CHECK(next == 5000);
+  self->send_exit(cons, caf::exit_reason::user_shutdown);
+  self->send_exit(sink, caf::exit_reason::user_shutdown);
 }
