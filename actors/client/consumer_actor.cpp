@@ -151,11 +151,16 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
       [=](list_offsets_response& resp) {
         if (!end_request(self, tp, id))
           return pump(self);
-        auto& pp = self->state.parts[tp];
+        auto& st = self->state;
+        auto& pp = st.parts[tp];
         if (pp.seek_generation != gen)
           return pump(self);
         pp.offset = resp.offset.value;
         pp.reset = -1;
+        // A member commits the reset position of a partition it read nothing from yet, as
+        // Kafka commits its position: the next owner starts there, not at a later end.
+        if (st.group && st.processed.count(tp) == 0)
+          st.processed[tp] = pp.offset;
         pump(self);
       },
       [=](caf::error& err) {

@@ -54,41 +54,26 @@ void handle_stop_signals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-// The group member's positions: what the command printed of each partition it owns and what
-// the group stored. Only printed records are committed: on an interval, when the group takes
-// a partition away, and at the end.
+// What the command printed of each partition: after a stop at --max-messages the last poll
+// returned records it did not print, so the final commit names exactly these positions.
 class printed_positions {
 public:
   void printed(const topic_partition& tp, int64_t next) { printed_[tp] = next; }
 
-  // Offsets printed but not yet stored, of `only` (empty: every partition).
-  std::vector<partition_offset> uncommitted(const std::vector<topic_partition>& only = {}) const {
+  std::vector<partition_offset> offsets() const {
     std::vector<partition_offset> out;
-    for (auto& [tp, next] : printed_) {
-      if (!only.empty() && std::find(only.begin(), only.end(), tp) == only.end())
-        continue;
-      auto c = committed_.find(tp);
-      if (c == committed_.end() || c->second != next)
-        out.push_back({tp, next});
-    }
+    for (auto& [tp, next] : printed_)
+      out.push_back({tp, next});
     return out;
   }
 
-  void stored(const std::vector<partition_offset>& offsets) {
-    for (auto& po : offsets)
-      committed_[po.tp] = po.offset;
-  }
-
   void forget(const std::vector<topic_partition>& tps) {
-    for (auto& tp : tps) {
+    for (auto& tp : tps)
       printed_.erase(tp);
-      committed_.erase(tp);
-    }
   }
 
 private:
   std::map<topic_partition, int64_t> printed_;
-  std::map<topic_partition, int64_t> committed_;
 };
 
 // Prints one record as a line.
@@ -158,20 +143,23 @@ int print_records(consumer& cons, const consume_options& o) {
   auto last = std::chrono::steady_clock::now();
   auto last_commit = last;
   printed_positions positions;
+  // Until a stop at --max-messages, every record a poll returned is printed before the next
+  // poll, so the consumer's processed positions are what was printed (and, for a partition
+  // nothing was read from yet, its reset position, as Kafka commits it).
   // A partition the group takes away is committed before the group moves it, so that its
   // next owner starts after what this member printed.
+  auto capped = [&] { return o.max_messages >= 0 && count >= o.max_messages; };
   cons.on_rebalance({}, [&](const partitions_revoked& r) {
-    if (!r.lost) {
-      auto offsets = positions.uncommitted(r.tps);
-      if (!offsets.empty())
-        if (auto err = cons.commit_sync(offsets))
-          std::cerr << "cafka: committing revoked partitions: " << describe(err) << '\n';
-    }
+    // After --max-messages (a revocation held until close()), the final commit below has
+    // already stored exactly what was printed.
+    if (!r.lost && !capped())
+      if (auto err = cons.commit_sync())
+        std::cerr << "cafka: committing revoked partitions: " << describe(err) << '\n';
     positions.forget(r.tps);
   });
   cons.on_error([](const consumer_error& ev) { std::cerr << "cafka: " << describe(ev.error) << '\n'; });
   bool closed_pipe = false;
-  while ((o.max_messages < 0 || count < o.max_messages) && stop_signal == 0 && !closed_pipe) {
+  while (!capped() && stop_signal == 0 && !closed_pipe) {
     auto batches = cons.poll(std::chrono::milliseconds{100});
     auto now = std::chrono::steady_clock::now();
     if (cons.failure())
@@ -182,7 +170,7 @@ int print_records(consumer& cons, const consume_options& o) {
       break;
     for (auto& b : batches)
       for (auto& r : b.records) {
-        if (o.max_messages >= 0 && count >= o.max_messages)
+        if (capped())
           break;
         print_record(o, b.tp, r);
         ++count;
@@ -191,11 +179,9 @@ int print_records(consumer& cons, const consume_options& o) {
     // Every poll's records reach the terminal or pipe at once.
     if (!batches.empty() && !std::cout.flush())
       closed_pipe = true;
-    if (group && now - last_commit >= std::chrono::seconds{1}) {
-      auto offsets = positions.uncommitted();
-      // Synchronous, so that a failed commit is retried at the next interval.
-      if (!offsets.empty() && !cons.commit_sync(offsets))
-        positions.stored(offsets);
+    // On an interval, whether or not records came; a failed commit is retried next time.
+    if (group && !capped() && now - last_commit >= std::chrono::seconds{1}) {
+      cons.commit_sync();
       last_commit = now;
     }
   }
@@ -204,11 +190,13 @@ int print_records(consumer& cons, const consume_options& o) {
   if (cons.failure())
     return fail(describe(cons.failure()));
   if (group) {
-    auto offsets = positions.uncommitted();
-    if (!offsets.empty()) {
-      if (auto err = cons.commit_sync(offsets))
-        return fail("committing offsets: " + describe(err));
-    }
+    caf::error err;
+    if (!capped())
+      err = cons.commit_sync();
+    else if (auto printed = positions.offsets(); !printed.empty())
+      err = cons.commit_sync(std::move(printed));  // an empty list would mean "processed"
+    if (err)
+      return fail("committing offsets: " + describe(err));
   }
   cons.close();  // a group member leaves its group: its partitions move at once
   return 0;

@@ -133,6 +133,28 @@ TEST_CASE("a group consumer commits what it printed: on an interval while idle, 
   CHECK(d.out.find("0 member(s)") != std::string::npos);
 }
 
+TEST_CASE("a group member that printed nothing yet commits its reset position, so the next "
+          "owner reads what came after it died",
+          "[integration][consume][group]") {
+  node_process node;
+  node.start();
+  REQUIRE(node.wait_ready());
+  REQUIRE(node.cli({"topics", "create", "--topic", "reset", "--partitions", "1"}).exit_code == 0);
+  REQUIRE(node.cli({"produce", "--topic", "reset"}, numbered_lines(1, 10)).exit_code == 0);
+  // Without --from-beginning: the partition starts at its end, offset 10.
+  auto a = consume(node, {"--topic", "reset", "--group", "g-reset"});
+  CHECK(cafka::test::eventually(
+    [&] { return committed(node, "g-reset", "reset", 1) == std::map<int32_t, int64_t>{{0, 10}}; },
+    20s));
+  a.signal(SIGKILL);
+  REQUIRE(a.wait(10s) == 128 + SIGKILL);
+  CHECK(a.out().empty());
+  REQUIRE(node.cli({"produce", "--topic", "reset"}, numbered_lines(11, 15)).exit_code == 0);
+  auto b = node.cli({"consume", "--topic", "reset", "--group", "g-reset", "--max-messages", "5"});
+  REQUIRE(b.exit_code == 0);
+  CHECK(b.out == numbered_lines(11, 15));
+}
+
 TEST_CASE("consume --max-messages commits only the records it printed",
           "[integration][consume][group]") {
   node_process node;
