@@ -35,6 +35,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<consumer_records>("cafka::consumer_records");
   cfg.add_message_type<producer_record>("cafka::producer_record");
   cfg.add_message_type<delivery_report>("cafka::delivery_report");
+  cfg.add_message_type<std::vector<producer_record>>("std::vector<cafka::producer_record>");
+  cfg.add_message_type<std::vector<delivery_report>>("std::vector<cafka::delivery_report>");
   cfg.add_message_type<group_heartbeat_request>("cafka::group_heartbeat_request");
   cfg.add_message_type<group_heartbeat_response>("cafka::group_heartbeat_response");
   cfg.add_message_type<partition_offset>("cafka::partition_offset");

@@ -206,10 +206,12 @@ using node_actor = caf::typed_actor<
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- client side ------------------------------------------------------------------------------
-// Producer: records from actors (one delivery report each) or from the C++ facade, which
-// appends to the shared accumulator and wakes the actor.
+// Producer: records from actors (one delivery report each, carrying the record's opaque; a
+// vector of records gets one reply with their reports in the records' order once all have
+// one) or from the C++ facade, which appends to the shared accumulator and wakes the actor.
 using producer_actor = caf::typed_actor<
   caf::replies_to<send_atom, producer_record>::with<delivery_report>,
+  caf::replies_to<send_atom, std::vector<producer_record>>::with<std::vector<delivery_report>>,
   caf::replies_to<partitions_atom, std::string>::with<int32_t>,
   caf::reacts_to<wake_atom>,
   caf::replies_to<caf::flush_atom>::with<caf::ok_atom>,

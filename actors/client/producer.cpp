@@ -5,7 +5,7 @@
 #include "actors/client/actor_thread.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/protocol/murmur2.hpp"
+#include "runtime/client/record_partitioner.hpp"
 
 namespace cafka {
 
@@ -67,23 +67,13 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
   if (!n)
     return errc_of(n.error()) == errc::client_closed ? closed_error("send")
                                                        : std::move(n.error());
-  int32_t p = r.partition;
-  if (p >= *n)
-    return make_error(errc::unknown_topic_or_partition,
-                      "partition " + std::to_string(p) + " of topic '" + r.topic
-                        + "' does not exist (it has " + std::to_string(*n) + ")");
-  if (p < 0)
-    p = r.key ? partition_for_key(*r.key, *n) : acc_->sticky_partition(r.topic, *n);
-  std::optional<std::string_view> k, v;
-  if (r.key)
-    k = *r.key;
-  if (r.value)
-    v = *r.value;
-  auto ts = r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms();
+  auto p = partition_of(r, *n, *acc_);
+  if (!p)
+    return std::move(p.error());
   // On an actor's thread a full buffer.memory is an error at once rather than a wait.
   bool actor_thread = on_actor_thread();
   auto max_block = std::chrono::milliseconds{actor_thread ? 0 : cfg_.max_block_ms};
-  auto res = acc_->append(topic_partition{r.topic, partition_id{p}}, ts, k, v, r.headers,
+  auto res = acc_->append(topic_partition{r.topic, partition_id{*p}}, r, now_ms(),
                           std::move(cb), max_block);
   switch (res.status) {
     case append_status::appended:

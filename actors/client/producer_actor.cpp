@@ -1,5 +1,6 @@
 #include "actors/client/producer_actor.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <map>
 #include <set>
@@ -10,8 +11,9 @@
 #include "actors/client/cluster_link.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/base/clock.hpp"
+#include "runtime/client/record_partitioner.hpp"
+#include "runtime/client/report_collector.hpp"
 #include "runtime/client/send_queue.hpp"
-#include "runtime/protocol/murmur2.hpp"
 
 namespace cafka {
 
@@ -75,6 +77,7 @@ void complete(producer_self self, ready_batch& rb, log_offset base, const caf::e
   rep.error = err;
   for (size_t i = 0; i < rb.callbacks.size(); ++i) {
     rep.offset = err || base.value < 0 ? log_offset{-1} : base + static_cast<int64_t>(i);
+    rep.opaque = rb.opaques[i];
     if (rb.callbacks[i])
       rb.callbacks[i](rep);
   }
@@ -321,27 +324,63 @@ void pump(producer_self self) {
   check_flush(self);
 }
 
-// The partitions of each topic whose leader is a live broker of `md`.
-record_accumulator::partition_availability available_partitions(const cluster_metadata& md) {
-  record_accumulator::partition_availability out;
-  for (auto& t : md.topics) {
-    auto& ps = out[t.name];
-    for (auto& p : t.partitions) {
-      auto b = p.leader == no_leader ? nullptr : md.find_broker(p.leader);
-      if (b != nullptr && b->alive)
-        ps.push_back(p.id.value);
+// -- records from actors ---------------------------------------------------------------------
+
+// Appends records of actor users to the accumulator (never waiting for buffer.memory). A record
+// fails at once if its topic is unknown (err: the metadata refresh for it failed), its
+// partition does not exist, or the producer is stopping. Record i reports to reports->set(i).
+void append_records(producer_self self, const std::vector<producer_record>& rs,
+                    const std::shared_ptr<report_collector>& reports, const caf::error& err) {
+  auto& st = self->state;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    auto& r = rs[i];
+    auto fail = [&](int32_t partition, caf::error e) {
+      reports->set(i, delivery_report{topic_partition{r.topic, partition_id{partition}},
+                                      log_offset{-1}, std::move(e), r.opaque});
+    };
+    auto t = st.link.metadata().find_topic(r.topic);
+    if (t == nullptr) {
+      fail(-1, err ? err
+                   : make_error(errc::unknown_topic_or_partition,
+                                "topic '" + r.topic + "' does not exist"));
+      continue;
     }
+    auto p = partition_of(r, static_cast<int32_t>(t->partitions.size()), *st.acc);
+    if (!p) {
+      fail(r.partition, std::move(p.error()));
+      continue;
+    }
+    auto res = st.acc->append(topic_partition{r.topic, partition_id{*p}}, r, now_ms(),
+                              [reports, i](const delivery_report& rep) { reports->set(i, rep); },
+                              std::nullopt);
+    if (res.status == append_status::closed)
+      fail(*p, make_error(errc::client_closed, "send after the producer was stopped"));
   }
-  return out;
 }
 
-int32_t partition_of(const producer_record& r, int32_t num_partitions,
-                     record_accumulator& acc) {
-  if (r.partition >= 0)
-    return r.partition;
-  if (r.key)
-    return partition_for_key(*r.key, num_partitions);
-  return acc.sticky_partition(r.topic, num_partitions);
+// Sends records of actor users; done gets one report per record, in the records' order, once
+// every record has one. The metadata is refreshed first if it lacks one of their topics.
+void send_records(producer_self self, std::vector<producer_record> rs,
+                  report_collector::done_fn done) {
+  auto& st = self->state;
+  auto reports = std::make_shared<report_collector>(rs.size(), std::move(done));
+  if (st.config_error) {
+    for (size_t i = 0; i < rs.size(); ++i)
+      reports->set(i, delivery_report{topic_partition{rs[i].topic, partition_id{rs[i].partition}},
+                                      log_offset{-1}, st.config_error, rs[i].opaque});
+    return;
+  }
+  auto known = std::all_of(rs.begin(), rs.end(), [&](const producer_record& r) {
+    return st.link.metadata().find_topic(r.topic) != nullptr;
+  });
+  auto go = [self, rs = std::move(rs), reports](caf::error err) {
+    append_records(self, rs, reports, err);
+    pump(self);
+  };
+  if (known)
+    go(caf::error{});
+  else
+    st.link.refresh_metadata(self, std::move(go));
 }
 
 producer_actor::behavior_type producer_behavior(producer_self self, producer_config cfg,
@@ -367,43 +406,20 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
   self->set_down_handler([=](caf::down_msg& dm) { on_broker_down(self, dm); });
   return {
     [=](send_atom, producer_record& r) -> caf::result<delivery_report> {
-      if (self->state.config_error)
-        return delivery_report{topic_partition{r.topic, partition_id{r.partition}},
-                               log_offset{-1}, self->state.config_error};
       auto rp = self->make_response_promise<delivery_report>();
-      auto deliver = [rp](const delivery_report& rep) mutable { rp.deliver(rep); };
-      auto go = [=](caf::error err) mutable {
-        auto& st = self->state;
-        auto t = st.link.metadata().find_topic(r.topic);
-        if (!err && t == nullptr)
-          err = make_error(errc::unknown_topic_or_partition,
-                           "topic '" + r.topic + "' does not exist");
-        if (err) {
-          rp.deliver(delivery_report{topic_partition{r.topic, partition_id{-1}},
-                                     log_offset{-1}, err});
-          return;
-        }
-        auto n = static_cast<int32_t>(t->partitions.size());
-        topic_partition tp{r.topic, partition_id{partition_of(r, n, *st.acc)}};
-        auto ts = r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms();
-        std::optional<std::string_view> k, v;
-        if (r.key)
-          k = *r.key;
-        if (r.value)
-          v = *r.value;
-        auto res = st.acc->append(tp, ts, k, v, r.headers, deliver, std::nullopt);
-        if (res.status == append_status::closed) {
-          rp.deliver(delivery_report{tp, log_offset{-1},
-                                     make_error(errc::client_closed,
-                                                "send after the producer was stopped")});
-          return;
-        }
-        pump(self);
-      };
-      if (self->state.link.metadata().find_topic(r.topic) != nullptr)
-        go(caf::error{});
-      else
-        self->state.link.refresh_metadata(self, go);
+      std::vector<producer_record> rs;
+      rs.push_back(std::move(r));
+      send_records(self, std::move(rs), [rp](std::vector<delivery_report>& reps) mutable {
+        rp.deliver(std::move(reps[0]));
+      });
+      return rp;
+    },
+    [=](send_atom, std::vector<producer_record>& rs)
+      -> caf::result<std::vector<delivery_report>> {
+      auto rp = self->make_response_promise<std::vector<delivery_report>>();
+      send_records(self, std::move(rs), [rp](std::vector<delivery_report>& reps) mutable {
+        rp.deliver(std::move(reps));
+      });
       return rp;
     },
     [=](partitions_atom, std::string& topic) -> caf::result<int32_t> {

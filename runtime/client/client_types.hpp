@@ -23,6 +23,7 @@ struct producer_record {
   int32_t partition = -1;            // >= 0 overrides the partitioner
   int64_t timestamp_ms = -1;         // -1: now
   std::vector<record_header> headers;
+  uint64_t opaque = 0;               // the sender's correlation, returned in its report
 };
 
 // The outcome of one record: its offset, or why it was not written.
@@ -30,6 +31,7 @@ struct delivery_report {
   topic_partition tp;
   log_offset offset{-1};
   caf::error error;
+  uint64_t opaque = 0;  // the record's producer_record::opaque (librdkafka's opaque)
 };
 
 using delivery_callback = std::function<void(const delivery_report&)>;
@@ -76,11 +78,11 @@ typename Inspector::result_type inspect(Inspector& f, producer_record& x) {
     return caf::error{};
   };
   return f(x.topic, has_key, key, has_value, value, x.partition, x.timestamp_ms, x.headers,
-           caf::meta::load_callback(restore));
+           x.opaque, caf::meta::load_callback(restore));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
-  return f(x.tp, x.offset, x.error);
+  return f(x.tp, x.offset, x.error, x.opaque);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumer_records& x) {

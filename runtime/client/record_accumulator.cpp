@@ -34,7 +34,8 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
                                          std::optional<std::string_view> value,
                                          const std::vector<record_header>& headers,
                                          delivery_callback cb,
-                                         std::optional<std::chrono::milliseconds> max_block) {
+                                         std::optional<std::chrono::milliseconds> max_block,
+                                         uint64_t opaque) {
   std::unique_lock<std::mutex> guard{mtx_};
   if (max_block
       && !space_.wait_for(guard, *max_block,
@@ -66,8 +67,21 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
   auto before = ob.builder.empty() ? size_t{0} : ob.builder.size_bytes(); // charge the header too
   ob.builder.append(timestamp_ms, key, value, headers);
   ob.callbacks.push_back(std::move(cb));
+  ob.opaques.push_back(opaque);
   used_bytes_ += ob.builder.size_bytes() - before;
   return {append_status::appended, wake && !wake_pending_.exchange(true)};
+}
+
+append_result record_accumulator::append(const topic_partition& tp, const producer_record& r,
+                                         int64_t now_ms, delivery_callback cb,
+                                         std::optional<std::chrono::milliseconds> max_block) {
+  std::optional<std::string_view> key, value;
+  if (r.key)
+    key = *r.key;
+  if (r.value)
+    value = *r.value;
+  return append(tp, r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms, key, value, r.headers,
+                std::move(cb), max_block, r.opaque);
 }
 
 void record_accumulator::close() {
@@ -95,6 +109,7 @@ ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob
   }
   rb.bytes = ob.builder.finish();
   rb.callbacks = std::move(ob.callbacks);
+  rb.opaques = std::move(ob.opaques);
   rb.drained_ms = now_ms;
   return rb;
 }

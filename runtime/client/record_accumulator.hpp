@@ -34,6 +34,7 @@ struct ready_batch {
   std::string bytes;
   int32_t record_count = 0;
   std::vector<delivery_callback> callbacks;  // one per record, in offset order
+  std::vector<uint64_t> opaques;             // one per record: its report's opaque
   int32_t attempts = 0;
   producer_stamp stamp;      // as written in bytes; producer_id -1: not idempotent
   int64_t drained_ms = 0;    // when drain() closed it; delivery.timeout.ms counts from here
@@ -57,11 +58,19 @@ public:
   // became full, or a batch was opened and no wake is pending). While buffer.memory is used
   // up, waits at most max_block (user threads only, never actors) and then appends nothing
   // (timed_out); without max_block it appends at once. After close(): closed, nothing
-  // appended, also for an append waiting at that moment.
+  // appended, also for an append waiting at that moment. opaque goes into the record's
+  // report (ready_batch::opaques).
   append_result append(const topic_partition& tp, int64_t timestamp_ms,
                        std::optional<std::string_view> key,
                        std::optional<std::string_view> value,
                        const std::vector<record_header>& headers, delivery_callback cb,
+                       std::optional<std::chrono::milliseconds> max_block,
+                       uint64_t opaque = 0);
+
+  // append() of r (its key, value, headers and opaque) to tp, stamped with r.timestamp_ms if
+  // set, else now_ms.
+  append_result append(const topic_partition& tp, const producer_record& r, int64_t now_ms,
+                       delivery_callback cb,
                        std::optional<std::chrono::milliseconds> max_block);
 
   // Refuses every later append. What was appended before stays until drained.
@@ -105,6 +114,7 @@ private:
   struct open_batch {
     batch_builder builder;
     std::vector<delivery_callback> callbacks;
+    std::vector<uint64_t> opaques;
     int64_t created_ms = 0;
   };
 

@@ -1,6 +1,7 @@
 // The producer against real `cafka node` processes: keyless records avoid partitions without
 // a leader; close() reports every accepted record and refuses later calls; send() waits at
-// most max.block.ms for buffer memory.
+// most max.block.ms for buffer memory; an actor's batch send reports each record with its
+// opaque.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/client/producer.hpp"
+#include "actors/client/producer_actor.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
 #include "tests/integration/client_config.hpp"
@@ -265,4 +267,57 @@ TEST_CASE("the producer facade never blocks an actor's thread: a first send to a
   }));
   REQUIRE(!prod.flush(20s));
   CHECK(in_callback == static_cast<int32_t>(errc::blocking_in_actor));
+}
+
+TEST_CASE("an actor's batch send gets one report per record, in order, with the record's "
+          "opaque; exactly the bad records fail",
+          "[integration][producer]") {
+  node_with_topic n{2};
+  auto producer = cafka::spawn_producer(n.sys, n.pc);
+  std::vector<cafka::producer_record> rs;
+  std::set<uint64_t> bad;
+  for (int i = 0; i < 12; ++i) {
+    cafka::producer_record r;
+    r.topic = "t";
+    r.value = "v" + std::to_string(i);
+    r.opaque = 1000 + static_cast<uint64_t>(i);
+    if (i % 4 == 1) {
+      r.partition = 7;  // "t" has 2 partitions
+      bad.insert(r.opaque);
+    } else if (i == 6) {
+      r.topic = "nope";
+      bad.insert(r.opaque);
+    }
+    rs.push_back(r);
+  }
+  caf::scoped_actor self{n.sys};
+  std::vector<cafka::delivery_report> reps;
+  self->request(producer, 30s, cafka::send_atom::value, rs)
+    .receive([&](std::vector<cafka::delivery_report>& x) { reps = std::move(x); },
+             [](caf::error& err) { FAIL(caf::to_string(err)); });
+  REQUIRE(reps.size() == rs.size());
+  std::set<uint64_t> failed;
+  for (size_t i = 0; i < reps.size(); ++i) {
+    CHECK(reps[i].opaque == rs[i].opaque);
+    if (reps[i].error) {
+      CHECK(errc_of(reps[i].error) == errc::unknown_topic_or_partition);
+      failed.insert(reps[i].opaque);
+    } else {
+      CHECK(reps[i].offset.value >= 0);
+    }
+  }
+  CHECK(failed == bad);
+  // The single send and the facade's callbacks carry the opaque too.
+  cafka::producer_record one = rs[0];
+  one.opaque = 77;
+  self->request(producer, 30s, cafka::send_atom::value, one)
+    .receive([&](cafka::delivery_report& rep) { CHECK(rep.opaque == 77); },
+             [](caf::error& err) { FAIL(caf::to_string(err)); });
+  self->send_exit(producer, caf::exit_reason::user_shutdown);
+  cafka::producer prod{n.sys, n.pc};
+  std::atomic<uint64_t> seen{0};
+  one.opaque = 78;
+  REQUIRE(!prod.send(one, [&](const cafka::delivery_report& rep) { seen = rep.opaque; }));
+  REQUIRE(!prod.flush(20s));
+  CHECK(seen == 78);
 }
