@@ -270,7 +270,7 @@ TEST_CASE("the producer facade never blocks an actor's thread: a first send to a
 }
 
 TEST_CASE("an actor's batch send gets one report per record, in order, with the record's "
-          "opaque; exactly the bad records fail",
+          "opaque, and exactly the bad records fail",
           "[integration][producer]") {
   node_with_topic n{2};
   auto producer = cafka::spawn_producer(n.sys, n.pc);
