@@ -30,9 +30,6 @@ std::vector<topic_partition> owned(const consumer_state& st) {
   return {out.begin(), out.end()};
 }
 
-std::string group_name(const consumer_state& st) {
-  return st.group ? st.group->membership.group() : st.cfg.group_id;
-}
 
 milliseconds timeout_of(const consumer_state& st) {
   return milliseconds{st.cfg.request_timeout_ms};
@@ -99,17 +96,6 @@ void with_coordinator(consumer_self self, coordinator_callback f) {
 
 void forget_coordinator(consumer_self self) {
   self->state.coordinator.reset();
-}
-
-// Forgets the positions of partitions this member no longer owns: deliveries of them still
-// waiting for credit must not move a later owner's (or a later assignment's) position.
-void forget_positions(consumer_state& st, const std::vector<topic_partition>& tps) {
-  for (auto& tp : tps) {
-    st.processed.erase(tp);
-    st.committed.erase(tp);
-  }
-  for (auto& tp : tps)
-    forget_deliveries(st, tp);
 }
 
 // Every partition goes away at once (the member was removed or gives up).
@@ -206,96 +192,6 @@ void start_partitions(consumer_self self, uint64_t gen, std::vector<topic_partit
   });
 }
 
-bool drained(const consumer_state& st, const std::vector<topic_partition>& tps) {
-  for (auto& d : st.unacked)
-    if (std::find(tps.begin(), tps.end(), d.tp) != tps.end())
-      return false;
-  return true;
-}
-
-// Finishes every revocation whose batches the sink has all processed: commits what it
-// processed of those partitions (auto commit), then confirms by heartbeating without them.
-void check_revocations(consumer_self self) {
-  auto& st = self->state;
-  if (!st.group)
-    return;
-  auto gen = st.group->generation;
-  for (auto& r : st.group->revocations) {
-    if (r.committing || !r.acknowledged || !drained(st, r.tps))
-      continue;
-    r.committing = true;
-    auto tps = r.tps;
-    auto done = [=](caf::error err) {
-      auto& st = self->state;
-      if (err)
-        spdlog::warn("consumer: committing revoked partitions of group '{}': {}",
-                     group_name(st), describe(err));
-      if (!st.group || st.group->generation != gen)
-        return;
-      auto& g = *st.group;
-      for (auto& tp : tps)
-        g.revoking.erase(tp);
-      g.revocations.erase(std::remove_if(g.revocations.begin(), g.revocations.end(),
-                                         [&](const group_session::revocation& x) {
-                                           return x.tps == tps;
-                                         }),
-                          g.revocations.end());
-      forget_positions(st, tps);
-      heartbeat_now(self);
-    };
-    std::vector<partition_offset> offsets;
-    if (st.cfg.enable_auto_commit)
-      for (auto& tp : tps) {
-        auto p = st.processed.find(tp);
-        auto c = st.committed.find(tp);
-        if (p != st.processed.end() && (c == st.committed.end() || c->second != p->second))
-          offsets.push_back({tp, p->second});
-      }
-    if (offsets.empty())
-      done({});
-    else
-      commit(self, std::move(offsets), done);
-    return check_revocations(self); // `done` may have changed the list
-  }
-}
-
-// The sink answered the partitions_revoked request of this revocation (or could not).
-void acknowledge_revocation(consumer_self self, uint64_t gen,
-                            const std::vector<topic_partition>& tps) {
-  auto& st = self->state;
-  if (!st.group || st.group->generation != gen)
-    return;
-  for (auto& r : st.group->revocations)
-    if (r.tps == tps)
-      r.acknowledged = true;
-  check_revocations(self);
-}
-
-// Stops reading these partitions and asks the sink to let them go: the revocation completes
-// once the sink answered (a sink that commits by hand commits in its handler, before the
-// group moves the partitions) and processed what it was sent of them (check_revocations).
-void revoke_partitions(consumer_self self, std::vector<topic_partition> tps) {
-  auto& st = self->state;
-  auto& g = *st.group;
-  for (auto& tp : tps) {
-    st.parts.erase(tp);
-    g.assigning.erase(tp);
-    g.revoking.insert(tp);
-  }
-  g.revocations.push_back({tps, false, false});
-  auto gen = g.generation;
-  // A sink that takes longer than max.poll.interval.ms, or has no handler (an error reply),
-  // lets the revocation go on without its answer.
-  self
-    ->request(st.sink, milliseconds{st.cfg.max_poll_interval_ms}, partitions_revoked{tps, false})
-    .then([=]() { acknowledge_revocation(self, gen, tps); },
-          [=](caf::error& err) {
-            spdlog::debug("consumer: the sink did not answer partitions_revoked: {}",
-                          describe(err));
-            acknowledge_revocation(self, gen, tps);
-          });
-}
-
 void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& resp) {
   auto& st = self->state;
   if (!st.group)
@@ -331,6 +227,10 @@ void on_heartbeat(consumer_self self, uint64_t gen, group_heartbeat_response& re
 }
 
 } // namespace
+
+std::string group_name(const consumer_state& st) {
+  return st.group ? st.group->membership.group() : st.cfg.group_id;
+}
 
 std::string group_id_for(const consumer_config& cfg) {
   if (!cfg.group_id.empty())

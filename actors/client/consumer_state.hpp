@@ -1,5 +1,6 @@
-// The consumer actor's state and the functions its two halves share: fetching and delivery
-// (consumer_actor.cpp) and group membership with commits (consumer_group.cpp). Private to
+// The consumer actor's state and the functions its parts share: fetching and delivery
+// (consumer_actor.cpp), group membership with commits (consumer_group.cpp) and giving
+// partitions back (consumer_revocation.cpp). Private to
 // actors/client; used only from the consumer actor's own context.
 #pragma once
 
@@ -124,6 +125,8 @@ partition_position new_position(consumer_self self, int64_t offset);
 // -- group (consumer_group.cpp) ----------------------------------------------------------------
 // The group id to use: cfg.group_id, or a unique new one for a consumer without a group.
 std::string group_id_for(const consumer_config& cfg);
+// The group this consumer commits to (its session's, or cfg.group_id).
+std::string group_name(const consumer_state& st);
 void subscribe(consumer_self self, std::vector<std::string> topics);
 // Heartbeats now (or right after the one in flight).
 void heartbeat_now(consumer_self self);
@@ -140,5 +143,15 @@ void fetch_committed(consumer_self self, std::vector<topic_partition> tps,
 bool on_coordinator_down(consumer_self self, const caf::actor_addr& broker);
 // Commits (auto commit), leaves the group, then calls `then`.
 void leave_group(consumer_self self, std::function<void()> then);
+
+// -- revocations (consumer_revocation.cpp) -----------------------------------------------------
+// Stops reading these partitions and asks the sink to let them go (partitions_revoked as a
+// request); the revocation completes in check_revocations.
+void revoke_partitions(consumer_self self, std::vector<topic_partition> tps);
+// Finishes every revocation the sink answered and fully credited: commits (auto commit),
+// then confirms by heartbeating without its partitions.
+void check_revocations(consumer_self self);
+// Forgets the positions of partitions this member no longer owns.
+void forget_positions(consumer_state& st, const std::vector<topic_partition>& tps);
 
 } // namespace cafka
