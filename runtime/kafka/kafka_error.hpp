@@ -1,0 +1,71 @@
+// Kafka's protocol error codes (org.apache.kafka.common.protocol.Errors) and the mapping of
+// cafka's errors onto them. Pure; any thread.
+#pragma once
+
+#include <cstdint>
+
+#include <caf/error.hpp>
+
+namespace cafka::kafka {
+
+enum class error_code : int16_t {
+  unknown_server_error = -1,
+  none = 0,
+  offset_out_of_range = 1,
+  corrupt_message = 2,
+  unknown_topic_or_partition = 3,
+  leader_not_available = 5,
+  not_leader_or_follower = 6,
+  request_timed_out = 7,
+  broker_not_available = 8,
+  message_too_large = 10,
+  coordinator_load_in_progress = 14,
+  coordinator_not_available = 15,
+  not_coordinator = 16,
+  invalid_topic_exception = 17,
+  record_list_too_large = 18,
+  not_enough_replicas = 19,
+  not_enough_replicas_after_append = 20,
+  invalid_required_acks = 21,
+  illegal_generation = 22,
+  inconsistent_group_protocol = 23,
+  invalid_group_id = 24,
+  unknown_member_id = 25,
+  invalid_session_timeout = 26,
+  rebalance_in_progress = 27,
+  topic_authorization_failed = 29,
+  cluster_authorization_failed = 31,
+  unsupported_version = 35,
+  topic_already_exists = 36,
+  invalid_partitions = 37,
+  invalid_replication_factor = 38,
+  invalid_replica_assignment = 39,
+  invalid_config = 40,
+  not_controller = 41,
+  invalid_request = 42,
+  policy_violation = 44,
+  out_of_order_sequence_number = 45,
+  duplicate_sequence_number = 46,
+  invalid_producer_epoch = 47,
+  kafka_storage_error = 56,
+  unknown_producer_id = 59,
+  group_id_not_found = 69,
+  fenced_leader_epoch = 74,
+  unknown_leader_epoch = 75,
+  member_id_required = 79,
+  fenced_instance_id = 82,
+  invalid_record = 87,
+  unstable_offset_commit = 88,
+  fenced_member_epoch = 110,
+  unsupported_assignor = 112,
+};
+
+// The Kafka code a client expects for a cafka error (errc category) or a CAF error (a
+// request timeout, an unreachable actor). Unknown errors map to unknown_server_error.
+error_code to_kafka_error(const caf::error& e);
+
+inline int16_t code(error_code e) {
+  return static_cast<int16_t>(e);
+}
+
+} // namespace cafka::kafka
