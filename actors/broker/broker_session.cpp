@@ -39,6 +39,8 @@ void try_register(broker_self self) {
   auto me = st.cfg.find(st.id);
   broker_metadata bm{st.id, me ? me->host : "", me ? me->port : uint16_t{0}, true,
                      st.incarnation};
+  if (me != nullptr)
+    bm.listeners = me->advertised_listeners;
   self->request(*target, register_timeout, register_atom::value, bm,
                 caf::actor_cast<broker_actor>(self))
     .then(

@@ -6,11 +6,26 @@
 #include "actors/chaos/node_send.hpp"
 #include "actors/coordinator/coordinator_state.hpp"
 #include "actors/node/same_proxy.hpp"
+#include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
 
 namespace {
+
+// A cluster id in Kafka's form: 16 random bytes, URL-safe base64 without padding (22 chars).
+std::string new_cluster_id() {
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint64_t bits[2] = {random_u64(), random_u64()};
+  for (int i = 0; i < 22; ++i) {
+    auto& word = bits[i < 11 ? 0 : 1];
+    out += alphabet[word & 63];
+    word >>= 6;
+  }
+  return out;
+}
 
 coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
                                                       coordinator_config cfg) {
@@ -85,10 +100,12 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
       st.leases.renew(b.id, b.incarnation, self->clock().now());
       auto known = st.md.current().find_broker(b.id);
       if (known != nullptr && known->alive && known->incarnation == b.incarnation
-          && known->host == b.host && known->port == b.port)
+          && known->host == b.host && known->port == b.port && known->listeners == b.listeners)
         return st.view(); // a retried registration: already committed
       auto rp = self->make_response_promise<cluster_metadata>();
-      auto cmd = register_broker_cmd{b, unclean_election(self)};
+      auto cmd = register_broker_cmd{b, unclean_election(self), {}};
+      if (st.md.current().cluster_id.empty())
+        cmd.cluster_id = new_cluster_id();
       propose(self, cmd, [=](const apply_result& res) mutable {
         if (res.error)
           rp.deliver(res.error);

@@ -76,4 +76,11 @@ std::string describe(const caf::error& e) {
   return out;
 }
 
+std::string context_of(const caf::error& e) {
+  const auto& ctx = e.context();
+  if (e && ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return describe(e);
+}
+
 } // namespace cafka

@@ -73,4 +73,7 @@ errc errc_of(const caf::error& e);
 // One line for a user: "unknown_topic_or_partition: topic 'x' does not exist".
 std::string describe(const caf::error& e);
 
+// The human-readable context of an error made by make_error(x, context); else describe(e).
+std::string context_of(const caf::error& e);
+
 } // namespace cafka

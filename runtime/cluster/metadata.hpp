@@ -10,12 +10,24 @@
 
 namespace cafka {
 
+// A Kafka listener's address, as a node advertises it ("PLAINTEXT://127.0.0.1:9092").
+struct listener_endpoint {
+  std::string name;  // PLAINTEXT
+  std::string host;
+  uint16_t port = 0;
+
+  bool operator==(const listener_endpoint& o) const {
+    return name == o.name && host == o.host && port == o.port;
+  }
+};
+
 struct broker_metadata {
   node_id id;
-  std::string host;
+  std::string host;          // node-to-node (BASP) address
   uint16_t port = 0;
   bool alive = false;        // registered and not fenced
   uint64_t incarnation = 0;  // chosen by the broker process at start; a restart changes it
+  std::vector<listener_endpoint> listeners;  // advertised Kafka listeners; empty: none
 };
 
 struct partition_metadata {
@@ -34,6 +46,7 @@ struct topic_metadata {
 
 struct cluster_metadata {
   uint64_t version = 0;     // bumped by every change; newer versions replace older ones
+  std::string cluster_id;   // chosen by the controller at the first registration; never changes
   node_id controller{-1};
   int64_t next_producer_id = 0;  // the next idempotent producer id to hand out
   std::vector<broker_metadata> brokers;
@@ -48,8 +61,12 @@ struct cluster_metadata {
 constexpr node_id no_leader{-1};
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, listener_endpoint& x) {
+  return f(x.name, x.host, x.port);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, broker_metadata& x) {
-  return f(x.id, x.host, x.port, x.alive, x.incarnation);
+  return f(x.id, x.host, x.port, x.alive, x.incarnation, x.listeners);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_metadata& x) {
@@ -61,7 +78,7 @@ typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_metadata& x) {
-  return f(x.version, x.controller, x.next_producer_id, x.brokers, x.topics);
+  return f(x.version, x.cluster_id, x.controller, x.next_producer_id, x.brokers, x.topics);
 }
 
 } // namespace cafka

@@ -11,15 +11,22 @@ namespace {
 
 // Format version of the encoding; bump when a command's fields change.
 // 1: register / fence / unfence without `unclean`. 2: with it, plus kinds 5-7.
-constexpr uint8_t command_format = 2;
+// 3: brokers carry their Kafka listeners; register carries the cluster id.
+constexpr uint8_t command_format = 3;
+constexpr uint8_t command_format_v2 = 2;
 constexpr uint8_t command_format_v1 = 1;
+
+// A broker as formats 1 and 2 encode it (no listeners).
+caf::error decode_broker_v2(caf::binary_deserializer& src, broker_metadata& b) {
+  return src(b.id, b.host, b.port, b.alive, b.incarnation);
+}
 
 // Format 1: the fields of the five commands of that time, unclean = false.
 caf::error decode_v1(uint8_t kind, caf::binary_deserializer& src, metadata_command& out) {
   switch (kind) {
     case 0: {
       register_broker_cmd cmd;
-      if (auto err = src(cmd.broker))
+      if (auto err = decode_broker_v2(src, cmd.broker))
         return err;
       out = std::move(cmd);
       return {};
@@ -76,6 +83,19 @@ caf::error decode_alternative(uint8_t kind, caf::binary_deserializer& src,
   }
 }
 
+// Format 2: as format 3 but register carries a broker without listeners and no cluster id.
+caf::error decode_v2(uint8_t kind, caf::binary_deserializer& src, metadata_command& out) {
+  if (kind != 0)
+    return decode_alternative(kind, src, out);
+  register_broker_cmd cmd;
+  if (auto err = decode_broker_v2(src, cmd.broker))
+    return err;
+  if (auto err = src(cmd.unclean))
+    return err;
+  out = std::move(cmd);
+  return {};
+}
+
 } // namespace
 
 std::string encode(const metadata_command& cmd) {
@@ -99,12 +119,17 @@ caf::expected<metadata_command> decode_command(std::string_view bytes) {
   uint8_t kind = 0;
   if (auto err = src(format, kind))
     return make_error(errc::corrupt_message, "truncated metadata command");
-  if (format != command_format && format != command_format_v1)
+  metadata_command out;
+  caf::error err;
+  if (format == command_format)
+    err = decode_alternative(kind, src, out);
+  else if (format == command_format_v2)
+    err = decode_v2(kind, src, out);
+  else if (format == command_format_v1)
+    err = decode_v1(kind, src, out);
+  else
     return make_error(errc::corrupt_message,
                       "metadata command format " + std::to_string(format) + " is unknown");
-  metadata_command out;
-  auto err = format == command_format_v1 ? decode_v1(kind, src, out)
-                                         : decode_alternative(kind, src, out);
   if (err)
     return make_error(errc::corrupt_message, "malformed metadata command");
   if (src.remaining() != 0)

@@ -13,12 +13,14 @@
 
 namespace cafka {
 
-// A broker (re)registers: new incarnation → alive (unfenced), address updated.
+// A broker (re)registers: new incarnation → alive (unfenced), addresses updated.
 // unclean: the controller's unclean-leader-election-enable at proposal time, so every member
-// replays the same decision.
+// replays the same decision. cluster_id: the id the controller chose for a cluster that has
+// none yet (applied only then).
 struct register_broker_cmd {
   broker_metadata broker;
   bool unclean = false;
+  std::string cluster_id;
 };
 
 // A broker's lease lapsed, or it shut down (controlled): it is fenced and loses its
@@ -67,7 +69,7 @@ using metadata_command =
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, register_broker_cmd& x) {
-  return f(x.broker, x.unclean);
+  return f(x.broker, x.unclean, x.cluster_id);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fence_broker_cmd& x) {

@@ -22,8 +22,15 @@ void serialize(Archive& ar, cafka::strong_int<Tag, Rep>& x, unsigned) {
   ar & x.value;
 }
 template <class Archive>
-void serialize(Archive& ar, cafka::broker_metadata& x, unsigned) {
+void serialize(Archive& ar, cafka::listener_endpoint& x, unsigned) {
+  ar & x.name & x.host & x.port;
+}
+// Class version 1 added the advertised Kafka listeners.
+template <class Archive>
+void serialize(Archive& ar, cafka::broker_metadata& x, unsigned version) {
   ar & x.id & x.host & x.port & x.alive & x.incarnation;
+  if (version >= 1)
+    ar & x.listeners;
 }
 // Class version 1 added partition_epoch and next_producer_id; version 0 archives (written
 // before replication) load with both at 0.
@@ -38,18 +45,22 @@ template <class Archive>
 void serialize(Archive& ar, cafka::topic_metadata& x, unsigned) {
   ar & x.name & x.partitions;
 }
+// Class version 2 added the cluster id.
 template <class Archive>
 void serialize(Archive& ar, cafka::cluster_metadata& x, unsigned version) {
   ar & x.version & x.controller;
   if (version >= 1)
     ar & x.next_producer_id;
+  if (version >= 2)
+    ar & x.cluster_id;
   ar & x.brokers & x.topics;
 }
 
 } // namespace boost::serialization
 
+BOOST_CLASS_VERSION(cafka::broker_metadata, 1)
 BOOST_CLASS_VERSION(cafka::partition_metadata, 1)
-BOOST_CLASS_VERSION(cafka::cluster_metadata, 1)
+BOOST_CLASS_VERSION(cafka::cluster_metadata, 2)
 
 namespace cafka {
 
@@ -254,6 +265,8 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
   if (auto x = std::get_if<register_broker_cmd>(&cmd)) {
     auto b = x->broker;
     b.alive = true;
+    if (md_.cluster_id.empty())
+      md_.cluster_id = x->cluster_id;
     register_broker(b);
     res.unclean_elected = on_broker_unfenced(md_, b.id, x->unclean);
   } else if (auto x = std::get_if<fence_broker_cmd>(&cmd)) {

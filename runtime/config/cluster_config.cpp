@@ -1,5 +1,6 @@
 #include "runtime/config/cluster_config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -9,6 +10,7 @@
 #include <caf/settings.hpp>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/config/listener_config.hpp"
 
 namespace cafka {
 
@@ -70,13 +72,69 @@ caf::error check_sections(const caf::settings& s, const std::string& path) {
   return {};
 }
 
+// A string setting of a node, or nullptr if absent; an error if it is not a string.
+caf::expected<const std::string*> node_string(const caf::config_value::dictionary& d,
+                                              const std::string& key, const std::string& path,
+                                              const std::string& where) {
+  auto i = d.find(key);
+  if (i == d.end())
+    return static_cast<const std::string*>(nullptr);
+  auto str = caf::get_if<std::string>(&i->second);
+  if (str == nullptr)
+    return bad(path, where + key + " must be a string such as \"PLAINTEXT://127.0.0.1:9092\"");
+  return str;
+}
+
+// listeners / advertised-listeners of one node (Kafka's names and URL form).
+caf::error parse_node_listeners(const caf::config_value::dictionary& d, const std::string& path,
+                                const std::string& where, node_config& n) {
+  auto ls = node_string(d, "listeners", path, where);
+  if (!ls)
+    return ls.error();
+  auto adv = node_string(d, "advertised-listeners", path, where);
+  if (!adv)
+    return adv.error();
+  if (*ls == nullptr) {
+    if (*adv != nullptr)
+      return bad(path, where + "advertised-listeners needs listeners");
+    return {};
+  }
+  if (!n.broker)
+    return bad(path, where + "listeners needs the \"broker\" role (Kafka clients talk to "
+                             "brokers)");
+  auto bound = parse_listeners(**ls, "listeners", true);
+  if (!bound)
+    return bad(path, where + context_of(bound.error()));
+  n.listeners = std::move(*bound);
+  if (*adv == nullptr) {
+    for (auto& l : n.listeners)
+      if (l.host == "0.0.0.0" || l.host == "::")
+        return bad(path, where + "listener " + to_string(std::vector<listener_endpoint>{l})
+                               + " binds every interface: set advertised-listeners to the "
+                                 "address clients use");
+    n.advertised_listeners = n.listeners;
+    return {};
+  }
+  auto advertised = parse_listeners(**adv, "advertised-listeners", false);
+  if (!advertised)
+    return bad(path, where + context_of(advertised.error()));
+  n.advertised_listeners = std::move(*advertised);
+  for (auto& a : n.advertised_listeners) {
+    auto same_name = [&](const listener_endpoint& l) { return l.name == a.name; };
+    if (std::none_of(n.listeners.begin(), n.listeners.end(), same_name))
+      return bad(path, where + "advertised listener " + a.name + " is not in listeners");
+  }
+  return {};
+}
+
 caf::expected<node_config> parse_node(const caf::config_value& v, const std::string& path,
                                       size_t index) {
   auto where = "[cluster] nodes[" + std::to_string(index) + "]: ";
   auto d = caf::get_if<caf::config_value::dictionary>(&v);
   if (d == nullptr)
     return bad(path, where + "expected {id=..., host=\"...\", port=..., roles=[...]}");
-  if (auto err = check_keys(*d, {"id", "host", "port", "roles"}, path, "cluster] nodes["
+  if (auto err = check_keys(*d, {"id", "host", "port", "roles", "listeners",
+                                 "advertised-listeners"}, path, "cluster] nodes["
                                                                          + std::to_string(index) + "]"))
     return err;
   node_config n;
@@ -112,6 +170,8 @@ caf::expected<node_config> parse_node(const caf::config_value& v, const std::str
                            + " (expected \"coordinator\" or \"broker\")");
     }
   }
+  if (auto err = parse_node_listeners(*d, path, where, n))
+    return err;
   return n;
 }
 
@@ -195,6 +255,11 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
       return bad(path, "[cluster] node id " + std::to_string(n->id.value) + " appears twice");
     if (!addrs.insert(n->address()).second)
       return bad(path, "[cluster] address " + n->address() + " appears twice");
+    for (auto& l : n->listeners)
+      if (!addrs.insert(l.host + ":" + std::to_string(l.port)).second)
+        return bad(path, "[cluster] node " + std::to_string(n->id.value) + ": listener "
+                           + to_string(std::vector<listener_endpoint>{l})
+                           + " uses an address already taken by another node or listener");
     cfg.nodes.push_back(std::move(*n));
   }
   size_t coordinators = 0;

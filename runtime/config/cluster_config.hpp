@@ -11,16 +11,21 @@
 #include <caf/settings.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/cluster/metadata.hpp"
 #include "runtime/storage/partition_log.hpp"
 
 namespace cafka {
 
 struct node_config {
   node_id id;
-  std::string host;
+  std::string host;      // node-to-node (BASP) address
   uint16_t port = 0;
   bool coordinator = false;
   bool broker = false;
+  // Kafka protocol: where the node binds (`listeners`) and what it tells clients
+  // (`advertised-listeners`, defaulting to `listeners`). Empty: no Kafka listener.
+  std::vector<listener_endpoint> listeners;
+  std::vector<listener_endpoint> advertised_listeners;
 
   std::string address() const { return host + ":" + std::to_string(port); }
 };

@@ -123,7 +123,8 @@ TEST_CASE("format 1 commands from an older log decode with unclean election off"
   REQUIRE(unfence);
   CHECK(std::get<unfence_broker_cmd>(*unfence).incarnation == 5);
   CHECK_FALSE(std::get<unfence_broker_cmd>(*unfence).unclean);
-  auto reg = decode_command(v1(0, broker(2, 77)));
+  auto old = broker(2, 77);
+  auto reg = decode_command(v1(0, old.id, old.host, old.port, old.alive, old.incarnation));
   REQUIRE(reg);
   CHECK(std::get<register_broker_cmd>(*reg).broker.incarnation == 77);
   CHECK_FALSE(std::get<register_broker_cmd>(*reg).unclean);
@@ -134,8 +135,39 @@ TEST_CASE("format 1 commands from an older log decode with unclean election off"
   CHECK(errc_of(decode_command(v1(5)).error()) == errc::corrupt_message);
   CHECK_FALSE(decode_command(v1(1, node_id{3}, uint64_t{9}, true, true)));
   auto bad_format = encode(elect_preferred_cmd{});
-  bad_format[0] = 3;
+  bad_format[0] = 4;
   CHECK(errc_of(decode_command(bad_format).error()) == errc::corrupt_message);
+}
+
+TEST_CASE("format 2 registrations decode without listeners or cluster id", "[cluster]") {
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  auto old = broker(3, 12);
+  REQUIRE_FALSE(sink(uint8_t{2}, uint8_t{0}, old.id, old.host, old.port, old.alive,
+                     old.incarnation, true));
+  auto reg = decode_command(std::string{buf.begin(), buf.end()});
+  REQUIRE(reg);
+  auto& r = std::get<register_broker_cmd>(*reg);
+  CHECK(r.broker.id == node_id{3});
+  CHECK(r.broker.incarnation == 12);
+  CHECK(r.broker.listeners.empty());
+  CHECK(r.unclean);
+  CHECK(r.cluster_id.empty());
+}
+
+TEST_CASE("registrations carry Kafka listeners and the cluster id", "[cluster]") {
+  auto b = broker(1, 5);
+  b.listeners = {listener_endpoint{"PLAINTEXT", "127.0.0.1", 9092}};
+  auto reg = decode_command(encode(register_broker_cmd{b, false, "c1-abc"}));
+  REQUIRE(reg);
+  auto& r = std::get<register_broker_cmd>(*reg);
+  CHECK(r.broker.listeners == b.listeners);
+  CHECK(r.cluster_id == "c1-abc");
+  metadata_state st;
+  st.apply(r);
+  CHECK(st.current().cluster_id == "c1-abc");
+  st.apply(register_broker_cmd{broker(2, 6), false, "other"});
+  CHECK(st.current().cluster_id == "c1-abc"); // chosen once
 }
 
 TEST_CASE("malformed command bytes are an error, not a crash", "[cluster]") {

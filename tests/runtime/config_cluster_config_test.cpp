@@ -442,3 +442,67 @@ TEST_CASE("parse_host_port rejects malformed input and leaves the outputs alone"
   CHECK(host == "unchanged");
   CHECK(port == 42);
 }
+
+namespace {
+
+std::string node_with(const std::string& extra) {
+  return "[cluster]\nnodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"coordinator\", "
+         "\"broker\"], " + extra + "}]\n";
+}
+
+} // namespace
+
+TEST_CASE("listeners and advertised-listeners load in Kafka's form", "[config]") {
+  config_dir dir;
+  auto cfg = load_cluster_config(dir.write(node_with(
+    "listeners=\"plaintext://:9092\", advertised-listeners=\"PLAINTEXT://kafka.example:9092\"")));
+  REQUIRE(cfg);
+  auto& n = cfg->nodes.at(0);
+  REQUIRE(n.listeners.size() == 1);
+  CHECK(n.listeners[0] == listener_endpoint{"PLAINTEXT", "0.0.0.0", 9092});
+  REQUIRE(n.advertised_listeners.size() == 1);
+  CHECK(n.advertised_listeners[0] == listener_endpoint{"PLAINTEXT", "kafka.example", 9092});
+  auto plain = load_cluster_config(dir.write(node_with("listeners=\"PLAINTEXT://127.0.0.1:9092\"")));
+  REQUIRE(plain);
+  CHECK(plain->nodes.at(0).advertised_listeners == plain->nodes.at(0).listeners);
+  auto none = load_cluster_config(dir.write(one_node));
+  REQUIRE(none);
+  CHECK(none->nodes.at(0).listeners.empty());
+}
+
+TEST_CASE("bad listeners are invalid_config naming the entry", "[config]") {
+  SECTION("not a URL") {
+    require_invalid(node_with("listeners=\"127.0.0.1:9092\""),
+                    "listeners: '127.0.0.1:9092' is not NAME://host:port");
+  }
+  SECTION("a name cafka does not serve") {
+    require_invalid(node_with("listeners=\"SSL://127.0.0.1:9092\""),
+                    "only PLAINTEXT is served");
+  }
+  SECTION("a repeated name") {
+    require_invalid(node_with("listeners=\"PLAINTEXT://127.0.0.1:9092,PLAINTEXT://127.0.0.1:9093\""),
+                    "repeats listener name PLAINTEXT");
+  }
+  SECTION("a wildcard bind without advertised-listeners") {
+    require_invalid(node_with("listeners=\"PLAINTEXT://0.0.0.0:9092\""),
+                    "binds every interface: set advertised-listeners");
+  }
+  SECTION("a wildcard advertised address") {
+    require_invalid(node_with("listeners=\"PLAINTEXT://:9092\", "
+                              "advertised-listeners=\"PLAINTEXT://0.0.0.0:9092\""),
+                    "advertises a wildcard address");
+  }
+  SECTION("the node's own BASP address") {
+    require_invalid(node_with("listeners=\"PLAINTEXT://127.0.0.1:9101\""),
+                    "uses an address already taken");
+  }
+  SECTION("not a string") {
+    require_invalid(node_with("listeners=9092"), "listeners must be a string");
+  }
+  SECTION("on a node without the broker role") {
+    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=9101, roles=[\"coordinator\"], "
+                    "listeners=\"PLAINTEXT://h:9092\"}, {id=2, host=\"h\", port=9102, "
+                    "roles=[\"broker\"]}]\n",
+                    "listeners needs the \"broker\" role");
+  }
+}

@@ -1,0 +1,25 @@
+// Kafka listener settings of a node (cluster.conf `listeners` / `advertised-listeners`, in
+// Kafka's URL form "PLAINTEXT://host:port", comma-separated). Plain values; any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "runtime/cluster/metadata.hpp"
+
+namespace cafka {
+
+// Parses "NAME://host:port[,NAME://host:port...]". Names are upper-cased, as Kafka
+// compares them; each name appears once; an empty host means every interface (only
+// allowed for `listeners`, which binds). Only PLAINTEXT is served until TLS/SASL exist.
+// Errors are errc::invalid_config naming the entry ("listeners: 'x' is not NAME://host:port").
+caf::expected<std::vector<listener_endpoint>> parse_listeners(const std::string& text,
+                                                              const std::string& key,
+                                                              bool bind);
+
+// "PLAINTEXT://127.0.0.1:9092,..." from endpoints (for messages and the status display).
+std::string to_string(const std::vector<listener_endpoint>& xs);
+
+} // namespace cafka
