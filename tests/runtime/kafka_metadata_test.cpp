@@ -10,21 +10,9 @@
 #include "tests/runtime/kafka_test_util.hpp"
 
 using namespace cafka::kafka;
-using cafka::kafka::test::from_hex;
-using cafka::kafka::test::to_hex;
+using namespace cafka::kafka::test;
 
 namespace {
-
-metadata_request decoded(int16_t version, const std::string& hex, bool expect_ok = true) {
-  auto body = from_hex(hex);
-  reader r{body};
-  metadata_request req;
-  decode(r, version, req);
-  CHECK(r.ok() == expect_ok);
-  if (expect_ok)
-    CHECK(r.remaining() == 0);
-  return req;
-}
 
 // The response the kafka-python snippet below encodes, before the later versions' fields:
 // brokers (1, "h1", 9092, "r1") and (2, "h2", 9093, None); topic "t" (error 0) with
@@ -40,42 +28,35 @@ metadata_response sample() {
   return x;
 }
 
-std::string encoded(int16_t version, const metadata_response& x) {
-  std::string out;
-  writer w{out};
-  encode(w, version, x);
-  return to_hex(out);
-}
-
 } // namespace
 
 // Request bodies from /usr/bin/python3 with kafka-python 2.0.2:
 //   from kafka.protocol.metadata import *; MetadataRequest_vN(...).encode().hex()
 TEST_CASE("metadata v0 request: an empty array asks for all topics", "[kafka][metadata]") {
   // MetadataRequest_v0(topics=[])
-  CHECK_FALSE(decoded(0, "00000000").topics.has_value());
+  CHECK_FALSE(decoded<metadata_request>(0, "00000000").topics.has_value());
   // MetadataRequest_v0(topics=["a", "bb"])
-  auto req = decoded(0, "0000000200016100026262");
+  auto req = decoded<metadata_request>(0, "0000000200016100026262");
   REQUIRE(req.topics.has_value());
   CHECK(*req.topics == std::vector<std::string>{"a", "bb"});
   CHECK(req.allow_auto_topic_creation);
   // A null array is not valid before v1.
-  decoded(0, "ffffffff", false);
+  CHECK(decode_error<metadata_request>(0, "ffffffff") == "null topics in metadata v0");
 }
 
 TEST_CASE("metadata v1+ request: null asks for all, empty for none", "[kafka][metadata]") {
   // MetadataRequest_v1(topics=None)
-  CHECK_FALSE(decoded(1, "ffffffff").topics.has_value());
+  CHECK_FALSE(decoded<metadata_request>(1, "ffffffff").topics.has_value());
   // MetadataRequest_v1(topics=[])
-  auto none = decoded(1, "00000000");
+  auto none = decoded<metadata_request>(1, "00000000");
   REQUIRE(none.topics.has_value());
   CHECK(none.topics->empty());
   // MetadataRequest_v4(topics=["t"], allow_auto_topic_creation=False)
-  auto v4 = decoded(4, "0000000100017400");
+  auto v4 = decoded<metadata_request>(4, "0000000100017400");
   CHECK(*v4.topics == std::vector<std::string>{"t"});
   CHECK_FALSE(v4.allow_auto_topic_creation);
   // MetadataRequest_v5(topics=None, allow_auto_topic_creation=True)
-  auto v5 = decoded(5, "ffffffff01");
+  auto v5 = decoded<metadata_request>(5, "ffffffff01");
   CHECK_FALSE(v5.topics.has_value());
   CHECK(v5.allow_auto_topic_creation);
 }
@@ -86,36 +67,25 @@ TEST_CASE("metadata v4 requests librdkafka sends", "[kafka][metadata]") {
   // its brokers-only query, then the all-topics query, frames without size prefix.
   for (auto& [hex, all] : {std::pair{"0003000400000002000772646b61666b610000000000", false},
                            std::pair{"0003000400000003000772646b61666b61ffffffff01", true}}) {
-    auto frame = from_hex(hex);
-    reader r{frame};
     request_header h;
-    decode_request_header(r, false, h);
+    auto req = decoded_frame<metadata_request>(from_hex(hex), h);
+    CHECK(h.api_version == 4);
     CHECK(h.client_id == "rdkafka");
-    metadata_request req;
-    decode(r, h.api_version, req);
-    REQUIRE(r.ok());
-    CHECK(r.remaining() == 0);
     CHECK(req.topics.has_value() == !all);
     CHECK(req.allow_auto_topic_creation == all);
   }
 }
 
 TEST_CASE("metadata request edge cases fail the reader", "[kafka][metadata]") {
-  SECTION("truncated topic name") {
-    decoded(1, "00000001000561", false);
-  }
-  SECTION("count beyond the message") {
-    decoded(1, "7fffffff0001610001620001", false);
-  }
-  SECTION("negative count other than null") {
-    decoded(1, "fffffffe", false);
-  }
-  SECTION("missing allow_auto_topic_creation in v4") {
-    decoded(4, "ffffffff", false);
-  }
-  SECTION("null topic name") {
-    decoded(1, "00000001ffff", false);
-  }
+  auto error = [](int16_t version, const char* hex) {
+    return decode_error<metadata_request>(version, hex);
+  };
+  CHECK(error(1, "00000001000561") == "truncated");
+  CHECK(error(1, "7fffffff0001610001620001") == "array length beyond the message");
+  CHECK(error(1, "fffffffe") == "negative array length");
+  CHECK(error(4, "ffffffff") == "truncated"); // no allow_auto_topic_creation
+  CHECK(error(1, "00000001ffff") == "negative length");
+  CHECK(error(1, "").find("truncated") == 0);
 }
 
 // Expected bytes from /usr/bin/python3 with kafka-python 2.0.2, e.g. for v5

@@ -10,8 +10,7 @@
 #include "tests/runtime/kafka_test_util.hpp"
 
 using namespace cafka::kafka;
-using cafka::kafka::test::from_hex;
-using cafka::kafka::test::to_hex;
+using namespace cafka::kafka::test;
 
 namespace {
 
@@ -29,48 +28,13 @@ const std::string kcat_produce_v7_acks0 =
   "000000000000000000003a0000000002b9a2434e000000000000000001a243c09668000001a243c09668ffff"
   "ffffffffffffffffffffffff00000001100000000104763000";
 
-produce_request decoded_frame(const std::string& frame, request_header& h) {
-  reader r{frame};
-  decode_request_header(r, false, h);
-  produce_request req;
-  decode(r, h.api_version, req);
-  CHECK(r.ok());
-  CHECK(r.remaining() == 0);
-  return req;
-}
-
-produce_request decoded_body(int16_t version, const std::string& body) {
-  reader r{body};
-  produce_request req;
-  decode(r, version, req);
-  CHECK(r.ok());
-  CHECK(r.remaining() == 0);
-  return req;
-}
-
-// Why decoding a v7 body failed; empty if it did not.
-std::string decode_error(const std::string& hex) {
-  auto body = from_hex(hex);
-  reader r{body};
-  produce_request req;
-  decode(r, 7, req);
-  return r.ok() ? std::string{} : std::string{r.error()};
-}
-
-std::string encoded(int16_t version, const produce_response& x) {
-  std::string out;
-  writer w{out};
-  encode(w, version, x);
-  return to_hex(out);
-}
-
 } // namespace
 
 TEST_CASE("produce v7 from librdkafka: records stay a view into the frame",
           "[kafka][produce]") {
   auto frame = from_hex(kcat_produce_v7_idempotent);
   request_header h;
-  auto req = decoded_frame(frame, h);
+  auto req = decoded_frame<produce_request>(frame, h);
   CHECK(h.api_version == 7);
   CHECK_FALSE(req.transactional_id.has_value());
   CHECK(req.acks == -1);
@@ -96,7 +60,7 @@ TEST_CASE("produce acks peek reads only the header and acks", "[kafka][produce]"
   // A Fetch frame (kcat's, see the fetch tests) is not a Produce request.
   CHECK_FALSE(peek_produce_acks(from_hex("0001000b00000005000772646b61666b61ffffffff")));
   request_header h;
-  auto req = decoded_frame(acks0, h);
+  auto req = decoded_frame<produce_request>(acks0, h);
   CHECK(req.acks == 0);
   CHECK(req.topic_data.at(0).partition_data.at(0).records->size() == 70);
 }
@@ -106,8 +70,8 @@ TEST_CASE("produce acks peek reads only the header and acks", "[kafka][produce]"
 //     required_acks=1, timeout=1500, topics=[("t", [(0, b"\x01\x02\x03"), (2, None)]),
 //     ("u", [])]).encode().hex()
 TEST_CASE("produce requests from kafka-python's encoder", "[kafka][produce]") {
-  auto v3 = decoded_body(3, from_hex("ffff0001000005dc0000000200017400000002000000000000000301"
-                                     "02030000" "0002ffffffff00017500000000"));
+  auto v3 = decoded<produce_request>(3, "ffff0001000005dc00000002000174000000020000000000000003"
+                                             "0102030000" "0002ffffffff00017500000000");
   CHECK(v3.acks == 1);
   CHECK(v3.timeout_ms == 1500);
   REQUIRE(v3.topic_data.size() == 2);
@@ -120,8 +84,8 @@ TEST_CASE("produce requests from kafka-python's encoder", "[kafka][produce]") {
   CHECK(v3.topic_data[1].partition_data.empty());
   // ProduceRequest_v7(transactional_id="tx", required_acks=-1, timeout=30000,
   //   topics=[("t", [(1, b"abcd")])])
-  auto v7 = decoded_body(7, from_hex("00027478ffff000075300000000100017400000001000000010000000461"
-                                     "626364"));
+  auto v7 = decoded<produce_request>(7, "00027478ffff0000753000000001000174000000010000000100"
+                                             "00000461626364");
   CHECK(v7.transactional_id == "tx");
   CHECK(v7.topic_data.at(0).partition_data.at(0).records == "abcd");
 }
@@ -129,15 +93,16 @@ TEST_CASE("produce requests from kafka-python's encoder", "[kafka][produce]") {
 TEST_CASE("produce request edge cases fail the reader", "[kafka][produce]") {
   // Body prefix: null transactional id, acks 1, timeout 30000.
   const std::string head = "ffff000100007530";
-  CHECK(decode_error(head + "0000000100017400000001000000000000004801020304") == "truncated");
-  CHECK(decode_error(head + "40000000000174") == "array length beyond the message");
-  CHECK(decode_error(head + "000000010001748000000000") == "negative array length");
-  CHECK(decode_error(head + "ffffffff") == "null array");
-  CHECK(decode_error(head + "00000001000174" "00000001" "00000000" "fffffffe") ==
+  auto error = [](const std::string& hex) { return decode_error<produce_request>(7, hex); };
+  CHECK(error(head + "0000000100017400000001000000000000004801020304") == "truncated");
+  CHECK(error(head + "40000000000174") == "array length beyond the message");
+  CHECK(error(head + "000000010001748000000000") == "negative array length");
+  CHECK(error(head + "ffffffff") == "null array");
+  CHECK(error(head + "00000001000174" "00000001" "00000000" "fffffffe") ==
         "negative length");
-  CHECK(decode_error(head.substr(0, 10)) == "truncated");
+  CHECK(error(head.substr(0, 10)) == "truncated");
   // Out-of-range acks are the handler's to answer, not a decode error.
-  CHECK(decode_error("ffff000500007530" "00000000").empty());
+  CHECK(error("ffff000500007530" "00000000").empty());
 }
 
 // Expected bytes from /usr/bin/python3 with kafka-python 2.0.2, e.g.
