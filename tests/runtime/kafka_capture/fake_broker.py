@@ -45,7 +45,8 @@ def uvarint(n):
 
 def api_versions(version):
     if version < 3:
-        return Int16.encode(0) + Array(('k', Int16), ('lo', Int16), ('hi', Int16)).encode(APIS) + Int32.encode(0)
+        keys = Array(('k', Int16), ('lo', Int16), ('hi', Int16)).encode(APIS)
+        return Int16.encode(0) + keys + Int32.encode(0)
     body = Int16.encode(0) + uvarint(len(APIS) + 1)
     for k, lo, hi in APIS:
         body += Int16.encode(k) + Int16.encode(lo) + Int16.encode(hi) + b'\x00'
@@ -156,7 +157,7 @@ def fetch(body):
 
 
 def create_topics(version, body):
-    # topics' names only: skip the rest by re-encoding nothing; answer each with no error.
+    # Every topic is created (error 0, no message).
     req = Schema(('topics', Array(('name', S), ('np', Int32), ('rf', Int16),
                                   ('assignments', Array(('p', Int32), ('b', Array(Int32)))),
                                   ('configs', Array(('k', S), ('v', S)))))).decode(io.BytesIO(body))
@@ -174,7 +175,8 @@ def delete_topics(version, body):
 
 
 def describe_configs(version, body):
-    req = Schema(('resources', Array(('type', Int8), ('name', S), ('keys', Array(S))))).decode(io.BytesIO(body))
+    resource = Array(('type', Int8), ('name', S), ('keys', Array(S)))
+    req = Schema(('resources', resource)).decode(io.BytesIO(body))
     out = Int32.encode(0) + Int32.encode(len(req[0]))
     for rtype, name, _ in req[0]:
         out += Int16.encode(0) + S.encode(None) + Int8.encode(rtype) + S.encode(name)
