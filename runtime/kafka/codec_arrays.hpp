@@ -1,0 +1,83 @@
+// Reading and writing Kafka ARRAY fields (non-flexible: int32 count, -1 = null) element by
+// element, for the per-API codecs. Header-only templates; any thread.
+// Readers never allocate beyond what the bytes left can hold (reader::array_length).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/kafka/kafka_reader.hpp"
+#include "runtime/kafka/kafka_writer.hpp"
+
+namespace cafka::kafka {
+
+// Reads a non-nullable array: each element takes at least `min_size` bytes and is read by
+// `read_one(r, element)`. A null array fails the reader ("null array").
+template <class T, class F>
+void read_array(reader& r, size_t min_size, std::vector<T>& out, F read_one) {
+  out.clear();
+  auto n = r.array_length(min_size);
+  if (n < 0) {
+    r.fail("null array");
+    return;
+  }
+  out.resize(static_cast<size_t>(n));
+  for (auto& x : out) {
+    if (!r.ok())
+      return;
+    read_one(r, x);
+  }
+}
+
+// Reads a nullable array: nullopt for -1, otherwise as read_array.
+template <class T, class F>
+void read_nullable_array(reader& r, size_t min_size, std::optional<std::vector<T>>& out,
+                         F read_one) {
+  out.reset();
+  auto n = r.array_length(min_size);
+  if (n < 0 || !r.ok())
+    return;
+  out.emplace(static_cast<size_t>(n));
+  for (auto& x : *out) {
+    if (!r.ok())
+      return;
+    read_one(r, x);
+  }
+}
+
+inline void read_string_array(reader& r, std::vector<std::string>& out) {
+  read_array(r, 2, out, [](reader& in, std::string& s) { s = in.string(); });
+}
+
+inline void read_int32_array(reader& r, std::vector<int32_t>& out) {
+  read_array(r, 4, out, [](reader& in, int32_t& x) { x = in.i32(); });
+}
+
+template <class T, class F>
+void write_array(writer& w, const std::vector<T>& xs, F write_one) {
+  w.array_length(static_cast<int32_t>(xs.size()));
+  for (const auto& x : xs)
+    write_one(w, x);
+}
+
+template <class T, class F>
+void write_nullable_array(writer& w, const std::optional<std::vector<T>>& xs, F write_one) {
+  if (!xs) {
+    w.array_length(-1);
+    return;
+  }
+  write_array(w, *xs, write_one);
+}
+
+inline void write_string_array(writer& w, const std::vector<std::string>& xs) {
+  write_array(w, xs, [](writer& out, const std::string& s) { out.string(s); });
+}
+
+inline void write_int32_array(writer& w, const std::vector<int32_t>& xs) {
+  write_array(w, xs, [](writer& out, int32_t x) { out.i32(x); });
+}
+
+} // namespace cafka::kafka
