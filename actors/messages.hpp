@@ -61,6 +61,11 @@ using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
 using heal_atom = caf::atom_constant<caf::atom("heal")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using node_link_atom = caf::atom_constant<caf::atom("nodelink")>;  // not caf::link_atom
+// Kafka listener: a connection hands a session one request frame; the session answers with
+// the response frame (empty: no response, acks=0) or asks to close the connection.
+using kafka_frame_atom = caf::atom_constant<caf::atom("kframe")>;
+using kafka_reply_atom = caf::atom_constant<caf::atom("kreply")>;
+using kafka_close_atom = caf::atom_constant<caf::atom("kclose")>;
 
 // One quorum member as the status display shows it.
 struct member_status {

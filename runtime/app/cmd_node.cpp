@@ -13,13 +13,44 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kafka/kafka_listener.hpp"
 #include "actors/node/node_supervisor.hpp"
 #include "runtime/app/app_common.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/config/listener_config.hpp"
 
 namespace cafka::app {
 
 namespace {
+
+// Starts the node's Kafka listeners, whose sessions call the node's broker.
+caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& sys,
+                                                             const node_actor& sup,
+                                                             const cluster_config& cfg,
+                                                             const node_config& me) {
+  caf::scoped_actor self{sys};
+  caf::expected<broker_actor> broker = make_error(errc::broker_not_available, "no answer");
+  self->request(sup, std::chrono::seconds{10}, broker_atom::value)
+    .receive([&](broker_actor& b) { broker = std::move(b); },
+             [&](caf::error& err) { broker = std::move(err); });
+  if (!broker)
+    return make_error(errc::broker_not_available,
+                      "cannot serve Kafka: " + describe(broker.error()));
+  auto shared = std::make_shared<const cluster_config>(cfg);
+  std::vector<caf::actor> out;
+  for (auto& l : me.listeners) {
+    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared};
+    auto a = start_kafka_listener(sys, l, std::move(ctx));
+    if (!a) {
+      for (auto& x : out)
+        self->send_exit(x, caf::exit_reason::user_shutdown);
+      return a.error();
+    }
+    spdlog::info("serving Kafka on {}", to_string(std::vector<listener_endpoint>{l}));
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
 
 struct node_options {
   std::string config = "cluster.conf";
@@ -80,6 +111,16 @@ int run_node(const node_options& o) {
       spdlog::critical("cannot listen on {}: {}", me->address(), sys.render(port.error()));
     else
       serving = true;
+    std::vector<caf::actor> listeners;
+    if (serving && !me->listeners.empty()) {
+      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me);
+      if (!kafka) {
+        spdlog::critical("{}", context_of(kafka.error()));
+        serving = false;
+      } else {
+        listeners = std::move(*kafka);
+      }
+    }
     if (serving) {
       spdlog::info("cafka node {} serving on {} (data in {})", o.id, me->address(), dir);
       int sig = 0;
@@ -92,6 +133,9 @@ int run_node(const node_options& o) {
     } else {
       rc = 1;
     }
+    // Kafka clients go first: no new requests reach a broker that is stopping.
+    for (auto& l : listeners)
+      self->send_exit(l, caf::exit_reason::user_shutdown);
     if (rc == 0 || !serving) {
       self->request(sup, std::chrono::seconds{90}, stop_atom::value)
         .receive([](caf::ok_atom) {},

@@ -46,6 +46,7 @@ const char* to_string(errc x) {
     case errc::client_closed: return "client_closed";
     case errc::concurrent_use: return "concurrent_use";
     case errc::blocking_in_actor: return "blocking_in_actor";
+    case errc::unknown_producer_id: return "unknown_producer_id";
   }
   return "unknown_error";
 }

@@ -121,7 +121,8 @@ send_queue::result send_queue::on_result(ready_batch& rb, const caf::error& err,
   if (!cfg_.idempotent) {
     retry = retriable_produce_error(err) && rb.attempts <= cfg_.retries && in_time;
   } else {
-    if (errc_of(err) == errc::out_of_order_sequence) {
+    if (errc_of(err) == errc::out_of_order_sequence
+        || errc_of(err) == errc::unknown_producer_id) {
       // The leader has not written it (a retry of any of its last 5 batches would be a
       // duplicate). If an older batch is unacknowledged, that one is missing: resend in
       // order. If not, the leader does not continue this sequence (it forgot the producer,

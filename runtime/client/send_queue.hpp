@@ -67,7 +67,7 @@ public:
   // `retries` times and until the delivery timeout. Idempotent: a retriable error is
   // retried until the delivery timeout; nothing is sent until every in-flight request of the partition has finished, then the
   // batches go again from the oldest, in sequence order, with their original bytes.
-  // out_of_order_sequence proves the leader has not written the batch: with an older batch
+  // out_of_order_sequence (or unknown_producer_id) proves the leader has not written the batch: with an older batch
   // of the partition unacknowledged it is resent in order; for the oldest batch (the leader
   // forgot the producer, or lost acknowledged batches) it is a lost sequence, like a batch
   // that fails for good (a non-retriable error, the delivery timeout). After a lost

@@ -27,7 +27,7 @@ struct broker_metadata {
   uint16_t port = 0;
   bool alive = false;        // registered and not fenced
   uint64_t incarnation = 0;  // chosen by the broker process at start; a restart changes it
-  std::vector<listener_endpoint> listeners;  // advertised Kafka listeners; empty: none
+  std::vector<listener_endpoint> listeners = {};  // advertised Kafka listeners; empty: none
 };
 
 struct partition_metadata {

@@ -20,7 +20,7 @@ namespace cafka {
 struct register_broker_cmd {
   broker_metadata broker;
   bool unclean = false;
-  std::string cluster_id;
+  std::string cluster_id = {};
 };
 
 // A broker's lease lapsed, or it shut down (controlled): it is fenced and loses its

@@ -298,6 +298,7 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "controller-quorum-election-timeout-ms",
                                "replica-lag-time-max-ms", "replica-fetch-wait-max-ms",
                                "replica-fetch-max-bytes", "unclean-leader-election-enable",
+                               "auto-create-topics-enable",
                                "auto-leader-rebalance-enable",
                                "leader-imbalance-check-interval-ms",
                                "offsets-topic-num-partitions",
@@ -340,6 +341,8 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("replica-fetch-max-bytes", 1024, INT32_MAX, d.replica_fetch_max_bytes))
         || (err = read_bool(*defs, "unclean-leader-election-enable", path, w,
                             d.unclean_leader_election_enable))
+        || (err = read_bool(*defs, "auto-create-topics-enable", path, w,
+                            d.auto_create_topics_enable))
         || (err = read_bool(*defs, "auto-leader-rebalance-enable", path, w,
                             d.auto_leader_rebalance_enable))
         || (err = num("leader-imbalance-check-interval-ms", 10, INT32_MAX,

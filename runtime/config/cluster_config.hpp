@@ -51,6 +51,9 @@ struct broker_defaults {
   int32_t replica_fetch_max_bytes = 8 << 20;        // replica-fetch-max-bytes
   bool unclean_leader_election_enable = false;      // unclean-leader-election-enable
   bool auto_leader_rebalance_enable = true;         // auto-leader-rebalance-enable
+  // Kafka clients: a Metadata or Produce request naming an unknown topic creates it with
+  // num-partitions and default-replication-factor.
+  bool auto_create_topics_enable = true;            // auto-create-topics-enable
   int64_t leader_imbalance_check_interval_ms = 5000; // leader-imbalance-check-interval-ms
   // Consumer groups (Kafka's KIP-848 names): the internal offsets topic, created on the
   // first find-coordinator, and the members' session and heartbeat interval.

@@ -56,6 +56,8 @@ error_code from_errc(errc x) {
       return error_code::unknown_leader_epoch;
     case errc::out_of_order_sequence:
       return error_code::out_of_order_sequence_number;
+    case errc::unknown_producer_id:
+      return error_code::unknown_producer_id;
     case errc::invalid_producer_epoch:
       return error_code::invalid_producer_epoch;
     case errc::unsupported_assignor:

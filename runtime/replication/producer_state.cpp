@@ -85,10 +85,11 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
   auto i = entries_.find(h.producer_id);
   if (i == entries_.end()) {
     // A new producer (or one this table forgot: expired, truncated away) starts at 0. A
-    // producer that resumes later gets out_of_order_sequence for its oldest batch, which
-    // proves the batch is not here, and restamps it in a new epoch at sequence 0.
+    // producer that resumes later gets unknown_producer_id for its oldest batch (Kafka's
+    // answer), which proves the batch is not here, and restamps it in a new epoch at
+    // sequence 0.
     if (h.base_sequence != 0)
-      return make_error(errc::out_of_order_sequence,
+      return make_error(errc::unknown_producer_id,
                         "unknown producer " + std::to_string(h.producer_id)
                           + " must start at sequence 0, got "
                           + std::to_string(h.base_sequence));

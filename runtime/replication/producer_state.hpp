@@ -74,7 +74,7 @@ class producer_state {
 public:
   // Decides whether the leader appends batch h (read_batch_header of the produce request):
   // - producer_id -1 (not idempotent): append.
-  // - an unknown producer id: append if base_sequence is 0, else out_of_order_sequence.
+  // - an unknown producer id: append if base_sequence is 0, else unknown_producer_id.
   //   Kafka accepts any first sequence (so that a producer the table forgot can resume);
   //   cafka does not, because then a new producer whose first batch failed while the next
   //   ones were in flight would leave a gap that nobody sees. A forgotten producer's oldest

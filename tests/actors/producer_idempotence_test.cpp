@@ -85,7 +85,8 @@ struct fake_cluster {
     auto& part = partitions[req.tp.partition.value];
     auto c = part.table.check(h);
     if (!c) {
-      if (errc_of(c.error()) == errc::out_of_order_sequence)
+      if (errc_of(c.error()) == errc::out_of_order_sequence
+          || errc_of(c.error()) == errc::unknown_producer_id)
         ++out_of_order;
       return std::move(c.error());
     }

@@ -121,7 +121,7 @@ TEST_CASE("a new producer starts at sequence 0, then must continue without gaps"
   leader l;
   // An unknown producer at another sequence: its first batch is missing (or the table
   // forgot it): refused, so that the producer resends in order or in a new epoch.
-  CHECK(error_of(l.produce(idem_batch(7, 0, 40, 3))) == errc::out_of_order_sequence);
+  CHECK(error_of(l.produce(idem_batch(7, 0, 40, 3))) == errc::unknown_producer_id);
   CHECK(l.produce(idem_batch(7, 0, 0, 3)) == log_offset{0});
   CHECK(l.produce(idem_batch(7, 0, 3, 2)) == log_offset{3}); // next sequence
   // A gap: 5 is expected.

@@ -1,0 +1,45 @@
+#include "actors/kafka/kafka_listener.hpp"
+
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/kafka/kafka_connection.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/config/listener_config.hpp"
+
+namespace cafka {
+
+namespace {
+
+caf::behavior acceptor_behavior(caf::io::broker* self, caf::io::doorman_ptr doorman,
+                                kafka_session_context ctx) {
+  self->add_doorman(std::move(doorman));
+  return {
+    [=](const caf::io::new_connection_msg& msg) {
+      fork_kafka_connection(self, msg.handle, ctx);
+    },
+    [=](const caf::io::acceptor_closed_msg&) {
+      spdlog::error("kafka: the listener's socket closed; no new Kafka connections");
+      self->quit();
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<caf::actor> start_kafka_listener(caf::actor_system& sys,
+                                               const listener_endpoint& bind,
+                                               kafka_session_context ctx) {
+  auto& mm = sys.middleman();
+  const char* host = bind.host == "0.0.0.0" ? nullptr : bind.host.c_str();
+  auto doorman = mm.backend().new_tcp_doorman(bind.port, host, true);
+  if (!doorman)
+    return make_error(errc::broker_not_available,
+                      "cannot listen on " + to_string(std::vector<listener_endpoint>{bind})
+                        + ": " + sys.render(doorman.error()));
+  return mm.spawn_broker(acceptor_behavior, std::move(*doorman), std::move(ctx));
+}
+
+} // namespace cafka

@@ -1,0 +1,21 @@
+// The Kafka listener of a broker node: an acceptor (CAF io broker) on the listener's address
+// that forks one connection broker per accepted TCP connection. Started by `cafka node` after
+// the node is published; runs on CAF's multiplexer thread.
+#pragma once
+
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/kafka/kafka_session.hpp"
+#include "runtime/cluster/metadata.hpp"
+
+namespace cafka {
+
+// Binds `bind` (host "0.0.0.0" = every interface) and serves Kafka on it with sessions that
+// call `ctx.broker`. Errors: the bind failed (address in use, ...), with the address named.
+// Send the returned actor an exit message to stop accepting and close every connection.
+caf::expected<caf::actor> start_kafka_listener(caf::actor_system& sys,
+                                               const listener_endpoint& bind,
+                                               kafka_session_context ctx);
+
+} // namespace cafka

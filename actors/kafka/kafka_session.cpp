@@ -1,0 +1,122 @@
+#include "actors/kafka/kafka_session.hpp"
+
+#include <caf/local_actor.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/kafka/kafka_session_state.hpp"
+#include "runtime/kafka/api_keys.hpp"
+#include "runtime/kafka/api_versions_codec.hpp"
+
+namespace cafka {
+
+namespace {
+
+using kafka::api_key;
+
+// A request of an API cafka serves at a version it serves: decode the header, dispatch.
+void dispatch(kafka_session_self self, kafka_call& call) {
+  auto key = static_cast<api_key>(call.header.api_key);
+  kafka::reader r{*call.frame};
+  decode_request_header(r, kafka::is_flexible(call.header.api_key, call.header.api_version),
+                        call.header);
+  if (!r.ok()) {
+    close_connection(self, std::string{"malformed request header: "} + r.error());
+    return;
+  }
+  switch (key) {
+    case api_key::api_versions:
+      return handle_api_versions(self, call, r);
+    case api_key::metadata:
+      return handle_metadata(self, call, r);
+    case api_key::init_producer_id:
+      return handle_init_producer_id(self, call, r);
+    case api_key::produce:
+      return handle_produce(self, call, r);
+    case api_key::fetch:
+      return handle_fetch(self, call, r);
+    case api_key::list_offsets:
+      return handle_list_offsets(self, call, r);
+    default:
+      close_connection(self, "API " + std::to_string(call.header.api_key)
+                               + " is not served yet");
+  }
+}
+
+void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
+  kafka_call call;
+  call.seq = seq;
+  if (!kafka::peek_request_header(frame, call.header)) {
+    close_connection(self, "request shorter than its header");
+    return;
+  }
+  auto api = kafka::find_api(call.header.api_key);
+  if (api == nullptr) {
+    close_connection(self, "unknown API key " + std::to_string(call.header.api_key));
+    return;
+  }
+  auto v = call.header.api_version;
+  if (v < api->min_version || v > api->max_version) {
+    if (api->key != api_key::api_versions) {
+      close_connection(self, "API " + std::to_string(call.header.api_key) + " version "
+                               + std::to_string(v) + " is not served");
+      return;
+    }
+    // Kafka answers an ApiVersions it cannot read with a v0 body: error 35 and the list,
+    // so that the client retries with a version from it.
+    call.header.api_version = 0;
+    auto out = begin_response(call);
+    kafka::writer w{out};
+    kafka::encode_unsupported_api_versions(w);
+    send_response(self, call, std::move(out));
+    return;
+  }
+  call.frame = std::make_shared<const std::string>(std::move(frame));
+  dispatch(self, call);
+}
+
+} // namespace
+
+std::string begin_response(const kafka_call& call) {
+  std::string out;
+  kafka::writer w{out};
+  w.reserve_i32();
+  // ApiVersions answers with header v0 at every version (clients read it before they know
+  // what the broker speaks).
+  bool flexible = call.header.api_key != static_cast<int16_t>(api_key::api_versions)
+                  && kafka::is_flexible(call.header.api_key, call.header.api_version);
+  kafka::encode_response_header(w, call.header.correlation_id, flexible);
+  return out;
+}
+
+void send_response(kafka_session_self self, const kafka_call& call, std::string frame) {
+  kafka::writer w{frame};
+  w.patch_i32(0, static_cast<int32_t>(frame.size() - 4));
+  caf::anon_send(self->state.connection, kafka_reply_atom::value, call.seq, std::move(frame));
+}
+
+void respond_nothing(kafka_session_self self, const kafka_call& call) {
+  caf::anon_send(self->state.connection, kafka_reply_atom::value, call.seq, std::string{});
+}
+
+void close_connection(kafka_session_self self, const std::string& why) {
+  caf::anon_send(self->state.connection, kafka_close_atom::value, why);
+}
+
+kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
+                                        kafka_session_context ctx) {
+  auto behavior = [](kafka_session_self self, caf::actor conn,
+                     kafka_session_context c) -> kafka_session_actor::behavior_type {
+    self->state.ctx = std::move(c);
+    self->state.connection = std::move(conn);
+    // Replies that come after the session gave up waiting (a late partition of a fetch).
+    self->set_error_handler([](caf::error&) {});
+    return {
+      [=](kafka_frame_atom, uint64_t seq, std::string& frame) { on_frame(self, seq, frame); },
+    };
+  };
+  auto conn = caf::actor_cast<caf::actor>(connection);
+  return connection->spawn<caf::linked>(behavior, conn, std::move(ctx));
+}
+
+} // namespace cafka

@@ -1,0 +1,38 @@
+// A Kafka session: the scheduled actor behind one client connection. It decodes each request
+// frame, checks the API version, calls this node's broker (and through it the replica and
+// group actors), and hands the encoded response frame back to its connection tagged with the
+// request's sequence number. Actor context; one session per connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace cafka {
+
+// What every session of a listener shares.
+struct kafka_session_context {
+  broker_actor broker;        // this node's broker
+  node_id node;
+  std::string listener;       // listener name: Metadata returns every broker's endpoint of it
+  int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes: bigger frames close
+  std::shared_ptr<const cluster_config> cfg;
+};
+
+// From the connection: one request frame (without its size prefix) and its sequence number.
+// The session answers the connection with (kafka_reply_atom, seq, frame-with-size-prefix or
+// empty for no response) or (kafka_close_atom, reason) for a malformed request.
+using kafka_session_actor =
+  caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>>;
+
+// Spawns a session linked to `connection` (either ends, both end).
+kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
+                                        kafka_session_context ctx);
+
+} // namespace cafka

@@ -1,0 +1,80 @@
+// The Kafka session actor's state and the handlers of its API families (one .cpp per family,
+// like the codecs). Private to actors/kafka; every function runs in the session's context.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/kafka/kafka_session.hpp"
+#include "runtime/kafka/kafka_reader.hpp"
+#include "runtime/kafka/kafka_writer.hpp"
+#include "runtime/kafka/request_header.hpp"
+
+namespace cafka {
+
+struct kafka_session_state {
+  kafka_session_context ctx;
+  caf::actor connection;  // where answers go (the connection broker)
+  static inline const char* name = "kafka-session";
+};
+
+using kafka_session_self = kafka_session_actor::stateful_pointer<kafka_session_state>;
+
+// One request being answered. Views in its decoded body point into `frame`.
+struct kafka_call {
+  uint64_t seq = 0;
+  kafka::request_header header;
+  std::shared_ptr<const std::string> frame;
+};
+
+// -- answering (kafka_session.cpp) ------------------------------------------------------------
+
+// A response frame: size prefix and response header written, body to be appended.
+// finish_response() fills in the size.
+std::string begin_response(const kafka_call& call);
+void send_response(kafka_session_self self, const kafka_call& call, std::string frame);
+
+// Encodes `x` as the body of call's response and sends it.
+template <class Response>
+void respond(kafka_session_self self, const kafka_call& call, const Response& x) {
+  auto frame = begin_response(call);
+  kafka::writer w{frame};
+  encode(w, call.header.api_version, x);
+  send_response(self, call, std::move(frame));
+}
+
+// The request gets no response (acks=0 produce); later answers are not held back by it.
+void respond_nothing(kafka_session_self self, const kafka_call& call);
+
+// Closes the connection: the request was malformed (Kafka closes, it does not answer).
+void close_connection(kafka_session_self self, const std::string& why);
+
+// Decodes the body of call's request into `req`; on malformed bytes closes the connection
+// and returns false.
+template <class Request>
+bool decode_body(kafka_session_self self, const kafka_call& call, kafka::reader& r,
+                 Request& req) {
+  decode(r, call.header.api_version, req);
+  if (r.ok())
+    return true;
+  close_connection(self, "malformed request (API " + std::to_string(call.header.api_key)
+                           + " v" + std::to_string(call.header.api_version) + "): "
+                           + r.error());
+  return false;
+}
+
+// -- handlers, by API family ------------------------------------------------------------------
+// Each decodes the body from r (positioned after the header) and answers the call.
+
+void handle_api_versions(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_metadata(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
+                             kafka::reader& r);
+void handle_produce(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+
+} // namespace cafka

@@ -1,0 +1,188 @@
+// Kafka session handlers of reading: Fetch (a long poll over many partitions, stored batches
+// passed through as they lie on disk) and ListOffsets.
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "actors/kafka/kafka_session_state.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/kafka/fetch_codec.hpp"
+#include "runtime/kafka/kafka_error.hpp"
+#include "runtime/kafka/list_offsets_codec.hpp"
+
+namespace cafka {
+
+namespace {
+
+using kafka::error_code;
+
+constexpr auto fetch_margin = std::chrono::seconds{10};
+constexpr auto list_offsets_timeout = std::chrono::seconds{10};
+
+// One Fetch request being answered: every partition is first read at once; if that gave
+// fewer than min_bytes, every partition is asked again as a long poll and the first one
+// with data (or the end of max_wait) answers the request.
+struct fetch_gather {
+  kafka::fetch_request req;
+  kafka::fetch_response response;
+  std::vector<std::pair<size_t, size_t>> slots;  // (topic, partition) index of each request
+  std::vector<std::string> records;              // per slot: stored batches as read
+  size_t pending = 0;
+  size_t bytes = 0;
+  bool long_poll = false;
+  bool answered = false;
+};
+
+using gather_ptr = std::shared_ptr<fetch_gather>;
+
+void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+  g->answered = true;
+  size_t total = 0;
+  for (size_t i = 0; i < g->slots.size(); ++i) {
+    auto& p = g->response.responses[g->slots[i].first].partitions[g->slots[i].second];
+    auto& rec = g->records[i];
+    // The response's max_bytes: whole partitions beyond it wait for the next fetch, but
+    // the first partition with data always goes out (as in Kafka).
+    if (total > 0 && total + rec.size() > static_cast<size_t>(std::max(0, g->req.max_bytes)))
+      p.records = std::string_view{};
+    else
+      p.records = std::string_view{rec};
+    total += p.records->size();
+  }
+  auto frame = begin_response(call);
+  frame.reserve(frame.size() + kafka::encoded_size(call.header.api_version, g->response));
+  kafka::writer w{frame};
+  encode(w, call.header.api_version, g->response);
+  send_response(self, call, std::move(frame));
+}
+
+void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g);
+
+// A partition's reply: fill its slot; the request is answered when the phase is over.
+void on_partition(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
+                  size_t slot, error_code err, fetch_response* r) {
+  if (g->answered)
+    return;
+  auto& p = g->response.responses[g->slots[slot].first].partitions[g->slots[slot].second];
+  p.error_code = kafka::code(err);
+  if (r != nullptr) {
+    p.high_watermark = r->high_watermark.value;
+    p.last_stable_offset = r->high_watermark.value;
+    p.log_start_offset = r->log_start_offset.value;
+    g->bytes += r->records.size();
+    g->records[slot] = std::move(r->records);
+  }
+  --g->pending;
+  bool news = err != error_code::none || (r != nullptr && !g->records[slot].empty());
+  if (g->long_poll) {
+    if (news || g->pending == 0)
+      answer(self, call, g);
+    return;
+  }
+  if (g->pending > 0)
+    return;
+  bool any_error = false;
+  for (auto& t : g->response.responses)
+    for (auto& x : t.partitions)
+      any_error = any_error || x.error_code != 0;
+  if (any_error || g->bytes >= static_cast<size_t>(std::max(1, g->req.min_bytes))
+      || g->req.max_wait_ms <= 0) {
+    answer(self, call, g);
+    return;
+  }
+  g->long_poll = true;
+  fetch_all(self, call, g);
+}
+
+void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+  g->pending = g->slots.size();
+  auto wait = g->long_poll ? std::max(0, g->req.max_wait_ms) : 0;
+  for (size_t i = 0; i < g->slots.size(); ++i) {
+    auto& t = g->req.topics[g->slots[i].first];
+    auto& p = t.partitions[g->slots[i].second];
+    fetch_request f;
+    f.tp = topic_partition{t.topic, partition_id{p.partition}};
+    f.offset = log_offset{p.fetch_offset};
+    f.max_bytes = std::max(1, p.partition_max_bytes);
+    f.min_bytes = g->long_poll ? 1 : 0;
+    f.max_wait_ms = wait;
+    auto timeout = std::chrono::milliseconds{wait} + fetch_margin;
+    self->request(self->state.ctx.broker, timeout, fetch_atom::value, std::move(f))
+      .then(
+        [=](fetch_response& r) { on_partition(self, call, g, i, error_code::none, &r); },
+        [=](const caf::error& err) {
+          on_partition(self, call, g, i, kafka::to_kafka_error(err), nullptr);
+        });
+  }
+}
+
+} // namespace
+
+void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
+  auto g = std::make_shared<fetch_gather>();
+  if (!decode_body(self, call, r, g->req))
+    return;
+  for (size_t ti = 0; ti < g->req.topics.size(); ++ti) {
+    auto& t = g->req.topics[ti];
+    auto& out = g->response.responses.emplace_back();
+    out.topic = t.topic;
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      auto& p = out.partitions.emplace_back();
+      p.partition_index = t.partitions[pi].partition;
+      g->slots.emplace_back(ti, pi);
+    }
+  }
+  g->records.resize(g->slots.size());
+  if (g->slots.empty()) {
+    answer(self, call, g);
+    return;
+  }
+  fetch_all(self, call, g);
+}
+
+void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
+  kafka::list_offsets_request req;
+  if (!decode_body(self, call, r, req))
+    return;
+  struct gather {
+    kafka::list_offsets_response response;
+    size_t pending = 0;
+  };
+  auto g = std::make_shared<gather>();
+  for (auto& t : req.topics) {
+    auto& out = g->response.topics.emplace_back();
+    out.name = t.name;
+    out.partitions.resize(t.partitions.size());
+    g->pending += t.partitions.size();
+  }
+  if (g->pending == 0) {
+    respond(self, call, g->response);
+    return;
+  }
+  for (size_t ti = 0; ti < req.topics.size(); ++ti)
+    for (size_t pi = 0; pi < req.topics[ti].partitions.size(); ++pi) {
+      auto& p = req.topics[ti].partitions[pi];
+      g->response.topics[ti].partitions[pi].partition_index = p.partition_index;
+      list_offsets_request q{topic_partition{req.topics[ti].name, partition_id{p.partition_index}},
+                             p.timestamp};
+      auto done = [=] {
+        if (--g->pending == 0)
+          respond(self, call, g->response);
+      };
+      self->request(self->state.ctx.broker, list_offsets_timeout, list_offsets_atom::value, q)
+        .then(
+          [=](const list_offsets_response& x) {
+            auto& s = g->response.topics[ti].partitions[pi];
+            s.offset = x.offset.value;
+            done();
+          },
+          [=](const caf::error& err) {
+            g->response.topics[ti].partitions[pi].error_code =
+              kafka::code(kafka::to_kafka_error(err));
+            done();
+          });
+    }
+}
+
+} // namespace cafka

@@ -1,0 +1,110 @@
+// Kafka session handler of Produce: one produce request per partition to this node's broker
+// (which serves only the partitions it leads), answered together; acks=0 gets no answer.
+
+#include <chrono>
+#include <memory>
+
+#include "actors/kafka/kafka_session_state.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/group/group_records.hpp"
+#include "runtime/kafka/kafka_error.hpp"
+#include "runtime/kafka/produce_codec.hpp"
+
+namespace cafka {
+
+namespace {
+
+using kafka::error_code;
+using kafka::produce_response;
+
+// Beyond the request's own timeout: the broker answers request_timed_out itself first.
+constexpr auto produce_margin = std::chrono::seconds{5};
+
+// The answers of one Produce request, filled in as the partitions reply.
+struct produce_gather {
+  produce_response response;
+  size_t pending = 0;
+  bool silent = false;  // acks=0: nothing is sent back
+};
+
+using gather_ptr = std::shared_ptr<produce_gather>;
+
+void complete_one(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+  if (--g->pending == 0 && !g->silent)
+    respond(self, call, g->response);
+}
+
+// The error a partition gets before anything is sent to the broker, or none.
+error_code precheck(const kafka::produce_request& req, const std::string& topic,
+                    const std::optional<std::string_view>& records) {
+  if (req.acks != 0 && req.acks != 1 && req.acks != -1)
+    return error_code::invalid_required_acks;
+  if (topic == group::offsets_topic)
+    return error_code::invalid_topic_exception;  // internal: only brokers write it
+  if (req.transactional_id)
+    return error_code::invalid_request;  // no transactions yet
+  if (!records || records->empty())
+    return error_code::corrupt_message;
+  return error_code::none;
+}
+
+void produce_partition(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
+                       const kafka::produce_request& req, size_t ti, size_t pi) {
+  auto& part = req.topic_data[ti].partition_data[pi];
+  auto& slot = g->response.responses[ti].partition_responses[pi];
+  slot.index = part.index;
+  auto& topic = req.topic_data[ti].name;
+  if (auto pre = precheck(req, topic, part.records); pre != error_code::none) {
+    slot.error_code = kafka::code(pre);
+    complete_one(self, call, g);
+    return;
+  }
+  produce_request p;
+  p.tp = topic_partition{topic, partition_id{part.index}};
+  p.acks = req.acks;
+  p.timeout_ms = req.timeout_ms;
+  p.batch = std::string{*part.records};
+  auto timeout = std::chrono::milliseconds{std::max(0, req.timeout_ms)} + produce_margin;
+  self->request(self->state.ctx.broker, timeout, produce_atom::value, std::move(p))
+    .then(
+      [=](const cafka::produce_response& r) {
+        auto& s = g->response.responses[ti].partition_responses[pi];
+        s.base_offset = r.base_offset.value;
+        s.log_start_offset = r.log_start_offset.value;
+        complete_one(self, call, g);
+      },
+      [=](const caf::error& err) {
+        auto& s = g->response.responses[ti].partition_responses[pi];
+        s.error_code = kafka::code(kafka::to_kafka_error(err));
+        complete_one(self, call, g);
+      });
+}
+
+} // namespace
+
+void handle_produce(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
+  kafka::produce_request req;
+  if (!decode_body(self, call, r, req))
+    return;
+  auto g = std::make_shared<produce_gather>();
+  g->silent = req.acks == 0;
+  if (g->silent)
+    respond_nothing(self, call);
+  for (auto& t : req.topic_data) {
+    g->pending += t.partition_data.size();
+    auto& tr = g->response.responses.emplace_back();
+    tr.name = t.name;
+    tr.partition_responses.resize(t.partition_data.size());
+  }
+  if (g->pending == 0) {
+    if (!g->silent)
+      respond(self, call, g->response);
+    return;
+  }
+  // The views in req point into call.frame, which every reply handler keeps alive.
+  for (size_t ti = 0; ti < req.topic_data.size(); ++ti)
+    for (size_t pi = 0; pi < req.topic_data[ti].partition_data.size(); ++pi)
+      produce_partition(self, call, g, req, ti, pi);
+}
+
+} // namespace cafka
