@@ -21,11 +21,9 @@ using strings = std::vector<std::string>;
 // Reads `hex` with `read`; returns the reader's error ("" while ok).
 template <class F>
 std::string read_hex(std::string_view hex, F read) {
-  auto bytes = from_hex(hex);
-  reader r{bytes};
-  read(r);
-  CHECK(r.remaining() == 0);
-  return r.ok() ? std::string{} : std::string{r.error()};
+  auto d = decode_with(hex, read);
+  CHECK(d.left == 0);
+  return d.error;
 }
 
 } // namespace
