@@ -1,7 +1,7 @@
 // Tests of the embedded consumer protocol (subscription and assignment bytes) against what
 // librdkafka and kafka-python put inside JoinGroup and SyncGroup.
 //
-// librdkafka bytes: /usr/bin/python3 tests/runtime/kafka_capture/capture_librdkafka.py S with
+// librdkafka bytes: /usr/bin/python3 tests/tools/kafka_capture/capture_librdkafka.py S with
 // S = range | roundrobin | cooperative-sticky (confluent-kafka 1.7.0, librdkafka 2.0.2),
 // subscribed to t1 and t2 (2 partitions each); the cooperative run then resubscribes to t1.
 // kafka-python bytes: /usr/bin/python3 -c 'from kafka.coordinator.protocol import *; x = X;

@@ -4,7 +4,7 @@
 // kafka-python bytes: /usr/bin/python3 -c 'from kafka.protocol.group import *;
 //   from kafka.protocol.commit import *; from kafka.protocol.admin import *; x = X;
 //   print(x.encode().hex())' with X as given above each hex string (kafka-python 2.0.2).
-// librdkafka bytes: /usr/bin/python3 tests/runtime/kafka_capture/capture_librdkafka.py S with
+// librdkafka bytes: /usr/bin/python3 tests/tools/kafka_capture/capture_librdkafka.py S with
 // S = range | cooperative-sticky | static | admin (confluent-kafka 1.7.0, librdkafka 2.0.2).
 // "By schema" bytes were written field by field from Kafka's message JSON (kafka-python
 // lacks the version); those marked "accepted by librdkafka" are what fake_broker.py answered,

@@ -3,7 +3,7 @@
 //
 // kafka-python bytes: /usr/bin/python3 -c 'from kafka.protocol.commit import *; x = X;
 //   print(x.encode().hex())' with X as given above each hex string (kafka-python 2.0.2).
-// librdkafka bytes: /usr/bin/python3 tests/runtime/kafka_capture/capture_librdkafka.py S with
+// librdkafka bytes: /usr/bin/python3 tests/tools/kafka_capture/capture_librdkafka.py S with
 // S = range | static (confluent-kafka 1.7.0 on librdkafka 2.0.2): commit(offsets=
 // [TopicPartition('t1', 0, 42)]) and committed([TopicPartition('t1', 0), ...]).
 // "By schema" bytes were written field by field from Kafka's message JSON.

@@ -4,8 +4,8 @@
 // kafka-python bytes: /usr/bin/python3 -c 'from kafka.protocol.admin import *; print(X.encode().hex())'
 // with X as given above each hex string (kafka-python 2.0.2; keep the object in a variable
 // before calling encode(), its encode() holds only a weak reference).
-// librdkafka bytes: /usr/bin/python3 tests/runtime/kafka_capture/capture_librdkafka.py admin
-// (confluent-kafka 1.7.0 on librdkafka 2.0.2, against tests/runtime/kafka_capture/fake_broker.py).
+// librdkafka bytes: /usr/bin/python3 tests/tools/kafka_capture/capture_librdkafka.py admin
+// (confluent-kafka 1.7.0 on librdkafka 2.0.2, against tests/tools/kafka_capture/fake_broker.py).
 
 #include <catch2/catch.hpp>
 
