@@ -14,25 +14,40 @@
 
 namespace cafka::kafka {
 
+namespace detail {
+
+// Reads `n` elements into `out` (replacing it), each by `read_one(r, element)`, and stops at
+// the first element that leaves the reader failed.
+template <class T, class F>
+void read_elements(reader& r, int32_t n, std::vector<T>& out, F& read_one) {
+  out.clear();
+  out.reserve(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    out.emplace_back();
+    read_one(r, out.back());
+  }
+}
+
+inline void read_string_element(reader& r, std::string& s) {
+  s = r.string();
+}
+
+} // namespace detail
+
 // Reads a non-nullable array: each element takes at least `min_size` bytes and is read by
 // `read_one(r, element)`. A null array fails the reader ("null array").
 template <class T, class F>
 void read_array(reader& r, size_t min_size, std::vector<T>& out, F read_one) {
-  out.clear();
   auto n = r.array_length(min_size);
   if (n < 0) {
     r.fail("null array");
-    return;
+    n = 0;
   }
-  out.resize(static_cast<size_t>(n));
-  for (auto& x : out) {
-    if (!r.ok())
-      return;
-    read_one(r, x);
-  }
+  detail::read_elements(r, n, out, read_one);
 }
 
-// Reads a nullable array: nullopt for -1, otherwise as read_array.
+// Reads a nullable array: nullopt for -1 (or a count the reader refused), otherwise as
+// read_array.
 template <class T, class F>
 void read_nullable_array(reader& r, size_t min_size, std::optional<std::vector<T>>& out,
                          F read_one) {
@@ -40,22 +55,23 @@ void read_nullable_array(reader& r, size_t min_size, std::optional<std::vector<T
   auto n = r.array_length(min_size);
   if (n < 0 || !r.ok())
     return;
-  out.emplace(static_cast<size_t>(n));
-  for (auto& x : *out) {
-    if (!r.ok())
-      return;
-    read_one(r, x);
-  }
+  detail::read_elements(r, n, out.emplace(), read_one);
 }
 
 inline void read_string_array(reader& r, std::vector<std::string>& out) {
-  read_array(r, 2, out, [](reader& in, std::string& s) { s = in.string(); });
+  read_array(r, 2, out, detail::read_string_element);
+}
+
+inline void read_nullable_string_array(reader& r,
+                                       std::optional<std::vector<std::string>>& out) {
+  read_nullable_array(r, 2, out, detail::read_string_element);
 }
 
 inline void read_int32_array(reader& r, std::vector<int32_t>& out) {
   read_array(r, 4, out, [](reader& in, int32_t& x) { x = in.i32(); });
 }
 
+// Writes `xs` as a non-nullable array, each element by `write_one(w, element)`.
 template <class T, class F>
 void write_array(writer& w, const std::vector<T>& xs, F write_one) {
   w.array_length(static_cast<int32_t>(xs.size()));
@@ -63,6 +79,7 @@ void write_array(writer& w, const std::vector<T>& xs, F write_one) {
     write_one(w, x);
 }
 
+// Writes a nullable array: -1 for nullopt, otherwise as write_array.
 template <class T, class F>
 void write_nullable_array(writer& w, const std::optional<std::vector<T>>& xs, F write_one) {
   if (!xs) {

@@ -1,6 +1,6 @@
 #include "runtime/kafka/fetch_codec.hpp"
 
-#include "runtime/kafka/array_codec.hpp"
+#include "runtime/kafka/codec_arrays.hpp"
 
 namespace cafka::kafka {
 
@@ -12,7 +12,7 @@ constexpr size_t string_size(std::string_view s) {
   return 2 + s.size();
 }
 
-void decode_partition(reader& r, int16_t version, fetch_request::fetch_partition& p) {
+void read_partition(reader& r, int16_t version, fetch_request::fetch_partition& p) {
   p.partition = r.i32();
   if (version >= 9)
     p.current_leader_epoch = r.i32();
@@ -22,32 +22,28 @@ void decode_partition(reader& r, int16_t version, fetch_request::fetch_partition
   p.partition_max_bytes = r.i32();
 }
 
-void decode_topic(reader& r, int16_t version, fetch_request::fetch_topic& t) {
+void read_topic(reader& r, int16_t version, fetch_request::fetch_topic& t) {
   t.topic = r.string();
-  decode_array(r, min_partition_size, t.partitions,
-               [&](auto& p) { decode_partition(r, version, p); });
+  read_array(r, min_partition_size, t.partitions,
+             [version](reader& in, auto& p) { read_partition(in, version, p); });
 }
 
-void decode_forgotten(reader& r, fetch_request::forgotten_topic& t) {
+void read_forgotten_topic(reader& r, fetch_request::forgotten_topic& t) {
   t.topic = r.string();
-  decode_int32s(r, t.partitions);
+  read_int32_array(r, t.partitions);
 }
 
-void encode_partition(writer& w, int16_t version, const fetch_response::partition_data& p) {
+void write_partition(writer& w, int16_t version, const fetch_response::partition_data& p) {
   w.i32(p.partition_index);
   w.i16(p.error_code);
   w.i64(p.high_watermark);
   w.i64(p.last_stable_offset);
   if (version >= 5)
     w.i64(p.log_start_offset);
-  if (p.aborted_transactions) {
-    encode_array(w, *p.aborted_transactions, [&](auto& a) {
-      w.i64(a.producer_id);
-      w.i64(a.first_offset);
-    });
-  } else {
-    w.array_length(-1);
-  }
+  write_nullable_array(w, p.aborted_transactions, [](writer& out, const auto& a) {
+    out.i64(a.producer_id);
+    out.i64(a.first_offset);
+  });
   if (version >= 11)
     w.i32(p.preferred_read_replica);
   w.nullable_bytes(p.records);
@@ -78,10 +74,10 @@ void decode(reader& r, int16_t version, fetch_request& out) {
     out.session_id = r.i32();
     out.session_epoch = r.i32();
   }
-  decode_array(r, min_topic_size, out.topics, [&](auto& t) { decode_topic(r, version, t); });
+  read_array(r, min_topic_size, out.topics,
+             [version](reader& in, auto& t) { read_topic(in, version, t); });
   if (version >= 7)
-    decode_array(r, min_topic_size, out.forgotten_topics_data,
-                 [&](auto& t) { decode_forgotten(r, t); });
+    read_array(r, min_topic_size, out.forgotten_topics_data, read_forgotten_topic);
   if (version >= 11)
     out.rack_id = r.string();
 }
@@ -92,9 +88,10 @@ void encode(writer& w, int16_t version, const fetch_response& x) {
     w.i16(x.error_code);
     w.i32(x.session_id);
   }
-  encode_array(w, x.responses, [&](auto& t) {
-    w.string(t.topic);
-    encode_array(w, t.partitions, [&](auto& p) { encode_partition(w, version, p); });
+  write_array(w, x.responses, [version](writer& out, const auto& t) {
+    out.string(t.topic);
+    write_array(out, t.partitions,
+                [version](writer& o, const auto& p) { write_partition(o, version, p); });
   });
 }
 

@@ -1,15 +1,13 @@
 #include "runtime/kafka/metadata_codec.hpp"
 
-#include "runtime/kafka/array_codec.hpp"
+#include "runtime/kafka/codec_arrays.hpp"
 
 namespace cafka::kafka {
 
 namespace {
 
-constexpr size_t min_string_size = 2; // an int16 length
-
-void encode_broker(writer& w, int16_t version,
-                   const metadata_response::metadata_response_broker& b) {
+void write_broker(writer& w, int16_t version,
+                  const metadata_response::metadata_response_broker& b) {
   w.i32(b.node_id);
   w.string(b.host);
   w.i32(b.port);
@@ -17,40 +15,35 @@ void encode_broker(writer& w, int16_t version,
     w.nullable_string(b.rack);
 }
 
-void encode_partition(writer& w, int16_t version,
-                      const metadata_response::metadata_response_partition& p) {
+void write_partition(writer& w, int16_t version,
+                     const metadata_response::metadata_response_partition& p) {
   w.i16(p.error_code);
   w.i32(p.partition_index);
   w.i32(p.leader_id);
-  encode_int32s(w, p.replica_nodes);
-  encode_int32s(w, p.isr_nodes);
+  write_int32_array(w, p.replica_nodes);
+  write_int32_array(w, p.isr_nodes);
   if (version >= 5)
-    encode_int32s(w, p.offline_replicas);
+    write_int32_array(w, p.offline_replicas);
 }
 
-void encode_topic(writer& w, int16_t version,
-                  const metadata_response::metadata_response_topic& t) {
+void write_topic(writer& w, int16_t version,
+                 const metadata_response::metadata_response_topic& t) {
   w.i16(t.error_code);
   w.string(t.name);
   if (version >= 1)
     w.boolean(t.is_internal);
-  encode_array(w, t.partitions, [&](auto& p) { encode_partition(w, version, p); });
+  write_array(w, t.partitions,
+              [version](writer& out, const auto& p) { write_partition(out, version, p); });
 }
 
 } // namespace
 
 void decode(reader& r, int16_t version, metadata_request& out) {
-  auto n = r.array_length(min_string_size);
-  if (n < 0 && version < 1)
+  read_nullable_string_array(r, out.topics);
+  if (version < 1 && r.ok() && !out.topics)
     r.fail("null topics in metadata v0");
-  if (n < 0 || (n == 0 && version < 1)) {
-    out.topics.reset();
-  } else {
-    out.topics.emplace();
-    out.topics->reserve(static_cast<size_t>(n));
-    for (int32_t i = 0; i < n && r.ok(); ++i)
-      out.topics->push_back(r.string());
-  }
+  if (version < 1 && out.topics && out.topics->empty())
+    out.topics.reset(); // v0 asks for every topic with an empty list
   if (version >= 4)
     out.allow_auto_topic_creation = r.boolean();
 }
@@ -58,12 +51,14 @@ void decode(reader& r, int16_t version, metadata_request& out) {
 void encode(writer& w, int16_t version, const metadata_response& x) {
   if (version >= 3)
     w.i32(x.throttle_time_ms);
-  encode_array(w, x.brokers, [&](auto& b) { encode_broker(w, version, b); });
+  write_array(w, x.brokers,
+              [version](writer& out, const auto& b) { write_broker(out, version, b); });
   if (version >= 2)
     w.nullable_string(x.cluster_id);
   if (version >= 1)
     w.i32(x.controller_id);
-  encode_array(w, x.topics, [&](auto& t) { encode_topic(w, version, t); });
+  write_array(w, x.topics,
+              [version](writer& out, const auto& t) { write_topic(out, version, t); });
 }
 
 } // namespace cafka::kafka

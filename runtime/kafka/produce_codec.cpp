@@ -1,7 +1,7 @@
 #include "runtime/kafka/produce_codec.hpp"
 
 #include "runtime/kafka/api_keys.hpp"
-#include "runtime/kafka/array_codec.hpp"
+#include "runtime/kafka/codec_arrays.hpp"
 #include "runtime/kafka/request_header.hpp"
 
 namespace cafka::kafka {
@@ -11,19 +11,18 @@ namespace {
 constexpr size_t min_topic_size = 2 + 4;     // name length, partition count
 constexpr size_t min_partition_size = 4 + 4; // index, records length
 
-void decode_partition(reader& r, produce_request::partition_produce_data& p) {
+void read_partition(reader& r, produce_request::partition_produce_data& p) {
   p.index = r.i32();
   p.records = r.nullable_bytes();
 }
 
-void decode_topic(reader& r, produce_request::topic_produce_data& t) {
+void read_topic(reader& r, produce_request::topic_produce_data& t) {
   t.name = r.string();
-  decode_array(r, min_partition_size, t.partition_data,
-               [&](auto& p) { decode_partition(r, p); });
+  read_array(r, min_partition_size, t.partition_data, read_partition);
 }
 
-void encode_partition(writer& w, int16_t version,
-                      const produce_response::partition_produce_response& p) {
+void write_partition(writer& w, int16_t version,
+                     const produce_response::partition_produce_response& p) {
   w.i32(p.index);
   w.i16(p.error_code);
   w.i64(p.base_offset);
@@ -38,13 +37,14 @@ void decode(reader& r, int16_t, produce_request& out) {
   out.transactional_id = r.nullable_string();
   out.acks = r.i16();
   out.timeout_ms = r.i32();
-  decode_array(r, min_topic_size, out.topic_data, [&](auto& t) { decode_topic(r, t); });
+  read_array(r, min_topic_size, out.topic_data, read_topic);
 }
 
 void encode(writer& w, int16_t version, const produce_response& x) {
-  encode_array(w, x.responses, [&](auto& t) {
-    w.string(t.name);
-    encode_array(w, t.partition_responses, [&](auto& p) { encode_partition(w, version, p); });
+  write_array(w, x.responses, [version](writer& out, const auto& t) {
+    out.string(t.name);
+    write_array(out, t.partition_responses,
+                [version](writer& o, const auto& p) { write_partition(o, version, p); });
   });
   w.i32(x.throttle_time_ms);
 }

@@ -37,8 +37,7 @@ void read_creatable_topic(reader& r, create_req::creatable_topic& t) {
 void read_config_resource(reader& r, describe_req::describe_configs_resource& x) {
   x.resource_type = r.i8();
   x.resource_name = r.string();
-  read_nullable_array(r, 2, x.configuration_keys,
-                      [](reader& in, std::string& s) { s = in.string(); });
+  read_nullable_string_array(r, x.configuration_keys);
 }
 
 void write_synonym(writer& w, const describe_resp::describe_configs_synonym& s) {

@@ -1,7 +1,7 @@
 // Tests of the embedded consumer protocol (subscription and assignment bytes) against what
 // librdkafka and kafka-python put inside JoinGroup and SyncGroup.
 //
-// librdkafka bytes: /usr/bin/python3 tests/runtime/kafka_capture/capture_librdkafka.py S with
+// librdkafka bytes: /usr/bin/python3 tests/tools/kafka_capture/capture_librdkafka.py S with
 // S = range | roundrobin | cooperative-sticky (confluent-kafka 1.7.0, librdkafka 2.0.2),
 // subscribed to t1 and t2 (2 partitions each); the cooperative run then resubscribes to t1.
 // kafka-python bytes: /usr/bin/python3 -c 'from kafka.coordinator.protocol import *; x = X;
@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/kafka/consumer_protocol_codec.hpp"
-#include "tests/runtime/kafka_codec_test_util.hpp"
+#include "tests/runtime/kafka_test_util.hpp"
 
 using namespace cafka::kafka;
 using namespace cafka::kafka::test;
@@ -20,19 +20,8 @@ using namespace cafka::kafka::test;
 namespace {
 
 template <class T>
-decoded decode_blob(const std::string& hex_blob, T& out) {
-  auto blob = unhex(hex_blob);
-  reader r{blob};
-  decode(r, out);
-  return {r.ok(), r.remaining()};
-}
-
-template <class T>
-std::string encode_blob(int16_t version, const T& x) {
-  std::string out;
-  writer w{out};
-  encode(w, version, x);
-  return to_hex(out);
+decode_result decode_blob(std::string_view hex_blob, T& out) {
+  return decode_with(hex_blob, [&](reader& r) { decode(r, out); });
 }
 
 using tps = std::vector<consumer_protocol_topic_partition>;
@@ -60,7 +49,7 @@ constexpr const char* sticky_user_data =
 TEST_CASE("librdkafka's eager subscriptions decode", "[kafka][consumer_protocol]") {
   consumer_protocol_subscription sub;
   auto d = decode_blob(rdkafka_subscription, sub);
-  CHECK(d.ok);
+  CHECK(d.error == "");
   CHECK(d.left == 0);
   CHECK(sub.version == 1);
   CHECK(sub.topics == std::vector<std::string>{"t1", "t2"});
@@ -68,7 +57,7 @@ TEST_CASE("librdkafka's eager subscriptions decode", "[kafka][consumer_protocol]
   CHECK(sub.owned_partitions.empty());
   CHECK(sub.generation_id == -1);
   CHECK_FALSE(sub.rack_id.has_value());
-  CHECK(encode_blob(1, sub) == rdkafka_subscription);
+  CHECK(encoded(1, sub) == rdkafka_subscription);
 }
 
 TEST_CASE("librdkafka's cooperative rejoin reports owned partitions",
@@ -77,10 +66,10 @@ TEST_CASE("librdkafka's cooperative rejoin reports owned partitions",
   auto d = decode_blob(std::string{"00010000000100027431"} + "00000028" + sticky_user_data
                          + "00000001000274310000000200000000" + "00000001",
                        sub);
-  CHECK(d.ok);
+  CHECK(d.error == "");
   CHECK(d.left == 0);
   CHECK(sub.topics == std::vector<std::string>{"t1"});
-  CHECK(sub.user_data == std::optional<std::string>{unhex(sticky_user_data)});
+  CHECK(sub.user_data == std::optional<std::string>{from_hex(sticky_user_data)});
   CHECK(same(sub.owned_partitions, tps{{"t1", {0, 1}}}));
 }
 
@@ -90,22 +79,22 @@ TEST_CASE("librdkafka's assignments decode and re-encode", "[kafka][consumer_pro
     "000000000002000274310000000200000000000000010002743200000002000000000000000100000000";
   consumer_protocol_assignment a;
   auto d = decode_blob(eager, a);
-  CHECK(d.ok);
+  CHECK(d.error == "");
   CHECK(d.left == 0);
   CHECK(a.version == 0);
   CHECK(same(a.assigned_partitions, tps{{"t1", {0, 1}}, {"t2", {0, 1}}}));
   CHECK(a.user_data == std::optional<std::string>{""});
-  CHECK(encode_blob(0, a) == eager);
+  CHECK(encoded(0, a) == eager);
 
   // cooperative-sticky leader after the resubscription: t1 [0 1] with the sticky state
   consumer_protocol_assignment coop;
   auto dc = decode_blob(std::string{"00000000000100027431000000020000000000000001"} + "00000028"
                           + sticky_user_data,
                         coop);
-  CHECK(dc.ok);
+  CHECK(dc.error == "");
   CHECK(dc.left == 0);
   CHECK(same(coop.assigned_partitions, tps{{"t1", {0, 1}}}));
-  CHECK(coop.user_data == std::optional<std::string>{unhex(sticky_user_data)});
+  CHECK(coop.user_data == std::optional<std::string>{from_hex(sticky_user_data)});
 }
 
 TEST_CASE("kafka-python's consumer protocol bytes match both ways", "[kafka][consumer_protocol]") {
@@ -113,21 +102,21 @@ TEST_CASE("kafka-python's consumer protocol bytes match both ways", "[kafka][con
   const char* meta = "000000000002000274310002743200000000";
   consumer_protocol_subscription sub;
   auto d = decode_blob(meta, sub);
-  CHECK(d.ok);
+  CHECK(d.error == "");
   CHECK(d.left == 0);
   CHECK(sub.version == 0);
   CHECK(sub.topics == std::vector<std::string>{"t1", "t2"});
-  CHECK(encode_blob(0, sub) == meta);
+  CHECK(encoded(0, sub) == meta);
 
   consumer_protocol_assignment a;
   a.assigned_partitions = {{"t1", {0, 1}}, {"t2", {2}}};
   a.user_data = "";
   // ConsumerProtocolMemberAssignment(version=0, assignment=[('t1', [0, 1]), ('t2', [2])],
   //                                  user_data=b'')
-  CHECK(encode_blob(0, a)
+  CHECK(encoded(0, a)
         == "0000000000020002743100000002000000000000000100027432000000010000000200000000");
   // ConsumerProtocolMemberAssignment(version=0, assignment=[], user_data=None)
-  CHECK(encode_blob(0, consumer_protocol_assignment{}) == "000000000000ffffffff");
+  CHECK(encoded(0, consumer_protocol_assignment{}) == "000000000000ffffffff");
 }
 
 TEST_CASE("versions 2 and 3 carry generation and rack", "[kafka][consumer_protocol]") {
@@ -135,22 +124,21 @@ TEST_CASE("versions 2 and 3 carry generation and rack", "[kafka][consumer_protoc
   const char* v3 = "00030000000100027431ffffffff000000010002743100000001000000000000000500027231";
   consumer_protocol_subscription sub;
   auto d = decode_blob(v3, sub);
-  CHECK(d.ok);
+  CHECK(d.error == "");
   CHECK(d.left == 0);
   CHECK_FALSE(sub.user_data.has_value());
   CHECK(same(sub.owned_partitions, tps{{"t1", {0}}}));
   CHECK(sub.generation_id == 5);
   CHECK(sub.rack_id == std::optional<std::string>{"r1"});
-  CHECK(encode_blob(3, sub) == v3);
+  CHECK(encoded(3, sub) == v3);
   // version 2 stops after the generation
-  CHECK(encode_blob(2, sub)
-        == "00020000000100027431ffffffff0000000100027431000000010000000000000005");
+  CHECK(encoded(2, sub) == "00020000000100027431ffffffff0000000100027431000000010000000000000005");
   // version 0 has neither owned partitions nor generation
-  CHECK(encode_blob(0, sub) == "00000000000100027431ffffffff");
+  CHECK(encoded(0, sub) == "00000000000100027431ffffffff");
 
   consumer_protocol_assignment a; // by schema: version 3, t1 [0 2], null user data
   a.assigned_partitions = {{"t1", {0, 2}}};
-  CHECK(encode_blob(3, a) == "00030000000100027431000000020000000000000002ffffffff");
+  CHECK(encoded(3, a) == "00030000000100027431000000020000000000000002ffffffff");
 }
 
 TEST_CASE("newer versions are read as version 3 with their tail ignored",
@@ -160,40 +148,41 @@ TEST_CASE("newer versions are read as version 3 with their tail ignored",
   auto d = decode_blob("00070000000100027431ffffffff000000010002743100000001000000000000000500027231"
                        "abcdef012345",
                        sub);
-  CHECK(d.ok);
+  CHECK(d.error == "");
   CHECK(d.left == 6);
   CHECK(sub.version == 7);
   CHECK(sub.rack_id == std::optional<std::string>{"r1"});
   consumer_protocol_assignment a; // version 9 with a 2-byte tail
   auto da = decode_blob("00090000000100027431000000010000000400000000beef", a);
-  CHECK(da.ok);
+  CHECK(da.error == "");
   CHECK(da.left == 2);
   CHECK(a.version == 9);
   CHECK(same(a.assigned_partitions, tps{{"t1", {4}}}));
   // A version 1 blob with a tail (Kafka does not look past the fields it reads).
   consumer_protocol_subscription v1;
-  CHECK(decode_blob(std::string{rdkafka_subscription} + "00", v1).ok);
+  CHECK(decode_blob(std::string{rdkafka_subscription} + "00", v1).error == "");
 }
 
 TEST_CASE("malformed consumer protocol bytes fail", "[kafka][consumer_protocol]") {
   consumer_protocol_subscription sub;
   SECTION("empty") {
-    CHECK_FALSE(decode_blob("", sub).ok);
+    CHECK(decode_blob("", sub).error == "truncated");
   }
   SECTION("a negative version") {
-    CHECK_FALSE(decode_blob("ffff0000000000000000", sub).ok);
+    CHECK(decode_blob("ffff0000000000000000", sub).error == "negative consumer protocol version");
   }
   SECTION("version 1 without owned partitions") {
-    CHECK_FALSE(decode_blob("0001000000010002743100000000", sub).ok);
+    CHECK(decode_blob("0001000000010002743100000000", sub).error == "truncated");
   }
   SECTION("a topic count beyond the bytes") {
-    CHECK_FALSE(decode_blob("00007fffffff00027431", sub).ok);
+    CHECK(decode_blob("00007fffffff00027431", sub).error == "array length beyond the message");
   }
   SECTION("a null topic list") {
-    CHECK_FALSE(decode_blob("0000ffffffffffffffff", sub).ok);
+    CHECK(decode_blob("0000ffffffffffffffff", sub).error == "null array");
   }
   SECTION("an assignment with a partition count beyond the bytes") {
     consumer_protocol_assignment a;
-    CHECK_FALSE(decode_blob("000000000001000274310000ffff00000000", a).ok);
+    CHECK(decode_blob("000000000001000274310000ffff00000000", a).error
+          == "array length beyond the message");
   }
 }

@@ -1,9 +1,11 @@
 // Helpers for the Kafka codec tests: bytes from the hex dumps of real clients' frames and
-// encoders, requests decoded from hex, responses encoded to hex. Test thread only.
+// encoders, requests decoded from hex (or why they fail), responses encoded to hex. Test
+// thread only.
 #pragma once
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -15,15 +17,17 @@
 
 namespace cafka::kafka::test {
 
-// Bytes of a hex string (two digits a byte, no separators); throws on an odd length (a
-// mistyped test vector).
+// Bytes of a hex string (two digits a byte, no separators, as Python's bytes.hex() prints);
+// throws on a character that is not a hex digit or an odd length (a mistyped test vector).
 inline std::string from_hex(std::string_view hex) {
   auto nibble = [](char c) {
     if (c >= '0' && c <= '9')
       return c - '0';
     if (c >= 'a' && c <= 'f')
       return c - 'a' + 10;
-    return c - 'A' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    throw std::invalid_argument{"not a hex digit"};
   };
   if (hex.size() % 2 != 0)
     throw std::invalid_argument{"odd number of hex digits"};
@@ -45,15 +49,31 @@ inline std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+// What decoding a body did: the reader's error ("" if none) and the bytes it did not read.
+struct decode_result {
+  std::string error;
+  size_t left = 0;
+};
+
+// Decodes the bytes of `hex` by `decode_fn(reader&)` (for decoders without a version
+// argument, or that return something).
+template <class F>
+decode_result decode_with(std::string_view hex, F&& decode_fn) {
+  auto body = from_hex(hex);
+  reader r{body};
+  decode_fn(r);
+  if (!r.ok())
+    return {r.error(), 0};
+  return {{}, r.remaining()};
+}
+
 // A request body given as hex, decoded as `version`; checks that it decodes whole.
 template <class Request>
 Request decoded(int16_t version, std::string_view hex) {
-  auto body = from_hex(hex);
-  reader r{body};
   Request req;
-  decode(r, version, req);
-  CHECK(r.ok());
-  CHECK(r.remaining() == 0);
+  auto d = decode_with(hex, [&](reader& r) { decode(r, version, req); });
+  CHECK(d.error == "");
+  CHECK(d.left == 0);
   return req;
 }
 
@@ -73,11 +93,8 @@ Request decoded_frame(const std::string& frame, request_header& h) {
 // Why decoding a body given as hex failed; empty if it did not.
 template <class Request>
 std::string decode_error(int16_t version, std::string_view hex) {
-  auto body = from_hex(hex);
-  reader r{body};
   Request req;
-  decode(r, version, req);
-  return r.ok() ? std::string{} : std::string{r.error()};
+  return decode_with(hex, [&](reader& r) { decode(r, version, req); }).error;
 }
 
 // A response body encoded as `version`, in hex.
@@ -86,6 +103,15 @@ std::string encoded(int16_t version, const Response& x) {
   std::string out;
   writer w{out};
   encode(w, version, x);
+  return to_hex(out);
+}
+
+// A record that carries its own version (encode without a version argument), in hex.
+template <class Record>
+std::string encoded(const Record& x) {
+  std::string out;
+  writer w{out};
+  encode(w, x);
   return to_hex(out);
 }
 

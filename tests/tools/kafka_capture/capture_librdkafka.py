@@ -2,7 +2,7 @@
 # Drives confluent_kafka (librdkafka) against fake_broker.py and prints the request bodies it
 # sent, for the codec tests' embedded bytes:
 #
-#   /usr/bin/python3 tests/runtime/kafka_capture/capture_librdkafka.py SCENARIO
+#   /usr/bin/python3 tests/tools/kafka_capture/capture_librdkafka.py SCENARIO
 #
 # SCENARIO: admin | range | roundrobin | cooperative-sticky | static
 # Output: one line per request, "<api_key> <api_version> <body hex>".

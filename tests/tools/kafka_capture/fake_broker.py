@@ -4,7 +4,7 @@
 # enough (ApiVersions, Metadata, admin and group APIs) for a client to go on to the next
 # request. Run with Debian's /usr/bin/python3 (kafka-python's types encode the answers).
 #
-#   /usr/bin/python3 tests/runtime/kafka_capture/fake_broker.py PORT LOG TOPIC...
+#   /usr/bin/python3 tests/tools/kafka_capture/fake_broker.py PORT LOG TOPIC...
 #
 # LOG gets one line per request: "<api_key> <api_version> <body hex>" (body after the
 # request header). capture_librdkafka.py starts this and drives a client against it.
