@@ -483,7 +483,8 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
 std::shared_ptr<record_accumulator> make_accumulator(const producer_config& cfg) {
   return std::make_shared<record_accumulator>(static_cast<size_t>(cfg.batch_size),
                                               cfg.linger_ms,
-                                              static_cast<size_t>(cfg.buffer_memory));
+                                              static_cast<size_t>(cfg.buffer_memory),
+                                              cfg.compression_type);
 }
 
 producer_actor spawn_producer(caf::actor_system& sys, producer_config cfg,

@@ -32,6 +32,7 @@ struct bench_options {
   int32_t replication_factor = -1;  // -1: the cluster's default.replication.factor
   int32_t batch_size = 262144;
   int64_t linger_ms = 5;
+  std::string compression_type = "none";
 };
 
 double seconds_since(steady::time_point t0) {
@@ -53,6 +54,7 @@ int bench_produce(const bench_options& o) {
   }
   pc.batch_size = o.batch_size;
   pc.linger_ms = o.linger_ms;
+  pc.compression_type = *parse_compression_type(o.compression_type); // checked by CLI11
   pc.buffer_memory = 64ll << 20;
   if (auto err = validate(pc))
     return fail(describe(err));
@@ -227,6 +229,9 @@ void add_bench_command(CLI::App& app, command_fn& run) {
   prod->add_option("--linger-ms", o->linger_ms, "linger.ms")
     ->capture_default_str()
     ->check(non_negative);
+  prod->add_option("--compression-type", o->compression_type, "compression.type")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
   prod->callback([o, acks, &run] {
     o->acks_given = acks->count() > 0;
     run = [o] { return bench_produce(*o); };

@@ -1,5 +1,5 @@
-// `cafka produce --topic T [--key-separator S] [--acks 0|1|all] [--idempotence]`: one record
-// per stdin line.
+// `cafka produce --topic T [--key-separator S] [--acks 0|1|all] [--idempotence]
+// [--compression-type none|gzip|snappy|lz4|zstd]`: one record per stdin line.
 #include <atomic>
 #include <iostream>
 #include <limits>
@@ -21,6 +21,7 @@ struct produce_options {
   bool acks_given = false;
   bool idempotence = false;
   int64_t linger_ms = 5;
+  std::string compression_type = "none";
   int32_t partition = -1;
   int32_t retries = 3;                  // kafka-console-producer's message-send-max-retries
   int64_t delivery_timeout_ms = 120000;
@@ -45,6 +46,7 @@ int run_produce(const produce_options& o) {
     pc.enable_idempotence = true;
   }
   pc.linger_ms = o.linger_ms;
+  pc.compression_type = *parse_compression_type(o.compression_type); // checked by CLI11
   pc.retries = o.retries;
   pc.delivery_timeout_ms = o.delivery_timeout_ms;
   if (auto err = validate(pc))
@@ -116,6 +118,10 @@ void add_produce_command(CLI::App& app, command_fn& run) {
   cmd->add_option("--linger-ms", o->linger_ms, "batching delay")
     ->capture_default_str()
     ->check(non_negative);
+  cmd->add_option("--compression-type", o->compression_type,
+                  "compression.type of the batches: none, gzip, snappy, lz4 or zstd")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
   cmd->add_option("--partition", o->partition, "write every record to this partition")
     ->check(non_negative);
   cmd->add_option("--retries", o->retries,

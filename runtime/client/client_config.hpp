@@ -8,6 +8,8 @@
 
 #include <caf/error.hpp>
 
+#include "runtime/protocol/compression.hpp"
+
 namespace cafka {
 
 struct producer_config {
@@ -15,6 +17,10 @@ struct producer_config {
   int16_t acks = -1;                          // acks: 0, 1, -1 (all)
   int64_t linger_ms = 5;                      // linger.ms
   int32_t batch_size = 16384;                 // batch.size (bytes per partition batch)
+  // compression.type: codec of every batch (parse_compression_type reads Kafka's names). A
+  // batch fills up to batch.size uncompressed; one that compression would not make smaller
+  // is sent uncompressed, as Kafka's clients do.
+  compression_codec compression_type = compression_codec::none;
   int64_t buffer_memory = 32ll << 20;         // buffer.memory (facade blocks beyond it)
   // max.block.ms: how long the facade's send() waits for buffer.memory before it fails.
   int64_t max_block_ms = 60000;

@@ -7,8 +7,9 @@
 namespace cafka {
 
 record_accumulator::record_accumulator(size_t batch_size, int64_t linger_ms,
-                                       size_t buffer_memory)
-  : batch_size_(batch_size), linger_ms_(linger_ms), buffer_memory_(buffer_memory) {
+                                       size_t buffer_memory, compression_codec compression)
+  : batch_size_(batch_size), linger_ms_(linger_ms), buffer_memory_(buffer_memory),
+    compression_(compression) {
   // nop
 }
 
@@ -117,7 +118,28 @@ ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob
 std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
                                                    int64_t& next_deadline_ms,
                                                    const stamp_fn& stamp) {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<ready_batch> out;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    out = drain_locked(now_ms, all, next_deadline_ms, stamp);
+  }
+  if (compression_ == compression_codec::none)
+    return out;
+  // used_bytes_ counted each batch uncompressed; release() later gives back its final size.
+  size_t saved = 0;
+  for (auto& rb : out) {
+    auto before = rb.bytes.size();
+    if (compress_batch(rb.bytes, compression_))
+      saved += before - rb.bytes.size();
+  }
+  if (saved > 0)
+    release(saved);
+  return out;
+}
+
+std::vector<ready_batch> record_accumulator::drain_locked(int64_t now_ms, bool all,
+                                                          int64_t& next_deadline_ms,
+                                                          const stamp_fn& stamp) {
   std::vector<ready_batch> out;
   // Closed batches are older than any open batch of the same partition.
   for (auto& [tp, ob] : closed_)
@@ -145,7 +167,8 @@ std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
 
 std::vector<ready_batch> record_accumulator::abort_all(int64_t now_ms) {
   int64_t ignored = -1;
-  return drain(now_ms, true, ignored);
+  std::lock_guard<std::mutex> guard{mtx_};
+  return drain_locked(now_ms, true, ignored, {}); // failed, never sent: not compressed
 }
 
 void record_accumulator::release(size_t bytes) {

@@ -31,7 +31,7 @@ struct producer_stamp {
 // A finished batch on its way to the partition leader.
 struct ready_batch {
   topic_partition tp;
-  std::string bytes;
+  std::string bytes;         // compressed with the accumulator's codec if that made it smaller
   int32_t record_count = 0;
   std::vector<delivery_callback> callbacks;  // one per record, in offset order
   std::vector<uint64_t> opaques;             // one per record: its report's opaque
@@ -52,7 +52,10 @@ struct append_result {
 
 class record_accumulator {
 public:
-  record_accumulator(size_t batch_size, int64_t linger_ms, size_t buffer_memory);
+  // Batches fill up to batch_size bytes before compression; drain() compresses each batch
+  // with `compression` (compression.type) as it finishes it.
+  record_accumulator(size_t batch_size, int64_t linger_ms, size_t buffer_memory,
+                     compression_codec compression = compression_codec::none);
 
   // Appends one record to tp's open batch; wake: the producer actor must be woken (a batch
   // became full, or a batch was opened and no wake is pending). While buffer.memory is used
@@ -93,7 +96,9 @@ public:
   // Closes and returns every batch that is full, whose linger expired, or any when `all`,
   // oldest first. next_deadline_ms: when the oldest remaining batch's linger expires (-1: none
   // left). With `stamp` (idempotent producer), each batch gets its producer fields before it
-  // is finished (they are under the CRC), in the order the batches were created.
+  // is finished (they are under the CRC), in the order the batches were created. Compresses
+  // the batches outside the lock (appends go on meanwhile) and gives back the buffer memory
+  // compression saved.
   std::vector<ready_batch> drain(int64_t now_ms, bool all, int64_t& next_deadline_ms,
                                  const stamp_fn& stamp = {});
 
@@ -118,13 +123,18 @@ private:
     int64_t created_ms = 0;
   };
 
-  // Finishes one closed batch (stamped if `stamp`). Requires: mtx_ held.
+  // Finishes one closed batch (stamped if `stamp`), uncompressed. Requires: mtx_ held.
   static ready_batch finish(const topic_partition& tp, open_batch& ob, int64_t now_ms,
                             const stamp_fn& stamp);
+
+  // drain() before compression. Requires: mtx_ held.
+  std::vector<ready_batch> drain_locked(int64_t now_ms, bool all, int64_t& next_deadline_ms,
+                                        const stamp_fn& stamp);
 
   size_t batch_size_;
   int64_t linger_ms_;
   size_t buffer_memory_;
+  compression_codec compression_;
   mutable std::mutex mtx_;
   std::condition_variable space_;
   std::map<topic_partition, open_batch> open_;  // Invariant: no entry holds an empty batch

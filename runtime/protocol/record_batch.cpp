@@ -28,10 +28,6 @@ constexpr int32_t min_batch_length = static_cast<int32_t>(batch_header_size - ba
 // Smallest encoded record: length, attributes, timestamp delta, offset delta, key length,
 // value length and header count, one byte each.
 constexpr size_t min_record_size = 7;
-// Attribute bits (Kafka's DefaultRecordBatch).
-constexpr int16_t compression_mask = 0x07;
-constexpr int16_t log_append_time_flag = 0x08;
-
 constexpr size_t initial_capacity = 16 * 1024;
 
 caf::error corrupt(const char* reason) {
@@ -90,15 +86,150 @@ caf::error check_header(const batch_header& h, size_t n) {
     return corrupt("batch length does not match the batch size");
   if (h.magic != batch_magic)
     return corrupt("unsupported magic (record batch version is not 2)");
-  if ((h.attributes & compression_mask) != 0)
-    return corrupt("compressed record batches are not supported");
+  if (static_cast<uint8_t>(h.compression()) > max_compression_codec)
+    return corrupt("unknown compression codec");
   if (h.record_count < 0)
     return corrupt("negative record count");
-  if (static_cast<size_t>(h.record_count) > (n - batch_header_size) / min_record_size)
-    return corrupt("record count larger than the batch can hold");
-  if (h.record_count > 0 && h.last_offset_delta != h.record_count - 1)
+  if (h.record_count != int64_t{h.last_offset_delta} + 1)
     return corrupt("last offset delta does not match the record count");
+  if (h.compression() == compression_codec::none
+      && static_cast<size_t>(h.record_count) > (n - batch_header_size) / min_record_size)
+    return corrupt("record count larger than the batch can hold");
   return caf::none;
+}
+
+caf::error check_header_and_crc(std::string_view batch, batch_header& h) {
+  if (!read_batch_header(batch.data(), batch.size(), h))
+    return corrupt("batch shorter than its header");
+  if (auto err = check_header(h, batch.size()))
+    return err;
+  if (crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin) != h.crc)
+    return corrupt("CRC32C mismatch");
+  return caf::none;
+}
+
+// Reads the records of a batch with header h from [p, end), checking each record's framing
+// (Kafka's DefaultRecord): its length, its fields inside it, offset delta == its index, and no
+// bytes after the last record. With Visit, calls f(view) for each record.
+template <bool Visit, class F>
+caf::error walk_records(const batch_header& h, const char* p, const char* const end, F&& f) {
+  record_view v; // reused: its headers vector keeps its capacity across records
+  for (int32_t i = 0; i < h.record_count; ++i) {
+    if (p == end)
+      return corrupt("fewer records than the record count");
+    int32_t len;
+    if (!wire::read_varint(p, end, len) || len < 0 || len > end - p)
+      return corrupt("record length out of range");
+    const char* const rec_end = p + len;
+    if (p >= rec_end)
+      return corrupt("record truncated");
+    ++p; // record attributes: unused
+    int64_t ts_delta;
+    int32_t offset_delta;
+    if (!wire::read_varlong(p, rec_end, ts_delta) || !wire::read_varint(p, rec_end, offset_delta))
+      return corrupt("record delta fields malformed");
+    if (offset_delta != i)
+      return corrupt("record offset delta is not the record's index in the batch");
+    if (!read_nullable_bytes(p, rec_end, v.key) || !read_nullable_bytes(p, rec_end, v.value))
+      return corrupt("record key or value malformed");
+    int32_t header_count;
+    if (!wire::read_varint(p, rec_end, header_count) || header_count < 0
+        || static_cast<size_t>(header_count) > static_cast<size_t>(rec_end - p) / 2)
+      return corrupt("record header count out of range");
+    if constexpr (Visit)
+      v.headers.clear();
+    for (int32_t j = 0; j < header_count; ++j) {
+      std::optional<std::string_view> hk;
+      std::optional<std::string_view> hv;
+      if (!read_nullable_bytes(p, rec_end, hk) || !hk || !read_nullable_bytes(p, rec_end, hv))
+        return corrupt("record header malformed");
+      if constexpr (Visit)
+        v.headers.emplace_back(*hk, hv ? *hv : std::string_view{});
+    }
+    if (p != rec_end)
+      return corrupt("record length does not match its fields");
+    if constexpr (Visit) {
+      v.offset = log_offset{wrap_add(h.base_offset, offset_delta)};
+      v.timestamp = h.log_append_time() ? h.max_timestamp : wrap_add(h.first_timestamp, ts_delta);
+      f(v);
+    }
+  }
+  if (p != end)
+    return corrupt("bytes after the last record");
+  return caf::none;
+}
+
+// The buffer a compressed batch's records decompress into: this thread's buffer, reused from
+// batch to batch (as Kafka's BufferSupplier) so that the produce path does not allocate and
+// fault in fresh pages each time; a fresh one while the thread's is in use (a for_each_record
+// callback decoding another batch).
+class records_buffer {
+public:
+  records_buffer() : owner_(!shared().in_use) {
+    if (owner_)
+      shared().in_use = true;
+  }
+  ~records_buffer() {
+    if (!owner_)
+      return;
+    auto& s = shared();
+    if (s.buf.capacity() > keep_bytes)
+      std::string{}.swap(s.buf);
+    else
+      s.buf.clear();
+    s.in_use = false;
+  }
+  records_buffer(const records_buffer&) = delete;
+  records_buffer& operator=(const records_buffer&) = delete;
+
+  std::string& get() { return owner_ ? shared().buf : own_; }
+
+private:
+  static constexpr size_t keep_bytes = size_t{8} << 20; // larger ones are freed after use
+  struct slot {
+    std::string buf;
+    bool in_use = false;
+  };
+  static slot& shared() {
+    thread_local slot s;
+    return s;
+  }
+  bool owner_;
+  std::string own_;
+};
+
+// walk_records over the records of a batch whose header passed check_header, decompressed
+// first (at most max_uncompressed bytes) if the batch is compressed.
+template <bool Visit, class F>
+caf::error walk_batch(const batch_header& h, std::string_view batch, size_t max_uncompressed,
+                      F&& f) {
+  auto body = batch.substr(batch_header_size);
+  if (h.compression() == compression_codec::none)
+    return walk_records<Visit>(h, body.data(), body.data() + body.size(), f);
+  records_buffer buf;
+  auto& plain = buf.get();
+  if (auto err = decompress(h.compression(), body, max_uncompressed, plain))
+    return err;
+  return walk_records<Visit>(h, plain.data(), plain.data() + plain.size(), f);
+}
+
+// Writes to out the uncompressed batch `batch` with its records compressed by codec (new
+// attributes, length and CRC). False (out unspecified) if codec is none, compression fails or
+// the result would not be smaller.
+bool compressed_copy(std::string_view batch, compression_codec codec, std::string& out) {
+  if (codec == compression_codec::none)
+    return false;
+  out.assign(batch.data(), batch_header_size);
+  if (compress(codec, batch.substr(batch_header_size), out) || out.size() >= batch.size())
+    return false;
+  char* b = out.data();
+  wire::store_be32(b + 8, static_cast<uint32_t>(out.size() - batch_log_overhead));
+  auto attributes = static_cast<uint16_t>(wire::load_be16(b + attributes_pos));
+  attributes = static_cast<uint16_t>((attributes & ~batch_compression_mask)
+                                     | static_cast<uint16_t>(codec));
+  wire::store_be16(b + attributes_pos, attributes);
+  wire::store_be32(b + batch_crc_pos, crc32c(b + batch_crc_begin, out.size() - batch_crc_begin));
+  return true;
 }
 
 } // namespace
@@ -123,16 +254,16 @@ bool read_batch_header(const char* data, size_t n, batch_header& out) {
   return true;
 }
 
-caf::error validate_batch(std::string_view batch) {
+caf::error validate_batch(std::string_view batch, size_t max_uncompressed) {
   batch_header h;
-  if (!read_batch_header(batch.data(), batch.size(), h))
-    return corrupt("batch shorter than its header");
-  if (auto err = check_header(h, batch.size()))
+  if (auto err = check_header_and_crc(batch, h))
     return err;
-  auto crc = crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin);
-  if (crc != h.crc)
-    return corrupt("CRC32C mismatch");
-  return caf::none;
+  return walk_batch<false>(h, batch, max_uncompressed, [](const record_view&) {});
+}
+
+caf::error validate_batch_crc(std::string_view batch) {
+  batch_header h;
+  return check_header_and_crc(batch, h);
 }
 
 size_t whole_batches_prefix(std::string_view buf) {
@@ -158,54 +289,18 @@ void set_partition_leader_epoch(char* batch, leader_epoch epoch) {
 }
 
 caf::error for_each_record(std::string_view batch,
-                           const std::function<void(const record_view&)>& f) {
+                           const std::function<void(const record_view&)>& f,
+                           size_t max_uncompressed) {
   batch_header h;
   if (!read_batch_header(batch.data(), batch.size(), h))
     return corrupt("batch shorter than its header");
   if (auto err = check_header(h, batch.size()))
     return err;
-  const bool log_append_time = (h.attributes & log_append_time_flag) != 0;
-  const char* p = batch.data() + batch_header_size;
-  const char* const end = batch.data() + batch.size();
-  record_view v; // reused: its headers vector keeps its capacity across records
-  for (int32_t i = 0; i < h.record_count; ++i) {
-    int32_t len;
-    if (!wire::read_varint(p, end, len) || len < 0 || len > end - p)
-      return corrupt("record length out of range");
-    const char* const rec_end = p + len;
-    if (p >= rec_end)
-      return corrupt("record truncated");
-    ++p; // record attributes: unused
-    int64_t ts_delta;
-    int32_t offset_delta;
-    if (!wire::read_varlong(p, rec_end, ts_delta) || !wire::read_varint(p, rec_end, offset_delta))
-      return corrupt("record delta fields malformed");
-    if (!read_nullable_bytes(p, rec_end, v.key) || !read_nullable_bytes(p, rec_end, v.value))
-      return corrupt("record key or value malformed");
-    int32_t header_count;
-    if (!wire::read_varint(p, rec_end, header_count) || header_count < 0
-        || static_cast<size_t>(header_count) > static_cast<size_t>(rec_end - p) / 2)
-      return corrupt("record header count out of range");
-    v.headers.clear();
-    for (int32_t j = 0; j < header_count; ++j) {
-      std::optional<std::string_view> hk;
-      std::optional<std::string_view> hv;
-      if (!read_nullable_bytes(p, rec_end, hk) || !hk || !read_nullable_bytes(p, rec_end, hv))
-        return corrupt("record header malformed");
-      v.headers.emplace_back(*hk, hv ? *hv : std::string_view{});
-    }
-    if (p != rec_end)
-      return corrupt("record length does not match its fields");
-    v.offset = log_offset{wrap_add(h.base_offset, offset_delta)};
-    v.timestamp = log_append_time ? h.max_timestamp : wrap_add(h.first_timestamp, ts_delta);
-    f(v);
-  }
-  if (p != end)
-    return corrupt("bytes after the last record");
-  return caf::none;
+  return walk_batch<true>(h, batch, max_uncompressed, f);
 }
 
-caf::error decode_records(std::string_view buf, std::vector<record>& out, log_offset from) {
+caf::error decode_records(std::string_view buf, std::vector<record>& out, log_offset from,
+                          size_t max_uncompressed) {
   size_t pos = 0;
   while (buf.size() - pos >= batch_log_overhead) {
     auto len = static_cast<int32_t>(wire::load_be32(buf.data() + pos + 8));
@@ -220,9 +315,13 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
     read_batch_header(batch.data(), batch.size(), h); // total >= batch_header_size
     if (h.record_count <= 0 || h.last_offset() < from.value)
       continue; // nothing at or after `from` (validated when it matters)
-    if (auto err = validate_batch(batch))
+    if (auto err = validate_batch_crc(batch))
       return err;
-    auto needed = out.size() + static_cast<size_t>(h.record_count);
+    // A compressed batch's count is not bounded by its size yet: reserve no more than that.
+    auto count = static_cast<size_t>(h.record_count);
+    if (h.compression() != compression_codec::none)
+      count = std::min(count, batch.size());
+    auto needed = out.size() + count;
     if (needed > out.capacity())
       out.reserve(std::max(needed, 2 * out.capacity())); // keep growth geometric
     auto mark = out.size();
@@ -243,7 +342,7 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
         for (auto& [k, val] : v.headers)
           r.headers.push_back(record_header{std::string{k}, std::string{val}});
       }
-    });
+    }, max_uncompressed);
     if (err) {
       // Records of earlier whole batches stay; the corrupt batch contributes none.
       out.erase(out.begin() + static_cast<ptrdiff_t>(mark), out.end());
@@ -253,9 +352,18 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
   return caf::none;
 }
 
+bool compress_batch(std::string& batch, compression_codec codec) {
+  assert(batch.size() >= batch_header_size);
+  std::string out;
+  if (!compressed_copy(batch, codec, out))
+    return false;
+  batch = std::move(out);
+  return true;
+}
+
 // -- batch_builder --------------------------------------------------------------------------------
 
-batch_builder::batch_builder() {
+batch_builder::batch_builder(compression_codec codec) : codec_(codec) {
   buf_.reserve(initial_capacity);
   buf_.resize(batch_header_size);
 }
@@ -350,7 +458,9 @@ std::string batch_builder::finish() {
   store_be32(b + record_count_pos, static_cast<uint32_t>(count_));
   store_be32(b + batch_crc_pos, crc32c(b + batch_crc_begin, buf_.size() - batch_crc_begin));
   std::string result;
-  if (buf_.size() < buf_.capacity() / 2) {
+  if (compressed_copy(buf_, codec_, result)) {
+    // The warm buffer stays for the next batch.
+  } else if (buf_.size() < buf_.capacity() / 2) {
     // Mostly empty buffer: hand out an exact-size copy and keep the warm buffer.
     result.assign(buf_.data(), buf_.size());
   } else {

@@ -1,6 +1,7 @@
 // Record batches: Kafka's message format v2 (magic 2), the unit of produce, storage and fetch.
-// Producers encode a batch once; brokers patch its base offset / leader epoch in place (both lie
-// outside the CRC) and store and serve the bytes unchanged. Pure code; safe on any thread.
+// Producers encode (and maybe compress) a batch once; brokers check it, patch its base offset /
+// leader epoch in place (both lie outside the CRC) and store and serve the bytes unchanged.
+// Pure code; safe on any thread.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <caf/error.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/protocol/compression.hpp"
 
 namespace cafka {
 
@@ -31,6 +33,16 @@ constexpr size_t batch_magic_pos = 16;
 constexpr size_t batch_crc_pos = 17;
 constexpr size_t batch_crc_begin = 21;          // first byte covered by the CRC
 constexpr int64_t no_producer_id = -1;
+
+// Bits of the attributes field.
+constexpr int16_t batch_compression_mask = 0x07;   // compression_codec
+constexpr int16_t batch_log_append_time_flag = 0x08;
+constexpr int16_t batch_transactional_flag = 0x10;
+constexpr int16_t batch_control_flag = 0x20;
+
+// The most bytes the records of one compressed batch may decompress to unless the caller
+// passes another cap: a batch beyond it is corrupt_message.
+constexpr size_t default_max_uncompressed = size_t{64} << 20;
 
 struct batch_header {
   int64_t base_offset = 0;
@@ -53,6 +65,17 @@ struct batch_header {
   int64_t last_offset() const { return base_offset + last_offset_delta; }
   // First offset after this batch.
   int64_t next_offset() const { return last_offset() + 1; }
+
+  // The codec of the records (attributes bits 0-2; 5-7 only in a batch that is corrupt).
+  compression_codec compression() const {
+    return static_cast<compression_codec>(attributes & batch_compression_mask);
+  }
+  // Record timestamps are the broker's append time (max_timestamp), not the producer's.
+  bool log_append_time() const { return (attributes & batch_log_append_time_flag) != 0; }
+  // Part of a transaction: cafka has none, so the broker refuses such batches.
+  bool is_transactional() const { return (attributes & batch_transactional_flag) != 0; }
+  // A control batch (transaction markers): brokers write them, clients may not.
+  bool is_control() const { return (attributes & batch_control_flag) != 0; }
 };
 
 struct record_header {
@@ -71,7 +94,8 @@ struct record {
   std::vector<record_header> headers;
 };
 
-// A record pointing into the batch it came from; valid while the batch bytes live.
+// A record pointing into the batch it came from (valid while the batch bytes live) or, for a
+// compressed batch, into its decompressed records (valid during the for_each_record call).
 struct record_view {
   log_offset offset;
   int64_t timestamp = 0;
@@ -83,9 +107,19 @@ struct record_view {
 // Reads the fixed header. Returns false if n < batch_header_size. Does not check the CRC.
 bool read_batch_header(const char* data, size_t n, batch_header& out);
 
-// Checks one whole batch: n == total_size(), magic 2, sane lengths and counts, CRC32C.
-// Returns errc::corrupt_message with a reason on failure.
-caf::error validate_batch(std::string_view batch);
+// Checks one whole batch fully, as a broker does before it appends one from a client: the
+// header (n == total_size(), magic 2, a known codec, record_count == last_offset_delta + 1),
+// the CRC32C, and then every record's framing, after decompressing the records if the batch
+// is compressed (at most max_uncompressed bytes): lengths within the record, offset deltas
+// 0, 1, ..., record_count - 1 in order, no bytes after the last record. Transactional and
+// control batches pass (see batch_header::is_transactional / is_control). Returns
+// errc::corrupt_message with a reason on failure.
+caf::error validate_batch(std::string_view batch,
+                          size_t max_uncompressed = default_max_uncompressed);
+
+// The header and CRC32C checks of validate_batch, without reading the records: for bytes that
+// passed validate_batch once (a log being recovered).
+caf::error validate_batch_crc(std::string_view batch);
 
 // Length of the longest prefix of `buf` that consists of whole batches (by length only).
 size_t whole_batches_prefix(std::string_view buf);
@@ -104,28 +138,45 @@ int32_t add_sequence(int32_t seq, int32_t delta);
 void restamp_producer(char* batch, size_t n, int64_t producer_id, int16_t producer_epoch,
                       int32_t base_sequence);
 
-// Calls f for each record of one whole batch (validated or not: decoding is bounds-checked).
-// Returns errc::corrupt_message if the records do not parse.
+// Calls f for each record of one whole batch, decompressing its records first if needed (at
+// most max_uncompressed bytes). Checks what validate_batch checks except the CRC, while
+// decoding: f may have seen some records when an error is found. Returns
+// errc::corrupt_message if the batch or its records do not parse.
 caf::error for_each_record(std::string_view batch,
-                           const std::function<void(const record_view&)>& f);
+                           const std::function<void(const record_view&)>& f,
+                           size_t max_uncompressed = default_max_uncompressed);
 
-// Decodes every record of every whole batch in `buf` (concatenated batches) and appends them
-// to out, skipping records below `from`. A trailing partial batch is ignored.
+// Decodes every record of every whole batch in `buf` (concatenated batches, any codec) and
+// appends them to out, skipping records below `from`; checks each batch it decodes as
+// validate_batch does. A trailing partial batch is ignored.
 caf::error decode_records(std::string_view buf, std::vector<record>& out,
-                          log_offset from = log_offset{0});
+                          log_offset from = log_offset{0},
+                          size_t max_uncompressed = default_max_uncompressed);
 
-// Builds one batch record by record; finish() writes the header and CRC.
-// Owned by one producer at a time; not thread-safe.
+// Compresses the records of a finished uncompressed batch with `codec`: rewrites its
+// attributes, batch_length and CRC32C. Keeps the batch as it is (and returns false) if codec is
+// none, if compressing fails, or if it would not make the batch smaller, as Kafka's clients do.
+// Requires: batch is one whole batch with compression none.
+bool compress_batch(std::string& batch, compression_codec codec);
+
+// Builds one batch record by record; finish() writes the header and CRC, compressing the
+// records with the builder's codec (compress_batch). Owned by one producer at a time; not
+// thread-safe.
 class batch_builder {
 public:
-  batch_builder();
+  batch_builder() : batch_builder(compression_codec::none) {}
+  explicit batch_builder(compression_codec codec);
+
+  // The codec finish() compresses with; it stays for the batches after this one.
+  void set_compression(compression_codec codec) { codec_ = codec; }
+  compression_codec compression() const { return codec_; }
 
   // Appends a record. timestamp in ms since the epoch; nullopt key/value encode as null.
   void append(int64_t timestamp_ms, std::optional<std::string_view> key,
               std::optional<std::string_view> value,
               const std::vector<record_header>& headers = {});
 
-  // Bytes of the finished batch if finish() were called now.
+  // Bytes of the finished batch if finish() were called now, before compression.
   size_t size_bytes() const { return buf_.size(); }
   int32_t record_count() const { return count_; }
   bool empty() const { return count_ == 0; }
@@ -137,10 +188,12 @@ public:
   // set before finish()).
   void set_producer(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence);
 
-  // Returns the finished batch (base offset 0) and resets the builder for reuse.
+  // Returns the finished batch (base offset 0), compressed if that made it smaller, and
+  // resets the builder for reuse.
   std::string finish();
 
 private:
+  compression_codec codec_;
   std::string buf_;          // header space + encoded records
   int32_t count_ = 0;
   int64_t first_timestamp_ = 0;

@@ -219,7 +219,7 @@ caf::error segment::recover(bool& truncated) {
     p = bytes(pos, h.total_size());
     if (!p)
       return std::move(p.error());
-    if (auto err = validate_batch(std::string_view{*p, h.total_size()})) {
+    if (auto err = validate_batch_crc(std::string_view{*p, h.total_size()})) {
       reason = describe(err);
       break;
     }
