@@ -80,6 +80,21 @@ caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& r
   return resp;
 }
 
+// ListOffsets by timestamp: the first record with timestamp >= req.timestamp, if it is below
+// the high watermark (Kafka, isolation READ_UNCOMMITTED); else offset -1 and timestamp -1.
+caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
+                                                       const list_offsets_request& req) {
+  auto found = st.log->offset_for_timestamp(req.timestamp);
+  if (!found)
+    return std::move(found.error());
+  list_offsets_response resp{req.tp, log_offset{-1}, -1};
+  if (*found && (*found)->offset < st.hw) {
+    resp.offset = (*found)->offset;
+    resp.timestamp = (*found)->timestamp;
+  }
+  return resp;
+}
+
 void schedule_tick(replica_self self) {
   auto& d = self->state.cfg.defaults;
   int64_t every = std::min<int64_t>(1000, d.log_retention_check_interval_ms);
@@ -261,6 +276,8 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
       auto& st = self->state;
       if (!st.leading())
         return not_leader(st);
+      if (req.timestamp >= 0)
+        return list_by_timestamp(st, req);
       auto off = req.timestamp == earliest_timestamp ? st.log->log_start_offset() : st.hw;
       return list_offsets_response{req.tp, off};
     },

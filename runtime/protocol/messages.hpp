@@ -43,7 +43,8 @@ struct fetch_response {
   std::string records;  // whole batches as stored; the first may start before the offset asked
 };
 
-// timestamp: earliest_timestamp (-2), latest_timestamp (-1).
+// timestamp: earliest_timestamp (-2), latest_timestamp (-1), or a time in ms (>= 0): the
+// first record whose timestamp is at or after it.
 struct list_offsets_request {
   topic_partition tp;
   int64_t timestamp = -1;
@@ -51,9 +52,12 @@ struct list_offsets_request {
 constexpr int64_t earliest_timestamp = -2;
 constexpr int64_t latest_timestamp = -1;
 
+// For a time: the first such record below the high watermark and its timestamp, or offset
+// -1 and timestamp -1 if there is none. For earliest / latest: timestamp -1.
 struct list_offsets_response {
   topic_partition tp;
   log_offset offset;
+  int64_t timestamp = -1;
 };
 
 struct create_topic_request {
@@ -127,7 +131,7 @@ typename Inspector::result_type inspect(Inspector& f, list_offsets_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_offsets_response& x) {
-  return f(x.tp, x.offset);
+  return f(x.tp, x.offset, x.timestamp);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_topic_request& x) {

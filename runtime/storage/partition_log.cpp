@@ -50,7 +50,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 // Unlinks the files of a segment that was never opened (.log first).
 caf::error remove_segment_files(const std::string& dir, log_offset base) {
-  for (auto ext : {".log", ".index"}) {
+  for (auto ext : {".log", ".index", ".timeindex"}) {
     auto path = (fs::path{dir} / segment::file_name(base, ext)).string();
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
       return storage_error_from("unlink", path, errno);
@@ -87,7 +87,7 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     return make_error(errc::storage_error, "create directory " + dir + ": " + ec.message());
   // List the directory: segment logs, indexes, and leftovers of interrupted operations.
   std::vector<log_offset> bases;
-  std::set<log_offset> indexes;
+  std::set<std::pair<log_offset, const char*>> indexes;
   std::vector<fs::path> stray;
   for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
     std::error_code ec2;
@@ -97,7 +97,9 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     if (auto base = parse_segment_name(name, ".log"))
       bases.push_back(*base);
     else if (auto base = parse_segment_name(name, ".index"))
-      indexes.insert(*base);
+      indexes.emplace(*base, ".index");
+    else if (auto base = parse_segment_name(name, ".timeindex"))
+      indexes.emplace(*base, ".timeindex");
     else if (ends_with(name, ".tmp") || ends_with(name, ".deleted"))
       stray.push_back(it->path());
   }
@@ -111,14 +113,14 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     dir_changed = true;
   }
   std::sort(bases.begin(), bases.end());
-  for (auto base : indexes) {
+  for (auto [base, ext] : indexes) {
     if (std::binary_search(bases.begin(), bases.end(), base))
       continue;
-    auto path = (fs::path{dir} / segment::file_name(base, ".index")).string();
+    auto path = (fs::path{dir} / segment::file_name(base, ext)).string();
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
       return storage_error_from("unlink", path, errno);
     spdlog::warn("partition log {}: removed index {} that has no log file", dir,
-                 segment::file_name(base, ".index"));
+                 segment::file_name(base, ext));
     dir_changed = true;
   }
   std::unique_ptr<partition_log> log{new partition_log(dir, cfg)};
@@ -272,6 +274,18 @@ caf::expected<log_read_result> partition_log::read(log_offset from, size_t max_b
       break;
   }
   return res;
+}
+
+caf::expected<std::optional<timestamp_offset>>
+partition_log::offset_for_timestamp(int64_t ts) const {
+  // Offsets and timestamps both grow from segment to segment only loosely (timestamps come
+  // from producers): the first segment with a match holds the answer.
+  for (auto& seg : segments_) {
+    auto found = seg->find_timestamp(ts);
+    if (!found || *found)
+      return found;
+  }
+  return std::optional<timestamp_offset>{};
 }
 
 log_offset partition_log::log_start_offset() const {

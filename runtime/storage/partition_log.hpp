@@ -1,11 +1,13 @@
-// A partition's durable log: a directory of segments (<base offset>.log + sparse .index),
-// append of whole record batches, reads of whole batches, roll, retention, flush, recovery.
-// Owned by exactly one partition replica actor; not thread-safe.
+// A partition's durable log: a directory of segments (<base offset>.log + sparse .index and
+// .timeindex), append of whole record batches, reads of whole batches, search by timestamp,
+// roll, retention, flush, recovery. Owned by exactly one partition replica actor; not
+// thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/storage/time_index.hpp"
 
 namespace cafka {
 
@@ -61,6 +64,11 @@ public:
   // Same as read but stops at `upto` (exclusive, e.g. the high watermark): batches that end
   // at or beyond upto are not returned.
   caf::expected<log_read_result> read(log_offset from, size_t max_bytes, log_offset upto) const;
+
+  // The first record (lowest offset) whose timestamp is >= ts (Kafka's ListOffsets by
+  // timestamp), with that record's timestamp; nullopt if no record has one. The whole log
+  // is searched, up to its end: the caller applies the high watermark.
+  caf::expected<std::optional<timestamp_offset>> offset_for_timestamp(int64_t ts) const;
 
   log_offset log_start_offset() const;
   log_offset log_end_offset() const;

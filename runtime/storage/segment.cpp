@@ -21,8 +21,8 @@ namespace cafka {
 namespace {
 
 constexpr size_t scan_chunk = 1 << 20;  // bytes read at a time by the recovery scan
-constexpr uint64_t max_position = std::numeric_limits<uint32_t>::max();
-constexpr int64_t max_relative_offset = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t max_position = segment::max_position;
+constexpr int64_t max_relative_offset = segment::max_relative_offset;
 constexpr int32_t min_batch_length =
   static_cast<int32_t>(batch_header_size - batch_log_overhead);
 
@@ -66,9 +66,10 @@ std::string segment::file_name(log_offset base, const char* ext) {
 }
 
 segment::segment(std::string dir, log_offset base, segment_config cfg, file_handle log,
-                 std::unique_ptr<offset_index> index, uint64_t size)
+                 std::unique_ptr<offset_index> index, std::unique_ptr<time_index> tindex,
+                 uint64_t size)
   : dir_(std::move(dir)), base_(base), cfg_(cfg), log_path_(log.path()), log_(std::move(log)),
-    index_(std::move(index)), size_(size), next_offset_(base) {
+    index_(std::move(index)), time_index_(std::move(tindex)), size_(size), next_offset_(base) {
 }
 
 segment::~segment() {
@@ -90,8 +91,13 @@ segment::create(const std::string& dir, log_offset base, segment_config cfg) {
     return err;
   if (auto err = (*idx)->unseal())
     return err;
+  auto tidx = time_index::open((dir_path / file_name(base, ".timeindex")).string(), base);
+  if (!tidx)
+    return std::move(tidx.error());
+  if (auto err = (*tidx)->clear())
+    return err;
   std::unique_ptr<segment> seg{
-    new segment(dir, base, cfg, std::move(*log), std::move(*idx), 0)};
+    new segment(dir, base, cfg, std::move(*log), std::move(*idx), std::move(*tidx), 0)};
   seg->max_timestamp_ = -1;
   return seg;
 }
@@ -102,8 +108,10 @@ segment::open(const std::string& dir, log_offset base, segment_config cfg, bool 
   truncated = false;
   auto dir_path = std::filesystem::path{dir};
   auto index_path = (dir_path / file_name(base, ".index")).string();
+  auto time_path = (dir_path / file_name(base, ".timeindex")).string();
   std::error_code ec;
   bool index_existed = std::filesystem::exists(index_path, ec);
+  bool time_existed = std::filesystem::exists(time_path, ec);
   auto log = file_handle::open((dir_path / file_name(base, ".log")).string(), O_RDWR | O_CREAT,
                                0644);
   if (!log)
@@ -114,8 +122,11 @@ segment::open(const std::string& dir, log_offset base, segment_config cfg, bool 
   auto idx = offset_index::open(std::move(index_path), base, max_index_entries(cfg));
   if (!idx)
     return std::move(idx.error());
+  auto tidx = time_index::open(std::move(time_path), base);
+  if (!tidx)
+    return std::move(tidx.error());
   std::unique_ptr<segment> seg{
-    new segment(dir, base, cfg, std::move(*log), std::move(*idx), *size)};
+    new segment(dir, base, cfg, std::move(*log), std::move(*idx), std::move(*tidx), *size)};
   if (active) {
     if (auto err = seg->recover(truncated))
       return err;
@@ -123,7 +134,17 @@ segment::open(const std::string& dir, log_offset base, segment_config cfg, bool 
   }
   std::string reason = index_existed ? seg->index_->check(seg->size_) : "index file missing";
   if (reason.empty()) {
+    auto why = seg->time_index_->check(seg->size_);
+    if (!why)
+      return std::move(why.error());
+    reason = time_existed ? std::move(*why) : "time index file missing";
+  }
+  if (reason.empty()) {
     if (auto err = seg->verify_tail(reason))
+      return err;
+  }
+  if (reason.empty()) {
+    if (auto err = seg->verify_time_tail(reason))
       return err;
   }
   if (!reason.empty()) {
@@ -132,7 +153,7 @@ segment::open(const std::string& dir, log_offset base, segment_config cfg, bool 
     if (auto err = seg->recover(truncated))
       return err;
   }
-  if (auto err = seg->index_->seal())
+  if (auto err = seg->seal())
     return err;
   return seg;
 }
@@ -156,11 +177,13 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
   }
   maybe_index(log_offset{h.base_offset}, size_);
   dirty_ = true;
+  last_batch_ = batch_place{log_offset{h.base_offset}, size_};
   size_ += batch.size();
   next_offset_ = log_offset{h.next_offset()};
   assert(next_offset_ - base_ <= max_relative_offset);
   if (max_timestamp_)
     max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
+  maybe_time_index();
   return caf::none;
 }
 
@@ -182,6 +205,10 @@ caf::error segment::recover(bool& truncated) {
     return err;
   if (auto err = index_->unseal())
     return err;
+  if (auto err = time_index_->clear())
+    return err;
+  max_timestamp_ = -1;
+  last_batch_.reset();
   std::string buf;
   uint64_t buf_pos = 0;
   // Pointer to the bytes [pos, pos + n) of the file; requires pos + n <= size_.
@@ -201,7 +228,6 @@ caf::error segment::recover(bool& truncated) {
   };
   uint64_t pos = 0;
   log_offset next = base_;
-  int64_t max_ts = -1;
   std::string reason;
   while (pos < size_) {
     if (size_ - pos < batch_header_size) {
@@ -224,12 +250,13 @@ caf::error segment::recover(bool& truncated) {
       break;
     }
     maybe_index(log_offset{h.base_offset}, pos);
+    last_batch_ = batch_place{log_offset{h.base_offset}, pos};
+    max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
+    maybe_time_index();
     pos += h.total_size();
     next = log_offset{h.next_offset()};
-    max_ts = std::max(max_ts, h.max_timestamp);
   }
   next_offset_ = next;
-  max_timestamp_ = max_ts;
   if (pos < size_) {
     auto dropped = size_ - pos;
     if (auto err = log_.truncate(pos))
@@ -275,6 +302,7 @@ caf::error segment::verify_tail(std::string& reason) {
     if (!reason.empty())
       return caf::none;
     maybe_index(log_offset{h.base_offset}, pos);
+    last_batch_ = batch_place{log_offset{h.base_offset}, pos};
     pos += h.total_size();
     next = log_offset{h.next_offset()};
   }
@@ -373,27 +401,6 @@ caf::expected<bool> segment::read(log_offset from, size_t max_bytes, log_offset 
   return done;
 }
 
-caf::expected<int64_t> segment::max_timestamp() {
-  if (max_timestamp_)
-    return *max_timestamp_;
-  int64_t max_ts = -1;
-  uint64_t pos = 0;
-  while (pos < size_) {
-    batch_header h;
-    if (auto err = read_header(pos, h)) {
-      if (errc_of(err) != errc::corrupt_message)
-        return err;
-      spdlog::warn("partition log {}: max timestamp of {} from its first {} bytes only: {}",
-                   dir_, file_name(base_, ".log"), pos, describe(err));
-      break;
-    }
-    max_ts = std::max(max_ts, h.max_timestamp);
-    pos += h.total_size();
-  }
-  max_timestamp_ = max_ts;
-  return max_ts;
-}
-
 caf::error segment::truncate_to(log_offset offset) {
   auto pos = locate(offset);
   if (!pos)
@@ -403,6 +410,9 @@ caf::error segment::truncate_to(log_offset offset) {
   batch_header h;
   if (auto err = read_header(*pos, h))
     return err;
+  // The time index first: if the log is not cut after all, it is only sparser.
+  if (auto err = time_index_->truncate_to_position(*pos))
+    return err;
   if (auto err = log_.truncate(*pos))
     return err;
   index_->truncate_to_position(*pos);
@@ -410,13 +420,16 @@ caf::error segment::truncate_to(log_offset offset) {
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
   next_offset_ = std::max(base_, std::min(offset, log_offset{h.base_offset}));
   assert(next_offset_ >= base_ && next_offset_ <= offset);
-  max_timestamp_.reset();
   dirty_ = true;
-  return caf::none;
+  // The running max and the last batch, for the time index entries of later appends.
+  return scan_time_tail();
 }
 
 caf::error segment::seal() {
-  return index_->seal();
+  if (auto err = index_->seal())
+    return err;
+  seal_time_index();
+  return caf::none;
 }
 
 caf::error segment::unseal() {
@@ -430,14 +443,17 @@ caf::error segment::flush() {
     return err;
   if (auto err = index_->flush())
     return err;
+  if (auto err = time_index_->flush())
+    return err;
   dirty_ = false;
   return caf::none;
 }
 
 caf::error segment::close() {
   auto err = index_ ? index_->close() : caf::error{};
-  auto err2 = log_.close();
-  return err ? err : err2;
+  auto err2 = time_index_ ? time_index_->close() : caf::error{};
+  auto err3 = log_.close();
+  return err ? err : err2 ? err2 : err3;
 }
 
 caf::error segment::remove() {
@@ -445,7 +461,8 @@ caf::error segment::remove() {
   if (::unlink(log_path_.c_str()) != 0 && errno != ENOENT)
     return storage_error_from("unlink", log_path_, errno);
   auto err2 = index_->remove();
-  return err ? err : err2;
+  auto err3 = time_index_->remove();
+  return err ? err : err2 ? err2 : err3;
 }
 
 } // namespace cafka

@@ -1,10 +1,12 @@
-// One log segment: <20-digit base offset>.log holding whole record batches back to back, and
-// its sparse <base>.index. Append, positioned reads of whole batches, recovery scan, truncate.
-// Owned by its partition_log; not thread-safe. See docs/storage-format.md.
+// One log segment: <20-digit base offset>.log holding whole record batches back to back, its
+// sparse <base>.index and <base>.timeindex. Append, positioned reads of whole batches, search
+// by timestamp, recovery scan, truncate. Owned by its partition_log; not thread-safe. See
+// docs/storage-format.md. The timestamp functions are in segment_time.cpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +19,7 @@
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/file_handle.hpp"
 #include "runtime/storage/offset_index.hpp"
+#include "runtime/storage/time_index.hpp"
 
 namespace cafka {
 
@@ -27,7 +30,11 @@ struct segment_config {
 
 class segment {
 public:
-  // "00000000000000000042" + ext (".log", ".index").
+  // Positions and offsets relative to the base are uint32 in both indexes.
+  static constexpr uint64_t max_position = std::numeric_limits<uint32_t>::max();
+  static constexpr int64_t max_relative_offset = std::numeric_limits<uint32_t>::max();
+
+  // "00000000000000000042" + ext (".log", ".index", ".timeindex").
   static std::string file_name(log_offset base, const char* ext);
 
   // Creates an empty active segment, replacing leftover files of the same name.
@@ -35,9 +42,10 @@ public:
                                                         segment_config cfg);
 
   // Opens an existing segment. `active` (the last segment): every batch is checked (length,
-  // offsets, CRC), a corrupt or torn tail is cut off (one warning) and the index rebuilt.
-  // Otherwise the index is trusted if it checks out and only the batches after its last entry
-  // are walked by header; a missing or bad index or a bad tail falls back to the full scan.
+  // offsets, CRC), a corrupt or torn tail is cut off (one warning) and both indexes rebuilt.
+  // Otherwise the indexes are trusted if they check out: only the batches after the last
+  // offset index entry are walked by header, and the batch of the last time index entry is
+  // read; a missing or bad index (either) or a bad tail falls back to the full scan.
   // `truncated` tells whether bytes were cut off. Never throws on garbage.
   static caf::expected<std::unique_ptr<segment>>
   open(const std::string& dir, log_offset base, segment_config cfg, bool active, bool& truncated);
@@ -71,35 +79,49 @@ public:
   caf::expected<bool> read(log_offset from, size_t max_bytes, log_offset upto, bool need_one,
                            std::string& out, log_offset& next) const;
 
-  // Largest batch max_timestamp in the segment (-1 when empty). Computed on first use by
-  // walking the batch headers for a segment opened without a full scan, then cached.
+  // Largest batch max_timestamp in the segment (-1 when empty or below -1). Known for the
+  // active segment and a sealed one whose last time index entry is its last batch; otherwise
+  // computed on first use by walking the batch headers after the last time index entry, then
+  // cached.
   caf::expected<int64_t> max_timestamp();
 
+  // The first record (lowest offset) whose timestamp is >= target, if any: the time index
+  // gives the batch to start from, batches whose max_timestamp is below target are skipped
+  // by header, the first other batch is decoded. corrupt_message if a batch does not parse.
+  caf::expected<std::optional<timestamp_offset>> find_timestamp(int64_t target) const;
+
   // Cuts the segment before the first batch with next_offset() > offset: the batch
-  // containing `offset` goes too. next_offset() becomes min(offset, that batch's base).
-  // Durable at the next flush().
+  // containing `offset` goes too, and the index entries of the batches cut. next_offset()
+  // becomes min(offset, that batch's base). Durable at the next flush().
   caf::error truncate_to(log_offset offset);
 
-  // The segment stops taking appends: its index file is trimmed to its entries. No fsync:
-  // the data becomes durable at the next flush() (or when the OS writes it back).
+  // The segment stops taking appends: its index file is trimmed to its entries and its time
+  // index gets an entry for its last batch (the seal entry) if it has none. No fsync: the
+  // data becomes durable at the next flush() (or when the OS writes it back).
   caf::error seal();
   // The segment takes appends again (after a truncation made it the last one).
   caf::error unseal();
-  // fsync the log and the index if anything changed since the last flush.
+  // fsync the log and both indexes if anything changed since the last flush.
   caf::error flush();
   // True when appends or a truncation happened since the last flush().
   bool dirty() const { return dirty_; }
   // Makes the next flush() fsync even if nothing was written since the last one (a log
   // reopened after a failed fsync holds pages of unknown durability).
   void mark_dirty() { dirty_ = true; }
-  // Closes both files (no fsync).
+  // Closes the three files (no fsync).
   caf::error close();
-  // Closes and deletes both files (.log first).
+  // Closes and deletes the three files (.log first).
   caf::error remove();
 
 private:
+  struct batch_place {
+    log_offset base;    // base offset of the batch
+    uint64_t position;  // its byte position in the .log
+  };
+
   segment(std::string dir, log_offset base, segment_config cfg, file_handle log,
-          std::unique_ptr<offset_index> index, uint64_t size);
+          std::unique_ptr<offset_index> index, std::unique_ptr<time_index> tindex,
+          uint64_t size);
 
   // Full scan from position 0 with CRC checks; rebuilds the index; cuts a bad tail.
   caf::error recover(bool& truncated);
@@ -108,6 +130,21 @@ private:
   caf::error verify_tail(std::string& reason);
   // Adds an index entry for a batch at `position` if index_interval_bytes passed.
   void maybe_index(log_offset offset, uint64_t position);
+
+  // -- time index (segment_time.cpp) --
+  // Adds a time index entry for the last batch (last_batch_) if the running max timestamp
+  // rose above the last entry's and index_interval_bytes passed since that entry.
+  void maybe_time_index();
+  // Adds the seal entry: the last batch with the segment's max timestamp, unless the last
+  // entry is that batch already. Best effort: a failure leaves the index sparser (a warning).
+  void seal_time_index();
+  // Sets max_timestamp_ and last_batch_ by walking the headers from the last time index
+  // entry's batch (position 0 if none) to the end. A corrupt header ends the walk with a
+  // warning (max_timestamp_ from the batches before it, last_batch_ unknown).
+  caf::error scan_time_tail();
+  // Sets `reason` if the last time index entry does not name the batch at its position or
+  // understates its max_timestamp; learns max_timestamp_ when it is the last batch.
+  caf::error verify_time_tail(std::string& reason);
   // Position of the first batch with next_offset() > offset, or size() if none.
   caf::expected<uint64_t> locate(log_offset offset) const;
   // Reads and sanity-checks the batch header at `position` (< size()).
@@ -119,9 +156,12 @@ private:
   std::string log_path_;
   file_handle log_;
   std::unique_ptr<offset_index> index_;
+  std::unique_ptr<time_index> time_index_;
   uint64_t size_;            // Invariant: == the .log file size, whole batches only
   log_offset next_offset_;   // Invariant: >= base_
-  std::optional<int64_t> max_timestamp_;  // nullopt until computed
+  // Largest batch max_timestamp so far, at least -1; nullopt until computed.
+  std::optional<int64_t> max_timestamp_;
+  std::optional<batch_place> last_batch_;  // the last batch; nullopt if empty or unknown
   bool dirty_ = false;       // written or truncated since the last flush()
 };
 

@@ -1,6 +1,7 @@
-// Tests of the partition replica actor on a real actor system: produce / fetch / list offsets,
-// long-poll fetch (woken by a produce, or answered empty after max wait), rejection of
-// oversize and corrupt batches, out-of-range fetches, and stop with and without delete.
+// Tests of the partition replica actor on a real actor system: produce / fetch / list offsets
+// (earliest, latest, by timestamp), long-poll fetch (woken by a produce, or answered empty
+// after max wait), rejection of oversize and corrupt batches, out-of-range fetches, and stop
+// with and without delete.
 
 #include <catch2/catch.hpp>
 
@@ -141,6 +142,35 @@ TEST_CASE_METHOD(replica_fixture, "list offsets gives the log start and the log 
   REQUIRE(latest);
   CHECK(earliest->offset == log_offset{0});
   CHECK(latest->offset == log_offset{6});
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture,
+                 "list offsets by timestamp gives the first record at or after it",
+                 "[actors][replica]") {
+  auto r = spawn();
+  auto none = list(r, 0);
+  REQUIRE(none);
+  CHECK(none->offset == log_offset{-1});
+  CHECK(none->timestamp == -1);
+  // Records at 1000, 1001, 1002, 1003 (offsets 0-3), then 1000, 1001 (offsets 4-5).
+  REQUIRE(produce(r, make_batch("a", 4)));
+  REQUIRE(produce(r, make_batch("b", 2)));
+  auto at = [&](int64_t ts) {
+    auto resp = list(r, ts);
+    REQUIRE(resp);
+    CHECK(resp->tp == tp);
+    return std::make_pair(resp->offset.value, resp->timestamp);
+  };
+  CHECK(at(0) == std::make_pair(int64_t{0}, int64_t{1000}));
+  CHECK(at(1001) == std::make_pair(int64_t{1}, int64_t{1001}));
+  CHECK(at(1003) == std::make_pair(int64_t{3}, int64_t{1003}));
+  CHECK(at(1004) == std::make_pair(int64_t{-1}, int64_t{-1}));  // no record that late
+  // Earliest and latest carry no timestamp, as in Kafka.
+  auto latest = list(r, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{6});
+  CHECK(latest->timestamp == -1);
   REQUIRE(stop(r, false));
 }
 

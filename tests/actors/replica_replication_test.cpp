@@ -1,7 +1,8 @@
 // Replication between partition replica actors in one actor system (no broker: a follower is
 // handed the leader replica itself as its "leader broker", which answers replica fetches the
-// same way): follower copy, the high watermark gating consumers, acks=all,
-// min.insync.replicas, divergent-tail truncation and a deposed leader refusing writes.
+// same way): follower copy, the high watermark gating consumers and timestamp queries,
+// acks=all, min.insync.replicas, divergent-tail truncation and a deposed leader refusing
+// writes.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -126,6 +127,39 @@ TEST_CASE_METHOD(replication_fixture,
   CHECK(checkpoint(2) == checkpoint(1));
   // A follower serves no clients.
   auto direct = fetch(follower, 0);
+  REQUIRE_FALSE(direct);
+  CHECK(errc_of(direct.error()) == errc::not_leader_for_partition);
+  REQUIRE(stop(follower));
+  REQUIRE(stop(leader));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "list offsets by timestamp answers only records below the high watermark",
+                 "[actors][replication]") {
+  auto pm = partition(1, 0, {1, 2}, {1, 2});
+  auto leader = spawn(1, pm);
+  auto follower = spawn(2, pm);
+  auto list = [&](const replica_actor& r, int64_t ts) {
+    return ask<list_offsets_response>(sys, r, list_offsets_atom::value,
+                                      list_offsets_request{tp, ts});
+  };
+  REQUIRE(produce(leader, make_batch("a", 3)));  // timestamps 1000-1002, offsets 0-2
+  // In the leader's log, but not on the follower: as if there were no such record (Kafka,
+  // isolation READ_UNCOMMITTED), while latest is the high watermark.
+  auto hidden = list(leader, 1001);
+  REQUIRE(hidden);
+  CHECK(hidden->offset == log_offset{-1});
+  CHECK(hidden->timestamp == -1);
+  auto latest = list(leader, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{0});
+  introduce(follower, 1, leader);
+  CHECK(eventually([&] {
+    auto r = list(leader, 1001);
+    return r && r->offset == log_offset{1} && r->timestamp == 1001;
+  }));
+  // A follower answers no timestamp query.
+  auto direct = list(follower, 1001);
   REQUIRE_FALSE(direct);
   CHECK(errc_of(direct.error()) == errc::not_leader_for_partition);
   REQUIRE(stop(follower));

@@ -11,19 +11,18 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
 #include "runtime/base/errc.hpp"
 #include "runtime/storage/partition_log.hpp"
 #include "tests/runtime/storage_test_util.hpp"
 
 using namespace cafka;
 using cafka::test::batch_bases;
+using cafka::test::log_capture;
 using cafka::test::make_batch;
 using cafka::test::offsets_in;
 using cafka::test::read_file;
 using cafka::test::segment_name;
+using cafka::test::small_segments;
 using cafka::test::temp_dir;
 using cafka::test::write_file;
 
@@ -56,32 +55,6 @@ std::vector<int64_t> all_offsets(const partition_log& log) {
   auto r = log.read(log.log_start_offset(), 1 << 24);
   REQUIRE(r);
   return offsets_in(r->data);
-}
-
-// Captures spdlog output for the scope of one test.
-class log_capture {
-public:
-  log_capture() : old_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~log_capture() { spdlog::set_default_logger(old_); }
-  std::string text() const { return out_.str(); }
-  size_t lines() const {
-    auto s = text();
-    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
-  }
-
-private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> old_;
-};
-
-log_config small_segments() {
-  log_config cfg;
-  cfg.segment_bytes = 3 * make_batch(10).size();
-  cfg.index_interval_bytes = 1;
-  return cfg;
 }
 
 } // namespace

@@ -1,19 +1,27 @@
 // Helpers of the storage tests: a temporary directory removed at scope exit, batch makers,
-// and decoding a read back into offsets. Test code only; single-threaded.
+// decoding a read back into offsets, small segments, and capturing the log output. Test code
+// only; single-threaded.
 #pragma once
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/storage/partition_log.hpp"
 
 #include "tests/temp_dir.hpp"
 
@@ -27,6 +35,17 @@ inline std::string make_batch(int records, size_t value_size = 100, int64_t ts =
   for (int i = 0; i < records; ++i) {
     auto key = "key-" + std::to_string(i);
     b.append(ts, std::string_view{key}, std::string_view{value});
+  }
+  return b.finish();
+}
+
+// A batch with one record per timestamp, in that order, each with a `value_size`-byte value.
+inline std::string make_batch_at(const std::vector<int64_t>& timestamps, size_t value_size = 100) {
+  batch_builder b;
+  std::string value(value_size, 'v');
+  for (size_t i = 0; i < timestamps.size(); ++i) {
+    auto key = "key-" + std::to_string(i);
+    b.append(timestamps[i], std::string_view{key}, std::string_view{value});
   }
   return b.finish();
 }
@@ -70,5 +89,34 @@ inline void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream out{path, std::ios::binary | std::ios::trunc};
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
+
+// Three 10-record batches per segment, an index entry for every batch but a segment's first.
+inline log_config small_segments() {
+  log_config cfg;
+  cfg.segment_bytes = 3 * make_batch(10).size();
+  cfg.index_interval_bytes = 1;
+  return cfg;
+}
+
+// Captures spdlog output for the scope of one test.
+class log_capture {
+public:
+  log_capture() : old_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  }
+  ~log_capture() { spdlog::set_default_logger(old_); }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+  std::string text() const { return out_.str(); }
+  size_t lines() const {
+    auto s = text();
+    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+  }
+
+private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> old_;
+};
 
 } // namespace cafka::test
