@@ -187,13 +187,16 @@ caf::result<produce_response> leader_produce(replica_self self, produce_request&
                         + " bytes exceeds message.max.bytes (" + std::to_string(max) + ")");
   if (auto err = validate_batch(req.batch))
     return err;
+  batch_header h;
+  read_batch_header(req.batch.data(), req.batch.size(), h);
+  if (h.is_transactional() || h.is_control())
+    return make_error(errc::invalid_request, to_string(st.cfg.tp) + ": transactional and "
+                                               "control batches are not supported");
   if (req.acks == -1 && static_cast<int32_t>(st.pm.isr.size()) < min_isr(st))
     return make_error(errc::not_enough_replicas,
                       to_string(st.cfg.tp) + ": the ISR has " + std::to_string(st.pm.isr.size())
                         + " member(s), fewer than min.insync.replicas ("
                         + std::to_string(min_isr(st)) + "); nothing was written");
-  batch_header h;
-  read_batch_header(req.batch.data(), req.batch.size(), h);
   // Idempotence: a retried batch already in the log is answered with its first offset.
   auto checked = st.producers.check(h);
   if (!checked)

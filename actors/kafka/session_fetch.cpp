@@ -175,6 +175,7 @@ void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka:
           [=](const list_offsets_response& x) {
             auto& s = g->response.topics[ti].partitions[pi];
             s.offset = x.offset.value;
+            s.timestamp = x.timestamp;
             done();
           },
           [=](const caf::error& err) {

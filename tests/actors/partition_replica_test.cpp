@@ -18,7 +18,9 @@
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/fault_table.hpp"
+#include "runtime/protocol/crc32c.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/protocol/wire.hpp"
 #include "tests/actors/actor_test_util.hpp"
 
 using namespace cafka;
@@ -294,6 +296,26 @@ TEST_CASE_METHOD(replica_fixture, "a corrupt batch is corrupt_message and is not
   auto ok = produce(r, make_batch("good", 1));
   REQUIRE(ok);
   CHECK(ok->base_offset == log_offset{0});
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "transactional and control batches are refused unwritten",
+                 "[actors][replica]") {
+  auto r = spawn();
+  auto batch = make_batch("t", 2);
+  auto flag = GENERATE(batch_transactional_flag, batch_control_flag);
+  auto attributes = static_cast<int16_t>(wire::load_be16(batch.data() + batch_crc_begin) | flag);
+  wire::store_be16(batch.data() + batch_crc_begin, static_cast<uint16_t>(attributes));
+  wire::store_be32(batch.data() + batch_crc_pos,
+                   crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin));
+  REQUIRE_FALSE(validate_batch(batch)); // well-formed: refused for what it is
+  auto res = produce(r, batch);
+  REQUIRE_FALSE(res);
+  CHECK(errc_of(res.error()) == errc::invalid_request);
+  CHECK_THAT(describe(res.error()), Catch::Matchers::Contains("transactional and control"));
+  auto latest = list(r, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{0});
   REQUIRE(stop(r, false));
 }
 
