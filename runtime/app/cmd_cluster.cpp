@@ -18,6 +18,7 @@
 #include "runtime/app/app_common.hpp"
 #include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/config/listener_config.hpp"
 
 namespace cafka::app {
 
@@ -181,11 +182,14 @@ int status(const cluster_options& o) {
   }
   if (md) {
     std::cout << "Brokers (metadata version " << md->version << ", controller "
-              << md->controller.value << "):\n";
-    for (auto& b : md->brokers)
+              << md->controller.value << ", cluster id " << md->cluster_id << "):\n";
+    for (auto& b : md->brokers) {
       std::cout << "  broker " << b.id.value << "\t" << b.host << ":" << b.port << "\t"
-                << (b.alive ? "alive" : "fenced") << "\tincarnation " << b.incarnation
-                << "\n";
+                << (b.alive ? "alive" : "fenced") << "\tincarnation " << b.incarnation;
+      if (!b.listeners.empty())
+        std::cout << "\tkafka " << to_string(b.listeners);
+      std::cout << "\n";
+    }
   }
   return rc;
 }
