@@ -1,136 +1,118 @@
 #include "runtime/group/group_records.hpp"
 
 #include "runtime/base/errc.hpp"
+#include "runtime/kafka/kafka_reader.hpp"
+#include "runtime/kafka/kafka_writer.hpp"
+#include "runtime/kafka/offsets_topic_codec.hpp"
 #include "runtime/protocol/murmur2.hpp"
-#include "runtime/protocol/wire.hpp"
 
 namespace cafka::group {
 
 namespace {
 
-constexpr int16_t group_value_version = 1;
-constexpr int16_t offset_value_version = 1;
+// The group value's version: outside 0-4, the value versions Kafka's formatters parse
+// without looking at the key (OffsetCommitValue, GroupMetadataValue).
+constexpr int16_t group_value_version = group_key_version;
+// cafka's offset value before Kafka's layout: version 1, offset, timestamp, member epoch.
+constexpr int16_t old_offset_value_version = 1;
+constexpr size_t old_offset_value_size = 22;
 
-// -- writing ----------------------------------------------------------------------------------
-
-class writer {
-public:
-  void i8(bool x) { out_.push_back(x ? 1 : 0); }
-  void i16(int16_t x) { put<uint16_t>(static_cast<uint16_t>(x)); }
-  void i32(int32_t x) { put<uint32_t>(static_cast<uint32_t>(x)); }
-  void i64(int64_t x) { put<uint64_t>(static_cast<uint64_t>(x)); }
-  void str(const std::string& s) {
-    i32(static_cast<int32_t>(s.size()));
-    out_ += s;
-  }
-  void tp(const topic_partition& x) {
-    str(x.topic);
-    i32(x.partition.value);
-  }
-  template <class T, class F>
-  void list(const std::vector<T>& xs, F each) {
-    i32(static_cast<int32_t>(xs.size()));
-    for (auto& x : xs)
-      each(x);
-  }
-  std::string take() { return std::move(out_); }
-
-private:
-  template <class U>
-  void put(U x) {
-    char buf[sizeof(U)];
-    if constexpr (sizeof(U) == 2)
-      wire::store_be16(buf, x);
-    else if constexpr (sizeof(U) == 4)
-      wire::store_be32(buf, x);
-    else
-      wire::store_be64(buf, x);
-    out_.append(buf, sizeof(U));
-  }
-  std::string out_;
-};
-
-// -- reading (bounds-checked; the first failure sticks) ----------------------------------------
-
-class reader {
-public:
-  explicit reader(std::string_view in) : in_(in) {}
-
-  bool ok() const { return ok_; }
-  bool done() const { return ok_ && pos_ == in_.size(); }
-
-  bool i8() {
-    if (!need(1))
-      return false;
-    return in_[pos_++] != 0;
-  }
-  int16_t i16() {
-    if (!need(2))
-      return 0;
-    auto x = wire::load_be16(in_.data() + pos_);
-    pos_ += 2;
-    return static_cast<int16_t>(x);
-  }
-  int32_t i32() {
-    if (!need(4))
-      return 0;
-    auto x = wire::load_be32(in_.data() + pos_);
-    pos_ += 4;
-    return static_cast<int32_t>(x);
-  }
-  int64_t i64() {
-    if (!need(8))
-      return 0;
-    auto x = wire::load_be64(in_.data() + pos_);
-    pos_ += 8;
-    return static_cast<int64_t>(x);
-  }
-  std::string str() {
-    auto n = i32();
-    if (n < 0 || !need(static_cast<size_t>(n))) {
-      ok_ = false;
-      return {};
-    }
-    std::string s{in_.substr(pos_, static_cast<size_t>(n))};
-    pos_ += static_cast<size_t>(n);
-    return s;
-  }
-  topic_partition tp() {
-    topic_partition x;
-    x.topic = str();
-    x.partition = partition_id{i32()};
-    return x;
-  }
-  // A count that cannot exceed what is left (each element takes at least `min` bytes).
-  size_t count(size_t min) {
-    auto n = i32();
-    if (n < 0 || static_cast<size_t>(n) * min > in_.size() - pos_) {
-      ok_ = false;
-      return 0;
-    }
-    return static_cast<size_t>(n);
-  }
-
-private:
-  bool need(size_t n) {
-    if (!ok_ || in_.size() - pos_ < n)
-      ok_ = false;
-    return ok_;
-  }
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-caf::error corrupt(const char* what) {
-  return make_error(errc::corrupt_message, std::string{"__consumer_offsets: "} + what);
+caf::error corrupt(const std::string& what) {
+  return make_error(errc::corrupt_message, "__consumer_offsets: " + what);
 }
 
-std::vector<topic_partition> read_tps(reader& r) {
-  std::vector<topic_partition> out(r.count(8));
-  for (auto& x : out)
-    x = r.tp();
+// "malformed <what> (<why>)" for a reader that failed or did not reach the end.
+caf::error malformed(const char* what, const kafka::reader& r) {
+  return corrupt(std::string{"malformed "} + what + " ("
+                 + (r.ok() ? "bytes left over" : r.error()) + ")");
+}
+
+// -- cafka's group value: int32-length strings (Kafka's BYTES) and int32 counts -----------
+
+void put_string(kafka::writer& w, const std::string& s) {
+  w.bytes(s);
+}
+
+std::string get_string(kafka::reader& r) {
+  return std::string{r.bytes()};
+}
+
+// A count that is neither negative nor larger than the bytes left could hold.
+size_t get_count(kafka::reader& r, size_t min_element_size) {
+  auto n = r.array_length(min_element_size);
+  if (n < 0) {
+    r.fail("negative count");
+    return 0;
+  }
+  return static_cast<size_t>(n);
+}
+
+void put_tps(kafka::writer& w, const std::vector<topic_partition>& xs) {
+  w.array_length(static_cast<int32_t>(xs.size()));
+  for (auto& x : xs) {
+    put_string(w, x.topic);
+    w.i32(x.partition.value);
+  }
+}
+
+std::vector<topic_partition> get_tps(kafka::reader& r) {
+  std::vector<topic_partition> out(get_count(r, 8));
+  for (auto& x : out) {
+    x.topic = get_string(r);
+    x.partition = partition_id{r.i32()};
+  }
   return out;
+}
+
+void put_member(kafka::writer& w, const member_record& m) {
+  put_string(w, m.member_id);
+  put_string(w, m.instance_id);
+  w.i32(m.epoch);
+  w.i32(m.previous_epoch);
+  w.boolean(m.acked);
+  w.boolean(m.left_for_now);
+  w.array_length(static_cast<int32_t>(m.topics.size()));
+  for (auto& t : m.topics)
+    put_string(w, t);
+  put_tps(w, m.reported);
+  put_tps(w, m.told);
+}
+
+void get_member(kafka::reader& r, member_record& m) {
+  m.member_id = get_string(r);
+  m.instance_id = get_string(r);
+  m.epoch = r.i32();
+  m.previous_epoch = r.i32();
+  m.acked = r.boolean();
+  m.left_for_now = r.boolean();
+  m.topics.resize(get_count(r, 4));
+  for (auto& t : m.topics)
+    t = get_string(r);
+  m.reported = get_tps(r);
+  m.told = get_tps(r);
+}
+
+// -- cafka's layout before Kafka's (int32 string lengths); recognised, never read ---------
+
+// Whether r holds exactly `strings` int32-length strings followed by `tail` bytes.
+bool old_layout_rest(kafka::reader r, int strings, size_t tail) {
+  for (int i = 0; i < strings; ++i)
+    r.bytes();
+  r.raw(tail);
+  return r.ok() && r.remaining() == 0;
+}
+
+// Why `key` (version `version`) does not decode: names cafka's old layout if it is one.
+caf::error bad_key(std::string_view key, int16_t version, caf::error what) {
+  kafka::reader r{key};
+  r.i16();
+  if (version == 1 && old_layout_rest(r, 2, 4))
+    return corrupt("an offset key in cafka's layout from before Kafka's (int32 string "
+                   "lengths): not read");
+  if (version == 2 && old_layout_rest(r, 1, 0))
+    return corrupt("a group key in cafka's layout from before Kafka's (key type 2, int32 "
+                   "string length): not read");
+  return what;
 }
 
 } // namespace
@@ -139,108 +121,117 @@ int32_t partition_for_group(const std::string& group, int32_t partitions) {
   return (murmur2(group.data(), group.size()) & 0x7fffffff) % partitions;
 }
 
+caf::error validate_group_id(const std::string& group) {
+  if (group.empty())
+    return make_error(errc::invalid_group_id, "the group id is empty");
+  if (group.size() > max_string_size)
+    return make_error(errc::invalid_group_id, "the group id is longer than "
+                                                + std::to_string(max_string_size) + " bytes");
+  return {};
+}
+
 std::string offset_key(const std::string& group, const topic_partition& tp) {
-  writer w;
-  w.i16(static_cast<int16_t>(key_kind::offset));
-  w.str(group);
-  w.tp(tp);
-  return w.take();
+  kafka::offset_commit_key k;
+  k.group = group;
+  k.topic = tp.topic;
+  k.partition = tp.partition.value;
+  std::string out;
+  kafka::writer w{out};
+  encode(w, k);
+  return out;
 }
 
 std::string group_key(const std::string& group) {
-  writer w;
-  w.i16(static_cast<int16_t>(key_kind::group));
-  w.str(group);
-  return w.take();
+  std::string out;
+  kafka::writer w{out};
+  w.i16(group_key_version);
+  w.string(group);
+  return out;
 }
 
 std::string encode(const offset_record& x) {
-  writer w;
-  w.i16(offset_value_version);
-  w.i64(x.offset);
-  w.i64(x.commit_timestamp_ms);
-  w.i32(x.member_epoch);
-  return w.take();
+  kafka::offset_commit_value v;
+  v.offset = x.offset;
+  v.leader_epoch = x.leader_epoch;
+  v.metadata = x.metadata;
+  v.commit_timestamp = x.commit_timestamp_ms;
+  std::string out;
+  kafka::writer w{out};
+  encode(w, v);
+  return out;
 }
 
 std::string encode(const group_record& x) {
-  writer w;
+  std::string out;
+  kafka::writer w{out};
   w.i16(group_value_version);
-  w.str(x.assignor);
+  put_string(w, x.assignor);
   w.i32(x.group_epoch);
   w.i64(x.next_member);
-  auto tps = [&](const std::vector<topic_partition>& xs) {
-    w.list(xs, [&](const topic_partition& tp) { w.tp(tp); });
-  };
-  w.list(x.members, [&](const member_record& m) {
-    w.str(m.member_id);
-    w.str(m.instance_id);
-    w.i32(m.epoch);
-    w.i32(m.previous_epoch);
-    w.i8(m.acked);
-    w.i8(m.left_for_now);
-    w.list(m.topics, [&](const std::string& t) { w.str(t); });
-    tps(m.reported);
-    tps(m.told);
-  });
-  return w.take();
+  w.array_length(static_cast<int32_t>(x.members.size()));
+  for (auto& m : x.members)
+    put_member(w, m);
+  return out;
 }
 
 caf::expected<record_key> decode_key(std::string_view key) {
-  reader r{key};
+  kafka::reader r{key};
   record_key out;
-  auto kind = r.i16();
-  out.group = r.str();
-  if (kind == static_cast<int16_t>(key_kind::offset)) {
-    out.kind = key_kind::offset;
-    out.tp = r.tp();
-  } else if (kind == static_cast<int16_t>(key_kind::group)) {
-    out.kind = key_kind::group;
-  } else if (r.ok()) {
-    return corrupt("unknown key type");
+  kafka::offset_commit_key k;
+  switch (kafka::decode_offsets_key(r, k)) {
+    case kafka::offsets_key_kind::offset_commit:
+      out.kind = key_kind::offset;
+      out.group = std::move(k.group);
+      out.tp = topic_partition{std::move(k.topic), partition_id{k.partition}};
+      break;
+    case kafka::offsets_key_kind::group_metadata:
+      return bad_key(key, k.version,
+                     corrupt("Kafka's group metadata key (version 2): not read"));
+    case kafka::offsets_key_kind::unknown:
+      if (!r.ok())
+        return corrupt("a key without its version");
+      if (k.version != group_key_version)
+        return corrupt("unknown key version " + std::to_string(k.version));
+      out.kind = key_kind::group;
+      out.group = r.string();
+      break;
   }
-  if (!r.done())
-    return corrupt("malformed key");
+  if (!r.ok() || r.remaining() != 0)
+    return bad_key(key, k.version, malformed("key", r));
   return out;
 }
 
 caf::expected<offset_record> decode_offset(std::string_view value) {
-  reader r{value};
-  if (r.i16() != offset_value_version)
-    return corrupt("unknown offset value version");
+  kafka::reader r{value};
+  kafka::offset_commit_value v;
+  decode(r, v);
+  if (!r.ok() || r.remaining() != 0) {
+    if (v.version == old_offset_value_version && value.size() == old_offset_value_size)
+      return corrupt("an offset value in cafka's layout from before Kafka's: not read");
+    return malformed("offset value", r);
+  }
   offset_record out;
-  out.offset = r.i64();
-  out.commit_timestamp_ms = r.i64();
-  out.member_epoch = r.i32();
-  if (!r.done())
-    return corrupt("malformed offset value");
+  out.offset = v.offset;
+  out.commit_timestamp_ms = v.commit_timestamp;
+  out.leader_epoch = v.leader_epoch;
+  out.metadata = std::move(v.metadata);
   return out;
 }
 
 caf::expected<group_record> decode_group(std::string_view value) {
-  reader r{value};
-  if (r.i16() != group_value_version)
-    return corrupt("unknown group value version");
+  kafka::reader r{value};
+  auto version = r.i16();
+  if (r.ok() && version != group_value_version)
+    return corrupt("unknown group value version " + std::to_string(version));
   group_record out;
-  out.assignor = r.str();
+  out.assignor = get_string(r);
   out.group_epoch = r.i32();
   out.next_member = r.i64();
-  out.members.resize(r.count(26));
-  for (auto& m : out.members) {
-    m.member_id = r.str();
-    m.instance_id = r.str();
-    m.epoch = r.i32();
-    m.previous_epoch = r.i32();
-    m.acked = r.i8();
-    m.left_for_now = r.i8();
-    m.topics.resize(r.count(4));
-    for (auto& t : m.topics)
-      t = r.str();
-    m.reported = read_tps(r);
-    m.told = read_tps(r);
-  }
-  if (!r.done())
-    return corrupt("malformed group value");
+  out.members.resize(get_count(r, 26));
+  for (auto& m : out.members)
+    get_member(r, m);
+  if (!r.ok() || r.remaining() != 0)
+    return malformed("group value", r);
   return out;
 }
 
@@ -257,7 +248,7 @@ caf::error group_loader::apply(std::string_view key, std::optional<std::string_v
     auto v = decode_offset(*value);
     if (!v)
       return std::move(v.error());
-    g.offsets[k->tp] = *v;
+    g.offsets[k->tp] = std::move(*v);
     return {};
   }
   if (!value) {

@@ -1,9 +1,12 @@
-// The records of the internal __consumer_offsets topic: committed offsets and each group's
-// membership, as keys and values of ordinary record batches (grammar in
-// docs/group-records-format.md), and the replay that rebuilds every group of one partition.
-// Plain values and functions; the group coordinator and managers use them (any thread).
+// The records of the internal __consumer_offsets topic: committed offsets in Kafka's own
+// layout (OffsetCommitKey v1 / OffsetCommitValue v3, so Burrow and Kafka's formatters read
+// them) and each group's membership in cafka's own record under a key version Kafka's tools
+// skip (grammar in docs/group-records-format.md), and the replay that rebuilds every group of
+// one partition. Plain values and functions; the group coordinator and managers use them (any
+// thread).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -44,14 +47,26 @@ struct group_record {
   std::vector<member_record> members;
 };
 
-// A committed offset: the value of an offset key.
+// A committed offset: the value of an offset key, Kafka's OffsetCommitValue.
 struct offset_record {
   int64_t offset = 0;
   int64_t commit_timestamp_ms = 0;
-  int32_t member_epoch = -1;  // the committing member's epoch; -1 for a standalone consumer
+  // The committing member's epoch (-1: a standalone consumer). In memory only: Kafka's value
+  // has no such field, so it is not written, and a loaded record has -1. Nothing reads it.
+  int32_t member_epoch = -1;
+  int32_t leader_epoch = -1;  // Kafka's committed leader epoch; -1: none
+  std::string metadata = {};  // Kafka's commit metadata; at most max_string_size bytes
 };
 
-enum class key_kind : int16_t { offset = 1, group = 2 };
+// The key version (the int16 every key starts with) of cafka's group records: far above the
+// ones Kafka assigns (0-1 offsets, 2 classic groups, 3 and up its newer record types), so
+// Burrow and Kafka's formatters skip them. Offset keys are Kafka's OffsetCommitKey v1;
+// Kafka's GroupMetadataKey (2) is never written.
+inline constexpr int16_t group_key_version = 0x7caf;
+// Group ids, topics and metadata are Kafka strings in the keys and values: int16 lengths.
+inline constexpr size_t max_string_size = 32767;
+
+enum class key_kind : int16_t { offset, group };
 
 struct record_key {
   key_kind kind = key_kind::offset;
@@ -59,12 +74,20 @@ struct record_key {
   topic_partition tp;  // offset keys only
 };
 
+// Errors: errc::invalid_group_id for an empty group id or one longer than max_string_size
+// bytes (a key could not hold it).
+caf::error validate_group_id(const std::string& group);
+
+// Requires: the group id passes validate_group_id (topics are at most 249 characters).
 std::string offset_key(const std::string& group, const topic_partition& tp);
 std::string group_key(const std::string& group);
 std::string encode(const offset_record& x);
 std::string encode(const group_record& x);
 
-// Errors: errc::corrupt_message naming what does not parse.
+// Errors: errc::corrupt_message naming what does not parse: a malformed record, a key
+// version cafka does not read (Kafka's GroupMetadataKey, unknown versions), or a record in
+// cafka's layout from before Kafka's (int32 string lengths), which is named as such.
+// decode_offset reads Kafka's OffsetCommitValue versions 0-4.
 caf::expected<record_key> decode_key(std::string_view key);
 caf::expected<offset_record> decode_offset(std::string_view value);
 caf::expected<group_record> decode_group(std::string_view value);
