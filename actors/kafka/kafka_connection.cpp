@@ -11,26 +11,74 @@ namespace cafka {
 
 namespace {
 
+// Bytes asked of the socket per read: each read is handed over at once, so the broker never
+// holds a partly read chunk (halting then would lose it) and a size prefix alone never makes
+// it allocate the announced size.
+constexpr size_t read_chunk = 64 * 1024;
+
 struct connection_state {
   caf::io::connection_handle hdl;
   kafka_session_actor session;
-  bool reading_size = true;
-  bool halted = false;
-  uint64_t next_seq = 0;    // given to the next request read
-  uint64_t next_write = 0;  // the request whose answer goes out next
-  std::map<uint64_t, std::string> done;  // answers waiting for an earlier one
+  int32_t max_request_bytes = 0;
+  std::string in;              // bytes read and not yet cut into frames
+  uint64_t next_seq = 0;       // given to the next frame cut
+  uint64_t next_write = 0;     // the request whose answer goes out next
+  std::map<uint64_t, std::string> done;    // answers waiting for an earlier one
+  std::map<uint64_t, size_t> frame_bytes;  // request bytes at the session, by sequence
+  size_t queued_bytes = 0;     // sum of frame_bytes
+  size_t unsent_bytes = 0;     // answer bytes written but not yet on the socket
+  uint64_t close_at = UINT64_MAX;  // close once every answer before this one is written
+  bool reading = true;
   static inline const char* name = "kafka-connection";
 };
 
 using connection_self = caf::io::stateful_broker<connection_state>*;
 
-void read_size(connection_self self) {
-  self->state.reading_size = true;
-  self->configure_read(self->state.hdl, caf::io::receive_policy::exactly(4));
+bool over_limits(const connection_state& st) {
+  return st.next_seq - st.next_write >= kafka_max_in_flight
+         || st.queued_bytes >= kafka_max_queued_request_bytes
+         || st.unsent_bytes >= kafka_max_unsent_bytes;
 }
 
-// Writes every answer that is next in request order; resumes reading when the backlog
-// shrank below the cap.
+// Cuts every whole frame out of the input while below the limits; closes the connection on
+// a size outside [8, max]. Returns false if it closed.
+bool cut_frames(connection_self self) {
+  auto& st = self->state;
+  size_t pos = 0;
+  while (st.close_at == UINT64_MAX && !over_limits(st) && st.in.size() - pos >= 4) {
+    auto size = static_cast<int32_t>(wire::load_be32(st.in.data() + pos));
+    if (size < 8 || size > st.max_request_bytes) {
+      spdlog::warn("kafka: closing a connection: request size {} outside [8, {}]", size,
+                   st.max_request_bytes);
+      self->quit();
+      return false;
+    }
+    auto n = static_cast<size_t>(size);
+    if (st.in.size() - pos - 4 < n)
+      break;
+    auto seq = st.next_seq++;
+    st.frame_bytes.emplace(seq, n);
+    st.queued_bytes += n;
+    self->send(st.session, kafka_frame_atom::value, seq, st.in.substr(pos + 4, n));
+    pos += 4 + n;
+  }
+  st.in.erase(0, pos);
+  return true;
+}
+
+// Reads while below the limits, stops reading above them.
+void adjust_reading(connection_self self) {
+  auto& st = self->state;
+  bool want = !over_limits(st) && st.close_at == UINT64_MAX;
+  if (want && !st.reading)
+    self->trigger(st.hdl);
+  else if (!want && st.reading)
+    self->halt(st.hdl);
+  st.reading = want;
+}
+
+// Writes every answer that is next in request order, then cuts the frames that waited for
+// room, and closes if a close was asked for at this point.
 void write_ready(connection_self self) {
   auto& st = self->state;
   bool wrote = false;
@@ -38,6 +86,7 @@ void write_ready(connection_self self) {
        i = st.done.find(st.next_write)) {
     if (!i->second.empty()) {
       self->write(st.hdl, i->second.size(), i->second.data());
+      st.unsent_bytes += i->second.size();
       wrote = true;
     }
     st.done.erase(i);
@@ -45,52 +94,53 @@ void write_ready(connection_self self) {
   }
   if (wrote)
     self->flush(st.hdl);
-  if (st.halted && st.next_seq - st.next_write < kafka_max_in_flight) {
-    st.halted = false;
-    self->trigger(st.hdl);
-  }
-}
-
-void on_data(connection_self self, caf::io::new_data_msg& msg, int32_t max_bytes) {
-  auto& st = self->state;
-  if (st.reading_size) {
-    auto size = static_cast<int32_t>(wire::load_be32(msg.buf.data()));
-    if (size < 8 || size > max_bytes) {
-      spdlog::warn("kafka: closing a connection: request size {} outside [8, {}]", size,
-                   max_bytes);
-      self->quit();
-      return;
-    }
-    st.reading_size = false;
-    self->configure_read(st.hdl, caf::io::receive_policy::exactly(static_cast<size_t>(size)));
+  if (st.next_write >= st.close_at) {
+    self->quit();
     return;
   }
-  // The scribe reuses its buffer: the frame is copied once into the message.
-  self->send(st.session, kafka_frame_atom::value, st.next_seq++,
-             std::string{msg.buf.begin(), msg.buf.end()});
-  read_size(self);
-  if (st.next_seq - st.next_write >= kafka_max_in_flight && !st.halted) {
-    st.halted = true;
-    self->halt(st.hdl);
-  }
+  if (cut_frames(self))
+    adjust_reading(self);
+}
+
+void on_answer(connection_self self, uint64_t seq, std::string& frame) {
+  auto& st = self->state;
+  auto i = st.frame_bytes.find(seq);
+  if (i == st.frame_bytes.end())
+    return;  // not a request of this connection (or answered twice)
+  st.queued_bytes -= i->second;
+  st.frame_bytes.erase(i);
+  st.done.emplace(seq, std::move(frame));
+  write_ready(self);
 }
 
 caf::behavior connection_behavior(connection_self self, caf::io::connection_handle hdl,
                                   kafka_session_context ctx) {
   auto& st = self->state;
   st.hdl = hdl;
-  auto max_bytes = ctx.max_request_bytes;
+  st.max_request_bytes = ctx.max_request_bytes;
   st.session = spawn_kafka_session(self, std::move(ctx));
-  read_size(self);
+  self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
+  self->ack_writes(hdl, true);
   return {
-    [=](caf::io::new_data_msg& msg) { on_data(self, msg, max_bytes); },
-    [=](kafka_reply_atom, uint64_t seq, std::string& frame) {
-      self->state.done.emplace(seq, std::move(frame));
-      write_ready(self);
+    [=](caf::io::new_data_msg& msg) {
+      auto& st = self->state;
+      st.in.append(msg.buf.begin(), msg.buf.end());
+      if (cut_frames(self))
+        adjust_reading(self);
     },
-    [=](kafka_close_atom, const std::string& why) {
+    [=](const caf::io::data_transferred_msg& msg) {
+      auto& st = self->state;
+      st.unsent_bytes = static_cast<size_t>(msg.remaining);
+      if (cut_frames(self))
+        adjust_reading(self);
+    },
+    [=](kafka_reply_atom, uint64_t seq, std::string& frame) { on_answer(self, seq, frame); },
+    [=](kafka_close_atom, uint64_t seq, const std::string& why) {
       spdlog::warn("kafka: closing a connection: {}", why);
-      self->quit();
+      auto& st = self->state;
+      st.close_at = std::min(st.close_at, seq);
+      adjust_reading(self);
+      write_ready(self);
     },
     [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
@@ -98,9 +148,9 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
 
 } // namespace
 
-void fork_kafka_connection(caf::io::broker* acceptor, caf::io::connection_handle hdl,
-                           kafka_session_context ctx) {
-  acceptor->fork(connection_behavior, hdl, std::move(ctx));
+caf::actor fork_kafka_connection(caf::io::broker* acceptor, caf::io::connection_handle hdl,
+                                 kafka_session_context ctx) {
+  return acceptor->fork(connection_behavior, hdl, std::move(ctx));
 }
 
 } // namespace cafka

@@ -1,5 +1,7 @@
 #include "actors/kafka/kafka_listener.hpp"
 
+#include <set>
+
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/system_messages.hpp>
@@ -13,12 +15,36 @@ namespace cafka {
 
 namespace {
 
-caf::behavior acceptor_behavior(caf::io::broker* self, caf::io::doorman_ptr doorman,
+struct acceptor_state {
+  std::set<caf::actor> connections;  // open ones: they end when the acceptor ends
+  static inline const char* name = "kafka-acceptor";
+};
+
+using acceptor_self = caf::io::stateful_broker<acceptor_state>*;
+
+caf::behavior acceptor_behavior(acceptor_self self, caf::io::doorman_ptr doorman,
                                 kafka_session_context ctx) {
   self->add_doorman(std::move(doorman));
+  // Stopping the listener closes every connection too (a node must not wait for clients).
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    for (auto& c : self->state.connections)
+      self->send_exit(c, em.reason);
+    self->state.connections.clear();
+    self->quit(em.reason);
+  });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& cs = self->state.connections;
+    for (auto i = cs.begin(); i != cs.end(); ++i)
+      if (i->address() == dm.source) {
+        cs.erase(i);
+        return;
+      }
+  });
   return {
     [=](const caf::io::new_connection_msg& msg) {
-      fork_kafka_connection(self, msg.handle, ctx);
+      auto conn = fork_kafka_connection(self, msg.handle, ctx);
+      self->monitor(conn);
+      self->state.connections.insert(conn);
     },
     [=](const caf::io::acceptor_closed_msg&) {
       spdlog::error("kafka: the listener's socket closed; no new Kafka connections");

@@ -21,7 +21,7 @@ void dispatch(kafka_session_self self, kafka_call& call) {
   decode_request_header(r, kafka::is_flexible(call.header.api_key, call.header.api_version),
                         call.header);
   if (!r.ok()) {
-    close_connection(self, std::string{"malformed request header: "} + r.error());
+    close_connection(self, call.seq, std::string{"malformed request header: "} + r.error());
     return;
   }
   switch (key) {
@@ -38,8 +38,8 @@ void dispatch(kafka_session_self self, kafka_call& call) {
     case api_key::list_offsets:
       return handle_list_offsets(self, call, r);
     default:
-      close_connection(self, "API " + std::to_string(call.header.api_key)
-                               + " is not served yet");
+      close_connection(self, call.seq, "API " + std::to_string(call.header.api_key)
+                                         + " is not served yet");
   }
 }
 
@@ -47,18 +47,18 @@ void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
   kafka_call call;
   call.seq = seq;
   if (!kafka::peek_request_header(frame, call.header)) {
-    close_connection(self, "request shorter than its header");
+    close_connection(self, seq, "request shorter than its header");
     return;
   }
   auto api = kafka::find_api(call.header.api_key);
   if (api == nullptr) {
-    close_connection(self, "unknown API key " + std::to_string(call.header.api_key));
+    close_connection(self, seq, "unknown API key " + std::to_string(call.header.api_key));
     return;
   }
   auto v = call.header.api_version;
   if (v < api->min_version || v > api->max_version) {
     if (api->key != api_key::api_versions) {
-      close_connection(self, "API " + std::to_string(call.header.api_key) + " version "
+      close_connection(self, seq, "API " + std::to_string(call.header.api_key) + " version "
                                + std::to_string(v) + " is not served");
       return;
     }
@@ -99,8 +99,8 @@ void respond_nothing(kafka_session_self self, const kafka_call& call) {
   caf::anon_send(self->state.connection, kafka_reply_atom::value, call.seq, std::string{});
 }
 
-void close_connection(kafka_session_self self, const std::string& why) {
-  caf::anon_send(self->state.connection, kafka_close_atom::value, why);
+void close_connection(kafka_session_self self, uint64_t seq, const std::string& why) {
+  caf::anon_send(self->state.connection, kafka_close_atom::value, seq, why);
 }
 
 kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
@@ -111,6 +111,8 @@ kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
     self->state.connection = std::move(conn);
     // Replies that come after the session gave up waiting (a late partition of a fetch).
     self->set_error_handler([](caf::error&) {});
+    // The connection ended (normally or not): nothing this session computes can go out.
+    self->set_exit_handler([=](caf::exit_msg& em) { self->quit(em.reason); });
     return {
       [=](kafka_frame_atom, uint64_t seq, std::string& frame) { on_frame(self, seq, frame); },
     };

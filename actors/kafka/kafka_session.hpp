@@ -27,7 +27,8 @@ struct kafka_session_context {
 
 // From the connection: one request frame (without its size prefix) and its sequence number.
 // The session answers the connection with (kafka_reply_atom, seq, frame-with-size-prefix or
-// empty for no response) or (kafka_close_atom, reason) for a malformed request.
+// empty for no response) or (kafka_close_atom, seq, reason) to close once every answer
+// before `seq` is written.
 using kafka_session_actor =
   caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>>;
 

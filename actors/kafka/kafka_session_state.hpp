@@ -49,8 +49,10 @@ void respond(kafka_session_self self, const kafka_call& call, const Response& x)
 // The request gets no response (acks=0 produce); later answers are not held back by it.
 void respond_nothing(kafka_session_self self, const kafka_call& call);
 
-// Closes the connection: the request was malformed (Kafka closes, it does not answer).
-void close_connection(kafka_session_self self, const std::string& why);
+// Closes the connection once the answers of every request before `seq` went out: the
+// request `seq` was malformed (Kafka closes, it does not answer), or an acks=0 produce
+// failed (`seq` is then the next one: the client learns by the close, as with Kafka).
+void close_connection(kafka_session_self self, uint64_t seq, const std::string& why);
 
 // Decodes the body of call's request into `req`; on malformed bytes closes the connection
 // and returns false.
@@ -60,9 +62,9 @@ bool decode_body(kafka_session_self self, const kafka_call& call, kafka::reader&
   decode(r, call.header.api_version, req);
   if (r.ok())
     return true;
-  close_connection(self, "malformed request (API " + std::to_string(call.header.api_key)
-                           + " v" + std::to_string(call.header.api_version) + "): "
-                           + r.error());
+  close_connection(self, call.seq,
+                   "malformed request (API " + std::to_string(call.header.api_key) + " v"
+                     + std::to_string(call.header.api_version) + "): " + r.error());
   return false;
 }
 

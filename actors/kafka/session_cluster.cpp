@@ -6,6 +6,7 @@
 
 #include "actors/kafka/kafka_session_state.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/cluster/metadata_state.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/kafka/api_versions_codec.hpp"
 #include "runtime/kafka/init_producer_id_codec.hpp"
@@ -94,7 +95,9 @@ metadata_response make_metadata(kafka_session_self self, const cluster_metadata&
     metadata_response::metadata_response_topic missing;
     missing.name = name;
     missing.error_code = kafka::code(error_code::unknown_topic_or_partition);
-    if (may_create && name != group::offsets_topic) {
+    if (metadata_state::validate_topic_name(name)) {
+      missing.error_code = kafka::code(error_code::invalid_topic_exception);
+    } else if (may_create && name != group::offsets_topic) {
       auto_create(self, name);
       missing.error_code = kafka::code(error_code::leader_not_available);
     }
@@ -125,8 +128,13 @@ void handle_metadata(kafka_session_self self, const kafka_call& call, kafka::rea
         respond(self, call, make_metadata(self, md, req, may_create));
       },
       [=](const caf::error&) {
-        // The broker is starting or gone: an answer with no brokers makes clients retry.
-        respond(self, call, metadata_response{});
+        // The broker is starting: every topic asked for is "leader not available", which
+        // clients retry (an empty answer would read as "no such topic").
+        metadata_response out;
+        out.controller_id = self->state.ctx.node.value;
+        for (auto& name : req.topics.value_or(std::vector<std::string>{}))
+          out.topics.push_back({kafka::code(error_code::leader_not_available), name, false, {}});
+        respond(self, call, out);
       });
 }
 
@@ -138,6 +146,7 @@ void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
   if (req.transactional_id) {
     kafka::init_producer_id_response out;
     out.error_code = kafka::code(error_code::invalid_request); // no transactions yet
+    out.producer_epoch = -1;
     respond(self, call, out);
     return;
   }
@@ -156,6 +165,7 @@ void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
         if (code != error_code::request_timed_out && code != error_code::not_controller)
           code = error_code::coordinator_not_available;
         out.error_code = kafka::code(code);
+        out.producer_epoch = -1;
         respond(self, call, out);
       });
 }

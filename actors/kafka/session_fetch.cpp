@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <set>
 
 #include "actors/kafka/kafka_session_state.hpp"
 #include "runtime/base/errc.hpp"
@@ -19,6 +20,10 @@ using kafka::error_code;
 
 constexpr auto fetch_margin = std::chrono::seconds{10};
 constexpr auto list_offsets_timeout = std::chrono::seconds{10};
+// The longest a client may hold a fetch open.
+constexpr int32_t max_fetch_wait_ms = 60000;
+// Each partition may return at least this much, whatever the response budget.
+constexpr int32_t min_partition_bytes = 64 * 1024;
 
 // One Fetch request being answered: every partition is first read at once; if that gave
 // fewer than min_bytes, every partition is asked again as a long poll and the first one
@@ -26,8 +31,14 @@ constexpr auto list_offsets_timeout = std::chrono::seconds{10};
 struct fetch_gather {
   kafka::fetch_request req;
   kafka::fetch_response response;
-  std::vector<std::pair<size_t, size_t>> slots;  // (topic, partition) index of each request
+  struct slot_index {
+    size_t topic;      // in the request and the response
+    size_t partition;  // in the request's topic
+    size_t answer;     // in the response's topic (duplicates are left out)
+  };
+  std::vector<slot_index> slots;                 // one per partition fetched
   std::vector<std::string> records;              // per slot: stored batches as read
+  int32_t partition_bytes = 0;                   // the most one partition may return
   size_t pending = 0;
   size_t bytes = 0;
   bool long_poll = false;
@@ -40,7 +51,7 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
   g->answered = true;
   size_t total = 0;
   for (size_t i = 0; i < g->slots.size(); ++i) {
-    auto& p = g->response.responses[g->slots[i].first].partitions[g->slots[i].second];
+    auto& p = g->response.responses[g->slots[i].topic].partitions[g->slots[i].answer];
     auto& rec = g->records[i];
     // The response's max_bytes: whole partitions beyond it wait for the next fetch, but
     // the first partition with data always goes out (as in Kafka).
@@ -55,6 +66,9 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
   kafka::writer w{frame};
   encode(w, call.header.api_version, g->response);
   send_response(self, call, std::move(frame));
+  // Late long-poll replies still find the gather: it keeps no records.
+  g->records = {};
+  g->response = {};
 }
 
 void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g);
@@ -64,7 +78,7 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
                   size_t slot, error_code err, fetch_response* r) {
   if (g->answered)
     return;
-  auto& p = g->response.responses[g->slots[slot].first].partitions[g->slots[slot].second];
+  auto& p = g->response.responses[g->slots[slot].topic].partitions[g->slots[slot].answer];
   p.error_code = kafka::code(err);
   if (r != nullptr) {
     p.high_watermark = r->high_watermark.value;
@@ -74,9 +88,9 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
     g->records[slot] = std::move(r->records);
   }
   --g->pending;
-  bool news = err != error_code::none || (r != nullptr && !g->records[slot].empty());
+  auto min_bytes = static_cast<size_t>(std::max(1, g->req.min_bytes));
   if (g->long_poll) {
-    if (news || g->pending == 0)
+    if (err != error_code::none || g->bytes >= min_bytes || g->pending == 0)
       answer(self, call, g);
     return;
   }
@@ -86,8 +100,7 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
   for (auto& t : g->response.responses)
     for (auto& x : t.partitions)
       any_error = any_error || x.error_code != 0;
-  if (any_error || g->bytes >= static_cast<size_t>(std::max(1, g->req.min_bytes))
-      || g->req.max_wait_ms <= 0) {
+  if (any_error || g->bytes >= min_bytes || g->req.max_wait_ms <= 0) {
     answer(self, call, g);
     return;
   }
@@ -97,14 +110,19 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
 
 void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
   g->pending = g->slots.size();
-  auto wait = g->long_poll ? std::max(0, g->req.max_wait_ms) : 0;
+  if (g->long_poll) { // every slot is read again: what the first round read is replaced
+    g->bytes = 0;
+    for (auto& rec : g->records)
+      rec.clear();
+  }
+  auto wait = g->long_poll ? std::clamp(g->req.max_wait_ms, 0, max_fetch_wait_ms) : 0;
   for (size_t i = 0; i < g->slots.size(); ++i) {
-    auto& t = g->req.topics[g->slots[i].first];
-    auto& p = t.partitions[g->slots[i].second];
+    auto& t = g->req.topics[g->slots[i].topic];
+    auto& p = t.partitions[g->slots[i].partition];
     fetch_request f;
     f.tp = topic_partition{t.topic, partition_id{p.partition}};
     f.offset = log_offset{p.fetch_offset};
-    f.max_bytes = std::max(1, p.partition_max_bytes);
+    f.max_bytes = std::clamp(p.partition_max_bytes, 1, g->partition_bytes);
     f.min_bytes = g->long_poll ? 1 : 0;
     f.max_wait_ms = wait;
     auto timeout = std::chrono::milliseconds{wait} + fetch_margin;
@@ -123,16 +141,25 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
   auto g = std::make_shared<fetch_gather>();
   if (!decode_body(self, call, r, g->req))
     return;
+  // A partition named twice is fetched once (Kafka keeps a map of them too).
+  std::set<topic_partition> seen;
   for (size_t ti = 0; ti < g->req.topics.size(); ++ti) {
     auto& t = g->req.topics[ti];
     auto& out = g->response.responses.emplace_back();
     out.topic = t.topic;
     for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
-      auto& p = out.partitions.emplace_back();
-      p.partition_index = t.partitions[pi].partition;
-      g->slots.emplace_back(ti, pi);
+      if (!seen.insert(topic_partition{t.topic, partition_id{t.partitions[pi].partition}}).second)
+        continue;
+      g->slots.push_back({ti, pi, out.partitions.size()});
+      out.partitions.emplace_back().partition_index = t.partitions[pi].partition;
     }
   }
+  // The response budget (the request's max_bytes, at most the broker's fetch-max-bytes) is
+  // shared by the partitions, each allowed at least min_partition_bytes.
+  auto budget = std::min(std::max(1, g->req.max_bytes),
+                         self->state.ctx.cfg->defaults.fetch_max_bytes);
+  auto share = budget / static_cast<int32_t>(std::max<size_t>(1, g->slots.size()));
+  g->partition_bytes = std::max(share, min_partition_bytes);
   g->records.resize(g->slots.size());
   if (g->slots.empty()) {
     answer(self, call, g);

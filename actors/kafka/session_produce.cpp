@@ -1,6 +1,7 @@
 // Kafka session handler of Produce: one produce request per partition to this node's broker
 // (which serves only the partitions it leads), answered together; acks=0 gets no answer.
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -19,6 +20,8 @@ using kafka::produce_response;
 
 // Beyond the request's own timeout: the broker answers request_timed_out itself first.
 constexpr auto produce_margin = std::chrono::seconds{5};
+// The longest a client may make a produce wait for its acknowledgements.
+constexpr int32_t max_produce_timeout_ms = 300000;
 
 // The answers of one Produce request, filled in as the partitions reply.
 struct produce_gather {
@@ -29,9 +32,24 @@ struct produce_gather {
 
 using gather_ptr = std::shared_ptr<produce_gather>;
 
+// The last partition's answer answers the request. acks=0 gets no answer, but a failure
+// closes the connection after it, as Kafka does, so the client refreshes its metadata.
 void complete_one(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
-  if (--g->pending == 0 && !g->silent)
+  if (--g->pending > 0)
+    return;
+  if (!g->silent) {
     respond(self, call, g->response);
+    return;
+  }
+  respond_nothing(self, call);
+  for (auto& t : g->response.responses)
+    for (auto& p : t.partition_responses)
+      if (p.error_code != 0) {
+        close_connection(self, call.seq + 1,
+                         "acks=0 produce to " + t.name + "-" + std::to_string(p.index)
+                           + " failed with Kafka error " + std::to_string(p.error_code));
+        return;
+      }
 }
 
 // The error a partition gets before anything is sent to the broker, or none.
@@ -62,9 +80,9 @@ void produce_partition(kafka_session_self self, const kafka_call& call, const ga
   produce_request p;
   p.tp = topic_partition{topic, partition_id{part.index}};
   p.acks = req.acks;
-  p.timeout_ms = req.timeout_ms;
+  p.timeout_ms = std::clamp(req.timeout_ms, 0, max_produce_timeout_ms);
   p.batch = std::string{*part.records};
-  auto timeout = std::chrono::milliseconds{std::max(0, req.timeout_ms)} + produce_margin;
+  auto timeout = std::chrono::milliseconds{p.timeout_ms} + produce_margin;
   self->request(self->state.ctx.broker, timeout, produce_atom::value, std::move(p))
     .then(
       [=](const cafka::produce_response& r) {
@@ -88,8 +106,6 @@ void handle_produce(kafka_session_self self, const kafka_call& call, kafka::read
     return;
   auto g = std::make_shared<produce_gather>();
   g->silent = req.acks == 0;
-  if (g->silent)
-    respond_nothing(self, call);
   for (auto& t : req.topic_data) {
     g->pending += t.partition_data.size();
     auto& tr = g->response.responses.emplace_back();
@@ -97,7 +113,9 @@ void handle_produce(kafka_session_self self, const kafka_call& call, kafka::read
     tr.partition_responses.resize(t.partition_data.size());
   }
   if (g->pending == 0) {
-    if (!g->silent)
+    if (g->silent)
+      respond_nothing(self, call);
+    else
       respond(self, call, g->response);
     return;
   }
