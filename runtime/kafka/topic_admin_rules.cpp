@@ -83,6 +83,12 @@ admin_error check_new_topic(const create_topics_request::creatable_topic& t,
                   "cafka places replicas itself: manual replica assignments are not "
                   "supported; give numPartitions and replicationFactor instead");
   }
+  // -1 asks for the cluster default; the controller checks the rest of the range.
+  if (t.num_partitions == 0 || t.num_partitions < -1)
+    return refuse(error_code::invalid_partitions, "Number of partitions must be larger than 0.");
+  if (t.replication_factor == 0 || t.replication_factor < -1)
+    return refuse(error_code::invalid_replication_factor,
+                  "Replication factor must be larger than 0.");
   return check_config_values(t, d);
 }
 

@@ -32,9 +32,11 @@ std::set<std::string> duplicate_names(const std::vector<std::string>& names);
 // The error CreateTopics gives `t` before the controller sees it, or none, in Kafka's
 // order: a null config value (INVALID_REQUEST); assignments together with a partition count
 // or replication factor (INVALID_REQUEST); manual replica assignments (cafka places
-// replicas itself: INVALID_REPLICA_ASSIGNMENT); a config cafka cannot honour
-// (INVALID_CONFIG: an unknown name, or a value other than the cluster's, as cafka has no
-// per-topic configs yet). Config values compare without case and surrounding blanks.
+// replicas itself: INVALID_REPLICA_ASSIGNMENT); a partition count or replication factor
+// below 1 other than -1 (INVALID_PARTITIONS / INVALID_REPLICATION_FACTOR); a config cafka
+// cannot honour (INVALID_CONFIG: an unknown name, or a value other than the cluster's, as
+// cafka has no per-topic configs yet). Config values compare without case and surrounding
+// blanks. Names, existence and upper bounds are the controller's to check.
 admin_error check_new_topic(const create_topics_request::creatable_topic& t,
                             const broker_defaults& d);
 

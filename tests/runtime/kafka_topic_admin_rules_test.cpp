@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <climits>
+
 #include <caf/sec.hpp>
 
 #include "runtime/base/errc.hpp"
@@ -36,8 +39,24 @@ TEST_CASE("duplicate_names lists each repeated name once", "[kafka][admin]") {
 TEST_CASE("a plain new topic passes", "[kafka][admin]") {
   CHECK(check_new_topic(new_topic("t"), broker_defaults{}).ok());
   CHECK(check_new_topic(new_topic("t", 3, 1), broker_defaults{}).ok());
-  // Partition counts and names are the controller's to check.
-  CHECK(check_new_topic(new_topic("a b", 0, 0), broker_defaults{}).ok());
+  // Names and upper bounds are the controller's to check.
+  CHECK(check_new_topic(new_topic("a b", 100000, 1000), broker_defaults{}).ok());
+}
+
+TEST_CASE("counts below 1 other than -1 are refused", "[kafka][admin]") {
+  auto n = GENERATE(0, -2, INT32_MIN);
+  CAPTURE(n);
+  auto p = check_new_topic(new_topic("t", n, 1), broker_defaults{});
+  CHECK(p.code == error_code::invalid_partitions);
+  CHECK(p.message == "Number of partitions must be larger than 0.");
+  auto r = check_new_topic(new_topic("t", 1, static_cast<int16_t>(std::max(n, -32768))),
+                           broker_defaults{});
+  CHECK(r.code == error_code::invalid_replication_factor);
+  CHECK(r.message == "Replication factor must be larger than 0.");
+  // A config error comes after them.
+  auto t = new_topic("t", n, 1);
+  t.configs = {{"nope", std::string{"x"}}};
+  CHECK(check_new_topic(t, broker_defaults{}).code == error_code::invalid_partitions);
 }
 
 TEST_CASE("configs equal to the cluster's values are accepted", "[kafka][admin]") {
