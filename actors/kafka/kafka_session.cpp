@@ -37,6 +37,12 @@ void dispatch(kafka_session_self self, kafka_call& call) {
       return handle_fetch(self, call, r);
     case api_key::list_offsets:
       return handle_list_offsets(self, call, r);
+    case api_key::create_topics:
+      return handle_create_topics(self, call, r);
+    case api_key::delete_topics:
+      return handle_delete_topics(self, call, r);
+    case api_key::describe_configs:
+      return handle_describe_configs(self, call, r);
     default:
       close_connection(self, call.seq, "API " + std::to_string(call.header.api_key)
                                          + " is not served yet");

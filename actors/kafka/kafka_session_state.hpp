@@ -78,5 +78,9 @@ void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
 void handle_produce(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_create_topics(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_delete_topics(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_describe_configs(kafka_session_self self, const kafka_call& call,
+                             kafka::reader& r);
 
 } // namespace cafka

@@ -109,29 +109,38 @@ caf::error metadata_state::validate_topic_name(const std::string& name) {
   return {};
 }
 
-caf::expected<topic_metadata> metadata_state::create_topic(const create_topic_request& req) {
+caf::error metadata_state::check_create(const cluster_metadata& md,
+                                        const create_topic_request& req) {
   if (auto err = validate_topic_name(req.name))
     return err;
-  if (md_.find_topic(req.name) != nullptr)
+  if (md.find_topic(req.name) != nullptr)
     return make_error(errc::topic_already_exists, "topic '" + req.name + "' already exists");
   constexpr int32_t max_partitions = 10000;
   if (req.partitions < 1 || req.partitions > max_partitions)
     return make_error(errc::invalid_partitions,
                       "partitions must be between 1 and " + std::to_string(max_partitions)
                         + ", got " + std::to_string(req.partitions));
-  std::vector<node_id> live;
-  for (auto& b : md_.brokers)
-    if (b.alive)
-      live.push_back(b.id);
+  auto live = std::count_if(md.brokers.begin(), md.brokers.end(),
+                            [](const broker_metadata& b) { return b.alive; });
   if (req.replication_factor < 1)
     return make_error(errc::invalid_replication_factor,
                       "replication factor must be at least 1, got "
                         + std::to_string(req.replication_factor));
-  if (static_cast<size_t>(req.replication_factor) > live.size())
+  if (req.replication_factor > live)
     return make_error(errc::invalid_replication_factor,
                       "replication factor " + std::to_string(req.replication_factor)
                         + " is larger than the number of available brokers ("
-                        + std::to_string(live.size()) + ")");
+                        + std::to_string(live) + ")");
+  return {};
+}
+
+caf::expected<topic_metadata> metadata_state::create_topic(const create_topic_request& req) {
+  if (auto err = check_create(md_, req))
+    return err;
+  std::vector<node_id> live;
+  for (auto& b : md_.brokers)
+    if (b.alive)
+      live.push_back(b.id);
   topic_metadata t;
   t.name = req.name;
   // Start each topic's placement at a different broker so leaders spread across topics.

@@ -50,6 +50,10 @@ public:
   caf::expected<topic_metadata> create_topic(const create_topic_request& req);
   caf::error delete_topic(const std::string& name);
 
+  // The error create_topic(req) would give on `md` (name, existence, partition count,
+  // replication factor against the live brokers), or none. Same requirement on req.
+  static caf::error check_create(const cluster_metadata& md, const create_topic_request& req);
+
   // Validates and applies an ISR change (see alter_isr_cmd): stale_epoch unless leader,
   // leader epoch and partition epoch match; invalid_request unless the ISR is non-empty,
   // holds the leader, is a subset of the replicas without duplicates, and every member it

@@ -28,7 +28,8 @@ void cluster_process::poll_pause() {
   std::this_thread::sleep_for(std::chrono::milliseconds{20}); // poll interval
 }
 
-cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra_defaults)
+cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra_defaults,
+                                 bool kafka_listeners)
   : specs_(std::move(nodes)) {
   static int counter = 0;
   dir_ = (std::filesystem::temp_directory_path()
@@ -47,7 +48,12 @@ cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra
       conf << "\"coordinator\"" << (s.broker ? ", " : "");
     if (s.broker)
       conf << "\"broker\"";
-    conf << "]}";
+    conf << "]";
+    if (kafka_listeners && s.broker) {
+      kafka_ports_[s.id] = free_port();
+      conf << ", listeners=\"PLAINTEXT://127.0.0.1:" << kafka_ports_[s.id] << "\"";
+    }
+    conf << "}";
   }
   conf << "]\ndata-dir=\"data\"\n[defaults]\nnum-partitions=3\n" << extra_defaults
        << "\n[middleman]\nheartbeat-interval=200ms\nconnection-timeout=2s\n";
@@ -154,6 +160,17 @@ pid_t cluster_process::pid(int32_t id) const {
 
 uint16_t cluster_process::port(int32_t id) const {
   return ports_.at(id);
+}
+
+uint16_t cluster_process::kafka_port(int32_t id) const {
+  return kafka_ports_.at(id);
+}
+
+std::string cluster_process::kafka_bootstrap() const {
+  std::string out;
+  for (auto& [id, port] : kafka_ports_)
+    out += (out.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(port);
+  return out;
 }
 
 command_result cluster_process::cli(std::vector<std::string> args, const std::string& input,

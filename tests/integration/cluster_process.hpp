@@ -31,7 +31,10 @@ inline std::vector<node_spec> combined_nodes(int n) {
 
 class cluster_process {
 public:
-  explicit cluster_process(std::vector<node_spec> nodes, std::string extra_defaults = {});
+  // kafka_listeners: every broker node also serves the Kafka protocol on a free port
+  // (`listeners="PLAINTEXT://127.0.0.1:<port>"`).
+  explicit cluster_process(std::vector<node_spec> nodes, std::string extra_defaults = {},
+                           bool kafka_listeners = false);
   ~cluster_process();
 
   cluster_process(const cluster_process&) = delete;
@@ -47,6 +50,10 @@ public:
   bool running(int32_t id) const;
   pid_t pid(int32_t id) const;     // 0 when not running
   uint16_t port(int32_t id) const;
+  // Kafka listener port of a broker node (requires: kafka_listeners) and every broker's
+  // "127.0.0.1:<port>", comma-separated (a Kafka client's bootstrap.servers).
+  uint16_t kafka_port(int32_t id) const;
+  std::string kafka_bootstrap() const;
 
   std::string config() const { return dir_ + "/cluster.conf"; }
   std::string address(int32_t id) const;
@@ -74,6 +81,7 @@ private:
   std::string dir_;
   std::vector<node_spec> specs_;
   std::map<int32_t, uint16_t> ports_;
+  std::map<int32_t, uint16_t> kafka_ports_;
   std::map<int32_t, pid_t> pids_;
   std::map<int32_t, bool> stopped_;
 };

@@ -253,6 +253,23 @@ TEST_CASE("creating an existing topic is topic_already_exists", "[cluster]") {
   CHECK(st.current().version == version);
 }
 
+TEST_CASE("check_create gives create_topic's verdict without changing anything", "[cluster]") {
+  auto st = with_brokers(2);
+  st.set_broker_alive(node_id{2}, false);
+  REQUIRE(st.create_topic(topic("dup", 1, 1)));
+  auto before = st.current();
+  auto req = GENERATE(topic("ok", 3, 1), topic("dup", 1, 1), topic("a b", 1, 1),
+                      topic("p", 0, 1), topic("r", 1, 2), topic("r", 1, 0));
+  CAPTURE(req.name, req.partitions, req.replication_factor);
+  auto err = metadata_state::check_create(st.current(), req);
+  CHECK(same_metadata(st.current(), before));
+  auto trial = st;
+  auto t = trial.create_topic(req);
+  REQUIRE(static_cast<bool>(t) == !err);
+  if (err)
+    CHECK(describe(err) == describe(t.error()));
+}
+
 TEST_CASE("delete_topic removes a topic, and deleting an unknown one is an error", "[cluster]") {
   auto st = with_brokers(2);
   REQUIRE(st.create_topic(topic("keep", 1, 1)));

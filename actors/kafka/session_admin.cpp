@@ -1,0 +1,228 @@
+// Kafka session handlers of topic administration: CreateTopics and DeleteTopics (one request
+// per topic to this node's broker, which forwards it to the controller quorum) and
+// DescribeConfigs (answered from cluster.conf through runtime/kafka/config_table).
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "actors/kafka/kafka_session_state.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/cluster/metadata_state.hpp"
+#include "runtime/kafka/config_table.hpp"
+#include "runtime/kafka/kafka_error.hpp"
+#include "runtime/kafka/topic_admin_codec.hpp"
+#include "runtime/kafka/topic_admin_rules.hpp"
+
+namespace cafka {
+
+namespace {
+
+using kafka::admin_error;
+using kafka::error_code;
+
+constexpr auto metadata_timeout = std::chrono::seconds{10};
+// How long a create or delete is waited for when the request's timeout_ms is <= 0 (Kafka
+// then answers at once; cafka waits for the quorum's verdict, which takes milliseconds, so
+// the answer carries the real outcome) and the most it is ever waited for.
+constexpr auto default_admin_wait = std::chrono::seconds{30};
+constexpr auto max_admin_wait = std::chrono::minutes{5};
+
+std::chrono::milliseconds admin_wait(int32_t timeout_ms) {
+  if (timeout_ms <= 0)
+    return default_admin_wait;
+  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds{timeout_ms},
+                                             max_admin_wait);
+}
+
+// The answers of one CreateTopics or DeleteTopics request, filled in as topics reply.
+template <class Response>
+struct admin_gather {
+  Response response;
+  size_t pending = 0;
+};
+
+template <class Response>
+using gather_ptr = std::shared_ptr<admin_gather<Response>>;
+
+template <class Response>
+void complete_one(kafka_session_self self, const kafka_call& call,
+                  const gather_ptr<Response>& g) {
+  if (--g->pending == 0)
+    respond(self, call, g->response);
+}
+
+// -- CreateTopics -----------------------------------------------------------------------------
+
+using create_response = kafka::create_topics_response;
+
+void set_result(create_response::creatable_topic_result& slot, const admin_error& e) {
+  slot.error_code = kafka::code(e.code);
+  slot.error_message = e.message;
+}
+
+void create_one(kafka_session_self self, const kafka_call& call,
+                const gather_ptr<create_response>& g, size_t i, create_topic_request req,
+                std::chrono::milliseconds wait) {
+  self->request(self->state.ctx.broker, wait, create_topic_atom::value, std::move(req))
+    .then(
+      [=](const topic_metadata&) { complete_one(self, call, g); },
+      [=](const caf::error& err) {
+        set_result(g->response.topics[i], kafka::admin_error_of(err));
+        complete_one(self, call, g);
+      });
+}
+
+// validate_only: the checks the controller would make, against this broker's metadata.
+void validate_all(kafka_session_self self, const kafka_call& call,
+                  std::shared_ptr<create_response> out,
+                  std::vector<std::pair<size_t, create_topic_request>> todo) {
+  self->request(self->state.ctx.broker, metadata_timeout, metadata_atom::value,
+                metadata_request{})
+    .then(
+      [=](const cluster_metadata& md) {
+        for (auto& [i, req] : todo)
+          if (auto err = metadata_state::check_create(md, req))
+            set_result(out->topics[i], kafka::admin_error_of(err));
+        respond(self, call, *out);
+      },
+      [=](const caf::error& err) {
+        for (auto& [i, req] : todo)
+          set_result(out->topics[i], kafka::admin_error_of(err));
+        respond(self, call, *out);
+      });
+}
+
+// -- DeleteTopics -----------------------------------------------------------------------------
+
+using delete_response = kafka::delete_topics_response;
+
+void delete_one(kafka_session_self self, const kafka_call& call,
+                const gather_ptr<delete_response>& g, size_t i, std::chrono::milliseconds wait) {
+  delete_topic_request req{g->response.responses[i].name};
+  self->request(self->state.ctx.broker, wait, delete_topic_atom::value, std::move(req))
+    .then(
+      [=](caf::ok_atom) { complete_one(self, call, g); },
+      [=](const caf::error& err) {
+        g->response.responses[i].error_code = kafka::code(kafka::admin_error_of(err).code);
+        complete_one(self, call, g);
+      });
+}
+
+// -- DescribeConfigs --------------------------------------------------------------------------
+
+kafka::describe_configs_response describe_all(kafka_session_self self,
+                                              const kafka::describe_configs_request& req,
+                                              const cluster_metadata& md) {
+  auto& ctx = self->state.ctx;
+  kafka::describe_configs_response out;
+  for (auto& res : req.resources)
+    out.results.push_back(
+      kafka::describe_config_resource(res, req.include_synonyms, *ctx.cfg, ctx.node, md));
+  return out;
+}
+
+} // namespace
+
+void handle_create_topics(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
+  kafka::create_topics_request req;
+  if (!decode_body(self, call, r, req))
+    return;
+  auto& defaults = self->state.ctx.cfg->defaults;
+  std::vector<std::string> names;
+  for (auto& t : req.topics)
+    names.push_back(t.name);
+  auto dups = kafka::duplicate_names(names);
+  auto out = std::make_shared<create_response>();
+  std::vector<std::pair<size_t, create_topic_request>> todo;
+  for (auto& t : req.topics) {
+    if (dups.count(t.name) > 0) {
+      // One answer per duplicated name, as Kafka gives.
+      auto seen = std::any_of(out->topics.begin(), out->topics.end(),
+                              [&](const auto& x) { return x.name == t.name; });
+      if (!seen)
+        out->topics.push_back({t.name, kafka::code(error_code::invalid_request),
+                               std::string{"Duplicate topic name."}});
+      continue;
+    }
+    auto& slot = out->topics.emplace_back();
+    slot.name = t.name;
+    if (auto err = kafka::check_new_topic(t, defaults); !err.ok())
+      set_result(slot, err);
+    else
+      todo.emplace_back(out->topics.size() - 1, kafka::resolve_new_topic(t, defaults));
+  }
+  if (todo.empty()) {
+    respond(self, call, *out);
+    return;
+  }
+  if (req.validate_only) {
+    validate_all(self, call, std::move(out), std::move(todo));
+    return;
+  }
+  auto g = std::make_shared<admin_gather<create_response>>();
+  g->response = std::move(*out);
+  g->pending = todo.size();
+  for (auto& [i, create] : todo)
+    create_one(self, call, g, i, std::move(create), admin_wait(req.timeout_ms));
+}
+
+void handle_delete_topics(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
+  kafka::delete_topics_request req;
+  if (!decode_body(self, call, r, req))
+    return;
+  auto dups = kafka::duplicate_names(req.topic_names);
+  auto g = std::make_shared<admin_gather<delete_response>>();
+  std::vector<size_t> todo;
+  for (auto& name : req.topic_names) {
+    auto& rs = g->response.responses;
+    if (dups.count(name) > 0) {
+      auto seen = std::any_of(rs.begin(), rs.end(), [&](const auto& x) { return x.name == name; });
+      if (!seen)
+        rs.push_back({name, kafka::code(error_code::invalid_request)});
+      continue;
+    }
+    rs.push_back({name, kafka::code(error_code::none)});
+    todo.push_back(rs.size() - 1);
+  }
+  if (todo.empty()) {
+    respond(self, call, g->response);
+    return;
+  }
+  // The broker refuses __consumer_offsets (INVALID_REQUEST) and unknown topics
+  // (UNKNOWN_TOPIC_OR_PARTITION).
+  g->pending = todo.size();
+  for (auto i : todo)
+    delete_one(self, call, g, i, admin_wait(req.timeout_ms));
+}
+
+void handle_describe_configs(kafka_session_self self, const kafka_call& call,
+                             kafka::reader& r) {
+  kafka::describe_configs_request req;
+  if (!decode_body(self, call, r, req))
+    return;
+  metadata_request topics;
+  for (auto& res : req.resources)
+    if (res.resource_type == kafka::config_resource_topic)
+      topics.topics.push_back(res.resource_name);
+  if (topics.topics.empty()) {
+    respond(self, call, describe_all(self, req, cluster_metadata{}));
+    return;
+  }
+  self->request(self->state.ctx.broker, metadata_timeout, metadata_atom::value,
+                std::move(topics))
+    .then([=](const cluster_metadata& md) { respond(self, call, describe_all(self, req, md)); },
+          [=](const caf::error& err) {
+            // The broker is starting: its topics are not known yet.
+            auto out = describe_all(self, req, cluster_metadata{});
+            for (auto& x : out.results) {
+              if (x.error_code != kafka::code(error_code::unknown_topic_or_partition))
+                continue;
+              x.error_code = kafka::code(error_code::broker_not_available);
+              x.error_message = context_of(err);
+            }
+            respond(self, call, out);
+          });
+}
+
+} // namespace cafka
