@@ -1,5 +1,6 @@
 // Kafka session handler of Produce: one produce request per partition to this node's broker
 // (which serves only the partitions it leads), answered together; acks=0 gets no answer.
+// Produce v0-v2 (message sets of magic 0/1) gets UNSUPPORTED_FOR_MESSAGE_FORMAT everywhere.
 
 #include <algorithm>
 #include <chrono>
@@ -53,8 +54,10 @@ void complete_one(kafka_session_self self, const kafka_call& call, const gather_
 }
 
 // The error a partition gets before anything is sent to the broker, or none.
-error_code precheck(const kafka::produce_request& req, const std::string& topic,
-                    const std::optional<std::string_view>& records) {
+error_code precheck(int16_t version, const kafka::produce_request& req,
+                    const std::string& topic, const std::optional<std::string_view>& records) {
+  if (version < 3)
+    return error_code::unsupported_for_message_format;  // magic 0/1 message sets
   if (req.acks != 0 && req.acks != 1 && req.acks != -1)
     return error_code::invalid_required_acks;
   if (topic == group::offsets_topic)
@@ -72,7 +75,8 @@ void produce_partition(kafka_session_self self, const kafka_call& call, const ga
   auto& slot = g->response.responses[ti].partition_responses[pi];
   slot.index = part.index;
   auto& topic = req.topic_data[ti].name;
-  if (auto pre = precheck(req, topic, part.records); pre != error_code::none) {
+  if (auto pre = precheck(call.header.api_version, req, topic, part.records);
+      pre != error_code::none) {
     slot.error_code = kafka::code(pre);
     complete_one(self, call, g);
     return;

@@ -6,7 +6,10 @@ const std::vector<api_range>& supported_apis() {
   // Ranges from the clients' needs (docs/kafka-protocol.md): librdkafka 2.0.2 probes single
   // versions inside them, kafka-python 2.0.2 infers a broker version from which keys exist.
   static const std::vector<api_range> apis{
-    {api_key::produce, 3, 7, 9},
+    // Produce from v0: librdkafka before 2.11.1 compresses with gzip, snappy or lz4 only if
+    // the broker advertises Produce v0 (its check asks for the range [0, 0]; librdkafka
+    // #5130). v0-v2 carry message sets of magic 0/1, which the session refuses.
+    {api_key::produce, 0, 7, 9},
     {api_key::fetch, 4, 11, 12},
     {api_key::list_offsets, 1, 3, 6},
     {api_key::metadata, 0, 6, 9},

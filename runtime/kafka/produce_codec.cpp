@@ -26,15 +26,17 @@ void write_partition(writer& w, int16_t version,
   w.i32(p.index);
   w.i16(p.error_code);
   w.i64(p.base_offset);
-  w.i64(p.log_append_time_ms);
+  if (version >= 2)
+    w.i64(p.log_append_time_ms);
   if (version >= 5)
     w.i64(p.log_start_offset);
 }
 
 } // namespace
 
-void decode(reader& r, int16_t, produce_request& out) {
-  out.transactional_id = r.nullable_string();
+void decode(reader& r, int16_t version, produce_request& out) {
+  if (version >= 3)
+    out.transactional_id = r.nullable_string();
   out.acks = r.i16();
   out.timeout_ms = r.i32();
   read_array(r, min_topic_size, out.topic_data, read_topic);
@@ -46,7 +48,8 @@ void encode(writer& w, int16_t version, const produce_response& x) {
     write_array(out, t.partition_responses,
                 [version](writer& o, const auto& p) { write_partition(o, version, p); });
   });
-  w.i32(x.throttle_time_ms);
+  if (version >= 1)
+    w.i32(x.throttle_time_ms);
 }
 
 std::optional<int16_t> peek_produce_acks(std::string_view frame) {

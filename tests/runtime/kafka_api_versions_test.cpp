@@ -26,11 +26,11 @@ const std::string kafka_python_api_versions_v0 =
   "001200000000000100126b61666b612d707974686f6e2d322e302e32";
 
 // /usr/bin/python3: ApiVersionResponse_v0(error_code=E, api_versions=keys).encode().hex()
-// with keys = [(0,3,7),(1,4,11),(2,1,3),(3,0,6),(8,1,7),(9,1,5),(10,0,2),(11,0,5),(12,0,3),
+// with keys = [(0,0,7),(1,4,11),(2,1,3),(3,0,6),(8,1,7),(9,1,5),(10,0,2),(11,0,5),(12,0,3),
 // (13,0,3),(14,0,3),(15,0,4),(16,0,2),(18,0,3),(19,0,4),(20,0,3),(22,0,1),(32,0,2)]
 // (supported_apis()), after the error code.
 const std::string supported_v0_keys =
-  "0000001200000003000700010004000b000200010003000300000006000800010007000900010005000a0000"
+  "0000001200000000000700010004000b000200010003000300000006000800010007000900010005000a0000"
   "0002000b00000005000c00000003000d00000003000e00000003000f0000000400100000000200120000000300"
   "1300000004001400000003001600000001002000000002";
 
@@ -129,6 +129,17 @@ TEST_CASE("api_versions response advertises supported_apis", "[kafka][api_versio
     CHECK(res.api_keys[i].min_version == supported_apis()[i].min_version);
     CHECK(res.api_keys[i].max_version == supported_apis()[i].max_version);
   }
+}
+
+// librdkafka before 2.11.1 compresses a batch with gzip, snappy or lz4 only if the broker's
+// Produce range includes v0 (rd_kafka_msgset_writer_select_MsgVersion asks for [0, 0]);
+// without it kcat -z gzip sends uncompressed batches.
+TEST_CASE("produce is advertised from v0 so that librdkafka compresses with every codec",
+          "[kafka][api_versions]") {
+  auto produce = find_api(0);
+  REQUIRE(produce != nullptr);
+  CHECK(produce->min_version == 0);
+  CHECK(produce->max_version == 7);
 }
 
 TEST_CASE("an unsupported api_versions version gets a v0 body with error 35",
