@@ -47,7 +47,7 @@ group_state::group_state(std::string group_id, group_config cfg, const group_rec
     m.topics = r.topics;
     m.reported = r.reported;
     m.told = r.told;
-    m.deadline = now + cfg_.session_timeout;
+    m.deadline = now + session_of(m);
     if (!m.instance_id.empty())
       instances_[m.instance_id] = r.member_id;
   }
@@ -109,7 +109,7 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
       // It keeps its place and partitions until its session times out.
       i->second.left_for_now = true;
       i->second.reported.clear();
-      i->second.deadline = now + cfg_.session_timeout;
+      i->second.deadline = now + session_of(i->second);
     } else {
       remove(req.member_id);
       rebalance();
@@ -124,7 +124,7 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
         // The same member again: its first answer was lost, or it dropped everything after
         // an error. No new member (no ghost holding partitions for a whole session).
         auto& m = i->second;
-        m.deadline = now + cfg_.session_timeout;
+        m.deadline = now + session_of(m);
         m.left_for_now = false;
         return renew(req);
       }
@@ -153,7 +153,7 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
         auto& m = members_.at(member_id);
         m.left_for_now = false;
         m.reported.clear();
-        m.deadline = now + cfg_.session_timeout;
+        m.deadline = now + session_of(m);
         auto topics = sorted(req.topics);
         if (topics != m.topics) {
           m.topics = std::move(topics);
@@ -162,14 +162,11 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
         return respond(member_id);
       }
     }
-    auto member_id = !req.member_id.empty()
-                       ? req.member_id
-                       : id_ + "-" + std::to_string(++next_member_) + "-"
-                           + std::to_string(group_epoch_);
+    auto member_id = !req.member_id.empty() ? req.member_id : new_member_id(id_);
     auto& m = members_[member_id];
     m.instance_id = req.instance_id;
     m.topics = sorted(req.topics);
-    m.deadline = now + cfg_.session_timeout;
+    m.deadline = now + session_of(m);
     if (!m.instance_id.empty())
       instances_[m.instance_id] = member_id;
     rebalance();
@@ -188,7 +185,7 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
                       "member " + req.member_id + " sent epoch "
                         + std::to_string(req.member_epoch) + ", its epoch is "
                         + std::to_string(m.epoch));
-  m.deadline = now + cfg_.session_timeout;
+  m.deadline = now + session_of(m);
   m.left_for_now = false;
   if (req.member_epoch == m.epoch)
     m.acked = true;
@@ -219,7 +216,7 @@ void group_state::member_died(const std::string& member_id, clock::time_point no
   if (!i->second.instance_id.empty()) {
     i->second.left_for_now = true;
     i->second.reported.clear();
-    i->second.deadline = std::min(i->second.deadline, now + cfg_.session_timeout);
+    i->second.deadline = std::min(i->second.deadline, now + session_of(i->second));
     return;
   }
   remove(member_id);
@@ -229,7 +226,8 @@ void group_state::member_died(const std::string& member_id, clock::time_point no
 std::vector<std::string> group_state::expire(clock::time_point now) {
   std::vector<std::string> out;
   for (auto& [id, m] : members_)
-    if (m.deadline < now)
+    if (m.deadline < now
+        || (m.classic && m.classic->rebalance_deadline && *m.classic->rebalance_deadline < now))
       out.push_back(id);
   for (auto& id : out)
     remove(id);
@@ -273,8 +271,25 @@ std::vector<group_state::member_view> group_state::members() const {
   std::vector<member_view> out;
   for (auto& [id, m] : members_) {
     auto t = target_.find(id);
-    out.push_back({id, m.instance_id, m.epoch, m.topics, m.reported,
-                   t == target_.end() ? std::vector<topic_partition>{} : t->second});
+    auto& v = out.emplace_back();
+    v.member_id = id;
+    v.instance_id = m.instance_id;
+    v.member_epoch = m.epoch;
+    v.topics = m.topics;
+    v.owned = m.reported;
+    if (t != target_.end())
+      v.target = t->second;
+    if (m.classic) {
+      auto& c = *m.classic;
+      v.protocol = c.protocol;
+      v.client_id = c.client_id;
+      v.client_host = c.client_host;
+      for (auto& p : c.protocols)
+        if (p.name == c.protocol)
+          v.metadata = p.metadata;
+      v.assignment_version = c.assignment_version;
+      v.assigned = m.told;
+    }
   }
   return out;
 }
@@ -313,6 +328,14 @@ heartbeat_response group_state::respond(const std::string& member_id) {
     m.acked = false;
   }
   return heartbeat_response{member_id, m.epoch, m.told};
+}
+
+std::string group_state::new_member_id(const std::string& prefix) {
+  return prefix + "-" + std::to_string(++next_member_) + "-" + std::to_string(group_epoch_);
+}
+
+std::chrono::milliseconds group_state::session_of(const member& m) const {
+  return m.session_timeout.count() > 0 ? m.session_timeout : cfg_.session_timeout;
 }
 
 void group_state::remove(const std::string& member_id) {

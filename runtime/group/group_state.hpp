@@ -15,6 +15,7 @@
 
 #include "runtime/group/assignor.hpp"
 #include "runtime/group/group_records.hpp"
+#include "runtime/protocol/group_messages.hpp"
 
 namespace cafka::group {
 
@@ -41,6 +42,12 @@ struct heartbeat_response {
   // What the member should own now: keep these, start the new ones, stop all others.
   std::vector<topic_partition> assignment;
 };
+
+// Classic members (Kafka's JoinGroup protocol): the only protocol type, and Kafka's default
+// group.min.session.timeout.ms / group.max.session.timeout.ms for their own session timeout.
+inline constexpr const char* consumer_protocol_type = "consumer";
+inline constexpr int32_t classic_min_session_timeout_ms = 6000;
+inline constexpr int32_t classic_max_session_timeout_ms = 1800000;
 
 struct group_config {
   std::string assignor = default_assignor;
@@ -101,6 +108,34 @@ public:
   caf::error check_commit(const std::string& member_id, int32_t member_epoch,
                           const topic_partition& tp) const;
 
+  // -- classic members (group_state_classic.cpp) -----------------------------------------------
+  // A classic Kafka consumer (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is a member like
+  // any other: the group assigns, the client follows (Kafka 3.7+'s classic members of a
+  // KIP-848 group). It lives by its own session timeout and LeaveGroup, never by a monitor.
+  //
+  // join: protocol type "consumer" with at least one protocol, else INCONSISTENT_GROUP_PROTOCOL;
+  //   a session timeout outside [6 s, 30 min]: INVALID_SESSION_TIMEOUT. An empty member id
+  //   gets a new id; with member_id_required (JoinGroup v4+, dynamic member) the answer is
+  //   MEMBER_ID_REQUIRED with that id and the member is not added yet. The first member of
+  //   an empty group names the assignor (its first protocol that is one). The member joins
+  //   or rejoins (epoch 0, keeping its place): its owned partitions confirm revocations, so an
+  //   eager client (owned empty) frees everything it lost at once. A new incarnation of a
+  //   static member (same group.instance.id, new member id) replaces the old one. Answer:
+  //   generation = its member epoch; protocol = the group's assignor if it lists it, else its
+  //   first. It must send SyncGroup within its rebalance timeout.
+  // sync: UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION (not its member epoch);
+  //   a member known only from a loaded record (a coordinator change lost its protocols)
+  //   gets REBALANCE_IN_PROGRESS so it joins again. Else its assignment, which it owns from
+  //   now on, encoded at its subscription's version (capped at 3).
+  // heartbeat: the same checks; then REBALANCE_IN_PROGRESS while it must give up partitions
+  //   (it owns some outside its assignment) or its assignment moved (a revocation to make or
+  //   partitions freed for it): it must join again within its rebalance timeout.
+  // leave: removes the member (by member id, or by group.instance.id), UNKNOWN_MEMBER_ID if
+  //   there is none, FENCED_INSTANCE_ID if the instance id names another member.
+  // Errors are Kafka's codes in the response; errors a classic client does not know
+  // (FENCED_MEMBER_EPOCH) are never answered.
+  classic_group_response classic(const classic_group_request& req, clock::time_point now);
+
   struct member_view {
     std::string member_id;
     std::string instance_id;
@@ -108,10 +143,29 @@ public:
     std::vector<std::string> topics;
     std::vector<topic_partition> owned;   // as it confirmed
     std::vector<topic_partition> target;  // where the group is heading
+    // Classic members only (empty protocol: an actor member).
+    std::string protocol;
+    std::string client_id;
+    std::string client_host;
+    std::string metadata;                   // the subscription bytes of `protocol`
+    int16_t assignment_version = 0;
+    std::vector<topic_partition> assigned;  // its current assignment
   };
   std::vector<member_view> members() const;
 
 private:
+  // What a classic member's JoinGroup said about it.
+  struct classic_info {
+    std::vector<classic_protocol> protocols;
+    std::string protocol;  // the name its join was answered with
+    int16_t assignment_version = 0;
+    std::chrono::milliseconds rebalance_timeout{0};
+    std::string client_id;
+    std::string client_host;
+    // It must join (after REBALANCE_IN_PROGRESS) or sync (after its join) by then.
+    std::optional<clock::time_point> rebalance_deadline;
+  };
+
   struct member {
     std::string instance_id;
     int32_t epoch = 0;
@@ -125,7 +179,25 @@ private:
     std::vector<topic_partition> told;      // the last assignment sent to it
     clock::time_point deadline;
     bool left_for_now = false;               // static member gone temporarily
+    std::chrono::milliseconds session_timeout{0};  // 0: the group's
+    std::optional<classic_info> classic;     // a classic member (since its last JoinGroup)
   };
+
+  classic_group_response classic_join(const classic_group_request& req, clock::time_point now);
+  classic_group_response classic_sync(const classic_group_request& req, clock::time_point now);
+  classic_group_response classic_heartbeat(const classic_group_request& req,
+                                           clock::time_point now);
+  classic_group_response classic_leave(const classic_group_request& req);
+  // The member a classic sync or heartbeat names (by member id, checked against the
+  // instance id), its session renewed, if it is a classic member in that generation; else
+  // the error code to answer.
+  std::pair<member*, int16_t> classic_member(const classic_group_request& req,
+                                             clock::time_point now);
+  // The member must join again: it owns partitions outside its assignment, or the group
+  // would answer it a different assignment now.
+  bool must_rejoin(const std::string& member_id) const;
+  std::string new_member_id(const std::string& prefix);
+  std::chrono::milliseconds session_of(const member& m) const;
 
   // Recomputes the target after a membership, subscription or topic change.
   void rebalance();

@@ -1,6 +1,7 @@
-// Consumer-group requests and replies between group consumers, brokers and group managers
-// (Kafka's FindCoordinator, ConsumerGroupHeartbeat, OffsetCommit, OffsetFetch,
-// DescribeGroups, ListGroups), and the messages a group consumer sends its user's actor.
+// Consumer-group requests and replies between group consumers, Kafka sessions, brokers and
+// group managers (Kafka's FindCoordinator, ConsumerGroupHeartbeat, OffsetCommit, OffsetFetch,
+// DescribeGroups, ListGroups, the classic JoinGroup/SyncGroup/Heartbeat/LeaveGroup), and
+// the messages a group consumer sends its user's actor.
 // Plain values with inspect(); any thread.
 #pragma once
 
@@ -59,10 +60,55 @@ struct member_description {
   std::string member_id;
   std::string instance_id;
   int32_t member_epoch = 0;
-  std::string client;                 // where the member's actor runs
+  std::string client;  // where the member's actor runs; a classic member's client.id
   std::vector<std::string> topics;
   std::vector<topic_partition> owned;   // as it confirmed
   std::vector<topic_partition> target;  // where the group is heading
+  // Classic members only (empty protocol: an actor member).
+  std::string protocol;                 // the protocol name its JoinGroup was answered with
+  std::string client_host;
+  std::string metadata;                 // its ConsumerProtocolSubscription bytes, as sent
+  int16_t assignment_version = 0;       // the ConsumerProtocolAssignment version it reads
+  std::vector<topic_partition> assigned;  // what its last SyncGroup handed it
+};
+
+// A classic Kafka consumer's group request (JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
+// decoded by a Kafka session and run by the group's manager on the group's state, which
+// assigns server side (Kafka's classic members of a KIP-848 group).
+enum class classic_op : uint8_t { join, sync, heartbeat, leave };
+
+struct classic_protocol {
+  std::string name;      // an assignor name ("range", "cooperative-sticky", ...)
+  std::string metadata;  // its ConsumerProtocolSubscription bytes
+};
+
+struct classic_group_request {
+  uint8_t op = static_cast<uint8_t>(classic_op::heartbeat);  // a classic_op
+  std::string group;
+  std::string member_id;     // empty on a first join (and LeaveGroup by instance id)
+  std::string instance_id;   // group.instance.id; empty: dynamic member
+  int32_t generation = -1;   // sync, heartbeat: the member epoch its join was answered
+  // join only
+  bool member_id_required = false;  // JoinGroup v4+: an unknown member gets an id to rejoin
+  std::string protocol_type;        // must be "consumer"
+  std::vector<classic_protocol> protocols;
+  std::vector<std::string> topics;      // the subscription, decoded from the protocols
+  std::vector<topic_partition> owned;   // partitions it reports owning (cooperative)
+  int16_t subscription_version = 0;
+  int32_t session_timeout_ms = 0;
+  int32_t rebalance_timeout_ms = -1;    // -1: the session timeout (JoinGroup v0)
+  std::string client_id;
+  std::string client_host;
+};
+
+struct classic_group_response {
+  int16_t error_code = 0;    // Kafka's error code: 0, or what a classic client understands
+  std::string member_id;     // join: its member id (also with MEMBER_ID_REQUIRED)
+  int32_t generation = -1;   // join: the member epoch
+  std::string protocol_name; // join: one of the member's protocols
+  // sync: what it owns from now on, and the ConsumerProtocolAssignment version it reads
+  std::vector<topic_partition> assignment;
+  int16_t assignment_version = 0;
 };
 
 struct group_description {
@@ -122,7 +168,23 @@ typename Inspector::result_type inspect(Inspector& f, offset_fetch_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_description& x) {
-  return f(x.member_id, x.instance_id, x.member_epoch, x.client, x.topics, x.owned, x.target);
+  return f(x.member_id, x.instance_id, x.member_epoch, x.client, x.topics, x.owned, x.target,
+           x.protocol, x.client_host, x.metadata, x.assignment_version, x.assigned);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, classic_protocol& x) {
+  return f(x.name, x.metadata);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, classic_group_request& x) {
+  return f(x.op, x.group, x.member_id, x.instance_id, x.generation, x.member_id_required,
+           x.protocol_type, x.protocols, x.topics, x.owned, x.subscription_version,
+           x.session_timeout_ms, x.rebalance_timeout_ms, x.client_id, x.client_host);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, classic_group_response& x) {
+  return f(x.error_code, x.member_id, x.generation, x.protocol_name, x.assignment,
+           x.assignment_version);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_description& x) {
