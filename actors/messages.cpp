@@ -45,6 +45,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<offset_fetch_request>("cafka::offset_fetch_request");
   cfg.add_message_type<member_description>("cafka::member_description");
   cfg.add_message_type<group_description>("cafka::group_description");
+  cfg.add_message_type<classic_protocol>("cafka::classic_protocol");
+  cfg.add_message_type<classic_group_request>("cafka::classic_group_request");
+  cfg.add_message_type<classic_group_response>("cafka::classic_group_response");
   cfg.add_message_type<partitions_assigned>("cafka::partitions_assigned");
   cfg.add_message_type<partitions_revoked>("cafka::partitions_revoked");
   cfg.add_message_type<consumer_failed>("cafka::consumer_failed");

@@ -55,6 +55,7 @@ using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using offset_fetch_atom = caf::atom_constant<caf::atom("offfetch")>;
 using describe_group_atom = caf::atom_constant<caf::atom("dgroup")>;
 using list_groups_atom = caf::atom_constant<caf::atom("lgroups")>;
+using classic_atom = caf::atom_constant<caf::atom("classic")>;  // a classic Kafka member
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
@@ -128,6 +129,7 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
   caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
   caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
   caf::reacts_to<restart_atom, topic_partition>,     // restart a replica after a backoff
@@ -145,6 +147,7 @@ using group_manager_actor = caf::typed_actor<
   caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
   caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // topic sizes of the subscriptions
   caf::reacts_to<caf::tick_atom>,                    // session expiry
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
@@ -154,6 +157,7 @@ using group_coordinator_actor = caf::typed_actor<
   caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
   caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
   caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // from the broker
   caf::reacts_to<wake_atom, int32_t, uint64_t>,      // retry loading (partition, generation)

@@ -187,6 +187,9 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
     [=](list_groups_atom) -> caf::result<std::vector<std::string>> {
       return self->delegate(self->state.groups, list_groups_atom::value);
     },
+    [=](classic_atom, classic_group_request& req) -> caf::result<classic_group_response> {
+      return self->delegate(self->state.groups, classic_atom::value, std::move(req));
+    },
     [=](md_update_atom, cluster_metadata& md) {
       apply_metadata(self, std::move(md));
       if (!self->state.awaiting_topics.empty())

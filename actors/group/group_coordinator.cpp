@@ -7,6 +7,7 @@
 #include "actors/group/group_manager.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
+#include "runtime/kafka/kafka_error.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 namespace cafka {
@@ -330,6 +331,20 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
       if (!m)
         return std::move(m.error());
       return self->delegate(*m, describe_group_atom::value, std::move(group));
+    },
+    [=](classic_atom, classic_group_request& req) -> caf::result<classic_group_response> {
+      // Only a join creates a group; the others name a member of one that exists.
+      auto join = req.op == static_cast<uint8_t>(classic_op::join);
+      auto m = route(self, req.group, join);
+      if (!m) {
+        if (errc_of(m.error()) != errc::group_id_not_found)
+          return std::move(m.error());
+        classic_group_response unknown;
+        unknown.error_code = kafka::code(kafka::error_code::unknown_member_id);
+        unknown.member_id = req.member_id;
+        return unknown;
+      }
+      return self->delegate(*m, classic_atom::value, std::move(req));
     },
     [=](list_groups_atom) -> std::vector<std::string> {
       std::vector<std::string> out;

@@ -205,12 +205,23 @@ group_description describe(manager_self self) {
   d.assignor = st.group->assignor_name();
   d.coordinator = st.cfg.coordinator;
   for (auto& m : st.group->members()) {
-    member_description md{m.member_id, m.instance_id, m.member_epoch, {}, m.topics, m.owned,
-                          m.target};
+    auto& md = d.members.emplace_back();
+    md.member_id = m.member_id;
+    md.instance_id = m.instance_id;
+    md.member_epoch = m.member_epoch;
+    md.topics = m.topics;
+    md.owned = m.owned;
+    md.target = m.target;
+    md.protocol = m.protocol;
+    md.client_host = m.client_host;
+    md.metadata = m.metadata;
+    md.assignment_version = m.assignment_version;
+    md.assigned = m.assigned;
     auto a = st.member_actors.find(m.member_id);
     if (a != st.member_actors.end())
       md.client = caf::to_string(a->second.node());
-    d.members.push_back(std::move(md));
+    else if (!m.protocol.empty())
+      md.client = m.client_id;
   }
   for (auto& [tp, o] : st.offsets)
     d.offsets.push_back({tp, o.offset});
@@ -296,6 +307,28 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
           rp.deliver(err);
         else
           rp.deliver(resp);
+      });
+      return rp;
+    },
+    [=](classic_atom, classic_group_request& req) -> caf::result<classic_group_response> {
+      // A classic member is never monitored: it lives by its session and LeaveGroup (its
+      // TCP connection may drop and come back).
+      auto& st = self->state;
+      if (st.failed || st.stop_requested)
+        return make_error(errc::not_coordinator, "the group coordinator is moving");
+      if (req.op == static_cast<uint8_t>(classic_op::join)) {
+        auto topics = st.group->subscribed_topics();
+        topics.insert(req.topics.begin(), req.topics.end());
+        st.group->set_topics(sizes_for(st.cfg.md, topics));
+      }
+      auto r = st.group->classic(req, self->clock().now());
+      nudge(self, {});
+      auto rp = self->make_response_promise<classic_group_response>();
+      after_write(self, [=](const caf::error& err) mutable {
+        if (err)
+          rp.deliver(err);
+        else
+          rp.deliver(r);
       });
       return rp;
     },

@@ -118,7 +118,7 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   auto& st = self->state;
   st.hdl = hdl;
   st.max_request_bytes = ctx.max_request_bytes;
-  st.session = spawn_kafka_session(self, std::move(ctx));
+  st.session = spawn_kafka_session(self, std::move(ctx), "/" + self->remote_addr(hdl));
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
   self->ack_writes(hdl, true);
   return {

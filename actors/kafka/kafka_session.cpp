@@ -43,6 +43,24 @@ void dispatch(kafka_session_self self, kafka_call& call) {
       return handle_delete_topics(self, call, r);
     case api_key::describe_configs:
       return handle_describe_configs(self, call, r);
+    case api_key::find_coordinator:
+      return handle_find_coordinator(self, call, r);
+    case api_key::join_group:
+      return handle_join_group(self, call, r);
+    case api_key::sync_group:
+      return handle_sync_group(self, call, r);
+    case api_key::heartbeat:
+      return handle_heartbeat(self, call, r);
+    case api_key::leave_group:
+      return handle_leave_group(self, call, r);
+    case api_key::offset_commit:
+      return handle_offset_commit(self, call, r);
+    case api_key::offset_fetch:
+      return handle_offset_fetch(self, call, r);
+    case api_key::list_groups:
+      return handle_list_groups(self, call, r);
+    case api_key::describe_groups:
+      return handle_describe_groups(self, call, r);
     default:
       close_connection(self, call.seq, "API " + std::to_string(call.header.api_key)
                                          + " is not served yet");
@@ -110,10 +128,11 @@ void close_connection(kafka_session_self self, uint64_t seq, const std::string& 
 }
 
 kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
-                                        kafka_session_context ctx) {
-  auto behavior = [](kafka_session_self self, caf::actor conn,
-                     kafka_session_context c) -> kafka_session_actor::behavior_type {
+                                        kafka_session_context ctx, std::string client_host) {
+  auto behavior = [](kafka_session_self self, caf::actor conn, kafka_session_context c,
+                     std::string host) -> kafka_session_actor::behavior_type {
     self->state.ctx = std::move(c);
+    self->state.client_host = std::move(host);
     self->state.connection = std::move(conn);
     // Replies that come after the session gave up waiting (a late partition of a fetch).
     self->set_error_handler([](caf::error&) {});
@@ -124,7 +143,7 @@ kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
     };
   };
   auto conn = caf::actor_cast<caf::actor>(connection);
-  return connection->spawn<caf::linked>(behavior, conn, std::move(ctx));
+  return connection->spawn<caf::linked>(behavior, conn, std::move(ctx), std::move(client_host));
 }
 
 } // namespace cafka

@@ -32,8 +32,9 @@ struct kafka_session_context {
 using kafka_session_actor =
   caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>>;
 
-// Spawns a session linked to `connection` (either ends, both end).
+// Spawns a session linked to `connection` (either ends, both end). client_host: the
+// client's address as Kafka shows it ("/127.0.0.1").
 kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
-                                        kafka_session_context ctx);
+                                        kafka_session_context ctx, std::string client_host);
 
 } // namespace cafka

@@ -18,6 +18,7 @@ namespace cafka {
 struct kafka_session_state {
   kafka_session_context ctx;
   caf::actor connection;  // where answers go (the connection broker)
+  std::string client_host;  // the client's address, as Kafka shows it
   static inline const char* name = "kafka-session";
 };
 
@@ -82,5 +83,18 @@ void handle_create_topics(kafka_session_self self, const kafka_call& call, kafka
 void handle_delete_topics(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 void handle_describe_configs(kafka_session_self self, const kafka_call& call,
                              kafka::reader& r);
+
+// Consumer groups (session_groups.cpp).
+void handle_find_coordinator(kafka_session_self self, const kafka_call& call,
+                             kafka::reader& r);
+void handle_join_group(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_sync_group(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_heartbeat(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_leave_group(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_offset_commit(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_offset_fetch(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_list_groups(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_describe_groups(kafka_session_self self, const kafka_call& call,
+                            kafka::reader& r);
 
 } // namespace cafka

@@ -157,12 +157,15 @@ int describe_group(const groups_options& o) {
                 "consumer starts where auto.offset.reset says.\n",
                 p.c_str());
   if (!d->members.empty()) {
-    std::printf("\n%-32s %-16s %-8s %-10s %s\n", "MEMBER-ID", "INSTANCE-ID", "EPOCH",
-                "#PARTS", "TOPICS");
-    for (auto& m : d->members)
-      std::printf("%-32s %-16s %-8d %-10zu %s\n", m.member_id.c_str(),
+    // KIND: "actor", or "classic:<protocol>" for a Kafka client (JoinGroup) member.
+    std::printf("\n%-32s %-16s %-8s %-10s %-28s %s\n", "MEMBER-ID", "INSTANCE-ID", "EPOCH",
+                "#PARTS", "KIND", "TOPICS");
+    for (auto& m : d->members) {
+      auto kind = m.protocol.empty() ? std::string{"actor"} : "classic:" + m.protocol;
+      std::printf("%-32s %-16s %-8d %-10zu %-28s %s\n", m.member_id.c_str(),
                   m.instance_id.empty() ? "-" : m.instance_id.c_str(), m.member_epoch,
-                  m.owned.size(), join(m.topics).c_str());
+                  m.owned.size(), kind.c_str(), join(m.topics).c_str());
+    }
   }
   return 0;
 }

@@ -51,6 +51,9 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](list_groups_atom) -> caf::result<std::vector<std::string>> {
         return make_error(errc::invalid_request);
       },
+      [](classic_atom, classic_group_request&) -> caf::result<classic_group_response> {
+        return make_error(errc::invalid_request);
+      },
       [](md_update_atom, cluster_metadata&) {},
       [](restart_atom, topic_partition&) {},
       [](peer_atom, node_id, caf::strong_actor_ptr&) {},

@@ -82,24 +82,8 @@ bool spread(const members& ms, std::vector<size_t> sizes, size_t total) {
 // No partition was held by two members at once, from the members' own records. A member
 // killed at `killed_at[i]` held nothing after that.
 void check_exclusive(const members& ms, const std::map<size_t, int64_t>& killed_at) {
-  auto evs = read_all(ms);
-  std::map<cafka::topic_partition, std::vector<std::pair<int64_t, int64_t>>> spans;
-  for (size_t i = 0; i < evs.size(); ++i)
-    for (auto& [tp, holds] : evs[i].holds)
-      for (auto h : holds) {
-        auto k = killed_at.find(i);
-        if (k != killed_at.end() && h.to > k->second)
-          h.to = std::max(h.from, k->second);
-        spans[tp].emplace_back(h.from, h.to);
-      }
-  for (auto& [tp, v] : spans) {
-    std::sort(v.begin(), v.end());
-    for (size_t j = 1; j < v.size(); ++j) {
-      INFO(cafka::to_string(tp) << ": [" << v[j - 1].first << ", " << v[j - 1].second
-                                << ") overlaps [" << v[j].first << ", " << v[j].second << ")");
-      CHECK(v[j].first >= v[j - 1].second);
-    }
-  }
+  for (auto& o : cafka::testing::overlapping_holds(read_all(ms), killed_at))
+    FAIL_CHECK(o);
 }
 
 size_t revocations(const members& ms) {

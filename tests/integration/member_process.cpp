@@ -1,5 +1,6 @@
 #include "tests/integration/member_process.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -100,6 +101,29 @@ member_events read_events(const std::string& file) {
       if (ss >> r.offset >> r.value)
         out.records.push_back(std::move(r));
     }
+  }
+  return out;
+}
+
+std::vector<std::string> overlapping_holds(const std::vector<member_events>& evs,
+                                           const std::map<size_t, int64_t>& killed_at) {
+  std::map<topic_partition, std::vector<std::pair<int64_t, int64_t>>> spans;
+  for (size_t i = 0; i < evs.size(); ++i)
+    for (auto& [tp, holds] : evs[i].holds)
+      for (auto h : holds) {
+        auto k = killed_at.find(i);
+        if (k != killed_at.end() && h.to > k->second)
+          h.to = std::max(h.from, k->second);
+        spans[tp].emplace_back(h.from, h.to);
+      }
+  std::vector<std::string> out;
+  for (auto& [tp, v] : spans) {
+    std::sort(v.begin(), v.end());
+    for (size_t j = 1; j < v.size(); ++j)
+      if (v[j].first < v[j - 1].second)
+        out.push_back(to_string(tp) + ": [" + std::to_string(v[j - 1].first) + ", "
+                      + std::to_string(v[j - 1].second) + ") overlaps ["
+                      + std::to_string(v[j].first) + ", " + std::to_string(v[j].second) + ")");
   }
   return out;
 }

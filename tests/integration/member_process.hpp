@@ -65,6 +65,12 @@ struct member_events {
 
 member_events read_events(const std::string& file);
 
+// Each time two members held one partition at once, from their own events, as
+// "t-3: [from, to) overlaps [from, to)". killed_at: member index → Unix ms of its SIGKILL
+// (it held nothing after that).
+std::vector<std::string> overlapping_holds(const std::vector<member_events>& evs,
+                                           const std::map<size_t, int64_t>& killed_at);
+
 int64_t unix_ms();
 
 } // namespace cafka::testing
