@@ -104,10 +104,13 @@ classic_group_request member_request(classic_op op, const std::string& group,
   return q;
 }
 
-// Runs a classic request on the group's manager; `done` gets the answer, with a failure of
-// the path turned into its error code.
+// Runs a classic request of `call` on the group's manager; `done` gets the answer, with a
+// failure of the path turned into its error code.
 template <class F>
-void call_group(kafka_session_self self, classic_group_request req, F done) {
+void call_group(kafka_session_self self, const kafka_call& call, classic_group_request req,
+                F done) {
+  req.client_id = call.header.client_id.value_or("");
+  req.client_host = self->state.client_host;
   self->request(self->state.ctx.broker, group_timeout, classic_atom::value, std::move(req))
     .then([=](const classic_group_response& r) { done(r); },
           [=](const caf::error& err) {
@@ -189,8 +192,6 @@ void handle_join_group(kafka_session_self self, const kafka_call& call, kafka::r
     q.protocols.push_back({p.name, p.metadata});
   q.session_timeout_ms = req.session_timeout_ms;
   q.rebalance_timeout_ms = req.rebalance_timeout_ms;
-  q.client_id = call.header.client_id.value_or("");
-  q.client_host = self->state.client_host;
   auto answer = [=](const classic_group_response& a) {
     kafka::join_group_response out;
     out.error_code = a.error_code;
@@ -214,7 +215,7 @@ void handle_join_group(kafka_session_self self, const kafka_call& call, kafka::r
     q.owned = to_partitions(sub.owned_partitions);
     q.subscription_version = sub.version;
   }
-  call_group(self, std::move(q), answer);
+  call_group(self, call, std::move(q), answer);
 }
 
 void handle_sync_group(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
@@ -224,7 +225,7 @@ void handle_sync_group(kafka_session_self self, const kafka_call& call, kafka::r
   // The leader's assignments are ignored: the group assigns (there is no leader).
   auto q = member_request(classic_op::sync, req.group_id, req.member_id, req.group_instance_id,
                           req.generation_id);
-  call_group(self, std::move(q), [=](const classic_group_response& a) {
+  call_group(self, call, std::move(q), [=](const classic_group_response& a) {
     kafka::sync_group_response out;
     out.error_code = a.error_code;
     if (a.error_code == 0)
@@ -239,7 +240,7 @@ void handle_heartbeat(kafka_session_self self, const kafka_call& call, kafka::re
     return;
   auto q = member_request(classic_op::heartbeat, req.group_id, req.member_id,
                           req.group_instance_id, req.generation_id);
-  call_group(self, std::move(q), [=](const classic_group_response& a) {
+  call_group(self, call, std::move(q), [=](const classic_group_response& a) {
     kafka::heartbeat_response out;
     out.error_code = a.error_code;
     respond(self, call, out);
@@ -260,7 +261,7 @@ void handle_leave_group(kafka_session_self self, const kafka_call& call, kafka::
     out->members[i].member_id = m.member_id;
     out->members[i].group_instance_id = m.group_instance_id;
     auto q = member_request(classic_op::leave, req.group_id, m.member_id, m.group_instance_id);
-    call_group(self, std::move(q), [=](const classic_group_response& a) {
+    call_group(self, call, std::move(q), [=](const classic_group_response& a) {
       out->members[i].error_code = a.error_code;
       if (--*pending > 0)
         return;

@@ -127,9 +127,11 @@ public:
   //   a member known only from a loaded record (a coordinator change lost its protocols)
   //   gets REBALANCE_IN_PROGRESS so it joins again. Else its assignment, which it owns from
   //   now on, encoded at its subscription's version (capped at 3).
-  // heartbeat: the same checks; then REBALANCE_IN_PROGRESS while it must give up partitions
-  //   (it owns some outside its assignment) or its assignment moved (a revocation to make or
-  //   partitions freed for it): it must join again within its rebalance timeout.
+  // heartbeat: the same checks (a member known only from a loaded record goes on as a
+  //   classic member with the group's session: no rebalance for a coordinator change); then
+  //   REBALANCE_IN_PROGRESS while it must give up partitions (it owns some outside its
+  //   assignment) or its assignment moved (a revocation to make or partitions freed for
+  //   it): it must join again within its rebalance timeout.
   // leave: removes the member (by member id, or by group.instance.id), UNKNOWN_MEMBER_ID if
   //   there is none, FENCED_INSTANCE_ID if the instance id names another member.
   // Errors are Kafka's codes in the response; errors a classic client does not know

@@ -134,8 +134,19 @@ group_state::classic_member(const classic_group_request& req, clock::time_point 
     return {nullptr, kafka::code(error_code::unknown_member_id)};
   auto& m = i->second;
   m.deadline = now + session_of(m);
-  if (!m.classic)
-    return {nullptr, kafka::code(error_code::rebalance_in_progress)};
+  if (!m.classic) {
+    // Known only from a loaded record (a new coordinator took over; the record does not
+    // keep classic protocols). Its SyncGroup needs them: it joins again. Its heartbeats go
+    // on as a classic member's, with the group's session, until its next JoinGroup, so a
+    // coordinator change costs no rebalance.
+    if (static_cast<classic_op>(req.op) == classic_op::sync)
+      return {nullptr, kafka::code(error_code::rebalance_in_progress)};
+    m.classic = classic_info{};
+    m.classic->protocol = assignor_name();  // its likely answer; shown until it rejoins
+    m.classic->rebalance_timeout = session_of(m);
+    m.classic->client_id = req.client_id;
+    m.classic->client_host = req.client_host;
+  }
   if (req.generation != m.epoch)
     return {nullptr, kafka::code(error_code::illegal_generation)};
   return {&m, 0};

@@ -97,6 +97,7 @@ struct classic_group_request {
   int16_t subscription_version = 0;
   int32_t session_timeout_ms = 0;
   int32_t rebalance_timeout_ms = -1;    // -1: the session timeout (JoinGroup v0)
+  // every op: who sent it (Kafka's client.id and address)
   std::string client_id;
   std::string client_host;
 };

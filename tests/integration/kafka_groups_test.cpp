@@ -262,7 +262,10 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   REQUIRE(poll_for([&] { return c.brokers_alive(3); }, 30s));
   produce(c, sent, sent + 1200);
   sent += 1200;
-  REQUIRE(poll_for([&] { return processed_all(ms, sent); }, 90s));
+  {
+    INFO(holdings(ms));
+    REQUIRE(poll_for([&] { return processed_all(ms, sent); }, 90s));
+  }
   {
     INFO(holdings(ms));
     REQUIRE(poll_for([&] { return spread(ms, {6, 6}); }, 60s));

@@ -439,7 +439,7 @@ TEST_CASE("classic and actor members share a group", "[group][classic]") {
   CHECK(coop.reads.size() == 6);
 }
 
-TEST_CASE("after a coordinator change classic members join again and keep their partitions",
+TEST_CASE("after a coordinator change classic members go on without a rebalance",
           "[group][classic]") {
   std::mt19937 rng{21};
   group_state g{"g", config()};
@@ -448,18 +448,30 @@ TEST_CASE("after a coordinator change classic members join again and keep their 
   classic_client a, b;
   b.cooperative = true;
   b.protocol = "cooperative-sticky";
+  a.session_ms = b.session_ms = 30000;
   std::vector<classic_client*> cs{&a, &b};
   settle(g, cs, now, rng, 6);
   auto a_reads = a.reads;
   auto b_reads = b.reads;
   // A new coordinator loads the group's record: the members, not their classic protocols.
   group_state loaded{"g", config(), g.snapshot(), {{"t", 6}}, now + 1s};
-  CHECK(heartbeat(loaded, a, now + 1s) == code(error_code::rebalance_in_progress));
-  CHECK(heartbeat(loaded, b, now + 1s) == code(error_code::rebalance_in_progress));
-  step(loaded, a, now + 1s);
-  step(loaded, b, now + 1s);
-  CHECK(a.reads == a_reads);
-  CHECK(b.reads == b_reads);
-  CHECK(heartbeat(loaded, a, now + 2s) == 0);
-  CHECK(heartbeat(loaded, b, now + 2s) == 0);
+  CHECK(heartbeat(loaded, a, now + 1s) == 0);
+  CHECK(heartbeat(loaded, b, now + 1s) == 0);
+  auto v = loaded.members();
+  REQUIRE(v.size() == 2);
+  CHECK(v[0].protocol == std::string{g.assignor_name()});  // until it joins again
+  CHECK(v[0].client_id == "client");
+  // Until then it lives by the group's session (10 s), not its own (30 s).
+  CHECK(loaded.expire(now + 10s).empty());
+  CHECK(loaded.expire(now + 11s + 1ms).size() == 2);
+
+  SECTION("a SyncGroup after the change needs a JoinGroup first") {
+    group_state again{"g", config(), g.snapshot(), {{"t", 6}}, now + 1s};
+    CHECK(sync(again, a, now + 1s).error_code == code(error_code::rebalance_in_progress));
+    step(again, a, now + 1s);
+    step(again, b, now + 1s);
+    CHECK(a.reads == a_reads);
+    CHECK(b.reads == b_reads);
+    CHECK(heartbeat(again, a, now + 2s) == 0);
+  }
 }

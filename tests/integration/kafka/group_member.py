@@ -8,7 +8,9 @@
 #   /usr/bin/python3 group_member.py CLIENT BOOTSTRAP TOPIC GROUP EVENTS [STRATEGY]
 #
 # CLIENT: kafka-python (eager, range) | confluent (librdkafka; STRATEGY range or
-# cooperative-sticky). Session timeout 6 s, heartbeats every 500 ms.
+# cooperative-sticky). Session timeout 6 s, heartbeats every 500 ms. librdkafka logs to
+# EVENTS.log; CAFKA_TEST_RDKAFKA_DEBUG=fetch,cgrp (librdkafka's debug contexts) adds more.
+import logging
 import os
 import signal
 import sys
@@ -77,11 +79,19 @@ def run_confluent():
         for p in ps:
             event('revoked', p.topic, p.partition, 'lost')
 
-    c = Consumer({'bootstrap.servers': BOOT, 'group.id': GROUP,
-                  'client.id': 'confluent-' + STRATEGY,
-                  'partition.assignment.strategy': STRATEGY,
-                  'enable.auto.commit': False, 'auto.offset.reset': 'earliest',
-                  'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500})
+    conf = {'bootstrap.servers': BOOT, 'group.id': GROUP,
+            'client.id': 'confluent-' + STRATEGY,
+            'partition.assignment.strategy': STRATEGY,
+            'enable.auto.commit': False, 'auto.offset.reset': 'earliest',
+            'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500}
+    # librdkafka's log (warnings, or the contexts CAFKA_TEST_RDKAFKA_DEBUG names) beside
+    # the events file.
+    log = logging.getLogger('rdkafka')
+    log.addHandler(logging.FileHandler(EVENTS + '.log'))
+    log.setLevel(logging.DEBUG)
+    if os.environ.get('CAFKA_TEST_RDKAFKA_DEBUG'):
+        conf['debug'] = os.environ['CAFKA_TEST_RDKAFKA_DEBUG']
+    c = Consumer(conf, logger=log)
     c.subscribe([TOPIC], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_lost)
     while not STOP:
         msgs = c.consume(num_messages=200, timeout=0.2)
