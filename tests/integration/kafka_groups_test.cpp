@@ -280,6 +280,7 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
     return r.exit_code == 0 && r.out.find("\nlag 0\n") != std::string::npos;
   }, 60s));
   INFO(last);
+  CHECK(last.find("listed kg consumer") != std::string::npos);
   CHECK(last.find("protocol_type consumer") != std::string::npos);
   CHECK(last.find("confluent-cooperative-sticky 6") != std::string::npos);
   d = describe(c, via);
@@ -289,4 +290,30 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   CHECK(d.lag == 0);
   CHECK(d.text.find("2 member(s)") != std::string::npos);
   check_exclusive(ms);
+}
+
+TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, and a classic "
+          "member outlives its connection but not its session",
+          "[integration][kafka][group]") {
+  cluster_process c{{{1, true, true, true}, {2, false, true, true}}, group_defaults};
+  c.start_all();
+  REQUIRE(poll_for([&] { return c.brokers_alive(2); }, 30s));
+  REQUIRE(c.cli({"topics", "create", "--topic", "p", "--partitions", "4"}).exit_code == 0);
+  c.cli({"groups", "describe", "--group", "warm-up"});  // creates __consumer_offsets
+  std::string out;
+  auto ran = poll_for([&] {
+    auto r = cafka::testing::run(python, {scripts + "classic_probe.py", c.kafka_address(1),
+                                          c.kafka_address(2), "probe", "p"});
+    out = r.out + r.err;
+    return r.exit_code == 0 && out.find("find 0 ") != std::string::npos;
+  }, 60s);
+  INFO(out);
+  REQUIRE(ran);
+  CHECK(out.find("join-other 16\n") != std::string::npos);
+  CHECK(out.find("join-connect 23\n") != std::string::npos);
+  CHECK(out.find("join 0 range '' True\n") != std::string::npos);
+  CHECK(out.find("sync 0 4\n") != std::string::npos);
+  CHECK(out.find("heartbeat 0\n") != std::string::npos);
+  CHECK(out.find("heartbeat-stale 22\n") != std::string::npos);
+  CHECK(out.find("heartbeat-expired 25\n") != std::string::npos);
 }

@@ -5,9 +5,11 @@
 #
 #   /usr/bin/python3 group_lag.py BOOTSTRAP GROUP TOPIC
 #
-# Prints one line per partition "partition <p> committed <offset or -1> end <offset>", one
-# line per member "member <member id> <client id> <partitions assigned>", then
-# "lag <total>" (a partition without a committed offset counts its whole log).
+# Prints one line per group ListGroups finds on any broker "listed <group> <protocol type>",
+# one per partition "partition <p> committed <offset or -1> end <offset>", the group
+# "group <id> state <state> protocol_type <type> protocol <name>", one line per member
+# "member <member id> <client id> <partitions assigned>", then "lag <total>" (a partition
+# without a committed offset counts its whole log).
 import sys
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -16,6 +18,8 @@ from kafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 BOOT, GROUP, TOPIC = sys.argv[1:4]
 
 admin = KafkaAdminClient(bootstrap_servers=BOOT, client_id='lag-check')
+for group, protocol_type in admin.list_consumer_groups():
+    print('listed %s %s' % (group, protocol_type))
 committed = admin.list_consumer_group_offsets(GROUP)
 consumer = KafkaConsumer(bootstrap_servers=BOOT, client_id='lag-ends')
 tps = [TopicPartition(TOPIC, p) for p in sorted(consumer.partitions_for_topic(TOPIC) or [])]
