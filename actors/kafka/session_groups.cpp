@@ -396,8 +396,10 @@ kafka::describe_groups_response::described_group describe_one(const group_descri
       x.group_instance_id = m.instance_id;
     x.client_id = m.client;
     x.client_host = m.client_host;
+    // A classic member's own bytes; none for an actor member, or a classic one a new
+    // coordinator knows only from the group's record: its subscription at version 0.
     bool classic = !m.protocol.empty();
-    x.member_metadata = classic ? m.metadata : subscription_bytes(m.topics);
+    x.member_metadata = !m.metadata.empty() ? m.metadata : subscription_bytes(m.topics);
     x.member_assignment = classic ? assignment_bytes(m.assignment_version, m.assigned)
                                   : assignment_bytes(0, m.owned);
   }
