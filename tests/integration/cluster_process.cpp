@@ -49,11 +49,7 @@ cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra
     if (s.broker)
       conf << "\"broker\"";
     conf << "]";
-<<<<<<< HEAD
     if (kafka_listeners && s.broker) {
-=======
-    if (s.kafka && s.broker) {
->>>>>>> f3070d0 (kafka: consumer-group APIs on the server-side group manager)
       kafka_ports_[s.id] = free_port();
       conf << ", listeners=\"PLAINTEXT://127.0.0.1:" << kafka_ports_[s.id] << "\"";
     }
@@ -166,7 +162,6 @@ uint16_t cluster_process::port(int32_t id) const {
   return ports_.at(id);
 }
 
-<<<<<<< HEAD
 uint16_t cluster_process::kafka_port(int32_t id) const {
   return kafka_ports_.at(id);
 }
@@ -176,10 +171,6 @@ std::string cluster_process::kafka_bootstrap() const {
   for (auto& [id, port] : kafka_ports_)
     out += (out.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(port);
   return out;
-=======
-std::string cluster_process::kafka_address(int32_t id) const {
-  return "127.0.0.1:" + std::to_string(kafka_ports_.at(id));
->>>>>>> f3070d0 (kafka: consumer-group APIs on the server-side group manager)
 }
 
 command_result cluster_process::cli(std::vector<std::string> args, const std::string& input,

@@ -19,7 +19,6 @@ struct node_spec {
   int32_t id = 0;
   bool coordinator = true;
   bool broker = true;
-  bool kafka = false;  // a broker with a Kafka listener (PLAINTEXT on a free port)
 };
 
 // Nodes 1..n, each a coordinator and a broker.
@@ -51,14 +50,10 @@ public:
   bool running(int32_t id) const;
   pid_t pid(int32_t id) const;     // 0 when not running
   uint16_t port(int32_t id) const;
-<<<<<<< HEAD
   // Kafka listener port of a broker node (requires: kafka_listeners) and every broker's
   // "127.0.0.1:<port>", comma-separated (a Kafka client's bootstrap.servers).
   uint16_t kafka_port(int32_t id) const;
   std::string kafka_bootstrap() const;
-=======
-  std::string kafka_address(int32_t id) const;  // host:port of its Kafka listener
->>>>>>> f3070d0 (kafka: consumer-group APIs on the server-side group manager)
 
   std::string config() const { return dir_ + "/cluster.conf"; }
   std::string address(int32_t id) const;

@@ -45,6 +45,10 @@ bool poll_for(Pred pred, std::chrono::milliseconds timeout) {
   }, timeout);
 }
 
+std::string kafka_address(const cluster_process& c, int32_t id) {
+  return "127.0.0.1:" + std::to_string(c.kafka_port(id));
+}
+
 // One member of the group: a Python client or an actor member, and its events file.
 struct member {
   std::string name;
@@ -63,7 +67,7 @@ member python_member(const cluster_process& c, int32_t via, const std::string& c
   m.name = name;
   m.events = c.dir() + "/" + name + ".events";
   m.py = std::make_unique<background_process>(
-    python, std::vector<std::string>{scripts + "group_member.py", client, c.kafka_address(via),
+    python, std::vector<std::string>{scripts + "group_member.py", client, kafka_address(c, via),
                                      "t", "kg", m.events, strategy});
   return m;
 }
@@ -179,8 +183,8 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
           "[integration][kafka][group]") {
   std::vector<node_spec> nodes;
   for (int i = 1; i <= 3; ++i)
-    nodes.push_back({i, true, true, true});
-  cluster_process c{nodes, group_defaults};
+    nodes.push_back({i, true, true});
+  cluster_process c{nodes, group_defaults, true};
   c.start_all();
   REQUIRE(poll_for([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "12",
@@ -274,7 +278,7 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   // Zero lag, as kafka-python's admin client sees it and as `cafka groups describe` does.
   std::string last;
   REQUIRE(poll_for([&] {
-    auto r = cafka::testing::run(python, {scripts + "group_lag.py", c.kafka_address(via), "kg",
+    auto r = cafka::testing::run(python, {scripts + "group_lag.py", kafka_address(c, via), "kg",
                                           "t"});
     last = r.out + r.err;
     return r.exit_code == 0 && r.out.find("\nlag 0\n") != std::string::npos;
@@ -295,15 +299,15 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
 TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, and a classic "
           "member outlives its connection but not its session",
           "[integration][kafka][group]") {
-  cluster_process c{{{1, true, true, true}, {2, false, true, true}}, group_defaults};
+  cluster_process c{{{1, true, true}, {2, false, true}}, group_defaults, true};
   c.start_all();
   REQUIRE(poll_for([&] { return c.brokers_alive(2); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "p", "--partitions", "4"}).exit_code == 0);
   c.cli({"groups", "describe", "--group", "warm-up"});  // creates __consumer_offsets
   std::string out;
   auto ran = poll_for([&] {
-    auto r = cafka::testing::run(python, {scripts + "classic_probe.py", c.kafka_address(1),
-                                          c.kafka_address(2), "probe", "p"});
+    auto r = cafka::testing::run(python, {scripts + "classic_probe.py", kafka_address(c, 1),
+                                          kafka_address(c, 2), "probe", "p"});
     out = r.out + r.err;
     return r.exit_code == 0 && out.find("find 0 ") != std::string::npos;
   }, 60s);
