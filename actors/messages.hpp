@@ -109,7 +109,7 @@ using replica_actor = caf::typed_actor<
   caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
   caf::reacts_to<md_update_atom, partition_metadata>,  // leader, epochs or ISR changed
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a broker_actor: the leader's
-  caf::replies_to<stop_atom, bool>::with<caf::ok_atom>>;  // bool: delete the data
+  caf::replies_to<stop_atom, bool>::with<caf::ok_atom>>;  // bool: the partition is deleted
 
 // -- broker: the node's client endpoint (published on the node's port) ------------------------
 using broker_actor = caf::typed_actor<

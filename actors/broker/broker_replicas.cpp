@@ -57,7 +57,7 @@ void stop_replica(broker_self self, const topic_partition& tp, bool delete_data)
     if (ec)
       spdlog::error("broker: cannot delete {}: {}", doomed, ec.message());
   };
-  self->request(r, replica_stop_timeout, stop_atom::value, false)
+  self->request(r, replica_stop_timeout, stop_atom::value, delete_data)
     .then([remove_doomed](caf::ok_atom) { remove_doomed(); },
           [tp, remove_doomed](caf::error& err) {
             spdlog::error("broker: stopping replica {} failed: {}", to_string(tp),

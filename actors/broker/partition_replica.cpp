@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -151,9 +150,15 @@ void adopt_partition(replica_self self, const partition_metadata& pm) {
 
 namespace {
 
-void close_log(replica_state& st) {
+// discard: the partition is being deleted (its directory is already gone from its path),
+// so nothing is saved.
+void close_log(replica_state& st, bool discard) {
   if (!st.log)
     return;
+  if (discard) {
+    st.log.reset();
+    return;
+  }
   st.save_producers();
   if (auto err = st.log->flush())
     spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
@@ -221,7 +226,7 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
         // A killed broker (the simulation's crash) leaves the files as SIGKILL would:
         // nothing flushed, no producer snapshot saved.
         if (dm.reason != caf::exit_reason::kill)
-          close_log(st);
+          close_log(st, false);
         self->quit(dm.reason);
       } else if (st.leader_broker && dm.source == st.leader_broker->address()) {
         st.leader_broker = nullptr; // the broker hands out a new handle when it has one
@@ -326,20 +331,13 @@ replica_actor::behavior_type replica_behavior(replica_self self, replica_config 
       }
       follower_fetch(self);
     },
-    [=](stop_atom, bool delete_data) -> caf::ok_atom {
+    [=](stop_atom, bool deleted) -> caf::ok_atom {
       auto& st = self->state;
       for (auto& kv : st.waiting)
         kv.second.rp.deliver(make_error(errc::shutting_down, "partition replica stopped"));
       st.waiting.clear();
       stop_leading(self, make_error(errc::shutting_down, "partition replica stopped"));
-      close_log(st);
-      if (delete_data) {
-        std::error_code ec;
-        std::filesystem::remove_all(st.cfg.dir, ec);
-        if (ec)
-          spdlog::error("partition {}: cannot delete {}: {}", to_string(st.cfg.tp),
-                        st.cfg.dir, ec.message());
-      }
+      close_log(st, deleted);
       self->quit();
       return caf::ok_atom::value;
     },

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
 using cafka::testing::node_process;
@@ -48,6 +49,19 @@ TEST_CASE("topics create, list, describe and delete", "[integration][cli]") {
   auto gone = node.cli({"topics", "describe", "--topic", "orders"});
   CHECK(gone.exit_code != 0);
   CHECK(gone.err.find("unknown_topic_or_partition") != std::string::npos);
+  // The deleted partitions' directories go once their replicas have stopped, and a stopping
+  // replica of a deleted partition saves nothing into them.
+  auto leftovers = [&] {
+    int n = 0;
+    for (auto& e : std::filesystem::recursive_directory_iterator(node.dir()))
+      n += e.path().filename().string().find("orders") != std::string::npos ? 1 : 0;
+    return n;
+  };
+  CHECK(cafka::test::eventually([&] { return leftovers() == 0; }));
+  std::ifstream log_file{node.log()};
+  std::string log{std::istreambuf_iterator<char>{log_file}, std::istreambuf_iterator<char>{}};
+  CHECK(log.find("topic partition orders-0 deleted") != std::string::npos);
+  CHECK(log.find("cannot write the producer snapshot") == std::string::npos);
 }
 
 TEST_CASE("bad input gets one clear error line and a non-zero exit", "[integration][cli]") {
