@@ -67,8 +67,8 @@ void start_group_coordinator(broker_self self) {
 
 caf::result<node_id> find_coordinator(broker_self self, const std::string& group) {
   auto& st = self->state;
-  if (group.empty())
-    return make_error(errc::invalid_group_id, "the group id is empty");
+  if (auto err = group::validate_group_id(group))
+    return err;
   if (!st.registered)
     return make_error(errc::coordinator_not_available, "broker is starting");
   auto t = st.md.find_topic(group::offsets_topic);

@@ -226,8 +226,8 @@ void apply_metadata(coord_self self, cluster_metadata md) {
 caf::expected<group_manager_actor> route(coord_self self, const std::string& group,
                                          bool create) {
   auto& st = self->state;
-  if (group.empty())
-    return make_error(errc::invalid_group_id, "the group id is empty");
+  if (auto err = group::validate_group_id(group))
+    return err;
   auto t = st.md.find_topic(group::offsets_topic);
   if (t == nullptr || t->partitions.empty())
     return make_error(errc::coordinator_not_available, "no __consumer_offsets topic yet");

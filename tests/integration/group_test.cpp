@@ -351,7 +351,7 @@ TEST_CASE("a static member that restarts within its session gets its partitions 
 }
 
 TEST_CASE("group bad input gets clear errors: a commit for a partition not owned, an unknown "
-          "group, an invalid assignor",
+          "group, an invalid assignor, a group id too long",
           "[integration][group]") {
   cluster_process c{combined(1), group_defaults};
   c.start(1);
@@ -365,6 +365,11 @@ TEST_CASE("group bad input gets clear errors: a commit for a partition not owned
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("unsupported_assignor") != std::string::npos);
   CHECK(bad.err.find("fastest") != std::string::npos);
+  // A group id no Kafka string can hold (its key in __consumer_offsets could not either).
+  auto huge = c.cli({"groups", "describe", "--group", std::string(32768, 'g')});
+  CHECK(huge.exit_code != 0);
+  CHECK(huge.err.find("invalid_group_id: the group id is longer than 32767 bytes")
+        != std::string::npos);
 
   caf::actor_system_config cfg;
   caf::actor_system sys{client_config(cfg)};
