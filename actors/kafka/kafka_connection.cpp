@@ -124,7 +124,7 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   return {
     [=](caf::io::new_data_msg& msg) {
       auto& st = self->state;
-      st.in.append(msg.buf.begin(), msg.buf.end());
+      st.in.append(msg.buf.data(), msg.buf.size());
       if (cut_frames(self))
         adjust_reading(self);
     },
