@@ -5,10 +5,10 @@
 # reads them): "<unix ms> <pid> assigned|revoked <topic> <partition> [lost]" and
 # "<unix ms> <pid> record <topic> <partition> <offset> <value>". SIGTERM: close (LeaveGroup).
 #
-#   /usr/bin/python3 group_member.py CLIENT BOOTSTRAP TOPIC GROUP EVENTS [STRATEGY]
+#   /usr/bin/python3 group_member.py CLIENT BOOTSTRAP TOPIC GROUP EVENTS [STRATEGY [SESSION_MS]]
 #
 # CLIENT: kafka-python (eager, range) | confluent (librdkafka; STRATEGY range or
-# cooperative-sticky). Session timeout 6 s, heartbeats every 500 ms. librdkafka logs to
+# cooperative-sticky). Session timeout SESSION_MS (6000), heartbeats every 500 ms. librdkafka logs to
 # EVENTS.log; CAFKA_TEST_RDKAFKA_DEBUG=fetch,cgrp (librdkafka's debug contexts) adds more.
 import logging
 import os
@@ -18,6 +18,7 @@ import time
 
 CLIENT, BOOT, TOPIC, GROUP, EVENTS = sys.argv[1:6]
 STRATEGY = sys.argv[6] if len(sys.argv) > 6 else 'range'
+SESSION_MS = int(sys.argv[7]) if len(sys.argv) > 7 else 6000
 LOG = open(EVENTS, 'a', buffering=1)
 PID = os.getpid()
 STOP = []
@@ -46,7 +47,7 @@ def run_kafka_python():
 
     c = KafkaConsumer(bootstrap_servers=BOOT, group_id=GROUP, client_id='kafka-python-member',
                       enable_auto_commit=False, auto_offset_reset='earliest',
-                      session_timeout_ms=6000, heartbeat_interval_ms=500,
+                      session_timeout_ms=SESSION_MS, heartbeat_interval_ms=500,
                       max_poll_records=200)
     c.subscribe([TOPIC], listener=Listener())
     while not STOP:
@@ -83,7 +84,7 @@ def run_confluent():
             'client.id': 'confluent-' + STRATEGY,
             'partition.assignment.strategy': STRATEGY,
             'enable.auto.commit': False, 'auto.offset.reset': 'earliest',
-            'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500}
+            'session.timeout.ms': SESSION_MS, 'heartbeat.interval.ms': 500}
     # librdkafka's log (warnings, or the contexts CAFKA_TEST_RDKAFKA_DEBUG names) beside
     # the events file.
     log = logging.getLogger('rdkafka')
