@@ -16,6 +16,7 @@
 
 #include "actors/broker/partition_replica.hpp"
 #include "actors/messages.hpp"
+#include "runtime/replication/producer_state.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/protocol/crc32c.hpp"
@@ -354,14 +355,21 @@ TEST_CASE_METHOD(replica_fixture, "stop without delete keeps the log for the nex
   REQUIRE(stop(again, false));
 }
 
-TEST_CASE_METHOD(replica_fixture, "stop with delete removes the partition directory",
-                 "[actors][replica]") {
+TEST_CASE_METHOD(replica_fixture, "a stopping replica saves its producer snapshot unless "
+                 "its partition is deleted", "[actors][replica]") {
+  auto snapshot = log_dir() + "/" + producer_snapshot_file;
+  auto kept = spawn();
+  REQUIRE(produce(kept, make_batch("a", 3)));
+  std::filesystem::remove(snapshot);
+  REQUIRE(stop(kept, false));
+  CHECK(std::filesystem::exists(snapshot));
+  std::filesystem::remove(snapshot);
+  // Deleted: the broker has moved the directory away to remove it; nothing is written.
   auto r = spawn();
-  REQUIRE(produce(r, make_batch("a", 3)));
-  REQUIRE(std::filesystem::is_directory(log_dir()));
+  REQUIRE(produce(r, make_batch("b", 3)));
   auto ok = stop(r, true);
   REQUIRE(ok);
-  CHECK_FALSE(std::filesystem::exists(log_dir()));
+  CHECK_FALSE(std::filesystem::exists(snapshot));
   // The actor is gone: a request to it fails instead of hanging.
   auto late = list(r, latest_timestamp);
   CHECK_FALSE(late);
