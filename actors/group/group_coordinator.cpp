@@ -7,6 +7,7 @@
 #include "actors/group/group_manager.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
+#include "runtime/group/group_state.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
@@ -86,6 +87,7 @@ group_manager_actor start_manager(coord_self self, const std::string& group, int
   mc.broker = st.broker;
   mc.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
   mc.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
+  mc.max_group_value_bytes = static_cast<size_t>(d.message_max_bytes) / 2;
   mc.loaded = std::move(loaded);
   mc.md = st.md;
   auto hdl = spawn_group_manager(self->system(), std::move(mc));
@@ -333,8 +335,17 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
       return self->delegate(*m, describe_group_atom::value, std::move(group));
     },
     [=](classic_atom, classic_group_request& req) -> caf::result<classic_group_response> {
-      // Only a join creates a group; the others name a member of one that exists.
+      // Only a join creates a group, and only one the group could accept; the others name
+      // a member of one that exists.
       auto join = req.op == static_cast<uint8_t>(classic_op::join);
+      if (join) {
+        if (auto e = group::check_classic_join(req)) {
+          classic_group_response refused;
+          refused.error_code = e;
+          refused.member_id = req.member_id;
+          return refused;
+        }
+      }
       auto m = route(self, req.group, join);
       if (!m) {
         if (errc_of(m.error()) != errc::group_id_not_found)

@@ -1,6 +1,7 @@
 #include "actors/group/group_manager.hpp"
 
 #include <functional>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -8,6 +9,7 @@
 
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/kafka/kafka_error.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 namespace cafka {
@@ -78,6 +80,25 @@ void release_waiters(manager_self self) {
   }
   for (auto& w : ready)
     w.f(caf::error{});
+}
+
+// Whether the group's record still fits max_group_value_bytes after a join; if not, the
+// group goes back to `before` (as a coordinator taking over would load it) and the join is
+// refused: nothing too large to write is ever accepted.
+bool fits_or_restore(manager_self self, const group::group_record& before) {
+  auto& st = self->state;
+  auto size = group::encode(st.group->snapshot()).size();
+  if (size <= st.cfg.max_group_value_bytes)
+    return true;
+  spdlog::warn("group {}: refused a join that would make its record {} bytes (limit {})",
+               st.cfg.group, size, st.cfg.max_group_value_bytes);
+  std::set<std::string> topics;
+  for (auto& m : before.members)
+    topics.insert(m.topics.begin(), m.topics.end());
+  st.group = std::make_unique<group::group_state>(st.cfg.group, st.cfg.group_cfg, before,
+                                                  sizes_for(st.cfg.md, topics),
+                                                  self->clock().now());
+  return false;
 }
 
 // Starts the next write if there is something to write and none is in flight.
@@ -283,6 +304,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
         if (st.group->empty())
           st.group->set_assignor(req.assignor);
       }
+      auto before = st.group->snapshot();
       if (joining || req.member_epoch >= 0) {
         auto topics = st.group->subscribed_topics();
         topics.insert(req.topics.begin(), req.topics.end());
@@ -293,6 +315,11 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       auto r = st.group->heartbeat(hb, self->clock().now());
       if (!r)
         return std::move(r.error());
+      if (!fits_or_restore(self, before))
+        return make_error(errc::message_too_large,
+                          "group '" + st.cfg.group + "' cannot hold this member: its record "
+                            "would be larger than " + std::to_string(st.cfg.max_group_value_bytes)
+                            + " bytes");
       if (req.member_epoch < 0)
         forget_member(self, r->member_id);
       else
@@ -316,12 +343,19 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       auto& st = self->state;
       if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
-      if (req.op == static_cast<uint8_t>(classic_op::join)) {
+      bool join = req.op == static_cast<uint8_t>(classic_op::join);
+      auto before = st.group->snapshot();
+      if (join) {
         auto topics = st.group->subscribed_topics();
         topics.insert(req.topics.begin(), req.topics.end());
         st.group->set_topics(sizes_for(st.cfg.md, topics));
       }
       auto r = st.group->classic(req, self->clock().now());
+      if (join && r.error_code == 0 && !fits_or_restore(self, before)) {
+        r = classic_group_response{};  // as Kafka answers a group record too large
+        r.error_code = kafka::code(kafka::error_code::unknown_server_error);
+        r.member_id = req.member_id;
+      }
       nudge(self, {});
       auto rp = self->make_response_promise<classic_group_response>();
       after_write(self, [=](const caf::error& err) mutable {

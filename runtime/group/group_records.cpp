@@ -12,7 +12,9 @@ namespace {
 
 // The group value's version: outside 0-4, the value versions Kafka's formatters parse
 // without looking at the key (OffsetCommitValue, GroupMetadataValue).
-constexpr int16_t group_value_version = group_key_version;
+// Group values: version 0x7caf has no classic member fields; 0x7cb0 (written) adds them.
+constexpr int16_t group_value_version_actors = group_key_version;
+constexpr int16_t group_value_version = group_key_version + 1;
 // cafka's offset value before Kafka's layout: version 1, offset, timestamp, member epoch.
 constexpr int16_t old_offset_value_version = 1;
 constexpr size_t old_offset_value_size = 22;
@@ -76,9 +78,18 @@ void put_member(kafka::writer& w, const member_record& m) {
     put_string(w, t);
   put_tps(w, m.reported);
   put_tps(w, m.told);
+  w.boolean(m.classic);
+  if (!m.classic)
+    return;
+  put_string(w, m.protocol);
+  w.i32(m.session_timeout_ms);
+  w.i32(m.rebalance_timeout_ms);
+  w.i16(m.assignment_version);
+  put_string(w, m.client_id);
+  put_string(w, m.client_host);
 }
 
-void get_member(kafka::reader& r, member_record& m) {
+void get_member(kafka::reader& r, int16_t version, member_record& m) {
   m.member_id = get_string(r);
   m.instance_id = get_string(r);
   m.epoch = r.i32();
@@ -90,6 +101,17 @@ void get_member(kafka::reader& r, member_record& m) {
     t = get_string(r);
   m.reported = get_tps(r);
   m.told = get_tps(r);
+  if (version == group_value_version_actors)
+    return;
+  m.classic = r.boolean();
+  if (!m.classic)
+    return;
+  m.protocol = get_string(r);
+  m.session_timeout_ms = r.i32();
+  m.rebalance_timeout_ms = r.i32();
+  m.assignment_version = r.i16();
+  m.client_id = get_string(r);
+  m.client_host = get_string(r);
 }
 
 // -- cafka's layout before Kafka's (int32 string lengths); recognised, never read ---------
@@ -221,7 +243,7 @@ caf::expected<offset_record> decode_offset(std::string_view value) {
 caf::expected<group_record> decode_group(std::string_view value) {
   kafka::reader r{value};
   auto version = r.i16();
-  if (r.ok() && version != group_value_version)
+  if (r.ok() && version != group_value_version && version != group_value_version_actors)
     return corrupt("unknown group value version " + std::to_string(version));
   group_record out;
   out.assignor = get_string(r);
@@ -229,7 +251,7 @@ caf::expected<group_record> decode_group(std::string_view value) {
   out.next_member = r.i64();
   out.members.resize(get_count(r, 26));
   for (auto& m : out.members)
-    get_member(r, m);
+    get_member(r, version, m);
   if (!r.ok() || r.remaining() != 0)
     return malformed("group value", r);
   return out;

@@ -47,6 +47,16 @@ group_state::group_state(std::string group_id, group_config cfg, const group_rec
     m.topics = r.topics;
     m.reported = r.reported;
     m.told = r.told;
+    if (r.classic) {
+      classic_info c;
+      c.protocol = r.protocol;
+      c.assignment_version = r.assignment_version;
+      c.rebalance_timeout = std::chrono::milliseconds{r.rebalance_timeout_ms};
+      c.client_id = r.client_id;
+      c.client_host = r.client_host;
+      m.classic = std::move(c);
+      m.session_timeout = std::chrono::milliseconds{r.session_timeout_ms};
+    }
     m.deadline = now + session_of(m);
     if (!m.instance_id.empty())
       instances_[m.instance_id] = r.member_id;
@@ -72,9 +82,20 @@ group_record group_state::snapshot() const {
   out.assignor = assignor_->name();
   out.group_epoch = group_epoch_;
   out.next_member = next_member_;
-  for (auto& [id, m] : members_)
-    out.members.push_back({id, m.instance_id, m.epoch, m.previous_epoch, m.acked,
-                           m.left_for_now, m.topics, m.reported, m.told});
+  for (auto& [id, m] : members_) {
+    auto& r = out.members.emplace_back(member_record{id, m.instance_id, m.epoch,
+                                                     m.previous_epoch, m.acked, m.left_for_now,
+                                                     m.topics, m.reported, m.told});
+    if (!m.classic)
+      continue;
+    r.classic = true;
+    r.protocol = m.classic->protocol;
+    r.session_timeout_ms = static_cast<int32_t>(m.session_timeout.count());
+    r.rebalance_timeout_ms = static_cast<int32_t>(m.classic->rebalance_timeout.count());
+    r.assignment_version = m.classic->assignment_version;
+    r.client_id = m.classic->client_id;
+    r.client_host = m.classic->client_host;
+  }
   return out;
 }
 
@@ -224,6 +245,8 @@ void group_state::member_died(const std::string& member_id, clock::time_point no
 }
 
 std::vector<std::string> group_state::expire(clock::time_point now) {
+  for (auto i = pending_.begin(); i != pending_.end();)
+    i = i->second < now ? pending_.erase(i) : std::next(i);
   std::vector<std::string> out;
   for (auto& [id, m] : members_)
     if (m.deadline < now

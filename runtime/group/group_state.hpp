@@ -49,6 +49,12 @@ inline constexpr const char* consumer_protocol_type = "consumer";
 inline constexpr int32_t classic_min_session_timeout_ms = 6000;
 inline constexpr int32_t classic_max_session_timeout_ms = 1800000;
 
+// The checks of a classic JoinGroup that need no group: protocol type "consumer" with at
+// least one protocol (else INCONSISTENT_GROUP_PROTOCOL), a session timeout within
+// [classic_min_session_timeout_ms, classic_max_session_timeout_ms] (else
+// INVALID_SESSION_TIMEOUT). Returns Kafka's error code, 0 if it passes.
+int16_t check_classic_join(const classic_group_request& req);
+
 struct group_config {
   std::string assignor = default_assignor;
   std::chrono::milliseconds session_timeout{10000};  // session.timeout.ms (hangs)
@@ -113,27 +119,27 @@ public:
   // any other: the group assigns, the client follows (Kafka 3.7+'s classic members of a
   // KIP-848 group). It lives by its own session timeout and LeaveGroup, never by a monitor.
   //
-  // join: protocol type "consumer" with at least one protocol, else INCONSISTENT_GROUP_PROTOCOL;
-  //   a session timeout outside [6 s, 30 min]: INVALID_SESSION_TIMEOUT. An empty member id
-  //   gets a new id; with member_id_required (JoinGroup v4+, dynamic member) the answer is
-  //   MEMBER_ID_REQUIRED with that id and the member is not added yet. The first member of
-  //   an empty group names the assignor (its first protocol that is one). The member joins
-  //   or rejoins (epoch 0, keeping its place): its owned partitions confirm revocations, so an
-  //   eager client (owned empty) frees everything it lost at once. A new incarnation of a
-  //   static member (same group.instance.id, new member id) replaces the old one. Answer:
-  //   generation = its member epoch; protocol = the group's assignor if it lists it, else its
-  //   first. It must send SyncGroup within its rebalance timeout.
-  // sync: UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION (not its member epoch);
-  //   a member known only from a loaded record (a coordinator change lost its protocols)
-  //   gets REBALANCE_IN_PROGRESS so it joins again. Else its assignment, which it owns from
-  //   now on, encoded at its subscription's version (capped at 3).
-  // heartbeat: the same checks (a member known only from a loaded record goes on as a
-  //   classic member with the group's session: no rebalance for a coordinator change); then
+  // join: check_classic_join's checks. An empty member id gets a new id; with
+  //   member_id_required (JoinGroup v4+, dynamic member) the answer is MEMBER_ID_REQUIRED
+  //   with that id and the member is not added yet. A member id the group did not give a
+  //   classic member: UNKNOWN_MEMBER_ID. The first member of an empty group names the
+  //   assignor (its first protocol that is one). The member joins or rejoins (epoch 0,
+  //   keeping its place): its owned partitions confirm revocations, so an eager client
+  //   (owned empty) frees everything it lost at once. A new incarnation of a static member
+  //   (same group.instance.id, new member id) replaces the old one. Answer: generation = its
+  //   member epoch; protocol = the group's assignor if it lists it, else its first. It must
+  //   send SyncGroup within its rebalance timeout.
+  // sync: UNKNOWN_MEMBER_ID (no such classic member), FENCED_INSTANCE_ID, ILLEGAL_GENERATION
+  //   (not its member epoch). Else its assignment, which it owns from now on, encoded at
+  //   its subscription's version (capped at 3).
+  // heartbeat: the same checks; only a heartbeat that passes them renews the session. Then
   //   REBALANCE_IN_PROGRESS while it must give up partitions (it owns some outside its
   //   assignment) or its assignment moved (a revocation to make or partitions freed for
-  //   it): it must join again within its rebalance timeout.
+  //   it): it must join again within its rebalance timeout, unless the reason goes away
+  //   first. A classic member loaded from the group's record (a coordinator change) goes on
+  //   with its own session and rebalance timeouts: no rebalance.
   // leave: removes the member (by member id, or by group.instance.id), UNKNOWN_MEMBER_ID if
-  //   there is none, FENCED_INSTANCE_ID if the instance id names another member.
+  //   there is no such classic member, FENCED_INSTANCE_ID if the instance id names another.
   // Errors are Kafka's codes in the response; errors a classic client does not know
   // (FENCED_MEMBER_EPOCH) are never answered.
   classic_group_response classic(const classic_group_request& req, clock::time_point now);
@@ -166,6 +172,7 @@ private:
     std::string client_host;
     // It must join (after REBALANCE_IN_PROGRESS) or sync (after its join) by then.
     std::optional<clock::time_point> rebalance_deadline;
+    bool synced = true;  // false from its JoinGroup to its SyncGroup
   };
 
   struct member {
@@ -198,6 +205,8 @@ private:
   // The member must join again: it owns partitions outside its assignment, or the group
   // would answer it a different assignment now.
   bool must_rejoin(const std::string& member_id) const;
+  // Remembers a member id handed out with MEMBER_ID_REQUIRED until `deadline` (its session).
+  void add_pending(const std::string& member_id, clock::time_point deadline);
   std::string new_member_id(const std::string& prefix);
   std::chrono::milliseconds session_of(const member& m) const;
 
@@ -219,6 +228,11 @@ private:
   topic_sizes topics_;
   std::map<std::string, member> members_;
   std::map<std::string, std::string> instances_;  // group.instance.id → member id
+  // Member ids given with MEMBER_ID_REQUIRED whose JoinGroup has not come back yet, with
+  // their deadlines. In memory only: after a coordinator change such a join gets
+  // UNKNOWN_MEMBER_ID and the client starts over. Invariant: at most max_pending_members.
+  static constexpr size_t max_pending_members = 1000;
+  std::map<std::string, clock::time_point> pending_;
   assignment target_;
 };
 

@@ -62,13 +62,19 @@ classic_group_response group_state::classic(const classic_group_request& req,
   return answer(error_code::invalid_request, req.member_id);
 }
 
-classic_group_response group_state::classic_join(const classic_group_request& req,
-                                                 clock::time_point now) {
+int16_t check_classic_join(const classic_group_request& req) {
   if (req.protocol_type != consumer_protocol_type || req.protocols.empty())
-    return answer(error_code::inconsistent_group_protocol, req.member_id);
+    return kafka::code(error_code::inconsistent_group_protocol);
   if (req.session_timeout_ms < classic_min_session_timeout_ms
       || req.session_timeout_ms > classic_max_session_timeout_ms)
-    return answer(error_code::invalid_session_timeout, req.member_id);
+    return kafka::code(error_code::invalid_session_timeout);
+  return 0;
+}
+
+classic_group_response group_state::classic_join(const classic_group_request& req,
+                                                 clock::time_point now) {
+  if (auto e = check_classic_join(req))
+    return answer(static_cast<error_code>(e), req.member_id);
   auto member_id = req.member_id;
   if (!req.instance_id.empty()) {
     auto s = instances_.find(req.instance_id);
@@ -84,8 +90,16 @@ classic_group_response group_state::classic_join(const classic_group_request& re
   }
   if (member_id.empty()) {
     member_id = new_member_id(req.client_id.empty() ? id_ : req.client_id);
-    if (req.member_id_required && req.instance_id.empty())
+    if (req.member_id_required && req.instance_id.empty()) {
+      add_pending(member_id, now + std::chrono::milliseconds{req.session_timeout_ms});
       return answer(error_code::member_id_required, member_id);
+    }
+  } else if (pending_.erase(member_id) == 0) {
+    // Member ids come from the group: one it did not give (or an actor member's) is not
+    // the sender's.
+    auto i = members_.find(member_id);
+    if (i == members_.end() || !i->second.classic)
+      return answer(error_code::unknown_member_id, member_id);
   }
   if (empty())
     if (auto p = first_assignor(req.protocols))
@@ -110,6 +124,7 @@ classic_group_response group_state::classic_join(const classic_group_request& re
   c.client_id = req.client_id;
   c.client_host = req.client_host;
   c.rebalance_deadline = now + c.rebalance_timeout;  // until its SyncGroup
+  c.synced = false;
   m.session_timeout = std::chrono::milliseconds{req.session_timeout_ms};
   m.deadline = now + m.session_timeout;
   m.classic = std::move(c);
@@ -130,25 +145,12 @@ group_state::classic_member(const classic_group_request& req, clock::time_point 
       return {nullptr, kafka::code(error_code::fenced_instance_id)};
   }
   auto i = members_.find(req.member_id);
-  if (i == members_.end())
+  if (i == members_.end() || !i->second.classic)  // an actor member is not the sender's
     return {nullptr, kafka::code(error_code::unknown_member_id)};
   auto& m = i->second;
-  m.deadline = now + session_of(m);
-  if (!m.classic) {
-    // Known only from a loaded record (a new coordinator took over; the record does not
-    // keep classic protocols). Its SyncGroup needs them: it joins again. Its heartbeats go
-    // on as a classic member's, with the group's session, until its next JoinGroup, so a
-    // coordinator change costs no rebalance.
-    if (static_cast<classic_op>(req.op) == classic_op::sync)
-      return {nullptr, kafka::code(error_code::rebalance_in_progress)};
-    m.classic = classic_info{};
-    m.classic->protocol = assignor_name();  // its likely answer; shown until it rejoins
-    m.classic->rebalance_timeout = session_of(m);
-    m.classic->client_id = req.client_id;
-    m.classic->client_host = req.client_host;
-  }
   if (req.generation != m.epoch)
     return {nullptr, kafka::code(error_code::illegal_generation)};
+  m.deadline = now + session_of(m);
   return {&m, 0};
 }
 
@@ -160,6 +162,7 @@ classic_group_response group_state::classic_sync(const classic_group_request& re
   m->acked = true;
   m->left_for_now = false;
   m->classic->rebalance_deadline.reset();
+  m->classic->synced = true;
   // It reads its assignment from now on; what it owned outside it, it still gives up.
   for (auto& tp : m->told)
     if (!contains(m->reported, tp))
@@ -184,6 +187,10 @@ classic_group_response group_state::classic_heartbeat(const classic_group_reques
       m->classic->rebalance_deadline = now + m->classic->rebalance_timeout;
     return answer(error_code::rebalance_in_progress, req.member_id);
   }
+  // Nothing to rejoin for any more (say the member it was to take from left): an earlier
+  // REBALANCE_IN_PROGRESS sets no deadline now. A join still waits for its SyncGroup.
+  if (m->classic->synced)
+    m->classic->rebalance_deadline.reset();
   return answer(error_code::none, req.member_id);
 }
 
@@ -198,11 +205,23 @@ classic_group_response group_state::classic_leave(const classic_group_request& r
       return answer(error_code::fenced_instance_id, req.member_id);
     member_id = s->second;
   }
-  if (members_.count(member_id) == 0)
+  auto i = members_.find(member_id);
+  if (i == members_.end() || !i->second.classic)
     return answer(error_code::unknown_member_id, req.member_id);
   remove(member_id);
   rebalance();
   return answer(error_code::none, member_id);
+}
+
+void group_state::add_pending(const std::string& member_id, clock::time_point deadline) {
+  if (pending_.size() >= max_pending_members) {
+    // The one that has waited longest gives way (bounded memory for a flood of joins).
+    auto oldest = std::min_element(pending_.begin(), pending_.end(), [](auto& x, auto& y) {
+      return x.second < y.second;
+    });
+    pending_.erase(oldest);
+  }
+  pending_.emplace(member_id, deadline);
 }
 
 bool group_state::must_rejoin(const std::string& member_id) const {

@@ -299,8 +299,9 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   check_exclusive(ms);
 }
 
-TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, and a classic "
-          "member outlives its connection but not its session",
+TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, a classic member "
+          "outlives its connection but not its session, and stale heartbeats do not renew it, "
+          "forged member ids, oversized groups and refused joins change nothing",
           "[integration][kafka][group]") {
   cluster_process c{{{1, true, true}, {2, false, true}}, group_defaults, true};
   c.start_all();
@@ -322,5 +323,10 @@ TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, an
   CHECK(out.find("sync 0 4\n") != std::string::npos);
   CHECK(out.find("heartbeat 0\n") != std::string::npos);
   CHECK(out.find("heartbeat-stale 22\n") != std::string::npos);
-  CHECK(out.find("heartbeat-expired 25\n") != std::string::npos);
+  CHECK(out.find("join-forged 25\n") != std::string::npos);
+  CHECK(out.find("join-huge -1\n") != std::string::npos);  // UNKNOWN_SERVER_ERROR, as Kafka
+  CHECK(out.find("heartbeat-after-huge 0\n") != std::string::npos);
+  CHECK(out.find("join-ghost 26\n") != std::string::npos);
+  CHECK(out.find("ghost-state 0 Dead\n") != std::string::npos);
+  CHECK(out.find("heartbeat-expired 25 True\n") != std::string::npos);
 }

@@ -10,7 +10,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_state.hpp"
-#include "runtime/kafka/kafka_error.hpp"
+#include "tests/runtime/classic_client.hpp"
 
 using namespace cafka;
 using namespace cafka::group;
@@ -18,124 +18,7 @@ using namespace std::chrono_literals;
 using cafka::kafka::code;
 using cafka::kafka::error_code;
 
-namespace {
-
-group_config config() {
-  group_config c;
-  c.session_timeout = 10s;
-  return c;
-}
-
-// A classic client as librdkafka and kafka-python behave: it joins, syncs, heartbeats and,
-// told REBALANCE_IN_PROGRESS, joins again. Eager: it gives up everything before it joins.
-// Cooperative: it reports what it reads, gives up only what the new assignment lacks and
-// then joins once more.
-struct classic_client {
-  std::string id;
-  std::string instance;
-  bool cooperative = false;
-  std::string protocol = "range";
-  int16_t version = 1;
-  int32_t generation = -1;
-  int32_t session_ms = 10000;
-  int32_t rebalance_ms = 60000;
-  std::vector<topic_partition> reads;
-  bool must_join = true;
-
-  classic_group_request request(classic_op op) const {
-    classic_group_request r;
-    r.op = static_cast<uint8_t>(op);
-    r.group = "g";
-    r.member_id = id;
-    r.instance_id = instance;
-    r.generation = generation;
-    r.protocol_type = "consumer";
-    r.protocols = {{protocol, "sub-bytes"}};
-    r.topics = {"t"};
-    r.owned = cooperative ? reads : std::vector<topic_partition>{};
-    r.subscription_version = version;
-    r.session_timeout_ms = session_ms;
-    r.rebalance_timeout_ms = rebalance_ms;
-    r.client_id = "client";
-    return r;
-  }
-};
-
-classic_group_response join(group_state& g, classic_client& c, clock::time_point now) {
-  if (!c.cooperative)
-    c.reads.clear();  // eager: revoked before the JoinGroup
-  auto r = g.classic(c.request(classic_op::join), now);
-  if (r.error_code == 0) {
-    c.id = r.member_id;
-    c.generation = r.generation;
-  }
-  return r;
-}
-
-classic_group_response sync(group_state& g, classic_client& c, clock::time_point now) {
-  auto r = g.classic(c.request(classic_op::sync), now);
-  if (r.error_code == 0) {
-    bool revoked = false;
-    for (auto& tp : c.reads)
-      revoked = revoked
-                || std::find(r.assignment.begin(), r.assignment.end(), tp) == r.assignment.end();
-    c.reads = r.assignment;
-    c.must_join = c.cooperative && revoked;  // cooperative: joins again after a revocation
-  }
-  return r;
-}
-
-int16_t heartbeat(group_state& g, classic_client& c, clock::time_point now) {
-  auto r = g.classic(c.request(classic_op::heartbeat), now);
-  if (r.error_code == code(error_code::rebalance_in_progress))
-    c.must_join = true;
-  return r.error_code;
-}
-
-// One step of a client: join and sync if it must, else heartbeat.
-void step(group_state& g, classic_client& c, clock::time_point now) {
-  if (!c.must_join) {
-    REQUIRE(heartbeat(g, c, now) != code(error_code::illegal_generation));
-    return;
-  }
-  REQUIRE(join(g, c, now).error_code == 0);
-  REQUIRE(sync(g, c, now).error_code == 0);
-}
-
-void check_exclusive(const std::vector<classic_client*>& cs) {
-  std::set<topic_partition> seen;
-  for (auto c : cs)
-    for (auto& tp : c->reads)
-      REQUIRE(seen.insert(tp).second);
-}
-
-// Steps the clients in random order until all of `partitions` are read, nobody must join
-// and every member reads its target.
-void settle(group_state& g, const std::vector<classic_client*>& cs, clock::time_point now,
-            std::mt19937& rng, size_t partitions) {
-  for (int round = 0; round < 400; ++round) {
-    step(g, *cs[rng() % cs.size()], now);
-    check_exclusive(cs);
-    size_t read = 0;
-    bool done = true;
-    for (auto c : cs) {
-      read += c->reads.size();
-      done = done && !c->must_join && heartbeat(g, *c, now) == 0;
-    }
-    if (done && read == partitions)
-      return;
-  }
-  FAIL("the group did not settle");
-}
-
-size_t count_of(const group_state& g, const std::string& id) {
-  for (auto& m : g.members())
-    if (m.member_id == id)
-      return m.owned.size();
-  return 0;
-}
-
-} // namespace
+using namespace cafka::group::testing;
 
 TEST_CASE("a classic member joins, is answered at once and syncs its assignment",
           "[group][classic]") {
@@ -453,25 +336,41 @@ TEST_CASE("after a coordinator change classic members go on without a rebalance"
   settle(g, cs, now, rng, 6);
   auto a_reads = a.reads;
   auto b_reads = b.reads;
-  // A new coordinator loads the group's record: the members, not their classic protocols.
+  // A new coordinator loads the group's record: the members with their join settings.
   group_state loaded{"g", config(), g.snapshot(), {{"t", 6}}, now + 1s};
   CHECK(heartbeat(loaded, a, now + 1s) == 0);
   CHECK(heartbeat(loaded, b, now + 1s) == 0);
   auto v = loaded.members();
   REQUIRE(v.size() == 2);
-  CHECK(v[0].protocol == std::string{g.assignor_name()});  // until it joins again
+  std::set<std::string> protocols{v[0].protocol, v[1].protocol};
+  CHECK(protocols == std::set<std::string>{"range", "cooperative-sticky"});
   CHECK(v[0].client_id == "client");
-  // Until then it lives by the group's session (10 s), not its own (30 s).
-  CHECK(loaded.expire(now + 10s).empty());
-  CHECK(loaded.expire(now + 11s + 1ms).size() == 2);
+  // Each lives by its own session (30 s), not the group's (10 s).
+  CHECK(loaded.expire(now + 11s + 1ms).empty());
+  CHECK(loaded.expire(now + 31s + 1ms).size() == 2);
 
-  SECTION("a SyncGroup after the change needs a JoinGroup first") {
+  SECTION("a SyncGroup after the change answers the same assignment") {
     group_state again{"g", config(), g.snapshot(), {{"t", 6}}, now + 1s};
-    CHECK(sync(again, a, now + 1s).error_code == code(error_code::rebalance_in_progress));
-    step(again, a, now + 1s);
-    step(again, b, now + 1s);
+    CHECK(sync(again, a, now + 1s).error_code == 0);
+    CHECK(sync(again, b, now + 1s).error_code == 0);
     CHECK(a.reads == a_reads);
     CHECK(b.reads == b_reads);
     CHECK(heartbeat(again, a, now + 2s) == 0);
+  }
+  SECTION("a member told to rejoin keeps its own rebalance timeout") {
+    group_state again{"g", config(), g.snapshot(), {{"t", 6}}, now + 1s};
+    classic_client c;
+    c.session_ms = 30000;
+    REQUIRE(join(again, c, now + 1s).error_code == 0);
+    REQUIRE(sync(again, c, now + 1s).error_code == 0);
+    // a must give up partitions for c: told to rejoin, it has 60 s (its rebalance
+    // timeout), while it heartbeats, not the group's 10 s session.
+    REQUIRE(heartbeat(again, a, now + 2s) == code(error_code::rebalance_in_progress));
+    for (auto t = now + 2s; t < now + 50s; t += 5s) {
+      heartbeat(again, a, t);
+      heartbeat(again, b, t);
+      heartbeat(again, c, t);
+      CHECK(again.expire(t).empty());
+    }
   }
 }

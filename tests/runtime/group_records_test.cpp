@@ -49,6 +49,11 @@ constexpr const char* doc_group_key = "7caf00026731";
 // group "g1": assignor "range", group epoch 9, next member 2, member g1-1-0 (epoch 9,
 // previous 8, not acked, subscribed to and told orders-7, reporting orders-7).
 constexpr const char* doc_group_value =
+  "7cb00000000572616e6765000000090000000000000002000000010000000667312d312d300000000000"
+  "00000900000008000000000001000000066f726465727300000001000000066f72646572730000000700"
+  "000001000000066f72646572730000000700";
+// The same group in value version 0x7caf, without the classic field.
+constexpr const char* actors_group_value =
   "7caf0000000572616e6765000000090000000000000002000000010000000667312d312d300000000000"
   "00000900000008000000000001000000066f726465727300000001000000066f72646572730000000700"
   "000001000000066f726465727300000007";
@@ -158,6 +163,11 @@ TEST_CASE("group records use a key version and value version Kafka's tools skip"
   CHECK(v->members[0].previous_epoch == 8);
   CHECK_FALSE(v->members[0].acked);
   CHECK(v->members[0].told == std::vector<topic_partition>{tp});
+  CHECK_FALSE(v->members[0].classic);
+  // Version 0x7caf reads as the same group.
+  auto old = decode_group(from_hex(actors_group_value));
+  REQUIRE(old);
+  CHECK(encode(*old) == encode(*v));
 
   // What Burrow 1.2.1 and Kafka's formatters see: they switch on the key version (0-1
   // offsets, 2 group metadata, others skipped, as decode_offsets_key does), and Kafka's
@@ -240,8 +250,41 @@ TEST_CASE("malformed records fail with what does not parse", "[group]") {
   CHECK_THAT(why(decode_group(from_hex("7caffffffffe"))), Catch::Contains("negative length"));
   CHECK_THAT(why(decode_group(from_hex(std::string{doc_group_value}.substr(0, 120)))),
              Catch::Contains("truncated"));
-  CHECK_THAT(why(decode_group(from_hex("7cb0"))),
-             Catch::Contains("unknown group value version 31920"));
+  CHECK_THAT(why(decode_group(from_hex("7cb1"))),
+             Catch::Contains("unknown group value version 31921"));
+  // A classic member whose classic_info is cut short.
+  auto cut = std::string{doc_group_value};
+  cut.replace(cut.size() - 2, 2, "01");
+  CHECK_THAT(why(decode_group(from_hex(cut))), Catch::Contains("truncated"));
+}
+
+TEST_CASE("a classic member's join settings survive the group record", "[group]") {
+  group_record rec;
+  rec.assignor = "cooperative-sticky";
+  member_record m{"py-1-2", "static-a", 4, 3, true, false, {"t"}, {}, {}};
+  m.classic = true;
+  m.protocol = "cooperative-sticky";
+  m.session_timeout_ms = 45000;
+  m.rebalance_timeout_ms = 300000;
+  m.assignment_version = 1;
+  m.client_id = "py";
+  m.client_host = "/127.0.0.1";
+  rec.members.push_back(m);
+  rec.members.push_back({"actor-1", "", 4, 3, true, false, {"t"}, {}, {}});
+  auto v = decode_group(encode(rec));
+  REQUIRE(v);
+  REQUIRE(v->members.size() == 2);
+  auto& c = v->members[0];
+  CHECK(c.classic);
+  CHECK(c.protocol == "cooperative-sticky");
+  CHECK(c.session_timeout_ms == 45000);
+  CHECK(c.rebalance_timeout_ms == 300000);
+  CHECK(c.assignment_version == 1);
+  CHECK(c.client_id == "py");
+  CHECK(c.client_host == "/127.0.0.1");
+  CHECK(c.instance_id == "static-a");
+  CHECK_FALSE(v->members[1].classic);
+  CHECK(v->members[1].protocol.empty());
 }
 
 TEST_CASE("group ids must fit a Kafka string", "[group]") {

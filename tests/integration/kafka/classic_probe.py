@@ -15,6 +15,7 @@ import time
 from kafka.coordinator.protocol import (ConsumerProtocolMemberAssignment,
                                         ConsumerProtocolMemberMetadata)
 from kafka.protocol.commit import GroupCoordinatorRequest
+from kafka.protocol.admin import DescribeGroupsRequest
 from kafka.protocol.group import HeartbeatRequest, JoinGroupRequest, SyncGroupRequest
 
 A, B, GROUP, TOPIC = sys.argv[1:5]
@@ -56,6 +57,26 @@ print('sync', synced.error_code, sum(len(ps) for _t, ps in assignment.assignment
 print('heartbeat', call(coordinator, HeartbeatRequest[1](GROUP, generation, member)).error_code)
 print('heartbeat-stale',
       call(coordinator, HeartbeatRequest[1](GROUP, generation - 1, member)).error_code)
-time.sleep(8)  # beyond the 6 s session: removed by the session, not by a closed connection
-print('heartbeat-expired',
+forged = JoinGroupRequest[2](GROUP, 6000, 60000, 'made-up', 'consumer', [('range', metadata)])
+print('join-forged', call(coordinator, forged).error_code)
+# A subscription whose group record would exceed half of message-max-bytes (1.3 MB of names).
+huge = ConsumerProtocolMemberMetadata(0, ['t%06d-%s' % (i, 'x' * 12) for i in range(60000)], b'')
+big = JoinGroupRequest[2](GROUP, 6000, 60000, '', 'consumer', [('range', huge.encode())])
+print('join-huge', call(coordinator, big).error_code)
+print('heartbeat-after-huge',
       call(coordinator, HeartbeatRequest[1](GROUP, generation, member)).error_code)
+# A join refused before the group exists does not create it.
+ghost = JoinGroupRequest[2](GROUP + '-ghost', 1000, 60000, '', 'consumer', [('range', metadata)])
+print('join-ghost', call(coordinator, ghost).error_code)
+described = call(coordinator, DescribeGroupsRequest[0]([GROUP + '-ghost'])).groups[0]
+print('ghost-state', described[0], described[2])
+# Heartbeats with a stale generation (22) do not renew the session: it ends 6 s after the
+# last good one, then the member is unknown (25).
+last_good = time.time()
+call(coordinator, HeartbeatRequest[1](GROUP, generation, member))
+deadline = last_good + 30
+code = 22
+while code == 22 and time.time() < deadline:
+    time.sleep(0.2)  # poll interval
+    code = call(coordinator, HeartbeatRequest[1](GROUP, generation - 1, member)).error_code
+print('heartbeat-expired', code, time.time() - last_good >= 6)

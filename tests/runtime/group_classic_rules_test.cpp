@@ -1,0 +1,118 @@
+// Classic-member rules a review found broken: which requests renew a session, when a
+// rebalance deadline ends, and which member ids a classic request may name.
+#include <catch2/catch.hpp>
+
+#include "runtime/group/group_state.hpp"
+#include "tests/runtime/classic_client.hpp"
+
+using namespace cafka;
+using namespace cafka::group;
+using namespace cafka::group::testing;
+
+TEST_CASE("a heartbeat with a stale generation does not keep a classic member alive",
+          "[group][classic]") {
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  classic_client a;  // session 10 s
+  step(g, a, now);
+  auto stale = a;
+  stale.generation -= 1;
+  for (auto t = now + 5s; t <= now + 20s; t += 5s)
+    CHECK(heartbeat(g, stale, t) == code(error_code::illegal_generation));
+  // Only its last good request (at `now`) counts.
+  CHECK(g.expire(now + 10s + 1ms) == std::vector<std::string>{a.id});
+}
+
+TEST_CASE("a rebalance deadline ends when the reason for it goes away", "[group][classic]") {
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  classic_client a, b;
+  a.rebalance_ms = b.rebalance_ms = 20000;
+  step(g, a, now);
+  REQUIRE(a.reads.size() == 4);
+  step(g, b, now);  // b joins: a must give up two partitions
+  REQUIRE(heartbeat(g, a, now + 1s) == code(error_code::rebalance_in_progress));
+  // Before a rejoins (its client is busy in a rebalance callback), b leaves.
+  REQUIRE(g.classic(b.request(classic_op::leave), now + 2s).error_code == 0);
+  // a keeps everything, heartbeats fine, and is not removed at its old deadline (now + 21 s).
+  for (auto t = now + 3s; t <= now + 40s; t += 3s) {
+    CHECK(heartbeat(g, a, t) == 0);
+    CHECK(g.expire(t).empty());
+  }
+  CHECK(count_of(g, a.id) == 4);
+}
+
+TEST_CASE("a joined member that has not synced keeps its rebalance deadline",
+          "[group][classic]") {
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  classic_client a;
+  a.rebalance_ms = 20000;
+  REQUIRE(join(g, a, now).error_code == 0);
+  for (auto t = now + 3s; t < now + 20s; t += 3s)
+    CHECK(heartbeat(g, a, t) == 0);
+  CHECK(g.expire(now + 20s + 1ms) == std::vector<std::string>{a.id});
+}
+
+TEST_CASE("a classic request may name only a member id the group gave a classic member",
+          "[group][classic]") {
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  // A made-up member id is not a new member.
+  classic_client forged;
+  forged.id = "chosen-by-client";
+  CHECK(join(g, forged, now).error_code == code(error_code::unknown_member_id));
+  CHECK(g.empty());
+  // An actor member's id names no classic member, whatever the request.
+  auto actor = g.heartbeat({"", join_epoch, {}, {"t"}, {}}, now);
+  REQUIRE(actor);
+  classic_client thief;
+  thief.id = actor->member_id;
+  thief.generation = actor->member_epoch;
+  CHECK(join(g, thief, now).error_code == code(error_code::unknown_member_id));
+  CHECK(sync(g, thief, now).error_code == code(error_code::unknown_member_id));
+  CHECK(heartbeat(g, thief, now) == code(error_code::unknown_member_id));
+  CHECK(g.classic(thief.request(classic_op::leave), now).error_code
+        == code(error_code::unknown_member_id));
+  REQUIRE(g.members().size() == 1);
+  CHECK(g.members()[0].protocol.empty());  // still an actor member
+  // The id MEMBER_ID_REQUIRED hands out is accepted once, while it is pending.
+  classic_client fresh;
+  auto req = fresh.request(classic_op::join);
+  req.member_id_required = true;
+  auto first = g.classic(req, now);
+  REQUIRE(first.error_code == code(error_code::member_id_required));
+  req.member_id = first.member_id;
+  CHECK(g.classic(req, now + 1s).error_code == 0);
+  // A pending id expires with its session.
+  classic_client late;
+  auto req2 = late.request(classic_op::join);
+  req2.member_id_required = true;
+  auto given = g.classic(req2, now);
+  REQUIRE(given.error_code == code(error_code::member_id_required));
+  g.expire(now + 10s + 1ms);
+  req2.member_id = given.member_id;
+  CHECK(g.classic(req2, now + 11s).error_code == code(error_code::unknown_member_id));
+}
+
+TEST_CASE("JoinGroup checks that need no group", "[group][classic]") {
+  classic_client c;
+  auto req = c.request(classic_op::join);
+  CHECK(check_classic_join(req) == 0);
+  auto other = req;
+  other.protocol_type = "connect";
+  CHECK(check_classic_join(other) == code(error_code::inconsistent_group_protocol));
+  auto none = req;
+  none.protocols.clear();
+  CHECK(check_classic_join(none) == code(error_code::inconsistent_group_protocol));
+  auto short_session = req;
+  short_session.session_timeout_ms = 5999;
+  CHECK(check_classic_join(short_session) == code(error_code::invalid_session_timeout));
+  auto long_session = req;
+  long_session.session_timeout_ms = 1800001;
+  CHECK(check_classic_join(long_session) == code(error_code::invalid_session_timeout));
+}
