@@ -197,6 +197,13 @@ private:
   classic_group_response classic_heartbeat(const classic_group_request& req,
                                            clock::time_point now);
   classic_group_response classic_leave(const classic_group_request& req);
+  // The member id a classic join goes on with, or with the error code that refuses it
+  // (FENCED_INSTANCE_ID, MEMBER_ID_REQUIRED, UNKNOWN_MEMBER_ID). A static member's new
+  // incarnation fences the old one here.
+  std::pair<std::string, int16_t> classic_join_id(const classic_group_request& req,
+                                                  clock::time_point now);
+  // Keeps what a member's successful JoinGroup said: protocols, timeouts, client.
+  void record_join(member& m, const classic_group_request& req, clock::time_point now);
   // The member a classic sync or heartbeat names (by member id, checked against the
   // instance id), its session renewed, if it is a classic member in that generation; else
   // the error code to answer.

@@ -71,16 +71,14 @@ int16_t check_classic_join(const classic_group_request& req) {
   return 0;
 }
 
-classic_group_response group_state::classic_join(const classic_group_request& req,
-                                                 clock::time_point now) {
-  if (auto e = check_classic_join(req))
-    return answer(static_cast<error_code>(e), req.member_id);
+std::pair<std::string, int16_t> group_state::classic_join_id(const classic_group_request& req,
+                                                             clock::time_point now) {
   auto member_id = req.member_id;
   if (!req.instance_id.empty()) {
     auto s = instances_.find(req.instance_id);
     if (s != instances_.end() && s->second != member_id) {
       if (!member_id.empty())
-        return answer(error_code::fenced_instance_id, member_id);
+        return {member_id, kafka::code(error_code::fenced_instance_id)};
       // A new incarnation of the static member (its process restarted): it takes the
       // place, and the old one is fenced (its member id is gone after the join).
       auto& old = members_.at(s->second);
@@ -92,27 +90,20 @@ classic_group_response group_state::classic_join(const classic_group_request& re
     member_id = new_member_id(req.client_id.empty() ? id_ : req.client_id);
     if (req.member_id_required && req.instance_id.empty()) {
       add_pending(member_id, now + std::chrono::milliseconds{req.session_timeout_ms});
-      return answer(error_code::member_id_required, member_id);
+      return {member_id, kafka::code(error_code::member_id_required)};
     }
   } else if (pending_.erase(member_id) == 0) {
     // Member ids come from the group: one it did not give (or an actor member's) is not
     // the sender's.
     auto i = members_.find(member_id);
     if (i == members_.end() || !i->second.classic)
-      return answer(error_code::unknown_member_id, member_id);
+      return {member_id, kafka::code(error_code::unknown_member_id)};
   }
-  if (empty())
-    if (auto p = first_assignor(req.protocols))
-      set_assignor(p->name);
-  auto r = heartbeat(heartbeat_request{member_id, join_epoch, req.instance_id, req.topics,
-                                       req.owned},
-                     now);
-  if (!r)
-    return answer(errc_of(r.error()) == errc::fenced_instance_id
-                    ? error_code::fenced_instance_id
-                    : error_code::unknown_server_error,
-                  member_id);
-  auto& m = members_.at(r->member_id);
+  return {member_id, 0};
+}
+
+void group_state::record_join(member& m, const classic_group_request& req,
+                              clock::time_point now) {
   classic_info c;
   c.protocols = req.protocols;
   c.protocol = answered_protocol(req.protocols, assignor_name());
@@ -128,6 +119,28 @@ classic_group_response group_state::classic_join(const classic_group_request& re
   m.session_timeout = std::chrono::milliseconds{req.session_timeout_ms};
   m.deadline = now + m.session_timeout;
   m.classic = std::move(c);
+}
+
+classic_group_response group_state::classic_join(const classic_group_request& req,
+                                                 clock::time_point now) {
+  if (auto e = check_classic_join(req))
+    return answer(static_cast<error_code>(e), req.member_id);
+  auto [member_id, refused] = classic_join_id(req, now);
+  if (refused != 0)
+    return answer(static_cast<error_code>(refused), member_id);
+  if (empty())
+    if (auto p = first_assignor(req.protocols))
+      set_assignor(p->name);
+  auto r = heartbeat(heartbeat_request{member_id, join_epoch, req.instance_id, req.topics,
+                                       req.owned},
+                     now);
+  if (!r)
+    return answer(errc_of(r.error()) == errc::fenced_instance_id
+                    ? error_code::fenced_instance_id
+                    : error_code::unknown_server_error,
+                  member_id);
+  auto& m = members_.at(r->member_id);
+  record_join(m, req, now);
   classic_group_response out;
   out.member_id = r->member_id;
   out.generation = m.epoch;
