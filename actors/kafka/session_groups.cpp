@@ -15,6 +15,7 @@
 #include "runtime/kafka/group_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/offset_codec.hpp"
+#include "runtime/kafka/offset_rules.hpp"
 
 namespace cafka {
 
@@ -46,6 +47,8 @@ error_code group_error(const caf::error& err) {
       return error_code::unknown_topic_or_partition;
     case errc::invalid_request:
       return error_code::invalid_request;
+    case errc::offset_metadata_too_large:
+      return error_code::offset_metadata_too_large;
     default:
       return error_code::coordinator_not_available;
   }
@@ -282,26 +285,16 @@ void handle_offset_commit(kafka_session_self self, const kafka_call& call, kafka
   kafka::offset_commit_request req;
   if (!decode_body(self, call, r, req))
     return;
-  // A generation of -1 with an empty member id is a commit from outside the group.
-  offset_commit_request q{req.group_id, req.member_id, req.generation_id, {}};
-  kafka::offset_commit_response out;
-  for (auto& t : req.topics) {
-    auto& ot = out.topics.emplace_back();
-    ot.name = t.name;
-    for (auto& p : t.partitions) {
-      q.offsets.push_back({{t.name, partition_id{p.partition_index}}, p.committed_offset});
-      ot.partitions.push_back({p.partition_index, 0});
-    }
-  }
-  if (q.offsets.empty())
-    return respond(self, call, out);
-  self->request(self->state.ctx.broker, group_timeout, commit_atom::value, std::move(q))
+  auto split = kafka::split_commit(req);
+  if (split.commit.offsets.empty())
+    return respond(self, call, split.response);
+  auto out = std::move(split.response);
+  self->request(self->state.ctx.broker, group_timeout, commit_atom::value,
+                std::move(split.commit))
     .then([=](caf::ok_atom) { respond(self, call, out); },
           [=](const caf::error& err) {
             auto failed = out;
-            for (auto& t : failed.topics)
-              for (auto& p : t.partitions)
-                p.error_code = kafka::code(group_error(err));
+            kafka::fail_commit(failed, group_error(err));
             respond(self, call, failed);
           });
 }
@@ -318,19 +311,7 @@ void handle_offset_fetch(kafka_session_self self, const kafka_call& call, kafka:
   self->request(self->state.ctx.broker, group_timeout, offset_fetch_atom::value, std::move(q))
     .then(
       [=](const std::vector<partition_offset>& offsets) {
-        kafka::offset_fetch_response out;
-        std::map<std::string, size_t> index;
-        for (auto& po : offsets) {
-          auto i = index.emplace(po.tp.topic, out.topics.size()).first;
-          if (i->second == out.topics.size())
-            out.topics.push_back({po.tp.topic, {}});
-          kafka::offset_fetch_response::offset_fetch_response_partition p;
-          p.partition_index = po.tp.partition.value;
-          p.committed_offset = po.offset;
-          p.metadata = std::string{};
-          out.topics[i->second].partitions.push_back(p);
-        }
-        respond(self, call, out);
+        respond(self, call, kafka::fetch_answer(offsets));
       },
       [=](const caf::error& err) {
         kafka::offset_fetch_response out;
