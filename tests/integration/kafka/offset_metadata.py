@@ -2,14 +2,13 @@
 # Committed metadata and leader epochs through the Kafka listener, for
 # tests/integration/kafka_offsets_test.cpp. kafka-python commits standalone (assign(), no
 # group membership) and reads back with its consumer and its admin client; OffsetCommit v7
-# and OffsetFetch v5 (which kafka-python 2.0.2 lacks) are sent by hand, from Kafka's schemas.
+# and OffsetFetch v5 (which kafka-python 2.0.2 lacks) are sent by hand (wire.py), from Kafka's
+# schemas.
 #
 #   /usr/bin/python3 offset_metadata.py BOOTSTRAP GROUP TOPIC
 #
 # BOOTSTRAP must be the group's coordinator (a one-broker cluster). Partition 3 of TOPIC is
 # committed by the test itself before. Prints "<step> ..." lines; exits 1 if a step failed.
-import io
-import socket
 import struct
 import sys
 
@@ -17,36 +16,9 @@ import kafka.errors as Errors
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
+from wire import Connection, read, read_string, string
+
 BOOT, GROUP, TOPIC = sys.argv[1:4]
-
-
-def string(s):
-    if s is None:
-        return struct.pack('>h', -1)
-    b = s.encode()
-    return struct.pack('>h', len(b)) + b
-
-
-def call(api_key, version, body):
-    host, port = BOOT.split(':')
-    s = socket.create_connection((host, int(port)), timeout=30)
-    frame = struct.pack('>hhi', api_key, version, 7) + string('offset-probe') + body
-    s.sendall(struct.pack('>i', len(frame)) + frame)
-    size = struct.unpack('>i', s.recv(4))[0]
-    data = b''
-    while len(data) < size:
-        data += s.recv(size - len(data))
-    s.close()
-    return io.BytesIO(data[4:])  # after the correlation id
-
-
-def read(r, fmt):
-    return struct.unpack(fmt, r.read(struct.calcsize(fmt)))
-
-
-def read_string(r):
-    (n,) = read(r, '>h')
-    return None if n < 0 else r.read(n).decode()
 
 
 # The partitions of a response that starts with a throttle time and its topics array.
@@ -64,7 +36,7 @@ def commit_v7(partitions):  # [(partition, offset, leader epoch, metadata)]
     body += struct.pack('>i', 1) + string(TOPIC) + struct.pack('>i', len(partitions))
     for p, offset, epoch, metadata in partitions:
         body += struct.pack('>iqi', p, offset, epoch) + string(metadata)
-    return read_partitions(call(8, 7, body), lambda r: read(r, '>ih'))  # (partition, error)
+    return read_partitions(wire.call(8, 7, body), lambda r: read(r, '>ih'))  # (partition, error)
 
 
 def fetch_v5(partitions):
@@ -76,7 +48,7 @@ def fetch_v5(partitions):
         metadata = read_string(r)
         return (p, offset, epoch, metadata, read(r, '>h')[0])
 
-    return read_partitions(call(9, 5, body), partition)
+    return read_partitions(wire.call(9, 5, body), partition)
 
 
 tp = [TopicPartition(TOPIC, p) for p in range(4)]
@@ -94,9 +66,11 @@ except Errors.OffsetMetadataTooLargeError as e:
 print('after-too-large', consumer.committed(tp[1]))
 consumer.close()
 
+wire = Connection(BOOT, 'offset-probe')
 print('commit-v7', commit_v7([(2, 8, 9, None), (1, 4, -1, 'y' * 4097)]))
 for p, offset, epoch, metadata, error in fetch_v5([0, 1, 2, 3]):
     print('fetch-v5', p, offset, epoch, repr(metadata), error)
+wire.close()
 
 admin = KafkaAdminClient(bootstrap_servers=BOOT, client_id='offset-admin')
 offsets = admin.list_consumer_group_offsets(GROUP)
