@@ -379,6 +379,12 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
           return make_error(errc::invalid_request, "commit of offset "
                                                      + std::to_string(po.offset) + " for "
                                                      + to_string(po.tp));
+        if (po.metadata.size() > max_offset_metadata_size)
+          return make_error(errc::offset_metadata_too_large,
+                            "commit for " + to_string(po.tp) + ": "
+                              + std::to_string(po.metadata.size())
+                              + " bytes of metadata, the limit is "
+                              + std::to_string(max_offset_metadata_size));
         if (req.member_id.empty()) {
           if (!st.group->empty())
             return make_error(errc::unknown_member_id,
@@ -390,7 +396,8 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       }
       auto now = now_ms();
       for (auto& po : req.offsets) {
-        group::offset_record rec{po.offset, now, req.member_epoch};
+        group::offset_record rec{po.offset, now, req.member_epoch, po.leader_epoch,
+                                 po.metadata};
         st.offsets[po.tp] = rec;
         st.queued.emplace_back(group::offset_key(st.cfg.group, po.tp), group::encode(rec));
       }
@@ -416,11 +423,14 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
         std::vector<partition_offset> out;
         if (req.tps.empty()) {
           for (auto& [tp, o] : st.offsets)
-            out.push_back({tp, o.offset});
+            out.push_back({tp, o.offset, o.leader_epoch, o.metadata});
         } else {
           for (auto& tp : req.tps) {
             auto i = st.offsets.find(tp);
-            out.push_back({tp, i == st.offsets.end() ? -1 : i->second.offset});
+            if (i == st.offsets.end())
+              out.push_back({tp, -1});
+            else
+              out.push_back({tp, i->second.offset, i->second.leader_epoch, i->second.metadata});
           }
         }
         rp.deliver(std::move(out));

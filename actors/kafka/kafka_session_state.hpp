@@ -2,6 +2,7 @@
 // like the codecs). Private to actors/kafka; every function runs in the session's context.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +20,9 @@ struct kafka_session_state {
   kafka_session_context ctx;
   caf::actor connection;  // where answers go (the connection broker)
   std::string client_host;  // the client's address, as Kafka shows it
+  // Entries of DescribeGroups and LeaveGroup requests asked of group managers and not
+  // answered yet (at most session_groups.cpp's max_group_entries).
+  size_t group_entries = 0;
   static inline const char* name = "kafka-session";
 };
 

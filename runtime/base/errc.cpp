@@ -47,6 +47,7 @@ const char* to_string(errc x) {
     case errc::concurrent_use: return "concurrent_use";
     case errc::blocking_in_actor: return "blocking_in_actor";
     case errc::unknown_producer_id: return "unknown_producer_id";
+    case errc::offset_metadata_too_large: return "offset_metadata_too_large";
   }
   return "unknown_error";
 }

@@ -52,6 +52,7 @@ enum class errc : uint8_t {
   concurrent_use,     // a consumer facade called from a second thread while one is inside
   blocking_in_actor,  // a blocking facade call from an actor's thread (it would stall it)
   unknown_producer_id,  // idempotent producer: the leader has no state for it and seq != 0
+  offset_metadata_too_large,  // consumer group: a commit's metadata is over the size limit
 };
 
 const char* to_string(errc x);

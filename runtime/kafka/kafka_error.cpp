@@ -80,6 +80,8 @@ error_code from_errc(errc x) {
       return error_code::group_id_not_found;
     case errc::invalid_group_id:
       return error_code::invalid_group_id;
+    case errc::offset_metadata_too_large:
+      return error_code::offset_metadata_too_large;
     default:
       return error_code::unknown_server_error;
   }

@@ -19,6 +19,7 @@ enum class error_code : int16_t {
   request_timed_out = 7,
   broker_not_available = 8,
   message_too_large = 10,
+  offset_metadata_too_large = 12,
   coordinator_load_in_progress = 14,
   coordinator_not_available = 15,
   not_coordinator = 16,

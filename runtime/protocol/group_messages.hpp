@@ -5,8 +5,10 @@
 // Plain values with inspect(); any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -37,9 +39,26 @@ struct group_heartbeat_response {
   std::vector<topic_partition> assignment;  // own exactly these (revoke the rest first)
 };
 
+// Kafka's offset.metadata.max.bytes (its default): a commit's metadata may be this long.
+inline constexpr size_t max_offset_metadata_size = 4096;
+
 struct partition_offset {
+  partition_offset() = default;
+  partition_offset(topic_partition tp, int64_t offset, int32_t leader_epoch = -1,
+                   std::string metadata = {})
+    : tp(std::move(tp)),
+      offset(offset),
+      leader_epoch(leader_epoch),
+      metadata(std::move(metadata)) {
+  }
+
   topic_partition tp;
   int64_t offset = -1;  // -1: no committed offset
+  // The committing client's own, stored and handed back as given: the leader epoch of the
+  // record before `offset` (Kafka's committed leader epoch; -1: none) and its metadata
+  // string (at most max_offset_metadata_size bytes; Kafka's null metadata is "").
+  int32_t leader_epoch = -1;
+  std::string metadata;
 };
 
 // member_id empty and epoch -1: a standalone consumer (no member of the group), accepted
@@ -157,7 +176,7 @@ typename Inspector::result_type inspect(Inspector& f, group_heartbeat_response& 
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_offset& x) {
-  return f(x.tp, x.offset);
+  return f(x.tp, x.offset, x.leader_epoch, x.metadata);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, offset_commit_request& x) {
