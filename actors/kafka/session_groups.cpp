@@ -316,7 +316,8 @@ void handle_offset_commit(kafka_session_self self, const kafka_call& call, kafka
   kafka::offset_commit_request req;
   if (!decode_body(self, call, r, req))
     return;
-  auto split = kafka::split_commit(req);
+  auto max_write = static_cast<size_t>(self->state.ctx.cfg->defaults.message_max_bytes);
+  auto split = kafka::split_commit(req, max_write);
   if (split.commit.offsets.empty())
     return respond(self, call, split.response);
   auto out = std::move(split.response);

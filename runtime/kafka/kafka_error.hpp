@@ -34,6 +34,7 @@ enum class error_code : int16_t {
   unknown_member_id = 25,
   invalid_session_timeout = 26,
   rebalance_in_progress = 27,
+  invalid_commit_offset_size = 28,
   topic_authorization_failed = 29,
   cluster_authorization_failed = 31,
   unsupported_version = 35,

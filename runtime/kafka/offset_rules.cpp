@@ -3,9 +3,31 @@
 #include <map>
 #include <string>
 
+#include "runtime/protocol/record_batch.hpp"
+
 namespace cafka::kafka {
 
-commit_split split_commit(const offset_commit_request& req) {
+namespace {
+
+// A record's framing at its largest (no headers): length, attributes, timestamp delta,
+// offset delta, key length, value length and header count (varints and varlongs).
+constexpr size_t max_record_overhead = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+// OffsetCommitKey v1: version, group, topic, partition; OffsetCommitValue v3: version,
+// offset, leader epoch, metadata, commit timestamp (int16 string lengths).
+constexpr size_t key_fixed = 2 + 2 + 2 + 4;
+constexpr size_t value_fixed = 2 + 8 + 4 + 2 + 8;
+
+} // namespace
+
+size_t commit_write_size(const ::cafka::offset_commit_request& commit) {
+  size_t out = batch_header_size;
+  for (auto& po : commit.offsets)
+    out += max_record_overhead + key_fixed + commit.group.size() + po.tp.topic.size()
+           + value_fixed + po.metadata.size();
+  return out;
+}
+
+commit_split split_commit(const offset_commit_request& req, size_t max_write_bytes) {
   commit_split out;
   // A generation of -1 with an empty member id is a commit from outside the group.
   out.commit.group = req.group_id;
@@ -27,6 +49,10 @@ commit_split split_commit(const offset_commit_request& req) {
                                     p.committed_leader_epoch,
                                     std::move(metadata)});
     }
+  }
+  if (commit_write_size(out.commit) > max_write_bytes) {
+    fail_commit(out.response, error_code::invalid_commit_offset_size);
+    out.commit.offsets.clear();
   }
   return out;
 }

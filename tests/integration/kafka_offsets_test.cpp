@@ -2,11 +2,14 @@
 // cafka's own consumer on one real node: kafka-python commits OffsetAndMetadata and reads the
 // metadata back with its consumer and its admin client; OffsetCommit v7 / OffsetFetch v5
 // carry the committed leader epoch; metadata over Kafka's 4096 bytes is refused with
-// OFFSET_METADATA_TOO_LARGE (12) and not stored, also from cafka's consumer; and what one
-// kind of client commits, the other reads. The Python side is
+// OFFSET_METADATA_TOO_LARGE (12) and not stored, also from cafka's consumer; a commit too
+// large for one batch of __consumer_offsets gets INVALID_COMMIT_OFFSET_SIZE (28); and what
+// one kind of client commits, the other reads. The Python side is
 // tests/integration/kafka/offset_metadata.py.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -70,6 +73,15 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
   CHECK(has_line(out, "after-too-large None"));
   // v7 with a leader epoch and a null metadata; partition 1's 4097 bytes are refused alone.
   CHECK(has_line(out, "commit-v7 [(2, 0), (1, 12)]"));
+  // Too large for one batch of __consumer_offsets: INVALID_COMMIT_OFFSET_SIZE (28), and the
+  // fetches below still see the offsets from before.
+  CHECK(has_line(out, "commit-too-big [28] 300"));
+  // ... refused before any write: no failed write made the coordinator reload the partition.
+  std::ifstream log{c.dir() + "/node-1.log"};
+  REQUIRE(log);
+  std::stringstream node_log;
+  node_log << log.rdbuf();
+  CHECK(node_log.str().find("reloading") == std::string::npos);
   CHECK(has_line(out, "fetch-v5 0 5 -1 'my-metadata' 0"));
   CHECK(has_line(out, "fetch-v5 1 -1 -1 '' 0"));
   CHECK(has_line(out, "fetch-v5 2 8 9 '' 0"));

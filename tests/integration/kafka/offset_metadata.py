@@ -68,6 +68,9 @@ consumer.close()
 
 wire = Connection(BOOT, 'offset-probe')
 print('commit-v7', commit_v7([(2, 8, 9, None), (1, 4, -1, 'y' * 4097)]))
+# About 1.24 MB of records, over message.max.bytes: refused whole, nothing stored.
+too_big = commit_v7([(p % 4, 99, -1, 'z' * 4096) for p in range(300)])
+print('commit-too-big', sorted(set(e for _p, e in too_big)), len(too_big))
 for p, offset, epoch, metadata, error in fetch_v5([0, 1, 2, 3]):
     print('fetch-v5', p, offset, epoch, repr(metadata), error)
 wire.close()
