@@ -87,7 +87,8 @@ group_manager_actor start_manager(coord_self self, const std::string& group, int
   mc.broker = st.broker;
   mc.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
   mc.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
-  mc.max_group_value_bytes = static_cast<size_t>(d.message_max_bytes) / 2;
+  mc.max_group_value_bytes = static_cast<size_t>(d.message_max_bytes) / 4;
+  mc.max_write_bytes = static_cast<size_t>(d.message_max_bytes);
   mc.loaded = std::move(loaded);
   mc.md = st.md;
   auto hdl = spawn_group_manager(self->system(), std::move(mc));

@@ -1,6 +1,8 @@
 #include "actors/group/group_manager.hpp"
+#include "actors/group/group_manager_state.hpp"
 
 #include <functional>
+#include <optional>
 #include <set>
 
 #include <caf/actor_system.hpp>
@@ -16,36 +18,8 @@ namespace cafka {
 
 namespace {
 
+using namespace manager_detail;
 using clock = group::clock;
-
-// A reply that may go out once every write issued before it is on the ISR.
-struct waiter {
-  uint64_t needs;  // the write sequence number that must be done
-  std::function<void(const caf::error&)> f;
-};
-
-struct group_manager_state {
-  group_manager_config cfg;
-  std::unique_ptr<group::group_state> group;
-  std::map<topic_partition, group::offset_record> offsets;
-  // Members' actors (the senders of their heartbeats), monitored for fast death detection.
-  std::map<std::string, caf::actor> member_actors;
-  std::map<caf::actor_addr, std::string> by_addr;
-  // Writes to __consumer_offsets: at most one in flight; changes made meanwhile go in the
-  // next. Invariant: written <= issued; a reply waits for the write holding its state.
-  // Offset records (key, value); a null value is a tombstone.
-  std::vector<std::pair<std::string, std::optional<std::string>>> queued;
-  std::string written_group;  // the group value last written (or loaded)
-  bool writing = false;
-  uint64_t issued = 0;
-  uint64_t written = 0;
-  std::vector<waiter> waiters;
-  bool failed = false;
-  bool stop_requested = false;  // quits once the write in flight is done
-  static inline const char* name = "group_manager";
-};
-
-using manager_self = group_manager_actor::stateful_pointer<group_manager_state>;
 
 group::topic_sizes sizes_for(const cluster_metadata& md, const std::set<std::string>& topics) {
   group::topic_sizes out;
@@ -53,109 +27,6 @@ group::topic_sizes sizes_for(const cluster_metadata& md, const std::set<std::str
     if (auto t = md.find_topic(name))
       out.emplace(name, static_cast<int32_t>(t->partitions.size()));
   return out;
-}
-
-bool dirty(manager_self self) {
-  auto& st = self->state;
-  return !st.queued.empty() || group::encode(st.group->snapshot()) != st.written_group;
-}
-
-void fail_all(manager_self self, const caf::error& err) {
-  auto ws = std::move(self->state.waiters);
-  self->state.waiters.clear();
-  for (auto& w : ws)
-    w.f(err);
-}
-
-void release_waiters(manager_self self) {
-  auto& st = self->state;
-  std::vector<waiter> ready;
-  for (auto i = st.waiters.begin(); i != st.waiters.end();) {
-    if (i->needs <= st.written) {
-      ready.push_back(std::move(*i));
-      i = st.waiters.erase(i);
-    } else {
-      ++i;
-    }
-  }
-  for (auto& w : ready)
-    w.f(caf::error{});
-}
-
-// Whether the group's record still fits max_group_value_bytes after a join; if not, the
-// group goes back to `before` (as a coordinator taking over would load it) and the join is
-// refused: nothing too large to write is ever accepted.
-bool fits_or_restore(manager_self self, const group::group_record& before) {
-  auto& st = self->state;
-  auto size = group::encode(st.group->snapshot()).size();
-  if (size <= st.cfg.max_group_value_bytes)
-    return true;
-  spdlog::warn("group {}: refused a join that would make its record {} bytes (limit {})",
-               st.cfg.group, size, st.cfg.max_group_value_bytes);
-  std::set<std::string> topics;
-  for (auto& m : before.members)
-    topics.insert(m.topics.begin(), m.topics.end());
-  st.group = std::make_unique<group::group_state>(st.cfg.group, st.cfg.group_cfg, before,
-                                                  sizes_for(st.cfg.md, topics),
-                                                  self->clock().now());
-  return false;
-}
-
-// Starts the next write if there is something to write and none is in flight.
-void flush(manager_self self) {
-  auto& st = self->state;
-  if (st.writing || st.failed || st.stop_requested || !dirty(self))
-    return;
-  batch_builder b;
-  auto now = now_ms();
-  for (auto& [k, v] : st.queued)
-    b.append(now, k, v ? std::optional<std::string_view>{*v} : std::nullopt);
-  st.queued.clear();
-  auto value = group::encode(st.group->snapshot());
-  if (value != st.written_group)
-    b.append(now, group::group_key(st.cfg.group), value);
-  st.written_group = value;
-  st.writing = true;
-  auto seq = ++st.issued;
-  produce_request req{st.cfg.offsets_tp, -1, st.cfg.write_timeout_ms, b.finish()};
-  self->request(st.cfg.broker, std::chrono::milliseconds{st.cfg.write_timeout_ms + 1000},
-                produce_atom::value, std::move(req))
-    .then(
-      [=](produce_response&) {
-        auto& st = self->state;
-        st.writing = false;
-        st.written = seq;
-        release_waiters(self);
-        if (st.stop_requested) {
-          fail_all(self, make_error(errc::not_coordinator, "the group coordinator is moving"));
-          self->quit();
-          return;
-        }
-        flush(self);
-      },
-      [=](caf::error& err) {
-        // Whether it was written is unknown, and the answers already given may rest on it:
-        // stop; the coordinator reloads the partition (or another broker takes over).
-        auto& st = self->state;
-        spdlog::warn("group {}: writing to {} failed: {}; reloading", st.cfg.group,
-                     to_string(st.cfg.offsets_tp), describe(err));
-        st.failed = true;
-        fail_all(self, make_error(errc::not_coordinator, "the group coordinator of '"
-                                                           + st.cfg.group + "' is moving"));
-        self->quit(caf::exit_reason::user_shutdown);
-      });
-}
-
-// Runs f once every change made so far is written (at once if nothing is pending).
-void after_write(manager_self self, std::function<void(const caf::error&)> f) {
-  auto& st = self->state;
-  uint64_t needs = dirty(self) ? st.issued + 1 : st.issued;
-  if (needs <= st.written) {
-    f(caf::error{});
-    return;
-  }
-  st.waiters.push_back({needs, std::move(f)});
-  flush(self);
 }
 
 // Drops the committed offsets of partitions the metadata no longer has, as Kafka does when a
@@ -297,6 +168,7 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
       bool joining = req.member_epoch == group::join_epoch;
+      auto before = *st.group;
       if (joining && !req.assignor.empty() && req.assignor != st.group->assignor_name()) {
         auto a = group::make_assignor(req.assignor);
         if (!a)
@@ -304,7 +176,6 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
         if (st.group->empty())
           st.group->set_assignor(req.assignor);
       }
-      auto before = st.group->snapshot();
       if (joining || req.member_epoch >= 0) {
         auto topics = st.group->subscribed_topics();
         topics.insert(req.topics.begin(), req.topics.end());
@@ -344,14 +215,16 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
       bool join = req.op == static_cast<uint8_t>(classic_op::join);
-      auto before = st.group->snapshot();
+      std::optional<group::group_state> before;
+      group::topic_sizes join_topics;
       if (join) {
+        before = *st.group;
         auto topics = st.group->subscribed_topics();
         topics.insert(req.topics.begin(), req.topics.end());
-        st.group->set_topics(sizes_for(st.cfg.md, topics));
+        join_topics = sizes_for(st.cfg.md, topics);
       }
-      auto r = st.group->classic(req, self->clock().now());
-      if (join && r.error_code == 0 && !fits_or_restore(self, before)) {
+      auto r = st.group->classic(req, self->clock().now(), &join_topics);
+      if (join && r.error_code == 0 && !fits_or_restore(self, *before)) {
         r = classic_group_response{};  // as Kafka answers a group record too large
         r.error_code = kafka::code(kafka::error_code::unknown_server_error);
         r.member_id = req.member_id;
@@ -395,12 +268,23 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
         }
       }
       auto now = now_ms();
+      std::vector<group::offset_record> recs;
+      std::vector<std::pair<std::string, std::optional<std::string>>> records;
+      size_t bytes = 0;
       for (auto& po : req.offsets) {
-        group::offset_record rec{po.offset, now, req.member_epoch, po.leader_epoch,
-                                 po.metadata};
-        st.offsets[po.tp] = rec;
-        st.queued.emplace_back(group::offset_key(st.cfg.group, po.tp), group::encode(rec));
+        auto& rec = recs.emplace_back(group::offset_record{po.offset, now, req.member_epoch,
+                                                           po.leader_epoch, po.metadata});
+        auto& [k, v] = records.emplace_back(group::offset_key(st.cfg.group, po.tp),
+                                            group::encode(rec));
+        bytes += k.size() + v->size() + record_overhead_bytes;
       }
+      // The next write holds the queued records, these and the group's record.
+      if (auto err = commit_room(st, bytes))
+        return err;
+      for (size_t i = 0; i < recs.size(); ++i)
+        st.offsets[req.offsets[i].tp] = recs[i];
+      for (auto& r : records)
+        st.queued.push_back(std::move(r));
       auto rp = self->make_response_promise<caf::ok_atom>();
       after_write(self, [=](const caf::error& err) mutable {
         if (err)

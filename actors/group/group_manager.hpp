@@ -21,9 +21,12 @@ struct group_manager_config {
   group::group_config group_cfg;
   int32_t heartbeat_interval_ms = 5000;
   int32_t write_timeout_ms = 30000;
-  // The largest group record the manager writes (half of message-max-bytes: the offsets
-  // written with it fit beside it). A join that would make it larger is refused.
-  size_t max_group_value_bytes = 524288;
+  // The largest group record a change may make (a quarter of message-max-bytes: members'
+  // confirmations may double it, and the offsets written with it must fit beside it), and
+  // the largest write (message-max-bytes): a commit that would not fit the next write is
+  // refused.
+  size_t max_group_value_bytes = 262144;
+  size_t max_write_bytes = 1048588;
   // What the records of the partition said about the group when the coordinator loaded it.
   group::loaded_group loaded;
   cluster_metadata md;

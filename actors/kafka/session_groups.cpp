@@ -71,6 +71,8 @@ error_code group_error(const caf::error& err) {
       return error_code::invalid_request;
     case errc::offset_metadata_too_large:
       return error_code::offset_metadata_too_large;
+    case errc::message_too_large:
+      return error_code::invalid_commit_offset_size;  // only a commit gets it
     default:
       return error_code::coordinator_not_available;
   }

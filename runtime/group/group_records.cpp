@@ -103,7 +103,10 @@ void get_member(kafka::reader& r, int16_t version, member_record& m) {
   m.told = get_tps(r);
   if (version == group_value_version_actors)
     return;
-  m.classic = r.boolean();
+  auto flag = r.i8();
+  if (flag != 0 && flag != 1)
+    r.fail("a classic flag other than 0 or 1");
+  m.classic = flag == 1;
   if (!m.classic)
     return;
   m.protocol = get_string(r);
@@ -112,6 +115,14 @@ void get_member(kafka::reader& r, int16_t version, member_record& m) {
   m.assignment_version = r.i16();
   m.client_id = get_string(r);
   m.client_host = get_string(r);
+  // The bounds a JoinGroup was checked against (group_state.hpp's classic_*_timeout_ms and
+  // the consumer protocol's versions).
+  if (m.session_timeout_ms < 6000 || m.session_timeout_ms > 1800000)
+    r.fail("a classic session timeout outside [6000, 1800000] ms");
+  if (m.rebalance_timeout_ms <= 0)
+    r.fail("a classic rebalance timeout that is not positive");
+  if (m.assignment_version < 0 || m.assignment_version > 3)
+    r.fail("a consumer protocol version outside 0-3");
 }
 
 // -- cafka's layout before Kafka's (int32 string lengths); recognised, never read ---------

@@ -40,12 +40,12 @@ struct member_record {
   // A classic Kafka member (JoinGroup protocol) and what its join said; all empty or 0 for
   // an actor member.
   bool classic = false;
-  std::string protocol;            // the protocol name its join was answered with
+  std::string protocol = {};       // the protocol name its join was answered with
   int32_t session_timeout_ms = 0;
   int32_t rebalance_timeout_ms = 0;
   int16_t assignment_version = 0;  // the ConsumerProtocolAssignment version it reads
-  std::string client_id;
-  std::string client_host;
+  std::string client_id = {};
+  std::string client_host = {};
 };
 
 // A group's membership and assignment state: the value of its group key.

@@ -68,6 +68,28 @@ group_state::group_state(std::string group_id, group_config cfg, const group_rec
   group_epoch_ = epoch;
 }
 
+group_state::group_state(const group_state& other)
+  : id_(other.id_),
+    cfg_(other.cfg_),
+    assignor_(std::move(*make_assignor(other.assignor_->name()))),
+    group_epoch_(other.group_epoch_),
+    next_member_(other.next_member_),
+    topics_(other.topics_),
+    members_(other.members_),
+    instances_(other.instances_),
+    pending_(other.pending_),
+    next_pending_(other.next_pending_),
+    target_(other.target_) {
+}
+
+group_state& group_state::operator=(const group_state& other) {
+  if (this != &other) {
+    group_state copy{other};
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
 caf::error group_state::set_assignor(const std::string& name) {
   assert(empty());
   auto a = make_assignor(name);

@@ -71,6 +71,13 @@ public:
   group_state(std::string group_id, group_config cfg, const group_record& rec,
               topic_sizes topics, clock::time_point now);
 
+  // A copy, to go back to if a change turns out to be too large to store. Assignors keep
+  // no state: the copy gets a fresh one of the same name.
+  group_state(const group_state& other);
+  group_state& operator=(const group_state& other);
+  group_state(group_state&&) = default;
+  group_state& operator=(group_state&&) = default;
+
   const std::string& id() const { return id_; }
   int32_t group_epoch() const { return group_epoch_; }
   bool empty() const { return members_.empty(); }
@@ -142,7 +149,10 @@ public:
   //   there is no such classic member, FENCED_INSTANCE_ID if the instance id names another.
   // Errors are Kafka's codes in the response; errors a classic client does not know
   // (FENCED_MEMBER_EPOCH) are never answered.
-  classic_group_response classic(const classic_group_request& req, clock::time_point now);
+  // join_topics: the topic sizes the group takes if a join is accepted (its subscription
+  // and the group's); a refused join changes no topics.
+  classic_group_response classic(const classic_group_request& req, clock::time_point now,
+                                 const topic_sizes* join_topics = nullptr);
 
   struct member_view {
     std::string member_id;
@@ -192,7 +202,8 @@ private:
     std::optional<classic_info> classic;     // a classic member (since its last JoinGroup)
   };
 
-  classic_group_response classic_join(const classic_group_request& req, clock::time_point now);
+  classic_group_response classic_join(const classic_group_request& req, clock::time_point now,
+                                      const topic_sizes* join_topics);
   classic_group_response classic_sync(const classic_group_request& req, clock::time_point now);
   classic_group_response classic_heartbeat(const classic_group_request& req,
                                            clock::time_point now);
@@ -240,6 +251,7 @@ private:
   // UNKNOWN_MEMBER_ID and the client starts over. Invariant: at most max_pending_members.
   static constexpr size_t max_pending_members = 1000;
   std::map<std::string, clock::time_point> pending_;
+  int64_t next_pending_ = 0;  // pending ids are not stored: their own counter
   assignment target_;
 };
 

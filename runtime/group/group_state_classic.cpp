@@ -48,10 +48,11 @@ bool contains(const std::vector<topic_partition>& xs, const topic_partition& tp)
 } // namespace
 
 classic_group_response group_state::classic(const classic_group_request& req,
-                                            clock::time_point now) {
+                                            clock::time_point now,
+                                            const topic_sizes* join_topics) {
   switch (static_cast<classic_op>(req.op)) {
     case classic_op::join:
-      return classic_join(req, now);
+      return classic_join(req, now, join_topics);
     case classic_op::sync:
       return classic_sync(req, now);
     case classic_op::heartbeat:
@@ -77,7 +78,9 @@ std::pair<std::string, int16_t> group_state::classic_join_id(const classic_group
   if (!req.instance_id.empty()) {
     auto s = instances_.find(req.instance_id);
     if (s != instances_.end() && s->second != member_id) {
-      if (!member_id.empty())
+      // Another member holds the instance id: a classic client fences only the previous
+      // incarnation of a classic member, never an actor member.
+      if (!member_id.empty() || !members_.at(s->second).classic)
         return {member_id, kafka::code(error_code::fenced_instance_id)};
       // A new incarnation of the static member (its process restarted): it takes the
       // place, and the old one is fenced (its member id is gone after the join).
@@ -86,12 +89,19 @@ std::pair<std::string, int16_t> group_state::classic_join_id(const classic_group
       old.reported.clear();
     }
   }
+  auto prefix = req.client_id.empty() ? id_ : req.client_id;
+  if (member_id.empty() && req.member_id_required && req.instance_id.empty()) {
+    // An id from a counter of its own (nothing stored changes): "<client>-p<n>-<epoch>",
+    // which no stored member id (new_member_id) can be.
+    do {
+      member_id = prefix + "-p" + std::to_string(++next_pending_) + "-"
+                  + std::to_string(group_epoch_);
+    } while (members_.count(member_id) != 0 || pending_.count(member_id) != 0);
+    add_pending(member_id, now + std::chrono::milliseconds{req.session_timeout_ms});
+    return {member_id, kafka::code(error_code::member_id_required)};
+  }
   if (member_id.empty()) {
-    member_id = new_member_id(req.client_id.empty() ? id_ : req.client_id);
-    if (req.member_id_required && req.instance_id.empty()) {
-      add_pending(member_id, now + std::chrono::milliseconds{req.session_timeout_ms});
-      return {member_id, kafka::code(error_code::member_id_required)};
-    }
+    member_id = new_member_id(prefix);
   } else if (pending_.erase(member_id) == 0) {
     // Member ids come from the group: one it did not give (or an actor member's) is not
     // the sender's.
@@ -122,12 +132,15 @@ void group_state::record_join(member& m, const classic_group_request& req,
 }
 
 classic_group_response group_state::classic_join(const classic_group_request& req,
-                                                 clock::time_point now) {
+                                                 clock::time_point now,
+                                                 const topic_sizes* join_topics) {
   if (auto e = check_classic_join(req))
     return answer(static_cast<error_code>(e), req.member_id);
   auto [member_id, refused] = classic_join_id(req, now);
   if (refused != 0)
     return answer(static_cast<error_code>(refused), member_id);
+  if (join_topics != nullptr)
+    set_topics(*join_topics);
   if (empty())
     if (auto p = first_assignor(req.protocols))
       set_assignor(p->name);

@@ -326,6 +326,7 @@ TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, a 
   CHECK(out.find("join-forged 25\n") != std::string::npos);
   CHECK(out.find("join-huge -1\n") != std::string::npos);  // UNKNOWN_SERVER_ERROR, as Kafka
   CHECK(out.find("heartbeat-after-huge 0\n") != std::string::npos);
+  CHECK(out.find("join-after-huge 0\n") != std::string::npos);
   CHECK(out.find("join-ghost 26\n") != std::string::npos);
   CHECK(out.find("ghost-state 0 Dead\n") != std::string::npos);
   CHECK(out.find("heartbeat-expired 25 True\n") != std::string::npos);

@@ -285,6 +285,22 @@ TEST_CASE("a classic member's join settings survive the group record", "[group]"
   CHECK(c.instance_id == "static-a");
   CHECK_FALSE(v->members[1].classic);
   CHECK(v->members[1].protocol.empty());
+  // Values no JoinGroup could have given are refused, not served.
+  auto bad = [&](auto change) {
+    auto r = rec;
+    change(r.members[0]);
+    return why(decode_group(encode(r)));
+  };
+  CHECK_THAT(bad([](member_record& x) { x.session_timeout_ms = 0; }),
+             Catch::Contains("a classic session timeout outside [6000, 1800000] ms"));
+  CHECK_THAT(bad([](member_record& x) { x.rebalance_timeout_ms = -1; }),
+             Catch::Contains("a classic rebalance timeout that is not positive"));
+  CHECK_THAT(bad([](member_record& x) { x.assignment_version = 4; }),
+             Catch::Contains("a consumer protocol version outside 0-3"));
+  auto flag2 = std::string{doc_group_value};
+  flag2.replace(flag2.size() - 2, 2, "02");
+  CHECK_THAT(why(decode_group(from_hex(flag2))),
+             Catch::Contains("a classic flag other than 0 or 1"));
 }
 
 TEST_CASE("group ids must fit a Kafka string", "[group]") {

@@ -65,6 +65,8 @@ big = JoinGroupRequest[2](GROUP, 6000, 60000, '', 'consumer', [('range', huge.en
 print('join-huge', call(coordinator, big).error_code)
 print('heartbeat-after-huge',
       call(coordinator, HeartbeatRequest[1](GROUP, generation, member)).error_code)
+# The refused join left the group as it was: an ordinary member still joins.
+print('join-after-huge', call(coordinator, join).error_code)
 # A join refused before the group exists does not create it.
 ghost = JoinGroupRequest[2](GROUP + '-ghost', 1000, 60000, '', 'consumer', [('range', metadata)])
 print('join-ghost', call(coordinator, ghost).error_code)
