@@ -116,3 +116,47 @@ TEST_CASE("JoinGroup checks that need no group", "[group][classic]") {
   long_session.session_timeout_ms = 1800001;
   CHECK(check_classic_join(long_session) == code(error_code::invalid_session_timeout));
 }
+
+TEST_CASE("a refused or pending join leaves the stored group as it was", "[group][classic]") {
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  classic_client a;
+  step(g, a, now);
+  auto stored = encode(g.snapshot());
+  // JoinGroup v4 from a new member: an id to come back with, nothing stored changes.
+  classic_client b;
+  auto req = b.request(classic_op::join);
+  req.member_id_required = true;
+  topic_sizes more{{"t", 4}, {"u", 8}};
+  auto first = g.classic(req, now, &more);
+  REQUIRE(first.error_code == code(error_code::member_id_required));
+  CHECK(first.member_id.find("-p") != std::string::npos);
+  CHECK(encode(g.snapshot()) == stored);
+  // A join refused for its member id takes none of its topics.
+  classic_client forged;
+  forged.id = "made-up";
+  auto r = g.classic(forged.request(classic_op::join), now, &more);
+  CHECK(r.error_code == code(error_code::unknown_member_id));
+  CHECK(g.subscribed_topics() == std::set<std::string>{"t"});
+  CHECK(encode(g.snapshot()) == stored);
+}
+
+TEST_CASE("a copy of a group goes its own way and keeps sessions", "[group][classic]") {
+  group_state g{"g", config()};
+  g.set_topics({{"t", 4}});
+  auto now = clock::time_point{} + 100s;
+  classic_client a;
+  step(g, a, now);
+  group_state copy{g};
+  classic_client b;
+  step(copy, b, now + 1s);
+  CHECK(copy.members().size() == 2);
+  CHECK(g.members().size() == 1);
+  CHECK(std::string{copy.assignor_name()} == g.assignor_name());
+  // The original's session for a is still the one from `now`.
+  CHECK(g.expire(now + 10s + 1ms) == std::vector<std::string>{a.id});
+  g = copy;  // back to the copy: both members, b's session from now + 1 s
+  CHECK(g.expire(now + 10s + 1ms) == std::vector<std::string>{a.id});
+  CHECK(g.members().size() == 1);
+}
