@@ -184,9 +184,14 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       group::heartbeat_request hb{req.member_id, req.member_epoch, req.instance_id,
                                   req.topics, req.owned};
       auto r = st.group->heartbeat(hb, self->clock().now());
-      if (!r)
+      if (!r) {
+        *st.group = std::move(before);  // no assignor or topics from a refused heartbeat
         return std::move(r.error());
-      if (!fits_or_restore(self, before))
+      }
+      // Only a join or a new subscription is sized: confirmations (which can double the
+      // record, hence the limit) and leaves always go through.
+      bool grows = joining || st.group->subscribed_topics() != before.subscribed_topics();
+      if (grows && !fits_or_restore(self, before))
         return make_error(errc::message_too_large,
                           "group '" + st.cfg.group + "' cannot hold this member: its record "
                             "would be larger than " + std::to_string(st.cfg.max_group_value_bytes)

@@ -64,7 +64,9 @@ void release_waiters(manager_self self);
 // to `before` and the change is refused: a record too large to write is never made.
 bool fits_or_restore(manager_self self, group::group_state& before);
 // Errors: message_too_large if `bytes` of offset records can never fit one write beside the
-// group's record; coordinator_load_in_progress (retriable) if they do not fit the next one.
+// group's record at the largest it may grow to before that write (twice
+// max_group_value_bytes); coordinator_load_in_progress (retriable) if they do not fit the
+// next write beside the records already queued.
 caf::error commit_room(const group_manager_state& st, size_t bytes);
 // Starts the next write if there is something to write and none is in flight.
 void flush(manager_self self);

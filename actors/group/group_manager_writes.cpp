@@ -2,6 +2,8 @@
 // held until the write holding their change is done. Runs in the group manager actor.
 #include "actors/group/group_manager_state.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.hpp"
@@ -118,7 +120,10 @@ void after_write(manager_self self, std::function<void(const caf::error&)> f) {
 }
 
 caf::error commit_room(const group_manager_state& st, size_t bytes) {
-  auto group_bytes = group::encode(st.group->snapshot()).size();
+  // The group record may grow before the next write: joins up to max_group_value_bytes,
+  // members' confirmations to twice that. Room is kept for the largest it can get.
+  auto group_bytes = std::max(group::encode(st.group->snapshot()).size(),
+                              2 * st.cfg.max_group_value_bytes);
   auto room = st.cfg.max_write_bytes
               - std::min(st.cfg.max_write_bytes, batch_overhead_bytes + group_bytes);
   if (bytes > room)
