@@ -1,4 +1,4 @@
-// A client actor's view of the cluster: the bootstrap broker, cached metadata, and one
+// A client actor's view of the cluster: its bootstrap brokers, cached metadata, and one
 // connection per broker (opened through the middleman actor, so the actor never blocks).
 // Lives in the state of a producer or consumer actor; used only from that actor's context.
 #pragma once
@@ -16,6 +16,7 @@
 #include "actors/messages.hpp"
 #include "actors/node/node_connector.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
 
@@ -25,8 +26,9 @@ public:
   using metadata_callback = std::function<void(caf::error)>;
 
   cluster_link() = default;
-  cluster_link(std::string host, uint16_t port, std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), timeout_(timeout) {}
+  // bootstrap: Kafka's bootstrap.servers; entries are tried in turn until one answers.
+  cluster_link(std::vector<host_port> bootstrap, std::chrono::milliseconds timeout)
+    : bootstrap_(std::move(bootstrap)), timeout_(timeout) {}
 
   const cluster_metadata& metadata() const { return md_; }
   bool has_metadata() const { return have_md_; }
@@ -41,7 +43,7 @@ public:
     md_waiters_.push_back(std::move(f));
     if (md_waiters_.size() > 1)
       return; // a refresh is already under way
-    connect(self, node_id{-1}, host_, port_, [this, self](caf::expected<broker_actor> b) {
+    with_bootstrap(self, [this, self](caf::expected<broker_actor> b) {
       if (!b) {
         finish_metadata(std::move(b.error()));
         return;
@@ -104,10 +106,11 @@ public:
     });
   }
 
-  // The bootstrap broker, connecting to it if needed (e.g. for init_pid).
+  // A bootstrap broker, connecting to it if needed (e.g. for init_pid): the entry that
+  // answered last, else the next ones in turn; the error of the last if none answers.
   template <class Self>
   void with_bootstrap(Self* self, broker_callback f) {
-    connect(self, node_id{-1}, host_, port_, std::move(f));
+    try_bootstrap(self, std::move(f), bootstrap_.size());
   }
 
   // Drops a connection that failed so the next use reconnects.
@@ -120,6 +123,26 @@ public:
   }
 
 private:
+  template <class Self>
+  void try_bootstrap(Self* self, broker_callback f, size_t left) {
+    if (bootstrap_.empty()) {
+      f(make_error(errc::invalid_config, "no bootstrap server"));
+      return;
+    }
+    auto tried = next_;
+    auto& hp = bootstrap_[tried % bootstrap_.size()];
+    connect(self, node_id{-1}, hp.host, hp.port,
+            [this, self, f, left, tried](caf::expected<broker_actor> b) {
+              if (b || left <= 1) {
+                f(std::move(b));
+                return;
+              }
+              if (next_ == tried)  // others waiting on the same entry move on only once
+                ++next_;
+              try_bootstrap(self, f, left - 1);
+            });
+  }
+
   template <class Self>
   void connect(Self* self, node_id id, const std::string& host, uint16_t port,
                broker_callback f) {
@@ -173,8 +196,8 @@ private:
       w(err);
   }
 
-  std::string host_;
-  uint16_t port_ = 0;
+  std::vector<host_port> bootstrap_;
+  size_t next_ = 0;  // the bootstrap entry to try first
   std::chrono::milliseconds timeout_{30000};
   cluster_metadata md_;
   bool have_md_ = false;

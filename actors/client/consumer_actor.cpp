@@ -271,12 +271,11 @@ consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_con
   st.cfg = cfg;
   st.sink = std::move(sink);
   st.credit = credit;
-  std::string host;
-  uint16_t port = 0;
-  auto first = cfg.bootstrap.substr(0, cfg.bootstrap.find(','));
-  if (!parse_host_port(first, host, port))
-    spdlog::error("consumer: bootstrap '{}' is not host:port", cfg.bootstrap);
-  st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  auto servers = parse_bootstrap(cfg.bootstrap);
+  if (!servers)
+    spdlog::error("consumer: {}", describe(servers.error()));
+  st.link = cluster_link{servers ? std::move(*servers) : std::vector<host_port>{},
+                         std::chrono::milliseconds{cfg.request_timeout_ms}};
   // The consumer exists for its sink: when the sink goes away, so does the consumer.
   self->monitor(st.sink);
   // A sink without a handler for one of the consumer's notices answers it with an error

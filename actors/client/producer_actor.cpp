@@ -391,12 +391,11 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
   if (st.config_error)
     spdlog::error("producer: {}", describe(st.config_error));
   st.acc = std::move(acc);
-  std::string host;
-  uint16_t port = 0;
-  auto first = cfg.bootstrap.substr(0, cfg.bootstrap.find(','));
-  if (!parse_host_port(first, host, port))
-    spdlog::error("producer: bootstrap '{}' is not host:port", cfg.bootstrap);
-  st.link = cluster_link{host, port, std::chrono::milliseconds{cfg.request_timeout_ms}};
+  auto servers = parse_bootstrap(cfg.bootstrap);
+  if (!servers)
+    spdlog::error("producer: {}", describe(servers.error()));
+  st.link = cluster_link{servers ? std::move(*servers) : std::vector<host_port>{},
+                         std::chrono::milliseconds{cfg.request_timeout_ms}};
   // Keyless records go to partitions with a leader (the facade reads it from the accumulator).
   st.link.on_metadata([acc = st.acc](const cluster_metadata& md) {
     acc->set_available(available_partitions(md));

@@ -30,7 +30,8 @@ void add_connection_options(CLI::App& cmd, connection_options& opts) {
   cmd.add_option("--config", opts.config, "cluster.conf to read (default ./cluster.conf)")
     ->each([&opts](const std::string&) { opts.config_given = true; });
   cmd.add_option("--bootstrap-server", opts.bootstrap,
-                 "host:port of any broker (default: the first broker of the config)");
+                 "host:port[,host:port...] of brokers, tried in turn (default: every broker "
+                 "of the config)");
 }
 
 int fail(const std::string& what) {
@@ -50,17 +51,13 @@ std::optional<std::optional<cluster_config>> load_optional_config(const connecti
   return std::optional<cluster_config>{std::move(*cfg)};
 }
 
-std::optional<std::pair<std::string, uint16_t>> resolve_bootstrap(const connection_options& o) {
-  std::string host;
-  uint16_t port = 0;
+std::optional<std::string> resolve_bootstrap(const connection_options& o) {
   if (!o.bootstrap.empty()) {
-    // Accept a comma-separated list; the first entry is used.
-    auto first = o.bootstrap.substr(0, o.bootstrap.find(','));
-    if (!parse_host_port(first, host, port)) {
-      fail("--bootstrap-server '" + o.bootstrap + "' is not host:port");
+    if (auto servers = parse_bootstrap(o.bootstrap); !servers) {
+      fail("--bootstrap-server: " + describe(servers.error()));
       return std::nullopt;
     }
-    return std::make_pair(host, port);
+    return o.bootstrap;
   }
   auto cfg = load_optional_config(o);
   if (!cfg)
@@ -70,11 +67,12 @@ std::optional<std::pair<std::string, uint16_t>> resolve_bootstrap(const connecti
          + " not found (run in the repository root or pass --config)");
     return std::nullopt;
   }
-  for (auto& n : (*cfg)->nodes)
-    if (n.broker)
-      return std::make_pair(n.host, n.port);
-  fail(o.config + " has no broker");
-  return std::nullopt;
+  auto servers = bootstrap_of(**cfg);
+  if (servers.empty()) {
+    fail(o.config + " has no broker");
+    return std::nullopt;
+  }
+  return servers;
 }
 
 void prepare_system_config(caf::actor_system_config& cfg, const std::string& conf_path) {
@@ -96,11 +94,18 @@ void prepare_system_config(caf::actor_system_config& cfg, const std::string& con
 
 std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
                                               const connection_options& o) {
-  auto hp = resolve_bootstrap(o);
-  if (!hp)
+  auto list = resolve_bootstrap(o);
+  if (!list)
     return std::nullopt;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  auto b = connect_broker(sys, hp->first, hp->second, std::chrono::seconds{10});
+  // Every entry in turn, as Kafka's clients do with bootstrap.servers.
+  caf::expected<broker_actor> b = make_error(errc::invalid_config, "no bootstrap server");
+  auto servers = parse_bootstrap(*list);  // checked by resolve_bootstrap
+  for (auto& hp : *servers) {
+    b = connect_broker(sys, hp.host, hp.port, std::chrono::seconds{10});
+    if (b)
+      break;
+  }
   if (!b) {
     fail(describe(b.error()));
     return std::nullopt;

@@ -36,8 +36,10 @@ void add_connection_options(CLI::App& cmd, connection_options& opts);
 // Prints "cafka: <what>" to stderr; returns the exit code to use (1).
 int fail(const std::string& what);
 
-// Resolves host:port of the bootstrap broker, or explains on stderr why not (nullopt).
-std::optional<std::pair<std::string, uint16_t>> resolve_bootstrap(const connection_options& o);
+// The bootstrap list (Kafka's bootstrap.servers form) a client tries in turn: the
+// --bootstrap-server list, else every broker of cluster.conf; or explains on stderr why
+// there is none (nullopt).
+std::optional<std::string> resolve_bootstrap(const connection_options& o);
 
 // Loads the config if the file exists (explicit --config must exist and be valid).
 // nullopt + message on stderr when it is given but bad.

@@ -44,7 +44,7 @@ int bench_produce(const bench_options& o) {
   if (!hp)
     return 1;
   producer_config pc;
-  pc.bootstrap = hp->first + ":" + std::to_string(hp->second);
+  pc.bootstrap = *hp;
   pc.acks = o.acks == "all" ? int16_t{-1} : static_cast<int16_t>(std::stoi(o.acks));
   if (o.idempotence) {
     if (o.acks_given && pc.acks != -1)
@@ -148,7 +148,7 @@ int bench_consume(const bench_options& o) {
     return 1;
   client_system cs{o.conn.config};
   consumer_config cc;
-  cc.bootstrap = hp->first + ":" + std::to_string(hp->second);
+  cc.bootstrap = *hp;
   cc.auto_offset_reset = offset_reset::earliest;
   consumer cons{cs.sys(), cc, 8};
   auto n = cons.partitions_for(o.topic);

@@ -135,7 +135,7 @@ int bench_rebalance(const rebalance_options& o) {
   std::random_device rd;
   auto group = "bench-rebalance-" + std::to_string(rd());
   consumer_config cc;
-  cc.bootstrap = hp->first + ":" + std::to_string(hp->second);
+  cc.bootstrap = *hp;
   cc.group_id = group;
   auto own = std::make_shared<ownership>();
   std::map<int, member> members;

@@ -255,7 +255,7 @@ int run(const run_options& o) {
   auto hp = resolve_bootstrap(o.conn);
   if (!hp)
     return 1;
-  auto bootstrap = hp->first + ":" + std::to_string(hp->second);
+  auto bootstrap = *hp;
   consumer_config cc;
   cc.bootstrap = bootstrap;
   cc.group_id = topic + "-group";

@@ -96,7 +96,7 @@ int run_consume(const consume_options& o) {
   if (!hp)
     return 1;
   consumer_config cc;
-  cc.bootstrap = hp->first + ":" + std::to_string(hp->second);
+  cc.bootstrap = *hp;
   cc.auto_offset_reset = o.from_beginning ? offset_reset::earliest : offset_reset::latest;
   cc.group_id = o.group;
   cc.group_instance_id = o.instance_id;

@@ -32,7 +32,7 @@ int run_produce(const produce_options& o) {
   if (!hp)
     return 1;
   producer_config pc;
-  pc.bootstrap = hp->first + ":" + std::to_string(hp->second);
+  pc.bootstrap = *hp;
   if (o.acks == "all" || o.acks == "-1")
     pc.acks = -1;
   else if (o.acks == "0" || o.acks == "1")

@@ -229,6 +229,33 @@ bool parse_host_port(const std::string& s, std::string& host, uint16_t& port) {
   return true;
 }
 
+caf::expected<std::vector<host_port>> parse_bootstrap(const std::string& s) {
+  std::vector<host_port> out;
+  size_t begin = 0;
+  while (begin <= s.size()) {
+    auto end = std::min(s.find(',', begin), s.size());
+    auto entry = s.substr(begin, end - begin);
+    auto first = entry.find_first_not_of(' ');
+    auto last = entry.find_last_not_of(' ');
+    entry = first == std::string::npos ? std::string{} : entry.substr(first, last - first + 1);
+    host_port hp;
+    if (!parse_host_port(entry, hp.host, hp.port))
+      return make_error(errc::invalid_config,
+                        "bootstrap server '" + entry + "' in '" + s + "' is not host:port");
+    out.push_back(std::move(hp));
+    begin = end + 1;
+  }
+  return out;
+}
+
+std::string bootstrap_of(const cluster_config& cfg) {
+  std::string out;
+  for (auto& n : cfg.nodes)
+    if (n.broker)
+      out += (out.empty() ? "" : ",") + n.address();
+  return out;
+}
+
 caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                                   const std::string& path) {
   cluster_config cfg;

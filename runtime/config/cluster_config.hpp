@@ -88,4 +88,22 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
 // Parses "host:port". Returns false on malformed input.
 bool parse_host_port(const std::string& s, std::string& host, uint16_t& port);
 
+// One entry of a bootstrap list.
+struct host_port {
+  std::string host;
+  uint16_t port = 0;
+  friend bool operator==(const host_port& x, const host_port& y) {
+    return x.host == y.host && x.port == y.port;
+  }
+};
+
+// Parses Kafka's bootstrap.servers form: "host:port[,host:port...]" (spaces around entries
+// allowed). Errors: errc::invalid_config naming the entry that is not host:port, or an
+// empty list.
+caf::expected<std::vector<host_port>> parse_bootstrap(const std::string& s);
+
+// "host:port,host:port" for the brokers of `cfg`, in node order (a client's bootstrap list
+// when no server is given).
+std::string bootstrap_of(const cluster_config& cfg);
+
 } // namespace cafka

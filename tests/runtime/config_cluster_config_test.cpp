@@ -506,3 +506,18 @@ TEST_CASE("bad listeners are invalid_config naming the entry", "[config]") {
                     "listeners needs the \"broker\" role");
   }
 }
+
+TEST_CASE("bootstrap lists parse as Kafka's bootstrap.servers", "[config]") {
+  auto one = parse_bootstrap("127.0.0.1:9101");
+  REQUIRE(one);
+  CHECK(*one == std::vector<host_port>{{"127.0.0.1", 9101}});
+  auto three = parse_bootstrap("a:1, b:2 ,c:3");
+  REQUIRE(three);
+  CHECK(*three == std::vector<host_port>{{"a", 1}, {"b", 2}, {"c", 3}});
+  CHECK_THAT(describe(parse_bootstrap("a:1,b").error()),
+             Catch::Contains("bootstrap server 'b' in 'a:1,b' is not host:port"));
+  CHECK_THAT(describe(parse_bootstrap("a:1,").error()),
+             Catch::Contains("bootstrap server '' in 'a:1,' is not host:port"));
+  CHECK(errc_of(parse_bootstrap("").error()) == errc::invalid_config);
+  CHECK(errc_of(parse_bootstrap("a:0").error()) == errc::invalid_config);
+}
