@@ -168,7 +168,15 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
       if (st.failed || st.stop_requested)
         return make_error(errc::not_coordinator, "the group coordinator is moving");
       bool joining = req.member_epoch == group::join_epoch;
-      auto before = *st.group;
+      auto topics = st.group->subscribed_topics();
+      topics.insert(req.topics.begin(), req.topics.end());
+      // Only a join or a new topic can grow the record past its limit: those are sized
+      // against a copy taken first. Confirmations (which can double the record, hence the
+      // limit) and leaves always go through, and copy nothing.
+      bool grows = joining || topics != st.group->subscribed_topics();
+      std::optional<group::group_state> before;
+      if (grows)
+        before = *st.group;
       if (joining && !req.assignor.empty() && req.assignor != st.group->assignor_name()) {
         auto a = group::make_assignor(req.assignor);
         if (!a)
@@ -176,22 +184,17 @@ group_manager_actor::behavior_type manager_behavior(manager_self self,
         if (st.group->empty())
           st.group->set_assignor(req.assignor);
       }
-      if (joining || req.member_epoch >= 0) {
-        auto topics = st.group->subscribed_topics();
-        topics.insert(req.topics.begin(), req.topics.end());
+      if (joining || req.member_epoch >= 0)
         st.group->set_topics(sizes_for(st.cfg.md, topics));
-      }
       group::heartbeat_request hb{req.member_id, req.member_epoch, req.instance_id,
                                   req.topics, req.owned};
       auto r = st.group->heartbeat(hb, self->clock().now());
       if (!r) {
-        *st.group = std::move(before);  // no assignor or topics from a refused heartbeat
+        if (before)
+          *st.group = std::move(*before);  // no assignor or topics from a refused heartbeat
         return std::move(r.error());
       }
-      // Only a join or a new subscription is sized: confirmations (which can double the
-      // record, hence the limit) and leaves always go through.
-      bool grows = joining || st.group->subscribed_topics() != before.subscribed_topics();
-      if (grows && !fits_or_restore(self, before))
+      if (grows && !fits_or_restore(self, *before))
         return make_error(errc::message_too_large,
                           "group '" + st.cfg.group + "' cannot hold this member: its record "
                             "would be larger than " + std::to_string(st.cfg.max_group_value_bytes)
