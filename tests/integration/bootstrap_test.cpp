@@ -23,6 +23,11 @@ TEST_CASE("with node 1 down the CLI, its producer and consumer reach the cluster
   // Without a flag: every broker of cluster.conf, node 1's first.
   REQUIRE(cluster_process::eventually([&] { return c.cli({"topics", "list"}).out == "b\n"; },
                                       30s));
+  // The partition's leadership has left node 1 (the controller fences it within a second).
+  REQUIRE(cluster_process::eventually([&] {
+    auto l = c.leaders("b");
+    return l.count(0) != 0 && l[0] > 1;
+  }, 30s));
   auto produced = c.cli({"produce", "--topic", "b"}, "one\ntwo\n");
   INFO(produced.err);
   CHECK(produced.exit_code == 0);
