@@ -58,7 +58,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::set<node_id>>("std::set<cafka::node_id>");
   cfg.add_message_type<broker_actor>("cafka::broker_actor");
   cfg.add_message_type<controller_actor>("cafka::controller_actor");
-  cfg.add_message_type<coordinator_actor>("cafka::coordinator_actor");
+  cfg.add_message_type<controller_member_actor>("cafka::controller_member_actor");
   cfg.add_message_type<node_actor>("cafka::node_actor");
   cfg.add_message_type<raft_index>("cafka::raft_index");
   cfg.add_message_type<raft_term>("cafka::raft_term");

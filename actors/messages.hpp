@@ -45,7 +45,7 @@ using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using broker_atom = caf::atom_constant<caf::atom("broker")>;
-using coordinator_atom = caf::atom_constant<caf::atom("coord")>;
+using controller_atom = caf::atom_constant<caf::atom("controller")>;
 using replica_fetch_atom = caf::atom_constant<caf::atom("rfetch")>;
 using alter_isr_atom = caf::atom_constant<caf::atom("alterisr")>;
 using init_pid_atom = caf::atom_constant<caf::atom("initpid")>;
@@ -177,7 +177,7 @@ using controller_actor = caf::typed_actor<
 // -- coordinator: one member of the Raft metadata quorum; the leader is the active controller.
 // Extends the controller API with the quorum's own traffic. Peers are untyped handles
 // (a typed interface cannot name itself).
-using coordinator_actor = controller_actor::extend<
+using controller_member_actor = controller_actor::extend<
   caf::reacts_to<raft_atom, node_id, raft::vote_request>,
   caf::reacts_to<raft_atom, node_id, raft::vote_reply>,
   caf::reacts_to<raft_atom, node_id, raft::append_request>,
@@ -204,7 +204,7 @@ using chaos_agent_actor = caf::typed_actor<
 
 using node_actor = caf::typed_actor<
   caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
-  caf::replies_to<coordinator_atom>::with<coordinator_actor>,  // error: no coordinator role
+  caf::replies_to<controller_atom>::with<controller_member_actor>,  // error: no coordinator role
   caf::reacts_to<peer_atom, node_id>,                          // (re)discover a peer node
   // A lower-id node dialled this one: its node_actor (error: not a lower-id node of the config).
   caf::replies_to<hello_atom, node_id, caf::strong_actor_ptr>::with<caf::ok_atom>,

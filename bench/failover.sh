@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Produce pause after SIGKILL of a partition leader: starts a scratch 3-node cluster (each node a
-# coordinator and a broker) on loopback ports 9201-9203, runs `cafka bench produce` (RF 3,
+# controller and a broker) on loopback ports 9201-9203, runs `cafka bench produce` (RF 3,
 # acks=all, idempotent) against a one-partition topic, kills the partition leader's node
 # with SIGKILL a few seconds in, and prints the bench summary, whose "longest pause between
 # acknowledgements" is the failover pause. Usage: bench/failover.sh [path/to/cafka] [records]
@@ -10,9 +10,9 @@ records=${2:-20000000}
 dir=$(mktemp -d /tmp/cafka-failover.XXXXXX)
 cat > "$dir/cluster.conf" <<CONF
 [cluster]
-nodes=[{id=1, host="127.0.0.1", port=9201, roles=["coordinator", "broker"]},
-       {id=2, host="127.0.0.1", port=9202, roles=["coordinator", "broker"]},
-       {id=3, host="127.0.0.1", port=9203, roles=["coordinator", "broker"]}]
+nodes=[{id=1, host="127.0.0.1", port=9201, roles=["controller", "broker"]},
+       {id=2, host="127.0.0.1", port=9202, roles=["controller", "broker"]},
+       {id=3, host="127.0.0.1", port=9203, roles=["controller", "broker"]}]
 data-dir="data"
 [defaults]
 min-insync-replicas=2

@@ -20,9 +20,9 @@ mkdir -p "$dir"
 conf="$dir/cluster.conf"
 cat > "$conf" <<CONF
 [cluster]
-nodes=[{id=1, host="127.0.0.1", port=9501, roles=["coordinator", "broker"]},
-       {id=2, host="127.0.0.1", port=9502, roles=["coordinator", "broker"]},
-       {id=3, host="127.0.0.1", port=9503, roles=["coordinator", "broker"]}]
+nodes=[{id=1, host="127.0.0.1", port=9501, roles=["controller", "broker"]},
+       {id=2, host="127.0.0.1", port=9502, roles=["controller", "broker"]},
+       {id=3, host="127.0.0.1", port=9503, roles=["controller", "broker"]}]
 data-dir="data"
 [defaults]
 min-insync-replicas=2

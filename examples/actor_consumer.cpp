@@ -9,13 +9,12 @@
 #include <string>
 
 #include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer_actor.hpp"
-#include "runtime/base/errc.hpp"
+#include "cafka/client_system.hpp"
+#include "cafka/consumer_actor.hpp"
+#include "cafka/errc.hpp"
 
 namespace {
 
@@ -62,13 +61,7 @@ int main(int argc, char** argv) {
   std::string topic = argc > 2 ? argv[2] : "example";
   int64_t count = argc > 3 ? std::stoll(argv[3]) : 1000;
 
-  caf::actor_system_config cfg;
-  cafka::register_types(cfg);
-  cfg.load<caf::io::middleman>();
-  // A node closes a connection that stays silent for its middleman.connection-timeout (2 s
-  // by default), e.g. while the topic is quiet and fetch_max_wait_ms is longer: clients send
-  // CAF heartbeats too.
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  cafka::client_system_config cfg;  // cafka's types, the middleman, heartbeats
   caf::actor_system sys{cfg};
 
   cafka::consumer_config cc;

@@ -24,14 +24,14 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/chaos/fault_injector.hpp"
-#include "actors/client/consumer_actor.hpp"
-#include "actors/client/producer.hpp"
-#include "actors/node/node_connect.hpp"
-#include "runtime/base/errc.hpp"
+#include "cafka/admin.hpp"
+#include "cafka/fault_injector.hpp"
+#include "cafka/client_system.hpp"
+#include "cafka/consumer_actor.hpp"
+#include "cafka/errc.hpp"
+#include "cafka/producer.hpp"
 
 using namespace std::chrono_literals;
 
@@ -99,7 +99,7 @@ struct scratch_cluster {
     out << "[cluster]\nnodes=[";
     for (int i = 1; i <= n; ++i)
       out << (i > 1 ? ", " : "") << "{id=" << i << ", host=\"127.0.0.1\", port="
-          << free_port() << ", roles=[\"coordinator\", \"broker\"]}";
+          << free_port() << ", roles=[\"controller\", \"broker\"]}";
     out << "]\ndata-dir=\"data\"\n[defaults]\nmin-insync-replicas=2\n"
         << "[middleman]\nheartbeat-interval=200ms\nconnection-timeout=2s\n";
   }
@@ -161,21 +161,13 @@ bool eventually(std::chrono::milliseconds timeout, Pred pred) {
   return true;
 }
 
-struct client_config : caf::actor_system_config {
-  client_config() {
-    cafka::register_types(*this);
-    load<caf::io::middleman>();
-    set("middleman.heartbeat-interval", caf::timespan{200ms});
-  }
-};
-
 } // namespace
 
 TEST_CASE("my consumer processes every acknowledged record while nodes die, hang, lose "
           "their network and their disks fail",
           "[example][chaos]") {
   scratch_cluster scratch{3};
-  client_config cfg;
+  cafka::client_system_config cfg;
   caf::actor_system sys{cfg};
   auto cc = cafka::load_cluster_config(scratch.conf);
   REQUIRE(cc);
@@ -189,16 +181,8 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
 
   // The topic: 3 partitions on all 3 nodes.
   REQUIRE(eventually(30s, [&] {
-    auto broker = cafka::connect_broker(sys, first.host, first.port, 2s);
-    if (!broker)
-      return false;
-    bool ok = false;
-    caf::scoped_actor self{sys};
-    self->request(*broker, 5s, cafka::create_topic_atom::value,
-                  cafka::create_topic_request{"orders", 3, 3})
-      .receive([&](cafka::topic_metadata&) { ok = true; },
-               [&](caf::error& e) { ok = cafka::errc_of(e) == cafka::errc::topic_already_exists; });
-    return ok;
+    auto created = cafka::create_topic(sys, bootstrap, {"orders", 3, 3}, 5s);
+    return created || cafka::errc_of(created.error()) == cafka::errc::topic_already_exists;
   }));
 
   // Your consumers: two actors in one group (ended when the test ends, however it ends:

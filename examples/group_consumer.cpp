@@ -23,13 +23,12 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer_actor.hpp"
-#include "runtime/base/errc.hpp"
+#include "cafka/client_system.hpp"
+#include "cafka/consumer_actor.hpp"
+#include "cafka/errc.hpp"
 
 namespace {
 
@@ -121,13 +120,7 @@ int main(int argc, char** argv) {
     log->file.open(argv[6], std::ios::app);
   std::string instance = argc > 7 ? argv[7] : "";
 
-  caf::actor_system_config cfg;
-  cafka::register_types(cfg);
-  cfg.load<caf::io::middleman>();
-  // A node closes a connection that stays silent for its middleman.connection-timeout (2 s
-  // by default), e.g. while the topic is quiet and fetch_max_wait_ms is longer: clients send
-  // CAF heartbeats too.
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  cafka::client_system_config cfg;  // cafka's types, the middleman, heartbeats
   caf::actor_system sys{cfg};
 
   std::vector<caf::actor> users;

@@ -7,23 +7,17 @@
 #include <string>
 
 #include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/io/middleman.hpp>
 
-#include "actors/client/producer.hpp"
-#include "runtime/base/errc.hpp"
+#include "cafka/client_system.hpp"
+#include "cafka/producer.hpp"
+#include "cafka/errc.hpp"
 
 int main(int argc, char** argv) {
   std::string bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9101";
   std::string topic = argc > 2 ? argv[2] : "example";
   int count = argc > 3 ? std::stoi(argv[3]) : 1000;
 
-  caf::actor_system_config cfg;
-  cafka::register_types(cfg);  // cafka's message types and error category
-  cfg.load<caf::io::middleman>();
-  // Nodes close a connection that stays silent for middleman.connection-timeout (2 s by
-  // default), e.g. during a long fetch poll: clients send CAF heartbeats too.
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  cafka::client_system_config cfg;  // cafka's types, the middleman, heartbeats
   caf::actor_system sys{cfg};
 
   cafka::producer_config pc;

@@ -54,9 +54,9 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
   });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    for (auto i = st.coordinators.begin(); i != st.coordinators.end(); ++i)
+    for (auto i = st.controllers.begin(); i != st.controllers.end(); ++i)
       if (same_proxy(i->second, dm.source)) {
-        st.coordinators.erase(i); // the node supervisor rediscovers it
+        st.controllers.erase(i); // the node supervisor rediscovers it
         return;
       }
     if (on_peer_broker_down(self, dm))
@@ -204,15 +204,15 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
       if (!st.stopping && hosted && st.replicas.count(tp) == 0)
         start_replica(self, tp);
     },
-    [=](peer_atom, node_id coordinator, caf::strong_actor_ptr& ptr) {
+    [=](peer_atom, node_id controller, caf::strong_actor_ptr& ptr) {
       auto& st = self->state;
       if (!ptr)
         return;
       auto hdl = caf::actor_cast<controller_actor>(ptr);
-      auto i = st.coordinators.find(coordinator);
-      if (i != st.coordinators.end() && same_proxy(i->second, ptr))
+      auto i = st.controllers.find(controller);
+      if (i != st.controllers.end() && same_proxy(i->second, ptr))
         return; // the same proxy (a reconnected one has the same address)
-      st.coordinators[coordinator] = hdl;
+      st.controllers[controller] = hdl;
       self->monitor(hdl);
       if (!st.registered)
         try_register(self);

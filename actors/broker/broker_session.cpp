@@ -18,13 +18,13 @@ constexpr auto shutdown_timeout = std::chrono::seconds{2};
 
 std::optional<controller_actor> admin_target(broker_self self) {
   auto& st = self->state;
-  if (st.coordinators.empty())
+  if (st.controllers.empty())
     return std::nullopt;
-  auto i = st.coordinators.find(st.md.controller);
-  if (i != st.coordinators.end())
+  auto i = st.controllers.find(st.md.controller);
+  if (i != st.controllers.end())
     return i->second;
-  auto j = st.coordinators.begin();
-  std::advance(j, static_cast<long>(st.next_coordinator++ % st.coordinators.size()));
+  auto j = st.controllers.begin();
+  std::advance(j, static_cast<long>(st.next_controller++ % st.controllers.size()));
   return j->second;
 }
 
@@ -61,8 +61,8 @@ void try_register(broker_self self) {
 void send_heartbeats(broker_self self) {
   auto& st = self->state;
   auto me = caf::actor_cast<broker_actor>(self);
-  for (auto& kv : st.coordinators)
-    node_send(self, st.id, kv.first, caf::actor_cast<coordinator_actor>(kv.second),
+  for (auto& kv : st.controllers)
+    node_send(self, st.id, kv.first, caf::actor_cast<controller_member_actor>(kv.second),
               heartbeat_atom::value, st.id, st.incarnation, st.md.version, me);
   // A pushed view that lost this incarnation (e.g. a fenced restart) calls for registering.
   auto b = st.md.find_broker(st.id);

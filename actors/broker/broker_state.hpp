@@ -42,8 +42,8 @@ struct broker_state {
   bool registering = false;  // a registration request is in flight
   bool stopping = false;
   bool leaving = false;      // controlled shutdown under way: no more heartbeats
-  std::map<node_id, controller_actor> coordinators;
-  size_t next_coordinator = 0;  // round-robin start for registration attempts
+  std::map<node_id, controller_actor> controllers;
+  size_t next_controller = 0;  // round-robin start for registration attempts
   std::map<topic_partition, replica_actor> replicas;
   std::map<caf::actor_addr, topic_partition> by_addr;
   std::map<topic_partition, restart_info> restarts;

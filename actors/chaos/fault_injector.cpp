@@ -1,4 +1,4 @@
-#include "actors/chaos/fault_injector.hpp"
+#include "cafka/fault_injector.hpp"
 
 #include <csignal>
 #include <fstream>

@@ -13,7 +13,7 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "actors/node/node_connect.hpp"
+#include "actors/node/blocking_connect.hpp"
 
 namespace cafka {
 

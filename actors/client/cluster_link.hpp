@@ -14,7 +14,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/messages.hpp"
-#include "actors/node/node_connector.hpp"
+#include "actors/node/network_dialer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/cluster_config.hpp"
 
@@ -155,7 +155,7 @@ private:
     waiters.push_back(std::move(f));
     if (waiters.size() > 1)
       return;
-    auto mm = node_connector(self->system());
+    auto mm = network_dialer(self->system());
     // Every broker the link connects to is monitored: the owner's down handler learns when
     // its node goes away (CAF never fails a request already sent to it) and calls forget().
     auto done = [this, self, id](caf::expected<broker_actor> b) {

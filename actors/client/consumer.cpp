@@ -1,4 +1,4 @@
-#include "actors/client/consumer.hpp"
+#include "cafka/consumer.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "actors/client/consumer_actor.hpp"
+#include "cafka/consumer_actor.hpp"
 
 #include <optional>
 

@@ -1,4 +1,4 @@
-#include "actors/client/producer.hpp"
+#include "cafka/producer.hpp"
 
 #include <caf/scoped_actor.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/client/producer_actor.hpp"
+#include "cafka/producer_actor.hpp"
 
 #include <algorithm>
 #include <cassert>

@@ -9,8 +9,8 @@
 #include "actors/broker/broker.hpp"
 #include "actors/broker/broker_state.hpp"
 #include "actors/chaos/chaos_agent.hpp"
-#include "actors/coordinator/coordinator.hpp"
-#include "actors/node/node_connector.hpp"
+#include "actors/controller/controller_member.hpp"
+#include "actors/node/network_dialer.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
@@ -27,15 +27,15 @@ constexpr auto discovery_retry = std::chrono::milliseconds{300};
 struct supervisor_state {
   cluster_config cfg;
   node_id id;
-  coordinator_actor coordinator;  // null without the coordinator role
+  controller_member_actor controller;  // null without the controller role
   broker_actor broker;            // null without the broker role
   chaos_agent_actor chaos;        // this node's fault table
   // Links to the other nodes' supervisors. Invariant: this node opens the connection only to
   // nodes with a higher id (dials); a lower-id node opens it to us and says hello.
   std::map<node_id, node_actor> links;
-  std::map<node_id, caf::actor_addr> peers;  // discovered coordinators of other nodes
+  std::map<node_id, caf::actor_addr> peers;  // discovered controllers of other nodes
   std::set<node_id> discovering;  // dials in flight
-  std::set<node_id> asking;       // coordinator_atom requests in flight
+  std::set<node_id> asking;       // controller_atom requests in flight
   bool stopping = false;
   static inline const char* name = "node_supervisor";
 };
@@ -43,12 +43,12 @@ struct supervisor_state {
 using supervisor_self = node_actor::stateful_pointer<supervisor_state>;
 
 // `entropy` seeds the Raft core's election timeouts together with the node id.
-coordinator_config make_coordinator_config(const cluster_config& cfg, node_id id,
+controller_config make_controller_config(const cluster_config& cfg, node_id id,
                                            uint64_t entropy) {
-  coordinator_config cc;
+  controller_config cc;
   cc.self = id;
   for (auto& n : cfg.nodes)
-    if (n.coordinator)
+    if (n.controller)
       cc.members.push_back(n.id);
   cc.storage = std::make_shared<raft::disk_persistence>(cfg.node_dir(id) + "/"
                                                         + raft_dir_name);
@@ -63,11 +63,11 @@ coordinator_config make_coordinator_config(const cluster_config& cfg, node_id id
   return cc;
 }
 
-// Hands a coordinator's handle to this node's role actors.
+// Hands a controller's handle to this node's role actors.
 void introduce(supervisor_self self, node_id id, const caf::strong_actor_ptr& coord) {
   auto& st = self->state;
-  if (st.coordinator && id != st.id)
-    self->send(st.coordinator, peer_atom::value, id, coord);
+  if (st.controller && id != st.id)
+    self->send(st.controller, peer_atom::value, id, coord);
   if (st.broker)
     self->send(st.broker, peer_atom::value, id, coord);
 }
@@ -86,18 +86,18 @@ void retry_discovery(supervisor_self self, node_id id) {
   self->delayed_send(self, discovery_retry, peer_atom::value, id);
 }
 
-// Asks a linked node for its coordinator and introduces it; retries on failure.
-void ask_coordinator(supervisor_self self, node_id id) {
+// Asks a linked node for its controller and introduces it; retries on failure.
+void ask_controller(supervisor_self self, node_id id) {
   auto& st = self->state;
   auto n = st.cfg.find(id);
   auto link = st.links.find(id);
-  if (st.stopping || n == nullptr || !n->coordinator || link == st.links.end()
+  if (st.stopping || n == nullptr || !n->controller || link == st.links.end()
       || st.peers.count(id) > 0 || st.asking.count(id) > 0)
     return;
   st.asking.insert(id);
-  self->request(link->second, discovery_timeout, coordinator_atom::value)
+  self->request(link->second, discovery_timeout, controller_atom::value)
     .then(
-      [=](coordinator_actor& c) {
+      [=](controller_member_actor& c) {
         auto& st = self->state;
         st.asking.erase(id);
         st.peers[id] = c.address();
@@ -111,7 +111,7 @@ void ask_coordinator(supervisor_self self, node_id id) {
 }
 
 // A link to node `id` is up (dialled, or its hello arrived): remember and monitor it, hand it
-// to the broker, and fetch the node's coordinator.
+// to the broker, and fetch the node's controller.
 void add_link(supervisor_self self, node_id id, node_actor hdl) {
   auto& st = self->state;
   auto i = st.links.find(id);
@@ -121,18 +121,18 @@ void add_link(supervisor_self self, node_id id, node_actor hdl) {
   self->monitor(hdl);
   if (st.broker)
     self->send(st.broker, node_link_atom::value, id, caf::actor_cast<caf::strong_actor_ptr>(hdl));
-  ask_coordinator(self, id);
+  ask_controller(self, id);
 }
 
 // Makes sure a link to node `id` exists (dialling it if this node dials) and that its
-// coordinator is known.
+// controller is known.
 void discover(supervisor_self self, node_id id) {
   auto& st = self->state;
   auto n = st.cfg.find(id);
   if (st.stopping || n == nullptr || id == st.id)
     return;
   if (st.links.count(id) > 0) {
-    ask_coordinator(self, id);
+    ask_controller(self, id);
     return;
   }
   if (!dials(st.id, id) || st.discovering.count(id) > 0)
@@ -142,7 +142,7 @@ void discover(supervisor_self self, node_id id) {
     self->state.discovering.erase(id);
     retry_discovery(self, id);
   };
-  auto mm = node_connector(self->system());
+  auto mm = network_dialer(self->system());
   self->request(mm, discovery_timeout, caf::connect_atom::value, n->host, n->port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
@@ -166,7 +166,7 @@ void discover(supervisor_self self, node_id id) {
       [=](caf::error&) { retry(); });
 }
 
-// The link or coordinator handle that `source` is, if any, is gone: forget it and find it again.
+// The link or controller handle that `source` is, if any, is gone: forget it and find it again.
 // Compares the proxies themselves: a reconnected proxy has the same address as its
 // predecessor. False if source was neither.
 bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
@@ -194,10 +194,10 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
   st.cfg = std::move(cfg);
   st.id = id;
   auto me = st.cfg.find(id);
-  if (me != nullptr && me->coordinator) {
-    st.coordinator = spawn_coordinator(self->system(),
-                                       make_coordinator_config(st.cfg, id, random_u64()));
-    self->monitor(st.coordinator);
+  if (me != nullptr && me->controller) {
+    st.controller = spawn_controller_member(self->system(),
+                                       make_controller_config(st.cfg, id, random_u64()));
+    self->monitor(st.controller);
   }
   if (me != nullptr && me->broker) {
     st.broker = spawn_broker(self->system(), st.cfg, id);
@@ -209,8 +209,8 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
   self->attach_functor([agent = st.chaos](const caf::error&) {
     caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
   });
-  if (st.coordinator)
-    introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(st.coordinator));
+  if (st.controller)
+    introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(st.controller));
   for (auto& n : st.cfg.nodes)
     if (n.id != id)
       discover(self, n.id);
@@ -221,11 +221,11 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
     auto& st = self->state;
     if (on_peer_down(self, dm.source))
       return;
-    if (dm.source != st.broker.address() && dm.source != st.coordinator.address())
-      return; // an older proxy of a link or coordinator that has been replaced
+    if (dm.source != st.broker.address() && dm.source != st.controller.address())
+      return; // an older proxy of a link or controller that has been replaced
     if (st.stopping)
       return;
-    const char* who = dm.source == st.broker.address() ? "broker" : "coordinator";
+    const char* who = dm.source == st.broker.address() ? "broker" : "controller";
     spdlog::critical("node: the {} actor died unexpectedly ({}); stopping the node", who,
                      self->system().render(dm.reason));
     st.stopping = true;
@@ -243,14 +243,14 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
                           "node " + std::to_string(self->state.id.value) + " has no broker role");
       return self->state.broker;
     },
-    [=](coordinator_atom) -> caf::result<coordinator_actor> {
+    [=](controller_atom) -> caf::result<controller_member_actor> {
       if (self->state.stopping)
         return make_error(errc::not_controller,
                           "node " + std::to_string(self->state.id.value) + " is stopping");
-      if (!self->state.coordinator)
+      if (!self->state.controller)
         return make_error(errc::not_controller, "node " + std::to_string(self->state.id.value)
-                                                  + " has no coordinator role");
-      return self->state.coordinator;
+                                                  + " has no controller role");
+      return self->state.controller;
     },
     [=](peer_atom, node_id peer) { discover(self, peer); },
     [=](hello_atom, node_id peer, caf::strong_actor_ptr& ptr) -> caf::result<caf::ok_atom> {
@@ -280,14 +280,14 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
       st.stopping = true;
       auto rp = self->make_response_promise<caf::ok_atom>();
       // Reverse order: the broker (controlled shutdown, flush and close every log), then the
-      // coordinator.
-      auto stop_coordinator = [=]() mutable {
-        if (!self->state.coordinator) {
+      // controller.
+      auto stop_controller = [=]() mutable {
+        if (!self->state.controller) {
           rp.deliver(caf::ok_atom::value);
           self->quit();
           return;
         }
-        self->request(self->state.coordinator, stop_timeout, stop_atom::value)
+        self->request(self->state.controller, stop_timeout, stop_atom::value)
           .then([=](caf::ok_atom) mutable {
                   rp.deliver(caf::ok_atom::value);
                   self->quit();
@@ -298,14 +298,14 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
                 });
       };
       if (!st.broker) {
-        stop_coordinator();
+        stop_controller();
         return rp;
       }
       self->request(st.broker, stop_timeout, stop_atom::value)
-        .then([=](caf::ok_atom) mutable { stop_coordinator(); },
+        .then([=](caf::ok_atom) mutable { stop_controller(); },
               [=](caf::error& err) mutable {
                 spdlog::error("node: broker stop failed: {}", describe(err));
-                stop_coordinator();
+                stop_controller();
               });
       return rp;
     },

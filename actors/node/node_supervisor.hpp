@@ -1,7 +1,7 @@
-// The node supervisor: spawns this node's role actors in order (coordinator, then broker),
+// The node supervisor: spawns this node's role actors in order (controller, then broker),
 // monitors them, stops them in reverse order, and is the actor the node publishes: peers and
-// clients ask it for the node's broker and coordinator. It also discovers the other nodes'
-// coordinators and introduces them to its own role actors. Actor context.
+// clients ask it for the node's broker and controller. It also discovers the other nodes'
+// controllers and introduces them to its own role actors. Actor context.
 #pragma once
 
 #include <functional>

@@ -16,10 +16,10 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/client/consumer_actor.hpp"
-#include "actors/client/producer_actor.hpp"
+#include "cafka/consumer_actor.hpp"
+#include "cafka/producer_actor.hpp"
 #include "actors/messages.hpp"
-#include "actors/node/node_connector.hpp"
+#include "actors/node/network_dialer.hpp"
 #include "actors/node/node_supervisor.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/entropy.hpp"
@@ -57,7 +57,7 @@ uint64_t fnv(uint64_t h, const std::string& s) {
 struct sim_node {
   node_config cfg;
   node_actor supervisor;
-  coordinator_actor coordinator;
+  controller_member_actor controller;
   broker_actor broker;
   bool up = false;
 };
@@ -113,8 +113,8 @@ void start_node(caf::event_based_actor* self, world_ptr w, node_id id) {
   n.supervisor = spawn_node_supervisor(self->system(), w->cfg, id, nullptr);
   n.up = true;
   w->network[address(n.cfg)] = caf::actor_cast<caf::strong_actor_ptr>(n.supervisor);
-  self->request(n.supervisor, ask_timeout, coordinator_atom::value)
-    .then([w, id](coordinator_actor& c) { w->nodes[id].coordinator = c; },
+  self->request(n.supervisor, ask_timeout, controller_atom::value)
+    .then([w, id](controller_member_actor& c) { w->nodes[id].controller = c; },
           [](caf::error&) {});
   self->request(n.supervisor, ask_timeout, broker_atom::value)
     .then([w, id](broker_actor& b) { w->nodes[id].broker = b; }, [](caf::error&) {});
@@ -128,12 +128,12 @@ void kill_node(world_ptr w, node_id id) {
     return;
   n.up = false;
   w->network.erase(address(n.cfg));
-  for (auto hdl : {caf::actor_cast<caf::actor>(n.broker), caf::actor_cast<caf::actor>(n.coordinator),
+  for (auto hdl : {caf::actor_cast<caf::actor>(n.broker), caf::actor_cast<caf::actor>(n.controller),
                    caf::actor_cast<caf::actor>(n.supervisor)})
     if (hdl)
       caf::anon_send_exit(hdl, caf::exit_reason::kill);
   n.supervisor = nullptr;
-  n.coordinator = nullptr;
+  n.controller = nullptr;
   n.broker = nullptr;
 }
 
@@ -433,7 +433,7 @@ std::string write_config(const sim_options& o, const std::string& dir) {
   out << "[cluster]\nnodes=[";
   for (int32_t i = 1; i <= o.nodes; ++i)
     out << (i > 1 ? ", " : "") << "{id=" << i << ", host=\"127.0.0.1\", port=" << 19000 + i
-        << ", roles=[\"coordinator\", \"broker\"]}";
+        << ", roles=[\"controller\", \"broker\"]}";
   out << "]\ndata-dir=\"data\"\n[defaults]\nmin-insync-replicas=2\n"
       << "broker-heartbeat-interval-ms=100\nbroker-session-timeout-ms=600\n"
       << "controller-quorum-tick-ms=50\noffsets-topic-num-partitions=3\n";

@@ -154,20 +154,20 @@ caf::expected<node_config> parse_node(const caf::config_value& v, const std::str
   n.port = static_cast<uint16_t>(port);
   auto roles = d->find("roles");
   if (roles == d->end()) {
-    n.coordinator = n.broker = true;
+    n.controller = n.broker = true;
   } else {
     auto lst = caf::get_if<caf::config_value::list>(&roles->second);
     if (lst == nullptr || lst->empty())
-      return bad(path, where + "roles must be a non-empty list of \"coordinator\"/\"broker\"");
+      return bad(path, where + "roles must be a non-empty list of \"controller\"/\"broker\"");
     for (auto& r : *lst) {
       auto s = caf::get_if<std::string>(&r);
-      if (s != nullptr && *s == "coordinator")
-        n.coordinator = true;
+      if (s != nullptr && *s == "controller")
+        n.controller = true;
       else if (s != nullptr && *s == "broker")
         n.broker = true;
       else
         return bad(path, where + "unknown role " + caf::to_string(r)
-                           + " (expected \"coordinator\" or \"broker\")");
+                           + " (expected \"controller\" or \"broker\")");
     }
   }
   if (auto err = parse_node_listeners(*d, path, where, n))
@@ -289,12 +289,12 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                            + " uses an address already taken by another node or listener");
     cfg.nodes.push_back(std::move(*n));
   }
-  size_t coordinators = 0;
+  size_t controllers = 0;
   for (auto& n : cfg.nodes)
-    coordinators += n.coordinator ? 1 : 0;
-  if (coordinators != 1 && coordinators != 3 && coordinators != 5)
-    return bad(path, "[cluster] needs 1, 3 or 5 nodes with the \"coordinator\" role (an odd "
-                     "quorum), got " + std::to_string(coordinators));
+    controllers += n.controller ? 1 : 0;
+  if (controllers != 1 && controllers != 3 && controllers != 5)
+    return bad(path, "[cluster] needs 1, 3 or 5 nodes with the \"controller\" role (an odd "
+                     "quorum), got " + std::to_string(controllers));
   bool any_broker = false;
   for (auto& n : cfg.nodes)
     any_broker = any_broker || n.broker;

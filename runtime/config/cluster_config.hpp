@@ -20,7 +20,7 @@ struct node_config {
   node_id id;
   std::string host;      // node-to-node (BASP) address
   uint16_t port = 0;
-  bool coordinator = false;
+  bool controller = false;
   bool broker = false;
   // Kafka protocol: where the node binds (`listeners`) and what it tells clients
   // (`advertised-listeners`, defaulting to `listeners`). Empty: no Kafka listener.
@@ -56,7 +56,7 @@ struct broker_defaults {
   bool auto_create_topics_enable = true;            // auto-create-topics-enable
   int64_t leader_imbalance_check_interval_ms = 5000; // leader-imbalance-check-interval-ms
   // Consumer groups (Kafka's KIP-848 names): the internal offsets topic, created on the
-  // first find-coordinator, and the members' session and heartbeat interval.
+  // first find-controller, and the members' session and heartbeat interval.
   int32_t offsets_topic_num_partitions = 12;        // offsets-topic-num-partitions
   int32_t offsets_topic_replication_factor = 3;     // offsets-topic-replication-factor
   int64_t group_session_timeout_ms = 45000;   // group-consumer-session-timeout-ms

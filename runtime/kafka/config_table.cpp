@@ -130,7 +130,7 @@ void sort_by_name(entry_list& xs) {
 }
 
 std::string join_roles(const node_config& n) {
-  if (n.broker && n.coordinator)
+  if (n.broker && n.controller)
     return "broker,controller";
   return n.broker ? "broker" : "controller";
 }
@@ -139,7 +139,7 @@ std::string join_roles(const node_config& n) {
 std::string quorum_voters(const cluster_config& cfg) {
   std::string out;
   for (auto& n : cfg.nodes) {
-    if (!n.coordinator)
+    if (!n.controller)
       continue;
     if (!out.empty())
       out += ',';

@@ -15,7 +15,7 @@
 
 #include "actors/broker/broker.hpp"
 #include "actors/broker/broker_state.hpp"
-#include "actors/coordinator/coordinator.hpp"
+#include "actors/controller/controller_member.hpp"
 #include "runtime/raft/disk_persistence.hpp"
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
@@ -37,7 +37,7 @@ struct broker_fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
   cluster_config cc;
-  coordinator_actor controller;
+  controller_member_actor controller;
   broker_actor broker;
   bool running = false;
 
@@ -64,7 +64,7 @@ struct broker_fixture {
 
   void start() {
     // A one-member quorum on disk is this node's controller.
-    coordinator_config qc;
+    controller_config qc;
     qc.self = node_id{1};
     qc.members = {node_id{1}};
     qc.storage = std::make_shared<raft::disk_persistence>(cc.node_dir(node_id{1}) + "/"
@@ -72,7 +72,7 @@ struct broker_fixture {
     qc.tick = 10ms;
     qc.raft.election_timeout_ticks = 2;
     qc.defaults = cc.defaults;
-    controller = spawn_coordinator(sys, qc);
+    controller = spawn_controller_member(sys, qc);
     broker = spawn_broker(sys, cc, node_id{1});
     caf::anon_send(broker, peer_atom::value, node_id{1},
                    caf::actor_cast<caf::strong_actor_ptr>(controller));

@@ -17,7 +17,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
-#include "actors/client/producer.hpp"
+#include "cafka/producer.hpp"
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
@@ -242,7 +242,7 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
 node_actor::behavior_type fake_node(node_actor::pointer, broker_actor broker) {
   return {
     [=](broker_atom) -> caf::result<broker_actor> { return broker; },
-    [=](coordinator_atom) -> caf::result<coordinator_actor> {
+    [=](controller_atom) -> caf::result<controller_member_actor> {
       return make_error(errc::not_controller, "fake node: no coordinator");
     },
     [=](peer_atom, node_id) {},

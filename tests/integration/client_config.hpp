@@ -5,19 +5,16 @@
 #include <chrono>
 
 #include <caf/actor_system_config.hpp>
-#include <caf/io/middleman.hpp>
 
-#include "actors/messages.hpp"
+#include "cafka/client_system.hpp"
 
 namespace cafka::testing {
 
-// cafka's message types, the middleman, no console log, and a 200 ms middleman heartbeat so
-// that a killed node's connection is noticed quickly.
+// A client's setup (configure_client: a 200 ms middleman heartbeat, so that a killed node's
+// connection is noticed quickly) without console logging.
 inline caf::actor_system_config& client_config(caf::actor_system_config& cfg) {
-  register_types(cfg);
-  cfg.load<caf::io::middleman>();
+  configure_client(cfg);
   cfg.set("logger.console", caf::atom("none"));
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
   return cfg;
 }
 

@@ -44,8 +44,8 @@ cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra
     ports_[s.id] = free_port();
     conf << (i > 0 ? ",\n  " : "") << "{id=" << s.id << ", host=\"127.0.0.1\", port="
          << ports_[s.id] << ", roles=[";
-    if (s.coordinator)
-      conf << "\"coordinator\"" << (s.broker ? ", " : "");
+    if (s.controller)
+      conf << "\"controller\"" << (s.broker ? ", " : "");
     if (s.broker)
       conf << "\"broker\"";
     conf << "]";

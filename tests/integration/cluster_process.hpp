@@ -17,11 +17,11 @@ namespace cafka::testing {
 
 struct node_spec {
   int32_t id = 0;
-  bool coordinator = true;
+  bool controller = true;
   bool broker = true;
 };
 
-// Nodes 1..n, each a coordinator and a broker.
+// Nodes 1..n, each a controller and a broker.
 inline std::vector<node_spec> combined_nodes(int n) {
   std::vector<node_spec> out;
   for (int i = 1; i <= n; ++i)

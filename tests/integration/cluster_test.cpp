@@ -1,6 +1,6 @@
 // Multi-node clusters of real `cafka node` processes: discovery through any node, topic
 // placement over brokers, failover after SIGKILL and SIGSTOP of brokers and of the
-// controller, separate roles, 5 coordinators, and a full restart.
+// controller, separate roles, 5 controllers, and a full restart.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -174,7 +174,7 @@ TEST_CASE("killing the controller elects a new one and committed topics stay",
   }, 15s));
 }
 
-TEST_CASE("separate roles: 3 coordinators and 2 brokers", "[integration][cluster]") {
+TEST_CASE("separate roles: 3 controllers and 2 brokers", "[integration][cluster]") {
   cluster_process c{{{1, true, false}, {2, true, false}, {3, true, false}, {4, false, true},
                      {5, false, true}}};
   c.start_all();
@@ -196,7 +196,7 @@ TEST_CASE("separate roles: 3 coordinators and 2 brokers", "[integration][cluster
   CHECK(lines(r.out) == 3);
 }
 
-TEST_CASE("5 coordinators tolerate two failures, not three", "[integration][cluster]") {
+TEST_CASE("5 controllers tolerate two failures, not three", "[integration][cluster]") {
   cluster_process c{combined(5)};
   c.start_all();
   REQUIRE(ready(c, 5));

@@ -11,7 +11,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/client/consumer.hpp"
+#include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
 #include "tests/eventually.hpp"
 #include "tests/integration/background_process.hpp"

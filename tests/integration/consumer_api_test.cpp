@@ -12,8 +12,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer.hpp"
-#include "actors/client/consumer_actor.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/consumer_actor.hpp"
 #include "runtime/base/errc.hpp"
 #include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"

@@ -7,7 +7,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/client/consumer.hpp"
+#include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
 #include "tests/integration/client_config.hpp"

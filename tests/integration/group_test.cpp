@@ -17,8 +17,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/client/consumer.hpp"
-#include "actors/client/producer.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
 #include "tests/integration/client_config.hpp"

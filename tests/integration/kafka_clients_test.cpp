@@ -16,7 +16,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
-#include "actors/client/producer.hpp"
+#include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
 #include "tests/integration/background_process.hpp"

@@ -14,7 +14,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/client/consumer.hpp"
+#include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"

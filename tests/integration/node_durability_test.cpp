@@ -9,10 +9,11 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/client/consumer.hpp"
-#include "actors/client/producer.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
+#include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace cafka;
@@ -97,8 +98,7 @@ TEST_CASE("100k records survive SIGKILL and restart of a real node", "[integrati
   REQUIRE(created.exit_code == 0);
 
   caf::actor_system_config cfg;
-  register_types(cfg);
-  cfg.load<caf::io::middleman>();
+  cafka::testing::client_config(cfg);
   caf::actor_system sys{cfg};
 
   constexpr int total = 100000;

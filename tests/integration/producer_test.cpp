@@ -18,8 +18,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/producer.hpp"
-#include "actors/client/producer_actor.hpp"
+#include "cafka/producer.hpp"
+#include "cafka/producer_actor.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
 #include "tests/integration/client_config.hpp"

@@ -18,8 +18,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer.hpp"
-#include "actors/client/producer.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/producer.hpp"
 #include "actors/messages.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
@@ -112,7 +112,7 @@ consume_all(caf::actor_system& sys, const std::string& bootstrap, const std::str
 
 TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a leader is killed",
           "[integration][replication]") {
-  // The default layout: three nodes, each a coordinator and a broker.
+  // The default layout: three nodes, each a controller and a broker.
   cluster_process c{combined(3), "min-insync-replicas=2\n"};
   c.start_all();
   REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
@@ -131,9 +131,7 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
   REQUIRE(victim > 1);
 
   caf::actor_system_config cfg;
-  cafka::register_types(cfg);
-  cfg.load<caf::io::middleman>();
-  cfg.set("logger.console", caf::atom("none"));
+  cafka::testing::client_config(cfg);
   caf::actor_system sys{cfg};
   auto bootstrap = c.address(1);
 
@@ -357,9 +355,7 @@ TEST_CASE("a hung old leader takes no writes and rejoins as a follower with the 
   auto via = old == 4 ? 5 : 4;
   // A client that still talks to the old leader's broker directly.
   caf::actor_system_config cfg;
-  cafka::register_types(cfg);
-  cfg.load<caf::io::middleman>();
-  cfg.set("logger.console", caf::atom("none"));
+  cafka::testing::client_config(cfg);
   caf::actor_system sys{cfg};
   auto addr = c.address(old);
   auto node = sys.middleman().remote_actor<cafka::node_actor>(

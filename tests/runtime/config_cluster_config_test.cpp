@@ -56,7 +56,7 @@ private:
 
 const std::string one_node
   = "[cluster]\n"
-    "nodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"coordinator\", \"broker\"]}]\n";
+    "nodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"controller\", \"broker\"]}]\n";
 
 // Loads `contents` and requires an invalid_config error whose message names the file and
 // contains `what`.
@@ -79,9 +79,9 @@ TEST_CASE("a valid cluster.conf loads with its nodes and every [defaults] value"
   auto path = dir.write(
     "; a comment\n"
     "[cluster]\n"
-    "nodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"coordinator\", \"broker\"]}, "
+    "nodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"controller\", \"broker\"]}, "
     "{id=2, host=\"127.0.0.1\", port=9102, roles=[\"broker\"]}, "
-    "{id=3, host=\"localhost\", port=9103, roles=[\"coordinator\"]}, "
+    "{id=3, host=\"localhost\", port=9103, roles=[\"controller\"]}, "
     "{id=7, host=\"10.0.0.7\", port=65535}]\n"
     "data-dir=\"var/data\"\n"
     "\n"
@@ -114,25 +114,25 @@ TEST_CASE("a valid cluster.conf loads with its nodes and every [defaults] value"
   CHECK(n1.id == node_id{1});
   CHECK(n1.host == "127.0.0.1");
   CHECK(n1.port == 9101);
-  CHECK(n1.coordinator);
+  CHECK(n1.controller);
   CHECK(n1.broker);
   CHECK(n1.address() == "127.0.0.1:9101");
 
   auto& n2 = cfg->nodes[1];
   CHECK(n2.id == node_id{2});
-  CHECK_FALSE(n2.coordinator);
+  CHECK_FALSE(n2.controller);
   CHECK(n2.broker);
 
   auto& n3 = cfg->nodes[2];
   CHECK(n3.host == "localhost");
-  CHECK(n3.coordinator);
+  CHECK(n3.controller);
   CHECK_FALSE(n3.broker);
 
   // No roles: both.
   auto& n7 = cfg->nodes[3];
   CHECK(n7.id == node_id{7});
   CHECK(n7.port == 65535);
-  CHECK(n7.coordinator);
+  CHECK(n7.controller);
   CHECK(n7.broker);
 
   REQUIRE(cfg->find(node_id{3}) != nullptr);
@@ -337,18 +337,18 @@ TEST_CASE("bad node entries are invalid_config naming the node and the field", "
                     "roles must be a non-empty list");
   }
   SECTION("no broker at all") {
-    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1, roles=[\"coordinator\"]}]\n",
+    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1, roles=[\"controller\"]}]\n",
                     "no node has the \"broker\" role");
   }
-  SECTION("an even number of coordinators") {
+  SECTION("an even number of controllers") {
     require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1}, {id=2, host=\"h\", port=2}]\n",
-                    "needs 1, 3 or 5 nodes with the \"coordinator\" role");
+                    "needs 1, 3 or 5 nodes with the \"controller\" role");
   }
-  SECTION("no coordinator at all") {
+  SECTION("no controller at all") {
     require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=1, roles=[\"broker\"]}]\n",
                     "got 0");
   }
-  SECTION("seven coordinators") {
+  SECTION("seven controllers") {
     std::string nodes;
     for (int i = 1; i <= 7; ++i)
       nodes += std::string{i > 1 ? ", " : ""} + "{id=" + std::to_string(i) + ", host=\"h\", port="
@@ -446,7 +446,7 @@ TEST_CASE("parse_host_port rejects malformed input and leaves the outputs alone"
 namespace {
 
 std::string node_with(const std::string& extra) {
-  return "[cluster]\nnodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"coordinator\", "
+  return "[cluster]\nnodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"controller\", "
          "\"broker\"], " + extra + "}]\n";
 }
 
@@ -500,7 +500,7 @@ TEST_CASE("bad listeners are invalid_config naming the entry", "[config]") {
     require_invalid(node_with("listeners=9092"), "listeners must be a string");
   }
   SECTION("on a node without the broker role") {
-    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=9101, roles=[\"coordinator\"], "
+    require_invalid("[cluster]\nnodes=[{id=1, host=\"h\", port=9101, roles=[\"controller\"], "
                     "listeners=\"PLAINTEXT://h:9092\"}, {id=2, host=\"h\", port=9102, "
                     "roles=[\"broker\"]}]\n",
                     "listeners needs the \"broker\" role");

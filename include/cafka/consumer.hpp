@@ -20,7 +20,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer_actor.hpp"
+#include "cafka/consumer_actor.hpp"
 
 namespace cafka {
 

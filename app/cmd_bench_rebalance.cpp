@@ -18,8 +18,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer_actor.hpp"
-#include "runtime/app/app_common.hpp"
+#include "cafka/consumer_actor.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

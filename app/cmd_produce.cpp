@@ -5,8 +5,8 @@
 #include <limits>
 #include <mutex>
 
-#include "actors/client/producer.hpp"
-#include "runtime/app/app_common.hpp"
+#include "cafka/producer.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

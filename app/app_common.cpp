@@ -1,4 +1,4 @@
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +11,8 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "cafka/admin.hpp"
+#include "cafka/client_system.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {
@@ -76,14 +78,11 @@ std::optional<std::string> resolve_bootstrap(const connection_options& o) {
 }
 
 void prepare_system_config(caf::actor_system_config& cfg, const std::string& conf_path) {
-  register_types(cfg);
-  cfg.load<caf::io::middleman>();
+  configure_client(cfg);
   std::ifstream in{conf_path};
   if (in)
     cfg.parse(std::vector<std::string>{}, in);
   // Failure detection defaults (DESIGN.md section 4): set on every process.
-  if (caf::get_if(&cfg.content, "middleman.heartbeat-interval") == nullptr)
-    cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
   if (caf::get_if(&cfg.content, "middleman.connection-timeout") == nullptr)
     cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{2}});
   cfg.set("logger.console", caf::atom("none"));
@@ -97,35 +96,12 @@ std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
   auto list = resolve_bootstrap(o);
   if (!list)
     return std::nullopt;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  // Every entry in turn, as Kafka's clients do with bootstrap.servers.
-  caf::expected<broker_actor> b = make_error(errc::invalid_config, "no bootstrap server");
-  auto servers = parse_bootstrap(*list);  // checked by resolve_bootstrap
-  for (auto& hp : *servers) {
-    b = connect_broker(sys, hp.host, hp.port, std::chrono::seconds{10});
-    if (b)
-      break;
-  }
+  auto b = connect_bootstrap_broker(sys, *list, std::chrono::seconds{10});
   if (!b) {
     fail(describe(b.error()));
     return std::nullopt;
   }
-  // A broker that is still registering (e.g. right after `cluster up` or a restart) answers
-  // broker_not_available; wait for it, like Kafka's admin client retries retriable errors.
-  caf::scoped_actor self{sys};
-  for (;;) {
-    caf::error err;
-    self->request(*b, std::chrono::seconds{2}, metadata_atom::value, metadata_request{})
-      .receive([](cluster_metadata&) {}, [&](caf::error& e) { err = std::move(e); });
-    if (!err)
-      return *b;
-    if (errc_of(err) != errc::broker_not_available
-        || std::chrono::steady_clock::now() >= deadline) {
-      fail(describe(err));
-      return std::nullopt;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
+  return *b;
 }
 
 client_system::client_system(const std::string& conf_path) {

@@ -12,7 +12,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/client/producer_actor.hpp"
+#include "cafka/producer_actor.hpp"
 
 namespace cafka {
 

@@ -1,4 +1,4 @@
-// The coordinator quorum in one process: 1, 3 and 5 members on disk-backed Raft storage, real
+// The controller quorum in one process: 1, 3 and 5 members on disk-backed Raft storage, real
 // timers. Leader death, minority partitions (through the fault table every quorum message
 // passes), healing, a full restart from disk, and the controller's replication requests
 // (alter_isr, init_pid, unclean and preferred leader election).
@@ -8,7 +8,7 @@
 
 #include <optional>
 
-#include "actors/coordinator/coordinator.hpp"
+#include "actors/controller/controller_member.hpp"
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/raft/disk_persistence.hpp"
 #include "tests/actors/actor_test_util.hpp"
@@ -25,7 +25,7 @@ struct quorum_fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
   std::vector<node_id> ids;
-  std::map<node_id, coordinator_actor> members;
+  std::map<node_id, controller_member_actor> members;
   std::chrono::milliseconds session_timeout = std::chrono::hours{1};
   int64_t imbalance_check_ms = 50;  // leader-imbalance-check-interval-ms
   bool unclean = false;             // unclean-leader-election-enable
@@ -51,7 +51,7 @@ struct quorum_fixture {
   }
 
   void start_member(node_id id) {
-    coordinator_config cc;
+    controller_config cc;
     cc.self = id;
     cc.members = ids;
     cc.storage = std::make_shared<raft::disk_persistence>(
@@ -64,7 +64,7 @@ struct quorum_fixture {
     cc.defaults.num_partitions = 2;
     cc.defaults.leader_imbalance_check_interval_ms = imbalance_check_ms;
     cc.defaults.unclean_leader_election_enable = unclean;
-    members[id] = spawn_coordinator(sys, cc);
+    members[id] = spawn_controller_member(sys, cc);
     introduce();
   }
 

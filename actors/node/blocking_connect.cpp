@@ -1,4 +1,4 @@
-#include "actors/node/node_connect.hpp"
+#include "actors/node/blocking_connect.hpp"
 
 #include <set>
 

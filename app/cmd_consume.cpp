@@ -10,8 +10,8 @@
 #include <iostream>
 #include <map>
 
-#include "actors/client/consumer.hpp"
-#include "runtime/app/app_common.hpp"
+#include "cafka/consumer.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

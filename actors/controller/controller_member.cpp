@@ -1,10 +1,10 @@
-#include "actors/coordinator/coordinator.hpp"
+#include "actors/controller/controller_member.hpp"
 
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
-#include "actors/coordinator/coordinator_state.hpp"
+#include "actors/controller/controller_state.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
@@ -27,20 +27,20 @@ std::string new_cluster_id() {
   return out;
 }
 
-coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
-                                                      coordinator_config cfg) {
+controller_member_actor::behavior_type controller_behavior(controller_self self,
+                                                      controller_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.leases = broker_leases{st.cfg.broker_session_timeout};
   raft::persisted_state ps;
   if (auto err = st.cfg.storage->load(ps)) {
-    spdlog::critical("coordinator {}: cannot load raft state: {}", st.cfg.self.value,
+    spdlog::critical("controller {}: cannot load raft state: {}", st.cfg.self.value,
                      describe(err));
     self->quit(err);
   }
   if (ps.snp) {
     if (auto err = st.md.from_bytes(ps.snp->data)) {
-      spdlog::critical("coordinator {}: bad snapshot: {}", st.cfg.self.value, describe(err));
+      spdlog::critical("controller {}: bad snapshot: {}", st.cfg.self.value, describe(err));
       self->quit(err);
     }
     st.applied = ps.snp->desc.index;
@@ -52,7 +52,7 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
   // An error message from a peer (e.g. a message it could not handle) must not take the
   // quorum member down: CAF's default error handler would quit.
   self->set_error_handler([=](caf::error& err) {
-    spdlog::warn("coordinator {}: ignoring error message: {}", self->state.cfg.self.value,
+    spdlog::warn("controller {}: ignoring error message: {}", self->state.cfg.self.value,
                  self->system().render(err));
   });
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -309,8 +309,8 @@ coordinator_actor::behavior_type coordinator_behavior(coordinator_self self,
 
 } // namespace
 
-coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg) {
-  return sys.spawn(coordinator_behavior, std::move(cfg));
+controller_member_actor spawn_controller_member(caf::actor_system& sys, controller_config cfg) {
+  return sys.spawn(controller_behavior, std::move(cfg));
 }
 
 } // namespace cafka

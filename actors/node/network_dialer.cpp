@@ -1,4 +1,4 @@
-#include "actors/node/node_connector.hpp"
+#include "actors/node/network_dialer.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_registry.hpp>
@@ -8,7 +8,7 @@
 
 namespace cafka {
 
-caf::actor node_connector(caf::actor_system& sys) {
+caf::actor network_dialer(caf::actor_system& sys) {
   if (auto sim = sys.registry().get(sim_network_name))
     return caf::actor_cast<caf::actor>(sim);
   return caf::actor_cast<caf::actor>(sys.middleman().actor_handle());

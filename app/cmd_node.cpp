@@ -15,7 +15,7 @@
 
 #include "actors/kafka/kafka_listener.hpp"
 #include "actors/node/node_supervisor.hpp"
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/listener_config.hpp"
 
@@ -104,7 +104,7 @@ int run_node(const node_options& o) {
     auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); });
     caf::scoped_actor self{sys};
     // Peers and clients reach this node through its supervisor: they ask it for the broker
-    // and the coordinator.
+    // and the controller.
     bool serving = false;
     auto port = sys.middleman().publish(sup, me->port, me->host.c_str(), true);
     if (!port)

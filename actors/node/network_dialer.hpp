@@ -15,6 +15,6 @@ namespace cafka {
 constexpr caf::atom_value sim_network_name = caf::atom("simnet");
 
 // The connector of sys: the registered simulated network, or else the middleman.
-caf::actor node_connector(caf::actor_system& sys);
+caf::actor network_dialer(caf::actor_system& sys);
 
 } // namespace cafka

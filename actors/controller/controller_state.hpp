@@ -1,5 +1,5 @@
-// The coordinator actor's state and its Raft driver functions (persist, send, apply;
-// proposals; fencing). Private to actors/coordinator; used only from the coordinator's
+// The controller actor's state and its Raft driver functions (persist, send, apply;
+// proposals; fencing). Private to actors/controller; used only from the controller's
 // own actor context.
 #pragma once
 
@@ -11,13 +11,13 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/coordinator/coordinator.hpp"
+#include "actors/controller/controller_member.hpp"
 #include "runtime/cluster/broker_leases.hpp"
 #include "runtime/cluster/metadata_state.hpp"
 
 namespace cafka {
 
-using coordinator_clock = std::chrono::steady_clock;
+using controller_clock = std::chrono::steady_clock;
 
 // A proposal of this member waiting for its entry to be applied.
 struct pending_op {
@@ -25,8 +25,8 @@ struct pending_op {
   std::function<void(const apply_result&)> done;
 };
 
-struct coordinator_state {
-  coordinator_config cfg;
+struct controller_state {
+  controller_config cfg;
   std::unique_ptr<raft::fsm> raft;
   metadata_state md;
   raft_index applied{0};
@@ -42,8 +42,8 @@ struct coordinator_state {
   // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one
   // elect_preferred proposal in flight; the next imbalance check is due at this time.
   bool preferred_in_flight = false;
-  coordinator_clock::time_point next_imbalance_check{};
-  static inline const char* name = "coordinator";
+  controller_clock::time_point next_imbalance_check{};
+  static inline const char* name = "controller";
 
   bool is_leader() const { return raft->current_role() == raft::role::leader; }
 
@@ -55,27 +55,27 @@ struct coordinator_state {
   }
 };
 
-using coordinator_self = coordinator_actor::stateful_pointer<coordinator_state>;
+using controller_self = controller_member_actor::stateful_pointer<controller_state>;
 
 // errc::not_controller naming the leader if known.
-caf::error not_controller(coordinator_self self);
+caf::error not_controller(controller_self self);
 // Sends the current metadata to every broker this controller knows.
-void push_metadata(coordinator_self self);
+void push_metadata(controller_self self);
 // Answers every waiting proposal with not_controller (leadership lost, or stopping).
-void fail_pending(coordinator_self self);
+void fail_pending(controller_self self);
 // Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
-void drive(coordinator_self self);
+void drive(controller_self self);
 // Leader only: proposes cmd; done runs once the entry is applied (or leadership is lost).
-void propose(coordinator_self self, const metadata_command& cmd,
+void propose(controller_self self, const metadata_command& cmd,
              std::function<void(const apply_result&)> done);
 // The leader's handle, if this member knows it and is not the leader itself.
-std::optional<coordinator_actor> leader_handle(coordinator_self self);
+std::optional<controller_member_actor> leader_handle(controller_self self);
 // Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
-void fence(coordinator_self self, node_id id, uint64_t incarnation, bool controlled);
+void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled);
 // The unclean flag of fence / register / unfence proposals: unclean-leader-election-enable.
-bool unclean_election(coordinator_self self);
+bool unclean_election(controller_self self);
 // Leader, every tick: every leader-imbalance-check-interval-ms, if auto-leader-rebalance-enable
 // and some partition's preferred replica could lead, proposes elect_preferred (one at a time).
-void maybe_elect_preferred(coordinator_self self);
+void maybe_elect_preferred(controller_self self);
 
 } // namespace cafka

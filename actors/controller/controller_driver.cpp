@@ -1,11 +1,11 @@
-// The coordinator's Raft driver: persist the fsm's output, send its messages through the
+// The controller's Raft driver: persist the fsm's output, send its messages through the
 // fault-injection choke point, apply committed commands, answer proposals.
 #include <cassert>
 
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
-#include "actors/coordinator/coordinator_state.hpp"
+#include "actors/controller/controller_state.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
@@ -30,21 +30,21 @@ void log_elections(node_id self, const apply_result& res) {
 
 } // namespace
 
-caf::error not_controller(coordinator_self self) {
+caf::error not_controller(controller_self self) {
   auto l = self->state.raft->leader();
   return make_error(errc::not_controller,
                     l == node_id{-1} ? std::string{"no controller elected yet"}
                                      : "the controller is node " + std::to_string(l.value));
 }
 
-void push_metadata(coordinator_self self) {
+void push_metadata(controller_self self) {
   auto& st = self->state;
   auto md = st.view();
   for (auto& kv : st.brokers)
     node_send(self, st.cfg.self, kv.first, kv.second, md_update_atom::value, md);
 }
 
-void fail_pending(coordinator_self self) {
+void fail_pending(controller_self self) {
   auto& st = self->state;
   apply_result res;
   res.error = not_controller(self);
@@ -55,7 +55,7 @@ void fail_pending(coordinator_self self) {
 }
 
 // Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
-void drive(coordinator_self self) {
+void drive(controller_self self) {
   auto& st = self->state;
   for (int round = 0; round < 2; ++round) {
     auto out = st.raft->get_output();
@@ -73,7 +73,7 @@ void drive(coordinator_self self) {
       err = disk.append(out.log_entries);
     if (err) {
       // Continuing could break the promises this member made: stop it.
-      spdlog::critical("coordinator {}: raft storage failed: {}", st.cfg.self.value,
+      spdlog::critical("controller {}: raft storage failed: {}", st.cfg.self.value,
                        describe(err));
       self->quit(err);
       return;
@@ -82,7 +82,7 @@ void drive(coordinator_self self) {
       auto i = st.peers.find(env.to);
       if (i == st.peers.end())
         continue; // not connected: Raft treats it as a lost message
-      auto peer = caf::actor_cast<coordinator_actor>(i->second);
+      auto peer = caf::actor_cast<controller_member_actor>(i->second);
       std::visit([&](auto& m) {
         node_send(self, st.cfg.self, env.to, peer, raft_atom::value, st.cfg.self, m);
       }, env.msg);
@@ -93,7 +93,7 @@ void drive(coordinator_self self) {
     std::vector<std::pair<std::function<void(const apply_result&)>, apply_result>> replies;
     if (out.snapshot_to_apply) {
       if (auto e = st.md.from_bytes(out.snapshot_to_apply->data)) {
-        spdlog::critical("coordinator {}: bad snapshot: {}", st.cfg.self.value, describe(e));
+        spdlog::critical("controller {}: bad snapshot: {}", st.cfg.self.value, describe(e));
         self->quit(e);
         return;
       }
@@ -108,7 +108,7 @@ void drive(coordinator_self self) {
         auto cmd = decode_command(e.data);
         if (!cmd) {
           res.error = std::move(cmd.error());
-          spdlog::error("coordinator {}: undecodable entry {}: {}", st.cfg.self.value,
+          spdlog::error("controller {}: undecodable entry {}: {}", st.cfg.self.value,
                         e.index.value, describe(res.error));
         } else {
           auto version = st.md.current().version;
@@ -131,7 +131,7 @@ void drive(coordinator_self self) {
     if (out.role_changed) {
       bool leading = st.is_leader();
       if (leading && !st.leading) {
-        spdlog::info("coordinator {}: elected controller in term {}", st.cfg.self.value,
+        spdlog::info("controller {}: elected controller in term {}", st.cfg.self.value,
                      st.raft->term().value);
         // The leases go on from what this member saw as a follower: a broker whose process
         // died meanwhile (down message) is fenced on the first tick, the others keep at
@@ -145,7 +145,7 @@ void drive(coordinator_self self) {
         st.next_imbalance_check
           = now + std::chrono::milliseconds{st.cfg.defaults.leader_imbalance_check_interval_ms};
       } else if (!leading && st.leading) {
-        spdlog::info("coordinator {}: no longer the controller (term {})", st.cfg.self.value,
+        spdlog::info("controller {}: no longer the controller (term {})", st.cfg.self.value,
                      st.raft->term().value);
         fail_pending(self);
         st.brokers.clear();
@@ -166,7 +166,7 @@ void drive(coordinator_self self) {
 }
 
 // Leader only: proposes cmd; done runs once the entry is applied (or leadership is lost).
-void propose(coordinator_self self, const metadata_command& cmd,
+void propose(controller_self self, const metadata_command& cmd,
              std::function<void(const apply_result&)> done) {
   auto& st = self->state;
   auto idx = st.raft->propose(encode(cmd));
@@ -181,16 +181,16 @@ void propose(coordinator_self self, const metadata_command& cmd,
 }
 
 // The leader's handle, if this member knows it and is not the leader itself.
-std::optional<coordinator_actor> leader_handle(coordinator_self self) {
+std::optional<controller_member_actor> leader_handle(controller_self self) {
   auto& st = self->state;
   auto l = st.raft->leader();
   auto i = st.peers.find(l);
   if (l == st.cfg.self || i == st.peers.end())
     return std::nullopt;
-  return caf::actor_cast<coordinator_actor>(i->second);
+  return caf::actor_cast<controller_member_actor>(i->second);
 }
 
-void fence(coordinator_self self, node_id id, uint64_t incarnation, bool controlled) {
+void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled) {
   spdlog::warn("controller: fencing broker {} ({})", id.value,
                controlled ? "controlled shutdown" : "lease lapsed or process gone");
   self->state.leases.drop(id);
@@ -198,11 +198,11 @@ void fence(coordinator_self self, node_id id, uint64_t incarnation, bool control
           [](const apply_result&) {});
 }
 
-bool unclean_election(coordinator_self self) {
+bool unclean_election(controller_self self) {
   return self->state.cfg.defaults.unclean_leader_election_enable;
 }
 
-void maybe_elect_preferred(coordinator_self self) {
+void maybe_elect_preferred(controller_self self) {
   auto& st = self->state;
   // Requires: called on the leader.
   assert(st.is_leader());

@@ -1,4 +1,4 @@
-// A coordinator: one member of the metadata quorum. Drives the Raft core (runtime/raft/fsm)
+// A controller: one member of the metadata quorum. Drives the Raft core (runtime/raft/fsm)
 // with timer ticks and peer messages, persists its output, applies committed commands to the
 // metadata state machine; its Raft leader is the active controller (brokers register and
 // heartbeat there; it fences brokers whose lease lapses and pushes metadata). Actor context.
@@ -17,9 +17,9 @@
 
 namespace cafka {
 
-struct coordinator_config {
+struct controller_config {
   node_id self;
-  std::vector<node_id> members;                  // every coordinator, self included
+  std::vector<node_id> members;                  // every controller, self included
   std::shared_ptr<raft::persistence> storage;    // loaded at start
   raft::fsm_config raft;
   std::chrono::milliseconds tick{50};
@@ -30,6 +30,6 @@ struct coordinator_config {
   uint64_t snapshot_every = 1000;                // applied entries between snapshots
 };
 
-coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg);
+controller_member_actor spawn_controller_member(caf::actor_system& sys, controller_config cfg);
 
 } // namespace cafka

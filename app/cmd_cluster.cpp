@@ -15,7 +15,7 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 #include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/listener_config.hpp"
@@ -55,7 +55,7 @@ int up(const cluster_options& o) {
     std::ofstream{pid_file(*cfg, n.id)} << pid << "\n";
     started.emplace_back(&n, pid);
   }
-  // All started first: brokers become ready only once a majority of coordinators runs.
+  // All started first: brokers become ready only once a majority of controllers runs.
   for (auto& [n, pid] : started) {
     bool exited = false;
     // Another process on the node's address may answer: the node is up only once the child
@@ -136,7 +136,7 @@ int status(const cluster_options& o) {
   std::cout << "Nodes:\n";
   for (auto& n : cfg->nodes) {
     std::cout << "  node " << n.id.value << "\t" << n.address() << "\troles: "
-              << (n.coordinator ? "coordinator" : "") << (n.coordinator && n.broker ? "," : "")
+              << (n.controller ? "controller" : "") << (n.controller && n.broker ? "," : "")
               << (n.broker ? "broker" : "");
     auto node = reach(cs.sys(), n);
     auto pid = running_pid(*cfg, n.id);
@@ -148,10 +148,10 @@ int status(const cluster_options& o) {
     std::cout << "\tstatus: up";
     if (pid > 0)
       std::cout << " (pid " << pid << ")";
-    if (n.coordinator) {
-      self->request(*node, std::chrono::seconds{2}, coordinator_atom::value)
+    if (n.controller) {
+      self->request(*node, std::chrono::seconds{2}, controller_atom::value)
         .receive(
-          [&](coordinator_actor& c) {
+          [&](controller_member_actor& c) {
             self->request(c, std::chrono::seconds{2}, status_atom::value)
               .receive(
                 [&](quorum_status& q) {

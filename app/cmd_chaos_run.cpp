@@ -17,11 +17,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer.hpp"
-#include "actors/client/consumer_actor.hpp"
-#include "actors/client/producer.hpp"
-#include "runtime/app/app_common.hpp"
-#include "actors/chaos/fault_injector.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/consumer_actor.hpp"
+#include "cafka/producer.hpp"
+#include "app/app_common.hpp"
+#include "cafka/fault_injector.hpp"
 #include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/history_checker.hpp"

@@ -8,9 +8,9 @@
 #include <iostream>
 
 
-#include "actors/chaos/fault_injector.hpp"
+#include "cafka/fault_injector.hpp"
 #include "actors/chaos/local_nodes.hpp"
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "actors/sim/cluster_sim.hpp"
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

@@ -9,9 +9,9 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "actors/client/consumer.hpp"
-#include "actors/client/producer.hpp"
-#include "runtime/app/app_common.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/producer.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {

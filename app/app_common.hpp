@@ -13,7 +13,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "actors/messages.hpp"
-#include "actors/node/node_connect.hpp"
+#include "actors/node/blocking_connect.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka::app {

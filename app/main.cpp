@@ -1,7 +1,7 @@
 // The `cafka` binary: one CLI for nodes, clusters, topics, produce, consume and benchmarks.
 #include <iostream>
 
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "runtime/app/app_common.hpp"
+#include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {
