@@ -10,7 +10,7 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
 #include "cafka/admin.hpp"
 #include "cafka/client_system.hpp"
 #include "runtime/base/errc.hpp"

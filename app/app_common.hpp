@@ -12,7 +12,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
 #include "actors/node/blocking_connect.hpp"
 #include "runtime/config/cluster_config.hpp"
 

@@ -42,7 +42,7 @@ void deliver_visible_topics(broker_self self, const std::string& name, bool forc
   }
 }
 
-broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg,
+broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg,
                                             node_id id) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -112,7 +112,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
     [=](create_topic_atom, create_topic_request& req) -> caf::result<topic_metadata> {
       auto target = admin_target(self);
       if (!target)
-        return make_error(errc::not_controller, "no coordinator reachable");
+        return make_error(errc::not_controller, "no controller quorum member reachable");
       // Answer once this broker's metadata shows the topic, so the client's next request
       // through this broker finds it.
       auto rp = self->make_response_promise<topic_metadata>();
@@ -141,7 +141,7 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
                                                    + "' is internal and cannot be deleted");
       auto target = admin_target(self);
       if (!target)
-        return make_error(errc::not_controller, "no coordinator reachable");
+        return make_error(errc::not_controller, "no controller quorum member reachable");
       return self->delegate(*target, delete_topic_atom::value, std::move(req));
     },
     [=](replica_fetch_atom, replica_fetch_request& req) -> caf::result<replica_fetch_response> {
@@ -158,13 +158,13 @@ broker_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg
                           "the controller is unreachable (fault injection)");
       auto target = admin_target(self);
       if (!target)
-        return make_error(errc::not_controller, "no coordinator reachable");
+        return make_error(errc::not_controller, "no controller quorum member reachable");
       return self->delegate(*target, alter_isr_atom::value, std::move(req));
     },
     [=](init_pid_atom) -> caf::result<int64_t> {
       auto target = admin_target(self);
       if (!target)
-        return make_error(errc::not_controller, "no coordinator reachable");
+        return make_error(errc::not_controller, "no controller quorum member reachable");
       return self->delegate(*target, init_pid_atom::value);
     },
     [=](find_coordinator_atom, std::string& group) -> caf::result<node_id> {

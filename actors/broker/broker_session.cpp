@@ -1,4 +1,4 @@
-// The broker's session with the coordinator quorum: registration (retried until it sticks),
+// The broker's session with the controller quorum: registration (retried until it sticks),
 // lease heartbeats, the admin target, and controlled shutdown (see broker_state.hpp).
 #include <spdlog/spdlog.h>
 
@@ -34,7 +34,7 @@ void try_register(broker_self self) {
     return;
   auto target = admin_target(self);
   if (!target)
-    return; // no coordinator known yet: the next peer message retries
+    return; // no quorum member known yet: the next peer message retries
   st.registering = true;
   auto me = st.cfg.find(st.id);
   broker_metadata bm{st.id, me ? me->host : "", me ? me->port : uint16_t{0}, true,
@@ -53,7 +53,7 @@ void try_register(broker_self self) {
         st.registering = false;
         spdlog::debug("broker {}: registration failed ({}); retrying", st.id.value,
                       describe(err));
-        st.md.controller = node_id{-1}; // ask another coordinator next time
+        st.md.controller = node_id{-1}; // ask another quorum member next time
         self->delayed_send(self, register_retry, register_atom::value);
       });
 }

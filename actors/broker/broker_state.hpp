@@ -10,7 +10,11 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/broker/replica_interface.hpp"
+#include "actors/controller/controller_interface.hpp"
+#include "actors/group/group_interface.hpp"
+#include "actors/node/node_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
@@ -64,7 +68,14 @@ struct broker_state {
   }
 };
 
-using broker_self = broker_actor::stateful_pointer<broker_state>;
+// The broker's published interface plus its own timers (self-messages only).
+using broker_timers_actor = broker_actor::extend<
+  caf::reacts_to<restart_atom, topic_partition>,  // restart a replica after a backoff
+  caf::reacts_to<register_atom>,                  // (re)try registering with the quorum
+  caf::reacts_to<caf::tick_atom>,                 // send lease heartbeats
+  caf::reacts_to<expire_atom, std::string>>;      // a create's wait for visibility ends
+
+using broker_self = broker_timers_actor::stateful_pointer<broker_state>;
 
 // -- replicas and metadata (broker_replicas.cpp) ---------------------------------------------
 void start_replica(broker_self self, const topic_partition& tp);

@@ -9,7 +9,8 @@
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/broker/replica_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {

@@ -18,9 +18,11 @@ struct agent_state {
   static inline const char* name = "chaos_agent";
 };
 
-using agent_self = chaos_agent_actor::stateful_pointer<agent_state>;
+// The agent's interface plus its own timer: a rule's time is up (a self-message only).
+using agent_timers_actor = chaos_agent_actor::extend<caf::reacts_to<expire_atom, uint64_t>>;
+using agent_self = agent_timers_actor::stateful_pointer<agent_state>;
 
-chaos_agent_actor::behavior_type agent_behavior(agent_self self, node_id id) {
+agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id) {
   self->state.id = id;
   return {
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> uint64_t {

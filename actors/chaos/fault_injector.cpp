@@ -8,7 +8,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/chaos/local_nodes.hpp"
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {

@@ -129,7 +129,7 @@ std::optional<node_actor> reach(caf::actor_system& sys, const node_config& n) {
 }
 
 // True when the node answers: its broker serves metadata (it registered with the quorum), or,
-// for a coordinator-only node, its supervisor answers.
+// for a controller-only node, its supervisor answers.
 bool answers(caf::actor_system& sys, const node_config& n) {
   if (!n.broker)
     return static_cast<bool>(reach(sys, n));

@@ -12,7 +12,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/node/node_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
@@ -42,7 +42,7 @@ pid_t running_pid(const cluster_config& cfg, node_id id);
 std::optional<node_actor> reach(caf::actor_system& sys, const node_config& n);
 
 // True when the node answers: its broker serves metadata (it registered with the quorum), or,
-// for a coordinator-only node, its supervisor answers.
+// for a controller-only node, its supervisor answers.
 bool answers(caf::actor_system& sys, const node_config& n);
 
 // Starts `<cafka_binary> node` for n in the background (its own session, output to its log

@@ -5,7 +5,7 @@
 #include <caf/config_value.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/register_types.hpp"
 
 namespace cafka {
 

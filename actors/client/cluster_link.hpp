@@ -13,7 +13,8 @@
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/node/node_interface.hpp"
 #include "actors/node/network_dialer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/cluster_config.hpp"

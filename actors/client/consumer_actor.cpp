@@ -265,7 +265,7 @@ void pump(consumer_self self) {
 
 namespace {
 
-consumer_actor::behavior_type consumer_behavior(consumer_self self, consumer_config cfg,
+consumer_timers_actor::behavior_type consumer_behavior(consumer_self self, consumer_config cfg,
                                                 caf::actor sink, int32_t credit) {
   auto& st = self->state;
   st.cfg = cfg;

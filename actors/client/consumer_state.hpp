@@ -13,6 +13,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/client/cluster_link.hpp"
+#include "cafka/client_messages.hpp"
 #include "runtime/client/client_config.hpp"
 #include "runtime/client/group_membership.hpp"
 
@@ -103,7 +104,12 @@ struct consumer_state {
   static inline const char* name = "consumer";
 };
 
-using consumer_self = consumer_actor::stateful_pointer<consumer_state>;
+// The consumer's published interface plus its own timers (self-messages only).
+using consumer_timers_actor = consumer_actor::extend<
+  caf::reacts_to<caf::tick_atom>,  // heartbeat, auto commit and poll-interval timer
+  caf::reacts_to<wake_atom>>;      // retry after a backoff
+
+using consumer_self = consumer_timers_actor::stateful_pointer<consumer_state>;
 
 // -- fetching (consumer_actor.cpp) ------------------------------------------------------------
 // Starts a fetch for every assigned partition that is idle and has nothing buffered.

@@ -27,7 +27,7 @@ std::string new_cluster_id() {
   return out;
 }
 
-controller_member_actor::behavior_type controller_behavior(controller_self self,
+controller_timers_actor::behavior_type controller_behavior(controller_self self,
                                                       controller_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);

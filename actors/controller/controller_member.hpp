@@ -10,7 +10,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/controller/controller_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/raft/fsm.hpp"
 #include "runtime/raft/persistence.hpp"

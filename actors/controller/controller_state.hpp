@@ -55,7 +55,10 @@ struct controller_state {
   }
 };
 
-using controller_self = controller_member_actor::stateful_pointer<controller_state>;
+// The member's published interface plus its own Raft clock tick (a self-message only).
+using controller_timers_actor = controller_member_actor::extend<caf::reacts_to<caf::tick_atom>>;
+
+using controller_self = controller_timers_actor::stateful_pointer<controller_state>;
 
 // errc::not_controller naming the leader if known.
 caf::error not_controller(controller_self self);

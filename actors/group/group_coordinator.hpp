@@ -6,7 +6,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/group/group_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {

@@ -7,7 +7,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/group/group_interface.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/group/group_state.hpp"
 

@@ -14,7 +14,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/group/group_manager.hpp"
-#include "actors/messages.hpp"
+#include "actors/group/group_interface.hpp"
 #include "runtime/group/group_state.hpp"
 
 namespace cafka::manager_detail {

@@ -11,7 +11,7 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {

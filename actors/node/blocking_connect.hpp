@@ -10,7 +10,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/node/node_interface.hpp"
 
 namespace cafka {
 

@@ -8,7 +8,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/node/node_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {

@@ -18,7 +18,11 @@
 
 #include "cafka/consumer_actor.hpp"
 #include "cafka/producer_actor.hpp"
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/controller/controller_interface.hpp"
+#include "actors/node/node_interface.hpp"
+#include "cafka/client_messages.hpp"
+#include "actors/register_types.hpp"
 #include "actors/node/network_dialer.hpp"
 #include "actors/node/node_supervisor.hpp"
 #include "runtime/base/clock.hpp"

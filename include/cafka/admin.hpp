@@ -9,7 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
 
 namespace cafka {
 

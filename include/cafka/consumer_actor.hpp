@@ -8,7 +8,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "cafka/client_messages.hpp"
 #include "runtime/client/client_config.hpp"
 
 namespace cafka {

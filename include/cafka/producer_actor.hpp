@@ -10,7 +10,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "cafka/client_messages.hpp"
 #include "runtime/client/client_config.hpp"
 #include "runtime/client/record_accumulator.hpp"
 

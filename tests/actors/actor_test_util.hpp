@@ -18,7 +18,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/register_types.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 

@@ -55,12 +55,8 @@ broker_actor fake_broker(caf::actor_system& sys) {
         return make_error(errc::invalid_request);
       },
       [](md_update_atom, cluster_metadata&) {},
-      [](restart_atom, topic_partition&) {},
       [](peer_atom, node_id, caf::strong_actor_ptr&) {},
       [](node_link_atom, node_id, caf::strong_actor_ptr&) {},
-      [](register_atom) {},
-      [](caf::tick_atom) {},
-      [](expire_atom, std::string&) {},
       [](stop_atom) { return caf::ok_atom::value; },
     };
   });

@@ -5,7 +5,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
 
 namespace cafka::test {
 

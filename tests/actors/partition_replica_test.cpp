@@ -15,7 +15,7 @@
 #include <caf/all.hpp>
 
 #include "actors/broker/partition_replica.hpp"
-#include "actors/messages.hpp"
+#include "actors/broker/replica_interface.hpp"
 #include "runtime/replication/producer_state.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/fault_table.hpp"

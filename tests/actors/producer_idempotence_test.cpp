@@ -18,7 +18,9 @@
 #include <caf/io/all.hpp>
 
 #include "cafka/producer.hpp"
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/controller/controller_interface.hpp"
+#include "actors/node/node_interface.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/replication/producer_state.hpp"
@@ -228,12 +230,8 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
       return make_error(errc::invalid_request);
     },
     [=](md_update_atom, cluster_metadata&) {},
-    [=](restart_atom, topic_partition&) {},
     [=](peer_atom, node_id, caf::strong_actor_ptr&) {},
     [=](node_link_atom, node_id, caf::strong_actor_ptr&) {},
-    [=](register_atom) {},
-    [=](caf::tick_atom) {},
-    [=](expire_atom, std::string&) {},
     [=](stop_atom) -> caf::ok_atom { return caf::ok_atom::value; },
   };
 }

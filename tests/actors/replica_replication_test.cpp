@@ -16,7 +16,7 @@
 #include <caf/all.hpp>
 
 #include "actors/broker/partition_replica.hpp"
-#include "actors/messages.hpp"
+#include "actors/broker/replica_interface.hpp"
 #include "runtime/storage/partition_log.hpp"
 #include "runtime/base/errc.hpp"
 #include "tests/actors/actor_test_util.hpp"

@@ -20,7 +20,8 @@
 
 #include "cafka/consumer.hpp"
 #include "cafka/producer.hpp"
-#include "actors/messages.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "actors/node/node_interface.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"

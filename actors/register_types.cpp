@@ -1,4 +1,14 @@
-#include "actors/messages.hpp"
+#include "actors/register_types.hpp"
+
+#include <set>
+#include <vector>
+
+#include "actors/broker/broker_interface.hpp"
+#include "actors/chaos/chaos_interface.hpp"
+#include "actors/controller/controller_interface.hpp"
+#include "actors/group/group_interface.hpp"
+#include "actors/node/node_interface.hpp"
+#include "cafka/client_messages.hpp"
 
 #include "actors/client/actor_thread.hpp"
 #include "runtime/base/errc.hpp"

@@ -1,0 +1,56 @@
+// The atoms of cafka's messages, declared once: the vocabulary every typed interface
+// (actors/*/..._interface.hpp, include/cafka/client_messages.hpp) is written in. Any context.
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace cafka {
+
+// caf::ok_atom, caf::tick_atom and caf::flush_atom are reused.
+using produce_atom = caf::atom_constant<caf::atom("produce")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using list_offsets_atom = caf::atom_constant<caf::atom("listoffs")>;
+using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
+using create_topic_atom = caf::atom_constant<caf::atom("ctopic")>;
+using delete_topic_atom = caf::atom_constant<caf::atom("dtopic")>;
+using md_update_atom = caf::atom_constant<caf::atom("mdupdate")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using assign_atom = caf::atom_constant<caf::atom("assign")>;
+using seek_atom = caf::atom_constant<caf::atom("seek")>;
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
+using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using raft_atom = caf::atom_constant<caf::atom("raft")>;
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using broker_atom = caf::atom_constant<caf::atom("broker")>;
+using controller_atom = caf::atom_constant<caf::atom("controller")>;
+using replica_fetch_atom = caf::atom_constant<caf::atom("rfetch")>;
+using alter_isr_atom = caf::atom_constant<caf::atom("alterisr")>;
+using init_pid_atom = caf::atom_constant<caf::atom("initpid")>;
+using find_coordinator_atom = caf::atom_constant<caf::atom("findcoord")>;
+using group_heartbeat_atom = caf::atom_constant<caf::atom("grouphb")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using offset_fetch_atom = caf::atom_constant<caf::atom("offfetch")>;
+using describe_group_atom = caf::atom_constant<caf::atom("dgroup")>;
+using list_groups_atom = caf::atom_constant<caf::atom("lgroups")>;
+using classic_atom = caf::atom_constant<caf::atom("classic")>;  // a classic Kafka member
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
+using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
+using heal_atom = caf::atom_constant<caf::atom("heal")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using node_link_atom = caf::atom_constant<caf::atom("nodelink")>;  // not caf::link_atom
+// Kafka listener: a connection hands a session one request frame; the session answers with
+// the response frame (empty: no response, acks=0) or asks to close the connection.
+using kafka_frame_atom = caf::atom_constant<caf::atom("kframe")>;
+using kafka_reply_atom = caf::atom_constant<caf::atom("kreply")>;
+using kafka_close_atom = caf::atom_constant<caf::atom("kclose")>;
+
+} // namespace cafka

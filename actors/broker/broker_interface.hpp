@@ -1,0 +1,43 @@
+// The broker's published interface: the node's client endpoint and what peers, the
+// controller and the node supervisor send it. Its own timers are in broker.hpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "runtime/cluster/metadata.hpp"
+#include "runtime/protocol/group_messages.hpp"
+#include "runtime/protocol/messages.hpp"
+
+namespace cafka {
+
+// -- broker: the node's client endpoint (published on the node's port) ------------------------
+using broker_actor = caf::typed_actor<
+  caf::replies_to<produce_atom, produce_request>::with<produce_response>,
+  caf::replies_to<fetch_atom, fetch_request>::with<fetch_response>,
+  caf::replies_to<list_offsets_atom, list_offsets_request>::with<list_offsets_response>,
+  caf::replies_to<metadata_atom, metadata_request>::with<cluster_metadata>,
+  caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
+  caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
+  caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
+  caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,  // local
+  caf::replies_to<init_pid_atom>::with<int64_t>,  // a new idempotent producer id
+  // Consumer groups: the broker whose group manager runs the group, then the group's own
+  // requests, which a broker hands to its group coordinator.
+  caf::replies_to<find_coordinator_atom, std::string>::with<node_id>,
+  caf::replies_to<group_heartbeat_atom, group_heartbeat_request>::with<group_heartbeat_response>,
+  caf::replies_to<commit_atom, offset_commit_request>::with<caf::ok_atom>,
+  caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
+  caf::replies_to<describe_group_atom, std::string>::with<group_description>,
+  caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
+  caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
+  caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
+  caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a controller quorum member's handle
+  caf::reacts_to<node_link_atom, node_id, caf::strong_actor_ptr>,  // another node's node_actor
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+} // namespace cafka

@@ -1,0 +1,75 @@
+// The controller's interfaces: controller_actor (what brokers ask the quorum's leader) and
+// controller_member_actor (one Raft quorum member: the controller API plus quorum traffic).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/broker/broker_interface.hpp"
+#include "runtime/cluster/metadata.hpp"
+#include "runtime/raft/raft_types.hpp"
+
+namespace cafka {
+
+// One quorum member as the status display shows it.
+struct member_status {
+  node_id id;
+  bool connected = false;   // this member has a handle to it
+  raft_index match_index;   // leader only: replicated up to here
+  int64_t lag = 0;          // leader only: commit index - match index
+};
+
+// A quorum member's view of the quorum (cafka cluster status).
+struct quorum_status {
+  node_id self;
+  std::string role;
+  node_id leader{-1};
+  raft_term term;
+  raft_index commit_index;
+  raft_index applied_index;
+  std::vector<member_status> members;
+  uint64_t metadata_version = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_status& x) {
+  return f(x.id, x.connected, x.match_index, x.lag);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quorum_status& x) {
+  return f(x.self, x.role, x.leader, x.term, x.commit_index, x.applied_index, x.members,
+           x.metadata_version);
+}
+
+// -- controller: the metadata authority (single node now; the Raft quorum's leader later) -----
+using controller_actor = caf::typed_actor<
+  caf::replies_to<register_atom, broker_metadata, broker_actor>::with<cluster_metadata>,
+  caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
+  caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
+  caf::replies_to<metadata_atom>::with<cluster_metadata>,
+  caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
+  caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,
+  caf::replies_to<init_pid_atom>::with<int64_t>,
+  caf::replies_to<stop_atom>::with<caf::ok_atom>>;
+
+// -- controller quorum member: one member of the Raft metadata quorum; the leader is the active controller.
+// Extends the controller API with the quorum's own traffic. Peers are untyped handles
+// (a typed interface cannot name itself).
+using controller_member_actor = controller_actor::extend<
+  caf::reacts_to<raft_atom, node_id, raft::vote_request>,
+  caf::reacts_to<raft_atom, node_id, raft::vote_reply>,
+  caf::reacts_to<raft_atom, node_id, raft::append_request>,
+  caf::reacts_to<raft_atom, node_id, raft::append_reply>,
+  caf::reacts_to<raft_atom, node_id, raft::install_snapshot>,
+  caf::reacts_to<raft_atom, node_id, raft::snapshot_reply>,
+  caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a peer's handle (re)appeared
+  // broker id, incarnation, the metadata version it has, its handle
+  caf::reacts_to<heartbeat_atom, node_id, uint64_t, uint64_t, broker_actor>,
+  caf::replies_to<status_atom>::with<quorum_status>>;
+
+} // namespace cafka
