@@ -33,9 +33,9 @@
 //      persist_producers, write producers() as the producer snapshot;
 //   2. do `write` (if set) on the log and report it with write_done() or write_failed() before
 //      anything else is fed (an append is durable per the log's flush policy before any
-//      answer of a later output goes out: acks come only after write_done). A leader append
-//      that fails after changing the log (a failed fsync) leaves its durability unknown: the
-//      driver calls stop() and stops the replica instead;
+//      answer of a later output goes out: acks come only after write_done). A write that
+//      fails after changing the log (a failed fsync) leaves its durability unknown: the
+//      driver reports nothing, fails every request it holds and stops the replica;
 //   3. answer produce_replies, then fetch_replies (reading the log for those with a read),
 //      send `fetch` to the leader's broker (or report fetch_unsent()), send `proposal` to the
 //      controller (answers: isr_change_committed / isr_change_failed);
