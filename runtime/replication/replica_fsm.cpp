@@ -63,7 +63,7 @@ void replica_fsm::update_partition(const partition_metadata& pm, int64_t now) {
   // (the view has it) or never to be (the change named an older partition epoch).
   if (proposal_ && proposal_->req.partition_epoch != pm_.partition_epoch)
     proposal_.reset();
-  // So does it of every change sent at an older partition epoch.
+  // No request sent at an older partition epoch can commit any more.
   maybe_added_.clear();
   confirm_at_.reset();
   if (leading()) {
