@@ -1,3 +1,6 @@
+// The partition replica actor's handlers: consumer reads (fetch, long polls, list offsets)
+// below the high watermark, the log's upkeep (flush, retention, idempotence snapshots), and
+// the inputs it feeds to its replica_fsm (replica_driver.cpp does what the fsm says).
 #include "actors/broker/partition_replica.hpp"
 
 #include <algorithm>
@@ -17,21 +20,13 @@
 namespace cafka {
 
 void replica_state::save_epochs() {
-  if (auto err = atomic_replace_file(checkpoint_path(), epochs.serialize()))
+  if (auto err = atomic_replace_file(checkpoint_path(), fsm->epochs().serialize()))
     spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
                   describe(err));
 }
 
-void replica_state::note_epoch(leader_epoch epoch, log_offset start) {
-  auto latest = epochs.latest();
-  if (latest && latest->epoch >= epoch)
-    return;
-  epochs.assign(epoch, start);
-  save_epochs();
-}
-
 void replica_state::save_producers() {
-  if (auto err = save_producer_snapshot(cfg.dir, producers))
+  if (auto err = save_producer_snapshot(cfg.dir, fsm->producers()))
     spdlog::error("partition {}: cannot write the producer snapshot: {}", to_string(cfg.tp),
                   describe(err));
   last_producer_snapshot_ms = now_ms();
@@ -42,23 +37,23 @@ namespace {
 // How often a replica snapshots its idempotence table (bounds the replay after a crash).
 constexpr int64_t producer_snapshot_interval_ms = 30000;
 
-void load_producers(replica_state& st) {
+producer_state load_producers(replica_state& st) {
   auto rec = recover_producer_state(st.cfg.dir, *st.log);
   if (!rec) {
     spdlog::error("partition {}: cannot rebuild the idempotence table: {}", to_string(st.cfg.tp),
                   describe(rec.error()));
-    return;
+    return {};
   }
   if (!rec->warning.empty())
     spdlog::warn("partition {}: {}", to_string(st.cfg.tp), rec->warning);
-  st.producers = std::move(rec->state);
   st.last_producer_snapshot_ms = now_ms();
+  return std::move(rec->state);
 }
 
 fetch_response make_fetch_response(replica_state& st, const topic_partition& tp) {
   fetch_response resp;
   resp.tp = tp;
-  resp.high_watermark = st.hw;
+  resp.high_watermark = st.fsm->high_watermark();
   resp.log_start_offset = st.log->log_start_offset();
   return resp;
 }
@@ -66,7 +61,7 @@ fetch_response make_fetch_response(replica_state& st, const topic_partition& tp)
 // Reads for a consumer fetch: only records below the high watermark are visible.
 caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& req) {
   auto resp = make_fetch_response(st, req.tp);
-  auto limit = req.to_log_end ? st.log->log_end_offset() : st.hw;
+  auto limit = req.to_log_end ? st.log->log_end_offset() : st.fsm->high_watermark();
   if (req.offset >= limit && req.offset <= st.log->log_end_offset())
     return resp;
   // The broker's fetch-max-bytes caps what a client may ask for.
@@ -87,7 +82,7 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
   if (!found)
     return std::move(found.error());
   list_offsets_response resp{req.tp, log_offset{-1}, -1};
-  if (*found && (*found)->offset < st.hw) {
+  if (*found && (*found)->offset < st.fsm->high_watermark()) {
     resp.offset = (*found)->offset;
     resp.timestamp = (*found)->timestamp;
   }
@@ -105,55 +100,30 @@ void schedule_tick(replica_self self) {
                      caf::tick_atom::value);
 }
 
-void load_epochs(replica_state& st) {
+// The epoch history as saved (the fsm drops epochs at or beyond the log end, which hold no
+// records: the log may have been cut back since).
+leader_epoch_cache load_epochs(replica_state& st) {
   std::ifstream in{st.checkpoint_path()};
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto parsed = leader_epoch_cache::parse(ss.str());
-    if (parsed)
-      st.epochs = std::move(*parsed);
-    else
-      spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
-                   describe(parsed.error()));
-  }
-  // Epochs that start at or beyond the (possibly truncated) log end hold no records.
-  st.epochs.truncate_from_end(st.log->log_end_offset());
+  if (!in)
+    return {};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto parsed = leader_epoch_cache::parse(ss.str());
+  if (parsed)
+    return std::move(*parsed);
+  spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
+               describe(parsed.error()));
+  return {};
 }
 
 } // namespace
-
-void adopt_partition(replica_self self, const partition_metadata& pm) {
-  auto& st = self->state;
-  bool newer = pm.epoch > st.pm.epoch
-               || (pm.epoch == st.pm.epoch && pm.partition_epoch > st.pm.partition_epoch);
-  if (!newer)
-    return;
-  bool new_epoch = pm.epoch != st.pm.epoch;
-  bool was_leading = st.leading();
-  st.pm = pm;
-  if (new_epoch)
-    st.deposed = false;
-  if (st.leading()) {
-    if (!was_leading || new_epoch)
-      become_leader(self);
-    else
-      st.tracker->set_isr(st.pm.isr);
-  } else {
-    if (was_leading)
-      stop_leading(self, not_leader(st));
-    // An ISR-only change (same epoch) leaves a running fetch loop alone.
-    if (st.following() && (was_leading || new_epoch))
-      become_follower(self);
-  }
-}
 
 namespace {
 
 // discard: the partition is being deleted (its directory is already gone from its path),
 // so nothing is saved.
 void close_log(replica_state& st, bool discard) {
-  if (!st.log)
+  if (!st.log || !st.fsm)
     return;
   if (discard) {
     st.log.reset();
@@ -166,13 +136,6 @@ void close_log(replica_state& st, bool discard) {
 }
 
 } // namespace
-
-caf::error not_leader(const replica_state& st) {
-  return make_error(errc::not_leader_for_partition,
-                    "broker " + std::to_string(st.cfg.self.value) + " does not lead "
-                      + to_string(st.cfg.tp) + " (leader epoch " + to_string(st.pm.epoch)
-                      + ")");
-}
 
 void wake_waiting(replica_self self) {
   auto& st = self->state;
@@ -193,152 +156,203 @@ void wake_waiting(replica_self self) {
 
 namespace {
 
-replica_actor::behavior_type replica_behavior(replica_self self, replica_config cfg) {
-  self->state.cfg = std::move(cfg);
+// Opens the log and hands it, with its epoch history and idempotence table, to a new fsm,
+// which takes up the role the metadata gives. False if the log cannot be opened.
+bool open_replica(replica_self self) {
   auto& st = self->state;
   auto opened = partition_log::open(st.cfg.dir, st.cfg.defaults.log, now_ms());
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
                   describe(opened.error()));
     self->quit(opened.error()); // the broker sees the down message and reports it
-  } else {
-    st.log = std::move(*opened);
-    load_epochs(st);
-    load_producers(st);
-    st.last_retention_check_ms = now_ms();
-    // Take up the role the metadata gives (from an empty view: any real one is newer).
-    auto initial = st.cfg.pm;
-    st.pm = partition_metadata{};
-    st.pm.epoch = leader_epoch{-1};
-    adopt_partition(self, initial);
-    schedule_tick(self);
+    return false;
   }
+  st.log = std::move(*opened);
+  auto epochs = load_epochs(st);
+  auto producers = load_producers(st);
+  st.fsm = std::make_unique<replica_fsm>(fsm_config(st.cfg), st.log->log_start_offset(),
+                                         st.log->log_end_offset(), std::move(epochs),
+                                         std::move(producers));
+  st.last_retention_check_ms = now_ms();
+  st.fsm->update_partition(st.cfg.pm, mono_ms(self));
+  drive(self);
+  return true;
+}
+
+caf::result<produce_response> on_produce(replica_self self, produce_request& req) {
+  auto& st = self->state;
+  auto id = st.next_id++;
+  auto rp = self->make_response_promise<produce_response>();
+  auto batch = describe_batch(req.batch, st.cfg.defaults.message_max_bytes);
+  st.produces.emplace(id, pending_produce{rp, std::move(req.batch)});
+  st.fsm->produce(id, batch, req.acks, req.timeout_ms, mono_ms(self));
+  drive(self);
+  return rp;
+}
+
+caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
+  auto& st = self->state;
+  if (!st.fsm->leading())
+    return st.fsm->not_leader();
+  auto r = read_for(st, req);
+  if (!r)
+    return std::move(r.error());
+  if (req.max_wait_ms <= 0
+      || static_cast<int32_t>(r->records.size()) >= std::max(1, req.min_bytes))
+    return std::move(*r);
+  // Long poll: park the request until data is committed or max_wait_ms passes.
+  auto id = st.next_id++;
+  auto rp = self->make_response_promise<fetch_response>();
+  st.waiting.emplace(id, pending_fetch{req, rp});
+  self->delayed_send(self, std::chrono::milliseconds{req.max_wait_ms}, expire_atom::value,
+                     int32_t{0}, id);
+  return rp;
+}
+
+caf::result<replica_fetch_response> on_replica_fetch(replica_self self,
+                                                     replica_fetch_request& req) {
+  auto& st = self->state;
+  auto id = st.next_id++;
+  auto rp = self->make_response_promise<replica_fetch_response>();
+  st.follower_fetches.emplace(id, rp);
+  st.fsm->follower_fetch(id, req, mono_ms(self));
+  drive(self);
+  return rp;
+}
+
+// A consumer's long poll ran out of time: answered with what is there.
+void expire_waiting(replica_self self, uint64_t id) {
+  auto& st = self->state;
+  auto i = st.waiting.find(id);
+  if (i == st.waiting.end())
+    return;
+  auto r = read_for(st, i->second.req);
+  if (r)
+    i->second.rp.deliver(std::move(*r));
+  else
+    i->second.rp.deliver(std::move(r.error()));
+  st.waiting.erase(i);
+}
+
+caf::result<list_offsets_response> on_list_offsets(replica_self self,
+                                                   list_offsets_request& req) {
+  auto& st = self->state;
+  if (!st.fsm->leading())
+    return st.fsm->not_leader();
+  if (req.timestamp >= 0)
+    return list_by_timestamp(st, req);
+  auto off = req.timestamp == earliest_timestamp ? st.log->log_start_offset()
+                                                 : st.fsm->high_watermark();
+  return list_offsets_response{req.tp, off};
+}
+
+// __consumer_offsets keeps every record: without log compaction, time or size retention
+// would drop committed offsets and group state.
+void enforce_retention(replica_self self, int64_t now) {
+  auto& st = self->state;
+  if (now - st.last_retention_check_ms < st.cfg.defaults.log_retention_check_interval_ms
+      || st.cfg.tp.topic == group::offsets_topic)
+    return;
+  st.last_retention_check_ms = now;
+  auto n = st.log->enforce_retention(now);
+  if (!n) {
+    spdlog::error("partition {}: retention failed: {}", to_string(st.cfg.tp),
+                  describe(n.error()));
+    return;
+  }
+  if (*n == 0)
+    return;
+  spdlog::info("partition {}: retention deleted {} segment(s), log start is now {}",
+               to_string(st.cfg.tp), *n, st.log->log_start_offset().value);
+  st.fsm->log_start_moved(st.log->log_start_offset());
+}
+
+// flush.ms, retention, the idempotence table's expiry and snapshot, the fsm's periodic work.
+void on_tick(replica_self self) {
+  auto& st = self->state;
+  auto now = now_ms();
+  if (auto err = st.log->maybe_flush(now)) {
+    spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
+    fail_replica(self, err);
+    return;
+  }
+  enforce_retention(self, now);
+  st.fsm->expire_producers(now, default_producer_id_expiration_ms);
+  if (now - st.last_producer_snapshot_ms >= producer_snapshot_interval_ms)
+    st.save_producers();
+  st.fsm->tick(mono_ms(self));
+  drive(self);
+  schedule_tick(self);
+}
+
+// The broker hands a follower its leader's broker.
+void on_peer(replica_self self, node_id id, caf::strong_actor_ptr& hdl) {
+  auto& st = self->state;
+  if (!hdl || id != st.fsm->partition().leader || st.fsm->leading())
+    return;
+  if (st.leader_broker != hdl) {
+    st.leader_broker = hdl;
+    st.leader_broker_id = id;
+    self->monitor(hdl);
+  }
+  st.fsm->leader_reachable(mono_ms(self));
+  drive(self);
+}
+
+void on_stop(replica_self self, bool deleted) {
+  auto& st = self->state;
+  st.fsm->stop(make_error(errc::shutting_down, "partition replica stopped"));
+  drive(self);
+  close_log(st, deleted);
+  self->quit();
+}
+
+void on_down(replica_self self, caf::down_msg& dm) {
+  auto& st = self->state;
+  if (dm.source == st.cfg.owner) {
+    // A killed broker (the simulation's crash) leaves the files as SIGKILL would: nothing
+    // flushed, no producer snapshot saved.
+    if (dm.reason != caf::exit_reason::kill)
+      close_log(st, false);
+    self->quit(dm.reason);
+  } else if (st.leader_broker && dm.source == st.leader_broker->address()) {
+    st.leader_broker = nullptr; // the broker hands out a new handle when it has one
+  }
+}
+
+replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_config cfg) {
+  self->state.cfg = std::move(cfg);
+  if (open_replica(self))
+    schedule_tick(self);
   self->set_error_handler([=](caf::error& err) {
     spdlog::warn("partition {}: ignoring error message: {}", to_string(self->state.cfg.tp),
                  self->system().render(err));
   });
   // Supervision the other way round: a replica never outlives its broker.
-  if (st.cfg.owner) {
-    self->monitor(st.cfg.owner);
-    self->set_down_handler([=](caf::down_msg& dm) {
-      auto& st = self->state;
-      if (dm.source == st.cfg.owner) {
-        // A killed broker (the simulation's crash) leaves the files as SIGKILL would:
-        // nothing flushed, no producer snapshot saved.
-        if (dm.reason != caf::exit_reason::kill)
-          close_log(st, false);
-        self->quit(dm.reason);
-      } else if (st.leader_broker && dm.source == st.leader_broker->address()) {
-        st.leader_broker = nullptr; // the broker hands out a new handle when it has one
-      }
-    });
+  if (self->state.cfg.owner) {
+    self->monitor(self->state.cfg.owner);
+    self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   }
   return {
-    [=](produce_atom, produce_request& req) -> caf::result<produce_response> {
-      return leader_produce(self, req);
-    },
-    [=](fetch_atom, fetch_request& req) -> caf::result<fetch_response> {
+    [=](produce_atom, produce_request& req) { return on_produce(self, req); },
+    [=](fetch_atom, fetch_request& req) { return on_fetch(self, req); },
+    [=](replica_fetch_atom, replica_fetch_request& req) { return on_replica_fetch(self, req); },
+    [=](expire_atom, int32_t, uint64_t id) { expire_waiting(self, id); },
+    [=](wake_atom, uint64_t at) {
       auto& st = self->state;
-      if (!st.leading())
-        return not_leader(st);
-      auto r = read_for(st, req);
-      if (!r)
-        return std::move(r.error());
-      if (req.max_wait_ms <= 0
-          || static_cast<int32_t>(r->records.size()) >= std::max(1, req.min_bytes))
-        return std::move(*r);
-      // Long poll: park the request until data is committed or max_wait_ms passes.
-      auto id = st.next_wait_id++;
-      auto rp = self->make_response_promise<fetch_response>();
-      st.waiting.emplace(id, pending_fetch{req, rp});
-      self->delayed_send(self, std::chrono::milliseconds{req.max_wait_ms}, expire_atom::value,
-                         expire_consumer_fetch, id);
-      return rp;
+      st.wakeups.erase(static_cast<int64_t>(at));
+      st.fsm->tick(mono_ms(self));
+      drive(self);
     },
-    [=](replica_fetch_atom, replica_fetch_request& req)
-      -> caf::result<replica_fetch_response> { return leader_replica_fetch(self, req); },
-    [=](expire_atom, int32_t kind, uint64_t id) {
-      auto& st = self->state;
-      if (kind == expire_ack_kind)
-        return expire_ack(self, id);
-      if (kind == expire_follower_fetch_kind)
-        return expire_follower_fetch(self, id);
-      auto i = st.waiting.find(id);
-      if (i == st.waiting.end())
-        return;
-      auto r = read_for(st, i->second.req);
-      if (r)
-        i->second.rp.deliver(std::move(*r));
-      else
-        i->second.rp.deliver(std::move(r.error()));
-      st.waiting.erase(i);
+    [=](list_offsets_atom, list_offsets_request& req) { return on_list_offsets(self, req); },
+    [=](caf::tick_atom) { on_tick(self); },
+    [=](md_update_atom, partition_metadata& pm) {
+      self->state.fsm->update_partition(pm, mono_ms(self));
+      drive(self);
     },
-    [=](wake_atom, uint64_t generation) {
-      if (generation == self->state.fetch_generation)
-        follower_fetch(self);
-    },
-    [=](list_offsets_atom, list_offsets_request& req) -> caf::result<list_offsets_response> {
-      auto& st = self->state;
-      if (!st.leading())
-        return not_leader(st);
-      if (req.timestamp >= 0)
-        return list_by_timestamp(st, req);
-      auto off = req.timestamp == earliest_timestamp ? st.log->log_start_offset() : st.hw;
-      return list_offsets_response{req.tp, off};
-    },
-    [=](caf::tick_atom) {
-      auto& st = self->state;
-      auto now = now_ms();
-      if (auto err = st.log->maybe_flush(now)) {
-        spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
-        fail_replica(self, err);
-        return;
-      }
-      // __consumer_offsets keeps every record: without log compaction, time or size
-      // retention would drop committed offsets and group state.
-      if (now - st.last_retention_check_ms >= st.cfg.defaults.log_retention_check_interval_ms
-          && st.cfg.tp.topic != group::offsets_topic) {
-        st.last_retention_check_ms = now;
-        auto n = st.log->enforce_retention(now);
-        if (!n)
-          spdlog::error("partition {}: retention failed: {}", to_string(st.cfg.tp),
-                        describe(n.error()));
-        else if (*n > 0)
-          spdlog::info("partition {}: retention deleted {} segment(s), log start is now {}",
-                       to_string(st.cfg.tp), *n, st.log->log_start_offset().value);
-        if (n && *n > 0) {
-          st.epochs.truncate_from_start(st.log->log_start_offset());
-          st.save_epochs();
-          st.save_producers(); // never behind the log start
-        }
-      }
-      st.producers.expire(now, default_producer_id_expiration_ms);
-      if (now - st.last_producer_snapshot_ms >= producer_snapshot_interval_ms)
-        st.save_producers();
-      if (st.leading())
-        leader_tick(self);
-      schedule_tick(self);
-    },
-    [=](md_update_atom, partition_metadata& pm) { adopt_partition(self, pm); },
-    [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) {
-      auto& st = self->state;
-      if (!hdl || id != st.pm.leader || st.leading())
-        return;
-      if (st.leader_broker != hdl) {
-        st.leader_broker = hdl;
-        st.leader_broker_id = id;
-        self->monitor(hdl);
-      }
-      follower_fetch(self);
-    },
+    [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) { on_peer(self, id, hdl); },
     [=](stop_atom, bool deleted) -> caf::ok_atom {
-      auto& st = self->state;
-      for (auto& kv : st.waiting)
-        kv.second.rp.deliver(make_error(errc::shutting_down, "partition replica stopped"));
-      st.waiting.clear();
-      stop_leading(self, make_error(errc::shutting_down, "partition replica stopped"));
-      close_log(st, deleted);
-      self->quit();
+      on_stop(self, deleted);
       return caf::ok_atom::value;
     },
   };

@@ -16,9 +16,6 @@ using replica_actor = caf::typed_actor<
   caf::replies_to<produce_atom, produce_request>::with<produce_response>,
   caf::replies_to<fetch_atom, fetch_request>::with<fetch_response>,
   caf::replies_to<list_offsets_atom, list_offsets_request>::with<list_offsets_response>,
-  caf::reacts_to<expire_atom, int32_t, uint64_t>,  // a parked request (kind, id) timed out
-  caf::reacts_to<wake_atom, uint64_t>,    // follower: fetch again (fetch generation)
-  caf::reacts_to<caf::tick_atom>,         // flush.ms and retention checks
   caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
   caf::reacts_to<md_update_atom, partition_metadata>,  // leader, epochs or ISR changed
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a broker_actor: the leader's

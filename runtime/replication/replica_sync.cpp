@@ -32,7 +32,11 @@ log_offset truncation_point(const leader_epoch_cache& follower, log_offset follo
     out = follower_hw;
   } else {
     auto mine = follower.end_offset_for(diverging.epoch, follower_end);
-    if (mine.epoch < leader_epoch{0})
+    if (mine.epoch < leader_epoch{0} && !follower.entries().empty())
+      // Every epoch of the follower is newer than any the leader has up to its last fetched
+      // one: none of its records is on the leader (simulation seed 9250 looped without this).
+      out = follower.entries().front().start_offset;
+    else if (mine.epoch < leader_epoch{0})
       out = std::min(diverging.end_offset, follower_end);
     else if (mine.epoch == diverging.epoch)
       out = std::min(mine.end_offset, diverging.end_offset);

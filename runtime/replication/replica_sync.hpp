@@ -21,7 +21,10 @@ std::optional<epoch_end> find_divergence(const leader_epoch_cache& leader,
                                          leader_epoch last_fetched_epoch,
                                          log_offset fetch_offset);
 
-// Follower side: the offset to truncate to after the leader reported `diverging`.
+// Follower side: the offset to truncate to after the leader reported `diverging`: the end of
+// the follower's largest epoch <= diverging.epoch, capped at diverging.end_offset if it is
+// that epoch; the start of its first epoch if all of them are newer (none of its records can
+// be on the leader); the high watermark if the leader knows no epoch.
 // follower_hw is the follower's high watermark (records below it are committed and never
 // truncated away). The result is <= follower_end; fetching again from it re-checks
 // divergence, so an intermediate answer converges in a few rounds.

@@ -75,6 +75,21 @@ TEST_CASE("a follower truncates to the end of the last common epoch", "[replicat
   CHECK(at == log_offset{10});
 }
 
+TEST_CASE("a follower whose every epoch is newer than the leader's answer truncates all of "
+          "them",
+          "[replication]") {
+  // The follower led epoch 1 and wrote [0, 3) that nobody copied; the leader's epoch 0 runs
+  // to offset 10 and it never heard of epoch 1.
+  auto follower = history({{1, 0}});
+  CHECK(truncation_point(follower, log_offset{3}, log_offset{0},
+                         epoch_end{leader_epoch{0}, log_offset{10}})
+        == log_offset{0});
+  // Still never below the high watermark.
+  CHECK(truncation_point(follower, log_offset{3}, log_offset{2},
+                         epoch_end{leader_epoch{0}, log_offset{10}})
+        == log_offset{2});
+}
+
 TEST_CASE("truncation never goes below the follower's high watermark", "[replication]") {
   auto follower = history({{0, 0}, {2, 10}});
   CHECK(truncation_point(follower, log_offset{20}, log_offset{15},

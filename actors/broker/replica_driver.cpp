@@ -1,0 +1,307 @@
+// The partition replica's driver: drain the replica_fsm's output and do what it says, in the
+// order of replica_fsm.hpp (persist, write and report, answer and send, wake consumers),
+// through the log, response promises, the fault-injection choke point and CAF timers.
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/broker/replica_state.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/chaos/fault_table.hpp"
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr auto alter_isr_timeout = std::chrono::seconds{10};
+// Beyond the leader's long-poll wait: a hung leader's node costs at most this much.
+constexpr int64_t fetch_timeout_slack_ms = 2000;
+constexpr int64_t fetch_retry_backoff_ms = 50;
+
+std::string join_ids(const std::vector<node_id>& xs) {
+  std::string out;
+  for (auto x : xs)
+    out += (out.empty() ? "" : ",") + std::to_string(x.value);
+  return out;
+}
+
+void write_log(const replica_state& st, const log_line& l) {
+  auto tp = to_string(st.cfg.tp);
+  switch (l.level) {
+    case log_level::debug: spdlog::debug("partition {}: {}", tp, l.text); break;
+    case log_level::info: spdlog::info("partition {}: {}", tp, l.text); break;
+    case log_level::warn: spdlog::warn("partition {}: {}", tp, l.text); break;
+    case log_level::error: spdlog::error("partition {}: {}", tp, l.text); break;
+  }
+}
+
+// A leader append: the produce's batch, stamped with the epoch, at the log end. False if the
+// replica stopped.
+bool append(replica_self self, const log_write& w) {
+  auto& st = self->state;
+  auto i = st.produces.find(w.produce_id);
+  if (i == st.produces.end()) {  // the fsm appends only produces it was given
+    st.fsm->write_failed(make_error(errc::invalid_request, "no such produce"),
+                         st.log->log_end_offset(), mono_ms(self));
+    return true;
+  }
+  auto batch = std::move(i->second.batch);
+  set_partition_leader_epoch(batch.data(), w.epoch);
+  auto end_before = st.log->log_end_offset();
+  auto base = st.log->append(batch, now_ms());
+  if (!base && st.log->log_end_offset() != end_before) {
+    // A failed fsync after the write leaves pages of unknown state (the kernel may have
+    // dropped them): the replica stops, and the broker reopens it with backoff, flushing it
+    // before it serves again.
+    spdlog::error("partition {}: append failed: {}", to_string(st.cfg.tp),
+                  describe(base.error()));
+    fail_replica(self, base.error());
+    return false;
+  }
+  // A failed write is cut off again and the log stays as it was.
+  if (!base)
+    st.fsm->write_failed(base.error(), st.log->log_end_offset(), mono_ms(self));
+  else
+    st.fsm->write_done(st.log->log_end_offset(), mono_ms(self));
+  return true;
+}
+
+// A follower's copy: each whole batch in turn. False if the replica stopped.
+bool replicate(replica_self self, const log_write& w) {
+  auto& st = self->state;
+  std::string_view rest{w.records.data() + w.begin, w.size};
+  auto now = now_ms();
+  while (!rest.empty()) {
+    batch_header h;
+    read_batch_header(rest.data(), rest.size(), h);
+    auto end_before = st.log->log_end_offset();
+    if (auto err = st.log->append_replicated(rest.substr(0, h.total_size()), now)) {
+      if (st.log->log_end_offset() != end_before) {
+        spdlog::error("partition {}: cannot append a replicated batch: {}", to_string(st.cfg.tp),
+                      describe(err));
+        fail_replica(self, err);
+        return false;
+      }
+      st.fsm->write_failed(err, st.log->log_end_offset(), mono_ms(self));
+      return true;
+    }
+    rest.remove_prefix(h.total_size());
+  }
+  st.fsm->write_done(st.log->log_end_offset(), mono_ms(self));
+  return true;
+}
+
+// Step 2 of the order: the write, reported to the fsm. False if the replica stopped.
+bool write(replica_self self, const log_write& w) {
+  auto& st = self->state;
+  caf::error err;
+  switch (w.what) {
+    case log_write::kind::append:
+      return append(self, w);
+    case log_write::kind::replicate:
+      return replicate(self, w);
+    case log_write::kind::truncate:
+      err = st.log->truncate_to(w.offset);
+      break;
+    case log_write::kind::restart:
+      err = st.log->truncate_fully_and_start_at(w.offset);
+      break;
+  }
+  if (err)
+    st.fsm->write_failed(err, st.log->log_end_offset(), mono_ms(self));
+  else
+    st.fsm->write_done(st.log->log_end_offset(), mono_ms(self));
+  return true;
+}
+
+void answer_produce(replica_state& st, produce_reply& r) {
+  auto i = st.produces.find(r.id);
+  if (i == st.produces.end())
+    return;
+  if (r.result)
+    i->second.rp.deliver(std::move(*r.result));
+  else
+    i->second.rp.deliver(std::move(r.result.error()));
+  st.produces.erase(i);
+}
+
+void answer_follower_fetch(replica_state& st, fetch_reply& r) {
+  auto i = st.follower_fetches.find(r.id);
+  if (i == st.follower_fetches.end())
+    return;
+  auto rp = i->second;
+  st.follower_fetches.erase(i);
+  if (r.error) {
+    rp.deliver(std::move(r.error));
+    return;
+  }
+  if (r.read_from) {
+    auto read = st.log->read(*r.read_from, r.read_max_bytes);
+    if (!read) {
+      rp.deliver(std::move(read.error()));
+      return;
+    }
+    r.resp.records = std::move(read->data);
+  }
+  rp.deliver(std::move(r.resp));
+}
+
+void send_fetch(replica_self self, fetch_send& f) {
+  auto& st = self->state;
+  if (!st.leader_broker || st.leader_broker_id != f.leader) {
+    // The broker sends the new leader's handle (peer_atom): leader_reachable.
+    st.leader_broker = nullptr;
+    st.leader_broker_id = node_id{-1};
+    st.fsm->fetch_unsent(f.id);
+    return;
+  }
+  // Fault injection cut the link: the fetch is lost, and the fsm sends another at its
+  // deadline, as on a real network.
+  if (fault_table::instance().exchange_lost(st.cfg.self, f.leader))
+    return;
+  auto leader = caf::actor_cast<broker_actor>(st.leader_broker);
+  auto id = f.id;
+  auto timeout = std::chrono::milliseconds{f.req.max_wait_ms + fetch_timeout_slack_ms};
+  self->request(leader, timeout, replica_fetch_atom::value, std::move(f.req))
+    .then(
+      [=](replica_fetch_response& resp) {
+        if (!self->state.fsm)
+          return;
+        self->state.fsm->fetch_answered(id, std::move(resp), mono_ms(self));
+        drive(self);
+      },
+      [=](caf::error& err) {
+        if (!self->state.fsm)
+          return;
+        self->state.fsm->fetch_failed(id, err, mono_ms(self));
+        drive(self);
+      });
+}
+
+void send_proposal(replica_self self, isr_proposal& p) {
+  auto& st = self->state;
+  auto owner = caf::actor_cast<broker_actor>(st.cfg.owner);
+  if (!owner) {
+    // No broker (unit tests): the ISR stays as configured.
+    st.fsm->isr_change_failed(p.id, make_error(errc::invalid_request, "no broker to ask"),
+                              mono_ms(self));
+    return;
+  }
+  spdlog::info("partition {}: proposing ISR {} (was {})", to_string(st.cfg.tp),
+               join_ids(p.req.isr), join_ids(st.fsm->partition().isr));
+  auto id = p.id;
+  auto epoch = p.req.epoch;
+  self->request(owner, alter_isr_timeout, alter_isr_atom::value, std::move(p.req))
+    .then(
+      [=](partition_metadata& pm) {
+        if (!self->state.fsm)
+          return;
+        self->state.fsm->isr_change_committed(id, pm, mono_ms(self));
+        drive(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        if (!st.fsm)
+          return;
+        if (st.fsm->partition().epoch == epoch)
+          spdlog::warn("partition {}: ISR change refused: {}", to_string(st.cfg.tp),
+                       describe(err));
+        st.fsm->isr_change_failed(id, err, mono_ms(self));
+        drive(self);
+      });
+}
+
+void fail_waiting(replica_state& st, const caf::error& err) {
+  for (auto& kv : st.waiting)
+    kv.second.rp.deliver(err);
+  st.waiting.clear();
+}
+
+// A tick of the fsm at its next deadline (the earliest one a wake-up is not on its way for).
+void schedule_wakeup(replica_self self) {
+  auto& st = self->state;
+  auto at = st.fsm->next_deadline();
+  if (!at || (!st.wakeups.empty() && *st.wakeups.begin() <= *at))
+    return;
+  st.wakeups.insert(*at);
+  auto in = std::max<int64_t>(0, *at - mono_ms(self));
+  self->delayed_send(self, std::chrono::milliseconds{in}, wake_atom::value,
+                     static_cast<uint64_t>(*at));
+}
+
+} // namespace
+
+int64_t mono_ms(replica_self self) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(self->clock().now().time_since_epoch()).count();
+}
+
+replica_fsm_config fsm_config(const replica_config& cfg) {
+  replica_fsm_config out;
+  out.tp = cfg.tp;
+  out.self = cfg.self;
+  out.min_insync_replicas = cfg.defaults.min_insync_replicas;
+  out.message_max_bytes = cfg.defaults.message_max_bytes;
+  out.replica_lag_time_max_ms = cfg.defaults.replica_lag_time_max_ms;
+  out.replica_fetch_wait_max_ms = cfg.defaults.replica_fetch_wait_max_ms;
+  out.replica_fetch_max_bytes = cfg.defaults.replica_fetch_max_bytes;
+  out.fetch_timeout_slack_ms = fetch_timeout_slack_ms;
+  out.fetch_retry_backoff_ms = fetch_retry_backoff_ms;
+  out.isr_change_timeout_ms
+    = std::chrono::duration_cast<std::chrono::milliseconds>(alter_isr_timeout).count();
+  return out;
+}
+
+void drive(replica_self self) {
+  auto& st = self->state;
+  if (!st.fsm)
+    return;
+  for (;;) {
+    auto out = st.fsm->take_output();
+    if (out.empty())
+      break;
+    for (auto& l : out.log)
+      write_log(st, l);
+    // 1. persist
+    if (out.persist_epochs)
+      st.save_epochs();
+    if (out.persist_producers)
+      st.save_producers();
+    // 2. the write, reported before anything else
+    if (out.write && !write(self, *out.write))
+      return;  // the replica stopped
+    // 3. answers and sends
+    for (auto& r : out.produce_replies)
+      answer_produce(st, r);
+    for (auto& r : out.fetch_replies)
+      answer_follower_fetch(st, r);
+    if (out.fetch)
+      send_fetch(self, *out.fetch);
+    if (out.proposal)
+      send_proposal(self, *out.proposal);
+    // 4. consumers
+    if (out.high_watermark_advanced && !st.waiting.empty())
+      wake_waiting(self);
+    if (out.stopped_leading)
+      fail_waiting(st, *out.stopped_leading);
+  }
+  schedule_wakeup(self);
+}
+
+void fail_replica(replica_self self, const caf::error& err) {
+  auto& st = self->state;
+  for (auto& kv : st.produces)
+    kv.second.rp.deliver(err);
+  st.produces.clear();
+  for (auto& kv : st.follower_fetches)
+    kv.second.deliver(err);
+  st.follower_fetches.clear();
+  fail_waiting(st, err);
+  st.fsm.reset();
+  self->quit(err);
+}
+
+} // namespace cafka

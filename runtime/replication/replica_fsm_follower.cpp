@@ -1,0 +1,214 @@
+// replica_fsm, the follower side: one fetch in flight to the leader at a time, a fetch right
+// after each answer is applied (the leader long-polls), truncation of a divergent tail, a
+// restart at the leader's log start, and a copy of the leader's batches with their offsets and
+// epochs (the epoch history and the idempotence table follow the copied batches).
+#include <algorithm>
+#include <cassert>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/replication/replica_fsm.hpp"
+#include "runtime/replication/replica_sync.hpp"
+
+namespace cafka {
+
+void replica_fsm::send_fetch(int64_t now) {
+  if (!following() || fetch_ || write_)
+    return;
+  fetch_send f;
+  f.id = next_fetch_++;
+  f.leader = pm_.leader;
+  f.req.tp = cfg_.tp;
+  f.req.follower = cfg_.self;
+  f.req.epoch = pm_.epoch;
+  f.req.offset = log_end_;
+  auto latest = epochs_.latest();
+  f.req.last_fetched_epoch = latest ? latest->epoch : leader_epoch{-1};
+  f.req.max_bytes = cfg_.replica_fetch_max_bytes;
+  f.req.max_wait_ms = cfg_.replica_fetch_wait_max_ms;
+  fetch_ = f.id;
+  fetch_deadline_ = now + cfg_.replica_fetch_wait_max_ms + cfg_.fetch_timeout_slack_ms;
+  retry_at_.reset();
+  out_.fetch = std::move(f);
+}
+
+void replica_fsm::retry_fetch_later(int64_t now) {
+  retry_at_ = now + cfg_.fetch_retry_backoff_ms;
+}
+
+void replica_fsm::leader_reachable(int64_t now) {
+  if (following() && !fetch_)
+    send_fetch(now);
+}
+
+void replica_fsm::fetch_unsent(uint64_t id) {
+  if (fetch_ == id)
+    fetch_.reset();  // leader_reachable() starts the next one
+}
+
+void replica_fsm::fetch_failed(uint64_t id, const caf::error& err, int64_t now) {
+  if (fetch_ != id)
+    return;
+  fetch_.reset();
+  // Leader changes show up here first (fenced/unknown epoch, not leader); the view that
+  // follows starts a new fetch loop.
+  log(log_level::debug,
+      "fetch from leader " + std::to_string(pm_.leader.value) + " failed: " + describe(err));
+  retry_fetch_later(now);
+}
+
+void replica_fsm::fetch_answered(uint64_t id, replica_fetch_response resp, int64_t now) {
+  if (fetch_ != id)
+    return;
+  fetch_.reset();
+  if (resp.diverging_end_offset >= log_offset{0}) {
+    on_divergence(resp, now);
+    return;
+  }
+  if (resp.records.empty() && resp.log_start_offset > log_end_) {
+    // The leader no longer has the records after this log's end (retention): start over
+    // at its log start, as Kafka's truncateFullyAndStartAt.
+    log(log_level::warn, "leader " + std::to_string(pm_.leader.value) + " starts at offset "
+                           + to_string(resp.log_start_offset) + ", past this log's end "
+                           + to_string(log_end_) + "; restarting the log there");
+    pending_write w;
+    w.what = log_write::kind::restart;
+    w.end_before = log_end_;
+    w.offset = resp.log_start_offset;
+    write_ = w;
+    log_write out;
+    out.what = log_write::kind::restart;
+    out.offset = resp.log_start_offset;
+    out_.write = std::move(out);
+    return;
+  }
+  start_copy(resp, now);
+}
+
+void replica_fsm::on_divergence(const replica_fetch_response& resp, int64_t now) {
+  auto at = truncation_point(epochs_, log_end_, hw_,
+                             epoch_end{resp.diverging_epoch, resp.diverging_end_offset});
+  if (at >= log_end_) {
+    // Nothing left to cut (e.g. the leader's log start is past this log): wait and retry.
+    log(log_level::warn, "leader " + std::to_string(pm_.leader.value)
+                           + " reports a divergence at epoch " + to_string(resp.diverging_epoch)
+                           + " offset " + to_string(resp.diverging_end_offset)
+                           + " that truncation cannot resolve (log end " + to_string(log_end_)
+                           + ", high watermark " + to_string(hw_) + ")");
+    retry_fetch_later(now);
+    return;
+  }
+  log(log_level::warn, "truncating the divergent tail [" + to_string(at) + ", "
+                         + to_string(log_end_) + ") to follow leader "
+                         + std::to_string(pm_.leader.value) + " (epoch " + to_string(pm_.epoch)
+                         + ")");
+  pending_write w;
+  w.what = log_write::kind::truncate;
+  w.end_before = log_end_;
+  w.offset = at;
+  write_ = w;
+  log_write out;
+  out.what = log_write::kind::truncate;
+  out.offset = at;
+  out_.write = std::move(out);
+}
+
+void replica_fsm::start_copy(replica_fetch_response& resp, int64_t now) {
+  auto plan = plan_follower_copy(resp.records, log_end_);
+  if (plan.gap)
+    log(log_level::warn, "the leader's answer skips offsets after " + to_string(log_end_)
+                           + "; fetching again");
+  if (plan.append_bytes == 0) {
+    hw_ = std::max(hw_, std::min(resp.high_watermark, log_end_));
+    send_fetch(now);
+    return;
+  }
+  pending_write w;
+  w.what = log_write::kind::replicate;
+  w.end_before = log_end_;
+  w.leader_hw = resp.high_watermark;
+  size_t pos = plan.skip_bytes;
+  auto stop = plan.skip_bytes + plan.append_bytes;
+  while (pos < stop) {
+    batch_header h;
+    read_batch_header(resp.records.data() + pos, resp.records.size() - pos, h);
+    // The epoch history follows the batches' stamped epochs (KIP-101); it may name an epoch
+    // the log does not reach yet if the copy fails (load trims such entries).
+    note_epoch(leader_epoch{h.partition_leader_epoch}, log_offset{h.base_offset});
+    w.batches.push_back(h);
+    pos += h.total_size();
+  }
+  write_ = std::move(w);
+  log_write out;
+  out.what = log_write::kind::replicate;
+  out.begin = plan.skip_bytes;
+  out.size = plan.append_bytes;
+  out.records = std::move(resp.records);
+  out_.write = std::move(out);
+}
+
+void replica_fsm::follower_write_done(const pending_write& w, log_offset log_end,
+                                      int64_t now) {
+  switch (w.what) {
+    case log_write::kind::replicate:
+      // Requires: every batch landed.
+      assert(w.batches.empty() || log_end == log_offset{w.batches.back().next_offset()});
+      // A new leader needs the idempotence table its predecessor built.
+      for (auto& h : w.batches)
+        producers_.on_append(h);
+      log_end_ = log_end;
+      hw_ = std::max(hw_, std::min(w.leader_hw, log_end_));
+      break;
+    case log_write::kind::truncate:
+      log_end_ = log_end;
+      epochs_.truncate_from_end(log_end_);
+      producers_.truncate(log_end_);
+      out_.persist_epochs = true;
+      out_.persist_producers = true;
+      hw_ = std::min(hw_, log_end_);
+      break;
+    case log_write::kind::restart:
+      log_start_ = w.offset;
+      log_end_ = log_end;
+      epochs_ = leader_epoch_cache{};
+      producers_.clear();
+      producers_.start_at(w.offset);
+      out_.persist_epochs = true;
+      out_.persist_producers = true;
+      hw_ = w.offset;
+      break;
+    case log_write::kind::append:
+      assert(false);
+      break;
+  }
+  send_fetch(now);
+}
+
+void replica_fsm::follower_write_failed(const pending_write& w, const caf::error& err,
+                                        log_offset log_end, int64_t now) {
+  switch (w.what) {
+    case log_write::kind::replicate:
+      log(log_level::error, "cannot append a replicated batch: " + describe(err));
+      // The batches that landed before the failure count.
+      for (auto& h : w.batches)
+        if (log_offset{h.next_offset()} <= log_end)
+          producers_.on_append(h);
+      log_end_ = log_end;
+      epochs_.truncate_from_end(log_end_);
+      retry_fetch_later(now);
+      break;
+    case log_write::kind::truncate:
+      // The log is as it was; the next answer asks again.
+      log(log_level::error, "truncation failed: " + describe(err));
+      send_fetch(now);
+      break;
+    case log_write::kind::restart:
+      log(log_level::error, "cannot restart the log: " + describe(err));
+      retry_fetch_later(now);
+      break;
+    case log_write::kind::append:
+      assert(false);
+      break;
+  }
+}
+
+} // namespace cafka
