@@ -183,6 +183,40 @@ caf::error disk_persistence::write_log_header() {
   return err;
 }
 
+caf::error disk_persistence::read_log_header(std::string& buf, size_t& pos,
+                                             bool& headerless) {
+  std::string why;
+  auto start = files::classify_log(buf, why);
+  if (start == files::log_start::unknown)
+    return corrupt(log_.path(), why);
+  if (start == files::log_start::torn) {
+    if (!buf.empty())
+      spdlog::warn("raft log {}: rewriting a torn header ({} bytes)", log_.path(),
+                   buf.size());
+    if (auto err = write_log_header())
+      return err;
+    buf = files::log_header();
+  }
+  headerless = start == files::log_start::headerless;
+  pos = headerless ? 0 : files::log_header_size;
+  return caf::none;
+}
+
+caf::error disk_persistence::check_log_order(const std::string& file,
+                                             const std::vector<record_pos>& recs) {
+  for (size_t i = 1; i < recs.size(); ++i) {
+    if (recs[i].index != recs[i - 1].index + 1)
+      return corrupt(file, "entry at position " + std::to_string(recs[i].pos) + " has index "
+                             + to_string(recs[i].index) + ", expected "
+                             + to_string(recs[i - 1].index + 1));
+    if (recs[i].term < recs[i - 1].term)
+      return corrupt(file, "entry " + to_string(recs[i].index) + " has term "
+                             + to_string(recs[i].term) + " below the previous entry's "
+                             + to_string(recs[i - 1].term));
+  }
+  return caf::none;
+}
+
 caf::error disk_persistence::load_log(persisted_state& out) {
   if (auto err = open_log_file())
     return err;
@@ -196,21 +230,10 @@ caf::error disk_persistence::load_log(persisted_state& out) {
     return std::move(n.error());
   buf.resize(*n);
   // 0. The header: version 1, none (version 0: rewritten with one below), or torn.
-  std::string why;
-  size_t pos = files::log_header_size;
-  auto start = files::classify_log(buf, why);
-  if (start == files::log_start::unknown)
-    return corrupt(file, why);
-  if (start == files::log_start::torn) {
-    if (!buf.empty())
-      spdlog::warn("raft log {}: rewriting a torn header ({} bytes)", file, buf.size());
-    if (auto err = write_log_header())
-      return err;
-    buf = files::log_header();
-  }
-  bool headerless = start == files::log_start::headerless;
-  if (headerless)
-    pos = 0;
+  size_t pos = 0;
+  bool headerless = false;
+  if (auto err = read_log_header(buf, pos, headerless))
+    return err;
   // 1. Scan records up to the first torn or corrupt one.
   std::vector<log_entry> entries;
   std::vector<record_pos> recs;
@@ -238,16 +261,8 @@ caf::error disk_persistence::load_log(persisted_state& out) {
   }
   log_size_ = pos;
   // 2. Validate: contiguous indexes, non-decreasing terms.
-  for (size_t i = 1; i < recs.size(); ++i) {
-    if (recs[i].index != recs[i - 1].index + 1)
-      return corrupt(file, "entry at position " + std::to_string(recs[i].pos) + " has index "
-                             + to_string(recs[i].index) + ", expected "
-                             + to_string(recs[i - 1].index + 1));
-    if (recs[i].term < recs[i - 1].term)
-      return corrupt(file, "entry " + to_string(recs[i].index) + " has term "
-                             + to_string(recs[i].term) + " below the previous entry's "
-                             + to_string(recs[i - 1].term));
-  }
+  if (auto err = check_log_order(file, recs))
+    return err;
   // 3. Entries covered by the snapshot are left over from a compaction a crash interrupted
   //    (snapshot stored, log not yet rewritten): drop them, and a conflicting suffix too.
   auto first = static_cast<size_t>(

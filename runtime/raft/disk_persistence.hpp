@@ -81,6 +81,13 @@ private:
   caf::error open_log_file();
   // Cuts the log file to nothing and writes the header (a new or torn log).
   caf::error write_log_header();
+  // Where the records of the log file's bytes `buf` start: after the header, or at 0 for a
+  // log of version 0 (headerless). A torn header is written again (buf becomes it).
+  // Errors: a log of an unknown version or not a log.
+  caf::error read_log_header(std::string& buf, size_t& pos, bool& headerless);
+  // Errors: indexes that are not contiguous, or a term that goes down.
+  static caf::error check_log_order(const std::string& file,
+                                    const std::vector<record_pos>& recs);
 
   // "corrupt <path>: <what>" as errc::storage_error.
   static caf::error corrupt(const std::string& path, const std::string& what);
