@@ -1,5 +1,5 @@
 // The cluster metadata model: brokers, topics, partitions with leader, epoch, replicas and ISR.
-// Plain values: copied into messages (inspect) and persisted (Boost.Serialization). Any thread.
+// Plain values: copied into messages (inspect) and persisted (metadata_encoding.hpp). Any thread.
 #pragma once
 
 #include <cstdint>

@@ -1,139 +1,145 @@
 #include "runtime/cluster/metadata_command.hpp"
 
-#include <caf/binary_deserializer.hpp>
-#include <caf/binary_serializer.hpp>
-
+#include "runtime/base/durable_reader.hpp"
+#include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/cluster/metadata_encoding.hpp"
 
 namespace cafka {
 
+// The field lists of the commands, format 3 (metadata_encoding.hpp has those of the types
+// they carry). Format history: 1: register / fence / unfence without `unclean`, kinds 0-4.
+// 2: with it, plus kinds 5-7. 3: brokers carry their Kafka listeners; register carries the
+// cluster id.
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, register_broker_cmd> x) {
+  io(x.broker, x.unclean, x.cluster_id);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, fence_broker_cmd> x) {
+  io(x.id, x.incarnation, x.controlled, x.unclean);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, unfence_broker_cmd> x) {
+  io(x.id, x.incarnation, x.unclean);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, create_topic_cmd> x) {
+  io(x.req);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, delete_topic_cmd> x) {
+  io(x.name);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, alter_isr_cmd> x) {
+  io(x.req);
+}
+template <class Io>
+void durable_fields(Io&, durable::field_ref<Io, allocate_producer_id_cmd>) {
+}
+template <class Io>
+void durable_fields(Io&, durable::field_ref<Io, elect_preferred_cmd>) {
+}
+
 namespace {
 
-// Format version of the encoding; bump when a command's fields change.
-// 1: register / fence / unfence without `unclean`. 2: with it, plus kinds 5-7.
-// 3: brokers carry their Kafka listeners; register carries the cluster id.
-constexpr uint8_t command_format = 3;
 constexpr uint8_t command_format_v2 = 2;
 constexpr uint8_t command_format_v1 = 1;
 
 // A broker as formats 1 and 2 encode it (no listeners).
-caf::error decode_broker_v2(caf::binary_deserializer& src, broker_metadata& b) {
-  return src(b.id, b.host, b.port, b.alive, b.incarnation);
-}
-
-// Format 1: the fields of the five commands of that time, unclean = false.
-caf::error decode_v1(uint8_t kind, caf::binary_deserializer& src, metadata_command& out) {
-  switch (kind) {
-    case 0: {
-      register_broker_cmd cmd;
-      if (auto err = decode_broker_v2(src, cmd.broker))
-        return err;
-      out = std::move(cmd);
-      return {};
-    }
-    case 1: {
-      fence_broker_cmd cmd;
-      if (auto err = src(cmd.id, cmd.incarnation, cmd.controlled))
-        return err;
-      out = std::move(cmd);
-      return {};
-    }
-    case 2: {
-      unfence_broker_cmd cmd;
-      if (auto err = src(cmd.id, cmd.incarnation))
-        return err;
-      out = std::move(cmd);
-      return {};
-    }
-    case 3: {
-      create_topic_cmd cmd;
-      if (auto err = src(cmd))
-        return err;
-      out = std::move(cmd);
-      return {};
-    }
-    case 4: {
-      delete_topic_cmd cmd;
-      if (auto err = src(cmd))
-        return err;
-      out = std::move(cmd);
-      return {};
-    }
-    default:
-      return make_error(errc::corrupt_message,
-                        "unknown metadata command kind " + std::to_string(kind));
-  }
+void read_broker_v2(durable::reader& r, broker_metadata& b) {
+  r(b.id, b.host, b.port, b.alive, b.incarnation);
 }
 
 template <size_t I = 0>
-caf::error decode_alternative(uint8_t kind, caf::binary_deserializer& src,
-                              metadata_command& out) {
+bool read_alternative(uint8_t kind, durable::reader& r, metadata_command& out) {
   if constexpr (I < std::variant_size_v<metadata_command>) {
-    if (kind == I) {
-      std::variant_alternative_t<I, metadata_command> cmd;
-      if (auto err = src(cmd))
-        return err;
-      out = std::move(cmd);
-      return {};
-    }
-    return decode_alternative<I + 1>(kind, src, out);
+    if (kind != I)
+      return read_alternative<I + 1>(kind, r, out);
+    std::variant_alternative_t<I, metadata_command> cmd;
+    r(cmd);
+    out = std::move(cmd);
+    return true;
   } else {
-    return make_error(errc::corrupt_message,
-                      "unknown metadata command kind " + std::to_string(kind));
+    return false;
   }
 }
 
-// Format 2: as format 3 but register carries a broker without listeners and no cluster id.
-caf::error decode_v2(uint8_t kind, caf::binary_deserializer& src, metadata_command& out) {
+// Format 2: as format 3, but register carries a broker without listeners and no cluster id.
+bool read_v2(uint8_t kind, durable::reader& r, metadata_command& out) {
   if (kind != 0)
-    return decode_alternative(kind, src, out);
+    return read_alternative(kind, r, out);
   register_broker_cmd cmd;
-  if (auto err = decode_broker_v2(src, cmd.broker))
-    return err;
-  if (auto err = src(cmd.unclean))
-    return err;
+  read_broker_v2(r, cmd.broker);
+  r(cmd.unclean);
   out = std::move(cmd);
-  return {};
+  return true;
+}
+
+// Format 1: the five commands of that time, without `unclean`.
+bool read_v1(uint8_t kind, durable::reader& r, metadata_command& out) {
+  switch (kind) {
+    case 0: {
+      register_broker_cmd cmd;
+      read_broker_v2(r, cmd.broker);
+      out = std::move(cmd);
+      return true;
+    }
+    case 1: {
+      fence_broker_cmd cmd;
+      r(cmd.id, cmd.incarnation, cmd.controlled);
+      out = std::move(cmd);
+      return true;
+    }
+    case 2: {
+      unfence_broker_cmd cmd;
+      r(cmd.id, cmd.incarnation);
+      out = std::move(cmd);
+      return true;
+    }
+    case 3:
+    case 4:
+      return read_alternative(kind, r, out);
+    default:
+      return false;
+  }
+}
+
+caf::error corrupt(const std::string& what) {
+  return make_error(errc::corrupt_message, "metadata command: " + what);
 }
 
 } // namespace
 
 std::string encode(const metadata_command& cmd) {
-  std::vector<char> buf;
-  caf::binary_serializer sink{nullptr, buf};
-  auto kind = static_cast<uint8_t>(cmd.index());
-  auto format = command_format;
-  auto err = sink(format, kind);
-  std::visit([&](const auto& x) {
-    auto copy = x; // inspect() takes a mutable reference
-    if (!err)
-      err = sink(copy);
-  }, cmd);
-  // Requires: encoding into memory cannot fail for these plain types.
-  return std::string{buf.begin(), buf.end()};
+  std::string out;
+  durable::writer w{out};
+  w.u8(command_format);
+  w.u8(static_cast<uint8_t>(cmd.index()));
+  std::visit([&](const auto& x) { w(x); }, cmd);
+  return out;
 }
 
 caf::expected<metadata_command> decode_command(std::string_view bytes) {
-  caf::binary_deserializer src{nullptr, bytes.data(), bytes.size()};
-  uint8_t format = 0;
-  uint8_t kind = 0;
-  if (auto err = src(format, kind))
-    return make_error(errc::corrupt_message, "truncated metadata command");
+  durable::reader r{bytes};
+  auto format = r.u8();
+  auto kind = r.u8();
+  if (!r.ok())
+    return corrupt(r.error());
+  if (format < command_format_v1 || format > command_format)
+    return corrupt("format " + std::to_string(format) + " is unknown (this cafka reads 1 to "
+                   + std::to_string(command_format) + ")");
   metadata_command out;
-  caf::error err;
-  if (format == command_format)
-    err = decode_alternative(kind, src, out);
-  else if (format == command_format_v2)
-    err = decode_v2(kind, src, out);
-  else if (format == command_format_v1)
-    err = decode_v1(kind, src, out);
-  else
-    return make_error(errc::corrupt_message,
-                      "metadata command format " + std::to_string(format) + " is unknown");
-  if (err)
-    return make_error(errc::corrupt_message, "malformed metadata command");
-  if (src.remaining() != 0)
-    return make_error(errc::corrupt_message, "trailing bytes after a metadata command");
+  bool known = format == command_format      ? read_alternative(kind, r, out)
+               : format == command_format_v2 ? read_v2(kind, r, out)
+                                             : read_v1(kind, r, out);
+  auto where = "format " + std::to_string(format) + ", kind " + std::to_string(kind);
+  if (!known)
+    return corrupt(where + " is unknown");
+  r.expect_end();
+  if (!r.ok())
+    return corrupt(where + ": " + r.error());
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Commands of the metadata state machine: what the controller proposes to the Raft log and
-// every quorum member applies in log order. Encoded to bytes for log entries. Plain values.
+// every quorum member applies in log order. Encoded to bytes for log entries by cafka's
+// durable encoding, not by CAF (which never sends them). Plain values.
 #pragma once
 
 #include <string>
@@ -67,42 +68,13 @@ using metadata_command =
   std::variant<register_broker_cmd, fence_broker_cmd, unfence_broker_cmd, create_topic_cmd,
                delete_topic_cmd, alter_isr_cmd, allocate_producer_id_cmd, elect_preferred_cmd>;
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, register_broker_cmd& x) {
-  return f(x.broker, x.unclean, x.cluster_id);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, fence_broker_cmd& x) {
-  return f(x.id, x.incarnation, x.controlled, x.unclean);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, unfence_broker_cmd& x) {
-  return f(x.id, x.incarnation, x.unclean);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, create_topic_cmd& x) {
-  return f(x.req);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, delete_topic_cmd& x) {
-  return f(x.name);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, alter_isr_cmd& x) {
-  return f(x.req);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, allocate_producer_id_cmd&) {
-  return f();
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, elect_preferred_cmd&) {
-  return f();
-}
-
-// Binary encoding (format byte, kind byte, then the fields via CAF's binary serializer).
-// Format 2 is written; format 1 (before the `unclean` fields) is still read, as unclean=false.
+// The durable encoding of a command (docs/metadata-format.md): format byte, kind byte (the
+// variant index), then the command's fields (metadata_command.cpp, metadata_encoding.hpp).
+// Format 3 is written; formats 1 and 2 are read (their missing fields take the defaults).
+inline constexpr uint8_t command_format = 3;
 std::string encode(const metadata_command& cmd);
+// Errors: errc::corrupt_message naming the format, the kind and what does not parse: an
+// unknown format or kind, a truncated or malformed record, or bytes left over.
 caf::expected<metadata_command> decode_command(std::string_view bytes);
 
 // For log lines: "create_topic orders", "fence_broker 2", ...

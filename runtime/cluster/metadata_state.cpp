@@ -5,64 +5,27 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/serialization/string.hpp>
-#include <boost/serialization/vector.hpp>
-#include <boost/serialization/version.hpp>
-
+#include "runtime/base/durable_reader.hpp"
+#include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/leader_election.hpp"
+#include "runtime/cluster/metadata_encoding.hpp"
 #include "runtime/storage/file_handle.hpp"
 
-namespace boost::serialization {
-
-template <class Archive, class Tag, class Rep>
-void serialize(Archive& ar, cafka::strong_int<Tag, Rep>& x, unsigned) {
-  ar & x.value;
-}
-template <class Archive>
-void serialize(Archive& ar, cafka::listener_endpoint& x, unsigned) {
-  ar & x.name & x.host & x.port;
-}
-// Class version 1 added the advertised Kafka listeners.
-template <class Archive>
-void serialize(Archive& ar, cafka::broker_metadata& x, unsigned version) {
-  ar & x.id & x.host & x.port & x.alive & x.incarnation;
-  if (version >= 1)
-    ar & x.listeners;
-}
-// Class version 1 added partition_epoch and next_producer_id; version 0 archives (written
-// before replication) load with both at 0.
-template <class Archive>
-void serialize(Archive& ar, cafka::partition_metadata& x, unsigned version) {
-  ar & x.id & x.leader & x.epoch;
-  if (version >= 1)
-    ar & x.partition_epoch;
-  ar & x.replicas & x.isr;
-}
-template <class Archive>
-void serialize(Archive& ar, cafka::topic_metadata& x, unsigned) {
-  ar & x.name & x.partitions;
-}
-// Class version 2 added the cluster id.
-template <class Archive>
-void serialize(Archive& ar, cafka::cluster_metadata& x, unsigned version) {
-  ar & x.version & x.controller;
-  if (version >= 1)
-    ar & x.next_producer_id;
-  if (version >= 2)
-    ar & x.cluster_id;
-  ar & x.brokers & x.topics;
-}
-
-} // namespace boost::serialization
-
-BOOST_CLASS_VERSION(cafka::broker_metadata, 1)
-BOOST_CLASS_VERSION(cafka::partition_metadata, 1)
-BOOST_CLASS_VERSION(cafka::cluster_metadata, 2)
-
 namespace cafka {
+
+namespace {
+
+// The snapshot's version byte (docs/metadata-format.md). Versions 0-2 were Boost text
+// archives (their class versions), which are recognised and refused.
+constexpr uint8_t snapshot_version = 3;
+constexpr std::string_view boost_archive_start = "22 serialization::archive";
+
+caf::error malformed(const std::string& what) {
+  return make_error(errc::storage_error, "malformed metadata snapshot: " + what);
+}
+
+} // namespace
 
 void metadata_state::register_broker(const broker_metadata& b) {
   auto i = std::find_if(md_.brokers.begin(), md_.brokers.end(),
@@ -232,24 +195,28 @@ int64_t metadata_state::allocate_producer_id() {
 }
 
 std::string metadata_state::to_bytes() const {
-  std::ostringstream out;
-  {
-    boost::archive::text_oarchive ar{out};
-    ar << md_;
-  }
-  return out.str();
+  std::string out;
+  durable::writer w{out};
+  w.u8(snapshot_version);
+  w(md_);
+  return out;
 }
 
 caf::error metadata_state::from_bytes(const std::string& bytes) {
-  try {
-    std::istringstream in{bytes};
-    cluster_metadata md;
-    boost::archive::text_iarchive ar{in};
-    ar >> md;
-    md_ = std::move(md);
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"malformed metadata: "} + e.what());
-  }
+  if (bytes.compare(0, boost_archive_start.size(), boost_archive_start) == 0)
+    return malformed("a Boost text archive (versions 0-2, before cafka's durable encoding) "
+                     "is not read");
+  durable::reader r{bytes};
+  auto version = r.u8();
+  if (r.ok() && version != snapshot_version)
+    return malformed("version " + std::to_string(version) + " is unknown (this cafka reads "
+                     + std::to_string(snapshot_version) + ")");
+  cluster_metadata md;
+  r(md);
+  r.expect_end();
+  if (!r.ok())
+    return malformed(r.error());
+  md_ = std::move(md);
   return {};
 }
 

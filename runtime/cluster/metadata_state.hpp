@@ -33,7 +33,8 @@ public:
   // commands in the same order reaches the same state.
   apply_result apply(const metadata_command& cmd);
 
-  // The whole state as bytes (Boost.Serialization) for Raft snapshots, and back.
+  // The whole state as bytes for Raft snapshots (docs/metadata-format.md), and back.
+  // from_bytes: errc::storage_error naming what does not parse; the state is unchanged.
   std::string to_bytes() const;
   caf::error from_bytes(const std::string& bytes);
 
@@ -63,7 +64,7 @@ public:
   // Returns next_producer_id and increments it (no version bump).
   int64_t allocate_producer_id();
 
-  // Persistence (Boost.Serialization, atomic replace). load of a missing file is empty state.
+  // The to_bytes() bytes in a file (atomic replace). load of a missing file is empty state.
   caf::error save(const std::string& path) const;
   caf::error load(const std::string& path);
 

@@ -1,5 +1,6 @@
-// The Raft core's durable storage: a directory holding `vote` (term + vote), `log` (CRC'd
-// entry records) and `snapshot` (Boost.Serialization); format in docs/raft-storage-format.md.
+// The Raft core's durable storage: a directory holding `vote` (term + vote), `log` (a header
+// and CRC'd entry records) and `snapshot`; format in docs/raft-storage-format.md, bytes in
+// raft_files.hpp. Loading is in disk_persistence.cpp, the writes in disk_persistence_write.cpp.
 // Owned by one driver (the coordinator actor, or a test); not thread-safe.
 #pragma once
 
@@ -25,6 +26,7 @@ public:
 
   // Reads vote, snapshot and log from disk (again, on every call). Removes leftover .tmp
   // files; cuts a torn or corrupt log tail at the first bad record (one warning line);
+  // gives a log of version 0 (no header) the current header;
   // finishes a log compaction a crash interrupted (drops entries <= the snapshot index).
   // errc::storage_error for I/O failures, a damaged vote or snapshot file, or a log that is
   // not contiguous / term-monotonic after the snapshot. Never throws.
@@ -73,19 +75,32 @@ private:
   caf::error load_vote(persisted_state& out);
   caf::error load_snapshot(persisted_state& out);
   caf::error load_log(persisted_state& out);
-  // Rewrites the log keeping the records from positions_[first] on (atomic replace).
+  // Rewrites the log as the header and the records from positions_[first] on (atomic
+  // replace).
   caf::error rewrite_log_from(size_t first);
   caf::error open_log_file();
+  // Cuts the log file to nothing and writes the header (a new or torn log).
+  caf::error write_log_header();
+  // Where the records of the log file's bytes `buf` start: after the header, or at 0 for a
+  // log of version 0 (headerless). A torn header is written again (buf becomes it).
+  // Errors: a log of an unknown version or not a log.
+  caf::error read_log_header(std::string& buf, size_t& pos, bool& headerless);
+  // Errors: indexes that are not contiguous, or a term that goes down.
+  static caf::error check_log_order(const std::string& file,
+                                    const std::vector<record_pos>& recs);
+
+  // "corrupt <path>: <what>" as errc::storage_error.
+  static caf::error corrupt(const std::string& path, const std::string& what);
 
   std::string path(const char* name) const;
 
   std::string dir_;
   bool open_ = false;          // Invariant: the members below mirror the disk iff open_
   cafka::file_handle log_;     // the log file, read-write
-  uint64_t log_size_ = 0;      // Invariant: == the log file size, whole valid records only
+  uint64_t log_size_ = 0;      // Invariant: == the log file size: header, whole valid records
   snapshot_descriptor snap_{}; // the stored snapshot (index 0: none)
   // Invariant: indexes contiguous from snap_.index + 1, terms non-decreasing and >=
-  // snap_.term, positions strictly increasing from 0, all < log_size_.
+  // snap_.term, positions strictly increasing from the header's size, all < log_size_.
   std::vector<record_pos> positions_;
 };
 

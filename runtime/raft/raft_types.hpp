@@ -1,6 +1,6 @@
 // Values of the Raft core: log entries, snapshots, and the messages Raft members exchange.
-// Plain values with inspect() (they cross nodes as CAF messages) and Boost.Serialization
-// (they are persisted). No actor context; any thread.
+// Plain values with inspect() (they cross nodes as CAF messages); on disk they take the
+// durable encoding of raft_files.hpp. No actor context; any thread.
 #pragma once
 
 #include <cstdint>

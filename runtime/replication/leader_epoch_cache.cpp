@@ -1,11 +1,43 @@
 #include "runtime/replication/leader_epoch_cache.hpp"
 
 #include <cassert>
+#include <cstdint>
 #include <sstream>
 
+#include "runtime/base/durable_file.hpp"
+#include "runtime/base/durable_reader.hpp"
+#include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
+
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, epoch_entry> x) {
+  io(x.epoch, x.start_offset);
+}
+
+namespace {
+
+// Version 0 is Kafka's text checkpoint; 1 is the durable frame around the entries.
+constexpr int16_t checkpoint_version = 1;
+
+caf::error corrupt(const std::string& what) {
+  return make_error(errc::corrupt_message, "leader-epoch-checkpoint: " + what);
+}
+
+// Epochs and start offsets increasing (epochs strictly), none negative.
+caf::error check_order(const std::vector<epoch_entry>& es) {
+  for (size_t i = 0; i < es.size(); ++i) {
+    if (es[i].epoch.value < 0 || es[i].start_offset.value < 0)
+      return corrupt("bad entry " + std::to_string(i));
+    if (i > 0 && (es[i].epoch <= es[i - 1].epoch
+                  || es[i].start_offset < es[i - 1].start_offset))
+      return corrupt("entries out of order at " + std::to_string(i));
+  }
+  return {};
+}
+
+} // namespace
 
 void leader_epoch_cache::assign(leader_epoch epoch, log_offset start_offset) {
   if (!entries_.empty()) {
@@ -55,37 +87,54 @@ std::optional<epoch_entry> leader_epoch_cache::latest() const {
 }
 
 std::string leader_epoch_cache::serialize() const {
-  std::ostringstream out;
-  out << "0\n" << entries_.size() << "\n";
-  for (auto& e : entries_)
-    out << e.epoch.value << " " << e.start_offset.value << "\n";
-  return out.str();
+  std::string body;
+  durable::writer w{body};
+  w(entries_);
+  return durable::seal(checkpoint_version, body);
 }
 
-caf::expected<leader_epoch_cache> leader_epoch_cache::parse(const std::string& text) {
+caf::expected<leader_epoch_cache> leader_epoch_cache::parse(const std::string& bytes) {
+  if (bytes.compare(0, 2, "0\n") == 0)
+    return parse_text(bytes);
+  auto f = durable::open_frame(bytes);
+  if (!f.complete)
+    return corrupt("shorter than its header (" + std::to_string(bytes.size()) + " bytes)");
+  if (f.version != checkpoint_version)
+    return corrupt("version " + std::to_string(f.version) + " is unknown (this cafka reads 0 "
+                   "and " + std::to_string(checkpoint_version) + ")");
+  if (!f.crc_ok)
+    return corrupt("CRC32C mismatch");
+  durable::reader r{f.body};
+  leader_epoch_cache cache;
+  r(cache.entries_);
+  r.expect_end();
+  if (!r.ok())
+    return corrupt(r.error());
+  if (auto err = check_order(cache.entries_))
+    return err;
+  return cache;
+}
+
+caf::expected<leader_epoch_cache> leader_epoch_cache::parse_text(const std::string& text) {
   std::istringstream in{text};
   int version = -1;
   long long count = -1;
-  if (!(in >> version) || version != 0)
-    return make_error(errc::corrupt_message, "leader-epoch-checkpoint: unknown version");
+  in >> version;  // "0", checked by the caller
   if (!(in >> count) || count < 0)
-    return make_error(errc::corrupt_message, "leader-epoch-checkpoint: bad entry count");
+    return corrupt("bad entry count");
   leader_epoch_cache cache;
   for (long long i = 0; i < count; ++i) {
     long long epoch = -1;
     long long offset = -1;
-    if (!(in >> epoch >> offset) || epoch < 0 || offset < 0)
-      return make_error(errc::corrupt_message,
-                        "leader-epoch-checkpoint: bad entry " + std::to_string(i));
-    auto& es = cache.entries_;
-    if (!es.empty() && (epoch <= es.back().epoch.value || offset < es.back().start_offset.value))
-      return make_error(errc::corrupt_message,
-                        "leader-epoch-checkpoint: entries out of order at " + std::to_string(i));
-    es.push_back({leader_epoch{static_cast<int32_t>(epoch)}, log_offset{offset}});
+    if (!(in >> epoch >> offset) || epoch < 0 || epoch > INT32_MAX || offset < 0)
+      return corrupt("bad entry " + std::to_string(i));
+    cache.entries_.push_back({leader_epoch{static_cast<int32_t>(epoch)}, log_offset{offset}});
   }
   std::string rest;
   if (in >> rest)
-    return make_error(errc::corrupt_message, "leader-epoch-checkpoint: trailing data");
+    return corrupt("trailing data");
+  if (auto err = check_order(cache.entries_))
+    return err;
   return cache;
 }
 

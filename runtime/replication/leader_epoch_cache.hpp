@@ -48,11 +48,17 @@ public:
   std::optional<epoch_entry> latest() const;
   const std::vector<epoch_entry>& entries() const { return entries_; }
 
-  // leader-epoch-checkpoint format (Kafka's): "0\n<count>\n" then "<epoch> <offset>\n" lines.
+  // The leader-epoch-checkpoint file (docs/partition-checkpoints-format.md): version 1, the
+  // durable frame around the entries, is written. parse also reads version 0, Kafka's text
+  // ("0\n<count>\n" then "<epoch> <offset>\n" lines). Errors: errc::corrupt_message naming
+  // what does not parse (a short file, an unknown version, a CRC mismatch, entries out of
+  // order).
   std::string serialize() const;
-  static caf::expected<leader_epoch_cache> parse(const std::string& text);
+  static caf::expected<leader_epoch_cache> parse(const std::string& bytes);
 
 private:
+  static caf::expected<leader_epoch_cache> parse_text(const std::string& text);
+
   std::vector<epoch_entry> entries_;  // Invariant: epochs and start offsets increasing
 };
 

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <limits>
 
+#include "runtime/base/durable_file.hpp"
+#include "runtime/base/durable_reader.hpp"
+#include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/protocol/crc32c.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/storage/file_handle.hpp"
 #include "runtime/storage/partition_log.hpp"
@@ -17,9 +19,9 @@ namespace cafka {
 
 namespace {
 
+// The durable frame's version (docs/partition-checkpoints-format.md).
 constexpr int16_t snapshot_version = 1;
-constexpr size_t snapshot_head_size = 2 + 4;              // version, crc
-constexpr size_t snapshot_body_head_size = 8 + 4;         // next_offset, entry count
+constexpr size_t snapshot_body_head_size = 8 + 4;          // next_offset, entry count
 constexpr size_t snapshot_entry_head_size = 8 + 2 + 8 + 4; // id, epoch, timestamp, count
 constexpr size_t snapshot_batch_size = 4 + 4 + 8 + 8 + 8;
 constexpr size_t replay_chunk_bytes = 1 << 20;
@@ -27,46 +29,6 @@ constexpr size_t replay_chunk_bytes = 1 << 20;
 caf::error corrupt(std::string what) {
   return make_error(errc::corrupt_message, std::string{producer_snapshot_file} + ": " + what);
 }
-
-// Appends big-endian integers to a string.
-struct writer {
-  std::string& out;
-  void i16(int16_t x) {
-    char b[2];
-    wire::store_be16(b, static_cast<uint16_t>(x));
-    out.append(b, 2);
-  }
-  void i32(int32_t x) {
-    char b[4];
-    wire::store_be32(b, static_cast<uint32_t>(x));
-    out.append(b, 4);
-  }
-  void i64(int64_t x) {
-    char b[8];
-    wire::store_be64(b, static_cast<uint64_t>(x));
-    out.append(b, 8);
-  }
-};
-
-// Reads big-endian integers; Requires: the caller checked the remaining size.
-struct reader {
-  const char* p;
-  int16_t i16() {
-    auto x = static_cast<int16_t>(wire::load_be16(p));
-    p += 2;
-    return x;
-  }
-  int32_t i32() {
-    auto x = static_cast<int32_t>(wire::load_be32(p));
-    p += 4;
-    return x;
-  }
-  int64_t i64() {
-    auto x = static_cast<int64_t>(wire::load_be64(p));
-    p += 8;
-    return x;
-  }
-};
 
 } // namespace
 
@@ -212,76 +174,62 @@ const producer_entry* producer_state::find(int64_t producer_id) const {
   return i == entries_.end() ? nullptr : &i->second;
 }
 
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, producer_batch> x) {
+  io(x.first_seq, x.last_seq, x.base_offset, x.last_offset, x.timestamp);
+}
+
 std::string producer_state::serialize() const {
-  std::string out;
-  size_t n = snapshot_head_size + snapshot_body_head_size;
+  std::string body;
+  size_t n = snapshot_body_head_size;
   for (auto& kv : entries_)
     n += snapshot_entry_head_size + kv.second.batches.size() * snapshot_batch_size;
-  out.reserve(n);
-  writer w{out};
-  w.i16(snapshot_version);
-  w.i32(0); // crc, filled in below
+  body.reserve(n);
+  durable::writer w{body};
   w.i64(next_offset_.value);
   w.i32(static_cast<int32_t>(entries_.size()));
   for (auto& [id, e] : entries_) {
-    w.i64(id);
-    w.i16(e.epoch);
-    w.i64(e.last_timestamp);
+    w(id, e.epoch, e.last_timestamp);
     w.i32(static_cast<int32_t>(e.batches.size()));
-    for (auto& b : e.batches) {
-      w.i32(b.first_seq);
-      w.i32(b.last_seq);
-      w.i64(b.base_offset.value);
-      w.i64(b.last_offset.value);
-      w.i64(b.timestamp);
-    }
+    for (auto& b : e.batches)
+      w(b);
   }
-  assert(out.size() == n);
-  wire::store_be32(out.data() + 2, crc32c(out.data() + snapshot_head_size,
-                                          out.size() - snapshot_head_size));
-  return out;
+  assert(body.size() == n);
+  return durable::seal(snapshot_version, body);
 }
 
 caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
-  if (bytes.size() < snapshot_head_size + snapshot_body_head_size)
+  auto f = durable::open_frame(bytes);
+  if (!f.complete || f.body.size() < snapshot_body_head_size)
     return corrupt("too short (" + std::to_string(bytes.size()) + " bytes)");
-  reader r{bytes.data()};
-  auto version = r.i16();
-  if (version != snapshot_version)
-    return corrupt("unknown version " + std::to_string(version));
-  auto crc = static_cast<uint32_t>(r.i32());
-  if (crc != crc32c(bytes.data() + snapshot_head_size, bytes.size() - snapshot_head_size))
+  if (f.version != snapshot_version)
+    return corrupt("unknown version " + std::to_string(f.version));
+  if (!f.crc_ok)
     return corrupt("CRC32C mismatch");
-  const char* end = bytes.data() + bytes.size();
-  auto left = [&] { return static_cast<size_t>(end - r.p); };
+  durable::reader r{f.body};
   producer_state st;
-  st.next_offset_ = log_offset{r.i64()};
+  r(st.next_offset_);
   auto count = r.i32();
   if (st.next_offset_.value < 0 || count < 0)
     return corrupt("negative offset or entry count");
   int64_t prev_id = -1;
   for (int32_t i = 0; i < count; ++i) {
-    if (left() < snapshot_entry_head_size)
+    if (r.remaining() < snapshot_entry_head_size)
       return corrupt("entry " + std::to_string(i) + " cut off");
-    auto id = r.i64();
+    int64_t id = 0;
     producer_entry e;
-    e.epoch = r.i16();
-    e.last_timestamp = r.i64();
+    r(id, e.epoch, e.last_timestamp);
     auto batches = r.i32();
     if (id <= prev_id || e.epoch < 0)
       return corrupt("entry " + std::to_string(i) + ": bad producer id or epoch");
     if (batches < 1 || static_cast<size_t>(batches) > producer_batch_window)
       return corrupt("entry " + std::to_string(i) + ": " + std::to_string(batches)
                      + " batches");
-    if (left() < static_cast<size_t>(batches) * snapshot_batch_size)
+    if (r.remaining() < static_cast<size_t>(batches) * snapshot_batch_size)
       return corrupt("entry " + std::to_string(i) + " cut off");
     for (int32_t j = 0; j < batches; ++j) {
       producer_batch b;
-      b.first_seq = r.i32();
-      b.last_seq = r.i32();
-      b.base_offset = log_offset{r.i64()};
-      b.last_offset = log_offset{r.i64()};
-      b.timestamp = r.i64();
+      r(b);
       bool ordered = e.batches.empty() || e.batches.back().last_offset < b.base_offset;
       if (b.first_seq < 0 || b.last_seq < 0 || b.base_offset.value < 0
           || b.last_offset < b.base_offset || b.last_offset >= st.next_offset_ || !ordered)
@@ -291,8 +239,8 @@ caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
     st.entries_.emplace(id, std::move(e));
     prev_id = id;
   }
-  if (left() != 0)
-    return corrupt(std::to_string(left()) + " bytes of trailing data");
+  if (r.remaining() != 0)
+    return corrupt(std::to_string(r.remaining()) + " bytes of trailing data");
   return st;
 }
 

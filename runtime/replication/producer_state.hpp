@@ -19,7 +19,7 @@ namespace cafka {
 
 class partition_log;
 
-// The snapshot's file in a partition directory (format: docs/storage-format.md).
+// The snapshot's file in a partition directory (format: docs/partition-checkpoints-format.md).
 constexpr const char* producer_snapshot_file = "producer-state.snapshot";
 
 // Batches remembered per producer: a retry of any of them is answered as a duplicate. The
@@ -129,7 +129,7 @@ public:
   }
   bool operator!=(const producer_state& o) const { return !(*this == o); }
 
-  // The snapshot bytes (format: docs/storage-format.md), as of next_offset().
+  // The snapshot bytes (format: docs/partition-checkpoints-format.md), as of next_offset().
   std::string serialize() const;
   // Parses snapshot bytes; errc::corrupt_message with a reason if they are not a valid one.
   static caf::expected<producer_state> parse(std::string_view bytes);

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -21,6 +23,7 @@
 #include "actors/register_types.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/replication/leader_epoch_cache.hpp"
 
 #include "tests/eventually.hpp"
 #include "tests/temp_dir.hpp"
@@ -90,6 +93,22 @@ inline std::vector<offset_value> expected_values(const std::string& prefix, int 
   std::vector<offset_value> out;
   for (int i = 0; i < count; ++i)
     out.push_back({base + i, prefix + "-" + std::to_string(i)});
+  return out;
+}
+
+// The leader-epoch checkpoint file at `path` as "<epoch> <start offset>" lines, or why it
+// does not parse ("" if it is missing).
+inline std::string epoch_checkpoint_lines(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return "";
+  auto parsed = leader_epoch_cache::parse(
+    std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}});
+  if (!parsed)
+    return describe(parsed.error());
+  std::string out;
+  for (auto& e : parsed->entries())
+    out += to_string(e.epoch) + " " + to_string(e.start_offset) + "\n";
   return out;
 }
 

@@ -1,9 +1,7 @@
-// Metadata commands: encoding round trip and deterministic application (registration,
-// fencing with leader movement, unfencing, topics, ISR changes with partition epochs, unclean
-// and preferred leader election, producer ids).
+// Metadata commands: deterministic application (registration, fencing with leader movement,
+// unfencing, topics, ISR changes with partition epochs, unclean and preferred leader
+// election, producer ids). Their encoding: cluster_metadata_encoding_test.cpp.
 #include <catch2/catch.hpp>
-
-#include <caf/binary_serializer.hpp>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/metadata_state.hpp"
@@ -60,125 +58,6 @@ metadata_state out_of_sync_follower() {
 }
 
 } // namespace
-
-TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
-  std::vector<metadata_command> cmds{
-    register_broker_cmd{broker(2, 77)},
-    fence_broker_cmd{node_id{3}, 9, true},
-    unfence_broker_cmd{node_id{3}, 9},
-    create_topic_cmd{create_topic_request{"orders", 6, 3}},
-    delete_topic_cmd{"orders"},
-    alter_isr_cmd{alter_isr_request{topic_partition{"orders", partition_id{4}}, node_id{2},
-                                    leader_epoch{7}, 11, nodes({2, 3})}},
-    allocate_producer_id_cmd{},
-    elect_preferred_cmd{},
-    register_broker_cmd{broker(2, 78), true},
-    fence_broker_cmd{node_id{3}, 9, false, true},
-    unfence_broker_cmd{node_id{3}, 9, true},
-  };
-  for (auto& c : cmds) {
-    auto bytes = encode(c);
-    auto back = decode_command(bytes);
-    REQUIRE(back);
-    CHECK(back->index() == c.index());
-    CHECK(encode(*back) == bytes);
-    CHECK(describe_command(*back) == describe_command(c));
-  }
-  auto t = std::get<create_topic_cmd>(*decode_command(encode(cmds[3])));
-  CHECK(t.req.name == "orders");
-  CHECK(t.req.partitions == 6);
-  CHECK(t.req.replication_factor == 3);
-  auto a = std::get<alter_isr_cmd>(*decode_command(encode(cmds[5])));
-  CHECK(a.req.tp == topic_partition{"orders", partition_id{4}});
-  CHECK(a.req.leader == node_id{2});
-  CHECK(a.req.epoch == leader_epoch{7});
-  CHECK(a.req.partition_epoch == 11);
-  CHECK(a.req.isr == nodes({2, 3}));
-  CHECK_FALSE(std::get<register_broker_cmd>(*decode_command(encode(cmds[0]))).unclean);
-  CHECK(std::get<register_broker_cmd>(*decode_command(encode(cmds[8]))).unclean);
-  auto f = std::get<fence_broker_cmd>(*decode_command(encode(cmds[9])));
-  CHECK(f.unclean);
-  CHECK_FALSE(f.controlled);
-  CHECK(std::get<unfence_broker_cmd>(*decode_command(encode(cmds[10]))).unclean);
-}
-
-TEST_CASE("format 1 commands from an older log decode with unclean election off",
-          "[cluster]") {
-  // Format 1 had no unclean field: fence_broker was (id, incarnation, controlled).
-  auto v1 = [](uint8_t kind, auto... fields) {
-    std::vector<char> buf;
-    caf::binary_serializer sink{nullptr, buf};
-    uint8_t format = 1;
-    REQUIRE_FALSE(sink(format, kind, fields...));
-    return std::string{buf.begin(), buf.end()};
-  };
-  auto fence = decode_command(v1(1, node_id{3}, uint64_t{9}, true));
-  REQUIRE(fence);
-  auto& f = std::get<fence_broker_cmd>(*fence);
-  CHECK(f.id == node_id{3});
-  CHECK(f.incarnation == 9);
-  CHECK(f.controlled);
-  CHECK_FALSE(f.unclean);
-  auto unfence = decode_command(v1(2, node_id{4}, uint64_t{5}));
-  REQUIRE(unfence);
-  CHECK(std::get<unfence_broker_cmd>(*unfence).incarnation == 5);
-  CHECK_FALSE(std::get<unfence_broker_cmd>(*unfence).unclean);
-  auto old = broker(2, 77);
-  auto reg = decode_command(v1(0, old.id, old.host, old.port, old.alive, old.incarnation));
-  REQUIRE(reg);
-  CHECK(std::get<register_broker_cmd>(*reg).broker.incarnation == 77);
-  CHECK_FALSE(std::get<register_broker_cmd>(*reg).unclean);
-  auto del = decode_command(v1(4, std::string{"orders"}));
-  REQUIRE(del);
-  CHECK(std::get<delete_topic_cmd>(*del).name == "orders");
-  // Format 1 knew no kind 5 and beyond, and a format 2 field layout is not format 1.
-  CHECK(errc_of(decode_command(v1(5)).error()) == errc::corrupt_message);
-  CHECK_FALSE(decode_command(v1(1, node_id{3}, uint64_t{9}, true, true)));
-  auto bad_format = encode(elect_preferred_cmd{});
-  bad_format[0] = 4;
-  CHECK(errc_of(decode_command(bad_format).error()) == errc::corrupt_message);
-}
-
-TEST_CASE("format 2 registrations decode without listeners or cluster id", "[cluster]") {
-  std::vector<char> buf;
-  caf::binary_serializer sink{nullptr, buf};
-  auto old = broker(3, 12);
-  REQUIRE_FALSE(sink(uint8_t{2}, uint8_t{0}, old.id, old.host, old.port, old.alive,
-                     old.incarnation, true));
-  auto reg = decode_command(std::string{buf.begin(), buf.end()});
-  REQUIRE(reg);
-  auto& r = std::get<register_broker_cmd>(*reg);
-  CHECK(r.broker.id == node_id{3});
-  CHECK(r.broker.incarnation == 12);
-  CHECK(r.broker.listeners.empty());
-  CHECK(r.unclean);
-  CHECK(r.cluster_id.empty());
-}
-
-TEST_CASE("registrations carry Kafka listeners and the cluster id", "[cluster]") {
-  auto b = broker(1, 5);
-  b.listeners = {listener_endpoint{"PLAINTEXT", "127.0.0.1", 9092}};
-  auto reg = decode_command(encode(register_broker_cmd{b, false, "c1-abc"}));
-  REQUIRE(reg);
-  auto& r = std::get<register_broker_cmd>(*reg);
-  CHECK(r.broker.listeners == b.listeners);
-  CHECK(r.cluster_id == "c1-abc");
-  metadata_state st;
-  st.apply(r);
-  CHECK(st.current().cluster_id == "c1-abc");
-  st.apply(register_broker_cmd{broker(2, 6), false, "other"});
-  CHECK(st.current().cluster_id == "c1-abc"); // chosen once
-}
-
-TEST_CASE("malformed command bytes are an error, not a crash", "[cluster]") {
-  auto bytes = encode(create_topic_cmd{create_topic_request{"orders", 6, 3}});
-  for (size_t n = 0; n < bytes.size(); ++n)
-    CHECK_FALSE(decode_command(std::string_view{bytes}.substr(0, n)));
-  auto bad_kind = bytes;
-  bad_kind[1] = 42;
-  CHECK(errc_of(decode_command(bad_kind).error()) == errc::corrupt_message);
-  CHECK_FALSE(decode_command(bytes + "x"));
-}
 
 TEST_CASE("fencing a broker moves its leaderships to live ISR members", "[cluster]") {
   auto st = three_brokers();

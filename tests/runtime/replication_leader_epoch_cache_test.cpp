@@ -1,9 +1,11 @@
 // Leader-epoch history (KIP-101 / KIP-279): assignment, end-offset lookups that decide where a
-// diverged follower truncates, truncation from both ends, the checkpoint format.
+// diverged follower truncates, truncation from both ends, the checkpoint file.
 #include <catch2/catch.hpp>
 
+#include "runtime/base/durable_file.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/replication/leader_epoch_cache.hpp"
+#include "tests/runtime/durable_test_util.hpp"
 
 using namespace cafka;
 
@@ -85,17 +87,60 @@ TEST_CASE("truncation from the end and from the start", "[replication]") {
   CHECK(d.entries()[0].epoch == leader_epoch{5});
 }
 
-TEST_CASE("the checkpoint round-trips and rejects garbage", "[replication]") {
+// The checkpoint file (docs/partition-checkpoints-format.md). Version 0 is Kafka's text, as
+// commit e5e7511 wrote it (sh tests/tools/durable_fixtures/print_fixtures.sh).
+
+TEST_CASE("the checkpoint round-trips through its version 1 bytes", "[replication][durable]") {
   auto c = sample();
-  auto text = c.serialize();
-  CHECK(text == "0\n3\n0 0\n2 10\n5 25\n");
-  auto back = leader_epoch_cache::parse(text);
+  auto bytes = c.serialize();
+  CHECK(test::hex(bytes) == test::hex(test::unhex(
+                              "0001 defc362d"                  // version 1, crc32c of the rest
+                              " 03"                            // 3 entries:
+                              " 00000000 0000000000000000"     //   epoch 0 from offset 0
+                              " 00000002 000000000000000a"     //   epoch 2 from 10
+                              " 00000005 0000000000000019")));  //  epoch 5 from 25
+  auto back = leader_epoch_cache::parse(bytes);
   REQUIRE(back);
-  CHECK(back->serialize() == text);
-  for (auto bad : {"", "1\n0\n", "0\n2\n0 0\n", "0\n2\n3 10\n2 20\n", "0\n1\n-1 0\n",
-                   "0\n1\n0 0\nextra", "0\nx\n"}) {
+  CHECK(back->serialize() == bytes);
+  auto empty = leader_epoch_cache::parse(leader_epoch_cache{}.serialize());
+  REQUIRE(empty);
+  CHECK(empty->entries().empty());
+}
+
+TEST_CASE("a checkpoint of version 0, Kafka's text, still loads", "[replication][durable]") {
+  auto old = leader_epoch_cache::parse("0\n2\n0 0\n3 120\n");
+  REQUIRE(old);
+  REQUIRE(old->entries().size() == 2);
+  CHECK(old->entries()[1].epoch == leader_epoch{3});
+  CHECK(old->entries()[1].start_offset == log_offset{120});
+  for (auto bad : {"0\n2\n0 0\n", "0\n2\n3 10\n2 20\n", "0\n1\n-1 0\n", "0\n1\n0 0\nextra",
+                   "0\nx\n"}) {
     auto r = leader_epoch_cache::parse(bad);
     REQUIRE_FALSE(r);
     CHECK(errc_of(r.error()) == errc::corrupt_message);
   }
+}
+
+TEST_CASE("a cut, damaged or unknown checkpoint is an exact error", "[replication][durable]") {
+  auto good = sample().serialize();
+  auto error_of = [](const std::string& bytes) {
+    auto r = leader_epoch_cache::parse(bytes);
+    REQUIRE_FALSE(r);
+    return describe(r.error());
+  };
+  CHECK(error_of("") == "corrupt_message: leader-epoch-checkpoint: shorter than its header "
+                        "(0 bytes)");
+  CHECK(error_of(good.substr(0, good.size() - 1))
+        == "corrupt_message: leader-epoch-checkpoint: CRC32C mismatch");
+  auto newer = good;
+  newer[1] = 2;
+  CHECK(error_of(newer) == "corrupt_message: leader-epoch-checkpoint: version 2 is unknown "
+                           "(this cafka reads 0 and 1)");
+  // Valid frames around bodies that do not parse or break the order.
+  CHECK(error_of(durable::seal(1, test::unhex("02 00000000 0000000000000000")))
+        == "corrupt_message: leader-epoch-checkpoint: truncated: 4 bytes needed at byte 13, "
+           "0 left");
+  CHECK(error_of(durable::seal(1, test::unhex("02 00000003 0000000000000000"
+                                               " 00000002 0000000000000005")))
+        == "corrupt_message: leader-epoch-checkpoint: entries out of order at 1");
 }

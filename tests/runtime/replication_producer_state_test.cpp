@@ -10,6 +10,7 @@
 #include "runtime/replication/producer_state.hpp"
 #include "runtime/storage/partition_log.hpp"
 
+#include "tests/runtime/durable_test_util.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace cafka;
@@ -377,4 +378,44 @@ TEST_CASE("a snapshot beyond a truncated log end is cut back and rewritten",
   REQUIRE(again);
   CHECK(again->state == l.table);
   CHECK(again->state.find(1)->last().last_seq == 6);
+}
+
+// What commit e5e7511 wrote for producer 42 (epoch 1) whose batch [10, 12] has sequences
+// 0-2 and timestamp 1700000000000, the table at offset 13 (version 1, unchanged since):
+//   sh tests/tools/durable_fixtures/print_fixtures.sh
+const std::string producer_snapshot_v1 = test::unhex(
+  "0001 0aa8ffea"                                  // version 1, crc32c of the rest
+  " 000000000000000d 00000001"                     // next offset 13, 1 entry:
+  "   000000000000002a 0001 0000018bcfe56800"      //   producer 42, epoch 1, last timestamp
+  "   00000001"                                    //   1 batch:
+  "     00000000 00000002 000000000000000a 000000000000000c 0000018bcfe56800");
+
+TEST_CASE("a producer snapshot of version 1 decodes and encodes to the same bytes",
+          "[replication][producer_state][durable]") {
+  auto st = producer_state::parse(producer_snapshot_v1);
+  REQUIRE(st);
+  CHECK(st->next_offset() == log_offset{13});
+  auto e = st->find(42);
+  REQUIRE(e != nullptr);
+  CHECK(e->epoch == 1);
+  CHECK(e->last_timestamp == 1700000000000);
+  CHECK(e->batches.size() == 1);
+  CHECK(e->last() == producer_batch{0, 2, log_offset{10}, log_offset{12}, 1700000000000});
+  CHECK(test::hex(st->serialize()) == test::hex(producer_snapshot_v1));
+}
+
+TEST_CASE("a cut, damaged or unknown producer snapshot is an exact error",
+          "[replication][producer_state][durable]") {
+  auto error_of = [](const std::string& bytes) {
+    auto st = producer_state::parse(bytes);
+    REQUIRE_FALSE(st);
+    return describe(st.error());
+  };
+  const std::string prefix = "corrupt_message: producer-state.snapshot: ";
+  auto& good = producer_snapshot_v1;
+  CHECK(error_of(good.substr(0, 10)) == prefix + "too short (10 bytes)");
+  CHECK(error_of(good.substr(0, good.size() - 1)) == prefix + "CRC32C mismatch");
+  auto newer = good;
+  newer[1] = 2;
+  CHECK(error_of(newer) == prefix + "unknown version 2");
 }

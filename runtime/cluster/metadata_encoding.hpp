@@ -1,0 +1,49 @@
+// The durable field lists of the metadata types that Raft commands and metadata snapshots
+// carry (docs/metadata-format.md): one list per type, walked by durable::writer and
+// durable::reader. They are not the inspect() lists CAF uses on the wire: editing a wire
+// struct leaves these bytes alone. A change here changes both formats: bump both versions.
+// Plain functions; any thread.
+#pragma once
+
+#include "runtime/base/durable_reader.hpp"
+#include "runtime/base/durable_writer.hpp"
+#include "runtime/base/ids.hpp"
+#include "runtime/cluster/metadata.hpp"
+#include "runtime/protocol/messages.hpp"
+
+namespace cafka {
+
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, topic_partition> x) {
+  io(x.topic, x.partition);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, listener_endpoint> x) {
+  io(x.name, x.host, x.port);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, broker_metadata> x) {
+  io(x.id, x.host, x.port, x.alive, x.incarnation, x.listeners);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, partition_metadata> x) {
+  io(x.id, x.leader, x.epoch, x.partition_epoch, x.replicas, x.isr);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, topic_metadata> x) {
+  io(x.name, x.partitions);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, cluster_metadata> x) {
+  io(x.version, x.cluster_id, x.controller, x.next_producer_id, x.brokers, x.topics);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, create_topic_request> x) {
+  io(x.name, x.partitions, x.replication_factor);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, alter_isr_request> x) {
+  io(x.tp, x.leader, x.epoch, x.partition_epoch, x.isr);
+}
+
+} // namespace cafka
