@@ -49,7 +49,10 @@ const char* to_string(core_mode m) {
 
 group_core::group_core(core_config cfg, loaded_group loaded, topic_sizes topics,
                        clock::time_point now)
-  : cfg_(std::move(cfg)), topics_(std::move(topics)), offsets_(std::move(loaded.offsets)) {
+  : cfg_(std::move(cfg)),
+    topics_(std::move(topics)),
+    offsets_(std::move(loaded.offsets)),
+    durable_(offsets_) {
   if (loaded.state) {
     // Taking over: the members go on with the epochs and partitions they know.
     std::set<std::string> subscribed;
@@ -106,6 +109,7 @@ void group_core::drop_deleted_topics() {
                                    + "' is deleted; dropping the committed offset of "
                                    + to_string(i->first)});
     queued_.emplace_back(offset_key(cfg_.group, i->first), std::nullopt);
+    queued_changes_.emplace_back(i->first, std::nullopt);
     i = offsets_.erase(i);
   }
 }
@@ -232,8 +236,10 @@ void group_core::commit(reply_id id, const offset_commit_request& req, int64_t n
   // The next write holds the queued records, these and the group's record.
   if (auto err = commit_room(bytes))
     return reply_now(id, std::move(err));
-  for (size_t i = 0; i < recs.size(); ++i)
+  for (size_t i = 0; i < recs.size(); ++i) {
     offsets_[req.offsets[i].tp] = recs[i];
+    queued_changes_.emplace_back(req.offsets[i].tp, recs[i]);
+  }
   for (auto& r : records)
     queued_.push_back(std::move(r));
   after_write(id, reply_value{commit_done{}});
@@ -251,13 +257,13 @@ void group_core::describe(reply_id id) {
 std::vector<partition_offset> group_core::read_offsets(const fetch_query& q) const {
   std::vector<partition_offset> out;
   if (q.tps.empty()) {
-    for (auto& [tp, o] : offsets_)
+    for (auto& [tp, o] : durable_)
       out.push_back({tp, o.offset, o.leader_epoch, o.metadata});
     return out;
   }
   for (auto& tp : q.tps) {
-    auto i = offsets_.find(tp);
-    if (i == offsets_.end())
+    auto i = durable_.find(tp);
+    if (i == durable_.end())
       out.push_back({tp, -1});
     else
       out.push_back({tp, i->second.offset, i->second.leader_epoch, i->second.metadata});
@@ -288,7 +294,7 @@ group_description group_core::read_description() const {
     if (!m.protocol.empty())
       md.client = m.client_id;  // the driver names the node of a watched member instead
   }
-  for (auto& [tp, o] : offsets_)
+  for (auto& [tp, o] : durable_)
     d.offsets.push_back({tp, o.offset});
   return d;
 }

@@ -139,7 +139,8 @@ public:
   // check_commit errors, message_too_large (can never fit one write),
   // coordinator_load_in_progress (the next write is full: retry).
   void commit(reply_id id, const offset_commit_request& req, int64_t now_ms);
-  // Read once every change made before them is on the ISR.
+  // Read once every change made before them is on the ISR; only offsets on the ISR are
+  // read (a commit accepted meanwhile may still be lost with its write).
   void offset_fetch(reply_id id, const offset_fetch_request& req);
   void describe(reply_id id);
 
@@ -164,6 +165,9 @@ public:
   const group_state& state() const { return *group_; }
   // Every committed offset the core has accepted (some may not be on the ISR yet).
   const std::map<topic_partition, offset_record>& offsets() const { return offsets_; }
+  // The committed offsets on the ISR (loaded, or in a write that is done): what offset
+  // fetches and descriptions read.
+  const std::map<topic_partition, offset_record>& durable_offsets() const { return durable_; }
   write_seq issued() const { return issued_; }
   write_seq written() const { return written_; }
   bool writing() const { return writing_; }
@@ -219,7 +223,13 @@ private:
   core_config cfg_;
   std::unique_ptr<group_state> group_;
   topic_sizes topics_;  // every topic of the metadata
+  // Invariant: durable_ is offsets_ without the changes in queued_changes_ and
+  // in_flight_changes_ (nullopt: a tombstone).
   std::map<topic_partition, offset_record> offsets_;
+  std::map<topic_partition, offset_record> durable_;
+  using offset_change = std::pair<topic_partition, std::optional<offset_record>>;
+  std::vector<offset_change> queued_changes_;
+  std::vector<offset_change> in_flight_changes_;
   // Writes: at most one in flight; changes made meanwhile go in the next.
   // Invariant: written_ <= issued_ <= written_ + 1; writing_ iff issued_ == written_ + 1.
   std::vector<keyed_record> queued_;

@@ -51,6 +51,8 @@ void group_core::flush() {
   group_write w;
   w.records = std::move(queued_);
   queued_.clear();
+  in_flight_changes_ = std::move(queued_changes_);
+  queued_changes_.clear();
   auto value = encode(group_->snapshot());
   if (value != written_group_)
     w.records.emplace_back(group_key(cfg_.group), value);
@@ -109,6 +111,13 @@ void group_core::write_done(write_seq seq) {
     return;  // not the write in flight: a driver's stale report
   writing_ = false;
   written_ = seq;
+  for (auto& [tp, rec] : in_flight_changes_) {
+    if (rec)
+      durable_[tp] = std::move(*rec);
+    else
+      durable_.erase(tp);
+  }
+  in_flight_changes_.clear();
   release_waiters();
   if (mode_ == core_mode::stopping) {
     fail_all(make_error(errc::not_coordinator, "the group coordinator is moving"));
