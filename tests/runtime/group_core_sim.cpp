@@ -7,11 +7,12 @@
 
 namespace cafka::group::test {
 
-group_sim::group_sim(uint64_t seed, int members, int statics,
+group_sim::group_sim(uint64_t seed, int members, int statics, int classics,
                      std::map<std::string, int32_t> topics)
   : seed_(seed), rng_(seed * 6364136223846793005ULL + 1442695040888963407ULL),
     topics_(std::move(topics)), coord_(std::make_unique<coordinator>()) {
   debug_ = std::getenv("CAFKA_GROUP_DEBUG") != nullptr;
+  assignor_ = assignor_names()[seed % assignor_names().size()];
   std::vector<std::string> names;
   for (auto& kv : topics_)
     names.push_back(kv.first);
@@ -26,6 +27,13 @@ group_sim::group_sim(uint64_t seed, int members, int statics,
     else
       m->topics = names;
     m->alive = true;
+    m->session = session_ms;
+    if (i >= members - classics) {
+      m->classic = true;
+      m->eager = (seed + static_cast<uint64_t>(i)) % 2 == 0;
+      m->instance = "classic-" + std::to_string(i);
+      m->session = classic_min_session_timeout_ms;
+    }
     m->id = new_member_id(*m);
     m->next_hb = uniform(0, heartbeat_ms);
     members_.push_back(std::move(m));
@@ -36,7 +44,10 @@ group_sim::group_sim(uint64_t seed, int members, int statics,
 group_sim::~group_sim() = default;
 
 std::string group_sim::new_member_id(member& m) {
-  return "m" + std::to_string(m.slot) + "." + std::to_string(++m.incarnation);
+  ++m.incarnation;
+  if (m.classic)
+    return {};  // the group gives it one
+  return "m" + std::to_string(m.slot) + "." + std::to_string(m.incarnation);
 }
 
 clock::time_point group_sim::now() const {
@@ -128,8 +139,7 @@ void group_sim::settle(int32_t ms) {
     if (!m->alive) {
       m->alive = true;
       m->id = new_member_id(*m);
-      m->epoch = 0;
-      m->next_hb = now_ms_;
+      lose_everything(*m);
     }
   // A coordinator that is down or moving comes back by itself; give it and the members a
   // few sessions.

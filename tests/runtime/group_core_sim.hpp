@@ -54,6 +54,7 @@ struct sim_stats {
   int64_t member_crashes = 0;
   int64_t self_expiries = 0;   // members that dropped their partitions on their own timer
   int64_t moved = 0;           // partitions that changed owner
+  int64_t classic_syncs = 0;   // SyncGroups answered with an assignment
 };
 
 class group_sim {
@@ -64,8 +65,10 @@ public:
   static constexpr int32_t write_timeout_ms = 60;
 
   // members: how many member slots (each restarts as a new incarnation); statics: how many
-  // of them have a group.instance.id.
-  group_sim(uint64_t seed, int members, int statics, std::map<std::string, int32_t> topics);
+  // of them have a group.instance.id; classics: how many of the last ones are classic
+  // members (static, so that a restart takes the place of the one before).
+  group_sim(uint64_t seed, int members, int statics, int classics,
+            std::map<std::string, int32_t> topics);
   ~group_sim();
 
   sim_faults faults;
@@ -115,6 +118,9 @@ private:
   void arrive(pending p, std::function<void(group_core&, reply_id)> input);
   void drain(std::optional<reply_id> fresh);
   void check_reply(const pending& p, const core_reply& r);
+  // Within one epoch a member's assignment only grows; its epoch never goes back.
+  void check_epoch(const std::string& member_id, int32_t epoch,
+                   const std::vector<topic_partition>& assignment);
   void deliver(const pending& p, const core_reply& r);
 
   // -- members (group_core_sim_members.cpp) ---------------------------------------------------
@@ -128,6 +134,10 @@ private:
   void on_fetch_reply(member& m, uint64_t req, const reply_value& v);
   void take(member& m, const std::vector<topic_partition>& assignment);
   void observe();  // an admin client reads every committed offset
+  // -- classic members (group_core_sim_classic.cpp) ---------------------------------------------
+  void classic_step(member& m);
+  void send_classic(member& m, classic_op op);
+  void on_classic_reply(member& m, uint64_t req, classic_op op, const reply_value& v);
   std::string new_member_id(member& m);
   std::set<topic_partition> all_partitions() const;
 
@@ -140,6 +150,7 @@ private:
   std::multimap<std::pair<int64_t, uint64_t>, std::function<void()>> events_;
   std::map<int, int64_t> links_;  // link -> when its last message arrives
   std::map<std::string, int32_t> topics_;
+  std::string assignor_;  // the group's (its members ask for it)
   std::vector<std::unique_ptr<member>> members_;
   std::unique_ptr<coordinator> coord_;
   sim_stats stats_;

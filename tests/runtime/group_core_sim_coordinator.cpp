@@ -23,6 +23,8 @@ const char* kind_name(sim_kind k) {
       return "commit";
     case sim_kind::fetch:
       return "offset fetch";
+    case sim_kind::classic:
+      return "classic";
   }
   return "?";
 }
@@ -199,7 +201,7 @@ void group_sim::serve(std::map<std::string, loaded_group> groups) {
   core_config cc;
   cc.group = group_name;
   cc.group_cfg.session_timeout = std::chrono::milliseconds{session_ms};
-  cc.group_cfg.assignor = assignor_names()[seed_ % assignor_names().size()];
+  cc.group_cfg.assignor = assignor_;
   cc.heartbeat_interval_ms = heartbeat_ms;
   c.last_group_value = lg.state ? encode(*lg.state)
                                 : encode(group_state{group_name, cc.group_cfg}.snapshot());
@@ -353,20 +355,12 @@ void group_sim::check_reply(const pending& p, const core_reply& r) {
     if (hb->member_epoch < 0)
       return;  // a leave
     ++stats_.heartbeats_ok;
-    std::set<topic_partition> given{hb->assignment.begin(), hb->assignment.end()};
-    auto i = epochs_.find(hb->member_id);
-    if (i != epochs_.end()) {
-      auto& [epoch, before] = i->second;
-      if (hb->member_epoch < epoch)
-        fail("member " + hb->member_id + " got epoch " + std::to_string(hb->member_epoch)
-             + " after epoch " + std::to_string(epoch));
-      if (hb->member_epoch == epoch)
-        for (auto& tp : before)
-          if (given.count(tp) == 0)
-            fail("member " + hb->member_id + " lost " + to_string(tp) + " within epoch "
-                 + std::to_string(epoch) + ": " + names(before) + " then " + names(given));
+    check_epoch(hb->member_id, hb->member_epoch, hb->assignment);
+  } else if (auto cr = std::get_if<classic_group_response>(&r.value)) {
+    if (p.op == classic_op::sync && cr->error_code == 0) {
+      ++stats_.classic_syncs;
+      check_epoch(cr->member_id, cr->generation, cr->assignment);
     }
-    epochs_[hb->member_id] = {hb->member_epoch, std::move(given)};
   } else if (std::holds_alternative<commit_done>(r.value)) {
     ++stats_.commits_acked;
     for (auto& rec : p.commit_records)
@@ -401,16 +395,37 @@ void group_sim::check_reply(const pending& p, const core_reply& r) {
   }
 }
 
+void group_sim::check_epoch(const std::string& member_id, int32_t epoch,
+                            const std::vector<topic_partition>& assignment) {
+  std::set<topic_partition> given{assignment.begin(), assignment.end()};
+  auto i = epochs_.find(member_id);
+  if (i != epochs_.end()) {
+    auto& [last, before] = i->second;
+    if (epoch < last)
+      fail("member " + member_id + " got epoch " + std::to_string(epoch) + " after epoch "
+           + std::to_string(last));
+    if (epoch == last)
+      for (auto& tp : before)
+        if (given.count(tp) == 0)
+          fail("member " + member_id + " lost " + to_string(tp) + " within epoch "
+               + std::to_string(epoch) + ": " + names(before) + " then " + names(given));
+  }
+  epochs_[member_id] = {epoch, std::move(given)};
+}
+
 void group_sim::deliver(const pending& p, const core_reply& r) {
   if (p.member < 0)
     return;  // the observer reads its answers in check_reply
   auto slot = p.member;
   auto req = p.req;
   auto kind = p.kind;
+  auto op = p.op;
   auto value = r.value;
   send(to_member(slot), [=] {
     auto& m = *members_[static_cast<size_t>(slot)];
-    if (kind == sim_kind::heartbeat)
+    if (kind == sim_kind::classic)
+      on_classic_reply(m, req, op, value);
+    else if (kind == sim_kind::heartbeat)
       on_heartbeat_reply(m, req, value);
     else if (kind == sim_kind::fetch)
       on_fetch_reply(m, req, value);

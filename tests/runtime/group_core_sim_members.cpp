@@ -17,6 +17,7 @@ constexpr const char* group_name = "g";
 } // namespace
 
 void group_sim::lose_everything(member& m) {
+  m.classic_stage = member::stage::join;
   m.owned.clear();
   m.position.clear();
   m.epoch = 0;  // joins again under its member id
@@ -52,6 +53,12 @@ void group_sim::crash(member& m) {
 
 void group_sim::leave(member& m) {
   // It stops reading first, then says so and exits without waiting for the answer.
+  if (m.classic) {
+    send_classic(m, classic_op::leave);
+    crash(m);
+    --stats_.member_crashes;
+    return;
+  }
   group_heartbeat_request req{group_name, m.id,         m.instance.empty() ? -1 : -2,
                               m.instance, std::string{}, m.topics,
                               {}};
@@ -78,7 +85,7 @@ void group_sim::member_step(member& m) {
   }
   // Its own session: no heartbeat it sent in the last session_ms was answered, so the
   // coordinator may have removed it and handed its partitions out.
-  if (m.last_ok && now_ms_ >= *m.last_ok + session_ms) {
+  if (m.last_ok && now_ms_ >= *m.last_ok + m.session) {
     ++stats_.self_expiries;
     lose_everything(m);
   }
@@ -87,8 +94,10 @@ void group_sim::member_step(member& m) {
   if (chance(faults.member_leave))
     return leave(m);
   if (m.hb_req != 0 && now_ms_ - m.hb_sent >= request_timeout_ms)
-    m.hb_req = 0;  // gives up on it; the next heartbeat says the same
-  if (m.hb_req == 0 && now_ms_ >= m.next_hb)
+    m.hb_req = 0;  // gives up on it; the next request says the same
+  if (m.classic)
+    classic_step(m);
+  else if (m.hb_req == 0 && now_ms_ >= m.next_hb)
     send_heartbeat(m);
   if (m.data_req != 0 && now_ms_ - m.data_sent >= request_timeout_ms)
     m.data_req = 0;
@@ -164,7 +173,7 @@ void group_sim::on_heartbeat_reply(member& m, uint64_t req, const reply_value& v
   if (!m.alive || m.hb_req != req)
     return;  // an answer to a request it gave up on
   m.hb_req = 0;
-  if (now_ms_ >= m.hb_sent + session_ms)
+  if (now_ms_ >= m.hb_sent + m.session)
     return;  // too late: the coordinator may have removed it since
   if (auto err = std::get_if<caf::error>(&v)) {
     switch (errc_of(*err)) {

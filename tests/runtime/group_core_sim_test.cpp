@@ -1,12 +1,13 @@
 // Randomized tests of the group core (runtime/group/group_core.hpp) and the load of its
-// partition (offsets_load.hpp): one group with several members over a fake network and
-// clock, a partition that acknowledges, loses or delays writes, and coordinator failover
-// (group_core_sim.hpp). Every reply and every load is checked: a reply goes out only once
-// the write holding its change is acknowledged; an acknowledged commit is on the ISR, shown
-// by every later fetch and found by every later load, and a committed offset never goes
-// back (I4); a partition is never handed to a member while another one owns it; a member's
-// epoch never goes back and within one epoch its assignment only grows (I7-style). After
-// healing, the group settles: every partition owned by exactly one live member.
+// partition (offsets_load.hpp): one group with several members (KIP-848 and classic) over
+// a fake network and clock, a partition that acknowledges, loses or delays writes, and
+// coordinator failover (group_core_sim.hpp). Every reply and every load is checked: a
+// reply goes out only once the write holding its change is acknowledged; an acknowledged
+// commit is on the ISR, shown by every later fetch and found by every later load, and a
+// committed offset never goes back (I4); a partition is never handed to a member while
+// another one owns it; a member's epoch never goes back and within one epoch its
+// assignment only grows (I7-style). After healing, the group settles: every partition
+// owned by exactly one live member.
 // CAFKA_GROUP_SEEDS=N changes the default 1000 seeds; CAFKA_GROUP_SEED=S replays one seed.
 #include <catch2/catch.hpp>
 
@@ -30,10 +31,11 @@ int env_or(const char* name, int fallback) {
 sim_stats run_seed(uint64_t seed) {
   int members = 2 + static_cast<int>(seed % 4);
   int statics = static_cast<int>(seed % 3 == 0 ? 1 + seed % 2 : 0);
+  int classics = static_cast<int>(seed % 4 == 1 ? 1 : seed % 8 == 3 ? 2 : 0);
   std::map<std::string, int32_t> topics{{"a", 1 + static_cast<int32_t>(seed % 4)}};
   if (seed % 2 == 0)
     topics["b"] = 2;
-  group_sim sim(seed, members, statics, topics);
+  group_sim sim(seed, members, statics, classics, topics);
   std::mt19937_64 rng(seed);
   auto pick = [&](double hi) { return std::uniform_real_distribution<double>(0, hi)(rng); };
   for (int phase = 0; phase < 4; ++phase) {
@@ -84,10 +86,12 @@ TEST_CASE("group core randomized: replies wait for their writes, commits survive
     total.member_crashes += st.member_crashes;
     total.self_expiries += st.self_expiries;
     total.moved += st.moved;
+    total.classic_syncs += st.classic_syncs;
   }
   INFO(total.replies << " replies, " << total.commits_acked << " commits acknowledged, "
                      << total.writes << " writes (" << total.writes_failed << " failed), "
-                     << total.loads << " loads, " << total.moved << " partitions moved");
+                     << total.loads << " loads, " << total.moved << " partitions moved, "
+                     << total.classic_syncs << " classic syncs");
   // The runs did exercise the protocol.
   CHECK(total.heartbeats_ok > seeds * 100);
   CHECK(total.commits_acked > seeds * 20);
@@ -97,4 +101,5 @@ TEST_CASE("group core randomized: replies wait for their writes, commits survive
   CHECK(total.member_crashes > seeds / 4);
   CHECK(total.self_expiries > seeds / 10);
   CHECK(total.moved > seeds * 5);
+  CHECK(total.classic_syncs > seeds / 2);
 }

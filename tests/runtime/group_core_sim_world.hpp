@@ -6,14 +6,21 @@
 
 namespace cafka::group::test {
 
-// A KIP-848 member as a client runs it: one heartbeat and one data request (a commit or a
-// fetch) out at a time; it owns exactly what its last accepted answer assigned, and drops
-// everything when no heartbeat it sent in the last session was answered.
+// A member as a client runs it: one group request (a heartbeat; for a classic member its
+// JoinGroup, SyncGroup or Heartbeat) and one data request (a commit or a fetch) out at a
+// time; it owns exactly what its last accepted assignment gave, and drops everything when
+// no group request it sent in the last session was answered.
 struct group_sim::member {
   int slot = 0;
   std::string instance;  // group.instance.id; empty: dynamic
   int incarnation = 0;
-  std::string id;
+  std::string id;        // a classic member's is given by the group (empty before)
+  // A classic member: joins, syncs, then heartbeats until told to join again; an eager one
+  // gives up everything before it joins, a cooperative one reports what it keeps.
+  bool classic = false;
+  bool eager = false;
+  enum class stage : uint8_t { join, sync, stable } classic_stage = stage::join;
+  int32_t session = 0;   // its session timeout (ms)
   bool alive = false;
   int32_t epoch = 0;
   std::vector<std::string> topics;
@@ -28,13 +35,14 @@ struct group_sim::member {
   int64_t next_hb = 0;
 };
 
-enum class sim_kind : uint8_t { heartbeat, commit, fetch };
+enum class sim_kind : uint8_t { heartbeat, commit, fetch, classic };
 
 // A request the coordinator has, with what the checks need to judge its reply.
 struct group_sim::pending {
   int member = -1;  // slot; -1: the observer
   uint64_t req = 0;
   sim_kind kind = sim_kind::heartbeat;
+  classic_op op = classic_op::join;  // classic: which request
   std::vector<keyed_record> commit_records;  // commit: what its success must have written
   std::vector<std::pair<topic_partition, int64_t>> commit_offsets;
   std::vector<topic_partition> fetch_tps;           // fetch: what it asks (empty: all)
