@@ -8,8 +8,8 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/group/group_state.hpp"
+#include "runtime/group/offsets_load.hpp"
 #include "runtime/kafka/kafka_error.hpp"
-#include "runtime/protocol/record_batch.hpp"
 
 namespace cafka {
 
@@ -18,15 +18,6 @@ namespace {
 constexpr auto load_retry = std::chrono::milliseconds{100};
 constexpr auto load_timeout = std::chrono::seconds{30};
 constexpr auto manager_stop_timeout = std::chrono::seconds{10};
-
-// One __consumer_offsets partition this broker leads.
-struct offsets_partition {
-  leader_epoch epoch;
-  uint64_t generation = 0;  // a new load (leadership or reload) drops older load replies
-  bool loaded = false;
-  group::group_loader loader;
-  log_offset next{0};       // the load's position
-};
 
 struct managed_group {
   group_manager_actor hdl;
@@ -38,17 +29,23 @@ struct coordinator_state {
   cluster_config cfg;
   node_id id;
   cluster_metadata md;
-  std::map<int32_t, offsets_partition> partitions;
+  // The __consumer_offsets partitions this broker leads, loading or serving.
+  std::map<int32_t, group::offsets_load> loads;
+  // Per led partition: a new load (leadership or reload) drops older load replies.
+  std::map<int32_t, uint64_t> generations;
   uint64_t next_generation = 1;
   std::map<std::string, managed_group> groups;
   std::map<caf::actor_addr, std::string> by_addr;
-  // Managers asked to stop, by partition. Invariant: a partition is not loaded while one of
-  // its old managers runs (a write it still has in flight would land after the load).
+  // Managers asked to stop, by partition; a load waits for them (offsets_load).
   std::map<caf::actor_addr, int32_t> stopping;
   static inline const char* name = "group_coordinator";
 };
 
-using coord_self = group_coordinator_actor::stateful_pointer<coordinator_state>;
+// The coordinator's published interface plus its own timer (a self-message only).
+using coordinator_timers_actor = group_coordinator_actor::extend<
+  caf::reacts_to<wake_atom, int32_t, uint64_t>>;  // retry loading (partition, generation)
+
+using coord_self = coordinator_timers_actor::stateful_pointer<coordinator_state>;
 
 topic_partition offsets_tp(int32_t p) {
   return {group::offsets_topic, partition_id{p}};
@@ -81,14 +78,16 @@ group_manager_actor start_manager(coord_self self, const std::string& group, int
   auto& st = self->state;
   auto& d = st.cfg.defaults;
   group_manager_config mc;
-  mc.group = group;
+  mc.core.group = group;
+  mc.core.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
+  mc.core.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
+  // A quarter of a write: members' confirmations may double the group's record, and the
+  // offsets written with it must fit beside it.
+  mc.core.max_group_value_bytes = static_cast<size_t>(d.message_max_bytes) / 4;
+  mc.core.max_write_bytes = static_cast<size_t>(d.message_max_bytes);
   mc.offsets_tp = offsets_tp(p);
   mc.coordinator = st.id;
   mc.broker = st.broker;
-  mc.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
-  mc.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
-  mc.max_group_value_bytes = static_cast<size_t>(d.message_max_bytes) / 4;
-  mc.max_write_bytes = static_cast<size_t>(d.message_max_bytes);
   mc.loaded = std::move(loaded);
   mc.md = st.md;
   auto hdl = spawn_group_manager(self->system(), std::move(mc));
@@ -102,81 +101,62 @@ group_manager_actor start_manager(coord_self self, const std::string& group, int
 void load_step(coord_self self, int32_t p, uint64_t gen);
 
 void finish_load(coord_self self, int32_t p) {
-  auto& part = self->state.partitions.at(p);
-  part.loaded = true;
+  auto& load = self->state.loads.at(p);
+  auto groups = load.take_groups();
   size_t n = 0;
-  for (auto& [name, g] : part.loader.groups()) {
+  for (auto& [name, g] : groups) {
     if (!g.state && g.offsets.empty())
       continue;
     start_manager(self, name, p, std::move(g));
     ++n;
   }
-  part.loader = group::group_loader{};
   spdlog::info("group coordinator {}: loaded {} up to offset {}: {} group(s)",
-               self->state.id.value, to_string(offsets_tp(p)), part.next.value, n);
+               self->state.id.value, to_string(offsets_tp(p)), load.position().value, n);
 }
 
 void retry_load(coord_self self, int32_t p, uint64_t gen) {
   self->delayed_send(self, load_retry, wake_atom::value, p, gen);
 }
 
-bool old_managers_running(const coordinator_state& st, int32_t p) {
-  for (auto& kv : st.stopping)
-    if (kv.second == p)
-      return true;
-  return false;
+// The load of partition p in generation gen, or nullptr if a newer load replaced it.
+group::offsets_load* current_load(coord_self self, int32_t p, uint64_t gen) {
+  auto& st = self->state;
+  auto i = st.loads.find(p);
+  auto g = st.generations.find(p);
+  if (i == st.loads.end() || g == st.generations.end() || g->second != gen)
+    return nullptr;
+  return &i->second;
 }
 
 // Reads the partition from where the load stands up to its log end.
 void load_step(coord_self self, int32_t p, uint64_t gen) {
   auto& st = self->state;
-  auto i = st.partitions.find(p);
-  if (i == st.partitions.end() || i->second.generation != gen || i->second.loaded)
-    return;
-  if (old_managers_running(st, p))
-    return; // resumed when the last of them is gone
-  fetch_request req{offsets_tp(p), i->second.next, 1 << 20, 0, 0, true};
+  auto load = current_load(self, p, gen);
+  if (load == nullptr || load->next_step() != group::load_step::read)
+    return;  // wait_managers: resumed when the last of them is gone
+  fetch_request req{offsets_tp(p), load->position(), 1 << 20, 0, 0, true};
   self->request(st.broker, load_timeout, fetch_atom::value, std::move(req))
     .then(
       [=](fetch_response& resp) {
-        auto& st = self->state;
-        auto i = st.partitions.find(p);
-        if (i == st.partitions.end() || i->second.generation != gen)
+        auto load = current_load(self, p, gen);
+        if (load == nullptr)
           return;
-        auto& part = i->second;
-        if (part.next < resp.log_start_offset)
-          part.next = resp.log_start_offset;
-        std::vector<record> recs;
-        if (auto err = decode_records(resp.records, recs, part.next)) {
-          spdlog::error("group coordinator: {} at offset {}: {}; retrying",
-                        to_string(offsets_tp(p)), part.next.value, describe(err));
-          return retry_load(self, p, gen);
-        }
-        if (recs.empty()) {
-          // Loaded to the log end; the tail may not be on the ISR yet (a write that failed
-          // or timed out, or a new leader's uncommitted tail) and could still be cut off.
-          // Serving it could show a committed offset that later goes backwards (I4).
-          if (resp.high_watermark >= part.next)
+        auto step = load->on_read(resp);
+        for (auto& w : load->take_warnings())
+          spdlog::warn("group coordinator: {}: {}", to_string(offsets_tp(p)), w);
+        switch (step) {
+          case group::load_step::read:
+            return load_step(self, p, gen);
+          case group::load_step::retry_later:
+            spdlog::debug("group coordinator: {} loaded to {}, waiting for the high "
+                          "watermark ({})", to_string(offsets_tp(p)), load->position().value,
+                          resp.high_watermark.value);
+            return retry_load(self, p, gen);
+          case group::load_step::serve:
             return finish_load(self, p);
-          spdlog::debug("group coordinator: {} loaded to {}, waiting for the high watermark "
-                        "({})", to_string(offsets_tp(p)), part.next.value,
-                        resp.high_watermark.value);
-          return retry_load(self, p, gen);
+          case group::load_step::wait_managers:
+            return;
         }
-        for (auto& r : recs) {
-          std::optional<std::string_view> value;
-          if (r.has_value)
-            value = r.value;
-          if (!r.has_key) {
-            spdlog::warn("group coordinator: skipping a record without key at {} offset {}",
-                         to_string(offsets_tp(p)), r.offset.value);
-          } else if (auto err = part.loader.apply(r.key, value)) {
-            spdlog::warn("group coordinator: skipping {} offset {}: {}",
-                         to_string(offsets_tp(p)), r.offset.value, describe(err));
-          }
-          part.next = log_offset{r.offset.value + 1};
-        }
-        load_step(self, p, gen);
       },
       [=](caf::error& err) {
         spdlog::debug("group coordinator: loading {}: {}; retrying", to_string(offsets_tp(p)),
@@ -185,16 +165,24 @@ void load_step(coord_self self, int32_t p, uint64_t gen) {
       });
 }
 
+size_t managers_stopping(const coordinator_state& st, int32_t p) {
+  size_t n = 0;
+  for (auto& kv : st.stopping)
+    if (kv.second == p)
+      ++n;
+  return n;
+}
+
 void start_load(coord_self self, int32_t p, leader_epoch epoch) {
   auto& st = self->state;
   stop_partition_managers(self, p);
-  auto& part = st.partitions[p];
-  part = offsets_partition{};
-  part.epoch = epoch;
-  part.generation = st.next_generation++;
+  st.loads.erase(p);
+  st.loads.emplace(p, group::offsets_load{epoch, managers_stopping(st, p)});
+  auto gen = st.next_generation++;
+  st.generations[p] = gen;
   spdlog::info("group coordinator {}: leading {} (leader epoch {}), loading",
                st.id.value, to_string(offsets_tp(p)), epoch.value);
-  load_step(self, p, part.generation);
+  load_step(self, p, gen);
 }
 
 // Follows the leaderships of __consumer_offsets partitions in new metadata.
@@ -207,18 +195,19 @@ void apply_metadata(coord_self self, cluster_metadata md) {
       if (pm.leader == st.id)
         led.emplace(pm.id.value, pm.epoch);
   std::vector<int32_t> lost;
-  for (auto& [p, part] : st.partitions)
+  for (auto& [p, load] : st.loads)
     if (led.count(p) == 0)
       lost.push_back(p);
   for (auto p : lost) {
     spdlog::info("group coordinator {}: no longer leads {}", st.id.value,
                  to_string(offsets_tp(p)));
     stop_partition_managers(self, p);
-    st.partitions.erase(p);
+    st.loads.erase(p);
+    st.generations.erase(p);
   }
   for (auto& [p, epoch] : led) {
-    auto i = st.partitions.find(p);
-    if (i == st.partitions.end() || i->second.epoch != epoch)
+    auto i = st.loads.find(p);
+    if (i == st.loads.end() || i->second.epoch() != epoch)
       start_load(self, p, epoch);
   }
   for (auto& [name, g] : st.groups)
@@ -229,28 +218,20 @@ void apply_metadata(coord_self self, cluster_metadata md) {
 caf::expected<group_manager_actor> route(coord_self self, const std::string& group,
                                          bool create) {
   auto& st = self->state;
-  if (auto err = group::validate_group_id(group))
-    return err;
   auto t = st.md.find_topic(group::offsets_topic);
-  if (t == nullptr || t->partitions.empty())
-    return make_error(errc::coordinator_not_available, "no __consumer_offsets topic yet");
-  auto p = group::partition_for_group(group, static_cast<int32_t>(t->partitions.size()));
-  auto i = st.partitions.find(p);
-  if (i == st.partitions.end())
-    return make_error(errc::not_coordinator, "broker " + std::to_string(st.id.value)
-                                               + " does not coordinate group '" + group + "'");
-  if (!i->second.loaded)
-    return make_error(errc::coordinator_load_in_progress,
-                      "loading " + to_string(offsets_tp(p)));
+  auto n = t == nullptr ? 0 : static_cast<int32_t>(t->partitions.size());
+  auto p = group::serving_partition(group, n, st.loads, st.id);
+  if (!p)
+    return std::move(p.error());
   auto g = st.groups.find(group);
   if (g != st.groups.end())
     return g->second.hdl;
   if (!create)
     return make_error(errc::group_id_not_found, "group '" + group + "' does not exist");
-  return start_manager(self, group, p, {});
+  return start_manager(self, group, *p, {});
 }
 
-group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, broker_actor broker,
+coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, broker_actor broker,
                                                             cluster_config cfg, node_id id) {
   auto& st = self->state;
   st.broker = std::move(broker);
@@ -273,10 +254,11 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
     if (auto s = st.stopping.find(dm.source); s != st.stopping.end()) {
       auto p = s->second;
       st.stopping.erase(s);
-      auto part = st.partitions.find(p);
-      if (part != st.partitions.end() && !part->second.loaded
-          && !old_managers_running(st, p))
-        load_step(self, p, part->second.generation);
+      auto load = st.loads.find(p);
+      if (load != st.loads.end()) {
+        load->second.manager_stopped();
+        load_step(self, p, st.generations[p]);
+      }
       return;
     }
     auto i = st.by_addr.find(dm.source);
@@ -290,11 +272,11 @@ group_coordinator_actor::behavior_type coordinator_behavior(coord_self self, bro
     auto p = g->second.partition;
     st.groups.erase(g);
     // A manager stops when a write fails: what is on disk decides, so read it again.
-    auto part = st.partitions.find(p);
-    if (part != st.partitions.end()) {
+    auto load = st.loads.find(p);
+    if (load != st.loads.end()) {
       spdlog::warn("group coordinator {}: the manager of group '{}' stopped ({}); reloading {}",
                    st.id.value, name, caf::to_string(dm.reason), to_string(offsets_tp(p)));
-      start_load(self, p, part->second.epoch);
+      start_load(self, p, load->second.epoch());
     }
   });
   return {

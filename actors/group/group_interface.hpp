@@ -23,7 +23,6 @@ using group_manager_actor = caf::typed_actor<
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
   caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // topic sizes of the subscriptions
-  caf::reacts_to<caf::tick_atom>,                    // session expiry
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 using group_coordinator_actor = caf::typed_actor<
@@ -34,7 +33,6 @@ using group_coordinator_actor = caf::typed_actor<
   caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
   caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // from the broker
-  caf::reacts_to<wake_atom, int32_t, uint64_t>,      // retry loading (partition, generation)
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 } // namespace cafka

@@ -62,10 +62,25 @@ group_state::group_state(std::string group_id, group_config cfg, const group_rec
       instances_[m.instance_id] = r.member_id;
   }
   // The target is not stored: recompute it from what members hold (sticky assignors keep
-  // it), without a new group epoch.
+  // it), without a new group epoch, unless it takes a partition from a member that was
+  // told it in the current epoch: within one member epoch an assignment only grows.
   auto epoch = group_epoch_;
   rebalance();
   group_epoch_ = epoch;
+  if (revokes_in_current_epoch())
+    ++group_epoch_;
+}
+
+bool group_state::revokes_in_current_epoch() const {
+  for (auto& [id, m] : members_) {
+    if (m.epoch != group_epoch_)
+      continue;
+    auto t = target_.find(id);
+    for (auto& tp : m.told)
+      if (t == target_.end() || !contains(t->second, tp))
+        return true;
+  }
+  return false;
 }
 
 group_state::group_state(const group_state& other)

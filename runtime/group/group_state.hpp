@@ -230,6 +230,8 @@ private:
 
   // Recomputes the target after a membership, subscription or topic change.
   void rebalance();
+  // Whether the target takes a partition from a member told it in the current group epoch.
+  bool revokes_in_current_epoch() const;
   // Partitions a member holds: what it confirmed plus what it was given since.
   std::map<std::string, std::vector<topic_partition>> held() const;
   heartbeat_response respond(const std::string& member_id);

@@ -358,3 +358,28 @@ TEST_CASE("a join retried with the member's own id is the same member, and a sta
   REQUIRE_FALSE(n);
   CHECK(errc_of(n.error()) == errc::unknown_member_id);
 }
+
+TEST_CASE("a group rebuilt with a target that takes a partition from a member in its epoch "
+          "moves to a new epoch",
+          "[group]") {
+  // Member a was told both partitions in epoch 5; b joined in the same epoch with nothing.
+  // Rebuilt, the balanced target takes one from a: that revocation needs a new epoch, so
+  // that within one member epoch an assignment only grows.
+  topic_partition t0{"t", partition_id{0}}, t1{"t", partition_id{1}};
+  group_record rec;
+  rec.assignor = "cooperative-sticky";
+  rec.group_epoch = 5;
+  rec.members.push_back({"a", "", 5, 4, true, false, {"t"}, {t0, t1}, {t0, t1}});
+  rec.members.push_back({"b", "", 5, 4, true, false, {"t"}, {}, {}});
+  auto now = clock::time_point{} + 100s;
+  group_state g{"g", config(), rec, {{"t", 2}}, now};
+  CHECK(g.group_epoch() == 6);
+  auto a = g.heartbeat({"a", 5, "", {"t"}, {t0, t1}}, now);
+  REQUIRE(a);
+  CHECK(a->member_epoch == 6);
+  CHECK(a->assignment.size() == 1);
+  // A target that only gives members more keeps the epoch.
+  rec.members[1].topics = {"u"};
+  group_state h{"g", config(), rec, {{"t", 2}}, now};
+  CHECK(h.group_epoch() == 5);
+}

@@ -1,0 +1,90 @@
+// The load of an offsets partition and the routing rule (offsets_load.hpp).
+#include "runtime/group/offsets_load.hpp"
+
+#include <optional>
+#include <string_view>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/protocol/record_batch.hpp"
+
+namespace cafka::group {
+
+offsets_load::offsets_load(leader_epoch epoch, size_t managers_stopping)
+  : epoch_(epoch), stopping_(managers_stopping) {
+}
+
+load_step offsets_load::next_step() const {
+  if (loaded_)
+    return load_step::serve;
+  return stopping_ > 0 ? load_step::wait_managers : load_step::read;
+}
+
+void offsets_load::manager_stopped() {
+  if (stopping_ > 0)
+    --stopping_;
+}
+
+load_step offsets_load::on_read(const fetch_response& resp) {
+  if (loaded_)
+    return load_step::serve;
+  if (next_ < resp.log_start_offset)
+    next_ = resp.log_start_offset;
+  std::vector<record> recs;
+  if (auto err = decode_records(resp.records, recs, next_)) {
+    warnings_.push_back("at offset " + std::to_string(next_.value) + ": " + describe(err)
+                        + "; retrying");
+    return load_step::retry_later;
+  }
+  if (recs.empty()) {
+    if (resp.high_watermark >= next_) {
+      loaded_ = true;
+      return load_step::serve;
+    }
+    return load_step::retry_later;
+  }
+  for (auto& r : recs) {
+    std::optional<std::string_view> value;
+    if (r.has_value)
+      value = r.value;
+    if (!r.has_key)
+      warnings_.push_back("skipping a record without key at offset "
+                          + std::to_string(r.offset.value));
+    else if (auto err = loader_.apply(r.key, value))
+      warnings_.push_back("skipping offset " + std::to_string(r.offset.value) + ": "
+                          + describe(err));
+    next_ = log_offset{r.offset.value + 1};
+  }
+  return load_step::read;
+}
+
+std::vector<std::string> offsets_load::take_warnings() {
+  auto out = std::move(warnings_);
+  warnings_.clear();
+  return out;
+}
+
+std::map<std::string, loaded_group> offsets_load::take_groups() {
+  auto out = std::move(loader_.groups());
+  loader_ = group_loader{};
+  return out;
+}
+
+caf::expected<int32_t> serving_partition(const std::string& group, int32_t offsets_partitions,
+                                         const std::map<int32_t, offsets_load>& led,
+                                         node_id self) {
+  if (auto err = validate_group_id(group))
+    return err;
+  if (offsets_partitions <= 0)
+    return make_error(errc::coordinator_not_available, "no __consumer_offsets topic yet");
+  auto p = partition_for_group(group, offsets_partitions);
+  auto i = led.find(p);
+  if (i == led.end())
+    return make_error(errc::not_coordinator, "broker " + std::to_string(self.value)
+                                               + " does not coordinate group '" + group + "'");
+  if (!i->second.loaded())
+    return make_error(errc::coordinator_load_in_progress,
+                      "loading " + to_string(topic_partition{offsets_topic, partition_id{p}}));
+  return p;
+}
+
+} // namespace cafka::group
