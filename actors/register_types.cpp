@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "actors/broker/broker_interface.hpp"
+#include "actors/broker/replica_interface.hpp"
 #include "actors/chaos/chaos_interface.hpp"
 #include "actors/controller/controller_interface.hpp"
 #include "actors/group/group_interface.hpp"

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// One node (id 1, coordinator + broker) whose data dir is a temp dir. start() spawns the
+// One node (id 1, controller + broker) whose data dir is a temp dir. start() spawns the
 // controller and the broker and waits until the broker has registered; stop() stops both
 // with stop_atom. The destructor stops whatever still runs before the system shuts down.
 struct broker_fixture {
@@ -49,7 +49,7 @@ struct broker_fixture {
     n.id = node_id{1};
     n.host = "127.0.0.1";
     n.port = 9101; // never bound: these tests do not publish the broker
-    n.coordinator = true;
+    n.controller = true;
     n.broker = true;
     cc.nodes.push_back(n);
     cc.defaults.num_partitions = 2;

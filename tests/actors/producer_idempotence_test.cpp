@@ -241,7 +241,7 @@ node_actor::behavior_type fake_node(node_actor::pointer, broker_actor broker) {
   return {
     [=](broker_atom) -> caf::result<broker_actor> { return broker; },
     [=](controller_atom) -> caf::result<controller_member_actor> {
-      return make_error(errc::not_controller, "fake node: no coordinator");
+      return make_error(errc::not_controller, "fake node: no controller");
     },
     [=](peer_atom, node_id) {},
     [=](hello_atom, node_id, caf::strong_actor_ptr&) { return caf::ok_atom::value; },

@@ -33,14 +33,14 @@ cluster_config three_nodes() {
   n1.id = node_id{1};
   n1.host = "10.0.0.1";
   n1.port = 9101;
-  n1.coordinator = n1.broker = true;
+  n1.controller = n1.broker = true;
   n1.listeners = {{"PLAINTEXT", "10.0.0.1", 9092}};
   n1.advertised_listeners = n1.listeners;
   node_config n2;
   n2.id = node_id{2};
   n2.host = "10.0.0.2";
   n2.port = 9102;
-  n2.coordinator = true;
+  n2.controller = true;
   node_config n3;
   n3.id = node_id{3};
   n3.host = "10.0.0.3";
