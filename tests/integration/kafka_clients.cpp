@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "tests/eventually.hpp"
 
 namespace cafka::testing {
+
+using cafka::test::eventually;
 
 namespace {
 
@@ -186,17 +188,15 @@ kcat_metadata kcat_list(const std::string& bootstrap, const std::string& topic) 
 }
 
 bool kafka_ready(const cluster_process& c, const std::vector<int32_t>& nodes, int brokers) {
-  return cluster_process::eventually(
+  return eventually(
     [&] {
       for (auto id : nodes)
         if (kcat_list("127.0.0.1:" + std::to_string(c.kafka_port(id))).brokers.size()
-            != static_cast<size_t>(brokers)) {
-          std::this_thread::sleep_for(std::chrono::milliseconds{50}); // poll interval
+            != static_cast<size_t>(brokers))
           return false;
-        }
       return true;
     },
-    std::chrono::seconds{30});
+    std::chrono::seconds{30}, std::chrono::milliseconds{50});
 }
 
 command_result cli_retrying(const cluster_process& c, std::vector<std::string> args,
@@ -213,7 +213,7 @@ command_result cli_retrying(const cluster_process& c, std::vector<std::string> a
 int32_t leader_of(const cluster_process& c, const std::string& topic, int32_t partition,
                   int32_t via) {
   int32_t leader = -1;
-  cluster_process::eventually(
+  eventually(
     [&] {
       auto all = c.leaders(topic, via);
       auto i = all.find(partition);
@@ -227,8 +227,7 @@ int32_t leader_of(const cluster_process& c, const std::string& topic, int32_t pa
 bool start_kafka_cluster(cluster_process& c, const std::vector<int32_t>& brokers) {
   c.start_all();
   auto n = static_cast<int>(brokers.size());
-  return cluster_process::eventually([&] { return c.brokers_alive(n); },
-                                     std::chrono::seconds{30})
+  return eventually([&] { return c.brokers_alive(n); }, std::chrono::seconds{30})
          && kafka_ready(c, brokers, n);
 }
 

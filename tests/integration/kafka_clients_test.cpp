@@ -19,11 +19,13 @@
 #include "actors/client/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cli_retrying;
 using cafka::testing::cluster_process;
 using cafka::testing::combined_nodes;
@@ -138,7 +140,7 @@ TEST_CASE("kcat -L through any node lists the three brokers and each partition's
   REQUIRE(cafka::testing::start_kafka_cluster(c, {1, 2, 3}));
   REQUIRE(create_topic(c, "listed", 6, 3));
   std::map<int32_t, int32_t> leaders;
-  REQUIRE(cluster_process::eventually(
+  REQUIRE(eventually(
     [&] {
       leaders = c.leaders("listed");
       return leaders.size() == 6;
@@ -433,18 +435,18 @@ TEST_CASE("confluent-kafka's idempotent producer loses and duplicates nothing an
     auto out = producer.out();
     return static_cast<size_t>(std::count(out.begin(), out.end(), '\n'));
   };
-  REQUIRE(cluster_process::eventually([&] { return acked_count() >= 2000; }, 30s));
+  REQUIRE(eventually([&] { return acked_count() >= 2000; }, 30s));
   c.kill9(victim);
   auto at_kill = acked_count();
   int32_t survivor = victim % 3 + 1;
-  CHECK(cluster_process::eventually(
+  CHECK(eventually(
     [&] {
       auto l = c.leaders("idem", survivor);
       return l.count(0) == 1 && l[0] > 0 && l[0] != victim;
     },
     20s));
   // Acknowledgements go on well after the failover (about 2 s of writes).
-  REQUIRE(cluster_process::eventually([&] { return acked_count() >= at_kill + 4000; }, 30s));
+  REQUIRE(eventually([&] { return acked_count() >= at_kill + 4000; }, 30s));
   producer.signal(SIGTERM);
   auto exit_code = producer.wait(90s);
   INFO(producer.err());

@@ -20,8 +20,10 @@
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 #include "runtime/protocol/wire.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using namespace cafka;
 using namespace cafka::testing;
 using namespace std::chrono_literals;
@@ -135,7 +137,7 @@ struct listener_cluster {
   cluster_process c{combined_nodes(1), {}, true};
   listener_cluster() {
     c.start_all();
-    REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(1); }, 30s));
+    REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
     REQUIRE(c.cli({"topics", "create", "--topic", "idle", "--partitions", "1"}).exit_code == 0);
   }
 };
