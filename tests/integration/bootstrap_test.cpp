@@ -45,7 +45,10 @@ TEST_CASE("with node 1 down the CLI, its producer and consumer reach the cluster
   // Only dead entries: one clear error.
   auto dead = c.cli({"topics", "list", "--bootstrap-server", c.address(1)});
   CHECK(dead.exit_code != 0);
+  INFO(dead.err);
   CHECK(dead.err.find("cafka: ") == 0);
+  CHECK(dead.err.find("broker_not_available: cannot connect to " + c.address(1))
+        != std::string::npos);
   auto bad = c.cli({"topics", "list", "--bootstrap-server", c.address(2) + ",nope"});
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("bootstrap server 'nope'") != std::string::npos);

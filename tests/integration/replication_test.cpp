@@ -393,9 +393,15 @@ TEST_CASE("a hung old leader takes no writes and rejoins as a follower with the 
   auto pending = client->request(stale_broker, 20s, cafka::produce_atom::value, req);
   c.resume(old);
   bool stale_acked = false;
+  caf::error refused;
   pending.receive([&](cafka::produce_response&) { stale_acked = true; },
-                  [&](caf::error&) {});
+                  [&](caf::error& err) { refused = std::move(err); });
   CHECK_FALSE(stale_acked);
+  // Refused at once, not timed out: whichever news the node reads first after SIGCONT, that
+  // the controller fenced its broker (its lease lapsed) or that its replica no longer leads.
+  INFO(cafka::describe(refused));
+  auto code = cafka::errc_of(refused);
+  CHECK((code == cafka::errc::broker_fenced || code == cafka::errc::not_leader_for_partition));
   // It follows the new leader, drops whatever it appended on its own, and is back in the ISR.
   CHECK(eventually([&] { return isr(c, "hang", via).size() == 5; }, 30s));
   auto dir = c.dir() + "/data/node-";
