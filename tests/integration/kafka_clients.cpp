@@ -1,5 +1,7 @@
 #include "tests/integration/kafka_clients.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <cstdio>
 #include <regex>
 #include <sstream>
@@ -241,6 +243,61 @@ std::set<int> stored_codecs(const cluster_process& c, int32_t node, const std::s
                        && pos + h.total_size() <= bytes.size();
        pos += h.total_size())
     out.insert(static_cast<int>(h.compression()));
+  return out;
+}
+
+std::string kafka_address(const cluster_process& c, int32_t id) {
+  return "127.0.0.1:" + std::to_string(c.kafka_port(id));
+}
+
+bool create_topic(const cluster_process& c, const std::string& topic, int partitions, int rf) {
+  auto r = cli_retrying(c, {"topics", "create", "--topic", topic, "--partitions",
+                            std::to_string(partitions), "--replication-factor",
+                            std::to_string(rf)});
+  if (r.exit_code != 0)
+    UNSCOPED_INFO("topics create --topic " << topic << ": " << r.err);
+  return r.exit_code == 0;
+}
+
+consumed_records cafka_consume(const cluster_process& c, const std::string& topic,
+                               size_t expected) {
+  auto r = cli_retrying(c, {"consume", "--topic", topic, "--from-beginning", "--print-key",
+                            "--print-offset", "--max-messages", std::to_string(expected),
+                            "--timeout-ms", "10000"});
+  consumed_records out;
+  out.err = r.err;
+  std::istringstream in{r.out};
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    auto tab1 = line.find('\t');
+    auto tab2 = line.find('\t', tab1 + 1);
+    if (colon == std::string::npos || tab1 == std::string::npos || tab2 == std::string::npos)
+      continue;
+    out.records.push_back({std::stoi(line.substr(0, colon)), std::stoll(line.substr(colon + 1)),
+                           line.substr(tab1 + 1, tab2 - tab1 - 1), line.substr(tab2 + 1)});
+  }
+  return out;
+}
+
+std::multiset<std::string> values_of(const std::vector<kafka_record>& records) {
+  std::multiset<std::string> out;
+  for (auto& r : records)
+    out.insert(r.value.value_or("<null>"));
+  return out;
+}
+
+std::multiset<std::string> numbered_values(const std::string& prefix, int n) {
+  std::multiset<std::string> out;
+  for (int i = 0; i < n; ++i)
+    out.insert(prefix + "-" + std::to_string(i));
+  return out;
+}
+
+std::string lines_of(const std::multiset<std::string>& values) {
+  std::string out;
+  for (auto& v : values)
+    out += v + "\n";
   return out;
 }
 

@@ -18,11 +18,13 @@
 #include "tests/eventually.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/cluster_process.hpp"
+#include "tests/integration/kafka_clients.hpp"
 #include "tests/integration/member_process.hpp"
 
 using cafka::test::eventually;
 using cafka::testing::background_process;
 using cafka::testing::cluster_process;
+using cafka::testing::kafka_address;
 using cafka::testing::member_events;
 using cafka::testing::member_process;
 using cafka::testing::node_spec;
@@ -40,10 +42,6 @@ const std::string group_defaults = "group-consumer-session-timeout-ms=6000\n"
 
 // How often the tests poll their predicates (they read files or run commands).
 constexpr auto poll_every = 100ms;
-
-std::string kafka_address(const cluster_process& c, int32_t id) {
-  return "127.0.0.1:" + std::to_string(c.kafka_port(id));
-}
 
 // One member of the group: a Python client or an actor member, and its events file.
 struct member {
