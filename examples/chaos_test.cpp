@@ -2,12 +2,18 @@
 // and cafka::fault_injector. The test starts a 3-node cluster of real `cafka node` processes
 // on loopback, runs two of "your" consumer actors in a group, writes with an idempotent
 // producer while nodes are killed, isolated and get failing disks, heals everything, and
-// then checks what your code must guarantee: every acknowledged record was processed.
+// then checks what your code must guarantee: every acknowledged record was processed, and
+// nothing was processed that was not written. It waits for states (a fault has run its
+// course, the cluster took writes again), never for a time, and asserts no count that
+// depends on how fast the machine is.
 //
-// Build: link cafka_actors and Catch2::Catch2WithMain (see tests/CMakeLists.txt). Run it
-// from ctest, or as `chaos_test` with CAFKA_BINARY=/path/to/cafka in the environment.
+// Build: link cafka_actors and Catch2::Catch2WithMain, with the repository root on the
+// include path for tests/eventually.hpp, a header-only polling helper to copy (see
+// tests/CMakeLists.txt). Run it from ctest, or as `chaos_test` with
+// CAFKA_BINARY=/path/to/cafka in the environment.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +22,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -27,12 +34,14 @@
 #include <caf/scoped_actor.hpp>
 
 #include "cafka/admin.hpp"
-#include "cafka/fault_injector.hpp"
 #include "cafka/client_system.hpp"
 #include "cafka/consumer_actor.hpp"
 #include "cafka/errc.hpp"
+#include "cafka/fault_injector.hpp"
 #include "cafka/producer.hpp"
+#include "tests/eventually.hpp"
 
+using cafka::test::eventually;
 using namespace std::chrono_literals;
 
 namespace {
@@ -150,15 +159,31 @@ std::string cafka_binary() {
 #endif
 }
 
-template <class Pred>
-bool eventually(std::chrono::milliseconds timeout, Pred pred) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(50ms);  // poll interval
+// The values the producer acknowledged, and how many records it sent.
+struct acknowledged {
+  std::mutex mtx;
+  std::set<std::string> values;
+  std::atomic<int> sent{0};
+  size_t count() {
+    std::lock_guard<std::mutex> g{mtx};
+    return values.size();
   }
-  return true;
+};
+
+// Whether each of `nodes` answers and holds no fault rule any more: their timed faults have
+// run out.
+bool faults_over(cafka::fault_injector& chaos, const std::set<cafka::node_id>& nodes) {
+  size_t over = 0;
+  for (auto& s : chaos.status())
+    if (nodes.count(s.id) != 0 && s.answered && s.rules.empty())
+      ++over;
+  return over == nodes.size();
+}
+
+// Whether the cluster acknowledges a record written from now on (polled with a deadline).
+bool takes_writes(acknowledged& acks) {
+  auto before = acks.count();
+  return eventually([&] { return acks.count() > before; }, 60s, 50ms);
 }
 
 } // namespace
@@ -180,10 +205,10 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
   auto bootstrap = first.host + ":" + std::to_string(first.port);
 
   // The topic: 3 partitions on all 3 nodes.
-  REQUIRE(eventually(30s, [&] {
+  REQUIRE(eventually([&] {
     auto created = cafka::create_topic(sys, bootstrap, {"orders", 3, 3}, 5s);
     return created || cafka::errc_of(created.error()) == cafka::errc::topic_already_exists;
-  }));
+  }, 30s, 50ms));
 
   // Your consumers: two actors in one group (ended when the test ends, however it ends:
   // the actor system waits for every actor before it goes away).
@@ -208,8 +233,7 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
   pc.bootstrap = bootstrap;
   pc.enable_idempotence = true;
   cafka::producer prod{sys, pc};
-  std::mutex acked_mtx;
-  std::set<std::string> acked;
+  acknowledged acks;
   std::atomic<bool> stop{false};
   std::thread writer;
   join_at_exit join_writer{stop, writer};
@@ -221,41 +245,60 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
       r.value = value;
       static_cast<void>(prod.send(r, [&, value](const cafka::delivery_report& rep) {
         if (!rep.error) {
-          std::lock_guard<std::mutex> g{acked_mtx};
-          acked.insert(value);
+          std::lock_guard<std::mutex> g{acks.mtx};
+          acks.values.insert(value);
         }
       }));
-      std::this_thread::sleep_for(5ms);  // about 200 records/s
+      acks.sent = i + 1;
+      std::this_thread::sleep_for(5ms);  // paces the workload (about 200 records/s)
     }
   }};
 
-  // The faults, one after another.
-  std::this_thread::sleep_for(1s);
-  REQUIRE_FALSE(chaos.kill(cafka::node_id{1}));   // a crash...
-  std::this_thread::sleep_for(2s);
+  // The faults, one after another; each runs its course before the next one starts.
+  std::set<cafka::node_id> all;
+  for (auto& n : chaos.config().nodes)
+    all.insert(n.id);
+  REQUIRE(takes_writes(acks));
+  REQUIRE_FALSE(chaos.kill(cafka::node_id{1}));   // a crash: the other two go on
+  REQUIRE(takes_writes(acks));
   REQUIRE(chaos.restart(cafka::node_id{1}));      // ...and a restart
+  REQUIRE(chaos.wait_until_answers(cafka::node_id{1}, 60s));
   REQUIRE(chaos.isolate(cafka::node_id{2}, 2s));  // cut off; heals by itself
-  std::this_thread::sleep_for(3s);
+  REQUIRE(eventually([&] { return faults_over(chaos, all); }, 30s, 50ms));
+  REQUIRE(takes_writes(acks));
   REQUIRE(chaos.disk(cafka::node_id{3}, cafka::disk_fault::write_error, 0.5, 0ms, 0ms, 2s));
   REQUIRE_FALSE(chaos.pause(cafka::node_id{1}));  // hung, not dead
-  std::this_thread::sleep_for(2s);
+  REQUIRE(eventually([&] { return faults_over(chaos, {cafka::node_id{3}}); }, 30s, 50ms));
   REQUIRE_FALSE(chaos.resume(cafka::node_id{1}));
-  stop = true;
-  writer.join();
 
-  // Recovery, then the property your code must have.
+  // Recovery: every node answers, the cluster takes writes again, the producer is done.
   chaos.heal();
   REQUIRE(chaos.wait_until_all_answer(60s));
+  REQUIRE(takes_writes(acks));
+  stop = true;
+  writer.join();
   REQUIRE_FALSE(prod.flush(120s));
+
+  // The properties your code must have: it processed every acknowledged record, and only
+  // records that were written.
   std::set<std::string> expected;
   {
-    std::lock_guard<std::mutex> g{acked_mtx};
-    expected = acked;
+    std::lock_guard<std::mutex> g{acks.mtx};
+    expected = acks.values;
   }
-  REQUIRE(expected.size() > 500);
-  CHECK(eventually(60s, [&] {
+  CHECK(eventually([&] {
     std::lock_guard<std::mutex> g{seen->mtx};
     return std::includes(seen->values.begin(), seen->values.end(), expected.begin(),
                          expected.end());
-  }));
+  }, 60s, 50ms));
+  std::vector<std::string> never_written;
+  {
+    std::lock_guard<std::mutex> g{seen->mtx};
+    for (auto& v : seen->values) {
+      auto n = v.rfind("order-", 0) == 0 ? std::stoi(v.substr(6)) : -1;
+      if (n < 0 || n >= acks.sent)
+        never_written.push_back(v);
+    }
+  }
+  CHECK(never_written.empty());
 }

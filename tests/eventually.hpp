@@ -1,5 +1,6 @@
 // Polling with a deadline, the tests' only way to wait for a state (never sleep-then-hope).
-// Test code only; call from the test thread.
+// Test code only (the unit, actor and integration tests and examples/chaos_test.cpp); call
+// from the test thread or a thread of the test's own.
 #pragma once
 
 #include <chrono>
@@ -7,19 +8,27 @@
 
 namespace cafka::test {
 
-// Polls `pred` until it holds or `timeout` passes; returns whether it held.
+// Polls `pred` until it holds or `timeout` passes; returns whether it held. `pred` runs at
+// least once, and `interval` apart: 2 ms suits a look at memory, tens of milliseconds or more
+// a predicate that runs a command, reads files or asks a cluster. An interval of 0 suits a
+// predicate that blocks by itself for a while (a consumer's poll).
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{10},
+                std::chrono::milliseconds interval = std::chrono::milliseconds{2}) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() >= deadline)
       return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{2}); // poll interval
+    if (interval.count() > 0)
+      std::this_thread::sleep_for(interval);
   }
   return true;
 }
 
 // True if `pred` stays false for the whole `window` (for "still blocked" checks).
+// Requires: the test has shown that pred can become true here, and that the state it waits
+// in has been reached (a positive control, e.g. the blocked thread is seen waiting); without
+// one, a window in which nothing happened yet passes for the wrong reason.
 template <class Pred>
 bool stays_false(Pred pred, std::chrono::milliseconds window = std::chrono::milliseconds{200}) {
   auto end = std::chrono::steady_clock::now() + window;

@@ -38,10 +38,14 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
                                          std::optional<std::chrono::milliseconds> max_block,
                                          uint64_t opaque) {
   std::unique_lock<std::mutex> guard{mtx_};
-  if (max_block
-      && !space_.wait_for(guard, *max_block,
-                          [this] { return refuses_appends_ || used_bytes_ < buffer_memory_; }))
-    return {append_status::timed_out, false};
+  if (max_block) {
+    ++waiting_appends_;
+    bool room = space_.wait_for(
+      guard, *max_block, [this] { return refuses_appends_ || used_bytes_ < buffer_memory_; });
+    --waiting_appends_;
+    if (!room)
+      return {append_status::timed_out, false};
+  }
   if (refuses_appends_)
     return {append_status::closed, false};
   bool wake = false;
@@ -177,6 +181,11 @@ void record_accumulator::release(size_t bytes) {
     used_bytes_ = bytes > used_bytes_ ? 0 : used_bytes_ - bytes;
   }
   space_.notify_all();
+}
+
+size_t record_accumulator::waiting_appends() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return waiting_appends_;
 }
 
 size_t record_accumulator::open_records() const {

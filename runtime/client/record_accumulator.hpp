@@ -115,6 +115,9 @@ public:
   // Records appended but not yet drained.
   size_t open_records() const;
 
+  // Appends waiting for buffer memory right now (a test's evidence that one is blocked).
+  size_t waiting_appends() const;
+
 private:
   struct open_batch {
     batch_builder builder;
@@ -145,6 +148,7 @@ private:
   partition_availability available_;
   size_t used_bytes_ = 0;                       // open + in-flight batch bytes
   bool refuses_appends_ = false;
+  size_t waiting_appends_ = 0;                  // appends inside space_.wait_for
   std::atomic<bool> wake_pending_{false};
 };
 

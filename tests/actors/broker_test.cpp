@@ -407,6 +407,9 @@ TEST_CASE_METHOD(broker_fixture, "a replica that cannot open its log is restarte
   // the request was delegated to it); both are retriable for a producer.
   auto p = produce("flaky", 0, make_batch("a", 1));
   REQUIRE_FALSE(p);
+  INFO(describe(p.error()));
+  CHECK((errc_of(p.error()) == errc::broker_not_available
+         || p.error() == caf::sec::request_receiver_down));
   // Once the obstacle is gone, a restart brings the replica back.
   fs::remove(blocked);
   CHECK(eventually([&] { return static_cast<bool>(produce("flaky", 0, make_batch("a", 1))); }));

@@ -1,12 +1,12 @@
 #include "tests/integration/background_process.hpp"
 
+#include "tests/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -66,19 +66,13 @@ void background_process::signal(int sig) {
 int background_process::wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0)
     return status_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    auto r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return status_;
-    }
-    if (std::chrono::steady_clock::now() >= deadline)
-      return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10}); // poll interval
-  }
+  int status = 0;
+  if (!cafka::test::eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
+                               timeout, std::chrono::milliseconds{10}))
+    return -1;
+  pid_ = -1;
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return status_;
 }
 
 std::string background_process::out() const {

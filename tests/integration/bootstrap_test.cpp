@@ -3,8 +3,10 @@
 // --bootstrap-server list is tried in turn past a dead entry.
 #include <catch2/catch.hpp>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using cafka::testing::node_spec;
 using namespace std::chrono_literals;
@@ -14,17 +16,16 @@ TEST_CASE("with node 1 down the CLI, its producer and consumer reach the cluster
           "[integration][cli]") {
   cluster_process c{{{1, true, true}, {2, true, true}, {3, true, true}}};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "b", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
           == 0);
   c.kill9(1);
   // Without a flag: every broker of cluster.conf, node 1's first.
-  REQUIRE(cluster_process::eventually([&] { return c.cli({"topics", "list"}).out == "b\n"; },
-                                      30s));
+  REQUIRE(eventually([&] { return c.cli({"topics", "list"}).out == "b\n"; }, 30s));
   // The partition's leadership has left node 1 (the controller fences it within a second).
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     auto l = c.leaders("b");
     return l.count(0) != 0 && l[0] > 1;
   }, 30s));
@@ -44,7 +45,10 @@ TEST_CASE("with node 1 down the CLI, its producer and consumer reach the cluster
   // Only dead entries: one clear error.
   auto dead = c.cli({"topics", "list", "--bootstrap-server", c.address(1)});
   CHECK(dead.exit_code != 0);
+  INFO(dead.err);
   CHECK(dead.err.find("cafka: ") == 0);
+  CHECK(dead.err.find("broker_not_available: cannot connect to " + c.address(1))
+        != std::string::npos);
   auto bad = c.cli({"topics", "list", "--bootstrap-server", c.address(2) + ",nope"});
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("bootstrap server 'nope'") != std::string::npos);

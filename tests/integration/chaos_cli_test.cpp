@@ -10,8 +10,10 @@
 
 #include "runtime/storage/partition_log.hpp"
 
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using cafka::testing::node_spec;
 using namespace std::chrono_literals;
@@ -52,7 +54,7 @@ TEST_CASE("cafka chaos isolates, pauses, kills and restarts nodes of a running c
   cluster_up guard{c};
   INFO(up.err);
   REQUIRE(up.exit_code == 0);
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "3",
                  "--replication-factor", "3"})
             .exit_code
@@ -69,27 +71,27 @@ TEST_CASE("cafka chaos isolates, pauses, kills and restarts nodes of a running c
   CHECK(iso.out.find("fault installed on 3 node(s), heals in 2000 ms") != std::string::npos);
   auto st = c.cli({"chaos", "status"});
   CHECK(count(st.out, "drop 1.00") == 6);  // two rules on each of three nodes
-  REQUIRE(cluster_process::eventually([&] { return fenced(c, 2); }, 10s));
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return fenced(c, 2); }, 10s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   CHECK(count(c.cli({"chaos", "status"}).out, "0 fault rule(s)") == 3);
 
   // A hung node: paused until `chaos heal` resumes it.
   REQUIRE(c.cli({"chaos", "pause", "--node", "3"}).exit_code == 0);
   CHECK(c.cli({"chaos", "status"}).out.find("node 3 (127.0.0.1:") != std::string::npos);
   CHECK(c.cli({"chaos", "status"}).out.find("paused") != std::string::npos);
-  REQUIRE(cluster_process::eventually([&] { return fenced(c, 3); }, 10s));
+  REQUIRE(eventually([&] { return fenced(c, 3); }, 10s));
   auto heal = c.cli({"chaos", "heal"});
   CHECK(heal.out.find("node 3 resumed") != std::string::npos);
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
 
   // A dead node, restarted.
   REQUIRE(c.cli({"chaos", "kill", "--node", "1"}).exit_code == 0);
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     return c.cli({"chaos", "status"}).out.find("down") != std::string::npos;
   }, 10s));
-  REQUIRE(cluster_process::eventually([&] { return fenced(c, 1); }, 10s));
+  REQUIRE(eventually([&] { return fenced(c, 1); }, 10s));
   REQUIRE(c.cli({"chaos", "restart", "--node", "1"}).exit_code == 0);
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
 
   // Nothing acknowledged was lost on the way.
   auto r = c.cli({"consume", "--topic", "t", "--from-beginning", "--max-messages", "100",
@@ -116,13 +118,13 @@ TEST_CASE("cafka chaos disk: a failed fsync or write is a clear error, no log is
   cluster_up guard{c};
   INFO(up.err);
   REQUIRE(up.exit_code == 0);
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "d", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
           == 0);
   int32_t leader = -1;
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     auto l = c.leaders("d");
     leader = l.count(0) != 0 ? l[0] : -1;
     return leader != -1;
@@ -194,7 +196,7 @@ TEST_CASE("cafka chaos disk: a failed fsync or write is a clear error, no log is
   CHECK(seen["x"] <= 1);
   CHECK(seen["y"] == 0);
   auto dir = c.dir() + "/data/node-";
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     auto one = cafka::segment_bytes(dir + "1/d-0");
     return !one.empty() && one == cafka::segment_bytes(dir + "2/d-0")
            && one == cafka::segment_bytes(dir + "3/d-0");

@@ -13,6 +13,7 @@
 #include "tests/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::node_process;
 using cafka::testing::run;
 
@@ -57,7 +58,7 @@ TEST_CASE("topics create, list, describe and delete", "[integration][cli]") {
       n += e.path().filename().string().find("orders") != std::string::npos ? 1 : 0;
     return n;
   };
-  CHECK(cafka::test::eventually([&] { return leftovers() == 0; }));
+  CHECK(eventually([&] { return leftovers() == 0; }));
   std::ifstream log_file{node.log()};
   std::string log{std::istreambuf_iterator<char>{log_file}, std::istreambuf_iterator<char>{}};
   CHECK(log.find("topic partition orders-0 deleted") != std::string::npos);

@@ -5,28 +5,26 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/eventually.hpp"
+
 namespace cafka::testing {
 
 namespace {
 
-void reap(pid_t pid) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+// Waits (bounded) until child `pid` has exited; its exit status, or -1 if it had not.
+int reap(pid_t pid, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
   int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds{5}); // poll interval
+  bool exited = cafka::test::eventually([&] { return ::waitpid(pid, &status, WNOHANG) != 0; },
+                                        timeout, std::chrono::milliseconds{5});
+  return exited ? status : -1;
 }
 
 } // namespace
-
-void cluster_process::poll_pause() {
-  std::this_thread::sleep_for(std::chrono::milliseconds{20}); // poll interval
-}
 
 cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra_defaults,
                                  bool kafka_listeners)
@@ -123,16 +121,12 @@ int cluster_process::terminate(int32_t id) {
   if (pid <= 0)
     return -1;
   ::kill(pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      reap(pid);
-      pid = -1;
-      return -1;
-    }
-    poll_pause();
+  int status = reap(pid, std::chrono::seconds{30});
+  if (status == -1) {
+    ::kill(pid, SIGKILL);
+    reap(pid);
+    pid = -1;
+    return -1;
   }
   pid = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

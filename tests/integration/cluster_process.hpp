@@ -10,7 +10,6 @@
 
 #include <sys/types.h>
 
-#include "tests/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
 namespace cafka::testing {
@@ -69,15 +68,7 @@ public:
   // Leaders per partition from `topics describe` (-1: none), or empty if it failed.
   std::map<int32_t, int32_t> leaders(const std::string& topic, int32_t via = -1) const;
 
-  // Polls pred with a deadline.
-  template <class Pred>
-  static bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    return cafka::test::eventually(pred, timeout);
-  }
-
 private:
-  static void poll_pause();
-
   std::string dir_;
   std::vector<node_spec> specs_;
   std::map<int32_t, uint16_t> ports_;

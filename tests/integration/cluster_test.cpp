@@ -6,8 +6,10 @@
 #include <set>
 #include <sstream>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using cafka::testing::node_spec;
 using namespace std::chrono_literals;
@@ -33,7 +35,7 @@ int32_t controller(const cluster_process& c) {
 }
 
 bool ready(cluster_process& c, int brokers) {
-  return cluster_process::eventually([&] { return c.brokers_alive(brokers); }, 30s);
+  return eventually([&] { return c.brokers_alive(brokers); }, 30s);
 }
 
 size_t lines(const std::string& s) {
@@ -84,7 +86,7 @@ TEST_CASE("SIGKILL of a broker moves its leaderships to live ISR members",
   auto survivor = victim == 1 ? 2 : 1;
   auto t0 = std::chrono::steady_clock::now();
   c.kill9(victim);
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     auto now = c.leaders("ha", survivor);
     if (now.size() != 3)
       return false;
@@ -138,7 +140,7 @@ TEST_CASE("a hung broker (SIGSTOP) is fenced when its lease lapses and unfenced 
   auto victim = before[1];
   auto via = victim == 1 ? 2 : 1;
   c.stop(victim);
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     auto now = c.leaders("hang", via);
     return now.size() == 3 && now[1] != victim;
   }, 15s));
@@ -153,15 +155,15 @@ TEST_CASE("killing the controller elects a new one and committed topics stay",
   REQUIRE(ready(c, 3));
   REQUIRE(c.cli({"topics", "create", "--topic", "before"}).exit_code == 0);
   int32_t old_controller = -1;
-  REQUIRE(cluster_process::eventually([&] { return (old_controller = controller(c)) > 0; }, 10s));
+  REQUIRE(eventually([&] { return (old_controller = controller(c)) > 0; }, 10s));
   c.kill9(old_controller);
   auto via = old_controller == 1 ? 2 : 1;
   int32_t new_controller = -1;
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     new_controller = controller(c);
     return new_controller > 0 && new_controller != old_controller;
   }, 15s));
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     return c.cli({"topics", "create", "--topic", "after"}, {}, via).exit_code == 0;
   }, 15s));
   auto listed = c.cli({"topics", "list"}, {}, via);
@@ -169,7 +171,7 @@ TEST_CASE("killing the controller elects a new one and committed topics stay",
   CHECK(listed.out.find("after") != std::string::npos);
   // The old controller returns and catches up.
   c.start(old_controller);
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     return c.cli({"topics", "list"}, {}, old_controller).out.find("after") != std::string::npos;
   }, 15s));
 }
@@ -202,7 +204,7 @@ TEST_CASE("5 controllers tolerate two failures, not three", "[integration][clust
   REQUIRE(ready(c, 5));
   c.kill9(4);
   c.kill9(5);
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     return c.cli({"topics", "create", "--topic", "two-down"}, {}, 1).exit_code == 0;
   }, 20s));
   c.kill9(3);
@@ -210,7 +212,7 @@ TEST_CASE("5 controllers tolerate two failures, not three", "[integration][clust
   CHECK(r.exit_code != 0);
   // Back to a majority: the quorum works again and never committed the failed create.
   c.start(3);
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     return c.cli({"topics", "create", "--topic", "healed"}, {}, 1).exit_code == 0;
   }, 20s));
 }
@@ -240,7 +242,7 @@ TEST_CASE("producing to an offline partition fails after bounded retries and oth
   auto victim = before[0];
   auto via = victim == 1 ? 2 : 1;
   c.kill9(victim);
-  REQUIRE(cluster_process::eventually([&] { return c.leaders("solo", via)[0] == -1; }, 15s));
+  REQUIRE(eventually([&] { return c.leaders("solo", via)[0] == -1; }, 15s));
   // Exit code 1 is the CLI's own error exit; a producer spinning until the harness kills it
   // after 60 s would give -1.
   auto p = c.cli({"produce", "--topic", "solo", "--partition", "0"}, "lost\n", via);

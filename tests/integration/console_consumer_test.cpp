@@ -18,6 +18,7 @@
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::background_process;
 using cafka::testing::node_process;
 using cafka::testing::numbered_lines;
@@ -83,9 +84,9 @@ TEST_CASE("consume prints each record as it arrives and Ctrl-C prints the total"
   REQUIRE(node.cli({"produce", "--topic", "live"}, "a\nb\nc\n").exit_code == 0);
   auto c = consume(node, {"--topic", "live", "--from-beginning"});
   // Three short lines are far below any output buffer: they show while the consumer runs.
-  CHECK(cafka::test::eventually([&] { return c.out_lines().size() == 3; }, 20s));
+  CHECK(eventually([&] { return c.out_lines().size() == 3; }, 20s));
   REQUIRE(node.cli({"produce", "--topic", "live"}, "d\n").exit_code == 0);
-  CHECK(cafka::test::eventually([&] { return c.out_lines().size() == 4; }, 20s));
+  CHECK(eventually([&] { return c.out_lines().size() == 4; }, 20s));
   c.signal(SIGINT);
   CHECK(c.wait(20s) == 0);
   CHECK(c.out() == "a\nb\nc\nd\n");
@@ -119,12 +120,11 @@ TEST_CASE("a group consumer commits what it printed: on an interval while idle, 
   REQUIRE(node.cli({"topics", "create", "--topic", "idle", "--partitions", "3"}).exit_code == 0);
   REQUIRE(node.cli({"produce", "--topic", "idle"}, numbered_lines(1, 30)).exit_code == 0);
   auto c = consume(node, {"--topic", "idle", "--group", "g-idle", "--from-beginning"});
-  REQUIRE(cafka::test::eventually([&] { return c.out_lines().size() == 30; }, 30s));
+  REQUIRE(eventually([&] { return c.out_lines().size() == 30; }, 30s));
   // No record arrives after these: the interval commit alone brings the lag to 0.
-  CHECK(cafka::test::eventually([&] { return sum(committed(node, "g-idle", "idle", 3)) == 30; },
-                                20s));
+  CHECK(eventually([&] { return sum(committed(node, "g-idle", "idle", 3)) == 30; }, 20s));
   REQUIRE(node.cli({"produce", "--topic", "idle"}, numbered_lines(31, 35)).exit_code == 0);
-  REQUIRE(cafka::test::eventually([&] { return c.out_lines().size() == 35; }, 30s));
+  REQUIRE(eventually([&] { return c.out_lines().size() == 35; }, 30s));
   c.signal(SIGTERM);
   REQUIRE(c.wait(20s) == 0);
   CHECK(c.err().find("Processed a total of 35 messages") != std::string::npos);
@@ -143,7 +143,7 @@ TEST_CASE("a group member that printed nothing yet commits its reset position, s
   REQUIRE(node.cli({"produce", "--topic", "reset"}, numbered_lines(1, 10)).exit_code == 0);
   // Without --from-beginning: the partition starts at its end, offset 10.
   auto a = consume(node, {"--topic", "reset", "--group", "g-reset"});
-  CHECK(cafka::test::eventually(
+  CHECK(eventually(
     [&] { return committed(node, "g-reset", "reset", 1) == std::map<int32_t, int64_t>{{0, 10}}; },
     20s));
   a.signal(SIGKILL);
@@ -200,16 +200,16 @@ TEST_CASE("a member joining a busy group takes over partitions without duplicate
     if (producer.joinable())
       producer.join();
   };
-  bool a_printed = cafka::test::eventually([&] { return a.out_lines().size() >= 100; }, 30s);
+  bool a_printed = eventually([&] { return a.out_lines().size() >= 100; }, 30s);
   auto b = consume(node, {"--topic", "busy", "--group", "g-busy", "--from-beginning"});
   bool b_printed = a_printed
-                   && cafka::test::eventually([&] { return b.out_lines().size() >= 100; }, 30s);
+                   && eventually([&] { return b.out_lines().size() >= 100; }, 30s);
   joined();
   REQUIRE(a_printed);
   REQUIRE(b_printed);
   int total = produced;
   REQUIRE(total > 0);
-  REQUIRE(cafka::test::eventually(
+  REQUIRE(eventually(
     [&] { return a.out_lines().size() + b.out_lines().size() >= static_cast<size_t>(total); },
     30s));
   a.signal(SIGTERM);
@@ -238,7 +238,7 @@ TEST_CASE("three group consumers, one SIGKILLed while records flow: the others p
       CAFKA_BINARY, std::vector<std::string>{"consume", "--config", node.config(), "--topic",
                                              "flow", "--group", "g-flow",
                                              "--from-beginning"}));
-  REQUIRE(cafka::test::eventually(
+  REQUIRE(eventually(
     [&] {
       auto d = node.cli({"groups", "describe", "--group", "g-flow"});
       return d.out.find("3 member(s)") != std::string::npos;
@@ -264,7 +264,7 @@ TEST_CASE("three group consumers, one SIGKILLed while records flow: the others p
         printed.insert(l);
     return printed.size() == static_cast<size_t>(total);
   };
-  CHECK(cafka::test::eventually(collect, 60s));
+  CHECK(eventually(collect, 60s));
   CHECK(printed.size() == static_cast<size_t>(total));
 }
 
@@ -279,7 +279,7 @@ TEST_CASE("the consumer examples stop cleanly on SIGINT and SIGTERM: the group m
   auto dir = std::string{CAFKA_EXAMPLES_DIR};
   background_process member{dir + "/group_consumer",
                             {node.bootstrap(), "example", "g-example", "2", "-1"}};
-  REQUIRE(cafka::test::eventually(
+  REQUIRE(eventually(
     [&] {
       auto d = node.cli({"groups", "describe", "--group", "g-example"});
       return d.out.find("2 member(s)") != std::string::npos;
@@ -293,7 +293,7 @@ TEST_CASE("the consumer examples stop cleanly on SIGINT and SIGTERM: the group m
   // Never reaches its count: only the signal ends it.
   background_process reader{dir + "/actor_consumer", {node.bootstrap(), "example", "1000"}};
   REQUIRE(node.cli({"produce", "--topic", "example"}, numbered_lines(1, 10)).exit_code == 0);
-  REQUIRE(cafka::test::eventually([&] { return reader.out_lines().size() >= 5; }, 30s));
+  REQUIRE(eventually([&] { return reader.out_lines().size() >= 5; }, 30s));
   reader.signal(SIGTERM);
   CHECK(reader.wait(20s) == 0);
   CHECK(reader.out().find("stopped") != std::string::npos);

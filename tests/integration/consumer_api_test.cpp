@@ -19,6 +19,7 @@
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 
+using cafka::test::eventually;
 using cafka::errc;
 using cafka::testing::node_process;
 using cafka::testing::numbered_lines;
@@ -42,7 +43,7 @@ cafka::consumer_config config_for(const node_process& node) {
 // Polls until records come; the first batch's records (empty after the deadline).
 std::vector<cafka::consumer_records> poll_some(cafka::consumer& cons) {
   std::vector<cafka::consumer_records> out;
-  cafka::test::eventually(
+  eventually(
     [&] {
       out = cons.poll(100ms);
       return !out.empty();
@@ -108,7 +109,7 @@ TEST_CASE("an assigned topic that does not exist is an error event, not empty po
   cons.on_error([&](const cafka::consumer_error& ev) { events.push_back(ev); });
   cafka::topic_partition tp{"missing", cafka::partition_id{0}};
   REQUIRE(!cons.assign({tp}));
-  CHECK(cafka::test::eventually(
+  CHECK(eventually(
     [&] {
       cons.poll(100ms);
       return cafka::errc_of(cons.last_error()) == errc::unknown_topic_or_partition;
@@ -131,7 +132,7 @@ TEST_CASE("a consumer whose bootstrap port has no node reports broker_not_availa
   cc.request_timeout_ms = 2000;
   cafka::consumer cons{c.sys, cc};
   REQUIRE(!cons.assign({{"t", cafka::partition_id{0}}}));
-  CHECK(cafka::test::eventually(
+  CHECK(eventually(
     [&] {
       cons.poll(100ms);
       return cafka::errc_of(cons.last_error()) == errc::broker_not_available;
@@ -154,7 +155,7 @@ TEST_CASE("a consumer called from a second thread while one polls fails with con
       cons.poll(50ms);
   }};
   caf::error seen;
-  CHECK(cafka::test::eventually(
+  CHECK(eventually(
     [&] {
       seen = cons.commit_async();
       return cafka::errc_of(seen) == errc::concurrent_use;
@@ -239,14 +240,14 @@ TEST_CASE("an actor sink tells batches fetched before a seek by their seek gener
     .receive([&](uint64_t g) { first_generation = g; },
              [](caf::error& err) { FAIL(caf::to_string(err)); });
   // The sink holds its 3 credits' worth of batches from offset 0 and grants nothing.
-  REQUIRE(cafka::test::eventually([&] { return got->size() == 3; }, 20s));
+  REQUIRE(eventually([&] { return got->size() == 3; }, 20s));
   uint64_t generation = 0;
   self->request(cons, 10s, cafka::seek_atom::value, tp, int64_t{4000})
     .receive([&](uint64_t g) { generation = g; },
              [](caf::error& err) { FAIL(caf::to_string(err)); });
   CHECK(generation > first_generation);
   self->send(cons, cafka::credit_atom::value, int32_t{100});
-  REQUIRE(cafka::test::eventually(
+  REQUIRE(eventually(
     [&] {
       std::lock_guard<std::mutex> guard{got->mtx};
       return !got->batches.empty() && got->batches.back().records.back().offset.value == 4999;

@@ -10,9 +10,11 @@
 #include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::client_config;
 using cafka::testing::cluster_process;
 using namespace std::chrono_literals;
@@ -26,6 +28,12 @@ int64_t committed_offset(cafka::consumer& c, const cafka::topic_partition& tp) {
   if (!r || r->size() != 1)
     return -2;
   return r->front().offset;
+}
+
+// Why the coordinator did not answer with tp's committed offset (errc::none: it answered).
+cafka::errc committed_error(cafka::consumer& c, const cafka::topic_partition& tp) {
+  auto r = c.committed({tp});
+  return r ? cafka::errc::none : cafka::errc_of(r.error());
 }
 
 } // namespace
@@ -42,14 +50,14 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
                     "flush-messages=1\n"
                     "replica-lag-time-max-ms=60000\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
           == 0);
   c.cli({"groups", "describe", "--group", "warm-up"});  // creates __consumer_offsets
   int32_t leader = -1;
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     auto l = c.leaders(cafka::group::offsets_topic);
     leader = l.count(0) != 0 ? l[0] : -1;
     return leader > 0;
@@ -66,7 +74,7 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
   cc.request_timeout_ms = 2000;
   cafka::consumer cons{sys, cc};
   cafka::topic_partition tp{"t", cafka::partition_id{0}};
-  REQUIRE(cluster_process::eventually([&] { return !cons.commit_sync({{tp, 5}}); }, 30s));
+  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, 5}}); }, 30s));
   REQUIRE(committed_offset(cons, tp) == 5);
 
   // The cut-off follower stays in the ISR but fetches nothing: the high watermark stays.
@@ -80,15 +88,22 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
                  "--duration", "1s"})
             .exit_code
           == 0);
-  CHECK(cons.commit_sync({{tp, 20}}));
+  auto failed = cons.commit_sync({{tp, 20}});
+  INFO(cafka::describe(failed));
+  CHECK(cafka::errc_of(failed) == cafka::errc::coordinator_load_in_progress);
   // The disk heals, the leader's replica comes back with offset 20 in its log. Until the
   // cut-off follower has it too, the coordinator must not serve it: were the leader to die
   // now, that follower could lead without it, and the committed offset would go back to 5.
-  CHECK(cafka::test::stays_false([&] { return committed_offset(cons, tp) == 20; }, 6s));
+  // So the coordinator keeps loading: it serves no offset of the group at all until the high
+  // watermark reaches its log end (the positive control below: then it serves 20).
+  CHECK(committed_error(cons, tp) == cafka::errc::coordinator_load_in_progress);
+  CHECK(cafka::test::stays_false([&] {
+    return committed_error(cons, tp) != cafka::errc::coordinator_load_in_progress;
+  }, 6s));
   // Once the follower has caught up, the offset is on the ISR: it may be served, and stays.
   REQUIRE(c.cli({"chaos", "heal"}).exit_code == 0);
-  REQUIRE(cluster_process::eventually([&] { return committed_offset(cons, tp) == 20; }, 30s));
-  REQUIRE(cluster_process::eventually([&] { return !cons.commit_sync({{tp, 30}}); }, 30s));
+  REQUIRE(eventually([&] { return committed_offset(cons, tp) == 20; }, 30s));
+  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, 30}}); }, 30s));
   CHECK(committed_offset(cons, tp) == 30);
 }
 
@@ -179,7 +194,7 @@ TEST_CASE("groups describe shows lag 0, never negative, for a committed offset p
   cafka::consumer cons{sys, cc};
   cafka::topic_partition tp{"t", cafka::partition_id{0}};
   // A standalone commit (the group has no members) may name any offset.
-  REQUIRE(cluster_process::eventually([&] { return !cons.commit_sync({{tp, 50}}); }, 30s));
+  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, 50}}); }, 30s));
   auto d = node.cli({"groups", "describe", "--group", "p"});
   INFO(d.out << d.err);
   REQUIRE(d.exit_code == 0);

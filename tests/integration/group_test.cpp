@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <thread>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -21,10 +20,12 @@
 #include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/member_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::client_config;
 using cafka::testing::cluster_process;
 using cafka::testing::member_process;
@@ -45,16 +46,21 @@ std::vector<node_spec> combined(int n) {
   return out;
 }
 
-// Polls pred every 50 ms (it reads files or runs commands) until it holds or time is up.
-template <class Pred>
-bool poll_for(Pred pred, std::chrono::milliseconds timeout) {
-  return cluster_process::eventually([&] {
-    std::this_thread::sleep_for(50ms); // poll interval
-    return pred();
-  }, timeout);
-}
+// How often the tests poll their predicates (they read files or run commands).
+constexpr auto poll_every = 50ms;
 
 using members = std::vector<std::unique_ptr<member_process>>;
+
+// The partitions the member of events file `file` holds and was assigned at or after `since`
+// (Unix ms).
+std::set<cafka::topic_partition> assigned_since(const std::string& file, int64_t since) {
+  std::set<cafka::topic_partition> out;
+  auto ev = cafka::testing::read_events(file);
+  for (auto& tp : ev.held)
+    if (!ev.holds[tp].empty() && ev.holds[tp].back().from >= since)
+      out.insert(tp);
+  return out;
+}
 
 std::vector<cafka::testing::member_events> read_all(const members& ms) {
   std::vector<cafka::testing::member_events> out;
@@ -119,7 +125,7 @@ TEST_CASE("4 group members share 12 partitions, a 5th moves only what it must, a
           "[integration][group]") {
   cluster_process c{combined(3), group_defaults};
   c.start_all();
-  REQUIRE(poll_for([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "12",
                  "--replication-factor", "2"})
             .exit_code
@@ -130,20 +136,20 @@ TEST_CASE("4 group members share 12 partitions, a 5th moves only what it must, a
       c.address(1), "t", "g", c.dir() + "/member-" + std::to_string(i) + ".events"));
     ms.back()->start();
   }
-  REQUIRE(poll_for([&] { return spread(ms, {3, 3, 3, 3}, 12); }, 30s));
+  REQUIRE(eventually([&] { return spread(ms, {3, 3, 3, 3}, 12); }, 30s, poll_every));
   auto before = revocations(ms);
   // A fifth member: two partitions move to it, nothing else is revoked.
   ms.push_back(std::make_unique<member_process>(c.address(2), "t", "g",
                                                 c.dir() + "/member-4.events"));
   ms.back()->start();
-  REQUIRE(poll_for([&] { return spread(ms, {2, 2, 2, 3, 3}, 12); }, 30s));
+  REQUIRE(eventually([&] { return spread(ms, {2, 2, 2, 3, 3}, 12); }, 30s, poll_every));
   CHECK(revocations(ms) - before == 2);
   check_exclusive(ms, {});
   // SIGKILL: the manager's monitor frees its partitions at once; within a session they run
   // on the others again.
   auto killed_at = cafka::testing::unix_ms();
   ms[0]->kill9();
-  REQUIRE(poll_for([&] { return spread(ms, {3, 3, 3, 3}, 12); }, 6s));
+  REQUIRE(eventually([&] { return spread(ms, {3, 3, 3, 3}, 12); }, 6s, poll_every));
   check_exclusive(ms, {{0, killed_at}});
   auto desc = c.cli({"groups", "describe", "--group", "g"});
   CHECK(desc.out.find("4 member(s)") != std::string::npos);
@@ -154,7 +160,7 @@ TEST_CASE("group members process every record at least once across rebalances an
           "[integration][group]") {
   cluster_process c{combined(3), group_defaults + "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(poll_for([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "orders", "--partitions", "6",
                  "--replication-factor", "3"})
             .exit_code
@@ -162,12 +168,12 @@ TEST_CASE("group members process every record at least once across rebalances an
   // Where will the group's manager run? Describing a group creates __consumer_offsets.
   c.cli({"groups", "describe", "--group", "warm-up"});
   int32_t manager = -1;
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     auto l = c.leaders(cafka::group::offsets_topic);
     auto p = cafka::group::partition_for_group("ag", 3);
     manager = l.count(p) != 0 ? l[p] : -1;
     return manager > 0;
-  }, 30s));
+  }, 30s, poll_every));
   int32_t survivor = manager % 3 + 1;  // clients bootstrap through a node that stays
   members ms;
   for (int i = 0; i < 3; ++i) {
@@ -175,7 +181,7 @@ TEST_CASE("group members process every record at least once across rebalances an
       c.address(survivor), "orders", "ag", c.dir() + "/member-" + std::to_string(i) + ".events"));
     ms.back()->start();
   }
-  REQUIRE(poll_for([&] { return spread(ms, {2, 2, 2}, 6); }, 30s));
+  REQUIRE(eventually([&] { return spread(ms, {2, 2, 2}, 6); }, 30s, poll_every));
 
   caf::actor_system_config cfg;
   caf::actor_system sys{client_config(cfg)};
@@ -213,17 +219,17 @@ TEST_CASE("group members process every record at least once across rebalances an
                                                 c.dir() + "/member-3.events"));
   ms.back()->start();
   produce(1000);
-  REQUIRE(poll_for([&] { return spread(ms, {1, 1, 2, 2}, 6); }, 30s));
+  REQUIRE(eventually([&] { return spread(ms, {1, 1, 2, 2}, 6); }, 30s, poll_every));
   check_committed();
   // The group manager's broker dies: another replica of its __consumer_offsets partition
   // takes over with the committed offsets and the group's members.
   c.kill9(manager);
   produce(1000);
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     auto d = c.cli({"groups", "describe", "--group", "ag"}, {}, survivor).out;
     return d.find("coordinator " + std::to_string(manager)) == std::string::npos
            && d.find("coordinator ") != std::string::npos && d.find("4 member(s)") != std::string::npos;
-  }, 30s));
+  }, 30s, poll_every));
   // And a member dies.
   auto killed_at = cafka::testing::unix_ms();
   ms[1]->kill9();
@@ -232,23 +238,23 @@ TEST_CASE("group members process every record at least once across rebalances an
   std::set<std::string> want;
   for (int i = 0; i < sent; ++i)
     want.insert("v" + std::to_string(i));
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     std::set<std::string> seen;
     for (auto& e : read_all(ms))
       for (auto& r : e.records)
         seen.insert(r.value);
     return std::includes(seen.begin(), seen.end(), want.begin(), want.end());
-  }, 60s));
+  }, 60s, poll_every));
   // Everything processed is committed in the end (auto commit), and it survived.
   std::string last;
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     check_committed();
     auto now = committed(c, "ag", survivor, &last);
     int64_t total = 0;
     for (auto& kv : now)
       total += kv.second;
     return now.size() == 6 && total == sent;
-  }, 60s));
+  }, 60s, poll_every));
   INFO(last);
   check_committed();
   check_exclusive(ms, {{1, killed_at}});
@@ -259,7 +265,7 @@ TEST_CASE("two groups on one topic each get every record, and a consumer without
           "[integration][group]") {
   cluster_process c{combined(1), group_defaults};
   c.start(1);
-  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "shared", "--partitions", "4"}).exit_code == 0);
   std::string input;
   for (int i = 0; i < 400; ++i)
@@ -284,7 +290,7 @@ TEST_CASE("two groups on one topic each get every record, and a consumer without
   cs.push_back(make(""));  // no group: a unique one
   std::vector<std::set<std::string>> got(3);  // group a, group b, no group
   size_t slot[] = {0, 0, 1, 2};
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     for (size_t i = 0; i < cs.size(); ++i)
       for (auto& b : cs[i]->poll(20ms))
         for (auto& r : b.records)
@@ -292,7 +298,7 @@ TEST_CASE("two groups on one topic each get every record, and a consumer without
     return got[0].size() == 400 && got[1].size() == 400 && got[2].size() == 400;
   }, 60s));
   // The two members of ga split the topic (once a rebalance in progress has settled).
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     for (auto& cons : cs)
       cons->poll(5ms);
     return cs[0]->assignment().size() == 2 && cs[1]->assignment().size() == 2
@@ -309,7 +315,7 @@ TEST_CASE("a static member that restarts within its session gets its partitions 
           "[integration][group]") {
   cluster_process c{combined(1), group_defaults};
   c.start(1);
-  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "s", "--partitions", "4"}).exit_code == 0);
   members ms;
   ms.push_back(std::make_unique<member_process>(c.address(1), "s", "sg",
@@ -318,21 +324,24 @@ TEST_CASE("a static member that restarts within its session gets its partitions 
                                                 c.dir() + "/dynamic.events"));
   ms[0]->start();
   ms[1]->start();
-  REQUIRE(poll_for([&] { return spread(ms, {2, 2}, 4); }, 30s));
+  REQUIRE(eventually([&] { return spread(ms, {2, 2}, 4); }, 30s, poll_every));
   // Settled: every member confirmed what it holds.
   std::string desc;
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     desc = c.cli({"groups", "describe", "--group", "sg"}).out;
     return desc.find("state Stable") != std::string::npos;
-  }, 30s));
+  }, 30s, poll_every));
   auto epoch_line = desc.substr(0, desc.find('\n'));
   auto held_before = cafka::testing::read_events(ms[0]->events_file()).held;
   auto other_before = cafka::testing::read_events(ms[1]->events_file());
+  auto killed_at = cafka::testing::unix_ms();
   ms[0]->kill9();
   ms[0]->start();
-  REQUIRE(poll_for([&] {
-    return cafka::testing::read_events(ms[0]->events_file()).held == held_before;
-  }, 6s));
+  // The new process is assigned the same partitions (its events file still lists what the
+  // killed one held: only assignments after the kill count).
+  REQUIRE(eventually([&] {
+    return assigned_since(ms[0]->events_file(), killed_at) == held_before;
+  }, 6s, poll_every));
   // I5: the other member saw nothing happen, and the group epoch did not move.
   auto other_after = cafka::testing::read_events(ms[1]->events_file());
   CHECK(other_after.holds == other_before.holds);
@@ -343,11 +352,11 @@ TEST_CASE("a static member that restarts within its session gets its partitions 
   // A second live member with the same group.instance.id is fenced.
   member_process twin{c.address(1), "s", "sg", c.dir() + "/twin.events", "instance-a"};
   twin.start();
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     std::ifstream in{twin.events_file() + ".out"};
     std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
     return text.find("fenced_instance_id") != std::string::npos;
-  }, 30s));
+  }, 30s, poll_every));
 }
 
 TEST_CASE("group bad input gets clear errors: a commit for a partition not owned, an unknown "
@@ -355,7 +364,7 @@ TEST_CASE("group bad input gets clear errors: a commit for a partition not owned
           "[integration][group]") {
   cluster_process c{combined(1), group_defaults};
   c.start(1);
-  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "b", "--partitions", "2"}).exit_code == 0);
   auto unknown = c.cli({"groups", "describe", "--group", "no-such-group"});
   CHECK(unknown.exit_code != 0);
@@ -380,7 +389,7 @@ TEST_CASE("group bad input gets clear errors: a commit for a partition not owned
   cafka::consumer b{sys, cc};
   a.subscribe({"b"});
   b.subscribe({"b"});
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     a.poll(20ms);
     b.poll(20ms);
     return a.assignment().size() == 1 && b.assignment().size() == 1;
@@ -406,7 +415,7 @@ TEST_CASE("a member that stops polling leaves after max.poll.interval.ms, its pa
           "[integration][group]") {
   cluster_process c{combined(1), group_defaults};
   c.start(1);
-  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "mp", "--partitions", "2"}).exit_code == 0);
   std::string input;
   for (int i = 0; i < 200; ++i)
@@ -423,7 +432,7 @@ TEST_CASE("a member that stops polling leaves after max.poll.interval.ms, its pa
   cafka::consumer stuck{sys, cc};
   busy.subscribe({"mp"});
   stuck.subscribe({"mp"});
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     busy.poll(20ms);
     stuck.poll(20ms);
     return busy.assignment().size() == 1 && stuck.assignment().size() == 1;
@@ -431,12 +440,12 @@ TEST_CASE("a member that stops polling leaves after max.poll.interval.ms, its pa
   // New records reach both; `stuck` is not polled any more, so its batch waits unprocessed.
   REQUIRE(c.cli({"produce", "--topic", "mp", "--key-separator", ":"}, input).exit_code == 0);
   // After max.poll.interval.ms with a batch it did not take, `stuck` leaves the group.
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     busy.poll(20ms);
     return busy.assignment().size() == 2;
   }, 20s));
   // Polling again: it rejoins and the partitions are shared again.
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     busy.poll(20ms);
     stuck.poll(20ms);
     return busy.assignment().size() == 1 && stuck.assignment().size() == 1;
@@ -450,7 +459,7 @@ TEST_CASE("a hung member loses its partitions when its session times out and joi
                                  "group-consumer-heartbeat-interval-ms=200\n"
                                  "offsets-topic-num-partitions=1\n"};
   c.start(1);
-  REQUIRE(poll_for([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "h", "--partitions", "4"}).exit_code == 0);
   members ms;
   for (int i = 0; i < 2; ++i) {
@@ -458,20 +467,20 @@ TEST_CASE("a hung member loses its partitions when its session times out and joi
       c.address(1), "h", "hg", c.dir() + "/member-" + std::to_string(i) + ".events"));
     ms.back()->start();
   }
-  REQUIRE(poll_for([&] { return spread(ms, {2, 2}, 4); }, 30s));
+  REQUIRE(eventually([&] { return spread(ms, {2, 2}, 4); }, 30s, poll_every));
   // SIGSTOP: no down message, only the session (2 s) can tell.
   ms[0]->stop();
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     return cafka::testing::read_events(ms[1]->events_file()).held.size() == 4;
-  }, 10s));
+  }, 10s, poll_every));
   // Awake again: the group no longer knows it, so it drops everything (lost) and rejoins.
   ms[0]->resume();
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     auto e = cafka::testing::read_events(ms[0]->events_file());
     bool lost = false;
     for (auto& [tp, hs] : e.holds)
       for (auto& h : hs)
         lost = lost || h.lost;
     return lost && spread(ms, {2, 2}, 4);
-  }, 30s));
+  }, 30s, poll_every));
 }

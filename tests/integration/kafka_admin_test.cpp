@@ -6,8 +6,10 @@
 
 #include <sstream>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using cafka::testing::command_result;
 using cafka::testing::node_spec;
@@ -27,7 +29,7 @@ struct admin_cluster {
 
   admin_cluster() {
     c.start_all();
-    REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(2); }, 30s));
+    REQUIRE(eventually([&] { return c.brokers_alive(2); }, 30s));
   }
 
   // admin_<client>.py <bootstrap> <args...>; the client must not fail itself.
@@ -166,7 +168,7 @@ void check_delete(const admin_cluster& a, const std::string& client) {
   CHECK(line(out, t + " ") == t + " 0 -");
   CHECK(line(out, d + " ") == d + " 0 -");
   CHECK_THAT(line(out, client + "-nope "), StartsWith(client + "-nope 3 "));
-  CHECK(cluster_process::eventually(
+  CHECK(eventually(
     [&] {
       auto list = a.topics();
       return !listed(list, t) && !listed(list, d);
@@ -203,6 +205,6 @@ TEST_CASE("confluent-kafka's admin client creates, describes and deletes topics"
   auto fast = std::string{"confluent-fast"};
   CHECK(a.admin("confluent", {"create", fast, "1", "1", "--timeout-ms", "0"})
         == fast + " 0 -\n");
-  CHECK(cluster_process::eventually([&] { return listed(a.topics(), fast); }, 10s));
+  CHECK(eventually([&] { return listed(a.topics(), fast); }, 10s));
   CHECK(a.admin("confluent", {"delete", fast, "--timeout-ms", "0"}) == fast + " 0 -\n");
 }

@@ -1,14 +1,18 @@
 #include "tests/integration/kafka_clients.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <cstdio>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "tests/eventually.hpp"
 
 namespace cafka::testing {
+
+using cafka::test::eventually;
 
 namespace {
 
@@ -186,17 +190,15 @@ kcat_metadata kcat_list(const std::string& bootstrap, const std::string& topic) 
 }
 
 bool kafka_ready(const cluster_process& c, const std::vector<int32_t>& nodes, int brokers) {
-  return cluster_process::eventually(
+  return eventually(
     [&] {
       for (auto id : nodes)
         if (kcat_list("127.0.0.1:" + std::to_string(c.kafka_port(id))).brokers.size()
-            != static_cast<size_t>(brokers)) {
-          std::this_thread::sleep_for(std::chrono::milliseconds{50}); // poll interval
+            != static_cast<size_t>(brokers))
           return false;
-        }
       return true;
     },
-    std::chrono::seconds{30});
+    std::chrono::seconds{30}, std::chrono::milliseconds{50});
 }
 
 command_result cli_retrying(const cluster_process& c, std::vector<std::string> args,
@@ -213,7 +215,7 @@ command_result cli_retrying(const cluster_process& c, std::vector<std::string> a
 int32_t leader_of(const cluster_process& c, const std::string& topic, int32_t partition,
                   int32_t via) {
   int32_t leader = -1;
-  cluster_process::eventually(
+  eventually(
     [&] {
       auto all = c.leaders(topic, via);
       auto i = all.find(partition);
@@ -227,8 +229,7 @@ int32_t leader_of(const cluster_process& c, const std::string& topic, int32_t pa
 bool start_kafka_cluster(cluster_process& c, const std::vector<int32_t>& brokers) {
   c.start_all();
   auto n = static_cast<int>(brokers.size());
-  return cluster_process::eventually([&] { return c.brokers_alive(n); },
-                                     std::chrono::seconds{30})
+  return eventually([&] { return c.brokers_alive(n); }, std::chrono::seconds{30})
          && kafka_ready(c, brokers, n);
 }
 
@@ -242,6 +243,61 @@ std::set<int> stored_codecs(const cluster_process& c, int32_t node, const std::s
                        && pos + h.total_size() <= bytes.size();
        pos += h.total_size())
     out.insert(static_cast<int>(h.compression()));
+  return out;
+}
+
+std::string kafka_address(const cluster_process& c, int32_t id) {
+  return "127.0.0.1:" + std::to_string(c.kafka_port(id));
+}
+
+bool create_topic(const cluster_process& c, const std::string& topic, int partitions, int rf) {
+  auto r = cli_retrying(c, {"topics", "create", "--topic", topic, "--partitions",
+                            std::to_string(partitions), "--replication-factor",
+                            std::to_string(rf)});
+  if (r.exit_code != 0)
+    UNSCOPED_INFO("topics create --topic " << topic << ": " << r.err);
+  return r.exit_code == 0;
+}
+
+consumed_records cafka_consume(const cluster_process& c, const std::string& topic,
+                               size_t expected) {
+  auto r = cli_retrying(c, {"consume", "--topic", topic, "--from-beginning", "--print-key",
+                            "--print-offset", "--max-messages", std::to_string(expected),
+                            "--timeout-ms", "10000"});
+  consumed_records out;
+  out.err = r.err;
+  std::istringstream in{r.out};
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    auto tab1 = line.find('\t');
+    auto tab2 = line.find('\t', tab1 + 1);
+    if (colon == std::string::npos || tab1 == std::string::npos || tab2 == std::string::npos)
+      continue;
+    out.records.push_back({std::stoi(line.substr(0, colon)), std::stoll(line.substr(colon + 1)),
+                           line.substr(tab1 + 1, tab2 - tab1 - 1), line.substr(tab2 + 1)});
+  }
+  return out;
+}
+
+std::multiset<std::string> values_of(const std::vector<kafka_record>& records) {
+  std::multiset<std::string> out;
+  for (auto& r : records)
+    out.insert(r.value.value_or("<null>"));
+  return out;
+}
+
+std::multiset<std::string> numbered_values(const std::string& prefix, int n) {
+  std::multiset<std::string> out;
+  for (int i = 0; i < n; ++i)
+    out.insert(prefix + "-" + std::to_string(i));
+  return out;
+}
+
+std::string lines_of(const std::multiset<std::string>& values) {
+  std::string out;
+  for (auto& v : values)
+    out += v + "\n";
   return out;
 }
 

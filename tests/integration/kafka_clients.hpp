@@ -61,6 +61,44 @@ struct kcat_metadata {
 };
 kcat_metadata kcat_list(const std::string& bootstrap, const std::string& topic = {});
 
+// A Kafka listener's "127.0.0.1:<port>" (a Kafka client's bootstrap server) of broker node id.
+std::string kafka_address(const cluster_process& c, int32_t id);
+
+// `cafka topics create` (cli_retrying); whether it succeeded (if not, its error goes to the
+// next assertion's message).
+bool create_topic(const cluster_process& c, const std::string& topic, int partitions, int rf);
+
+// One line of `cafka consume --print-offset --print-key`: "<partition>:<offset>\t<key>\t<value>".
+struct consumed {
+  int32_t partition;
+  int64_t offset;
+  std::string key;
+  std::string value;
+};
+
+// What `cafka consume` printed, and its stderr.
+struct consumed_records {
+  std::vector<consumed> records;
+  std::string err;
+};
+
+// `expected` records of `topic` from the beginning, read by `cafka consume` (10 s at most).
+consumed_records cafka_consume(const cluster_process& c, const std::string& topic,
+                               size_t expected);
+
+// The Kafka clients that read a whole topic back.
+inline const std::pair<const char*, read_result (*)(const std::string&, const std::string&)>
+  topic_readers[] = {{"kcat", &kcat_read}, {"kafka-python", &python_read}};
+
+// The values of `records` ("<null>" for a null value).
+std::multiset<std::string> values_of(const std::vector<kafka_record>& records);
+
+// "<prefix>-0" to "<prefix>-<n-1>".
+std::multiset<std::string> numbered_values(const std::string& prefix, int n);
+
+// One line per value.
+std::string lines_of(const std::multiset<std::string>& values);
+
 // [defaults] of the clusters these tests start: a broker's lease lasts 3 s, not 600 ms, so
 // that a loaded machine (2 cores for three nodes and the clients) does not fence a broker
 // that is merely slow. A SIGKILLed node still loses its leaderships at once: its

@@ -7,11 +7,12 @@
 
 #include <numeric>
 #include <sstream>
-#include <thread>
 #include <vector>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using namespace std::chrono_literals;
 
@@ -37,22 +38,19 @@ TEST_CASE("a session has at most 1000 entries of DescribeGroups and LeaveGroup l
           "[integration][kafka][group]") {
   cluster_process c{{{1, true, true}}, "offsets-topic-num-partitions=1\n", true};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
   c.cli({"groups", "describe", "--group", "warm-up"});  // creates __consumer_offsets
   const std::string script = std::string{CAFKA_SOURCE_DIR}
                              + "/tests/integration/kafka/group_limits.py";
   std::string out;
   // Until the offsets partition has its leader, every group is still loading (14).
-  auto ran = cluster_process::eventually([&] {
+  auto ran = eventually([&] {
     auto r = cafka::testing::run("/usr/bin/python3",
                                  {script, "127.0.0.1:" + std::to_string(c.kafka_port(1)),
                                   "5000", "1500"});
     out = r.out + r.err;
-    if (r.exit_code == 0 && out.find("describe 5000 ok 1000 ") != std::string::npos)
-      return true;
-    std::this_thread::sleep_for(500ms);
-    return false;
-  }, 60s);
+    return r.exit_code == 0 && out.find("describe 5000 ok 1000 ") != std::string::npos;
+  }, 60s, 500ms);
   INFO(out);
   REQUIRE(ran);
   // Groups nobody uses are "Dead" with no error, as in Kafka; members nobody knows are

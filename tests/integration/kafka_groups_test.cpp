@@ -13,15 +13,18 @@
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "runtime/group/group_records.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/cluster_process.hpp"
+#include "tests/integration/kafka_clients.hpp"
 #include "tests/integration/member_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::background_process;
 using cafka::testing::cluster_process;
+using cafka::testing::kafka_address;
 using cafka::testing::member_events;
 using cafka::testing::member_process;
 using cafka::testing::node_spec;
@@ -37,17 +40,8 @@ const std::string group_defaults = "group-consumer-session-timeout-ms=6000\n"
                                    "group-consumer-heartbeat-interval-ms=500\n"
                                    "offsets-topic-num-partitions=3\n";
 
-template <class Pred>
-bool poll_for(Pred pred, std::chrono::milliseconds timeout) {
-  return cluster_process::eventually([&] {
-    std::this_thread::sleep_for(100ms); // poll interval: reads files, runs commands
-    return pred();
-  }, timeout);
-}
-
-std::string kafka_address(const cluster_process& c, int32_t id) {
-  return "127.0.0.1:" + std::to_string(c.kafka_port(id));
-}
+// How often the tests poll their predicates (they read files or run commands).
+constexpr auto poll_every = 100ms;
 
 // One member of the group: a Python client or an actor member, and its events file.
 struct member {
@@ -188,7 +182,7 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
     nodes.push_back({i, true, true});
   cluster_process c{nodes, group_defaults, true};
   c.start_all();
-  REQUIRE(poll_for([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "12",
                  "--replication-factor", "3"})
             .exit_code
@@ -196,12 +190,12 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   // Where will the group's coordinator run? Describing a group creates __consumer_offsets.
   c.cli({"groups", "describe", "--group", "warm-up"});
   int32_t coordinator = -1;
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     auto l = c.leaders(cafka::group::offsets_topic);
     auto p = cafka::group::partition_for_group("kg", 3);
     coordinator = l.count(p) != 0 ? l[p] : -1;
     return coordinator > 0;
-  }, 30s));
+  }, 30s, poll_every));
   int32_t via = coordinator % 3 + 1;  // every client bootstraps through a node that stays
   int sent = 0;
   produce(c, sent, sent + 1200);
@@ -217,9 +211,9 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   ms.push_back(actor_member(c, via, "actor-2"));
   {
     INFO(holdings(ms));
-    REQUIRE(poll_for([&] { return spread(ms, {3, 3, 2, 2, 2}); }, 60s));
+    REQUIRE(eventually([&] { return spread(ms, {3, 3, 2, 2, 2}); }, 60s, poll_every));
   }
-  REQUIRE(poll_for([&] { return processed_all(ms, sent); }, 60s));
+  REQUIRE(eventually([&] { return processed_all(ms, sent); }, 60s, poll_every));
   check_exclusive(ms);
   auto d = describe(c, via);
   CHECK(d.text.find("5 member(s)") != std::string::npos);
@@ -234,7 +228,7 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   ms[0].running = false;
   {
     INFO(holdings(ms));
-    REQUIRE(poll_for([&] { return spread(ms, {3, 3, 3, 3}); }, 40s));
+    REQUIRE(eventually([&] { return spread(ms, {3, 3, 3, 3}); }, 40s, poll_every));
   }
   CHECK(cafka::testing::unix_ms() - ms[0].killed_at >= 5000);  // not before its session
   // The eager librdkafka member leaves (close sends LeaveGroup): its partitions move long
@@ -244,48 +238,48 @@ TEST_CASE("kafka-python, librdkafka (eager and cooperative) and actor members sh
   ms[1].running = false;
   {
     INFO(holdings(ms));
-    REQUIRE(poll_for([&] { return spread(ms, {4, 4, 4}); }, 30s));
+    REQUIRE(eventually([&] { return spread(ms, {4, 4, 4}); }, 30s, poll_every));
   }
   produce(c, sent, sent + 1200);
   sent += 1200;
-  REQUIRE(poll_for([&] { return processed_all(ms, sent); }, 60s));
-  REQUIRE(poll_for([&] { return describe(c, via).committed.size() == 12; }, 30s));
+  REQUIRE(eventually([&] { return processed_all(ms, sent); }, 60s, poll_every));
+  REQUIRE(eventually([&] { return describe(c, via).committed.size() == 12; }, 30s, poll_every));
   auto before = describe(c, via).committed;
 
   // The group coordinator's broker dies and comes back: the group and its commits live on
   // in the replicated __consumer_offsets partition.
   c.kill9(coordinator);
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     auto t = describe(c, via).text;
     return t.find("coordinator " + std::to_string(coordinator)) == std::string::npos
            && t.find("coordinator ") != std::string::npos;
-  }, 40s));
+  }, 40s, poll_every));
   auto after = describe(c, via).committed;
   for (auto& [p, off] : before) {
     INFO("partition " << p);
     CHECK(after[p] >= off);
   }
   c.start(coordinator);
-  REQUIRE(poll_for([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s, poll_every));
   produce(c, sent, sent + 1200);
   sent += 1200;
   {
     INFO(holdings(ms));
-    REQUIRE(poll_for([&] { return processed_all(ms, sent); }, 90s));
+    REQUIRE(eventually([&] { return processed_all(ms, sent); }, 90s, poll_every));
   }
   {
     INFO(holdings(ms));
-    REQUIRE(poll_for([&] { return spread(ms, {4, 4, 4}); }, 60s));
+    REQUIRE(eventually([&] { return spread(ms, {4, 4, 4}); }, 60s, poll_every));
   }
 
   // Zero lag, as kafka-python's admin client sees it and as `cafka groups describe` does.
   std::string last;
-  REQUIRE(poll_for([&] {
+  REQUIRE(eventually([&] {
     auto r = cafka::testing::run(python, {scripts + "group_lag.py", kafka_address(c, via), "kg",
                                           "t"});
     last = r.out + r.err;
     return r.exit_code == 0 && r.out.find("\nlag 0\n") != std::string::npos;
-  }, 60s));
+  }, 60s, poll_every));
   INFO(last);
   CHECK(last.find("listed kg consumer") != std::string::npos);
   CHECK(last.find("protocol_type consumer") != std::string::npos);
@@ -305,16 +299,16 @@ TEST_CASE("a broker that does not coordinate a group answers NOT_COORDINATOR, a 
           "[integration][kafka][group]") {
   cluster_process c{{{1, true, true}, {2, false, true}}, group_defaults, true};
   c.start_all();
-  REQUIRE(poll_for([&] { return c.brokers_alive(2); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(2); }, 30s, poll_every));
   REQUIRE(c.cli({"topics", "create", "--topic", "p", "--partitions", "4"}).exit_code == 0);
   c.cli({"groups", "describe", "--group", "warm-up"});  // creates __consumer_offsets
   std::string out;
-  auto ran = poll_for([&] {
+  auto ran = eventually([&] {
     auto r = cafka::testing::run(python, {scripts + "classic_probe.py", kafka_address(c, 1),
                                           kafka_address(c, 2), "probe", "p"});
     out = r.out + r.err;
     return r.exit_code == 0 && out.find("find 0 ") != std::string::npos;
-  }, 60s);
+  }, 60s, poll_every);
   INFO(out);
   REQUIRE(ran);
   CHECK(out.find("join-other 16\n") != std::string::npos);

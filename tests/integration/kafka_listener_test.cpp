@@ -6,22 +6,27 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
-#include <thread>
 
 #include "actors/kafka/kafka_connection.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 #include "runtime/protocol/wire.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using namespace cafka;
 using namespace cafka::testing;
 using namespace std::chrono_literals;
@@ -50,6 +55,38 @@ public:
       REQUIRE(n > 0);
       off += static_cast<size_t>(n);
     }
+  }
+
+  // Bytes sent that the node's kernel has not acknowledged yet.
+  int unacknowledged() const {
+    int n = -1;
+    REQUIRE(::ioctl(fd_, SIOCOUTQ, &n) == 0);
+    return n;
+  }
+
+  // Bytes sent that the node has not read from its end of the connection yet (its receive
+  // queue in /proc/net/tcp), or -1 if that end is not found. Linux only.
+  int64_t unread_by_node() const {
+    sockaddr_in mine{};
+    sockaddr_in theirs{};
+    socklen_t len = sizeof(mine);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&mine), &len) == 0);
+    len = sizeof(theirs);
+    REQUIRE(::getpeername(fd_, reinterpret_cast<sockaddr*>(&theirs), &len) == 0);
+    auto port_of = [](const std::string& address) {
+      return std::stoi(address.substr(address.find(':') + 1), nullptr, 16);
+    };
+    std::ifstream in{"/proc/net/tcp"};
+    std::string line;
+    std::getline(in, line);  // the column names
+    while (std::getline(in, line)) {
+      std::istringstream fields{line};
+      std::string slot, local, remote, state, queues;  // queues: "<tx>:<rx>" in hex
+      fields >> slot >> local >> remote >> state >> queues;
+      if (port_of(local) == ntohs(theirs.sin_port) && port_of(remote) == ntohs(mine.sin_port))
+        return std::stoll(queues.substr(queues.find(':') + 1), nullptr, 16);
+    }
+    return -1;
   }
 
   // The next answer (without its size prefix), or empty if none came within `timeout` (or
@@ -135,7 +172,7 @@ struct listener_cluster {
   cluster_process c{combined_nodes(1), {}, true};
   listener_cluster() {
     c.start_all();
-    REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(1); }, 30s));
+    REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
     REQUIRE(c.cli({"topics", "create", "--topic", "idle", "--partitions", "1"}).exit_code == 0);
   }
 };
@@ -157,8 +194,17 @@ TEST_CASE("a client with more requests in flight than a connection takes keeps i
   for (size_t split : {size_t{2}, size_t{9}}) {
     INFO("split at " << split);
     client.send(burst + next.substr(0, split));
-    std::this_thread::sleep_for(200ms);  // the split must arrive while the cap holds
-    client.send(next.substr(split) + api_versions(1001));
+    // The node has read all of it: the first part of `next` waits in the connection's buffer.
+    REQUIRE(eventually([&] {
+      return client.unacknowledged() == 0 && client.unread_by_node() == 0;
+    }));
+    auto rest = next.substr(split) + api_versions(1001);
+    client.send(rest);
+    // The connection does not read while the cap holds: the rest stays in the node's socket
+    // until the long polls end (1.5 s), so the request arrives split in two.
+    REQUIRE(eventually([&] {
+      return client.unread_by_node() == static_cast<int64_t>(rest.size());
+    }, 1000ms));
     for (int32_t i = 0; i < n; ++i)
       REQUIRE(client.next_correlation(15s) == i);
     CHECK(client.next_correlation(15s) == 1000);

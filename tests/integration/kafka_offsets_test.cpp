@@ -10,15 +10,16 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 
 #include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::client_config;
 using cafka::testing::cluster_process;
 using namespace std::chrono_literals;
@@ -39,7 +40,7 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
           "[integration][kafka][group]") {
   cluster_process c{{{1, true, true}}, "offsets-topic-num-partitions=1\n", true};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(1); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "om", "--partitions", "4"}).exit_code == 0);
 
   caf::actor_system_config cfg;
@@ -51,21 +52,19 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
   cafka::consumer cons{sys, cc};
   auto tp = [](int32_t p) { return cafka::topic_partition{"om", cafka::partition_id{p}}; };
   // A standalone commit from cafka's consumer (it creates __consumer_offsets on the way).
-  REQUIRE(cluster_process::eventually(
+  REQUIRE(eventually(
     [&] { return !cons.commit_sync({{tp(3), 11, -1, "from-cafka"}}); }, 60s));
   auto big = cons.commit_sync({{tp(1), 3, -1, std::string(5000, 'z')}});
   CHECK(cafka::errc_of(big) == cafka::errc::offset_metadata_too_large);
 
   std::string out;
-  auto ran = cluster_process::eventually([&] {
+  auto ran = eventually([&] {
     auto r = cafka::testing::run(python, {scripts + "offset_metadata.py",
                                           "127.0.0.1:" + std::to_string(c.kafka_port(1)), "og",
                                           "om"});
     out = r.out + r.err;
-    if (r.exit_code != 0)
-      std::this_thread::sleep_for(500ms);
     return r.exit_code == 0;
-  }, 60s);
+  }, 60s, 500ms);
   INFO(out);
   REQUIRE(ran);
   CHECK(has_line(out, "committed 5 'my-metadata'"));

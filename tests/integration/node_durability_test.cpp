@@ -13,10 +13,12 @@
 #include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace cafka;
+using cafka::test::eventually;
 using cafka::testing::node_process;
 
 namespace {
@@ -41,15 +43,17 @@ consume_all(caf::actor_system& sys, const std::string& bootstrap, const std::str
   REQUIRE(!cons.seek_to_beginning(tps));
   std::map<topic_partition, std::vector<record>> out;
   size_t n = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (n < expected && std::chrono::steady_clock::now() < deadline) {
-    for (auto& batch : cons.poll(std::chrono::milliseconds{200})) {
-      n += batch.records.size();
-      auto& v = out[batch.tp];
-      for (auto& r : batch.records)
-        v.push_back(std::move(r));
-    }
-  }
+  eventually(
+    [&] {
+      for (auto& batch : cons.poll(std::chrono::milliseconds{200})) {
+        n += batch.records.size();
+        auto& v = out[batch.tp];
+        for (auto& r : batch.records)
+          v.push_back(std::move(r));
+      }
+      return n >= expected;
+    },
+    std::chrono::seconds{60}, std::chrono::milliseconds{0});  // poll(200 ms) waits by itself
   return out;
 }
 

@@ -8,8 +8,10 @@
 #include <set>
 #include <sstream>
 
+#include "tests/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using namespace std::chrono_literals;
 
@@ -93,8 +95,8 @@ TEST_CASE("of two nodes only the lower id opens the connection, also after resta
     return seen == mesh;
   };
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(4); }, 30s));
-  CHECK(cluster_process::eventually(links_are_the_mesh, 20s));
+  REQUIRE(eventually([&] { return c.brokers_alive(4); }, 30s));
+  CHECK(eventually(links_are_the_mesh, 20s));
   REQUIRE(c.cli({"topics", "create", "--topic", "l", "--partitions", "4",
                  "--replication-factor", "3"})
             .exit_code
@@ -103,7 +105,7 @@ TEST_CASE("of two nodes only the lower id opens the connection, also after resta
   // The lowest and the highest node restart, the middle one hangs past the connection
   // timeout (2 s): each time the links come back the same way.
   auto answers = [&](int32_t via) {
-    return cluster_process::eventually([&] {
+    return eventually([&] {
       return c.cli({"topics", "describe", "--topic", "l"}, {}, via).exit_code == 0;
     }, 30s);
   };
@@ -111,16 +113,16 @@ TEST_CASE("of two nodes only the lower id opens the connection, also after resta
     c.kill9(victim);
     c.start(victim);
     REQUIRE(answers(victim));
-    CHECK(cluster_process::eventually(links_are_the_mesh, 20s));
+    CHECK(eventually(links_are_the_mesh, 20s));
   }
   c.stop(2);
   // Node 3 drops the hung node's connection after the timeout (node 2's end is then no
   // longer established, and node 2 cannot dial again while it hangs).
-  CHECK(cluster_process::eventually([&] { return dialled(c, ids).count({2, 3}) == 0; }, 20s));
+  CHECK(eventually([&] { return dialled(c, ids).count({2, 3}) == 0; }, 20s));
   c.resume(2);
   REQUIRE(answers(2));
-  CHECK(cluster_process::eventually(links_are_the_mesh, 20s));
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(4); }, 30s));
+  CHECK(eventually(links_are_the_mesh, 20s));
+  REQUIRE(eventually([&] { return c.brokers_alive(4); }, 30s));
 
   // Every broker, the broker-only one included, takes writes for every partition and reads
   // them back.

@@ -11,7 +11,6 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,24 +19,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/eventually.hpp"
+
 namespace cafka::testing {
 
 namespace {
 
 // Waits for pid with a deadline, polling; returns the raw status or -1 on timeout.
 int wait_pid(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    auto r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid)
-      return status;
-    if (r < 0)
-      return 0;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10}); // poll interval
-  }
+  int status = 0;
+  bool done = cafka::test::eventually(
+    [&] {
+      auto r = ::waitpid(pid, &status, WNOHANG);
+      if (r < 0)
+        status = 0;
+      return r != 0;
+    },
+    timeout, std::chrono::milliseconds{10});
+  return done ? status : -1;
 }
 
 std::string make_temp_dir() {
@@ -173,9 +172,8 @@ node_process::~node_process() {
   std::ifstream pid_file{dir_ + "/data/node-1.pid"};
   pid_t other = -1;
   if (pid_file >> other && other > 0 && ::kill(other, SIGKILL) == 0) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-    while (::kill(other, 0) == 0 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds{10}); // poll interval
+    cafka::test::eventually([&] { return ::kill(other, 0) != 0; }, std::chrono::seconds{10},
+                            std::chrono::milliseconds{10});
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
@@ -199,19 +197,21 @@ void node_process::start() {
 }
 
 bool node_process::wait_ready(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = cli({"topics", "list"});
-    if (r.exit_code == 0)
-      return true;
-    int status = 0;
-    if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false; // the node exited
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{50}); // poll interval
+  bool exited = false;
+  bool ready = cafka::test::eventually(
+    [&] {
+      if (cli({"topics", "list"}).exit_code == 0)
+        return true;
+      int status = 0;
+      exited = pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_;
+      return exited;
+    },
+    timeout, std::chrono::milliseconds{50});
+  if (exited) {
+    pid_ = -1;
+    return false; // the node exited
   }
-  return false;
+  return ready;
 }
 
 void node_process::kill9() {

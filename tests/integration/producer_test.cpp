@@ -22,10 +22,12 @@
 #include "cafka/producer_actor.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/node_process.hpp"
 
+using cafka::test::eventually;
 using cafka::errc;
 using cafka::errc_of;
 using cafka::testing::cluster_process;
@@ -44,20 +46,20 @@ struct leaderless_partition {
 
   explicit leaderless_partition(const std::string& topic) {
     c.start_all();
-    REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+    REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
     REQUIRE(c.cli({"topics", "create", "--topic", topic, "--partitions", "3",
                    "--replication-factor", "1"})
               .exit_code
             == 0);
     std::map<int32_t, int32_t> leaders;
-    REQUIRE(cluster_process::eventually([&] {
+    REQUIRE(eventually([&] {
       leaders = c.leaders(topic);
       return leaders.size() == 3 && leaders.count(-1) == 0;
     }, 30s));
     victim = leaders.at(0);
     via = victim % 3 + 1;
     c.kill9(victim);
-    REQUIRE(cluster_process::eventually([&] {
+    REQUIRE(eventually([&] {
       auto now = c.leaders(topic, via);
       return now.size() == 3 && now.at(0) == -1;
     }, 30s));
@@ -159,14 +161,14 @@ TEST_CASE("every send accepted while another thread closes the producer gets one
     }
     sender_done = true;
   }};
-  REQUIRE(cluster_process::eventually([&] { return accepted >= 2000; }, 30s));
+  REQUIRE(eventually([&] { return accepted >= 2000; }, 30s));
   prod.close();
   // Every record accepted so far, and any the sender gets accepted while close() runs,
   // were appended before close() refused appends: their reports ran before it returned.
   std::vector<int> at_close(capacity);
   for (size_t i = 0; i < capacity; ++i)
     at_close[i] = reports[i];
-  bool stopped = cluster_process::eventually([&] { return sender_done.load(); }, 10s);
+  bool stopped = eventually([&] { return sender_done.load(); }, 10s);
   stop_sending = true;
   sender.join();
   CHECK(stopped);

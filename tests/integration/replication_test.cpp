@@ -25,9 +25,11 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "tests/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 
+using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using cafka::testing::node_spec;
 using namespace std::chrono_literals;
@@ -62,7 +64,7 @@ std::string numbered(const std::string& prefix, int n) {
 int32_t next_leader(const cluster_process& c, const std::string& topic, int32_t old,
                     int32_t via) {
   int32_t now = -1;
-  cluster_process::eventually([&] {
+  eventually([&] {
     auto l = c.leaders(topic, via);
     now = l.count(0) != 0 ? l[0] : -1;
     return now != -1 && now != old;
@@ -97,15 +99,15 @@ consume_all(caf::actor_system& sys, const std::string& bootstrap, const std::str
   REQUIRE(!cons.seek_to_beginning(tps));
   std::map<int32_t, std::vector<cafka::record>> out;
   size_t n = 0;
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (n < expected && std::chrono::steady_clock::now() < deadline) {
+  eventually([&] {
     for (auto& batch : cons.poll(200ms)) {
       n += batch.records.size();
       auto& v = out[batch.tp.partition.value];
       for (auto& r : batch.records)
         v.push_back(std::move(r));
     }
-  }
+    return n >= expected;
+  }, 60s, 0ms);  // poll(200ms) waits by itself
   return out;
 }
 
@@ -116,7 +118,7 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
   // The default layout: three nodes, each a controller and a broker.
   cluster_process c{combined(3), "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   constexpr int32_t partitions = 3;
   REQUIRE(c.cli({"topics", "create", "--topic", "orders", "--partitions",
                  std::to_string(partitions), "--replication-factor", "3"})
@@ -177,7 +179,7 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
         c.kill9(victim);
         killed = true;
       }
-      REQUIRE(cluster_process::eventually(
+      REQUIRE(eventually(
         [&] { return acked_count() + 4000 >= static_cast<size_t>(i); }, 60s));
     }
     CHECK(killed);
@@ -216,7 +218,7 @@ TEST_CASE("clients move to the new leader at once when the leader's node dies, n
           "[integration][replication]") {
   cluster_process c{combined(3), "min-insync-replicas=1\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -258,7 +260,7 @@ TEST_CASE("clients move to the new leader at once when the leader's node dies, n
   };
   std::vector<std::string> got;
   auto consume_until = [&](size_t n) {
-    return cluster_process::eventually([&] {
+    return eventually([&] {
       for (auto& batch : cons.poll(100ms))
         for (auto& r : batch.records)
           got.push_back(r.value);
@@ -281,7 +283,7 @@ TEST_CASE("RF 3 survives two leader failures in a row and a full restart",
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=1\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "twice", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -308,7 +310,7 @@ TEST_CASE("RF 3 survives two leader failures in a row and a full restart",
   c.kill9(third);
   for (auto b : {first, second, third})
     c.start(b);
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   auto r = c.cli({"consume", "--topic", "twice", "--from-beginning", "--max-messages", "300",
                   "--timeout-ms", "20000"});
   CHECK(r.out == numbered("a", 100) + numbered("b", 100) + numbered("c", 100));
@@ -318,7 +320,7 @@ TEST_CASE("acks=all below min.insync.replicas is refused and writes nothing",
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "strict", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -329,7 +331,7 @@ TEST_CASE("acks=all below min.insync.replicas is refused and writes nothing",
     if (n != leader)
       c.kill9(n);
   // The controller drops the dead followers from the ISR.
-  REQUIRE(cluster_process::eventually(
+  REQUIRE(eventually(
     [&] { return isr(c, "strict", leader) == std::to_string(leader); }, 20s));
   auto p = c.cli({"produce", "--topic", "strict", "--acks", "all"}, "refused\n", leader);
   CHECK(p.exit_code == 1);
@@ -343,7 +345,7 @@ TEST_CASE("a hung old leader takes no writes and rejoins as a follower with the 
           "[integration][replication]") {
   cluster_process c{split_roles(), "min-insync-replicas=2\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "hang", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -388,14 +390,20 @@ TEST_CASE("a hung old leader takes no writes and rejoins as a follower with the 
   auto pending = client->request(stale_broker, 20s, cafka::produce_atom::value, req);
   c.resume(old);
   bool stale_acked = false;
+  caf::error refused;
   pending.receive([&](cafka::produce_response&) { stale_acked = true; },
-                  [&](caf::error&) {});
+                  [&](caf::error& err) { refused = std::move(err); });
   CHECK_FALSE(stale_acked);
+  // Refused at once, not timed out: whichever news the node reads first after SIGCONT, that
+  // the controller fenced its broker (its lease lapsed) or that its replica no longer leads.
+  INFO(cafka::describe(refused));
+  auto code = cafka::errc_of(refused);
+  CHECK((code == cafka::errc::broker_fenced || code == cafka::errc::not_leader_for_partition));
   // It follows the new leader, drops whatever it appended on its own, and is back in the ISR.
-  CHECK(cluster_process::eventually([&] { return isr(c, "hang", via).size() == 5; }, 30s));
+  CHECK(eventually([&] { return isr(c, "hang", via).size() == 5; }, 30s));
   auto dir = c.dir() + "/data/node-";
   auto suffix = "/hang-0";
-  CHECK(cluster_process::eventually([&] {
+  CHECK(eventually([&] {
     return log_bytes(dir + std::to_string(old) + suffix)
            == log_bytes(dir + std::to_string(now) + suffix);
   }, 20s));
@@ -411,7 +419,7 @@ TEST_CASE("a restarted follower catches up from the segments it kept and the pre
   cluster_process c{split_roles(),
                     "min-insync-replicas=1\nleader-imbalance-check-interval-ms=200\n"};
   c.start_all();
-  REQUIRE(cluster_process::eventually([&] { return c.brokers_alive(3); }, 30s));
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "back", "--partitions", "1",
                  "--replication-factor", "3"})
             .exit_code
@@ -427,7 +435,7 @@ TEST_CASE("a restarted follower catches up from the segments it kept and the pre
   auto via = preferred == 4 ? 5 : 4;
   // Wait until every replica has the first 100 records, so that the restart has something
   // to keep.
-  REQUIRE(cluster_process::eventually([&] { return isr(c, "back", via).size() == 5; }, 20s));
+  REQUIRE(eventually([&] { return isr(c, "back", via).size() == 5; }, 20s));
   c.kill9(preferred);
   auto other = next_leader(c, "back", preferred, via);
   REQUIRE(other > 0);
@@ -437,7 +445,7 @@ TEST_CASE("a restarted follower catches up from the segments it kept and the pre
   c.start(preferred);
   // It reopens its log at offset 100, fetches only what it missed, and rejoins the ISR;
   // then the controller hands the partition back to it.
-  REQUIRE(cluster_process::eventually([&] {
+  REQUIRE(eventually([&] {
     auto l = c.leaders("back", via);
     return l.count(0) != 0 && l[0] == preferred;
   }, 30s));

@@ -61,6 +61,8 @@ TEST_CASE("close refuses later appends and wakes blocked ones, keeping what it h
     done = true;
   }};
   cafka::test::release_and_join join_at_exit{acc, appender};
+  // The appender is seen waiting for memory (not merely not started), and stays there.
+  REQUIRE(eventually([&] { return acc.waiting_appends() == 1; }));
   CHECK(stays_false([&] { return done.load(); }));
   CHECK_FALSE(acc.closed());
 

@@ -274,6 +274,8 @@ TEST_CASE("a blocking append waits until release() frees buffer memory",
   }};
   cafka::test::release_and_join join_at_exit{acc, appender};
 
+  // The appender is seen waiting for memory (not merely not started), and stays there.
+  REQUIRE(eventually([&] { return acc.waiting_appends() == 1; }));
   CHECK(stays_false([&] { return done.load(); }));
   CHECK(acc.open_records() == 3);
 
@@ -282,6 +284,7 @@ TEST_CASE("a blocking append waits until release() frees buffer memory",
   auto out = acc.drain(1000, true, deadline);
   REQUIRE(out.size() == 2);
   CHECK(stays_false([&] { return done.load(); }, 100ms));
+  CHECK(acc.waiting_appends() == 1);
 
   for (auto& rb : out)
     acc.release(rb.bytes.size());
@@ -313,12 +316,15 @@ TEST_CASE("a blocked append stays blocked while in-flight batches still fill the
   }};
   cafka::test::release_and_join join_at_exit{acc, appender};
 
-  CHECK(stays_false([&] { return done.load(); }, 100ms));
+  // The appender is seen waiting for memory (not merely not started).
+  REQUIRE(eventually([&] { return acc.waiting_appends() == 1; }));
   acc.release(out[0].bytes.size());
   // One batch of one_batch bytes is still in flight: the buffer is still full.
   CHECK(stays_false([&] { return done.load(); }));
+  CHECK(acc.waiting_appends() == 1);
   acc.release(out[1].bytes.size());
   REQUIRE(eventually([&] { return done.load(); }));
+  CHECK(acc.waiting_appends() == 0);
 }
 
 TEST_CASE("drain stamps producer fields in batch creation order, full batches first",

@@ -1,0 +1,80 @@
+// The controller fences brokers: one whose lease lapses (and unfences it on its next
+// heartbeat), and at once one that died with the controller while a follower watched it.
+#include <catch2/catch.hpp>
+
+#include "tests/actors/quorum_fixture.hpp"
+
+using namespace cafka;
+using namespace cafka::test;
+using namespace std::chrono_literals;
+
+TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lapses",
+                 "[actors][quorum]") {
+  session_timeout = 600ms;
+  start(3);
+  auto leader = wait_leader(live());
+  REQUIRE(leader != node_id{-1});
+  auto b = fake_broker(sys);
+  broker_metadata bm{node_id{7}, "127.0.0.1", 9107, true, 42};
+  auto md = ask<cluster_metadata>(sys, members[leader], register_atom::value, bm, b);
+  REQUIRE(md);
+  REQUIRE(md->find_broker(node_id{7}) != nullptr);
+  CHECK(md->find_broker(node_id{7})->alive);
+  // No heartbeats: the lease (600 ms by default) lapses and the broker is fenced.
+  CHECK(eventually([&] {
+    auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
+    return m && m->find_broker(node_id{7}) && !m->find_broker(node_id{7})->alive;
+  }));
+  // A heartbeat of the same incarnation unfences it.
+  caf::anon_send(members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42}, uint64_t{0},
+                 b);
+  CHECK(eventually([&] {
+    auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
+    return m && m->find_broker(node_id{7}) && m->find_broker(node_id{7})->alive;
+  }));
+  caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(quorum_fixture,
+                 "a new controller fences at once a broker that died while it was following",
+                 "[actors][quorum]") {
+  // Leases of an hour: only the down message a follower saw can get a broker fenced in time.
+  start(3);
+  auto first = wait_leader(live());
+  REQUIRE(first != node_id{-1});
+  REQUIRE(add_broker(node_id{7}, 42));
+  auto doomed = more_brokers.back();
+  REQUIRE(add_broker(node_id{8}, 43));
+  auto healthy = more_brokers.back();
+  // Every member hears both brokers' heartbeats once it knows them (as in a real cluster).
+  auto heartbeats = [&] {
+    for (auto& kv : members) {
+      caf::anon_send(kv.second, heartbeat_atom::value, node_id{7}, uint64_t{42}, uint64_t{0},
+                     doomed);
+      caf::anon_send(kv.second, heartbeat_atom::value, node_id{8}, uint64_t{43}, uint64_t{0},
+                     healthy);
+    }
+  };
+  auto registered = metadata();
+  REQUIRE(registered);
+  REQUIRE(eventually([&] {
+    for (auto& kv : members) {
+      auto st = status(kv.first);
+      if (!st || st->metadata_version < registered->version)
+        return false;
+    }
+    return true;
+  }));
+  heartbeats();
+  // The controller and broker 7 die together, as when they share a node.
+  kill(first);
+  caf::anon_send_exit(doomed, caf::exit_reason::kill);
+  REQUIRE(eventually([&] {
+    auto md = metadata();
+    return md && md->find_broker(node_id{7}) && !md->find_broker(node_id{7})->alive;
+  }));
+  auto md = metadata();
+  REQUIRE(md);
+  REQUIRE(md->find_broker(node_id{8}) != nullptr);
+  CHECK(md->find_broker(node_id{8})->alive);
+}
