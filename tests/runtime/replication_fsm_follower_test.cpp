@@ -4,10 +4,26 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/replication/leader_epoch_cache.hpp"
 #include "tests/runtime/replica_cluster.hpp"
 
 using namespace cafka;
 using namespace cafka::replica_test;
+
+namespace {
+
+// The entries of a leader-epoch-checkpoint file's bytes, one "epoch start" line each.
+std::string checkpoint_entries(const std::string& bytes) {
+  auto parsed = leader_epoch_cache::parse(bytes);
+  if (!parsed)
+    return describe(parsed.error());
+  std::string out;
+  for (auto& e : parsed->entries())
+    out += to_string(e.epoch) + " " + to_string(e.start_offset) + "\n";
+  return out;
+}
+
+} // namespace
 
 TEST_CASE("a follower copies the leader's batches byte for byte, with their epochs and the "
           "leader's high watermark",
@@ -24,7 +40,7 @@ TEST_CASE("a follower copies the leader's batches byte for byte, with their epoc
   CHECK(same_batches(c.disks[1]->log, c.disks[2]->log));
   CHECK(c.fsm(2).log_end() == log_offset{5});
   CHECK(c.disks[2]->checkpoint == c.disks[1]->checkpoint);
-  CHECK(c.disks[2]->checkpoint == "0\n1\n4 0\n");
+  CHECK(checkpoint_entries(c.disks[2]->checkpoint) == "4 0\n");
   // The follower learns the high watermark from the answer after the one that moved it.
   CHECK(c.fsm(1).high_watermark() == log_offset{5});
   c.produce(1, make_batch(-1, -1, -1, 1, "c"), 1);
@@ -61,7 +77,7 @@ TEST_CASE("a returning old leader truncates its divergent tail at the new leader
   CHECK(c.out[1].writes
         == std::vector<log_write::kind>{log_write::kind::truncate, log_write::kind::replicate});
   CHECK(same_batches(c.disks[1]->log, c.disks[2]->log));
-  CHECK(c.disks[1]->checkpoint == "0\n2\n0 0\n1 5\n");
+  CHECK(checkpoint_entries(c.disks[1]->checkpoint) == "0 0\n1 5\n");
   // The committed records were never touched: the high watermark stayed.
   CHECK(c.fsm(1).high_watermark() >= log_offset{5});
 }
