@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
@@ -12,12 +10,11 @@
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
-#include "runtime/storage/file_handle.hpp"
 
 namespace cafka {
 
 void replica_state::save_epochs() {
-  if (auto err = atomic_replace_file(checkpoint_path(), epochs.serialize()))
+  if (auto err = cfg.io.disk->replace_file(checkpoint_path(), epochs.serialize()))
     spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
                   describe(err));
 }
@@ -106,11 +103,12 @@ void schedule_tick(replica_self self) {
 }
 
 void load_epochs(replica_state& st) {
-  std::ifstream in{st.checkpoint_path()};
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto parsed = leader_epoch_cache::parse(ss.str());
+  auto bytes = st.cfg.io.disk->read_file(st.checkpoint_path());
+  if (!bytes) {
+    spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
+                 describe(bytes.error()));
+  } else if (*bytes) {
+    auto parsed = leader_epoch_cache::parse(**bytes);
     if (parsed)
       st.epochs = std::move(*parsed);
     else
@@ -196,7 +194,7 @@ namespace {
 replica_actor::behavior_type replica_behavior(replica_self self, replica_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& st = self->state;
-  auto opened = partition_log::open(st.cfg.dir, st.cfg.defaults.log, now_ms());
+  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.defaults.log, now_ms());
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
                   describe(opened.error()));

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/replica_state.hpp"
-#include "runtime/chaos/fault_table.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
@@ -146,7 +145,7 @@ void follower_fetch(replica_self self) {
   req.last_fetched_epoch = latest ? latest->epoch : leader_epoch{-1};
   req.max_bytes = st.cfg.defaults.replica_fetch_max_bytes;
   req.max_wait_ms = st.cfg.defaults.replica_fetch_wait_max_ms;
-  if (fault_table::instance().exchange_lost(st.cfg.self, st.pm.leader)) {
+  if (st.cfg.io.faults->exchange_lost(st.cfg.self, st.pm.leader)) {
     // Fault injection cut the link: the fetch is lost and times out, as on a real network.
     // A new generation makes this the only retry scheduled.
     auto next = ++st.fetch_generation;

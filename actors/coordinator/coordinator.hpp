@@ -11,6 +11,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/messages.hpp"
+#include "runtime/chaos/fault_table.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/raft/fsm.hpp"
 #include "runtime/raft/persistence.hpp"
@@ -28,6 +29,7 @@ struct coordinator_config {
   // unfence proposals; auto-leader-rebalance-enable and leader-imbalance-check-interval-ms.
   broker_defaults defaults;
   uint64_t snapshot_every = 1000;                // applied entries between snapshots
+  std::shared_ptr<fault_table> faults;           // the node's, for node_send; null: none
 };
 
 coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg);

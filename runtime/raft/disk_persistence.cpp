@@ -1,10 +1,7 @@
 #include "runtime/raft/disk_persistence.hpp"
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <exception>
 #include <filesystem>
 #include <limits>
@@ -98,26 +95,13 @@ caf::expected<std::string> encode_snapshot_file(const snapshot& snp) {
 }
 
 // The whole file at `path`; `missing` is set (and the result empty) if it does not exist.
-caf::expected<std::string> read_whole(const std::string& path, bool& missing) {
-  missing = false;
-  auto f = cafka::file_handle::open(path, O_RDONLY);
-  if (!f) {
-    std::error_code ec;
-    if (!fs::exists(path, ec) && !ec) {
-      missing = true;
-      return std::string{};
-    }
-    return std::move(f.error());
-  }
-  auto size = f->size();
-  if (!size)
-    return std::move(size.error());
-  std::string buf(*size, '\0');
-  auto n = f->read_at(buf.data(), buf.size(), 0);
-  if (!n)
-    return std::move(n.error());
-  buf.resize(*n);
-  return buf;
+caf::expected<std::string> read_whole(storage::env& env, const std::string& path,
+                                      bool& missing) {
+  auto bytes = env.read_file(path);
+  if (!bytes)
+    return std::move(bytes.error());
+  missing = !*bytes;
+  return missing ? std::string{} : std::move(**bytes);
 }
 
 caf::error corrupt(const std::string& path, const std::string& what) {
@@ -130,7 +114,9 @@ caf::error invalid(const std::string& what) {
 
 } // namespace
 
-disk_persistence::disk_persistence(std::string dir) : dir_(std::move(dir)) {
+disk_persistence::disk_persistence(std::string dir, std::shared_ptr<storage::env> env)
+  : dir_(std::move(dir)), env_(std::move(env)) {
+  assert(env_ != nullptr);
 }
 
 disk_persistence::~disk_persistence() = default;
@@ -151,39 +137,19 @@ caf::error disk_persistence::ensure_open() {
 }
 
 caf::error disk_persistence::open_dir() {
-  std::error_code ec;
-  // The directories about to be created, deepest first: each new entry gets its parent
-  // fsynced once it exists.
-  std::vector<fs::path> created;
-  auto p = fs::absolute(fs::path{dir_}, ec).lexically_normal();
-  if (ec)
-    return storage_error_from("stat", dir_, ec.value());
-  if (!p.has_filename())
-    p = p.parent_path();
-  for (; p != p.parent_path() && !fs::exists(p, ec); p = p.parent_path())
-    created.push_back(p);
-  fs::create_directories(dir_, ec);
-  if (ec)
-    return storage_error_from("mkdir", dir_, ec.value());
-  if (!fs::is_directory(dir_, ec))
-    return storage_error_from("open", dir_, ENOTDIR);
-  for (auto i = created.rbegin(); i != created.rend(); ++i) {
-    if (auto err = fsync_dir(i->parent_path().string()))
-      return err;
-  }
+  // Every directory created is durable (create_dirs fsyncs its parent).
+  if (auto err = env_->create_dirs(dir_))
+    return err;
   // Leftovers of an atomic replace a crash interrupted: the real file is intact.
-  for (auto name : {vote_file, log_file, snapshot_file}) {
-    auto tmp = path(name) + ".tmp";
-    fs::remove(tmp, ec);
-    if (ec)
-      return storage_error_from("unlink", tmp, ec.value());
-  }
+  for (auto name : {vote_file, log_file, snapshot_file})
+    if (auto err = env_->remove(path(name) + ".tmp"))
+      return err;
   return caf::none;
 }
 
 caf::error disk_persistence::load(persisted_state& out) {
   open_ = false;
-  log_ = cafka::file_handle{};
+  log_.reset();
   log_size_ = 0;
   snap_ = snapshot_descriptor{};
   positions_.clear();
@@ -197,7 +163,7 @@ caf::error disk_persistence::load(persisted_state& out) {
     err = load_log(st);
   if (err) {
     positions_.clear();
-    log_ = cafka::file_handle{};
+    log_.reset();
     return err;
   }
   open_ = true;
@@ -208,7 +174,7 @@ caf::error disk_persistence::load(persisted_state& out) {
 caf::error disk_persistence::load_vote(persisted_state& out) {
   auto file = path(vote_file);
   bool missing;
-  auto bytes = read_whole(file, missing);
+  auto bytes = read_whole(*env_, file, missing);
   if (!bytes)
     return std::move(bytes.error());
   if (missing)
@@ -229,7 +195,7 @@ caf::error disk_persistence::load_vote(persisted_state& out) {
 caf::error disk_persistence::load_snapshot(persisted_state& out) {
   auto file = path(snapshot_file);
   bool missing;
-  auto bytes = read_whole(file, missing);
+  auto bytes = read_whole(*env_, file, missing);
   if (!bytes)
     return std::move(bytes.error());
   if (missing)
@@ -260,28 +226,27 @@ caf::error disk_persistence::load_snapshot(persisted_state& out) {
 
 caf::error disk_persistence::open_log_file() {
   auto file = path(log_file);
-  std::error_code ec;
-  bool existed = fs::exists(file, ec);
-  if (ec)
-    return storage_error_from("stat", file, ec.value());
-  auto f = cafka::file_handle::open(file, O_RDWR | O_CREAT, 0644);
+  auto existed = env_->exists(file);
+  if (!existed)
+    return std::move(existed.error());
+  auto f = env_->open(file, storage::open_mode::write);
   if (!f)
     return std::move(f.error());
   log_ = std::move(*f);
-  if (!existed)
-    return fsync_dir(dir_);
+  if (!*existed)
+    return env_->sync_dir(dir_);
   return caf::none;
 }
 
 caf::error disk_persistence::load_log(persisted_state& out) {
   if (auto err = open_log_file())
     return err;
-  auto file = log_.path();
-  auto size = log_.size();
+  auto file = log_->path();
+  auto size = log_->size();
   if (!size)
     return std::move(size.error());
   std::string buf(*size, '\0');
-  auto n = log_.read_at(buf.data(), buf.size(), 0);
+  auto n = log_->read_at(buf.data(), buf.size(), 0);
   if (!n)
     return std::move(n.error());
   buf.resize(*n);
@@ -328,9 +293,9 @@ caf::error disk_persistence::load_log(persisted_state& out) {
     spdlog::warn("raft log {}: truncated corrupt/torn tail at position {} "
                  "({} bytes dropped): {}",
                  file, pos, buf.size() - pos, bad);
-    if (auto err = log_.truncate(pos))
+    if (auto err = log_->truncate(pos))
       return err;
-    if (auto err = log_.sync())
+    if (auto err = log_->sync())
       return err;
   }
   log_size_ = pos;
@@ -383,14 +348,14 @@ caf::error disk_persistence::rewrite_log_from(size_t first) {
   auto base = first < positions_.size() ? positions_[first].pos : log_size_;
   std::string keep(log_size_ - base, '\0');
   if (!keep.empty()) {
-    auto n = log_.read_at(keep.data(), keep.size(), base);
+    auto n = log_->read_at(keep.data(), keep.size(), base);
     if (!n)
       return std::move(n.error());
     if (*n != keep.size())
       return make_error(errc::storage_error,
-                        "read " + log_.path() + ": unexpected end of file");
+                        "read " + log_->path() + ": unexpected end of file");
   }
-  if (auto err = atomic_replace_file(path(log_file), keep))
+  if (auto err = env_->replace_file(path(log_file), keep))
     return err;
   if (auto err = open_log_file())  // the old descriptor refers to the replaced file
     return err;
@@ -412,7 +377,7 @@ caf::error disk_persistence::store_term_and_vote(raft_term term, node_id voted_f
   wire::store_be64(buf + 1, static_cast<uint64_t>(term.value));
   wire::store_be32(buf + 9, static_cast<uint32_t>(voted_for.value));
   wire::store_be32(buf + vote_body_size, crc32c(buf, vote_body_size));
-  return atomic_replace_file(path(vote_file), std::string_view{buf, sizeof(buf)});
+  return env_->replace_file(path(vote_file), std::string_view{buf, sizeof(buf)});
 }
 
 caf::error disk_persistence::append(const std::vector<log_entry>& entries) {
@@ -449,12 +414,12 @@ caf::error disk_persistence::append(const std::vector<log_entry>& entries) {
     p = encode_record(p, e);
   }
   assert(p == buf.data() + buf.size());
-  caf::error err = log_.write_at(buf.data(), buf.size(), log_size_);
+  caf::error err = log_->write_at(buf.data(), buf.size(), log_size_);
   if (!err)
-    err = log_.sync();
+    err = log_->sync();
   if (err) {
     // Best effort: take back a partial write; the next call re-reads the disk anyway.
-    (void) log_.truncate(log_size_);
+    (void) log_->truncate(log_size_);
     open_ = false;
     return err;
   }
@@ -471,9 +436,9 @@ caf::error disk_persistence::truncate(raft_index from) {
   if (i == positions_.end())
     return caf::none;
   auto cut = i->pos;
-  caf::error err = log_.truncate(cut);
+  caf::error err = log_->truncate(cut);
   if (!err)
-    err = log_.sync();
+    err = log_->sync();
   if (err) {
     open_ = false;
     return err;
@@ -495,7 +460,7 @@ caf::error disk_persistence::store_snapshot(const snapshot& snp) {
   auto file = encode_snapshot_file(snp);
   if (!file)
     return std::move(file.error());
-  if (auto err = atomic_replace_file(path(snapshot_file), *file)) {
+  if (auto err = env_->replace_file(path(snapshot_file), *file)) {
     open_ = false;  // the file is the old or the new one: re-read it next time
     return err;
   }

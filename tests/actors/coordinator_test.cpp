@@ -11,6 +11,7 @@
 #include "actors/coordinator/coordinator.hpp"
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/raft/disk_persistence.hpp"
+#include "runtime/storage/posix_env.hpp"
 #include "tests/actors/actor_test_util.hpp"
 #include "tests/actors/fake_broker.hpp"
 
@@ -31,9 +32,10 @@ struct quorum_fixture {
   bool unclean = false;             // unclean-leader-election-enable
   broker_actor broker; // a registered broker, so topics can be placed
   std::vector<broker_actor> more_brokers;
+  // The quorum's network: one table that every member's node_send consults.
+  std::shared_ptr<fault_table> faults = std::make_shared<fault_table>();
 
   ~quorum_fixture() {
-    fault_table::instance().heal();
     for (auto& kv : members)
       caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
     if (broker)
@@ -55,7 +57,9 @@ struct quorum_fixture {
     cc.self = id;
     cc.members = ids;
     cc.storage = std::make_shared<raft::disk_persistence>(
-      (dir.path() / ("raft-" + std::to_string(id.value))).string());
+      (dir.path() / ("raft-" + std::to_string(id.value))).string(),
+      std::make_shared<storage::posix_env>());
+    cc.faults = faults;
     cc.raft.election_timeout_ticks = 6;
     cc.raft.heartbeat_ticks = 1;
     cc.raft.seed = static_cast<uint64_t>(id.value) * 7919;
@@ -246,7 +250,7 @@ TEST_CASE_METHOD(quorum_fixture,
   for (auto id : ids)
     if (minority.count(id) == 0)
       majority.insert(id);
-  fault_table::instance().partition(minority, majority);
+  faults->partition(minority, majority);
   std::vector<node_id> maj{majority.begin(), majority.end()};
   auto new_leader = wait_leader(maj);
   REQUIRE(new_leader != node_id{-1});
@@ -260,7 +264,7 @@ TEST_CASE_METHOD(quorum_fixture,
   auto lost = ask<topic_metadata>(sys, members[leader], create_topic_atom::value,
                                   create_topic_request{"minority", 1, 1});
   CHECK_FALSE(lost);
-  fault_table::instance().heal();
+  faults->heal();
   for (auto id : ids)
     CHECK(eventually([&] { return has_topics(id, {"before", "majority"}); }, 15s));
   for (auto id : ids) {

@@ -97,7 +97,7 @@ persisted_state load_ok(disk_persistence& p) {
 }
 
 persisted_state reload(const std::string& dir) {
-  disk_persistence p{dir};
+  disk_persistence p{dir, test::real_disk_ptr()};
   return load_ok(p);
 }
 
@@ -128,7 +128,7 @@ std::string log_path(const temp_dir& d) {
 TEST_CASE("raft disk persistence: a new directory loads as empty state", "[raft][storage]") {
   temp_dir d;
   auto dir = (d.path() / "a" / "b").string();  // created, parents too
-  disk_persistence p{dir};
+  disk_persistence p{dir, test::real_disk_ptr()};
   auto st = load_ok(p);
   CHECK(st.term == raft_term{0});
   CHECK(st.voted_for == node_id{-1});
@@ -142,14 +142,14 @@ TEST_CASE("raft disk persistence: a new directory loads as empty state", "[raft]
 TEST_CASE("raft disk persistence: term and vote round trip", "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     REQUIRE(!p.store_term_and_vote(raft_term{5}, node_id{2}));
   }
   auto st = reload(d.str());
   CHECK(st.term == raft_term{5});
   CHECK(st.voted_for == node_id{2});
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.store_term_and_vote(raft_term{1ll << 40}, node_id{-1}));
   }
@@ -164,7 +164,7 @@ TEST_CASE("raft disk persistence: appended entries survive a reload", "[raft][st
   std::vector<log_entry> want{entry(1, 1, "", entry_kind::noop), entry(1, 2, "put x"),
                               entry(2, 3, std::string("\0\n\xff bin", 7))};
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append({want[0], want[1]}));
     REQUIRE(!p.append({want[2]}));
@@ -175,7 +175,7 @@ TEST_CASE("raft disk persistence: appended entries survive a reload", "[raft][st
   check_same(st.entries, want);
   // Without a load first, the next call recovers on its own.
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     auto more = entries(4, 6, 2);
     REQUIRE(!p.append(more));
     want.insert(want.end(), more.begin(), more.end());
@@ -186,7 +186,7 @@ TEST_CASE("raft disk persistence: appended entries survive a reload", "[raft][st
 TEST_CASE("raft disk persistence: append refuses entries that do not continue the log",
           "[raft][storage]") {
   temp_dir d;
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), test::real_disk_ptr()};
   load_ok(p);
   REQUIRE(!p.append(entries(1, 4, 2)));
   auto size = fs::file_size(log_path(d));
@@ -202,7 +202,7 @@ TEST_CASE("raft disk persistence: truncate then append survives a reload",
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
     REQUIRE(!p.truncate(raft_index{9}));  // beyond the end: no-op
@@ -217,7 +217,7 @@ TEST_CASE("raft disk persistence: truncate then append survives a reload",
   want.insert(want.end(), tail.begin(), tail.end());
   check_same(st.entries, want);
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.truncate(raft_index{1}));  // everything
     CHECK(fs::file_size(log_path(d)) == 0);
@@ -230,7 +230,7 @@ TEST_CASE("raft disk persistence: a snapshot compacts the log", "[raft][storage]
   temp_dir d;
   std::string state("state\0with\nbytes\xff", 17);
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 11, 1)));
     auto before = fs::file_size(log_path(d));
@@ -258,7 +258,7 @@ TEST_CASE("raft disk persistence: a snapshot compacts the log", "[raft][storage]
 TEST_CASE("raft disk persistence: a snapshot beyond the log empties it", "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 4, 1)));
     REQUIRE(!p.store_snapshot(make_snapshot(20, 3, "s20")));
@@ -278,7 +278,7 @@ TEST_CASE("raft disk persistence: a snapshot conflicting with the log drops all 
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
     // Entry 3 has term 1, the snapshot says term 2: entries 4, 5 are from a stale branch.
@@ -296,7 +296,7 @@ TEST_CASE("raft disk persistence: a torn log tail is cut and appends continue",
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
   }
@@ -311,7 +311,7 @@ TEST_CASE("raft disk persistence: a torn log tail is cut and appends continue",
   }
   log_capture cap;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     auto st = load_ok(p);
     CHECK(indexes(st.entries) == range(1, 5));
     CHECK(cap.lines() == 1);
@@ -329,7 +329,7 @@ TEST_CASE("raft disk persistence: a flipped byte in the last record drops it wit
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
   }
@@ -347,7 +347,7 @@ TEST_CASE("raft disk persistence: a flipped byte in the last record drops it wit
 TEST_CASE("raft disk persistence: a garbage vote file is a storage error", "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     REQUIRE(!p.store_term_and_vote(raft_term{3}, node_id{1}));
   }
   auto good = read_file(d.file("vote"));
@@ -361,7 +361,7 @@ TEST_CASE("raft disk persistence: a garbage vote file is a storage error", "[raf
     good[3] ^= 0x40;
     write_file(d.file("vote"), good);
   }
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), test::real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   CHECK(errc_of(err) == errc::storage_error);
@@ -374,7 +374,7 @@ TEST_CASE("raft disk persistence: a garbage snapshot file is a storage error",
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 4)));
     REQUIRE(!p.store_snapshot(make_snapshot(2, 1, "state")));
@@ -400,7 +400,7 @@ TEST_CASE("raft disk persistence: a garbage snapshot file is a storage error",
     wire::store_be32(file.data() + 8, crc32c(payload.data(), payload.size()));
     write_file(d.file("snapshot"), file + payload);
   }
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), test::real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   CHECK(errc_of(err) == errc::storage_error);
@@ -412,7 +412,7 @@ TEST_CASE("raft disk persistence: a crash between snapshot store and log rewrite
   temp_dir d;
   std::string old_log;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 11, 1)));
     old_log = read_file(log_path(d));
@@ -424,7 +424,7 @@ TEST_CASE("raft disk persistence: a crash between snapshot store and log rewrite
   write_file(d.file("log.tmp"), "half a rewrite");
   log_capture cap;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     auto st = load_ok(p);
     REQUIRE(st.snp);
     CHECK(st.snp->desc.index == raft_index{6});
@@ -454,7 +454,7 @@ TEST_CASE("raft disk persistence: a log that breaks Raft's order is a storage er
   SECTION("unknown entry kind") {
     write_file(log_path(d), raw_record(1, 1, "a", 7));
   }
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), test::real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   CHECK(errc_of(err) == errc::storage_error);
@@ -465,7 +465,7 @@ TEST_CASE("raft disk persistence: the documented record encoding is what is stor
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append({entry(3, 1, "x", entry_kind::noop), entry(3, 2, "yz")}));
   }
@@ -484,14 +484,14 @@ TEST_CASE("raft disk persistence: random garbage never crashes a load", "[raft][
   for (int round = 0; round < 50; ++round) {
     temp_dir d;
     {
-      disk_persistence p{d.str()};
+      disk_persistence p{d.str(), test::real_disk_ptr()};
       load_ok(p);
       REQUIRE(!p.append(entries(1, 6, 1)));
     }
     auto name = round % 3 == 0 ? "log" : round % 3 == 1 ? "vote" : "snapshot";
     auto bytes = round % 2 == 0 ? garbage(200) : raw_record(1, 1, "a") + garbage(64);
     write_file(d.file(name), bytes);
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), test::real_disk_ptr()};
     persisted_state st;
     auto err = p.load(st);
     CHECK((!err || errc_of(err) == errc::storage_error));

@@ -9,6 +9,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/replication/producer_state.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "runtime/storage/posix_env.hpp"
 
 #include "tests/temp_dir.hpp"
 
@@ -41,6 +42,7 @@ batch_header header_of(const std::string& batch, int64_t base_offset = 0) {
 // The leader's produce path over a real log: check, append unless duplicate, on_append.
 struct leader {
   test::temp_dir dir;
+  storage::posix_env disk;
   std::unique_ptr<partition_log> log;
   producer_state table;
   int64_t now = 1000;
@@ -49,7 +51,7 @@ struct leader {
 
   void reopen() {
     log.reset();
-    auto l = partition_log::open(dir.str(), log_config{}, now);
+    auto l = partition_log::open(disk, dir.str(), log_config{}, now);
     REQUIRE(l);
     log = std::move(*l);
   }
