@@ -24,9 +24,9 @@ namespace cafka {
 
 // Disk faults of a node's partition-log segment files (`*.log`), applied by the node's
 // faulty_env (runtime/chaos/faulty_env.hpp, which describes each kind). Raft storage is left
-// alone (a coordinator whose disk fails stops its node on purpose, docs/architecture.md
-// section 9; the node gives it the plain disk), and so are the leader-epoch checkpoints,
-// producer snapshots and directory fsyncs, whose failures a replica only logs.
+// alone (a coordinator whose disk fails stops its node on purpose, see
+// docs/architecture-storage.md; the node gives it the plain disk), and so are the leader-epoch
+// checkpoints, producer snapshots and directory fsyncs, whose failures a replica only logs.
 enum class disk_fault : uint8_t {
   none,         // a network rule
   write_error,  // write(2)/pwrite(2) write half the bytes, then fail with ENOSPC
