@@ -9,7 +9,6 @@
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/entropy.hpp"
-#include "runtime/chaos/fault_table.hpp"
 #include "runtime/group/group_records.hpp"
 
 namespace cafka {
@@ -43,10 +42,11 @@ void deliver_visible_topics(broker_self self, const std::string& name, bool forc
 }
 
 broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg,
-                                            node_id id) {
+                                                   node_id id, node_io io) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.id = id;
+  st.io = std::move(io);
   st.incarnation = new_incarnation();
   self->set_error_handler([=](caf::error& err) {
     spdlog::warn("broker {}: ignoring error message: {}", self->state.id.value,
@@ -153,7 +153,7 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
     [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
       auto& st = self->state;
       if (st.md.controller != node_id{-1}
-          && fault_table::instance().exchange_lost(st.id, st.md.controller))
+          && st.io.faults->exchange_lost(st.id, st.md.controller))
         return make_error(errc::request_timed_out,
                           "the controller is unreachable (fault injection)");
       auto target = admin_target(self);
@@ -278,8 +278,9 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
 
 } // namespace
 
-broker_actor spawn_broker(caf::actor_system& sys, cluster_config cfg, node_id self_id) {
-  return sys.spawn(broker_behavior, std::move(cfg), self_id);
+broker_actor spawn_broker(caf::actor_system& sys, cluster_config cfg, node_id self_id,
+                          node_io io) {
+  return sys.spawn(broker_behavior, std::move(cfg), self_id, std::move(io));
 }
 
 } // namespace cafka

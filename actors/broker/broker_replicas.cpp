@@ -1,7 +1,6 @@
 // Replica lifecycle and metadata application of the broker actor (see broker_state.hpp).
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -16,7 +15,7 @@ void start_replica(broker_self self, const topic_partition& tp) {
   auto& st = self->state;
   auto p = st.md.find_partition(tp);
   replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(), st.id,
-                    p != nullptr ? *p : partition_metadata{}};
+                    p != nullptr ? *p : partition_metadata{}, st.io};
   st.restarts[tp].started = self->clock().now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
@@ -41,21 +40,17 @@ void stop_replica(broker_self self, const topic_partition& tp, bool delete_data)
     static uint64_t counter = 0;
     doomed = st.partition_dir(tp) + "." + std::to_string(st.incarnation) + "-"
              + std::to_string(++counter) + deleted_suffix;
-    std::error_code ec;
-    std::filesystem::rename(st.partition_dir(tp), doomed, ec);
-    if (ec) {
+    if (auto err = st.io.disk->rename(st.partition_dir(tp), doomed)) {
       spdlog::error("broker: cannot rename {} for deletion: {}", st.partition_dir(tp),
-                    ec.message());
+                    describe(err));
       doomed.clear();
     }
   }
-  auto remove_doomed = [doomed] {
+  auto remove_doomed = [doomed, disk = st.io.disk] {
     if (doomed.empty())
       return;
-    std::error_code ec;
-    std::filesystem::remove_all(doomed, ec);
-    if (ec)
-      spdlog::error("broker: cannot delete {}: {}", doomed, ec.message());
+    if (auto err = disk->remove_all(doomed))
+      spdlog::error("broker: cannot delete {}: {}", doomed, describe(err));
   };
   self->request(r, replica_stop_timeout, stop_atom::value, delete_data)
     .then([remove_doomed](caf::ok_atom) { remove_doomed(); },
@@ -112,25 +107,26 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   if (first) {
     // Directories the metadata does not know are left alone: data is never deleted on a
     // guess (a lost metadata file must not wipe the logs). Deletes go through the controller.
-    std::error_code ec;
-    for (auto& e : std::filesystem::directory_iterator(st.cfg.node_dir(st.id), ec)) {
-      if (!e.is_directory() || e.path().filename() == raft_dir_name)
+    auto node_dir = st.cfg.node_dir(st.id);
+    auto entries = st.io.disk->list_dir(node_dir);
+    for (auto& e : entries ? *entries : std::vector<storage::dir_entry>{}) {
+      if (!e.is_dir || e.name == raft_dir_name)
         continue;
-      auto name = e.path().filename().string();
+      auto path = node_dir + "/" + e.name;
+      auto& name = e.name;
       if (name.size() > std::strlen(deleted_suffix)
           && name.compare(name.size() - std::strlen(deleted_suffix), std::string::npos,
                           deleted_suffix) == 0) {
         // Marked for deletion by this broker before a crash: finish the job.
-        std::error_code rec;
-        std::filesystem::remove_all(e.path(), rec);
+        static_cast<void>(st.io.disk->remove_all(path));
         continue;
       }
       bool known = false;
       for (auto& tp : wanted)
-        known = known || e.path() == st.partition_dir(tp);
+        known = known || path == st.partition_dir(tp);
       if (!known)
         spdlog::warn("broker: {} belongs to no known topic partition; leaving it in place",
-                     e.path().string());
+                     path);
     }
   }
 }

@@ -15,6 +15,7 @@
 #include "actors/controller/controller_interface.hpp"
 #include "actors/group/group_interface.hpp"
 #include "actors/node/node_interface.hpp"
+#include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
@@ -40,6 +41,7 @@ struct restart_info {
 struct broker_state {
   cluster_config cfg;
   node_id id;
+  node_io io;  // the node's fault table and disk, handed to every replica
   uint64_t incarnation = 0;  // random per process start; a restart is a new incarnation
   cluster_metadata md;
   bool registered = false;

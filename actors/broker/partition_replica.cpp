@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
@@ -15,18 +13,17 @@
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
-#include "runtime/storage/file_handle.hpp"
 
 namespace cafka {
 
 void replica_state::save_epochs() {
-  if (auto err = atomic_replace_file(checkpoint_path(), fsm->epochs().serialize()))
+  if (auto err = cfg.io.disk->replace_file(checkpoint_path(), fsm->epochs().serialize()))
     spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
                   describe(err));
 }
 
 void replica_state::save_producers() {
-  if (auto err = save_producer_snapshot(cfg.dir, fsm->producers()))
+  if (auto err = save_producer_snapshot(*cfg.io.disk, cfg.dir, fsm->producers()))
     spdlog::error("partition {}: cannot write the producer snapshot: {}", to_string(cfg.tp),
                   describe(err));
   last_producer_snapshot_ms = now_ms();
@@ -38,7 +35,7 @@ namespace {
 constexpr int64_t producer_snapshot_interval_ms = 30000;
 
 producer_state load_producers(replica_state& st) {
-  auto rec = recover_producer_state(st.cfg.dir, *st.log);
+  auto rec = recover_producer_state(*st.cfg.io.disk, st.cfg.dir, *st.log);
   if (!rec) {
     spdlog::error("partition {}: cannot rebuild the idempotence table: {}", to_string(st.cfg.tp),
                   describe(rec.error()));
@@ -103,12 +100,15 @@ void schedule_tick(replica_self self) {
 // The epoch history as saved (the fsm drops epochs at or beyond the log end, which hold no
 // records: the log may have been cut back since).
 leader_epoch_cache load_epochs(replica_state& st) {
-  std::ifstream in{st.checkpoint_path()};
-  if (!in)
+  auto bytes = st.cfg.io.disk->read_file(st.checkpoint_path());
+  if (!bytes) {
+    spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
+                 describe(bytes.error()));
     return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto parsed = leader_epoch_cache::parse(ss.str());
+  }
+  if (!*bytes)
+    return {};
+  auto parsed = leader_epoch_cache::parse(**bytes);
   if (parsed)
     return std::move(*parsed);
   spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
@@ -160,7 +160,7 @@ namespace {
 // which takes up the role the metadata gives. False if the log cannot be opened.
 bool open_replica(replica_self self) {
   auto& st = self->state;
-  auto opened = partition_log::open(st.cfg.dir, st.cfg.defaults.log, now_ms());
+  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.defaults.log, now_ms());
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
                   describe(opened.error()));

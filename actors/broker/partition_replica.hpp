@@ -1,7 +1,8 @@
 // The partition replica actor: owns one partition's log on this broker. As the leader it
 // serves produce (acks 0/1/all), long-poll fetch below the high watermark, list-offsets and
 // followers' fetches; as a follower it pulls from the leader. Spawned and monitored by the
-// broker actor; runs in its own actor context; the log is touched by this actor only.
+// broker actor; runs in its own actor context; the log is touched by this actor only, through
+// the node's storage env (cfg.io.disk).
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "actors/broker/broker_interface.hpp"
 #include "actors/broker/replica_interface.hpp"
+#include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
@@ -25,6 +27,9 @@ struct replica_config {
   caf::actor_addr owner;     // the broker: when it goes away, the replica flushes and stops
   node_id self;              // this broker's id
   partition_metadata pm;     // the partition as the broker's metadata shows it at spawn
+  // The node's fault table (follower fetches) and disk (the log, the epoch checkpoint); a
+  // fresh table and the real disk unless the broker hands over the node's.
+  node_io io = make_node_io();
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

@@ -1,6 +1,7 @@
 // The partition replica's driver: drain the replica_fsm's output and do what it says, in the
 // order of replica_fsm.hpp (persist, write and report, answer and send, wake consumers),
-// through the log, response promises, the fault-injection choke point and CAF timers.
+// through the log (on the node's storage env, cfg.io.disk), response promises, the node's
+// fault table (cfg.io.faults) and CAF timers.
 #include <algorithm>
 #include <chrono>
 
@@ -9,7 +10,6 @@
 #include "actors/broker/replica_state.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/chaos/fault_table.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 namespace cafka {
@@ -158,9 +158,9 @@ void send_fetch(replica_self self, fetch_send& f) {
     st.fsm->fetch_unsent(f.id);
     return;
   }
-  // Fault injection cut the link: the fetch is lost, and the fsm sends another at its
+  // The node's fault table cut the link: the fetch is lost, and the fsm sends another at its
   // deadline, as on a real network.
-  if (fault_table::instance().exchange_lost(st.cfg.self, f.leader))
+  if (st.cfg.io.faults->exchange_lost(st.cfg.self, f.leader))
     return;
   auto leader = caf::actor_cast<broker_actor>(st.leader_broker);
   auto id = f.id;

@@ -14,6 +14,7 @@ using steady = std::chrono::steady_clock;
 
 struct agent_state {
   node_id id;
+  std::shared_ptr<fault_table> faults;  // the node's
   std::map<uint64_t, steady::time_point> deadlines;  // rules with a duration
   static inline const char* name = "chaos_agent";
 };
@@ -22,11 +23,13 @@ struct agent_state {
 using agent_timers_actor = chaos_agent_actor::extend<caf::reacts_to<expire_atom, uint64_t>>;
 using agent_self = agent_timers_actor::stateful_pointer<agent_state>;
 
-agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id) {
+agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
+                                                 std::shared_ptr<fault_table> faults) {
   self->state.id = id;
+  self->state.faults = std::move(faults);
   return {
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> uint64_t {
-      auto& table = fault_table::instance();
+      auto& table = *self->state.faults;
       spdlog::warn("node {}: chaos: {}{}", self->state.id.value, describe(rule),
                    duration_ms > 0 ? " for " + std::to_string(duration_ms) + " ms" : "");
       auto rid = table.add(std::move(rule));
@@ -38,7 +41,7 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id) {
       return rid;
     },
     [=](heal_atom) {
-      fault_table::instance().heal();
+      self->state.faults->heal();
       self->state.deadlines.clear();
       spdlog::warn("node {}: chaos: healed", self->state.id.value);
       return caf::ok_atom::value;
@@ -46,7 +49,7 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id) {
     [=](chaos_atom) {
       std::vector<fault_status> out;
       auto now = self->clock().now();
-      for (auto& [rid, rule] : fault_table::instance().rules()) {
+      for (auto& [rid, rule] : self->state.faults->rules()) {
         fault_status s{rid, rule, -1};
         auto d = self->state.deadlines.find(rid);
         if (d != self->state.deadlines.end())
@@ -59,7 +62,7 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id) {
     [=](expire_atom, uint64_t rid) {
       if (self->state.deadlines.erase(rid) == 0)
         return; // healed meanwhile
-      fault_table::instance().remove(rid);
+      self->state.faults->remove(rid);
       spdlog::warn("node {}: chaos: rule {} healed by itself", self->state.id.value, rid);
     },
   };
@@ -67,8 +70,9 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id) {
 
 } // namespace
 
-chaos_agent_actor spawn_chaos_agent(caf::actor_system& sys, node_id self_id) {
-  return sys.spawn(agent_behavior, self_id);
+chaos_agent_actor spawn_chaos_agent(caf::actor_system& sys, node_id self_id,
+                                    std::shared_ptr<fault_table> faults) {
+  return sys.spawn(agent_behavior, self_id, std::move(faults));
 }
 
 } // namespace cafka

@@ -41,7 +41,8 @@ void push_metadata(controller_self self) {
   auto& st = self->state;
   auto md = st.view();
   for (auto& kv : st.brokers)
-    node_send(self, st.cfg.self, kv.first, kv.second, md_update_atom::value, md);
+    node_send(self, st.cfg.faults.get(), st.cfg.self, kv.first, kv.second,
+              md_update_atom::value, md);
 }
 
 void fail_pending(controller_self self) {
@@ -84,7 +85,8 @@ void drive(controller_self self) {
         continue; // not connected: Raft treats it as a lost message
       auto peer = caf::actor_cast<controller_member_actor>(i->second);
       std::visit([&](auto& m) {
-        node_send(self, st.cfg.self, env.to, peer, raft_atom::value, st.cfg.self, m);
+        node_send(self, st.cfg.faults.get(), st.cfg.self, env.to, peer, raft_atom::value,
+                  st.cfg.self, m);
       }, env.msg);
     }
     bool changed = false;

@@ -237,10 +237,12 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
         // A broker this controller has not talked to (e.g. after a leader change).
         st.brokers[id] = hdl;
         self->monitor(hdl);
-        node_send(self, st.cfg.self, id, hdl, md_update_atom::value, st.view());
+        node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
+                  st.view());
       } else if (version < st.md.current().version) {
         // The broker missed a push (messages can be lost): send the current state again.
-        node_send(self, st.cfg.self, id, hdl, md_update_atom::value, st.view());
+        node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
+                  st.view());
       }
       if (!b->alive)
         propose(self, unfence_broker_cmd{id, incarnation, unclean_election(self)},

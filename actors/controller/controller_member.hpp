@@ -11,6 +11,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/controller/controller_interface.hpp"
+#include "runtime/chaos/fault_table.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/raft/fsm.hpp"
 #include "runtime/raft/persistence.hpp"
@@ -28,6 +29,7 @@ struct controller_config {
   // unfence proposals; auto-leader-rebalance-enable and leader-imbalance-check-interval-ms.
   broker_defaults defaults;
   uint64_t snapshot_every = 1000;                // applied entries between snapshots
+  std::shared_ptr<fault_table> faults;           // the node's, for node_send; null: none
 };
 
 controller_member_actor spawn_controller_member(caf::actor_system& sys, controller_config cfg);

@@ -28,8 +28,9 @@ struct supervisor_state {
   cluster_config cfg;
   node_id id;
   controller_member_actor controller;  // null without the controller role
-  broker_actor broker;            // null without the broker role
-  chaos_agent_actor chaos;        // this node's fault table
+  broker_actor broker;                 // null without the broker role
+  node_io io;                          // the node's fault table and disk
+  chaos_agent_actor chaos;             // edits io.faults
   // Links to the other nodes' supervisors. Invariant: this node opens the connection only to
   // nodes with a higher id (dials); a lower-id node opens it to us and says hello.
   std::map<node_id, node_actor> links;
@@ -44,14 +45,15 @@ using supervisor_self = node_actor::stateful_pointer<supervisor_state>;
 
 // `entropy` seeds the Raft core's election timeouts together with the node id.
 controller_config make_controller_config(const cluster_config& cfg, node_id id,
-                                           uint64_t entropy) {
+                                         const node_io& io, uint64_t entropy) {
   controller_config cc;
   cc.self = id;
   for (auto& n : cfg.nodes)
     if (n.controller)
       cc.members.push_back(n.id);
-  cc.storage = std::make_shared<raft::disk_persistence>(cfg.node_dir(id) + "/"
-                                                        + raft_dir_name);
+  cc.storage = std::make_shared<raft::disk_persistence>(cfg.node_dir(id) + "/" + raft_dir_name,
+                                                        io.raw_disk);
+  cc.faults = io.faults;
   auto& d = cfg.defaults;
   cc.tick = std::chrono::milliseconds{d.quorum_tick_ms};
   cc.raft.election_timeout_ticks
@@ -189,21 +191,23 @@ bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
 }
 
 node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_config cfg,
-                                              node_id id, std::function<void()> on_fatal) {
+                                              node_id id, std::function<void()> on_fatal,
+                                              std::shared_ptr<fault_table> faults) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.id = id;
+  st.io = make_node_io(std::move(faults));
   auto me = st.cfg.find(id);
   if (me != nullptr && me->controller) {
-    st.controller = spawn_controller_member(self->system(),
-                                       make_controller_config(st.cfg, id, random_u64()));
+    st.controller = spawn_controller_member(
+      self->system(), make_controller_config(st.cfg, id, st.io, random_u64()));
     self->monitor(st.controller);
   }
   if (me != nullptr && me->broker) {
-    st.broker = spawn_broker(self->system(), st.cfg, id);
+    st.broker = spawn_broker(self->system(), st.cfg, id, st.io);
     self->monitor(st.broker);
   }
-  st.chaos = spawn_chaos_agent(self->system(), id);
+  st.chaos = spawn_chaos_agent(self->system(), id, st.io.faults);
   // The agent ends with the supervisor, whatever the exit reason (a link would keep it
   // running after a normal exit and hold up the actor system's shutdown).
   self->attach_functor([agent = st.chaos](const caf::error&) {
@@ -315,8 +319,10 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
 } // namespace
 
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
-                                 std::function<void()> on_fatal) {
-  return sys.spawn(supervisor_behavior, std::move(cfg), id, std::move(on_fatal));
+                                 std::function<void()> on_fatal,
+                                 std::shared_ptr<fault_table> faults) {
+  return sys.spawn(supervisor_behavior, std::move(cfg), id, std::move(on_fatal),
+                   std::move(faults));
 }
 
 } // namespace cafka

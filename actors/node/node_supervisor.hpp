@@ -1,7 +1,8 @@
 // The node supervisor: spawns this node's role actors in order (controller, then broker),
 // monitors them, stops them in reverse order, and is the actor the node publishes: peers and
 // clients ask it for the node's broker and controller. It also discovers the other nodes'
-// controllers and introduces them to its own role actors. Actor context.
+// controllers and introduces them to its own role actors. It makes the node's io (fault
+// table and disk, runtime/chaos/node_io.hpp) and hands it to them. Actor context.
 #pragma once
 
 #include <functional>
@@ -9,12 +10,15 @@
 #include <caf/fwd.hpp>
 
 #include "actors/node/node_interface.hpp"
+#include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
 
-// on_fatal runs (in the supervisor's context) when a role actor dies unexpectedly.
+// on_fatal runs (in the supervisor's context) when a role actor dies unexpectedly. `faults`:
+// the node's fault table (a fresh one if null; a simulation shares one among its nodes).
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
-                                 std::function<void()> on_fatal);
+                                 std::function<void()> on_fatal,
+                                 std::shared_ptr<fault_table> faults = nullptr);
 
 } // namespace cafka

@@ -77,6 +77,8 @@ struct world {
   std::map<std::string, caf::strong_actor_ptr> network;  // "host:port" -> supervisor
   history_checker checker;
   std::set<std::pair<topic_partition, int32_t>> epochs_seen;
+  // The simulated network's rules: one table that every simulated node consults.
+  std::shared_ptr<fault_table> faults;
   std::map<size_t, std::vector<uint64_t>> fault_rules;  // fault index -> fault table ids
   producer_actor producer;
   std::vector<consumer_actor> members;
@@ -114,7 +116,7 @@ caf::behavior network_behavior(caf::event_based_actor* self, world_ptr w) {
 
 void start_node(caf::event_based_actor* self, world_ptr w, node_id id) {
   auto& n = w->nodes[id];
-  n.supervisor = spawn_node_supervisor(self->system(), w->cfg, id, nullptr);
+  n.supervisor = spawn_node_supervisor(self->system(), w->cfg, id, nullptr, w->faults);
   n.up = true;
   w->network[address(n.cfg)] = caf::actor_cast<caf::strong_actor_ptr>(n.supervisor);
   self->request(n.supervisor, ask_timeout, controller_atom::value)
@@ -151,7 +153,7 @@ void inject(world_ptr w, size_t i) {
   for (auto& [id, n] : w->nodes)
     if (id != f.node)
       others.insert(id);
-  auto& table = fault_table::instance();
+  auto& table = *w->faults;
   for (auto& r : network_rules(f, others))
     w->fault_rules[i].push_back(table.add(r));
 }
@@ -164,7 +166,7 @@ void undo(caf::event_based_actor* self, world_ptr w, size_t i) {
     return;
   }
   for (auto id : w->fault_rules[i])
-    fault_table::instance().remove(id);
+    w->faults->remove(id);
   w->fault_rules.erase(i);
 }
 
@@ -355,7 +357,7 @@ void step(caf::event_based_actor* self, world_ptr w) {
       send_records(self, w, std::max(1, w->opts.rate / 10));
       if (now >= w->phase_deadline) {
         // Everything heals: rules go, dead nodes come back.
-        fault_table::instance().heal();
+        w->faults->heal();
         w->fault_rules.clear();
         for (auto& [id, n] : w->nodes)
           if (!n.up)
@@ -477,13 +479,12 @@ sim_result run_simulation(const sim_options& o) {
   }
   // Process-wide seams, seeded from the run's seed.
   seed_entropy(o.seed * 0x9e3779b97f4a7c15ull + 1);
-  fault_table::instance().heal();
-  fault_table::instance().reseed(o.seed);
   auto old_level = spdlog::get_level();
   if (!o.verbose)
     spdlog::set_level(spdlog::level::off);
   auto w = std::make_shared<world>();
   w->opts = o;
+  w->faults = std::make_shared<fault_table>(o.seed);
   w->cfg = std::move(*cfg);
   std::vector<node_id> ids;
   for (auto& n : w->cfg.nodes) {
@@ -539,7 +540,6 @@ sim_result run_simulation(const sim_options& o) {
     set_wall_clock(nullptr);
     sim_clock = nullptr;
   }
-  fault_table::instance().heal();
   reset_entropy();
   spdlog::set_level(old_level);
   res.schedule = w->schedule;

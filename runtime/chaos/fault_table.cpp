@@ -67,11 +67,6 @@ fault_table::fault_table(uint64_t seed) : rng_(seed) {
   // nop
 }
 
-fault_table& fault_table::instance() {
-  static fault_table table;
-  return table;
-}
-
 uint64_t fault_table::add(fault_rule rule) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto id = next_id_++;

@@ -1,6 +1,8 @@
-// Fault injection rules for cross-node protocol messages: drop, delay, duplicate, and cut
-// links between chosen node sets (one-way or both ways), then heal. The single decision point
-// consulted by actors/chaos/node_send for every such message. Thread-safe (one per process).
+// Fault injection rules: for cross-node protocol messages (drop, delay, duplicate, cut links
+// between chosen node sets one-way or both ways, then heal) and for the node's partition-log
+// files. One per node, made by its supervisor (a simulation shares one among its nodes) and
+// handed by pointer to what consults it: node_send and the exchange checks of the node's
+// actors, and the node's faulty_env. Edited by the chaos agent. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -20,15 +22,16 @@
 
 namespace cafka {
 
-// Disk faults of a node's partition-log segment files (`*.log`). Raft storage is left alone
-// (a coordinator whose disk fails stops its node on purpose, docs/architecture.md section 9),
-// and so are the leader-epoch checkpoints, producer snapshots and directory fsyncs, whose
-// failures a replica only logs.
+// Disk faults of a node's partition-log segment files (`*.log`), applied by the node's
+// faulty_env (runtime/chaos/faulty_env.hpp, which describes each kind). Raft storage is left
+// alone (a quorum member whose disk fails stops its node on purpose, see
+// docs/architecture-storage.md; the node gives it the plain disk), and so are the leader-epoch
+// checkpoints, producer snapshots and directory fsyncs, whose failures a replica only logs.
 enum class disk_fault : uint8_t {
   none,         // a network rule
   write_error,  // write(2)/pwrite(2) write half the bytes, then fail with ENOSPC
   fsync_error,  // fsync(2) fails with EIO
-  slow,         // every write and fsync takes `delay` (+ up to `jitter`) longer
+  slow,         // every write and fsync stalls `delay` (+ up to `jitter`) first (capped)
 };
 
 // "write", "fsync", "slow"; nullptr for none.
@@ -85,11 +88,11 @@ typename Inspector::result_type inspect(Inspector& f, fault_status& x) {
   return f(x.id, x.rule, x.remaining_ms);
 }
 
-// What a file operation of the storage layer meets (file_handle consults it).
+// What a file operation of the storage layer meets (faulty_env asks).
 enum class disk_op : uint8_t { write, fsync };
 struct disk_decision {
   int error = 0;                          // errno to fail with; 0: go ahead
-  std::chrono::milliseconds delay{0};     // to sleep first (a slow disk blocks its caller)
+  std::chrono::milliseconds delay{0};     // the stall first (faulty_env caps it)
 };
 
 // What to do with one message.
@@ -102,9 +105,6 @@ struct fault_decision {
 class fault_table {
 public:
   explicit fault_table(uint64_t seed = 0x5eed);
-
-  // The process-wide table every node_send consults.
-  static fault_table& instance();
 
   // Adds a rule; returns its id for remove().
   uint64_t add(fault_rule rule);

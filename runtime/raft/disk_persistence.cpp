@@ -1,10 +1,7 @@
 #include "runtime/raft/disk_persistence.hpp"
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <filesystem>
 #include <utility>
 
@@ -21,26 +18,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // The whole file at `path`; `missing` is set (and the result empty) if it does not exist.
-caf::expected<std::string> read_whole(const std::string& path, bool& missing) {
-  missing = false;
-  auto f = cafka::file_handle::open(path, O_RDONLY);
-  if (!f) {
-    std::error_code ec;
-    if (!fs::exists(path, ec) && !ec) {
-      missing = true;
-      return std::string{};
-    }
-    return std::move(f.error());
-  }
-  auto size = f->size();
-  if (!size)
-    return std::move(size.error());
-  std::string buf(*size, '\0');
-  auto n = f->read_at(buf.data(), buf.size(), 0);
-  if (!n)
-    return std::move(n.error());
-  buf.resize(*n);
-  return buf;
+caf::expected<std::string> read_whole(storage::env& env, const std::string& path,
+                                      bool& missing) {
+  auto bytes = env.read_file(path);
+  if (!bytes)
+    return std::move(bytes.error());
+  missing = !*bytes;
+  return missing ? std::string{} : std::move(**bytes);
 }
 
 } // namespace
@@ -49,7 +33,9 @@ caf::error disk_persistence::corrupt(const std::string& path, const std::string&
   return make_error(errc::storage_error, "corrupt " + path + ": " + what);
 }
 
-disk_persistence::disk_persistence(std::string dir) : dir_(std::move(dir)) {
+disk_persistence::disk_persistence(std::string dir, std::shared_ptr<storage::env> env)
+  : dir_(std::move(dir)), env_(std::move(env)) {
+  assert(env_ != nullptr);
 }
 
 disk_persistence::~disk_persistence() = default;
@@ -70,39 +56,19 @@ caf::error disk_persistence::ensure_open() {
 }
 
 caf::error disk_persistence::open_dir() {
-  std::error_code ec;
-  // The directories about to be created, deepest first: each new entry gets its parent
-  // fsynced once it exists.
-  std::vector<fs::path> created;
-  auto p = fs::absolute(fs::path{dir_}, ec).lexically_normal();
-  if (ec)
-    return storage_error_from("stat", dir_, ec.value());
-  if (!p.has_filename())
-    p = p.parent_path();
-  for (; p != p.parent_path() && !fs::exists(p, ec); p = p.parent_path())
-    created.push_back(p);
-  fs::create_directories(dir_, ec);
-  if (ec)
-    return storage_error_from("mkdir", dir_, ec.value());
-  if (!fs::is_directory(dir_, ec))
-    return storage_error_from("open", dir_, ENOTDIR);
-  for (auto i = created.rbegin(); i != created.rend(); ++i) {
-    if (auto err = fsync_dir(i->parent_path().string()))
-      return err;
-  }
+  // Every directory created is durable (create_dirs fsyncs its parent).
+  if (auto err = env_->create_dirs(dir_))
+    return err;
   // Leftovers of an atomic replace a crash interrupted: the real file is intact.
-  for (auto name : {vote_file, log_file, snapshot_file}) {
-    auto tmp = path(name) + ".tmp";
-    fs::remove(tmp, ec);
-    if (ec)
-      return storage_error_from("unlink", tmp, ec.value());
-  }
+  for (auto name : {vote_file, log_file, snapshot_file})
+    if (auto err = env_->remove(path(name) + ".tmp"))
+      return err;
   return caf::none;
 }
 
 caf::error disk_persistence::load(persisted_state& out) {
   open_ = false;
-  log_ = cafka::file_handle{};
+  log_.reset();
   log_size_ = 0;
   snap_ = snapshot_descriptor{};
   positions_.clear();
@@ -116,7 +82,7 @@ caf::error disk_persistence::load(persisted_state& out) {
     err = load_log(st);
   if (err) {
     positions_.clear();
-    log_ = cafka::file_handle{};
+    log_.reset();
     return err;
   }
   open_ = true;
@@ -127,7 +93,7 @@ caf::error disk_persistence::load(persisted_state& out) {
 caf::error disk_persistence::load_vote(persisted_state& out) {
   auto file = path(vote_file);
   bool missing;
-  auto bytes = read_whole(file, missing);
+  auto bytes = read_whole(*env_, file, missing);
   if (!bytes)
     return std::move(bytes.error());
   if (missing)
@@ -144,7 +110,7 @@ caf::error disk_persistence::load_vote(persisted_state& out) {
 caf::error disk_persistence::load_snapshot(persisted_state& out) {
   auto file = path(snapshot_file);
   bool missing;
-  auto bytes = read_whole(file, missing);
+  auto bytes = read_whole(*env_, file, missing);
   if (!bytes)
     return std::move(bytes.error());
   if (missing)
@@ -160,26 +126,25 @@ caf::error disk_persistence::load_snapshot(persisted_state& out) {
 
 caf::error disk_persistence::open_log_file() {
   auto file = path(log_file);
-  std::error_code ec;
-  bool existed = fs::exists(file, ec);
-  if (ec)
-    return storage_error_from("stat", file, ec.value());
-  auto f = cafka::file_handle::open(file, O_RDWR | O_CREAT, 0644);
+  auto existed = env_->exists(file);
+  if (!existed)
+    return std::move(existed.error());
+  auto f = env_->open(file, storage::open_mode::write);
   if (!f)
     return std::move(f.error());
   log_ = std::move(*f);
-  if (!existed)
-    return fsync_dir(dir_);
+  if (!*existed)
+    return env_->sync_dir(dir_);
   return caf::none;
 }
 
 caf::error disk_persistence::write_log_header() {
   auto header = files::log_header();
-  caf::error err = log_.truncate(0);
+  caf::error err = log_->truncate(0);
   if (!err)
-    err = log_.write_at(header.data(), header.size(), 0);
+    err = log_->write_at(header.data(), header.size(), 0);
   if (!err)
-    err = log_.sync();
+    err = log_->sync();
   return err;
 }
 
@@ -188,10 +153,10 @@ caf::error disk_persistence::read_log_header(std::string& buf, size_t& pos,
   std::string why;
   auto start = files::classify_log(buf, why);
   if (start == files::log_start::unknown)
-    return corrupt(log_.path(), why);
+    return corrupt(log_->path(), why);
   if (start == files::log_start::torn) {
     if (!buf.empty())
-      spdlog::warn("raft log {}: rewriting a torn header ({} bytes)", log_.path(),
+      spdlog::warn("raft log {}: rewriting a torn header ({} bytes)", log_->path(),
                    buf.size());
     if (auto err = write_log_header())
       return err;
@@ -220,12 +185,12 @@ caf::error disk_persistence::check_log_order(const std::string& file,
 caf::error disk_persistence::load_log(persisted_state& out) {
   if (auto err = open_log_file())
     return err;
-  auto file = log_.path();
-  auto size = log_.size();
+  auto file = log_->path();
+  auto size = log_->size();
   if (!size)
     return std::move(size.error());
   std::string buf(*size, '\0');
-  auto n = log_.read_at(buf.data(), buf.size(), 0);
+  auto n = log_->read_at(buf.data(), buf.size(), 0);
   if (!n)
     return std::move(n.error());
   buf.resize(*n);
@@ -254,9 +219,9 @@ caf::error disk_persistence::load_log(persisted_state& out) {
     spdlog::warn("raft log {}: truncated corrupt/torn tail at position {} "
                  "({} bytes dropped): {}",
                  file, pos, buf.size() - pos, bad);
-    if (auto err = log_.truncate(pos))
+    if (auto err = log_->truncate(pos))
       return err;
-    if (auto err = log_.sync())
+    if (auto err = log_->sync())
       return err;
   }
   log_size_ = pos;

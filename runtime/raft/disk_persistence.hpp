@@ -1,24 +1,27 @@
 // The Raft core's durable storage: a directory holding `vote` (term + vote), `log` (a header
 // and CRC'd entry records) and `snapshot`; format in docs/raft-storage-format.md, bytes in
 // raft_files.hpp. Loading is in disk_persistence.cpp, the writes in disk_persistence_write.cpp.
-// Owned by one driver (the coordinator actor, or a test); not thread-safe.
+// Every file operation goes through the storage env it is given (runtime/storage/env.hpp).
+// Owned by one driver (the controller member actor, or a test); not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/error.hpp>
 
 #include "runtime/raft/persistence.hpp"
-#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/env.hpp"
 
 namespace cafka::raft {
 
 class disk_persistence : public persistence {
 public:
   // No I/O here: the directory is created (if absent) and recovered by the first call.
-  explicit disk_persistence(std::string dir);
+  // Requires: env not null.
+  disk_persistence(std::string dir, std::shared_ptr<storage::env> env);
   ~disk_persistence() override;
 
   disk_persistence(const disk_persistence&) = delete;
@@ -95,8 +98,9 @@ private:
   std::string path(const char* name) const;
 
   std::string dir_;
+  std::shared_ptr<storage::env> env_;  // Invariant: not null
   bool open_ = false;          // Invariant: the members below mirror the disk iff open_
-  cafka::file_handle log_;     // the log file, read-write
+  std::unique_ptr<storage::file> log_;  // the log file, read-write; null until opened
   uint64_t log_size_ = 0;      // Invariant: == the log file size: header, whole valid records
   snapshot_descriptor snap_{}; // the stored snapshot (index 0: none)
   // Invariant: indexes contiguous from snap_.index + 1, terms non-decreasing and >=

@@ -25,14 +25,14 @@ caf::error disk_persistence::rewrite_log_from(size_t first) {
   auto header = contents.size();
   contents.resize(header + (log_size_ - base));
   if (log_size_ > base) {
-    auto n = log_.read_at(contents.data() + header, log_size_ - base, base);
+    auto n = log_->read_at(contents.data() + header, log_size_ - base, base);
     if (!n)
       return std::move(n.error());
     if (*n != log_size_ - base)
       return make_error(errc::storage_error,
-                        "read " + log_.path() + ": unexpected end of file");
+                        "read " + log_->path() + ": unexpected end of file");
   }
-  if (auto err = atomic_replace_file(path(log_file), contents))
+  if (auto err = env_->replace_file(path(log_file), contents))
     return err;
   if (auto err = open_log_file())  // the old descriptor refers to the replaced file
     return err;
@@ -49,7 +49,7 @@ caf::error disk_persistence::store_term_and_vote(raft_term term, node_id voted_f
     if (auto err = open_dir())
       return err;
   }
-  return atomic_replace_file(path(vote_file), files::encode_vote({term, voted_for}));
+  return env_->replace_file(path(vote_file), files::encode_vote({term, voted_for}));
 }
 
 caf::error disk_persistence::append(const std::vector<log_entry>& entries) {
@@ -85,12 +85,12 @@ caf::error disk_persistence::append(const std::vector<log_entry>& entries) {
     files::append_record(buf, e);
   }
   assert(buf.size() == total);
-  caf::error err = log_.write_at(buf.data(), buf.size(), log_size_);
+  caf::error err = log_->write_at(buf.data(), buf.size(), log_size_);
   if (!err)
-    err = log_.sync();
+    err = log_->sync();
   if (err) {
     // Best effort: take back a partial write; the next call re-reads the disk anyway.
-    (void) log_.truncate(log_size_);
+    (void) log_->truncate(log_size_);
     open_ = false;
     return err;
   }
@@ -107,9 +107,9 @@ caf::error disk_persistence::truncate(raft_index from) {
   if (i == positions_.end())
     return caf::none;
   auto cut = i->pos;
-  caf::error err = log_.truncate(cut);
+  caf::error err = log_->truncate(cut);
   if (!err)
-    err = log_.sync();
+    err = log_->sync();
   if (err) {
     open_ = false;
     return err;
@@ -128,7 +128,7 @@ caf::error disk_persistence::store_snapshot(const snapshot& snp) {
                    + " is older than the stored one at " + to_string(snap_.index));
   if (s < raft_index{0} || snp.desc.term < raft_term{0})
     return invalid("raft snapshot with a negative index or term");
-  if (auto err = atomic_replace_file(path(snapshot_file), files::encode_snapshot(snp))) {
+  if (auto err = env_->replace_file(path(snapshot_file), files::encode_snapshot(snp))) {
     open_ = false;  // the file is the old or the new one: re-read it next time
     return err;
   }

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <fcntl.h>
-
-#include <filesystem>
 #include <limits>
 
 #include "runtime/base/durable_file.hpp"
@@ -12,7 +9,7 @@
 #include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/wire.hpp"
-#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/env.hpp"
 #include "runtime/storage/partition_log.hpp"
 
 namespace cafka {
@@ -244,36 +241,29 @@ caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
   return st;
 }
 
-caf::error save_producer_snapshot(const std::string& dir, const producer_state& st) {
-  return atomic_replace_file(dir + "/" + producer_snapshot_file, st.serialize());
+caf::error save_producer_snapshot(storage::env& disk, const std::string& dir,
+                                  const producer_state& st) {
+  return disk.replace_file(dir + "/" + producer_snapshot_file, st.serialize());
 }
 
-caf::expected<producer_state> load_producer_snapshot(const std::string& dir) {
-  auto path = dir + "/" + producer_snapshot_file;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec) && !ec)
+caf::expected<producer_state> load_producer_snapshot(storage::env& disk,
+                                                     const std::string& dir) {
+  auto bytes = disk.read_file(dir + "/" + producer_snapshot_file);
+  if (!bytes)
+    return std::move(bytes.error());
+  if (!*bytes)
     return producer_state{};
-  auto f = file_handle::open(path, O_RDONLY);
-  if (!f)
-    return std::move(f.error());
-  auto size = f->size();
-  if (!size)
-    return std::move(size.error());
-  std::string bytes(static_cast<size_t>(*size), '\0');
-  auto n = f->read_at(bytes.data(), bytes.size(), 0);
-  if (!n)
-    return std::move(n.error());
-  bytes.resize(*n);
-  return producer_state::parse(bytes);
+  return producer_state::parse(**bytes);
 }
 
-caf::expected<producer_recovery> recover_producer_state(const std::string& dir,
+caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
+                                                        const std::string& dir,
                                                         const partition_log& log) {
   producer_recovery rec;
   auto start = log.log_start_offset();
   auto end = log.log_end_offset();
   auto path = dir + "/" + producer_snapshot_file;
-  auto loaded = load_producer_snapshot(dir);
+  auto loaded = load_producer_snapshot(disk, dir);
   if (!loaded) {
     rec.warning = "ignoring " + path + ": " + describe(loaded.error())
                   + "; rebuilding the producer state from the log start";
@@ -290,7 +280,7 @@ caf::expected<producer_recovery> recover_producer_state(const std::string& dir,
       // The log lost its tail (cut at open): so does the table. Rewrite the snapshot so the
       // old tail cannot come back once the log grows past its offset again.
       rec.state.truncate(end);
-      if (auto err = save_producer_snapshot(dir, rec.state))
+      if (auto err = save_producer_snapshot(disk, dir, rec.state))
         return err;
     }
   }

@@ -18,6 +18,9 @@
 namespace cafka {
 
 class partition_log;
+namespace storage {
+class env;
+}
 
 // The snapshot's file in a partition directory (format: docs/partition-checkpoints-format.md).
 constexpr const char* producer_snapshot_file = "producer-state.snapshot";
@@ -139,12 +142,13 @@ private:
   log_offset next_offset_{0};
 };
 
-// Writes <dir>/producer-state.snapshot with atomic_replace_file.
-caf::error save_producer_snapshot(const std::string& dir, const producer_state& st);
+// Writes <dir>/producer-state.snapshot on `disk` (env::replace_file: atomic replace).
+caf::error save_producer_snapshot(storage::env& disk, const std::string& dir,
+                                  const producer_state& st);
 
-// Reads <dir>/producer-state.snapshot. A missing file is an empty table at offset 0 (no
-// error); an unreadable or corrupt one is errc::corrupt_message (storage_error for I/O).
-caf::expected<producer_state> load_producer_snapshot(const std::string& dir);
+// Reads <dir>/producer-state.snapshot from `disk`. A missing file is an empty table at offset
+// 0 (no error); a corrupt one is errc::corrupt_message, an unreadable one storage_error.
+caf::expected<producer_state> load_producer_snapshot(storage::env& disk, const std::string& dir);
 
 // What recover_producer_state did, for the replica's log line.
 struct producer_recovery {
@@ -159,7 +163,8 @@ struct producer_recovery {
 // behind the log start (retention deleted what it was missing) is not used: replay starts at
 // the log start. A snapshot beyond the log end (a torn tail cut at open) is truncated to it.
 // Fails only if the log cannot be read.
-caf::expected<producer_recovery> recover_producer_state(const std::string& dir,
+caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
+                                                        const std::string& dir,
                                                         const partition_log& log);
 
 } // namespace cafka

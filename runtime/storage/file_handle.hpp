@@ -1,5 +1,5 @@
-// An owned POSIX file descriptor (RAII) with positioned I/O, fsync and truncate, plus
-// directory fsync and atomic file replacement. The storage layer's file-system seam.
+// An owned POSIX file descriptor (RAII) with positioned I/O, fsync and truncate: the building
+// block of storage::posix_env (runtime/storage/posix_env.hpp), which is what storage code uses.
 // Owned by one object at a time (move-only); not thread-safe. Errors are errc::storage_error.
 #pragma once
 
@@ -57,11 +57,10 @@ private:
 // errc::storage_error "<op> <path>: <strerror(err)>".
 caf::error storage_error_from(const char* op, const std::string& path, int err);
 
-// fsyncs a directory so that creations, renames and unlinks in it are durable.
+// storage::posix_env's sync_dir and replace_file, for code outside the storage layer that is
+// not handed an env (runtime/replication's producer snapshots, runtime/cluster's metadata file).
+// Code that has an env uses the env's.
 caf::error fsync_dir(const std::string& dir);
-
-// Replaces `path` atomically with `contents`: writes `path`.tmp, fsyncs it, renames it over
-// `path`, fsyncs the directory. After a crash `path` holds either the old or the new bytes.
 caf::error atomic_replace_file(const std::string& path, std::string_view contents);
 
 } // namespace cafka

@@ -1,12 +1,7 @@
 #include "runtime/storage/offset_index.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <limits>
 #include <utility>
 
@@ -16,33 +11,33 @@
 namespace cafka {
 
 caf::expected<std::unique_ptr<offset_index>>
-offset_index::open(std::string path, log_offset base, size_t max_entries) {
-  auto f = file_handle::open(path, O_RDWR | O_CREAT, 0644);
+offset_index::open(storage::env& env, std::string path, log_offset base, size_t max_entries) {
+  auto f = env.open(path, storage::open_mode::write);
   if (!f)
     return std::move(f.error());
-  auto fsize = f->size();
+  auto fsize = (*f)->size();
   if (!fsize)
     return std::move(fsize.error());
   std::unique_ptr<offset_index> idx{
-    new offset_index(std::move(*f), std::move(path), base, max_entries)};
+    new offset_index(env, std::move(*f), std::move(path), base, max_entries)};
   idx->ragged_ = *fsize % entry_size != 0;
   auto n = static_cast<size_t>(*fsize / entry_size);
   if (n > 0) {
     // Map what is there without resizing the file: it is untrusted until check().
-    void* p = ::mmap(nullptr, n * entry_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                     idx->file_.fd(), 0);
-    if (p == MAP_FAILED)
-      return storage_error_from("mmap", idx->path_, errno);
-    idx->map_ = static_cast<char*>(p);
+    auto m = idx->file_->map(n * entry_size);
+    if (!m)
+      return std::move(m.error());
+    idx->map_ = std::move(*m);
     idx->capacity_ = n;
     idx->size_ = n;
   }
   return idx;
 }
 
-offset_index::offset_index(file_handle file, std::string path, log_offset base,
-                           size_t max_entries)
-  : file_(std::move(file)), path_(std::move(path)), base_(base), max_entries_(max_entries) {
+offset_index::offset_index(storage::env& env, std::unique_ptr<storage::file> file,
+                           std::string path, log_offset base, size_t max_entries)
+  : env_(env), file_(std::move(file)), path_(std::move(path)), base_(base),
+    max_entries_(max_entries) {
 }
 
 offset_index::~offset_index() {
@@ -68,7 +63,7 @@ std::string offset_index::check(uint64_t log_size) const {
 
 offset_index::entry offset_index::at(size_t i) const {
   assert(i < size_);
-  auto p = map_ + i * entry_size;
+  auto p = map_->data() + i * entry_size;
   return entry{base_ + static_cast<int64_t>(wire::load_be32(p)), wire::load_be32(p + 4)};
 }
 
@@ -97,7 +92,7 @@ caf::error offset_index::append(log_offset offset, uint32_t position) {
     if (auto err = unseal())
       return err;
   }
-  auto p = map_ + size_ * entry_size;
+  auto p = map_->data() + size_ * entry_size;
   wire::store_be32(p, static_cast<uint32_t>(offset - base_));
   wire::store_be32(p + 4, position);
   ++size_;
@@ -113,7 +108,7 @@ caf::error offset_index::clear() {
   unmap();
   size_ = 0;
   ragged_ = false;
-  return file_.truncate(0);
+  return file_->truncate(0);
 }
 
 caf::error offset_index::unseal() {
@@ -124,32 +119,33 @@ caf::error offset_index::unseal() {
 }
 
 caf::error offset_index::seal() {
-  if (!file_.is_open() || (capacity_ == size_ && !ragged_))
+  if (!file_->is_open() || (capacity_ == size_ && !ragged_))
     return caf::none;
   ragged_ = false;
   return remap(size_);
 }
 
 caf::error offset_index::flush() {
-  if (map_ != nullptr && size_ > 0 && ::msync(map_, size_ * entry_size, MS_SYNC) != 0)
-    return storage_error_from("msync", path_, errno);
-  return file_.is_open() ? file_.sync() : caf::none;
+  if (map_ != nullptr && size_ > 0) {
+    if (auto err = map_->sync())
+      return err;
+  }
+  return file_->is_open() ? file_->sync() : caf::none;
 }
 
 caf::error offset_index::close() {
-  if (!file_.is_open())
+  if (!file_->is_open())
     return caf::none;
   auto err = seal();
   unmap();
-  auto err2 = file_.close();
+  auto err2 = file_->close();
   return err ? err : err2;
 }
 
 caf::error offset_index::remove() {
   auto err = close();
-  if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
-    return storage_error_from("unlink", path_, errno);
-  return err;
+  auto err2 = env_.remove(path_);
+  return err ? err : err2;
 }
 
 caf::error offset_index::remap(size_t capacity) {
@@ -157,27 +153,24 @@ caf::error offset_index::remap(size_t capacity) {
   // always correct (lookups then scan the log from position 0), just slower.
   assert(size_ <= capacity);
   unmap();
-  if (auto err = file_.truncate(capacity * entry_size)) {
+  if (auto err = file_->truncate(capacity * entry_size)) {
     size_ = 0;
     return err;
   }
   if (capacity == 0)
     return caf::none;
-  void* p = ::mmap(nullptr, capacity * entry_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   file_.fd(), 0);
-  if (p == MAP_FAILED) {
+  auto m = file_->map(capacity * entry_size);
+  if (!m) {
     size_ = 0;
-    return storage_error_from("mmap", path_, errno);
+    return std::move(m.error());
   }
-  map_ = static_cast<char*>(p);
+  map_ = std::move(*m);
   capacity_ = capacity;
   return caf::none;
 }
 
 void offset_index::unmap() {
-  if (map_ != nullptr)
-    ::munmap(map_, capacity_ * entry_size);
-  map_ = nullptr;
+  map_.reset();
   capacity_ = 0;
 }
 

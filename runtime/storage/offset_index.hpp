@@ -1,6 +1,7 @@
 // The sparse offset index of one log segment (<base offset>.index): 8-byte big-endian entries
 // (offset relative to the segment base: uint32, byte position in the .log: uint32), memory-
-// mapped like Kafka's. Owned by its segment; not thread-safe. See docs/storage-format.md.
+// mapped like Kafka's (through the storage env's mapping). Owned by its segment; not
+// thread-safe. See docs/storage-format.md.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
-#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/env.hpp"
 
 namespace cafka {
 
@@ -28,8 +29,9 @@ public:
 
   // Opens (creating if absent) `path` and maps the entries already in it, untrusted: call
   // check() before using them, or clear() to rebuild. `max_entries` bounds appends.
-  static caf::expected<std::unique_ptr<offset_index>> open(std::string path, log_offset base,
-                                                           size_t max_entries);
+  // Requires: env outlives the index.
+  static caf::expected<std::unique_ptr<offset_index>>
+  open(storage::env& env, std::string path, log_offset base, size_t max_entries);
   // Unmaps and trims the file to its entries; reports nothing (call close() for errors).
   ~offset_index();
 
@@ -72,17 +74,19 @@ public:
   const std::string& path() const { return path_; }
 
 private:
-  offset_index(file_handle file, std::string path, log_offset base, size_t max_entries);
+  offset_index(storage::env& env, std::unique_ptr<storage::file> file, std::string path,
+               log_offset base, size_t max_entries);
 
   // Maps the first `capacity` entries of the file, resizing it to capacity * entry_size.
   caf::error remap(size_t capacity);
   void unmap();
 
-  file_handle file_;
+  storage::env& env_;
+  std::unique_ptr<storage::file> file_;  // Invariant: not null
   std::string path_;
   log_offset base_;
   size_t max_entries_;
-  char* map_ = nullptr;     // Invariant: null iff capacity_ == 0
+  std::unique_ptr<storage::mapping> map_;  // Invariant: null iff capacity_ == 0
   size_t capacity_ = 0;     // entries the mapping holds; Invariant: size_ <= capacity_
   size_t size_ = 0;         // entries in use
   bool ragged_ = false;     // the file size was not a multiple of entry_size when opened

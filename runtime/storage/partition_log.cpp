@@ -1,10 +1,7 @@
 #include "runtime/storage/partition_log.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -17,7 +14,6 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
-#include "runtime/storage/file_handle.hpp"
 #include "runtime/storage/segment.hpp"
 
 namespace cafka {
@@ -49,12 +45,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // Unlinks the files of a segment that was never opened (.log first).
-caf::error remove_segment_files(const std::string& dir, log_offset base) {
-  for (auto ext : {".log", ".index", ".timeindex"}) {
-    auto path = (fs::path{dir} / segment::file_name(base, ext)).string();
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      return storage_error_from("unlink", path, errno);
-  }
+caf::error remove_segment_files(storage::env& env, const std::string& dir, log_offset base) {
+  for (auto ext : {".log", ".index", ".timeindex"})
+    if (auto err = env.remove((fs::path{dir} / segment::file_name(base, ext)).string()))
+      return err;
   return caf::none;
 }
 
@@ -69,31 +63,31 @@ segment_config segment_config_of(const log_config& cfg) {
 
 } // namespace
 
-partition_log::partition_log(std::string dir, log_config cfg)
-  : dir_(std::move(dir)), cfg_(cfg) {
+partition_log::partition_log(storage::env& env, std::string dir, log_config cfg)
+  : env_(env), dir_(std::move(dir)), cfg_(cfg) {
 }
 
 partition_log::~partition_log() = default;
 
 caf::expected<std::unique_ptr<partition_log>>
-partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
+partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t now_ms) {
   if (cfg.segment_bytes == 0 || cfg.segment_bytes > std::numeric_limits<uint32_t>::max())
     return make_error(errc::invalid_config,
                       "segment bytes must be in [1, 4294967295], not "
                         + std::to_string(cfg.segment_bytes));
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    return make_error(errc::storage_error, "create directory " + dir + ": " + ec.message());
-  // List the directory: segment logs, indexes, and leftovers of interrupted operations.
+  if (auto err = env.create_dirs(dir))
+    return err;
+  auto entries = env.list_dir(dir);
+  if (!entries)
+    return std::move(entries.error());
+  // The directory's segment logs, indexes, and leftovers of interrupted operations.
   std::vector<log_offset> bases;
   std::set<std::pair<log_offset, const char*>> indexes;
-  std::vector<fs::path> stray;
-  for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
-    std::error_code ec2;
-    if (!it->is_regular_file(ec2))
+  std::vector<std::string> stray;
+  for (auto& e : *entries) {
+    if (!e.is_file)
       continue;
-    auto name = it->path().filename().string();
+    auto& name = e.name;
     if (auto base = parse_segment_name(name, ".log"))
       bases.push_back(*base);
     else if (auto base = parse_segment_name(name, ".index"))
@@ -101,34 +95,31 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     else if (auto base = parse_segment_name(name, ".timeindex"))
       indexes.emplace(*base, ".timeindex");
     else if (ends_with(name, ".tmp") || ends_with(name, ".deleted"))
-      stray.push_back(it->path());
+      stray.push_back(name);
   }
-  if (ec)
-    return make_error(errc::storage_error, "list directory " + dir + ": " + ec.message());
   bool dir_changed = false;
-  for (auto& path : stray) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      return storage_error_from("unlink", path.string(), errno);
-    spdlog::warn("partition log {}: removed leftover file {}", dir, path.filename().string());
+  for (auto& name : stray) {
+    if (auto err = env.remove((fs::path{dir} / name).string()))
+      return err;
+    spdlog::warn("partition log {}: removed leftover file {}", dir, name);
     dir_changed = true;
   }
   std::sort(bases.begin(), bases.end());
   for (auto [base, ext] : indexes) {
     if (std::binary_search(bases.begin(), bases.end(), base))
       continue;
-    auto path = (fs::path{dir} / segment::file_name(base, ext)).string();
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      return storage_error_from("unlink", path, errno);
+    if (auto err = env.remove((fs::path{dir} / segment::file_name(base, ext)).string()))
+      return err;
     spdlog::warn("partition log {}: removed index {} that has no log file", dir,
                  segment::file_name(base, ext));
     dir_changed = true;
   }
-  std::unique_ptr<partition_log> log{new partition_log(dir, cfg)};
+  std::unique_ptr<partition_log> log{new partition_log(env, dir, cfg)};
   auto scfg = segment_config_of(cfg);
   for (size_t i = 0; i < bases.size(); ++i) {
     bool active = i + 1 == bases.size();
     bool truncated = false;
-    auto seg = segment::open(dir, bases[i], scfg, active, truncated);
+    auto seg = segment::open(env, dir, bases[i], scfg, active, truncated);
     if (!seg)
       return std::move(seg.error());
     std::string why;
@@ -140,7 +131,7 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     log->segments_.push_back(std::move(*seg));
     if (!why.empty()) {
       for (size_t j = i + 1; j < bases.size(); ++j)
-        if (auto err = remove_segment_files(dir, bases[j]))
+        if (auto err = remove_segment_files(env, dir, bases[j]))
           return err;
       spdlog::warn("partition log {}: deleted {} segment(s) from {} on: {}", dir,
                    bases.size() - i - 1, segment::file_name(bases[i + 1], ".log"), why);
@@ -149,7 +140,7 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
     }
   }
   if (log->segments_.empty()) {
-    auto seg = segment::create(dir, log_offset{0}, scfg);
+    auto seg = segment::create(env, dir, log_offset{0}, scfg);
     if (!seg)
       return std::move(seg.error());
     log->segments_.push_back(std::move(*seg));
@@ -158,7 +149,7 @@ partition_log::open(std::string dir, log_config cfg, int64_t now_ms) {
   if (auto err = log->segments_.back()->unseal())
     return err;
   if (dir_changed) {
-    if (auto err = fsync_dir(dir))
+    if (auto err = env.sync_dir(dir))
       return err;
   }
   // With a flush policy, what the log holds is made durable before it serves anything: a
@@ -230,7 +221,7 @@ caf::error partition_log::roll(log_offset next) {
   // roll schedules the flush in the background.
   if (auto err = segments_.back()->seal())
     return err;
-  auto seg = segment::create(dir_, next, segment_config_of(cfg_));
+  auto seg = segment::create(env_, dir_, next, segment_config_of(cfg_));
   if (!seg) {
     static_cast<void>(segments_.back()->unseal());
     return std::move(seg.error());
@@ -317,7 +308,7 @@ caf::error partition_log::truncate_to(log_offset offset) {
   if (offset < log_start_offset()) {
     // Everything goes and the log restarts at `offset` (Kafka's truncateFullyAndStartAt).
     // The new segment comes first so that the log always has one.
-    auto seg = segment::create(dir_, offset, segment_config_of(cfg_));
+    auto seg = segment::create(env_, dir_, offset, segment_config_of(cfg_));
     if (!seg)
       return std::move(seg.error());
     segments_.insert(segments_.begin(), std::move(*seg));
@@ -339,7 +330,7 @@ caf::error partition_log::truncate_to(log_offset offset) {
   spdlog::info("partition log {}: truncated to offset {}; log end offset now {}", dir_,
                to_string(offset), to_string(log_end_offset()));
   if (dir_changed)
-    return fsync_dir(dir_);
+    return env_.sync_dir(dir_);
   return caf::none;
 }
 
@@ -359,7 +350,7 @@ caf::error partition_log::truncate_fully_and_start_at(log_offset start) {
     if (auto err = keep->unseal())
       return err;
   } else {
-    auto seg = segment::create(dir_, start, segment_config_of(cfg_));
+    auto seg = segment::create(env_, dir_, start, segment_config_of(cfg_));
     if (!seg)
       return std::move(seg.error());
     keep = std::move(*seg);
@@ -374,7 +365,7 @@ caf::error partition_log::truncate_fully_and_start_at(log_offset start) {
                       describe(err));
   unflushed_messages_ = 0;
   spdlog::info("partition log {}: restarted empty at offset {}", dir_, to_string(start));
-  return fsync_dir(dir_);
+  return env_.sync_dir(dir_);
 }
 
 caf::error partition_log::maybe_flush(int64_t now_ms) {
@@ -393,7 +384,7 @@ caf::error partition_log::flush() {
     if (auto err = seg->flush())
       return err;
   if (dir_dirty_) {
-    if (auto err = fsync_dir(dir_))
+    if (auto err = env_.sync_dir(dir_))
       return err;
     dir_dirty_ = false;
   }
@@ -430,7 +421,7 @@ caf::expected<size_t> partition_log::enforce_retention(int64_t now_ms) {
   if (deleted > 0) {
     spdlog::info("partition log {}: retention deleted {} segment(s); log start offset now {}",
                  dir_, deleted, to_string(log_start_offset()));
-    auto err2 = fsync_dir(dir_);
+    auto err2 = env_.sync_dir(dir_);
     if (!err)
       err = std::move(err2);
   }

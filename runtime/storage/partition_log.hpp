@@ -1,6 +1,7 @@
 // A partition's durable log: a directory of segments (<base offset>.log + sparse .index and
 // .timeindex), append of whole record batches, reads of whole batches, search by timestamp,
-// roll, retention, flush, recovery. Owned by exactly one partition replica actor; not
+// roll, retention, flush, recovery. Every file operation goes through the storage env it is
+// opened with (runtime/storage/env.hpp). Owned by exactly one partition replica actor; not
 // thread-safe.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/storage/env.hpp"
 #include "runtime/storage/time_index.hpp"
 
 namespace cafka {
@@ -39,9 +41,10 @@ class partition_log {
 public:
   // Opens (creating if absent) the log in `dir` and recovers it: validates the tail of the
   // last segment by length and CRC and truncates a torn or corrupt tail (one warning line);
-  // rebuilds a missing or bad index. Never throws on a corrupt file.
-  static caf::expected<std::unique_ptr<partition_log>> open(std::string dir, log_config cfg,
-                                                            int64_t now_ms);
+  // rebuilds a missing or bad index. Never throws on a corrupt file. Every file of the log
+  // is reached through `env`. Requires: env outlives the log.
+  static caf::expected<std::unique_ptr<partition_log>> open(storage::env& env, std::string dir,
+                                                            log_config cfg, int64_t now_ms);
   ~partition_log();
 
   partition_log(const partition_log&) = delete;
@@ -98,11 +101,12 @@ public:
   const log_config& config() const { return cfg_; }
 
 private:
-  partition_log(std::string dir, log_config cfg);
+  partition_log(storage::env& env, std::string dir, log_config cfg);
 
   // Seals the active segment and starts a new one at `next` (no fsync: see flush()).
   caf::error roll(log_offset next);
 
+  storage::env& env_;
   std::string dir_;
   log_config cfg_;
   std::vector<std::unique_ptr<segment>> segments_;  // Invariant: sorted by base offset, >= 1
@@ -112,7 +116,8 @@ private:
 };
 
 // The bytes of every segment file (*.log) in `dir`, in offset order; empty if there is none.
-// For checks that compare replicas byte for byte (tests, `cafka chaos run`), not for serving.
+// For checks that compare replicas byte for byte (tests, `cafka chaos run`), not for serving:
+// it reads the real disk directly, outside any env.
 std::string segment_bytes(const std::string& dir);
 
 } // namespace cafka

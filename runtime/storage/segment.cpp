@@ -1,11 +1,7 @@
 #include "runtime/storage/segment.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -65,11 +61,12 @@ std::string segment::file_name(log_offset base, const char* ext) {
   return std::string{buf} + ext;
 }
 
-segment::segment(std::string dir, log_offset base, segment_config cfg, file_handle log,
-                 std::unique_ptr<offset_index> index, std::unique_ptr<time_index> tindex,
-                 uint64_t size)
-  : dir_(std::move(dir)), base_(base), cfg_(cfg), log_path_(log.path()), log_(std::move(log)),
-    index_(std::move(index)), time_index_(std::move(tindex)), size_(size), next_offset_(base) {
+segment::segment(storage::env& env, std::string dir, log_offset base, segment_config cfg,
+                 std::unique_ptr<storage::file> log, std::unique_ptr<offset_index> index,
+                 std::unique_ptr<time_index> tindex, uint64_t size)
+  : env_(env), dir_(std::move(dir)), base_(base), cfg_(cfg), log_path_(log->path()),
+    log_(std::move(log)), index_(std::move(index)), time_index_(std::move(tindex)), size_(size),
+    next_offset_(base) {
 }
 
 segment::~segment() {
@@ -77,13 +74,12 @@ segment::~segment() {
 }
 
 caf::expected<std::unique_ptr<segment>>
-segment::create(const std::string& dir, log_offset base, segment_config cfg) {
+segment::create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg) {
   auto dir_path = std::filesystem::path{dir};
-  auto log = file_handle::open((dir_path / file_name(base, ".log")).string(),
-                               O_RDWR | O_CREAT | O_TRUNC, 0644);
+  auto log = env.open((dir_path / file_name(base, ".log")).string(), storage::open_mode::truncate);
   if (!log)
     return std::move(log.error());
-  auto idx = offset_index::open((dir_path / file_name(base, ".index")).string(), base,
+  auto idx = offset_index::open(env, (dir_path / file_name(base, ".index")).string(), base,
                                 max_index_entries(cfg));
   if (!idx)
     return std::move(idx.error());
@@ -91,53 +87,55 @@ segment::create(const std::string& dir, log_offset base, segment_config cfg) {
     return err;
   if (auto err = (*idx)->unseal())
     return err;
-  auto tidx = time_index::open((dir_path / file_name(base, ".timeindex")).string(), base);
+  auto tidx = time_index::open(env, (dir_path / file_name(base, ".timeindex")).string(), base);
   if (!tidx)
     return std::move(tidx.error());
   if (auto err = (*tidx)->clear())
     return err;
-  std::unique_ptr<segment> seg{
-    new segment(dir, base, cfg, std::move(*log), std::move(*idx), std::move(*tidx), 0)};
+  std::unique_ptr<segment> seg{new segment(env, dir, base, cfg, std::move(*log), std::move(*idx),
+                                           std::move(*tidx), 0)};
   seg->max_timestamp_ = -1;
   return seg;
 }
 
 caf::expected<std::unique_ptr<segment>>
-segment::open(const std::string& dir, log_offset base, segment_config cfg, bool active,
-              bool& truncated) {
+segment::open(storage::env& env, const std::string& dir, log_offset base, segment_config cfg,
+              bool active, bool& truncated) {
   truncated = false;
   auto dir_path = std::filesystem::path{dir};
   auto index_path = (dir_path / file_name(base, ".index")).string();
   auto time_path = (dir_path / file_name(base, ".timeindex")).string();
-  std::error_code ec;
-  bool index_existed = std::filesystem::exists(index_path, ec);
-  bool time_existed = std::filesystem::exists(time_path, ec);
-  auto log = file_handle::open((dir_path / file_name(base, ".log")).string(), O_RDWR | O_CREAT,
-                               0644);
+  auto index_existed = env.exists(index_path);
+  if (!index_existed)
+    return std::move(index_existed.error());
+  auto time_existed = env.exists(time_path);
+  if (!time_existed)
+    return std::move(time_existed.error());
+  auto log = env.open((dir_path / file_name(base, ".log")).string(), storage::open_mode::write);
   if (!log)
     return std::move(log.error());
-  auto size = log->size();
+  auto size = (*log)->size();
   if (!size)
     return std::move(size.error());
-  auto idx = offset_index::open(std::move(index_path), base, max_index_entries(cfg));
+  auto idx = offset_index::open(env, std::move(index_path), base, max_index_entries(cfg));
   if (!idx)
     return std::move(idx.error());
-  auto tidx = time_index::open(std::move(time_path), base);
+  auto tidx = time_index::open(env, std::move(time_path), base);
   if (!tidx)
     return std::move(tidx.error());
-  std::unique_ptr<segment> seg{
-    new segment(dir, base, cfg, std::move(*log), std::move(*idx), std::move(*tidx), *size)};
+  std::unique_ptr<segment> seg{new segment(env, dir, base, cfg, std::move(*log), std::move(*idx),
+                                           std::move(*tidx), *size)};
   if (active) {
     if (auto err = seg->recover(truncated))
       return err;
     return seg;
   }
-  std::string reason = index_existed ? seg->index_->check(seg->size_) : "index file missing";
+  std::string reason = *index_existed ? seg->index_->check(seg->size_) : "index file missing";
   if (reason.empty()) {
     auto why = seg->time_index_->check(seg->size_);
     if (!why)
       return std::move(why.error());
-    reason = time_existed ? std::move(*why) : "time index file missing";
+    reason = *time_existed ? std::move(*why) : "time index file missing";
   }
   if (reason.empty()) {
     if (auto err = seg->verify_tail(reason))
@@ -170,9 +168,9 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
   assert(batch.size() == h.total_size());
   assert(h.base_offset >= next_offset_.value);
   assert(size_ <= max_position);
-  if (auto err = log_.write_at(batch.data(), batch.size(), size_)) {
+  if (auto err = log_->write_at(batch.data(), batch.size(), size_)) {
     // Cut a partial write so the file keeps ending on a batch boundary.
-    static_cast<void>(log_.truncate(size_));
+    static_cast<void>(log_->truncate(size_));
     return err;
   }
   maybe_index(log_offset{h.base_offset}, size_);
@@ -217,7 +215,7 @@ caf::error segment::recover(bool& truncated) {
       return buf.data() + (pos - buf_pos);
     auto want = static_cast<size_t>(std::min<uint64_t>(std::max(n, scan_chunk), size_ - pos));
     buf.resize(want);
-    auto got = log_.read_at(buf.data(), want, pos);
+    auto got = log_->read_at(buf.data(), want, pos);
     if (!got)
       return std::move(got.error());
     if (*got < n)
@@ -259,14 +257,14 @@ caf::error segment::recover(bool& truncated) {
   next_offset_ = next;
   if (pos < size_) {
     auto dropped = size_ - pos;
-    if (auto err = log_.truncate(pos))
+    if (auto err = log_->truncate(pos))
       return err;
     size_ = pos;
     truncated = true;
     spdlog::warn("partition log {}: truncated corrupt/torn tail of {} at position {} ({} bytes "
                  "dropped): {}",
                  dir_, file_name(base_, ".log"), pos, dropped, reason);
-    if (auto err = log_.sync())
+    if (auto err = log_->sync())
       return err;
   }
   return caf::none;
@@ -287,7 +285,7 @@ caf::error segment::verify_tail(std::string& reason) {
       reason = "incomplete batch header at position " + std::to_string(pos);
       return caf::none;
     }
-    auto got = log_.read_at(hdr, batch_header_size, pos);
+    auto got = log_->read_at(hdr, batch_header_size, pos);
     if (!got)
       return std::move(got.error());
     batch_header h;
@@ -312,7 +310,7 @@ caf::error segment::verify_tail(std::string& reason) {
 
 caf::error segment::read_header(uint64_t position, batch_header& h) const {
   char hdr[batch_header_size];
-  auto got = log_.read_at(hdr, batch_header_size, position);
+  auto got = log_->read_at(hdr, batch_header_size, position);
   if (!got)
     return std::move(got.error());
   if (*got < batch_header_size || !read_batch_header(hdr, *got, h)
@@ -352,7 +350,7 @@ caf::expected<bool> segment::read(log_offset from, size_t max_bytes, log_offset 
     if (n <= have)
       return caf::none;
     out.resize(old + n);
-    auto got = log_.read_at(out.data() + old + have, n - have, *start + have);
+    auto got = log_->read_at(out.data() + old + have, n - have, *start + have);
     if (!got)
       return std::move(got.error());
     if (*got < n - have)
@@ -413,7 +411,7 @@ caf::error segment::truncate_to(log_offset offset) {
   // The time index first: if the log is not cut after all, it is only sparser.
   if (auto err = time_index_->truncate_to_position(*pos))
     return err;
-  if (auto err = log_.truncate(*pos))
+  if (auto err = log_->truncate(*pos))
     return err;
   index_->truncate_to_position(*pos);
   size_ = *pos;
@@ -439,7 +437,7 @@ caf::error segment::unseal() {
 caf::error segment::flush() {
   if (!dirty_)
     return caf::none;
-  if (auto err = log_.sync())
+  if (auto err = log_->sync())
     return err;
   if (auto err = index_->flush())
     return err;
@@ -452,14 +450,14 @@ caf::error segment::flush() {
 caf::error segment::close() {
   auto err = index_ ? index_->close() : caf::error{};
   auto err2 = time_index_ ? time_index_->close() : caf::error{};
-  auto err3 = log_.close();
+  auto err3 = log_->close();
   return err ? err : err2 ? err2 : err3;
 }
 
 caf::error segment::remove() {
   auto err = close();
-  if (::unlink(log_path_.c_str()) != 0 && errno != ENOENT)
-    return storage_error_from("unlink", log_path_, errno);
+  if (auto e = env_.remove(log_path_))
+    return e;
   auto err2 = index_->remove();
   auto err3 = time_index_->remove();
   return err ? err : err2 ? err2 : err3;

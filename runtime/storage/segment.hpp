@@ -1,7 +1,8 @@
 // One log segment: <20-digit base offset>.log holding whole record batches back to back, its
 // sparse <base>.index and <base>.timeindex. Append, positioned reads of whole batches, search
-// by timestamp, recovery scan, truncate. Owned by its partition_log; not thread-safe. See
-// docs/storage-format.md. The timestamp functions are in segment_time.cpp.
+// by timestamp, recovery scan, truncate; its files opened through the log's storage env. Owned
+// by its partition_log; not thread-safe. See docs/storage-format.md. The timestamp functions
+// are in segment_time.cpp.
 #pragma once
 
 #include <cstddef>
@@ -17,7 +18,7 @@
 
 #include "runtime/base/ids.hpp"
 #include "runtime/protocol/record_batch.hpp"
-#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/env.hpp"
 #include "runtime/storage/offset_index.hpp"
 #include "runtime/storage/time_index.hpp"
 
@@ -38,8 +39,9 @@ public:
   static std::string file_name(log_offset base, const char* ext);
 
   // Creates an empty active segment, replacing leftover files of the same name.
-  static caf::expected<std::unique_ptr<segment>> create(const std::string& dir, log_offset base,
-                                                        segment_config cfg);
+  // Requires (here and in open): env outlives the segment.
+  static caf::expected<std::unique_ptr<segment>>
+  create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg);
 
   // Opens an existing segment. `active` (the last segment): every batch is checked (length,
   // offsets, CRC), a corrupt or torn tail is cut off (one warning) and both indexes rebuilt.
@@ -47,8 +49,9 @@ public:
   // offset index entry are walked by header, and the batch of the last time index entry is
   // read; a missing or bad index (either) or a bad tail falls back to the full scan.
   // `truncated` tells whether bytes were cut off. Never throws on garbage.
-  static caf::expected<std::unique_ptr<segment>>
-  open(const std::string& dir, log_offset base, segment_config cfg, bool active, bool& truncated);
+  static caf::expected<std::unique_ptr<segment>> open(storage::env& env, const std::string& dir,
+                                                      log_offset base, segment_config cfg,
+                                                      bool active, bool& truncated);
 
   ~segment();
 
@@ -119,9 +122,9 @@ private:
     uint64_t position;  // its byte position in the .log
   };
 
-  segment(std::string dir, log_offset base, segment_config cfg, file_handle log,
-          std::unique_ptr<offset_index> index, std::unique_ptr<time_index> tindex,
-          uint64_t size);
+  segment(storage::env& env, std::string dir, log_offset base, segment_config cfg,
+          std::unique_ptr<storage::file> log, std::unique_ptr<offset_index> index,
+          std::unique_ptr<time_index> tindex, uint64_t size);
 
   // Full scan from position 0 with CRC checks; rebuilds the index; cuts a bad tail.
   caf::error recover(bool& truncated);
@@ -150,11 +153,12 @@ private:
   // Reads and sanity-checks the batch header at `position` (< size()).
   caf::error read_header(uint64_t position, batch_header& h) const;
 
+  storage::env& env_;
   std::string dir_;
   log_offset base_;
   segment_config cfg_;
   std::string log_path_;
-  file_handle log_;
+  std::unique_ptr<storage::file> log_;  // Invariant: not null
   std::unique_ptr<offset_index> index_;
   std::unique_ptr<time_index> time_index_;
   uint64_t size_;            // Invariant: == the .log file size, whole batches only

@@ -125,7 +125,7 @@ caf::expected<std::optional<timestamp_offset>> segment::find_timestamp(int64_t t
       return err;
     if (h.max_timestamp >= target) {
       batch.resize(h.total_size());
-      auto got = log_.read_at(batch.data(), batch.size(), pos);
+      auto got = log_->read_at(batch.data(), batch.size(), pos);
       if (!got)
         return std::move(got.error());
       if (*got < batch.size())

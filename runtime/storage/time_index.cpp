@@ -1,11 +1,7 @@
 #include "runtime/storage/time_index.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -37,21 +33,22 @@ uint64_t entry_pos(size_t i) {
 
 } // namespace
 
-caf::expected<std::unique_ptr<time_index>> time_index::open(std::string path, log_offset base) {
-  auto f = file_handle::open(path, O_RDWR | O_CREAT, 0644);
+caf::expected<std::unique_ptr<time_index>>
+time_index::open(storage::env& env, std::string path, log_offset base) {
+  auto f = env.open(path, storage::open_mode::write);
   if (!f)
     return std::move(f.error());
-  auto fsize = f->size();
+  auto fsize = (*f)->size();
   if (!fsize)
     return std::move(fsize.error());
-  std::unique_ptr<time_index> idx{new time_index(std::move(*f), std::move(path), base)};
+  std::unique_ptr<time_index> idx{new time_index(env, std::move(*f), std::move(path), base)};
   char hdr[header_size];
   if (*fsize < header_size) {
     idx->header_problem_ = "time index shorter than its " + std::to_string(header_size)
                            + "-byte header";
     return idx;
   }
-  auto got = idx->file_.read_at(hdr, header_size, 0);
+  auto got = idx->file_->read_at(hdr, header_size, 0);
   if (!got)
     return std::move(got.error());
   if (*got < header_size || std::memcmp(hdr, magic, sizeof(magic)) != 0) {
@@ -79,8 +76,9 @@ caf::expected<std::unique_ptr<time_index>> time_index::open(std::string path, lo
   return idx;
 }
 
-time_index::time_index(file_handle file, std::string path, log_offset base)
-  : file_(std::move(file)), path_(std::move(path)), base_(base) {
+time_index::time_index(storage::env& env, std::unique_ptr<storage::file> file,
+                       std::string path, log_offset base)
+  : env_(env), file_(std::move(file)), path_(std::move(path)), base_(base) {
 }
 
 time_index::~time_index() {
@@ -95,7 +93,7 @@ caf::expected<std::string> time_index::check(uint64_t log_size) const {
   for (size_t i = 0; i < size_; i += check_chunk_entries) {
     auto n = std::min(check_chunk_entries, size_ - i);
     buf.resize(n * entry_size);
-    auto got = file_.read_at(buf.data(), buf.size(), entry_pos(i));
+    auto got = file_->read_at(buf.data(), buf.size(), entry_pos(i));
     if (!got)
       return std::move(got.error());
     if (*got < buf.size())
@@ -127,7 +125,7 @@ caf::expected<time_index::entry> time_index::at(size_t i) const {
 
 caf::error time_index::read_entry(size_t i, entry& out) const {
   char buf[entry_size];
-  auto got = file_.read_at(buf, entry_size, entry_pos(i));
+  auto got = file_->read_at(buf, entry_size, entry_pos(i));
   if (!got)
     return std::move(got.error());
   if (*got < entry_size)
@@ -177,9 +175,9 @@ caf::error time_index::append(const entry& e) {
     return make_error(errc::storage_error, "append to " + path_ + ": " + header_problem_);
   char buf[entry_size];
   encode_entry(buf, e, base_);
-  if (auto err = file_.write_at(buf, entry_size, entry_pos(size_))) {
+  if (auto err = file_->write_at(buf, entry_size, entry_pos(size_))) {
     // Cut a partial write so the file keeps whole entries.
-    static_cast<void>(file_.truncate(entry_pos(size_)));
+    static_cast<void>(file_->truncate(entry_pos(size_)));
     return err;
   }
   ++size_;
@@ -198,7 +196,7 @@ caf::error time_index::truncate_to_position(uint64_t position) {
 
 caf::error time_index::cut(size_t n) {
   assert(n <= size_);
-  if (auto err = file_.truncate(entry_pos(n)))
+  if (auto err = file_->truncate(entry_pos(n)))
     return err;
   size_ = n;
   last_.reset();
@@ -208,7 +206,7 @@ caf::error time_index::cut(size_t n) {
   if (auto err = read_entry(n - 1, e)) {
     // An empty index is always correct, only slower.
     size_ = 0;
-    static_cast<void>(file_.truncate(entry_pos(0)));
+    static_cast<void>(file_->truncate(entry_pos(0)));
     return err;
   }
   last_ = e;
@@ -219,31 +217,30 @@ caf::error time_index::clear() {
   size_ = 0;
   last_.reset();
   header_problem_ = "time index header not written";
-  if (auto err = file_.truncate(0))
+  if (auto err = file_->truncate(0))
     return err;
   char hdr[header_size];
   std::memcpy(hdr, magic, sizeof(magic));
   wire::store_be16(hdr + 4, static_cast<uint16_t>(version));
   wire::store_be64(hdr + 6, static_cast<uint64_t>(base_.value));
-  if (auto err = file_.write_at(hdr, header_size, 0))
+  if (auto err = file_->write_at(hdr, header_size, 0))
     return err;
   header_problem_.clear();
   return caf::none;
 }
 
 caf::error time_index::flush() {
-  return file_.is_open() ? file_.sync() : caf::none;
+  return file_->is_open() ? file_->sync() : caf::none;
 }
 
 caf::error time_index::close() {
-  return file_.close();
+  return file_->close();
 }
 
 caf::error time_index::remove() {
   auto err = close();
-  if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
-    return storage_error_from("unlink", path_, errno);
-  return err;
+  auto err2 = env_.remove(path_);
+  return err ? err : err2;
 }
 
 } // namespace cafka

@@ -14,7 +14,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
-#include "runtime/storage/file_handle.hpp"
+#include "runtime/storage/env.hpp"
 
 namespace cafka {
 
@@ -38,8 +38,9 @@ public:
   };
 
   // Opens (creating if absent) `path` and reads its header and last entry, untrusted: call
-  // check() before using the entries, or clear() to rebuild.
-  static caf::expected<std::unique_ptr<time_index>> open(std::string path, log_offset base);
+  // check() before using the entries, or clear() to rebuild. Requires: env outlives the index.
+  static caf::expected<std::unique_ptr<time_index>> open(storage::env& env, std::string path,
+                                                         log_offset base);
   // Closes the file; reports nothing (call close() for errors).
   ~time_index();
 
@@ -80,7 +81,8 @@ public:
   const std::string& path() const { return path_; }
 
 private:
-  time_index(file_handle file, std::string path, log_offset base);
+  time_index(storage::env& env, std::unique_ptr<storage::file> file, std::string path,
+             log_offset base);
 
   // Reads the entry at index i into `out` (a short read is a storage_error).
   caf::error read_entry(size_t i, entry& out) const;
@@ -90,7 +92,8 @@ private:
   // Cuts the file to its header and the first n entries.
   caf::error cut(size_t n);
 
-  file_handle file_;
+  storage::env& env_;
+  std::unique_ptr<storage::file> file_;  // Invariant: not null
   std::string path_;
   log_offset base_;
   size_t size_ = 0;             // whole entries in the file

@@ -17,6 +17,7 @@
 #include "actors/broker/broker_state.hpp"
 #include "actors/controller/controller_member.hpp"
 #include "runtime/raft/disk_persistence.hpp"
+#include "runtime/storage/posix_env.hpp"
 #include "actors/broker/broker_interface.hpp"
 #include "actors/controller/controller_interface.hpp"
 #include "runtime/base/errc.hpp"
@@ -68,8 +69,8 @@ struct broker_fixture {
     controller_config qc;
     qc.self = node_id{1};
     qc.members = {node_id{1}};
-    qc.storage = std::make_shared<raft::disk_persistence>(cc.node_dir(node_id{1}) + "/"
-                                                          + raft_dir_name);
+    qc.storage = std::make_shared<raft::disk_persistence>(
+      cc.node_dir(node_id{1}) + "/" + raft_dir_name, std::make_shared<storage::posix_env>());
     qc.tick = 10ms;
     qc.raft.election_timeout_ticks = 2;
     qc.defaults = cc.defaults;

@@ -62,7 +62,7 @@ TEST_CASE_METHOD(quorum_fixture,
   for (auto id : ids)
     if (minority.count(id) == 0)
       majority.insert(id);
-  fault_table::instance().partition(minority, majority);
+  faults->partition(minority, majority);
   std::vector<node_id> maj{majority.begin(), majority.end()};
   auto new_leader = wait_leader(maj);
   REQUIRE(new_leader != node_id{-1});
@@ -77,7 +77,7 @@ TEST_CASE_METHOD(quorum_fixture,
                                   create_topic_request{"minority", 1, 1});
   REQUIRE_FALSE(lost);
   CHECK(errc_of(lost.error()) == errc::not_controller);
-  fault_table::instance().heal();
+  faults->heal();
   for (auto id : ids)
     CHECK(eventually([&] { return has_topics(id, {"before", "majority"}); }, 15s));
   for (auto id : ids) {

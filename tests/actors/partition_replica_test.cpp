@@ -18,7 +18,7 @@
 #include "actors/broker/replica_interface.hpp"
 #include "runtime/replication/producer_state.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/chaos/fault_table.hpp"
+#include "runtime/chaos/node_io.hpp"
 #include "runtime/protocol/crc32c.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/protocol/wire.hpp"
@@ -45,6 +45,8 @@ struct replica_fixture {
   }
 
   std::string log_dir() const { return (dir.path() / "t-0").string(); }
+  // The node's fault table and disk, as a broker hands them to its replicas.
+  node_io io = make_node_io();
 
   replica_actor spawn(broker_defaults defaults = {}, caf::actor_addr owner = {},
                       leader_epoch epoch = leader_epoch{0}) {
@@ -56,7 +58,7 @@ struct replica_fixture {
     pm.replicas = {node_id{1}};
     pm.isr = {node_id{1}};
     auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(), defaults, owner,
-                                                         node_id{1}, pm});
+                                                         node_id{1}, pm, io});
     spawned.push_back(r);
     return r;
   }
@@ -442,9 +444,9 @@ TEST_CASE_METHOD(replica_fixture,
   fault_rule eio;
   eio.disk = disk_fault::fsync_error;
   eio.drop = 1.0;
-  auto rule = fault_table::instance().add(eio);
+  auto rule = io.faults->add(eio);
   auto failed = produce(r, make_batch("b", 2));
-  fault_table::instance().remove(rule);
+  io.faults->remove(rule);
   REQUIRE_FALSE(failed);
   CHECK(errc_of(failed.error()) == errc::storage_error);
   caf::error parked_err;

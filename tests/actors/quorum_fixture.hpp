@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "actors/controller/controller_member.hpp"
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/raft/disk_persistence.hpp"
+#include "runtime/storage/posix_env.hpp"
 #include "tests/actors/actor_test_util.hpp"
 #include "tests/actors/fake_broker.hpp"
 
@@ -32,9 +34,10 @@ struct quorum_fixture {
   bool unclean = false;             // unclean-leader-election-enable
   broker_actor broker; // a registered broker, so topics can be placed
   std::vector<broker_actor> more_brokers;
+  // The quorum's network: one table that every member's node_send consults.
+  std::shared_ptr<fault_table> faults = std::make_shared<fault_table>();
 
   ~quorum_fixture() {
-    fault_table::instance().heal();
     for (auto& kv : members)
       caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
     if (broker)
@@ -56,7 +59,9 @@ struct quorum_fixture {
     cc.self = id;
     cc.members = ids;
     cc.storage = std::make_shared<raft::disk_persistence>(
-      (dir.path() / ("raft-" + std::to_string(id.value))).string());
+      (dir.path() / ("raft-" + std::to_string(id.value))).string(),
+      std::make_shared<storage::posix_env>());
+    cc.faults = faults;
     cc.raft.election_timeout_ticks = 6;
     cc.raft.heartbeat_ticks = 1;
     cc.raft.seed = static_cast<uint64_t>(id.value) * 7919;

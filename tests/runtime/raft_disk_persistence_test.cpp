@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 TEST_CASE("raft disk persistence: a new directory loads as empty state", "[raft][storage]") {
   temp_dir d;
   auto dir = (d.path() / "a" / "b").string();  // created, parents too
-  disk_persistence p{dir};
+  disk_persistence p{dir, real_disk_ptr()};
   auto st = load_ok(p);
   CHECK(st.term == raft_term{0});
   CHECK(st.voted_for == node_id{-1});
@@ -33,14 +33,14 @@ TEST_CASE("raft disk persistence: a new directory loads as empty state", "[raft]
 TEST_CASE("raft disk persistence: term and vote round trip", "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     REQUIRE(!p.store_term_and_vote(raft_term{5}, node_id{2}));
   }
   auto st = reload(d.str());
   CHECK(st.term == raft_term{5});
   CHECK(st.voted_for == node_id{2});
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.store_term_and_vote(raft_term{1ll << 40}, node_id{-1}));
   }
@@ -55,7 +55,7 @@ TEST_CASE("raft disk persistence: appended entries survive a reload", "[raft][st
   std::vector<log_entry> want{entry(1, 1, "", entry_kind::noop), entry(1, 2, "put x"),
                               entry(2, 3, std::string("\0\n\xff bin", 7))};
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append({want[0], want[1]}));
     REQUIRE(!p.append({want[2]}));
@@ -66,7 +66,7 @@ TEST_CASE("raft disk persistence: appended entries survive a reload", "[raft][st
   check_same(st.entries, want);
   // Without a load first, the next call recovers on its own.
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     auto more = entries(4, 6, 2);
     REQUIRE(!p.append(more));
     want.insert(want.end(), more.begin(), more.end());
@@ -77,7 +77,7 @@ TEST_CASE("raft disk persistence: appended entries survive a reload", "[raft][st
 TEST_CASE("raft disk persistence: append refuses entries that do not continue the log",
           "[raft][storage]") {
   temp_dir d;
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), real_disk_ptr()};
   load_ok(p);
   REQUIRE(!p.append(entries(1, 4, 2)));
   auto size = fs::file_size(log_path(d));
@@ -93,7 +93,7 @@ TEST_CASE("raft disk persistence: truncate then append survives a reload",
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
     REQUIRE(!p.truncate(raft_index{9}));  // beyond the end: no-op
@@ -108,7 +108,7 @@ TEST_CASE("raft disk persistence: truncate then append survives a reload",
   want.insert(want.end(), tail.begin(), tail.end());
   check_same(st.entries, want);
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.truncate(raft_index{1}));  // everything but the header
     CHECK(fs::file_size(log_path(d)) == files::log_header_size);
@@ -121,7 +121,7 @@ TEST_CASE("raft disk persistence: a snapshot compacts the log", "[raft][storage]
   temp_dir d;
   std::string state("state\0with\nbytes\xff", 17);
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 11, 1)));
     auto before = fs::file_size(log_path(d));
@@ -149,7 +149,7 @@ TEST_CASE("raft disk persistence: a snapshot compacts the log", "[raft][storage]
 TEST_CASE("raft disk persistence: a snapshot beyond the log empties it", "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 4, 1)));
     REQUIRE(!p.store_snapshot(make_snapshot(20, 3, "s20")));
@@ -169,7 +169,7 @@ TEST_CASE("raft disk persistence: a snapshot conflicting with the log drops all 
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
     // Entry 3 has term 1, the snapshot says term 2: entries 4, 5 are from a stale branch.

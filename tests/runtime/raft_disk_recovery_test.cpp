@@ -18,7 +18,7 @@ TEST_CASE("raft disk persistence: a torn log tail is cut and appends continue",
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
   }
@@ -33,7 +33,7 @@ TEST_CASE("raft disk persistence: a torn log tail is cut and appends continue",
   }
   warning_capture cap;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     auto st = load_ok(p);
     CHECK(indexes(st.entries) == range(1, 5));
     CHECK(cap.lines() == 1);
@@ -51,7 +51,7 @@ TEST_CASE("raft disk persistence: a flipped byte in the last record drops it wit
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 6, 1)));
   }
@@ -69,7 +69,7 @@ TEST_CASE("raft disk persistence: a flipped byte in the last record drops it wit
 TEST_CASE("raft disk persistence: a garbage vote file is a storage error", "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     REQUIRE(!p.store_term_and_vote(raft_term{3}, node_id{1}));
   }
   auto good = read_file(d.file("vote"));
@@ -83,7 +83,7 @@ TEST_CASE("raft disk persistence: a garbage vote file is a storage error", "[raf
     good[3] ^= 0x40;
     write_file(d.file("vote"), good);
   }
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   CHECK(errc_of(err) == errc::storage_error);
@@ -96,7 +96,7 @@ TEST_CASE("raft disk persistence: a garbage snapshot file is a storage error",
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 4)));
     REQUIRE(!p.store_snapshot(make_snapshot(2, 1, "state")));
@@ -122,7 +122,7 @@ TEST_CASE("raft disk persistence: a garbage snapshot file is a storage error",
     wire::store_be32(file.data() + 8, crc32c(payload.data(), payload.size()));
     write_file(d.file("snapshot"), file + payload);
   }
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   CHECK(errc_of(err) == errc::storage_error);
@@ -134,7 +134,7 @@ TEST_CASE("raft disk persistence: a crash between snapshot store and log rewrite
   temp_dir d;
   std::string old_log;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append(entries(1, 11, 1)));
     old_log = read_file(log_path(d));
@@ -146,7 +146,7 @@ TEST_CASE("raft disk persistence: a crash between snapshot store and log rewrite
   write_file(d.file("log.tmp"), "half a rewrite");
   warning_capture cap;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     auto st = load_ok(p);
     REQUIRE(st.snp);
     CHECK(st.snp->desc.index == raft_index{6});
@@ -176,7 +176,7 @@ TEST_CASE("raft disk persistence: a log that breaks Raft's order is a storage er
   SECTION("unknown entry kind") {
     write_file(log_path(d), raw_record(1, 1, "a", 7));
   }
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   CHECK(errc_of(err) == errc::storage_error);
@@ -187,7 +187,7 @@ TEST_CASE("raft disk persistence: the documented record encoding is what is stor
           "[raft][storage]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     REQUIRE(!p.append({entry(3, 1, "x", entry_kind::noop), entry(3, 2, "yz")}));
   }
@@ -207,14 +207,14 @@ TEST_CASE("raft disk persistence: random garbage never crashes a load", "[raft][
   for (int round = 0; round < 50; ++round) {
     temp_dir d;
     {
-      disk_persistence p{d.str()};
+      disk_persistence p{d.str(), real_disk_ptr()};
       load_ok(p);
       REQUIRE(!p.append(entries(1, 6, 1)));
     }
     auto name = round % 3 == 0 ? "log" : round % 3 == 1 ? "vote" : "snapshot";
     auto bytes = round % 2 == 0 ? garbage(200) : raw_record(1, 1, "a") + garbage(64);
     write_file(d.file(name), bytes);
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     persisted_state st;
     auto err = p.load(st);
     CHECK((!err || errc_of(err) == errc::storage_error));

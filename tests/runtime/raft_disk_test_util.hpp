@@ -92,7 +92,7 @@ inline persisted_state load_ok(disk_persistence& p) {
 }
 
 inline persisted_state reload(const std::string& dir) {
-  disk_persistence p{dir};
+  disk_persistence p{dir, real_disk_ptr()};
   return load_ok(p);
 }
 

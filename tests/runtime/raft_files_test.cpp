@@ -23,7 +23,7 @@ namespace {
 
 // The error of loading the directory `d` (which must fail).
 std::string load_error(const temp_dir& d) {
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), real_disk_ptr()};
   persisted_state st;
   auto err = p.load(st);
   REQUIRE(err);
@@ -97,7 +97,7 @@ TEST_CASE("raft files: a log of version 0 loads and gets the version 1 header",
   write_file(log_path(d), log_v0_records);
   warning_capture cap;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     auto st = load_ok(p);
     check_same(st.entries, {entry(3, 1, "", entry_kind::noop), entry(3, 2, "cmd")});
     CHECK(hex(read_file(log_path(d))) == hex(log_v1_header + log_v0_records));
@@ -113,7 +113,7 @@ TEST_CASE("raft files: a log is its header and the documented records",
           "[raft][storage][durable]") {
   temp_dir d;
   {
-    disk_persistence p{d.str()};
+    disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
     CHECK(hex(read_file(log_path(d))) == hex(log_v1_header));
     REQUIRE(!p.append({entry(3, 1, "", entry_kind::noop), entry(3, 2, "cmd")}));
@@ -139,7 +139,7 @@ TEST_CASE("raft files: a torn log header is written again with one warning",
   fs::create_directories(d.path());
   write_file(log_path(d), "rlo");
   warning_capture cap;
-  disk_persistence p{d.str()};
+  disk_persistence p{d.str(), real_disk_ptr()};
   auto st = load_ok(p);
   CHECK(st.entries.empty());
   CHECK(hex(read_file(log_path(d))) == hex(log_v1_header));

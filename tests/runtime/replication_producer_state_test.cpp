@@ -9,6 +9,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/replication/producer_state.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "runtime/storage/posix_env.hpp"
 
 #include "tests/runtime/durable_test_util.hpp"
 #include "tests/temp_dir.hpp"
@@ -42,6 +43,7 @@ batch_header header_of(const std::string& batch, int64_t base_offset = 0) {
 // The leader's produce path over a real log: check, append unless duplicate, on_append.
 struct leader {
   test::temp_dir dir;
+  storage::posix_env disk;
   std::unique_ptr<partition_log> log;
   producer_state table;
   int64_t now = 1000;
@@ -50,7 +52,7 @@ struct leader {
 
   void reopen() {
     log.reset();
-    auto l = partition_log::open(dir.str(), log_config{}, now);
+    auto l = partition_log::open(disk, dir.str(), log_config{}, now);
     REQUIRE(l);
     log = std::move(*l);
   }
@@ -276,7 +278,7 @@ TEST_CASE("replaying the log gives the table the leader built while appending",
   CHECK(replayed == l.table);
   // Recovery at open without a snapshot does the same.
   l.reopen();
-  auto rec = recover_producer_state(l.dir.str(), *l.log);
+  auto rec = recover_producer_state(l.disk, l.dir.str(), *l.log);
   REQUIRE(rec);
   CHECK(rec->warning.empty());
   CHECK(rec->replayed_from == log_offset{0});
@@ -292,7 +294,7 @@ TEST_CASE("a producer snapshot round-trips and recovery replays only the tail af
   auto parsed = producer_state::parse(bytes);
   REQUIRE(parsed);
   CHECK(*parsed == l.table);
-  REQUIRE_FALSE(save_producer_snapshot(l.dir.str(), l.table));
+  REQUIRE_FALSE(save_producer_snapshot(l.disk, l.dir.str(), l.table));
   auto at = l.table.next_offset();
   // More batches after the snapshot, then a restart.
   std::vector<int32_t> next{8, 8, 8, 0}; // producer 3 is new
@@ -302,7 +304,7 @@ TEST_CASE("a producer snapshot round-trips and recovery replays only the tail af
     seq += 2;
   }
   l.reopen();
-  auto rec = recover_producer_state(l.dir.str(), *l.log);
+  auto rec = recover_producer_state(l.disk, l.dir.str(), *l.log);
   REQUIRE(rec);
   CHECK(rec->warning.empty());
   CHECK(rec->replayed_from == at);
@@ -311,7 +313,7 @@ TEST_CASE("a producer snapshot round-trips and recovery replays only the tail af
   // An empty table round-trips as well, and a missing file is an empty table.
   CHECK(producer_state::parse(producer_state{}.serialize()) == producer_state{});
   test::temp_dir empty;
-  auto none = load_producer_snapshot(empty.str());
+  auto none = load_producer_snapshot(l.disk, empty.str());
   REQUIRE(none);
   CHECK(none->size() == 0);
 }
@@ -321,7 +323,7 @@ TEST_CASE("a corrupt producer snapshot is ignored and the table rebuilt from the
   leader l;
   for (int i = 0; i < 6; ++i)
     REQUIRE(l.produce(idem_batch(1, 0, i, 1)));
-  REQUIRE_FALSE(save_producer_snapshot(l.dir.str(), l.table));
+  REQUIRE_FALSE(save_producer_snapshot(l.disk, l.dir.str(), l.table));
   auto path = l.dir.file(producer_snapshot_file);
   auto good = read_file(path);
   REQUIRE(producer_state::parse(good));
@@ -347,7 +349,7 @@ TEST_CASE("a corrupt producer snapshot is ignored and the table rebuilt from the
     write_file(path, "not a snapshot at all, just some text");
   }
   l.reopen();
-  auto rec = recover_producer_state(l.dir.str(), *l.log);
+  auto rec = recover_producer_state(l.disk, l.dir.str(), *l.log);
   REQUIRE(rec);
   CHECK_FALSE(rec->warning.empty());
   CHECK(rec->replayed_from == log_offset{0});
@@ -359,22 +361,22 @@ TEST_CASE("a snapshot beyond a truncated log end is cut back and rewritten",
   leader l;
   for (int i = 0; i < 6; ++i)
     REQUIRE(l.produce(idem_batch(1, 0, i, 1)));
-  REQUIRE_FALSE(save_producer_snapshot(l.dir.str(), l.table)); // as of offset 6
+  REQUIRE_FALSE(save_producer_snapshot(l.disk, l.dir.str(), l.table)); // as of offset 6
   REQUIRE_FALSE(l.log->truncate_to(log_offset{4}));
   l.table.truncate(log_offset{4});
   l.reopen();
-  auto rec = recover_producer_state(l.dir.str(), *l.log);
+  auto rec = recover_producer_state(l.disk, l.dir.str(), *l.log);
   REQUIRE(rec);
   CHECK(rec->state == l.table);
   CHECK(rec->state.find(1)->last().last_seq == 3);
   // The file no longer claims the lost tail: new batches at 4.. are replayed after a restart.
-  auto reloaded = load_producer_snapshot(l.dir.str());
+  auto reloaded = load_producer_snapshot(l.disk, l.dir.str());
   REQUIRE(reloaded);
   CHECK(reloaded->next_offset() == log_offset{4});
   l.table = rec->state;
   REQUIRE(l.produce(idem_batch(1, 0, 4, 3)) == log_offset{4});
   l.reopen();
-  auto again = recover_producer_state(l.dir.str(), *l.log);
+  auto again = recover_producer_state(l.disk, l.dir.str(), *l.log);
   REQUIRE(again);
   CHECK(again->state == l.table);
   CHECK(again->state.find(1)->last().last_seq == 6);

@@ -1,6 +1,7 @@
-// Tests of partition_log under injected disk faults (fault_table's disk rules, consulted by
-// file_handle): a failed write leaves no torn bytes, a failed fsync is reported, a log with a
-// flush policy cannot reopen while fsync fails, and everything works again once healed.
+// Tests of partition_log under injected disk faults (a fault_table's disk rules, applied by a
+// faulty_env over the real disk): a failed write leaves no torn bytes, a failed fsync is
+// reported, a log with a flush policy cannot reopen while fsync fails, and everything works
+// again once healed.
 
 #include <catch2/catch.hpp>
 
@@ -9,6 +10,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/chaos/fault_table.hpp"
+#include "runtime/chaos/faulty_env.hpp"
 #include "runtime/storage/partition_log.hpp"
 #include "tests/runtime/storage_test_util.hpp"
 
@@ -19,16 +21,23 @@ using cafka::test::temp_dir;
 
 namespace {
 
-// Installs one disk rule in the process-wide table for the scope.
+// A node's disk: the real one seen through a fault table.
+struct faulty_disk {
+  std::shared_ptr<fault_table> table = std::make_shared<fault_table>();
+  faulty_env env{test::real_disk_ptr(), table};
+};
+
+// Installs one disk rule in `disk`'s table for the scope.
 struct disk_rule {
+  faulty_disk& disk;
   uint64_t id;
-  explicit disk_rule(disk_fault kind, double probability = 1.0) {
+  disk_rule(faulty_disk& d, disk_fault kind, double probability = 1.0) : disk(d) {
     fault_rule r;
     r.disk = kind;
     r.drop = probability;
-    id = fault_table::instance().add(r);
+    id = disk.table->add(r);
   }
-  ~disk_rule() { fault_table::instance().remove(id); }
+  ~disk_rule() { disk.table->remove(id); }
 };
 
 uint64_t file_size(const temp_dir& dir) {
@@ -43,13 +52,14 @@ uint64_t file_size(const temp_dir& dir) {
 
 TEST_CASE("a write that fails half-way leaves the log as it was", "[storage][chaos]") {
   temp_dir dir;
-  auto log = partition_log::open(dir.str(), log_config{}, 0);
+  faulty_disk disk;
+  auto log = partition_log::open(disk.env, dir.str(), log_config{}, 0);
   REQUIRE(log);
   auto b0 = make_batch(5);
   REQUIRE((*log)->append(b0, 0));
   auto size_before = file_size(dir);
   {
-    disk_rule full{disk_fault::write_error};
+    disk_rule full{disk, disk_fault::write_error};
     auto b1 = make_batch(5);
     auto res = (*log)->append(b1, 0);
     REQUIRE_FALSE(res);
@@ -63,7 +73,7 @@ TEST_CASE("a write that fails half-way leaves the log as it was", "[storage][cha
   REQUIRE(res);
   CHECK(*res == log_offset{5});
   log->reset();
-  auto again = partition_log::open(dir.str(), log_config{}, 0);
+  auto again = partition_log::open(disk.env, dir.str(), log_config{}, 0);
   REQUIRE(again);
   auto read = (*again)->read(log_offset{0}, 1 << 20);
   REQUIRE(read);
@@ -74,12 +84,13 @@ TEST_CASE("a failed fsync is an error, and a log with a flush policy reopens onl
           "works again",
           "[storage][chaos]") {
   temp_dir dir;
+  faulty_disk disk;
   log_config cfg;
   cfg.flush_messages = 1;  // fsync before every append returns
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(disk.env, dir.str(), cfg, 0);
   REQUIRE(log);
   {
-    disk_rule eio{disk_fault::fsync_error};
+    disk_rule eio{disk, disk_fault::fsync_error};
     auto b = make_batch(3);
     auto res = (*log)->append(b, 0);
     REQUIRE_FALSE(res);
@@ -88,10 +99,12 @@ TEST_CASE("a failed fsync is an error, and a log with a flush policy reopens onl
     // The write itself happened: its durability is unknown, so the owner must reopen.
     CHECK((*log)->log_end_offset() == log_offset{3});
     log->reset();
-    auto refused = partition_log::open(dir.str(), cfg, 0);
-    CHECK_FALSE(refused);
+    auto refused = partition_log::open(disk.env, dir.str(), cfg, 0);
+    REQUIRE_FALSE(refused);
+    CHECK(errc_of(refused.error()) == errc::storage_error);
+    CHECK(describe(refused.error()).find("fsync") != std::string::npos);
   }
-  auto reopened = partition_log::open(dir.str(), cfg, 0);
+  auto reopened = partition_log::open(disk.env, dir.str(), cfg, 0);
   REQUIRE(reopened);
   CHECK((*reopened)->log_end_offset() == log_offset{3});
   auto b = make_batch(2);

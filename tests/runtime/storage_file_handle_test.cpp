@@ -1,4 +1,5 @@
-// Tests of the storage file seam: file_handle, fsync_dir, atomic_replace_file.
+// Tests of file_handle (the descriptor class posix_env is built on) and the POSIX helpers
+// fsync_dir and atomic_replace_file.
 
 #include <catch2/catch.hpp>
 

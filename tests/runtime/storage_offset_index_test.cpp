@@ -13,7 +13,7 @@ using cafka::test::temp_dir;
 
 TEST_CASE("offset_index looks up the greatest entry at or below a target", "[storage]") {
   temp_dir dir;
-  auto idx = offset_index::open(dir.file("100.index"), log_offset{100}, 16);
+  auto idx = offset_index::open(test::real_disk(), dir.file("100.index"), log_offset{100}, 16);
   REQUIRE(idx);
   auto& ix = **idx;
   REQUIRE(!ix.clear());
@@ -38,7 +38,7 @@ TEST_CASE("offset_index persists on close: 8-byte big-endian entries", "[storage
   temp_dir dir;
   auto path = dir.file("5.index");
   {
-    auto idx = offset_index::open(path, log_offset{5}, 1000);
+    auto idx = offset_index::open(test::real_disk(), path, log_offset{5}, 1000);
     REQUIRE(idx);
     REQUIRE(!(*idx)->unseal());
     REQUIRE(!(*idx)->append(log_offset{7}, 0x01020304));
@@ -47,7 +47,7 @@ TEST_CASE("offset_index persists on close: 8-byte big-endian entries", "[storage
   auto bytes = test::read_file(path);
   REQUIRE(bytes.size() == 8);  // trimmed to its entries on close
   CHECK(bytes == std::string("\x00\x00\x00\x02\x01\x02\x03\x04", 8));
-  auto idx = offset_index::open(path, log_offset{5}, 1000);
+  auto idx = offset_index::open(test::real_disk(), path, log_offset{5}, 1000);
   REQUIRE(idx);
   CHECK((*idx)->size() == 1);
   CHECK((*idx)->at(0).offset == log_offset{7});
@@ -59,25 +59,25 @@ TEST_CASE("offset_index check rejects ragged, unordered and out-of-bounds files"
   auto path = dir.file("0.index");
   SECTION("ragged") {
     test::write_file(path, std::string(12, '\0'));
-    auto idx = offset_index::open(path, log_offset{0}, 10);
+    auto idx = offset_index::open(test::real_disk(), path, log_offset{0}, 10);
     REQUIRE(idx);
     CHECK(!(*idx)->check(1 << 20).empty());
   }
   SECTION("not increasing") {
     test::write_file(path, std::string("\0\0\0\5\0\0\1\0\0\0\0\4\0\0\2\0", 16));
-    auto idx = offset_index::open(path, log_offset{0}, 10);
+    auto idx = offset_index::open(test::real_disk(), path, log_offset{0}, 10);
     REQUIRE(idx);
     CHECK(!(*idx)->check(1 << 20).empty());
   }
   SECTION("zero entries after real ones (a crashed active index)") {
     test::write_file(path, std::string("\0\0\0\5\0\0\1\0\0\0\0\0\0\0\0\0", 16));
-    auto idx = offset_index::open(path, log_offset{0}, 10);
+    auto idx = offset_index::open(test::real_disk(), path, log_offset{0}, 10);
     REQUIRE(idx);
     CHECK(!(*idx)->check(1 << 20).empty());
   }
   SECTION("beyond the log") {
     test::write_file(path, std::string("\0\0\0\5\0\0\1\0", 8));
-    auto idx = offset_index::open(path, log_offset{0}, 10);
+    auto idx = offset_index::open(test::real_disk(), path, log_offset{0}, 10);
     REQUIRE(idx);
     CHECK(!(*idx)->check(256).empty());
     CHECK((*idx)->check(257).empty());
@@ -86,7 +86,7 @@ TEST_CASE("offset_index check rejects ragged, unordered and out-of-bounds files"
 
 TEST_CASE("offset_index reports full at its capacity", "[storage]") {
   temp_dir dir;
-  auto idx = offset_index::open(dir.file("0.index"), log_offset{0}, 2);
+  auto idx = offset_index::open(test::real_disk(), dir.file("0.index"), log_offset{0}, 2);
   REQUIRE(idx);
   REQUIRE(!(*idx)->append(log_offset{1}, 10));
   CHECK(!(*idx)->full());

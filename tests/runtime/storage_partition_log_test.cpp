@@ -20,7 +20,7 @@ using cafka::test::temp_dir;
 namespace {
 
 std::unique_ptr<partition_log> open_log(const temp_dir& dir, log_config cfg = {}) {
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   return std::move(*log);
 }

@@ -31,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::unique_ptr<partition_log> open_log(const temp_dir& dir, log_config cfg = {}) {
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   return std::move(*log);
 }
@@ -250,7 +250,7 @@ TEST_CASE("random garbage files never crash open and leave a usable log", "[stor
         write_file(e.path().string(), bytes);
       }
     }
-    auto log = partition_log::open(dir.str(), cfg, 0);
+    auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
     REQUIRE(log);
     auto& l = **log;
     auto start = l.log_start_offset();

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 std::unique_ptr<partition_log> make_log(const temp_dir& dir, log_config cfg,
                                         const std::vector<int64_t>& timestamps) {
   cfg.segment_bytes = 3 * make_batch(10).size();
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   for (auto ts : timestamps) {
     auto b = make_batch(10, 100, ts);
@@ -76,14 +76,14 @@ TEST_CASE("retention by time uses timestamps read back after a reopen", "[storag
   cfg.retention_ms = 1500;
   make_log(dir, cfg, ten_batches).reset();
   cfg.segment_bytes = 3 * make_batch(10).size();
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   auto n = (*log)->enforce_retention(3600);
   REQUIRE(n);
   CHECK(*n == 2);
   CHECK((*log)->log_start_offset() == log_offset{60});
   (*log).reset();
-  log = partition_log::open(dir.str(), cfg, 0);
+  log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   CHECK((*log)->log_start_offset() == log_offset{60});  // deletion is durable
   CHECK((*log)->log_end_offset() == log_offset{100});

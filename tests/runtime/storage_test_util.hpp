@@ -22,11 +22,20 @@
 
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "runtime/storage/posix_env.hpp"
 
 #include "tests/temp_dir.hpp"
 
 namespace cafka::test {
 
+// The real disk, for tests that inject no faults.
+inline storage::posix_env& real_disk() {
+  static storage::posix_env disk;
+  return disk;
+}
+inline std::shared_ptr<storage::env> real_disk_ptr() {
+  return std::make_shared<storage::posix_env>();
+}
 
 // A batch of `records` records with `value_size`-byte values, all with timestamp `ts`.
 inline std::string make_batch(int records, size_t value_size = 100, int64_t ts = 1000) {

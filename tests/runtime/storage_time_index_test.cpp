@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 using entry_tuple = std::tuple<int64_t, int64_t, uint32_t>;  // timestamp, offset, position
 
 std::unique_ptr<time_index> open_index(const std::string& path, int64_t base) {
-  auto idx = time_index::open(path, log_offset{base});
+  auto idx = time_index::open(test::real_disk(), path, log_offset{base});
   REQUIRE(idx);
   return std::move(*idx);
 }
@@ -72,7 +72,7 @@ std::string entry_bytes(int64_t ts, uint32_t rel, uint32_t pos) {
 }
 
 std::unique_ptr<partition_log> open_log(const temp_dir& dir, log_config cfg) {
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   return std::move(*log);
 }

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 using found = std::optional<std::pair<int64_t, int64_t>>;  // offset, timestamp
 
 std::unique_ptr<partition_log> open_log(const temp_dir& dir, log_config cfg = {}) {
-  auto log = partition_log::open(dir.str(), cfg, 0);
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
   REQUIRE(log);
   return std::move(*log);
 }

@@ -1,0 +1,28 @@
+// The storage::env of the real disk: POSIX calls (open, pwrite, pread, fsync, ftruncate, mmap,
+// rename, unlink), each retried on EINTR, with errno as errc::storage_error. Stateless and
+// thread-safe: a node makes one and hands it down (see runtime/storage/env.hpp).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/storage/env.hpp"
+
+namespace cafka::storage {
+
+class posix_env final : public env {
+public:
+  posix_env() = default;
+
+  caf::expected<std::unique_ptr<file>> open(const std::string& path, open_mode mode) override;
+  caf::error rename(const std::string& from, const std::string& to) override;
+  caf::error remove(const std::string& path) override;
+  caf::error remove_all(const std::string& dir) override;
+  caf::expected<bool> exists(const std::string& path) override;
+  caf::error create_dirs(const std::string& dir) override;
+  caf::expected<std::vector<dir_entry>> list_dir(const std::string& dir) override;
+  caf::error sync_dir(const std::string& dir) override;
+};
+
+} // namespace cafka::storage
