@@ -259,7 +259,8 @@ TEST_CASE("replaying the log gives the table the leader built while appending",
       if (round % 4 == 1) // a retry of the batch just written: not appended again
         REQUIRE(l.produce(idem_batch(p, epoch, seq, n, 1000 + round)));
       if (round % 5 == 2) // a gap: rejected
-        REQUIRE_FALSE(l.produce(idem_batch(p, epoch, seq + n + 1, 1)));
+        REQUIRE(error_of(l.produce(idem_batch(p, epoch, seq + n + 1, 1)))
+                == errc::out_of_order_sequence);
       seq = add_sequence(seq, n);
     }
     if (round == 20) {
