@@ -187,9 +187,12 @@ TEST_CASE("a client with more requests in flight than a connection takes keeps i
   // arrives split in two while the connection does not read. Every answer must come, in
   // order, once the long polls end.
   auto n = static_cast<int32_t>(kafka_max_in_flight) + 2;
+  // Long enough that the checks below see the connection still not reading on a loaded
+  // machine; every answer is awaited with a longer deadline.
+  constexpr int32_t long_poll_ms = 6000;
   std::string burst;
   for (int32_t i = 0; i < n; ++i)
-    burst += fetch(i, "idle", {0}, 1500);
+    burst += fetch(i, "idle", {0}, long_poll_ms);
   auto next = api_versions(1000);
   for (size_t split : {size_t{2}, size_t{9}}) {
     INFO("split at " << split);
@@ -201,10 +204,10 @@ TEST_CASE("a client with more requests in flight than a connection takes keeps i
     auto rest = next.substr(split) + api_versions(1001);
     client.send(rest);
     // The connection does not read while the cap holds: the rest stays in the node's socket
-    // until the long polls end (1.5 s), so the request arrives split in two.
+    // until the long polls end, so the request arrives split in two.
     REQUIRE(eventually([&] {
       return client.unread_by_node() == static_cast<int64_t>(rest.size());
-    }, 1000ms));
+    }, 3000ms));
     for (int32_t i = 0; i < n; ++i)
       REQUIRE(client.next_correlation(15s) == i);
     CHECK(client.next_correlation(15s) == 1000);
