@@ -7,10 +7,9 @@
 // course, the cluster took writes again), never for a time, and asserts no count that
 // depends on how fast the machine is.
 //
-// Build: link cafka_actors and Catch2::Catch2WithMain, with the repository root on the
-// include path for tests/eventually.hpp, a header-only polling helper to copy (see
-// tests/CMakeLists.txt). Run it from ctest, or as `chaos_test` with
-// CAFKA_BINARY=/path/to/cafka in the environment.
+// Build: link cafka_actors and Catch2::Catch2WithMain (see tests/CMakeLists.txt); every
+// header it includes is cafka's public API under include/cafka/. Run it from ctest, or as
+// `chaos_test` with CAFKA_BINARY=/path/to/cafka in the environment.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -39,7 +38,7 @@
 #include "cafka/errc.hpp"
 #include "cafka/fault_injector.hpp"
 #include "cafka/producer.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 
 using cafka::test::eventually;
 using namespace std::chrono_literals;

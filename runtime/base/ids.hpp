@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <string>
 
 namespace cafka {
@@ -47,12 +48,26 @@ std::string to_string(strong_int<Tag, Rep> x) {
   return std::to_string(x.value);
 }
 
+// Prints the number; for logs and CLI output, so printing needs no unwrap.
+template <class Char, class Traits, class Tag, class Rep>
+std::basic_ostream<Char, Traits>& operator<<(std::basic_ostream<Char, Traits>& os,
+                                             strong_int<Tag, Rep> x) {
+  if constexpr (sizeof(Rep) == 1)
+    return os << static_cast<int>(x.value);
+  else
+    return os << x.value;
+}
+
 struct node_id_tag {};
 struct partition_id_tag {};
 struct log_offset_tag {};
 struct leader_epoch_tag {};
 struct raft_term_tag {};
 struct raft_index_tag {};
+struct producer_id_tag {};
+struct producer_epoch_tag {};
+struct member_epoch_tag {};
+struct partition_epoch_tag {};
 
 using node_id = strong_int<node_id_tag, int32_t>;
 using partition_id = strong_int<partition_id_tag, int32_t>;
@@ -60,6 +75,18 @@ using log_offset = strong_int<log_offset_tag, int64_t>;
 using leader_epoch = strong_int<leader_epoch_tag, int32_t>;
 using raft_term = strong_int<raft_term_tag, int64_t>;
 using raft_index = strong_int<raft_index_tag, int64_t>;  // Raft log index; 0 = before the log
+// An idempotent producer's id and epoch, as Kafka's InitProducerId hands them out.
+using producer_id = strong_int<producer_id_tag, int64_t>;
+using producer_epoch = strong_int<producer_epoch_tag, int16_t>;
+// A consumer group's epoch and each member's (KIP-848): a member's epoch catches up with
+// the group's, so both are one type.
+using member_epoch = strong_int<member_epoch_tag, int32_t>;
+// A partition's epoch: bumped on every leader or ISR change; fences ISR proposals (KIP-497).
+using partition_epoch = strong_int<partition_epoch_tag, int32_t>;
+
+// The one "no node" value: no leader, no controller elected, no vote cast, a bootstrap
+// broker whose id is not known yet.
+inline constexpr node_id no_node{-1};
 
 // A topic-partition: the unit of ordering, storage and leadership.
 struct topic_partition {

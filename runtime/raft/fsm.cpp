@@ -10,12 +10,6 @@
 
 namespace cafka::raft {
 
-namespace {
-
-const node_id no_node{-1};
-
-} // namespace
-
 const char* to_string(role r) {
   switch (r) {
     case role::follower:

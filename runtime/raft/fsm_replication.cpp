@@ -11,12 +11,6 @@
 
 namespace cafka::raft {
 
-namespace {
-
-const node_id no_node{-1};
-
-} // namespace
-
 // -- local log + output ----------------------------------------------------------------------
 
 void fsm::append_local(log_entry e) {

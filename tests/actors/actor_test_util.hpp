@@ -25,7 +25,7 @@
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/replication/leader_epoch_cache.hpp"
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace cafka::test {

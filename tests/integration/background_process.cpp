@@ -1,6 +1,6 @@
 #include "tests/integration/background_process.hpp"
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
 #include <csignal>

@@ -3,7 +3,7 @@
 // --bootstrap-server list is tried in turn past a dead entry.
 #include <catch2/catch.hpp>
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::test::eventually;

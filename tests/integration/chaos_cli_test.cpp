@@ -10,7 +10,7 @@
 
 #include "runtime/storage/partition_log.hpp"
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::test::eventually;

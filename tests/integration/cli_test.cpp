@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/node_process.hpp"
 
 using cafka::test::eventually;

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::test::eventually;

@@ -13,7 +13,7 @@
 
 #include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"

@@ -15,7 +15,7 @@
 #include "cafka/consumer.hpp"
 #include "cafka/consumer_actor.hpp"
 #include "runtime/base/errc.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 

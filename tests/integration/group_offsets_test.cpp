@@ -10,7 +10,7 @@
 #include "cafka/consumer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 

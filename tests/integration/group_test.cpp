@@ -20,7 +20,7 @@
 #include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/member_process.hpp"

@@ -8,7 +8,7 @@
 
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 
 namespace cafka::testing {
 

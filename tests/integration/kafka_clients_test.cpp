@@ -14,7 +14,7 @@
 
 #include "cafka/producer.hpp"
 #include "runtime/protocol/murmur2.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::test::eventually;

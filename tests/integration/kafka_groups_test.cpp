@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "runtime/group/group_records.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"

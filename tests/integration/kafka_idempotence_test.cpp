@@ -9,7 +9,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"

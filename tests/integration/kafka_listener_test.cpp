@@ -23,7 +23,7 @@
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 #include "runtime/protocol/wire.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 
 using cafka::test::eventually;

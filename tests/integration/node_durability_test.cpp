@@ -13,7 +13,7 @@
 #include "cafka/producer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 

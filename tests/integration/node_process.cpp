@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 
 namespace cafka::testing {
 

@@ -22,7 +22,7 @@
 #include "cafka/producer_actor.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/murmur2.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/node_process.hpp"

@@ -25,7 +25,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/partition_log.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/cluster_process.hpp"
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "runtime/client/record_accumulator.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/runtime/accumulator_test_util.hpp"
 
 using namespace cafka;

@@ -14,7 +14,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/client/record_accumulator.hpp"
-#include "tests/eventually.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/runtime/accumulator_test_util.hpp"
 #include "runtime/protocol/record_batch.hpp"
 

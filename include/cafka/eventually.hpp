@@ -1,6 +1,6 @@
-// Polling with a deadline, the tests' only way to wait for a state (never sleep-then-hope).
-// Test code only (the unit, actor and integration tests and examples/chaos_test.cpp); call
-// from the test thread or a thread of the test's own.
+// Polling with a deadline: how a test against a cafka cluster waits for a state (a fault has
+// run its course, a record arrived) instead of sleeping and hoping. For test code, cafka's own
+// and yours (examples/chaos_test.cpp); call from the test thread or a thread of its own.
 #pragma once
 
 #include <chrono>
