@@ -27,9 +27,6 @@ constexpr auto restart_backoff_max = std::chrono::milliseconds{30000};
 constexpr auto restart_backoff_reset = std::chrono::seconds{60};
 constexpr auto replica_stop_timeout = std::chrono::seconds{30};
 
-// The directory of the quorum member's Raft storage inside a node directory; never a topic.
-constexpr const char* raft_dir_name = "__cluster_metadata";
-
 // Suffix of a partition directory renamed for deletion (removed once its replica stopped).
 constexpr const char* deleted_suffix = ".deleted";
 

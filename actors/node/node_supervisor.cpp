@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker.hpp"
-#include "actors/broker/broker_state.hpp"
 #include "actors/chaos/chaos_agent.hpp"
 #include "actors/controller/controller_member.hpp"
 #include "actors/node/network_dialer.hpp"

@@ -12,9 +12,13 @@
 
 #include "runtime/base/ids.hpp"
 #include "runtime/cluster/metadata.hpp"
-#include "runtime/storage/partition_log.hpp"
+#include "runtime/config/log_config.hpp"
 
 namespace cafka {
+
+// The directory of the controller quorum member's Raft storage inside a node directory
+// (never a topic: brokers skip it when they list their partitions).
+inline constexpr const char* raft_dir_name = "__cluster_metadata";
 
 struct node_config {
   node_id id;

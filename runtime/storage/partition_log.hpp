@@ -16,21 +16,13 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/config/log_config.hpp"
 #include "runtime/storage/env.hpp"
 #include "runtime/storage/time_index.hpp"
 
 namespace cafka {
 
 class segment;
-
-struct log_config {
-  uint64_t segment_bytes = 1ull << 30;           // log.segment.bytes
-  int64_t retention_ms = 7ll * 24 * 3600 * 1000;  // log.retention.ms; -1 = keep forever
-  int64_t retention_bytes = -1;                   // log.retention.bytes; -1 = no size limit
-  uint32_t index_interval_bytes = 4096;           // log.index.interval.bytes
-  int64_t flush_messages = std::numeric_limits<int64_t>::max(); // flush.messages
-  int64_t flush_ms = std::numeric_limits<int64_t>::max();       // flush.ms
-};
 
 struct log_read_result {
   std::string data;        // whole batches, concatenated, bytes as stored
