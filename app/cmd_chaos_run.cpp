@@ -2,29 +2,26 @@
 // against the local cluster of --config (started if it is down). An idempotent acks=all
 // producer and a group of actor consumers run while faults from the seeded schedule come and
 // go; then everything is healed, the logs are read back, and the histories are checked
-// (runtime/chaos/history_checker). Prints a report; exit 1 on any violation.
-#include <atomic>
+// (runtime/chaos/history_checker). Prints a report; exit 1 on any violation. run() reads as
+// those steps; the workload is in chaos_run_workload.*. Main thread.
 #include <algorithm>
-#include <csignal>
-#include <filesystem>
-#include <iterator>
+#include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <ctime>
+#include <filesystem>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
-#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "cafka/consumer.hpp"
-#include "cafka/consumer_actor.hpp"
-#include "cafka/producer.hpp"
-#include "app/app_common.hpp"
-#include "cafka/fault_injector.hpp"
 #include "actors/chaos/local_nodes.hpp"
+#include "app/app_common.hpp"
+#include "app/chaos_run_workload.hpp"
+#include "cafka/consumer.hpp"
+#include "cafka/fault_injector.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/chaos/history_checker.hpp"
 #include "runtime/chaos/nemesis_schedule.hpp"
 #include "runtime/storage/partition_log.hpp"
 
@@ -45,39 +42,6 @@ struct run_options {
   int32_t rate = 500;      // records per second
   int32_t consumers = 3;
 };
-
-// Histories from several threads and actors.
-struct recorder {
-  std::mutex mtx;
-  history_checker checker;
-  size_t failed = 0;
-  size_t processed = 0;
-  size_t assignments = 0;  // partitions_assigned messages: rebalances seen by members
-};
-
-caf::behavior member_sink(caf::event_based_actor* self, std::shared_ptr<recorder> rec) {
-  return {
-    [=](consumer_records& batch) {
-      {
-        std::lock_guard<std::mutex> guard{rec->mtx};
-        for (auto& r : batch.records)
-          rec->checker.processed(r.value);
-        rec->processed += batch.records.size();
-      }
-      self->send(caf::actor_cast<consumer_actor>(self->current_sender()), credit_atom::value,
-                 int32_t{1});
-    },
-    [=](partitions_assigned&) {
-      std::lock_guard<std::mutex> guard{rec->mtx};
-      ++rec->assignments;
-    },
-    [=](partitions_revoked&) {},
-    [=](consumer_failed& f) {
-      std::fprintf(stderr, "consumer: %s\n", describe(f.error).c_str());
-    },
-    [=](consumer_error&) {},  // retried by the consumer; faults cause them on purpose
-  };
-}
 
 // The error of an install, or none.
 caf::error error_of(caf::expected<int> r) {
@@ -106,8 +70,8 @@ public:
     else  // partition, drop, duplicate, delay: every link of the node, both ways
       err = link_fault(f, d);
     if (err)
-      std::fprintf(stderr, "nemesis: %s on node %d: %s\n", f.kind.c_str(), f.node.value,
-                   describe(err).c_str());
+      std::fprintf(stderr, "nemesis: %s on node %s: %s\n", f.kind.c_str(),
+                   to_string(f.node).c_str(), describe(err).c_str());
   }
 
   void undo(const nemesis_fault& f) {
@@ -179,7 +143,7 @@ std::vector<std::string> still_broken(caf::actor_system& sys, const cluster_conf
   for (auto& n : cfg.nodes) {
     if (!n.broker)
       continue;
-    auto who = "broker " + std::to_string(n.id.value);
+    auto who = "broker " + to_string(n.id);
     auto b = connect_broker(sys, n.host, n.port, milliseconds{500});
     if (!b) {
       out.push_back(who + " does not answer");
@@ -190,7 +154,7 @@ std::vector<std::string> still_broken(caf::actor_system& sys, const cluster_conf
         [&](cluster_metadata& md) {
           for (auto& bm : md.brokers)
             if (!bm.alive)
-              out.push_back(who + " sees broker " + std::to_string(bm.id.value) + " fenced");
+              out.push_back(who + " sees broker " + to_string(bm.id) + " fenced");
           if (auto t = md.find_topic(topic))
             for (auto& pm : t->partitions)
               if (pm.isr.size() < pm.replicas.size())
@@ -216,219 +180,226 @@ void sample_commits(caf::actor_system& sys, const consumer_actor& c, recorder& r
       [](caf::error&) {});
 }
 
-int run(const run_options& o) {
+// What a run works from: the cluster, how long faults come and go, and their schedule.
+struct run_plan {
+  cluster_config cfg;
+  int64_t duration_ms = 0;
+  std::vector<nemesis_fault> schedule;
+};
+
+// Validates the options and draws the seed's schedule; nullopt after printing why not.
+std::optional<run_plan> plan_run(const run_options& o) {
   auto cfg = load_cluster_config(o.conn.config);
-  if (!cfg)
-    return fail(describe(cfg.error()));
+  if (!cfg) {
+    fail(describe(cfg.error()));
+    return std::nullopt;
+  }
   auto duration = parse_duration_ms(o.duration);
-  if (duration < 5000)
-    return fail("--duration must be at least 5s (e.g. 30s, 2m)");
+  if (duration < 5000) {
+    fail("--duration must be at least 5s (e.g. 30s, 2m)");
+    return std::nullopt;
+  }
   auto kinds = parse_fault_kinds(o.faults);
-  if (!kinds)
-    return fail(describe(kinds.error()));
+  if (!kinds) {
+    fail(describe(kinds.error()));
+    return std::nullopt;
+  }
   std::vector<node_id> nodes;
   for (auto& n : cfg->nodes) {
-    if (!is_local(n.host))
-      return fail("node " + std::to_string(n.id.value)
-                  + " is not on this machine: chaos run needs every node local");
+    if (!is_local(n.host)) {
+      fail("node " + to_string(n.id)
+           + " is not on this machine: chaos run needs every node local");
+      return std::nullopt;
+    }
     nodes.push_back(n.id);
   }
   auto schedule = make_schedule(o.seed, duration, *kinds, nodes);
-  client_system cs{o.conn.config};
-  auto& sys = cs.sys();
-  nemesis nem{sys, *cfg};
+  return run_plan{std::move(*cfg), duration, std::move(schedule)};
+}
+
+// Starts the nodes that are down, waits for every one to answer and creates the topic; prints
+// the run's first line. The topic, or nullopt after printing why not.
+std::optional<std::string> prepare_cluster(caf::actor_system& sys, nemesis& nem,
+                                           const run_options& o, const run_plan& plan) {
   nem.heal_all(); // starts nodes that are down
-  if (!nem.wait_until_all_answer(milliseconds{60000}))
-    return fail("the cluster did not come up");
+  if (!nem.wait_until_all_answer(milliseconds{60000})) {
+    fail("the cluster did not come up");
+    return std::nullopt;
+  }
   auto topic = o.topic.empty() ? "chaos-" + std::to_string(o.seed) + "-"
                                    + std::to_string(std::time(nullptr))
                                : o.topic;
-  int32_t rf = std::min<int32_t>(3, static_cast<int32_t>(cfg->nodes.size()));
-  if (auto rc = ensure_topic(sys, o.conn, {topic, o.partitions, rf}))
-    return rc;
+  int32_t rf = std::min<int32_t>(3, static_cast<int32_t>(plan.cfg.nodes.size()));
+  if (ensure_topic(sys, o.conn, {topic, o.partitions, rf}) != 0)
+    return std::nullopt;
   std::printf("chaos run: seed %llu, %lld ms, faults %s, topic %s, %zu fault(s) scheduled\n",
-              static_cast<unsigned long long>(o.seed), static_cast<long long>(duration),
-              o.faults.c_str(), topic.c_str(), schedule.size());
+              static_cast<unsigned long long>(o.seed), static_cast<long long>(plan.duration_ms),
+              o.faults.c_str(), topic.c_str(), plan.schedule.size());
   std::fflush(stdout);
-  auto rec = std::make_shared<recorder>();
-  // The group.
-  auto hp = resolve_bootstrap(o.conn);
-  if (!hp)
-    return 1;
-  auto bootstrap = *hp;
-  consumer_config cc;
-  cc.bootstrap = bootstrap;
-  cc.group_id = topic + "-group";
-  cc.auto_offset_reset = offset_reset::earliest;
-  cc.auto_commit_interval_ms = 500;
-  std::vector<caf::actor> sinks;
-  std::vector<consumer_actor> members;
-  for (int i = 0; i < o.consumers; ++i) {
-    sinks.push_back(sys.spawn(member_sink, rec));
-    members.push_back(spawn_consumer(sys, cc, sinks.back(), 4));
-    caf::anon_send(members.back(), subscribe_atom::value, std::vector<std::string>{topic});
+  return topic;
+}
+
+// Samples what the checker needs while faults come and go: leaderships (I7) and the group's
+// committed offsets (I4). Times count from its construction. Main thread.
+class sampler {
+public:
+  sampler(caf::actor_system& sys, const cluster_config& cfg, const std::string& topic,
+          const consumer_actor& member, recorder& rec)
+    : sys_{sys}, cfg_{cfg}, topic_{topic}, member_{member}, rec_{rec}, t0_{steady::now()} {}
+
+  int64_t elapsed_ms() const {
+    return std::chrono::duration_cast<milliseconds>(steady::now() - t0_).count();
   }
-  // The producer, in its own thread.
-  std::atomic<bool> stop{false};
-  producer_config pc;
-  pc.bootstrap = bootstrap;
-  pc.enable_idempotence = true;
-  producer prod{sys, pc};
-  std::atomic<int64_t> sent{0};
-  std::thread writer{[&] {
-    auto t0 = steady::now();
-    while (!stop) {
-      auto due = std::chrono::duration_cast<milliseconds>(steady::now() - t0).count()
-                 * o.rate / 1000;
-      for (; sent < due && !stop; ++sent) {
-        producer_record r;
-        r.topic = topic;
-        r.key = "k" + std::to_string(sent % 97);
-        auto value = "s" + std::to_string(o.seed) + "-" + std::to_string(sent.load());
-        r.value = value;
-        auto err = prod.send(r, [rec, value](const delivery_report& rep) {
-          std::lock_guard<std::mutex> guard{rec->mtx};
-          if (rep.error)
-            ++rec->failed;
-          else
-            rec->checker.acked(value, rep.tp, rep.offset.value);
-        });
-        if (err) {
-          std::lock_guard<std::mutex> guard{rec->mtx};
-          ++rec->failed;
-        }
-      }
-      std::this_thread::sleep_for(milliseconds{20}); // pacing
-    }
-  }};
-  // The nemesis, in this thread.
-  std::map<std::string, int> injected;
-  auto t0 = steady::now();
-  auto elapsed = [&] {
-    return std::chrono::duration_cast<milliseconds>(steady::now() - t0).count();
-  };
-  for (auto& f : schedule) {
-    while (elapsed() < f.at_ms) {
-      sample_leaders(sys, *cfg, topic, *rec);
-      sample_commits(sys, members.front(), *rec);
+
+  // Samples both every 100 ms until `until_ms` after the start.
+  void sample_until(int64_t until_ms) {
+    while (elapsed_ms() < until_ms) {
+      leaders();
+      commits();
       std::this_thread::sleep_for(milliseconds{100}); // sampling interval
     }
-    auto what = f.variant.empty() ? f.kind : f.kind + " " + f.variant;
-    std::printf("  +%6.1f s  %-11s node %d for %lld ms\n", f.at_ms / 1000.0, what.c_str(),
-                f.node.value, static_cast<long long>(f.duration_ms));
+  }
+
+  void leaders() { sample_leaders(sys_, cfg_, topic_, rec_); }
+  void commits() { sample_commits(sys_, member_, rec_); }
+
+private:
+  caf::actor_system& sys_;
+  const cluster_config& cfg_;
+  const std::string& topic_;
+  consumer_actor member_;
+  recorder& rec_;
+  steady::time_point t0_;
+};
+
+std::string fault_label(const nemesis_fault& f) {
+  return f.variant.empty() ? f.kind : f.kind + " " + f.variant;
+}
+
+// Runs the schedule: each fault announced, injected, sampled through and undone in turn.
+// How many faults of each kind (and variant) were injected.
+std::map<std::string, int> run_schedule(nemesis& nem, const std::vector<nemesis_fault>& schedule,
+                                        sampler& s) {
+  std::map<std::string, int> injected;
+  for (auto& f : schedule) {
+    s.sample_until(f.at_ms);
+    std::printf("  +%6.1f s  %-11s node %s for %lld ms\n", f.at_ms / 1000.0,
+                fault_label(f).c_str(), to_string(f.node).c_str(),
+                static_cast<long long>(f.duration_ms));
     std::fflush(stdout);
     nem.inject(f);
-    ++injected[f.variant.empty() ? f.kind : f.kind + " " + f.variant];
-    while (elapsed() < f.at_ms + f.duration_ms) {
-      sample_leaders(sys, *cfg, topic, *rec);
-      sample_commits(sys, members.front(), *rec);
-      std::this_thread::sleep_for(milliseconds{100}); // sampling interval
-    }
+    ++injected[fault_label(f)];
+    s.sample_until(f.at_ms + f.duration_ms);
     nem.undo(f);
   }
-  while (elapsed() < duration) {
-    sample_leaders(sys, *cfg, topic, *rec);
-    sample_commits(sys, members.front(), *rec);
-    std::this_thread::sleep_for(milliseconds{100}); // sampling interval
-  }
-  stop = true;
-  writer.join();
-  // Recovery: heal everything, let every write finish, let the group catch up.
+  return injected;
+}
+
+// Recovery: heal everything, let every write finish, let the group catch up, take a last
+// leadership sample. The producer's flush error, if its writes did not all finish.
+caf::error heal(nemesis& nem, writer& w, sampler& s, recorder& rec) {
   nem.heal_all();
   nem.wait_until_all_answer(milliseconds{60000});
-  auto flush_err = prod.flush(std::chrono::seconds{150});
-  size_t acked = 0;
-  {
-    std::lock_guard<std::mutex> guard{rec->mtx};
-    acked = rec->checker.check().acked;
-  }
+  auto flush_err = w.flush(std::chrono::seconds{150});
   wait_for(milliseconds{60000}, [&] {
-    sample_commits(sys, members.front(), *rec);
-    std::lock_guard<std::mutex> guard{rec->mtx};
-    return rec->checker.check().unprocessed == 0;
+    s.commits();
+    std::lock_guard<std::mutex> guard{rec.mtx};
+    return rec.checker.check().unprocessed == 0;
   });
-  sample_leaders(sys, *cfg, topic, *rec);
-  // Read every partition back from the beginning.
-  {
-    consumer_config rc;
-    rc.bootstrap = bootstrap;
-    rc.auto_offset_reset = offset_reset::earliest;
-    consumer reader{sys, rc};
-    std::vector<topic_partition> tps;
-    for (int32_t p = 0; p < o.partitions; ++p)
-      tps.push_back({topic, partition_id{p}});
-    reader.assign(tps);
-    reader.seek_to_beginning(tps);
-    auto last_new = steady::now();
-    auto deadline = steady::now() + std::chrono::seconds{60};
-    size_t got = 0;
-    while (steady::now() < deadline && steady::now() - last_new < std::chrono::seconds{3}) {
-      for (auto& b : reader.poll(milliseconds{200})) {
-        std::lock_guard<std::mutex> guard{rec->mtx};
-        for (auto& r : b.records)
-          rec->checker.logged(b.tp, r.offset.value, r.value);
-        got += b.records.size();
-        last_new = steady::now();
-      }
+  s.leaders();
+  return flush_err;
+}
+
+// Reads every partition back from the beginning into the checker (I1, I2, I3 offsets); stops
+// 3 s after the last new record, or after 60 s.
+void read_back(caf::actor_system& sys, const std::string& bootstrap, const std::string& topic,
+               int32_t partitions, recorder& rec) {
+  consumer_config rc;
+  rc.bootstrap = bootstrap;
+  rc.auto_offset_reset = offset_reset::earliest;
+  consumer reader{sys, rc};
+  std::vector<topic_partition> tps;
+  for (int32_t p = 0; p < partitions; ++p)
+    tps.push_back({topic, partition_id{p}});
+  reader.assign(tps);
+  reader.seek_to_beginning(tps);
+  auto last_new = steady::now();
+  auto deadline = steady::now() + std::chrono::seconds{60};
+  while (steady::now() < deadline && steady::now() - last_new < std::chrono::seconds{3}) {
+    for (auto& b : reader.poll(milliseconds{200})) {
+      std::lock_guard<std::mutex> guard{rec.mtx};
+      for (auto& r : b.records)
+        rec.checker.logged(b.tp, r.offset.value, r.value);
+      last_new = steady::now();
     }
-    (void) got;
   }
-  // I3, one lineage: every replica's log files, once the followers have caught up.
-  auto replica_bytes = [&](node_id id, int32_t p) {
-    return segment_bytes(cfg->node_dir(id) + "/" + topic + "-" + std::to_string(p));
-  };
-  for (int32_t p = 0; p < o.partitions; ++p) {
-    std::map<node_id, std::string> logs;
-    wait_for(milliseconds{20000}, [&] {
-      logs.clear();
-      size_t lo = SIZE_MAX, hi = 0;
-      for (auto& n : cfg->nodes) {
-        if (!std::filesystem::exists(cfg->node_dir(n.id) + "/" + topic + "-"
-                                     + std::to_string(p)))
-          continue;
-        auto bytes = replica_bytes(n.id, p);
-        lo = std::min(lo, bytes.size());
-        hi = std::max(hi, bytes.size());
-        logs.emplace(n.id, std::move(bytes));
-      }
-      return lo == hi;
-    });
-    std::lock_guard<std::mutex> guard{rec->mtx};
+}
+
+// Every replica's log bytes of partition p, once all are the same length (the followers have
+// caught up) or 20 s have passed.
+std::map<node_id, std::string> replica_logs(const cluster_config& cfg, const std::string& topic,
+                                            int32_t p) {
+  std::map<node_id, std::string> logs;
+  wait_for(milliseconds{20000}, [&] {
+    logs.clear();
+    size_t lo = SIZE_MAX, hi = 0;
+    for (auto& n : cfg.nodes) {
+      auto dir = cfg.node_dir(n.id) + "/" + topic + "-" + std::to_string(p);
+      if (!std::filesystem::exists(dir))
+        continue;
+      auto bytes = segment_bytes(dir);
+      lo = std::min(lo, bytes.size());
+      hi = std::max(hi, bytes.size());
+      logs.emplace(n.id, std::move(bytes));
+    }
+    return lo == hi;
+  });
+  return logs;
+}
+
+// I3, one lineage: every replica's log files into the checker.
+void check_replica_logs(const cluster_config& cfg, const std::string& topic, int32_t partitions,
+                        recorder& rec) {
+  for (int32_t p = 0; p < partitions; ++p) {
+    auto logs = replica_logs(cfg, topic, p);
+    std::lock_guard<std::mutex> guard{rec.mtx};
     for (auto& [id, bytes] : logs)
-      rec->checker.replica_log({topic, partition_id{p}}, id, std::move(bytes));
+      rec.checker.replica_log({topic, partition_id{p}}, id, std::move(bytes));
   }
-  // Liveness: every broker back and alive in every broker's view, every ISR full.
+}
+
+// Liveness: every broker back and alive in every broker's view, every ISR full, within 60 s.
+void check_recovered(caf::actor_system& sys, const cluster_config& cfg, const std::string& topic,
+                     recorder& rec) {
   std::vector<std::string> broken;
   wait_for(milliseconds{60000}, [&] {
-    broken = still_broken(sys, *cfg, topic);
+    broken = still_broken(sys, cfg, topic);
     return broken.empty();
   });
-  {
-    std::lock_guard<std::mutex> guard{rec->mtx};
-    for (auto& what : broken)
-      rec->checker.unrecovered(what);
-  }
-  for (auto& m : members)
-    caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
-  for (auto& s : sinks)
-    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
-  std::lock_guard<std::mutex> guard{rec->mtx};
-  auto r = rec->checker.check();
+  std::lock_guard<std::mutex> guard{rec.mtx};
+  for (auto& what : broken)
+    rec.checker.unrecovered(what);
+}
+
+// Prints the report; the exit code: 0 if no invariant was violated, else 1.
+int report(const run_options& o, const run_plan& plan, const std::map<std::string, int>& injected,
+           int64_t sent, const caf::error& flush_err, recorder& rec) {
+  std::lock_guard<std::mutex> guard{rec.mtx};
+  auto r = rec.checker.check();
   std::string kinds_line;
   for (auto& [k, n] : injected)
     kinds_line += (kinds_line.empty() ? "" : ", ") + k + " " + std::to_string(n);
-  std::printf("faults injected: %zu (%s)\n", schedule.size(), kinds_line.c_str());
+  std::printf("faults injected: %zu (%s)\n", plan.schedule.size(), kinds_line.c_str());
   std::printf("records: %lld sent, %zu acknowledged, %zu failed, %zu in the logs; lost %zu, "
               "duplicated %zu, offset gaps %zu%s\n",
-              static_cast<long long>(sent.load()), r.acked, rec->failed, r.logged, r.lost,
-              r.duplicated, r.gaps, flush_err ? " (producer flush timed out)" : "");
+              static_cast<long long>(sent), r.acked, rec.failed, r.logged, r.lost, r.duplicated,
+              r.gaps, flush_err ? " (producer flush timed out)" : "");
   std::printf("group: %zu records processed, %zu acknowledged ones never processed, %zu "
               "partition assignments, committed offsets going backwards %zu\n",
-              rec->processed, r.unprocessed, rec->assignments, r.commits_backwards);
+              rec.processed, r.unprocessed, rec.assignments, r.commits_backwards);
   std::printf("leaders: %zu leader changes seen, %zu epochs with two leaders; replicas of "
               "%zu partition(s) diverged; %zu thing(s) still broken after healing\n",
               r.leader_changes, r.split_brain, r.diverged, r.unrecovered);
-  (void) acked;
   if (r.ok()) {
     std::printf("result: OK (seed %llu)\n", static_cast<unsigned long long>(o.seed));
     return 0;
@@ -438,6 +409,35 @@ int run(const run_options& o) {
   for (auto& v : r.violations)
     std::printf("  %s\n", v.c_str());
   return 1;
+}
+
+// Set up, workload, nemesis, heal, check, report.
+int run(const run_options& o) {
+  auto plan = plan_run(o);
+  if (!plan)
+    return 1;
+  client_system cs{o.conn.config};
+  auto& sys = cs.sys();
+  nemesis nem{sys, plan->cfg};
+  auto topic = prepare_cluster(sys, nem, o, *plan);
+  if (!topic)
+    return 1;
+  auto rec = std::make_shared<recorder>();
+  auto bootstrap = resolve_bootstrap(o.conn);
+  if (!bootstrap)
+    return 1;
+  consumer_group group{sys, *bootstrap, *topic, o.consumers, rec};
+  writer w{sys, *bootstrap, *topic, o.seed, o.rate, rec};
+  sampler s{sys, plan->cfg, *topic, group.first(), *rec};
+  auto injected = run_schedule(nem, plan->schedule, s);
+  s.sample_until(plan->duration_ms);
+  w.stop();
+  auto flush_err = heal(nem, w, s, *rec);
+  read_back(sys, *bootstrap, *topic, o.partitions, *rec);
+  check_replica_logs(plan->cfg, *topic, o.partitions, *rec);
+  check_recovered(sys, plan->cfg, *topic, *rec);
+  group.stop();
+  return report(o, *plan, injected, w.sent(), flush_err, *rec);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // Replica lifecycle and metadata application of the broker actor (see broker_state.hpp).
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -178,6 +179,41 @@ void on_replica_down(broker_self self, const caf::down_msg& dm) {
   spdlog::error("broker: replica {} died ({}); restarting it in {} ms", to_string(tp),
                 self->system().render(dm.reason), ri.backoff.count());
   self->delayed_send(self, ri.backoff, restart_atom::value, tp);
+}
+
+void restart_replica(broker_self self, const topic_partition& tp) {
+  auto& st = self->state;
+  auto p = st.md.find_partition(tp);
+  bool hosted = p != nullptr
+                && std::find(p->replicas.begin(), p->replicas.end(), st.id)
+                     != p->replicas.end();
+  if (!st.stopping && hosted && st.replicas.count(tp) == 0)
+    start_replica(self, tp);
+}
+
+void stop_all_replicas(broker_self self, std::function<void()> done) {
+  auto& st = self->state;
+  auto remaining = std::make_shared<size_t>(st.replicas.size());
+  if (*remaining == 0) {
+    done();
+    return;
+  }
+  auto one_done = [=]() mutable {
+    if (--*remaining == 0)
+      done();
+  };
+  for (auto& kv : st.replicas) {
+    auto tp = kv.first;
+    self->request(kv.second, replica_stop_timeout, stop_atom::value, false)
+      .then([=](caf::ok_atom) mutable { one_done(); },
+            [=](caf::error& err) mutable {
+              spdlog::error("broker: stopping replica {} failed: {}", to_string(tp),
+                            describe(err));
+              one_done();
+            });
+  }
+  st.replicas.clear();
+  st.by_addr.clear();
 }
 
 } // namespace cafka

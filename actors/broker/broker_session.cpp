@@ -1,9 +1,11 @@
-// The broker's session with the controller quorum: registration (retried until it sticks),
-// lease heartbeats, the admin target, and controlled shutdown (see broker_state.hpp).
+// The broker's session with the controller quorum: the members' handles, registration
+// (retried until it sticks), lease heartbeats, the admin target, and controlled shutdown
+// (see broker_state.hpp).
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
 #include "actors/chaos/node_send.hpp"
+#include "actors/node/same_proxy.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka {
@@ -26,6 +28,30 @@ std::optional<controller_actor> admin_target(broker_self self) {
   auto j = st.controllers.begin();
   std::advance(j, static_cast<long>(st.next_controller++ % st.controllers.size()));
   return j->second;
+}
+
+void add_controller(broker_self self, node_id id, caf::strong_actor_ptr& ptr) {
+  auto& st = self->state;
+  if (!ptr)
+    return;
+  auto hdl = caf::actor_cast<controller_actor>(ptr);
+  auto i = st.controllers.find(id);
+  if (i != st.controllers.end() && same_proxy(i->second, ptr))
+    return; // the same proxy (a reconnected one has the same address)
+  st.controllers[id] = hdl;
+  self->monitor(hdl);
+  if (!st.registered)
+    try_register(self);
+}
+
+bool on_controller_down(broker_self self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto i = st.controllers.begin(); i != st.controllers.end(); ++i)
+    if (same_proxy(i->second, dm.source)) {
+      st.controllers.erase(i); // the node supervisor rediscovers it
+      return true;
+    }
+  return false;
 }
 
 void try_register(broker_self self) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -89,6 +90,11 @@ void on_replica_down(broker_self self, const caf::down_msg& dm);
 // The replica of `tp` on this broker whatever its role (followers' fetches check epochs
 // themselves), or the error to reply.
 caf::expected<replica_actor> route_local(broker_self self, const topic_partition& tp);
+// The backoff after a replica died is over: starts it again if this broker still hosts it.
+void restart_replica(broker_self self, const topic_partition& tp);
+// Stopping: stops every replica (flushing and closing its log); `done` runs once all have
+// answered or timed out.
+void stop_all_replicas(broker_self self, std::function<void()> done);
 
 // -- peer brokers (broker_peers.cpp) ---------------------------------------------------------
 // Hands every local follower replica its leader's broker, asking for unknown ones.
@@ -110,7 +116,25 @@ bool on_group_coordinator_down(broker_self self, const caf::down_msg& dm);
 // Requests from other nodes may not touch internal topics directly.
 bool internal_from_remote(broker_self self, const topic_partition& tp);
 
+// -- admin requests, handed to the controller quorum (broker_admin.cpp) -----------------------
+// Creates a topic through the controller; answered once this broker's metadata shows it.
+caf::result<topic_metadata> on_create_topic(broker_self self, create_topic_request& req);
+// Answers the creates waiting for their topic to appear: every visible one, and with
+// `force` (the wait for `name` ran out: the push never came, e.g. the controller moved)
+// also `name`'s waiters, with request_timed_out if it is still not visible.
+void deliver_visible_topics(broker_self self, const std::string& name, bool force);
+caf::result<caf::ok_atom> on_delete_topic(broker_self self, delete_topic_request& req);
+// A local replica's ISR change; refused as a timeout while fault injection cuts this broker
+// off from the controller.
+caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request& req);
+// A new idempotent producer id.
+caf::result<int64_t> on_init_pid(broker_self self);
+
 // -- controller session (broker_session.cpp) -------------------------------------------------
+// The node supervisor handed over (or renewed) a quorum member's handle.
+void add_controller(broker_self self, node_id id, caf::strong_actor_ptr& ptr);
+// A monitored quorum member went away: forget it. False if dm was not about one.
+bool on_controller_down(broker_self self, const caf::down_msg& dm);
 // Registers with some coordinator (followers forward to the controller); retries until done.
 void try_register(broker_self self);
 // Lease heartbeats to every known coordinator (only the controller acts on them).

@@ -1,3 +1,6 @@
+// The controller quorum member's behaviour: the requests only the leader answers (forwarded
+// by followers, see leader_only in controller_state.hpp), Raft traffic, broker heartbeats and
+// the member's own tick. Actor context of one controller_member_actor.
 #include "actors/controller/controller_member.hpp"
 
 #include <caf/actor_system.hpp>
@@ -8,6 +11,7 @@
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 
 namespace cafka {
 
@@ -27,20 +31,236 @@ std::string new_cluster_id() {
   return out;
 }
 
-controller_timers_actor::behavior_type controller_behavior(controller_self self,
-                                                      controller_config cfg) {
+// Proposes cmd and answers the request once its entry is applied: with the apply error, or
+// with what `pick` takes from the result.
+template <class T, class Pick>
+caf::result<T> propose_then_answer(controller_self self, const metadata_command& cmd,
+                                   Pick pick) {
+  auto rp = self->make_response_promise<T>();
+  propose(self, cmd, [=](const apply_result& res) mutable {
+    if (res.error)
+      rp.deliver(res.error);
+    else
+      rp.deliver(pick(res));
+  });
+  return rp;
+}
+
+// -- requests only the leader answers (wrapped in leader_only) ----------------------------------
+
+caf::result<cluster_metadata> on_register(controller_self self, broker_metadata& b,
+                                          broker_actor& hdl) {
+  auto& st = self->state;
+  if (st.brokers.count(b.id) == 0 || !same_proxy(st.brokers[b.id], hdl)) {
+    st.brokers[b.id] = hdl;
+    self->monitor(hdl);
+  }
+  st.leases.renew(b.id, b.incarnation, self->clock().now());
+  auto known = st.md.current().find_broker(b.id);
+  if (known != nullptr && known->alive && known->incarnation == b.incarnation
+      && known->host == b.host && known->port == b.port && known->listeners == b.listeners)
+    return st.view(); // a retried registration: already committed
+  auto cmd = register_broker_cmd{b, unclean_election(self), {}};
+  if (st.md.current().cluster_id.empty())
+    cmd.cluster_id = new_cluster_id();
+  return propose_then_answer<cluster_metadata>(
+    self, cmd, [self](const apply_result&) { return self->state.view(); });
+}
+
+caf::result<topic_metadata> on_create_topic(controller_self self, create_topic_request& req) {
+  auto& st = self->state;
+  if (req.partitions < 0)
+    req.partitions = st.cfg.defaults.num_partitions;
+  if (req.replication_factor < 0)
+    req.replication_factor = st.cfg.defaults.default_replication_factor;
+  // Reject what cannot succeed before it takes a log entry.
+  auto trial = st.md;
+  if (auto t = trial.create_topic(req); !t)
+    return std::move(t.error());
+  return propose_then_answer<topic_metadata>(self, create_topic_cmd{req},
+                                             [](const apply_result& res) { return res.topic; });
+}
+
+caf::result<caf::ok_atom> on_delete_topic(controller_self self, delete_topic_request& req) {
+  if (self->state.md.current().find_topic(req.name) == nullptr)
+    return make_error(errc::unknown_topic_or_partition,
+                      "topic '" + req.name + "' does not exist");
+  return propose_then_answer<caf::ok_atom>(self, delete_topic_cmd{req.name},
+                                           [](const apply_result&) { return caf::ok_atom::value; });
+}
+
+// A broker's controlled shutdown: fenced at once, its leaderships moved; answered ok even if
+// the fence fails (the lease lapses anyway).
+caf::result<caf::ok_atom> on_shutdown(controller_self self, node_id id, uint64_t incarnation) {
+  auto& st = self->state;
+  auto b = st.md.current().find_broker(id);
+  if (b == nullptr || !b->alive || b->incarnation != incarnation)
+    return caf::ok_atom::value; // already fenced or gone
+  st.brokers.erase(id);
+  st.leases.drop(id);
+  spdlog::info("controller: controlled shutdown of broker {}", id);
+  auto rp = self->make_response_promise<caf::ok_atom>();
+  auto cmd = fence_broker_cmd{id, incarnation, true, unclean_election(self)};
+  propose(self, cmd, [=](const apply_result&) mutable { rp.deliver(caf::ok_atom::value); });
+  return rp;
+}
+
+// Validated when applied, not before: only the state after every earlier entry can say
+// whether the epochs still match.
+caf::result<partition_metadata> on_alter_isr(controller_self self, alter_isr_request& req) {
+  return propose_then_answer<partition_metadata>(
+    self, alter_isr_cmd{req}, [](const apply_result& res) { return res.partition; });
+}
+
+caf::result<int64_t> on_init_pid(controller_self self) {
+  return propose_then_answer<int64_t>(self, allocate_producer_id_cmd{},
+                                      [](const apply_result& res) { return res.producer_id; });
+}
+
+// The leader answers from its own state only while it holds the quorum lease (the read is
+// then not stale); a follower forwards to the leader, a leader without the lease answers
+// not_controller.
+caf::result<cluster_metadata> on_metadata(controller_self self) {
+  auto& st = self->state;
+  if (st.is_leader() && st.raft->has_quorum_lease())
+    return st.view();
+  return forward_to_leader<cluster_metadata>(self, metadata_atom::value);
+}
+
+// -- quorum, brokers and timers ----------------------------------------------------------------
+
+void on_peer(controller_self self, node_id id, caf::strong_actor_ptr& ptr) {
+  auto& st = self->state;
+  if (id == st.cfg.self || !ptr)
+    return;
+  auto hdl = caf::actor_cast<caf::actor>(ptr);
+  auto i = st.peers.find(id);
+  if (i != st.peers.end() && same_proxy(i->second, ptr))
+    return; // the same proxy (a reconnected one has the same address)
+  st.peers[id] = hdl;
+  self->monitor(hdl);
+}
+
+// Leader: a broker's handle as of its latest heartbeat, pushing the metadata to a broker it
+// did not know or that missed a push.
+void track_broker(controller_self self, node_id id, uint64_t version, broker_actor& hdl) {
+  auto& st = self->state;
+  auto i = st.brokers.find(id);
+  if (i == st.brokers.end() || !same_proxy(i->second, hdl)) {
+    // A broker this controller has not talked to (e.g. after a leader change).
+    st.brokers[id] = hdl;
+    self->monitor(hdl);
+    node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
+              st.view());
+  } else if (version < st.md.current().version) {
+    // The broker missed a push (messages can be lost): send the current state again.
+    node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
+              st.view());
+  }
+}
+
+void on_heartbeat(controller_self self, node_id id, uint64_t incarnation, uint64_t version,
+                  broker_actor& hdl) {
+  auto& st = self->state;
+  auto b = st.md.current().find_broker(id);
+  if (b == nullptr || b->incarnation != incarnation)
+    return; // unknown or stale incarnation: it must register (again)
+  st.leases.renew(id, incarnation, self->clock().now());
+  auto w = st.watched.find(id);
+  if (w == st.watched.end() || !same_proxy(w->second, hdl)) {
+    st.watched[id] = hdl;
+    self->monitor(hdl);
+  }
+  if (!st.is_leader())
+    return; // a follower only keeps the lease, for when it becomes the controller
+  track_broker(self, id, version, hdl);
+  if (!b->alive)
+    propose(self, unfence_broker_cmd{id, incarnation, unclean_election(self)},
+            [](const apply_result&) {});
+}
+
+// The Raft clock; the leader also fences brokers whose lease lapsed and checks leader balance.
+void on_tick(controller_self self) {
+  auto& st = self->state;
+  st.raft->tick();
+  if (st.is_leader()) {
+    for (auto& [id, inc] : st.leases.lapsed(self->clock().now())) {
+      auto b = st.md.current().find_broker(id);
+      if (b != nullptr && b->alive && b->incarnation == inc)
+        fence(self, id, inc, false);
+    }
+    maybe_elect_preferred(self);
+  }
+  drive(self);
+  self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
+}
+
+quorum_status status(controller_self self) {
+  auto& st = self->state;
+  quorum_status s;
+  s.self = st.cfg.self;
+  s.role = raft::to_string(st.raft->current_role());
+  s.leader = st.raft->leader();
+  s.term = st.raft->term();
+  s.commit_index = st.raft->commit_index();
+  s.applied_index = st.applied;
+  s.metadata_version = st.md.current().version;
+  for (auto& m : st.cfg.members) {
+    member_status ms;
+    ms.id = m;
+    ms.connected = m == st.cfg.self || st.peers.count(m) > 0;
+    if (st.is_leader()) {
+      auto& prog = st.raft->progress();
+      auto p = prog.find(m);
+      ms.match_index = p != prog.end() ? p->second.match_index : st.raft->last_index();
+      ms.lag = st.raft->commit_index() - ms.match_index;
+    }
+    s.members.push_back(ms);
+  }
+  return s;
+}
+
+// A monitored peer, watched broker or registered broker went away. A registered broker's
+// process is gone (CAF noticed): the leader fences it at once instead of waiting for its lease.
+void on_down(controller_self self, caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
+    if (same_proxy(i->second, dm.source)) {
+      st.peers.erase(i);
+      return;
+    }
+  for (auto i = st.watched.begin(); i != st.watched.end(); ++i)
+    if (same_proxy(i->second, dm.source)) {
+      auto b = st.md.current().find_broker(i->first);
+      if (b != nullptr)
+        st.leases.gone(i->first, b->incarnation);
+      st.watched.erase(i);
+      break;
+    }
+  for (auto i = st.brokers.begin(); i != st.brokers.end(); ++i)
+    if (same_proxy(i->second, dm.source)) {
+      auto id = i->first;
+      st.brokers.erase(i);
+      auto b = st.md.current().find_broker(id);
+      if (st.is_leader() && b != nullptr && b->alive)
+        fence(self, id, b->incarnation, false);
+      return;
+    }
+}
+
+// Loads the Raft state and the snapshot and builds the Raft core; quits on a storage error.
+void start(controller_self self, controller_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.leases = broker_leases{st.cfg.broker_session_timeout};
   raft::persisted_state ps;
   if (auto err = st.cfg.storage->load(ps)) {
-    spdlog::critical("controller {}: cannot load raft state: {}", st.cfg.self.value,
-                     describe(err));
+    spdlog::critical("controller {}: cannot load raft state: {}", st.cfg.self, describe(err));
     self->quit(err);
   }
   if (ps.snp) {
     if (auto err = st.md.from_bytes(ps.snp->data)) {
-      spdlog::critical("controller {}: bad snapshot: {}", st.cfg.self.value, describe(err));
+      spdlog::critical("controller {}: bad snapshot: {}", st.cfg.self, describe(err));
       self->quit(err);
     }
     st.applied = ps.snp->desc.index;
@@ -48,141 +268,29 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
   }
   st.raft = std::make_unique<raft::fsm>(st.cfg.self, st.cfg.members, std::move(ps),
                                         st.cfg.raft);
-  self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
+}
+
+controller_timers_actor::behavior_type controller_behavior(controller_self self,
+                                                           controller_config cfg) {
+  start(self, std::move(cfg));
+  self->delayed_send(self, self->state.cfg.tick, caf::tick_atom::value);
   // An error message from a peer (e.g. a message it could not handle) must not take the
   // quorum member down: CAF's default error handler would quit.
   self->set_error_handler([=](caf::error& err) {
-    spdlog::warn("controller {}: ignoring error message: {}", self->state.cfg.self.value,
+    spdlog::warn("controller {}: ignoring error message: {}", self->state.cfg.self,
                  self->system().render(err));
   });
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    for (auto i = st.peers.begin(); i != st.peers.end(); ++i)
-      if (same_proxy(i->second, dm.source)) {
-        st.peers.erase(i);
-        return;
-      }
-    for (auto i = st.watched.begin(); i != st.watched.end(); ++i)
-      if (same_proxy(i->second, dm.source)) {
-        auto b = st.md.current().find_broker(i->first);
-        if (b != nullptr)
-          st.leases.gone(i->first, b->incarnation);
-        st.watched.erase(i);
-        break;
-      }
-    for (auto i = st.brokers.begin(); i != st.brokers.end(); ++i)
-      if (same_proxy(i->second, dm.source)) {
-        auto id = i->first;
-        st.brokers.erase(i);
-        auto b = st.md.current().find_broker(id);
-        // Fast path: the broker's process is gone (CAF noticed); fence it now.
-        if (st.is_leader() && b != nullptr && b->alive)
-          fence(self, id, b->incarnation, false);
-        return;
-      }
-  });
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   auto step = [=](node_id from, const raft::message& m) {
     self->state.raft->step(from, m);
     drive(self);
   };
   return {
-    [=](register_atom, broker_metadata& b, broker_actor& hdl) -> caf::result<cluster_metadata> {
-      auto& st = self->state;
-      if (!st.is_leader()) {
-        if (auto l = leader_handle(self))
-          return self->delegate(*l, register_atom::value, std::move(b), std::move(hdl));
-        return not_controller(self);
-      }
-      if (st.brokers.count(b.id) == 0 || !same_proxy(st.brokers[b.id], hdl)) {
-        st.brokers[b.id] = hdl;
-        self->monitor(hdl);
-      }
-      st.leases.renew(b.id, b.incarnation, self->clock().now());
-      auto known = st.md.current().find_broker(b.id);
-      if (known != nullptr && known->alive && known->incarnation == b.incarnation
-          && known->host == b.host && known->port == b.port && known->listeners == b.listeners)
-        return st.view(); // a retried registration: already committed
-      auto rp = self->make_response_promise<cluster_metadata>();
-      auto cmd = register_broker_cmd{b, unclean_election(self), {}};
-      if (st.md.current().cluster_id.empty())
-        cmd.cluster_id = new_cluster_id();
-      propose(self, cmd, [=](const apply_result& res) mutable {
-        if (res.error)
-          rp.deliver(res.error);
-        else
-          rp.deliver(self->state.view());
-      });
-      return rp;
-    },
-    [=](create_topic_atom, create_topic_request& req) -> caf::result<topic_metadata> {
-      auto& st = self->state;
-      if (!st.is_leader()) {
-        if (auto l = leader_handle(self))
-          return self->delegate(*l, create_topic_atom::value, std::move(req));
-        return not_controller(self);
-      }
-      if (req.partitions < 0)
-        req.partitions = st.cfg.defaults.num_partitions;
-      if (req.replication_factor < 0)
-        req.replication_factor = st.cfg.defaults.default_replication_factor;
-      // Reject what cannot succeed before it takes a log entry.
-      auto trial = st.md;
-      if (auto t = trial.create_topic(req); !t)
-        return std::move(t.error());
-      auto rp = self->make_response_promise<topic_metadata>();
-      propose(self, create_topic_cmd{req}, [=](const apply_result& res) mutable {
-        if (res.error)
-          rp.deliver(res.error);
-        else
-          rp.deliver(res.topic);
-      });
-      return rp;
-    },
-    [=](delete_topic_atom, delete_topic_request& req) -> caf::result<caf::ok_atom> {
-      auto& st = self->state;
-      if (!st.is_leader()) {
-        if (auto l = leader_handle(self))
-          return self->delegate(*l, delete_topic_atom::value, std::move(req));
-        return not_controller(self);
-      }
-      if (st.md.current().find_topic(req.name) == nullptr)
-        return make_error(errc::unknown_topic_or_partition,
-                          "topic '" + req.name + "' does not exist");
-      auto rp = self->make_response_promise<caf::ok_atom>();
-      propose(self, delete_topic_cmd{req.name}, [=](const apply_result& res) mutable {
-        if (res.error)
-          rp.deliver(res.error);
-        else
-          rp.deliver(caf::ok_atom::value);
-      });
-      return rp;
-    },
-    [=](metadata_atom) -> caf::result<cluster_metadata> {
-      auto& st = self->state;
-      if (st.is_leader() && st.raft->has_quorum_lease())
-        return st.view();
-      if (auto l = leader_handle(self))
-        return self->delegate(*l, metadata_atom::value);
-      return not_controller(self);
-    },
-    [=](shutdown_atom, node_id id, uint64_t incarnation) -> caf::result<caf::ok_atom> {
-      auto& st = self->state;
-      if (!st.is_leader()) {
-        if (auto l = leader_handle(self))
-          return self->delegate(*l, shutdown_atom::value, id, incarnation);
-        return not_controller(self);
-      }
-      auto b = st.md.current().find_broker(id);
-      if (b == nullptr || !b->alive || b->incarnation != incarnation)
-        return caf::ok_atom::value; // already fenced or gone
-      st.brokers.erase(id);
-      st.leases.drop(id);
-      spdlog::info("controller: controlled shutdown of broker {}", id.value);
-      auto rp = self->make_response_promise<caf::ok_atom>();
-      auto cmd = fence_broker_cmd{id, incarnation, true, unclean_election(self)};
-      propose(self, cmd, [=](const apply_result&) mutable { rp.deliver(caf::ok_atom::value); });
-      return rp;
-    },
+    leader_only<register_atom>(self, on_register),
+    leader_only<create_topic_atom>(self, on_create_topic),
+    leader_only<delete_topic_atom>(self, on_delete_topic),
+    [=](metadata_atom) { return on_metadata(self); },
+    leader_only<shutdown_atom>(self, on_shutdown),
     [=](stop_atom) {
       fail_pending(self);
       self->quit();
@@ -194,118 +302,14 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
     [=](raft_atom, node_id from, raft::append_reply& m) { step(from, m); },
     [=](raft_atom, node_id from, raft::install_snapshot& m) { step(from, m); },
     [=](raft_atom, node_id from, raft::snapshot_reply& m) { step(from, m); },
-    [=](peer_atom, node_id id, caf::strong_actor_ptr& ptr) {
-      auto& st = self->state;
-      if (id == st.cfg.self || !ptr)
-        return;
-      auto hdl = caf::actor_cast<caf::actor>(ptr);
-      auto i = st.peers.find(id);
-      if (i != st.peers.end() && same_proxy(i->second, ptr))
-        return; // the same proxy (a reconnected one has the same address)
-      st.peers[id] = hdl;
-      self->monitor(hdl);
-    },
-    [=](caf::tick_atom) {
-      auto& st = self->state;
-      st.raft->tick();
-      if (st.is_leader()) {
-        for (auto& [id, inc] : st.leases.lapsed(self->clock().now())) {
-          auto b = st.md.current().find_broker(id);
-          if (b != nullptr && b->alive && b->incarnation == inc)
-            fence(self, id, inc, false);
-        }
-        maybe_elect_preferred(self);
-      }
-      drive(self);
-      self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
-    },
+    [=](peer_atom, node_id id, caf::strong_actor_ptr& ptr) { on_peer(self, id, ptr); },
+    [=](caf::tick_atom) { on_tick(self); },
     [=](heartbeat_atom, node_id id, uint64_t incarnation, uint64_t version, broker_actor& hdl) {
-      auto& st = self->state;
-      auto b = st.md.current().find_broker(id);
-      if (b == nullptr || b->incarnation != incarnation)
-        return; // unknown or stale incarnation: it must register (again)
-      st.leases.renew(id, incarnation, self->clock().now());
-      auto w = st.watched.find(id);
-      if (w == st.watched.end() || !same_proxy(w->second, hdl)) {
-        st.watched[id] = hdl;
-        self->monitor(hdl);
-      }
-      if (!st.is_leader())
-        return; // a follower only keeps the lease, for when it becomes the controller
-      auto i = st.brokers.find(id);
-      if (i == st.brokers.end() || !same_proxy(i->second, hdl)) {
-        // A broker this controller has not talked to (e.g. after a leader change).
-        st.brokers[id] = hdl;
-        self->monitor(hdl);
-        node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
-                  st.view());
-      } else if (version < st.md.current().version) {
-        // The broker missed a push (messages can be lost): send the current state again.
-        node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
-                  st.view());
-      }
-      if (!b->alive)
-        propose(self, unfence_broker_cmd{id, incarnation, unclean_election(self)},
-                [](const apply_result&) {});
+      on_heartbeat(self, id, incarnation, version, hdl);
     },
-    [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
-      auto& st = self->state;
-      if (!st.is_leader()) {
-        if (auto l = leader_handle(self))
-          return self->delegate(*l, alter_isr_atom::value, std::move(req));
-        return not_controller(self);
-      }
-      // Validated when applied, not before: only the state after every earlier entry can
-      // say whether the epochs still match.
-      auto rp = self->make_response_promise<partition_metadata>();
-      propose(self, alter_isr_cmd{req}, [=](const apply_result& res) mutable {
-        if (res.error)
-          rp.deliver(res.error);
-        else
-          rp.deliver(res.partition);
-      });
-      return rp;
-    },
-    [=](init_pid_atom) -> caf::result<int64_t> {
-      auto& st = self->state;
-      if (!st.is_leader()) {
-        if (auto l = leader_handle(self))
-          return self->delegate(*l, init_pid_atom::value);
-        return not_controller(self);
-      }
-      auto rp = self->make_response_promise<int64_t>();
-      propose(self, allocate_producer_id_cmd{}, [=](const apply_result& res) mutable {
-        if (res.error)
-          rp.deliver(res.error);
-        else
-          rp.deliver(res.producer_id);
-      });
-      return rp;
-    },
-    [=](status_atom) {
-      auto& st = self->state;
-      quorum_status s;
-      s.self = st.cfg.self;
-      s.role = raft::to_string(st.raft->current_role());
-      s.leader = st.raft->leader();
-      s.term = st.raft->term();
-      s.commit_index = st.raft->commit_index();
-      s.applied_index = st.applied;
-      s.metadata_version = st.md.current().version;
-      for (auto& m : st.cfg.members) {
-        member_status ms;
-        ms.id = m;
-        ms.connected = m == st.cfg.self || st.peers.count(m) > 0;
-        if (st.is_leader()) {
-          auto& prog = st.raft->progress();
-          auto p = prog.find(m);
-          ms.match_index = p != prog.end() ? p->second.match_index : st.raft->last_index();
-          ms.lag = st.raft->commit_index().value - ms.match_index.value;
-        }
-        s.members.push_back(ms);
-      }
-      return s;
-    },
+    leader_only<alter_isr_atom>(self, on_alter_isr),
+    leader_only<init_pid_atom>(self, on_init_pid),
+    [=](status_atom) { return status(self); },
   };
 }
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -73,6 +75,27 @@ void propose(controller_self self, const metadata_command& cmd,
              std::function<void(const apply_result&)> done);
 // The leader's handle, if this member knows it and is not the leader itself.
 std::optional<controller_member_actor> leader_handle(controller_self self);
+
+// A request this member does not answer itself goes to the leader: delegated (the leader
+// answers the requester directly, within the requester's own timeout: delegation adds no
+// hop of its own to wait for), or not_controller if no other member is known to lead.
+template <class Result, class... Ts>
+caf::result<Result> forward_to_leader(controller_self self, Ts&&... xs) {
+  if (auto l = leader_handle(self))
+    return self->delegate(*l, std::forward<Ts>(xs)...);
+  return not_controller(self);
+}
+
+// The handler of a request only the leader answers: on the leader, `answer(self, xs...)`; on
+// a follower, the message as received is forwarded (forward_to_leader).
+template <class Atom, class Result, class... Ts>
+auto leader_only(controller_self self, caf::result<Result> (*answer)(controller_self, Ts...)) {
+  return [=](Atom atom, std::decay_t<Ts>&... xs) -> caf::result<Result> {
+    if (!self->state.is_leader())
+      return forward_to_leader<Result>(self, atom, std::move(xs)...);
+    return answer(self, xs...);
+  };
+}
 // Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
 void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled);
 // The unclean flag of fence / register / unfence proposals: unclean-leader-election-enable.

@@ -1,0 +1,84 @@
+// The broker's admin requests, handed to the controller quorum (see broker_state.hpp): topic
+// create (answered once this broker's metadata shows the topic) and delete, ISR changes of
+// its replicas, producer ids. Broker actor context.
+#include "actors/broker/broker_state.hpp"
+#include "runtime/base/errc.hpp"
+#include "runtime/group/group_records.hpp"
+
+namespace cafka {
+
+namespace {
+
+constexpr auto admin_timeout = std::chrono::seconds{30};
+
+// Delegates the request to a controller quorum member (a follower forwards it to the
+// leader); the requester's timeout covers the whole way. not_controller if none is known.
+template <class Result, class... Ts>
+caf::result<Result> forward_to_controller(broker_self self, Ts&&... xs) {
+  auto target = admin_target(self);
+  if (!target)
+    return make_error(errc::not_controller, "no controller quorum member reachable");
+  return self->delegate(*target, std::forward<Ts>(xs)...);
+}
+
+} // namespace
+
+void deliver_visible_topics(broker_self self, const std::string& name, bool force) {
+  auto& st = self->state;
+  for (auto i = st.awaiting_topics.begin(); i != st.awaiting_topics.end();) {
+    auto t = st.md.find_topic(i->first);
+    if (t != nullptr) {
+      i->second.deliver(*t);
+    } else if (force && i->first == name) {
+      i->second.deliver(make_error(errc::request_timed_out,
+                                   "topic '" + name + "' was created but is not visible yet"));
+    } else {
+      ++i;
+      continue;
+    }
+    i = st.awaiting_topics.erase(i);
+  }
+}
+
+caf::result<topic_metadata> on_create_topic(broker_self self, create_topic_request& req) {
+  auto target = admin_target(self);
+  if (!target)
+    return make_error(errc::not_controller, "no controller quorum member reachable");
+  // Answer once this broker's metadata shows the topic, so the client's next request
+  // through this broker finds it.
+  auto rp = self->make_response_promise<topic_metadata>();
+  auto name = req.name;
+  self->request(*target, admin_timeout, create_topic_atom::value, std::move(req))
+    .then(
+      [=](topic_metadata& t) mutable {
+        auto& st = self->state;
+        if (st.md.find_topic(name) != nullptr) {
+          rp.deliver(std::move(t));
+          return;
+        }
+        st.awaiting_topics.emplace(name, rp);
+        self->delayed_send(self, admin_timeout, expire_atom::value, name);
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::result<caf::ok_atom> on_delete_topic(broker_self self, delete_topic_request& req) {
+  if (req.name == group::offsets_topic)
+    return make_error(errc::invalid_request,
+                      "topic '" + req.name + "' is internal and cannot be deleted");
+  return forward_to_controller<caf::ok_atom>(self, delete_topic_atom::value, std::move(req));
+}
+
+caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request& req) {
+  auto& st = self->state;
+  if (st.md.controller != no_node && st.io.faults->exchange_lost(st.id, st.md.controller))
+    return make_error(errc::request_timed_out, "the controller is unreachable (fault injection)");
+  return forward_to_controller<partition_metadata>(self, alter_isr_atom::value, std::move(req));
+}
+
+caf::result<int64_t> on_init_pid(broker_self self) {
+  return forward_to_controller<int64_t>(self, init_pid_atom::value);
+}
+
+} // namespace cafka
