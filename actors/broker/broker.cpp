@@ -161,7 +161,7 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
         return make_error(errc::not_controller, "no controller quorum member reachable");
       return self->delegate(*target, alter_isr_atom::value, std::move(req));
     },
-    [=](init_pid_atom) -> caf::result<int64_t> {
+    [=](init_pid_atom) -> caf::result<producer_id> {
       auto target = admin_target(self);
       if (!target)
         return make_error(errc::not_controller, "no controller quorum member reachable");

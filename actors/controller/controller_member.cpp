@@ -266,14 +266,14 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
       });
       return rp;
     },
-    [=](init_pid_atom) -> caf::result<int64_t> {
+    [=](init_pid_atom) -> caf::result<producer_id> {
       auto& st = self->state;
       if (!st.is_leader()) {
         if (auto l = leader_handle(self))
           return self->delegate(*l, init_pid_atom::value);
         return not_controller(self);
       }
-      auto rp = self->make_response_promise<int64_t>();
+      auto rp = self->make_response_promise<producer_id>();
       propose(self, allocate_producer_id_cmd{}, [=](const apply_result& res) mutable {
         if (res.error)
           rp.deliver(res.error);
