@@ -23,6 +23,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<partition_id>("cafka::partition_id");
   cfg.add_message_type<log_offset>("cafka::log_offset");
   cfg.add_message_type<leader_epoch>("cafka::leader_epoch");
+  cfg.add_message_type<producer_id>("cafka::producer_id");
   cfg.add_message_type<topic_partition>("cafka::topic_partition");
   cfg.add_message_type<std::vector<topic_partition>>("std::vector<cafka::topic_partition>");
   cfg.add_message_type<produce_request>("cafka::produce_request");

@@ -77,8 +77,8 @@ caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request
   return forward_to_controller<partition_metadata>(self, alter_isr_atom::value, std::move(req));
 }
 
-caf::result<int64_t> on_init_pid(broker_self self) {
-  return forward_to_controller<int64_t>(self, init_pid_atom::value);
+caf::result<producer_id> on_init_pid(broker_self self) {
+  return forward_to_controller<producer_id>(self, init_pid_atom::value);
 }
 
 } // namespace cafka

@@ -25,7 +25,7 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,  // local
-  caf::replies_to<init_pid_atom>::with<int64_t>,  // a new idempotent producer id
+  caf::replies_to<init_pid_atom>::with<producer_id>,  // a new idempotent producer id
   // Consumer groups: the broker whose group manager runs the group, then the group's own
   // requests, which a broker hands to its group coordinator.
   caf::replies_to<find_coordinator_atom, std::string>::with<node_id>,

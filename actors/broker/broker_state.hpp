@@ -128,7 +128,7 @@ caf::result<caf::ok_atom> on_delete_topic(broker_self self, delete_topic_request
 // off from the controller.
 caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request& req);
 // A new idempotent producer id.
-caf::result<int64_t> on_init_pid(broker_self self);
+caf::result<producer_id> on_init_pid(broker_self self);
 
 // -- controller session (broker_session.cpp) -------------------------------------------------
 // The node supervisor handed over (or renewed) a quorum member's handle.

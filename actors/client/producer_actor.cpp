@@ -11,6 +11,7 @@
 #include "actors/client/cluster_link.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/base/clock.hpp"
+#include "runtime/base/ids_format.hpp"
 #include "runtime/client/record_partitioner.hpp"
 #include "runtime/client/report_collector.hpp"
 #include "runtime/client/send_queue.hpp"
@@ -34,7 +35,7 @@ struct producer_actor_state {
   bool stopping = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> flush_waiters;
   // Idempotent producer: nothing is drained before the producer id is known.
-  int64_t producer_id = no_producer_id;
+  cafka::producer_id producer_id = no_producer_id;
   pid_phase pid = pid_phase::none;
   int64_t pid_deadline = 0;      // init_pid is retried until then (delivery.timeout.ms)
   int64_t pid_retry_at = 0;      // backing_off: the next attempt
@@ -149,7 +150,7 @@ void request_pid(producer_self self) {
       ->request(broker, std::chrono::milliseconds{self->state.cfg.request_timeout_ms},
                 init_pid_atom::value)
       .then(
-        [=](int64_t id) {
+        [=](producer_id id) {
           auto& st = self->state;
           spdlog::debug("producer: producer id {}", id);
           st.producer_id = id;

@@ -54,7 +54,7 @@ using controller_actor = caf::typed_actor<
   caf::replies_to<metadata_atom>::with<cluster_metadata>,
   caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,
-  caf::replies_to<init_pid_atom>::with<int64_t>,
+  caf::replies_to<init_pid_atom>::with<producer_id>,
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- controller quorum member: one member of the Raft metadata quorum; the leader is the active controller.

@@ -112,9 +112,9 @@ caf::result<partition_metadata> on_alter_isr(controller_self self, alter_isr_req
     self, alter_isr_cmd{req}, [](const apply_result& res) { return res.partition; });
 }
 
-caf::result<int64_t> on_init_pid(controller_self self) {
-  return propose_then_answer<int64_t>(self, allocate_producer_id_cmd{},
-                                      [](const apply_result& res) { return res.producer_id; });
+caf::result<producer_id> on_init_pid(controller_self self) {
+  return propose_then_answer<producer_id>(self, allocate_producer_id_cmd{},
+                                          [](const apply_result& res) { return res.producer_id; });
 }
 
 // The leader answers from its own state only while it holds the quorum lease (the read is

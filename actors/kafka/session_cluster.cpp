@@ -146,16 +146,16 @@ void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
   if (req.transactional_id) {
     kafka::init_producer_id_response out;
     out.error_code = kafka::code(error_code::invalid_request); // no transactions yet
-    out.producer_epoch = -1;
+    out.producer_epoch = no_producer_epoch;
     respond(self, call, out);
     return;
   }
   self->request(self->state.ctx.broker, admin_timeout, init_pid_atom::value)
     .then(
-      [=](int64_t pid) {
+      [=](producer_id id) {
         kafka::init_producer_id_response out;
-        out.producer_id = pid;
-        out.producer_epoch = 0;
+        out.producer_id = id;
+        out.producer_epoch = producer_epoch{0};
         respond(self, call, out);
       },
       [=](const caf::error& err) {
@@ -165,7 +165,7 @@ void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
         if (code != error_code::request_timed_out && code != error_code::not_controller)
           code = error_code::coordinator_not_available;
         out.error_code = kafka::code(code);
-        out.producer_epoch = -1;
+        out.producer_epoch = no_producer_epoch;
         respond(self, call, out);
       });
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <limits>
 #include <string>
 
 namespace cafka {
@@ -25,8 +26,8 @@ struct strong_int {
   constexpr bool operator<=(strong_int o) const { return value <= o.value; }
   constexpr bool operator>(strong_int o) const { return value > o.value; }
   constexpr bool operator>=(strong_int o) const { return value >= o.value; }
-  constexpr strong_int operator+(Rep d) const { return strong_int{value + d}; }
-  constexpr strong_int operator-(Rep d) const { return strong_int{value - d}; }
+  constexpr strong_int operator+(Rep d) const { return strong_int{static_cast<Rep>(value + d)}; }
+  constexpr strong_int operator-(Rep d) const { return strong_int{static_cast<Rep>(value - d)}; }
   constexpr Rep operator-(strong_int o) const { return value - o.value; }
   strong_int& operator+=(Rep d) {
     value += d;
@@ -78,6 +79,12 @@ using raft_index = strong_int<raft_index_tag, int64_t>;  // Raft log index; 0 = 
 // An idempotent producer's id and epoch, as Kafka's InitProducerId hands them out.
 using producer_id = strong_int<producer_id_tag, int64_t>;
 using producer_epoch = strong_int<producer_epoch_tag, int16_t>;
+// A batch of a producer that is not idempotent carries these (Kafka's RecordBatch
+// NO_PRODUCER_ID / NO_PRODUCER_EPOCH).
+inline constexpr producer_id no_producer_id{-1};
+inline constexpr producer_epoch no_producer_epoch{-1};
+// The last epoch of a producer id (Kafka's Short.MAX_VALUE): it cannot be bumped past it.
+inline constexpr producer_epoch max_producer_epoch{std::numeric_limits<int16_t>::max()};
 // A consumer group's epoch and each member's (KIP-848): a member's epoch catches up with
 // the group's, so both are one type.
 using member_epoch = strong_int<member_epoch_tag, int32_t>;

@@ -23,8 +23,8 @@ namespace cafka {
 // The producer fields of an idempotent producer's batch (record_batch.hpp): its producer id,
 // the epoch, and the sequence number of its first record.
 struct producer_stamp {
-  int64_t producer_id = no_producer_id;
-  int16_t producer_epoch = -1;
+  cafka::producer_id producer_id = no_producer_id;
+  cafka::producer_epoch producer_epoch = no_producer_epoch;
   int32_t base_sequence = -1;
 };
 
@@ -36,7 +36,7 @@ struct ready_batch {
   std::vector<delivery_callback> callbacks;  // one per record, in offset order
   std::vector<uint64_t> opaques;             // one per record: its report's opaque
   int32_t attempts = 0;
-  producer_stamp stamp;      // as written in bytes; producer_id -1: not idempotent
+  producer_stamp stamp;      // as written in bytes; no_producer_id: not idempotent
   int64_t drained_ms = 0;    // when drain() closed it; delivery.timeout.ms counts from here
   // Bookkeeping of the partition's send_queue.
   uint64_t number = 0;         // creation order within the partition

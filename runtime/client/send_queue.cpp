@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <limits>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
@@ -183,9 +182,9 @@ void send_queue::bump_epoch() {
   // Requires: nothing in flight and no waiting batch that may be in the log: every batch
   // left is one no leader has written, so new bytes cannot duplicate anything.
   assert(in_flight_.empty());
-  // After 32767 bumps the epoch stays: the leader refuses the restamped batches as out of
-  // order and they fail by delivery timeout (Kafka would get a new producer id).
-  if (epoch_ < std::numeric_limits<int16_t>::max())
+  // At max_producer_epoch the epoch stays: the leader refuses the restamped batches as out
+  // of order and they fail by delivery timeout (Kafka would get a new producer id).
+  if (epoch_ < max_producer_epoch)
     ++epoch_;
   int32_t seq = 0;
   for (auto& rb : waiting_) {

@@ -23,7 +23,7 @@ bool retriable_produce_error(const caf::error& err);
 
 struct send_queue_config {
   bool idempotent = false;
-  int64_t producer_id = no_producer_id;  // idempotent: the id every batch carries
+  cafka::producer_id producer_id = no_producer_id;  // idempotent: the id every batch carries
   int32_t max_in_flight = 5;             // max.in.flight.requests.per.connection
   int32_t retries = 5;                   // not idempotent: at most this many retries
   int64_t retry_backoff_ms = 100;        // retry.backoff.ms
@@ -87,7 +87,7 @@ public:
   size_t waiting() const { return waiting_.size(); }
   int32_t in_flight() const { return static_cast<int32_t>(in_flight_.size()); }
   int64_t backoff_until() const { return backoff_until_; }
-  int16_t epoch() const { return epoch_; }
+  producer_epoch epoch() const { return epoch_; }
 
 private:
   // Index in waiting_ of the batch to send next, or waiting_.size() if none may go.
@@ -107,7 +107,7 @@ private:
   int64_t backoff_until_ = 0;
   bool resend_ = false;  // idempotent: a batch failed; send nothing until in_flight_ is empty
   bool broken_ = false;  // idempotent: a sequence was lost; bump the epoch when it is safe
-  int16_t epoch_ = 0;
+  producer_epoch epoch_{0};
   int32_t next_seq_ = 0;
 };
 

@@ -48,7 +48,7 @@ struct cluster_metadata {
   uint64_t version = 0;     // bumped by every change; newer versions replace older ones
   std::string cluster_id;   // chosen by the controller at the first registration; never changes
   node_id controller{-1};
-  int64_t next_producer_id = 0;  // the next idempotent producer id to hand out
+  producer_id next_producer_id{0};  // the next idempotent producer id to hand out
   std::vector<broker_metadata> brokers;
   std::vector<topic_metadata> topics;
 

@@ -190,8 +190,10 @@ caf::expected<partition_metadata> metadata_state::alter_isr(const alter_isr_requ
   return *p;
 }
 
-int64_t metadata_state::allocate_producer_id() {
-  return md_.next_producer_id++;
+producer_id metadata_state::allocate_producer_id() {
+  auto id = md_.next_producer_id;
+  ++md_.next_producer_id;
+  return id;
 }
 
 std::string metadata_state::to_bytes() const {

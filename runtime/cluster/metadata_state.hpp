@@ -19,7 +19,7 @@ struct apply_result {
   caf::error error;
   topic_metadata topic;          // create_topic: the new topic
   partition_metadata partition;  // alter_isr: the partition after the change
-  int64_t producer_id = -1;      // allocate_producer_id: the id handed out
+  cafka::producer_id producer_id = no_producer_id;  // allocate_producer_id: the id handed out
   // register / fence / unfence: partitions that got a leader outside their ISR (unclean
   // election; acknowledged records may be lost).
   std::vector<elected_leader> unclean_elected;
@@ -62,7 +62,7 @@ public:
   caf::expected<partition_metadata> alter_isr(const alter_isr_request& req);
 
   // Returns next_producer_id and increments it (no version bump).
-  int64_t allocate_producer_id();
+  producer_id allocate_producer_id();
 
   // The to_bytes() bytes in a file (atomic replace). load of a missing file is empty state.
   caf::error save(const std::string& path) const;

@@ -41,7 +41,7 @@ void write_partition(writer& w, int16_t version, const fetch_response::partition
   if (version >= 5)
     w.i64(p.log_start_offset);
   write_nullable_array(w, p.aborted_transactions, [](writer& out, const auto& a) {
-    out.i64(a.producer_id);
+    out.i64(a.producer_id.value);
     out.i64(a.first_offset);
   });
   if (version >= 11)

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/base/ids.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 
@@ -46,7 +47,7 @@ struct fetch_request {
 
 struct fetch_response {
   struct aborted_transaction {
-    int64_t producer_id = 0;
+    cafka::producer_id producer_id{0};
     int64_t first_offset = 0;
   };
   struct partition_data {

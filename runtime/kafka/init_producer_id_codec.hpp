@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "runtime/base/ids.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 
@@ -20,8 +21,8 @@ struct init_producer_id_request {
 struct init_producer_id_response {
   int32_t throttle_time_ms = 0;
   int16_t error_code = 0;
-  int64_t producer_id = -1;
-  int16_t producer_epoch = 0;
+  cafka::producer_id producer_id = no_producer_id;
+  cafka::producer_epoch producer_epoch{0};
 };
 
 void decode(reader& r, int16_t version, init_producer_id_request& out);

@@ -247,8 +247,9 @@ bool read_batch_header(const char* data, size_t n, batch_header& out) {
   out.last_offset_delta = static_cast<int32_t>(load_be32(data + last_offset_delta_pos));
   out.first_timestamp = static_cast<int64_t>(load_be64(data + first_timestamp_pos));
   out.max_timestamp = static_cast<int64_t>(load_be64(data + max_timestamp_pos));
-  out.producer_id = static_cast<int64_t>(load_be64(data + producer_id_pos));
-  out.producer_epoch = static_cast<int16_t>(load_be16(data + producer_epoch_pos));
+  out.producer_id = producer_id{static_cast<int64_t>(load_be64(data + producer_id_pos))};
+  out.producer_epoch =
+    producer_epoch{static_cast<int16_t>(load_be16(data + producer_epoch_pos))};
   out.base_sequence = static_cast<int32_t>(load_be32(data + base_sequence_pos));
   out.record_count = static_cast<int32_t>(load_be32(data + record_count_pos));
   return true;
@@ -420,20 +421,19 @@ int32_t add_sequence(int32_t seq, int32_t delta) {
   return seq + delta;
 }
 
-void restamp_producer(char* batch, size_t n, int64_t producer_id, int16_t producer_epoch,
+void restamp_producer(char* batch, size_t n, producer_id id, producer_epoch epoch,
                       int32_t base_sequence) {
   using namespace wire;
   assert(n >= batch_header_size);
-  store_be64(batch + producer_id_pos, static_cast<uint64_t>(producer_id));
-  store_be16(batch + producer_epoch_pos, static_cast<uint16_t>(producer_epoch));
+  store_be64(batch + producer_id_pos, static_cast<uint64_t>(id.value));
+  store_be16(batch + producer_epoch_pos, static_cast<uint16_t>(epoch.value));
   store_be32(batch + base_sequence_pos, static_cast<uint32_t>(base_sequence));
   store_be32(batch + batch_crc_pos, crc32c(batch + batch_crc_begin, n - batch_crc_begin));
 }
 
-void batch_builder::set_producer(int64_t producer_id, int16_t producer_epoch,
-                                 int32_t base_sequence) {
-  producer_id_ = producer_id;
-  producer_epoch_ = producer_epoch;
+void batch_builder::set_producer(producer_id id, producer_epoch epoch, int32_t base_sequence) {
+  producer_id_ = id;
+  producer_epoch_ = epoch;
   base_sequence_ = base_sequence;
 }
 
@@ -452,8 +452,8 @@ std::string batch_builder::finish() {
              static_cast<uint64_t>(empty_batch ? int64_t{-1} : first_timestamp_));
   store_be64(b + max_timestamp_pos,
              static_cast<uint64_t>(empty_batch ? int64_t{-1} : max_timestamp_));
-  store_be64(b + producer_id_pos, static_cast<uint64_t>(producer_id_));
-  store_be16(b + producer_epoch_pos, static_cast<uint16_t>(producer_epoch_));
+  store_be64(b + producer_id_pos, static_cast<uint64_t>(producer_id_.value));
+  store_be16(b + producer_epoch_pos, static_cast<uint16_t>(producer_epoch_.value));
   store_be32(b + base_sequence_pos, static_cast<uint32_t>(base_sequence_));
   store_be32(b + record_count_pos, static_cast<uint32_t>(count_));
   store_be32(b + batch_crc_pos, crc32c(b + batch_crc_begin, buf_.size() - batch_crc_begin));
@@ -474,7 +474,7 @@ std::string batch_builder::finish() {
   first_timestamp_ = 0;
   max_timestamp_ = 0;
   producer_id_ = no_producer_id;
-  producer_epoch_ = -1;
+  producer_epoch_ = no_producer_epoch;
   base_sequence_ = -1;
   return result;
 }

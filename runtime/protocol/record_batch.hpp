@@ -32,7 +32,6 @@ constexpr size_t batch_leader_epoch_pos = 12;
 constexpr size_t batch_magic_pos = 16;
 constexpr size_t batch_crc_pos = 17;
 constexpr size_t batch_crc_begin = 21;          // first byte covered by the CRC
-constexpr int64_t no_producer_id = -1;
 
 // Bits of the attributes field.
 constexpr int16_t batch_compression_mask = 0x07;   // compression_codec
@@ -54,8 +53,8 @@ struct batch_header {
   int32_t last_offset_delta = 0;
   int64_t first_timestamp = 0;
   int64_t max_timestamp = 0;
-  int64_t producer_id = no_producer_id;
-  int16_t producer_epoch = -1;
+  cafka::producer_id producer_id = no_producer_id;
+  cafka::producer_epoch producer_epoch = no_producer_epoch;
   int32_t base_sequence = -1;
   int32_t record_count = 0;
 
@@ -135,7 +134,7 @@ int32_t add_sequence(int32_t seq, int32_t delta);
 // Rewrites the producer fields of a finished batch (they lie inside the CRC) and recomputes
 // its CRC32C: for an idempotent producer that re-sequences a batch no leader has written.
 // Requires: batch is one whole batch (n == total_size() >= batch_header_size).
-void restamp_producer(char* batch, size_t n, int64_t producer_id, int16_t producer_epoch,
+void restamp_producer(char* batch, size_t n, producer_id id, producer_epoch epoch,
                       int32_t base_sequence);
 
 // Calls f for each record of one whole batch, decompressing its records first if needed (at
@@ -186,7 +185,7 @@ public:
 
   // Marks the batch as from an idempotent producer (the fields are under the CRC, so they are
   // set before finish()).
-  void set_producer(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence);
+  void set_producer(producer_id id, producer_epoch epoch, int32_t base_sequence);
 
   // Returns the finished batch (base offset 0), compressed if that made it smaller, and
   // resets the builder for reuse.
@@ -198,8 +197,8 @@ private:
   int32_t count_ = 0;
   int64_t first_timestamp_ = 0;
   int64_t max_timestamp_ = 0;
-  int64_t producer_id_ = no_producer_id;
-  int16_t producer_epoch_ = -1;
+  producer_id producer_id_ = no_producer_id;
+  producer_epoch producer_epoch_ = no_producer_epoch;
   int32_t base_sequence_ = -1;
 };
 

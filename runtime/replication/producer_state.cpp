@@ -36,7 +36,8 @@ int32_t last_sequence(const batch_header& h) {
 caf::expected<check_result> producer_state::check(const batch_header& h) const {
   if (h.producer_id == no_producer_id)
     return check_result{};
-  if (h.producer_id < 0 || h.producer_epoch < 0 || h.base_sequence < 0)
+  if (h.producer_id < producer_id{0} || h.producer_epoch < producer_epoch{0}
+      || h.base_sequence < 0)
     return make_error(errc::invalid_request,
                       "idempotent batch with a negative producer id, epoch or sequence");
   if (h.record_count <= 0 || h.last_offset_delta < 0)
@@ -49,7 +50,7 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
     // sequence 0.
     if (h.base_sequence != 0)
       return make_error(errc::unknown_producer_id,
-                        "unknown producer " + std::to_string(h.producer_id)
+                        "unknown producer " + to_string(h.producer_id)
                           + " must start at sequence 0, got "
                           + std::to_string(h.base_sequence));
     return check_result{};
@@ -57,14 +58,14 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
   auto& e = i->second;
   if (h.producer_epoch < e.epoch)
     return make_error(errc::invalid_producer_epoch,
-                      "producer " + std::to_string(h.producer_id) + " epoch "
-                        + std::to_string(h.producer_epoch) + " is older than "
-                        + std::to_string(e.epoch));
+                      "producer " + to_string(h.producer_id) + " epoch "
+                        + to_string(h.producer_epoch) + " is older than "
+                        + to_string(e.epoch));
   if (h.producer_epoch > e.epoch) {
     if (h.base_sequence != 0)
       return make_error(errc::out_of_order_sequence,
-                        "producer " + std::to_string(h.producer_id) + ": new epoch "
-                          + std::to_string(h.producer_epoch) + " must start at sequence 0, got "
+                        "producer " + to_string(h.producer_id) + ": new epoch "
+                          + to_string(h.producer_epoch) + " must start at sequence 0, got "
                           + std::to_string(h.base_sequence));
     return check_result{};
   }
@@ -75,7 +76,7 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
   auto expected = add_sequence(e.last().last_seq, 1);
   if (h.base_sequence != expected)
     return make_error(errc::out_of_order_sequence,
-                      "producer " + std::to_string(h.producer_id) + ": expected sequence "
+                      "producer " + to_string(h.producer_id) + ": expected sequence "
                         + std::to_string(expected) + ", got "
                         + std::to_string(h.base_sequence));
   return check_result{};
@@ -87,7 +88,7 @@ bool producer_state::on_append(const batch_header& h) {
   if (h.last_offset_delta < 0 || h.record_count <= 0)
     return false; // claims no offsets: the log never stores it
   next_offset_ = log_offset{h.next_offset()};
-  if (h.producer_id < 0 || h.base_sequence < 0)
+  if (h.producer_id < producer_id{0} || h.base_sequence < 0)
     return true;
   auto& e = entries_[h.producer_id];
   if (e.batches.empty() || e.epoch != h.producer_epoch) {
@@ -166,8 +167,8 @@ void producer_state::start_at(log_offset offset) {
   next_offset_ = offset;
 }
 
-const producer_entry* producer_state::find(int64_t producer_id) const {
-  auto i = entries_.find(producer_id);
+const producer_entry* producer_state::find(producer_id id) const {
+  auto i = entries_.find(id);
   return i == entries_.end() ? nullptr : &i->second;
 }
 
@@ -209,15 +210,15 @@ caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
   auto count = r.i32();
   if (st.next_offset_.value < 0 || count < 0)
     return corrupt("negative offset or entry count");
-  int64_t prev_id = -1;
+  producer_id prev_id = no_producer_id;
   for (int32_t i = 0; i < count; ++i) {
     if (r.remaining() < snapshot_entry_head_size)
       return corrupt("entry " + std::to_string(i) + " cut off");
-    int64_t id = 0;
+    producer_id id;
     producer_entry e;
     r(id, e.epoch, e.last_timestamp);
     auto batches = r.i32();
-    if (id <= prev_id || e.epoch < 0)
+    if (id <= prev_id || e.epoch < producer_epoch{0})
       return corrupt("entry " + std::to_string(i) + ": bad producer id or epoch");
     if (batches < 1 || static_cast<size_t>(batches) > producer_batch_window)
       return corrupt("entry " + std::to_string(i) + ": " + std::to_string(batches)

@@ -51,7 +51,7 @@ struct producer_batch {
 };
 
 struct producer_entry {
-  int16_t epoch = 0;
+  producer_epoch epoch{0};
   std::deque<producer_batch> batches;  // oldest first
   int64_t last_timestamp = 0;          // max batch timestamp seen (expiry)
 
@@ -76,7 +76,7 @@ struct check_result {
 class producer_state {
 public:
   // Decides whether the leader appends batch h (read_batch_header of the produce request):
-  // - producer_id -1 (not idempotent): append.
+  // - no_producer_id (not idempotent): append.
   // - an unknown producer id: append if base_sequence is 0, else unknown_producer_id.
   //   Kafka accepts any first sequence (so that a producer the table forgot can resume);
   //   cafka does not, because then a new producer whose first batch failed while the next
@@ -123,8 +123,8 @@ public:
   // Requires: the table is empty. Replay then starts here (e.g. at the log start).
   void start_at(log_offset offset);
 
-  const producer_entry* find(int64_t producer_id) const;
-  const std::map<int64_t, producer_entry>& entries() const { return entries_; }
+  const producer_entry* find(producer_id id) const;
+  const std::map<producer_id, producer_entry>& entries() const { return entries_; }
   size_t size() const { return entries_.size(); }
 
   bool operator==(const producer_state& o) const {
@@ -138,7 +138,7 @@ public:
   static caf::expected<producer_state> parse(std::string_view bytes);
 
 private:
-  std::map<int64_t, producer_entry> entries_;  // by producer id
+  std::map<producer_id, producer_entry> entries_;
   log_offset next_offset_{0};
 };
 

@@ -98,25 +98,25 @@ TEST_CASE_METHOD(quorum_fixture, "init_pid hands out distinct increasing produce
   auto leader = wait_leader(live());
   REQUIRE(leader != node_id{-1});
   auto follower = leader == node_id{1} ? node_id{2} : node_id{1};
-  std::vector<int64_t> ids;
+  std::vector<producer_id> ids;
   for (auto via : {leader, follower, leader, follower}) {
-    auto pid = ask<int64_t>(sys, members[via], init_pid_atom::value);
+    auto pid = ask<producer_id>(sys, members[via], init_pid_atom::value);
     REQUIRE(pid);
     ids.push_back(*pid);
   }
   for (size_t i = 1; i < ids.size(); ++i)
     CHECK(ids[i] > ids[i - 1]);
-  CHECK(ids.front() >= 0);
+  CHECK(ids.front() >= producer_id{0});
 
   // A new controller continues after the last id the old one handed out.
   kill(leader);
   REQUIRE(wait_leader(live()) != node_id{-1});
-  int64_t next = -1;
+  producer_id next = no_producer_id;
   REQUIRE(eventually([&] {
     auto l = agreed_leader(live());
     if (l == node_id{-1})
       return false;
-    auto pid = ask<int64_t>(sys, members[l], init_pid_atom::value);
+    auto pid = ask<producer_id>(sys, members[l], init_pid_atom::value);
     if (pid)
       next = *pid;
     return static_cast<bool>(pid);

@@ -34,7 +34,7 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
         return make_error(errc::invalid_request);
       },
-      [](init_pid_atom) -> caf::result<int64_t> { return make_error(errc::invalid_request); },
+      [](init_pid_atom) -> caf::result<producer_id> { return make_error(errc::invalid_request); },
       [](find_coordinator_atom, std::string&) -> caf::result<node_id> {
         return make_error(errc::invalid_request);
       },

@@ -33,6 +33,21 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int32_t partition_count = 2;
+// The id the double hands out.
+constexpr producer_id the_producer_id{42};
+
+// The producer fields and record count of one stored batch.
+struct batch_stamp {
+  producer_id id;
+  producer_epoch epoch;
+  int32_t base_sequence = 0;
+  int32_t records = 0;
+
+  bool operator==(const batch_stamp& o) const {
+    return id == o.id && epoch == o.epoch && base_sequence == o.base_sequence
+           && records == o.records;
+  }
+};
 
 // One partition of the double: the log as batches (base offsets patched) and the table.
 struct fake_partition {
@@ -82,7 +97,7 @@ struct fake_cluster {
     batch_header h;
     if (!read_batch_header(req.batch.data(), req.batch.size(), h))
       return make_error(errc::corrupt_message, "fake: short batch");
-    if (h.producer_id >= 0 && fail_first.erase(h.base_sequence) > 0)
+    if (h.producer_id != no_producer_id && fail_first.erase(h.base_sequence) > 0)
       return make_error(errc::not_leader_for_partition, "fake: injected refusal");
     auto& part = partitions[req.tp.partition.value];
     auto c = part.table.check(h);
@@ -102,11 +117,11 @@ struct fake_cluster {
     part.batches.push_back(std::move(bytes));
     part.log_end = h.next_offset();
     part.table.on_append(h);
-    if (h.producer_id >= 0 && h.base_sequence == fail_over_after) {
+    if (h.producer_id != no_producer_id && h.base_sequence == fail_over_after) {
       leader = 2;
       return make_error(errc::not_leader_for_partition, "fake: failed over after the append");
     }
-    if (h.producer_id >= 0 && lose_ack.erase(h.base_sequence) > 0)
+    if (h.producer_id != no_producer_id && lose_ack.erase(h.base_sequence) > 0)
       return make_error(errc::request_timed_out, "fake: acknowledgement lost");
     return produce_response{req.tp, log_offset{h.base_offset}, log_offset{0}};
   }
@@ -126,10 +141,10 @@ struct fake_cluster {
     return out;
   }
 
-  // (producer id, epoch, base sequence, records) of every batch of partition p.
-  std::vector<std::vector<int64_t>> stamps(int32_t p) {
+  // The stamps of every batch of partition p.
+  std::vector<batch_stamp> stamps(int32_t p) {
     std::lock_guard<std::mutex> guard{mtx};
-    std::vector<std::vector<int64_t>> out;
+    std::vector<batch_stamp> out;
     for (auto& b : partitions[p].batches) {
       batch_header h;
       read_batch_header(b.data(), b.size(), h);
@@ -198,7 +213,7 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
     [=](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
       return nope("alter_isr");
     },
-    [=](init_pid_atom) -> caf::result<int64_t> {
+    [=](init_pid_atom) -> caf::result<producer_id> {
       auto& c = *self->state.cluster;
       std::lock_guard<std::mutex> guard{c.mtx};
       ++c.init_pid_calls;
@@ -208,7 +223,7 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
         --c.pid_failures;
         return make_error(errc::not_controller, "fake: no controller yet");
       }
-      return int64_t{42};
+      return the_producer_id;
     },
     [](find_coordinator_atom, std::string&) -> caf::result<node_id> {
       return make_error(errc::invalid_request);
@@ -352,10 +367,10 @@ TEST_CASE_METHOD(fake_fixture, "an idempotent producer retries init_pid and numb
   CHECK(cluster->init_pid_calls == 3);
   for (int32_t p = 0; p < partition_count; ++p) {
     CHECK(cluster->values(p) == expected_values(p, 20, partition_count));
-    int64_t seq = 0;
+    int32_t seq = 0;
     for (auto& s : cluster->stamps(p)) {
-      CHECK(s == std::vector<int64_t>{42, 0, seq, 1});
-      seq += s[3];
+      CHECK(s == batch_stamp{the_producer_id, producer_epoch{0}, seq, 1});
+      seq += s.records;
     }
   }
   CHECK(cluster->duplicates == 0);
@@ -371,9 +386,9 @@ TEST_CASE_METHOD(fake_fixture, "a failed batch and the later in-flight ones are 
   check_reports(reports);
   CHECK(cluster->out_of_order >= 2);
   CHECK(cluster->values(0) == expected_values(0, 8));
-  int64_t seq = 0;
+  int32_t seq = 0;
   for (auto& s : cluster->stamps(0))
-    CHECK(s == std::vector<int64_t>{42, 0, seq++, 1});
+    CHECK(s == batch_stamp{the_producer_id, producer_epoch{0}, seq++, 1});
 }
 
 TEST_CASE_METHOD(fake_fixture, "a lost acknowledgement is answered as a duplicate with the "

@@ -344,7 +344,7 @@ TEST_CASE("drain stamps producer fields in batch creation order, full batches fi
     asked.emplace_back(where, records);
     auto seq = next[where];
     next[where] += records;
-    return producer_stamp{42, 0, seq};
+    return producer_stamp{producer_id{42}, producer_epoch{0}, seq};
   };
   int64_t deadline = 0;
   auto batches = acc.drain(1000, true, deadline, stamp);
@@ -356,8 +356,8 @@ TEST_CASE("drain stamps producer fields in batch creation order, full batches fi
     REQUIRE_FALSE(validate_batch(rb.bytes)); // the CRC covers the stamped fields
     batch_header h;
     REQUIRE(read_batch_header(rb.bytes.data(), rb.bytes.size(), h));
-    CHECK(h.producer_id == 42);
-    CHECK(h.producer_epoch == 0);
+    CHECK(h.producer_id == producer_id{42});
+    CHECK(h.producer_epoch == producer_epoch{0});
     CHECK(h.base_sequence == rb.stamp.base_sequence);
     CHECK(rb.tp == asked[i].first);
     CHECK(rb.drained_ms == 1000);

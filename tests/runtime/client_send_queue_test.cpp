@@ -24,7 +24,7 @@ const topic_partition tp0{"t", partition_id{0}};
 send_queue_config idem_config(int32_t max_in_flight = 5) {
   send_queue_config c;
   c.idempotent = true;
-  c.producer_id = 42;
+  c.producer_id = producer_id{42};
   c.max_in_flight = max_in_flight;
   c.retry_backoff_ms = 100;
   c.delivery_timeout_ms = 10000;
@@ -124,8 +124,8 @@ TEST_CASE("an idempotent queue stamps sequences by record count and wraps at INT
   send_queue q{idem_config()};
   auto s0 = q.next_stamp(3);
   auto s1 = q.next_stamp(2);
-  CHECK(s0.producer_id == 42);
-  CHECK(s0.producer_epoch == 0);
+  CHECK(s0.producer_id == producer_id{42});
+  CHECK(s0.producer_epoch == producer_epoch{0});
   CHECK(s0.base_sequence == 0);
   CHECK(s1.base_sequence == 3);
   CHECK(add_sequence(std::numeric_limits<int32_t>::max(), 1) == 0);
@@ -202,17 +202,18 @@ TEST_CASE("out_of_order_sequence for the oldest batch resends it in a new epoch 
   CHECK(q.on_result(b1, out_of_order, 0).kind == send_queue::verdict::retry);
   CHECK(q.on_result(b2, out_of_order, 0).kind == send_queue::verdict::retry);
   REQUIRE(q.ready(100));
-  CHECK(q.epoch() == 1);
-  std::vector<std::pair<int16_t, int32_t>> stamps;
+  CHECK(q.epoch() == producer_epoch{1});
+  std::vector<std::pair<producer_epoch, int32_t>> stamps;
   while (q.ready(100)) {
     auto rb = q.pop(100);
     auto h = header(rb); // the CRC was recomputed
-    CHECK(h.producer_id == 42);
+    CHECK(h.producer_id == producer_id{42});
     stamps.emplace_back(h.producer_epoch, h.base_sequence);
   }
-  CHECK(stamps == std::vector<std::pair<int16_t, int32_t>>{{1, 0}, {1, 2}, {1, 4}});
+  const producer_epoch one{1};
+  CHECK(stamps == std::vector<std::pair<producer_epoch, int32_t>>{{one, 0}, {one, 2}, {one, 4}});
   auto next = q.next_stamp(1);
-  CHECK(next.producer_epoch == 1);
+  CHECK(next.producer_epoch == one);
   CHECK(next.base_sequence == 6);
 }
 
@@ -231,7 +232,7 @@ TEST_CASE("after a lost sequence, a batch that may be in the log keeps its bytes
   CHECK(q.on_result(b1, timed_out, 0).kind == send_queue::verdict::retry); // may be written
   CHECK(q.on_result(b2, out_of_order, 0).kind == send_queue::verdict::retry);
   REQUIRE(q.ready(100));
-  CHECK(q.epoch() == 0);
+  CHECK(q.epoch() == producer_epoch{0});
   auto again = q.pop(100);
   CHECK(again.number == 1);
   CHECK(again.bytes == b1_bytes);
@@ -239,10 +240,10 @@ TEST_CASE("after a lost sequence, a batch that may be in the log keeps its bytes
   // The leader refuses it as out of order: it was not written after all.
   CHECK(q.on_result(again, out_of_order, 100).kind == send_queue::verdict::retry);
   REQUIRE(q.ready(300));
-  CHECK(q.epoch() == 1);
+  CHECK(q.epoch() == producer_epoch{1});
   auto c1 = q.pop(300);
   CHECK(c1.number == 1);
-  CHECK(header(c1).producer_epoch == 1);
+  CHECK(header(c1).producer_epoch == producer_epoch{1});
   CHECK(header(c1).base_sequence == 0);
   CHECK(header(q.pop(300)).base_sequence == 1);
 }

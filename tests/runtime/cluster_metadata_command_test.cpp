@@ -458,18 +458,18 @@ TEST_CASE("elect_preferred skips a preferred replica that is fenced", "[cluster]
 TEST_CASE("producer ids are handed out in order without a version bump", "[cluster]") {
   auto st = three_brokers();
   auto version = st.current().version;
-  for (int64_t want = 0; want < 3; ++want) {
+  for (producer_id want{0}; want < producer_id{3}; ++want) {
     auto res = st.apply(allocate_producer_id_cmd{});
     REQUIRE(!res.error);
     CHECK(res.producer_id == want);
   }
-  CHECK(st.current().next_producer_id == 3);
+  CHECK(st.current().next_producer_id == producer_id{3});
   CHECK(st.current().version == version);
   // A snapshot keeps the counter: a restored member continues after the last id.
   metadata_state restored;
   REQUIRE(!restored.from_bytes(st.to_bytes()));
-  CHECK(restored.current().next_producer_id == 3);
-  CHECK(restored.apply(allocate_producer_id_cmd{}).producer_id == 3);
-  CHECK(st.apply(allocate_producer_id_cmd{}).producer_id == 3);
+  CHECK(restored.current().next_producer_id == producer_id{3});
+  CHECK(restored.apply(allocate_producer_id_cmd{}).producer_id == producer_id{3});
+  CHECK(st.apply(allocate_producer_id_cmd{}).producer_id == producer_id{3});
   CHECK(restored.to_bytes() == st.to_bytes());
 }

@@ -247,7 +247,7 @@ TEST_CASE("a metadata snapshot round-trips through its bytes", "[cluster][durabl
   REQUIRE_FALSE(back.from_bytes(st.to_bytes()));
   CHECK(back.to_bytes() == st.to_bytes());
   CHECK(back.current().cluster_id == "c1-abc");
-  CHECK(back.current().next_producer_id == 1);
+  CHECK(back.current().next_producer_id == producer_id{1});
   REQUIRE(back.current().brokers.size() == 2);
   CHECK(back.current().brokers[1].listeners == st.current().brokers[1].listeners);
   REQUIRE(back.current().topics.size() == 1);

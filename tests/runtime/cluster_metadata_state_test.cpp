@@ -342,7 +342,7 @@ TEST_CASE("save and load round-trip the whole metadata", "[cluster]") {
                       topic_partition{"orders", partition_id{0}}, p0.leader, p0.epoch,
                       p0.partition_epoch, std::vector<node_id>{p0.leader}}})
              .error);
-  REQUIRE(st.apply(allocate_producer_id_cmd{}).producer_id == 0);
+  REQUIRE(st.apply(allocate_producer_id_cmd{}).producer_id == producer_id{0});
   REQUIRE(st.current().topics[0].partitions[0].partition_epoch == 1);
   REQUIRE_FALSE(st.save(path));
   REQUIRE(fs::exists(path));
@@ -355,7 +355,7 @@ TEST_CASE("save and load round-trip the whole metadata", "[cluster]") {
   REQUIRE(loaded.current().find_topic("orders") != nullptr);
   CHECK(loaded.current().find_topic("orders")->partitions.size() == 4);
   CHECK(loaded.current().find_topic("orders")->partitions[0].partition_epoch == 1);
-  CHECK(loaded.current().next_producer_id == 1);
+  CHECK(loaded.current().next_producer_id == producer_id{1});
 
   // Saving again replaces the file.
   REQUIRE_FALSE(st.delete_topic("orders"));

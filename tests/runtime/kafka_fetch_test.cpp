@@ -37,7 +37,8 @@ fetch_response sample() {
   fetch_response::partition_data p3;
   p3.partition_index = 3;
   p3.error_code = 1;
-  p3.aborted_transactions = std::vector<fetch_response::aborted_transaction>{{7, 100}};
+  p3.aborted_transactions =
+    std::vector<fetch_response::aborted_transaction>{{cafka::producer_id{7}, 100}};
   x.responses.push_back({"t", {p0, p3}});
   return x;
 }
@@ -154,7 +155,7 @@ TEST_CASE("fetch responses v4-v11 match kafka-python's encoder", "[kafka][fetch]
   // FetchResponse_v4(throttle_time_ms=0, topics=[("t", [(0, 0, 25, 25, None, rec),
   //   (3, 1, -1, -1, [(7, 100), (8, 120)], b"")])])
   auto v4x = x;
-  v4x.responses[0].partitions[1].aborted_transactions->push_back({8, 120});
+  v4x.responses[0].partitions[1].aborted_transactions->push_back({cafka::producer_id{8}, 120});
   CHECK(encoded(4, v4x) ==
         "00000000000000010001740000000200000000000000000000000000190000000000000019ffffffff0000"
         "00150000000000000005000000100000000002aabbccdd000000030001ffffffffffffffffffffffffffff"

@@ -48,12 +48,12 @@ TEST_CASE("init_producer_id response as librdkafka accepted it", "[kafka][init_p
   // The fake broker above answered struct.pack(">ihqh", 0, 0, 7, 0) (throttle, error,
   // producer id 7, epoch 0), and librdkafka's next Produce batch carried producer id 7.
   init_producer_id_response x;
-  x.producer_id = 7;
+  x.producer_id = cafka::producer_id{7};
   CHECK(encoded(0, x) == "00000000" "0000" "0000000000000007" "0000");
   CHECK(encoded(1, x) == encoded(0, x));
   init_producer_id_response err;
   err.throttle_time_ms = 3;
   err.error_code = 15; // coordinator_not_available
-  err.producer_epoch = -1;
+  err.producer_epoch = cafka::no_producer_epoch;
   CHECK(encoded(1, err) == "00000003" "000f" "ffffffffffffffff" "ffff");
 }

@@ -253,25 +253,25 @@ TEST_CASE("batch_builder compresses with its codec when that is smaller",
 TEST_CASE("compress_batch keeps the header fields, and patches and restamps work",
           "[protocol][record_batch][compression]") {
   batch_builder b;
-  b.set_producer(77, 3, 1000);
+  b.set_producer(producer_id{77}, producer_epoch{3}, 1000);
   append_sample(b);
   auto batch = b.finish();
   CHECK_FALSE(compress_batch(batch, compression_codec::none));
   REQUIRE(compress_batch(batch, compression_codec::zstd));
   auto h = header_of(batch);
   CHECK(h.compression() == compression_codec::zstd);
-  CHECK(h.producer_id == 77);
-  CHECK(h.producer_epoch == 3);
+  CHECK(h.producer_id == producer_id{77});
+  CHECK(h.producer_epoch == producer_epoch{3});
   CHECK(h.base_sequence == 1000);
   CHECK(h.total_size() == batch.size());
   set_base_offset(batch.data(), log_offset{100});
   set_partition_leader_epoch(batch.data(), leader_epoch{4});
-  restamp_producer(batch.data(), batch.size(), 78, 0, 0);
+  restamp_producer(batch.data(), batch.size(), producer_id{78}, producer_epoch{0}, 0);
   auto recs = decoded(batch);
   REQUIRE(recs.size() == 50);
   CHECK(recs.front().offset == log_offset{100});
   CHECK(recs.back().offset == log_offset{149});
-  CHECK(header_of(batch).producer_id == 78);
+  CHECK(header_of(batch).producer_id == producer_id{78});
 }
 
 TEST_CASE("corrupt compressed batches give exact reasons",

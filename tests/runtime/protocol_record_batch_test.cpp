@@ -89,8 +89,8 @@ TEST_CASE("batch_builder writes the v2 header", "[protocol][record_batch]") {
   CHECK(h.last_offset_delta == 4);
   CHECK(h.first_timestamp == 1000);
   CHECK(h.max_timestamp == 1010);
-  CHECK(h.producer_id == -1);
-  CHECK(h.producer_epoch == -1);
+  CHECK(h.producer_id == no_producer_id);
+  CHECK(h.producer_epoch == no_producer_epoch);
   CHECK(h.base_sequence == -1);
   CHECK(h.crc == crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin));
   CHECK(h.next_offset() == 5);
@@ -215,14 +215,14 @@ TEST_CASE("set_producer and reuse after finish", "[protocol][record_batch]") {
   batch_builder b;
   CHECK(b.empty());
   CHECK(b.size_bytes() == batch_header_size);
-  b.set_producer(77, 3, 1000);
+  b.set_producer(producer_id{77}, producer_epoch{3}, 1000);
   b.append(5, std::string_view{"k"}, std::string_view{"v"});
   CHECK(b.record_count() == 1);
   auto first = b.finish();
   batch_header h;
   REQUIRE(read_batch_header(first.data(), first.size(), h));
-  CHECK(h.producer_id == 77);
-  CHECK(h.producer_epoch == 3);
+  CHECK(h.producer_id == producer_id{77});
+  CHECK(h.producer_epoch == producer_epoch{3});
   CHECK(h.base_sequence == 1000);
   REQUIRE_FALSE(validate_batch(first));
 
@@ -234,7 +234,7 @@ TEST_CASE("set_producer and reuse after finish", "[protocol][record_batch]") {
   REQUIRE_FALSE(validate_batch(second));
   REQUIRE(read_batch_header(second.data(), second.size(), h));
   CHECK(h.producer_id == no_producer_id);
-  CHECK(h.producer_epoch == -1);
+  CHECK(h.producer_epoch == no_producer_epoch);
   CHECK(h.base_sequence == -1);
   CHECK(h.record_count == 1);
   CHECK(h.first_timestamp == 9);

@@ -9,11 +9,11 @@
 
 namespace cafka::replica_test {
 
-std::string make_batch(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
-                       int records, const std::string& tag) {
+std::string make_batch(producer_id id, producer_epoch epoch, int32_t base_sequence, int records,
+                       const std::string& tag) {
   batch_builder b;
-  if (producer_id >= 0)
-    b.set_producer(producer_id, producer_epoch, base_sequence);
+  if (id != no_producer_id)
+    b.set_producer(id, epoch, base_sequence);
   for (int i = 0; i < records; ++i) {
     auto value = tag + "-" + std::to_string(i);
     b.append(1000 + i, std::string_view{tag}, std::string_view{value});

@@ -18,10 +18,10 @@
 
 namespace cafka::replica_test {
 
-// One batch of `records` records of an idempotent producer (producer_id >= 0; -1: plain),
-// keys `tag`, values "<tag>-<i>", timestamps 1000 + i.
-std::string make_batch(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
-                       int records, const std::string& tag);
+// One batch of `records` records of an idempotent producer (no_producer_id: plain), keys
+// `tag`, values "<tag>-<i>", timestamps 1000 + i.
+std::string make_batch(producer_id id, producer_epoch epoch, int32_t base_sequence, int records,
+                       const std::string& tag);
 
 struct stored_batch {
   log_offset base;

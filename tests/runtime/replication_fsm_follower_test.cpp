@@ -34,8 +34,8 @@ TEST_CASE("a follower copies the leader's batches byte for byte, with their epoc
   c.start(2, pm);
   CHECK(c.out[2].fetches.size() == 1);
   CHECK(logged(c.out[2], "following leader 1 in epoch 4 from offset 0"));
-  c.produce(1, make_batch(-1, -1, -1, 3, "a"), 1);
-  c.produce(1, make_batch(-1, -1, -1, 2, "b"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 3, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 2, "b"), 1);
   c.settle(1, {2});
   CHECK(same_batches(c.disks[1]->log, c.disks[2]->log));
   CHECK(c.fsm(2).log_end() == log_offset{5});
@@ -43,7 +43,7 @@ TEST_CASE("a follower copies the leader's batches byte for byte, with their epoc
   CHECK(checkpoint_entries(c.disks[2]->checkpoint) == "4 0\n");
   // The follower learns the high watermark from the answer after the one that moved it.
   CHECK(c.fsm(1).high_watermark() == log_offset{5});
-  c.produce(1, make_batch(-1, -1, -1, 1, "c"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "c"), 1);
   c.settle(1, {2});
   CHECK(c.fsm(2).high_watermark() == log_offset{5});
   CHECK(c.fsm(2).log_end() == log_offset{6});
@@ -56,15 +56,15 @@ TEST_CASE("a returning old leader truncates its divergent tail at the new leader
   auto e0 = partition(1, 0, {1, 2}, 0, {1, 2});
   c.start(1, e0);
   c.start(2, e0);
-  c.produce(1, make_batch(-1, -1, -1, 5, "a"), -1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 5, "a"), -1);
   c.settle(1, {2});
   CHECK(c.fsm(1).high_watermark() == log_offset{5});
   // Node 1 writes offsets 5-7 that never reach node 2.
-  c.produce(1, make_batch(-1, -1, -1, 3, "x"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 3, "x"), 1);
   // Epoch 1: node 2 leads and writes offsets 5-6.
   auto e1 = partition(2, 1, {2}, 1, {1, 2});
   c.update(2, e1);
-  c.produce(2, make_batch(-1, -1, -1, 2, "b"), 1);
+  c.produce(2, make_batch(no_producer_id, no_producer_epoch, -1, 2, "b"), 1);
   // Node 1 learns of epoch 1, follows node 2, drops its tail and copies.
   c.out[1].clear();
   c.update(1, e1);
@@ -88,8 +88,8 @@ TEST_CASE("a follower truncates no record below its high watermark, whatever the
   auto e0 = partition(1, 0, {1, 2}, 0, {1, 2});
   c.start(1, e0);
   c.start(2, e0);
-  c.produce(1, make_batch(-1, -1, -1, 4, "a"), 1);
-  c.produce(1, make_batch(-1, -1, -1, 1, "b"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 4, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), 1);
   c.settle(1, {2});
   c.now += 100;  // the parked fetch is answered empty, with the high watermark
   c.tick(1);
@@ -120,7 +120,7 @@ TEST_CASE("a follower whose leader's log starts past its log end restarts its lo
   c.disks[1] = std::make_shared<replica_disk>();
   c.disks[1]->log.restart_at(log_offset{10});
   c.start(1, pm);
-  c.produce(1, make_batch(-1, -1, -1, 2, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 2, "a"), 1);
   c.start(2, pm);
   c.settle(1, {2});
   CHECK(c.out[2].writes
@@ -137,7 +137,7 @@ TEST_CASE("a fetch unanswered for the wait plus the slack is sent again and its 
   replica_cluster c;
   auto pm = partition(1, 0, {1, 2}, 0, {1, 2});
   c.start(1, pm);
-  c.produce(1, make_batch(-1, -1, -1, 1, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
   c.start(2, pm);
   auto lost = c.out[2].fetches.at(0);
   c.out[2].fetches.clear();
@@ -190,7 +190,7 @@ TEST_CASE("a failed copy is fetched again after the backoff and the log stays co
   replica_cluster c;
   auto pm = partition(1, 0, {1, 2}, 0, {1, 2});
   c.start(1, pm);
-  c.produce(1, make_batch(-1, -1, -1, 2, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 2, "a"), 1);
   c.start(2, pm);
   c.hosts[2]->fail_writes = 1;
   c.settle(1, {2});
@@ -209,7 +209,7 @@ TEST_CASE("a follower keeps the idempotence table, so as the new leader it answe
   auto e0 = partition(1, 0, {1, 2}, 0, {1, 2});
   c.start(1, e0);
   c.start(2, e0);
-  auto batch = make_batch(7, 0, 0, 3, "a");
+  auto batch = make_batch(producer_id{7}, producer_epoch{0}, 0, 3, "a");
   c.produce(1, batch, -1);
   c.settle(1, {2});
   c.update(2, partition(2, 1, {2}, 1, {1, 2}));
@@ -220,7 +220,7 @@ TEST_CASE("a follower keeps the idempotence table, so as the new leader it answe
   CHECK(c.reply(2, p)->result->base_offset == log_offset{0});
   CHECK(c.fsm(2).log_end() == log_offset{3});
   // The next sequence is appended.
-  auto q = c.produce(2, make_batch(7, 0, 3, 1, "b"), -1);
+  auto q = c.produce(2, make_batch(producer_id{7}, producer_epoch{0}, 3, 1, "b"), -1);
   REQUIRE(c.reply(2, q));
   CHECK(c.reply(2, q)->result->base_offset == log_offset{3});
 }

@@ -18,7 +18,7 @@ TEST_CASE("an acks=1 produce is answered only after its append is reported, with
   replica_fsm fsm{cfg, log_offset{0}, log_offset{0}, {}, {}};
   fsm.update_partition(partition(1, 0, {1}, 0, {1}), 0);
   (void) fsm.take_output();
-  auto batch = make_batch(-1, -1, -1, 3, "a");
+  auto batch = make_batch(no_producer_id, no_producer_epoch, -1, 3, "a");
   fsm.produce(7, describe_batch(batch, cfg.message_max_bytes), 1, 1000, 0);
   auto out = fsm.take_output();
   REQUIRE(out.write);
@@ -43,7 +43,7 @@ TEST_CASE("a parked acks=all produce is acknowledged when the last ISR follower 
   c.start(1, pm);
   c.start(2, pm);
   c.start(3, pm);
-  auto p = c.produce(1, make_batch(-1, -1, -1, 4, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 4, "a"), -1);
   CHECK(c.reply(1, p) == nullptr);
   c.settle(1, {2});
   CHECK(c.fsm(1).high_watermark() == log_offset{0});  // node 3 has nothing yet
@@ -62,7 +62,7 @@ TEST_CASE("a parked acks=all produce fails with request_timed_out at its deadlin
           "[replication]") {
   replica_cluster c;
   c.start(1, partition(1, 0, {1, 2}));
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), -1, 300);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1, 300);
   CHECK(c.fsm(1).next_deadline() == c.now + 300);
   c.now += 299;
   c.tick(1);
@@ -82,7 +82,7 @@ TEST_CASE("acks=all with fewer ISR members than min.insync.replicas is refused a
   replica_cluster c;
   c.base.min_insync_replicas = 2;
   c.start(1, partition(1, 0, {1}));
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1);
   auto r = c.reply(1, p);
   REQUIRE(r);
   REQUIRE_FALSE(r->result);
@@ -90,7 +90,7 @@ TEST_CASE("acks=all with fewer ISR members than min.insync.replicas is refused a
   CHECK(c.out[1].writes.empty());
   CHECK(c.fsm(1).log_end() == log_offset{0});
   // acks=1 still works with a lone ISR member, as in Kafka.
-  auto q = c.produce(1, make_batch(-1, -1, -1, 1, "b"), 1);
+  auto q = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), 1);
   REQUIRE(c.reply(1, q));
   CHECK(c.reply(1, q)->result);
 }
@@ -101,7 +101,7 @@ TEST_CASE("a parked acks=all produce fails with not_enough_replicas_after_append
   replica_cluster c;
   c.base.min_insync_replicas = 2;
   c.start(1, partition(1, 0, {1, 2, 3}));
-  auto p = c.produce(1, make_batch(-1, -1, -1, 2, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 2, "a"), -1);
   CHECK(c.reply(1, p) == nullptr);
   // The controller drops both followers (say they were fenced): the high watermark is now
   // the leader's log end, but only one replica holds the batch.
@@ -118,7 +118,7 @@ TEST_CASE("a fetch of a newer leader epoch deposes the leader: its parked reques
           "[replication]") {
   replica_cluster c;
   c.start(1, partition(1, 0, {1, 2}));
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1);
   replica_fetch_request req;
   req.tp = c.base.tp;
   req.follower = node_id{2};
@@ -134,7 +134,7 @@ TEST_CASE("a fetch of a newer leader epoch deposes the leader: its parked reques
   CHECK(errc_of(r->result.error()) == errc::not_leader_for_partition);
   REQUIRE(c.out[1].stopped_leading.size() == 1);
   CHECK_FALSE(c.fsm(1).leading());
-  auto q = c.produce(1, make_batch(-1, -1, -1, 1, "b"), 1);
+  auto q = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), 1);
   REQUIRE(c.reply(1, q));
   CHECK(errc_of(c.reply(1, q)->result.error()) == errc::not_leader_for_partition);
   // A newer view lets it lead again.
@@ -176,7 +176,7 @@ TEST_CASE("a follower fetch at the log end is parked until the next append, or a
   c.send_fetches(2, 1);
   CHECK(c.out[1].fetch_replies.empty());
   CHECK(c.fsm(1).parked_fetches() == 1);
-  c.produce(1, make_batch(-1, -1, -1, 2, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 2, "a"), 1);
   REQUIRE(c.out[1].fetch_replies.size() == 1);
   CHECK(c.out[1].fetch_replies[0].resp.records.size() > 0);
   c.send_answers(1);
@@ -204,7 +204,7 @@ TEST_CASE("a caught-up follower is proposed for the ISR and holds the high water
   pm.partition_epoch = 1;
   c.start(2, pm);
   c.start(3, pm);
-  c.produce(1, make_batch(-1, -1, -1, 1, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
   c.settle(1, {2});
   CHECK(c.fsm(1).high_watermark() == log_offset{1});
   CHECK(c.out[1].proposals.empty());
@@ -215,7 +215,7 @@ TEST_CASE("a caught-up follower is proposed for the ISR and holds the high water
   CHECK(prop.req.partition_epoch == 1);
   CHECK(c.fsm(1).maximal_isr() == ids({1, 2, 3}));
   // Node 3 might be an ISR member already: nothing past its log end is acknowledged.
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "b"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), -1);
   c.settle(1, {2});
   CHECK(c.fsm(1).high_watermark() == log_offset{1});
   CHECK(c.reply(1, p) == nullptr);
@@ -241,7 +241,7 @@ TEST_CASE("a new leader counts every replica for the high watermark until the pa
   CHECK(c.out[1].proposals[0].req.isr == ids({1, 2}));
   CHECK(c.out[1].proposals[0].req.partition_epoch == 0);
   CHECK(c.fsm(1).maximal_isr() == ids({1, 2, 3}));
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1);
   c.settle(1, {2});
   CHECK(c.fsm(1).high_watermark() == log_offset{0});
   CHECK(c.reply(1, p) == nullptr);
@@ -262,7 +262,7 @@ TEST_CASE("a follower at the high watermark but before the start of the leader's
   replica_cluster c;
   c.start(1, partition(1, 0, {1}));
   for (int i = 0; i < 3; ++i)
-    c.produce(1, make_batch(-1, -1, -1, 1, "a"), 1);
+    c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
   // Node 1 restarts (high watermark 0) and leads epoch 1 with node 3, which is gone, in its
   // ISR: the high watermark stays at 0; the new epoch wrote nothing, so it starts at 3.
   c.start(1, partition(1, 1, {1, 3}));
@@ -283,7 +283,7 @@ TEST_CASE("a follower behind the log end for longer than the lag limit is propos
   c.start(1, pm);
   c.start(2, pm);
   c.start(3, pm);
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1);
   c.settle(1, {2});
   c.now += 1000;  // exactly the limit: not over it
   c.tick(1);
@@ -314,7 +314,7 @@ TEST_CASE("an ISR change the controller refuses returns to the committed ISR, an
   pm.partition_epoch = 1;
   c.start(2, pm);
   c.start(3, pm);
-  c.produce(1, make_batch(-1, -1, -1, 1, "a"), 1);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
   c.settle(1, {2, 3});
   REQUIRE(c.out[1].proposals.size() == 1);
   auto id = c.out[1].proposals[0].id;
@@ -364,7 +364,7 @@ TEST_CASE("a retried idempotent batch is answered with its first offset and not 
           "[replication]") {
   replica_cluster c;
   c.start(1, partition(1, 0, {1}, 0, {1}));
-  auto batch = make_batch(7, 0, 0, 2, "a");
+  auto batch = make_batch(producer_id{7}, producer_epoch{0}, 0, 2, "a");
   auto p = c.produce(1, batch, -1);
   auto q = c.produce(1, batch, -1);
   REQUIRE(c.reply(1, p));
@@ -373,7 +373,7 @@ TEST_CASE("a retried idempotent batch is answered with its first offset and not 
   CHECK(c.out[1].writes.size() == 1);
   CHECK(c.fsm(1).log_end() == log_offset{2});
   // A gap in the sequence is refused.
-  auto r = c.produce(1, make_batch(7, 0, 5, 1, "b"), -1);
+  auto r = c.produce(1, make_batch(producer_id{7}, producer_epoch{0}, 5, 1, "b"), -1);
   REQUIRE(c.reply(1, r));
   CHECK(errc_of(c.reply(1, r)->result.error()) == errc::out_of_order_sequence);
 }
@@ -382,11 +382,11 @@ TEST_CASE("a failed append fails only its produce and the leader goes on", "[rep
   replica_cluster c;
   c.start(1, partition(1, 0, {1}));
   c.hosts[1]->fail_writes = 1;
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), 1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
   REQUIRE(c.reply(1, p));
   CHECK(errc_of(c.reply(1, p)->result.error()) == errc::storage_error);
   CHECK(c.fsm(1).log_end() == log_offset{0});
-  auto q = c.produce(1, make_batch(-1, -1, -1, 1, "b"), 1);
+  auto q = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), 1);
   REQUIRE(c.reply(1, q));
   CHECK(c.reply(1, q)->result->base_offset == log_offset{0});
 }
@@ -396,7 +396,7 @@ TEST_CASE("a stopped replica fails every parked request with the reason", "[repl
   auto pm = partition(1, 0, {1, 2, 3});
   c.start(1, pm);
   c.start(2, pm);
-  auto p = c.produce(1, make_batch(-1, -1, -1, 1, "a"), -1);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1);
   c.settle(1, {2});  // node 2's next fetch is parked at the log end; node 3 is silent
   CHECK(c.fsm(1).parked_fetches() == 1);
   CHECK(c.fsm(1).parked_acks() == 1);

@@ -35,9 +35,9 @@ replication_sim::replication_sim(repl_sim_options o) : o_(o), rng_(o.seed * 1047
   for (int32_t id = 1; id <= 3; ++id)
     restart(id);
   producers_.resize(3);
-  producers_[0].id = 1;
-  producers_[1].id = 2;
-  producers_[2].id = -1;  // plain, acks=1
+  producers_[0].id = producer_id{1};
+  producers_[1].id = producer_id{2};
+  producers_[2].id = no_producer_id;  // plain, acks=1
 }
 
 replica_fsm_config replication_sim::config_for(int32_t id) const {

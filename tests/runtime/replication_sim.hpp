@@ -101,8 +101,8 @@ private:
     bool acked = false;
   };
   struct producer {
-    int64_t id = -1;  // -1: plain (not idempotent), acks=1
-    int16_t epoch = 0;
+    producer_id id = no_producer_id;  // no_producer_id: plain (not idempotent), acks=1
+    producer_epoch epoch{0};
     int32_t next_seq = 0;
     int created = 0;
     // From the oldest unacknowledged batch on, at most 5 (the leader's idempotence window:

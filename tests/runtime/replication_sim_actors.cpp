@@ -95,15 +95,16 @@ void replication_sim::client_step() {
   std::uniform_real_distribution<double> u(0, 1);
   bool writing = now_ < o_.fault_ms + 200;
   for (auto& p : producers_) {
-    size_t limit = p.id >= 0 ? max_in_flight : 3;
+    bool idempotent = p.id != no_producer_id;
+    size_t limit = idempotent ? max_in_flight : 3;
     if (writing && p.batches.size() < limit && u(rng_) < 0.04) {
       in_flight b;
-      b.tag = "p" + std::to_string(p.id) + "-" + std::to_string(p.created++);
+      b.tag = "p" + to_string(p.id) + "-" + std::to_string(p.created++);
       b.records = 1 + static_cast<int>(u(rng_) * 3);
       b.seq = p.next_seq;
       p.next_seq += b.records;
-      b.batch = make_batch(p.id, p.id >= 0 ? p.epoch : -1, p.id >= 0 ? b.seq : -1, b.records,
-                           b.tag);
+      b.batch = make_batch(p.id, idempotent ? p.epoch : no_producer_epoch,
+                           idempotent ? b.seq : -1, b.records, b.tag);
       b.resend_at = now_;
       p.batches.push_back(std::move(b));
       ++stats_.produced;
@@ -125,7 +126,7 @@ void replication_sim::send_batch(producer& p, in_flight& b) {
   size_t index = static_cast<size_t>(&p - producers_.data());
   requests_[b.req] = {index, b.tag};
   send(client, client_leader_.value,
-       m_produce{b.req, b.batch, static_cast<int16_t>(p.id >= 0 ? -1 : 1),
+       m_produce{b.req, b.batch, static_cast<int16_t>(p.id != no_producer_id ? -1 : 1),
                  static_cast<int32_t>(produce_timeout_ms)});
 }
 
@@ -158,7 +159,7 @@ void replication_sim::client_receive(sim_message& msg) {
   auto b = std::find_if(p.batches.begin(), p.batches.end(),
                         [&](const in_flight& x) { return x.tag == tag; });
   if (m->result) {
-    if (p.id >= 0) {
+    if (p.id != no_producer_id) {
       check_acked(tag, *m->result);
       ++stats_.acked;
     }

@@ -142,7 +142,7 @@ void replication_sim::sweep() {
     auto& epochs = n.host->fsm().epochs().entries();
     for (auto& b : bs) {
       auto h = header_of(b);
-      if (h.producer_id >= 0 && !seen.insert(tag_of(b)).second)
+      if (h.producer_id != no_producer_id && !seen.insert(tag_of(b)).second)
         return violation("I2: " + who + "'s log holds batch " + tag_of(b) + " twice");
       auto e = std::find_if(epochs.rbegin(), epochs.rend(),
                             [&](const epoch_entry& x) { return x.start_offset <= b.base; });
@@ -166,7 +166,7 @@ void replication_sim::sweep() {
       auto r = replayed.find(pid);
       if (r == nullptr || r->epoch != e.epoch || !(r->last() == e.last()))
         return violation(who + ": the idempotence table's last batch of producer "
-                         + std::to_string(pid) + " is not the log's");
+                         + to_string(pid) + " is not the log's");
     }
   }
 }

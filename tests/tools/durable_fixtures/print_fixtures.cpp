@@ -97,8 +97,8 @@ int main() {
   producer_state producers;
   batch_header h{};
   h.base_offset = 10;
-  h.producer_id = 42;
-  h.producer_epoch = 1;
+  h.producer_id = producer_id{42};
+  h.producer_epoch = producer_epoch{1};
   h.base_sequence = 0;
   h.last_offset_delta = 2;
   h.max_timestamp = 1700000000000;
