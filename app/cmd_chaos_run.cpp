@@ -174,8 +174,8 @@ void sample_commits(caf::actor_system& sys, const consumer_actor& c, recorder& r
       [&](std::vector<partition_offset>& offs) {
         std::lock_guard<std::mutex> guard{rec.mtx};
         for (auto& po : offs)
-          if (po.offset >= 0)
-            rec.checker.committed(po.tp, po.offset);
+          if (po.offset >= log_offset{0})
+            rec.checker.committed(po.tp, po.offset.value);
       },
       [](caf::error&) {});
 }

@@ -58,7 +58,7 @@ void handle_stop_signals() {
 // returned records it did not print, so the final commit names exactly these positions.
 class printed_positions {
 public:
-  void printed(const topic_partition& tp, int64_t next) { printed_[tp] = next; }
+  void printed(const topic_partition& tp, log_offset next) { printed_[tp] = next; }
 
   std::vector<partition_offset> offsets() const {
     std::vector<partition_offset> out;
@@ -73,7 +73,7 @@ public:
   }
 
 private:
-  std::map<topic_partition, int64_t> printed_;
+  std::map<topic_partition, log_offset> printed_;
 };
 
 // Prints one record as a line.
@@ -174,7 +174,7 @@ int print_records(consumer& cons, const consume_options& o) {
           break;
         print_record(o, b.tp, r);
         ++count;
-        positions.printed(b.tp, r.offset.value + 1);
+        positions.printed(b.tp, r.offset + 1);
       }
     // Every poll's records reach the terminal or pipe at once.
     if (!batches.empty() && !std::cout.flush())

@@ -107,17 +107,18 @@ int describe_group(const groups_options& o) {
   if (!d)
     return fail(describe(d.error()));
   // Rows: every partition with a committed offset or an owner.
-  std::map<topic_partition, std::pair<int64_t, std::string>> rows;  // committed, owner
+  std::map<topic_partition, std::pair<log_offset, std::string>> rows;  // committed, owner
   for (auto& po : d->offsets)
     rows[po.tp].first = po.offset;
   for (auto& m : d->members)
     for (auto& tp : m.owned) {
-      auto i = rows.emplace(tp, std::make_pair(int64_t{-1}, std::string{})).first;
+      auto i = rows.emplace(tp, std::make_pair(log_offset{-1}, std::string{})).first;
       i->second.second = m.member_id;
     }
-  std::printf("Consumer group '%s': state %s, group epoch %d, assignor %s, coordinator %d, "
+  std::printf("Consumer group '%s': state %s, group epoch %s, assignor %s, coordinator %d, "
               "%zu member(s)\n\n",
-              d->group.c_str(), d->state.c_str(), d->group_epoch, d->assignor.c_str(),
+              d->group.c_str(), d->state.c_str(), to_string(d->group_epoch).c_str(),
+              d->assignor.c_str(),
               d->coordinator.value, d->members.size());
   std::printf("%-20s %-20s %-10s %-15s %-15s %-10s %s\n", "GROUP", "TOPIC", "PARTITION",
               "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID");
@@ -139,17 +140,17 @@ int describe_group(const groups_options& o) {
         if (r) {
           end = std::to_string(r->offset.value);
           // Never negative; an offset past the end is named below the table instead.
-          if (row.first >= 0)
-            lag = std::to_string(std::max<int64_t>(0, r->offset.value - row.first));
-          if (row.first > r->offset.value)
-            past_end.push_back(to_string(tp) + " (committed " + std::to_string(row.first)
+          if (row.first >= log_offset{0})
+            lag = std::to_string(std::max<int64_t>(0, r->offset - row.first));
+          if (row.first > r->offset)
+            past_end.push_back(to_string(tp) + " (committed " + to_string(row.first)
                                + ", log end " + end + ")");
         }
       }
     }
     std::printf("%-20s %-20s %-10d %-15s %-15s %-10s %s\n", d->group.c_str(),
                 tp.topic.c_str(), tp.partition.value,
-                row.first >= 0 ? std::to_string(row.first).c_str() : "-", end.c_str(),
+                row.first >= log_offset{0} ? to_string(row.first).c_str() : "-", end.c_str(),
                 lag.c_str(), row.second.empty() ? "-" : row.second.c_str());
   }
   for (auto& p : past_end)
@@ -162,8 +163,9 @@ int describe_group(const groups_options& o) {
                 "#PARTS", "KIND", "TOPICS");
     for (auto& m : d->members) {
       auto kind = m.protocol.empty() ? std::string{"actor"} : "classic:" + m.protocol;
-      std::printf("%-32s %-16s %-8d %-10zu %-28s %s\n", m.member_id.c_str(),
-                  m.instance_id.empty() ? "-" : m.instance_id.c_str(), m.member_epoch,
+      std::printf("%-32s %-16s %-8s %-10zu %-28s %s\n", m.member_id.c_str(),
+                  m.instance_id.empty() ? "-" : m.instance_id.c_str(),
+                  to_string(m.member_epoch).c_str(),
                   m.owned.size(), kind.c_str(), join(m.topics).c_str());
     }
   }

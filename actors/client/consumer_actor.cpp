@@ -27,7 +27,7 @@ void deliver(consumer_self self) {
     if (!i->second.buffered)
       continue;
     --st.credit;
-    st.unacked.push_back({i->first, i->second.buffered->records.back().offset.value + 1,
+    st.unacked.push_back({i->first, i->second.buffered->records.back().offset + 1,
                           self->clock().now()});
     caf::send_as(caf::actor_cast<caf::actor>(self), st.sink, std::move(*i->second.buffered));
     i->second.buffered.reset();
@@ -160,7 +160,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
         // A member commits the reset position of a partition it read nothing from yet, as
         // Kafka commits its position: the next owner starts there, not at a later end.
         if (st.group && st.processed.count(tp) == 0)
-          st.processed[tp] = pp.offset;
+          st.processed[tp] = resp.offset;
         pump(self);
       },
       [=](caf::error& err) {

@@ -85,12 +85,12 @@ struct consumer_state {
   // offset after its last record); credit coming back marks the oldest ones processed.
   struct delivery {
     topic_partition tp;  // empty: the partition was revoked since
-    int64_t next = 0;
+    log_offset next{0};
     std::chrono::steady_clock::time_point at;
   };
   std::deque<delivery> unacked;
-  std::map<topic_partition, int64_t> processed;
-  std::map<topic_partition, int64_t> committed;  // as last stored by the group
+  std::map<topic_partition, log_offset> processed;
+  std::map<topic_partition, log_offset> committed;  // as last stored by the group
   std::chrono::steady_clock::time_point last_credit;
   std::chrono::steady_clock::time_point last_auto_commit;
   // The group's coordinator broker, once found; callers waiting for it.

@@ -283,7 +283,7 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
     [=](group_heartbeat_atom, group_heartbeat_request& req)
       -> caf::result<group_heartbeat_response> {
       // Leaving a group that is not here is done already.
-      bool leaving = req.member_epoch < 0;
+      bool leaving = req.member_epoch < join_epoch;
       auto m = route(self, req.group, !leaving);
       if (!m) {
         if (leaving && errc_of(m.error()) == errc::group_id_not_found)
@@ -306,7 +306,7 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
           return std::move(m.error());
         std::vector<partition_offset> none;
         for (auto& tp : req.tps)
-          none.push_back({tp, -1});
+          none.push_back({tp, log_offset{-1}});
         return none;
       }
       return self->delegate(*m, offset_fetch_atom::value, std::move(req));

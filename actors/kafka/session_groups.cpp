@@ -121,7 +121,7 @@ std::string subscription_bytes(const std::vector<std::string>& topics) {
 classic_group_request member_request(classic_op op, const std::string& group,
                                      const std::string& member_id,
                                      const std::optional<std::string>& instance_id,
-                                     int32_t generation = -1) {
+                                     member_epoch generation = no_member_epoch) {
   classic_group_request q;
   q.op = static_cast<uint8_t>(op);
   q.group = group;
@@ -222,7 +222,7 @@ void handle_join_group(kafka_session_self self, const kafka_call& call, kafka::r
   auto answer = [=](const classic_group_response& a) {
     kafka::join_group_response out;
     out.error_code = a.error_code;
-    out.generation_id = a.error_code == 0 ? a.generation : -1;
+    out.generation_id = a.error_code == 0 ? a.generation.value : -1;
     out.protocol_name = a.protocol_name;
     out.member_id = a.member_id;
     respond(self, call, out);  // no leader: every member follows and sends an empty SyncGroup
@@ -251,7 +251,7 @@ void handle_sync_group(kafka_session_self self, const kafka_call& call, kafka::r
     return;
   // The leader's assignments are ignored: the group assigns (there is no leader).
   auto q = member_request(classic_op::sync, req.group_id, req.member_id, req.group_instance_id,
-                          req.generation_id);
+                          member_epoch{req.generation_id});
   call_group(self, call, std::move(q), [=](const classic_group_response& a) {
     kafka::sync_group_response out;
     out.error_code = a.error_code;
@@ -266,7 +266,7 @@ void handle_heartbeat(kafka_session_self self, const kafka_call& call, kafka::re
   if (!decode_body(self, call, r, req))
     return;
   auto q = member_request(classic_op::heartbeat, req.group_id, req.member_id,
-                          req.group_instance_id, req.generation_id);
+                          req.group_instance_id, member_epoch{req.generation_id});
   call_group(self, call, std::move(q), [=](const classic_group_response& a) {
     kafka::heartbeat_response out;
     out.error_code = a.error_code;

@@ -126,8 +126,8 @@ void sample_commits(caf::event_based_actor* self, world_ptr w) {
     .then(
       [w](std::vector<partition_offset>& offs) {
         for (auto& po : offs)
-          if (po.offset >= 0)
-            w->checker.committed(po.tp, po.offset);
+          if (po.offset >= log_offset{0})
+            w->checker.committed(po.tp, po.offset.value);
       },
       [](caf::error&) {});
 }

@@ -30,7 +30,7 @@ group_membership::heartbeat(const std::vector<topic_partition>& owned) const {
   group_heartbeat_request req;
   req.group = group_;
   req.member_id = member_id_;
-  req.member_epoch = joined_ ? epoch_ : 0;
+  req.member_epoch = joined_ ? epoch_ : join_epoch;
   req.instance_id = instance_id_;
   req.assignor = assignor_;
   req.topics = topics_;
@@ -43,7 +43,7 @@ group_heartbeat_request group_membership::leave() const {
   group_heartbeat_request req;
   req.group = group_;
   req.member_id = member_id_;
-  req.member_epoch = instance_id_.empty() ? -1 : -2;
+  req.member_epoch = instance_id_.empty() ? leave_epoch : static_leave_epoch;
   req.instance_id = instance_id_;
   return req;
 }
@@ -72,7 +72,7 @@ group_membership::on_response(const group_heartbeat_response& resp,
 
 void group_membership::reset() {
   joined_ = false;
-  epoch_ = 0;
+  epoch_ = join_epoch;
 }
 
 group_membership::error_kind group_membership::classify(const caf::error& err) {

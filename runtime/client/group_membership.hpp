@@ -19,7 +19,7 @@ public:
 
   const std::string& group() const { return group_; }
   const std::string& member_id() const { return member_id_; }
-  int32_t epoch() const { return epoch_; }
+  member_epoch epoch() const { return epoch_; }
   // Joined: the group answered a join (the member id is chosen here at construction, as in
   // KIP-1082, so a join whose answer was lost is retried as the same member).
   bool joined() const { return joined_; }
@@ -31,7 +31,8 @@ public:
 
   // Requires: owned is what the consumer reads (or still revokes) now.
   group_heartbeat_request heartbeat(const std::vector<topic_partition>& owned) const;
-  // Leaving for good (-1), or for now (-2) if this is a static member.
+  // Leaving for good (leave_epoch), or for now (static_leave_epoch) if this is a static
+  // member.
   group_heartbeat_request leave() const;
 
   struct step {
@@ -63,7 +64,7 @@ private:
   std::vector<std::string> topics_;
   std::string member_id_;
   bool joined_ = false;
-  int32_t epoch_ = 0;
+  member_epoch epoch_ = join_epoch;
   std::chrono::milliseconds interval_{5000};
   std::chrono::milliseconds session_timeout_{45000};
 };

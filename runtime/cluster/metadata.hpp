@@ -34,7 +34,8 @@ struct partition_metadata {
   partition_id id;
   node_id leader;            // node_id{-1}: no leader (offline)
   leader_epoch epoch;        // bumped on every leader change
-  int32_t partition_epoch = 0;  // bumped on every leader or ISR change (fences alter_isr)
+  // Bumped on every leader or ISR change (fences alter_isr).
+  cafka::partition_epoch partition_epoch{0};
   std::vector<node_id> replicas;  // replicas[0] is the preferred leader
   std::vector<node_id> isr;
 };

@@ -150,10 +150,10 @@ caf::expected<partition_metadata> metadata_state::alter_isr(const alter_isr_requ
     return make_error(errc::stale_epoch,
                       "alter_isr for " + name + " from leader " + to_string(req.leader)
                         + " at leader epoch " + to_string(req.epoch) + ", partition epoch "
-                        + std::to_string(req.partition_epoch)
+                        + to_string(req.partition_epoch)
                         + " does not match the partition: leader " + to_string(p->leader)
                         + ", leader epoch " + to_string(p->epoch) + ", partition epoch "
-                        + std::to_string(p->partition_epoch));
+                        + to_string(p->partition_epoch));
   auto has = [](const std::vector<node_id>& xs, node_id x) {
     return std::find(xs.begin(), xs.end(), x) != xs.end();
   };

@@ -142,7 +142,7 @@ void group_core::heartbeat(reply_id id, const group_heartbeat_request& req,
     if (g.empty())
       g.set_assignor(req.assignor);
   }
-  if (joining || req.member_epoch >= 0)
+  if (joining || req.member_epoch >= join_epoch)
     g.set_topics(sizes_of(topics_, topics));
   heartbeat_request hb{req.member_id, req.member_epoch, req.instance_id, req.topics, req.owned};
   auto r = g.heartbeat(hb, now);
@@ -157,7 +157,7 @@ void group_core::heartbeat(reply_id id, const group_heartbeat_request& req,
                                       "record would be larger than "
                                       + std::to_string(cfg_.max_group_value_bytes)
                                       + " bytes"));
-  if (req.member_epoch < 0)
+  if (req.member_epoch < join_epoch)
     out_.unwatch.push_back(r->member_id);
   else
     out_.watch.push_back({r->member_id, id});
@@ -199,8 +199,8 @@ caf::error group_core::commit_checks(const offset_commit_request& req) const {
     if (!exists(topics_, po.tp))
       return make_error(errc::unknown_topic_or_partition,
                         "commit for " + to_string(po.tp) + ": no such topic partition");
-    if (po.offset < 0)
-      return make_error(errc::invalid_request, "commit of offset " + std::to_string(po.offset)
+    if (po.offset < log_offset{0})
+      return make_error(errc::invalid_request, "commit of offset " + to_string(po.offset)
                                                  + " for " + to_string(po.tp));
     if (po.metadata.size() > max_offset_metadata_size)
       return make_error(errc::offset_metadata_too_large,
@@ -264,7 +264,7 @@ std::vector<partition_offset> group_core::read_offsets(const fetch_query& q) con
   for (auto& tp : q.tps) {
     auto i = durable_.find(tp);
     if (i == durable_.end())
-      out.push_back({tp, -1});
+      out.push_back({tp, log_offset{-1}});
     else
       out.push_back({tp, i->second.offset, i->second.leader_epoch, i->second.metadata});
   }

@@ -69,8 +69,8 @@ std::vector<topic_partition> get_tps(kafka::reader& r) {
 void put_member(kafka::writer& w, const member_record& m) {
   put_string(w, m.member_id);
   put_string(w, m.instance_id);
-  w.i32(m.epoch);
-  w.i32(m.previous_epoch);
+  w.i32(m.epoch.value);
+  w.i32(m.previous_epoch.value);
   w.boolean(m.acked);
   w.boolean(m.left_for_now);
   w.array_length(static_cast<int32_t>(m.topics.size()));
@@ -92,8 +92,8 @@ void put_member(kafka::writer& w, const member_record& m) {
 void get_member(kafka::reader& r, int16_t version, member_record& m) {
   m.member_id = get_string(r);
   m.instance_id = get_string(r);
-  m.epoch = r.i32();
-  m.previous_epoch = r.i32();
+  m.epoch = member_epoch{r.i32()};
+  m.previous_epoch = member_epoch{r.i32()};
   m.acked = r.boolean();
   m.left_for_now = r.boolean();
   m.topics.resize(get_count(r, 4));
@@ -184,8 +184,8 @@ std::string group_key(const std::string& group) {
 
 std::string encode(const offset_record& x) {
   kafka::offset_commit_value v;
-  v.offset = x.offset;
-  v.leader_epoch = x.leader_epoch;
+  v.offset = x.offset.value;
+  v.leader_epoch = x.leader_epoch.value;
   v.metadata = x.metadata;
   v.commit_timestamp = x.commit_timestamp_ms;
   std::string out;
@@ -199,7 +199,7 @@ std::string encode(const group_record& x) {
   kafka::writer w{out};
   w.i16(group_value_version);
   put_string(w, x.assignor);
-  w.i32(x.group_epoch);
+  w.i32(x.group_epoch.value);
   w.i64(x.next_member);
   w.array_length(static_cast<int32_t>(x.members.size()));
   for (auto& m : x.members)
@@ -244,9 +244,9 @@ caf::expected<offset_record> decode_offset(std::string_view value) {
     return malformed("offset value", r);
   }
   offset_record out;
-  out.offset = v.offset;
+  out.offset = log_offset{v.offset};
   out.commit_timestamp_ms = v.commit_timestamp;
-  out.leader_epoch = v.leader_epoch;
+  out.leader_epoch = leader_epoch{v.leader_epoch};
   out.metadata = std::move(v.metadata);
   return out;
 }
@@ -258,7 +258,7 @@ caf::expected<group_record> decode_group(std::string_view value) {
     return corrupt("unknown group value version " + std::to_string(version));
   group_record out;
   out.assignor = get_string(r);
-  out.group_epoch = r.i32();
+  out.group_epoch = member_epoch{r.i32()};
   out.next_member = r.i64();
   out.members.resize(get_count(r, 26));
   for (auto& m : out.members)

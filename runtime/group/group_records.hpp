@@ -17,6 +17,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/protocol/group_messages.hpp"
 
 namespace cafka::group {
 
@@ -30,8 +31,8 @@ int32_t partition_for_group(const std::string& group, int32_t partitions);
 struct member_record {
   std::string member_id;
   std::string instance_id;
-  int32_t epoch = 0;
-  int32_t previous_epoch = -1;
+  member_epoch epoch{0};
+  member_epoch previous_epoch = no_member_epoch;
   bool acked = true;
   bool left_for_now = false;
   std::vector<std::string> topics;
@@ -51,19 +52,19 @@ struct member_record {
 // A group's membership and assignment state: the value of its group key.
 struct group_record {
   std::string assignor;
-  int32_t group_epoch = 0;
+  member_epoch group_epoch{0};
   int64_t next_member = 0;
   std::vector<member_record> members;
 };
 
 // A committed offset: the value of an offset key, Kafka's OffsetCommitValue.
 struct offset_record {
-  int64_t offset = 0;
+  log_offset offset{0};
   int64_t commit_timestamp_ms = 0;
   // The committing member's epoch (-1: a standalone consumer). In memory only: Kafka's value
   // has no such field, so it is not written, and a loaded record has -1. Nothing reads it.
-  int32_t member_epoch = -1;
-  int32_t leader_epoch = -1;  // Kafka's committed leader epoch; -1: none
+  cafka::member_epoch member_epoch = no_member_epoch;
+  cafka::leader_epoch leader_epoch{-1};  // Kafka's committed leader epoch; -1: none
   std::string metadata = {};  // Kafka's commit metadata; at most max_string_size bytes
 };
 

@@ -241,8 +241,8 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
   if (req.member_epoch != m.epoch && req.member_epoch != m.previous_epoch)
     return make_error(errc::fenced_member_epoch,
                       "member " + req.member_id + " sent epoch "
-                        + std::to_string(req.member_epoch) + ", its epoch is "
-                        + std::to_string(m.epoch));
+                        + to_string(req.member_epoch) + ", its epoch is "
+                        + to_string(m.epoch));
   m.deadline = now + session_of(m);
   m.left_for_now = false;
   if (req.member_epoch == m.epoch)
@@ -310,17 +310,17 @@ std::set<std::string> group_state::subscribed_topics() const {
   return out;
 }
 
-caf::error group_state::check_commit(const std::string& member_id, int32_t member_epoch,
+caf::error group_state::check_commit(const std::string& member_id, member_epoch epoch,
                                      const topic_partition& tp) const {
   auto i = members_.find(member_id);
   if (i == members_.end())
     return make_error(errc::unknown_member_id,
                       "member " + member_id + " is not in group '" + id_ + "'");
   auto& m = i->second;
-  if (member_epoch != m.epoch && member_epoch != m.previous_epoch)
+  if (epoch != m.epoch && epoch != m.previous_epoch)
     return make_error(errc::fenced_member_epoch,
-                      "commit with epoch " + std::to_string(member_epoch) + " from member "
-                        + member_id + ", whose epoch is " + std::to_string(m.epoch));
+                      "commit with epoch " + to_string(epoch) + " from member "
+                        + member_id + ", whose epoch is " + to_string(m.epoch));
   if (!contains(m.reported, tp) && !contains(m.told, tp))
     return make_error(errc::partition_not_owned, "member " + member_id + " of group '" + id_
                                                    + "' does not own " + to_string(tp));
@@ -391,7 +391,7 @@ heartbeat_response group_state::respond(const std::string& member_id) {
 }
 
 std::string group_state::new_member_id(const std::string& prefix) {
-  return prefix + "-" + std::to_string(++next_member_) + "-" + std::to_string(group_epoch_);
+  return prefix + "-" + std::to_string(++next_member_) + "-" + to_string(group_epoch_);
 }
 
 std::chrono::milliseconds group_state::session_of(const member& m) const {

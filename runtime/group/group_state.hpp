@@ -21,16 +21,14 @@ namespace cafka::group {
 
 using clock = std::chrono::steady_clock;
 
-// Member epochs of the request: join, leave for good, leave for now (static members).
-inline constexpr int32_t join_epoch = 0;
-inline constexpr int32_t leave_epoch = -1;
-inline constexpr int32_t static_leave_epoch = -2;
+// A request's member epoch may also be join_epoch, leave_epoch or static_leave_epoch
+// (runtime/protocol/group_messages.hpp).
 
 struct heartbeat_request {
   // Chosen by the member (KIP-1082) and kept for its lifetime, so a retried join is the same
   // member; empty: the group makes one up.
   std::string member_id;
-  int32_t member_epoch = join_epoch;  // 0: join (or rejoin after dropping everything)
+  cafka::member_epoch member_epoch = join_epoch;  // join (or rejoin after dropping everything)
   std::string instance_id;      // group.instance.id; empty for a dynamic member
   std::vector<std::string> topics;      // the subscription
   std::vector<topic_partition> owned;   // what the member reads now (confirms revocations)
@@ -38,7 +36,7 @@ struct heartbeat_request {
 
 struct heartbeat_response {
   std::string member_id;
-  int32_t member_epoch = 0;
+  cafka::member_epoch member_epoch{0};
   // What the member should own now: keep these, start the new ones, stop all others.
   std::vector<topic_partition> assignment;
 };
@@ -79,7 +77,7 @@ public:
   group_state& operator=(group_state&&) = default;
 
   const std::string& id() const { return id_; }
-  int32_t group_epoch() const { return group_epoch_; }
+  member_epoch group_epoch() const { return group_epoch_; }
   bool empty() const { return members_.empty(); }
   const char* assignor_name() const { return assignor_->name(); }
 
@@ -118,7 +116,7 @@ public:
   std::set<std::string> subscribed_topics() const;
 
   // Validates a commit: the member exists in that epoch and owns the partition.
-  caf::error check_commit(const std::string& member_id, int32_t member_epoch,
+  caf::error check_commit(const std::string& member_id, member_epoch epoch,
                           const topic_partition& tp) const;
 
   // -- classic members (group_state_classic.cpp) -----------------------------------------------
@@ -157,7 +155,7 @@ public:
   struct member_view {
     std::string member_id;
     std::string instance_id;
-    int32_t member_epoch = 0;
+    cafka::member_epoch member_epoch{0};
     std::vector<std::string> topics;
     std::vector<topic_partition> owned;   // as it confirmed
     std::vector<topic_partition> target;  // where the group is heading
@@ -187,11 +185,11 @@ private:
 
   struct member {
     std::string instance_id;
-    int32_t epoch = 0;
+    member_epoch epoch{0};
     // The epoch before, which a member whose last answer was lost still sends.
     // Invariant: the member knows `epoch` or `previous_epoch`: the epoch moves on only once
     // the member has sent the current one (acked), else only `epoch` is replaced.
-    int32_t previous_epoch = -1;
+    member_epoch previous_epoch = no_member_epoch;
     bool acked = true;
     std::vector<std::string> topics;
     std::vector<topic_partition> reported;  // owned, as last confirmed
@@ -243,7 +241,7 @@ private:
   std::string id_;
   group_config cfg_;
   std::unique_ptr<assignor> assignor_;
-  int32_t group_epoch_ = 0;
+  member_epoch group_epoch_{0};
   int64_t next_member_ = 0;
   topic_sizes topics_;
   std::map<std::string, member> members_;

@@ -95,7 +95,7 @@ std::pair<std::string, int16_t> group_state::classic_join_id(const classic_group
     // which no stored member id (new_member_id) can be.
     do {
       member_id = prefix + "-p" + std::to_string(++next_pending_) + "-"
-                  + std::to_string(group_epoch_);
+                  + to_string(group_epoch_);
     } while (members_.count(member_id) != 0 || pending_.count(member_id) != 0);
     add_pending(member_id, now + std::chrono::milliseconds{req.session_timeout_ms});
     return {member_id, kafka::code(error_code::member_id_required)};

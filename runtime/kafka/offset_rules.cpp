@@ -32,7 +32,7 @@ commit_split split_commit(const offset_commit_request& req, size_t max_write_byt
   // A generation of -1 with an empty member id is a commit from outside the group.
   out.commit.group = req.group_id;
   out.commit.member_id = req.member_id;
-  out.commit.member_epoch = req.generation_id;
+  out.commit.member_epoch = member_epoch{req.generation_id};
   for (auto& t : req.topics) {
     auto& ot = out.response.topics.emplace_back();
     ot.name = t.name;
@@ -45,8 +45,8 @@ commit_split split_commit(const offset_commit_request& req, size_t max_write_byt
         continue;
       }
       out.commit.offsets.push_back({{t.name, partition_id{p.partition_index}},
-                                    p.committed_offset,
-                                    p.committed_leader_epoch,
+                                    log_offset{p.committed_offset},
+                                    leader_epoch{p.committed_leader_epoch},
                                     std::move(metadata)});
     }
   }
@@ -73,8 +73,8 @@ offset_fetch_response fetch_answer(const std::vector<partition_offset>& offsets)
       out.topics.push_back({po.tp.topic, {}});
     offset_fetch_response::offset_fetch_response_partition p;
     p.partition_index = po.tp.partition.value;
-    p.committed_offset = po.offset;
-    p.committed_leader_epoch = po.leader_epoch;
+    p.committed_offset = po.offset.value;
+    p.committed_leader_epoch = po.leader_epoch.value;
     p.metadata = po.metadata;
     out.topics[i->second].partitions.push_back(std::move(p));
   }

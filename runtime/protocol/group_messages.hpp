@@ -17,12 +17,21 @@
 
 namespace cafka {
 
-// One member's heartbeat: join (member_id empty, epoch 0), renew and confirm what it owns,
-// or leave (epoch -1; -2 for a static member leaving for now).
+// Member epochs a request sends instead of the one it was given (KIP-848): join (or rejoin
+// owning nothing), leave for good, leave for now (a static member keeps its place).
+inline constexpr member_epoch join_epoch{0};
+inline constexpr member_epoch leave_epoch{-1};
+inline constexpr member_epoch static_leave_epoch{-2};
+// No member epoch: a standalone consumer's commit, a member's previous epoch before its
+// first move, a classic answer that gave no generation.
+inline constexpr member_epoch no_member_epoch{-1};
+
+// One member's heartbeat: join (member_id empty, join_epoch), renew and confirm what it owns,
+// or leave (leave_epoch; static_leave_epoch for a static member leaving for now).
 struct group_heartbeat_request {
   std::string group;
   std::string member_id;
-  int32_t member_epoch = 0;
+  cafka::member_epoch member_epoch = join_epoch;
   std::string instance_id;               // group.instance.id; empty: dynamic member
   std::string assignor;                  // group.remote.assignor; empty: the group's
   std::vector<std::string> topics;       // the subscription
@@ -31,7 +40,7 @@ struct group_heartbeat_request {
 
 struct group_heartbeat_response {
   std::string member_id;
-  int32_t member_epoch = 0;
+  cafka::member_epoch member_epoch{0};
   int32_t heartbeat_interval_ms = 5000;
   // The group's session: a member that has not been answered this long must assume it
   // was removed (its partitions may have moved) and stop reading them.
@@ -44,7 +53,8 @@ inline constexpr size_t max_offset_metadata_size = 4096;
 
 struct partition_offset {
   partition_offset() = default;
-  partition_offset(topic_partition tp, int64_t offset, int32_t leader_epoch = -1,
+  partition_offset(topic_partition tp, log_offset offset,
+                   cafka::leader_epoch leader_epoch = cafka::leader_epoch{-1},
                    std::string metadata = {})
     : tp(std::move(tp)),
       offset(offset),
@@ -53,20 +63,20 @@ struct partition_offset {
   }
 
   topic_partition tp;
-  int64_t offset = -1;  // -1: no committed offset
+  log_offset offset{-1};  // -1: no committed offset
   // The committing client's own, stored and handed back as given: the leader epoch of the
   // record before `offset` (Kafka's committed leader epoch; -1: none) and its metadata
   // string (at most max_offset_metadata_size bytes; Kafka's null metadata is "").
-  int32_t leader_epoch = -1;
+  cafka::leader_epoch leader_epoch{-1};
   std::string metadata;
 };
 
-// member_id empty and epoch -1: a standalone consumer (no member of the group), accepted
-// only while the group has no members.
+// member_id empty and no_member_epoch: a standalone consumer (no member of the group),
+// accepted only while the group has no members.
 struct offset_commit_request {
   std::string group;
   std::string member_id;
-  int32_t member_epoch = -1;
+  cafka::member_epoch member_epoch = no_member_epoch;
   std::vector<partition_offset> offsets;
 };
 
@@ -78,7 +88,7 @@ struct offset_fetch_request {
 struct member_description {
   std::string member_id;
   std::string instance_id;
-  int32_t member_epoch = 0;
+  cafka::member_epoch member_epoch{0};
   std::string client;  // where the member's actor runs; a classic member's client.id
   std::vector<std::string> topics;
   std::vector<topic_partition> owned;   // as it confirmed
@@ -106,7 +116,8 @@ struct classic_group_request {
   std::string group;
   std::string member_id;     // empty on a first join (and LeaveGroup by instance id)
   std::string instance_id;   // group.instance.id; empty: dynamic member
-  int32_t generation = -1;   // sync, heartbeat: the member epoch its join was answered
+  // sync, heartbeat: the member epoch its join was answered with (Kafka's generation id)
+  member_epoch generation = no_member_epoch;
   // join only
   bool member_id_required = false;  // JoinGroup v4+: an unknown member gets an id to rejoin
   std::string protocol_type;        // must be "consumer"
@@ -124,7 +135,7 @@ struct classic_group_request {
 struct classic_group_response {
   int16_t error_code = 0;    // Kafka's error code: 0, or what a classic client understands
   std::string member_id;     // join: its member id (also with MEMBER_ID_REQUIRED)
-  int32_t generation = -1;   // join: the member epoch
+  member_epoch generation = no_member_epoch;  // join: the member epoch
   std::string protocol_name; // join: one of the member's protocols
   // sync: what it owns from now on, and the ConsumerProtocolAssignment version it reads
   std::vector<topic_partition> assignment;
@@ -134,7 +145,7 @@ struct classic_group_response {
 struct group_description {
   std::string group;
   std::string state;  // Empty, Reconciling, Stable
-  int32_t group_epoch = 0;
+  member_epoch group_epoch{0};
   std::string assignor;
   node_id coordinator{-1};
   std::vector<member_description> members;

@@ -105,7 +105,7 @@ struct alter_isr_request {
   topic_partition tp;
   node_id leader;
   leader_epoch epoch;
-  int32_t partition_epoch = 0;
+  cafka::partition_epoch partition_epoch{0};
   std::vector<node_id> isr;  // the ISR wanted; contains the leader
 };
 

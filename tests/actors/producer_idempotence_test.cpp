@@ -83,7 +83,8 @@ struct fake_cluster {
     t.name = "t";
     for (int32_t p = 0; p < partition_count; ++p)
       t.partitions.push_back(partition_metadata{partition_id{p}, node_id{leader},
-                                                leader_epoch{0}, 0, {node_id{1}, node_id{2}},
+                                                leader_epoch{0}, partition_epoch{0},
+                                                {node_id{1}, node_id{2}},
                                                 {node_id{1}, node_id{2}}});
     md.topics.push_back(t);
     return md;

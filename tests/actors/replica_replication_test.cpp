@@ -33,7 +33,7 @@ partition_metadata partition(int32_t leader, int32_t epoch, std::vector<int32_t>
   pm.id = partition_id{0};
   pm.leader = node_id{leader};
   pm.epoch = leader_epoch{epoch};
-  pm.partition_epoch = epoch;
+  pm.partition_epoch = partition_epoch{epoch};
   for (auto r : replicas)
     pm.replicas.push_back(node_id{r});
   for (auto r : isr)

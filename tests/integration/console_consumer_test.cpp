@@ -57,8 +57,8 @@ std::map<int32_t, int64_t> committed(const node_process& node, const std::string
   auto r = cons.committed(tps);
   if (r)
     for (auto& po : *r)
-      if (po.offset >= 0)
-        out[po.tp.partition.value] = po.offset;
+      if (po.offset >= cafka::log_offset{0})
+        out[po.tp.partition.value] = po.offset - cafka::log_offset{0};  // records before it
   return out;
 }
 

@@ -88,7 +88,7 @@ TEST_CASE("after a seek the next records start at the seek position and batches 
   auto back = poll_some(cons);
   REQUIRE(!back.empty());
   CHECK(back.front().records.front().offset.value == 100);
-  int64_t end = back.back().records.back().offset.value + 1;
+  auto end = back.back().records.back().offset + 1;
   auto err = cons.commit_sync();
   INFO(cafka::describe(err));
   REQUIRE(!err);

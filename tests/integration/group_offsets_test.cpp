@@ -23,10 +23,10 @@ namespace {
 
 // The group's committed offset of tp, -1 for none, or -2 when the coordinator did not answer
 // with offsets (loading, moving, timed out).
-int64_t committed_offset(cafka::consumer& c, const cafka::topic_partition& tp) {
+cafka::log_offset committed_offset(cafka::consumer& c, const cafka::topic_partition& tp) {
   auto r = c.committed({tp});
   if (!r || r->size() != 1)
-    return -2;
+    return cafka::log_offset{-2};
   return r->front().offset;
 }
 
@@ -74,8 +74,8 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
   cc.request_timeout_ms = 2000;
   cafka::consumer cons{sys, cc};
   cafka::topic_partition tp{"t", cafka::partition_id{0}};
-  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, 5}}); }, 30s));
-  REQUIRE(committed_offset(cons, tp) == 5);
+  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, cafka::log_offset{5}}}); }, 30s));
+  REQUIRE(committed_offset(cons, tp) == cafka::log_offset{5});
 
   // The cut-off follower stays in the ISR but fetches nothing: the high watermark stays.
   REQUIRE(c.cli({"chaos", "partition", "--side", std::to_string(cut), "--other",
@@ -88,7 +88,7 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
                  "--duration", "1s"})
             .exit_code
           == 0);
-  auto failed = cons.commit_sync({{tp, 20}});
+  auto failed = cons.commit_sync({{tp, cafka::log_offset{20}}});
   INFO(cafka::describe(failed));
   CHECK(cafka::errc_of(failed) == cafka::errc::coordinator_load_in_progress);
   // The disk heals, the leader's replica comes back with offset 20 in its log. Until the
@@ -102,9 +102,9 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
   }, 6s));
   // Once the follower has caught up, the offset is on the ISR: it may be served, and stays.
   REQUIRE(c.cli({"chaos", "heal"}).exit_code == 0);
-  REQUIRE(eventually([&] { return committed_offset(cons, tp) == 20; }, 30s));
-  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, 30}}); }, 30s));
-  CHECK(committed_offset(cons, tp) == 30);
+  REQUIRE(eventually([&] { return committed_offset(cons, tp) == cafka::log_offset{20}; }, 30s));
+  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, cafka::log_offset{30}}}); }, 30s));
+  CHECK(committed_offset(cons, tp) == cafka::log_offset{30});
 }
 
 namespace {
@@ -194,7 +194,7 @@ TEST_CASE("groups describe shows lag 0, never negative, for a committed offset p
   cafka::consumer cons{sys, cc};
   cafka::topic_partition tp{"t", cafka::partition_id{0}};
   // A standalone commit (the group has no members) may name any offset.
-  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, 50}}); }, 30s));
+  REQUIRE(eventually([&] { return !cons.commit_sync({{tp, cafka::log_offset{50}}}); }, 30s));
   auto d = node.cli({"groups", "describe", "--group", "p"});
   INFO(d.out << d.err);
   REQUIRE(d.exit_code == 0);

@@ -395,19 +395,20 @@ TEST_CASE("group bad input gets clear errors: a commit for a partition not owned
     return a.assignment().size() == 1 && b.assignment().size() == 1;
   }, 30s));
   auto theirs = *b.assignment().begin();
-  auto err = a.commit_sync({{theirs, 5}});
+  auto err = a.commit_sync({{theirs, cafka::log_offset{5}}});
   CHECK(cafka::errc_of(err) == cafka::errc::partition_not_owned);
   // Its own partition commits fine and reads back.
   auto mine = *a.assignment().begin();
-  REQUIRE(!a.commit_sync({{mine, 1}}));
+  REQUIRE(!a.commit_sync({{mine, cafka::log_offset{1}}}));
   auto back = a.committed({mine});
   REQUIRE(back);
   REQUIRE(back->size() == 1);
-  CHECK(back->front().offset == 1);
+  CHECK(back->front().offset == cafka::log_offset{1});
   // A consumer outside the group may not commit while the group has members.
   cafka::consumer outsider{sys, cc};
   outsider.assign({mine});
-  CHECK(cafka::errc_of(outsider.commit_sync({{mine, 7}})) == cafka::errc::unknown_member_id);
+  CHECK(cafka::errc_of(outsider.commit_sync({{mine, cafka::log_offset{7}}}))
+        == cafka::errc::unknown_member_id);
 }
 
 TEST_CASE("a member that stops polling leaves after max.poll.interval.ms, its partitions move, "

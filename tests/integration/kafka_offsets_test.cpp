@@ -53,8 +53,13 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
   auto tp = [](int32_t p) { return cafka::topic_partition{"om", cafka::partition_id{p}}; };
   // A standalone commit from cafka's consumer (it creates __consumer_offsets on the way).
   REQUIRE(eventually(
-    [&] { return !cons.commit_sync({{tp(3), 11, -1, "from-cafka"}}); }, 60s));
-  auto big = cons.commit_sync({{tp(1), 3, -1, std::string(5000, 'z')}});
+    [&] {
+      return !cons.commit_sync(
+        {{tp(3), cafka::log_offset{11}, cafka::leader_epoch{-1}, "from-cafka"}});
+    },
+    60s));
+  auto big = cons.commit_sync(
+    {{tp(1), cafka::log_offset{3}, cafka::leader_epoch{-1}, std::string(5000, 'z')}});
   CHECK(cafka::errc_of(big) == cafka::errc::offset_metadata_too_large);
 
   std::string out;
@@ -94,9 +99,9 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
   auto back = cons.committed({tp(0), tp(1), tp(2)});
   REQUIRE(back);
   REQUIRE(back->size() == 3);
-  CHECK((*back)[0].offset == 5);
+  CHECK((*back)[0].offset == cafka::log_offset{5});
   CHECK((*back)[0].metadata == "my-metadata");
-  CHECK((*back)[1].offset == -1);
-  CHECK((*back)[2].offset == 8);
-  CHECK((*back)[2].leader_epoch == 9);
+  CHECK((*back)[1].offset == cafka::log_offset{-1});
+  CHECK((*back)[2].offset == cafka::log_offset{8});
+  CHECK((*back)[2].leader_epoch == cafka::leader_epoch{9});
 }

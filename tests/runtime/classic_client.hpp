@@ -34,7 +34,7 @@ struct classic_client {
   bool cooperative = false;
   std::string protocol = "range";
   int16_t version = 1;
-  int32_t generation = -1;
+  member_epoch generation = no_member_epoch;
   int32_t session_ms = 10000;
   int32_t rebalance_ms = 60000;
   std::vector<topic_partition> reads;

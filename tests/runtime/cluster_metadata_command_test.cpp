@@ -122,7 +122,7 @@ TEST_CASE("the same commands give the same state on every member", "[cluster]") 
     create_topic_cmd{create_topic_request{"b", 4, 2}}, register_broker_cmd{broker(1, 2)},
     delete_topic_cmd{"a"}, create_topic_cmd{create_topic_request{"c", 7, 3}},
     alter_isr_cmd{alter_isr_request{topic_partition{"c", partition_id{0}}, node_id{1},
-                                    leader_epoch{0}, 0, nodes({1, 2})}},
+                                    leader_epoch{0}, partition_epoch{0}, nodes({1, 2})}},
     allocate_producer_id_cmd{}, fence_broker_cmd{node_id{2}, 1, false, true},
     register_broker_cmd{broker(2, 3), true}, elect_preferred_cmd{}, allocate_producer_id_cmd{},
   };
@@ -160,11 +160,11 @@ TEST_CASE("fencing bumps the partition epoch of every partition whose leader or 
     }
   // Every "r" partition lost broker 2 from its ISR; "solo"-0 (on broker 2) went offline;
   // the other "solo" partitions are untouched.
-  CHECK(part(st, "r", 0).partition_epoch == 1);
+  CHECK(part(st, "r", 0).partition_epoch == partition_epoch{1});
   CHECK(part(st, "solo", 0).leader == no_leader);
-  CHECK(part(st, "solo", 0).partition_epoch == 1);
-  CHECK(part(st, "solo", 1).partition_epoch == 0);
-  CHECK(part(st, "solo", 2).partition_epoch == 0);
+  CHECK(part(st, "solo", 0).partition_epoch == partition_epoch{1});
+  CHECK(part(st, "solo", 1).partition_epoch == partition_epoch{0});
+  CHECK(part(st, "solo", 2).partition_epoch == partition_epoch{0});
 }
 
 TEST_CASE("alter_isr shrinks and expands the ISR and bumps the partition epoch",
@@ -191,7 +191,7 @@ TEST_CASE("alter_isr shrinks and expands the ISR and bumps the partition epoch",
   CHECK(shrunk.partition.leader == now.leader);
   CHECK(shrunk.partition.id == partition_id{0});
   // The other partition is untouched.
-  CHECK(part(st, "t", 1).partition_epoch == 0);
+  CHECK(part(st, "t", 1).partition_epoch == partition_epoch{0});
 
   auto expanded = st.apply(alter_isr_cmd{isr_change(st, "t", 0, nodes({2, 1, 3}))});
   REQUIRE(!expanded.error);

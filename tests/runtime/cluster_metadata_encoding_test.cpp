@@ -65,7 +65,7 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
     create_topic_cmd{create_topic_request{"orders", 6, 3}},
     delete_topic_cmd{"orders"},
     alter_isr_cmd{alter_isr_request{topic_partition{"orders", partition_id{4}}, node_id{2},
-                                    leader_epoch{7}, 11, nodes({2, 3})}},
+                                    leader_epoch{7}, partition_epoch{11}, nodes({2, 3})}},
     allocate_producer_id_cmd{},
     elect_preferred_cmd{},
     register_broker_cmd{broker(2, 78), true},
@@ -88,7 +88,7 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
   CHECK(a.req.tp == topic_partition{"orders", partition_id{4}});
   CHECK(a.req.leader == node_id{2});
   CHECK(a.req.epoch == leader_epoch{7});
-  CHECK(a.req.partition_epoch == 11);
+  CHECK(a.req.partition_epoch == partition_epoch{11});
   CHECK(a.req.isr == nodes({2, 3}));
   CHECK_FALSE(std::get<register_broker_cmd>(*decode_command(encode(cmds[0]))).unclean);
   CHECK(std::get<register_broker_cmd>(*decode_command(encode(cmds[8]))).unclean);
@@ -148,7 +148,7 @@ TEST_CASE("commands written before the durable encoding decode and encode to the
   CHECK(a.req.tp == topic_partition{"orders", partition_id{5}});
   CHECK(a.req.leader == node_id{1});
   CHECK(a.req.epoch == leader_epoch{4});
-  CHECK(a.req.partition_epoch == 7);
+  CHECK(a.req.partition_epoch == partition_epoch{7});
   CHECK(a.req.isr == nodes({1, 3}));
   CHECK(std::holds_alternative<allocate_producer_id_cmd>(*decode_command(alloc)));
   CHECK(std::holds_alternative<elect_preferred_cmd>(*decode_command(elect)));

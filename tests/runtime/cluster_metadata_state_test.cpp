@@ -343,7 +343,7 @@ TEST_CASE("save and load round-trip the whole metadata", "[cluster]") {
                       p0.partition_epoch, std::vector<node_id>{p0.leader}}})
              .error);
   REQUIRE(st.apply(allocate_producer_id_cmd{}).producer_id == producer_id{0});
-  REQUIRE(st.current().topics[0].partitions[0].partition_epoch == 1);
+  REQUIRE(st.current().topics[0].partitions[0].partition_epoch == partition_epoch{1});
   REQUIRE_FALSE(st.save(path));
   REQUIRE(fs::exists(path));
 
@@ -354,7 +354,8 @@ TEST_CASE("save and load round-trip the whole metadata", "[cluster]") {
   CHECK_FALSE(loaded.current().find_broker(node_id{3})->alive);
   REQUIRE(loaded.current().find_topic("orders") != nullptr);
   CHECK(loaded.current().find_topic("orders")->partitions.size() == 4);
-  CHECK(loaded.current().find_topic("orders")->partitions[0].partition_epoch == 1);
+  CHECK(loaded.current().find_topic("orders")->partitions[0].partition_epoch
+        == partition_epoch{1});
   CHECK(loaded.current().next_producer_id == producer_id{1});
 
   // Saving again replaces the file.

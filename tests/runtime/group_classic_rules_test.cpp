@@ -17,7 +17,7 @@ TEST_CASE("a heartbeat with a stale generation does not keep a classic member al
   classic_client a;  // session 10 s
   step(g, a, now);
   auto stale = a;
-  stale.generation -= 1;
+  stale.generation = stale.generation - 1;
   for (auto t = now + 5s; t <= now + 20s; t += 5s)
     CHECK(heartbeat(g, stale, t) == code(error_code::illegal_generation));
   // Only its last good request (at `now`) counts.

@@ -37,7 +37,7 @@ TEST_CASE("a classic member joins, is answered at once and syncs its assignment"
   auto joined = g.classic(req, now);
   REQUIRE(joined.error_code == 0);
   CHECK(joined.member_id == first.member_id);
-  CHECK(joined.generation > 0);
+  CHECK(joined.generation > member_epoch{0});
   CHECK(joined.protocol_name == "range");
   CHECK(std::string{g.assignor_name()} == "range");  // the first member's choice
   c.id = joined.member_id;
@@ -246,7 +246,7 @@ TEST_CASE("classic requests with a wrong generation, member or instance get clas
   a.instance = "inst-a";
   step(g, a, now);
   auto stale = a;
-  stale.generation -= 1;
+  stale.generation = stale.generation - 1;
   CHECK(heartbeat(g, stale, now) == code(error_code::illegal_generation));
   CHECK(sync(g, stale, now).error_code == code(error_code::illegal_generation));
   auto stranger = a;
@@ -287,7 +287,7 @@ TEST_CASE("classic and actor members share a group", "[group][classic]") {
   coop.protocol = "cooperative-sticky";
   // The actor member follows its heartbeat answers.
   std::string actor_id;
-  int32_t actor_epoch = join_epoch;
+  member_epoch actor_epoch = join_epoch;
   std::vector<topic_partition> actor_reads;
   auto actor_beat = [&] {
     auto r = g.heartbeat({actor_id, actor_epoch, {}, {"t"}, actor_reads}, now);

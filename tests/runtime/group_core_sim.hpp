@@ -119,7 +119,7 @@ private:
   void drain(std::optional<reply_id> fresh);
   void check_reply(const pending& p, const core_reply& r);
   // Within one epoch a member's assignment only grows; its epoch never goes back.
-  void check_epoch(const std::string& member_id, int32_t epoch,
+  void check_epoch(const std::string& member_id, member_epoch epoch,
                    const std::vector<topic_partition>& assignment);
   void deliver(const pending& p, const core_reply& r);
 
@@ -169,12 +169,12 @@ private:
 
   // -- what the checks remember -------------------------------------------------------------
   // The highest offset per partition whose commit was acknowledged (I4).
-  std::map<topic_partition, int64_t> acked_;
+  std::map<topic_partition, log_offset> acked_;
   // The highest offset per partition any answered fetch showed: never goes back.
-  std::map<topic_partition, int64_t> shown_;
+  std::map<topic_partition, log_offset> shown_;
   // Per member: the epoch of its last successful heartbeat reply and the assignments given
   // in that epoch (within an epoch an assignment only grows: a revocation takes a new one).
-  std::map<std::string, std::pair<int32_t, std::set<topic_partition>>> epochs_;
+  std::map<std::string, std::pair<member_epoch, std::set<topic_partition>>> epochs_;
 };
 
 } // namespace cafka::group::test

@@ -105,7 +105,7 @@ void group_sim::on_write(const group_write& w) {
     for (auto& [k, v] : w.records) {
       auto key = decode_key(k);
       if (key && key->kind == key_kind::offset && v)
-        what += " " + to_string(key->tp) + "=" + std::to_string(decode_offset(*v)->offset);
+        what += " " + to_string(key->tp) + "=" + to_string(decode_offset(*v)->offset);
       else
         what += key && key->kind == key_kind::group ? " group" : " tombstone";
     }
@@ -190,8 +190,8 @@ void group_sim::serve(std::map<std::string, loaded_group> groups) {
             if (k == offset_key(group_name, tp))
               trail += " [batch " + std::to_string(b.base.value)
                        + (b.end() <= hw_ ? " committed] " : "] ")
-                       + std::to_string(decode_offset(*v)->offset);
-      fail("the load lost the acknowledged commit " + std::to_string(offset) + " of "
+                       + to_string(decode_offset(*v)->offset);
+      fail("the load lost the acknowledged commit " + to_string(offset) + " of "
            + to_string(tp) + trail);
     }
     ++stats_.loaded_offsets;
@@ -328,9 +328,9 @@ void group_sim::drain(std::optional<reply_id> fresh) {
         what = " " + cafka::describe(*err);
       else if (auto offsets = std::get_if<std::vector<partition_offset>>(&r.value))
         for (auto& po : *offsets)
-          what += " " + to_string(po.tp) + "=" + std::to_string(po.offset);
+          what += " " + to_string(po.tp) + "=" + to_string(po.offset);
       else if (auto hb = std::get_if<group_heartbeat_response>(&r.value))
-        what = " " + hb->member_id + " epoch " + std::to_string(hb->member_epoch) + " "
+        what = " " + hb->member_id + " epoch " + to_string(hb->member_epoch) + " "
                + names({hb->assignment.begin(), hb->assignment.end()});
       trace(std::string{"reply "} + kind_name(p.kind) + " to "
             + (p.member < 0 ? std::string{"observer"} : "m" + std::to_string(p.member)) + what);
@@ -352,7 +352,7 @@ void group_sim::check_reply(const pending& p, const core_reply& r) {
          + std::to_string(p.required) + " holding its change was acknowledged (acknowledged: "
          + std::to_string(c.acked) + ")");
   if (auto hb = std::get_if<group_heartbeat_response>(&r.value)) {
-    if (hb->member_epoch < 0)
+    if (hb->member_epoch < join_epoch)
       return;  // a leave
     ++stats_.heartbeats_ok;
     check_epoch(hb->member_id, hb->member_epoch, hb->assignment);
@@ -370,22 +370,22 @@ void group_sim::check_reply(const pending& p, const core_reply& r) {
       acked_[tp] = std::max(acked_[tp], offset);
   } else if (auto offsets = std::get_if<std::vector<partition_offset>>(&r.value)) {
     ++stats_.fetches_ok;
-    std::map<topic_partition, int64_t> answer;
+    std::map<topic_partition, log_offset> answer;
     for (auto& po : *offsets)
       answer[po.tp] = po.offset;
     for (auto& [tp, floor] : p.acked_floor) {
       auto i = answer.find(tp);
       if (i == answer.end() || i->second < floor)
-        fail("I4: a fetch shows " + (i == answer.end() ? "nothing" : std::to_string(i->second))
-             + " for " + to_string(tp) + ", whose commit of " + std::to_string(floor)
+        fail("I4: a fetch shows " + (i == answer.end() ? "nothing" : to_string(i->second))
+             + " for " + to_string(tp) + ", whose commit of " + to_string(floor)
              + " was acknowledged before the fetch came");
     }
     for (auto& po : *offsets) {
       auto shown = shown_.find(po.tp);
       if (shown != shown_.end() && po.offset < shown->second)
         fail("I4: the committed offset of " + to_string(po.tp) + " went back from "
-             + std::to_string(shown->second) + " to " + std::to_string(po.offset));
-      if (po.offset >= 0)
+             + to_string(shown->second) + " to " + to_string(po.offset));
+      if (po.offset >= log_offset{0})
         shown_[po.tp] = std::max(shown_[po.tp], po.offset);
     }
     if (p.member < 0)
@@ -395,20 +395,20 @@ void group_sim::check_reply(const pending& p, const core_reply& r) {
   }
 }
 
-void group_sim::check_epoch(const std::string& member_id, int32_t epoch,
+void group_sim::check_epoch(const std::string& member_id, member_epoch epoch,
                             const std::vector<topic_partition>& assignment) {
   std::set<topic_partition> given{assignment.begin(), assignment.end()};
   auto i = epochs_.find(member_id);
   if (i != epochs_.end()) {
     auto& [last, before] = i->second;
     if (epoch < last)
-      fail("member " + member_id + " got epoch " + std::to_string(epoch) + " after epoch "
-           + std::to_string(last));
+      fail("member " + member_id + " got epoch " + to_string(epoch) + " after epoch "
+           + to_string(last));
     if (epoch == last)
       for (auto& tp : before)
         if (given.count(tp) == 0)
           fail("member " + member_id + " lost " + to_string(tp) + " within epoch "
-               + std::to_string(epoch) + ": " + names(before) + " then " + names(given));
+               + to_string(epoch) + ": " + names(before) + " then " + names(given));
   }
   epochs_[member_id] = {epoch, std::move(given)};
 }

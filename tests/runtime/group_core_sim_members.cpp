@@ -20,7 +20,7 @@ void group_sim::lose_everything(member& m) {
   m.classic_stage = member::stage::join;
   m.owned.clear();
   m.position.clear();
-  m.epoch = 0;  // joins again under its member id
+  m.epoch = join_epoch;  // joins again under its member id
   m.hb_req = 0;
   m.data_req = 0;
   m.last_ok.reset();
@@ -59,9 +59,8 @@ void group_sim::leave(member& m) {
     --stats_.member_crashes;
     return;
   }
-  group_heartbeat_request req{group_name, m.id,         m.instance.empty() ? -1 : -2,
-                              m.instance, std::string{}, m.topics,
-                              {}};
+  auto epoch = m.instance.empty() ? leave_epoch : static_leave_epoch;
+  group_heartbeat_request req{group_name, m.id, epoch, m.instance, std::string{}, m.topics, {}};
   pending p;
   p.member = m.slot;
   p.req = ++m.next_req;
@@ -152,14 +151,15 @@ void group_sim::send_data(member& m) {
     pos += uniform(1, 3);
     req.offsets.push_back({tp, pos});
     p.commit_offsets.emplace_back(tp, pos);
-    p.commit_records.emplace_back(offset_key(group_name, tp),
-                                  encode(offset_record{pos, ts, -1, -1, {}}));
+    p.commit_records.emplace_back(
+      offset_key(group_name, tp),
+      encode(offset_record{pos, ts, no_member_epoch, leader_epoch{-1}, {}}));
   }
   p.kind = sim_kind::commit;
   if (debug_) {
     std::string what;
     for (auto& [tp, pos] : p.commit_offsets)
-      what += " " + to_string(tp) + "=" + std::to_string(pos);
+      what += " " + to_string(tp) + "=" + to_string(pos);
     trace(m.id + " commits" + what);
   }
   p.req = m.data_req = ++m.next_req;
@@ -222,7 +222,7 @@ void group_sim::on_fetch_reply(member& m, uint64_t req, const reply_value& v) {
     return;  // retried
   for (auto& po : *offsets)
     if (m.owned.count(po.tp) != 0 && m.position.count(po.tp) == 0)
-      m.position[po.tp] = std::max<int64_t>(po.offset, 0);
+      m.position[po.tp] = std::max(po.offset, log_offset{0});
 }
 
 void group_sim::observe() {

@@ -22,10 +22,10 @@ struct group_sim::member {
   enum class stage : uint8_t { join, sync, stable } classic_stage = stage::join;
   int32_t session = 0;   // its session timeout (ms)
   bool alive = false;
-  int32_t epoch = 0;
+  member_epoch epoch = join_epoch;
   std::vector<std::string> topics;
   std::set<topic_partition> owned;
-  std::map<topic_partition, int64_t> position;  // owned partitions whose offset is known
+  std::map<topic_partition, log_offset> position;  // owned partitions whose offset is known
   uint64_t next_req = 0;
   uint64_t hb_req = 0;  // the heartbeat out (0: none)
   int64_t hb_sent = 0;
@@ -44,9 +44,9 @@ struct group_sim::pending {
   sim_kind kind = sim_kind::heartbeat;
   classic_op op = classic_op::join;  // classic: which request
   std::vector<keyed_record> commit_records;  // commit: what its success must have written
-  std::vector<std::pair<topic_partition, int64_t>> commit_offsets;
+  std::vector<std::pair<topic_partition, log_offset>> commit_offsets;
   std::vector<topic_partition> fetch_tps;           // fetch: what it asks (empty: all)
-  std::map<topic_partition, int64_t> acked_floor;  // fetch: commits acknowledged before it
+  std::map<topic_partition, log_offset> acked_floor;  // fetch: commits acknowledged before it
   uint64_t required = 0;  // writes acknowledged before a success may go out
 };
 

@@ -34,8 +34,8 @@ group_heartbeat_request join(const std::string& id) {
   return r;
 }
 
-offset_commit_request commit_of(const std::string& id, int32_t epoch, int64_t offset) {
-  return offset_commit_request{"g", id, epoch, {{{"t", partition_id{0}}, offset}}};
+offset_commit_request commit_of(const std::string& id, member_epoch epoch, int64_t offset) {
+  return offset_commit_request{"g", id, epoch, {{{"t", partition_id{0}}, log_offset{offset}}}};
 }
 
 const core_reply* reply_for(const core_output& out, reply_id id) {
@@ -121,9 +121,9 @@ TEST_CASE("an offset fetch shows only commits whose write is acknowledged", "[gr
   REQUIRE(fetched != nullptr);
   auto& offsets = std::get<std::vector<partition_offset>>(fetched->value);
   REQUIRE(offsets.size() == 1);
-  CHECK(offsets[0].offset == 5);
-  CHECK(c.offsets().at({"t", partition_id{0}}).offset == 9);
-  CHECK(c.durable_offsets().at({"t", partition_id{0}}).offset == 5);
+  CHECK(offsets[0].offset == log_offset{5});
+  CHECK(c.offsets().at({"t", partition_id{0}}).offset == log_offset{9});
+  CHECK(c.durable_offsets().at({"t", partition_id{0}}).offset == log_offset{5});
 }
 
 TEST_CASE("a failed write fails every waiting reply with not_coordinator and ends the core",
@@ -221,8 +221,8 @@ TEST_CASE("a commit the next write cannot hold is refused: retriable if a later 
 TEST_CASE("a loaded group drops the offsets of deleted topics and writes their tombstones",
           "[group]") {
   loaded_group lg;
-  lg.offsets[{"gone", partition_id{0}}] = offset_record{4};
-  lg.offsets[{"t", partition_id{1}}] = offset_record{7};
+  lg.offsets[{"gone", partition_id{0}}] = offset_record{log_offset{4}};
+  lg.offsets[{"t", partition_id{1}}] = offset_record{log_offset{7}};
   group_core c{config(), lg, {{"t", 2}}, t0};
   auto out = c.take_output();
   REQUIRE(out.write);

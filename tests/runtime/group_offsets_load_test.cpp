@@ -17,7 +17,7 @@ namespace {
 std::string commit_batch(int64_t base, int64_t offset) {
   group_write w;
   w.records.emplace_back(offset_key("g", {"t", partition_id{0}}),
-                         encode(offset_record{offset, 1000}));
+                         encode(offset_record{log_offset{offset}, 1000}));
   auto bytes = encode_batch(w, 1000);
   set_base_offset(bytes.data(), log_offset{base});
   return bytes;
@@ -43,7 +43,7 @@ TEST_CASE("a load serves only once the high watermark reaches the log end", "[gr
   CHECK(load.on_read(answer({}, 2)) == load_step::serve);
   REQUIRE(load.loaded());
   auto groups = load.take_groups();
-  CHECK(groups["g"].offsets.at({"t", partition_id{0}}).offset == 8);
+  CHECK(groups["g"].offsets.at({"t", partition_id{0}}).offset == log_offset{8});
   CHECK(load.take_warnings().empty());
 }
 

@@ -67,7 +67,7 @@ constexpr const char* old_group_key = "0002000000026731";
 
 TEST_CASE("committed offsets are written byte for byte as Kafka writes them", "[group]") {
   offset_record rec;
-  rec.offset = 15134;
+  rec.offset = log_offset{15134};
   rec.commit_timestamp_ms = 1672870795763;
   CHECK(to_hex(offset_key("kafkesc-devcluster-group-id", {"t01", partition_id{0}}))
         == kafka_key);
@@ -77,10 +77,10 @@ TEST_CASE("committed offsets are written byte for byte as Kafka writes them", "[
   CHECK(to_hex(offset_key("ivan-experimental-consumer", p46))
         == "0001001a6976616e2d6578706572696d656e74616c2d636f6e73756d657200125f5f636f6e73756d"
            "65725f6f6666736574730000002e");
-  CHECK(to_hex(encode(offset_record{99158, 1672871010428})) ==
+  CHECK(to_hex(encode(offset_record{log_offset{99158}, 1672871010428})) ==
         "00030000000000018356ffffffff0000000001857ee1e07c");
   CHECK(to_hex(offset_key("g1", {"orders", partition_id{7}})) == doc_key);
-  CHECK(to_hex(encode(offset_record{42, 1700000000000})) == doc_value);
+  CHECK(to_hex(encode(offset_record{log_offset{42}, 1700000000000})) == doc_value);
 }
 
 TEST_CASE("Kafka's offset records decode, leader epoch and metadata included", "[group]") {
@@ -91,9 +91,9 @@ TEST_CASE("Kafka's offset records decode, leader epoch and metadata included", "
   CHECK(k->tp == topic_partition{"t01", partition_id{0}});
   auto v = decode_offset(from_hex(kafka_value));
   REQUIRE(v);
-  CHECK(v->offset == 15134);
+  CHECK(v->offset == log_offset{15134});
   CHECK(v->commit_timestamp_ms == 1672870795763);
-  CHECK(v->leader_epoch == -1);
+  CHECK(v->leader_epoch == leader_epoch{-1});
   CHECK(v->metadata.empty());
   // Burrow's vectors: "\x00\x09testgroup\x00\x09testtopic\x00\x00\x00\x0b" and
   // "\0\0\0\0\0\0\x20\xb4\0\0\0\0\0\x08testdata\0\0\0\0\0\0\x06\x65".
@@ -109,8 +109,8 @@ TEST_CASE("Kafka's offset records decode, leader epoch and metadata included", "
   CHECK(bk->tp == topic_partition{"testtopic", partition_id{11}});
   auto bv = decode_offset(from_hex(burrow_value));
   REQUIRE(bv);
-  CHECK(bv->offset == 8372);
-  CHECK(bv->leader_epoch == 0);
+  CHECK(bv->offset == log_offset{8372});
+  CHECK(bv->leader_epoch == leader_epoch{0});
   CHECK(bv->metadata == "testdata");
   CHECK(bv->commit_timestamp_ms == 1637);
   CHECK(to_hex(encode(*bv)) == burrow_value);
@@ -122,22 +122,23 @@ TEST_CASE("Kafka's offset records decode, leader epoch and metadata included", "
   auto v1 =
     decode_offset(from_hex("0001000000000000000700016d00000000000000050000000000000009"));
   REQUIRE(v1);
-  CHECK(v1->offset == 7);
+  CHECK(v1->offset == log_offset{7});
   CHECK(v1->metadata == "m");
   CHECK(v1->commit_timestamp_ms == 5);
   auto v4 = decode_offset(from_hex("0004000000000000000700000003026d000000000000000500"));
   REQUIRE(v4);
-  CHECK(v4->leader_epoch == 3);
+  CHECK(v4->leader_epoch == leader_epoch{3});
 }
 
 TEST_CASE("the member epoch of a commit is not stored", "[group]") {
   // Kafka's value has no field for it: the bytes are the same, and it reads back as -1.
-  CHECK(encode(offset_record{42, 1700000000000, 4})
-        == encode(offset_record{42, 1700000000000}));
-  auto v = decode_offset(encode(offset_record{42, 1700000000000, 4, 6, "m"}));
+  CHECK(encode(offset_record{log_offset{42}, 1700000000000, member_epoch{4}})
+        == encode(offset_record{log_offset{42}, 1700000000000}));
+  auto v = decode_offset(
+    encode(offset_record{log_offset{42}, 1700000000000, member_epoch{4}, leader_epoch{6}, "m"}));
   REQUIRE(v);
-  CHECK(v->member_epoch == -1);
-  CHECK(v->leader_epoch == 6);
+  CHECK(v->member_epoch == no_member_epoch);
+  CHECK(v->leader_epoch == leader_epoch{6});
   CHECK(v->metadata == "m");
 }
 
@@ -146,9 +147,10 @@ TEST_CASE("group records use a key version and value version Kafka's tools skip"
   topic_partition tp{"orders", partition_id{7}};
   group_record rec;
   rec.assignor = "range";
-  rec.group_epoch = 9;
+  rec.group_epoch = member_epoch{9};
   rec.next_member = 2;
-  rec.members.push_back({"g1-1-0", "", 9, 8, false, false, {"orders"}, {tp}, {tp}});
+  rec.members.push_back(
+    {"g1-1-0", "", member_epoch{9}, member_epoch{8}, false, false, {"orders"}, {tp}, {tp}});
   CHECK(to_hex(encode(rec)) == doc_group_value);
   auto k = decode_key(from_hex(doc_group_key));
   REQUIRE(k);
@@ -160,7 +162,7 @@ TEST_CASE("group records use a key version and value version Kafka's tools skip"
   CHECK(v->next_member == 2);
   REQUIRE(v->members.size() == 1);
   CHECK(v->members[0].member_id == "g1-1-0");
-  CHECK(v->members[0].previous_epoch == 8);
+  CHECK(v->members[0].previous_epoch == member_epoch{8});
   CHECK_FALSE(v->members[0].acked);
   CHECK(v->members[0].told == std::vector<topic_partition>{tp});
   CHECK_FALSE(v->members[0].classic);
@@ -208,9 +210,9 @@ TEST_CASE("a partition in cafka's old layout is refused record by record, by nam
   REQUIRE_FALSE(loader.apply(from_hex(doc_key), from_hex(doc_value)));
   REQUIRE_FALSE(loader.apply(from_hex(doc_group_key), from_hex(doc_group_value)));
   auto& g1 = loader.groups()["g1"];
-  CHECK(g1.offsets.at({"orders", partition_id{7}}).offset == 42);
+  CHECK(g1.offsets.at({"orders", partition_id{7}}).offset == log_offset{42});
   REQUIRE(g1.state);
-  CHECK(g1.state->group_epoch == 9);
+  CHECK(g1.state->group_epoch == member_epoch{9});
 }
 
 TEST_CASE("keys cafka does not write are refused, not misread", "[group]") {
@@ -261,7 +263,8 @@ TEST_CASE("malformed records fail with what does not parse", "[group]") {
 TEST_CASE("a classic member's join settings survive the group record", "[group]") {
   group_record rec;
   rec.assignor = "cooperative-sticky";
-  member_record m{"py-1-2", "static-a", 4, 3, true, false, {"t"}, {}, {}};
+  member_record m{
+    "py-1-2", "static-a", member_epoch{4}, member_epoch{3}, true, false, {"t"}, {}, {}};
   m.classic = true;
   m.protocol = "cooperative-sticky";
   m.session_timeout_ms = 45000;
@@ -270,7 +273,8 @@ TEST_CASE("a classic member's join settings survive the group record", "[group]"
   m.client_id = "py";
   m.client_host = "/127.0.0.1";
   rec.members.push_back(m);
-  rec.members.push_back({"actor-1", "", 4, 3, true, false, {"t"}, {}, {}});
+  rec.members.push_back(
+    {"actor-1", "", member_epoch{4}, member_epoch{3}, true, false, {"t"}, {}, {}});
   auto v = decode_group(encode(rec));
   REQUIRE(v);
   REQUIRE(v->members.size() == 2);

@@ -18,7 +18,7 @@ namespace {
 // A consumer as the group sees it: it reads exactly what the last answer assigned.
 struct consumer {
   std::string id;
-  int32_t epoch = join_epoch;
+  member_epoch epoch = join_epoch;
   std::string instance;
   std::vector<topic_partition> reads;
   size_t revoked = 0;  // partitions it had to give up so far
@@ -187,7 +187,7 @@ TEST_CASE("commits are accepted only from the member that owns the partition", "
   auto not_mine = g.check_commit(cs[1].id, cs[1].epoch, mine);
   CHECK(errc_of(not_mine) == errc::partition_not_owned);
   CHECK(describe(not_mine).find(to_string(mine)) != std::string::npos);
-  CHECK(errc_of(g.check_commit("nobody", 1, mine)) == errc::unknown_member_id);
+  CHECK(errc_of(g.check_commit("nobody", member_epoch{1}, mine)) == errc::unknown_member_id);
   CHECK(errc_of(g.check_commit(cs[0].id, cs[0].epoch + 100, mine)) == errc::fenced_member_epoch);
 }
 
@@ -280,20 +280,24 @@ TEST_CASE("__consumer_offsets records decode to what was written and replay newe
   CHECK(gk->group == "g2");
 
   group_loader loader;
-  REQUIRE_FALSE(loader.apply(offset_key("g1", tp), encode(offset_record{10, 1, 3})));
-  REQUIRE_FALSE(loader.apply(offset_key("g1", tp), encode(offset_record{42, 2, 4})));
+  REQUIRE_FALSE(loader.apply(offset_key("g1", tp),
+                             encode(offset_record{log_offset{10}, 1, member_epoch{3}})));
+  REQUIRE_FALSE(loader.apply(offset_key("g1", tp),
+                             encode(offset_record{log_offset{42}, 2, member_epoch{4}})));
   group_record rec;
   rec.assignor = "range";
-  rec.group_epoch = 9;
-  rec.members.push_back({"g1-1-0", "", 9, 8, false, false, {"orders"}, {tp}, {tp}});
+  rec.group_epoch = member_epoch{9};
+  rec.members.push_back(
+    {"g1-1-0", "", member_epoch{9}, member_epoch{8}, false, false, {"orders"}, {tp}, {tp}});
   REQUIRE_FALSE(loader.apply(group_key("g1"), encode(rec)));
-  REQUIRE_FALSE(loader.apply(offset_key("g3", tp), encode(offset_record{5, 1, -1})));
+  REQUIRE_FALSE(loader.apply(offset_key("g3", tp),
+                             encode(offset_record{log_offset{5}, 1, no_member_epoch})));
   REQUIRE_FALSE(loader.apply(offset_key("g3", tp), std::nullopt));  // tombstone
   auto& groups = loader.groups();
   REQUIRE(groups.count("g1") == 1);
-  CHECK(groups["g1"].offsets.at(tp).offset == 42);
+  CHECK(groups["g1"].offsets.at(tp).offset == log_offset{42});
   REQUIRE(groups["g1"].state);
-  CHECK(groups["g1"].state->group_epoch == 9);
+  CHECK(groups["g1"].state->group_epoch == member_epoch{9});
   REQUIRE(groups["g1"].state->members.size() == 1);
   CHECK(groups["g1"].state->members[0].told == std::vector<topic_partition>{tp});
   CHECK(groups["g3"].offsets.empty());
@@ -353,7 +357,7 @@ TEST_CASE("a join retried with the member's own id is the same member, and a sta
   CHECK(errc_of(old.error()) == errc::unknown_member_id);
   // A heartbeat with an epoch but no member id is refused instead of joining.
   consumer nobody;
-  nobody.epoch = 3;
+  nobody.epoch = member_epoch{3};
   auto n = beat(g, nobody, now);
   REQUIRE_FALSE(n);
   CHECK(errc_of(n.error()) == errc::unknown_member_id);
@@ -368,18 +372,19 @@ TEST_CASE("a group rebuilt with a target that takes a partition from a member in
   topic_partition t0{"t", partition_id{0}}, t1{"t", partition_id{1}};
   group_record rec;
   rec.assignor = "cooperative-sticky";
-  rec.group_epoch = 5;
-  rec.members.push_back({"a", "", 5, 4, true, false, {"t"}, {t0, t1}, {t0, t1}});
-  rec.members.push_back({"b", "", 5, 4, true, false, {"t"}, {}, {}});
+  rec.group_epoch = member_epoch{5};
+  rec.members.push_back({"a", "", member_epoch{5}, member_epoch{4}, true, false, {"t"}, {t0, t1},
+                         {t0, t1}});
+  rec.members.push_back({"b", "", member_epoch{5}, member_epoch{4}, true, false, {"t"}, {}, {}});
   auto now = clock::time_point{} + 100s;
   group_state g{"g", config(), rec, {{"t", 2}}, now};
-  CHECK(g.group_epoch() == 6);
-  auto a = g.heartbeat({"a", 5, "", {"t"}, {t0, t1}}, now);
+  CHECK(g.group_epoch() == member_epoch{6});
+  auto a = g.heartbeat({"a", member_epoch{5}, "", {"t"}, {t0, t1}}, now);
   REQUIRE(a);
-  CHECK(a->member_epoch == 6);
+  CHECK(a->member_epoch == member_epoch{6});
   CHECK(a->assignment.size() == 1);
   // A target that only gives members more keeps the epoch.
   rec.members[1].topics = {"u"};
   group_state h{"g", config(), rec, {{"t", 2}}, now};
-  CHECK(h.group_epoch() == 5);
+  CHECK(h.group_epoch() == member_epoch{5});
 }

@@ -22,6 +22,10 @@
 
 using namespace cafka::kafka;
 using namespace cafka::kafka::test;
+using cafka::leader_epoch;
+using cafka::log_offset;
+using cafka::member_epoch;
+using cafka::no_member_epoch;
 using cafka::partition_id;
 using cafka::partition_offset;
 using cafka::topic_partition;
@@ -53,13 +57,13 @@ TEST_CASE("an OffsetCommit carries each partition's metadata to the group, a nul
   auto split = split_commit(decoded<offset_commit_request>(2, kafka_python_commit), one_mb);
   CHECK(split.commit.group == "g1");
   CHECK(split.commit.member_id.empty());
-  CHECK(split.commit.member_epoch == -1);
+  CHECK(split.commit.member_epoch == no_member_epoch);
   REQUIRE(split.commit.offsets.size() == 3);
   auto& first = split.commit.offsets[0];
   CHECK(first.tp == topic_partition{"t1", partition_id{0}});
-  CHECK(first.offset == 42);
+  CHECK(first.offset == log_offset{42});
   CHECK(first.metadata == "my-metadata");
-  CHECK(first.leader_epoch == -1);  // v2 has none
+  CHECK(first.leader_epoch == leader_epoch{-1});  // v2 has none
   CHECK(split.commit.offsets[1].metadata.empty());
   CHECK(split.commit.offsets[2].tp == topic_partition{"t2", partition_id{3}});
   // OffsetCommitResponse_v2(topics=[('t1', [(0, 0), (1, 0)]), ('t2', [(3, 0)])])
@@ -75,9 +79,9 @@ TEST_CASE("an OffsetCommit v6+ carries the committed leader epoch", "[kafka][off
   req.topics = {{"t1", {{0, 42, 7, -1, std::string{"m"}}}}};
   auto split = split_commit(req, one_mb);
   REQUIRE(split.commit.offsets.size() == 1);
-  CHECK(split.commit.offsets[0].leader_epoch == 7);
+  CHECK(split.commit.offsets[0].leader_epoch == leader_epoch{7});
   CHECK(split.commit.member_id == "m-1");
-  CHECK(split.commit.member_epoch == 4);
+  CHECK(split.commit.member_epoch == member_epoch{4});
 }
 
 TEST_CASE("metadata over 4096 bytes gets OFFSET_METADATA_TOO_LARGE for its partition only, "
@@ -129,15 +133,16 @@ TEST_CASE("a commit whose records would not fit in one batch of message.max.byte
 
 TEST_CASE("commit_write_size bounds the batch the group manager writes for a commit",
           "[kafka][offset]") {
-  cafka::offset_commit_request commit{"group-1", "", -1, {}};
+  cafka::offset_commit_request commit{"group-1", "", no_member_epoch, {}};
   for (int32_t p = 0; p < 50; ++p)
     commit.offsets.push_back({{"topic-" + std::to_string(p % 7), partition_id{p}},
-                              int64_t{1} << (p % 60), p - 1, std::string(p * 40, 'x')});
+                              log_offset{int64_t{1} << (p % 60)}, leader_epoch{p - 1},
+                              std::string(p * 40, 'x')});
   cafka::batch_builder b;
   for (auto& po : commit.offsets)
     b.append(1700000000000, cafka::group::offset_key(commit.group, po.tp),
-             cafka::group::encode(cafka::group::offset_record{po.offset, 1700000000000, -1,
-                                                              po.leader_epoch, po.metadata}));
+             cafka::group::encode(cafka::group::offset_record{
+               po.offset, 1700000000000, no_member_epoch, po.leader_epoch, po.metadata}));
   auto real = b.finish().size();
   auto bound = commit_write_size(commit);
   CHECK(bound >= real);
@@ -146,9 +151,10 @@ TEST_CASE("commit_write_size bounds the batch the group manager writes for a com
 
 TEST_CASE("an OffsetFetch answer gives back the committed metadata and leader epoch",
           "[kafka][offset]") {
-  std::vector<partition_offset> offsets{{{"t1", partition_id{0}}, 42, 3, "my-metadata"},
-                                        {{"t2", partition_id{3}}, 9, -1, ""},
-                                        {{"t1", partition_id{1}}, 7}};
+  std::vector<partition_offset> offsets{
+    {{"t1", partition_id{0}}, log_offset{42}, leader_epoch{3}, "my-metadata"},
+    {{"t2", partition_id{3}}, log_offset{9}, leader_epoch{-1}, ""},
+    {{"t1", partition_id{1}}, log_offset{7}}};
   auto out = fetch_answer(offsets);
   REQUIRE(out.topics.size() == 2);
   CHECK(out.topics[0].partitions[0].committed_leader_epoch == 3);
@@ -168,7 +174,9 @@ TEST_CASE("an OffsetFetch answer gives back the committed metadata and leader ep
 
 TEST_CASE("committed offsets keep their metadata and leader epoch between nodes",
           "[kafka][offset]") {
-  cafka::offset_commit_request req{"g1", "m-1", 4, {{{"t1", partition_id{0}}, 42, 3, "meta"}}};
+  cafka::offset_commit_request req{
+    "g1", "m-1", member_epoch{4},
+    {{{"t1", partition_id{0}}, log_offset{42}, leader_epoch{3}, "meta"}}};
   std::vector<char> buf;
   caf::binary_serializer sink{nullptr, buf};
   REQUIRE_FALSE(sink(req));
@@ -176,7 +184,7 @@ TEST_CASE("committed offsets keep their metadata and leader epoch between nodes"
   caf::binary_deserializer source{nullptr, buf};
   REQUIRE_FALSE(source(back));
   REQUIRE(back.offsets.size() == 1);
-  CHECK(back.offsets[0].offset == 42);
-  CHECK(back.offsets[0].leader_epoch == 3);
+  CHECK(back.offsets[0].offset == log_offset{42});
+  CHECK(back.offsets[0].leader_epoch == leader_epoch{3});
   CHECK(back.offsets[0].metadata == "meta");
 }

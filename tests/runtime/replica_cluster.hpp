@@ -21,7 +21,7 @@ inline partition_metadata partition(int32_t leader, int32_t epoch, std::vector<i
   pm.id = partition_id{0};
   pm.leader = node_id{leader};
   pm.epoch = leader_epoch{epoch};
-  pm.partition_epoch = partition_epoch >= 0 ? partition_epoch : epoch;
+  pm.partition_epoch = cafka::partition_epoch{partition_epoch >= 0 ? partition_epoch : epoch};
   for (auto r : replicas)
     pm.replicas.push_back(node_id{r});
   for (auto r : isr)

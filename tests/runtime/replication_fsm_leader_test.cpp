@@ -201,7 +201,7 @@ TEST_CASE("a caught-up follower is proposed for the ISR and holds the high water
   auto pm = partition(1, 0, {1, 2});
   c.start(1, pm);
   c.confirm(1);  // the new leader's confirmation of the ISR (see the next test)
-  pm.partition_epoch = 1;
+  pm.partition_epoch = partition_epoch{1};
   c.start(2, pm);
   c.start(3, pm);
   c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
@@ -212,7 +212,7 @@ TEST_CASE("a caught-up follower is proposed for the ISR and holds the high water
   REQUIRE(c.out[1].proposals.size() == 1);
   auto prop = c.out[1].proposals[0];
   CHECK(prop.req.isr == ids({1, 2, 3}));
-  CHECK(prop.req.partition_epoch == 1);
+  CHECK(prop.req.partition_epoch == partition_epoch{1});
   CHECK(c.fsm(1).maximal_isr() == ids({1, 2, 3}));
   // Node 3 might be an ISR member already: nothing past its log end is acknowledged.
   auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), -1);
@@ -239,7 +239,7 @@ TEST_CASE("a new leader counts every replica for the high watermark until the pa
   c.start(2, pm);
   REQUIRE(c.out[1].proposals.size() == 1);
   CHECK(c.out[1].proposals[0].req.isr == ids({1, 2}));
-  CHECK(c.out[1].proposals[0].req.partition_epoch == 0);
+  CHECK(c.out[1].proposals[0].req.partition_epoch == partition_epoch{0});
   CHECK(c.fsm(1).maximal_isr() == ids({1, 2, 3}));
   auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), -1);
   c.settle(1, {2});
@@ -311,7 +311,7 @@ TEST_CASE("an ISR change the controller refuses returns to the committed ISR, an
   auto pm = partition(1, 0, {1, 2});
   c.start(1, pm);
   c.confirm(1);
-  pm.partition_epoch = 1;
+  pm.partition_epoch = partition_epoch{1};
   c.start(2, pm);
   c.start(3, pm);
   c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
