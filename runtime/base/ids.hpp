@@ -53,10 +53,7 @@ std::string to_string(strong_int<Tag, Rep> x) {
 template <class Char, class Traits, class Tag, class Rep>
 std::basic_ostream<Char, Traits>& operator<<(std::basic_ostream<Char, Traits>& os,
                                              strong_int<Tag, Rep> x) {
-  if constexpr (sizeof(Rep) == 1)
-    return os << static_cast<int>(x.value);
-  else
-    return os << x.value;
+  return os << x.value;
 }
 
 struct node_id_tag {};
