@@ -58,12 +58,13 @@ void handle_stop_signals() {
 // returned records it did not print, so the final commit names exactly these positions.
 class printed_positions {
 public:
-  void printed(const topic_partition& tp, int64_t next) { printed_[tp] = next; }
+  void printed(const topic_partition& tp, log_offset next) { printed_[tp] = next; }
 
+  // As the plain offsets of a commit.
   std::vector<partition_offset> offsets() const {
     std::vector<partition_offset> out;
     for (auto& [tp, next] : printed_)
-      out.push_back({tp, next});
+      out.push_back({tp, next.value});
     return out;
   }
 
@@ -73,13 +74,13 @@ public:
   }
 
 private:
-  std::map<topic_partition, int64_t> printed_;
+  std::map<topic_partition, log_offset> printed_;
 };
 
 // Prints one record as a line.
 void print_record(const consume_options& o, const topic_partition& tp, const record& r) {
   if (o.print_offset)
-    std::cout << tp.partition.value << ':' << r.offset.value << '\t';
+    std::cout << tp.partition << ':' << r.offset << '\t';
   if (o.print_key)
     std::cout << (r.has_key ? r.key : std::string{"null"}) << '\t';
   std::cout << (r.has_value ? r.value : std::string{"null"}) << '\n';
@@ -174,7 +175,7 @@ int print_records(consumer& cons, const consume_options& o) {
           break;
         print_record(o, b.tp, r);
         ++count;
-        positions.printed(b.tp, r.offset.value + 1);
+        positions.printed(b.tp, r.offset + 1);
       }
     // Every poll's records reach the terminal or pipe at once.
     if (!batches.empty() && !std::cout.flush())

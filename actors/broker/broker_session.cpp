@@ -5,6 +5,7 @@
 #include "actors/broker/broker_state.hpp"
 #include "actors/chaos/node_send.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 
 namespace cafka {
 
@@ -51,9 +52,9 @@ void try_register(broker_self self) {
       [=](caf::error& err) {
         auto& st = self->state;
         st.registering = false;
-        spdlog::debug("broker {}: registration failed ({}); retrying", st.id.value,
+        spdlog::debug("broker {}: registration failed ({}); retrying", st.id,
                       describe(err));
-        st.md.controller = node_id{-1}; // ask another quorum member next time
+        st.md.controller = no_node; // ask another quorum member next time
         self->delayed_send(self, register_retry, register_atom::value);
       });
 }
@@ -82,7 +83,7 @@ void controlled_shutdown(broker_self self, std::function<void()> then) {
     .then([=](caf::ok_atom) { then(); },
           [=](caf::error& err) {
             spdlog::warn("broker {}: controlled shutdown not confirmed: {}",
-                         self->state.id.value, describe(err));
+                         self->state.id, describe(err));
             then();
           });
 }

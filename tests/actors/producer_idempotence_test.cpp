@@ -37,7 +37,7 @@ constexpr int32_t partition_count = 2;
 // One partition of the double: the log as batches (base offsets patched) and the table.
 struct fake_partition {
   std::vector<std::string> batches;
-  int64_t log_end = 0;
+  log_offset log_end{0};
   producer_state table;
 };
 
@@ -97,8 +97,8 @@ struct fake_cluster {
       return produce_response{req.tp, c->base_offset, log_offset{0}};
     }
     auto bytes = req.batch;
-    set_base_offset(bytes.data(), log_offset{part.log_end});
-    h.base_offset = part.log_end;
+    set_base_offset(bytes.data(), part.log_end);
+    h.base_offset = part.log_end.value;
     part.batches.push_back(std::move(bytes));
     part.log_end = h.next_offset();
     part.table.on_append(h);

@@ -169,7 +169,7 @@ void replication_sim::inject_fault() {
       break;
     case 5: {  // the leader crashes; the controller may notice at once (CAF's down message)
       auto l = current().leader;
-      if (l != no_leader && up(nodes_.at(l.value))) {
+      if (l != no_node && up(nodes_.at(l.value))) {
         crash(l.value);
         if (u(rng_) < 0.5)
           controller_apply(fence_broker_cmd{l, 0, false, false});

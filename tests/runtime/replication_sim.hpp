@@ -172,7 +172,7 @@ private:
   std::vector<producer> producers_;
   uint64_t next_req_ = 1;
   std::map<uint64_t, std::pair<size_t, std::string>> requests_;  // req -> (producer, tag)
-  node_id client_leader_{-1};  // where the client sends, refreshed from the controller
+  node_id client_leader_ = no_node;  // where the client sends, refreshed from the controller
   int64_t client_refresh_at_ = 0;
 
   // Checker.

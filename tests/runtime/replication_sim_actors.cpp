@@ -115,7 +115,7 @@ void replication_sim::client_step() {
 }
 
 void replication_sim::send_batch(producer& p, in_flight& b) {
-  if (client_leader_ == no_leader) {
+  if (client_leader_ == no_node) {
     b.req = 0;
     b.resend_at = now_ + client_backoff_ms;
     return;
@@ -186,7 +186,7 @@ bool replication_sim::converged() const {
     if (!p.batches.empty())
       return false;
   auto& pm = current();
-  if (pm.leader == no_leader || pm.isr.size() != 3)
+  if (pm.leader == no_node || pm.isr.size() != 3)
     return false;
   auto& leader = nodes_.at(pm.leader.value);
   if (!leader.host || !leader.host->fsm().leading())
