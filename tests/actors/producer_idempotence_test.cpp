@@ -327,8 +327,8 @@ struct fake_fixture {
       INFO("record " << i << ": " << describe(rep.error));
       REQUIRE_FALSE(rep.error);
       auto values = cluster->values(rep.tp.partition.value);
-      REQUIRE(rep.offset.value >= 0);
-      REQUIRE(rep.offset.value < static_cast<int64_t>(values.size()));
+      REQUIRE(rep.offset >= log_offset{0});
+      REQUIRE(rep.offset < log_offset{static_cast<int64_t>(values.size())});
       CHECK(values[static_cast<size_t>(rep.offset.value)] == "v" + std::to_string(i));
     }
   }

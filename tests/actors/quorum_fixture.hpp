@@ -59,7 +59,7 @@ struct quorum_fixture {
     cc.self = id;
     cc.members = ids;
     cc.storage = std::make_shared<raft::disk_persistence>(
-      (dir.path() / ("raft-" + std::to_string(id.value))).string(),
+      (dir.path() / ("raft-" + to_string(id))).string(),
       std::make_shared<storage::posix_env>());
     cc.faults = faults;
     cc.raft.election_timeout_ticks = 6;

@@ -65,8 +65,11 @@ public:
   const repl_sim_stats& stats() const { return stats_; }
 
 private:
+  // Addresses on the simulated network: the controller, the client and each broker, whose
+  // address is its node id's number.
   static constexpr int32_t controller = 0;
   static constexpr int32_t client = 10;
+  static int32_t address_of(node_id broker) { return broker.value; }
 
   struct envelope {
     int32_t from;
