@@ -95,7 +95,7 @@ bool producer_state::on_append(const batch_header& h) {
     e.epoch = h.producer_epoch;
     e.batches.clear();
   }
-  producer_batch b{h.base_sequence, last_sequence(h), log_offset{h.base_offset},
+  producer_batch b{h.base_sequence, last_sequence(h), h.base(),
                    h.last_offset(), h.max_timestamp};
   // Invariant: batches of an entry are in offset order.
   assert(e.batches.empty() || e.batches.back().last_offset < b.base_offset);

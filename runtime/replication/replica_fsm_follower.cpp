@@ -133,7 +133,7 @@ void replica_fsm::start_copy(replica_fetch_response& resp, int64_t now) {
     read_batch_header(resp.records.data() + pos, resp.records.size() - pos, h);
     // The epoch history follows the batches' stamped epochs (KIP-101); it may name an epoch
     // the log does not reach yet if the copy fails (load trims such entries).
-    note_epoch(leader_epoch{h.partition_leader_epoch}, log_offset{h.base_offset});
+    note_epoch(leader_epoch{h.partition_leader_epoch}, h.base());
     w.batches.push_back(h);
     pos += h.total_size();
   }

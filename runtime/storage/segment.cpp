@@ -173,9 +173,9 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
     static_cast<void>(log_->truncate(size_));
     return err;
   }
-  maybe_index(log_offset{h.base_offset}, size_);
+  maybe_index(h.base(), size_);
   dirty_ = true;
-  last_batch_ = batch_place{log_offset{h.base_offset}, size_};
+  last_batch_ = batch_place{h.base(), size_};
   size_ += batch.size();
   next_offset_ = h.next_offset();
   assert(next_offset_ - base_ <= max_relative_offset);
@@ -247,8 +247,8 @@ caf::error segment::recover(bool& truncated) {
       reason = describe(err);
       break;
     }
-    maybe_index(log_offset{h.base_offset}, pos);
-    last_batch_ = batch_place{log_offset{h.base_offset}, pos};
+    maybe_index(h.base(), pos);
+    last_batch_ = batch_place{h.base(), pos};
     max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
     maybe_time_index();
     pos += h.total_size();
@@ -299,8 +299,8 @@ caf::error segment::verify_tail(std::string& reason) {
                + std::to_string(pos) + " has base offset " + std::to_string(h.base_offset);
     if (!reason.empty())
       return caf::none;
-    maybe_index(log_offset{h.base_offset}, pos);
-    last_batch_ = batch_place{log_offset{h.base_offset}, pos};
+    maybe_index(h.base(), pos);
+    last_batch_ = batch_place{h.base(), pos};
     pos += h.total_size();
     next = h.next_offset();
   }
@@ -416,7 +416,7 @@ caf::error segment::truncate_to(log_offset offset) {
   index_->truncate_to_position(*pos);
   size_ = *pos;
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
-  next_offset_ = std::max(base_, std::min(offset, log_offset{h.base_offset}));
+  next_offset_ = std::max(base_, std::min(offset, h.base()));
   assert(next_offset_ >= base_ && next_offset_ <= offset);
   dirty_ = true;
   // The running max and the last batch, for the time index entries of later appends.

@@ -71,7 +71,7 @@ caf::error segment::scan_time_tail() {
       return caf::none;
     }
     max_ts = std::max(max_ts, h.max_timestamp);
-    last_batch = batch_place{log_offset{h.base_offset}, pos};
+    last_batch = batch_place{h.base(), pos};
     pos += h.total_size();
   }
   max_timestamp_ = max_ts;

@@ -34,7 +34,7 @@ caf::error sim_log::append_replicated(std::string_view batch) {
   batch_header h;
   if (!read_batch_header(batch.data(), batch.size(), h) || h.total_size() != batch.size())
     return make_error(errc::corrupt_message, "not one whole batch");
-  if (log_offset{h.base_offset} != end())
+  if (h.base() != end())
     return make_error(errc::offset_out_of_range,
                       "batch at " + std::to_string(h.base_offset) + ", log end "
                         + to_string(end()));
