@@ -144,8 +144,8 @@ int heal(const chaos_options& o) {
         return std::find(xs.begin(), xs.end(), n.id) != xs.end();
       };
       if (in(rep.resumed))
-        std::cout << "node " << n.id.value << " resumed\n";
-      std::cout << "node " << n.id.value << (in(rep.healed) ? ": healed\n" : ": not reachable\n");
+        std::cout << "node " << n.id << " resumed\n";
+      std::cout << "node " << n.id << (in(rep.healed) ? ": healed\n" : ": not reachable\n");
     }
     return 0;
   });
@@ -155,7 +155,7 @@ int status(const chaos_options& o) {
   return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds) {
     for (auto& s : inj.status()) {
       auto n = inj.config().find(s.id);
-      std::cout << "node " << s.id.value << " (" << n->address() << "): " << s.process;
+      std::cout << "node " << s.id << " (" << n->address() << "): " << s.process;
       if (!s.answered) {
         std::cout << ", no answer\n";
         continue;

@@ -27,8 +27,8 @@ struct sim_cli_options {
 
 void print_schedule(const std::vector<nemesis_fault>& s) {
   for (auto& f : s)
-    std::printf("    +%6.1f s  %-9s node %d for %lld ms\n", f.at_ms / 1000.0, f.kind.c_str(),
-                f.node.value, static_cast<long long>(f.duration_ms));
+    std::printf("    +%6.1f s  %-9s node %s for %lld ms\n", f.at_ms / 1000.0, f.kind.c_str(),
+                to_string(f.node).c_str(), static_cast<long long>(f.duration_ms));
 }
 
 int run(const sim_cli_options& o) {

@@ -44,12 +44,12 @@ int up(const cluster_options& o) {
     if (!is_local(n.host))
       continue;
     if (auto pid = running_pid(*cfg, n.id); pid > 0) {
-      std::cout << "node " << n.id.value << " is already running (pid " << pid << ")\n";
+      std::cout << "node " << n.id << " is already running (pid " << pid << ")\n";
       continue;
     }
     auto pid = start_node(*cfg, n);
     if (pid < 0) {
-      rc = fail("cannot start node " + std::to_string(n.id.value));
+      rc = fail("cannot start node " + to_string(n.id));
       continue;
     }
     std::ofstream{pid_file(*cfg, n.id)} << pid << "\n";
@@ -69,16 +69,16 @@ int up(const cluster_options& o) {
       return answers(cs.sys(), *n) && is_node_process(*cfg, n->id, pid);
     });
     if (ok && !exited) {
-      std::cout << "node " << n->id.value << " up on " << n->address() << " (pid " << pid
+      std::cout << "node " << n->id << " up on " << n->address() << " (pid " << pid
                 << ", log " << log_file(*cfg, n->id) << ")\n";
     } else if (!exited && is_node_process(*cfg, n->id, pid)) {
-      rc = fail("node " + std::to_string(n->id.value) + " runs (pid " + std::to_string(pid)
+      rc = fail("node " + to_string(n->id) + " runs (pid " + std::to_string(pid)
                 + ") but did not answer within " + std::to_string(o.timeout_ms) + " ms; see "
                 + log_file(*cfg, n->id));
     } else {
       // Its pid must not stay recorded: the kernel may give it to another program.
       std::filesystem::remove(pid_file(*cfg, n->id));
-      rc = fail("node " + std::to_string(n->id.value) + " did not start; see "
+      rc = fail("node " + to_string(n->id) + " did not start; see "
                 + log_file(*cfg, n->id));
     }
   }
@@ -101,7 +101,7 @@ int down(const cluster_options& o) {
       // No pid file, or its pid is not this node (it exited; the pid may be another's now).
       std::error_code ec;
       bool stale = std::filesystem::remove(pid_file(*cfg, n.id), ec);
-      std::cout << "node " << n.id.value << " is not running"
+      std::cout << "node " << n.id << " is not running"
                 << (stale ? " (removed its stale pid file)" : "") << "\n";
       continue;
     }
@@ -116,9 +116,9 @@ int down(const cluster_options& o) {
     auto gone = [&, p, id] { return !is_node_process(*cfg, id, p); };
     if (!wait_for(std::chrono::milliseconds{o.timeout_ms}, gone)) {
       ::kill(pid, SIGKILL);
-      rc = fail("node " + std::to_string(n->id.value) + " ignored SIGTERM; killed it");
+      rc = fail("node " + to_string(n->id) + " ignored SIGTERM; killed it");
     } else {
-      std::cout << "node " << n->id.value << " stopped\n";
+      std::cout << "node " << n->id << " stopped\n";
     }
     std::filesystem::remove(pid_file(*cfg, n->id));
   }
@@ -135,7 +135,7 @@ int status(const cluster_options& o) {
   std::optional<cluster_metadata> md;
   std::cout << "Nodes:\n";
   for (auto& n : cfg->nodes) {
-    std::cout << "  node " << n.id.value << "\t" << n.address() << "\troles: "
+    std::cout << "  node " << n.id << "\t" << n.address() << "\troles: "
               << (n.controller ? "controller" : "") << (n.controller && n.broker ? "," : "")
               << (n.broker ? "broker" : "");
     auto node = reach(cs.sys(), n);
@@ -155,13 +155,13 @@ int status(const cluster_options& o) {
             self->request(c, std::chrono::seconds{2}, status_atom::value)
               .receive(
                 [&](quorum_status& q) {
-                  std::cout << "\tquorum: " << q.role << ", term " << q.term.value
-                            << ", leader " << q.leader.value << ", commit "
-                            << q.commit_index.value << ", applied " << q.applied_index.value;
+                  std::cout << "\tquorum: " << q.role << ", term " << q.term
+                            << ", leader " << q.leader << ", commit "
+                            << q.commit_index << ", applied " << q.applied_index;
                   if (q.role == "leader") {
                     std::cout << ", member lag:";
                     for (auto& m : q.members)
-                      std::cout << " " << m.id.value << "=" << m.lag
+                      std::cout << " " << m.id << "=" << m.lag
                                 << (m.connected ? "" : "(unreachable)");
                   }
                 },
@@ -182,9 +182,9 @@ int status(const cluster_options& o) {
   }
   if (md) {
     std::cout << "Brokers (metadata version " << md->version << ", controller "
-              << md->controller.value << ", cluster id " << md->cluster_id << "):\n";
+              << md->controller << ", cluster id " << md->cluster_id << "):\n";
     for (auto& b : md->brokers) {
-      std::cout << "  broker " << b.id.value << "\t" << b.host << ":" << b.port << "\t"
+      std::cout << "  broker " << b.id << "\t" << b.host << ":" << b.port << "\t"
                 << (b.alive ? "alive" : "fenced") << "\tincarnation " << b.incarnation;
       if (!b.listeners.empty())
         std::cout << "\tkafka " << to_string(b.listeners);

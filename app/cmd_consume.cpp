@@ -79,7 +79,7 @@ private:
 // Prints one record as a line.
 void print_record(const consume_options& o, const topic_partition& tp, const record& r) {
   if (o.print_offset)
-    std::cout << tp.partition.value << ':' << r.offset.value << '\t';
+    std::cout << tp.partition << ':' << r.offset << '\t';
   if (o.print_key)
     std::cout << (r.has_key ? r.key : std::string{"null"}) << '\t';
   std::cout << (r.has_value ? r.value : std::string{"null"}) << '\n';

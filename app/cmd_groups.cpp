@@ -50,7 +50,7 @@ caf::expected<broker_actor> broker_of(caf::actor_system& sys, const cluster_meta
   auto b = md.find_broker(id);
   if (b == nullptr)
     return make_error(errc::broker_not_available,
-                      "broker " + std::to_string(id.value) + " is not in the metadata");
+                      "broker " + to_string(id) + " is not in the metadata");
   return connect_broker(sys, b->host, b->port, group_timeout);
 }
 
@@ -73,7 +73,7 @@ int list(const groups_options& o) {
       return fail(describe(hdl.error()));
     auto r = ask<std::vector<std::string>>(self, *hdl, list_groups_atom::value);
     if (!r)
-      return fail("broker " + std::to_string(b.id.value) + ": " + describe(r.error()));
+      return fail("broker " + to_string(b.id) + ": " + describe(r.error()));
     names.insert(r->begin(), r->end());
   }
   for (auto& n : names)
@@ -115,11 +115,10 @@ int describe_group(const groups_options& o) {
       auto i = rows.emplace(tp, std::make_pair(log_offset{-1}, std::string{})).first;
       i->second.second = m.member_id;
     }
-  std::printf("Consumer group '%s': state %s, group epoch %s, assignor %s, coordinator %d, "
+  std::printf("Consumer group '%s': state %s, group epoch %s, assignor %s, coordinator %s, "
               "%zu member(s)\n\n",
               d->group.c_str(), d->state.c_str(), to_string(d->group_epoch).c_str(),
-              d->assignor.c_str(),
-              d->coordinator.value, d->members.size());
+              d->assignor.c_str(), to_string(d->coordinator).c_str(), d->members.size());
   std::printf("%-20s %-20s %-10s %-15s %-15s %-10s %s\n", "GROUP", "TOPIC", "PARTITION",
               "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID");
   std::map<node_id, broker_actor> leaders;
@@ -127,7 +126,7 @@ int describe_group(const groups_options& o) {
   for (auto& [tp, row] : rows) {
     std::string end = "-", lag = "-";
     auto pm = md->find_partition(tp);
-    if (pm != nullptr && pm->leader != no_leader) {
+    if (pm != nullptr && pm->leader != no_node) {
       auto l = leaders.find(pm->leader);
       if (l == leaders.end()) {
         auto h = broker_of(cs.sys(), *md, pm->leader);
@@ -138,7 +137,7 @@ int describe_group(const groups_options& o) {
         auto r = ask<list_offsets_response>(self, l->second, list_offsets_atom::value,
                                             list_offsets_request{tp, latest_timestamp});
         if (r) {
-          end = std::to_string(r->offset.value);
+          end = to_string(r->offset);
           // Never negative; an offset past the end is named below the table instead.
           if (row.first >= log_offset{0})
             lag = std::to_string(std::max<int64_t>(0, r->offset - row.first));
@@ -148,8 +147,8 @@ int describe_group(const groups_options& o) {
         }
       }
     }
-    std::printf("%-20s %-20s %-10d %-15s %-15s %-10s %s\n", d->group.c_str(),
-                tp.topic.c_str(), tp.partition.value,
+    std::printf("%-20s %-20s %-10s %-15s %-15s %-10s %s\n", d->group.c_str(),
+                tp.topic.c_str(), to_string(tp.partition).c_str(),
                 row.first >= log_offset{0} ? to_string(row.first).c_str() : "-", end.c_str(),
                 lag.c_str(), row.second.empty() ? "-" : row.second.c_str());
   }

@@ -25,7 +25,7 @@ std::string join(const std::vector<node_id>& ids) {
   for (auto& id : ids) {
     if (!out.empty())
       out += ',';
-    out += std::to_string(id.value);
+    out += to_string(id);
   }
   return out;
 }
@@ -92,10 +92,10 @@ int describe_topics(const topics_options& o) {
             std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
                       << "\tReplicationFactor: " << rf << "\n";
             for (auto& p : t.partitions)
-              std::cout << "\tTopic: " << t.name << "\tPartition: " << p.id.value
+              std::cout << "\tTopic: " << t.name << "\tPartition: " << p.id
                         << "\tLeader: "
-                        << (p.leader == no_leader ? std::string{"none"}
-                                                  : std::to_string(p.leader.value))
+                        << (p.leader == no_node ? std::string{"none"}
+                                                  : to_string(p.leader))
                         << "\tReplicas: " << join(p.replicas) << "\tIsr: " << join(p.isr)
                         << "\n";
           }

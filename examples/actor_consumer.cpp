@@ -29,7 +29,7 @@ caf::behavior record_printer(caf::stateful_actor<counter_state>* self, int64_t c
     [=](cafka::consumer_records& batch) {
       for (auto& r : batch.records) {
         if (self->state.seen++ < 5)  // print a few, count all
-          std::cout << cafka::to_string(batch.tp) << "@" << r.offset.value << " "
+          std::cout << cafka::to_string(batch.tp) << "@" << r.offset << " "
                     << (r.has_key ? r.key : "null") << " = " << r.value << "\n";
       }
       std::cout.flush();  // shown as they come, also in a pipe

@@ -65,7 +65,7 @@ caf::behavior member(caf::stateful_actor<member_state>* self, int id, int64_t co
     [=](cafka::partitions_assigned& a) {
       std::cout << "member " << id << " assigned " << list(a.tps) << std::endl;
       for (auto& tp : a.tps)
-        log->write(id, "assigned " + tp.topic + " " + std::to_string(tp.partition.value));
+        log->write(id, "assigned " + tp.topic + " " + to_string(tp.partition));
     },
     // The group moves the partitions once this handler returned (with manual commits,
     // commit them here).
@@ -74,13 +74,13 @@ caf::behavior member(caf::stateful_actor<member_state>* self, int id, int64_t co
                 << std::endl;
       for (auto& tp : r.tps)
         log->write(id, std::string{"revoked "} + tp.topic + " "
-                         + std::to_string(tp.partition.value) + (r.lost ? " lost" : ""));
+                         + to_string(tp.partition) + (r.lost ? " lost" : ""));
     },
     [=](cafka::consumer_records& batch) {
       for (auto& r : batch.records)
         log->write(id, "record " + batch.tp.topic + " "
-                         + std::to_string(batch.tp.partition.value) + " "
-                         + std::to_string(r.offset.value) + " " + r.value);
+                         + to_string(batch.tp.partition) + " "
+                         + to_string(r.offset) + " " + r.value);
       self->state.seen += static_cast<int64_t>(batch.records.size());
       auto consumer = caf::actor_cast<cafka::consumer_actor>(self->current_sender());
       // Processed: one more batch, please (this also marks it for the next auto commit).

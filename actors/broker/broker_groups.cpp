@@ -5,6 +5,7 @@
 #include "actors/broker/broker_state.hpp"
 #include "actors/group/group_coordinator.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
 
 namespace cafka {
@@ -41,14 +42,14 @@ caf::error ensure_offsets_topic(broker_self self) {
   req.partitions = st.cfg.defaults.offsets_topic_num_partitions;
   req.replication_factor = rf;
   st.creating_offsets_topic = true;
-  spdlog::info("broker {}: creating {} ({} partitions, replication factor {})", st.id.value,
+  spdlog::info("broker {}: creating {} ({} partitions, replication factor {})", st.id,
                req.name, req.partitions, req.replication_factor);
   self->request(*target, create_timeout, create_topic_atom::value, std::move(req))
     .then([=](topic_metadata&) { self->state.creating_offsets_topic = false; },
           [=](caf::error& err) {
             self->state.creating_offsets_topic = false;
             if (errc_of(err) != errc::topic_already_exists)
-              spdlog::warn("broker {}: creating {} failed: {}", self->state.id.value,
+              spdlog::warn("broker {}: creating {} failed: {}", self->state.id,
                            group::offsets_topic, describe(err));
           });
   return {};
@@ -80,7 +81,7 @@ caf::result<node_id> find_coordinator(broker_self self, const std::string& group
   }
   auto p = group::partition_for_group(group, static_cast<int32_t>(t->partitions.size()));
   auto pm = st.md.find_partition({group::offsets_topic, partition_id{p}});
-  if (pm == nullptr || pm->leader == no_leader)
+  if (pm == nullptr || pm->leader == no_node)
     return make_error(errc::coordinator_not_available,
                       "no leader for " + std::string{group::offsets_topic} + "-"
                         + std::to_string(p));
@@ -92,7 +93,7 @@ bool on_group_coordinator_down(broker_self self, const caf::down_msg& dm) {
   if (!st.groups || dm.source != st.groups.address())
     return false;
   if (!st.stopping) {
-    spdlog::error("broker {}: the group coordinator stopped ({}); restarting it", st.id.value,
+    spdlog::error("broker {}: the group coordinator stopped ({}); restarting it", st.id,
                   caf::to_string(dm.reason));
     start_group_coordinator(self);
   }

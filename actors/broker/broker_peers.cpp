@@ -15,7 +15,7 @@ constexpr auto peer_connect_timeout = std::chrono::seconds{2};
 // The node the leader of a partition hosted here lives on, if it is another one.
 std::optional<node_id> remote_leader(const broker_state& st, const topic_partition& tp) {
   auto p = st.md.find_partition(tp);
-  if (p == nullptr || p->leader == no_leader || p->leader == st.id)
+  if (p == nullptr || p->leader == no_node || p->leader == st.id)
     return std::nullopt;
   return p->leader;
 }

@@ -9,6 +9,7 @@
 #include "actors/broker/broker_state.hpp"
 #include "actors/broker/partition_replica.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 
 namespace cafka {
 
@@ -71,7 +72,7 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   }
   bool first = !st.registered;
   if (first)
-    spdlog::info("broker {}: registered with the controller (incarnation {})", st.id.value,
+    spdlog::info("broker {}: registered with the controller (incarnation {})", st.id,
                  st.incarnation);
   auto previous = std::move(st.md);
   st.md = std::move(md);
@@ -141,11 +142,11 @@ caf::expected<replica_actor> route(broker_self self, const topic_partition& tp) 
                       "topic partition " + to_string(tp) + " does not exist");
   auto me = st.md.find_broker(st.id);
   if (me == nullptr || !me->alive || me->incarnation != st.incarnation)
-    return make_error(errc::broker_fenced, "broker " + std::to_string(st.id.value)
+    return make_error(errc::broker_fenced, "broker " + to_string(st.id)
                                              + " is fenced by the controller");
   if (p->leader != st.id)
     return make_error(errc::not_leader_for_partition,
-                      "broker " + std::to_string(st.id.value) + " does not lead "
+                      "broker " + to_string(st.id) + " does not lead "
                         + to_string(tp));
   auto i = st.replicas.find(tp);
   if (i == st.replicas.end())
@@ -159,7 +160,7 @@ caf::expected<replica_actor> route_local(broker_self self, const topic_partition
   auto i = st.replicas.find(tp);
   if (i == st.replicas.end())
     return make_error(errc::not_leader_for_partition,
-                      "broker " + std::to_string(st.id.value) + " hosts no replica of "
+                      "broker " + to_string(st.id) + " hosts no replica of "
                         + to_string(tp));
   return i->second;
 }

@@ -7,6 +7,7 @@
 #include "actors/chaos/node_send.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 
 namespace cafka {
 
@@ -77,9 +78,9 @@ void try_register(broker_self self) {
       [=](caf::error& err) {
         auto& st = self->state;
         st.registering = false;
-        spdlog::debug("broker {}: registration failed ({}); retrying", st.id.value,
+        spdlog::debug("broker {}: registration failed ({}); retrying", st.id,
                       describe(err));
-        st.md.controller = node_id{-1}; // ask another quorum member next time
+        st.md.controller = no_node; // ask another quorum member next time
         self->delayed_send(self, register_retry, register_atom::value);
       });
 }
@@ -108,7 +109,7 @@ void controlled_shutdown(broker_self self, std::function<void()> then) {
     .then([=](caf::ok_atom) { then(); },
           [=](caf::error& err) {
             spdlog::warn("broker {}: controlled shutdown not confirmed: {}",
-                         self->state.id.value, describe(err));
+                         self->state.id, describe(err));
             then();
           });
 }

@@ -64,7 +64,7 @@ struct broker_state {
   static inline const char* name = "broker";
 
   std::string partition_dir(const topic_partition& tp) const {
-    return cfg.node_dir(id) + "/" + tp.topic + "-" + std::to_string(tp.partition.value);
+    return cfg.node_dir(id) + "/" + tp.topic + "-" + to_string(tp.partition);
   }
 };
 

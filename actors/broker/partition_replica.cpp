@@ -12,6 +12,7 @@
 #include "actors/broker/replica_state.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
 
 namespace cafka {
@@ -263,7 +264,7 @@ void enforce_retention(replica_self self, int64_t now) {
   if (*n == 0)
     return;
   spdlog::info("partition {}: retention deleted {} segment(s), log start is now {}",
-               to_string(st.cfg.tp), *n, st.log->log_start_offset().value);
+               to_string(st.cfg.tp), *n, st.log->log_start_offset());
   st.fsm->log_start_moved(st.log->log_start_offset());
 }
 

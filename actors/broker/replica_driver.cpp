@@ -24,7 +24,7 @@ constexpr int64_t fetch_retry_backoff_ms = 50;
 std::string join_ids(const std::vector<node_id>& xs) {
   std::string out;
   for (auto x : xs)
-    out += (out.empty() ? "" : ",") + std::to_string(x.value);
+    out += (out.empty() ? "" : ",") + to_string(x);
   return out;
 }
 
@@ -154,7 +154,7 @@ void send_fetch(replica_self self, fetch_send& f) {
   if (!st.leader_broker || st.leader_broker_id != f.leader) {
     // The broker sends the new leader's handle (peer_atom): leader_reachable.
     st.leader_broker = nullptr;
-    st.leader_broker_id = node_id{-1};
+    st.leader_broker_id = no_node;
     st.fsm->fetch_unsent(f.id);
     return;
   }

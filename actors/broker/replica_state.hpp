@@ -44,7 +44,7 @@ struct replica_state {
   std::set<int64_t> wakeups;  // fsm deadlines (ms, mono_ms) with a wake_atom on its way
   // Follower: the leader's broker (a broker_actor), handed out by the broker (peer_atom).
   caf::strong_actor_ptr leader_broker;
-  node_id leader_broker_id{-1};
+  node_id leader_broker_id = no_node;
 
   static inline const char* name = "partition_replica";
 

@@ -6,6 +6,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/base/ids_format.hpp"
+
 namespace cafka {
 
 namespace {
@@ -30,7 +32,7 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
   return {
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> uint64_t {
       auto& table = *self->state.faults;
-      spdlog::warn("node {}: chaos: {}{}", self->state.id.value, describe(rule),
+      spdlog::warn("node {}: chaos: {}{}", self->state.id, describe(rule),
                    duration_ms > 0 ? " for " + std::to_string(duration_ms) + " ms" : "");
       auto rid = table.add(std::move(rule));
       if (duration_ms > 0) {
@@ -43,7 +45,7 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
     [=](heal_atom) {
       self->state.faults->heal();
       self->state.deadlines.clear();
-      spdlog::warn("node {}: chaos: healed", self->state.id.value);
+      spdlog::warn("node {}: chaos: healed", self->state.id);
       return caf::ok_atom::value;
     },
     [=](chaos_atom) {
@@ -63,7 +65,7 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
       if (self->state.deadlines.erase(rid) == 0)
         return; // healed meanwhile
       self->state.faults->remove(rid);
-      spdlog::warn("node {}: chaos: rule {} healed by itself", self->state.id.value, rid);
+      spdlog::warn("node {}: chaos: rule {} healed by itself", self->state.id, rid);
     },
   };
 }

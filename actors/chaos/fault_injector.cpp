@@ -45,13 +45,13 @@ caf::expected<int> fault_injector::install(const std::vector<fault_rule>& rules,
     for (auto* xs : {&r.from, &r.to})
       for (auto x : *xs)
         if (cfg_.find(x) == nullptr)
-          return make_error(errc::invalid_request, "node " + std::to_string(x.value)
+          return make_error(errc::invalid_request, "node " + to_string(x)
                                                      + " is not in " + cfg_.path);
   }
   for (auto x : nodes)
     if (cfg_.find(x) == nullptr)
       return make_error(errc::invalid_request,
-                        "node " + std::to_string(x.value) + " is not in " + cfg_.path);
+                        "node " + to_string(x) + " is not in " + cfg_.path);
   caf::scoped_actor self{sys_};
   int reached = 0;
   std::string why;
@@ -60,7 +60,7 @@ caf::expected<int> fault_injector::install(const std::vector<fault_rule>& rules,
       continue;
     auto node = reach(sys_, n);
     if (!node) {
-      why = "node " + std::to_string(n.id.value) + " is not reachable";
+      why = "node " + to_string(n.id) + " is not reachable";
       continue;
     }
     bool ok = true;
@@ -68,7 +68,7 @@ caf::expected<int> fault_injector::install(const std::vector<fault_rule>& rules,
       self->request(*node, chaos_timeout, chaos_atom::value, r, int64_t{duration.count()})
         .receive([](uint64_t) {},
                  [&](caf::error& err) {
-                   why = "node " + std::to_string(n.id.value) + ": " + describe(err);
+                   why = "node " + to_string(n.id) + ": " + describe(err);
                    ok = false;
                  });
     reached += ok ? 1 : 0;
@@ -92,7 +92,7 @@ caf::expected<int> fault_injector::partition(const std::set<node_id>& a,
   for (auto& x : a)
     if (other.count(x) > 0)
       return make_error(errc::invalid_request,
-                        "node " + std::to_string(x.value) + " is on both sides");
+                        "node " + to_string(x) + " is on both sides");
   std::vector<fault_rule> rules;
   fault_rule ab;
   ab.from = a;
@@ -159,10 +159,10 @@ caf::expected<const node_config*> fault_injector::local(node_id id) const {
   auto n = cfg_.find(id);
   if (n == nullptr)
     return make_error(errc::invalid_request,
-                      "node " + std::to_string(id.value) + " is not in " + cfg_.path);
+                      "node " + to_string(id) + " is not in " + cfg_.path);
   if (!is_local(n->host))
     return make_error(errc::invalid_request,
-                      "node " + std::to_string(id.value) + " runs on " + n->host
+                      "node " + to_string(id) + " runs on " + n->host
                         + ": process faults work on this machine's nodes only");
   return n;
 }
@@ -173,7 +173,7 @@ caf::expected<pid_t> fault_injector::running(node_id n) const {
     return std::move(nc.error());
   auto pid = running_pid(cfg_, n);
   if (pid <= 0)
-    return make_error(errc::invalid_request, "node " + std::to_string(n.value)
+    return make_error(errc::invalid_request, "node " + to_string(n)
                                                + " is not running (no live pid in "
                                                + pid_file(cfg_, n) + ")");
   return pid;
@@ -218,7 +218,7 @@ caf::expected<pid_t> fault_injector::restart(node_id n) {
     return pid;
   auto pid = start_node(cfg_, **nc, binary_);
   if (pid < 0)
-    return make_error(errc::invalid_request, "cannot start node " + std::to_string(n.value));
+    return make_error(errc::invalid_request, "cannot start node " + to_string(n));
   std::ofstream{pid_file(cfg_, n)} << pid << "\n";
   return pid;
 }

@@ -26,11 +26,11 @@ bool is_local(const std::string& host) {
 }
 
 std::string pid_file(const cluster_config& cfg, node_id id) {
-  return cfg.data_dir + "/node-" + std::to_string(id.value) + ".pid";
+  return cfg.data_dir + "/node-" + to_string(id) + ".pid";
 }
 
 std::string log_file(const cluster_config& cfg, node_id id) {
-  return cfg.data_dir + "/node-" + std::to_string(id.value) + ".log";
+  return cfg.data_dir + "/node-" + to_string(id) + ".log";
 }
 
 namespace {
@@ -58,7 +58,7 @@ bool runs_node(const std::vector<std::string>& args, const cluster_config& cfg, 
     else if (args[i] == "--id")
       node = args[i + 1];
   }
-  if (node != std::to_string(id.value) || conf.empty())
+  if (node != to_string(id) || conf.empty())
     return false;
   std::filesystem::path p{conf};
   if (p.is_relative())
@@ -151,7 +151,7 @@ pid_t start_node(const cluster_config& cfg, const node_config& n,
   auto log = log_file(cfg, n.id);
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);  // for the log file
-  auto id = std::to_string(n.id.value);
+  auto id = to_string(n.id);
   pid_t pid = ::fork();
   if (pid != 0)
     return pid;

@@ -61,7 +61,7 @@ public:
             finish_metadata(caf::error{});
           },
           [this](caf::error& err) {
-            forget(node_id{-1});
+            forget(no_node);
             finish_metadata(std::move(err));
           });
     });
@@ -77,7 +77,7 @@ public:
       return;
     }
     auto b = md_.find_broker(p->leader);
-    if (p->leader == no_leader || b == nullptr) {
+    if (p->leader == no_node || b == nullptr) {
       f(make_error(errc::broker_not_available, "no leader for " + to_string(tp)));
       return;
     }
@@ -100,7 +100,7 @@ public:
       auto b = md_.find_broker(id);
       if (b == nullptr) {
         f(make_error(errc::broker_not_available,
-                     "broker " + std::to_string(id.value) + " is not in the metadata"));
+                     "broker " + to_string(id) + " is not in the metadata"));
         return;
       }
       connect(self, b->id, b->host, b->port, f);
@@ -132,7 +132,7 @@ private:
     }
     auto tried = next_;
     auto& hp = bootstrap_[tried % bootstrap_.size()];
-    connect(self, node_id{-1}, hp.host, hp.port,
+    connect(self, no_node, hp.host, hp.port,
             [this, self, f, left, tried](caf::expected<broker_actor> b) {
               if (b || left <= 1) {
                 f(std::move(b));
@@ -202,7 +202,7 @@ private:
   std::chrono::milliseconds timeout_{30000};
   cluster_metadata md_;
   bool have_md_ = false;
-  std::map<node_id, broker_actor> brokers_;  // node_id{-1}: the bootstrap broker
+  std::map<node_id, broker_actor> brokers_;  // no_node: the bootstrap broker
   std::map<node_id, std::vector<broker_callback>> connecting_;
   std::vector<metadata_callback> md_waiters_;
   std::function<void(const cluster_metadata&)> on_md_;

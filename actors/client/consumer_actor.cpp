@@ -10,6 +10,16 @@
 
 namespace cafka {
 
+namespace {
+
+// A log offset as a consumer position: positions are the plain numbers of the public client
+// API (partition_offset, seek), where -1 and -2 name the reset targets.
+int64_t position_of(log_offset offset) {
+  return offset.value;
+}
+
+} // namespace
+
 // Round-robin over partitions.
 void deliver(consumer_self self) {
   auto& st = self->state;
@@ -92,7 +102,7 @@ void on_error(consumer_self self, const topic_partition& tp, const caf::error& e
     else
       spdlog::debug("consumer: {}: {}; retrying", to_string(tp), describe(err));
     if (code == errc::none)
-      st.link.forget(node_id{-1});
+      st.link.forget(no_node);
     st.link.refresh_metadata(self, [=](caf::error err) {
       if (err)
         report_error(self, topic_partition{}, err);
@@ -155,7 +165,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
         auto& pp = st.parts[tp];
         if (pp.seek_generation != gen)
           return pump(self);
-        pp.offset = resp.offset.value;
+        pp.offset = position_of(resp.offset);
         pp.reset = -1;
         // A member commits the reset position of a partition it read nothing from yet, as
         // Kafka commits its position: the next owner starts there, not at a later end.
@@ -197,7 +207,7 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
           return;
         }
         if (!out.records.empty()) {
-          pp.offset = out.records.back().offset.value + 1;
+          pp.offset = position_of(out.records.back().offset + 1);
           pp.buffered = std::move(out);
           deliver(self);
         }

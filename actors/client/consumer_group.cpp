@@ -88,7 +88,7 @@ void with_coordinator(consumer_self self, coordinator_callback f) {
       .then([=](node_id id) { self->state.link.with_broker(self, id, finish); },
             [=](caf::error& err) {
               if (errc_of(err) == errc::none)
-                self->state.link.forget(node_id{-1});
+                self->state.link.forget(no_node);
               finish(std::move(err));
             });
   });

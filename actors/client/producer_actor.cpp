@@ -77,7 +77,7 @@ void complete(producer_self self, ready_batch& rb, log_offset base, const caf::e
   rep.tp = rb.tp;
   rep.error = err;
   for (size_t i = 0; i < rb.callbacks.size(); ++i) {
-    rep.offset = err || base.value < 0 ? log_offset{-1} : base + static_cast<int64_t>(i);
+    rep.offset = err || base < log_offset{0} ? log_offset{-1} : base + static_cast<int64_t>(i);
     rep.opaque = rb.opaques[i];
     if (rb.callbacks[i])
       rb.callbacks[i](rep);

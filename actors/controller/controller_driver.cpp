@@ -7,13 +7,14 @@
 #include "actors/chaos/node_send.hpp"
 #include "actors/controller/controller_state.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 
 namespace cafka {
 
 namespace {
 
 std::string partition_name(const topic_partition& tp) {
-  return tp.topic + "-" + std::to_string(tp.partition.value);
+  return tp.topic + "-" + to_string(tp.partition);
 }
 
 // The leader reports leader elections that an applied command made beyond the usual moves.
@@ -22,10 +23,10 @@ void log_elections(node_id self, const apply_result& res) {
     spdlog::warn("controller {}: UNCLEAN LEADER ELECTION: partition {} is now led by broker "
                  "{}, which was not in its ISR; acknowledged records may be lost "
                  "(unclean-leader-election-enable=true)",
-                 self.value, partition_name(e.tp), e.leader.value);
+                 self, partition_name(e.tp), e.leader);
   for (auto& e : res.preferred_elected)
-    spdlog::info("controller {}: preferred replica {} leads partition {} again", self.value,
-                 e.leader.value, partition_name(e.tp));
+    spdlog::info("controller {}: preferred replica {} leads partition {} again", self,
+                 e.leader, partition_name(e.tp));
 }
 
 } // namespace
@@ -33,8 +34,8 @@ void log_elections(node_id self, const apply_result& res) {
 caf::error not_controller(controller_self self) {
   auto l = self->state.raft->leader();
   return make_error(errc::not_controller,
-                    l == node_id{-1} ? std::string{"no controller elected yet"}
-                                     : "the controller is node " + std::to_string(l.value));
+                    l == no_node ? std::string{"no controller elected yet"}
+                                     : "the controller is node " + to_string(l));
 }
 
 void push_metadata(controller_self self) {
@@ -74,7 +75,7 @@ void drive(controller_self self) {
       err = disk.append(out.log_entries);
     if (err) {
       // Continuing could break the promises this member made: stop it.
-      spdlog::critical("controller {}: raft storage failed: {}", st.cfg.self.value,
+      spdlog::critical("controller {}: raft storage failed: {}", st.cfg.self,
                        describe(err));
       self->quit(err);
       return;
@@ -95,7 +96,7 @@ void drive(controller_self self) {
     std::vector<std::pair<std::function<void(const apply_result&)>, apply_result>> replies;
     if (out.snapshot_to_apply) {
       if (auto e = st.md.from_bytes(out.snapshot_to_apply->data)) {
-        spdlog::critical("controller {}: bad snapshot: {}", st.cfg.self.value, describe(e));
+        spdlog::critical("controller {}: bad snapshot: {}", st.cfg.self, describe(e));
         self->quit(e);
         return;
       }
@@ -110,8 +111,8 @@ void drive(controller_self self) {
         auto cmd = decode_command(e.data);
         if (!cmd) {
           res.error = std::move(cmd.error());
-          spdlog::error("controller {}: undecodable entry {}: {}", st.cfg.self.value,
-                        e.index.value, describe(res.error));
+          spdlog::error("controller {}: undecodable entry {}: {}", st.cfg.self,
+                        e.index, describe(res.error));
         } else {
           auto version = st.md.current().version;
           res = st.md.apply(*cmd);
@@ -133,8 +134,8 @@ void drive(controller_self self) {
     if (out.role_changed) {
       bool leading = st.is_leader();
       if (leading && !st.leading) {
-        spdlog::info("controller {}: elected controller in term {}", st.cfg.self.value,
-                     st.raft->term().value);
+        spdlog::info("controller {}: elected controller in term {}", st.cfg.self,
+                     st.raft->term());
         // The leases go on from what this member saw as a follower: a broker whose process
         // died meanwhile (down message) is fenced on the first tick, the others keep at
         // least half a session. A broker it never heard from gets a full one.
@@ -147,8 +148,8 @@ void drive(controller_self self) {
         st.next_imbalance_check
           = now + std::chrono::milliseconds{st.cfg.defaults.leader_imbalance_check_interval_ms};
       } else if (!leading && st.leading) {
-        spdlog::info("controller {}: no longer the controller (term {})", st.cfg.self.value,
-                     st.raft->term().value);
+        spdlog::info("controller {}: no longer the controller (term {})", st.cfg.self,
+                     st.raft->term());
         fail_pending(self);
         st.brokers.clear();
       }
@@ -159,7 +160,7 @@ void drive(controller_self self) {
       push_metadata(self);
     for (auto& [done, res] : replies)
       done(res);
-    if (st.applied.value - st.last_snapshot.value
+    if (st.applied - st.last_snapshot
         >= static_cast<int64_t>(st.cfg.snapshot_every)) {
       st.raft->compact(st.applied, st.md.to_bytes());
       st.last_snapshot = st.applied;
@@ -193,7 +194,7 @@ std::optional<controller_member_actor> leader_handle(controller_self self) {
 }
 
 void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled) {
-  spdlog::warn("controller: fencing broker {} ({})", id.value,
+  spdlog::warn("controller: fencing broker {} ({})", id,
                controlled ? "controlled shutdown" : "lease lapsed or process gone");
   self->state.leases.drop(id);
   propose(self, fence_broker_cmd{id, incarnation, controlled, unclean_election(self)},

@@ -28,7 +28,7 @@ struct member_status {
 struct quorum_status {
   node_id self;
   std::string role;
-  node_id leader{-1};
+  node_id leader = no_node;
   raft_term term;
   raft_index commit_index;
   raft_index applied_index;

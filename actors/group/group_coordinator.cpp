@@ -6,6 +6,7 @@
 
 #include "actors/group/group_manager.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/group/group_state.hpp"
 #include "runtime/group/offsets_load.hpp"
@@ -21,7 +22,7 @@ constexpr auto manager_stop_timeout = std::chrono::seconds{10};
 
 struct managed_group {
   group_manager_actor hdl;
-  int32_t partition = 0;
+  partition_id partition;
 };
 
 struct coordinator_state {
@@ -30,25 +31,25 @@ struct coordinator_state {
   node_id id;
   cluster_metadata md;
   // The __consumer_offsets partitions this broker leads, loading or serving.
-  std::map<int32_t, group::offsets_load> loads;
+  std::map<partition_id, group::offsets_load> loads;
   // Per led partition: a new load (leadership or reload) drops older load replies.
-  std::map<int32_t, uint64_t> generations;
+  std::map<partition_id, uint64_t> generations;
   uint64_t next_generation = 1;
   std::map<std::string, managed_group> groups;
   std::map<caf::actor_addr, std::string> by_addr;
   // Managers asked to stop, by partition; a load waits for them (offsets_load).
-  std::map<caf::actor_addr, int32_t> stopping;
+  std::map<caf::actor_addr, partition_id> stopping;
   static inline const char* name = "group_coordinator";
 };
 
 // The coordinator's published interface plus its own timer (a self-message only).
 using coordinator_timers_actor = group_coordinator_actor::extend<
-  caf::reacts_to<wake_atom, int32_t, uint64_t>>;  // retry loading (partition, generation)
+  caf::reacts_to<wake_atom, partition_id, uint64_t>>;  // retry loading (partition, generation)
 
 using coord_self = coordinator_timers_actor::stateful_pointer<coordinator_state>;
 
-topic_partition offsets_tp(int32_t p) {
-  return {group::offsets_topic, partition_id{p}};
+topic_partition offsets_tp(partition_id p) {
+  return {group::offsets_topic, p};
 }
 
 void stop_manager(coord_self self, const std::string& group) {
@@ -64,7 +65,7 @@ void stop_manager(coord_self self, const std::string& group) {
   st.groups.erase(i);
 }
 
-void stop_partition_managers(coord_self self, int32_t p) {
+void stop_partition_managers(coord_self self, partition_id p) {
   std::vector<std::string> names;
   for (auto& [name, g] : self->state.groups)
     if (g.partition == p)
@@ -73,7 +74,7 @@ void stop_partition_managers(coord_self self, int32_t p) {
     stop_manager(self, name);
 }
 
-group_manager_actor start_manager(coord_self self, const std::string& group, int32_t p,
+group_manager_actor start_manager(coord_self self, const std::string& group, partition_id p,
                                   group::loaded_group loaded) {
   auto& st = self->state;
   auto& d = st.cfg.defaults;
@@ -98,9 +99,9 @@ group_manager_actor start_manager(coord_self self, const std::string& group, int
   return hdl;
 }
 
-void load_step(coord_self self, int32_t p, uint64_t gen);
+void load_step(coord_self self, partition_id p, uint64_t gen);
 
-void finish_load(coord_self self, int32_t p) {
+void finish_load(coord_self self, partition_id p) {
   auto& load = self->state.loads.at(p);
   auto groups = load.take_groups();
   size_t n = 0;
@@ -111,15 +112,15 @@ void finish_load(coord_self self, int32_t p) {
     ++n;
   }
   spdlog::info("group coordinator {}: loaded {} up to offset {}: {} group(s)",
-               self->state.id.value, to_string(offsets_tp(p)), load.position().value, n);
+               self->state.id, to_string(offsets_tp(p)), load.position(), n);
 }
 
-void retry_load(coord_self self, int32_t p, uint64_t gen) {
+void retry_load(coord_self self, partition_id p, uint64_t gen) {
   self->delayed_send(self, load_retry, wake_atom::value, p, gen);
 }
 
 // The load of partition p in generation gen, or nullptr if a newer load replaced it.
-group::offsets_load* current_load(coord_self self, int32_t p, uint64_t gen) {
+group::offsets_load* current_load(coord_self self, partition_id p, uint64_t gen) {
   auto& st = self->state;
   auto i = st.loads.find(p);
   auto g = st.generations.find(p);
@@ -129,7 +130,7 @@ group::offsets_load* current_load(coord_self self, int32_t p, uint64_t gen) {
 }
 
 // Reads the partition from where the load stands up to its log end.
-void load_step(coord_self self, int32_t p, uint64_t gen) {
+void load_step(coord_self self, partition_id p, uint64_t gen) {
   auto& st = self->state;
   auto load = current_load(self, p, gen);
   if (load == nullptr || load->next_step() != group::load_step::read)
@@ -149,8 +150,8 @@ void load_step(coord_self self, int32_t p, uint64_t gen) {
             return load_step(self, p, gen);
           case group::load_step::retry_later:
             spdlog::debug("group coordinator: {} loaded to {}, waiting for the high "
-                          "watermark ({})", to_string(offsets_tp(p)), load->position().value,
-                          resp.high_watermark.value);
+                          "watermark ({})", to_string(offsets_tp(p)), load->position(),
+                          resp.high_watermark);
             return retry_load(self, p, gen);
           case group::load_step::serve:
             return finish_load(self, p);
@@ -165,7 +166,7 @@ void load_step(coord_self self, int32_t p, uint64_t gen) {
       });
 }
 
-size_t managers_stopping(const coordinator_state& st, int32_t p) {
+size_t managers_stopping(const coordinator_state& st, partition_id p) {
   size_t n = 0;
   for (auto& kv : st.stopping)
     if (kv.second == p)
@@ -173,7 +174,7 @@ size_t managers_stopping(const coordinator_state& st, int32_t p) {
   return n;
 }
 
-void start_load(coord_self self, int32_t p, leader_epoch epoch) {
+void start_load(coord_self self, partition_id p, leader_epoch epoch) {
   auto& st = self->state;
   stop_partition_managers(self, p);
   st.loads.erase(p);
@@ -181,7 +182,7 @@ void start_load(coord_self self, int32_t p, leader_epoch epoch) {
   auto gen = st.next_generation++;
   st.generations[p] = gen;
   spdlog::info("group coordinator {}: leading {} (leader epoch {}), loading",
-               st.id.value, to_string(offsets_tp(p)), epoch.value);
+               st.id, to_string(offsets_tp(p)), epoch);
   load_step(self, p, gen);
 }
 
@@ -189,17 +190,17 @@ void start_load(coord_self self, int32_t p, leader_epoch epoch) {
 void apply_metadata(coord_self self, cluster_metadata md) {
   auto& st = self->state;
   st.md = std::move(md);
-  std::map<int32_t, leader_epoch> led;
+  std::map<partition_id, leader_epoch> led;
   if (auto t = st.md.find_topic(group::offsets_topic))
     for (auto& pm : t->partitions)
       if (pm.leader == st.id)
-        led.emplace(pm.id.value, pm.epoch);
-  std::vector<int32_t> lost;
+        led.emplace(pm.id, pm.epoch);
+  std::vector<partition_id> lost;
   for (auto& [p, load] : st.loads)
     if (led.count(p) == 0)
       lost.push_back(p);
   for (auto p : lost) {
-    spdlog::info("group coordinator {}: no longer leads {}", st.id.value,
+    spdlog::info("group coordinator {}: no longer leads {}", st.id,
                  to_string(offsets_tp(p)));
     stop_partition_managers(self, p);
     st.loads.erase(p);
@@ -275,7 +276,7 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
     auto load = st.loads.find(p);
     if (load != st.loads.end()) {
       spdlog::warn("group coordinator {}: the manager of group '{}' stopped ({}); reloading {}",
-                   st.id.value, name, caf::to_string(dm.reason), to_string(offsets_tp(p)));
+                   st.id, name, caf::to_string(dm.reason), to_string(offsets_tp(p)));
       start_load(self, p, load->second.epoch());
     }
   });
@@ -347,7 +348,7 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
       return out;
     },
     [=](md_update_atom, cluster_metadata& md) { apply_metadata(self, std::move(md)); },
-    [=](wake_atom, int32_t p, uint64_t gen) { load_step(self, p, gen); },
+    [=](wake_atom, partition_id p, uint64_t gen) { load_step(self, p, gen); },
     [=](stop_atom) -> caf::ok_atom {
       auto& st = self->state;
       std::vector<std::string> names;

@@ -18,7 +18,7 @@ namespace cafka {
 struct group_manager_config {
   group::core_config core;      // the group, its session, heartbeat and size rules
   topic_partition offsets_tp;   // where the group's records live
-  node_id coordinator{-1};      // this broker
+  node_id coordinator = no_node; // this broker
   broker_actor broker;          // writes go through it to the local leader replica
   int32_t write_timeout_ms = 30000;
   // What the records of the partition said about the group when the coordinator loaded it.

@@ -45,7 +45,7 @@ metadata_response::metadata_response_topic describe_topic(const cluster_metadata
     metadata_response::metadata_response_partition mp;
     mp.partition_index = p.id.value;
     mp.leader_id = p.leader.value;
-    mp.error_code = kafka::code(p.leader == no_leader ? error_code::leader_not_available
+    mp.error_code = kafka::code(p.leader == no_node ? error_code::leader_not_available
                                                       : error_code::none);
     for (auto r : p.replicas) {
       mp.replica_nodes.push_back(r.value);

@@ -184,7 +184,7 @@ void handle_find_coordinator(kafka_session_self self, const kafka_call& call,
               auto e = coordinator_endpoint(md, id, self->state.ctx.listener);
               if (!e)
                 return fail(error_code::coordinator_not_available,
-                            "the coordinator (broker " + std::to_string(id.value)
+                            "the coordinator (broker " + to_string(id)
                               + ") has no live endpoint on this listener");
               kafka::find_coordinator_response out;
               out.node_id = id.value;

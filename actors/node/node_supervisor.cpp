@@ -13,6 +13,7 @@
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/ids_format.hpp"
 #include "runtime/raft/disk_persistence.hpp"
 
 namespace cafka {
@@ -159,8 +160,8 @@ void discover(supervisor_self self, node_id id) {
               add_link(self, id, remote);
             },
             [=](caf::error& err) {
-              spdlog::warn("node {}: node {} did not take our hello: {}", self->state.id.value,
-                           id.value, describe(err));
+              spdlog::warn("node {}: node {} did not take our hello: {}", self->state.id,
+                           id, describe(err));
               retry();
             });
       },
@@ -240,18 +241,18 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
     [=](broker_atom) -> caf::result<broker_actor> {
       if (self->state.stopping)
         return make_error(errc::broker_not_available,
-                          "node " + std::to_string(self->state.id.value) + " is stopping");
+                          "node " + to_string(self->state.id) + " is stopping");
       if (!self->state.broker)
         return make_error(errc::broker_not_available,
-                          "node " + std::to_string(self->state.id.value) + " has no broker role");
+                          "node " + to_string(self->state.id) + " has no broker role");
       return self->state.broker;
     },
     [=](controller_atom) -> caf::result<controller_member_actor> {
       if (self->state.stopping)
         return make_error(errc::not_controller,
-                          "node " + std::to_string(self->state.id.value) + " is stopping");
+                          "node " + to_string(self->state.id) + " is stopping");
       if (!self->state.controller)
-        return make_error(errc::not_controller, "node " + std::to_string(self->state.id.value)
+        return make_error(errc::not_controller, "node " + to_string(self->state.id)
                                                   + " has no controller role");
       return self->state.controller;
     },
@@ -260,12 +261,12 @@ node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_conf
       auto& st = self->state;
       if (st.stopping)
         return make_error(errc::broker_not_available,
-                          "node " + std::to_string(st.id.value) + " is stopping");
+                          "node " + to_string(st.id) + " is stopping");
       if (!ptr || st.cfg.find(peer) == nullptr || !dials(peer, st.id))
         return make_error(errc::invalid_request,
-                          "node " + std::to_string(st.id.value) + " takes hellos only from "
+                          "node " + to_string(st.id) + " takes hellos only from "
                             "lower node ids of its config, not from node "
-                            + std::to_string(peer.value));
+                            + to_string(peer));
       add_link(self, peer, caf::actor_cast<node_actor>(ptr));
       return caf::ok_atom::value;
     },

@@ -82,8 +82,8 @@ void send_records(caf::event_based_actor* self, world_ptr w, int n) {
           }
           ++w->acked;
           w->checker.acked(value, rep.tp, rep.offset.value);
-          w->digest = fnv(w->digest, value + "@" + std::to_string(rep.tp.partition.value) + ":"
-                                       + std::to_string(rep.offset.value));
+          w->digest = fnv(w->digest, value + "@" + to_string(rep.tp.partition) + ":"
+                                       + to_string(rep.offset));
         },
         [w](caf::error&) {
           --w->outstanding;
@@ -103,14 +103,14 @@ void sample_leaders(caf::event_based_actor* self, world_ptr w) {
           if (t == nullptr)
             return;
           for (auto& p : t->partitions) {
-            if (p.leader.value < 0)
+            if (p.leader == no_node)
               continue;
             topic_partition tp{topic, p.id};
             w->checker.leader(tp, p.epoch.value, p.leader.value);
-            if (w->epochs_seen.emplace(tp, p.epoch.value).second)
-              w->digest = fnv(w->digest, std::to_string(p.id.value) + "e"
-                                           + std::to_string(p.epoch.value) + "l"
-                                           + std::to_string(p.leader.value));
+            if (w->epochs_seen.emplace(tp, p.epoch).second)
+              w->digest = fnv(w->digest, to_string(p.id) + "e"
+                                           + to_string(p.epoch) + "l"
+                                           + to_string(p.leader));
           }
         },
         [](caf::error&) {});

@@ -66,7 +66,7 @@ struct world {
   std::map<node_id, sim_node> nodes;
   std::map<std::string, caf::strong_actor_ptr> network;  // "host:port" -> supervisor
   history_checker checker;
-  std::set<std::pair<topic_partition, int32_t>> epochs_seen;
+  std::set<std::pair<topic_partition, leader_epoch>> epochs_seen;
   // The simulated network's rules: one table that every simulated node consults.
   std::shared_ptr<fault_table> faults;
   std::map<size_t, std::vector<uint64_t>> fault_rules;  // fault index -> fault table ids

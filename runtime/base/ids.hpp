@@ -114,9 +114,9 @@ typename Inspector::result_type inspect(Inspector& f, topic_partition& x) {
 // "orders-7"; just "orders" when the partition is not known (negative, e.g. in the
 // delivery report of a record for a topic that does not exist).
 inline std::string to_string(const topic_partition& tp) {
-  if (tp.partition.value < 0)
+  if (tp.partition < partition_id{0})
     return tp.topic;
-  return tp.topic + "-" + std::to_string(tp.partition.value);
+  return tp.topic + "-" + to_string(tp.partition);
 }
 
 } // namespace cafka
@@ -131,8 +131,7 @@ struct hash<cafka::strong_int<Tag, Rep>> {
 template <>
 struct hash<cafka::topic_partition> {
   size_t operator()(const cafka::topic_partition& x) const noexcept {
-    return std::hash<std::string>{}(x.topic) * 31
-           + static_cast<size_t>(x.partition.value);
+    return std::hash<std::string>{}(x.topic) * 31 + std::hash<cafka::partition_id>{}(x.partition);
   }
 };
 } // namespace std

@@ -13,7 +13,7 @@ std::string nodes(const std::set<node_id>& xs) {
     return "*";
   std::string out;
   for (auto& x : xs)
-    out += (out.empty() ? "" : ",") + std::to_string(x.value);
+    out += (out.empty() ? "" : ",") + to_string(x);
   return out;
 }
 

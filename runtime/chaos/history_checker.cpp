@@ -114,7 +114,7 @@ history_checker::report history_checker::check() const {
     for (auto& [replica, bytes] : logs)
       if (longest->compare(0, bytes.size(), bytes) != 0) {
         ++r.diverged;
-        note(r, "I3 " + to_string(tp) + ": replica " + std::to_string(replica.value)
+        note(r, "I3 " + to_string(tp) + ": replica " + to_string(replica)
                   + "'s log is not a prefix of the longest replica log");
         break;
       }

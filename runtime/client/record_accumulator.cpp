@@ -59,7 +59,7 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
     open_.erase(i);
     i = open_.end();
     auto s = sticky_.find(tp.topic);
-    if (s != sticky_.end() && s->second == tp.partition.value)
+    if (s != sticky_.end() && partition_id{s->second} == tp.partition)
       ++s->second;
     wake = true;
   }
@@ -157,7 +157,7 @@ std::vector<ready_batch> record_accumulator::drain_locked(int64_t now_ms, bool a
     if (all || now_ms >= deadline) {
       out.push_back(finish(i->first, ob, now_ms, stamp));
       auto s = sticky_.find(i->first.topic);
-      if (s != sticky_.end() && s->second == i->first.partition.value)
+      if (s != sticky_.end() && partition_id{s->second} == i->first.partition)
         ++s->second;
       i = open_.erase(i);
     } else {

@@ -25,7 +25,7 @@ record_accumulator::partition_availability available_partitions(const cluster_me
   for (auto& t : md.topics) {
     auto& ps = out[t.name];
     for (auto& p : t.partitions) {
-      auto b = p.leader == no_leader ? nullptr : md.find_broker(p.leader);
+      auto b = p.leader == no_node ? nullptr : md.find_broker(p.leader);
       if (b != nullptr && b->alive)
         ps.push_back(p.id.value);
     }

@@ -58,13 +58,13 @@ std::vector<elected_leader> on_broker_fenced(cluster_metadata& md, node_id id, b
           p.isr = {*r};
           unclean_elected.push_back({topic_partition{t.name, p.id}, *r});
         } else {
-          set_leader(p, no_leader);
+          set_leader(p, no_node);
         }
       }
       if (changed)
         p.partition_epoch += 1;
       // Invariant: the leader (if any) is a live ISR member.
-      assert(p.leader == no_leader || (is_alive(md, p.leader) && contains(p.isr, p.leader)));
+      assert(p.leader == no_node || (is_alive(md, p.leader) && contains(p.isr, p.leader)));
     }
   }
   return unclean_elected;
@@ -77,7 +77,7 @@ std::vector<elected_leader> on_broker_unfenced(cluster_metadata& md, node_id id,
   std::vector<elected_leader> unclean_elected;
   for (auto& t : md.topics)
     for (auto& p : t.partitions) {
-      if (p.leader != no_leader)
+      if (p.leader != no_node)
         continue;
       if (contains(p.isr, id)) {
         set_leader(p, id);

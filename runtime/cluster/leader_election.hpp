@@ -22,7 +22,7 @@ struct elected_leader {
 // Broker `id` was fenced: it leaves every ISR it is in (unless it is the last member), and
 // every partition it led gets the first live ISR member as leader, or, when no live ISR
 // member is left: with `unclean`, the first live replica in replica order (its ISR becomes
-// just that replica); otherwise the partition goes offline (leader = no_leader).
+// just that replica); otherwise the partition goes offline (leader = no_node).
 // Returns the partitions that got an unclean leader (acknowledged records may be lost).
 // Invariant afterwards: no partition is led by a broker that is not alive.
 // Requires: `id` is already marked not alive in md.

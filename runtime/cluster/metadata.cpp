@@ -18,10 +18,10 @@ const broker_metadata* cluster_metadata::find_broker(node_id id) const {
 
 const partition_metadata* cluster_metadata::find_partition(const topic_partition& tp) const {
   auto t = find_topic(tp.topic);
-  if (t == nullptr || tp.partition.value < 0
-      || static_cast<size_t>(tp.partition.value) >= t->partitions.size())
+  if (t == nullptr || tp.partition < partition_id{0})
     return nullptr;
-  return &t->partitions[static_cast<size_t>(tp.partition.value)];
+  auto i = static_cast<size_t>(tp.partition.value);  // a vector index: partitions in id order
+  return i < t->partitions.size() ? &t->partitions[i] : nullptr;
 }
 
 } // namespace cafka

@@ -32,7 +32,7 @@ struct broker_metadata {
 
 struct partition_metadata {
   partition_id id;
-  node_id leader;            // node_id{-1}: no leader (offline)
+  node_id leader;            // no_node: no leader (offline)
   leader_epoch epoch;        // bumped on every leader change
   // Bumped on every leader or ISR change (fences alter_isr).
   cafka::partition_epoch partition_epoch{0};
@@ -48,7 +48,7 @@ struct topic_metadata {
 struct cluster_metadata {
   uint64_t version = 0;     // bumped by every change; newer versions replace older ones
   std::string cluster_id;   // chosen by the controller at the first registration; never changes
-  node_id controller{-1};
+  node_id controller = no_node;
   producer_id next_producer_id{0};  // the next idempotent producer id to hand out
   std::vector<broker_metadata> brokers;
   std::vector<topic_metadata> topics;
@@ -58,8 +58,6 @@ struct cluster_metadata {
   // The partition, or nullptr if topic or partition is unknown.
   const partition_metadata* find_partition(const topic_partition& tp) const;
 };
-
-constexpr node_id no_leader{-1};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, listener_endpoint& x) {

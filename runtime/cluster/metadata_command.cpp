@@ -146,21 +146,21 @@ caf::expected<metadata_command> decode_command(std::string_view bytes) {
 std::string describe_command(const metadata_command& cmd) {
   struct visitor {
     std::string operator()(const register_broker_cmd& x) const {
-      return "register_broker " + std::to_string(x.broker.id.value) + " (incarnation "
+      return "register_broker " + to_string(x.broker.id) + " (incarnation "
              + std::to_string(x.broker.incarnation) + ")" + unclean(x.unclean);
     }
     std::string operator()(const fence_broker_cmd& x) const {
       return std::string{x.controlled ? "shutdown_broker " : "fence_broker "}
-             + std::to_string(x.id.value) + unclean(x.unclean);
+             + to_string(x.id) + unclean(x.unclean);
     }
     std::string operator()(const unfence_broker_cmd& x) const {
-      return "unfence_broker " + std::to_string(x.id.value) + unclean(x.unclean);
+      return "unfence_broker " + to_string(x.id) + unclean(x.unclean);
     }
     std::string operator()(const alter_isr_cmd& x) const {
       std::string isr;
       for (auto r : x.req.isr)
-        isr += (isr.empty() ? "" : ",") + std::to_string(r.value);
-      return "alter_isr " + x.req.tp.topic + "-" + std::to_string(x.req.tp.partition.value)
+        isr += (isr.empty() ? "" : ",") + to_string(r);
+      return "alter_isr " + x.req.tp.topic + "-" + to_string(x.req.tp.partition)
              + " [" + isr + "]";
     }
     std::string operator()(const allocate_producer_id_cmd&) const {

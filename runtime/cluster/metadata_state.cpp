@@ -135,7 +135,7 @@ caf::error metadata_state::delete_topic(const std::string& name) {
 }
 
 caf::expected<partition_metadata> metadata_state::alter_isr(const alter_isr_request& req) {
-  auto name = req.tp.topic + "-" + std::to_string(req.tp.partition.value);
+  auto name = req.tp.topic + "-" + to_string(req.tp.partition);
   partition_metadata* p = nullptr;
   for (auto& t : md_.topics)
     if (t.name == req.tp.topic)
@@ -250,7 +250,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
   } else if (auto x = std::get_if<fence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || !b->alive || (x->incarnation != 0 && b->incarnation != x->incarnation)) {
-      res.error = make_error(errc::stale_epoch, "broker " + std::to_string(x->id.value)
+      res.error = make_error(errc::stale_epoch, "broker " + to_string(x->id)
                                                   + " is not alive in that incarnation");
       return res;
     }
@@ -259,7 +259,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
   } else if (auto x = std::get_if<unfence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || b->alive || b->incarnation != x->incarnation) {
-      res.error = make_error(errc::stale_epoch, "broker " + std::to_string(x->id.value)
+      res.error = make_error(errc::stale_epoch, "broker " + to_string(x->id)
                                                   + " cannot be unfenced in that incarnation");
       return res;
     }

@@ -207,7 +207,7 @@ std::string cluster_config::bootstrap_servers() const {
 }
 
 std::string cluster_config::node_dir(node_id id) const {
-  return (std::filesystem::path{data_dir} / ("node-" + std::to_string(id.value))).string();
+  return (std::filesystem::path{data_dir} / ("node-" + to_string(id))).string();
 }
 
 std::string cluster_config::node_lock(node_id id) const {
@@ -272,19 +272,19 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   if (nodes == nullptr || nodes->empty())
     return bad(path, "[cluster] nodes is missing, empty or malformed; expected "
                      "nodes=[{id=1, host=\"127.0.0.1\", port=9101, roles=[\"broker\"]}, ...]");
-  std::set<int32_t> ids;
+  std::set<node_id> ids;
   std::set<std::string> addrs;
   for (size_t i = 0; i < nodes->size(); ++i) {
     auto n = parse_node((*nodes)[i], path, i);
     if (!n)
       return n.error();
-    if (!ids.insert(n->id.value).second)
-      return bad(path, "[cluster] node id " + std::to_string(n->id.value) + " appears twice");
+    if (!ids.insert(n->id).second)
+      return bad(path, "[cluster] node id " + to_string(n->id) + " appears twice");
     if (!addrs.insert(n->address()).second)
       return bad(path, "[cluster] address " + n->address() + " appears twice");
     for (auto& l : n->listeners)
       if (!addrs.insert(l.host + ":" + std::to_string(l.port)).second)
-        return bad(path, "[cluster] node " + std::to_string(n->id.value) + ": listener "
+        return bad(path, "[cluster] node " + to_string(n->id) + ": listener "
                            + to_string(std::vector<listener_endpoint>{l})
                            + " uses an address already taken by another node or listener");
     cfg.nodes.push_back(std::move(*n));

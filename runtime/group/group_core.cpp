@@ -24,7 +24,8 @@ topic_sizes sizes_of(const topic_sizes& cluster, const std::set<std::string>& to
 
 bool exists(const topic_sizes& cluster, const topic_partition& tp) {
   auto i = cluster.find(tp.topic);
-  return i != cluster.end() && tp.partition.value >= 0 && tp.partition.value < i->second;
+  return i != cluster.end() && tp.partition >= partition_id{0}
+         && tp.partition < partition_id{i->second};
 }
 
 caf::error moving_error() {

@@ -31,7 +31,7 @@ load_step offsets_load::on_read(const fetch_response& resp) {
     next_ = resp.log_start_offset;
   std::vector<record> recs;
   if (auto err = decode_records(resp.records, recs, next_)) {
-    warnings_.push_back("at offset " + std::to_string(next_.value) + ": " + describe(err)
+    warnings_.push_back("at offset " + to_string(next_) + ": " + describe(err)
                         + "; retrying");
     return load_step::retry_later;
   }
@@ -48,11 +48,11 @@ load_step offsets_load::on_read(const fetch_response& resp) {
       value = r.value;
     if (!r.has_key)
       warnings_.push_back("skipping a record without key at offset "
-                          + std::to_string(r.offset.value));
+                          + to_string(r.offset));
     else if (auto err = loader_.apply(r.key, value))
-      warnings_.push_back("skipping offset " + std::to_string(r.offset.value) + ": "
+      warnings_.push_back("skipping offset " + to_string(r.offset) + ": "
                           + describe(err));
-    next_ = log_offset{r.offset.value + 1};
+    next_ = r.offset + 1;
   }
   return load_step::read;
 }
@@ -69,21 +69,22 @@ std::map<std::string, loaded_group> offsets_load::take_groups() {
   return out;
 }
 
-caf::expected<int32_t> serving_partition(const std::string& group, int32_t offsets_partitions,
-                                         const std::map<int32_t, offsets_load>& led,
-                                         node_id self) {
+caf::expected<partition_id> serving_partition(const std::string& group,
+                                              int32_t offsets_partitions,
+                                              const std::map<partition_id, offsets_load>& led,
+                                              node_id self) {
   if (auto err = validate_group_id(group))
     return err;
   if (offsets_partitions <= 0)
     return make_error(errc::coordinator_not_available, "no __consumer_offsets topic yet");
-  auto p = partition_for_group(group, offsets_partitions);
+  auto p = partition_id{partition_for_group(group, offsets_partitions)};
   auto i = led.find(p);
   if (i == led.end())
-    return make_error(errc::not_coordinator, "broker " + std::to_string(self.value)
+    return make_error(errc::not_coordinator, "broker " + to_string(self)
                                                + " does not coordinate group '" + group + "'");
   if (!i->second.loaded())
     return make_error(errc::coordinator_load_in_progress,
-                      "loading " + to_string(topic_partition{offsets_topic, partition_id{p}}));
+                      "loading " + to_string(topic_partition{offsets_topic, p}));
   return p;
 }
 

@@ -69,8 +69,9 @@ private:
 // __consumer_offsets (0: no such topic yet). Errors: invalid_group_id,
 // coordinator_not_available (no offsets topic yet), not_coordinator (another broker leads
 // the group's partition), coordinator_load_in_progress.
-caf::expected<int32_t> serving_partition(const std::string& group, int32_t offsets_partitions,
-                                         const std::map<int32_t, offsets_load>& led,
-                                         node_id self);
+caf::expected<partition_id> serving_partition(const std::string& group,
+                                              int32_t offsets_partitions,
+                                              const std::map<partition_id, offsets_load>& led,
+                                              node_id self);
 
 } // namespace cafka::group

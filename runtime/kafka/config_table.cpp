@@ -143,7 +143,7 @@ std::string quorum_voters(const cluster_config& cfg) {
       continue;
     if (!out.empty())
       out += ',';
-    out += std::to_string(n.id.value) + "@" + n.address();
+    out += to_string(n.id) + "@" + n.address();
   }
   return out;
 }
@@ -188,9 +188,9 @@ resource_result describe_broker(resource_result r,
   if (ec != std::errc{} || ptr != end)
     return failed(std::move(r), error_code::invalid_request,
                   "Broker id must be an integer, but it is: " + name);
-  if (id != self.value)
+  if (node_id{id} != self)
     return failed(std::move(r), error_code::invalid_request,
-                  "Unexpected broker id, expected " + std::to_string(self.value)
+                  "Unexpected broker id, expected " + to_string(self)
                     + " or empty string, but received " + name);
   r.configs = select_configs(broker_configs(cfg, self), res.configuration_keys,
                              include_synonyms);
@@ -224,7 +224,7 @@ std::vector<config_entry> topic_configs(const broker_defaults& d, const std::str
 std::vector<config_entry> broker_configs(const cluster_config& cfg, node_id node) {
   auto& n = *cfg.find(node);
   auto out = default_configs(cfg.defaults);
-  auto id = std::to_string(node.value);
+  auto id = to_string(node);
   out.push_back(make_entry("broker.id", id, config_source_static_broker));
   out.push_back(make_entry("node.id", id, config_source_static_broker));
   out.push_back(make_entry("process.roles", join_roles(n), config_source_static_broker));

@@ -147,7 +147,7 @@ struct group_description {
   std::string state;  // Empty, Reconciling, Stable
   member_epoch group_epoch{0};
   std::string assignor;
-  node_id coordinator{-1};
+  node_id coordinator = no_node;
   std::vector<member_description> members;
   std::vector<partition_offset> offsets;  // committed
 };

@@ -314,7 +314,7 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
     pos += total;
     batch_header h;
     read_batch_header(batch.data(), batch.size(), h); // total >= batch_header_size
-    if (h.record_count <= 0 || h.last_offset() < from.value)
+    if (h.record_count <= 0 || h.last_offset() < from)
       continue; // nothing at or after `from` (validated when it matters)
     if (auto err = validate_batch_crc(batch))
       return err;

@@ -60,10 +60,12 @@ struct batch_header {
 
   // Size of the whole batch in bytes: batch_log_overhead + batch_length.
   size_t total_size() const { return batch_log_overhead + static_cast<size_t>(batch_length); }
+  // base_offset as a log offset.
+  log_offset base() const { return log_offset{base_offset}; }
   // Offset of the last record: base_offset + last_offset_delta.
-  int64_t last_offset() const { return base_offset + last_offset_delta; }
+  log_offset last_offset() const { return base() + last_offset_delta; }
   // First offset after this batch.
-  int64_t next_offset() const { return last_offset() + 1; }
+  log_offset next_offset() const { return last_offset() + 1; }
 
   // The codec of the records (attributes bits 0-2; 5-7 only in a batch that is corrupt).
   compression_codec compression() const {

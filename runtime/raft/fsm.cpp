@@ -98,8 +98,8 @@ void fsm::tick() {
 
 caf::expected<raft_index> fsm::propose(std::string command) {
   if (role_ != role::leader) {
-    std::string who = leader_ == no_node ? "unknown" : std::to_string(leader_.value);
-    return make_error(errc::not_controller, "raft member " + std::to_string(self_.value)
+    std::string who = leader_ == no_node ? "unknown" : to_string(leader_);
+    return make_error(errc::not_controller, "raft member " + to_string(self_)
                                               + " is not the leader (leader: " + who + ")");
   }
   auto index = log_.last_index() + 1;

@@ -115,7 +115,7 @@ public:
   const std::vector<node_id>& members() const { return members_; }
   role current_role() const { return role_; }
   raft_term term() const { return term_; }
-  node_id leader() const { return leader_; }  // node_id{-1}: unknown
+  node_id leader() const { return leader_; }  // no_node: unknown
   raft_index commit_index() const { return commit_index_; }
   raft_index last_index() const;
   raft_term last_term() const;
@@ -180,14 +180,14 @@ private:
 
   // Persistent state (mirrored on disk by the driver via output).
   raft_term term_{0};
-  node_id voted_for_{-1};  // Invariant: at most one vote per term (set_term asserts it)
+  node_id voted_for_ = no_node;  // Invariant: at most one vote per term (set_term asserts it)
   // Invariant: log_.snapshot_index() <= commit_index_; snapshot_data_ holds log_.snapshot().
   raft_log log_;
   std::optional<snapshot> snapshot_data_;  // the latest snapshot (to send to laggards)
 
   // Volatile state.
   role role_ = role::follower;
-  node_id leader_{-1};
+  node_id leader_ = no_node;
   raft_index commit_index_{0};   // Invariant: never decreases
   raft_index applied_index_{0};  // handed to the driver via output().committed
   int32_t election_elapsed_ = 0;  // ticks since the leader was heard from (or timer reset)

@@ -15,7 +15,7 @@ namespace cafka::raft {
 
 struct persisted_state {
   raft_term term{0};
-  node_id voted_for{-1};
+  node_id voted_for = no_node;
   std::optional<snapshot> snp;     // the latest snapshot, if any
   std::vector<log_entry> entries;  // entries after the snapshot, in index order
 };

@@ -20,7 +20,7 @@ inline constexpr size_t vote_file_size = 17;
 
 struct vote_record {
   raft_term term{0};
-  node_id voted_for{-1};
+  node_id voted_for = no_node;
 };
 
 std::string encode_vote(const vote_record& v);

@@ -25,7 +25,7 @@ raft_term raft_log::last_term() const {
 std::optional<raft_term> raft_log::term_at(raft_index index) const {
   if (index == snap_.index)
     return snap_.term;
-  if (index.value == 0)
+  if (index == raft_index{0})
     return raft_term{0};
   if (index < first_index() || index > last_index())
     return std::nullopt;

@@ -28,7 +28,7 @@ caf::error corrupt(const std::string& what) {
 // Epochs and start offsets increasing (epochs strictly), none negative.
 caf::error check_order(const std::vector<epoch_entry>& es) {
   for (size_t i = 0; i < es.size(); ++i) {
-    if (es[i].epoch.value < 0 || es[i].start_offset.value < 0)
+    if (es[i].epoch < leader_epoch{0} || es[i].start_offset < log_offset{0})
       return corrupt("bad entry " + std::to_string(i));
     if (i > 0 && (es[i].epoch <= es[i - 1].epoch
                   || es[i].start_offset < es[i - 1].start_offset))

@@ -83,11 +83,11 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
 }
 
 bool producer_state::on_append(const batch_header& h) {
-  if (h.base_offset < next_offset_.value)
+  if (h.base() < next_offset_)
     return false; // already in the table (replay overlapping a snapshot)
   if (h.last_offset_delta < 0 || h.record_count <= 0)
     return false; // claims no offsets: the log never stores it
-  next_offset_ = log_offset{h.next_offset()};
+  next_offset_ = h.next_offset();
   if (h.producer_id < producer_id{0} || h.base_sequence < 0)
     return true;
   auto& e = entries_[h.producer_id];
@@ -96,8 +96,8 @@ bool producer_state::on_append(const batch_header& h) {
     e.epoch = h.producer_epoch;
     e.batches.clear();
   }
-  producer_batch b{h.base_sequence, last_sequence(h), log_offset{h.base_offset},
-                   log_offset{h.last_offset()}, h.max_timestamp};
+  producer_batch b{h.base_sequence, last_sequence(h), h.base(),
+                   h.last_offset(), h.max_timestamp};
   // Invariant: batches of an entry are in offset order.
   assert(e.batches.empty() || e.batches.back().last_offset < b.base_offset);
   e.batches.push_back(b);
@@ -208,7 +208,7 @@ caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
   producer_state st;
   r(st.next_offset_);
   auto count = r.i32();
-  if (st.next_offset_.value < 0 || count < 0)
+  if (st.next_offset_ < log_offset{0} || count < 0)
     return corrupt("negative offset or entry count");
   producer_id prev_id = no_producer_id;
   for (int32_t i = 0; i < count; ++i) {
@@ -229,7 +229,7 @@ caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
       producer_batch b;
       r(b);
       bool ordered = e.batches.empty() || e.batches.back().last_offset < b.base_offset;
-      if (b.first_seq < 0 || b.last_seq < 0 || b.base_offset.value < 0
+      if (b.first_seq < 0 || b.last_seq < 0 || b.base_offset < log_offset{0}
           || b.last_offset < b.base_offset || b.last_offset >= st.next_offset_ || !ordered)
         return corrupt("entry " + std::to_string(i) + ": bad batch " + std::to_string(j));
       e.batches.push_back(b);

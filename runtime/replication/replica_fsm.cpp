@@ -25,7 +25,7 @@ replica_fsm::replica_fsm(replica_fsm_config cfg, log_offset log_start, log_offse
     log_end_(log_end),
     epochs_(std::move(epochs)),
     producers_(std::move(producers)) {
-  pm_.leader = no_leader;
+  pm_.leader = no_node;
   pm_.epoch = leader_epoch{-1};
   // Epochs that start at or beyond the log end hold no records.
   epochs_.truncate_from_end(log_end_);
@@ -36,12 +36,12 @@ bool replica_fsm::leading() const {
 }
 
 bool replica_fsm::following() const {
-  return pm_.leader != cfg_.self && pm_.leader != no_leader;
+  return pm_.leader != cfg_.self && pm_.leader != no_node;
 }
 
 caf::error replica_fsm::not_leader() const {
   return make_error(errc::not_leader_for_partition,
-                    "broker " + std::to_string(cfg_.self.value) + " does not lead "
+                    "broker " + to_string(cfg_.self) + " does not lead "
                       + to_string(cfg_.tp) + " (leader epoch " + to_string(pm_.epoch) + ")");
 }
 
@@ -87,7 +87,7 @@ void replica_fsm::become_leader(int64_t now) {
   retry_at_.reset();
   proposal_.reset();
   if (std::find(pm_.isr.begin(), pm_.isr.end(), cfg_.self) == pm_.isr.end())
-    log(log_level::error, "leader " + std::to_string(cfg_.self.value)
+    log(log_level::error, "leader " + to_string(cfg_.self)
                             + " is not in the ISR it was given; adding it");
   followers_.clear();
   for (auto r : pm_.replicas)
@@ -134,7 +134,7 @@ void replica_fsm::stop_leading(const caf::error& err) {
 void replica_fsm::become_follower(int64_t now) {
   fetch_.reset();
   retry_at_.reset();
-  log(log_level::info, "following leader " + std::to_string(pm_.leader.value) + " in epoch "
+  log(log_level::info, "following leader " + to_string(pm_.leader) + " in epoch "
                          + to_string(pm_.epoch) + " from offset " + to_string(log_end_));
   send_fetch(now);
 }
@@ -143,7 +143,7 @@ void replica_fsm::stop(const caf::error& err) {
   stop_leading(err);
   fetch_.reset();
   retry_at_.reset();
-  pm_.leader = no_leader;
+  pm_.leader = no_node;
 }
 
 void replica_fsm::write_done(log_offset log_end, int64_t now) {

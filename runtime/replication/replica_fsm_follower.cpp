@@ -52,7 +52,7 @@ void replica_fsm::fetch_failed(uint64_t id, const caf::error& err, int64_t now) 
   // Leader changes show up here first (fenced/unknown epoch, not leader); the view that
   // follows starts a new fetch loop.
   log(log_level::debug,
-      "fetch from leader " + std::to_string(pm_.leader.value) + " failed: " + describe(err));
+      "fetch from leader " + to_string(pm_.leader) + " failed: " + describe(err));
   retry_fetch_later(now);
 }
 
@@ -67,7 +67,7 @@ void replica_fsm::fetch_answered(uint64_t id, replica_fetch_response resp, int64
   if (resp.records.empty() && resp.log_start_offset > log_end_) {
     // The leader no longer has the records after this log's end (retention): start over
     // at its log start, as Kafka's truncateFullyAndStartAt.
-    log(log_level::warn, "leader " + std::to_string(pm_.leader.value) + " starts at offset "
+    log(log_level::warn, "leader " + to_string(pm_.leader) + " starts at offset "
                            + to_string(resp.log_start_offset) + ", past this log's end "
                            + to_string(log_end_) + "; restarting the log there");
     pending_write w;
@@ -89,7 +89,7 @@ void replica_fsm::on_divergence(const replica_fetch_response& resp, int64_t now)
                              epoch_end{resp.diverging_epoch, resp.diverging_end_offset});
   if (at >= log_end_) {
     // Nothing left to cut (e.g. the leader's log start is past this log): wait and retry.
-    log(log_level::warn, "leader " + std::to_string(pm_.leader.value)
+    log(log_level::warn, "leader " + to_string(pm_.leader)
                            + " reports a divergence at epoch " + to_string(resp.diverging_epoch)
                            + " offset " + to_string(resp.diverging_end_offset)
                            + " that truncation cannot resolve (log end " + to_string(log_end_)
@@ -99,7 +99,7 @@ void replica_fsm::on_divergence(const replica_fetch_response& resp, int64_t now)
   }
   log(log_level::warn, "truncating the divergent tail [" + to_string(at) + ", "
                          + to_string(log_end_) + ") to follow leader "
-                         + std::to_string(pm_.leader.value) + " (epoch " + to_string(pm_.epoch)
+                         + to_string(pm_.leader) + " (epoch " + to_string(pm_.epoch)
                          + ")");
   pending_write w;
   w.what = log_write::kind::truncate;
@@ -133,7 +133,7 @@ void replica_fsm::start_copy(replica_fetch_response& resp, int64_t now) {
     read_batch_header(resp.records.data() + pos, resp.records.size() - pos, h);
     // The epoch history follows the batches' stamped epochs (KIP-101); it may name an epoch
     // the log does not reach yet if the copy fails (load trims such entries).
-    note_epoch(leader_epoch{h.partition_leader_epoch}, log_offset{h.base_offset});
+    note_epoch(leader_epoch{h.partition_leader_epoch}, h.base());
     w.batches.push_back(h);
     pos += h.total_size();
   }
@@ -151,7 +151,7 @@ void replica_fsm::follower_write_done(const pending_write& w, log_offset log_end
   switch (w.what) {
     case log_write::kind::replicate:
       // Requires: every batch landed.
-      assert(w.batches.empty() || log_end == log_offset{w.batches.back().next_offset()});
+      assert(w.batches.empty() || log_end == w.batches.back().next_offset());
       // A new leader needs the idempotence table its predecessor built.
       for (auto& h : w.batches)
         producers_.on_append(h);
@@ -190,7 +190,7 @@ void replica_fsm::follower_write_failed(const pending_write& w, const caf::error
       log(log_level::error, "cannot append a replicated batch: " + describe(err));
       // The batches that landed before the failure count.
       for (auto& h : w.batches)
-        if (log_offset{h.next_offset()} <= log_end)
+        if (h.next_offset() <= log_end)
           producers_.on_append(h);
       log_end_ = log_end;
       epochs_.truncate_from_end(log_end_);

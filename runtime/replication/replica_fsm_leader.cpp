@@ -20,7 +20,7 @@ bool contains(const std::vector<node_id>& xs, node_id x) {
 std::string join_ids(const std::vector<node_id>& xs) {
   std::string out;
   for (auto x : xs)
-    out += (out.empty() ? "" : ",") + std::to_string(x.value);
+    out += (out.empty() ? "" : ",") + to_string(x);
   return out;
 }
 
@@ -107,7 +107,7 @@ void replica_fsm::append_done(const pending_write& w, log_offset log_end, int64_
   auto h = w.header;
   h.base_offset = w.end_before.value;
   // Requires: the log appended the batch at its end.
-  assert(log_end == log_offset{h.next_offset()});
+  assert(log_end == h.next_offset());
   producers_.on_append(h);
   log_end_ = log_end;
   wake_parked_fetches();

@@ -53,7 +53,7 @@ log_offset truncation_point(const leader_epoch_cache& follower, log_offset follo
 follower_copy plan_follower_copy(std::string_view records, log_offset log_end) {
   follower_copy out;
   size_t pos = 0;
-  auto expected = log_end.value;
+  auto expected = log_end;
   while (pos + batch_header_size <= records.size()) {
     batch_header h;
     read_batch_header(records.data() + pos, records.size() - pos, h);
@@ -62,7 +62,7 @@ follower_copy plan_follower_copy(std::string_view records, log_offset log_end) {
       break; // a partial trailing batch (fetch max bytes): ignored
     if (h.next_offset() <= expected && out.append_bytes == 0) {
       out.skip_bytes += size;
-    } else if (h.base_offset == expected) {
+    } else if (h.base() == expected) {
       out.append_bytes += size;
       expected = h.next_offset();
     } else {

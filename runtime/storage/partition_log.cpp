@@ -172,7 +172,7 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
     return make_error(errc::corrupt_message, "append to " + dir_ + ": not one whole batch");
   auto base = log_end_offset();
   int64_t count = int64_t{h.last_offset_delta} + 1;
-  if (base.value > std::numeric_limits<int64_t>::max() - count)
+  if (base > log_offset{std::numeric_limits<int64_t>::max() - count})
     return make_error(errc::offset_out_of_range, "append to " + dir_ + ": offsets exhausted");
   if (segments_.back()->should_roll(batch.size(), count)) {
     if (auto err = roll(base))
@@ -196,10 +196,10 @@ caf::error partition_log::append_replicated(std::string_view batch, int64_t now_
       || h.total_size() < batch_header_size || h.last_offset_delta < 0)
     return make_error(errc::corrupt_message, "append to " + dir_ + ": not one whole batch");
   auto base = log_end_offset();
-  if (h.base_offset != base.value)
+  if (h.base() != base)
     return make_error(errc::offset_out_of_range,
                       "append to " + dir_ + ": batch at " + std::to_string(h.base_offset)
-                        + " does not continue the log at " + std::to_string(base.value));
+                        + " does not continue the log at " + to_string(base));
   int64_t count = int64_t{h.last_offset_delta} + 1;
   if (segments_.back()->should_roll(batch.size(), count)) {
     if (auto err = roll(base))
@@ -301,7 +301,7 @@ size_t partition_log::segment_count() const {
 caf::error partition_log::truncate_to(log_offset offset) {
   if (offset >= log_end_offset())
     return caf::none;
-  if (offset.value < 0 || offset.value > max_base_offset)
+  if (offset < log_offset{0} || offset > log_offset{max_base_offset})
     return make_error(errc::offset_out_of_range,
                       "truncate " + dir_ + " to offset " + to_string(offset));
   bool dir_changed = false;
@@ -335,7 +335,7 @@ caf::error partition_log::truncate_to(log_offset offset) {
 }
 
 caf::error partition_log::truncate_fully_and_start_at(log_offset start) {
-  if (start.value < 0 || start.value > max_base_offset)
+  if (start < log_offset{0} || start > log_offset{max_base_offset})
     return make_error(errc::offset_out_of_range,
                       "restart " + dir_ + " at offset " + to_string(start));
   // Invariant: the log always has a segment. A segment based at `start` is emptied and

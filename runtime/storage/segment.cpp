@@ -43,10 +43,10 @@ std::string header_problem(const batch_header& h, uint64_t pos, uint64_t file_si
     return "unsupported magic " + std::to_string(h.magic);
   if (h.last_offset_delta < 0)
     return "negative last offset delta";
-  if (h.base_offset < min_offset.value)
+  if (h.base() < min_offset)
     return "base offset " + std::to_string(h.base_offset) + " below the previous batch end "
-           + std::to_string(min_offset.value);
-  if (h.base_offset - base.value > max_relative_offset - h.last_offset_delta - 1)
+           + to_string(min_offset);
+  if (h.base() - base > max_relative_offset - h.last_offset_delta - 1)
     return "offset " + std::to_string(h.base_offset) + " too far from the segment base";
   if (pos > max_position)
     return "segment larger than 4 GiB";
@@ -166,18 +166,18 @@ bool segment::should_roll(size_t batch_size, int64_t offset_count) const {
 caf::error segment::append(std::string_view batch, const batch_header& h) {
   // Requires: a whole batch at or after the end, within uint32 positions.
   assert(batch.size() == h.total_size());
-  assert(h.base_offset >= next_offset_.value);
+  assert(h.base() >= next_offset_);
   assert(size_ <= max_position);
   if (auto err = log_->write_at(batch.data(), batch.size(), size_)) {
     // Cut a partial write so the file keeps ending on a batch boundary.
     static_cast<void>(log_->truncate(size_));
     return err;
   }
-  maybe_index(log_offset{h.base_offset}, size_);
+  maybe_index(h.base(), size_);
   dirty_ = true;
-  last_batch_ = batch_place{log_offset{h.base_offset}, size_};
+  last_batch_ = batch_place{h.base(), size_};
   size_ += batch.size();
-  next_offset_ = log_offset{h.next_offset()};
+  next_offset_ = h.next_offset();
   assert(next_offset_ - base_ <= max_relative_offset);
   if (max_timestamp_)
     max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
@@ -247,12 +247,12 @@ caf::error segment::recover(bool& truncated) {
       reason = describe(err);
       break;
     }
-    maybe_index(log_offset{h.base_offset}, pos);
-    last_batch_ = batch_place{log_offset{h.base_offset}, pos};
+    maybe_index(h.base(), pos);
+    last_batch_ = batch_place{h.base(), pos};
     max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
     maybe_time_index();
     pos += h.total_size();
-    next = log_offset{h.next_offset()};
+    next = h.next_offset();
   }
   next_offset_ = next;
   if (pos < size_) {
@@ -294,15 +294,15 @@ caf::error segment::verify_tail(std::string& reason) {
       return caf::none;
     }
     reason = header_problem(h, pos, size_, base_, next);
-    if (reason.empty() && last && pos == last->position && h.base_offset != last->offset.value)
+    if (reason.empty() && last && pos == last->position && h.base() != last->offset)
       reason = "last index entry says offset " + to_string(last->offset) + " but the batch at "
                + std::to_string(pos) + " has base offset " + std::to_string(h.base_offset);
     if (!reason.empty())
       return caf::none;
-    maybe_index(log_offset{h.base_offset}, pos);
-    last_batch_ = batch_place{log_offset{h.base_offset}, pos};
+    maybe_index(h.base(), pos);
+    last_batch_ = batch_place{h.base(), pos};
     pos += h.total_size();
-    next = log_offset{h.next_offset()};
+    next = h.next_offset();
   }
   next_offset_ = next;
   return caf::none;
@@ -328,7 +328,7 @@ caf::expected<uint64_t> segment::locate(log_offset offset) const {
     batch_header h;
     if (auto err = read_header(pos, h))
       return err;
-    if (h.next_offset() > offset.value)
+    if (h.next_offset() > offset)
       return pos;
     pos += h.total_size();
   }
@@ -382,7 +382,7 @@ caf::expected<bool> segment::read(log_offset from, size_t max_bytes, log_offset 
                                                  + std::to_string(*start + p) + " of "
                                                  + log_path_);
     }
-    if (h.next_offset() > upto.value)
+    if (h.next_offset() > upto)
       break;
     if (p + h.total_size() > have) {
       if (!(need_one && p == 0))
@@ -393,7 +393,7 @@ caf::expected<bool> segment::read(log_offset from, size_t max_bytes, log_offset 
       }
     }
     p += h.total_size();
-    next = log_offset{h.next_offset()};
+    next = h.next_offset();
   }
   out.resize(old + p);
   return done;
@@ -416,7 +416,7 @@ caf::error segment::truncate_to(log_offset offset) {
   index_->truncate_to_position(*pos);
   size_ = *pos;
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
-  next_offset_ = std::max(base_, std::min(offset, log_offset{h.base_offset}));
+  next_offset_ = std::max(base_, std::min(offset, h.base()));
   assert(next_offset_ >= base_ && next_offset_ <= offset);
   dirty_ = true;
   // The running max and the last batch, for the time index entries of later appends.

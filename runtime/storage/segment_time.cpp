@@ -71,7 +71,7 @@ caf::error segment::scan_time_tail() {
       return caf::none;
     }
     max_ts = std::max(max_ts, h.max_timestamp);
-    last_batch = batch_place{log_offset{h.base_offset}, pos};
+    last_batch = batch_place{h.base(), pos};
     pos += h.total_size();
   }
   max_timestamp_ = max_ts;
@@ -92,7 +92,7 @@ caf::error segment::verify_time_tail(std::string& reason) {
   }
   auto at = "last time index entry (offset " + to_string(last->offset) + ", timestamp "
             + std::to_string(last->timestamp) + ")";
-  if (h.base_offset != last->offset.value)
+  if (h.base() != last->offset)
     reason = at + ": the batch at " + std::to_string(last->position) + " has base offset "
              + std::to_string(h.base_offset);
   else if (h.max_timestamp > last->timestamp)

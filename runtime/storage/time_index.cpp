@@ -56,11 +56,11 @@ time_index::open(storage::env& env, std::string path, log_offset base) {
     return idx;
   }
   auto v = static_cast<int16_t>(wire::load_be16(hdr + 4));
-  auto file_base = static_cast<int64_t>(wire::load_be64(hdr + 6));
+  auto file_base = log_offset{static_cast<int64_t>(wire::load_be64(hdr + 6))};
   if (v != version)
     idx->header_problem_ = "unsupported time index version " + std::to_string(v);
-  else if (file_base != base.value)
-    idx->header_problem_ = "time index header says base offset " + std::to_string(file_base);
+  else if (file_base != base)
+    idx->header_problem_ = "time index header says base offset " + to_string(file_base);
   else if ((*fsize - header_size) % entry_size != 0)
     idx->header_problem_ = "time index entries are not a multiple of "
                            + std::to_string(entry_size) + " bytes";

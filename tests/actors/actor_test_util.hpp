@@ -64,7 +64,7 @@ inline std::string make_batch(const std::string& prefix, int count, size_t pad =
 }
 
 struct offset_value {
-  int64_t offset;
+  log_offset offset;
   std::string value;
   bool operator==(const offset_value& o) const {
     return offset == o.offset && value == o.value;
@@ -81,9 +81,9 @@ inline std::vector<offset_value> decode(const std::string& data, int64_t from = 
   auto err = decode_records(data, recs, log_offset{from});
   std::vector<offset_value> out;
   if (err)
-    return {{-1, describe(err)}};
+    return {{log_offset{-1}, describe(err)}};
   for (auto& r : recs)
-    out.push_back({r.offset.value, r.value});
+    out.push_back({r.offset, r.value});
   return out;
 }
 
@@ -92,7 +92,7 @@ inline std::vector<offset_value> expected_values(const std::string& prefix, int 
                                                  int64_t base) {
   std::vector<offset_value> out;
   for (int i = 0; i < count; ++i)
-    out.push_back({base + i, prefix + "-" + std::to_string(i)});
+    out.push_back({log_offset{base + i}, prefix + "-" + std::to_string(i)});
   return out;
 }
 

@@ -21,7 +21,7 @@ std::string explain(const sim_result& r) {
     out += v + "\n";
   for (auto& f : r.schedule)
     out += "  +" + std::to_string(f.at_ms) + " ms " + f.kind + " node "
-           + std::to_string(f.node.value) + " for " + std::to_string(f.duration_ms) + " ms\n";
+           + to_string(f.node) + " for " + std::to_string(f.duration_ms) + " ms\n";
   return out;
 }
 

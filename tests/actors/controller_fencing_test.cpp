@@ -13,7 +13,7 @@ TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lap
   session_timeout = 600ms;
   start(3);
   auto leader = wait_leader(live());
-  REQUIRE(leader != node_id{-1});
+  REQUIRE(leader != no_node);
   auto b = fake_broker(sys);
   broker_metadata bm{node_id{7}, "127.0.0.1", 9107, true, 42};
   auto md = ask<cluster_metadata>(sys, members[leader], register_atom::value, bm, b);
@@ -41,7 +41,7 @@ TEST_CASE_METHOD(quorum_fixture,
   // Leases of an hour: only the down message a follower saw can get a broker fenced in time.
   start(3);
   auto first = wait_leader(live());
-  REQUIRE(first != node_id{-1});
+  REQUIRE(first != no_node);
   REQUIRE(add_broker(node_id{7}, 42));
   auto doomed = more_brokers.back();
   REQUIRE(add_broker(node_id{8}, 43));

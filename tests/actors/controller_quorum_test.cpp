@@ -14,7 +14,7 @@ TEST_CASE_METHOD(quorum_fixture, "a quorum of 3 elects one controller and commit
                  "[actors][quorum]") {
   start(3);
   auto leader = wait_leader(live());
-  REQUIRE(leader != node_id{-1});
+  REQUIRE(leader != no_node);
   REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
   REQUIRE(create(leader, "a"));
   // A follower forwards controller requests to the leader.
@@ -34,12 +34,12 @@ TEST_CASE_METHOD(quorum_fixture, "killing the leader elects a new one and keeps 
                  "[actors][quorum]") {
   start(3);
   auto first = wait_leader(live());
-  REQUIRE(first != node_id{-1});
+  REQUIRE(first != no_node);
   REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
   REQUIRE(create(first, "kept"));
   kill(first);
   auto second = wait_leader(live());
-  REQUIRE(second != node_id{-1});
+  REQUIRE(second != no_node);
   CHECK(second != first);
   CHECK(eventually([&] { return has_topics(second, {"kept"}); }));
 
@@ -52,7 +52,7 @@ TEST_CASE_METHOD(quorum_fixture,
                  "[actors][quorum]") {
   start(5);
   auto leader = wait_leader(live());
-  REQUIRE(leader != node_id{-1});
+  REQUIRE(leader != no_node);
   REQUIRE(register_broker(fake_broker(sys), node_id{9}, 1));
   REQUIRE(create(leader, "before"));
   // Cut the leader and one follower off from the other three.
@@ -65,7 +65,7 @@ TEST_CASE_METHOD(quorum_fixture,
   faults->partition(minority, majority);
   std::vector<node_id> maj{majority.begin(), majority.end()};
   auto new_leader = wait_leader(maj);
-  REQUIRE(new_leader != node_id{-1});
+  REQUIRE(new_leader != no_node);
   CHECK(majority.count(new_leader) == 1);
   REQUIRE(eventually([&] {
     auto t = create(new_leader, "majority");
@@ -97,7 +97,7 @@ TEST_CASE_METHOD(quorum_fixture, "a full restart from disk keeps every topic",
     kill(id);
   for (auto id : ids)
     start_member(id);
-  REQUIRE(wait_leader(live()) != node_id{-1});
+  REQUIRE(wait_leader(live()) != no_node);
   for (auto id : ids)
     CHECK(eventually([&] { return has_topics(id, {"one", "two"}); }, 15s));
 }

@@ -42,7 +42,7 @@ TEST_CASE_METHOD(quorum_fixture, "alter_isr commits an ISR change and rejects a 
                  "[actors][quorum]") {
   start(3);
   auto leader = wait_leader(live());
-  REQUIRE(leader != node_id{-1});
+  REQUIRE(leader != no_node);
   REQUIRE(add_broker(node_id{8}, 1));
   REQUIRE(add_broker(node_id{9}, 1));
   auto t = ask<topic_metadata>(sys, members[leader], create_topic_atom::value,
@@ -96,7 +96,7 @@ TEST_CASE_METHOD(quorum_fixture, "init_pid hands out distinct increasing produce
                  "[actors][quorum]") {
   start(3);
   auto leader = wait_leader(live());
-  REQUIRE(leader != node_id{-1});
+  REQUIRE(leader != no_node);
   auto follower = leader == node_id{1} ? node_id{2} : node_id{1};
   std::vector<producer_id> ids;
   for (auto via : {leader, follower, leader, follower}) {
@@ -110,11 +110,11 @@ TEST_CASE_METHOD(quorum_fixture, "init_pid hands out distinct increasing produce
 
   // A new controller continues after the last id the old one handed out.
   kill(leader);
-  REQUIRE(wait_leader(live()) != node_id{-1});
+  REQUIRE(wait_leader(live()) != no_node);
   producer_id next = no_producer_id;
   REQUIRE(eventually([&] {
     auto l = agreed_leader(live());
-    if (l == node_id{-1})
+    if (l == no_node)
       return false;
     auto pid = ask<producer_id>(sys, members[l], init_pid_atom::value);
     if (pid)
@@ -188,6 +188,6 @@ TEST_CASE_METHOD(quorum_fixture,
   shut_down(*this, pm.leader);
   auto now = partition("c", 0);
   REQUIRE(now);
-  CHECK(now->leader == no_leader);
+  CHECK(now->leader == no_node);
   CHECK(now->isr == std::vector<node_id>{pm.leader});
 }

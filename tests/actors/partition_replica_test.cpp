@@ -117,7 +117,7 @@ TEST_CASE_METHOD(replica_fixture, "produce assigns consecutive offsets and fetch
   auto mid = fetch(r, 6);
   REQUIRE(mid);
   CHECK(decode(mid->records, 6)
-        == std::vector<offset_value>{{6, "b-1"}, {7, "b-2"}});
+        == std::vector<offset_value>{{log_offset{6}, "b-1"}, {log_offset{7}, "b-2"}});
 
   // At the log end: nothing, at once when max wait is 0.
   auto at_end = fetch(r, 8);
@@ -165,12 +165,12 @@ TEST_CASE_METHOD(replica_fixture,
     auto resp = list(r, ts);
     REQUIRE(resp);
     CHECK(resp->tp == tp);
-    return std::make_pair(resp->offset.value, resp->timestamp);
+    return std::make_pair(resp->offset, resp->timestamp);
   };
-  CHECK(at(0) == std::make_pair(int64_t{0}, int64_t{1000}));
-  CHECK(at(1001) == std::make_pair(int64_t{1}, int64_t{1001}));
-  CHECK(at(1003) == std::make_pair(int64_t{3}, int64_t{1003}));
-  CHECK(at(1004) == std::make_pair(int64_t{-1}, int64_t{-1}));  // no record that late
+  CHECK(at(0) == std::make_pair(log_offset{0}, int64_t{1000}));
+  CHECK(at(1001) == std::make_pair(log_offset{1}, int64_t{1001}));
+  CHECK(at(1003) == std::make_pair(log_offset{3}, int64_t{1003}));
+  CHECK(at(1004) == std::make_pair(log_offset{-1}, int64_t{-1}));  // no record that late
   // Earliest and latest carry no timestamp, as in Kafka.
   auto latest = list(r, latest_timestamp);
   REQUIRE(latest);
@@ -352,7 +352,7 @@ TEST_CASE_METHOD(replica_fixture, "stop without delete keeps the log for the nex
   auto all = fetch(again, 0);
   REQUIRE(all);
   auto expected = expected_values("a", 3, 0);
-  expected.push_back({3, "b-0"});
+  expected.push_back({log_offset{3}, "b-0"});
   CHECK(decode(all->records) == expected);
   REQUIRE(stop(again, false));
 }
@@ -394,7 +394,7 @@ TEST_CASE_METHOD(replica_fixture, "a replica flushes and stops when its broker g
   auto again = spawn();
   auto latest = list(again, latest_timestamp);
   REQUIRE(latest);
-  CHECK(latest->offset.value == 3);
+  CHECK(latest->offset == log_offset{3});
 }
 
 TEST_CASE_METHOD(replica_fixture, "the leader stamps its epoch on every batch it appends",

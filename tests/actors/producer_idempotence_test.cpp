@@ -52,7 +52,7 @@ struct batch_stamp {
 // One partition of the double: the log as batches (base offsets patched) and the table.
 struct fake_partition {
   std::vector<std::string> batches;
-  int64_t log_end = 0;
+  log_offset log_end{0};
   producer_state table;
 };
 
@@ -113,8 +113,8 @@ struct fake_cluster {
       return produce_response{req.tp, c->base_offset, log_offset{0}};
     }
     auto bytes = req.batch;
-    set_base_offset(bytes.data(), log_offset{part.log_end});
-    h.base_offset = part.log_end;
+    set_base_offset(bytes.data(), part.log_end);
+    h.base_offset = part.log_end.value;
     part.batches.push_back(std::move(bytes));
     part.log_end = h.next_offset();
     part.table.on_append(h);
@@ -343,8 +343,8 @@ struct fake_fixture {
       INFO("record " << i << ": " << describe(rep.error));
       REQUIRE_FALSE(rep.error);
       auto values = cluster->values(rep.tp.partition.value);
-      REQUIRE(rep.offset.value >= 0);
-      REQUIRE(rep.offset.value < static_cast<int64_t>(values.size()));
+      REQUIRE(rep.offset >= log_offset{0});
+      REQUIRE(rep.offset < log_offset{static_cast<int64_t>(values.size())});
       CHECK(values[static_cast<size_t>(rep.offset.value)] == "v" + std::to_string(i));
     }
   }

@@ -59,7 +59,7 @@ struct quorum_fixture {
     cc.self = id;
     cc.members = ids;
     cc.storage = std::make_shared<raft::disk_persistence>(
-      (dir.path() / ("raft-" + std::to_string(id.value))).string(),
+      (dir.path() / ("raft-" + to_string(id))).string(),
       std::make_shared<storage::posix_env>());
     cc.faults = faults;
     cc.raft.election_timeout_ticks = 6;
@@ -93,28 +93,28 @@ struct quorum_fixture {
     return ask<quorum_status>(sys, members[id], status_atom::value);
   }
 
-  // The leader every member of `among` agrees on and that is one of them, or node_id{-1}.
+  // The leader every member of `among` agrees on and that is one of them, or no_node.
   node_id agreed_leader(const std::vector<node_id>& among) {
-    node_id leader{-1};
+    node_id leader = no_node;
     for (auto id : among) {
       auto s = status(id);
-      if (!s || s->leader == node_id{-1})
-        return node_id{-1};
-      if (leader == node_id{-1})
+      if (!s || s->leader == no_node)
+        return no_node;
+      if (leader == no_node)
         leader = s->leader;
       else if (leader != s->leader)
-        return node_id{-1};
+        return no_node;
     }
     if (std::find(among.begin(), among.end(), leader) == among.end())
-      return node_id{-1};
+      return no_node;
     return leader;
   }
 
   node_id wait_leader(const std::vector<node_id>& among) {
-    node_id leader{-1};
+    node_id leader = no_node;
     eventually([&] {
       leader = agreed_leader(among);
-      return leader != node_id{-1};
+      return leader != no_node;
     }, std::chrono::seconds{15});
     return leader;
   }
@@ -143,7 +143,7 @@ struct quorum_fixture {
                        incarnation};
     return eventually([&] {
       auto l = agreed_leader(live());
-      return l != node_id{-1}
+      return l != no_node
              && static_cast<bool>(ask<cluster_metadata>(sys, members[l], register_atom::value,
                                                         bm, b));
     }, std::chrono::seconds{15});
@@ -152,7 +152,7 @@ struct quorum_fixture {
   // The controller's metadata (through the agreed leader).
   caf::expected<cluster_metadata> metadata() {
     auto l = agreed_leader(live());
-    if (l == node_id{-1})
+    if (l == no_node)
       return make_error(errc::not_controller, "no agreed leader");
     return ask<cluster_metadata>(sys, members[l], metadata_atom::value);
   }
@@ -190,7 +190,7 @@ struct quorum_fixture {
   bool create_eventually(const std::string& name) {
     return eventually([&] {
       auto l = agreed_leader(live());
-      if (l == node_id{-1})
+      if (l == no_node)
         return false;
       auto t = create(l, name);
       return t || errc_of(t.error()) == errc::topic_already_exists;

@@ -18,6 +18,7 @@
 #include "tests/integration/client_config.hpp"
 #include "tests/integration/node_process.hpp"
 
+using cafka::partition_id;
 using cafka::test::eventually;
 using cafka::testing::background_process;
 using cafka::testing::node_process;
@@ -25,6 +26,8 @@ using cafka::testing::numbered_lines;
 using namespace std::chrono_literals;
 
 namespace {
+
+using committed_offsets = std::map<partition_id, int64_t>;  // by partition
 
 // "k<i>:<i>" lines: with --key-separator ':' the records spread over the partitions.
 std::string keyed(int from, int to) {
@@ -42,8 +45,8 @@ background_process consume(const node_process& node, std::vector<std::string> ar
 }
 
 // The group's committed offset per partition of `topic` (partitions without one are left out).
-std::map<int32_t, int64_t> committed(const node_process& node, const std::string& group,
-                                     const std::string& topic, int32_t partitions) {
+committed_offsets committed(const node_process& node, const std::string& group,
+                            const std::string& topic, int32_t partitions) {
   caf::actor_system_config cfg;
   caf::actor_system sys{cafka::testing::client_config(cfg)};
   cafka::consumer_config cc;
@@ -52,17 +55,17 @@ std::map<int32_t, int64_t> committed(const node_process& node, const std::string
   cafka::consumer cons{sys, cc};
   std::vector<cafka::topic_partition> tps;
   for (int32_t p = 0; p < partitions; ++p)
-    tps.push_back({topic, cafka::partition_id{p}});
-  std::map<int32_t, int64_t> out;
+    tps.push_back({topic, partition_id{p}});
+  committed_offsets out;
   auto r = cons.committed(tps);
   if (r)
     for (auto& po : *r)
       if (po.offset >= cafka::log_offset{0})
-        out[po.tp.partition.value] = po.offset - cafka::log_offset{0};  // records before it
+        out[po.tp.partition] = po.offset - cafka::log_offset{0};  // records before it
   return out;
 }
 
-int64_t sum(const std::map<int32_t, int64_t>& m) {
+int64_t sum(const committed_offsets& m) {
   int64_t n = 0;
   for (auto& kv : m)
     n += kv.second;
@@ -144,7 +147,9 @@ TEST_CASE("a group member that printed nothing yet commits its reset position, s
   // Without --from-beginning: the partition starts at its end, offset 10.
   auto a = consume(node, {"--topic", "reset", "--group", "g-reset"});
   CHECK(eventually(
-    [&] { return committed(node, "g-reset", "reset", 1) == std::map<int32_t, int64_t>{{0, 10}}; },
+    [&] {
+      return committed(node, "g-reset", "reset", 1) == committed_offsets{{partition_id{0}, 10}};
+    },
     20s));
   a.signal(SIGKILL);
   REQUIRE(a.wait(10s) == 128 + SIGKILL);
@@ -167,7 +172,7 @@ TEST_CASE("consume --max-messages commits only the records it printed",
                          "--max-messages", "3"});
   REQUIRE(first.exit_code == 0);
   CHECK(first.out == "1\n2\n3\n");
-  CHECK(committed(node, "g-cap", "capped", 1) == std::map<int32_t, int64_t>{{0, 3}});
+  CHECK(committed(node, "g-cap", "capped", 1) == committed_offsets{{partition_id{0}, 3}});
   auto rest = node.cli({"consume", "--topic", "capped", "--group", "g-cap", "--max-messages",
                         "7"});
   REQUIRE(rest.exit_code == 0);

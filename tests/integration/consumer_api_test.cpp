@@ -21,6 +21,7 @@
 
 using cafka::test::eventually;
 using cafka::errc;
+using cafka::log_offset;
 using cafka::testing::node_process;
 using cafka::testing::numbered_lines;
 using namespace std::chrono_literals;
@@ -73,21 +74,23 @@ TEST_CASE("after a seek the next records start at the seek position and batches 
   REQUIRE(!cons.seek_to_beginning({tp}));
   auto first = poll_some(cons);
   REQUIRE(!first.empty());
-  CHECK(first.front().records.front().offset.value == 0);
+  CHECK(first.front().records.front().offset == log_offset{0});
   // The consumer has prefetched batches after these by now (8 credits, small batches).
   REQUIRE(!cons.seek(tp, 4000));
   auto after = poll_some(cons);
   REQUIRE(!after.empty());
-  CHECK(after.front().records.front().offset.value == 4000);
-  int64_t next = 4000;
+  CHECK(after.front().records.front().offset == log_offset{4000});
+  log_offset next{4000};
   for (auto& b : after)
-    for (auto& r : b.records)
-      CHECK(r.offset.value == next++);
+    for (auto& r : b.records) {
+      CHECK(r.offset == next);
+      ++next;
+    }
   // Back to 100: what poll returns from there is all that counts for the commit.
   REQUIRE(!cons.seek(tp, 100));
   auto back = poll_some(cons);
   REQUIRE(!back.empty());
-  CHECK(back.front().records.front().offset.value == 100);
+  CHECK(back.front().records.front().offset == log_offset{100});
   auto end = back.back().records.back().offset + 1;
   auto err = cons.commit_sync();
   INFO(cafka::describe(err));
@@ -95,7 +98,7 @@ TEST_CASE("after a seek the next records start at the seek position and batches 
   auto stored = cons.committed({tp});
   REQUIRE(stored);
   REQUIRE(stored->size() == 1);
-  CHECK(stored->front().offset == end);
+  CHECK(log_offset{stored->front().offset} == end);
 }
 
 TEST_CASE("an assigned topic that does not exist is an error event, not empty polls",
@@ -250,21 +253,23 @@ TEST_CASE("an actor sink tells batches fetched before a seek by their seek gener
   REQUIRE(eventually(
     [&] {
       std::lock_guard<std::mutex> guard{got->mtx};
-      return !got->batches.empty() && got->batches.back().records.back().offset.value == 4999;
+      return !got->batches.empty() && got->batches.back().records.back().offset == log_offset{4999};
     },
     20s));
   std::lock_guard<std::mutex> guard{got->mtx};
-  int64_t next = 4000;
+  log_offset next{4000};
   for (auto& b : got->batches) {
     if (b.seek_generation < generation) {
-      CHECK(b.records.front().offset.value < 4000);  // fetched before the seek
+      CHECK(b.records.front().offset < log_offset{4000});  // fetched before the seek
       continue;
     }
     CHECK(b.seek_generation == generation);
-    for (auto& r : b.records)
-      CHECK(r.offset.value == next++);
+    for (auto& r : b.records) {
+      CHECK(r.offset == next);
+      ++next;
+    }
   }
-  CHECK(next == 5000);
+  CHECK(next == log_offset{5000});
   self->send_exit(cons, caf::exit_reason::user_shutdown);
   self->send_exit(sink, caf::exit_reason::user_shutdown);
 }

@@ -172,10 +172,11 @@ cafka::producer_record binary_record(int i) {
 // How many records differ from the one sent at their (partition, offset); the first
 // difference is described in `first`.
 int differences(const std::vector<kafka_record>& read,
-                const std::map<std::pair<int32_t, int64_t>, int>& sent, std::string& first) {
+                const std::map<std::pair<cafka::partition_id, cafka::log_offset>, int>& sent,
+                std::string& first) {
   int n = 0;
   for (auto& r : read) {
-    auto i = sent.find({r.partition, r.offset});
+    auto i = sent.find({cafka::partition_id{r.partition}, cafka::log_offset{r.offset}});
     std::string why;
     if (i == sent.end()) {
       why = "not sent";
@@ -210,7 +211,8 @@ TEST_CASE("records cafka's producer writes with binary keys, values and headers 
   cafka::producer_config pc;
   pc.bootstrap = c.address(1);
   std::mutex mtx;
-  std::map<std::pair<int32_t, int64_t>, int> sent;  // (partition, offset) -> record
+  // (partition, offset) -> record
+  std::map<std::pair<cafka::partition_id, cafka::log_offset>, int> sent;
   int failed = 0;
   int refused = 0;
   {
@@ -221,7 +223,7 @@ TEST_CASE("records cafka's producer writes with binary keys, values and headers 
             if (rep.error)
               ++failed;
             else
-              sent[{rep.tp.partition.value, rep.offset.value}] = i;
+              sent[{rep.tp.partition, rep.offset}] = i;
           }))
         ++refused;
     REQUIRE(!prod.flush(60s));

@@ -106,7 +106,7 @@ std::string holdings(const members& ms) {
   for (size_t i = 0; i < ms.size(); ++i) {
     out << ms[i].name << (ms[i].running ? "" : " (stopped)") << ":";
     for (auto& tp : evs[i].held)
-      out << " " << tp.partition.value;
+      out << " " << tp.partition;
     out << "\n";
   }
   return out.str();

@@ -58,26 +58,26 @@ consume_all(caf::actor_system& sys, const std::string& bootstrap, const std::str
 }
 
 void check_all_present(const std::map<topic_partition, std::vector<record>>& got,
-                       const std::map<std::pair<int32_t, int64_t>, acked>& acks,
+                       const std::map<std::pair<partition_id, log_offset>, acked>& acks,
                        int32_t partitions) {
   size_t total = 0;
   for (auto& kv : got) {
     // Offsets per partition: gap-free from 0, in order.
     for (size_t i = 0; i < kv.second.size(); ++i)
-      REQUIRE(kv.second[i].offset.value == static_cast<int64_t>(i));
+      REQUIRE(kv.second[i].offset == log_offset{static_cast<int64_t>(i)});
     total += kv.second.size();
   }
   REQUIRE(total == acks.size());
   std::map<std::string, int64_t> last_seq_per_key;
   for (auto& kv : got) {
     for (auto& r : kv.second) {
-      auto i = acks.find({kv.first.partition.value, r.offset.value});
+      auto i = acks.find({kv.first.partition, r.offset});
       REQUIRE(i != acks.end());
       REQUIRE(r.value == i->second.value);
       if (!i->second.key.empty()) {
         REQUIRE(r.has_key);
         REQUIRE(r.key == i->second.key);
-        REQUIRE(partition_for_key(r.key, partitions) == kv.first.partition.value);
+        REQUIRE(partition_id{partition_for_key(r.key, partitions)} == kv.first.partition);
         // Per-key order: values carry an increasing sequence number.
         auto seq = std::stoll(r.value.substr(r.value.find(':') + 1));
         auto& last = last_seq_per_key[r.key];
@@ -107,7 +107,7 @@ TEST_CASE("100k records survive SIGKILL and restart of a real node", "[integrati
 
   constexpr int total = 100000;
   std::mutex mtx;
-  std::map<std::pair<int32_t, int64_t>, acked> acks;
+  std::map<std::pair<partition_id, log_offset>, acked> acks;
   size_t failures = 0;
   {
     producer_config pc;
@@ -129,7 +129,7 @@ TEST_CASE("100k records survive SIGKILL and restart of a real node", "[integrati
         if (rep.error)
           ++failures;
         else
-          acks.emplace(std::make_pair(rep.tp.partition.value, rep.offset.value), a);
+          acks.emplace(std::make_pair(rep.tp.partition, rep.offset), a);
       });
       REQUIRE(!err);
     }

@@ -85,7 +85,7 @@ std::vector<node_spec> combined(int n) {
 
 // Every record of `topic` from the beginning, per partition, until `expected` arrived or a
 // deadline passed.
-std::map<int32_t, std::vector<cafka::record>>
+std::map<cafka::partition_id, std::vector<cafka::record>>
 consume_all(caf::actor_system& sys, const std::string& bootstrap, const std::string& topic,
             int32_t partitions, size_t expected) {
   cafka::consumer_config cc;
@@ -97,12 +97,12 @@ consume_all(caf::actor_system& sys, const std::string& bootstrap, const std::str
     tps.push_back({topic, cafka::partition_id{p}});
   cons.assign(tps);
   REQUIRE(!cons.seek_to_beginning(tps));
-  std::map<int32_t, std::vector<cafka::record>> out;
+  std::map<cafka::partition_id, std::vector<cafka::record>> out;
   size_t n = 0;
   eventually([&] {
     for (auto& batch : cons.poll(200ms)) {
       n += batch.records.size();
-      auto& v = out[batch.tp.partition.value];
+      auto& v = out[batch.tp.partition];
       for (auto& r : batch.records)
         v.push_back(std::move(r));
     }
@@ -140,7 +140,8 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
 
   constexpr int total = 30000;
   std::mutex mtx;
-  std::map<std::pair<int32_t, int64_t>, std::string> acked;  // (partition, offset) → value
+  // (partition, offset) → value
+  std::map<std::pair<cafka::partition_id, cafka::log_offset>, std::string> acked;
   std::vector<std::string> failures;
   {
     cafka::producer_config pc;
@@ -160,7 +161,7 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
         if (rep.error)
           failures.push_back(cafka::describe(rep.error));
         else
-          acked.emplace(std::make_pair(rep.tp.partition.value, rep.offset.value), value);
+          acked.emplace(std::make_pair(rep.tp.partition, rep.offset), value);
       }));
     };
     auto acked_count = [&] {
@@ -196,9 +197,9 @@ TEST_CASE("an idempotent acks=all producer loses and duplicates nothing when a l
     for (size_t k = 0; k < records.size(); ++k) {
       auto& r = records[k];
       // I2: offsets are gap-free from 0, in order.
-      REQUIRE(r.offset.value == static_cast<int64_t>(k));
+      REQUIRE(r.offset == cafka::log_offset{static_cast<int64_t>(k)});
       // I1: every record consumed was acknowledged at exactly this offset.
-      auto a = acked.find({partition, r.offset.value});
+      auto a = acked.find({partition, r.offset});
       REQUIRE(a != acked.end());
       REQUIRE(r.value == a->second);
       // I3: no duplicates, and each key's records keep their send order.

@@ -41,7 +41,7 @@ TEST_CASE("available partitions are those led by a live broker", "[client]") {
   for (int32_t p = 0; p < 3; ++p) {
     partition_metadata pm;
     pm.id = partition_id{p};
-    pm.leader = p == 0 ? node_id{1} : p == 1 ? node_id{2} : no_leader;
+    pm.leader = p == 0 ? node_id{1} : p == 1 ? node_id{2} : no_node;
     t.partitions.push_back(pm);
   }
   md.topics.push_back(t);

@@ -90,7 +90,7 @@ TEST_CASE("a partition with no live ISR member goes offline and returns with its
   REQUIRE(p0.leader == node_id{1});
   REQUIRE(!st.apply(fence_broker_cmd{node_id{1}, 1, false}).error);
   auto offline = st.current().topics[0].partitions[0];
-  CHECK(offline.leader == no_leader);
+  CHECK(offline.leader == no_node);
   CHECK(offline.isr == std::vector<node_id>{node_id{1}}); // the last ISR member stays
   CHECK(offline.epoch == p0.epoch + 1);
   CHECK(offline.partition_epoch == p0.partition_epoch + 1);
@@ -108,7 +108,7 @@ TEST_CASE("a restarted broker re-registers with a new incarnation and leads agai
   auto st = three_brokers();
   REQUIRE(!st.apply(create_topic_cmd{create_topic_request{"solo", 3, 1}}).error);
   REQUIRE(!st.apply(fence_broker_cmd{node_id{2}, 1, false}).error);
-  REQUIRE(st.current().topics[0].partitions[1].leader == no_leader);
+  REQUIRE(st.current().topics[0].partitions[1].leader == no_node);
   REQUIRE(!st.apply(register_broker_cmd{broker(2, 2)}).error);
   CHECK(st.current().find_broker(node_id{2})->alive);
   CHECK(st.current().find_broker(node_id{2})->incarnation == 2);
@@ -161,7 +161,7 @@ TEST_CASE("fencing bumps the partition epoch of every partition whose leader or 
   // Every "r" partition lost broker 2 from its ISR; "solo"-0 (on broker 2) went offline;
   // the other "solo" partitions are untouched.
   CHECK(part(st, "r", 0).partition_epoch == partition_epoch{1});
-  CHECK(part(st, "solo", 0).leader == no_leader);
+  CHECK(part(st, "solo", 0).leader == no_node);
   CHECK(part(st, "solo", 0).partition_epoch == partition_epoch{1});
   CHECK(part(st, "solo", 1).partition_epoch == partition_epoch{0});
   CHECK(part(st, "solo", 2).partition_epoch == partition_epoch{0});
@@ -303,7 +303,7 @@ TEST_CASE("without unclean election a partition whose ISR died stays offline", "
   REQUIRE(!fenced.error);
   CHECK(fenced.unclean_elected.empty());
   auto& off = part(st, "t", 0);
-  CHECK(off.leader == no_leader);
+  CHECK(off.leader == no_node);
   CHECK(off.isr == nodes({1}));
   CHECK(off.epoch == p0.epoch + 1);
   CHECK(off.partition_epoch == p0.partition_epoch + 1);
@@ -311,7 +311,7 @@ TEST_CASE("without unclean election a partition whose ISR died stays offline", "
   auto reg = st.apply(register_broker_cmd{broker(2, 2), false});
   REQUIRE(!reg.error);
   CHECK(reg.unclean_elected.empty());
-  CHECK(part(st, "t", 0).leader == no_leader);
+  CHECK(part(st, "t", 0).leader == no_node);
   CHECK(part(st, "t", 0).partition_epoch == p0.partition_epoch + 1);
   // The last ISR member returning does.
   REQUIRE(!st.apply(register_broker_cmd{broker(1, 2), false}).error);
@@ -351,7 +351,7 @@ TEST_CASE("with unclean election a fence prefers a live ISR member and needs a l
   res = st.apply(fence_broker_cmd{node_id{2}, 1, false, true});
   REQUIRE(!res.error);
   CHECK(res.unclean_elected.empty());
-  CHECK(part(st, "t", 0).leader == no_leader);
+  CHECK(part(st, "t", 0).leader == no_node);
   CHECK(part(st, "t", 0).isr == nodes({2}));
 }
 
@@ -361,7 +361,7 @@ TEST_CASE("with unclean election a returning replica outside the ISR takes an of
   REQUIRE(!st.apply(fence_broker_cmd{node_id{2}, 1, false}).error); // not in the ISR
   REQUIRE(!st.apply(fence_broker_cmd{node_id{1}, 1, false}).error);
   auto off = part(st, "t", 0);
-  REQUIRE(off.leader == no_leader);
+  REQUIRE(off.leader == no_node);
   REQUIRE(off.isr == nodes({1}));
 
   auto cmd = GENERATE(as<metadata_command>{}, unfence_broker_cmd{node_id{2}, 1, true},
@@ -443,14 +443,14 @@ TEST_CASE("elect_preferred skips a preferred replica that is fenced", "[cluster]
   REQUIRE(!st.apply(create_topic_cmd{create_topic_request{"t", 1, 1}}).error);
   REQUIRE(!st.apply(fence_broker_cmd{node_id{1}, 1, false}).error);
   auto off = part(st, "t", 0);
-  REQUIRE(off.leader == no_leader);
+  REQUIRE(off.leader == no_node);
   REQUIRE(off.isr == nodes({1}));
   CHECK_FALSE(has_preferred_leader_imbalance(st.current()));
   auto version = st.current().version;
   auto res = st.apply(elect_preferred_cmd{});
   REQUIRE(!res.error);
   CHECK(res.preferred_elected.empty());
-  CHECK(part(st, "t", 0).leader == no_leader);
+  CHECK(part(st, "t", 0).leader == no_node);
   CHECK(part(st, "t", 0).partition_epoch == off.partition_epoch);
   CHECK(st.current().version == version);
 }

@@ -65,17 +65,17 @@ create_topic_request topic(std::string name, int32_t partitions, int32_t rf) {
 
 // Checks the invariants of one topic's placement on `live` brokers.
 void check_placement(const topic_metadata& t, int32_t partitions, int32_t rf,
-                     const std::set<int32_t>& live) {
+                     const std::set<node_id>& live) {
   REQUIRE(t.partitions.size() == static_cast<size_t>(partitions));
   for (int32_t p = 0; p < partitions; ++p) {
     auto& pm = t.partitions[static_cast<size_t>(p)];
     CAPTURE(p);
     CHECK(pm.id == partition_id{p});
     REQUIRE(pm.replicas.size() == static_cast<size_t>(rf));
-    std::set<int32_t> distinct;
+    std::set<node_id> distinct;
     for (auto r : pm.replicas) {
-      CHECK(live.count(r.value) == 1);
-      distinct.insert(r.value);
+      CHECK(live.count(r) == 1);
+      distinct.insert(r);
     }
     CHECK(distinct.size() == pm.replicas.size());
     CHECK(pm.leader == pm.replicas.front());
@@ -120,17 +120,17 @@ TEST_CASE("create_topic spreads leaders and replicas evenly over the brokers", "
   auto t = st.create_topic(topic("orders", 6, 2));
   REQUIRE(t);
   CHECK(t->name == "orders");
-  check_placement(*t, 6, 2, {1, 2, 3});
+  check_placement(*t, 6, 2, {node_id{1}, node_id{2}, node_id{3}});
 
-  std::map<int32_t, int> leads;
-  std::map<int32_t, int> hosts;
+  std::map<node_id, int> leads;
+  std::map<node_id, int> hosts;
   for (auto& pm : t->partitions) {
-    ++leads[pm.leader.value];
+    ++leads[pm.leader];
     for (auto r : pm.replicas)
-      ++hosts[r.value];
+      ++hosts[r];
   }
-  CHECK(leads == std::map<int32_t, int>{{1, 2}, {2, 2}, {3, 2}});
-  CHECK(hosts == std::map<int32_t, int>{{1, 4}, {2, 4}, {3, 4}});
+  CHECK(leads == std::map<node_id, int>{{node_id{1}, 2}, {node_id{2}, 2}, {node_id{3}, 2}});
+  CHECK(hosts == std::map<node_id, int>{{node_id{1}, 4}, {node_id{2}, 4}, {node_id{3}, 4}});
 
   // The stored topic is the one returned.
   auto stored = st.current().find_topic("orders");
@@ -146,21 +146,21 @@ TEST_CASE("create_topic spreads leaders and replicas evenly over the brokers", "
 
 TEST_CASE("successive topics start their placement at different brokers", "[cluster]") {
   auto st = with_brokers(3);
-  std::map<int32_t, int> leads;
+  std::map<node_id, int> leads;
   for (auto name : {"a", "b", "c"}) {
     auto t = st.create_topic(topic(name, 1, 1));
     REQUIRE(t);
-    ++leads[t->partitions[0].leader.value];
+    ++leads[t->partitions[0].leader];
   }
   // Three single-partition topics land on three different leaders.
-  CHECK(leads == std::map<int32_t, int>{{1, 1}, {2, 1}, {3, 1}});
+  CHECK(leads == std::map<node_id, int>{{node_id{1}, 1}, {node_id{2}, 1}, {node_id{3}, 1}});
 }
 
 TEST_CASE("RF equal to the live broker count puts a replica on every broker", "[cluster]") {
   auto st = with_brokers(3);
   auto t = st.create_topic(topic("full", 4, 3));
   REQUIRE(t);
-  check_placement(*t, 4, 3, {1, 2, 3});
+  check_placement(*t, 4, 3, {node_id{1}, node_id{2}, node_id{3}});
 }
 
 TEST_CASE("placement only uses live brokers", "[cluster]") {
@@ -168,7 +168,7 @@ TEST_CASE("placement only uses live brokers", "[cluster]") {
   st.set_broker_alive(node_id{2}, false);
   auto t = st.create_topic(topic("live-only", 4, 2));
   REQUIRE(t);
-  check_placement(*t, 4, 2, {1, 3});
+  check_placement(*t, 4, 2, {node_id{1}, node_id{3}});
 }
 
 TEST_CASE("a replication factor above the live broker count is rejected", "[cluster]") {

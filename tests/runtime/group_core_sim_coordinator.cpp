@@ -188,7 +188,7 @@ void group_sim::serve(std::map<std::string, loaded_group> groups) {
         for (auto& b : log_)
           for (auto& [k, v] : b.records)
             if (k == offset_key(group_name, tp))
-              trail += " [batch " + std::to_string(b.base.value)
+              trail += " [batch " + to_string(b.base)
                        + (b.end() <= hw_ ? " committed] " : "] ")
                        + to_string(decode_offset(*v)->offset);
       fail("the load lost the acknowledged commit " + to_string(offset) + " of "

@@ -70,12 +70,12 @@ TEST_CASE("a load skips what does not decode and starts at the log start", "[gro
 }
 
 TEST_CASE("a group is served only by the loaded leader of its offsets partition", "[group]") {
-  std::map<int32_t, offsets_load> led;
+  std::map<partition_id, offsets_load> led;
   CHECK(errc_of(serving_partition("", 4, led, node_id{1}).error()) == errc::invalid_group_id);
   CHECK(errc_of(serving_partition("g", 0, led, node_id{1}).error())
         == errc::coordinator_not_available);
   CHECK(errc_of(serving_partition("g", 4, led, node_id{1}).error()) == errc::not_coordinator);
-  auto p = partition_for_group("g", 4);
+  auto p = partition_id{partition_for_group("g", 4)};
   led.emplace(p, offsets_load{leader_epoch{1}, 0});
   CHECK(errc_of(serving_partition("g", 4, led, node_id{1}).error())
         == errc::coordinator_load_in_progress);

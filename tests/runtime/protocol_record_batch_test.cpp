@@ -93,7 +93,7 @@ TEST_CASE("batch_builder writes the v2 header", "[protocol][record_batch]") {
   CHECK(h.producer_epoch == no_producer_epoch);
   CHECK(h.base_sequence == -1);
   CHECK(h.crc == crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin));
-  CHECK(h.next_offset() == 5);
+  CHECK(h.next_offset() == log_offset{5});
   // Raw bytes of a few fields, big-endian.
   CHECK(static_cast<uint8_t>(batch[batch_magic_pos]) == 2);
   CHECK(wire::load_be32(batch.data() + 8) == batch.size() - 12);
@@ -254,7 +254,7 @@ TEST_CASE("an empty builder finishes a valid batch claiming no offsets",
   batch_header h;
   REQUIRE(read_batch_header(batch.data(), batch.size(), h));
   CHECK(h.record_count == 0);
-  CHECK(h.next_offset() == h.base_offset);
+  CHECK(h.next_offset() == h.base());
   int calls = 0;
   CHECK_FALSE(for_each_record(batch, [&](const record_view&) { ++calls; }));
   CHECK(calls == 0);

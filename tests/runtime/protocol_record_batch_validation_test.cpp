@@ -29,7 +29,7 @@ TEST_CASE("patching base offset and leader epoch keeps the CRC valid",
   REQUIRE(read_batch_header(batch.data(), batch.size(), h));
   CHECK(h.base_offset == 1'000'000'000'000);
   CHECK(h.partition_leader_epoch == 42);
-  CHECK(h.last_offset() == 1'000'000'000'004);
+  CHECK(h.last_offset() == log_offset{1'000'000'000'004});
   std::vector<record> recs;
   REQUIRE_FALSE(decode_records(batch, recs));
   REQUIRE(recs.size() == 5);

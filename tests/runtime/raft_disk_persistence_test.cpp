@@ -22,7 +22,7 @@ TEST_CASE("raft disk persistence: a new directory loads as empty state", "[raft]
   disk_persistence p{dir, real_disk_ptr()};
   auto st = load_ok(p);
   CHECK(st.term == raft_term{0});
-  CHECK(st.voted_for == node_id{-1});
+  CHECK(st.voted_for == no_node);
   CHECK(!st.snp);
   CHECK(st.entries.empty());
   CHECK(fs::is_directory(dir));
@@ -42,11 +42,11 @@ TEST_CASE("raft disk persistence: term and vote round trip", "[raft][storage]") 
   {
     disk_persistence p{d.str(), real_disk_ptr()};
     load_ok(p);
-    REQUIRE(!p.store_term_and_vote(raft_term{1ll << 40}, node_id{-1}));
+    REQUIRE(!p.store_term_and_vote(raft_term{1ll << 40}, no_node));
   }
   st = reload(d.str());
   CHECK(st.term == raft_term{1ll << 40});
-  CHECK(st.voted_for == node_id{-1});
+  CHECK(st.voted_for == no_node);
   CHECK(!fs::exists(d.file("vote.tmp")));
 }
 

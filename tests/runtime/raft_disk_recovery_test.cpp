@@ -219,6 +219,6 @@ TEST_CASE("raft disk persistence: random garbage never crashes a load", "[raft][
     auto err = p.load(st);
     CHECK((!err || errc_of(err) == errc::storage_error));
     if (!err)  // whatever survived is a valid log that takes the next entry
-      CHECK(!p.append({entry(1, p.last_index().value + 1)}));
+      CHECK(!p.append({log_entry{raft_term{1}, p.last_index() + 1, entry_kind::command, {}}}));
   }
 }

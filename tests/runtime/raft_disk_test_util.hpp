@@ -59,17 +59,17 @@ inline std::vector<log_entry> entries(int64_t begin, int64_t end, int64_t term =
   return out;
 }
 
-inline std::vector<int64_t> indexes(const std::vector<log_entry>& xs) {
-  std::vector<int64_t> out;
+inline std::vector<raft_index> indexes(const std::vector<log_entry>& xs) {
+  std::vector<raft_index> out;
   for (auto& x : xs)
-    out.push_back(x.index.value);
+    out.push_back(x.index);
   return out;
 }
 
-inline std::vector<int64_t> range(int64_t begin, int64_t end) {
-  std::vector<int64_t> out;
+inline std::vector<raft_index> range(int64_t begin, int64_t end) {
+  std::vector<raft_index> out;
   for (auto i = begin; i < end; ++i)
-    out.push_back(i);
+    out.push_back(raft_index{i});
   return out;
 }
 

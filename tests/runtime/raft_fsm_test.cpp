@@ -121,7 +121,7 @@ TEST_CASE("raft fsm: no vote for a candidate with a stale log, but its term is a
   auto out = f.get_output();
   REQUIRE(out.term_and_vote);
   CHECK(out.term_and_vote->first == raft_term{2});
-  CHECK(out.term_and_vote->second == node_id{-1});
+  CHECK(out.term_and_vote->second == no_node);
   CHECK_FALSE(sent<vote_reply>(out).at(0).second.granted);
   // A higher last term wins over a longer log.
   f.step(n3, vote_request{raft_term{2}, raft_index{1}, raft_term{2}, false});
@@ -218,7 +218,7 @@ TEST_CASE("raft fsm: a stale leader learns the newer term", "[raft]") {
   auto r = sent<append_reply>(f.get_output()).at(0).second;
   CHECK_FALSE(r.success);
   CHECK(r.term == raft_term{3});
-  CHECK(f.leader() == node_id{-1});
+  CHECK(f.leader() == no_node);
 }
 
 TEST_CASE("raft fsm: the leader pages and pipelines appends and commits only its own term",

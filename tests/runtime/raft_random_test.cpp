@@ -32,7 +32,7 @@ struct run_stats {
   size_t committed = 0;
   int restarts = 0;
   int64_t delivered = 0;
-  int64_t max_term = 0;
+  raft_term max_term{0};
   int64_t snapshots = 0;  // install_snapshot messages delivered
 };
 

@@ -33,8 +33,8 @@ caf::error mem_persistence::load(persisted_state& out) {
 caf::error mem_persistence::store_term_and_vote(raft_term term, node_id voted_for) {
   if (term < state_.term)
     return refuse("term went back");
-  if (term == state_.term && state_.voted_for.value != -1 && voted_for != state_.voted_for)
-    return refuse("a second vote in term " + std::to_string(term.value));
+  if (term == state_.term && state_.voted_for != no_node && voted_for != state_.voted_for)
+    return refuse("a second vote in term " + to_string(term));
   state_.term = term;
   state_.voted_for = voted_for;
   return {};
@@ -67,8 +67,8 @@ caf::error mem_persistence::append(const std::vector<log_entry>& entries) {
   auto term = last_term();
   for (auto& e : entries) {
     if (e.index != next || e.term < term)
-      return refuse("append does not continue the log at " + std::to_string(next.value)
-                    + " (got " + std::to_string(e.index.value) + ")");
+      return refuse("append does not continue the log at " + to_string(next)
+                    + " (got " + to_string(e.index) + ")");
     ++next;
     term = e.term;
   }
@@ -103,7 +103,7 @@ caf::error mem_persistence::store_snapshot(const snapshot& snp) {
 std::string encode_applied(const applied_log& xs) {
   std::ostringstream out;
   for (auto& [index, cmd] : xs)
-    out << index.value << ' ' << cmd.size() << ' ' << cmd;
+    out << index << ' ' << cmd.size() << ' ' << cmd;
   return out.str();
 }
 
@@ -323,7 +323,7 @@ void raft_sim::drive(sim_member& m) {
     persist(m, out);
     for (auto& env : out.messages) {
       if (env.from != m.id || env.to == m.id)
-        FAIL("bad envelope from " << m.id.value);
+        FAIL("bad envelope from " << m.id);
       net_.send(std::move(env), now_);
     }
     apply(m, out);
@@ -343,7 +343,7 @@ void raft_sim::persist(sim_member& m, output& out) {
                "store_term_and_vote");
   if (out.truncate_from) {
     if (*out.truncate_from <= m.last_commit)
-      FAIL("member " << m.id.value << " truncates committed entry " << out.truncate_from->value);
+      FAIL("member " << m.id << " truncates committed entry " << *out.truncate_from);
     require_ok(disk.truncate(*out.truncate_from), "truncate");
   }
   if (out.snapshot_to_persist)
@@ -358,8 +358,8 @@ void raft_sim::persist(sim_member& m, output& out) {
       if (!fresh
           && (it->second.kind != fp.kind || it->second.data != fp.data
               || it->second.prev_term != fp.prev_term))
-        FAIL("log matching: two different entries at index " << e.index.value << " term "
-                                                             << e.term.value);
+        FAIL("log matching: two different entries at index " << e.index << " term "
+                                                             << e.term);
       prev = e.term;
     }
     require_ok(disk.append(out.log_entries), "append");
@@ -368,27 +368,27 @@ void raft_sim::persist(sim_member& m, output& out) {
   auto& r = *m.raft;
   if (disk.last_index() != r.last_index() || disk.last_term() != r.last_term()
       || disk.snapshot_index() != r.log().snapshot_index())
-    FAIL("member " << m.id.value << ": fsm log (" << r.log().snapshot_index().value << ", "
-                   << r.last_index().value << "] differs from the persisted log ("
-                   << disk.snapshot_index().value << ", " << disk.last_index().value << "]");
+    FAIL("member " << m.id << ": fsm log (" << r.log().snapshot_index() << ", "
+                   << r.last_index() << "] differs from the persisted log ("
+                   << disk.snapshot_index() << ", " << disk.last_index() << "]");
   if (disk.state().term != r.term())
-    FAIL("member " << m.id.value << ": term not persisted");
+    FAIL("member " << m.id << ": term not persisted");
 }
 
 void raft_sim::apply(sim_member& m, output& out) {
-  max_term_seen_ = std::max(max_term_seen_, m.raft->term().value);
+  max_term_seen_ = std::max(max_term_seen_, m.raft->term());
   if (out.snapshot_to_apply) {
     auto& snp = *out.snapshot_to_apply;
     if (snp.desc.index <= m.applied_index)
-      FAIL("member " << m.id.value << " got an old snapshot to apply");
+      FAIL("member " << m.id << " got an old snapshot to apply");
     auto xs = decode_applied(snp.data);
     // State-machine safety: what we applied is a prefix of the snapshot's state.
     if (xs.size() < m.applied.size() || !std::equal(m.applied.begin(), m.applied.end(), xs.begin()))
-      FAIL("member " << m.id.value << ": snapshot does not extend the applied state");
+      FAIL("member " << m.id << ": snapshot does not extend the applied state");
     for (auto& [index, cmd] : xs) {
       auto c = committed_.find(index);
       if (c != committed_.end() && c->second.entry.data != cmd)
-        FAIL("snapshot holds another command at " << index.value);
+        FAIL("snapshot holds another command at " << index);
     }
     m.applied = std::move(xs);
     m.applied_index = snp.desc.index;
@@ -396,25 +396,25 @@ void raft_sim::apply(sim_member& m, output& out) {
   }
   for (auto& e : out.committed) {
     if (e.index != m.applied_index + 1)
-      FAIL("member " << m.id.value << " applies " << e.index.value << " after "
-                     << m.applied_index.value);
+      FAIL("member " << m.id << " applies " << e.index << " after "
+                     << m.applied_index);
     auto [it, fresh] = committed_.emplace(e.index,
                                           committed_entry{e, raft_term{max_term_seen_}});
     if (!fresh
         && (it->second.entry.term != e.term || it->second.entry.data != e.data
             || it->second.entry.kind != e.kind))
-      FAIL("state-machine safety: member " << m.id.value << " applies another entry at "
-                                           << e.index.value);
+      FAIL("state-machine safety: member " << m.id << " applies another entry at "
+                                           << e.index);
     m.applied_index = e.index;
     if (e.kind == entry_kind::command)
       m.applied.emplace_back(e.index, e.data);
   }
   auto commit = m.raft->commit_index();
   if (commit < m.last_commit)
-    FAIL("member " << m.id.value << ": commit index went back");
+    FAIL("member " << m.id << ": commit index went back");
   m.last_commit = commit;
   if (m.applied_index != m.raft->applied_index())
-    FAIL("member " << m.id.value << ": applied index mismatch");
+    FAIL("member " << m.id << ": applied index mismatch");
 }
 
 void raft_sim::check_leader(sim_member& m) {
@@ -423,8 +423,8 @@ void raft_sim::check_leader(sim_member& m) {
     return;
   auto [it, fresh] = leader_of_term_.emplace(r.term(), m.id);
   if (!fresh && it->second != m.id)
-    FAIL("election safety: members " << it->second.value << " and " << m.id.value
-                                     << " both lead term " << r.term().value);
+    FAIL("election safety: members " << it->second << " and " << m.id
+                                     << " both lead term " << r.term());
   if (!fresh)
     return;
   ++leader_changes_;
@@ -435,8 +435,8 @@ void raft_sim::check_leader(sim_member& m) {
       continue;
     if (index > log.last_index()
         || (index > log.snapshot_index() && log.term_at(index) != c.entry.term))
-      FAIL("leader completeness: leader " << m.id.value << " of term " << r.term().value
-                                          << " lacks committed entry " << index.value);
+      FAIL("leader completeness: leader " << m.id << " of term " << r.term()
+                                          << " lacks committed entry " << index);
   }
 }
 
@@ -449,11 +449,11 @@ void raft_sim::check_logs() const {
     auto& log = m.raft->log();
     auto& st = m.disk->state();
     if (st.entries.size() != log.size())
-      FAIL("member " << id.value << ": fsm log size differs from the persisted one");
+      FAIL("member " << id << ": fsm log size differs from the persisted one");
     for (auto& e : st.entries) {
       auto& x = log.at(e.index);
       if (x.term != e.term || x.data != e.data || x.kind != e.kind)
-        FAIL("member " << id.value << ": fsm log differs from disk at " << e.index.value);
+        FAIL("member " << id << ": fsm log differs from disk at " << e.index);
     }
   }
   for (size_t i = 0; i < ups.size(); ++i)
@@ -469,8 +469,8 @@ void raft_sim::check_logs() const {
         if (x.term == y.term)
           matched = true;
         if (matched && (x.term != y.term || x.data != y.data || x.kind != y.kind))
-          FAIL("log matching: members " << ups[i]->id.value << " and " << ups[j]->id.value
-                                        << " differ at " << k.value);
+          FAIL("log matching: members " << ups[i]->id << " and " << ups[j]->id
+                                        << " differ at " << k);
       }
     }
 }
@@ -480,18 +480,18 @@ void raft_sim::check_converged() const {
   const sim_member* first = nullptr;
   for (auto& [id, m] : members_) {
     if (!m.up)
-      FAIL("member " << id.value << " is down");
+      FAIL("member " << id << " is down");
     if (first == nullptr) {
       first = &m;
       continue;
     }
     if (m.applied_index != first->applied_index || m.applied != first->applied)
-      FAIL("members " << first->id.value << " and " << id.value << " applied different "
-                      << "sequences (" << first->applied_index.value << " vs "
-                      << m.applied_index.value << ")");
+      FAIL("members " << first->id << " and " << id << " applied different "
+                      << "sequences (" << first->applied_index << " vs "
+                      << m.applied_index << ")");
     if (m.raft->last_index() != first->raft->last_index()
         || m.raft->last_term() != first->raft->last_term())
-      FAIL("members " << first->id.value << " and " << id.value << " hold different logs");
+      FAIL("members " << first->id << " and " << id << " hold different logs");
   }
 }
 

@@ -140,7 +140,7 @@ public:
   // Every member (up or not) applied the same sequence, and logs are equal.
   void check_converged() const;
 
-  int64_t max_term_seen() const { return max_term_seen_; }
+  raft_term max_term_seen() const { return max_term_seen_; }
   size_t committed_count() const { return committed_.size(); }
   int leader_changes() const { return leader_changes_; }
   int64_t delivered() const { return delivered_; }
@@ -167,7 +167,7 @@ private:
   std::map<node_id, sim_member> members_;
   std::vector<node_id> ids_;
   int64_t now_ = 0;
-  int64_t max_term_seen_ = 0;
+  raft_term max_term_seen_{0};
   int leader_changes_ = 0;
   int64_t delivered_ = 0;
   // Safety bookkeeping.

@@ -26,7 +26,7 @@ log_offset sim_log::append(std::string batch) {
   set_base_offset(batch.data(), base);
   batch_header h;
   read_batch_header(batch.data(), batch.size(), h);
-  batches_.push_back(stored_batch{base, log_offset{h.next_offset()}, std::move(batch)});
+  batches_.push_back(stored_batch{base, h.next_offset(), std::move(batch)});
   return base;
 }
 
@@ -34,11 +34,11 @@ caf::error sim_log::append_replicated(std::string_view batch) {
   batch_header h;
   if (!read_batch_header(batch.data(), batch.size(), h) || h.total_size() != batch.size())
     return make_error(errc::corrupt_message, "not one whole batch");
-  if (log_offset{h.base_offset} != end())
+  if (h.base() != end())
     return make_error(errc::offset_out_of_range,
                       "batch at " + std::to_string(h.base_offset) + ", log end "
                         + to_string(end()));
-  batches_.push_back(stored_batch{end(), log_offset{h.next_offset()}, std::string{batch}});
+  batches_.push_back(stored_batch{end(), h.next_offset(), std::string{batch}});
   return {};
 }
 

@@ -83,7 +83,7 @@ struct leader {
     if (!base)
       return std::move(base.error());
     REQUIRE(read_batch_header(batch.data(), batch.size(), h));
-    REQUIRE(h.base_offset == base->value);
+    REQUIRE(h.base() == *base);
     table.on_append(h);
     return *base;
   }

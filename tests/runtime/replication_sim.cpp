@@ -169,8 +169,8 @@ void replication_sim::inject_fault() {
       break;
     case 5: {  // the leader crashes; the controller may notice at once (CAF's down message)
       auto l = current().leader;
-      if (l != no_leader && up(nodes_.at(l.value))) {
-        crash(l.value);
+      if (l != no_node && up(nodes_.at(address_of(l)))) {
+        crash(address_of(l));
         if (u(rng_) < 0.5)
           controller_apply(fence_broker_cmd{l, 0, false, false});
         what = "crash leader " + to_string(l);
@@ -323,7 +323,7 @@ void replication_sim::drive(node& n) {
                                n.id});
       continue;
     }
-    send(n.id, f.leader.value, m_fetch{f.id, std::move(f.req)});
+    send(n.id, address_of(f.leader), m_fetch{f.id, std::move(f.req)});
   }
   for (auto& p : out.proposals)
     send(n.id, controller, m_alter_isr{p.id, std::move(p.req)});

@@ -65,8 +65,11 @@ public:
   const repl_sim_stats& stats() const { return stats_; }
 
 private:
+  // Addresses on the simulated network: the controller, the client and each broker, whose
+  // address is its node id's number.
   static constexpr int32_t controller = 0;
   static constexpr int32_t client = 10;
+  static int32_t address_of(node_id broker) { return broker.value; }
 
   struct envelope {
     int32_t from;
@@ -172,7 +175,7 @@ private:
   std::vector<producer> producers_;
   uint64_t next_req_ = 1;
   std::map<uint64_t, std::pair<size_t, std::string>> requests_;  // req -> (producer, tag)
-  node_id client_leader_{-1};  // where the client sends, refreshed from the controller
+  node_id client_leader_ = no_node;  // where the client sends, refreshed from the controller
   int64_t client_refresh_at_ = 0;
 
   // Checker.

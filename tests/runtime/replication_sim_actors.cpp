@@ -29,8 +29,8 @@ apply_result replication_sim::controller_apply(const metadata_command& cmd) {
   if (after.replicas.empty())
     return res;
   if (before.replicas.empty() || after.epoch != before.epoch) {
-    auto [it, fresh] = epoch_leader_.emplace(after.epoch, after.leader.value);
-    if (!fresh && it->second != after.leader.value)
+    auto [it, fresh] = epoch_leader_.emplace(after.epoch, address_of(after.leader));
+    if (!fresh && it->second != address_of(after.leader))
       violation("the controller gave leader epoch " + to_string(after.epoch) + " to two leaders");
     if (!before.replicas.empty())
       ++stats_.leader_changes;
@@ -56,7 +56,7 @@ void replication_sim::push_view() {
 
 void replication_sim::controller_tick() {
   for (auto& b : md_.current().brokers)
-    if (b.alive && now_ - last_heard_[b.id.value] > session_timeout_ms)
+    if (b.alive && now_ - last_heard_[address_of(b.id)] > session_timeout_ms)
       controller_apply(fence_broker_cmd{b.id, b.incarnation, false, false});
 }
 
@@ -116,7 +116,7 @@ void replication_sim::client_step() {
 }
 
 void replication_sim::send_batch(producer& p, in_flight& b) {
-  if (client_leader_ == no_leader) {
+  if (client_leader_ == no_node) {
     b.req = 0;
     b.resend_at = now_ + client_backoff_ms;
     return;
@@ -125,7 +125,7 @@ void replication_sim::send_batch(producer& p, in_flight& b) {
   b.resend_at = now_ + produce_timeout_ms + 100;
   size_t index = static_cast<size_t>(&p - producers_.data());
   requests_[b.req] = {index, b.tag};
-  send(client, client_leader_.value,
+  send(client, address_of(client_leader_),
        m_produce{b.req, b.batch, static_cast<int16_t>(p.id != no_producer_id ? -1 : 1),
                  static_cast<int32_t>(produce_timeout_ms)});
 }
@@ -187,9 +187,9 @@ bool replication_sim::converged() const {
     if (!p.batches.empty())
       return false;
   auto& pm = current();
-  if (pm.leader == no_leader || pm.isr.size() != 3)
+  if (pm.leader == no_node || pm.isr.size() != 3)
     return false;
-  auto& leader = nodes_.at(pm.leader.value);
+  auto& leader = nodes_.at(address_of(pm.leader));
   if (!leader.host || !leader.host->fsm().leading())
     return false;
   for (auto& [id, n] : nodes_) {

@@ -64,7 +64,7 @@ void replication_sim::check(node& n) {
       return violation("I7: nodes " + std::to_string(led->second) + " and "
                        + std::to_string(n.id) + " both led epoch " + to_string(epoch));
     for (auto r : fsm.partition().isr) {
-      auto member_end = nodes_.at(r.value).disk->log.end();
+      auto member_end = nodes_.at(address_of(r)).disk->log.end();
       if (member_end < hw)
         return violation(who + " (leader): high watermark " + to_string(hw)
                          + " passes the log end " + to_string(member_end) + " of ISR member "
@@ -146,7 +146,7 @@ void replication_sim::sweep() {
         return violation("I2: " + who + "'s log holds batch " + tag_of(b) + " twice");
       auto e = std::find_if(epochs.rbegin(), epochs.rend(),
                             [&](const epoch_entry& x) { return x.start_offset <= b.base; });
-      if (e == epochs.rend() || e->epoch.value != h.partition_leader_epoch)
+      if (e == epochs.rend() || e->epoch != leader_epoch{h.partition_leader_epoch})
         return violation(who + ": the epoch history does not name the epoch "
                          + std::to_string(h.partition_leader_epoch) + " of the batch at "
                          + to_string(b.base));

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -26,22 +27,29 @@ std::unique_ptr<partition_log> open_log(const temp_dir& dir, log_config cfg = {}
 }
 
 // Appends `batches` batches of `records` records each; returns the base offsets assigned.
-std::vector<int64_t> append_n(partition_log& log, int batches, int records,
-                              size_t value_size = 100, int64_t ts = 1000) {
-  std::vector<int64_t> bases;
+std::vector<log_offset> append_n(partition_log& log, int batches, int records,
+                                 size_t value_size = 100, int64_t ts = 1000) {
+  std::vector<log_offset> bases;
   for (int i = 0; i < batches; ++i) {
     auto b = make_batch(records, value_size, ts);
     auto base = log.append(b, ts);
     REQUIRE(base);
-    bases.push_back(base->value);
+    bases.push_back(*base);
   }
   return bases;
 }
 
-std::vector<int64_t> range(int64_t begin, int64_t end) {
-  std::vector<int64_t> out;
+std::vector<log_offset> range(int64_t begin, int64_t end) {
+  std::vector<log_offset> out;
   for (auto i = begin; i < end; ++i)
-    out.push_back(i);
+    out.push_back(log_offset{i});
+  return out;
+}
+
+std::vector<log_offset> offsets(std::initializer_list<int64_t> xs) {
+  std::vector<log_offset> out;
+  for (auto x : xs)
+    out.push_back(log_offset{x});
   return out;
 }
 
@@ -73,7 +81,7 @@ TEST_CASE("append assigns offsets and read returns the records", "[storage]") {
   batch_header h;
   REQUIRE(read_batch_header(b.data(), b.size(), h));
   CHECK(h.base_offset == 0);  // patched in place
-  CHECK(append_n(*log, 3, 5) == std::vector<int64_t>{10, 15, 20});
+  CHECK(append_n(*log, 3, 5) == offsets({10, 15, 20}));
   CHECK(log->log_end_offset() == log_offset{25});
   CHECK(log->size_bytes() == size + 3 * make_batch(5).size());
   auto r = log->read(log_offset{0}, 1 << 20);
@@ -87,7 +95,7 @@ TEST_CASE("append assigns offsets and read returns the records", "[storage]") {
     auto r2 = log->read(log_offset{12}, 1 << 20);
     REQUIRE(r2);
     CHECK(batch_bases(r2->data) == std::vector<int64_t>{10, 15, 20});
-    CHECK(offsets_in(r2->data, 12) == range(12, 25));
+    CHECK(offsets_in(r2->data, log_offset{12}) == range(12, 25));
   }
   SECTION("reading at the end returns nothing") {
     auto r2 = log->read(log_offset{25}, 1 << 20);
@@ -228,10 +236,10 @@ TEST_CASE("a reopened log keeps its batches, offsets and segments", "[storage]")
   auto r = log->read(log_offset{0}, 1 << 20);
   REQUIRE(r);
   CHECK(offsets_in(r->data) == range(0, 100));
-  CHECK(append_n(*log, 3, 10) == std::vector<int64_t>{100, 110, 120});
+  CHECK(append_n(*log, 3, 10) == offsets({100, 110, 120}));
   r = log->read(log_offset{95}, 1 << 20);
   REQUIRE(r);
-  CHECK(offsets_in(r->data, 95) == range(95, 130));
+  CHECK(offsets_in(r->data, log_offset{95}) == range(95, 130));
 }
 
 TEST_CASE("truncate_to drops whole batches at and after an offset", "[storage]") {
@@ -251,7 +259,7 @@ TEST_CASE("truncate_to drops whole batches at and after an offset", "[storage]")
     auto r = log->read(log_offset{0}, 1 << 20);
     REQUIRE(r);
     CHECK(offsets_in(r->data) == range(0, 40));
-    CHECK(append_n(*log, 2, 10) == std::vector<int64_t>{40, 50});
+    CHECK(append_n(*log, 2, 10) == offsets({40, 50}));
     CHECK(log->segment_count() == 2);  // [30,40) [40,50) [50,60) fill segment 30 again
     r = log->read(log_offset{0}, 1 << 20);
     REQUIRE(r);
@@ -272,7 +280,7 @@ TEST_CASE("truncate_to drops whole batches at and after an offset", "[storage]")
     CHECK(log->log_end_offset() == log_offset{0});
     CHECK(log->segment_count() == 1);
     CHECK(log->size_bytes() == 0);
-    CHECK(append_n(*log, 1, 10) == std::vector<int64_t>{0});
+    CHECK(append_n(*log, 1, 10) == offsets({0}));
   }
   SECTION("survives a reopen") {
     REQUIRE(!log->truncate_to(log_offset{75}));

@@ -43,15 +43,15 @@ void append_n(partition_log& log, int batches, int records) {
   }
 }
 
-std::vector<int64_t> range(int64_t begin, int64_t end) {
-  std::vector<int64_t> out;
+std::vector<log_offset> range(int64_t begin, int64_t end) {
+  std::vector<log_offset> out;
   for (auto i = begin; i < end; ++i)
-    out.push_back(i);
+    out.push_back(log_offset{i});
   return out;
 }
 
 // Everything in the log from its start, as record offsets.
-std::vector<int64_t> all_offsets(const partition_log& log) {
+std::vector<log_offset> all_offsets(const partition_log& log) {
   auto r = log.read(log.log_start_offset(), 1 << 24);
   REQUIRE(r);
   return offsets_in(r->data);
@@ -267,6 +267,6 @@ TEST_CASE("random garbage files never crash open and leave a usable log", "[stor
     CHECK(*base == end);
     r = l.read(end, 1 << 20);
     REQUIRE(r);
-    CHECK(offsets_in(r->data, end.value) == range(end.value, end.value + 3));
+    CHECK(offsets_in(r->data, end) == std::vector<log_offset>{end, end + 1, end + 2});
   }
 }

@@ -60,14 +60,15 @@ inline std::string make_batch_at(const std::vector<int64_t>& timestamps, size_t 
 }
 
 // Offsets of every record in `data` (whole batches) at or after `from`.
-inline std::vector<int64_t> offsets_in(const std::string& data, int64_t from = 0) {
+inline std::vector<log_offset> offsets_in(const std::string& data,
+                                          log_offset from = log_offset{0}) {
   std::vector<record> recs;
-  auto err = decode_records(data, recs, log_offset{from});
-  std::vector<int64_t> out;
+  auto err = decode_records(data, recs, from);
+  std::vector<log_offset> out;
   if (err)
     return out;
   for (auto& r : recs)
-    out.push_back(r.offset.value);
+    out.push_back(r.offset);
   return out;
 }
 

@@ -30,7 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using entry_tuple = std::tuple<int64_t, int64_t, uint32_t>;  // timestamp, offset, position
+using entry_tuple = std::tuple<int64_t, log_offset, uint32_t>;  // timestamp, offset, position
 
 std::unique_ptr<time_index> open_index(const std::string& path, int64_t base) {
   auto idx = time_index::open(test::real_disk(), path, log_offset{base});
@@ -43,7 +43,7 @@ std::vector<entry_tuple> entries_of(const time_index& ix) {
   for (size_t i = 0; i < ix.size(); ++i) {
     auto e = ix.at(i);
     REQUIRE(e);
-    out.emplace_back(e->timestamp, e->offset.value, e->position);
+    out.emplace_back(e->timestamp, e->offset, e->position);
   }
   return out;
 }
@@ -85,15 +85,15 @@ void append_at(partition_log& log, const std::vector<int64_t>& timestamps) {
   }
 }
 
-std::optional<std::pair<int64_t, int64_t>> search(const partition_log& log, int64_t ts) {
+std::optional<std::pair<log_offset, int64_t>> search(const partition_log& log, int64_t ts) {
   auto r = log.offset_for_timestamp(ts);
   REQUIRE(r);
   if (!*r)
     return std::nullopt;
-  return std::make_pair((*r)->offset.value, (*r)->timestamp);
+  return std::make_pair((*r)->offset, (*r)->timestamp);
 }
 
-using found = std::optional<std::pair<int64_t, int64_t>>;  // offset, timestamp
+using found = std::optional<std::pair<log_offset, int64_t>>;  // offset, timestamp
 
 // Segments 0 (1000, 900, 1050), 30 (1100, 1100, 1075) and the active 60 (2000).
 const std::vector<int64_t> seven_batches{1000, 900, 1050, 1100, 1100, 1075, 2000};
@@ -113,18 +113,18 @@ TEST_CASE("time_index looks up the last entry older than a timestamp", "[storage
   REQUIRE(!ix->append({35, log_offset{160}, 13000}));
   CHECK(ix->size() == 4);
   CHECK(ix->last()->offset == log_offset{160});
-  auto offset_for = [&](int64_t ts) -> int64_t {
+  auto offset_for = [&](int64_t ts) -> log_offset {
     auto e = ix->lookup(ts);
     REQUIRE(e);
-    return *e ? (*e)->offset.value : -1;
+    return *e ? (*e)->offset : log_offset{-1};
   };
-  CHECK(offset_for(10) == -1);
-  CHECK(offset_for(11) == 110);
-  CHECK(offset_for(20) == 110);
-  CHECK(offset_for(21) == 151);
-  CHECK(offset_for(35) == 151);
-  CHECK(offset_for(36) == 160);
-  CHECK(offset_for(std::numeric_limits<int64_t>::max()) == 160);
+  CHECK(offset_for(10) == log_offset{-1});
+  CHECK(offset_for(11) == log_offset{110});
+  CHECK(offset_for(20) == log_offset{110});
+  CHECK(offset_for(21) == log_offset{151});
+  CHECK(offset_for(35) == log_offset{151});
+  CHECK(offset_for(36) == log_offset{160});
+  CHECK(offset_for(std::numeric_limits<int64_t>::max()) == log_offset{160});
   CHECK(*ix->check(13001) == "");
   CHECK(*ix->check(13000) != "");  // last entry at the end of the log: invalid
 }
@@ -212,11 +212,13 @@ TEST_CASE("time_index truncate_to_position drops the entries at and after a posi
   REQUIRE(!ix->truncate_to_position(500));
   CHECK(ix->size() == 3);
   REQUIRE(!ix->truncate_to_position(200));
-  CHECK(entries_of(*ix) == std::vector<entry_tuple>{{10, 1, 100}});
+  CHECK(entries_of(*ix) == std::vector<entry_tuple>{{10, log_offset{1}, 100}});
   CHECK(ix->last()->position == 100);
   CHECK(fs::file_size(path) == time_index::header_size + time_index::entry_size);
   REQUIRE(!ix->append({15, log_offset{2}, 150}));  // appends continue after the cut
-  CHECK(entries_of(*ix) == std::vector<entry_tuple>{{10, 1, 100}, {15, 2, 150}});
+  CHECK(entries_of(*ix) == std::vector<entry_tuple>{
+      {10, log_offset{1}, 100},
+      {15, log_offset{2}, 150}});
   REQUIRE(!ix->truncate_to_position(0));
   CHECK(ix->empty());
   CHECK(!ix->last());
@@ -236,9 +238,13 @@ TEST_CASE("a segment's time index holds the running max and ends with a seal ent
     append_at(*log, seven_batches);
     REQUIRE(log->segment_count() == 3);
     // No entry for a segment's first batch (the interval); 900 does not raise the max.
-    CHECK(entries_in(dir, 0) == std::vector<entry_tuple>{{1000, 10, one}, {1050, 20, 2 * one}});
+    CHECK(entries_in(dir, 0) == std::vector<entry_tuple>{
+        {1000, log_offset{10}, one},
+        {1050, log_offset{20}, 2 * one}});
     // 1100 twice, then 1075: the seal entry names the last batch with the same max.
-    CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{{1100, 40, one}, {1100, 50, 2 * one}});
+    CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{
+        {1100, log_offset{40}, one},
+        {1100, log_offset{50}, 2 * one}});
     CHECK(entries_in(dir, 60).empty());
     sealed = read_file(dir.file(segment_name(30, ".timeindex")));
     REQUIRE(!log->flush());
@@ -247,9 +253,9 @@ TEST_CASE("a segment's time index holds the running max and ends with a seal ent
   auto log = open_log(dir, cfg);
   CHECK(capture.text().find("rebuilding") == std::string::npos);
   CHECK(read_file(dir.file(segment_name(30, ".timeindex"))) == sealed);
-  CHECK(search(*log, 1050) == found{{20, 1050}});
-  CHECK(search(*log, 1076) == found{{30, 1100}});
-  CHECK(search(*log, 1101) == found{{60, 2000}});
+  CHECK(search(*log, 1050) == found{{log_offset{20}, 1050}});
+  CHECK(search(*log, 1076) == found{{log_offset{30}, 1100}});
+  CHECK(search(*log, 1101) == found{{log_offset{60}, 2000}});
 }
 
 TEST_CASE("a missing or damaged time index is rebuilt at open to the same bytes",
@@ -300,8 +306,8 @@ TEST_CASE("a missing or damaged time index is rebuilt at open to the same bytes"
         != std::string::npos);
   CHECK(capture.text().find(reason) != std::string::npos);
   CHECK(read_file(path) == good);
-  CHECK(search(*log, 1060) == found{{30, 1100}});
-  CHECK(search(*log, 1101) == found{{60, 2000}});
+  CHECK(search(*log, 1060) == found{{log_offset{30}, 1100}});
+  CHECK(search(*log, 1101) == found{{log_offset{60}, 2000}});
 }
 
 TEST_CASE("an empty time index is valid, gets its seal entry and still finds records",
@@ -317,9 +323,9 @@ TEST_CASE("an empty time index is valid, gets its seal entry and still finds rec
   log_capture capture;
   auto log = open_log(dir, cfg);
   CHECK(capture.text().find("rebuilding") == std::string::npos);
-  CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{{1100, 50, 2 * one}});
-  CHECK(search(*log, 1100) == found{{30, 1100}});
-  CHECK(search(*log, 1051) == found{{30, 1100}});
+  CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{{1100, log_offset{50}, 2 * one}});
+  CHECK(search(*log, 1100) == found{{log_offset{30}, 1100}});
+  CHECK(search(*log, 1051) == found{{log_offset{30}, 1100}});
 }
 
 TEST_CASE("the active segment's time index is rebuilt from its batches at open",
@@ -341,8 +347,8 @@ TEST_CASE("the active segment's time index is rebuilt from its batches at open",
   }
   auto log = open_log(dir, cfg);
   CHECK(read_file(path) == good);
-  CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{{1300, 40, one}});
-  CHECK(search(*log, 1260) == found{{30, 1300}});
+  CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{{1300, log_offset{40}, one}});
+  CHECK(search(*log, 1260) == found{{log_offset{30}, 1300}});
   CHECK(!search(*log, 1301));
 }
 
@@ -357,23 +363,25 @@ TEST_CASE("truncation drops the time index entries of the batches cut", "[storag
     REQUIRE(!log->truncate_to(log_offset{45}));  // segment 30 keeps [30,40)
     CHECK(!fs::exists(dir.file(segment_name(60, ".timeindex"))));
     CHECK(entries_in(dir, 30).empty());
-    CHECK(search(*log, 1300) == found{{30, 1300}});
+    CHECK(search(*log, 1300) == found{{log_offset{30}, 1300}});
     CHECK(!search(*log, 1301));
     // The leader's batches replace the divergent ones: older timestamps this time.
     append_at(*log, {1250, 1350});
-    CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{{1300, 40, one}, {1350, 50, 2 * one}});
-    CHECK(search(*log, 1301) == found{{50, 1350}});
+    CHECK(entries_in(dir, 30) == std::vector<entry_tuple>{
+        {1300, log_offset{40}, one},
+        {1350, log_offset{50}, 2 * one}});
+    CHECK(search(*log, 1301) == found{{log_offset{50}, 1350}});
     log.reset();
     log = open_log(dir, cfg);
-    CHECK(search(*log, 1301) == found{{50, 1350}});
+    CHECK(search(*log, 1301) == found{{log_offset{50}, 1350}});
   }
   SECTION("fully, restarting at an offset") {
     REQUIRE(!log->truncate_fully_and_start_at(log_offset{500}));
     CHECK(!search(*log, 0));
     CHECK(!fs::exists(dir.file(segment_name(0, ".timeindex"))));
     append_at(*log, {10, 20});
-    CHECK(entries_in(dir, 500) == std::vector<entry_tuple>{{20, 510, one}});
-    CHECK(search(*log, 11) == found{{510, 20}});
+    CHECK(entries_in(dir, 500) == std::vector<entry_tuple>{{20, log_offset{510}, one}});
+    CHECK(search(*log, 11) == found{{log_offset{510}, 20}});
   }
 }
 
@@ -389,10 +397,10 @@ TEST_CASE("retention and the open's cleanup take the time index with its segment
     REQUIRE(n);
     CHECK(*n == 1);
     CHECK(!fs::exists(dir.file(segment_name(0, ".timeindex"))));
-    CHECK(search(*log, 0) == found{{30, 5000}});
+    CHECK(search(*log, 0) == found{{log_offset{30}, 5000}});
   }
   write_file(dir.file(segment_name(700, ".timeindex")), header(700));  // no .log
   auto log = open_log(dir, cfg);
   CHECK(!fs::exists(dir.file(segment_name(700, ".timeindex"))));
-  CHECK(search(*log, 5150) == found{{50, 5200}});
+  CHECK(search(*log, 5150) == found{{log_offset{50}, 5200}});
 }

@@ -26,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using found = std::optional<std::pair<int64_t, int64_t>>;  // offset, timestamp
+using found = std::optional<std::pair<log_offset, int64_t>>;  // offset, timestamp
 
 std::unique_ptr<partition_log> open_log(const temp_dir& dir, log_config cfg = {}) {
   auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
@@ -46,7 +46,7 @@ found search(const partition_log& log, int64_t ts) {
   REQUIRE(r);
   if (!*r)
     return std::nullopt;
-  return std::make_pair((*r)->offset.value, (*r)->timestamp);
+  return std::make_pair((*r)->offset, (*r)->timestamp);
 }
 
 // The answer by definition: the first record, in offset order, with timestamp >= ts.
@@ -57,7 +57,7 @@ found scan_all(const partition_log& log, int64_t ts) {
   REQUIRE(!decode_records(r->data, recs));
   for (auto& rec : recs)
     if (rec.timestamp >= ts)
-      return std::make_pair(rec.offset.value, rec.timestamp);
+      return std::make_pair(rec.offset, rec.timestamp);
   return std::nullopt;
 }
 
@@ -84,13 +84,13 @@ TEST_CASE("offset_for_timestamp finds the first record at or after a timestamp",
   auto log = open_log(dir);
   CHECK(!search(*log, 0));
   append_batches(*log, {{100, 105, 103}, {90, 110}, {200}});  // offsets 0-2, 3-4, 5
-  CHECK(search(*log, -5) == found{{0, 100}});
-  CHECK(search(*log, 100) == found{{0, 100}});
-  CHECK(search(*log, 101) == found{{1, 105}});
-  CHECK(search(*log, 105) == found{{1, 105}});
-  CHECK(search(*log, 106) == found{{4, 110}});  // not 103 or 90: both older
-  CHECK(search(*log, 111) == found{{5, 200}});
-  CHECK(search(*log, 200) == found{{5, 200}});
+  CHECK(search(*log, -5) == found{{log_offset{0}, 100}});
+  CHECK(search(*log, 100) == found{{log_offset{0}, 100}});
+  CHECK(search(*log, 101) == found{{log_offset{1}, 105}});
+  CHECK(search(*log, 105) == found{{log_offset{1}, 105}});
+  CHECK(search(*log, 106) == found{{log_offset{4}, 110}});  // not 103 or 90: both older
+  CHECK(search(*log, 111) == found{{log_offset{5}, 200}});
+  CHECK(search(*log, 200) == found{{log_offset{5}, 200}});
   CHECK(!search(*log, 201));
 }
 
@@ -155,8 +155,8 @@ TEST_CASE("offset_for_timestamp skips older batches by header and decodes the fi
   auto first = make_batch_at({1000, 1001}).size();
   // The first record's length of batch 0 becomes -64: its records no longer parse.
   poke(path, batch_header_size, 0x7f);
-  CHECK(search(*log, 1500) == found{{2, 2000}});
-  CHECK(search(*log, 2001) == found{{3, 2001}});
+  CHECK(search(*log, 1500) == found{{log_offset{2}, 2000}});
+  CHECK(search(*log, 2001) == found{{log_offset{3}, 2001}});
   auto r = log->offset_for_timestamp(1000);
   REQUIRE(!r);
   CHECK(errc_of(r.error()) == errc::corrupt_message);
@@ -165,5 +165,5 @@ TEST_CASE("offset_for_timestamp skips older batches by header and decodes the fi
   r = log->offset_for_timestamp(1500);
   REQUIRE(!r);
   CHECK(errc_of(r.error()) == errc::corrupt_message);
-  CHECK(search(*log, 2500) == found{{4, 3000}});
+  CHECK(search(*log, 2500) == found{{log_offset{4}, 3000}});
 }
