@@ -110,7 +110,7 @@ void writer::send_one() {
     if (rep.error)
       ++rec->failed;
     else
-      rec->checker.acked(value, rep.tp, rep.offset.value);
+      rec->checker.acked(value, rep.tp, rep.offset);
   });
   if (err) {
     std::lock_guard<std::mutex> guard{rec_->mtx};

@@ -124,7 +124,7 @@ void sample_leaders(caf::actor_system& sys, const cluster_config& cfg, const std
             return;
           std::lock_guard<std::mutex> guard{rec.mtx};
           for (auto& pm : t->partitions)
-            rec.checker.leader({topic, pm.id}, pm.epoch.value, pm.leader.value);
+            rec.checker.leader({topic, pm.id}, pm.epoch, pm.leader);
           done = true;
         },
         [](caf::error&) {});
@@ -175,7 +175,7 @@ void sample_commits(caf::actor_system& sys, const consumer_actor& c, recorder& r
         std::lock_guard<std::mutex> guard{rec.mtx};
         for (auto& po : offs)
           if (po.offset >= log_offset{0})
-            rec.checker.committed(po.tp, po.offset.value);
+            rec.checker.committed(po.tp, po.offset);
       },
       [](caf::error&) {});
 }
@@ -329,7 +329,7 @@ void read_back(caf::actor_system& sys, const std::string& bootstrap, const std::
     for (auto& b : reader.poll(milliseconds{200})) {
       std::lock_guard<std::mutex> guard{rec.mtx};
       for (auto& r : b.records)
-        rec.checker.logged(b.tp, r.offset.value, r.value);
+        rec.checker.logged(b.tp, r.offset, r.value);
       last_new = steady::now();
     }
   }

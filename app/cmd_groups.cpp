@@ -112,7 +112,7 @@ int describe_group(const groups_options& o) {
     rows[po.tp].first = po.offset;
   for (auto& m : d->members)
     for (auto& tp : m.owned) {
-      auto i = rows.emplace(tp, std::make_pair(log_offset{-1}, std::string{})).first;
+      auto i = rows.emplace(tp, std::make_pair(no_offset, std::string{})).first;
       i->second.second = m.member_id;
     }
   std::printf("Consumer group '%s': state %s, group epoch %s, assignor %s, coordinator %s, "

@@ -79,7 +79,7 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
   auto found = st.log->offset_for_timestamp(req.timestamp);
   if (!found)
     return std::move(found.error());
-  list_offsets_response resp{req.tp, log_offset{-1}, -1};
+  list_offsets_response resp{req.tp, no_offset, -1};
   if (*found && (*found)->offset < st.fsm->high_watermark()) {
     resp.offset = (*found)->offset;
     resp.timestamp = (*found)->timestamp;

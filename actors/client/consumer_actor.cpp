@@ -12,12 +12,6 @@ namespace cafka {
 
 namespace {
 
-// A log offset as a consumer position: positions are the plain numbers of the public client
-// API (partition_offset, seek), where -1 and -2 name the reset targets.
-int64_t position_of(log_offset offset) {
-  return offset.value;
-}
-
 } // namespace
 
 // Round-robin over partitions.
@@ -87,14 +81,14 @@ void on_error(consumer_self self, const topic_partition& tp, const caf::error& e
     if (st.cfg.auto_offset_reset == offset_reset::none) {
       // Kafka's auto.offset.reset=none: the partition stops until the user seeks.
       report_error(self, tp,
-                   make_error(code, "offset " + std::to_string(pp.offset)
+                   make_error(code, "offset " + to_string(pp.offset)
                                       + " is out of range and auto.offset.reset is none ("
                                       + describe(err) + ")"));
       return;
     }
     pp.reset = st.cfg.auto_offset_reset == offset_reset::earliest ? earliest_timestamp
                                                                   : latest_timestamp;
-    pp.offset = -1;
+    pp.offset = no_offset;
   } else {
     // A topic or partition that does not exist is worth telling; a leader that moved is not.
     if (code == errc::unknown_topic_or_partition)
@@ -165,7 +159,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
         auto& pp = st.parts[tp];
         if (pp.seek_generation != gen)
           return pump(self);
-        pp.offset = position_of(resp.offset);
+        pp.offset = resp.offset;
         pp.reset = -1;
         // A member commits the reset position of a partition it read nothing from yet, as
         // Kafka commits its position: the next owner starts there, not at a later end.
@@ -184,7 +178,7 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& pp = st.parts[tp];
   auto gen = pp.seek_generation;
   auto id = begin_request(self, pp, leader);
-  fetch_request req{tp, log_offset{pp.offset}, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
+  fetch_request req{tp, pp.offset, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
                     st.cfg.fetch_max_wait_ms};
   auto timeout = std::chrono::milliseconds{st.cfg.request_timeout_ms + st.cfg.fetch_max_wait_ms};
   self->request(leader, timeout, fetch_atom::value, std::move(req))
@@ -200,14 +194,14 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
         out.tp = tp;
         out.high_watermark = resp.high_watermark;
         out.seek_generation = gen;
-        if (auto err = decode_records(resp.records, out.records, log_offset{pp.offset})) {
+        if (auto err = decode_records(resp.records, out.records, pp.offset)) {
           spdlog::error("consumer: corrupt fetch response for {}: {}", to_string(tp),
                         describe(err));
           on_error(self, tp, err);
           return;
         }
         if (!out.records.empty()) {
-          pp.offset = position_of(out.records.back().offset + 1);
+          pp.offset = out.records.back().offset + 1;
           pp.buffered = std::move(out);
           deliver(self);
         }
@@ -221,10 +215,10 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
 
 } // namespace
 
-partition_position new_position(consumer_self self, int64_t offset) {
+partition_position new_position(consumer_self self, log_offset offset) {
   partition_position pp;
   pp.seek_generation = self->state.next_seek_generation++;
-  if (offset >= 0) {
+  if (offset >= log_offset{0}) {
     pp.offset = offset;
   } else {
     auto r = self->state.cfg.auto_offset_reset;
@@ -265,7 +259,7 @@ void pump(consumer_self self) {
         on_error(self, tp, leader.error());
         return;
       }
-      if (i->second.offset < 0)
+      if (i->second.offset < log_offset{0})
         resolve_position(self, tp, *leader);
       else
         fetch(self, tp, *leader);
@@ -317,7 +311,7 @@ consumer_timers_actor::behavior_type consumer_behavior(consumer_self self, consu
         if (i != st.parts.end())
           next.emplace(tp, i->second);
         else
-          next.emplace(tp, new_position(self, -1));
+          next.emplace(tp, new_position(self, no_offset));
       }
       for (auto& kv : st.parts)
         if (next.count(kv.first) == 0) {
@@ -368,10 +362,10 @@ consumer_timers_actor::behavior_type consumer_behavior(consumer_self self, consu
       st.processed.erase(tp);  // the records processed from the new position count
       clear_error(self, tp);
       if (where >= 0) {
-        pp.offset = where;
+        pp.offset = log_offset{where};  // the public API's plain offset
         pp.reset = -1;
       } else {
-        pp.offset = -1;
+        pp.offset = no_offset;
         pp.reset = where;
       }
       pp.buffered.reset();

@@ -178,7 +178,7 @@ void start_partitions(consumer_self self, uint64_t gen, std::vector<topic_partit
     for (auto& po : *r) {
       if (g.assigning.erase(po.tp) == 0)
         continue; // revoked meanwhile
-      st.parts[po.tp] = new_position(self, po.offset.value);
+      st.parts[po.tp] = new_position(self, po.offset);
       if (po.offset >= log_offset{0}) {
         st.committed[po.tp] = po.offset;
         st.processed[po.tp] = po.offset;

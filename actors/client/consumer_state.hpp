@@ -20,7 +20,7 @@
 namespace cafka {
 
 struct partition_position {
-  int64_t offset = -1;   // next offset to fetch; -1: unknown (reset policy applies)
+  log_offset offset = no_offset;  // next offset to fetch; no_offset: unknown (reset applies)
   int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
   bool busy = false;     // a fetch or list-offsets is in flight
   // This position's seek generation (consumer_records::seek_generation), new at each seek
@@ -126,7 +126,7 @@ void clear_error(consumer_self self, const topic_partition& tp);
 // revocation, unassignment).
 void forget_deliveries(consumer_state& st, const topic_partition& tp);
 // A fresh position for a newly assigned partition (offset < 0: the reset policy applies).
-partition_position new_position(consumer_self self, int64_t offset);
+partition_position new_position(consumer_self self, log_offset offset);
 
 // -- group (consumer_group.cpp) ----------------------------------------------------------------
 // The group id to use: cfg.group_id, or a unique new one for a consumer without a group.

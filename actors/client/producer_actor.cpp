@@ -77,7 +77,7 @@ void complete(producer_self self, ready_batch& rb, log_offset base, const caf::e
   rep.tp = rb.tp;
   rep.error = err;
   for (size_t i = 0; i < rb.callbacks.size(); ++i) {
-    rep.offset = err || base < log_offset{0} ? log_offset{-1} : base + static_cast<int64_t>(i);
+    rep.offset = err || base < log_offset{0} ? no_offset : base + static_cast<int64_t>(i);
     rep.opaque = rb.opaques[i];
     if (rb.callbacks[i])
       rb.callbacks[i](rep);
@@ -106,7 +106,7 @@ void fail_open(producer_self self, const caf::error& err) {
   auto& st = self->state;
   for (auto& rb : st.acc->abort_all(now_ms())) {
     st.pending_records += static_cast<size_t>(rb.record_count);
-    complete(self, rb, log_offset{-1}, err);
+    complete(self, rb, no_offset, err);
   }
 }
 
@@ -177,7 +177,7 @@ void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_res
       complete(self, rb, res->base_offset, caf::error{});
       break;
     case send_queue::verdict::failed:
-      complete(self, rb, log_offset{-1}, err);
+      complete(self, rb, no_offset, err);
       break;
     case send_queue::verdict::retry:
       // Retried in order after a backoff, with fresh metadata.
@@ -201,7 +201,7 @@ void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
   if (st.cfg.acks == 0) {
     caf::anon_send(leader, produce_atom::value, std::move(req));
     st.queue(tp).on_result(rb, caf::error{}, now_ms());
-    complete(self, rb, log_offset{-1}, caf::error{});
+    complete(self, rb, no_offset, caf::error{});
     return;
   }
   auto shared = std::make_shared<ready_batch>(std::move(rb));
@@ -249,7 +249,7 @@ void send_ready(producer_self self, const topic_partition& tp) {
   auto& q = st.queue(tp);
   auto now = now_ms();
   for (auto& rb : q.expire(now))
-    complete(self, rb, log_offset{-1},
+    complete(self, rb, no_offset,
              make_error(errc::request_timed_out,
                         "delivery.timeout.ms (" + std::to_string(st.cfg.delivery_timeout_ms)
                           + " ms) passed for a batch of " + to_string(tp)));
@@ -264,7 +264,7 @@ void send_ready(producer_self self, const topic_partition& tp) {
                            "topic partition " + to_string(tp) + " does not exist");
         if (err) {
           for (auto& rb : st.queue(tp).take_waiting())
-            complete(self, rb, log_offset{-1}, err);
+            complete(self, rb, no_offset, err);
           check_flush(self);
           return;
         }
@@ -337,7 +337,7 @@ void append_records(producer_self self, const std::vector<producer_record>& rs,
     auto& r = rs[i];
     auto fail = [&](int32_t partition, caf::error e) {
       reports->set(i, delivery_report{topic_partition{r.topic, partition_id{partition}},
-                                      log_offset{-1}, std::move(e), r.opaque});
+                                      no_offset, std::move(e), r.opaque});
     };
     auto t = st.link.metadata().find_topic(r.topic);
     if (t == nullptr) {
@@ -368,7 +368,7 @@ void send_records(producer_self self, std::vector<producer_record> rs,
   if (st.config_error) {
     for (size_t i = 0; i < rs.size(); ++i)
       reports->set(i, delivery_report{topic_partition{rs[i].topic, partition_id{rs[i].partition}},
-                                      log_offset{-1}, st.config_error, rs[i].opaque});
+                                      no_offset, st.config_error, rs[i].opaque});
     return;
   }
   auto known = std::all_of(rs.begin(), rs.end(), [&](const producer_record& r) {

@@ -307,7 +307,7 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
           return std::move(m.error());
         std::vector<partition_offset> none;
         for (auto& tp : req.tps)
-          none.push_back({tp, log_offset{-1}});
+          none.push_back({tp, no_offset});
         return none;
       }
       return self->delegate(*m, offset_fetch_atom::value, std::move(req));

@@ -20,7 +20,7 @@ caf::behavior sink_behavior(caf::event_based_actor* self, world_ptr w, bool read
     [=](consumer_records& batch) {
       for (auto& r : batch.records) {
         if (reader) {
-          w->checker.logged(batch.tp, r.offset.value, r.value);
+          w->checker.logged(batch.tp, r.offset, r.value);
           ++w->logged;
         } else {
           w->checker.processed(r.value);
@@ -81,7 +81,7 @@ void send_records(caf::event_based_actor* self, world_ptr w, int n) {
             return;
           }
           ++w->acked;
-          w->checker.acked(value, rep.tp, rep.offset.value);
+          w->checker.acked(value, rep.tp, rep.offset);
           w->digest = fnv(w->digest, value + "@" + to_string(rep.tp.partition) + ":"
                                        + to_string(rep.offset));
         },
@@ -106,7 +106,7 @@ void sample_leaders(caf::event_based_actor* self, world_ptr w) {
             if (p.leader == no_node)
               continue;
             topic_partition tp{topic, p.id};
-            w->checker.leader(tp, p.epoch.value, p.leader.value);
+            w->checker.leader(tp, p.epoch, p.leader);
             if (w->epochs_seen.emplace(tp, p.epoch).second)
               w->digest = fnv(w->digest, to_string(p.id) + "e"
                                            + to_string(p.epoch) + "l"
@@ -127,7 +127,7 @@ void sample_commits(caf::event_based_actor* self, world_ptr w) {
       [w](std::vector<partition_offset>& offs) {
         for (auto& po : offs)
           if (po.offset >= log_offset{0})
-            w->checker.committed(po.tp, po.offset.value);
+            w->checker.committed(po.tp, po.offset);
       },
       [](caf::error&) {});
 }

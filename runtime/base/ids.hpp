@@ -33,8 +33,16 @@ struct strong_int {
     value += d;
     return *this;
   }
+  strong_int& operator-=(Rep d) {
+    value -= d;
+    return *this;
+  }
   strong_int& operator++() {
     ++value;
+    return *this;
+  }
+  strong_int& operator--() {
+    --value;
     return *this;
   }
 };
@@ -71,6 +79,11 @@ using node_id = strong_int<node_id_tag, int32_t>;
 using partition_id = strong_int<partition_id_tag, int32_t>;
 using log_offset = strong_int<log_offset_tag, int64_t>;
 using leader_epoch = strong_int<leader_epoch_tag, int32_t>;
+// No offset: a failed send's report, a partition without a committed offset, a consumer
+// position not known yet (Kafka's -1).
+inline constexpr log_offset no_offset{-1};
+// No leader epoch known (Kafka's NO_PARTITION_LEADER_EPOCH).
+inline constexpr leader_epoch no_leader_epoch{-1};
 using raft_term = strong_int<raft_term_tag, int64_t>;
 using raft_index = strong_int<raft_index_tag, int64_t>;  // Raft log index; 0 = before the log
 // An idempotent producer's id and epoch, as Kafka's InitProducerId hands them out.

@@ -16,11 +16,11 @@ void note(history_checker::report& r, std::string line) {
 } // namespace
 
 void history_checker::acked(const std::string& value, const topic_partition& tp,
-                            int64_t offset) {
+                            log_offset offset) {
   acked_[value] = {tp, offset};
 }
 
-void history_checker::logged(const topic_partition& tp, int64_t offset,
+void history_checker::logged(const topic_partition& tp, log_offset offset,
                              const std::string& value) {
   logs_[tp][offset] = value;
 }
@@ -29,12 +29,12 @@ void history_checker::processed(const std::string& value) {
   processed_.insert(value);
 }
 
-void history_checker::committed(const topic_partition& tp, int64_t offset) {
+void history_checker::committed(const topic_partition& tp, log_offset offset) {
   commits_[tp].push_back(offset);
 }
 
-void history_checker::leader(const topic_partition& tp, int32_t epoch, int32_t leader) {
-  if (leader >= 0)
+void history_checker::leader(const topic_partition& tp, leader_epoch epoch, node_id leader) {
+  if (leader != no_node)
     leaders_[{tp, epoch}].insert(leader);
 }
 
@@ -53,12 +53,12 @@ history_checker::report history_checker::check() const {
   std::map<std::string, size_t> seen;
   for (auto& [tp, log] : logs_) {
     r.logged += log.size();
-    int64_t expect = log.empty() ? 0 : log.begin()->first;
+    auto expect = log.empty() ? log_offset{0} : log.begin()->first;
     for (auto& [offset, value] : log) {
       if (offset != expect) {
         r.gaps += static_cast<size_t>(offset - expect);
-        note(r, "I3 " + to_string(tp) + ": offsets " + std::to_string(expect) + " to "
-                  + std::to_string(offset - 1) + " are missing");
+        note(r, "I3 " + to_string(tp) + ": offsets " + to_string(expect) + " to "
+                  + to_string(offset - 1) + " are missing");
       }
       expect = offset + 1;
       ++seen[value];
@@ -79,7 +79,7 @@ history_checker::report history_checker::check() const {
     if (!found) {
       ++r.lost;
       note(r, "I1 '" + value + "' was acknowledged at " + to_string(where.first) + "@"
-                + std::to_string(where.second) + " but is not there");
+                + to_string(where.second) + " but is not there");
     }
     if (processed_.count(value) == 0) {
       ++r.unprocessed;
@@ -91,7 +91,7 @@ history_checker::report history_checker::check() const {
       if (samples[i] < samples[i - 1]) {
         ++r.commits_backwards;
         note(r, "I4 committed offset of " + to_string(tp) + " went from "
-                  + std::to_string(samples[i - 1]) + " back to " + std::to_string(samples[i]));
+                  + to_string(samples[i - 1]) + " back to " + to_string(samples[i]));
       }
   std::set<topic_partition> partitions;
   for (auto& [key, leaders] : leaders_) {
@@ -101,9 +101,9 @@ history_checker::report history_checker::check() const {
       ++r.split_brain;
       std::string who;
       for (auto l : leaders)
-        who += (who.empty() ? "" : ",") + std::to_string(l);
+        who += (who.empty() ? "" : ",") + to_string(l);
       note(r, "I7 " + to_string(key.first) + " had leaders " + who + " in epoch "
-                + std::to_string(key.second));
+                + to_string(key.second));
     }
   }
   for (auto& [tp, logs] : replica_logs_) {

@@ -7,7 +7,6 @@
 // comes back whole. Plain C++; used from one thread.
 #pragma once
 
-#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -20,15 +19,15 @@ namespace cafka {
 class history_checker {
 public:
   // A write the cluster acknowledged (acks=all): value is unique per write.
-  void acked(const std::string& value, const topic_partition& tp, int64_t offset);
+  void acked(const std::string& value, const topic_partition& tp, log_offset offset);
   // A record read back from a partition's log at the end (in offset order per partition).
-  void logged(const topic_partition& tp, int64_t offset, const std::string& value);
+  void logged(const topic_partition& tp, log_offset offset, const std::string& value);
   // A record a group member processed.
   void processed(const std::string& value);
   // A sample of a group's committed offset.
-  void committed(const topic_partition& tp, int64_t offset);
+  void committed(const topic_partition& tp, log_offset offset);
   // A sample of the metadata: `leader` leads tp in `epoch`.
-  void leader(const topic_partition& tp, int32_t epoch, int32_t leader);
+  void leader(const topic_partition& tp, leader_epoch epoch, node_id leader);
   // The bytes of one replica's log of tp (its segment files in order), at the end. I3's
   // single lineage: of any two replicas, the shorter log is a prefix of the longer.
   void replica_log(const topic_partition& tp, node_id replica, std::string bytes);
@@ -56,11 +55,11 @@ public:
   report check() const;
 
 private:
-  std::map<std::string, std::pair<topic_partition, int64_t>> acked_;
-  std::map<topic_partition, std::map<int64_t, std::string>> logs_;
+  std::map<std::string, std::pair<topic_partition, log_offset>> acked_;
+  std::map<topic_partition, std::map<log_offset, std::string>> logs_;
   std::set<std::string> processed_;
-  std::map<topic_partition, std::vector<int64_t>> commits_;
-  std::map<std::pair<topic_partition, int32_t>, std::set<int32_t>> leaders_;
+  std::map<topic_partition, std::vector<log_offset>> commits_;
+  std::map<std::pair<topic_partition, leader_epoch>, std::set<node_id>> leaders_;
   std::map<topic_partition, std::map<node_id, std::string>> replica_logs_;
   std::vector<std::string> unrecovered_;
 };

@@ -265,7 +265,7 @@ std::vector<partition_offset> group_core::read_offsets(const fetch_query& q) con
   for (auto& tp : q.tps) {
     auto i = durable_.find(tp);
     if (i == durable_.end())
-      out.push_back({tp, log_offset{-1}});
+      out.push_back({tp, no_offset});
     else
       out.push_back({tp, i->second.offset, i->second.leader_epoch, i->second.metadata});
   }

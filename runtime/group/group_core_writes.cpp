@@ -131,7 +131,7 @@ void group_core::write_failed(write_seq seq, const caf::error& err) {
   if (!writing_ || seq != issued_)
     return;
   writing_ = false;
-  out_.notes.push_back({true, "group " + cfg_.group + ": write " + std::to_string(seq.value)
+  out_.notes.push_back({true, "group " + cfg_.group + ": write " + to_string(seq)
                                 + " failed: " + cafka::describe(err) + "; the partition is loaded "
                                 "again"});
   fail_all(make_error(errc::not_coordinator,

@@ -64,7 +64,7 @@ struct offset_record {
   // The committing member's epoch (-1: a standalone consumer). In memory only: Kafka's value
   // has no such field, so it is not written, and a loaded record has -1. Nothing reads it.
   cafka::member_epoch member_epoch = no_member_epoch;
-  cafka::leader_epoch leader_epoch{-1};  // Kafka's committed leader epoch; -1: none
+  cafka::leader_epoch leader_epoch = no_leader_epoch;  // Kafka's committed leader epoch; -1: none
   std::string metadata = {};  // Kafka's commit metadata; at most max_string_size bytes
 };
 

@@ -54,7 +54,7 @@ inline constexpr size_t max_offset_metadata_size = 4096;
 struct partition_offset {
   partition_offset() = default;
   partition_offset(topic_partition tp, log_offset offset,
-                   cafka::leader_epoch leader_epoch = cafka::leader_epoch{-1},
+                   cafka::leader_epoch leader_epoch = cafka::no_leader_epoch,
                    std::string metadata = {})
     : tp(std::move(tp)),
       offset(offset),
@@ -67,7 +67,7 @@ struct partition_offset {
   // The committing client's own, stored and handed back as given: the leader epoch of the
   // record before `offset` (Kafka's committed leader epoch; -1: none) and its metadata
   // string (at most max_offset_metadata_size bytes; Kafka's null metadata is "").
-  cafka::leader_epoch leader_epoch{-1};
+  cafka::leader_epoch leader_epoch = no_leader_epoch;
   std::string metadata;
 };
 

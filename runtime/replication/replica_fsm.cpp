@@ -26,7 +26,7 @@ replica_fsm::replica_fsm(replica_fsm_config cfg, log_offset log_start, log_offse
     epochs_(std::move(epochs)),
     producers_(std::move(producers)) {
   pm_.leader = no_node;
-  pm_.epoch = leader_epoch{-1};
+  pm_.epoch = no_leader_epoch;
   // Epochs that start at or beyond the log end hold no records.
   epochs_.truncate_from_end(log_end_);
 }

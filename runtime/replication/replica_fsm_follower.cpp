@@ -22,7 +22,7 @@ void replica_fsm::send_fetch(int64_t now) {
   f.req.epoch = pm_.epoch;
   f.req.offset = log_end_;
   auto latest = epochs_.latest();
-  f.req.last_fetched_epoch = latest ? latest->epoch : leader_epoch{-1};
+  f.req.last_fetched_epoch = latest ? latest->epoch : no_leader_epoch;
   f.req.max_bytes = cfg_.replica_fetch_max_bytes;
   f.req.max_wait_ms = cfg_.replica_fetch_wait_max_ms;
   fetch_ = f.id;

@@ -81,7 +81,7 @@ inline std::vector<offset_value> decode(const std::string& data, int64_t from = 
   auto err = decode_records(data, recs, log_offset{from});
   std::vector<offset_value> out;
   if (err)
-    return {{log_offset{-1}, describe(err)}};
+    return {{no_offset, describe(err)}};
   for (auto& r : recs)
     out.push_back({r.offset, r.value});
   return out;

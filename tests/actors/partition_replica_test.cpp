@@ -156,7 +156,7 @@ TEST_CASE_METHOD(replica_fixture,
   auto r = spawn();
   auto none = list(r, 0);
   REQUIRE(none);
-  CHECK(none->offset == log_offset{-1});
+  CHECK(none->offset == no_offset);
   CHECK(none->timestamp == -1);
   // Records at 1000, 1001, 1002, 1003 (offsets 0-3), then 1000, 1001 (offsets 4-5).
   REQUIRE(produce(r, make_batch("a", 4)));
@@ -170,7 +170,7 @@ TEST_CASE_METHOD(replica_fixture,
   CHECK(at(0) == std::make_pair(log_offset{0}, int64_t{1000}));
   CHECK(at(1001) == std::make_pair(log_offset{1}, int64_t{1001}));
   CHECK(at(1003) == std::make_pair(log_offset{3}, int64_t{1003}));
-  CHECK(at(1004) == std::make_pair(log_offset{-1}, int64_t{-1}));  // no record that late
+  CHECK(at(1004) == std::make_pair(no_offset, int64_t{-1}));  // no record that late
   // Earliest and latest carry no timestamp, as in Kafka.
   auto latest = list(r, latest_timestamp);
   REQUIRE(latest);

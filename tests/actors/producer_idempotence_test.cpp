@@ -440,7 +440,7 @@ TEST_CASE_METHOD(fake_fixture, "records fail with the error of an init_pid that 
   REQUIRE(reports.size() == 3);
   for (auto& rep : reports) {
     CHECK(errc_of(rep.error) == errc::invalid_request);
-    CHECK(rep.offset == log_offset{-1});
+    CHECK(rep.offset == no_offset);
   }
   CHECK(cluster->values(0).empty());
 }

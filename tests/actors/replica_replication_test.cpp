@@ -148,7 +148,7 @@ TEST_CASE_METHOD(replication_fixture,
   // isolation READ_UNCOMMITTED), while latest is the high watermark.
   auto hidden = list(leader, 1001);
   REQUIRE(hidden);
-  CHECK(hidden->offset == log_offset{-1});
+  CHECK(hidden->offset == no_offset);
   CHECK(hidden->timestamp == -1);
   auto latest = list(leader, latest_timestamp);
   REQUIRE(latest);

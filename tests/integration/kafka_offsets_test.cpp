@@ -55,11 +55,11 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
   REQUIRE(eventually(
     [&] {
       return !cons.commit_sync(
-        {{tp(3), cafka::log_offset{11}, cafka::leader_epoch{-1}, "from-cafka"}});
+        {{tp(3), cafka::log_offset{11}, cafka::no_leader_epoch, "from-cafka"}});
     },
     60s));
   auto big = cons.commit_sync(
-    {{tp(1), cafka::log_offset{3}, cafka::leader_epoch{-1}, std::string(5000, 'z')}});
+    {{tp(1), cafka::log_offset{3}, cafka::no_leader_epoch, std::string(5000, 'z')}});
   CHECK(cafka::errc_of(big) == cafka::errc::offset_metadata_too_large);
 
   std::string out;
@@ -101,7 +101,7 @@ TEST_CASE("committed metadata and leader epochs are stored and read back by Kafk
   REQUIRE(back->size() == 3);
   CHECK((*back)[0].offset == cafka::log_offset{5});
   CHECK((*back)[0].metadata == "my-metadata");
-  CHECK((*back)[1].offset == cafka::log_offset{-1});
+  CHECK((*back)[1].offset == cafka::no_offset);
   CHECK((*back)[2].offset == cafka::log_offset{8});
   CHECK((*back)[2].leader_epoch == cafka::leader_epoch{9});
 }

@@ -18,15 +18,16 @@ TEST_CASE("a clean history passes the checker", "[chaos]") {
   history_checker h;
   for (int i = 0; i < 10; ++i) {
     auto v = "v" + std::to_string(i);
-    h.acked(v, tp(i % 2), i / 2);
-    h.logged(tp(i % 2), i / 2, v);
+    h.acked(v, tp(i % 2), log_offset{i / 2});
+    h.logged(tp(i % 2), log_offset{i / 2}, v);
     h.processed(v);
   }
-  h.committed(tp(0), 2);
-  h.committed(tp(0), 5);
-  h.leader(tp(0), 0, 1);
-  h.leader(tp(0), 1, 2);
-  h.leader(tp(0), 1, 2);
+  h.committed(tp(0), log_offset{2});
+  h.committed(tp(0), log_offset{5});
+  h.leader(tp(0), leader_epoch{0}, node_id{1});
+  h.leader(tp(0), leader_epoch{1}, node_id{2});
+  h.leader(tp(0), leader_epoch{1}, node_id{2});
+  h.leader(tp(0), leader_epoch{1}, no_node);  // a sample without a leader names no second one
   h.replica_log(tp(0), node_id{1}, "abcdef");
   h.replica_log(tp(0), node_id{2}, "abcd");  // behind, same lineage
   auto r = h.check();
@@ -40,16 +41,16 @@ TEST_CASE("the checker reports lost, duplicated, gapped, unprocessed, backwards,
           "split-brain and unrecovered histories",
           "[chaos]") {
   history_checker h;
-  h.acked("a", tp(0), 0);
-  h.acked("b", tp(0), 1);  // lost: offset 1 holds something else
-  h.logged(tp(0), 0, "a");
-  h.logged(tp(0), 1, "x");
-  h.logged(tp(0), 3, "a");  // gap at 2, and "a" twice
+  h.acked("a", tp(0), log_offset{0});
+  h.acked("b", tp(0), log_offset{1});  // lost: offset 1 holds something else
+  h.logged(tp(0), log_offset{0}, "a");
+  h.logged(tp(0), log_offset{1}, "x");
+  h.logged(tp(0), log_offset{3}, "a");  // gap at 2, and "a" twice
   h.processed("b");         // "a" processed by nobody
-  h.committed(tp(0), 4);
-  h.committed(tp(0), 2);
-  h.leader(tp(0), 3, 1);
-  h.leader(tp(0), 3, 2);
+  h.committed(tp(0), log_offset{4});
+  h.committed(tp(0), log_offset{2});
+  h.leader(tp(0), leader_epoch{3}, node_id{1});
+  h.leader(tp(0), leader_epoch{3}, node_id{2});
   h.replica_log(tp(1), node_id{1}, "abcdef");
   h.replica_log(tp(1), node_id{3}, "abXd");  // diverged
   h.unrecovered("broker 1 fenced");

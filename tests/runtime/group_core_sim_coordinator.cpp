@@ -88,8 +88,8 @@ void group_sim::on_write(const group_write& w) {
   auto& c = *coord_;
   ++c.emitted;
   ++stats_.writes;
-  if (w.seq.value != c.emitted)
-    fail("write " + std::to_string(w.seq.value) + " handed out as the "
+  if (w.seq != write_seq{c.emitted})
+    fail("write " + to_string(w.seq) + " handed out as the "
          + std::to_string(c.emitted) + "th");
   if (w.records.empty())
     fail("an empty write");
@@ -109,7 +109,7 @@ void group_sim::on_write(const group_write& w) {
       else
         what += key && key->kind == key_kind::group ? " group" : " tombstone";
     }
-    trace("write " + std::to_string(seq.value) + (appended ? "" : " (lost)") + ":" + what);
+    trace("write " + to_string(seq) + (appended ? "" : " (lost)") + ":" + what);
   }
   if (appended) {
     stored_batch b;
@@ -124,7 +124,7 @@ void group_sim::on_write(const group_write& w) {
       if (coord_->gen != gen)
         return;
       ++stats_.writes_failed;
-      trace("write " + std::to_string(seq.value) + " failed");
+      trace("write " + to_string(seq) + " failed");
       if (appended)
         replicate_tail();  // it reaches the ISR some time later
       coord_->core->write_failed(seq, make_error(errc::request_timed_out, "simulated"));
@@ -137,7 +137,7 @@ void group_sim::on_write(const group_write& w) {
     if (coord_->gen != gen)
       return;
     hw_ = std::max(hw_, end);
-    trace("write " + std::to_string(seq.value) + " acknowledged");
+    trace("write " + to_string(seq) + " acknowledged");
     ++coord_->acked;
     coord_->core->write_done(seq);
     drain(std::nullopt);

@@ -153,7 +153,7 @@ void group_sim::send_data(member& m) {
     p.commit_offsets.emplace_back(tp, pos);
     p.commit_records.emplace_back(
       offset_key(group_name, tp),
-      encode(offset_record{pos, ts, no_member_epoch, leader_epoch{-1}, {}}));
+      encode(offset_record{pos, ts, no_member_epoch, no_leader_epoch, {}}));
   }
   p.kind = sim_kind::commit;
   if (debug_) {

@@ -93,7 +93,7 @@ TEST_CASE("Kafka's offset records decode, leader epoch and metadata included", "
   REQUIRE(v);
   CHECK(v->offset == log_offset{15134});
   CHECK(v->commit_timestamp_ms == 1672870795763);
-  CHECK(v->leader_epoch == leader_epoch{-1});
+  CHECK(v->leader_epoch == no_leader_epoch);
   CHECK(v->metadata.empty());
   // Burrow's vectors: "\x00\x09testgroup\x00\x09testtopic\x00\x00\x00\x0b" and
   // "\0\0\0\0\0\0\x20\xb4\0\0\0\0\0\x08testdata\0\0\0\0\0\0\x06\x65".

@@ -63,7 +63,7 @@ TEST_CASE("an OffsetCommit carries each partition's metadata to the group, a nul
   CHECK(first.tp == topic_partition{"t1", partition_id{0}});
   CHECK(first.offset == log_offset{42});
   CHECK(first.metadata == "my-metadata");
-  CHECK(first.leader_epoch == leader_epoch{-1});  // v2 has none
+  CHECK(first.leader_epoch == cafka::no_leader_epoch);  // v2 has none
   CHECK(split.commit.offsets[1].metadata.empty());
   CHECK(split.commit.offsets[2].tp == topic_partition{"t2", partition_id{3}});
   // OffsetCommitResponse_v2(topics=[('t1', [(0, 0), (1, 0)]), ('t2', [(3, 0)])])
@@ -153,7 +153,7 @@ TEST_CASE("an OffsetFetch answer gives back the committed metadata and leader ep
           "[kafka][offset]") {
   std::vector<partition_offset> offsets{
     {{"t1", partition_id{0}}, log_offset{42}, leader_epoch{3}, "my-metadata"},
-    {{"t2", partition_id{3}}, log_offset{9}, leader_epoch{-1}, ""},
+    {{"t2", partition_id{3}}, log_offset{9}, cafka::no_leader_epoch, ""},
     {{"t1", partition_id{1}}, log_offset{7}}};
   auto out = fetch_answer(offsets);
   REQUIRE(out.topics.size() == 2);

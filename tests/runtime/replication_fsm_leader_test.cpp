@@ -161,7 +161,7 @@ TEST_CASE("a follower fetch of an older epoch is fenced and one from a position 
   // Offset 5 without an epoch, on an empty log: keep only what is committed (the log start).
   auto& d = c.out[1].fetch_replies[1];
   CHECK_FALSE(d.error);
-  CHECK(d.resp.diverging_epoch == leader_epoch{-1});
+  CHECK(d.resp.diverging_epoch == no_leader_epoch);
   CHECK(d.resp.diverging_end_offset == log_offset{0});
   CHECK_FALSE(d.read_from);
   CHECK(c.fsm(1).leading());

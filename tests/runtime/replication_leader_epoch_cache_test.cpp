@@ -51,8 +51,8 @@ TEST_CASE("end offset lookups follow KIP-279", "[replication]") {
   leader_epoch_cache later;
   later.assign(leader_epoch{3}, log_offset{100});
   auto none = later.end_offset_for(leader_epoch{1}, log_offset{120});
-  CHECK(none.epoch == leader_epoch{-1});
-  CHECK(none.end_offset == log_offset{-1});
+  CHECK(none.epoch == no_leader_epoch);
+  CHECK(none.end_offset == no_offset);
 }
 
 TEST_CASE("a diverged follower finds its truncation point", "[replication]") {

@@ -30,7 +30,7 @@ std::string batch_at(int64_t base, int n) {
 
 TEST_CASE("a follower whose log is a prefix of the leader's fetches on", "[replication]") {
   auto leader = history({{0, 0}, {2, 10}, {5, 25}});
-  CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{-1}, log_offset{0}));
+  CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, no_leader_epoch, log_offset{0}));
   CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{2}, log_offset{25}));
   CHECK_FALSE(find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{5}, log_offset{30}));
 }
@@ -51,11 +51,11 @@ TEST_CASE("the leader reports where a diverged follower's epoch ends", "[replica
   REQUIRE(d);
   CHECK(d->end_offset == log_offset{30});
   // Records without any epoch cannot be checked.
-  d = find_divergence(leader, log_offset{0}, log_offset{30}, leader_epoch{-1}, log_offset{4});
+  d = find_divergence(leader, log_offset{0}, log_offset{30}, no_leader_epoch, log_offset{4});
   REQUIRE(d);
-  CHECK(d->epoch == leader_epoch{-1});
+  CHECK(d->epoch == no_leader_epoch);
   // An empty follower restarted at the leader's log start holds nothing to check.
-  CHECK_FALSE(find_divergence(leader, log_offset{4}, log_offset{30}, leader_epoch{-1},
+  CHECK_FALSE(find_divergence(leader, log_offset{4}, log_offset{30}, no_leader_epoch,
                               log_offset{4}));
 }
 
@@ -110,7 +110,7 @@ TEST_CASE("diverging histories converge in a few fetch rounds", "[replication]")
   int rounds = 0;
   for (;;) {
     REQUIRE(++rounds < 10);
-    auto last = follower.latest() ? follower.latest()->epoch : leader_epoch{-1};
+    auto last = follower.latest() ? follower.latest()->epoch : no_leader_epoch;
     auto d = find_divergence(leader, log_offset{0}, log_offset{70}, last, end);
     if (!d)
       break;

@@ -153,7 +153,7 @@ TEST_CASE("reads outside [start, end] are offset_out_of_range", "[storage]") {
   auto r = log->read(log_offset{21}, 100);
   REQUIRE(!r);
   CHECK(errc_of(r.error()) == errc::offset_out_of_range);
-  r = log->read(log_offset{-1}, 100);
+  r = log->read(no_offset, 100);
   REQUIRE(!r);
   CHECK(errc_of(r.error()) == errc::offset_out_of_range);
 }

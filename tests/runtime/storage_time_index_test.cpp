@@ -116,9 +116,9 @@ TEST_CASE("time_index looks up the last entry older than a timestamp", "[storage
   auto offset_for = [&](int64_t ts) -> log_offset {
     auto e = ix->lookup(ts);
     REQUIRE(e);
-    return *e ? (*e)->offset : log_offset{-1};
+    return *e ? (*e)->offset : no_offset;
   };
-  CHECK(offset_for(10) == log_offset{-1});
+  CHECK(offset_for(10) == no_offset);
   CHECK(offset_for(11) == log_offset{110});
   CHECK(offset_for(20) == log_offset{110});
   CHECK(offset_for(21) == log_offset{151});
