@@ -4,6 +4,7 @@
 #include <iostream>
 #include <limits>
 #include <mutex>
+#include <optional>
 
 #include "cafka/producer.hpp"
 #include "app/app_common.hpp"
@@ -22,7 +23,7 @@ struct produce_options {
   bool idempotence = false;
   int64_t linger_ms = 5;
   std::string compression_type = "none";
-  int32_t partition = -1;
+  int32_t partition = -1;               // -1: the partitioner chooses
   int32_t retries = 3;                  // kafka-console-producer's message-send-max-retries
   int64_t delivery_timeout_ms = 120000;
 };
@@ -72,11 +73,14 @@ int run_produce(const produce_options& o) {
         }
       }
     };
+    std::optional<partition_id> partition;
+    if (o.partition >= 0)
+      partition = partition_id{o.partition};
     std::string line;
     while (std::getline(std::cin, line)) {
       producer_record r;
       r.topic = o.topic;
-      r.partition = o.partition;
+      r.partition = partition;
       if (!o.key_separator.empty()) {
         auto pos = line.find(o.key_separator);
         if (pos == std::string::npos) {

@@ -73,7 +73,7 @@ caf::error producer::send(const producer_record& r, delivery_callback cb) {
   // On an actor's thread a full buffer.memory is an error at once rather than a wait.
   bool actor_thread = on_actor_thread();
   auto max_block = std::chrono::milliseconds{actor_thread ? 0 : cfg_.max_block_ms};
-  auto res = acc_->append(topic_partition{r.topic, partition_id{*p}}, r, now_ms(),
+  auto res = acc_->append(topic_partition{r.topic, *p}, r, now_ms(),
                           std::move(cb), max_block);
   switch (res.status) {
     case append_status::appended:

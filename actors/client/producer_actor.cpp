@@ -335,23 +335,23 @@ void append_records(producer_self self, const std::vector<producer_record>& rs,
   auto& st = self->state;
   for (size_t i = 0; i < rs.size(); ++i) {
     auto& r = rs[i];
-    auto fail = [&](int32_t partition, caf::error e) {
-      reports->set(i, delivery_report{topic_partition{r.topic, partition_id{partition}},
+    auto fail = [&](partition_id partition, caf::error e) {
+      reports->set(i, delivery_report{topic_partition{r.topic, partition},
                                       no_offset, std::move(e), r.opaque});
     };
     auto t = st.link.metadata().find_topic(r.topic);
     if (t == nullptr) {
-      fail(-1, err ? err
-                   : make_error(errc::unknown_topic_or_partition,
-                                "topic '" + r.topic + "' does not exist"));
+      fail(no_partition, err ? err
+                                 : make_error(errc::unknown_topic_or_partition,
+                                              "topic '" + r.topic + "' does not exist"));
       continue;
     }
     auto p = partition_of(r, static_cast<int32_t>(t->partitions.size()), *st.acc);
     if (!p) {
-      fail(r.partition, std::move(p.error()));
+      fail(r.partition.value_or(no_partition), std::move(p.error()));
       continue;
     }
-    auto res = st.acc->append(topic_partition{r.topic, partition_id{*p}}, r, now_ms(),
+    auto res = st.acc->append(topic_partition{r.topic, *p}, r, now_ms(),
                               [reports, i](const delivery_report& rep) { reports->set(i, rep); },
                               std::nullopt);
     if (res.status == append_status::closed)
@@ -367,8 +367,9 @@ void send_records(producer_self self, std::vector<producer_record> rs,
   auto reports = std::make_shared<report_collector>(rs.size(), std::move(done));
   if (st.config_error) {
     for (size_t i = 0; i < rs.size(); ++i)
-      reports->set(i, delivery_report{topic_partition{rs[i].topic, partition_id{rs[i].partition}},
-                                      no_offset, st.config_error, rs[i].opaque});
+      reports->set(i, delivery_report{
+                        topic_partition{rs[i].topic, rs[i].partition.value_or(no_partition)},
+                        no_offset, st.config_error, rs[i].opaque});
     return;
   }
   auto known = std::all_of(rs.begin(), rs.end(), [&](const producer_record& r) {

@@ -79,6 +79,9 @@ using node_id = strong_int<node_id_tag, int32_t>;
 using partition_id = strong_int<partition_id_tag, int32_t>;
 using log_offset = strong_int<log_offset_tag, int64_t>;
 using leader_epoch = strong_int<leader_epoch_tag, int32_t>;
+// No partition: the report of a record whose topic is unknown or whose send failed before a
+// partition was chosen; on the wire, a record the partitioner places.
+inline constexpr partition_id no_partition{-1};
 // No offset: a failed send's report, a partition without a committed offset, a consumer
 // position not known yet (Kafka's -1).
 inline constexpr log_offset no_offset{-1};

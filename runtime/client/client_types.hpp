@@ -20,7 +20,7 @@ struct producer_record {
   std::string topic;
   std::optional<std::string> key;    // nullopt: keyless (round-robin, sticky per batch)
   std::optional<std::string> value;  // nullopt: null value (a tombstone)
-  int32_t partition = -1;            // >= 0 overrides the partitioner
+  std::optional<partition_id> partition;  // set: overrides the partitioner
   int64_t timestamp_ms = -1;         // -1: now
   std::vector<record_header> headers;
   uint64_t opaque = 0;               // the sender's correlation, returned in its report
@@ -65,19 +65,23 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record& x) {
   return f(x.offset, x.timestamp, x.has_key, x.key, x.has_value, x.value, x.headers);
 }
-// std::optional is not inspectable in CAF 0.17: key and value travel as (present, bytes).
+// std::optional is not inspectable in CAF 0.17: key and value travel as (present, bytes);
+// the partition travels as one int32, -1 for unset, so its bytes are those of a plain int32.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, producer_record& x) {
   bool has_key = x.key.has_value();
   std::string key = x.key.value_or(std::string{});
   bool has_value = x.value.has_value();
   std::string value = x.value.value_or(std::string{});
+  partition_id partition = x.partition.value_or(no_partition);
   auto restore = [&]() -> caf::error {
     x.key = has_key ? std::optional<std::string>{key} : std::nullopt;
     x.value = has_value ? std::optional<std::string>{value} : std::nullopt;
+    x.partition = partition != no_partition ? std::optional<partition_id>{partition}
+                                                : std::nullopt;
     return caf::error{};
   };
-  return f(x.topic, has_key, key, has_value, value, x.partition, x.timestamp_ms, x.headers,
+  return f(x.topic, has_key, key, has_value, value, partition, x.timestamp_ms, x.headers,
            x.opaque, caf::meta::load_callback(restore));
 }
 template <class Inspector>

@@ -13,12 +13,15 @@ record_accumulator::record_accumulator(size_t batch_size, int64_t linger_ms,
   // nop
 }
 
-int32_t record_accumulator::sticky_partition(const std::string& topic, int32_t num_partitions) {
+partition_id record_accumulator::sticky_partition(const std::string& topic,
+                                                   int32_t num_partitions) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = sticky_.find(topic);
-  if (i == sticky_.end())
-    i = sticky_.emplace(topic, static_cast<int32_t>(sticky_.size()) % num_partitions).first;
-  static const std::vector<int32_t> unknown;
+  if (i == sticky_.end()) {
+    partition_id first{static_cast<int32_t>(sticky_.size()) % num_partitions};
+    i = sticky_.emplace(topic, first).first;
+  }
+  static const std::vector<partition_id> unknown;
   auto a = available_.find(topic);
   i->second = choose_sticky_partition(i->second, num_partitions,
                                       a == available_.end() ? unknown : a->second);
@@ -59,7 +62,7 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
     open_.erase(i);
     i = open_.end();
     auto s = sticky_.find(tp.topic);
-    if (s != sticky_.end() && partition_id{s->second} == tp.partition)
+    if (s != sticky_.end() && s->second == tp.partition)
       ++s->second;
     wake = true;
   }
@@ -157,7 +160,7 @@ std::vector<ready_batch> record_accumulator::drain_locked(int64_t now_ms, bool a
     if (all || now_ms >= deadline) {
       out.push_back(finish(i->first, ob, now_ms, stamp));
       auto s = sticky_.find(i->first.topic);
-      if (s != sticky_.end() && partition_id{s->second} == i->first.partition)
+      if (s != sticky_.end() && s->second == i->first.partition)
         ++s->second;
       i = open_.erase(i);
     } else {

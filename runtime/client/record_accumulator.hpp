@@ -83,11 +83,11 @@ public:
   // The partition for a keyless record of `topic`: sticky until its batch is closed, then
   // the next partition round-robin; only partitions with a leader while any has one
   // (choose_sticky_partition). Requires: num_partitions > 0.
-  int32_t sticky_partition(const std::string& topic, int32_t num_partitions);
+  partition_id sticky_partition(const std::string& topic, int32_t num_partitions);
 
   // The partitions with a leader, per topic, from the producer actor's latest metadata.
   // Replaces what was set before; a topic not in it counts as all partitions available.
-  using partition_availability = std::map<std::string, std::vector<int32_t>>;
+  using partition_availability = std::map<std::string, std::vector<partition_id>>;
   void set_available(partition_availability available);
 
   // The producer fields for a batch of `record_count` records of tp, asked in creation order.
@@ -144,7 +144,7 @@ private:
   // Full batches waiting for the next drain, oldest first. Still builders: an idempotent
   // producer's fields are only known when the producer actor drains them.
   std::vector<std::pair<topic_partition, open_batch>> closed_;
-  std::map<std::string, int32_t> sticky_;
+  std::map<std::string, partition_id> sticky_;
   partition_availability available_;
   size_t used_bytes_ = 0;                       // open + in-flight batch bytes
   bool refuses_appends_ = false;

@@ -7,16 +7,17 @@
 
 namespace cafka {
 
-caf::expected<int32_t> partition_of(const producer_record& r, int32_t num_partitions,
-                                    record_accumulator& acc) {
-  if (r.partition >= num_partitions)
-    return make_error(errc::unknown_topic_or_partition,
-                      "partition " + std::to_string(r.partition) + " of topic '" + r.topic
-                        + "' does not exist (it has " + std::to_string(num_partitions) + ")");
-  if (r.partition >= 0)
-    return r.partition;
+caf::expected<partition_id> partition_of(const producer_record& r, int32_t num_partitions,
+                                         record_accumulator& acc) {
+  if (r.partition) {
+    if (*r.partition < partition_id{0} || *r.partition >= partition_id{num_partitions})
+      return make_error(errc::unknown_topic_or_partition,
+                        "partition " + to_string(*r.partition) + " of topic '" + r.topic
+                          + "' does not exist (it has " + std::to_string(num_partitions) + ")");
+    return *r.partition;
+  }
   if (r.key)
-    return partition_for_key(*r.key, num_partitions);
+    return partition_id{partition_for_key(*r.key, num_partitions)};
   return acc.sticky_partition(r.topic, num_partitions);
 }
 
@@ -27,7 +28,7 @@ record_accumulator::partition_availability available_partitions(const cluster_me
     for (auto& p : t.partitions) {
       auto b = p.leader == no_node ? nullptr : md.find_broker(p.leader);
       if (b != nullptr && b->alive)
-        ps.push_back(p.id.value);
+        ps.push_back(p.id);
     }
   }
   return out;

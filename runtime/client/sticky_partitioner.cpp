@@ -1,14 +1,18 @@
 #include "runtime/client/sticky_partitioner.hpp"
 
+#include <optional>
+
 namespace cafka {
 
-int32_t choose_sticky_partition(int32_t candidate, int32_t num_partitions,
-                                const std::vector<int32_t>& available) {
-  auto start = candidate < 0 ? 0 : candidate % num_partitions;
-  int32_t best = -1;
+partition_id choose_sticky_partition(partition_id candidate, int32_t num_partitions,
+                                     const std::vector<partition_id>& available) {
+  const partition_id first{0};
+  const partition_id end{num_partitions};
+  auto start = candidate < first ? first : partition_id{(candidate - first) % num_partitions};
+  std::optional<partition_id> best;
   int32_t best_distance = num_partitions;
   for (auto p : available) {
-    if (p < 0 || p >= num_partitions)
+    if (p < first || p >= end)
       continue;
     auto distance = (p - start + num_partitions) % num_partitions;
     if (distance < best_distance) {
@@ -16,7 +20,7 @@ int32_t choose_sticky_partition(int32_t candidate, int32_t num_partitions,
       best_distance = distance;
     }
   }
-  return best >= 0 ? best : start;
+  return best.value_or(start);
 }
 
 } // namespace cafka

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/base/ids.hpp"
+
 namespace cafka {
 
 // The partition a keyless record of a topic with `num_partitions` partitions goes to, given
@@ -12,7 +14,7 @@ namespace cafka {
 // partitions that have a leader (`available`, sorted or not). Returns the first available
 // partition at or after candidate, wrapping around; if none of available is below
 // num_partitions, candidate modulo num_partitions. Requires: num_partitions > 0.
-int32_t choose_sticky_partition(int32_t candidate, int32_t num_partitions,
-                                const std::vector<int32_t>& available);
+partition_id choose_sticky_partition(partition_id candidate, int32_t num_partitions,
+                                     const std::vector<partition_id>& available);
 
 } // namespace cafka

@@ -312,9 +312,10 @@ struct fake_fixture {
     return pc;
   }
 
-  // Sends "v0".."v<n-1>" to partition p (all records with p = -1: spread by key), flushes,
-  // and returns the reports in send order.
-  std::vector<delivery_report> send_all(const producer_config& pc, int n, int32_t p) {
+  // Sends "v0".."v<n-1>" to partition p (without p: record i to partition i modulo the
+  // partition count), flushes, and returns the reports in send order.
+  std::vector<delivery_report> send_all(const producer_config& pc, int n,
+                                        std::optional<partition_id> p) {
     std::mutex mtx;
     std::vector<delivery_report> reports(static_cast<size_t>(n));
     {
@@ -322,7 +323,7 @@ struct fake_fixture {
       for (int i = 0; i < n; ++i) {
         producer_record r;
         r.topic = "t";
-        r.partition = p >= 0 ? p : i % partition_count;
+        r.partition = p ? *p : partition_id{i % partition_count};
         r.value = "v" + std::to_string(i);
         auto slot = static_cast<size_t>(i);
         auto err = prod.send(r, [&mtx, &reports, slot](const delivery_report& rep) {
@@ -363,7 +364,7 @@ TEST_CASE_METHOD(fake_fixture, "an idempotent producer retries init_pid and numb
                                "partition's batches in creation order",
                  "[actors][producer][idempotence]") {
   cluster->pid_failures = 2; // the controller is not there yet
-  auto reports = send_all(config(), 20, -1);
+  auto reports = send_all(config(), 20, std::nullopt);
   check_reports(reports);
   CHECK(cluster->init_pid_calls == 3);
   for (int32_t p = 0; p < partition_count; ++p) {
@@ -383,7 +384,7 @@ TEST_CASE_METHOD(fake_fixture, "a failed batch and the later in-flight ones are 
                  "[actors][producer][idempotence]") {
   cluster->hold = 3;          // batches 0, 1 and 2 are in flight together
   cluster->fail_first = {0};  // 0 is refused: the leader refuses 1 and 2 (a gap)
-  auto reports = send_all(config(), 8, 0);
+  auto reports = send_all(config(), 8, partition_id{0});
   check_reports(reports);
   CHECK(cluster->out_of_order >= 2);
   CHECK(cluster->values(0) == expected_values(0, 8));
@@ -397,7 +398,7 @@ TEST_CASE_METHOD(fake_fixture, "a lost acknowledgement is answered as a duplicat
                  "[actors][producer][idempotence]") {
   cluster->hold = 3;
   cluster->lose_ack = {1}; // appended, but the producer hears a timeout
-  auto reports = send_all(config(), 6, 0);
+  auto reports = send_all(config(), 6, partition_id{0});
   check_reports(reports);
   CHECK(cluster->duplicates >= 1);
   CHECK(cluster->values(0) == expected_values(0, 6)); // written once
@@ -408,7 +409,7 @@ TEST_CASE_METHOD(fake_fixture, "a leader failover after an unacknowledged append
                  "[actors][producer][idempotence]") {
   cluster->hold = 4;
   cluster->fail_over_after = 1; // broker 1 appends 1, then broker 2 leads (same log)
-  auto reports = send_all(config(), 10, 0);
+  auto reports = send_all(config(), 10, partition_id{0});
   check_reports(reports);
   {
     std::lock_guard<std::mutex> guard{cluster->mtx};
@@ -428,7 +429,7 @@ TEST_CASE_METHOD(fake_fixture, "records fail with the error of an init_pid that 
     for (int i = 0; i < 3; ++i) {
       producer_record r;
       r.topic = "t";
-      r.partition = 0;
+      r.partition = partition_id{0};
       r.value = "x";
       REQUIRE_FALSE(prod.send(r, [&](const delivery_report& rep) {
         std::lock_guard<std::mutex> guard{mtx};
@@ -472,8 +473,8 @@ TEST_CASE_METHOD(fake_fixture, "an idempotent producer needs acks=all and at mos
   pc = config();
   pc.acks = 0;
   auto actor = spawn_producer(client, pc);
-  auto rep = ask<delivery_report>(client, actor, send_atom::value,
-                                  producer_record{"t", std::nullopt, std::string{"x"}, 0, -1, {}});
+  producer_record r{"t", std::nullopt, std::string{"x"}, partition_id{0}, -1, {}};
+  auto rep = ask<delivery_report>(client, actor, send_atom::value, r);
   REQUIRE(rep);
   CHECK(errc_of(rep->error) == errc::invalid_config);
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);

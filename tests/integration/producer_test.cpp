@@ -284,7 +284,7 @@ TEST_CASE("an actor's batch send gets one report per record, in order, with the 
     r.value = "v" + std::to_string(i);
     r.opaque = 1000 + static_cast<uint64_t>(i);
     if (i % 4 == 1) {
-      r.partition = 7;  // "t" has 2 partitions
+      r.partition = cafka::partition_id{7};  // "t" has 2 partitions
       bad.insert(r.opaque);
     } else if (i == 6) {
       r.topic = "nope";

@@ -29,5 +29,5 @@ TEST_CASE("a topic partition prints as topic-partition, or just the topic when t
           "is unknown",
           "[errc]") {
   CHECK(to_string(topic_partition{"orders", partition_id{7}}) == "orders-7");
-  CHECK(to_string(topic_partition{"nope", partition_id{-1}}) == "nope");
+  CHECK(to_string(topic_partition{"nope", no_partition}) == "nope");
 }

@@ -218,20 +218,20 @@ TEST_CASE("the sticky partition moves on when its batch is closed", "[client]") 
   record_accumulator acc{400, 100, 1 << 20};
   const std::string topic = "sticky";
   auto p = acc.sticky_partition(topic, 3);
-  CHECK(p == 0);
-  CHECK(acc.sticky_partition(topic, 3) == 0); // sticky while the batch is open
-  add(acc, tp(topic, p), 1000, "a");
-  CHECK(acc.sticky_partition(topic, 3) == 0);
+  CHECK(p == partition_id{0});
+  CHECK(acc.sticky_partition(topic, 3) == partition_id{0}); // sticky while the batch is open
+  add(acc, topic_partition{topic, p}, 1000, "a");
+  CHECK(acc.sticky_partition(topic, 3) == partition_id{0});
 
   // Closed by linger.
   int64_t deadline = 0;
   REQUIRE(acc.drain(1100, false, deadline).size() == 1);
-  CHECK(acc.sticky_partition(topic, 3) == 1);
+  CHECK(acc.sticky_partition(topic, 3) == partition_id{1});
 
   // Closing another partition's batch does not move it.
   add(acc, tp(topic, 2), 2000, "other");
   REQUIRE(acc.drain(2000, true, deadline).size() == 1);
-  CHECK(acc.sticky_partition(topic, 3) == 1);
+  CHECK(acc.sticky_partition(topic, 3) == partition_id{1});
 
   // Closed because it is full.
   const std::string value(60, 'v');
@@ -239,21 +239,21 @@ TEST_CASE("the sticky partition moves on when its batch is closed", "[client]") 
   for (int i = 0; i < 100 && !closed; ++i) {
     add(acc, tp(topic, 1), 3000, value);
     acc.take_wake();
-    closed = acc.sticky_partition(topic, 3) != 1;
+    closed = acc.sticky_partition(topic, 3) != partition_id{1};
   }
   REQUIRE(closed);
-  CHECK(acc.sticky_partition(topic, 3) == 2);
+  CHECK(acc.sticky_partition(topic, 3) == partition_id{2});
   REQUIRE_FALSE(acc.drain(3000, true, deadline).empty()); // closes partition 1's new batch
 
   // Wraps around after the last partition.
   add(acc, tp(topic, 2), 4000, "w");
   REQUIRE(acc.drain(4000, true, deadline).size() == 1);
-  CHECK(acc.sticky_partition(topic, 3) == 0);
+  CHECK(acc.sticky_partition(topic, 3) == partition_id{0});
 
   // Another topic has its own sticky partition, always in range.
   auto q = acc.sticky_partition("another", 2);
-  CHECK(q >= 0);
-  CHECK(q < 2);
+  CHECK(q >= partition_id{0});
+  CHECK(q < partition_id{2});
 }
 
 TEST_CASE("a blocking append waits until release() frees buffer memory",

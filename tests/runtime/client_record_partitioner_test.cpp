@@ -18,18 +18,20 @@ TEST_CASE("a record's partition: explicit, keyed, or sticky, and a missing one i
   record_accumulator acc{16384, 100, 1 << 20};
   producer_record r;
   r.topic = "t";
-  r.partition = 2;
-  CHECK(*partition_of(r, 3, acc) == 2);
-  r.partition = 3;
-  auto missing = partition_of(r, 3, acc);
-  REQUIRE(!missing);
-  CHECK(errc_of(missing.error()) == errc::unknown_topic_or_partition);
-  r.partition = -1;
+  r.partition = partition_id{2};
+  CHECK(*partition_of(r, 3, acc) == partition_id{2});
+  for (auto missing_partition : {partition_id{3}, no_partition}) {
+    r.partition = missing_partition;
+    auto missing = partition_of(r, 3, acc);
+    REQUIRE(!missing);
+    CHECK(errc_of(missing.error()) == errc::unknown_topic_or_partition);
+  }
+  r.partition = std::nullopt;
   r.key = "k";
-  CHECK(*partition_of(r, 3, acc) == partition_for_key("k", 3));
+  CHECK(*partition_of(r, 3, acc) == partition_id{partition_for_key("k", 3)});
   r.key = std::nullopt;
-  acc.set_available({{"t", {1}}});
-  CHECK(*partition_of(r, 3, acc) == 1);
+  acc.set_available({{"t", {partition_id{1}}}});
+  CHECK(*partition_of(r, 3, acc) == partition_id{1});
 }
 
 TEST_CASE("available partitions are those led by a live broker", "[client]") {
@@ -46,7 +48,7 @@ TEST_CASE("available partitions are those led by a live broker", "[client]") {
   }
   md.topics.push_back(t);
   auto a = available_partitions(md);
-  CHECK(a["t"] == std::vector<int32_t>{0});
+  CHECK(a["t"] == std::vector<partition_id>{partition_id{0}});
 }
 
 TEST_CASE("each record's opaque reaches its batch in record order", "[client]") {
