@@ -14,6 +14,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
+#include "runtime/replication/consumer_reads.hpp"
 
 namespace cafka {
 
@@ -56,10 +57,10 @@ fetch_response make_fetch_response(replica_state& st, const topic_partition& tp)
   return resp;
 }
 
-// Reads for a consumer fetch: only records below the high watermark are visible.
+// Reads for a fetch, up to its read_end (consumer_reads.hpp).
 caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& req) {
   auto resp = make_fetch_response(st, req.tp);
-  auto limit = req.to_log_end ? st.log->log_end_offset() : st.fsm->high_watermark();
+  auto limit = read_end(req, st.fsm->high_watermark(), st.log->log_end_offset());
   if (req.offset >= limit && req.offset <= st.log->log_end_offset())
     return resp;
   // The broker's fetch-max-bytes caps what a client may ask for.
@@ -72,15 +73,15 @@ caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& r
   return resp;
 }
 
-// ListOffsets by timestamp: the first record with timestamp >= req.timestamp, if it is below
-// the high watermark (Kafka, isolation READ_UNCOMMITTED); else offset -1 and timestamp -1.
+// ListOffsets by timestamp: the first record with timestamp >= req.timestamp, if consumers
+// may see it (consumer_reads.hpp); else no_offset and timestamp -1.
 caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
                                                        const list_offsets_request& req) {
   auto found = st.log->offset_for_timestamp(req.timestamp);
   if (!found)
     return std::move(found.error());
   list_offsets_response resp{req.tp, no_offset, -1};
-  if (*found && (*found)->offset < st.fsm->high_watermark()) {
+  if (*found && visible_to_consumers((*found)->offset, st.fsm->high_watermark())) {
     resp.offset = (*found)->offset;
     resp.timestamp = (*found)->timestamp;
   }
@@ -145,7 +146,7 @@ void wake_waiting(replica_self self) {
     auto r = read_for(st, w.req);
     if (!r) {
       w.rp.deliver(std::move(r.error()));
-    } else if (static_cast<int32_t>(r->records.size()) >= std::max(1, w.req.min_bytes)) {
+    } else if (fetch_answers_now(w.req, r->records.size())) {
       w.rp.deliver(std::move(*r));
     } else {
       ++i;
@@ -198,15 +199,13 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
   auto r = read_for(st, req);
   if (!r)
     return std::move(r.error());
-  if (req.max_wait_ms <= 0
-      || static_cast<int32_t>(r->records.size()) >= std::max(1, req.min_bytes))
+  if (fetch_answers_now(req, r->records.size()))
     return std::move(*r);
   // Long poll: park the request until data is committed or max_wait_ms passes.
   auto id = st.next_id++;
   auto rp = self->make_response_promise<fetch_response>();
   st.waiting.emplace(id, pending_fetch{req, rp});
-  self->delayed_send(self, std::chrono::milliseconds{req.max_wait_ms}, expire_atom::value,
-                     int32_t{0}, id);
+  self->delayed_send(self, std::chrono::milliseconds{req.max_wait_ms}, expire_atom::value, id);
   return rp;
 }
 
@@ -338,7 +337,7 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
     [=](produce_atom, produce_request& req) { return on_produce(self, req); },
     [=](fetch_atom, fetch_request& req) { return on_fetch(self, req); },
     [=](replica_fetch_atom, replica_fetch_request& req) { return on_replica_fetch(self, req); },
-    [=](expire_atom, int32_t, uint64_t id) { expire_waiting(self, id); },
+    [=](expire_atom, uint64_t id) { expire_waiting(self, id); },
     [=](wake_atom, uint64_t at) {
       auto& st = self->state;
       st.wakeups.erase(static_cast<int64_t>(at));

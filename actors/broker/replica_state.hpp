@@ -57,7 +57,7 @@ struct replica_state {
 
 // The replica's published interface plus its own timers (self-messages only).
 using replica_timers_actor = replica_actor::extend<
-  caf::reacts_to<expire_atom, int32_t, uint64_t>,  // a consumer long poll (0, id) timed out
+  caf::reacts_to<expire_atom, uint64_t>,  // a consumer long poll (its id) timed out
   caf::reacts_to<wake_atom, uint64_t>,             // the replica_fsm's deadline (ms) is due
   caf::reacts_to<caf::tick_atom>>;                 // flush.ms and retention checks
 

@@ -19,7 +19,6 @@ struct strong_int {
   constexpr strong_int() = default;
   constexpr explicit strong_int(Rep v) : value(v) {}
 
-  constexpr Rep operator()() const { return value; }
   constexpr bool operator==(strong_int o) const { return value == o.value; }
   constexpr bool operator!=(strong_int o) const { return value != o.value; }
   constexpr bool operator<(strong_int o) const { return value < o.value; }

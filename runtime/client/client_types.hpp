@@ -29,7 +29,7 @@ struct producer_record {
 // The outcome of one record: its offset, or why it was not written.
 struct delivery_report {
   topic_partition tp;
-  log_offset offset{-1};
+  log_offset offset = no_offset;
   caf::error error;
   uint64_t opaque = 0;  // the record's producer_record::opaque (librdkafka's opaque)
 };

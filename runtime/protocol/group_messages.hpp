@@ -63,7 +63,7 @@ struct partition_offset {
   }
 
   topic_partition tp;
-  log_offset offset{-1};  // -1: no committed offset
+  log_offset offset = no_offset;  // no_offset: no committed offset
   // The committing client's own, stored and handed back as given: the leader epoch of the
   // record before `offset` (Kafka's committed leader epoch; -1: none) and its metadata
   // string (at most max_offset_metadata_size bytes; Kafka's null metadata is "").

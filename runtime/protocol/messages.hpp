@@ -81,20 +81,21 @@ struct replica_fetch_request {
   node_id follower;
   leader_epoch epoch;                   // the leader epoch the follower follows
   log_offset offset;                    // the follower's log end: it has every record below
-  leader_epoch last_fetched_epoch{-1};  // epoch of the follower's last batch; -1: empty log
+  // The epoch of the follower's last batch; no_leader_epoch: empty log.
+  leader_epoch last_fetched_epoch = no_leader_epoch;
   int32_t max_bytes = 8 << 20;
   int32_t max_wait_ms = 500;
 };
 
-// diverging_epoch != -1: the follower's log diverged from the leader's; it truncates to
+// diverging_epoch != no_leader_epoch: the follower's log diverged from the leader's; it truncates to
 // min(diverging_end_offset, its own end of that epoch) and fetches again (records empty).
 struct replica_fetch_response {
   topic_partition tp;
   leader_epoch epoch;
   log_offset high_watermark;
   log_offset log_start_offset;
-  leader_epoch diverging_epoch{-1};
-  log_offset diverging_end_offset{-1};
+  leader_epoch diverging_epoch = no_leader_epoch;
+  log_offset diverging_end_offset = no_offset;
   std::string records;  // whole batches from `offset` as stored, epochs stamped
 };
 

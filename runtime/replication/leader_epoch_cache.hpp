@@ -21,11 +21,11 @@ struct epoch_entry {
 };
 
 // Answer to "where does epoch E end?": the largest epoch <= E this log knows, and the
-// offset where it ends (exclusive). No such epoch: epoch -1, offset -1 (truncate nothing
+// offset where it ends (exclusive). No such epoch: no_leader_epoch, no_offset (truncate nothing
 // known: the follower then truncates to its log start / fetches from scratch).
 struct epoch_end {
-  leader_epoch epoch{-1};
-  log_offset end_offset{-1};
+  leader_epoch epoch = no_leader_epoch;
+  log_offset end_offset = no_offset;
 };
 
 class leader_epoch_cache {

@@ -69,8 +69,8 @@ struct check_result {
   kind_t kind = append;
   // duplicate: where the original batch is. The leader answers with base_offset; with
   // acks=all it first waits, as for an append, until the high watermark passes last_offset.
-  log_offset base_offset{-1};
-  log_offset last_offset{-1};
+  log_offset base_offset = no_offset;
+  log_offset last_offset = no_offset;
 };
 
 class producer_state {

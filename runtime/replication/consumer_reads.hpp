@@ -1,0 +1,27 @@
+// The read-side rules of a partition leader, each written once: how far a fetch may read,
+// which record a timestamp lookup may answer, and when a fetch is answered rather than
+// parked. The replica actor reads its log within them. Pure functions; any thread.
+#pragma once
+
+#include <cstddef>
+
+#include "runtime/base/ids.hpp"
+#include "runtime/protocol/messages.hpp"
+
+namespace cafka {
+
+// The end (exclusive) of what `req` may read: the high watermark, as a consumer sees only
+// records every ISR member has (Kafka's READ_UNCOMMITTED isolation); the log end for the
+// group coordinator loading its own partition (`to_log_end`, refused from other nodes).
+log_offset read_end(const fetch_request& req, log_offset high_watermark, log_offset log_end);
+
+// Whether a timestamp lookup (ListOffsets) may answer the record at `offset`: only a record
+// below the high watermark, the same records a consumer fetch sees.
+bool visible_to_consumers(log_offset offset, log_offset high_watermark);
+
+// Whether a fetch that read `bytes` is answered now: it holds fetch.min.bytes (at least one
+// byte), or it may not wait (max_wait_ms <= 0). Otherwise it is parked until the high
+// watermark advances (then asked again) or max_wait_ms passes (then answered as it is).
+bool fetch_answers_now(const fetch_request& req, size_t bytes);
+
+} // namespace cafka

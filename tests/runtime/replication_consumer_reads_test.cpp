@@ -1,0 +1,38 @@
+// The read-side rules of consumer_reads.hpp: how far a fetch reads, what a timestamp lookup
+// may answer, when a fetch is answered rather than parked.
+#include <catch2/catch.hpp>
+
+#include "runtime/replication/consumer_reads.hpp"
+
+using namespace cafka;
+
+TEST_CASE("a consumer fetch reads up to the high watermark, a coordinator load to the log "
+          "end",
+          "[replication]") {
+  fetch_request req;
+  CHECK(read_end(req, log_offset{4}, log_offset{9}) == log_offset{4});
+  req.to_log_end = true;
+  CHECK(read_end(req, log_offset{4}, log_offset{9}) == log_offset{9});
+}
+
+TEST_CASE("a timestamp lookup answers only records below the high watermark",
+          "[replication]") {
+  CHECK(visible_to_consumers(log_offset{3}, log_offset{4}));
+  CHECK_FALSE(visible_to_consumers(log_offset{4}, log_offset{4}));
+  CHECK_FALSE(visible_to_consumers(log_offset{0}, log_offset{0}));
+}
+
+TEST_CASE("a fetch is answered once it holds min_bytes, at least one byte, or when it may "
+          "not wait",
+          "[replication]") {
+  fetch_request req;
+  req.min_bytes = 100;
+  req.max_wait_ms = 500;
+  CHECK_FALSE(fetch_answers_now(req, 99));
+  CHECK(fetch_answers_now(req, 100));
+  req.min_bytes = 0;  // still waits for one byte (a Kafka broker would answer at once)
+  CHECK_FALSE(fetch_answers_now(req, 0));
+  CHECK(fetch_answers_now(req, 1));
+  req.max_wait_ms = 0;
+  CHECK(fetch_answers_now(req, 0));
+}
