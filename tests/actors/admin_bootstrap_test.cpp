@@ -14,7 +14,7 @@ namespace {
 
 const std::string three_nodes
   = "[cluster]\n"
-    "nodes=[{id=1, host=\"127.0.0.1\", port=9201, roles=[\"controller\", \"broker\"]},\n"
+    "nodes=[{id=1, host=\"127.0.0.1\", port=9201, roles=[\"broker\"]},\n"
     "       {id=2, host=\"127.0.0.1\", port=9202, roles=[\"controller\"]},\n"
     "       {id=3, host=\"10.0.0.3\", port=9203, roles=[\"broker\"]}]\n";
 
