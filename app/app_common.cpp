@@ -41,18 +41,6 @@ int fail(const std::string& what) {
   return 1;
 }
 
-std::optional<std::optional<cluster_config>> load_optional_config(const connection_options& o) {
-  std::error_code ec;
-  if (!o.config_given && !std::filesystem::exists(o.config, ec))
-    return std::optional<cluster_config>{};
-  auto cfg = load_cluster_config(o.config);
-  if (!cfg) {
-    fail(describe(cfg.error()));
-    return std::nullopt;
-  }
-  return std::optional<cluster_config>{std::move(*cfg)};
-}
-
 std::optional<std::string> resolve_bootstrap(const connection_options& o) {
   if (!o.bootstrap.empty()) {
     if (auto servers = parse_bootstrap(o.bootstrap); !servers) {
@@ -61,20 +49,18 @@ std::optional<std::string> resolve_bootstrap(const connection_options& o) {
     }
     return o.bootstrap;
   }
-  auto cfg = load_optional_config(o);
-  if (!cfg)
-    return std::nullopt;
-  if (!*cfg) {
+  std::error_code ec;
+  if (!o.config_given && !std::filesystem::exists(o.config, ec)) {
     fail("no --bootstrap-server given and " + o.config
          + " not found (run in the repository root or pass --config)");
     return std::nullopt;
   }
-  auto servers = bootstrap_of(**cfg);
-  if (servers.empty()) {
-    fail(o.config + " has no broker");
+  auto servers = cluster_bootstrap(o.config);
+  if (!servers) {
+    fail(describe(servers.error()));
     return std::nullopt;
   }
-  return servers;
+  return *servers;
 }
 
 void prepare_system_config(caf::actor_system_config& cfg, const std::string& conf_path) {

@@ -24,7 +24,7 @@ using command_fn = std::function<int()>;
 struct connection_options {
   std::string config = "cluster.conf";
   bool config_given = false;
-  std::string bootstrap;  // host:port; empty: the first broker in the config
+  std::string bootstrap;  // host:port[,host:port...]; empty: every broker of the config
 };
 
 // A check for count, offset and time options: "--offset: must not be negative, got -3".
@@ -41,9 +41,6 @@ int fail(const std::string& what);
 // there is none (nullopt).
 std::optional<std::string> resolve_bootstrap(const connection_options& o);
 
-// Loads the config if the file exists (explicit --config must exist and be valid).
-// nullopt + message on stderr when it is given but bad.
-std::optional<std::optional<cluster_config>> load_optional_config(const connection_options& o);
 
 // Fills CAF's middleman/scheduler settings from cluster.conf's file (if any) plus our
 // defaults, registers cafka's types and loads the middleman.

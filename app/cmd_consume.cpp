@@ -85,6 +85,20 @@ void print_record(const consume_options& o, const topic_partition& tp, const rec
   std::cout << (r.has_value ? r.value : std::string{"null"}) << '\n';
 }
 
+// Moves the assigned partitions to where --offset, --from-beginning or neither (the end)
+// says the output starts.
+caf::error seek_start(consumer& cons, const std::vector<topic_partition>& tps,
+                      const consume_options& o) {
+  if (o.from_beginning && o.offset < 0)
+    return cons.seek_to_beginning(tps);
+  if (o.offset < 0)
+    return cons.seek_to_end(tps);
+  for (auto& tp : tps)
+    if (auto err = cons.seek(tp, log_offset{o.offset}))
+      return err;
+  return {};
+}
+
 int run_consume(const consume_options& o) {
   if (o.offset >= 0 && o.partition < 0)
     return fail("--offset needs --partition");
@@ -127,11 +141,8 @@ int run_consume(const consume_options& o) {
       tps.push_back({o.topic, partition_id{p}});
   }
   cons.assign(tps);
-  int64_t start = o.offset >= 0 ? o.offset
-                                : (o.from_beginning ? earliest_timestamp : latest_timestamp);
-  for (auto& tp : tps)
-    if (auto err = cons.seek(tp, start))
-      return fail(describe(err));
+  if (auto err = seek_start(cons, tps, o))
+    return fail(describe(err));
   return print_records(cons, o);
 }
 

@@ -2,16 +2,19 @@
 // messages and grants credit for the next one only when it has processed the last, so a
 // slow actor is never flooded. Reads a topic from the beginning until `count` records.
 // Ctrl-C (or SIGTERM) stops it cleanly before that.
-// Usage: actor_consumer [host:port] [topic] [count]   (defaults: 127.0.0.1:9101 example 1000)
+// Usage: actor_consumer [--bootstrap host:port[,host:port...] | --config FILE] [topic] [count]
+//   defaults: every broker of FILE (./cluster.conf), example, 1000
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "cafka/admin.hpp"
 #include "cafka/client_system.hpp"
 #include "cafka/consumer_actor.hpp"
 #include "cafka/errc.hpp"
@@ -57,15 +60,20 @@ void on_signal(int) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9101";
-  std::string topic = argc > 2 ? argv[2] : "example";
-  int64_t count = argc > 3 ? std::stoll(argv[3]) : 1000;
+  std::vector<std::string> args{argv + 1, argv + argc};
+  auto bootstrap = cafka::bootstrap_from_args(args);  // takes --bootstrap / --config
+  if (!bootstrap) {
+    std::cerr << cafka::describe(bootstrap.error()) << "\n";
+    return 1;
+  }
+  std::string topic = args.size() > 0 ? args[0] : "example";
+  int64_t count = args.size() > 1 ? std::stoll(args[1]) : 1000;
 
   cafka::client_system_config cfg;  // cafka's types, the middleman, heartbeats
   caf::actor_system sys{cfg};
 
   cafka::consumer_config cc;
-  cc.bootstrap = bootstrap;
+  cc.bootstrap = *bootstrap;  // tried in turn until a broker answers
   cc.auto_offset_reset = cafka::offset_reset::earliest;
 
   auto printer = sys.spawn(record_printer, count);

@@ -200,12 +200,13 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
   for (auto& n : chaos.config().nodes)
     REQUIRE(chaos.restart(n.id));  // starts a node that is down
   REQUIRE(chaos.wait_until_all_answer(60s));
-  auto& first = chaos.config().nodes.front();
-  auto bootstrap = first.host + ":" + std::to_string(first.port);
+  // Every broker, tried in turn: the clients keep working while any one of them is down.
+  auto bootstrap = cafka::cluster_bootstrap(scratch.conf);
+  REQUIRE(bootstrap);
 
   // The topic: 3 partitions on all 3 nodes.
   REQUIRE(eventually([&] {
-    auto created = cafka::create_topic(sys, bootstrap, {"orders", 3, 3}, 5s);
+    auto created = cafka::create_topic(sys, *bootstrap, {"orders", 3, 3}, 5s);
     return created || cafka::errc_of(created.error()) == cafka::errc::topic_already_exists;
   }, 30s, 50ms));
 
@@ -218,7 +219,7 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
   end_actors<cafka::consumer_actor> end_consumers{consumers};
   for (int i = 0; i < 2; ++i) {
     cafka::consumer_config c;
-    c.bootstrap = bootstrap;
+    c.bootstrap = *bootstrap;
     c.group_id = "order-processors";
     c.auto_offset_reset = cafka::offset_reset::earliest;
     mine.push_back(sys.spawn(my_consumer, seen));
@@ -229,7 +230,7 @@ TEST_CASE("my consumer processes every acknowledged record while nodes die, hang
 
   // The workload: an idempotent producer writing in the background.
   cafka::producer_config pc;
-  pc.bootstrap = bootstrap;
+  pc.bootstrap = *bootstrap;
   pc.enable_idempotence = true;
   cafka::producer prod{sys, pc};
   acknowledged acks;

@@ -8,9 +8,10 @@
 // Ctrl-C (or SIGTERM) stops it cleanly: each consumer commits what its member processed and
 // leaves the group, so the partitions move to the other copies at once.
 //
-// Usage: group_consumer [host:port] [topic] [group] [members] [count] [events-file]
-//                       [group.instance.id]
-//   defaults: 127.0.0.1:9101 example example-group 3 -1 (run until killed), no file.
+// Usage: group_consumer [--bootstrap host:port[,host:port...] | --config FILE]
+//                       [topic] [group] [members] [count] [events-file] [group.instance.id]
+//   defaults: every broker of FILE (./cluster.conf), example, example-group, 3,
+//   -1 (run until killed), no file.
 // events-file: every member appends "<unix ms> <member> assigned|revoked|record ..." lines
 // (used by the integration tests to check who held which partition when).
 #include <chrono>
@@ -26,6 +27,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "cafka/admin.hpp"
 #include "cafka/client_system.hpp"
 #include "cafka/consumer_actor.hpp"
 #include "cafka/errc.hpp"
@@ -110,15 +112,23 @@ void on_signal(int) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9101";
-  std::string topic = argc > 2 ? argv[2] : "example";
-  std::string group = argc > 3 ? argv[3] : "example-group";
-  int members = argc > 4 ? std::stoi(argv[4]) : 3;
-  int64_t count = argc > 5 ? std::stoll(argv[5]) : -1;
+  std::vector<std::string> args{argv + 1, argv + argc};
+  auto bootstrap = cafka::bootstrap_from_args(args);  // takes --bootstrap / --config
+  if (!bootstrap) {
+    std::cerr << cafka::describe(bootstrap.error()) << "\n";
+    return 1;
+  }
+  auto arg = [&args](size_t i, const char* fallback) {
+    return i < args.size() ? args[i] : std::string{fallback};
+  };
+  std::string topic = arg(0, "example");
+  std::string group = arg(1, "example-group");
+  int members = std::stoi(arg(2, "3"));
+  int64_t count = std::stoll(arg(3, "-1"));
   auto log = std::make_shared<event_log>();
-  if (argc > 6)
-    log->file.open(argv[6], std::ios::app);
-  std::string instance = argc > 7 ? argv[7] : "";
+  if (args.size() > 4)
+    log->file.open(args[4], std::ios::app);
+  std::string instance = arg(5, "");
 
   cafka::client_system_config cfg;  // cafka's types, the middleman, heartbeats
   caf::actor_system sys{cfg};
@@ -127,7 +137,7 @@ int main(int argc, char** argv) {
   std::vector<cafka::consumer_actor> consumers;
   for (int i = 0; i < members; ++i) {
     cafka::consumer_config cc;
-    cc.bootstrap = bootstrap;
+    cc.bootstrap = *bootstrap;  // tried in turn until a broker answers
     cc.group_id = group;
     cc.auto_offset_reset = cafka::offset_reset::earliest;
     cc.auto_commit_interval_ms = 500;

@@ -1,27 +1,35 @@
 // A producer from plain main(): sends keyed records to a topic, counts delivery reports.
-// Usage: producer [host:port] [topic] [count]   (defaults: 127.0.0.1:9101 example 1000)
+// Usage: producer [--bootstrap host:port[,host:port...] | --config FILE] [topic] [count]
+//   defaults: every broker of FILE (./cluster.conf), example, 1000
 // Create the topic first: cafka topics create --topic example --partitions 3
 #include <chrono>
 #include <atomic>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
+#include "cafka/admin.hpp"
 #include "cafka/client_system.hpp"
 #include "cafka/producer.hpp"
 #include "cafka/errc.hpp"
 
 int main(int argc, char** argv) {
-  std::string bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9101";
-  std::string topic = argc > 2 ? argv[2] : "example";
-  int count = argc > 3 ? std::stoi(argv[3]) : 1000;
+  std::vector<std::string> args{argv + 1, argv + argc};
+  auto bootstrap = cafka::bootstrap_from_args(args);  // takes --bootstrap / --config
+  if (!bootstrap) {
+    std::cerr << cafka::describe(bootstrap.error()) << "\n";
+    return 1;
+  }
+  std::string topic = args.size() > 0 ? args[0] : "example";
+  int count = args.size() > 1 ? std::stoi(args[1]) : 1000;
 
   cafka::client_system_config cfg;  // cafka's types, the middleman, heartbeats
   caf::actor_system sys{cfg};
 
   cafka::producer_config pc;
-  pc.bootstrap = bootstrap;
+  pc.bootstrap = *bootstrap;  // tried in turn until a broker answers
   pc.acks = -1;       // wait for the leader (and, with replication, every in-sync replica)
   pc.linger_ms = 5;   // batch records for up to 5 ms
 

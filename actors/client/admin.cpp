@@ -28,7 +28,48 @@ caf::error ask_metadata(caf::scoped_actor& self, const broker_actor& b,
   return err;
 }
 
+// The value of the option at args[i]; removes both from args. An error if it has none.
+caf::expected<std::string> take_value(std::vector<std::string>& args, size_t i) {
+  if (i + 1 >= args.size())
+    return make_error(errc::invalid_config, args[i] + " needs a value");
+  auto value = args[i + 1];
+  args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+             args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+  return value;
+}
+
 } // namespace
+
+caf::expected<std::string> cluster_bootstrap(const std::string& path) {
+  auto cfg = load_cluster_config(path);
+  if (!cfg)
+    return cfg.error();
+  auto servers = cfg->bootstrap_servers();
+  if (servers.empty())
+    return make_error(errc::invalid_config, path + ": no node has the \"broker\" role");
+  return servers;
+}
+
+caf::expected<std::string> bootstrap_from_args(std::vector<std::string>& args) {
+  std::string bootstrap;
+  std::string config = "cluster.conf";
+  for (size_t i = 0; i < args.size();) {
+    if (args[i] != "--bootstrap" && args[i] != "--config") {
+      ++i;
+      continue;
+    }
+    auto is_list = args[i] == "--bootstrap";
+    auto value = take_value(args, i);
+    if (!value)
+      return value.error();
+    (is_list ? bootstrap : config) = std::move(*value);
+  }
+  if (bootstrap.empty())
+    return cluster_bootstrap(config);
+  if (auto servers = parse_bootstrap(bootstrap); !servers)
+    return servers.error();
+  return bootstrap;
+}
 
 caf::expected<broker_actor> connect_bootstrap_broker(caf::actor_system& sys,
                                                      const std::string& bootstrap,

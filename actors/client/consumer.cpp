@@ -107,29 +107,34 @@ void consumer::on_error(std::function<void(const consumer_error&)> f) {
   on_error_ = std::move(f);
 }
 
-caf::error consumer::seek(const topic_partition& tp, int64_t where) {
+template <class Atom, class... Ts>
+caf::error consumer::request_seek(Atom atom, const topic_partition& tp, Ts... args) {
   entry e{*this};
   if (e.error())
     return refused(e.error());
   // What earlier polls returned was processed before the seek: that counts for commits.
   settle_credit();
   caf::error result;
-  self_->request(actor_, std::chrono::seconds{10}, seek_atom::value, tp, where)
+  self_->request(actor_, std::chrono::seconds{10}, atom, tp, args...)
     .receive([&](uint64_t generation) { seek_generation_[tp] = generation; },
              [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 
+caf::error consumer::seek(const topic_partition& tp, log_offset offset) {
+  return request_seek(seek_atom::value, tp, offset);
+}
+
 caf::error consumer::seek_to_beginning(const std::vector<topic_partition>& tps) {
   for (auto& tp : tps)
-    if (auto err = seek(tp, earliest_timestamp))
+    if (auto err = request_seek(seek_to_beginning_atom::value, tp))
       return err;
   return {};
 }
 
 caf::error consumer::seek_to_end(const std::vector<topic_partition>& tps) {
   for (auto& tp : tps)
-    if (auto err = seek(tp, latest_timestamp))
+    if (auto err = request_seek(seek_to_end_atom::value, tp))
       return err;
   return {};
 }

@@ -148,7 +148,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
   auto& pp = st.parts[tp];
   auto gen = pp.seek_generation;
   auto id = begin_request(self, pp, leader);
-  int64_t ts = pp.reset >= -2 && pp.reset < 0 ? pp.reset : latest_timestamp;
+  int64_t ts = pp.reset.value_or(latest_timestamp);
   self->request(leader, std::chrono::milliseconds{st.cfg.request_timeout_ms},
                 list_offsets_atom::value, list_offsets_request{tp, ts})
     .then(
@@ -160,7 +160,7 @@ void resolve_position(consumer_self self, const topic_partition& tp, broker_acto
         if (pp.seek_generation != gen)
           return pump(self);
         pp.offset = resp.offset;
-        pp.reset = -1;
+        pp.reset.reset();
         // A member commits the reset position of a partition it read nothing from yet, as
         // Kafka commits its position: the next owner starts there, not at a later end.
         if (st.group && st.processed.count(tp) == 0)
@@ -211,6 +211,29 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
         if (end_request(self, tp, id))
           on_error(self, tp, err);
       });
+}
+
+// Moves tp's position to offset, or (offset no_offset) to what the list-offsets timestamp
+// `reset` resolves; answers the new seek generation, or invalid_request if tp is not assigned.
+caf::result<uint64_t> seek_position(consumer_self self, const topic_partition& tp,
+                                    log_offset offset, std::optional<int64_t> reset) {
+  auto& st = self->state;
+  auto i = st.parts.find(tp);
+  if (i == st.parts.end())
+    return make_error(errc::invalid_request,
+                      "seek on " + to_string(tp) + ", which is not assigned");
+  auto& pp = i->second;
+  // Batches fetched before the seek carry an older generation: the sink drops them, and
+  // their credit moves no commit position.
+  pp.seek_generation = st.next_seek_generation++;
+  forget_deliveries(st, tp);
+  st.processed.erase(tp);  // the records processed from the new position count
+  clear_error(self, tp);
+  pp.offset = offset;
+  pp.reset = reset;
+  pp.buffered.reset();
+  pump(self);
+  return pp.seek_generation;
 }
 
 } // namespace
@@ -348,29 +371,19 @@ consumer_timers_actor::behavior_type consumer_behavior(consumer_self self, consu
     },
     [=](heartbeat_atom) { heartbeat_now(self); },
     [=](caf::tick_atom) { group_tick(self); },
-    [=](seek_atom, topic_partition& tp, int64_t where) -> caf::result<uint64_t> {
-      auto& st = self->state;
-      auto i = st.parts.find(tp);
-      if (i == st.parts.end())
+    [=](seek_atom, topic_partition& tp, log_offset offset) -> caf::result<uint64_t> {
+      if (offset < log_offset{0})
         return make_error(errc::invalid_request,
-                          "seek on " + to_string(tp) + ", which is not assigned");
-      auto& pp = i->second;
-      // Batches fetched before the seek carry an older generation: the sink drops them, and
-      // their credit moves no commit position.
-      pp.seek_generation = st.next_seek_generation++;
-      forget_deliveries(st, tp);
-      st.processed.erase(tp);  // the records processed from the new position count
-      clear_error(self, tp);
-      if (where >= 0) {
-        pp.offset = log_offset{where};  // the public API's plain offset
-        pp.reset = -1;
-      } else {
-        pp.offset = no_offset;
-        pp.reset = where;
-      }
-      pp.buffered.reset();
-      pump(self);
-      return pp.seek_generation;
+                          "seek on " + to_string(tp) + " to offset " + to_string(offset)
+                            + ": an offset is >= 0 (seek_to_beginning and seek_to_end "
+                              "move to either end)");
+      return seek_position(self, tp, offset, std::nullopt);
+    },
+    [=](seek_to_beginning_atom, topic_partition& tp) -> caf::result<uint64_t> {
+      return seek_position(self, tp, no_offset, earliest_timestamp);
+    },
+    [=](seek_to_end_atom, topic_partition& tp) -> caf::result<uint64_t> {
+      return seek_position(self, tp, no_offset, latest_timestamp);
     },
     [=](credit_atom, int32_t n) {
       self->state.credit += std::max(0, n);

@@ -21,7 +21,9 @@ namespace cafka {
 
 struct partition_position {
   log_offset offset = no_offset;  // next offset to fetch; no_offset: unknown (reset applies)
-  int64_t reset = -1;    // pending reset target: earliest_timestamp/latest_timestamp, or -1
+  // The list-offsets timestamp that resolves an unknown offset: earliest_timestamp or
+  // latest_timestamp; nullopt once the offset is known.
+  std::optional<int64_t> reset;
   bool busy = false;     // a fetch or list-offsets is in flight
   // This position's seek generation (consumer_records::seek_generation), new at each seek
   // and assignment: replies to requests of an older one are dropped.

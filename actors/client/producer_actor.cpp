@@ -1,73 +1,20 @@
 #include "cafka/producer_actor.hpp"
 
 #include <algorithm>
-#include <cassert>
-#include <map>
 #include <set>
 
-#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/client/cluster_link.hpp"
+#include "actors/client/producer_actor_state.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/ids_format.hpp"
 #include "runtime/client/record_partitioner.hpp"
 #include "runtime/client/report_collector.hpp"
-#include "runtime/client/send_queue.hpp"
 
-namespace cafka {
+namespace cafka::producer_detail {
 
 namespace {
-
-// Where an idempotent producer is in getting its producer id (init_pid_atom).
-enum class pid_phase { none, requesting, backing_off, ready, failed };
-
-struct producer_actor_state {
-  producer_config cfg;
-  caf::error config_error;       // validate(cfg): every record fails with it
-  std::shared_ptr<record_accumulator> acc;
-  cluster_link link;
-  std::map<topic_partition, send_queue> queues;
-  int64_t timer_deadline = -1;   // when the scheduled linger wake fires (-1: none)
-  size_t pending_records = 0;    // drained but not yet reported
-  bool flushing = false;
-  bool stopping = false;
-  std::vector<caf::typed_response_promise<caf::ok_atom>> flush_waiters;
-  // Idempotent producer: nothing is drained before the producer id is known.
-  cafka::producer_id producer_id = no_producer_id;
-  pid_phase pid = pid_phase::none;
-  int64_t pid_deadline = 0;      // init_pid is retried until then (delivery.timeout.ms)
-  int64_t pid_retry_at = 0;      // backing_off: the next attempt
-  // Produce requests awaiting an answer, by id, with the broker they went to: when that
-  // broker's node goes away (down message), they fail at once instead of at their timeout.
-  struct in_flight {
-    caf::actor_addr broker;
-    std::shared_ptr<ready_batch> batch;
-  };
-  std::map<uint64_t, in_flight> requests;
-  uint64_t next_request = 0;
-  static inline const char* name = "producer";
-
-  send_queue& queue(const topic_partition& tp) {
-    auto i = queues.find(tp);
-    if (i == queues.end()) {
-      // Requires (idempotent): the producer id is known (queues start at the first drain).
-      assert(!cfg.enable_idempotence || producer_id != no_producer_id);
-      send_queue_config qc;
-      qc.idempotent = cfg.enable_idempotence;
-      qc.producer_id = producer_id;
-      qc.max_in_flight = cfg.max_in_flight;
-      qc.retries = cfg.retries;
-      qc.retry_backoff_ms = cfg.retry_backoff_ms;
-      qc.delivery_timeout_ms = cfg.delivery_timeout_ms;
-      i = queues.emplace(tp, send_queue{qc}).first;
-    }
-    return i->second;
-  }
-};
-
-using producer_self = producer_actor::stateful_pointer<producer_actor_state>;
 
 // Runs the callbacks of a batch: offset base + i per record, or -1 for all with acks=0 or
 // an error.
@@ -87,7 +34,8 @@ void complete(producer_self self, ready_batch& rb, log_offset base, const caf::e
 }
 
 void send_ready(producer_self self, const topic_partition& tp);
-void pump(producer_self self);
+
+} // namespace
 
 void check_flush(producer_self self) {
   auto& st = self->state;
@@ -101,7 +49,6 @@ void check_flush(producer_self self) {
     self->quit();
 }
 
-// Fails every record still in the accumulator (no producer id, invalid config).
 void fail_open(producer_self self, const caf::error& err) {
   auto& st = self->state;
   for (auto& rb : st.acc->abort_all(now_ms())) {
@@ -110,62 +57,9 @@ void fail_open(producer_self self, const caf::error& err) {
   }
 }
 
-// -- the producer id of an idempotent producer -----------------------------------------------
-
-void request_pid(producer_self self);
-
-void start_pid(producer_self self) {
-  auto& st = self->state;
-  st.pid = pid_phase::requesting;
-  st.pid_deadline = now_ms() + st.cfg.delivery_timeout_ms;
-  request_pid(self);
-}
-
-void pid_failed(producer_self self, const caf::error& err) {
-  auto& st = self->state;
-  auto now = now_ms();
-  if (retriable_produce_error(err) && now + st.cfg.retry_backoff_ms < st.pid_deadline) {
-    spdlog::debug("producer: init_pid failed, retrying: {}", describe(err));
-    st.pid = pid_phase::backing_off;
-    st.pid_retry_at = now + st.cfg.retry_backoff_ms;
-    self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
-                       wake_atom::value);
-    return;
-  }
-  // Give up for the records that wait; the next records start over.
-  st.pid = pid_phase::failed;
-  auto code = errc_of(err) == errc::none ? errc::request_timed_out : errc_of(err);
-  fail_open(self, make_error(code, "cannot get a producer id (" + describe(err) + ")"));
-  check_flush(self);
-}
-
-void request_pid(producer_self self) {
-  self->state.link.with_bootstrap(self, [=](caf::expected<broker_actor> b) {
-    if (!b) {
-      pid_failed(self, b.error());
-      return;
-    }
-    auto broker = *b;
-    self
-      ->request(broker, std::chrono::milliseconds{self->state.cfg.request_timeout_ms},
-                init_pid_atom::value)
-      .then(
-        [=](producer_id id) {
-          auto& st = self->state;
-          spdlog::debug("producer: producer id {}", id);
-          st.producer_id = id;
-          st.pid = pid_phase::ready;
-          pump(self);
-        },
-        [=](caf::error& err) {
-          if (errc_of(err) == errc::none)
-            self->state.link.forget(broker.address());
-          pid_failed(self, err);
-        });
-  });
-}
-
 // -- batches ---------------------------------------------------------------------------------
+
+namespace {
 
 void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_response> res) {
   auto& st = self->state;
@@ -285,7 +179,8 @@ void send_ready(producer_self self, const topic_partition& tp) {
   }
 }
 
-// Drains the accumulator and sends what is ready; schedules the next linger wake.
+} // namespace
+
 void pump(producer_self self) {
   auto& st = self->state;
   st.acc->take_wake();
@@ -326,6 +221,8 @@ void pump(producer_self self) {
 }
 
 // -- records from actors ---------------------------------------------------------------------
+
+namespace {
 
 // Appends records of actor users to the accumulator (never waiting for buffer.memory). A record
 // fails at once if its topic is unknown (err: the metadata refresh for it failed), its
@@ -444,15 +341,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
       auto now = now_ms();
       if (st.timer_deadline >= 0 && now >= st.timer_deadline)
         st.timer_deadline = -1;
-      if (st.pid == pid_phase::backing_off) {
-        if (now >= st.pid_retry_at) {
-          st.pid = pid_phase::requesting;
-          request_pid(self);
-        } else {
-          self->delayed_send(self, std::chrono::milliseconds{st.pid_retry_at - now},
-                             wake_atom::value);
-        }
-      }
+      retry_pid_if_due(self, now);
       for (auto& kv : st.queues)
         if (kv.second.waiting() > 0)
           send_ready(self, kv.first);
@@ -481,6 +370,10 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
 
 } // namespace
 
+} // namespace cafka::producer_detail
+
+namespace cafka {
+
 std::shared_ptr<record_accumulator> make_accumulator(const producer_config& cfg) {
   return std::make_shared<record_accumulator>(static_cast<size_t>(cfg.batch_size),
                                               cfg.linger_ms,
@@ -490,7 +383,7 @@ std::shared_ptr<record_accumulator> make_accumulator(const producer_config& cfg)
 
 producer_actor spawn_producer(caf::actor_system& sys, producer_config cfg,
                               std::shared_ptr<record_accumulator> acc) {
-  return sys.spawn(producer_behavior, std::move(cfg), std::move(acc));
+  return sys.spawn(producer_detail::producer_behavior, std::move(cfg), std::move(acc));
 }
 
 producer_actor spawn_producer(caf::actor_system& sys, producer_config cfg) {

@@ -175,7 +175,7 @@ void step(caf::event_based_actor* self, world_ptr w) {
           tps.push_back({topic, partition_id{p}});
         self->send(w->reader, assign_atom::value, tps);
         for (auto& tp : tps)
-          self->request(w->reader, ask_timeout, seek_atom::value, tp, int64_t{-2})
+          self->request(w->reader, ask_timeout, seek_to_beginning_atom::value, tp)
             .then([](uint64_t) {}, [](caf::error&) {});
       }
       return;

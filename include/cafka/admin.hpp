@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
@@ -12,6 +13,18 @@
 #include "actors/broker/broker_interface.hpp"
 
 namespace cafka {
+
+// The bootstrap list of every broker of the cluster.conf at `path`: "host:port,host:port" in
+// node order (Kafka's bootstrap.servers; a client tries the entries in turn). Errors:
+// invalid_config when the file is missing, does not validate, or lists no broker.
+caf::expected<std::string> cluster_bootstrap(const std::string& path = "cluster.conf");
+
+// The bootstrap list a program's command line names: removes "--bootstrap LIST" and
+// "--config FILE" from `args` (the other arguments keep their order) and returns LIST if
+// given, else cluster_bootstrap(FILE), FILE defaulting to "cluster.conf". Errors:
+// invalid_config for an option without its value or a list that is not host:port[,...], else
+// cluster_bootstrap's.
+caf::expected<std::string> bootstrap_from_args(std::vector<std::string>& args);
 
 // A broker of `bootstrap` ("host:port,host:port", Kafka's bootstrap.servers), entries tried in
 // turn, that answers a metadata request. A broker still registering with the controller

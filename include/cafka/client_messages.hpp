@@ -39,9 +39,12 @@ using consumer_actor = caf::typed_actor<
   caf::replies_to<commit_atom, std::vector<partition_offset>>::with<caf::ok_atom>,
   caf::replies_to<offset_fetch_atom, std::vector<topic_partition>>::with<std::vector<partition_offset>>,
   caf::reacts_to<heartbeat_atom>,   // the group's manager: heartbeat now
-  // Position -2 (earliest), -1 (latest) or an offset; answers the partition's new seek
-  // generation: records of an older one (consumer_records::seek_generation) are stale.
-  caf::replies_to<seek_atom, topic_partition, int64_t>::with<uint64_t>,
+  // Seeks a partition to an offset (>= 0; a negative one is an invalid_request error), to
+  // its earliest offset, or to its end; answers the partition's new seek generation: records
+  // of an older one (consumer_records::seek_generation) are stale.
+  caf::replies_to<seek_atom, topic_partition, log_offset>::with<uint64_t>,
+  caf::replies_to<seek_to_beginning_atom, topic_partition>::with<uint64_t>,
+  caf::replies_to<seek_to_end_atom, topic_partition>::with<uint64_t>,
   caf::reacts_to<credit_atom, int32_t>,
   caf::replies_to<partitions_atom, std::string>::with<int32_t>,
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;

@@ -56,7 +56,7 @@ public:
   // Fire and forget (errors are logged by the consumer actor).
   caf::error commit_async();
   caf::error commit_async(std::vector<partition_offset> offsets);
-  // Committed offsets of the group (offset -1: none).
+  // Committed offsets of the group (offset no_offset: none).
   caf::expected<std::vector<partition_offset>> committed(std::vector<topic_partition> tps);
   // Set when the consumer gave up its group (e.g. group.instance.id in use); poll() then
   // returns nothing.
@@ -64,9 +64,10 @@ public:
   // The latest error event (on_error), or why the last call could not run (concurrent_use,
   // blocking_in_actor, client_closed). Cleared by a poll that returns records.
   const caf::error& last_error() const { return last_error_; }
-  // Positions: an offset >= 0, earliest_timestamp (-2) or latest_timestamp (-1). The next
-  // records poll() returns of tp start there: batches fetched before are dropped.
-  caf::error seek(const topic_partition& tp, int64_t where);
+  // Positions: the next records poll() returns of tp start there; batches fetched before are
+  // dropped. seek takes an offset >= 0 (a negative one is an invalid_request error); the
+  // others seek to each partition's earliest offset or its end (the next offset written).
+  caf::error seek(const topic_partition& tp, log_offset offset);
   caf::error seek_to_beginning(const std::vector<topic_partition>& tps);
   caf::error seek_to_end(const std::vector<topic_partition>& tps);
 
@@ -97,6 +98,9 @@ private:
   // Returns err, kept as last_error_ unless another thread is inside (concurrent_use).
   caf::error refused(caf::error err);
   void settle_credit();
+  // Sends one seek message (atom, tp, args...) and keeps the generation it answers.
+  template <class Atom, class... Ts>
+  caf::error request_seek(Atom atom, const topic_partition& tp, Ts... args);
   void run_revocation(held_revocation& h);
   void run_held_revocations();
   // True for records fetched before a seek or for a partition no longer assigned by hand.

@@ -12,8 +12,13 @@
 
 namespace cafka {
 
+// The brokers of the repository's cluster.conf; cluster_bootstrap() (cafka/admin.hpp) reads
+// the list of another cluster.conf.
+inline constexpr const char* default_bootstrap = "127.0.0.1:9101,127.0.0.1:9102,127.0.0.1:9103";
+
 struct producer_config {
-  std::string bootstrap = "127.0.0.1:9101";  // bootstrap.servers (first entry is used)
+  // bootstrap.servers: host:port[,host:port...], each tried in turn until a broker answers.
+  std::string bootstrap = default_bootstrap;
   int16_t acks = -1;                          // acks: 0, 1, -1 (all)
   int64_t linger_ms = 5;                      // linger.ms
   int32_t batch_size = 16384;                 // batch.size (bytes per partition batch)
@@ -44,7 +49,7 @@ caf::error validate(const producer_config& cfg);
 enum class offset_reset { earliest, latest, none };
 
 struct consumer_config {
-  std::string bootstrap = "127.0.0.1:9101";  // bootstrap.servers
+  std::string bootstrap = default_bootstrap;  // bootstrap.servers, as the producer's
   int32_t fetch_max_bytes = 1 << 20;          // max.partition.fetch.bytes
   int32_t fetch_min_bytes = 1;                // fetch.min.bytes
   int32_t fetch_max_wait_ms = 500;            // fetch.max.wait.ms

@@ -248,14 +248,6 @@ caf::expected<std::vector<host_port>> parse_bootstrap(const std::string& s) {
   return out;
 }
 
-std::string bootstrap_of(const cluster_config& cfg) {
-  std::string out;
-  for (auto& n : cfg.nodes)
-    if (n.broker)
-      out += (out.empty() ? "" : ",") + n.address();
-  return out;
-}
-
 caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                                   const std::string& path) {
   cluster_config cfg;

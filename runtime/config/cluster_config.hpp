@@ -106,8 +106,4 @@ struct host_port {
 // empty list.
 caf::expected<std::vector<host_port>> parse_bootstrap(const std::string& s);
 
-// "host:port,host:port" for the brokers of `cfg`, in node order (a client's bootstrap list
-// when no server is given).
-std::string bootstrap_of(const cluster_config& cfg);
-
 } // namespace cafka

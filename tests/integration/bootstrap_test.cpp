@@ -1,6 +1,6 @@
-// Bootstrap lists as Kafka's bootstrap.servers: with node 1 down, the CLI and its producer
-// and consumer find the cluster through the other brokers of cluster.conf, and an explicit
-// --bootstrap-server list is tried in turn past a dead entry.
+// Bootstrap lists as Kafka's bootstrap.servers: with node 1 down, the CLI, its producer and
+// consumer and the producer example find the cluster through the other brokers of
+// cluster.conf, and an explicit --bootstrap-server list is tried in turn past a dead entry.
 #include <catch2/catch.hpp>
 
 #include "cafka/eventually.hpp"
@@ -36,6 +36,12 @@ TEST_CASE("with node 1 down the CLI, its producer and consumer reach the cluster
   INFO(consumed.err);
   CHECK(consumed.exit_code == 0);
   CHECK(consumed.out == "one\ntwo\n");
+  // The producer example: every broker of the config it is given, node 1's first.
+  auto example = cafka::testing::run(std::string{CAFKA_EXAMPLES_DIR} + "/producer",
+                                     {"--config", c.config(), "b", "10"});
+  INFO(example.err);
+  CHECK(example.exit_code == 0);
+  CHECK(example.out.find("delivered 10 records, 0 failed") != std::string::npos);
   // An explicit list: the dead entry first, then a live one.
   auto listed = c.cli({"topics", "list", "--bootstrap-server",
                        c.address(1) + "," + c.address(3)});

@@ -208,11 +208,11 @@ TEST_CASE("the examples run against a real node", "[integration][examples]") {
   REQUIRE(node.cli({"topics", "create", "--topic", "example", "--partitions", "3"}).exit_code
           == 0);
   auto dir = std::string{CAFKA_EXAMPLES_DIR};
-  auto p = run(dir + "/producer", {node.bootstrap(), "example", "1000"});
+  auto p = run(dir + "/producer", {"--bootstrap", node.bootstrap(), "example", "1000"});
   CHECK(p.exit_code == 0);
   CHECK(p.out.find("delivered 1000 records, 0 failed") != std::string::npos);
-  auto c = run(dir + "/actor_consumer", {node.bootstrap(), "example", "1000"}, {},
-               std::chrono::seconds{60});
+  auto c = run(dir + "/actor_consumer", {"--bootstrap", node.bootstrap(), "example", "1000"},
+               {}, std::chrono::seconds{60});
   CHECK(c.exit_code == 0);
   CHECK(c.out.find("consumed 1000 records") != std::string::npos);
 }

@@ -283,7 +283,7 @@ TEST_CASE("the consumer examples stop cleanly on SIGINT and SIGTERM: the group m
           == 0);
   auto dir = std::string{CAFKA_EXAMPLES_DIR};
   background_process member{dir + "/group_consumer",
-                            {node.bootstrap(), "example", "g-example", "2", "-1"}};
+                            {"--bootstrap", node.bootstrap(), "example", "g-example", "2", "-1"}};
   REQUIRE(eventually(
     [&] {
       auto d = node.cli({"groups", "describe", "--group", "g-example"});
@@ -296,7 +296,8 @@ TEST_CASE("the consumer examples stop cleanly on SIGINT and SIGTERM: the group m
   auto d = node.cli({"groups", "describe", "--group", "g-example"});
   CHECK(d.out.find("0 member(s)") != std::string::npos);
   // Never reaches its count: only the signal ends it.
-  background_process reader{dir + "/actor_consumer", {node.bootstrap(), "example", "1000"}};
+  background_process reader{dir + "/actor_consumer",
+                            {"--bootstrap", node.bootstrap(), "example", "1000"}};
   REQUIRE(node.cli({"produce", "--topic", "example"}, numbered_lines(1, 10)).exit_code == 0);
   REQUIRE(eventually([&] { return reader.out_lines().size() >= 5; }, 30s));
   reader.signal(SIGTERM);

@@ -72,11 +72,15 @@ TEST_CASE("after a seek the next records start at the seek position and batches 
   cafka::consumer cons{c.sys, cc, 8};
   REQUIRE(!cons.assign({tp}));
   REQUIRE(!cons.seek_to_beginning({tp}));
+  // A seek takes an offset; the ends have seek_to_beginning and seek_to_end.
+  auto negative = cons.seek(tp, log_offset{-2});
+  CHECK(cafka::errc_of(negative) == errc::invalid_request);
+  CHECK_THAT(cafka::describe(negative), Catch::Matchers::Contains("to offset -2"));
   auto first = poll_some(cons);
   REQUIRE(!first.empty());
   CHECK(first.front().records.front().offset == log_offset{0});
   // The consumer has prefetched batches after these by now (8 credits, small batches).
-  REQUIRE(!cons.seek(tp, 4000));
+  REQUIRE(!cons.seek(tp, log_offset{4000}));
   auto after = poll_some(cons);
   REQUIRE(!after.empty());
   CHECK(after.front().records.front().offset == log_offset{4000});
@@ -87,7 +91,7 @@ TEST_CASE("after a seek the next records start at the seek position and batches 
       ++next;
     }
   // Back to 100: what poll returns from there is all that counts for the commit.
-  REQUIRE(!cons.seek(tp, 100));
+  REQUIRE(!cons.seek(tp, log_offset{100}));
   auto back = poll_some(cons);
   REQUIRE(!back.empty());
   CHECK(back.front().records.front().offset == log_offset{100});
@@ -239,13 +243,13 @@ TEST_CASE("an actor sink tells batches fetched before a seek by their seek gener
   caf::scoped_actor self{c.sys};
   self->send(cons, cafka::assign_atom::value, std::vector<cafka::topic_partition>{tp});
   uint64_t first_generation = 0;
-  self->request(cons, 10s, cafka::seek_atom::value, tp, int64_t{0})
+  self->request(cons, 10s, cafka::seek_atom::value, tp, log_offset{0})
     .receive([&](uint64_t g) { first_generation = g; },
              [](caf::error& err) { FAIL(caf::to_string(err)); });
   // The sink holds its 3 credits' worth of batches from offset 0 and grants nothing.
   REQUIRE(eventually([&] { return got->size() == 3; }, 20s));
   uint64_t generation = 0;
-  self->request(cons, 10s, cafka::seek_atom::value, tp, int64_t{4000})
+  self->request(cons, 10s, cafka::seek_atom::value, tp, log_offset{4000})
     .receive([&](uint64_t g) { generation = g; },
              [](caf::error& err) { FAIL(caf::to_string(err)); });
   CHECK(generation > first_generation);

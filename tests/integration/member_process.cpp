@@ -28,7 +28,7 @@ void member_process::start() {
   if (pid_ > 0)
     return;
   std::string program = std::string{CAFKA_EXAMPLES_DIR} + "/group_consumer";
-  std::vector<std::string> args{program, bootstrap_, topic_, group_, "1", "-1", events_};
+  std::vector<std::string> args{program, "--bootstrap", bootstrap_, topic_, group_, "1", "-1", events_};
   if (!instance_.empty())
     args.push_back(instance_);
   auto out = events_ + ".out";
