@@ -36,7 +36,7 @@ caf::error ensure_offsets_topic(broker_self self) {
                         + " live brokers, " + std::to_string(alive) + " are alive");
   auto target = admin_target(self);
   if (!target)
-    return make_error(errc::coordinator_not_available, "no coordinator reachable");
+    return make_error(errc::coordinator_not_available, "no controller quorum member reachable");
   create_topic_request req;
   req.name = group::offsets_topic;
   req.partitions = st.cfg.defaults.offsets_topic_num_partitions;

@@ -1,5 +1,5 @@
 // The broker's published interface: the node's client endpoint and what peers, the
-// controller and the node supervisor send it. Its own timers are in broker.hpp.
+// controller and the node supervisor send it. Its own timers are in broker_state.hpp.
 #pragma once
 
 #include <string>

@@ -135,11 +135,12 @@ caf::result<producer_id> on_init_pid(broker_self self);
 void add_controller(broker_self self, node_id id, caf::strong_actor_ptr& ptr);
 // A monitored quorum member went away: forget it. False if dm was not about one.
 bool on_controller_down(broker_self self, const caf::down_msg& dm);
-// Registers with some coordinator (followers forward to the controller); retries until done.
+// Registers with some quorum member (followers forward to the controller); retries until
+// done.
 void try_register(broker_self self);
-// Lease heartbeats to every known coordinator (only the controller acts on them).
+// Lease heartbeats to every known quorum member (only the controller acts on them).
 void send_heartbeats(broker_self self);
-// The coordinator to send admin requests to: the controller if known, else any.
+// The quorum member to send admin requests to: the controller if known, else any.
 std::optional<controller_actor> admin_target(broker_self self);
 // Controlled shutdown: asks the controller to move this broker's leaderships first.
 void controlled_shutdown(broker_self self, std::function<void()> then);

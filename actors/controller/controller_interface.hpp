@@ -46,7 +46,8 @@ typename Inspector::result_type inspect(Inspector& f, quorum_status& x) {
            x.metadata_version);
 }
 
-// -- controller: the metadata authority (single node now; the Raft quorum's leader later) -----
+// -- controller: the metadata authority, the part of a quorum member that brokers use. The
+// Raft leader (the active controller) answers; other members delegate to it.
 using controller_actor = caf::typed_actor<
   caf::replies_to<register_atom, broker_metadata, broker_actor>::with<cluster_metadata>,
   caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,

@@ -22,7 +22,6 @@ namespace cafka {
 using node_actor = caf::typed_actor<
   caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
   caf::replies_to<controller_atom>::with<controller_member_actor>,  // error: no controller role
-  caf::reacts_to<peer_atom, node_id>,                          // (re)discover a peer node
   // A lower-id node dialled this one: its node_actor (error: not a lower-id node of the config).
   caf::replies_to<hello_atom, node_id, caf::strong_actor_ptr>::with<caf::ok_atom>,
   // Fault injection on this node's outgoing messages (delegated to its chaos agent).

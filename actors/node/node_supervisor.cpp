@@ -41,7 +41,11 @@ struct supervisor_state {
   static inline const char* name = "node_supervisor";
 };
 
-using supervisor_self = node_actor::stateful_pointer<supervisor_state>;
+// The node actor's published interface plus its own timer (a self-message only).
+using supervisor_timers_actor = node_actor::extend<
+  caf::reacts_to<peer_atom, node_id>>;  // discover node N again after a pause
+
+using supervisor_self = supervisor_timers_actor::stateful_pointer<supervisor_state>;
 
 // `entropy` seeds the Raft core's election timeouts together with the node id.
 controller_config make_controller_config(const cluster_config& cfg, node_id id,
@@ -65,13 +69,13 @@ controller_config make_controller_config(const cluster_config& cfg, node_id id,
   return cc;
 }
 
-// Hands a controller's handle to this node's role actors.
-void introduce(supervisor_self self, node_id id, const caf::strong_actor_ptr& coord) {
+// Hands node id's controller quorum member to this node's role actors.
+void introduce(supervisor_self self, node_id id, const caf::strong_actor_ptr& member) {
   auto& st = self->state;
   if (st.controller && id != st.id)
-    self->send(st.controller, peer_atom::value, id, coord);
+    self->send(st.controller, peer_atom::value, id, member);
   if (st.broker)
-    self->send(st.broker, peer_atom::value, id, coord);
+    self->send(st.broker, peer_atom::value, id, member);
 }
 
 // True if this node opens the connection to `peer` (CAF 0.17's BASP can keep a dead route
@@ -190,9 +194,10 @@ bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
   return false;
 }
 
-node_actor::behavior_type supervisor_behavior(supervisor_self self, cluster_config cfg,
-                                              node_id id, std::function<void()> on_fatal,
-                                              std::shared_ptr<fault_table> faults) {
+supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
+                                                           cluster_config cfg, node_id id,
+                                                           std::function<void()> on_fatal,
+                                                           std::shared_ptr<fault_table> faults) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.id = id;

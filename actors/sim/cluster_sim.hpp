@@ -1,4 +1,4 @@
-// Deterministic whole-cluster simulation: every node of a cluster (supervisor, coordinator,
+// Deterministic whole-cluster simulation: every node of a cluster (supervisor, controller,
 // broker, replicas, group coordinator and managers) plus the clients (an idempotent
 // producer actor, a group of consumer actors) in one process on CAF's test_coordinator, with
 // simulated time, a simulated network (the fault table) and seeded randomness, under a

@@ -1,5 +1,6 @@
 // Error codes of cafka, carried as caf::error values (category "cafka") in replies and results.
-// Plain values: created anywhere, registered with CAF by actors/messages (add_error_category).
+// Plain values: created anywhere, registered with CAF by actors/register_types
+// (add_error_category).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
-// Broker leases as every coordinator tracks them: each heartbeat renews a broker's lease; a
-// lease that lapses makes the controller propose fencing the broker. Followers keep them too,
-// so that a new controller starts from what it saw. Owned by the coordinator actor; one thread.
+// Broker leases as every controller quorum member tracks them: each heartbeat renews a
+// broker's lease; a lease that lapses makes the controller propose fencing the broker.
+// Followers keep them too, so that a new controller starts from what it saw. Owned by the
+// controller quorum member actor; one thread.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,7 @@
 // The metadata state machine: applies broker, topic, ISR, leader and producer-id commands to
-// a cluster_metadata value, validating them and placing replicas. Owned by each coordinator
-// (every Raft quorum member applies the committed commands in log order); not thread-safe.
+// a cluster_metadata value, validating them and placing replicas. Owned by each controller
+// quorum member (every member applies the committed commands in log order); not
+// thread-safe.
 #pragma once
 
 #include <string>

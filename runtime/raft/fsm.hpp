@@ -1,7 +1,7 @@
 // The Raft state machine of one quorum member, in the step / tick / output style of
 // ScyllaDB's raft::fsm: no I/O, no clock, no threads. The driver feeds it messages (step),
 // logical clock ticks (tick) and proposals, then drains get_output(): persist, send, apply.
-// Owned by one coordinator actor (or a test); not thread-safe.
+// Owned by one controller quorum member actor (or a test); not thread-safe.
 #pragma once
 
 #include <cstdint>

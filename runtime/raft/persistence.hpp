@@ -1,7 +1,7 @@
 // The Raft core's three storage seams: term + vote, the log, and snapshots. Implementations
-// are durable (fsync) before each call returns; the driver (coordinator actor) calls them
-// with the fsm's output before it sends any message that depends on them. Owned by one
-// driver; not thread-safe.
+// are durable (fsync) before each call returns; the driver (the controller quorum member
+// actor) calls them with the fsm's output before it sends any message that depends on them.
+// Owned by one driver; not thread-safe.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// A broker double for the coordinator tests: an actor with the broker interface that
+// A broker double for the controller tests: an actor with the broker interface that
 // answers every request with invalid_request and ignores every notification, so a quorum can
 // register and watch it. Test code only.
 #pragma once

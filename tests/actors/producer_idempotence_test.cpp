@@ -259,7 +259,6 @@ node_actor::behavior_type fake_node(node_actor::pointer, broker_actor broker) {
     [=](controller_atom) -> caf::result<controller_member_actor> {
       return make_error(errc::not_controller, "fake node: no controller");
     },
-    [=](peer_atom, node_id) {},
     [=](hello_atom, node_id, caf::strong_actor_ptr&) { return caf::ok_atom::value; },
     [=](chaos_atom, fault_rule&, int64_t) -> caf::result<uint64_t> { return uint64_t{0}; },
     [=](heal_atom) { return caf::ok_atom::value; },

@@ -36,7 +36,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Coordinators on nodes 1-3 and brokers on nodes 4-6: losing brokers never costs the
+// Controllers on nodes 1-3 and brokers on nodes 4-6: losing brokers never costs the
 // metadata quorum its majority.
 std::vector<node_spec> split_roles() {
   return {{1, true, false}, {2, true, false}, {3, true, false},

@@ -24,7 +24,7 @@ bool has(const std::vector<config_entry>& xs, const std::string& name) {
   return std::any_of(xs.begin(), xs.end(), [&](const auto& e) { return e.name == name; });
 }
 
-// Node 1: coordinator and broker with a Kafka listener; node 2: coordinator only; node 3:
+// Node 1: controller and broker with a Kafka listener; node 2: controller only; node 3:
 // broker only, advertising another address than it binds.
 cluster_config three_nodes() {
   cluster_config cfg;
