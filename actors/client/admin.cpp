@@ -1,5 +1,6 @@
 #include "cafka/admin.hpp"
 
+#include <optional>
 #include <thread>
 
 #include <caf/scoped_actor.hpp>
@@ -44,15 +45,13 @@ caf::expected<std::string> cluster_bootstrap(const std::string& path) {
   auto cfg = load_cluster_config(path);
   if (!cfg)
     return cfg.error();
-  auto servers = cfg->bootstrap_servers();
-  if (servers.empty())
-    return make_error(errc::invalid_config, path + ": no node has the \"broker\" role");
-  return servers;
+  // Never empty: a config without a broker does not validate.
+  return cfg->bootstrap_servers();
 }
 
 caf::expected<std::string> bootstrap_from_args(std::vector<std::string>& args) {
-  std::string bootstrap;
-  std::string config = "cluster.conf";
+  std::optional<std::string> bootstrap;
+  std::optional<std::string> config;
   for (size_t i = 0; i < args.size();) {
     if (args[i] != "--bootstrap" && args[i] != "--config") {
       ++i;
@@ -64,11 +63,22 @@ caf::expected<std::string> bootstrap_from_args(std::vector<std::string>& args) {
       return value.error();
     (is_list ? bootstrap : config) = std::move(*value);
   }
-  if (bootstrap.empty())
-    return cluster_bootstrap(config);
-  if (auto servers = parse_bootstrap(bootstrap); !servers)
+  if (bootstrap && config)
+    return make_error(errc::invalid_config, "--bootstrap and --config are alternatives: pass one");
+  if (config)
+    return cluster_bootstrap(*config);
+  if (!bootstrap) {
+    auto list = cluster_bootstrap();
+    if (!list)
+      return make_error(errc::invalid_config,
+                        describe(list.error())
+                          + " (run in the repository root, or pass --config FILE or "
+                            "--bootstrap LIST)");
+    return list;
+  }
+  if (auto servers = parse_bootstrap(*bootstrap); !servers)
     return servers.error();
-  return bootstrap;
+  return *bootstrap;
 }
 
 caf::expected<broker_actor> connect_bootstrap_broker(caf::actor_system& sys,

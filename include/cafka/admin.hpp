@@ -16,14 +16,15 @@ namespace cafka {
 
 // The bootstrap list of every broker of the cluster.conf at `path`: "host:port,host:port" in
 // node order (Kafka's bootstrap.servers; a client tries the entries in turn). Errors:
-// invalid_config when the file is missing, does not validate, or lists no broker.
+// invalid_config when the file is missing or does not validate (a valid one has a broker).
 caf::expected<std::string> cluster_bootstrap(const std::string& path = "cluster.conf");
 
 // The bootstrap list a program's command line names: removes "--bootstrap LIST" and
 // "--config FILE" from `args` (the other arguments keep their order) and returns LIST if
 // given, else cluster_bootstrap(FILE), FILE defaulting to "cluster.conf". Errors:
-// invalid_config for an option without its value or a list that is not host:port[,...], else
-// cluster_bootstrap's.
+// invalid_config for an option without its value, both options, a list that is not
+// host:port[,...] (an empty one too), else cluster_bootstrap's (for the default file, with a
+// hint to pass --config or --bootstrap).
 caf::expected<std::string> bootstrap_from_args(std::vector<std::string>& args);
 
 // A broker of `bootstrap` ("host:port,host:port", Kafka's bootstrap.servers), entries tried in

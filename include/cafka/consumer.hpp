@@ -66,7 +66,8 @@ public:
   const caf::error& last_error() const { return last_error_; }
   // Positions: the next records poll() returns of tp start there; batches fetched before are
   // dropped. seek takes an offset >= 0 (a negative one is an invalid_request error); the
-  // others seek to each partition's earliest offset or its end (the next offset written).
+  // others seek to each partition's earliest offset or its end (the high watermark: the
+  // offset after the last record consumers can read).
   caf::error seek(const topic_partition& tp, log_offset offset);
   caf::error seek_to_beginning(const std::vector<topic_partition>& tps);
   caf::error seek_to_end(const std::vector<topic_partition>& tps);

@@ -33,7 +33,9 @@ TEST_CASE("cluster_bootstrap lists every broker of a cluster.conf in node order"
     "[cluster]\nnodes=[{id=1, host=\"127.0.0.1\", port=9201, roles=[\"controller\"]}]\n",
     "controllers.conf"));
   REQUIRE_FALSE(no_broker);
-  CHECK_THAT(cafka::describe(no_broker.error()), Catch::Matchers::Contains("broker"));
+  CHECK(cafka::errc_of(no_broker.error()) == cafka::errc::invalid_config);
+  CHECK_THAT(cafka::describe(no_broker.error()),
+             Catch::Matchers::Contains("[cluster] no node has the \"broker\" role"));
 }
 
 TEST_CASE("the clients' default bootstrap list is every broker of the repository's "
@@ -73,5 +75,19 @@ TEST_CASE("bootstrap_from_args takes --bootstrap or --config out of a command li
     auto bad_list = cafka::bootstrap_from_args(bad);
     REQUIRE_FALSE(bad_list);
     CHECK_THAT(cafka::describe(bad_list.error()), Catch::Matchers::Contains("'nope'"));
+  }
+  SECTION("an empty list is an error, not the default file") {
+    std::vector<std::string> empty{"--bootstrap", ""};
+    auto list = cafka::bootstrap_from_args(empty);
+    REQUIRE_FALSE(list);
+    CHECK(cafka::errc_of(list.error()) == cafka::errc::invalid_config);
+  }
+  SECTION("--bootstrap and --config together are refused") {
+    std::vector<std::string> both{"--bootstrap", "h1:1", "--config", conf};
+    auto list = cafka::bootstrap_from_args(both);
+    REQUIRE_FALSE(list);
+    CHECK(cafka::errc_of(list.error()) == cafka::errc::invalid_config);
+    CHECK_THAT(cafka::describe(list.error()),
+               Catch::Matchers::EndsWith("--bootstrap and --config are alternatives: pass one"));
   }
 }
