@@ -71,7 +71,7 @@ caf::expected<std::string> bootstrap_from_args(std::vector<std::string>& args) {
     auto list = cluster_bootstrap();
     if (!list)
       return make_error(errc::invalid_config,
-                        describe(list.error())
+                        context_of(list.error())
                           + " (run in the repository root, or pass --config FILE or "
                             "--bootstrap LIST)");
     return list;

@@ -32,16 +32,8 @@ struct strong_int {
     value += d;
     return *this;
   }
-  strong_int& operator-=(Rep d) {
-    value -= d;
-    return *this;
-  }
   strong_int& operator++() {
     ++value;
-    return *this;
-  }
-  strong_int& operator--() {
-    --value;
     return *this;
   }
 };
