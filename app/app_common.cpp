@@ -90,9 +90,40 @@ std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
   return *b;
 }
 
-client_system::client_system(const std::string& conf_path) {
-  prepare_system_config(cfg_, conf_path);
-  sys_ = std::make_unique<caf::actor_system>(cfg_);
+caf::error configure_cluster_tls(caf::actor_system_config& cfg, const cluster_config& cluster,
+                                 node_id id) {
+  auto& tls = cluster.tls;
+  if (!tls.enabled)
+    return {};
+  auto passphrase = read_key_passphrase(tls);
+  if (!passphrase)
+    return std::move(passphrase.error());
+  tls_files files;
+  files.ca_file = tls.ca_file;
+  files.certificate = id == no_node ? tls.client_certificate : tls.certificate_of(id);
+  files.key = id == no_node ? tls.client_key : tls.key_of(id);
+  files.key_passphrase = std::move(*passphrase);
+  // MERGE-A: identity check
+  return configure_tls(cfg, files);
+}
+
+std::unique_ptr<client_system> open_client_system(const std::string& conf_path) {
+  std::unique_ptr<client_system> cs{new client_system};
+  prepare_system_config(cs->cfg_, conf_path);
+  std::error_code ec;
+  if (std::filesystem::exists(conf_path, ec)) {
+    auto cluster = load_cluster_config(conf_path);
+    if (!cluster) {
+      fail(describe(cluster.error()));
+      return nullptr;
+    }
+    if (auto err = configure_cluster_tls(cs->cfg_, *cluster, no_node)) {
+      fail(describe(err));
+      return nullptr;
+    }
+  }
+  cs->sys_ = std::make_unique<caf::actor_system>(cs->cfg_);
+  return cs;
 }
 
 int ensure_topic(caf::actor_system& sys, const connection_options& o,

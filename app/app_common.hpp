@@ -49,13 +49,25 @@ void prepare_system_config(caf::actor_system_config& cfg, const std::string& con
 // An actor system for client commands (no published port).
 class client_system {
 public:
-  explicit client_system(const std::string& conf_path);
   caf::actor_system& sys() { return *sys_; }
 
 private:
+  friend std::unique_ptr<client_system> open_client_system(const std::string& conf_path);
+  client_system() = default;
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
 };
+
+// A client actor system set up from the config at conf_path (if that file exists): with the
+// client certificate of its [tls] section when it has one. Prints why not and returns null
+// when the config or the TLS files are bad.
+std::unique_ptr<client_system> open_client_system(const std::string& conf_path);
+
+// Turns on mutual TLS in cfg with the node's (node_id) or, for no_node, the clients' files of
+// the config's [tls] section; checks that the certificate names that node (or a client).
+// Nothing to do without a [tls] section.
+caf::error configure_cluster_tls(caf::actor_system_config& cfg, const cluster_config& cluster,
+                                 node_id id);
 
 // Connects to the bootstrap broker of `o` or prints why not (nullopt).
 std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,

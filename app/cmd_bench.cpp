@@ -58,8 +58,10 @@ int bench_produce(const bench_options& o) {
   pc.buffer_memory = 64ll << 20;
   if (auto err = validate(pc))
     return fail(describe(err));
-  client_system cs{o.conn.config};
-  if (auto rc = ensure_topic(cs.sys(), o.conn,
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  if (auto rc = ensure_topic(cs->sys(), o.conn,
                                {o.topic, o.partitions, o.replication_factor}))
     return rc;
   std::vector<int32_t> latency_us(static_cast<size_t>(o.records), 0);
@@ -74,7 +76,7 @@ int bench_produce(const bench_options& o) {
   std::string value(static_cast<size_t>(o.record_size), 'x');
   auto t0 = steady::now();
   {
-    producer prod{cs.sys(), pc};
+    producer prod{cs->sys(), pc};
     auto last_print = t0;
     int64_t last_count = 0;
     for (int64_t i = 0; i < o.records; ++i) {
@@ -146,11 +148,13 @@ int bench_consume(const bench_options& o) {
   auto hp = resolve_bootstrap(o.conn);
   if (!hp)
     return 1;
-  client_system cs{o.conn.config};
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
   consumer_config cc;
   cc.bootstrap = *hp;
   cc.auto_offset_reset = offset_reset::earliest;
-  consumer cons{cs.sys(), cc, 8};
+  consumer cons{cs->sys(), cc, 8};
   auto n = cons.partitions_for(o.topic);
   if (!n)
     return fail(describe(n.error()));

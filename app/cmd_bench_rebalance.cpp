@@ -128,8 +128,10 @@ int bench_rebalance(const rebalance_options& o) {
   auto hp = resolve_bootstrap(o.conn);
   if (!hp)
     return 1;
-  client_system cs{o.conn.config};
-  auto& sys = cs.sys();
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  auto& sys = cs->sys();
   if (auto rc = ensure_topic(sys, o.conn, {o.topic, o.partitions, o.replication_factor}))
     return rc;
   std::random_device rd;

@@ -54,8 +54,10 @@ int with_injector(const chaos_options& o, F fn) {
   auto ms = parse_duration(o.duration);
   if (ms < 0)
     return fail("--duration '" + o.duration + "' is not a duration (e.g. 500ms, 5s, 2m)");
-  client_system cs{o.conn.config};
-  fault_injector inj{cs.sys(), std::move(*cfg)};
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  fault_injector inj{cs->sys(), std::move(*cfg)};
   return fn(inj, std::chrono::milliseconds{ms});
 }
 

@@ -416,8 +416,10 @@ int run(const run_options& o) {
   auto plan = plan_run(o);
   if (!plan)
     return 1;
-  client_system cs{o.conn.config};
-  auto& sys = cs.sys();
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  auto& sys = cs->sys();
   nemesis nem{sys, plan->cfg};
   auto topic = prepare_cluster(sys, nem, o, *plan);
   if (!topic)

@@ -37,7 +37,9 @@ int up(const cluster_options& o) {
   std::filesystem::create_directories(cfg->data_dir, ec);
   if (ec)
     return fail("cannot create " + cfg->data_dir + ": " + ec.message());
-  client_system cs{o.config};
+  auto cs = open_client_system(o.config);
+  if (!cs)
+    return 1;
   int rc = 0;
   std::vector<std::pair<const node_config*, pid_t>> started;
   for (auto& n : cfg->nodes) {
@@ -66,7 +68,7 @@ int up(const cluster_options& o) {
         exited = true;
         return true;
       }
-      return answers(cs.sys(), *n) && is_node_process(*cfg, n->id, pid);
+      return answers(cs->sys(), *n) && is_node_process(*cfg, n->id, pid);
     });
     if (ok && !exited) {
       std::cout << "node " << n->id << " up on " << n->address() << " (pid " << pid
@@ -129,8 +131,10 @@ int status(const cluster_options& o) {
   auto cfg = load_cluster_config(o.config);
   if (!cfg)
     return fail(describe(cfg.error()));
-  client_system cs{o.config};
-  caf::scoped_actor self{cs.sys()};
+  auto cs = open_client_system(o.config);
+  if (!cs)
+    return 1;
+  caf::scoped_actor self{cs->sys()};
   int rc = 0;
   std::optional<cluster_metadata> md;
   std::cout << "Nodes:\n";
@@ -138,7 +142,7 @@ int status(const cluster_options& o) {
     std::cout << "  node " << n.id << "\t" << n.address() << "\troles: "
               << (n.controller ? "controller" : "") << (n.controller && n.broker ? "," : "")
               << (n.broker ? "broker" : "");
-    auto node = reach(cs.sys(), n);
+    auto node = reach(cs->sys(), n);
     auto pid = running_pid(*cfg, n.id);
     if (!node) {
       std::cout << "\tstatus: down\n";

@@ -121,8 +121,10 @@ int run_consume(const consume_options& o) {
   cc.enable_auto_commit = false;
   if (auto err = validate(cc))
     return fail(describe(err));
-  client_system cs{o.conn.config};
-  consumer cons{cs.sys(), cc};
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  consumer cons{cs->sys(), cc};
   auto n = cons.partitions_for(o.topic);
   if (!n)
     return fail(describe(n.error()));

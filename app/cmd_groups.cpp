@@ -55,11 +55,13 @@ caf::expected<broker_actor> broker_of(caf::actor_system& sys, const cluster_meta
 }
 
 int list(const groups_options& o) {
-  client_system cs{o.conn.config};
-  auto boot = connect_bootstrap(cs.sys(), o.conn);
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  auto boot = connect_bootstrap(cs->sys(), o.conn);
   if (!boot)
     return 1;
-  caf::scoped_actor self{cs.sys()};
+  caf::scoped_actor self{cs->sys()};
   auto md = ask<cluster_metadata>(self, *boot, metadata_atom::value, metadata_request{});
   if (!md)
     return fail(describe(md.error()));
@@ -68,7 +70,7 @@ int list(const groups_options& o) {
   for (auto& b : md->brokers) {
     if (!b.alive)
       continue;
-    auto hdl = broker_of(cs.sys(), *md, b.id);
+    auto hdl = broker_of(cs->sys(), *md, b.id);
     if (!hdl)
       return fail(describe(hdl.error()));
     auto r = ask<std::vector<std::string>>(self, *hdl, list_groups_atom::value);
@@ -89,18 +91,20 @@ std::string join(const std::vector<std::string>& xs) {
 }
 
 int describe_group(const groups_options& o) {
-  client_system cs{o.conn.config};
-  auto boot = connect_bootstrap(cs.sys(), o.conn);
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
+  auto boot = connect_bootstrap(cs->sys(), o.conn);
   if (!boot)
     return 1;
-  caf::scoped_actor self{cs.sys()};
+  caf::scoped_actor self{cs->sys()};
   auto md = ask<cluster_metadata>(self, *boot, metadata_atom::value, metadata_request{});
   if (!md)
     return fail(describe(md.error()));
   auto coord = ask<node_id>(self, *boot, find_coordinator_atom::value, o.group);
   if (!coord)
     return fail(describe(coord.error()));
-  auto hdl = broker_of(cs.sys(), *md, *coord);
+  auto hdl = broker_of(cs->sys(), *md, *coord);
   if (!hdl)
     return fail(describe(hdl.error()));
   auto d = ask<group_description>(self, *hdl, describe_group_atom::value, o.group);
@@ -129,7 +133,7 @@ int describe_group(const groups_options& o) {
     if (pm != nullptr && pm->leader != no_node) {
       auto l = leaders.find(pm->leader);
       if (l == leaders.end()) {
-        auto h = broker_of(cs.sys(), *md, pm->leader);
+        auto h = broker_of(cs->sys(), *md, pm->leader);
         if (h)
           l = leaders.emplace(pm->leader, *h).first;
       }

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -52,6 +54,16 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
   return out;
 }
 
+// Why this node must not start without TLS (its host is reachable from other machines and
+// the config neither has [tls] nor allows plaintext), or nullopt.
+std::optional<std::string> plaintext_refusal(const cluster_config& cfg, const node_config& me) {
+  if (cfg.tls.enabled || cfg.tls.allow_plaintext || is_loopback_host(me.host))
+    return std::nullopt;
+  return "node " + to_string(me.id) + " listens on " + me.host + ", which other machines "
+         "can reach, and " + cfg.path + " has no [tls] section: run `cafka tls init` (or "
+         "set allow-plaintext=true in [cluster] to run without TLS)";
+}
+
 struct node_options {
   std::string config = "cluster.conf";
   int32_t id = -1;
@@ -65,6 +77,8 @@ int run_node(const node_options& o) {
   if (me == nullptr)
     return fail("node id " + std::to_string(o.id) + " is not in " + o.config);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [node " + std::to_string(o.id) + "] [%l] %v");
+  if (auto why = plaintext_refusal(*cfg, *me))
+    return fail(*why);
   auto dir = cfg->node_dir(me->id);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -86,6 +100,8 @@ int run_node(const node_options& o) {
   {
     caf::actor_system_config ccfg;
     prepare_system_config(ccfg, o.config);
+    if (auto err = configure_cluster_tls(ccfg, *cfg, me->id))
+      return fail(describe(err));
     // Nodes that share a host share its cores: unless the config says otherwise, each gets
     // its share of scheduler threads instead of CAF's one per core, which made the nodes of
     // a local cluster wake each other's threads more than they worked.
@@ -106,7 +122,9 @@ int run_node(const node_options& o) {
     // Peers and clients reach this node through its supervisor: they ask it for the broker
     // and the controller.
     bool serving = false;
-    auto port = sys.middleman().publish(sup, me->port, me->host.c_str(), true);
+    auto port = cfg->tls.enabled
+                  ? caf::openssl::publish(sup, me->port, me->host.c_str(), true)
+                  : sys.middleman().publish(sup, me->port, me->host.c_str(), true);
     if (!port)
       spdlog::critical("cannot listen on {}: {}", me->address(), sys.render(port.error()));
     else
@@ -122,7 +140,8 @@ int run_node(const node_options& o) {
       }
     }
     if (serving) {
-      spdlog::info("cafka node {} serving on {} (data in {})", o.id, me->address(), dir);
+      spdlog::info("cafka node {} serving on {} ({}; data in {})", o.id, me->address(),
+                   cfg->tls.enabled ? "mutual TLS" : "plaintext", dir);
       int sig = 0;
       sigwait(&sigs, &sig);
       if (sig == SIGUSR1) {

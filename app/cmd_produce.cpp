@@ -52,13 +52,15 @@ int run_produce(const produce_options& o) {
   pc.delivery_timeout_ms = o.delivery_timeout_ms;
   if (auto err = validate(pc))
     return fail(describe(err));
-  client_system cs{o.conn.config};
+  auto cs = open_client_system(o.conn.config);
+  if (!cs)
+    return 1;
   std::atomic<size_t> failed{0};
   std::mutex first_error_mtx;
   std::string first_error;
   size_t sent = 0;
   {
-    producer prod{cs.sys(), pc};
+    producer prod{cs->sys(), pc};
     auto n = prod.partitions_for(o.topic);
     if (!n)
       return fail(describe(n.error()));

@@ -1,6 +1,9 @@
 // The `cafka` binary: one CLI for nodes, clusters, topics, produce, consume and benchmarks.
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "app/app_common.hpp"
 
 namespace {
@@ -23,6 +26,8 @@ std::string unknown_command(const CLI::App& app) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // Log lines go to stderr: stdout carries the records of `consume` and other command output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cafka"));
   CLI::App app{"cafka: a Kafka-style streaming log built on the C++ Actor Framework"};
   app.require_subcommand(1);
   cafka::app::command_fn run;

@@ -4,8 +4,10 @@
 
 #include <caf/config_value.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "actors/register_types.hpp"
+#include "runtime/tls/handshake_observer.hpp"
 
 namespace cafka {
 
@@ -14,6 +16,17 @@ void configure_client(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
   if (caf::get_if(&cfg.content, "middleman.heartbeat-interval") == nullptr)
     cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+}
+
+caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files) {
+  // MERGE-A: check_credentials
+  cfg.openssl_cafile = files.ca_file;
+  cfg.openssl_certificate = files.certificate;
+  cfg.openssl_key = files.key;
+  cfg.openssl_passphrase = files.key_passphrase;
+  observe_tls_handshakes();
+  cfg.load<caf::openssl::manager>();
+  return {};
 }
 
 client_system_config::client_system_config() {

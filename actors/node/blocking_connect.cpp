@@ -6,7 +6,9 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/node/network_dialer.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/tls/handshake_observer.hpp"
 
 namespace cafka {
 
@@ -15,7 +17,7 @@ caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string
   caf::expected<node_actor> result{caf::error{}};
   caf::scoped_actor self{sys};
   auto where = host + ":" + std::to_string(port);
-  self->request(sys.middleman().actor_handle(), timeout, caf::connect_atom::value, host, port)
+  self->request(network_dialer(sys), timeout, caf::connect_atom::value, host, port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         if (ptr)
@@ -24,8 +26,13 @@ caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string
           result = make_error(errc::broker_not_available, "no cafka node at " + where);
       },
       [&](caf::error& err) {
-        result = make_error(errc::broker_not_available,
-                            "cannot connect to " + where + ": " + sys.render(err));
+        if (auto alert = tls_alert_from(host, port))
+          result = make_error(errc::broker_not_available,
+                              "cannot connect to " + where + ": the node refused this "
+                              "process's TLS certificate (" + *alert + ")");
+        else
+          result = make_error(errc::broker_not_available,
+                              "cannot connect to " + where + ": " + sys.render(err));
       });
   return result;
 }

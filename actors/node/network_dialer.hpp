@@ -1,5 +1,6 @@
 // The actor that opens connections to other cafka nodes for actors (node discovery, peer
-// brokers, client links): the middleman (BASP over TCP) in a real process, or the simulated
+// brokers, client links): the middleman (BASP over TCP, or over mutual TLS when the system
+// loaded CAF's OpenSSL module) in a real process, or the simulated
 // network of a deterministic cluster simulation (actors/sim), registered in the actor
 // system's registry. Either answers (connect_atom, host, port) with
 // (caf::node_id, caf::strong_actor_ptr, std::set<std::string>). Actor context.
@@ -14,7 +15,8 @@ namespace cafka {
 // The registry name a simulated network registers itself under.
 constexpr caf::atom_value sim_network_name = caf::atom("simnet");
 
-// The connector of sys: the registered simulated network, or else the middleman.
+// The connector of sys: the registered simulated network, else the OpenSSL module's
+// middleman actor if loaded, else the middleman's.
 caf::actor network_dialer(caf::actor_system& sys);
 
 } // namespace cafka

@@ -58,16 +58,17 @@ caf::error check_keys(const caf::settings& dict, const std::set<std::string>& kn
   return {};
 }
 
-// cafka's sections plus CAF's own (CAF 0.17's actor_system_config and its middleman, OpenCL
-// and OpenSSL modules; "global" holds keys above the first section header).
+// cafka's sections plus CAF's own (CAF 0.17's actor_system_config and its middleman and OpenCL
+// modules; "global" holds keys above the first section header). CAF's [openssl] is not among
+// them: cafka sets it from [tls].
 caf::error check_sections(const caf::settings& s, const std::string& path) {
   static const std::set<std::string> known{"cluster", "defaults", "global", "scheduler",
                                            "work-stealing", "logger", "stream", "middleman",
-                                           "opencl", "openssl"};
+                                           "opencl", "tls"};
   for (auto& kv : s)
     if (known.count(kv.first) == 0)
       return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster] and "
-                       "[defaults]; CAF's own sections such as [middleman] and [scheduler] "
+                       "[defaults] and [tls]; CAF's own sections such as [middleman] and [scheduler] "
                        "are passed to CAF)");
   return {};
 }
@@ -257,7 +258,7 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   auto cluster = section(s, "cluster");
   if (cluster == nullptr)
     return bad(path, "missing [cluster] section (or the file does not parse)");
-  if (auto err = check_keys(*cluster, {"nodes", "data-dir"}, path, "cluster"))
+  if (auto err = check_keys(*cluster, {"nodes", "data-dir", "allow-plaintext"}, path, "cluster"))
     return err;
   auto nodes_value = value_of(*cluster, "nodes");
   auto nodes = nodes_value ? caf::get_if<caf::config_value::list>(nodes_value) : nullptr;
@@ -303,6 +304,13 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   if (dp.is_relative())
     dp = std::filesystem::absolute(std::filesystem::path{path}).parent_path() / dp;
   cfg.data_dir = dp.lexically_normal().string();
+  auto tls = tls_config_from(section(s, "tls"), path);
+  if (!tls)
+    return tls.error();
+  cfg.tls = std::move(*tls);
+  if (auto err = read_bool(*cluster, "allow-plaintext", path, "[cluster] ",
+                           cfg.tls.allow_plaintext))
+    return err;
 
   auto& d = cfg.defaults;
   if (auto defs = section(s, "defaults")) {

@@ -13,6 +13,7 @@
 #include "runtime/base/ids.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/log_config.hpp"
+#include "runtime/config/tls_config.hpp"
 
 namespace cafka {
 
@@ -72,6 +73,7 @@ struct cluster_config {
   std::string data_dir;   // absolute, or relative to the config file's directory
   std::vector<node_config> nodes;
   broker_defaults defaults;
+  tls_config tls;         // [tls], plus [cluster] allow-plaintext
 
   const node_config* find(node_id id) const;
   // Every broker's host:port, comma-separated (a client's bootstrap list).
