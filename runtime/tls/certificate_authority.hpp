@@ -1,7 +1,6 @@
-// The cluster's certificate authority: EC P-256 keys, the self-signed cluster CA, and the
-// leaf certificates it signs for nodes and clients (URIs of peer_identity.hpp in the SAN),
-// with OpenSSL's C API. Used by `cafka tls init` (runtime/tls/tls_init.hpp) and tests.
-// Plain functions; any thread.
+// The cluster's certificate authority (OpenSSL's C API): EC P-256 keys, the self-signed CA
+// and the node/client certificates it signs (peer_identity.hpp's URIs in the SAN). Used by
+// `cafka tls init` (tls_init.hpp) and tests. Plain functions; any thread.
 #pragma once
 
 #include <string>

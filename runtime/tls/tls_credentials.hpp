@@ -1,7 +1,6 @@
-// The startup check of a node's or client's TLS files: CA, certificate (chain), private key
-// and passphrase, checked together before CAF's openssl transport gets them, so that a bad
-// file is named in one line instead of failing at the first handshake. Plain function; any
-// thread.
+// The startup check of a node's or client's TLS files (CA, certificate chain, key and its
+// passphrase) before CAF's openssl transport gets them: a bad file is named in one line
+// instead of failing at the first handshake. Plain function; any thread.
 #pragma once
 
 #include <string>
