@@ -95,5 +95,6 @@ void add_chaos_sim_command(CLI::App& chaos, command_fn& run);
 void add_bench_command(CLI::App& app, command_fn& run);
 // `cafka bench rebalance` (cmd_bench_rebalance.cpp), added by add_bench_command.
 void add_bench_rebalance_command(CLI::App& bench, command_fn& run);
+void add_tls_command(CLI::App& app, command_fn& run);
 
 } // namespace cafka::app
