@@ -14,6 +14,7 @@
 #include "cafka/admin.hpp"
 #include "cafka/client_system.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/tls/tls_credentials.hpp"
 
 namespace cafka::app {
 
@@ -103,7 +104,18 @@ caf::error configure_cluster_tls(caf::actor_system_config& cfg, const cluster_co
   files.certificate = id == no_node ? tls.client_certificate : tls.certificate_of(id);
   files.key = id == no_node ? tls.client_key : tls.key_of(id);
   files.key_passphrase = std::move(*passphrase);
-  // MERGE-A: identity check
+  auto who = tls::check_credentials(files.ca_file, files.certificate, files.key,
+                                    files.key_passphrase);
+  if (!who)
+    return std::move(who.error());
+  if (id != no_node && *who != tls::node_identity(id))
+    return make_error(errc::invalid_config,
+                      files.certificate + " carries the identity of " + to_string(*who)
+                        + ", not of node " + to_string(id));
+  if (id == no_node && who->is_node)
+    return make_error(errc::invalid_config,
+                      files.certificate + " carries the identity of " + to_string(*who)
+                        + ", not of a client ([tls] client-certificate)");
   return configure_tls(cfg, files);
 }
 

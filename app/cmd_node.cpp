@@ -79,6 +79,11 @@ int run_node(const node_options& o) {
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [node " + std::to_string(o.id) + "] [%l] %v");
   if (auto why = plaintext_refusal(*cfg, *me))
     return fail(*why);
+  // CAF's settings, TLS files checked, before anything touches the data directory.
+  caf::actor_system_config ccfg;
+  prepare_system_config(ccfg, o.config);
+  if (auto err = configure_cluster_tls(ccfg, *cfg, me->id))
+    return fail(describe(err));
   auto dir = cfg->node_dir(me->id);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -98,10 +103,6 @@ int run_node(const node_options& o) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   int rc = 0;
   {
-    caf::actor_system_config ccfg;
-    prepare_system_config(ccfg, o.config);
-    if (auto err = configure_cluster_tls(ccfg, *cfg, me->id))
-      return fail(describe(err));
     // Nodes that share a host share its cores: unless the config says otherwise, each gets
     // its share of scheduler threads instead of CAF's one per core, which made the nodes of
     // a local cluster wake each other's threads more than they worked.

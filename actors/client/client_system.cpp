@@ -7,7 +7,8 @@
 #include <caf/openssl/manager.hpp>
 
 #include "actors/register_types.hpp"
-#include "runtime/tls/handshake_observer.hpp"
+#include "runtime/tls/openssl_shim.hpp"
+#include "runtime/tls/tls_credentials.hpp"
 
 namespace cafka {
 
@@ -19,12 +20,15 @@ void configure_client(caf::actor_system_config& cfg) {
 }
 
 caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files) {
-  // MERGE-A: check_credentials
+  auto who = tls::check_credentials(files.ca_file, files.certificate, files.key,
+                                    files.key_passphrase);
+  if (!who)
+    return std::move(who.error());
   cfg.openssl_cafile = files.ca_file;
   cfg.openssl_certificate = files.certificate;
   cfg.openssl_key = files.key;
   cfg.openssl_passphrase = files.key_passphrase;
-  observe_tls_handshakes();
+  install_openssl_shim();
   cfg.load<caf::openssl::manager>();
   return {};
 }

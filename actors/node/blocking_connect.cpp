@@ -8,7 +8,7 @@
 
 #include "actors/node/network_dialer.hpp"
 #include "runtime/base/errc.hpp"
-#include "runtime/tls/handshake_observer.hpp"
+#include "runtime/tls/openssl_shim.hpp"
 
 namespace cafka {
 

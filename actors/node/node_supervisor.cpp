@@ -181,6 +181,7 @@ bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
     if (same_proxy(i->second, source)) {
       auto id = i->first;
       st.links.erase(i);
+      spdlog::info("node {}: link to node {} lost; finding it again", st.id, id);
       retry_discovery(self, id);
       return true;
     }

@@ -1,4 +1,4 @@
-#include "runtime/tls/handshake_observer.hpp"
+#include "runtime/tls/openssl_shim.hpp"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -18,6 +18,9 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include "runtime/base/errc.hpp"
+#include "runtime/tls/peer_identity.hpp"
+
 namespace cafka {
 
 namespace {
@@ -33,36 +36,38 @@ struct handshake_record {
   bool logged = false;
 };
 
-// Logs at most `burst` refusals per `window`; counts the rest and reports their number with
-// the next line that gets through. A peer retrying in a loop cannot flood the log.
+// Logs the first refusal of each kind (peer address without port, reason) at once and
+// repeats of it at most once per `window`, with their count: a peer retrying in a loop
+// cannot flood the log, and a different peer or reason is still logged.
 class refusal_log {
 public:
-  void write(const std::string& line) {
+  void write(const std::string& peer, const std::string& reason, const std::string& line) {
     std::lock_guard<std::mutex> guard{mtx_};
     auto now = std::chrono::steady_clock::now();
-    if (now - window_start_ >= window) {
-      window_start_ = now;
-      in_window_ = 0;
-    }
-    if (in_window_++ >= burst) {
-      ++suppressed_;
+    if (kinds_.size() >= max_kinds)
+      kinds_.clear();
+    auto key = peer.substr(0, peer.rfind(':')) + "|" + reason;
+    auto [i, fresh] = kinds_.try_emplace(key, kind{now, 0});
+    if (!fresh && now - i->second.logged_at < window) {
+      ++i->second.suppressed;
       return;
     }
-    if (suppressed_ > 0) {
-      spdlog::warn("TLS: {} (and {} more refusals not logged)", line, suppressed_);
-      suppressed_ = 0;
-    } else {
+    if (i->second.suppressed > 0)
+      spdlog::warn("TLS: {} (and {} more like it not logged)", line, i->second.suppressed);
+    else
       spdlog::warn("TLS: {}", line);
-    }
+    i->second = kind{now, 0};
   }
 
 private:
-  static constexpr int burst = 5;
+  struct kind {
+    std::chrono::steady_clock::time_point logged_at;
+    uint64_t suppressed = 0;
+  };
+  static constexpr size_t max_kinds = 1024;
   static constexpr auto window = std::chrono::seconds{10};
   std::mutex mtx_;
-  std::chrono::steady_clock::time_point window_start_{};
-  int in_window_ = 0;
-  uint64_t suppressed_ = 0;
+  std::map<std::string, kind> kinds_;
 };
 
 // The latest fatal alert each peer sent this process, by "host:port" (a few peers only).
@@ -128,9 +133,9 @@ void report(const SSL* ssl, handshake_record& rec) {
   rec.logged = true;
   auto why = rec.reason.empty() ? "connection closed before the handshake finished" : rec.reason;
   if (SSL_is_server(ssl))
-    refusals().write("refused " + rec.peer + ": " + why);
+    refusals().write(rec.peer, why, "refused " + rec.peer + ": " + why);
   else
-    refusals().write("handshake with " + rec.peer + " failed: " + why);
+    refusals().write(rec.peer, why, "handshake with " + rec.peer + " failed: " + why);
 }
 
 // Runs in SSL_free: a handshake that never finished was refused, by either side.
@@ -152,11 +157,22 @@ handshake_record* record_of(const SSL* ssl) {
   return static_cast<handshake_record*>(SSL_get_ex_data(ssl, record_index()));
 }
 
+// OpenSSL's verdict, plus: the peer's own certificate carries a cafka identity (a node id or
+// a client name, tls::identity_of).
 int verify_peer(int preverify_ok, X509_STORE_CTX* ctx) {
-  if (preverify_ok == 1)
-    return 1;
   auto ssl = static_cast<SSL*>(
     X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  if (preverify_ok == 1) {
+    if (X509_STORE_CTX_get_error_depth(ctx) != 0)
+      return 1;
+    auto who = tls::identity_of(X509_STORE_CTX_get_current_cert(ctx));
+    if (who)
+      return 1;
+    if (auto rec = ssl != nullptr ? record_of(ssl) : nullptr)
+      rec->reason = "the certificate carries no cafka identity: " + describe(who.error());
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
   if (auto rec = ssl != nullptr ? record_of(ssl) : nullptr)
     rec->reason = std::string{"certificate verify failed: "}
                   + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)) + " ("
@@ -209,7 +225,7 @@ void on_handshake_event(const SSL* ssl, int where, int ret) {
 
 } // namespace
 
-void observe_tls_handshakes() {
+void install_openssl_shim() {
   observing = true;
 }
 
@@ -219,15 +235,50 @@ std::optional<std::string> tls_alert_from(const std::string& host, uint16_t port
 
 } // namespace cafka
 
-// See handshake_observer.hpp. Requires: the executable exports this symbol (CMake links with
-// --export-dynamic-symbol=SSL_CTX_set_verify), so that libcaf_openssl's call binds here.
-extern "C" void SSL_CTX_set_verify(SSL_CTX* ctx, int mode, SSL_verify_cb cb) {
-  using set_verify_fn = void (*)(SSL_CTX*, int, SSL_verify_cb);
-  static auto next = reinterpret_cast<set_verify_fn>(dlsym(RTLD_NEXT, "SSL_CTX_set_verify"));
-  if (next == nullptr) {
-    spdlog::critical("TLS: libssl's SSL_CTX_set_verify not found: {}", dlerror());
+namespace {
+
+// libssl's definition of `name`, which the one in this file hides.
+template <class F>
+F libssl(const char* name) {
+  auto f = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+  if (f == nullptr) {
+    spdlog::critical("TLS: libssl's {} not found: {}", name, dlerror());
     std::abort();
   }
+  return f;
+}
+
+} // namespace
+
+// See openssl_shim.hpp. Requires: the executable exports these symbols (CMake links with
+// --export-dynamic-symbol), so that libcaf_openssl's calls bind here.
+
+extern "C" int SSL_read(SSL* ssl, void* buf, int num) {
+  static auto next = libssl<int (*)(SSL*, void*, int)>("SSL_read");
+  ERR_clear_error();
+  return next(ssl, buf, num);
+}
+
+extern "C" int SSL_write(SSL* ssl, const void* buf, int num) {
+  static auto next = libssl<int (*)(SSL*, const void*, int)>("SSL_write");
+  ERR_clear_error();
+  return next(ssl, buf, num);
+}
+
+extern "C" int SSL_accept(SSL* ssl) {
+  static auto next = libssl<int (*)(SSL*)>("SSL_accept");
+  ERR_clear_error();
+  return next(ssl);
+}
+
+extern "C" int SSL_connect(SSL* ssl) {
+  static auto next = libssl<int (*)(SSL*)>("SSL_connect");
+  ERR_clear_error();
+  return next(ssl);
+}
+
+extern "C" void SSL_CTX_set_verify(SSL_CTX* ctx, int mode, SSL_verify_cb cb) {
+  static auto next = libssl<void (*)(SSL_CTX*, int, SSL_verify_cb)>("SSL_CTX_set_verify");
   if (cafka::observing && cb == nullptr && (mode & SSL_VERIFY_PEER) != 0) {
     cb = &cafka::verify_peer;
     SSL_CTX_set_info_callback(ctx, &cafka::on_handshake_event);
