@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "runtime/base/errc.hpp"
 
@@ -95,12 +96,18 @@ caf::expected<std::string> read_key_passphrase(const tls_config& cfg) {
     return std::string{v};
   }
   if (!cfg.key_passphrase_file.empty()) {
-    std::ifstream in{cfg.key_passphrase_file};
-    std::string line;
-    if (!in || !std::getline(in, line))
+    std::ifstream in{cfg.key_passphrase_file, std::ios::binary};
+    std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    if (!in.good() && !in.eof())
       return make_error(errc::invalid_config, "[tls] key-passphrase-file: cannot read "
                                                 + cfg.key_passphrase_file);
-    return line;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+      text.pop_back();
+    if (!in.is_open() || text.empty())
+      return make_error(errc::invalid_config, "[tls] key-passphrase-file: cannot read "
+                                                + cfg.key_passphrase_file
+                                                + " or it is empty");
+    return text;
   }
   return std::string{};
 }

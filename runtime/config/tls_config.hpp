@@ -22,7 +22,7 @@ struct tls_config {
   std::string key;                   // key: a node's private key, "{id}" likewise
   std::string client_certificate;    // client-certificate: for cafka's clients
   std::string client_key;            // client-key
-  std::string key_passphrase_file;   // key-passphrase-file: first line is the keys' passphrase
+  std::string key_passphrase_file;   // key-passphrase-file: holds the keys' passphrase
   std::string key_passphrase_env;    // key-passphrase-env: variable holding the passphrase
   // [cluster] allow-plaintext: lets a node whose host is not a loopback address run without
   // TLS.
@@ -38,9 +38,10 @@ struct tls_config {
 // the key.
 caf::expected<tls_config> tls_config_from(const caf::settings* tls, const std::string& path);
 
-// The keys' passphrase: the first line of key-passphrase-file, or key-passphrase-env's value,
-// or "" when neither is set. Errors (errc::invalid_config): the file cannot be read, the
-// variable is not set.
+// The keys' passphrase: key-passphrase-file's content without trailing line breaks (as
+// `cafka tls init` reads it), or key-passphrase-env's value, or "" when neither is set.
+// Errors (errc::invalid_config): the file cannot be read or is empty, the variable is not
+// set.
 caf::expected<std::string> read_key_passphrase(const tls_config& cfg);
 
 // True for 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach.

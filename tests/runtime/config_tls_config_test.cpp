@@ -54,8 +54,8 @@ TEST_CASE("[tls] paths are taken from the config's directory and {id} names the 
 TEST_CASE("the keys' passphrase comes from a file or an environment variable",
           "[config][tls]") {
   config_dir dir;
-  SECTION("file: its first line") {
-    dir.write("s3cret words\nsecond line\n", "pass.txt");
+  SECTION("file: its content without trailing line breaks") {
+    dir.write("s3cret words\r\n", "pass.txt");
     auto cfg = load_cluster_config(dir.write(one_node + full_tls
                                              + "key-passphrase-file=\"pass.txt\"\n"));
     REQUIRE(cfg);
