@@ -1,6 +1,7 @@
 // `cafka chaos ...`: fault injection on a running cluster, a thin front of fault_injector.
-// Network and disk faults go to the nodes' chaos agents; process faults signal the local
-// nodes through the pid files `cafka cluster up` writes. A fault with --duration heals by
+// Network and disk faults go to the nodes' chaos agents (a node without chaos-enable=true
+// refuses them: its one line, exit 1); process faults signal the local nodes through the pid
+// files `cafka cluster up` writes. A fault with --duration heals by
 // itself: rules expire on the nodes, and process faults make the command wait and then undo
 // them.
 #include <algorithm>
@@ -147,17 +148,28 @@ int heal(const chaos_options& o) {
       };
       if (in(rep.resumed))
         std::cout << "node " << n.id << " resumed\n";
-      std::cout << "node " << n.id << (in(rep.healed) ? ": healed\n" : ": not reachable\n");
+      auto no = std::find_if(rep.refused.begin(), rep.refused.end(),
+                             [&](const auto& x) { return x.first == n.id; });
+      if (no != rep.refused.end())
+        std::cout << context_of(no->second) << "\n";
+      else
+        std::cout << "node " << n.id << (in(rep.healed) ? ": healed\n" : ": not reachable\n");
     }
-    return 0;
+    return rep.refused.empty() ? 0 : 1;
   });
 }
 
 int status(const chaos_options& o) {
   return with_injector(o, [&](fault_injector& inj, std::chrono::milliseconds) {
+    int rc = 0;
     for (auto& s : inj.status()) {
       auto n = inj.config().find(s.id);
       std::cout << "node " << s.id << " (" << n->address() << "): " << s.process;
+      if (s.refused) {
+        std::cout << ", " << context_of(s.refused) << "\n";
+        rc = 1;
+        continue;
+      }
       if (!s.answered) {
         std::cout << ", no answer\n";
         continue;
@@ -172,7 +184,7 @@ int status(const chaos_options& o) {
       }
       std::fflush(stdout);
     }
-    return 0;
+    return rc;
   });
 }
 

@@ -1,5 +1,6 @@
 // `cafka chaos run --seed S --duration D [--faults kill,pause,partition,drop,...]`: a nemesis run
-// against the local cluster of --config (started if it is down). An idempotent acks=all
+// against the local cluster of --config (started if it is down; network and disk faults need
+// chaos-enable=true in that config's [cluster] section). An idempotent acks=all
 // producer and a group of actor consumers run while faults from the seeded schedule come and
 // go; then everything is healed, the logs are read back, and the histories are checked
 // (runtime/chaos/history_checker). Prints a report; exit 1 on any violation. run() reads as
@@ -202,6 +203,15 @@ std::optional<run_plan> plan_run(const run_options& o) {
   auto kinds = parse_fault_kinds(o.faults);
   if (!kinds) {
     fail(describe(kinds.error()));
+    return std::nullopt;
+  }
+  auto needs_agents = std::any_of(kinds->begin(), kinds->end(), [](const std::string& k) {
+    return k != "kill" && k != "pause";
+  });
+  if (needs_agents && !cfg->chaos.enable) {
+    fail(o.conn.config + ": chaos run injects network and disk faults through the nodes' "
+         "chaos agents: set chaos-enable=true in its [cluster] section (or use --faults "
+         "kill,pause)");
     return std::nullopt;
   }
   std::vector<node_id> nodes;

@@ -24,6 +24,7 @@ nodes=[{id=1, host="127.0.0.1", port=9501, roles=["controller", "broker"]},
        {id=2, host="127.0.0.1", port=9502, roles=["controller", "broker"]},
        {id=3, host="127.0.0.1", port=9503, roles=["controller", "broker"]}]
 data-dir="data"
+chaos-enable=true
 [defaults]
 min-insync-replicas=2
 flush-messages=1

@@ -108,7 +108,8 @@ struct scratch_cluster {
     for (int i = 1; i <= n; ++i)
       out << (i > 1 ? ", " : "") << "{id=" << i << ", host=\"127.0.0.1\", port="
           << free_port() << ", roles=[\"controller\", \"broker\"]}";
-    out << "]\ndata-dir=\"data\"\n[defaults]\nmin-insync-replicas=2\n"
+    // chaos-enable: the nodes run the chaos agents that take network and disk faults.
+    out << "]\ndata-dir=\"data\"\nchaos-enable=true\n[defaults]\nmin-insync-replicas=2\n"
         << "[middleman]\nheartbeat-interval=200ms\nconnection-timeout=2s\n";
   }
   ~scratch_cluster() {

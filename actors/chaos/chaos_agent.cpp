@@ -6,7 +6,9 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
+#include "runtime/chaos/rule_check.hpp"
 
 namespace cafka {
 
@@ -17,6 +19,8 @@ using steady = std::chrono::steady_clock;
 struct agent_state {
   node_id id;
   std::shared_ptr<fault_table> faults;  // the node's
+  chaos_limits limits;
+  std::set<node_id> nodes;  // the cluster's: the only ones a rule may name
   std::map<uint64_t, steady::time_point> deadlines;  // rules with a duration
   static inline const char* name = "chaos_agent";
 };
@@ -25,12 +29,29 @@ struct agent_state {
 using agent_timers_actor = chaos_agent_actor::extend<caf::reacts_to<expire_atom, uint64_t>>;
 using agent_self = agent_timers_actor::stateful_pointer<agent_state>;
 
+// None if the node takes `rule` for `duration_ms`; otherwise why not, naming the node.
+caf::error admit(const agent_state& st, const fault_rule& rule, int64_t duration_ms) {
+  auto err = validate_rule(rule, duration_ms, st.limits, st.nodes);
+  if (!err)
+    err = check_room(st.faults->rules().size(), st.limits);
+  if (!err)
+    return {};
+  spdlog::warn("node {}: chaos: refused a rule: {}", st.id, context_of(err));
+  return make_error(errc::invalid_request,
+                    "node " + to_string(st.id) + " refuses the rule: " + context_of(err));
+}
+
 agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
-                                                 std::shared_ptr<fault_table> faults) {
+                                                 std::shared_ptr<fault_table> faults,
+                                                 chaos_limits limits, std::set<node_id> nodes) {
   self->state.id = id;
   self->state.faults = std::move(faults);
+  self->state.limits = limits;
+  self->state.nodes = std::move(nodes);
   return {
-    [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> uint64_t {
+    [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> caf::result<uint64_t> {
+      if (auto err = admit(self->state, rule, duration_ms))
+        return err;
       auto& table = *self->state.faults;
       spdlog::warn("node {}: chaos: {}{}", self->state.id, describe(rule),
                    duration_ms > 0 ? " for " + std::to_string(duration_ms) + " ms" : "");
@@ -62,6 +83,8 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
       return out;
     },
     [=](expire_atom, uint64_t rid) {
+      if (self->current_sender() != self->ctrl())
+        return; // a timer of its own only
       if (self->state.deadlines.erase(rid) == 0)
         return; // healed meanwhile
       self->state.faults->remove(rid);
@@ -73,8 +96,9 @@ agent_timers_actor::behavior_type agent_behavior(agent_self self, node_id id,
 } // namespace
 
 chaos_agent_actor spawn_chaos_agent(caf::actor_system& sys, node_id self_id,
-                                    std::shared_ptr<fault_table> faults) {
-  return sys.spawn(agent_behavior, self_id, std::move(faults));
+                                    std::shared_ptr<fault_table> faults, chaos_limits limits,
+                                    std::set<node_id> nodes) {
+  return sys.spawn(agent_behavior, self_id, std::move(faults), limits, std::move(nodes));
 }
 
 } // namespace cafka

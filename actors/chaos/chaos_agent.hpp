@@ -1,20 +1,25 @@
-// The chaos agent: one per node, owned by the node supervisor, which delegates `cafka chaos`
-// requests to it. It edits the node's fault_table (the rules node_send, the other cross-node
-// exchanges and the node's faulty_env consult) and removes rules whose duration is over.
-// Actor context.
+// The chaos agent: one per node whose cluster.conf sets chaos-enable=true, owned by the node
+// supervisor, which delegates `cafka chaos` requests to it. It checks every rule itself
+// (runtime/chaos/rule_check.hpp), edits the node's fault_table (the rules node_send, the other
+// cross-node exchanges and the node's faulty_env consult) and removes rules whose duration is
+// over. Actor context.
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include <caf/fwd.hpp>
 
 #include "actors/chaos/chaos_interface.hpp"
+#include "runtime/chaos/chaos_limits.hpp"
 #include "runtime/chaos/fault_table.hpp"
 
 namespace cafka {
 
-// Requires: faults not null.
+// `nodes`: the ids of the cluster's config, the only ones a rule may name; `limits`: the
+// caps of cluster.conf. Requires: faults not null.
 chaos_agent_actor spawn_chaos_agent(caf::actor_system& sys, node_id self_id,
-                                    std::shared_ptr<fault_table> faults);
+                                    std::shared_ptr<fault_table> faults, chaos_limits limits,
+                                    std::set<node_id> nodes);
 
 } // namespace cafka

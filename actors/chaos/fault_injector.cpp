@@ -64,13 +64,20 @@ caf::expected<int> fault_injector::install(const std::vector<fault_rule>& rules,
       continue;
     }
     bool ok = true;
+    caf::error refused;
     for (auto& r : rules)
       self->request(*node, chaos_timeout, chaos_atom::value, r, int64_t{duration.count()})
         .receive([](uint64_t) {},
                  [&](caf::error& err) {
+                   if (errc_of(err) != errc::none)
+                     refused = err;
                    why = "node " + to_string(n.id) + ": " + describe(err);
                    ok = false;
                  });
+    // The node answered no (chaos disabled, a rule over its caps): the fault cannot be
+    // installed as asked, and the node's own words say why.
+    if (refused)
+      return refused;
     reached += ok ? 1 : 0;
   }
   if (reached == 0)
@@ -251,7 +258,11 @@ fault_injector::heal_report fault_injector::heal() {
     if (!node)
       continue;
     self->request(*node, chaos_timeout, heal_atom::value)
-      .receive([&](caf::ok_atom) { rep.healed.push_back(n.id); }, [](caf::error&) {});
+      .receive([&](caf::ok_atom) { rep.healed.push_back(n.id); },
+               [&](caf::error& err) {
+                 if (errc_of(err) != errc::none)
+                   rep.refused.emplace_back(n.id, std::move(err));
+               });
   }
   return rep;
 }
@@ -275,7 +286,10 @@ std::vector<fault_injector::node_status> fault_injector::status() {
               s.rules = std::move(r);
               s.answered = true;
             },
-            [](caf::error&) {});
+            [&](caf::error& err) {
+              if (errc_of(err) != errc::none)
+                s.refused = std::move(err);
+            });
     out.push_back(std::move(s));
   }
   return out;

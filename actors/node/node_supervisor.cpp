@@ -14,6 +14,7 @@
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
+#include "runtime/chaos/rule_check.hpp"
 #include "runtime/raft/disk_persistence.hpp"
 
 namespace cafka {
@@ -30,7 +31,7 @@ struct supervisor_state {
   controller_member_actor controller;  // null without the controller role
   broker_actor broker;                 // null without the broker role
   node_io io;                          // the node's fault table and disk
-  chaos_agent_actor chaos;             // edits io.faults
+  chaos_agent_actor chaos;             // edits io.faults; null unless chaos-enable=true
   // Links to the other nodes' supervisors. Invariant: this node opens the connection only to
   // nodes with a higher id (dials); a lower-id node opens it to us and says hello.
   std::map<node_id, node_actor> links;
@@ -195,6 +196,22 @@ bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
   return false;
 }
 
+// Spawns the node's chaos agent, which ends with the supervisor whatever the exit reason (a
+// link would keep it running after a normal exit and hold up the actor system's shutdown).
+void spawn_agent(supervisor_self self) {
+  auto& st = self->state;
+  std::set<node_id> ids;
+  for (auto& n : st.cfg.nodes)
+    ids.insert(n.id);
+  st.chaos = spawn_chaos_agent(self->system(), st.id, st.io.faults, st.cfg.chaos.limits,
+                               std::move(ids));
+  spdlog::warn("node {}: chaos-enable=true: this node takes fault rules (within the "
+               "chaos-max-* caps)", st.id);
+  self->attach_functor([agent = st.chaos](const caf::error&) {
+    caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  });
+}
+
 supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
                                                            cluster_config cfg, node_id id,
                                                            std::function<void()> on_fatal,
@@ -213,12 +230,8 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
     st.broker = spawn_broker(self->system(), st.cfg, id, st.io);
     self->monitor(st.broker);
   }
-  st.chaos = spawn_chaos_agent(self->system(), id, st.io.faults);
-  // The agent ends with the supervisor, whatever the exit reason (a link would keep it
-  // running after a normal exit and hold up the actor system's shutdown).
-  self->attach_functor([agent = st.chaos](const caf::error&) {
-    caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-  });
+  if (st.cfg.chaos.enable)
+    spawn_agent(self);
   if (st.controller)
     introduce(self, id, caf::actor_cast<caf::strong_actor_ptr>(st.controller));
   for (auto& n : st.cfg.nodes)
@@ -276,13 +289,20 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
       add_link(self, peer, caf::actor_cast<node_actor>(ptr));
       return caf::ok_atom::value;
     },
+    // Chaos requests go to the agent; without one (chaos-enable=false) they change nothing.
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> caf::result<uint64_t> {
+      if (!self->state.chaos)
+        return chaos_disabled_error(self->state.id);
       return self->delegate(self->state.chaos, chaos_atom::value, std::move(rule), duration_ms);
     },
     [=](heal_atom) -> caf::result<caf::ok_atom> {
+      if (!self->state.chaos)
+        return chaos_disabled_error(self->state.id);
       return self->delegate(self->state.chaos, heal_atom::value);
     },
     [=](chaos_atom) -> caf::result<std::vector<fault_status>> {
+      if (!self->state.chaos)
+        return chaos_disabled_error(self->state.id);
       return self->delegate(self->state.chaos, chaos_atom::value);
     },
     [=](stop_atom) -> caf::result<caf::ok_atom> {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -35,8 +36,10 @@ public:
   // -- network and disk faults; a zero duration lasts until heal() ---------------------------
 
   // Installs the rules on `nodes` (empty: every node of the config). Returns how many nodes
-  // took them; an error if a node is not in the config, a probability is outside [0, 1], or
-  // no node answered.
+  // took them; an error if a node is not in the config, a probability is outside [0, 1], no
+  // node answered, or a node refused (its own error, e.g. errc::chaos_disabled without
+  // chaos-enable=true in its cluster.conf, errc::invalid_request for a rule over its caps;
+  // the nodes before it keep what they took until heal() or the duration ends).
   caf::expected<int> install(const std::vector<fault_rule>& rules, millis duration = millis{0},
                              const std::set<node_id>& nodes = {});
 
@@ -75,6 +78,7 @@ public:
   struct heal_report {
     std::vector<node_id> resumed;  // were paused
     std::vector<node_id> healed;   // confirmed that their rules are gone
+    std::vector<std::pair<node_id, caf::error>> refused;  // answered no (chaos disabled)
   };
   heal_report heal();
 
@@ -83,6 +87,7 @@ public:
     std::string process;  // running, paused, down, or remote (not on this machine)
     bool answered = false;
     std::vector<fault_status> rules;
+    caf::error refused;  // the node answered no (chaos disabled)
   };
   std::vector<node_status> status();
 

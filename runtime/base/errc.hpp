@@ -54,6 +54,7 @@ enum class errc : uint8_t {
   blocking_in_actor,  // a blocking facade call from an actor's thread (it would stall it)
   unknown_producer_id,  // idempotent producer: the leader has no state for it and seq != 0
   offset_metadata_too_large,  // consumer group: a commit's metadata is over the size limit
+  chaos_disabled,     // a chaos request to a node without chaos-enable=true
 };
 
 const char* to_string(errc x);

@@ -176,6 +176,27 @@ caf::expected<node_config> parse_node(const caf::config_value& v, const std::str
   return n;
 }
 
+// [cluster] chaos-enable and the caps on the chaos agent's rules (chaos_limits.hpp).
+caf::error parse_chaos(const caf::settings& cluster, const std::string& path, chaos_config& c) {
+  std::string w = "[cluster] ";
+  int64_t delay = c.limits.max_delay_ms;
+  int64_t disk_delay = c.limits.max_disk_delay_ms;
+  int64_t duration = c.limits.max_duration_ms;
+  int64_t rules = c.limits.max_rules;
+  caf::error err;
+  if ((err = read_bool(cluster, "chaos-enable", path, w, c.enable))
+      || (err = read_int(cluster, "chaos-max-delay-ms", 0, 3600000, path, w, delay))
+      || (err = read_int(cluster, "chaos-max-disk-delay-ms", 0, 10000, path, w, disk_delay))
+      || (err = read_int(cluster, "chaos-max-duration-ms", 0, 604800000, path, w, duration))
+      || (err = read_int(cluster, "chaos-max-rules", 1, 1024, path, w, rules)))
+    return err;
+  c.limits.max_delay_ms = delay;
+  c.limits.max_disk_delay_ms = disk_delay;
+  c.limits.max_duration_ms = duration;
+  c.limits.max_rules = static_cast<int32_t>(rules);
+  return {};
+}
+
 // The [name] section of the parsed file, or nullptr.
 const caf::settings* section(const caf::settings& s, const std::string& name) {
   auto i = s.find(name);
@@ -258,7 +279,12 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   auto cluster = section(s, "cluster");
   if (cluster == nullptr)
     return bad(path, "missing [cluster] section (or the file does not parse)");
-  if (auto err = check_keys(*cluster, {"nodes", "data-dir", "allow-plaintext"}, path, "cluster"))
+  if (auto err = check_keys(*cluster, {"nodes", "data-dir", "allow-plaintext", "chaos-enable",
+                                       "chaos-max-delay-ms", "chaos-max-disk-delay-ms",
+                                       "chaos-max-duration-ms", "chaos-max-rules"},
+                            path, "cluster"))
+    return err;
+  if (auto err = parse_chaos(*cluster, path, cfg.chaos))
     return err;
   auto nodes_value = value_of(*cluster, "nodes");
   auto nodes = nodes_value ? caf::get_if<caf::config_value::list>(nodes_value) : nullptr;

@@ -11,6 +11,7 @@
 #include <caf/settings.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/chaos/chaos_limits.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/log_config.hpp"
 #include "runtime/config/tls_config.hpp"
@@ -74,6 +75,7 @@ struct cluster_config {
   std::vector<node_config> nodes;
   broker_defaults defaults;
   tls_config tls;         // [tls], plus [cluster] allow-plaintext
+  chaos_config chaos;     // [cluster] chaos-enable and chaos-max-*
 
   const node_config* find(node_id id) const;
   // Every broker's host:port, comma-separated (a client's bootstrap list).

@@ -1,7 +1,9 @@
 // `cafka chaos` against a cluster started with `cafka cluster up`: network faults through
 // every node's chaos agent (isolate, with a duration that heals by itself), process faults
 // through the pid files (pause and heal, kill and restart), disk faults on a partition's
-// leader and follower, status, and bad input.
+// leader and follower, status, and bad input. The chaos gate: a node without
+// chaos-enable=true refuses every network, disk, heal and status request with one line (exit
+// 1); a node with it refuses a rule over its caps that the client let through.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -43,13 +45,16 @@ size_t count(const std::string& s, const std::string& what) {
   return n;
 }
 
+const std::string disabled_line
+  = "chaos is disabled on node 1 (set chaos-enable=true in cluster.conf's [cluster] section)";
+
 } // namespace
 
 TEST_CASE("cafka chaos isolates, pauses, kills and restarts nodes of a running cluster, and "
           "every fault heals",
           "[integration][chaos]") {
   cluster_process c{{{1, true, true}, {2, true, true}, {3, true, true}},
-                    "min-insync-replicas=2\n"};
+                    "min-insync-replicas=2\n", false, "chaos-enable=true\n"};
   auto up = c.cli({"cluster", "up"});
   cluster_up guard{c};
   INFO(up.err);
@@ -113,7 +118,7 @@ TEST_CASE("cafka chaos disk: a failed fsync or write is a clear error, no log is
           "[integration][chaos]") {
   // flush-messages=1: every append is fsynced before it is acknowledged.
   cluster_process c{{{1, true, true}, {2, true, true}, {3, true, true}},
-                    "min-insync-replicas=2\nflush-messages=1\n"};
+                    "min-insync-replicas=2\nflush-messages=1\n", false, "chaos-enable=true\n"};
   auto up = c.cli({"cluster", "up"});
   cluster_up guard{c};
   INFO(up.err);
@@ -209,4 +214,65 @@ TEST_CASE("cafka chaos disk: a failed fsync or write is a clear error, no log is
   auto slow0 = c.cli({"chaos", "disk", "--node", "1", "--fault", "slow"});
   CHECK(slow0.exit_code != 0);
   CHECK(slow0.err.find("needs a delay") != std::string::npos);
+}
+
+TEST_CASE("a node without chaos-enable refuses cafka chaos with one line and exit 1",
+          "[integration][chaos]") {
+  cluster_process c{{{1, true, true}}};
+  auto up = c.cli({"cluster", "up"});
+  cluster_up guard{c};
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
+
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"chaos", "drop", "--probability", "0.5"},
+         {"chaos", "isolate", "--node", "1", "--duration", "2s"},
+         {"chaos", "disk", "--node", "1", "--fault", "slow", "--delay-ms", "20"}}) {
+    auto r = c.cli(args);
+    INFO(args[1] << ": " << r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "cafka: chaos_disabled: " + disabled_line + "\n");
+    CHECK(r.out.empty());
+  }
+  auto heal = c.cli({"chaos", "heal"});
+  CHECK(heal.exit_code == 1);
+  CHECK(heal.out == disabled_line + "\n");
+  auto st = c.cli({"chaos", "status"});
+  CHECK(st.exit_code == 1);
+  CHECK(st.out == "node 1 (" + c.address(1) + "): running, " + disabled_line + "\n");
+  auto run = c.cli({"chaos", "run", "--seed", "1", "--duration", "5s"});
+  CHECK(run.exit_code == 1);
+  CHECK(run.err == "cafka: " + c.config()
+                     + ": chaos run injects network and disk faults through the nodes' chaos "
+                       "agents: set chaos-enable=true in its [cluster] section (or use "
+                       "--faults kill,pause)\n");
+  // The node still serves.
+  CHECK(c.brokers_alive(1));
+}
+
+TEST_CASE("a node with chaos-enable takes a rule and refuses one over its caps",
+          "[integration][chaos]") {
+  cluster_process c{{{1, true, true}}, {}, false, "chaos-enable=true\nchaos-max-rules=4\n"};
+  auto up = c.cli({"cluster", "up"});
+  cluster_up guard{c};
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
+
+  auto ok = c.cli({"chaos", "delay", "--delay-ms", "5", "--duration", "60s"});
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out == "fault installed on 1 node(s), heals in 60000 ms\n");
+  // The client checks no cap: the node does.
+  auto late = c.cli({"chaos", "delay", "--delay-ms", "999999999"});
+  CHECK(late.exit_code == 1);
+  CHECK(late.err == "cafka: invalid_request: node 1 refuses the rule: delay 999999999 ms is "
+                    "over chaos-max-delay-ms (10000 ms)\n");
+  auto st = c.cli({"chaos", "status"});
+  CHECK(st.exit_code == 0);
+  CHECK(st.out.find("1 fault rule(s)") != std::string::npos);
+  auto heal = c.cli({"chaos", "heal"});
+  CHECK(heal.exit_code == 0);
+  CHECK(heal.out == "node 1: healed\n");
 }

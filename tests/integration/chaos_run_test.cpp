@@ -29,7 +29,8 @@ TEST_CASE("seeded nemesis runs against a 3-node cluster find no invariant violat
                     "flush-messages=1\n"
                     "group-consumer-session-timeout-ms=3000\n"
                     "group-consumer-heartbeat-interval-ms=300\n"
-                    "offsets-topic-num-partitions=3\n"};
+                    "offsets-topic-num-partitions=3\n",
+                    false, "chaos-enable=true\n"};
   cluster_down_at_end guard{c};
   for (int seed = 1; seed <= ci_seeds; ++seed) {
     auto r = c.cli({"chaos", "run", "--seed", std::to_string(seed), "--duration", "6s",

@@ -27,7 +27,7 @@ int reap(pid_t pid, std::chrono::milliseconds timeout = std::chrono::seconds{10}
 } // namespace
 
 cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra_defaults,
-                                 bool kafka_listeners)
+                                 bool kafka_listeners, std::string extra_cluster)
   : specs_(std::move(nodes)) {
   static int counter = 0;
   dir_ = (std::filesystem::temp_directory_path()
@@ -53,7 +53,8 @@ cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra
     }
     conf << "}";
   }
-  conf << "]\ndata-dir=\"data\"\n[defaults]\nnum-partitions=3\n" << extra_defaults
+  conf << "]\ndata-dir=\"data\"\n" << extra_cluster << "\n[defaults]\nnum-partitions=3\n"
+       << extra_defaults
        << "\n[middleman]\nheartbeat-interval=200ms\nconnection-timeout=2s\n";
 }
 

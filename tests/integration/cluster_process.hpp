@@ -31,9 +31,10 @@ inline std::vector<node_spec> combined_nodes(int n) {
 class cluster_process {
 public:
   // kafka_listeners: every broker node also serves the Kafka protocol on a free port
-  // (`listeners="PLAINTEXT://127.0.0.1:<port>"`).
+  // (`listeners="PLAINTEXT://127.0.0.1:<port>"`). extra_cluster: more lines of the [cluster]
+  // section, e.g. "chaos-enable=true\n" for a test that injects faults with `cafka chaos`.
   explicit cluster_process(std::vector<node_spec> nodes, std::string extra_defaults = {},
-                           bool kafka_listeners = false);
+                           bool kafka_listeners = false, std::string extra_cluster = {});
   ~cluster_process();
 
   cluster_process(const cluster_process&) = delete;

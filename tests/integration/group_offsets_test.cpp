@@ -48,7 +48,8 @@ TEST_CASE("regression, chaos run seed 11: after a failed offsets write the coord
                     "offsets-topic-num-partitions=1\n"
                     "min-insync-replicas=2\n"
                     "flush-messages=1\n"
-                    "replica-lag-time-max-ms=60000\n"};
+                    "replica-lag-time-max-ms=60000\n",
+                    false, "chaos-enable=true\n"};
   c.start_all();
   REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   REQUIRE(c.cli({"topics", "create", "--topic", "t", "--partitions", "1",
