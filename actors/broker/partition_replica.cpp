@@ -185,7 +185,7 @@ caf::result<produce_response> on_produce(replica_self self, produce_request& req
   auto& st = self->state;
   auto id = st.next_id++;
   auto rp = self->make_response_promise<produce_response>();
-  auto batch = describe_batch(req.batch, st.cfg.defaults.message_max_bytes);
+  auto batch = describe_batch(req.batch, st.fsm->config(), now_ms());
   st.produces.emplace(id, pending_produce{rp, std::move(req.batch)});
   st.fsm->produce(id, batch, req.acks, req.timeout_ms, mono_ms(self));
   drive(self);

@@ -245,6 +245,8 @@ replica_fsm_config fsm_config(const replica_config& cfg) {
   out.self = cfg.self;
   out.min_insync_replicas = cfg.defaults.min_insync_replicas;
   out.message_max_bytes = cfg.defaults.message_max_bytes;
+  out.timestamp_before_max_ms = cfg.defaults.log_message_timestamp_before_max_ms;
+  out.timestamp_after_max_ms = cfg.defaults.log_message_timestamp_after_max_ms;
   out.replica_lag_time_max_ms = cfg.defaults.replica_lag_time_max_ms;
   out.replica_fetch_wait_max_ms = cfg.defaults.replica_fetch_wait_max_ms;
   out.replica_fetch_max_bytes = cfg.defaults.replica_fetch_max_bytes;

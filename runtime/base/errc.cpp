@@ -49,6 +49,8 @@ const char* to_string(errc x) {
     case errc::unknown_producer_id: return "unknown_producer_id";
     case errc::offset_metadata_too_large: return "offset_metadata_too_large";
     case errc::chaos_disabled: return "chaos_disabled";
+    case errc::invalid_record: return "invalid_record";
+    case errc::invalid_timestamp: return "invalid_timestamp";
   }
   return "unknown_error";
 }

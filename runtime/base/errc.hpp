@@ -55,6 +55,8 @@ enum class errc : uint8_t {
   unknown_producer_id,  // idempotent producer: the leader has no state for it and seq != 0
   offset_metadata_too_large,  // consumer group: a commit's metadata is over the size limit
   chaos_disabled,     // a chaos request to a node without chaos-enable=true
+  invalid_record,     // a record batch's count or record framing is wrong (Kafka's INVALID_RECORD)
+  invalid_timestamp,  // a record timestamp outside the broker's window (Kafka's INVALID_TIMESTAMP)
 };
 
 const char* to_string(errc x);

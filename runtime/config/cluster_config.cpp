@@ -357,7 +357,9 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "offsets-topic-num-partitions",
                                "offsets-topic-replication-factor",
                                "group-consumer-session-timeout-ms",
-                               "group-consumer-heartbeat-interval-ms"},
+                               "group-consumer-heartbeat-interval-ms",
+                               "log-message-timestamp-before-max-ms",
+                               "log-message-timestamp-after-max-ms"},
                               path, "defaults"))
       return err;
     std::string w = "[defaults] ";
@@ -407,7 +409,11 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("group-consumer-session-timeout-ms", 100, 3600000,
                       d.group_session_timeout_ms))
         || (err = num("group-consumer-heartbeat-interval-ms", 10, 3600000,
-                      d.group_heartbeat_interval_ms)))
+                      d.group_heartbeat_interval_ms))
+        || (err = num("log-message-timestamp-before-max-ms", 0, INT64_MAX,
+                      d.log_message_timestamp_before_max_ms))
+        || (err = num("log-message-timestamp-after-max-ms", 0, INT64_MAX,
+                      d.log_message_timestamp_after_max_ms)))
       return err;
     if (d.group_session_timeout_ms <= d.group_heartbeat_interval_ms)
       return bad(path, "[defaults] group-consumer-session-timeout-ms must be larger than "

@@ -43,6 +43,9 @@ struct broker_defaults {
   int32_t min_insync_replicas = 1;         // min-insync-replicas
   int32_t message_max_bytes = 1048588;     // message-max-bytes
   int32_t fetch_max_bytes = 52428800;      // fetch-max-bytes (per partition fetch cap)
+  // The window of broker time a produced record's timestamp must lie in (KIP-937).
+  int64_t log_message_timestamp_before_max_ms = INT64_MAX; // log-message-timestamp-before-max-ms
+  int64_t log_message_timestamp_after_max_ms = 3600000;    // log-message-timestamp-after-max-ms
   log_config log;                          // log-segment-bytes, log-retention-ms, ...
   int64_t log_retention_check_interval_ms = 300000; // log-retention-check-interval-ms
   // Failure detection (loopback defaults: a dead or hung broker loses its leaderships

@@ -82,6 +82,10 @@ error_code from_errc(errc x) {
       return error_code::invalid_group_id;
     case errc::offset_metadata_too_large:
       return error_code::offset_metadata_too_large;
+    case errc::invalid_record:
+      return error_code::invalid_record;
+    case errc::invalid_timestamp:
+      return error_code::invalid_timestamp;
     default:
       return error_code::unknown_server_error;
   }

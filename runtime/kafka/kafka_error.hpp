@@ -37,6 +37,7 @@ enum class error_code : int16_t {
   invalid_commit_offset_size = 28,
   topic_authorization_failed = 29,
   cluster_authorization_failed = 31,
+  invalid_timestamp = 32,
   unsupported_version = 35,
   topic_already_exists = 36,
   invalid_partitions = 37,

@@ -160,6 +160,9 @@ caf::error snappy_compress(std::string_view in, std::string& out) {
   return caf::none;
 }
 
+// The most a raw snappy block can expand (64 bytes per 3-byte element), rounded up.
+constexpr size_t snappy_max_ratio = 32;
+
 // One raw snappy block (librdkafka's format, and each block of a xerial stream).
 caf::error snappy_block_decompress(std::string_view in, size_t max_size, bounded_output& o) {
   size_t n = 0;
@@ -167,6 +170,11 @@ caf::error snappy_block_decompress(std::string_view in, size_t max_size, bounded
     return failure("snappy: malformed block");
   if (n > max_size - o.used())
     return too_large("snappy", max_size);
+  // No snappy element yields more than 64 bytes from 3 (a copy with a 2-byte offset): a
+  // block claiming more cannot be valid, and taking its room would allocate for a lie.
+  if (n / snappy_max_ratio > in.size())
+    return failure("snappy: declared length " + std::to_string(n) + " exceeds what a "
+                   + std::to_string(in.size()) + "-byte block can hold");
   if (!snappy::RawUncompress(in.data(), in.size(), o.take(n)))
     return failure("snappy: corrupt block");
   o.commit(n);

@@ -1,3 +1,5 @@
+// Record batches (record_batch.hpp): the header reader, stream walking, decoding, the
+// builder and compression of finished batches. Validation is in record_batch_check.cpp.
 #include "runtime/protocol/record_batch.hpp"
 
 #include <algorithm>
@@ -7,9 +9,14 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/crc32c.hpp"
+#include "runtime/protocol/record_batch_detail.hpp"
 #include "runtime/protocol/wire.hpp"
 
 namespace cafka {
+
+using detail::min_batch_length;
+using detail::min_record_size;
+using detail::wrap_add;
 
 namespace {
 
@@ -23,21 +30,7 @@ constexpr size_t producer_epoch_pos = 51;
 constexpr size_t base_sequence_pos = 53;
 constexpr size_t record_count_pos = 57;
 
-// batch_length of a batch without records.
-constexpr int32_t min_batch_length = static_cast<int32_t>(batch_header_size - batch_log_overhead);
-// Smallest encoded record: length, attributes, timestamp delta, offset delta, key length,
-// value length and header count, one byte each.
-constexpr size_t min_record_size = 7;
 constexpr size_t initial_capacity = 16 * 1024;
-
-caf::error corrupt(const char* reason) {
-  return make_error(errc::corrupt_message, reason);
-}
-
-// Signed additions that wrap like Java instead of overflowing (corrupt input must not be UB).
-int64_t wrap_add(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
 
 size_t record_body_size(int64_t ts_delta, int32_t offset_delta,
                         const std::optional<std::string_view>& key,
@@ -59,158 +52,6 @@ char* write_bytes(char* p, std::string_view s) {
   if (!s.empty())
     std::memcpy(p, s.data(), s.size());
   return p + s.size();
-}
-
-// Reads a length-prefixed byte string from [p, end): -1 is null (nullopt), shorter lengths
-// are corrupt. Returns false on malformed input.
-bool read_nullable_bytes(const char*& p, const char* end, std::optional<std::string_view>& out) {
-  int32_t len;
-  if (!wire::read_varint(p, end, len))
-    return false;
-  if (len == -1) {
-    out.reset();
-    return true;
-  }
-  if (len < 0 || static_cast<size_t>(len) > static_cast<size_t>(end - p))
-    return false;
-  out.emplace(p, static_cast<size_t>(len));
-  p += len;
-  return true;
-}
-
-// Checks the parts of the header that do not need the record bytes.
-caf::error check_header(const batch_header& h, size_t n) {
-  if (h.batch_length < min_batch_length)
-    return corrupt("batch length below the header size");
-  if (h.total_size() != n)
-    return corrupt("batch length does not match the batch size");
-  if (h.magic != batch_magic)
-    return corrupt("unsupported magic (record batch version is not 2)");
-  if (static_cast<uint8_t>(h.compression()) > max_compression_codec)
-    return corrupt("unknown compression codec");
-  if (h.record_count < 0)
-    return corrupt("negative record count");
-  if (h.record_count != int64_t{h.last_offset_delta} + 1)
-    return corrupt("last offset delta does not match the record count");
-  if (h.compression() == compression_codec::none
-      && static_cast<size_t>(h.record_count) > (n - batch_header_size) / min_record_size)
-    return corrupt("record count larger than the batch can hold");
-  return caf::none;
-}
-
-caf::error check_header_and_crc(std::string_view batch, batch_header& h) {
-  if (!read_batch_header(batch.data(), batch.size(), h))
-    return corrupt("batch shorter than its header");
-  if (auto err = check_header(h, batch.size()))
-    return err;
-  if (crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin) != h.crc)
-    return corrupt("CRC32C mismatch");
-  return caf::none;
-}
-
-// Reads the records of a batch with header h from [p, end), checking each record's framing
-// (Kafka's DefaultRecord): its length, its fields inside it, offset delta == its index, and no
-// bytes after the last record. With Visit, calls f(view) for each record.
-template <bool Visit, class F>
-caf::error walk_records(const batch_header& h, const char* p, const char* const end, F&& f) {
-  record_view v; // reused: its headers vector keeps its capacity across records
-  for (int32_t i = 0; i < h.record_count; ++i) {
-    if (p == end)
-      return corrupt("fewer records than the record count");
-    int32_t len;
-    if (!wire::read_varint(p, end, len) || len < 0 || len > end - p)
-      return corrupt("record length out of range");
-    const char* const rec_end = p + len;
-    if (p >= rec_end)
-      return corrupt("record truncated");
-    ++p; // record attributes: unused
-    int64_t ts_delta;
-    int32_t offset_delta;
-    if (!wire::read_varlong(p, rec_end, ts_delta) || !wire::read_varint(p, rec_end, offset_delta))
-      return corrupt("record delta fields malformed");
-    if (offset_delta != i)
-      return corrupt("record offset delta is not the record's index in the batch");
-    if (!read_nullable_bytes(p, rec_end, v.key) || !read_nullable_bytes(p, rec_end, v.value))
-      return corrupt("record key or value malformed");
-    int32_t header_count;
-    if (!wire::read_varint(p, rec_end, header_count) || header_count < 0
-        || static_cast<size_t>(header_count) > static_cast<size_t>(rec_end - p) / 2)
-      return corrupt("record header count out of range");
-    if constexpr (Visit)
-      v.headers.clear();
-    for (int32_t j = 0; j < header_count; ++j) {
-      std::optional<std::string_view> hk;
-      std::optional<std::string_view> hv;
-      if (!read_nullable_bytes(p, rec_end, hk) || !hk || !read_nullable_bytes(p, rec_end, hv))
-        return corrupt("record header malformed");
-      if constexpr (Visit)
-        v.headers.emplace_back(*hk, hv ? *hv : std::string_view{});
-    }
-    if (p != rec_end)
-      return corrupt("record length does not match its fields");
-    if constexpr (Visit) {
-      v.offset = log_offset{wrap_add(h.base_offset, offset_delta)};
-      v.timestamp = h.log_append_time() ? h.max_timestamp : wrap_add(h.first_timestamp, ts_delta);
-      f(v);
-    }
-  }
-  if (p != end)
-    return corrupt("bytes after the last record");
-  return caf::none;
-}
-
-// The buffer a compressed batch's records decompress into: this thread's buffer, reused from
-// batch to batch (as Kafka's BufferSupplier) so that the produce path does not allocate and
-// fault in fresh pages each time; a fresh one while the thread's is in use (a for_each_record
-// callback decoding another batch).
-class records_buffer {
-public:
-  records_buffer() : owner_(!shared().in_use) {
-    if (owner_)
-      shared().in_use = true;
-  }
-  ~records_buffer() {
-    if (!owner_)
-      return;
-    auto& s = shared();
-    if (s.buf.capacity() > keep_bytes)
-      std::string{}.swap(s.buf);
-    else
-      s.buf.clear();
-    s.in_use = false;
-  }
-  records_buffer(const records_buffer&) = delete;
-  records_buffer& operator=(const records_buffer&) = delete;
-
-  std::string& get() { return owner_ ? shared().buf : own_; }
-
-private:
-  static constexpr size_t keep_bytes = size_t{8} << 20; // larger ones are freed after use
-  struct slot {
-    std::string buf;
-    bool in_use = false;
-  };
-  static slot& shared() {
-    thread_local slot s;
-    return s;
-  }
-  bool owner_;
-  std::string own_;
-};
-
-// walk_records over the records of a batch whose header passed check_header, decompressed
-// first (at most max_uncompressed bytes) if the batch is compressed.
-template <bool Visit, class F>
-caf::error walk_batch(const batch_header& h, std::string_view batch, size_t max_uncompressed,
-                      F&& f) {
-  auto body = batch.substr(batch_header_size);
-  if (h.compression() == compression_codec::none)
-    return walk_records<Visit>(h, body.data(), body.data() + body.size(), f);
-  records_buffer buf;
-  auto& plain = buf.get();
-  if (auto err = decompress(h.compression(), body, max_uncompressed, plain))
-    return err;
-  return walk_records<Visit>(h, plain.data(), plain.data() + plain.size(), f);
 }
 
 // Writes to out the uncompressed batch `batch` with its records compressed by codec (new
@@ -255,18 +96,6 @@ bool read_batch_header(const char* data, size_t n, batch_header& out) {
   return true;
 }
 
-caf::error validate_batch(std::string_view batch, size_t max_uncompressed) {
-  batch_header h;
-  if (auto err = check_header_and_crc(batch, h))
-    return err;
-  return walk_batch<false>(h, batch, max_uncompressed, [](const record_view&) {});
-}
-
-caf::error validate_batch_crc(std::string_view batch) {
-  batch_header h;
-  return check_header_and_crc(batch, h);
-}
-
 size_t whole_batches_prefix(std::string_view buf) {
   size_t pos = 0;
   while (buf.size() - pos >= batch_log_overhead) {
@@ -289,24 +118,15 @@ void set_partition_leader_epoch(char* batch, leader_epoch epoch) {
   wire::store_be32(batch + batch_leader_epoch_pos, static_cast<uint32_t>(epoch.value));
 }
 
-caf::error for_each_record(std::string_view batch,
-                           const std::function<void(const record_view&)>& f,
-                           size_t max_uncompressed) {
-  batch_header h;
-  if (!read_batch_header(batch.data(), batch.size(), h))
-    return corrupt("batch shorter than its header");
-  if (auto err = check_header(h, batch.size()))
-    return err;
-  return walk_batch<true>(h, batch, max_uncompressed, f);
-}
-
 caf::error decode_records(std::string_view buf, std::vector<record>& out, log_offset from,
                           size_t max_uncompressed) {
   size_t pos = 0;
   while (buf.size() - pos >= batch_log_overhead) {
     auto len = static_cast<int32_t>(wire::load_be32(buf.data() + pos + 8));
     if (len < min_batch_length)
-      return corrupt("batch length below the header size");
+      return make_error(errc::corrupt_message,
+                        "batch at position " + std::to_string(pos) + ": batch_length "
+                          + std::to_string(len) + " is below the header size");
     size_t total = batch_log_overhead + static_cast<size_t>(len);
     if (total > buf.size() - pos)
       break; // trailing partial batch
@@ -318,10 +138,10 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
       continue; // nothing at or after `from` (validated when it matters)
     if (auto err = validate_batch_crc(batch))
       return err;
-    // A compressed batch's count is not bounded by its size yet: reserve no more than that.
-    auto count = static_cast<size_t>(h.record_count);
-    if (h.compression() != compression_codec::none)
-      count = std::min(count, batch.size());
+    // A compressed batch's count is not checked until its records are read: reserve no more
+    // records than its bytes could hold uncompressed (the vector grows past that if needed).
+    auto count = std::min(static_cast<size_t>(h.record_count),
+                          (batch.size() - batch_header_size) / min_record_size);
     auto needed = out.size() + count;
     if (needed > out.capacity())
       out.reserve(std::max(needed, 2 * out.capacity())); // keep growth geometric

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,30 @@ constexpr int16_t batch_control_flag = 0x20;
 // The most bytes the records of one compressed batch may decompress to unless the caller
 // passes another cap: a batch beyond it is corrupt_message.
 constexpr size_t default_max_uncompressed = size_t{64} << 20;
+
+// A broker's cap on the decompressed records of one batch: message-max-bytes times
+// max_compression_ratio, at most max_uncompressed_ceiling.
+constexpr size_t max_compression_ratio = 64;
+constexpr size_t max_uncompressed_ceiling = size_t{1} << 30;
+size_t max_uncompressed_for(int32_t message_max_bytes);
+
+// The broker-time window a produced batch's timestamps must lie in (Kafka 3.6's KIP-937):
+// [now_ms - before_max_ms, now_ms + after_max_ms], each end saturating at the int64 range.
+struct timestamp_window {
+  int64_t now_ms = 0;  // broker wall-clock time
+  // log-message-timestamp-before-max-ms and -after-max-ms; INT64_MAX is unbounded.
+  int64_t before_max_ms = std::numeric_limits<int64_t>::max();
+  int64_t after_max_ms = 3600000;
+};
+
+// What validate_batch checks beyond the bytes themselves.
+struct batch_limits {
+  // Cap on the decompressed records of a compressed batch.
+  size_t max_uncompressed = default_max_uncompressed;
+  // Set for a leader's append of a producer's batch; unset for bytes whose timestamps a
+  // leader already accepted (a follower's copy).
+  std::optional<timestamp_window> timestamps;
+};
 
 struct batch_header {
   int64_t base_offset = 0;
@@ -108,18 +133,25 @@ struct record_view {
 // Reads the fixed header. Returns false if n < batch_header_size. Does not check the CRC.
 bool read_batch_header(const char* data, size_t n, batch_header& out);
 
-// Checks one whole batch fully, as a broker does before it appends one from a client: the
-// header (n == total_size(), magic 2, a known codec, record_count == last_offset_delta + 1),
-// the CRC32C, and then every record's framing, after decompressing the records if the batch
-// is compressed (at most max_uncompressed bytes): lengths within the record, offset deltas
-// 0, 1, ..., record_count - 1 in order, no bytes after the last record. Transactional and
-// control batches pass (see batch_header::is_transactional / is_control). Returns
-// errc::corrupt_message with a reason on failure.
-caf::error validate_batch(std::string_view batch,
-                          size_t max_uncompressed = default_max_uncompressed);
+// The one check of a batch before it is appended to a partition log, on every append path
+// (a leader's produce from a producer, the Kafka listener or the group coordinator, and a
+// follower's copy of the leader's data); docs/record-batch-format.md#validation. In one pass
+// over the bytes, without allocating for an uncompressed batch:
+// - the header: n == total_size(), magic 2, a known codec, the CRC32C (errc::corrupt_message);
+// - the count: record_count >= 1 and record_count == last_offset_delta + 1
+//   (errc::invalid_record);
+// - every record's framing, after decompressing the records of a compressed batch (at most
+//   limits.max_uncompressed bytes; errc::corrupt_message beyond): lengths within the record
+//   and the batch, offset deltas 0, 1, ..., record_count - 1, exactly record_count records
+//   and no bytes after the last (errc::invalid_record);
+// - with limits.timestamps: first_timestamp, max_timestamp and every record's timestamp
+//   inside the window (errc::invalid_timestamp).
+// Errors read "batch at offset <base_offset>: <what>". Transactional and control batches
+// pass (see batch_header::is_transactional / is_control).
+caf::error validate_batch(std::string_view batch, const batch_limits& limits = {});
 
-// The header and CRC32C checks of validate_batch, without reading the records: for bytes that
-// passed validate_batch once (a log being recovered).
+// The header, count and CRC32C checks of validate_batch, without reading the records: for
+// bytes that passed validate_batch once (a log being recovered).
 caf::error validate_batch_crc(std::string_view batch);
 
 // Length of the longest prefix of `buf` that consists of whole batches (by length only).
@@ -140,16 +172,17 @@ void restamp_producer(char* batch, size_t n, producer_id id, producer_epoch epoc
                       int32_t base_sequence);
 
 // Calls f for each record of one whole batch, decompressing its records first if needed (at
-// most max_uncompressed bytes). Checks what validate_batch checks except the CRC, while
-// decoding: f may have seen some records when an error is found. Returns
-// errc::corrupt_message if the batch or its records do not parse.
+// most max_uncompressed bytes). Checks what validate_batch checks except the CRC and the
+// timestamps, while decoding: f may have seen some records when an error is found. Returns
+// validate_batch's errors.
 caf::error for_each_record(std::string_view batch,
                            const std::function<void(const record_view&)>& f,
                            size_t max_uncompressed = default_max_uncompressed);
 
 // Decodes every record of every whole batch in `buf` (concatenated batches, any codec) and
 // appends them to out, skipping records below `from`; checks each batch it decodes as
-// validate_batch does. A trailing partial batch is ignored.
+// validate_batch does without timestamps. Batches without records and a trailing partial
+// batch are skipped.
 caf::error decode_records(std::string_view buf, std::vector<record>& out,
                           log_offset from = log_offset{0},
                           size_t max_uncompressed = default_max_uncompressed);

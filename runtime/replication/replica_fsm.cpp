@@ -9,13 +9,25 @@
 
 namespace cafka {
 
-produce_batch describe_batch(std::string_view bytes, int32_t message_max_bytes) {
+produce_batch describe_batch(std::string_view bytes, const replica_fsm_config& cfg,
+                             int64_t wall_now_ms) {
   produce_batch out;
   out.size = bytes.size();
   read_batch_header(bytes.data(), bytes.size(), out.header);
-  if (out.size <= static_cast<size_t>(std::max(0, message_max_bytes)))
-    out.invalid = validate_batch(bytes);
+  if (out.size > static_cast<size_t>(std::max(0, cfg.message_max_bytes)))
+    return out;
+  batch_limits limits;
+  limits.max_uncompressed = max_uncompressed_for(cfg.message_max_bytes);
+  limits.timestamps = timestamp_window{wall_now_ms, cfg.timestamp_before_max_ms,
+                                       cfg.timestamp_after_max_ms};
+  out.invalid = validate_batch(bytes, limits);
   return out;
+}
+
+batch_limits follower_limits(const replica_fsm_config& cfg) {
+  batch_limits limits;
+  limits.max_uncompressed = max_uncompressed_for(cfg.message_max_bytes);
+  return limits;
 }
 
 replica_fsm::replica_fsm(replica_fsm_config cfg, log_offset log_start, log_offset log_end,

@@ -47,6 +47,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -71,6 +72,9 @@ struct replica_fsm_config {
   node_id self;
   int32_t min_insync_replicas = 1;
   int32_t message_max_bytes = 1048588;
+  // The broker-time window of a produced batch's timestamps (KIP-937; validate_batch).
+  int64_t timestamp_before_max_ms = std::numeric_limits<int64_t>::max();
+  int64_t timestamp_after_max_ms = 3600000;
   int64_t replica_lag_time_max_ms = 10000;
   int32_t replica_fetch_wait_max_ms = 500;
   int32_t replica_fetch_max_bytes = 8 << 20;
@@ -89,9 +93,16 @@ struct produce_batch {
   caf::error invalid;   // validate_batch's verdict on the bytes
 };
 
-// Reads the header and validates the batch (skipped when it exceeds message_max_bytes, which
-// the fsm refuses first).
-produce_batch describe_batch(std::string_view bytes, int32_t message_max_bytes);
+// Reads the header and validates the batch as a producer's (validate_batch with the
+// decompression cap of message_max_bytes and the timestamp window around wall_now_ms, the
+// broker's wall-clock time); skipped when it exceeds message_max_bytes, which the fsm refuses
+// first.
+produce_batch describe_batch(std::string_view bytes, const replica_fsm_config& cfg,
+                             int64_t wall_now_ms);
+
+// The limits a follower checks the leader's batches with: no timestamps (the leader checked
+// them against its clock when it appended them).
+batch_limits follower_limits(const replica_fsm_config& cfg);
 
 enum class log_level : uint8_t { debug, info, warn, error };
 
@@ -305,6 +316,9 @@ private:
   void send_fetch(int64_t now);
   void retry_fetch_later(int64_t now);
   void on_divergence(const replica_fetch_response& resp, int64_t now);
+  // Bytes of the batches in records[begin, begin + size) before the first one that fails
+  // validate_batch with follower_limits (logged).
+  size_t valid_prefix(std::string_view records, size_t begin, size_t size);
   void start_copy(replica_fetch_response& resp, int64_t now);
   void follower_write_done(const pending_write& w, log_offset log_end, int64_t now);
   void follower_write_failed(const pending_write& w, const caf::error& err, log_offset log_end,

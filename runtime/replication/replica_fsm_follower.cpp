@@ -112,6 +112,22 @@ void replica_fsm::on_divergence(const replica_fetch_response& resp, int64_t now)
   out_.write = std::move(out);
 }
 
+size_t replica_fsm::valid_prefix(std::string_view records, size_t begin, size_t size) {
+  auto limits = follower_limits(cfg_);
+  size_t pos = begin;
+  while (pos < begin + size) {
+    batch_header h;
+    read_batch_header(records.data() + pos, records.size() - pos, h);
+    if (auto err = validate_batch(records.substr(pos, h.total_size()), limits)) {
+      log(log_level::error, "leader " + to_string(pm_.leader) + " sent an invalid batch; "
+                              "nothing from it is copied: " + describe(err));
+      break;
+    }
+    pos += h.total_size();
+  }
+  return pos - begin;
+}
+
 void replica_fsm::start_copy(replica_fetch_response& resp, int64_t now) {
   auto plan = plan_follower_copy(resp.records, log_end_);
   if (plan.gap)
@@ -122,12 +138,17 @@ void replica_fsm::start_copy(replica_fetch_response& resp, int64_t now) {
     send_fetch(now);
     return;
   }
+  // Only the valid batches before the first invalid one are copied.
+  auto stop = plan.skip_bytes + valid_prefix(resp.records, plan.skip_bytes, plan.append_bytes);
+  if (stop == plan.skip_bytes) {
+    retry_fetch_later(now);
+    return;
+  }
   pending_write w;
   w.what = log_write::kind::replicate;
   w.end_before = log_end_;
   w.leader_hw = resp.high_watermark;
   size_t pos = plan.skip_bytes;
-  auto stop = plan.skip_bytes + plan.append_bytes;
   while (pos < stop) {
     batch_header h;
     read_batch_header(resp.records.data() + pos, resp.records.size() - pos, h);
@@ -141,7 +162,7 @@ void replica_fsm::start_copy(replica_fetch_response& resp, int64_t now) {
   log_write out;
   out.what = log_write::kind::replicate;
   out.begin = plan.skip_bytes;
-  out.size = plan.append_bytes;
+  out.size = stop - plan.skip_bytes;
   out.records = std::move(resp.records);
   out_.write = std::move(out);
 }

@@ -1,11 +1,14 @@
 // Replication between partition replica actors in one actor system (no broker: a follower is
 // handed the leader replica itself as its "leader broker", which answers replica fetches the
 // same way): follower copy, the high watermark gating consumers and timestamp queries,
-// acks=all, min.insync.replicas, divergent-tail truncation and a deposed leader refusing
-// writes.
+// acks=all, min.insync.replicas, divergent-tail truncation, a deposed leader refusing
+// writes, and batch validation on both append paths (a producer's batch on the leader, the
+// leader's data on a follower).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,6 +22,8 @@
 #include "actors/broker/replica_interface.hpp"
 #include "runtime/storage/partition_log.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/protocol/crc32c.hpp"
+#include "runtime/protocol/wire.hpp"
 #include "tests/actors/actor_test_util.hpp"
 
 using namespace cafka;
@@ -102,7 +107,147 @@ struct replication_fixture {
   }
 };
 
+// `batch` with the header field at `pos` set to `value` and its CRC fixed.
+std::string with_field(std::string batch, size_t pos, uint32_t value) {
+  wire::store_be32(batch.data() + pos, value);
+  wire::store_be32(batch.data() + batch_crc_pos,
+                   crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin));
+  return batch;
+}
+
+// `batch` with `extra` bytes after its last record, its length and CRC fixed.
+std::string with_trailing(std::string batch, const std::string& extra) {
+  batch += extra;
+  auto length = static_cast<uint32_t>(batch.size() - batch_log_overhead);
+  return with_field(std::move(batch), 8, length);
+}
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string batch_at(int64_t timestamp) {
+  batch_builder b;
+  b.append(timestamp, std::string_view{"k"}, std::string_view{"v"});
+  return b.finish();
+}
+
 } // namespace
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a producer's batch with a bad count or framing is invalid_record, unwritten",
+                 "[actors][replication][validation]") {
+  auto leader = spawn(1, partition(1, 0, {1}, {1}));
+  std::string batch;
+  std::string expected;
+  SECTION("record_count 0") {
+    batch = batch_builder{}.finish();
+    expected = "invalid_record: batch at offset 0: record_count 0 (a batch holds at least one "
+               "record)";
+  }
+  SECTION("record_count 0 claiming 2^31 offsets") {
+    batch = with_field(batch_builder{}.finish(), 23, 0x7fffffff);
+    expected = "invalid_record: batch at offset 0: record_count 0 (a batch holds at least one "
+               "record)";
+  }
+  SECTION("record_count != last_offset_delta + 1") {
+    batch = with_field(make_batch("a", 3), 23, 5);
+    expected = "invalid_record: batch at offset 0: record_count 3 does not match "
+               "last_offset_delta 5 (count must be delta + 1)";
+  }
+  SECTION("bytes after the last record") {
+    batch = with_trailing(make_batch("a", 3), std::string(3, '\0'));
+    expected = "invalid_record: batch at offset 0: 3 bytes after the last record";
+  }
+  auto res = produce(leader, batch);
+  REQUIRE_FALSE(res);
+  CHECK(describe(res.error()) == expected);
+  // Nothing was appended, and the partition keeps serving.
+  CHECK(log_bytes(1).empty());
+  auto ok = produce(leader, make_batch("good", 2));
+  REQUIRE(ok);
+  CHECK(ok->base_offset == log_offset{0});
+  CHECK(decode(fetch(leader, 0)->records) == expected_values("good", 2, 0));
+  REQUIRE(stop(leader));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a producer's timestamps outside the broker's window are invalid_timestamp",
+                 "[actors][replication][validation]") {
+  broker_defaults d;
+  d.log_message_timestamp_before_max_ms = 24 * 3600000;
+  d.log_message_timestamp_after_max_ms = 60000;
+  auto leader = spawn(1, partition(1, 0, {1}, {1}), d);
+  auto now = wall_ms();
+  std::string batch;
+  std::string which;
+  SECTION("too far in the future") {
+    batch = batch_at(now + 3600000);
+    which = std::to_string(now + 3600000);
+  }
+  SECTION("INT64_MAX") {
+    batch = batch_at(std::numeric_limits<int64_t>::max());
+    which = "9223372036854775807";
+  }
+  SECTION("older than before-max-ms") {
+    batch = make_batch("old", 2);  // timestamps 1000, 1001
+    which = "1000";
+  }
+  auto res = produce(leader, batch);
+  REQUIRE_FALSE(res);
+  CHECK_THAT(describe(res.error()),
+             Catch::Matchers::Matches("invalid_timestamp: batch at offset 0: first_timestamp "
+                                      + which + " is outside \\[-?[0-9]+, [0-9]+\\] "
+                                      "\\(broker time [0-9]+\\)"));
+  CHECK(log_bytes(1).empty());
+  auto ok = produce(leader, batch_at(wall_ms()));
+  REQUIRE(ok);
+  CHECK(ok->base_offset == log_offset{0});
+  REQUIRE(stop(leader));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a follower copies nothing of an invalid batch from its leader",
+                 "[actors][replication][validation]") {
+  // A stand-in leader: a good batch at [0, 3), then a bad one at 3 until `fixed`.
+  auto good = make_batch("g", 3);
+  set_partition_leader_epoch(good.data(), leader_epoch{1});
+  auto next = make_batch("n", 2);
+  set_base_offset(next.data(), log_offset{3});
+  set_partition_leader_epoch(next.data(), leader_epoch{1});
+  auto bad = with_field(next, 23, 5);  // record_count 2, last_offset_delta 5
+  auto fetches_at_3 = std::make_shared<std::atomic<int>>(0);
+  auto fixed = std::make_shared<std::atomic<bool>>(false);
+  auto fake = sys.spawn([=](caf::event_based_actor*) -> caf::behavior {
+    return {
+      [=](replica_fetch_atom, const replica_fetch_request& req) {
+        replica_fetch_response resp;
+        resp.tp = req.tp;
+        resp.epoch = req.epoch;
+        resp.high_watermark = log_offset{5};
+        resp.log_start_offset = log_offset{0};
+        if (req.offset == log_offset{0})
+          resp.records = good + (*fixed ? next : bad);
+        else if (req.offset == log_offset{3}) {
+          ++*fetches_at_3;
+          resp.records = *fixed ? next : bad;
+        }
+        return resp;
+      },
+    };
+  });
+  auto follower = spawn(2, partition(1, 1, {1, 2}, {1, 2}));
+  introduce(follower, 1, caf::actor_cast<replica_actor>(fake));
+  // It copies the good batch, refuses the bad one and asks again from 3.
+  REQUIRE(eventually([&] { return *fetches_at_3 >= 3; }));
+  CHECK(log_bytes(2) == good);
+  // Once the leader's data is valid, the follower copies it.
+  *fixed = true;
+  CHECK(eventually([&] { return log_bytes(2) == good + next; }));
+  REQUIRE(stop(follower));
+  caf::anon_send_exit(fake, caf::exit_reason::user_shutdown);
+}
 
 TEST_CASE_METHOD(replication_fixture,
                  "a follower copies the leader's batches and the high watermark waits for it",

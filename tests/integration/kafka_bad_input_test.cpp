@@ -1,11 +1,13 @@
 // Malformed and refused Kafka requests sent on raw sockets to a real 3-node cluster: a frame
 // over the size cap, a truncated request, an unknown API key or version, an unsupported
-// ApiVersions version, a batch with a bad CRC, an old Produce version and a produce to
+// ApiVersions version, a batch with a bad CRC, a bad record count, bad record framing or a
+// timestamp outside the broker's window, an old Produce version and a produce to
 // __consumer_offsets each get a clear error or a closed connection, store nothing, and the
 // node goes on serving Kafka clients.
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -22,7 +24,9 @@
 
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
+#include "runtime/protocol/crc32c.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/protocol/wire.hpp"
 #include "runtime/storage/partition_log.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"
@@ -156,6 +160,28 @@ std::string one_record_batch() {
   return b.finish();
 }
 
+// `batch` with its batch_length and CRC made to match its bytes.
+std::string fixed(std::string batch) {
+  using namespace cafka;
+  wire::store_be32(batch.data() + 8, static_cast<uint32_t>(batch.size() - batch_log_overhead));
+  wire::store_be32(batch.data() + batch_crc_pos,
+                   crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin));
+  return batch;
+}
+
+// `batch` with the int32 header field at `pos` set to `value`, length and CRC fixed.
+std::string with_field(std::string batch, size_t pos, uint32_t value) {
+  cafka::wire::store_be32(batch.data() + pos, value);
+  return fixed(std::move(batch));
+}
+
+// A batch of one record at `timestamp`.
+std::string batch_at(int64_t timestamp) {
+  cafka::batch_builder b;
+  b.append(timestamp, std::string_view{"key"}, std::string_view{"value"});
+  return b.finish();
+}
+
 struct partition_answer {
   int16_t error_code = -1;
   int64_t base_offset = -2;
@@ -261,8 +287,9 @@ TEST_CASE("an ApiVersions version the node does not serve gets error 35 with the
   CHECK(still_serving(c, 2));
 }
 
-TEST_CASE("a batch with a bad CRC, an old Produce version and a produce to __consumer_offsets "
-          "are refused with Kafka's error codes and store nothing",
+TEST_CASE("a batch with a bad CRC, count, record framing or timestamp, an old Produce version "
+          "and a produce to __consumer_offsets are refused with Kafka's error codes and store "
+          "nothing",
           "[integration][kafka]") {
   cluster_process c{combined_nodes(3), kafka_test_defaults, true};
   REQUIRE(cafka::testing::start_kafka_cluster(c, {1, 2, 3}));
@@ -292,11 +319,38 @@ TEST_CASE("a batch with a bad CRC, an old Produce version and a produce to __con
   auto internal = produce("__consumer_offsets", one_record_batch(), 7, 3);
   REQUIRE(internal);
   CHECK(internal->error_code == 17);  // INVALID_TOPIC_EXCEPTION
+  // Records that compress, with bytes after the last one inside the zstd block.
+  cafka::batch_builder many;
+  for (int i = 0; i < 50; ++i)
+    many.append(1700000000000, std::string_view{"key"}, std::string_view{"value value"});
+  auto framed = fixed(many.finish() + std::string(40, '\0'));
+  REQUIRE(cafka::compress_batch(framed, cafka::compression_codec::zstd));
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  const std::vector<std::pair<const char*, std::pair<std::string, int16_t>>> invalid{
+    {"record_count 0", {cafka::batch_builder{}.finish(), 87}},
+    {"record_count 0 claiming 2^31 offsets",
+     {with_field(cafka::batch_builder{}.finish(), 23, 0x7fffffff), 87}},
+    {"record_count != last_offset_delta + 1", {with_field(one_record_batch(), 23, 4), 87}},
+    {"bytes after the last record", {fixed(one_record_batch() + std::string(3, '\0')), 87}},
+    {"bytes after the last record inside a zstd block", {framed, 87}},
+    {"a timestamp 2 hours ahead", {batch_at(now + 7200000), 32}},
+    {"timestamp INT64_MAX", {batch_at(INT64_MAX), 32}},
+  };
+  int32_t correlation_id = 10;
+  for (auto& [what, batch_code] : invalid) {
+    INFO(what);
+    auto answer = produce("raw", batch_code.first, 7, ++correlation_id);
+    REQUIRE(answer);
+    CHECK(answer->error_code == batch_code.second);  // INVALID_RECORD 87, INVALID_TIMESTAMP 32
+  }
   CHECK(log_end_offset(c, leader, "raw") == 0);
-  for (int32_t id : {1, 2, 3})
-    CHECK(cafka::segment_bytes(c.dir() + "/data/node-" + std::to_string(id)
-                               + "/__consumer_offsets-0")
-            .empty());
+  for (int32_t id : {1, 2, 3}) {
+    auto node = c.dir() + "/data/node-" + std::to_string(id);
+    CHECK(cafka::segment_bytes(node + "/__consumer_offsets-0").empty());
+    CHECK(cafka::segment_bytes(node + "/raw-0").empty());
+  }
   // The same request with the batch intact is stored: the refusals above were for their cause.
   auto good = produce("raw", one_record_batch(), 7, 4);
   REQUIRE(good);

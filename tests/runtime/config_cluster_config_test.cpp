@@ -139,6 +139,23 @@ TEST_CASE("a partial [defaults] section keeps the built-in value of every absent
   CHECK(cfg->defaults.log.segment_bytes == builtin.log.segment_bytes);
 }
 
+TEST_CASE("the timestamp window of produced batches loads with Kafka's KIP-937 names",
+          "[config]") {
+  config_dir dir;
+  broker_defaults builtin;
+  CHECK(builtin.log_message_timestamp_before_max_ms == INT64_MAX);
+  CHECK(builtin.log_message_timestamp_after_max_ms == 3600000);
+  auto cfg = load_cluster_config(dir.write(one_node
+                                           + "[defaults]\n"
+                                             "log-message-timestamp-before-max-ms=86400000\n"
+                                             "log-message-timestamp-after-max-ms=0\n"));
+  REQUIRE(cfg);
+  CHECK(cfg->defaults.log_message_timestamp_before_max_ms == 86400000);
+  CHECK(cfg->defaults.log_message_timestamp_after_max_ms == 0);
+  require_invalid(one_node + "[defaults]\nlog-message-timestamp-after-max-ms=-1\n",
+                  "log-message-timestamp-after-max-ms must be between 0 and");
+}
+
 TEST_CASE("an absolute data-dir is kept as written", "[config]") {
   config_dir dir;
   auto abs = (fs::absolute(dir.path()) / "elsewhere").lexically_normal();

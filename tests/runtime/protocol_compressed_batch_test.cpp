@@ -105,11 +105,21 @@ std::string to_hex(std::string_view s) {
   return out;
 }
 
-// The reason of a corrupt_message error, or a text saying what else err is.
+// The reason of a corrupt_message error without its "batch at offset N: " prefix, or a text
+// saying what else err is.
 std::string corrupt_reason(const caf::error& err) {
   if (errc_of(err) != errc::corrupt_message)
     return "not corrupt_message: " + describe(err);
-  return describe(err).substr(std::string{"corrupt_message: "}.size());
+  auto ctx = context_of(err);
+  auto colon = ctx.find(": ");
+  return ctx.rfind("batch at offset ", 0) == 0 ? ctx.substr(colon + 2) : ctx;
+}
+
+// describe(err) of an invalid_record error, or a text saying what else err is.
+std::string invalid_reason(const caf::error& err) {
+  if (errc_of(err) != errc::invalid_record)
+    return "not invalid_record: " + describe(err);
+  return context_of(err);
 }
 
 // Recomputes batch_length and the CRC after a test edits a batch on purpose.
@@ -282,27 +292,31 @@ TEST_CASE("corrupt compressed batches give exact reasons",
     auto b = good;
     wire::store_be32(b.data() + pos, value);
     fix_up(b);
-    return corrupt_reason(validate_batch(b));
+    return invalid_reason(validate_batch(b));
   };
   SECTION("bad CRC") {
     auto b = good;
     b[b.size() - 20] ^= 0x01;
-    CHECK(corrupt_reason(validate_batch(b)) == "CRC32C mismatch");
+    CHECK_THAT(corrupt_reason(validate_batch(b)), Catch::Matchers::StartsWith("CRC32C mismatch"));
   }
   SECTION("wrong record count") {
-    CHECK(edited(57, 49) == "last offset delta does not match the record count");
+    CHECK(edited(57, 49)
+          == "batch at offset 0: record_count 49 does not match last_offset_delta 49 (count "
+             "must be delta + 1)");
     auto more = good;
     wire::store_be32(more.data() + 23, 50); // last offset delta
     wire::store_be32(more.data() + 57, 51); // record count
     fix_up(more);
-    CHECK(corrupt_reason(validate_batch(more)) == "fewer records than the record count");
+    CHECK(invalid_reason(validate_batch(more))
+          == "batch at offset 0: record 50: missing (fewer records than record_count)");
     auto fewer = good;
     wire::store_be32(fewer.data() + 23, 48);
     wire::store_be32(fewer.data() + 57, 49);
     fix_up(fewer);
-    CHECK(corrupt_reason(validate_batch(fewer)) == "bytes after the last record");
-    CHECK(corrupt_reason(for_each_record(fewer, [](const record_view&) {}))
-          == "bytes after the last record");
+    auto trailing = invalid_reason(validate_batch(fewer));
+    CHECK_THAT(trailing, Catch::Matchers::StartsWith("batch at offset 0: ")
+                           && Catch::Matchers::EndsWith(" bytes after the last record"));
+    CHECK(invalid_reason(for_each_record(fewer, [](const record_view&) {})) == trailing);
   }
   SECTION("truncated compressed block") {
     const char* reasons[] = {"gzip: truncated stream", "snappy: xerial block length out of range",
@@ -322,7 +336,7 @@ TEST_CASE("corrupt compressed batches give exact reasons",
     set_attributes(b, 1);
     CHECK(corrupt_reason(validate_batch(b)) == "gzip: incorrect header check");
     set_attributes(b, 5);
-    CHECK(corrupt_reason(validate_batch(b)) == "unknown compression codec");
+    CHECK(corrupt_reason(validate_batch(b)) == "unknown compression codec 5");
   }
   SECTION("a bomb beyond the cap") {
     batch_builder bomb{compression_codec::zstd};
@@ -330,7 +344,7 @@ TEST_CASE("corrupt compressed batches give exact reasons",
     auto b = bomb.finish();
     CHECK(b.size() < 1000);
     const char* reason = "zstd: decompressed size exceeds the limit of 1048576 bytes";
-    CHECK(corrupt_reason(validate_batch(b, 1 << 20)) == reason);
+    CHECK(corrupt_reason(validate_batch(b, batch_limits{1 << 20, std::nullopt})) == reason);
     CHECK(corrupt_reason(for_each_record(b, [](const record_view&) {}, 1 << 20)) == reason);
     std::vector<record> recs;
     CHECK(corrupt_reason(decode_records(b, recs, log_offset{0}, 1 << 20)) == reason);
@@ -340,9 +354,9 @@ TEST_CASE("corrupt compressed batches give exact reasons",
     auto b = sample_batch(compression_codec::none);
     b.push_back('\0');
     fix_up(b);
-    CHECK(corrupt_reason(validate_batch(b)) == "bytes after the last record");
+    CHECK(invalid_reason(validate_batch(b)) == "batch at offset 0: 1 bytes after the last record");
     REQUIRE(compress_batch(b, compression_codec::lz4));
-    CHECK(corrupt_reason(validate_batch(b)) == "bytes after the last record");
+    CHECK(invalid_reason(validate_batch(b)) == "batch at offset 0: 1 bytes after the last record");
   }
   SECTION("offset deltas out of order") {
     batch_builder two;
@@ -355,19 +369,20 @@ TEST_CASE("corrupt compressed batches give exact reasons",
     REQUIRE(b[second + 3] == 0x02);
     b[second + 3] = 0x00;
     fix_up(b);
-    const char* reason = "record offset delta is not the record's index in the batch";
-    CHECK(corrupt_reason(validate_batch(b)) == reason);
+    const char* reason = "batch at offset 0: record 1: offset delta 0 is not its index";
+    CHECK(invalid_reason(validate_batch(b)) == reason);
     REQUIRE(compress_batch(b, compression_codec::snappy));
-    CHECK(corrupt_reason(validate_batch(b)) == reason);
+    CHECK(invalid_reason(validate_batch(b)) == reason);
   }
-  SECTION("an empty batch must claim no offsets") {
+  SECTION("a batch without records is refused") {
     batch_builder none;
     auto empty = none.finish();
-    CHECK_FALSE(validate_batch(empty));
+    CHECK(invalid_reason(validate_batch(empty))
+          == "batch at offset 0: record_count 0 (a batch holds at least one record)");
     wire::store_be32(empty.data() + 23, 0); // last offset delta 0 with no records
     fix_up(empty);
-    CHECK(corrupt_reason(validate_batch(empty))
-          == "last offset delta does not match the record count");
+    CHECK(invalid_reason(validate_batch(empty))
+          == "batch at offset 0: record_count 0 (a batch holds at least one record)");
   }
 }
 

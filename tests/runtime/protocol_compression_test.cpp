@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <snappy.h>
 #include <zstd.h>
 
 #include "runtime/base/errc.hpp"
@@ -165,6 +166,25 @@ TEST_CASE("a zip bomb is corrupt_message at the cap, never a large allocation",
     CHECK(decompress_error(codec, packed, cap - 1)
           == name + ": decompressed size exceeds the limit of 1048575 bytes");
   }
+}
+
+TEST_CASE("a snappy block declaring more than it can hold is refused before allocating",
+          "[protocol][compression]") {
+  // Declared length 64 MiB (varint 80 80 80 20), then one literal byte: a valid block cannot
+  // expand 10 bytes to more than 320.
+  const std::string lie{"\x80\x80\x80\x20\x00x\x00\x00\x00\x00", 10};
+  CHECK(decompress_error(compression_codec::snappy, lie, size_t{64} << 20)
+        == "snappy: declared length 67108864 exceeds what a 10-byte block can hold");
+  std::string out;
+  CHECK(decompress(compression_codec::snappy, lie, size_t{64} << 20, out));
+  CHECK(out.capacity() < 4096);
+  // The most compressible input still decompresses: its ratio is below the bound.
+  const std::string zeros(1 << 20, '\0');
+  std::string packed;
+  REQUIRE(snappy::Compress(zeros.data(), zeros.size(), &packed) > 0);
+  std::string back;
+  REQUIRE_FALSE(decompress(compression_codec::snappy, packed, zeros.size(), back));
+  CHECK(back == zeros);
 }
 
 TEST_CASE("a zstd frame asking for a window beyond the cap is refused",

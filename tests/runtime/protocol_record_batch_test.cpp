@@ -208,7 +208,8 @@ TEST_CASE("a batch written by another Kafka client decodes", "[protocol][record_
   });
   REQUIRE(empty.size() == batch_header_size);
   CHECK(describe(validate_batch(empty))
-        == "corrupt_message: last offset delta does not match the record count");
+        == "invalid_record: batch at offset 0: record_count 0 (a batch holds at least one "
+           "record)");
 }
 
 TEST_CASE("set_producer and reuse after finish", "[protocol][record_batch]") {
@@ -245,19 +246,24 @@ TEST_CASE("set_producer and reuse after finish", "[protocol][record_batch]") {
   CHECK(recs[0].offset == log_offset{0});
 }
 
-TEST_CASE("an empty builder finishes a valid batch claiming no offsets",
+TEST_CASE("an empty builder finishes a batch claiming no offsets, which validation refuses",
           "[protocol][record_batch]") {
   batch_builder b;
   auto batch = b.finish();
   REQUIRE(batch.size() == batch_header_size);
-  REQUIRE_FALSE(validate_batch(batch));
+  const std::string refused =
+    "invalid_record: batch at offset 0: record_count 0 (a batch holds at least one record)";
+  CHECK(describe(validate_batch(batch)) == refused);
   batch_header h;
   REQUIRE(read_batch_header(batch.data(), batch.size(), h));
   CHECK(h.record_count == 0);
   CHECK(h.next_offset() == h.base());
   int calls = 0;
-  CHECK_FALSE(for_each_record(batch, [&](const record_view&) { ++calls; }));
+  CHECK(describe(for_each_record(batch, [&](const record_view&) { ++calls; })) == refused);
   CHECK(calls == 0);
+  std::vector<record> recs;
+  CHECK_FALSE(decode_records(batch, recs));  // readers skip it
+  CHECK(recs.empty());
 }
 
 TEST_CASE("size_with is an upper bound of the next size", "[protocol][record_batch]") {
@@ -289,5 +295,6 @@ TEST_CASE("size_with is an upper bound of the next size", "[protocol][record_bat
   auto before = b.size_bytes();
   auto batch = b.finish();
   CHECK(batch.size() == before);
-  CHECK_FALSE(validate_batch(batch));
+  // The last finish in the loop took every record: this batch is empty, and refused.
+  CHECK(errc_of(validate_batch(batch)) == errc::invalid_record);
 }

@@ -87,7 +87,8 @@ TEST_CASE("validate_batch checks the header's consistency", "[protocol][record_b
   auto compressed = good;
   compressed[22] = 1; // gzip, but the records are not
   fix_crc(compressed);
-  CHECK(describe(validate_batch(compressed)) == "corrupt_message: gzip: incorrect header check");
+  CHECK(describe(validate_batch(compressed))
+        == "corrupt_message: batch at offset 0: gzip: incorrect header check");
   CHECK(is_corrupt(for_each_record(compressed, [](const record_view&) {})));
   CHECK(is_corrupt(validate_batch(good.substr(0, 60))));
   CHECK(is_corrupt(validate_batch(good + "x")));

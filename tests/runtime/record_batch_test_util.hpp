@@ -15,8 +15,10 @@
 
 namespace cafka::test {
 
+// A batch refused as malformed: a bad header, CRC or compressed block (corrupt_message) or a
+// bad count or record framing (invalid_record).
 inline bool is_corrupt(const caf::error& err) {
-  return errc_of(err) == errc::corrupt_message;
+  return errc_of(err) == errc::corrupt_message || errc_of(err) == errc::invalid_record;
 }
 
 inline std::string hex(std::string_view s) {

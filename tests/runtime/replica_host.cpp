@@ -85,7 +85,7 @@ replica_host::replica_host(replica_fsm_config cfg, std::shared_ptr<replica_disk>
 
 void replica_host::produce(uint64_t id, std::string batch, int16_t acks, int32_t timeout_ms,
                            int64_t now) {
-  auto meta = describe_batch(batch, fsm_->config().message_max_bytes);
+  auto meta = describe_batch(batch, fsm_->config(), now);
   produce_bytes_[id] = std::move(batch);
   fsm_->produce(id, meta, acks, timeout_ms, now);
 }

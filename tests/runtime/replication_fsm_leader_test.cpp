@@ -19,7 +19,7 @@ TEST_CASE("an acks=1 produce is answered only after its append is reported, with
   fsm.update_partition(partition(1, 0, {1}, 0, {1}), 0);
   (void) fsm.take_output();
   auto batch = make_batch(no_producer_id, no_producer_epoch, -1, 3, "a");
-  fsm.produce(7, describe_batch(batch, cfg.message_max_bytes), 1, 1000, 0);
+  fsm.produce(7, describe_batch(batch, cfg, 0), 1, 1000, 0);
   auto out = fsm.take_output();
   REQUIRE(out.write);
   CHECK(out.write->what == log_write::kind::append);
