@@ -32,8 +32,11 @@ using agent_self = agent_timers_actor::stateful_pointer<agent_state>;
 // None if the node takes `rule` for `duration_ms`; otherwise why not, naming the node.
 caf::error admit(const agent_state& st, const fault_rule& rule, int64_t duration_ms) {
   auto err = validate_rule(rule, duration_ms, st.limits, st.nodes);
+  auto active = st.faults->rules();
   if (!err)
-    err = check_room(st.faults->rules().size(), st.limits);
+    err = check_room(active.size(), st.limits);
+  if (!err)
+    err = check_disk_stall(rule, active, st.limits);
   if (!err)
     return {};
   spdlog::warn("node {}: chaos: refused a rule: {}", st.id, context_of(err));

@@ -8,6 +8,7 @@
 
 #include "actors/register_types.hpp"
 #include "runtime/tls/openssl_shim.hpp"
+#include "runtime/tls/pinned_credentials.hpp"
 #include "runtime/tls/tls_credentials.hpp"
 
 namespace cafka {
@@ -24,10 +25,16 @@ caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files) 
                                     files.key_passphrase);
   if (!who)
     return std::move(who.error());
-  cfg.openssl_cafile = files.ca_file;
-  cfg.openssl_certificate = files.certificate;
-  cfg.openssl_key = files.key;
-  cfg.openssl_passphrase = files.key_passphrase;
+  // CAF reads the files again for every connection and ends the process if that fails: it
+  // gets copies that a replaced or removed file cannot change, the key already decrypted.
+  auto pinned = tls::pin_credentials(files.ca_file, files.certificate, files.key,
+                                     files.key_passphrase);
+  if (!pinned)
+    return std::move(pinned.error());
+  cfg.openssl_cafile = pinned->ca_file;
+  cfg.openssl_certificate = pinned->certificate;
+  cfg.openssl_key = pinned->key;
+  cfg.openssl_passphrase.clear();
   install_openssl_shim();
   cfg.load<caf::openssl::manager>();
   return {};

@@ -79,6 +79,24 @@ caf::error check_room(size_t active, const chaos_limits& lim) {
              + std::to_string(lim.max_rules) + " (heal first)");
 }
 
+caf::error check_disk_stall(const fault_rule& rule,
+                            const std::vector<std::pair<uint64_t, fault_rule>>& active,
+                            const chaos_limits& lim) {
+  if (rule.disk != disk_fault::slow)
+    return {};
+  auto stall = [](const fault_rule& r) {
+    return r.disk == disk_fault::slow ? (r.delay + r.jitter).count() : int64_t{0};
+  };
+  int64_t total = stall(rule);
+  for (auto& kv : active)
+    total += stall(kv.second);
+  if (total <= lim.max_disk_delay_ms)
+    return {};
+  return bad("slow disk rules would stall each write " + std::to_string(total)
+             + " ms together, chaos-max-disk-delay-ms is "
+             + std::to_string(lim.max_disk_delay_ms) + " ms");
+}
+
 caf::error chaos_disabled_error(node_id id) {
   return make_error(errc::chaos_disabled,
                     "chaos is disabled on node " + to_string(id)

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include <caf/error.hpp>
 
@@ -28,6 +30,13 @@ caf::error validate_rule(const fault_rule& rule, int64_t duration_ms, const chao
 
 // None if a node with `active` rules may take one more; otherwise errc::invalid_request.
 caf::error check_room(size_t active, const chaos_limits& lim);
+
+// None if the slow-disk stalls of `active` and `rule` together (delay + jitter of each slow
+// rule: faulty_env adds them up) stay within max_disk_delay_ms; otherwise
+// errc::invalid_request.
+caf::error check_disk_stall(const fault_rule& rule,
+                            const std::vector<std::pair<uint64_t, fault_rule>>& active,
+                            const chaos_limits& lim);
 
 // errc::chaos_disabled: "chaos is disabled on node N (set chaos-enable=true in cluster.conf's
 // [cluster] section)", the answer of a node without a chaos agent.

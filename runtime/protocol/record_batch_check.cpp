@@ -128,10 +128,15 @@ caf::error timestamp_outside(const batch_header& h, const std::string& which, in
                   + ")");
 }
 
+// Kafka's NO_TIMESTAMP (-1) is exempt from the window, as in Kafka's LogValidator.
+bool outside(int64_t ts, const timestamp_range& r) {
+  return ts != -1 && (ts < r.lo || ts > r.hi);
+}
+
 caf::error check_header_timestamps(const batch_header& h, const timestamp_range& r) {
-  if (h.first_timestamp < r.lo || h.first_timestamp > r.hi)
+  if (outside(h.first_timestamp, r))
     return timestamp_outside(h, "first_timestamp", h.first_timestamp, r);
-  if (h.max_timestamp < r.lo || h.max_timestamp > r.hi)
+  if (outside(h.max_timestamp, r))
     return timestamp_outside(h, "max_timestamp", h.max_timestamp, r);
   return caf::none;
 }
@@ -163,7 +168,7 @@ caf::error walk_records(const batch_header& h, const char* p, const char* const 
                                   + std::to_string(offset_delta) + " is not its index");
     if (ts) {
       auto t = wrap_add(h.first_timestamp, ts_delta);
-      if (t < ts->lo || t > ts->hi)
+      if (outside(t, *ts))
         return timestamp_outside(h, "record " + std::to_string(i) + " timestamp", t, *ts);
     }
     if (!read_nullable_bytes(p, rec_end, v.key) || !read_nullable_bytes(p, rec_end, v.value))

@@ -24,9 +24,11 @@ produce_batch describe_batch(std::string_view bytes, const replica_fsm_config& c
   return out;
 }
 
-batch_limits follower_limits(const replica_fsm_config& cfg) {
+batch_limits follower_limits(const replica_fsm_config&) {
   batch_limits limits;
-  limits.max_uncompressed = max_uncompressed_for(cfg.message_max_bytes);
+  // Not this broker's message-max-bytes: the leader took the batch under its own, and a
+  // follower refusing it would stay out of the ISR for good.
+  limits.max_uncompressed = max_uncompressed_ceiling;
   return limits;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,7 @@ std::atomic<bool> observing{false};
 struct handshake_record {
   std::string peer;    // "127.0.0.1:50312", taken when the handshake starts
   std::string reason;  // why it failed, once known
+  std::string kind;    // what the refusal log counts repeats by; reason if empty
   bool done = false;   // the handshake finished: nothing after it is a refusal
   bool logged = false;
 };
@@ -77,19 +79,22 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     if (latest_.size() >= 64 && latest_.count(peer) == 0)
       latest_.clear();
-    latest_[peer] = alert;
+    latest_[peer] = {alert, std::chrono::steady_clock::now()};
   }
+  // Only a recent alert explains a failure (an old one would blame a peer that is now
+  // simply down).
   std::optional<std::string> get(const std::string& peer) {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = latest_.find(peer);
-    if (i == latest_.end())
+    if (i == latest_.end()
+        || std::chrono::steady_clock::now() - i->second.second > std::chrono::seconds{15})
       return std::nullopt;
-    return i->second;
+    return i->second.first;
   }
 
 private:
   std::mutex mtx_;
-  std::map<std::string, std::string> latest_;
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> latest_;
 };
 
 alerts_by_peer& peer_alerts() {
@@ -132,10 +137,11 @@ void report(const SSL* ssl, handshake_record& rec) {
     return;
   rec.logged = true;
   auto why = rec.reason.empty() ? "connection closed before the handshake finished" : rec.reason;
+  auto kind = rec.kind.empty() ? why : rec.kind;
   if (SSL_is_server(ssl))
-    refusals().write(rec.peer, why, "refused " + rec.peer + ": " + why);
+    refusals().write(rec.peer, kind, "refused " + rec.peer + ": " + why);
   else
-    refusals().write(rec.peer, why, "handshake with " + rec.peer + " failed: " + why);
+    refusals().write(rec.peer, kind, "handshake with " + rec.peer + " failed: " + why);
 }
 
 // Runs in SSL_free: a handshake that never finished was refused, by either side.
@@ -168,15 +174,21 @@ int verify_peer(int preverify_ok, X509_STORE_CTX* ctx) {
     auto who = tls::identity_of(X509_STORE_CTX_get_current_cert(ctx));
     if (who)
       return 1;
-    if (auto rec = ssl != nullptr ? record_of(ssl) : nullptr)
+    if (auto rec = ssl != nullptr ? record_of(ssl) : nullptr) {
       rec->reason = "the certificate carries no cafka identity: " + describe(who.error());
+      rec->kind = "no identity";
+    }
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
   }
-  if (auto rec = ssl != nullptr ? record_of(ssl) : nullptr)
+  if (auto rec = ssl != nullptr ? record_of(ssl) : nullptr) {
+    auto err = X509_STORE_CTX_get_error(ctx);
     rec->reason = std::string{"certificate verify failed: "}
-                  + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)) + " ("
+                  + X509_verify_cert_error_string(err) + " ("
                   + subject_of(X509_STORE_CTX_get_current_cert(ctx)) + ")";
+    // Not by subject: a peer could make every certificate's subject new.
+    rec->kind = "verify " + std::to_string(err);
+  }
   return 0;
 }
 
@@ -192,7 +204,7 @@ std::string last_error() {
 // reported: a peer closing its connection later is not refused.
 void on_handshake_event(const SSL* ssl, int where, int ret) {
   if ((where & SSL_CB_HANDSHAKE_START) != 0 && record_of(ssl) == nullptr) {
-    auto rec = new handshake_record{peer_of(ssl), {}, false, false};
+    auto rec = new handshake_record{peer_of(ssl), {}, {}, false, false};
     SSL_set_ex_data(const_cast<SSL*>(ssl), record_index(), rec);
     return;
   }
@@ -279,7 +291,12 @@ extern "C" int SSL_connect(SSL* ssl) {
 
 extern "C" void SSL_CTX_set_verify(SSL_CTX* ctx, int mode, SSL_verify_cb cb) {
   static auto next = libssl<void (*)(SSL_CTX*, int, SSL_verify_cb)>("SSL_CTX_set_verify");
-  if (cafka::observing && cb == nullptr && (mode & SSL_VERIFY_PEER) != 0) {
+  // Only CAF's contexts: other OpenSSL users in the process keep what they asked for.
+  Dl_info caller{};
+  bool from_caf = dladdr(__builtin_return_address(0), &caller) != 0
+                  && caller.dli_fname != nullptr
+                  && std::strstr(caller.dli_fname, "libcaf_openssl") != nullptr;
+  if (cafka::observing && from_caf && cb == nullptr && (mode & SSL_VERIFY_PEER) != 0) {
     cb = &cafka::verify_peer;
     SSL_CTX_set_info_callback(ctx, &cafka::on_handshake_event);
   }

@@ -1,6 +1,6 @@
-// What cafka adds around CAF's OpenSSL module (CAF 0.17 has no hooks for it): every TLS
-// handshake is observed to log refused peers, and OpenSSL's per-thread error queue is
-// emptied before each TLS call. Process-wide; the callbacks run on CAF's multiplexer thread.
+// What cafka adds around CAF's OpenSSL module, which has no hooks: refused handshakes are
+// logged and OpenSSL's per-thread error queue is emptied before each TLS call. Process-wide;
+// callbacks run on CAF's multiplexer thread (a first handshake step on its OpenSSL actor's).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@ namespace cafka {
 // some of libssl's functions; the executable exports them (CMake's --export-dynamic-symbol),
 // so libcaf_openssl's calls bind to them, and each passes the call on to libssl's:
 // - SSL_CTX_set_verify: CAF's OpenSSL module requires peer certificates by calling it with
-//   VERIFY_PEER|FAIL_IF_NO_PEER_CERT and no callback; the shim adds a verify callback and an
+//   VERIFY_PEER|FAIL_IF_NO_PEER_CERT and no callback; for calls from libcaf_openssl only,
+//   the shim adds a verify callback and an
 //   info callback that log each refused handshake once (repeats rate-limited), in one line
 //   naming the peer's address and the reason:
 //   "TLS: refused 127.0.0.1:50312: certificate verify failed: unable to get local issuer

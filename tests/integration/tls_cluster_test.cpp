@@ -112,13 +112,6 @@ TEST_CASE("peers without a certificate of the cluster's CA, or naming another, a
     CHECK(logged(c, 1, "TLS: refused 127.0.0.1:"));
     CHECK(logged(c, 1, ": peer did not return a certificate"));
   }
-  SECTION("a cafka client speaking plaintext") {
-    auto r = run(CAFKA_BINARY, {"topics", "list", "--bootstrap-server", "127.0.0.1:" + port,
-                                "--config", c.dir() + "/none.conf"});
-    CHECK(r.exit_code == 1);
-    CHECK(contains(r.err, "cafka: broker_not_available: cannot connect to 127.0.0.1:" + port));
-    CHECK(logged(c, 1, ": wrong version number"));
-  }
   SECTION("a client with a certificate from another CA") {
     auto other = config_copy(c, "other.conf", "tls/client.", "other-tls/client.");
     REQUIRE(run(CAFKA_BINARY, {"tls", "init", "--config", other, "--dir", "other-tls"})

@@ -133,6 +133,25 @@ TEST_CASE("a node takes at most chaos-max-rules rules at once", "[chaos]") {
   CHECK(context_of(err) == "the node has 2 rules, chaos-max-rules is 2 (heal first)");
 }
 
+TEST_CASE("slow disk rules together stall at most chaos-max-disk-delay-ms", "[chaos]") {
+  fault_rule slow;
+  slow.disk = disk_fault::slow;
+  slow.delay = 400ms;
+  fault_rule cut;
+  cut.drop = 1.0;
+  cut.delay = 900ms;
+  std::vector<std::pair<uint64_t, fault_rule>> active{{1, slow}, {2, cut}};
+  chaos_limits lim;
+  CHECK_FALSE(check_disk_stall(slow, active, lim));  // 400 + 400: network delays do not count
+  active.emplace_back(3, slow);
+  auto err = check_disk_stall(slow, active, lim);
+  REQUIRE(err);
+  CHECK(errc_of(err) == errc::invalid_request);
+  CHECK(context_of(err) == "slow disk rules would stall each write 1200 ms together, "
+                           "chaos-max-disk-delay-ms is 1000 ms");
+  CHECK_FALSE(check_disk_stall(cut, active, lim));  // only slow rules are summed
+}
+
 TEST_CASE("a node without chaos-enable says so and how to change it", "[chaos]") {
   auto err = chaos_disabled_error(node_id{2});
   CHECK(errc_of(err) == errc::chaos_disabled);

@@ -264,6 +264,10 @@ TEST_CASE("timestamps must lie in the broker's window", "[protocol][validation]"
           == "invalid_timestamp: batch at offset 0: first_timestamp 1699913599999 is outside "
              "[1699913600000, 1700003600000] (broker time 1700000000000)");
   }
+  SECTION("NO_TIMESTAMP (-1) is exempt, as in Kafka") {
+    auto b = raw_batch(rec(body(0, 0)), 1, 0, -1, -1);
+    CHECK(refusal(validate_batch(b, producer_limits(day))) == "accepted");
+  }
   SECTION("INT64_MAX, which would block time retention") {
     auto b = raw_batch(rec(body(0, 0)), 1, 0, int64_max, int64_max);
     CHECK(refusal(validate_batch(b, producer_limits()))

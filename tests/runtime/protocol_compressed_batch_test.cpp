@@ -1,7 +1,6 @@
 // Tests of compressed record batches: batches compressed by kafka-python and librdkafka
 // decode, batch_builder and the producer's accumulator compress, and validate_batch checks
 // every record after decompression (exact corrupt_message reasons, the decompression cap).
-
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -9,6 +8,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/client/client_config.hpp"
@@ -96,12 +97,9 @@ std::string from_hex(std::string_view hex) {
 }
 
 std::string to_hex(std::string_view s) {
-  static const char digits[] = "0123456789abcdef";
   std::string out;
-  for (unsigned char c : s) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
+  for (unsigned char c : s)
+    out += fmt::format("{:02x}", c);
   return out;
 }
 
@@ -111,15 +109,13 @@ std::string corrupt_reason(const caf::error& err) {
   if (errc_of(err) != errc::corrupt_message)
     return "not corrupt_message: " + describe(err);
   auto ctx = context_of(err);
-  auto colon = ctx.find(": ");
-  return ctx.rfind("batch at offset ", 0) == 0 ? ctx.substr(colon + 2) : ctx;
+  return ctx.rfind("batch at offset ", 0) == 0 ? ctx.substr(ctx.find(": ") + 2) : ctx;
 }
 
-// describe(err) of an invalid_record error, or a text saying what else err is.
+// The context of an invalid_record error, or a text saying what else err is.
 std::string invalid_reason(const caf::error& err) {
-  if (errc_of(err) != errc::invalid_record)
-    return "not invalid_record: " + describe(err);
-  return context_of(err);
+  return errc_of(err) == errc::invalid_record ? context_of(err)
+                                              : "not invalid_record: " + describe(err);
 }
 
 // Recomputes batch_length and the CRC after a test edits a batch on purpose.
@@ -375,14 +371,13 @@ TEST_CASE("corrupt compressed batches give exact reasons",
     CHECK(invalid_reason(validate_batch(b)) == reason);
   }
   SECTION("a batch without records is refused") {
-    batch_builder none;
-    auto empty = none.finish();
-    CHECK(invalid_reason(validate_batch(empty))
-          == "batch at offset 0: record_count 0 (a batch holds at least one record)");
+    auto empty = batch_builder{}.finish();
+    const std::string why
+      = "batch at offset 0: record_count 0 (a batch holds at least one record)";
+    CHECK(invalid_reason(validate_batch(empty)) == why);
     wire::store_be32(empty.data() + 23, 0); // last offset delta 0 with no records
     fix_up(empty);
-    CHECK(invalid_reason(validate_batch(empty))
-          == "batch at offset 0: record_count 0 (a batch holds at least one record)");
+    CHECK(invalid_reason(validate_batch(empty)) == why);
   }
 }
 
