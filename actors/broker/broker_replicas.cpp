@@ -46,6 +46,10 @@ void stop_replica(broker_self self, const topic_partition& tp, bool delete_data)
       spdlog::error("broker: cannot rename {} for deletion: {}", st.partition_dir(tp),
                     describe(err));
       doomed.clear();
+    } else if (auto err = st.io.disk->sync_dir(st.cfg.node_dir(st.id))) {
+      // The rename is durable before anything reuses the name (a recreated topic).
+      spdlog::error("broker: cannot sync {} after renaming {}: {}", st.cfg.node_dir(st.id),
+                    doomed, describe(err));
     }
   }
   auto remove_doomed = [doomed, disk = st.io.disk] {

@@ -216,9 +216,10 @@ caf::error partition_log::append_replicated(std::string_view batch, int64_t now_
 caf::error partition_log::roll(log_offset next) {
   // Requires: next == log_end_offset(), so the new segment starts where the old one ends.
   assert(next == log_end_offset());
-  // No fsync here (it would stall the owner for a whole segment's worth of writeback): the
-  // sealed segment and the new file become durable at the next flush(), as in Kafka, whose
-  // roll schedules the flush in the background.
+  // No fsync of the data here (it would stall the owner for a whole segment's worth of
+  // writeback): the sealed segment's records become durable at the next flush(), as in
+  // Kafka, whose roll schedules the flush in the background. The directory entry of the new
+  // file is synced at once (cheap): a crash never loses a file that later records land in.
   if (auto err = segments_.back()->seal())
     return err;
   auto seg = segment::create(env_, dir_, next, segment_config_of(cfg_));
@@ -228,6 +229,9 @@ caf::error partition_log::roll(log_offset next) {
   }
   segments_.push_back(std::move(*seg));
   dir_dirty_ = true;
+  if (auto err = env_.sync_dir(dir_))
+    return err;
+  dir_dirty_ = false;
   return caf::none;
 }
 

@@ -128,7 +128,8 @@ TEST_CASE("a partition log reports a failed segment fsync as a storage error and
   CHECK_FALSE((*log)->flush());
 }
 
-TEST_CASE("a failed directory fsync after a roll is reported by the next flush",
+TEST_CASE("a roll syncs the directory at once: a failed directory fsync fails the append "
+          "that rolled, and the next flush syncs it",
           "[storage][env]") {
   temp_dir dir;
   failing_env env;
@@ -138,15 +139,21 @@ TEST_CASE("a failed directory fsync after a roll is reported by the next flush",
   REQUIRE(log);
   auto b0 = make_batch(5, 300);
   REQUIRE((*log)->append(b0, 0));
-  auto b1 = make_batch(5, 300);
-  REQUIRE((*log)->append(b1, 0));
-  REQUIRE((*log)->segment_count() == 2);
   env.fail_sync_dir = dir.str();
-  auto err = (*log)->flush();
-  CHECK(errc_of(err) == errc::storage_error);
-  CHECK(describe(err).find(dir.str()) != std::string::npos);
+  auto b1 = make_batch(5, 300);
+  auto rolled = (*log)->append(b1, 0);
+  REQUIRE_FALSE(rolled);
+  CHECK(errc_of(rolled.error()) == errc::storage_error);
+  CHECK(describe(rolled.error()).find(dir.str()) != std::string::npos);
+  CHECK(env.failures == 1);
+  REQUIRE((*log)->segment_count() == 2);
+  CHECK((*log)->log_end_offset() == log_offset{5});  // nothing of b1 was written
+  // While the directory stays due, every flush tries it again.
+  CHECK(errc_of((*log)->flush()) == errc::storage_error);
   env.fail_sync_dir.clear();
-  CHECK_FALSE((*log)->flush());  // the directory is still due: it is synced now
+  CHECK_FALSE((*log)->flush());
+  auto b2 = make_batch(5, 300);
+  CHECK((*log)->append(b2, 0));
 }
 
 TEST_CASE("a failed rename in replace_file keeps the old contents and leaves no temporary "
