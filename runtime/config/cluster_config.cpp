@@ -67,9 +67,9 @@ caf::error check_sections(const caf::settings& s, const std::string& path) {
                                            "opencl", "tls"};
   for (auto& kv : s)
     if (known.count(kv.first) == 0)
-      return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster] and "
-                       "[defaults] and [tls]; CAF's own sections such as [middleman] and [scheduler] "
-                       "are passed to CAF)");
+      return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster], "
+                       "[defaults] and [tls]; CAF's own sections such as [middleman] and "
+                       "[scheduler] are passed to CAF)");
   return {};
 }
 

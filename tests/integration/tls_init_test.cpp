@@ -140,7 +140,8 @@ TEST_CASE("cafka tls init encrypts the keys with a passphrase from a file or the
     ::unsetenv("CAFKA_TLS_INIT_TEST_PASS");
     REQUIRE(r.exit_code == 0);
     auto conf = read_file(c.config);
-    CHECK(conf.find("client-key=\"tls/client.key\"\nkey-passphrase-env=\"CAFKA_TLS_INIT_TEST_PASS\"\n")
+    CHECK(conf.find("client-key=\"tls/client.key\"\n"
+                    "key-passphrase-env=\"CAFKA_TLS_INIT_TEST_PASS\"\n")
           != std::string::npos);
     CHECK(conf.find("env passphrase") == std::string::npos);
     auto dir = c.tmp.path() / "tls";
