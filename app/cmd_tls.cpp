@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 
 #include <caf/actor_system_config.hpp>
@@ -16,6 +15,7 @@
 #include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/tls/certificate_authority.hpp"
+#include "runtime/tls/pem_io.hpp"
 #include "runtime/tls/tls_init.hpp"
 
 namespace cafka::app {
@@ -76,12 +76,10 @@ caf::expected<std::string> passphrase_of(const tls_init_cli& o) {
   std::string source;
   if (!o.passphrase_file.empty()) {
     source = "--passphrase-file " + o.passphrase_file;
-    std::ifstream in{o.passphrase_file, std::ios::binary};
-    if (!in)
+    auto text = tls::read_passphrase_file(o.passphrase_file);
+    if (!text)
       return make_error(errc::invalid_config, source + ": cannot read the file");
-    p.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
-    while (!p.empty() && (p.back() == '\n' || p.back() == '\r'))
-      p.pop_back();
+    p = std::move(*text);
   } else if (!o.passphrase_env.empty()) {
     source = "--passphrase-env " + o.passphrase_env;
     auto v = std::getenv(o.passphrase_env.c_str());

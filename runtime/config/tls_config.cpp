@@ -4,10 +4,9 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/tls/pem_io.hpp"
 
 namespace cafka {
 
@@ -96,14 +95,11 @@ caf::expected<std::string> read_key_passphrase(const tls_config& cfg) {
     return std::string{v};
   }
   if (!cfg.key_passphrase_file.empty()) {
-    std::ifstream in{cfg.key_passphrase_file, std::ios::binary};
-    std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-    if (!in.good() && !in.eof())
+    auto text = tls::read_passphrase_file(cfg.key_passphrase_file);
+    if (!text)
       return make_error(errc::invalid_config, "[tls] key-passphrase-file: cannot read "
                                                 + cfg.key_passphrase_file);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-      text.pop_back();
-    if (!in.is_open() || text.empty())
+    if (text->empty())
       return make_error(errc::invalid_config, "[tls] key-passphrase-file: cannot read "
                                                 + cfg.key_passphrase_file
                                                 + " or it is empty");

@@ -22,27 +22,9 @@ struct file_closer {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
-// The whole file, at most max_pem_file_bytes.
-caf::expected<std::string> slurp(const std::string& path) {
-  std::unique_ptr<std::FILE, file_closer> f{std::fopen(path.c_str(), "rb")};
-  if (!f)
-    return bad(path, std::string{"cannot read ("} + std::strerror(errno) + ")");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) {
-    out.append(buf, n);
-    if (out.size() > max_pem_file_bytes)
-      return bad(path, "larger than " + std::to_string(max_pem_file_bytes) + " bytes");
-  }
-  if (std::ferror(f.get()))
-    return bad(path, std::string{"cannot read ("} + std::strerror(errno) + ")");
-  return out;
-}
-
 // A memory BIO holding a copy of the file; this thread's OpenSSL error queue emptied.
 caf::expected<bio_ptr> open_pem(const std::string& path) {
-  auto bytes = slurp(path);
+  auto bytes = read_small_file(path);
   if (!bytes)
     return std::move(bytes.error());
   bio_ptr bio{BIO_new(BIO_s_mem())};
@@ -76,6 +58,32 @@ int give_passphrase(char* buf, int size, int, void* user) {
 }
 
 } // namespace
+
+caf::expected<std::string> read_small_file(const std::string& path) {
+  std::unique_ptr<std::FILE, file_closer> f{std::fopen(path.c_str(), "rb")};
+  if (!f)
+    return bad(path, std::string{"cannot read ("} + std::strerror(errno) + ")");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) {
+    out.append(buf, n);
+    if (out.size() > max_pem_file_bytes)
+      return bad(path, "larger than " + std::to_string(max_pem_file_bytes) + " bytes");
+  }
+  if (std::ferror(f.get()))
+    return bad(path, std::string{"cannot read ("} + std::strerror(errno) + ")");
+  return out;
+}
+
+caf::expected<std::string> read_passphrase_file(const std::string& path) {
+  auto text = read_small_file(path);
+  if (!text)
+    return text;
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r'))
+    text->pop_back();
+  return text;
+}
 
 caf::expected<std::vector<cert_ptr>> read_certificates(const std::string& path) {
   auto bio = open_pem(path);

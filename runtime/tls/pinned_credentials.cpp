@@ -5,8 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/tls/certificate_authority.hpp"
@@ -15,13 +13,6 @@
 namespace cafka::tls {
 
 namespace {
-
-caf::expected<std::string> read_all(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return make_error(errc::invalid_config, path + ": cannot read");
-  return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
 
 // An anonymous memory file holding `contents`, open for the rest of the process; its path.
 caf::expected<std::string> memory_file(const std::string& name, const std::string& contents) {
@@ -50,10 +41,10 @@ caf::expected<pinned_credentials> pin_credentials(const std::string& ca_file,
                                                   const std::string& cert_file,
                                                   const std::string& key_file,
                                                   const std::string& passphrase) {
-  auto ca = read_all(ca_file);
+  auto ca = read_small_file(ca_file);
   if (!ca)
     return ca.error();
-  auto chain = read_all(cert_file);
+  auto chain = read_small_file(cert_file);
   if (!chain)
     return chain.error();
   auto key = read_private_key(key_file, passphrase);
