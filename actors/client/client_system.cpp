@@ -8,6 +8,7 @@
 
 #include "actors/register_types.hpp"
 #include "runtime/tls/openssl_shim.hpp"
+#include "runtime/tls/peer_registry.hpp"
 #include "runtime/tls/pinned_credentials.hpp"
 #include "runtime/tls/tls_credentials.hpp"
 
@@ -36,6 +37,7 @@ caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files) 
   cfg.openssl_key = pinned->key;
   cfg.openssl_passphrase.clear();
   install_openssl_shim();
+  tls::peer_registry::process().enforce();
   cfg.load<caf::openssl::manager>();
   return {};
 }

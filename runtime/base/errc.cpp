@@ -51,6 +51,7 @@ const char* to_string(errc x) {
     case errc::chaos_disabled: return "chaos_disabled";
     case errc::invalid_record: return "invalid_record";
     case errc::invalid_timestamp: return "invalid_timestamp";
+    case errc::cluster_authorization_failed: return "cluster_authorization_failed";
   }
   return "unknown_error";
 }

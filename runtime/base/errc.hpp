@@ -57,6 +57,7 @@ enum class errc : uint8_t {
   chaos_disabled,     // a chaos request to a node without chaos-enable=true
   invalid_record,     // a record batch's count or record framing is wrong (Kafka's INVALID_RECORD)
   invalid_timestamp,  // a record timestamp outside the broker's window (Kafka's INVALID_TIMESTAMP)
+  cluster_authorization_failed,  // the sender's identity may not send this (Kafka's code 31)
 };
 
 const char* to_string(errc x);

@@ -86,6 +86,8 @@ error_code from_errc(errc x) {
       return error_code::invalid_record;
     case errc::invalid_timestamp:
       return error_code::invalid_timestamp;
+    case errc::cluster_authorization_failed:
+      return error_code::cluster_authorization_failed;
     default:
       return error_code::unknown_server_error;
   }
