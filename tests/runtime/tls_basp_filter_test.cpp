@@ -1,0 +1,342 @@
+// The BASP filter (runtime/tls/basp_filter.hpp) on frames built the way CAF 0.17 builds them:
+// headers by hand, payloads with CAF's binary_serializer. Every frame is fed in one chunk
+// and byte by byte; legitimate frames come out unchanged, forged ones are dropped or close
+// the connection.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message.hpp>
+#include <caf/system_messages.hpp>
+
+#include "runtime/base/errc.hpp"
+#include "runtime/tls/basp_filter.hpp"
+
+using namespace cafka;
+using namespace cafka::tls;
+
+namespace {
+
+using bytes = std::vector<char>;
+
+constexpr uint64_t async_id = 0x1000000000000000;  // caf::message_id{} (normal category)
+constexpr uint64_t response_id = 0x9000000000000001;
+
+caf::node_id node_of(uint8_t tag) {
+  caf::node_id::default_data::host_id_type host{};
+  host.fill(tag);
+  return caf::make_node_id(1000u + tag, host);
+}
+
+void put_int(bytes& out, uint64_t x, int width) {
+  for (int i = width - 1; i >= 0; --i)
+    out.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+}
+
+bytes frame(uint8_t op, uint8_t flags, const bytes& payload, uint64_t op_data = 0,
+            uint64_t source = 0, uint64_t dest = 0, int64_t len = -1) {
+  bytes out{static_cast<char>(op), 0, 0, static_cast<char>(flags)};
+  put_int(out, len >= 0 ? static_cast<uint64_t>(len) : payload.size(), 4);
+  put_int(out, op_data, 8);
+  put_int(out, source, 8);
+  put_int(out, dest, 8);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+bytes concat(std::initializer_list<bytes> parts) {
+  bytes out;
+  for (auto& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// Serializes with an actor system, as CAF's BASP does (messages need its type table).
+struct wire {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+
+  template <class... Ts>
+  bytes encode(Ts&&... xs) {
+    bytes out;
+    caf::binary_serializer sink{sys, out};
+    auto err = sink(std::forward<Ts>(xs)...);
+    REQUIRE(!err);
+    return out;
+  }
+
+  bytes server_handshake(const caf::node_id& id) {
+    return frame(0, 0, encode(id, std::vector<std::string>{"generic-caf-app"},
+                              caf::actor_id{7}, std::set<std::string>{}),
+                 1);
+  }
+  bytes client_handshake(const caf::node_id& id, uint8_t flags = 0) {
+    return frame(1, flags, encode(id));
+  }
+  bytes direct(const caf::message& msg, uint64_t mid = async_id, uint8_t flags = 0) {
+    return frame(2, flags, encode(std::vector<caf::strong_actor_ptr>{}, msg), mid, 3, 9);
+  }
+  bytes routed(const caf::node_id& from, const caf::node_id& to, const caf::message& msg) {
+    return frame(3, 0, encode(from, to, std::vector<caf::strong_actor_ptr>{}, msg), async_id,
+                 3, 9);
+  }
+  bytes monitor(const caf::node_id& from, const caf::node_id& to) {
+    return frame(4, 0, encode(from, to), 0, 0, 9);
+  }
+  bytes down(const caf::node_id& from, const caf::node_id& to) {
+    return frame(5, 0, encode(from, to, caf::error{}), 0, 9, 0);
+  }
+};
+
+bytes heartbeat() {
+  return frame(6, 0, {});
+}
+
+const caf::node_id me = node_of(1);
+const caf::node_id peer_node = node_of(2);
+const caf::node_id other_node = node_of(3);
+
+struct fixture {
+  std::map<caf::node_id, peer_identity> bound;
+  std::vector<std::pair<basp_drop, std::string>> drops;
+
+  basp_filter make(peer_identity peer, uint32_t cap = 1 << 20) {
+    basp_filter_config cfg;
+    cfg.peer = std::move(peer);
+    cfg.max_payload = cap;
+    cfg.is_local = [](const caf::node_id& x) { return x == me; };
+    cfg.bind = [this](const caf::node_id& id, const peer_identity& who) -> caf::error {
+      auto [i, fresh] = bound.emplace(id, who);
+      if (!fresh && i->second != who)
+        return make_error(errc::cluster_authorization_failed, "already bound");
+      return {};
+    };
+    cfg.on_drop = [this](basp_drop why, const std::string& detail) {
+      drops.emplace_back(why, detail);
+    };
+    return basp_filter{std::move(cfg)};
+  }
+};
+
+bytes drain(basp_filter& f) {
+  bytes out(f.output_size());
+  out.resize(f.read_output(out.data(), out.size()));
+  return out;
+}
+
+// The output of feeding `in` in one chunk, and checks that byte by byte gives the same.
+bytes run(fixture& fx, const peer_identity& who, const bytes& in, bool& closed,
+          std::string& reason) {
+  auto whole = fx.make(who);
+  whole.feed(in.data(), in.size());
+  auto out = drain(whole);
+  fx.bound.clear();
+  fx.drops.clear();
+  auto bytewise = fx.make(who);
+  bytes out2;
+  for (char c : in) {
+    bytewise.feed(&c, 1);
+    auto part = drain(bytewise);
+    out2.insert(out2.end(), part.begin(), part.end());
+  }
+  CHECK(out == out2);
+  CHECK(whole.closed() == bytewise.closed());
+  CHECK(whole.close_reason() == bytewise.close_reason());
+  CHECK(whole.dropped_total() == bytewise.dropped_total());
+  closed = whole.closed();
+  reason = whole.close_reason();
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("basp filter: legitimate frames pass unchanged", "[tls][basp]") {
+  wire w;
+  fixture fx;
+  bool closed = false;
+  std::string reason;
+  auto legit = concat({w.server_handshake(peer_node), heartbeat(),
+                       w.direct(caf::make_message(std::string{"hello"}, int32_t{1})),
+                       w.routed(other_node, me, caf::make_message(int64_t{5})),
+                       w.direct(caf::make_message(caf::error{}), response_id),
+                       w.direct(caf::make_message(caf::exit_msg{}), response_id),
+                       w.monitor(peer_node, me), w.down(peer_node, me)});
+  auto out = run(fx, node_identity(node_id{2}), legit, closed, reason);
+  CHECK_FALSE(closed);
+  CHECK(out == legit);
+  CHECK(fx.drops.empty());
+  REQUIRE(fx.bound.count(peer_node) == 1);
+  CHECK(fx.bound[peer_node] == node_identity(node_id{2}));
+}
+
+TEST_CASE("basp filter: a client's handshake may repeat its node id once selected",
+          "[tls][basp]") {
+  wire w;
+  fixture fx;
+  bool closed = false;
+  std::string reason;
+  auto in = concat({w.client_handshake(peer_node), w.client_handshake(peer_node, 0x02),
+                    w.direct(caf::make_message(int32_t{1}))});
+  CHECK(run(fx, client_identity("ops"), in, closed, reason) == in);
+  CHECK_FALSE(closed);
+}
+
+TEST_CASE("basp filter: handshake rules close the connection", "[tls][basp]") {
+  wire w;
+  fixture fx;
+  bool closed = false;
+  std::string reason;
+  auto who = client_identity("client");
+  SECTION("a handshake claiming this process's own node id") {
+    auto out = run(fx, who, w.client_handshake(me), closed, reason);
+    CHECK(out.empty());
+    CHECK(closed);
+    CHECK(reason == "the BASP handshake claims this process's own node id "
+                      + caf::to_string(me));
+  }
+  SECTION("a first frame that is not a handshake") {
+    auto out = run(fx, who, concat({heartbeat(), w.client_handshake(peer_node)}), closed,
+                   reason);
+    CHECK(out.empty());
+    CHECK(reason == "the first BASP frame is not a handshake");
+  }
+  SECTION("a second handshake for another node id") {
+    auto first = w.client_handshake(peer_node);
+    auto out = run(fx, who, concat({first, w.client_handshake(other_node)}), closed, reason);
+    CHECK(out == first);
+    CHECK(reason == "a second BASP handshake, for node id " + caf::to_string(other_node));
+  }
+  SECTION("a node id bound to another identity") {
+    fx.bound.emplace(peer_node, node_identity(node_id{2}));
+    auto f = fx.make(who);
+    auto in = w.client_handshake(peer_node);
+    f.feed(in.data(), in.size());
+    CHECK(f.output_size() == 0);
+    CHECK(f.close_reason() == "cluster_authorization_failed: already bound");
+    closed = true;
+  }
+  SECTION("an unknown operation") {
+    auto out = run(fx, who, frame(9, 0, {}), closed, reason);
+    CHECK(out.empty());
+    CHECK(reason == "unknown BASP operation 9");
+  }
+  SECTION("a header CAF itself refuses") {
+    auto out = run(fx, who, frame(2, 0, {}, 0, 0, 0), closed, reason);
+    CHECK(reason == "malformed BASP header (operation 2)");
+  }
+  CHECK(closed);
+}
+
+TEST_CASE("basp filter: a 4 GiB payload length closes before any payload is buffered",
+          "[tls][basp]") {
+  fixture fx;
+  auto f = fx.make(client_identity("client"), 64 << 20);
+  auto in = frame(1, 0, {}, 0, 0, 0, 0xffffffff);
+  bytes junk(4096, 'x');
+  in.insert(in.end(), junk.begin(), junk.end());
+  f.feed(in.data(), in.size());
+  CHECK(f.closed());
+  CHECK(f.close_reason() == "BASP payload of 4294967295 bytes exceeds the cap of 67108864");
+  CHECK(f.buffered() == 0);
+  CHECK(f.output_size() == 0);
+  // Nothing more is taken after the verdict.
+  f.feed(in.data(), in.size());
+  CHECK(f.buffered() == 0);
+}
+
+TEST_CASE("basp filter: forged messages are dropped, the rest passes", "[tls][basp]") {
+  wire w;
+  fixture fx;
+  bool closed = false;
+  std::string reason;
+  auto node_peer = node_identity(node_id{2});
+  auto hs = w.server_handshake(peer_node);
+  auto ok = w.direct(caf::make_message(int32_t{42}));
+  auto check_dropped = [&](const peer_identity& who, const bytes& forged, basp_drop why) {
+    auto out = run(fx, who, concat({hs, forged, ok}), closed, reason);
+    CHECK_FALSE(closed);
+    CHECK(out == concat({hs, ok}));
+    REQUIRE(fx.drops.size() == 1);
+    CHECK(fx.drops[0].first == why);
+    return fx.drops[0].second;
+  };
+  SECTION("a routed message claiming this process as its source") {
+    CHECK(check_dropped(node_peer, w.routed(me, me, caf::make_message(int32_t{1})),
+                        basp_drop::own_source)
+          == caf::to_string(me));
+  }
+  SECTION("a client forwarding for another node") {
+    check_dropped(client_identity("client"),
+                  w.routed(other_node, me, caf::make_message(int32_t{1})),
+                  basp_drop::forwarded_by_client);
+  }
+  SECTION("a node may forward for another node") {
+    auto fwd = w.routed(other_node, me, caf::make_message(int32_t{1}));
+    CHECK(run(fx, node_peer, concat({hs, fwd}), closed, reason) == concat({hs, fwd}));
+  }
+  SECTION("exit and down messages") {
+    CHECK(check_dropped(node_peer, w.direct(caf::make_message(caf::exit_msg{
+                                     caf::actor_addr{}, caf::exit_reason::kill})),
+                        basp_drop::system_message)
+          == "@<>+@exit");
+    fx.drops.clear();
+    check_dropped(node_peer, w.direct(caf::make_message(caf::down_msg{})),
+                  basp_drop::system_message);
+  }
+  SECTION("an exit message inside a longer message, routed") {
+    check_dropped(node_peer,
+                  w.routed(peer_node, me, caf::make_message(int32_t{1}, caf::exit_msg{})),
+                  basp_drop::system_message);
+  }
+  SECTION("a lone asynchronous error") {
+    check_dropped(node_peer, w.direct(caf::make_message(caf::error{})),
+                  basp_drop::system_message);
+  }
+  SECTION("link, unlink and sys") {
+    check_dropped(node_peer, w.direct(caf::make_message(caf::atom("link"), int32_t{1})),
+                  basp_drop::caf_atom);
+    fx.drops.clear();
+    check_dropped(node_peer,
+                  w.direct(caf::make_message(caf::atom("unlink"), int32_t{1}), response_id),
+                  basp_drop::caf_atom);
+    fx.drops.clear();
+    check_dropped(node_peer,
+                  w.direct(caf::make_message(caf::atom("sys"), caf::atom("get"),
+                                             std::string{"info"})),
+                  basp_drop::caf_atom);
+  }
+  SECTION("a named receiver") {
+    check_dropped(node_peer, w.direct(caf::make_message(int32_t{1}), async_id, 0x01),
+                  basp_drop::named_receiver);
+  }
+  SECTION("a stream message id") {
+    check_dropped(node_peer, w.direct(caf::make_message(int32_t{1}), 0x3000000000000000),
+                  basp_drop::stream_message);
+  }
+  SECTION("a forwarding stack") {
+    auto payload = concat({bytes{1}, w.encode(caf::make_message(int32_t{1}))});
+    check_dropped(node_peer, frame(2, 0, payload, async_id, 3, 9), basp_drop::stages);
+  }
+  SECTION("a monitor or down message for another node") {
+    check_dropped(node_peer, w.down(other_node, me), basp_drop::foreign_node);
+    fx.drops.clear();
+    check_dropped(node_peer, w.monitor(other_node, me), basp_drop::foreign_node);
+  }
+  SECTION("a payload that is no message") {
+    check_dropped(node_peer, frame(2, 0, bytes{0, 0, 5}, async_id, 3, 9),
+                  basp_drop::malformed);
+  }
+}
+
+TEST_CASE("basp filter: the cap follows the cluster's largest message", "[tls][basp]") {
+  broker_defaults d;
+  CHECK(basp_payload_cap(d) == 52428800u + (16u << 20));
+  d.replica_fetch_max_bytes = 100 << 20;
+  CHECK(basp_payload_cap(d) == (100u << 20) + (16u << 20));
+}
