@@ -14,6 +14,8 @@
 #include "cafka/admin.hpp"
 #include "cafka/client_system.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/tls/basp_filter.hpp"
+#include "runtime/tls/openssl_shim.hpp"
 #include "runtime/tls/tls_credentials.hpp"
 
 namespace cafka::app {
@@ -116,6 +118,7 @@ caf::error configure_cluster_tls(caf::actor_system_config& cfg, const cluster_co
     return make_error(errc::invalid_config,
                       files.certificate + " carries the identity of " + to_string(*who)
                         + ", not of a client ([tls] client-certificate)");
+  set_basp_payload_cap(tls::basp_payload_cap(cluster.defaults));
   return configure_tls(cfg, files);
 }
 

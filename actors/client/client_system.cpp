@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include <caf/actor_system.hpp>
 #include <caf/config_value.hpp>
+#include <caf/thread_hook.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
@@ -13,6 +15,23 @@
 #include "runtime/tls/tls_credentials.hpp"
 
 namespace cafka {
+
+namespace {
+
+// Tells the BASP filter this actor system's CAF node id. The id exists once the system's
+// modules are initialized, before its first thread starts; every thread notes it (a cheap
+// set insert), so no TLS read, which runs on the multiplexer thread, comes before it.
+class local_node_hook : public caf::thread_hook {
+public:
+  void init(caf::actor_system& sys) override { sys_ = &sys; }
+  void thread_started() override { note_local_caf_node(sys_->node()); }
+  void thread_terminates() override {}
+
+private:
+  caf::actor_system* sys_ = nullptr;
+};
+
+} // namespace
 
 void configure_client(caf::actor_system_config& cfg) {
   register_types(cfg);
@@ -37,6 +56,7 @@ caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files) 
   cfg.openssl_key = pinned->key;
   cfg.openssl_passphrase.clear();
   install_openssl_shim();
+  cfg.add_thread_hook<local_node_hook>();
   tls::peer_registry::process().enforce();
   cfg.load<caf::openssl::manager>();
   return {};

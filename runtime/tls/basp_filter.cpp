@@ -98,6 +98,21 @@ std::optional<std::vector<std::string_view>> split_type_list(std::string_view na
   }
 }
 
+// CAF's BASP broker sends (sys, get, "info") to the named actor SpawnServ of every node it
+// learns about; only that exact message counts.
+bool is_info_query(const char* data, size_t size) {
+  caf::binary_deserializer source{nullptr, data, size};
+  size_t stages = 1;
+  uint16_t type_nr = 1;
+  std::string name;
+  uint64_t first = 0;
+  uint64_t second = 0;
+  return !source.begin_sequence(stages) && stages == 0 && !source.begin_object(type_nr, name)
+         && type_nr == 0 && name == "@<>+@atom+@atom+@str" && !source(first, second)
+         && static_cast<caf::atom_value>(first) == caf::atom("sys")
+         && static_cast<caf::atom_value>(second) == caf::atom("get");
+}
+
 // At most 200 printable characters of a line that may quote a peer, for the log.
 std::string printable(const std::string& s) {
   std::string out;
@@ -131,6 +146,8 @@ const char* to_string(basp_drop why) {
       return "a routed message without a source node";
     case basp_drop::named_receiver:
       return "a message to a named CAF actor";
+    case basp_drop::caf_info_query:
+      return "CAF's info query to a named actor";
     case basp_drop::stages:
       return "a message with a forwarding stack";
     case basp_drop::stream_message:
@@ -304,7 +321,10 @@ bool basp_filter::check_control(const char* payload, size_t size) {
 bool basp_filter::check_content(const char* data, size_t size) {
   const auto& h = *header_;
   if ((h.flags & named_receiver_flag) != 0)
-    return drop(basp_drop::named_receiver);
+    return is_info_query(data, size)
+             ? drop(basp_drop::caf_info_query)
+             : drop(basp_drop::named_receiver,
+                    caf::to_string(static_cast<caf::atom_value>(h.dest_actor)));
   if ((h.operation_data & category_mask) >= upstream_category)
     return drop(basp_drop::stream_message);
   caf::binary_deserializer source{nullptr, data, size};
@@ -338,10 +358,10 @@ bool basp_filter::check_content(const char* data, size_t size) {
     return true;
   // An actor takes a lone asynchronous error as its own failure (CAF's default handler).
   if (types->size() == 1 && types->front() == "@error")
-    return drop(basp_drop::system_message, name);
+    return drop(basp_drop::system_message, "@error");
   for (auto t : *types)
     if (is_system_type(t))
-      return drop(basp_drop::system_message, name);
+      return drop(basp_drop::system_message, std::string{t});
   return true;
 }
 

@@ -51,6 +51,7 @@ enum class basp_drop : uint8_t {
   forwarded_by_client,  // a client's routed message names a source other than the client
   no_source,            // a routed message without a valid source node
   named_receiver,       // addressed to one of CAF's named actors (ConfigServ, SpawnServ)
+  caf_info_query,       // CAF's own (sys, get, "info") to a named actor, sent on each connect
   stages,               // carries a forwarding stack
   stream_message,       // a stream message id (CAF's upstream or downstream category)
   system_message,       // exit, down, timeout, stream or I/O messages, or a lone error
@@ -58,7 +59,7 @@ enum class basp_drop : uint8_t {
   foreign_node,         // a monitor or down message on behalf of another node
   malformed,            // a payload that cannot be read
 };
-inline constexpr size_t basp_drop_kinds = 10;
+inline constexpr size_t basp_drop_kinds = 11;
 
 // One line, e.g. "an exit, down, timeout, stream or I/O message, or a lone error".
 const char* to_string(basp_drop why);
@@ -72,7 +73,9 @@ struct basp_filter_config {
   std::function<bool(const caf::node_id&)> is_local;
   // Binds the handshake's node id to `peer` (peer_registry::bind); an error closes.
   std::function<caf::error(const caf::node_id&, const peer_identity&)> bind;
-  // Told of each dropped frame, with a detail such as the offending type list; optional.
+  // Told of each dropped frame, with a detail: the offending type name ("@exit") or atom
+  // ("link") for system_message and caf_atom (one of few), the receiver's name or the
+  // claimed node id for others, or ""; optional.
   std::function<void(basp_drop, const std::string&)> on_drop;
 };
 

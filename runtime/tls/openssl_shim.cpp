@@ -5,14 +5,20 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -21,6 +27,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/tls/peer_identity.hpp"
+#include "runtime/tls/peer_registry.hpp"
 
 namespace cafka {
 
@@ -235,6 +242,155 @@ void on_handshake_event(const SSL* ssl, int where, int ret) {
   }
 }
 
+// -- the BASP filter on CAF's TLS connections --------------------------------------------
+
+// This process's CAF node ids and the payload cap, for every connection's filter.
+class basp_settings {
+public:
+  void add_local(const caf::node_id& id) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    local_.insert(id);
+  }
+  bool is_local(const caf::node_id& id) const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return local_.count(id) > 0;
+  }
+  std::atomic<uint32_t> cap{tls::basp_payload_cap(broker_defaults{})};
+  std::array<std::atomic<uint64_t>, tls::basp_drop_kinds> dropped{};
+
+private:
+  mutable std::mutex mtx_;
+  std::set<caf::node_id> local_;
+};
+
+basp_settings& basp() {
+  static basp_settings settings;
+  return settings;
+}
+
+// One TLS connection's filter state; owned by its SSL object (ex_data), freed with it.
+struct basp_connection {
+  std::string peer;                         // "127.0.0.1:50312"
+  std::string who;                          // "client 'client'", once the filter exists
+  std::unique_ptr<tls::basp_filter> filter; // made at the first bytes after the handshake
+  std::string refusal;                      // set: every read fails with it
+  std::vector<char> scratch = std::vector<char>(16384);
+};
+
+void free_connection(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<basp_connection*>(ptr);
+}
+
+int connection_index() {
+  static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, &free_connection);
+  return index;
+}
+
+// Marks the SSL_CTX objects CAF's OpenSSL module made (set in SSL_CTX_set_verify).
+int caf_context_index() {
+  static int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+bool filtered(const SSL* ssl) {
+  return observing && SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), caf_context_index()) != nullptr;
+}
+
+basp_connection* connection_of(const SSL* ssl) {
+  return static_cast<basp_connection*>(SSL_get_ex_data(ssl, connection_index()));
+}
+
+// Makes the connection's filter from the peer's verified certificate, or records why not.
+void start_filter(SSL* ssl, basp_connection& conn) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  auto who = tls::identity_of(cert);
+  if (SSL_get_verify_result(ssl) != X509_V_OK || !who) {
+    conn.refusal = "no verified cafka identity";
+    refusals().write(conn.peer, "basp identity",
+                     "closed " + conn.peer + ": the peer has no verified cafka identity");
+    return;
+  }
+  conn.who = tls::to_string(*who);
+  tls::basp_filter_config cfg;
+  cfg.peer = *who;
+  cfg.max_payload = basp().cap.load();
+  cfg.is_local = [](const caf::node_id& id) { return basp().is_local(id); };
+  cfg.bind = [](const caf::node_id& id, const tls::peer_identity& x) {
+    return tls::peer_registry::process().bind(id, x);
+  };
+  auto peer = conn.peer;
+  auto name = conn.who;
+  cfg.on_drop = [peer, name](tls::basp_drop why, const std::string& detail) {
+    ++basp().dropped[static_cast<size_t>(why)];
+    // CAF's broker sends it to every new peer: routine, not a refusal.
+    if (why == tls::basp_drop::caf_info_query)
+      return;
+    auto line = "dropped a BASP frame from " + name + " at " + peer + ": " + to_string(why);
+    // The kind a repeat is counted by: the reason, and for system messages and CAF atoms
+    // the offending name (one of few); never what else a peer chose.
+    auto few = why == tls::basp_drop::system_message || why == tls::basp_drop::caf_atom;
+    refusals().write(peer, std::string{"basp drop "} + to_string(why) + (few ? detail : ""),
+                     detail.empty() ? line : line + " (" + detail + ")");
+  };
+  conn.filter = std::make_unique<tls::basp_filter>(std::move(cfg));
+}
+
+void feed_filter(basp_connection& conn, const char* data, size_t size) {
+  auto& f = *conn.filter;
+  f.feed(data, size);
+  if (!f.closed())
+    return;
+  conn.refusal = f.close_reason();
+  refusals().write(conn.peer, std::string{"basp close "} + f.close_kind(),
+                   "closed the connection of " + conn.who + " at " + conn.peer + ": "
+                     + f.close_reason());
+}
+
+// A failed read for CAF: SSL_get_error reports SSL_ERROR_SSL, so CAF closes the connection.
+int refuse_read(const basp_connection& conn) {
+  ERR_raise_data(ERR_LIB_USER, ERR_R_OPERATION_FAIL, "BASP filter: %s", conn.refusal.c_str());
+  return -1;
+}
+
+// SSL_read through the connection's filter; `next` is libssl's SSL_read.
+int filtered_read(SSL* ssl, char* buf, int num, int (*next)(SSL*, void*, int)) {
+  auto conn = connection_of(ssl);
+  if (conn == nullptr) {
+    conn = new basp_connection{peer_of(ssl), {}, nullptr, {}};
+    SSL_set_ex_data(ssl, connection_index(), conn);
+  }
+  for (;;) {
+    if (conn->filter != nullptr && conn->filter->output_size() > 0)
+      return static_cast<int>(conn->filter->read_output(buf, static_cast<size_t>(num)));
+    if (!conn->refusal.empty())
+      return refuse_read(*conn);
+    // Nothing complete to hand out: read until a frame completes, or libssl has nothing.
+    int n = next(ssl, conn->scratch.data(), static_cast<int>(conn->scratch.size()));
+    if (n <= 0)
+      return n;
+    if (conn->filter == nullptr)
+      start_filter(ssl, *conn);
+    if (conn->filter != nullptr)
+      feed_filter(*conn, conn->scratch.data(), static_cast<size_t>(n));
+  }
+}
+
+// What CAF may read without waiting for the socket: libssl's pending bytes plus what the
+// filter holds (output, and a partial frame those bytes may complete); after a close
+// verdict, enough that CAF reads and sees the error.
+int filtered_pending(const SSL* ssl, int real) {
+  auto conn = connection_of(ssl);
+  if (conn == nullptr)
+    return real;
+  if (!conn->refusal.empty())
+    return INT_MAX;
+  if (conn->filter == nullptr)
+    return real;
+  auto held = conn->filter->output_size() + conn->filter->buffered();
+  return static_cast<int>(std::min<size_t>(held + static_cast<size_t>(std::max(real, 0)),
+                                           INT_MAX));
+}
+
 } // namespace
 
 void install_openssl_shim() {
@@ -243,6 +399,19 @@ void install_openssl_shim() {
 
 std::optional<std::string> tls_alert_from(const std::string& host, uint16_t port) {
   return peer_alerts().get(host + ":" + std::to_string(port));
+}
+
+void note_local_caf_node(const caf::node_id& id) {
+  if (id)
+    basp().add_local(id);
+}
+
+void set_basp_payload_cap(uint32_t bytes) {
+  basp().cap = bytes;
+}
+
+uint64_t basp_frames_dropped(tls::basp_drop why) {
+  return basp().dropped[static_cast<size_t>(why)].load();
 }
 
 } // namespace cafka
@@ -268,7 +437,15 @@ F libssl(const char* name) {
 extern "C" int SSL_read(SSL* ssl, void* buf, int num) {
   static auto next = libssl<int (*)(SSL*, void*, int)>("SSL_read");
   ERR_clear_error();
-  return next(ssl, buf, num);
+  if (num <= 0 || !cafka::filtered(ssl))
+    return next(ssl, buf, num);
+  return cafka::filtered_read(ssl, static_cast<char*>(buf), num, next);
+}
+
+extern "C" int SSL_pending(const SSL* ssl) {
+  static auto next = libssl<int (*)(const SSL*)>("SSL_pending");
+  auto real = next(ssl);
+  return cafka::filtered(ssl) ? cafka::filtered_pending(ssl, real) : real;
 }
 
 extern "C" int SSL_write(SSL* ssl, const void* buf, int num) {
@@ -299,6 +476,8 @@ extern "C" void SSL_CTX_set_verify(SSL_CTX* ctx, int mode, SSL_verify_cb cb) {
   if (cafka::observing && from_caf && cb == nullptr && (mode & SSL_VERIFY_PEER) != 0) {
     cb = &cafka::verify_peer;
     SSL_CTX_set_info_callback(ctx, &cafka::on_handshake_event);
+    // Any non-null value: this context's connections pass the BASP filter.
+    SSL_CTX_set_ex_data(ctx, cafka::caf_context_index(), ctx);
   }
   next(ctx, mode, cb);
 }

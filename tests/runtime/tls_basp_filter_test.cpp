@@ -284,7 +284,7 @@ TEST_CASE("basp filter: forged messages are dropped, the rest passes", "[tls][ba
     CHECK(check_dropped(node_peer, w.direct(caf::make_message(caf::exit_msg{
                                      caf::actor_addr{}, caf::exit_reason::kill})),
                         basp_drop::system_message)
-          == "@<>+@exit");
+          == "@exit");
     fx.drops.clear();
     check_dropped(node_peer, w.direct(caf::make_message(caf::down_msg{})),
                   basp_drop::system_message);
@@ -312,8 +312,19 @@ TEST_CASE("basp filter: forged messages are dropped, the rest passes", "[tls][ba
                   basp_drop::caf_atom);
   }
   SECTION("a named receiver") {
-    check_dropped(node_peer, w.direct(caf::make_message(int32_t{1}), async_id, 0x01),
-                  basp_drop::named_receiver);
+    auto spawn = frame(2, 0x01,
+                       w.encode(std::vector<caf::strong_actor_ptr>{},
+                                caf::make_message(caf::atom("SPAWN"), std::string{"x"})),
+                       async_id, 3, static_cast<uint64_t>(caf::atom("SpawnServ")));
+    CHECK(check_dropped(node_peer, spawn, basp_drop::named_receiver) == "SpawnServ");
+  }
+  SECTION("CAF's own info query to SpawnServ") {
+    auto query = frame(2, 0x01,
+                       w.encode(std::vector<caf::strong_actor_ptr>{},
+                                caf::make_message(caf::atom("sys"), caf::atom("get"),
+                                                  std::string{"info"})),
+                       0x1000000000000005, 3, static_cast<uint64_t>(caf::atom("SpawnServ")));
+    check_dropped(node_peer, query, basp_drop::caf_info_query);
   }
   SECTION("a stream message id") {
     check_dropped(node_peer, w.direct(caf::make_message(int32_t{1}), 0x3000000000000000),
