@@ -21,6 +21,11 @@ constexpr uint8_t named_receiver_flag = 0x01;
 constexpr uint64_t response_flag = 0x8000000000000000;
 constexpr uint64_t category_mask = 0x3000000000000000;
 constexpr uint64_t upstream_category = 0x2000000000000000;
+constexpr uint64_t request_id_mask = 0x0FFFFFFFFFFFFFFF;
+
+bool is_request(uint64_t message_id) {
+  return (message_id & request_id_mask) != 0 && (message_id & response_flag) == 0;
+}
 
 // Portable names of the messages CAF's actors and brokers handle themselves
 // (caf/type_nr.hpp, libcaf_io/src/io/middleman.cpp).
@@ -157,7 +162,7 @@ const char* to_string(basp_drop why) {
     case basp_drop::caf_atom:
       return "a link, unlink or sys message";
     case basp_drop::foreign_node:
-      return "a monitor or down message on behalf of another node";
+      return "a monitor or down message with a forged source node";
     case basp_drop::malformed:
       return "a malformed payload";
   }
@@ -298,7 +303,10 @@ bool basp_filter::check_routed(const char* payload, size_t size) {
     return drop(basp_drop::malformed, "routed message without source and destination");
   if (!from)
     return drop(basp_drop::no_source);
-  if (cfg_.is_local && cfg_.is_local(from))
+  // CAF's delegate keeps a request's sender: a node that passes on a request an actor of
+  // this process sent it makes exactly this. Nothing else may name this process.
+  if (cfg_.is_local && cfg_.is_local(from)
+      && (!cfg_.peer.is_node || !is_request(header_->operation_data)))
     return drop(basp_drop::own_source, caf::to_string(from));
   if (!cfg_.peer.is_node && from != peer_node_)
     return drop(basp_drop::forwarded_by_client, caf::to_string(from));
@@ -311,7 +319,9 @@ bool basp_filter::check_control(const char* payload, size_t size) {
   caf::node_id from;
   if (auto err = source(from))
     return drop(basp_drop::malformed, "monitor or down message without a source node");
-  if (from != peer_node_)
+  // CAF forwards them along its indirect routes, which nodes are while their direct
+  // connections come up; a client is never on a route.
+  if ((cfg_.is_local && cfg_.is_local(from)) || (!cfg_.peer.is_node && from != peer_node_))
     return drop(basp_drop::foreign_node, caf::to_string(from));
   return true;
 }

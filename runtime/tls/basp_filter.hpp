@@ -47,7 +47,8 @@ basp_header read_basp_header(const char* bytes);
 
 // Why the filter dropped a frame (the connection stays open).
 enum class basp_drop : uint8_t {
-  own_source,           // a routed message claims this process as its source
+  own_source,           // a routed message claims this process as its source (not a
+                        // node's request: CAF's delegate makes those)
   forwarded_by_client,  // a client's routed message names a source other than the client
   no_source,            // a routed message without a valid source node
   named_receiver,       // addressed to one of CAF's named actors (ConfigServ, SpawnServ)
@@ -56,7 +57,8 @@ enum class basp_drop : uint8_t {
   stream_message,       // a stream message id (CAF's upstream or downstream category)
   system_message,       // exit, down, timeout, stream or I/O messages, or a lone error
   caf_atom,             // begins with an atom CAF handles itself (link, unlink, sys)
-  foreign_node,         // a monitor or down message on behalf of another node
+  foreign_node,         // a monitor or down message from a client for another node, or
+                        // from anyone for this process
   malformed,            // a payload that cannot be read
 };
 inline constexpr size_t basp_drop_kinds = 11;
@@ -83,10 +85,12 @@ struct basp_filter_config {
 // client handshake repeating its node id (CAF's connection select); that node id is bound
 // to the certificate and must not be this process's. A header with an unknown operation,
 // fields CAF would refuse, or a payload over the cap closes the connection at once. A
-// routed message must not claim this process as its source, and on a client's connection
-// its source must be the client. Direct and routed messages must not reach named actors,
+// routed message must not claim this process as its source unless it is a node's request
+// (CAF's delegate passes on a request with its sender), and on a client's connection its
+// source must be the client. Direct and routed messages must not reach named actors,
 // carry stages or stream ids, start with link/unlink/sys, or (unless a response) hold a CAF
-// system message. Monitor and down messages must come from the connection's own node.
+// system message. Monitor and down messages must not name this process as their source, and
+// on a client's connection must name the client.
 class basp_filter {
 public:
   explicit basp_filter(basp_filter_config cfg);

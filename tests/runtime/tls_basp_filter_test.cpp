@@ -27,6 +27,7 @@ using bytes = std::vector<char>;
 
 constexpr uint64_t async_id = 0x1000000000000000;  // caf::message_id{} (normal category)
 constexpr uint64_t response_id = 0x9000000000000001;
+constexpr uint64_t request_id = 0x1000000000000007;
 
 caf::node_id node_of(uint8_t tag) {
   caf::node_id::default_data::host_id_type host{};
@@ -82,9 +83,9 @@ struct wire {
   bytes direct(const caf::message& msg, uint64_t mid = async_id, uint8_t flags = 0) {
     return frame(2, flags, encode(std::vector<caf::strong_actor_ptr>{}, msg), mid, 3, 9);
   }
-  bytes routed(const caf::node_id& from, const caf::node_id& to, const caf::message& msg) {
-    return frame(3, 0, encode(from, to, std::vector<caf::strong_actor_ptr>{}, msg), async_id,
-                 3, 9);
+  bytes routed(const caf::node_id& from, const caf::node_id& to, const caf::message& msg,
+               uint64_t mid = async_id) {
+    return frame(3, 0, encode(from, to, std::vector<caf::strong_actor_ptr>{}, msg), mid, 3, 9);
   }
   bytes monitor(const caf::node_id& from, const caf::node_id& to) {
     return frame(4, 0, encode(from, to), 0, 0, 9);
@@ -271,6 +272,17 @@ TEST_CASE("basp filter: forged messages are dropped, the rest passes", "[tls][ba
                         basp_drop::own_source)
           == caf::to_string(me));
   }
+  SECTION("a node passing on a request of this process's actor (CAF's delegate)") {
+    auto delegated = w.routed(me, me, caf::make_message(int32_t{1}), request_id);
+    CHECK(run(fx, node_peer, concat({hs, delegated}), closed, reason)
+          == concat({hs, delegated}));
+    CHECK(fx.drops.empty());
+  }
+  SECTION("a client's request claiming this process as its source") {
+    check_dropped(client_identity("client"),
+                  w.routed(me, me, caf::make_message(int32_t{1}), request_id),
+                  basp_drop::own_source);
+  }
   SECTION("a client forwarding for another node") {
     check_dropped(client_identity("client"),
                   w.routed(other_node, me, caf::make_message(int32_t{1})),
@@ -334,10 +346,21 @@ TEST_CASE("basp filter: forged messages are dropped, the rest passes", "[tls][ba
     auto payload = concat({bytes{1}, w.encode(caf::make_message(int32_t{1}))});
     check_dropped(node_peer, frame(2, 0, payload, async_id, 3, 9), basp_drop::stages);
   }
-  SECTION("a monitor or down message for another node") {
-    check_dropped(node_peer, w.down(other_node, me), basp_drop::foreign_node);
+  SECTION("a client's monitor or down message for another node") {
+    auto client = client_identity("client");
+    check_dropped(client, w.down(other_node, me), basp_drop::foreign_node);
     fx.drops.clear();
-    check_dropped(node_peer, w.monitor(other_node, me), basp_drop::foreign_node);
+    check_dropped(client, w.monitor(other_node, me), basp_drop::foreign_node);
+  }
+  SECTION("a monitor or down message claiming this process as its source") {
+    check_dropped(node_peer, w.down(me, me), basp_drop::foreign_node);
+    fx.drops.clear();
+    check_dropped(node_peer, w.monitor(me, other_node), basp_drop::foreign_node);
+  }
+  SECTION("a node forwards monitor and down messages of other nodes") {
+    auto fwd = concat({w.down(other_node, me), w.monitor(other_node, me)});
+    CHECK(run(fx, node_peer, concat({hs, fwd}), closed, reason) == concat({hs, fwd}));
+    CHECK(fx.drops.empty());
   }
   SECTION("a payload that is no message") {
     check_dropped(node_peer, frame(2, 0, bytes{0, 0, 5}, async_id, 3, 9),
