@@ -17,13 +17,15 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/tls/basp_filter.hpp"
+#include "tests/basp_frames.hpp"
 
 using namespace cafka;
 using namespace cafka::tls;
 
 namespace {
 
-using bytes = std::vector<char>;
+using cafka::test::bytes;
+using cafka::test::concat;
 
 constexpr uint64_t async_id = 0x1000000000000000;  // caf::message_id{} (normal category)
 constexpr uint64_t response_id = 0x9000000000000001;
@@ -35,27 +37,9 @@ caf::node_id node_of(uint8_t tag) {
   return caf::make_node_id(1000u + tag, host);
 }
 
-void put_int(bytes& out, uint64_t x, int width) {
-  for (int i = width - 1; i >= 0; --i)
-    out.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
-}
-
 bytes frame(uint8_t op, uint8_t flags, const bytes& payload, uint64_t op_data = 0,
             uint64_t source = 0, uint64_t dest = 0, int64_t len = -1) {
-  bytes out{static_cast<char>(op), 0, 0, static_cast<char>(flags)};
-  put_int(out, len >= 0 ? static_cast<uint64_t>(len) : payload.size(), 4);
-  put_int(out, op_data, 8);
-  put_int(out, source, 8);
-  put_int(out, dest, 8);
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
-}
-
-bytes concat(std::initializer_list<bytes> parts) {
-  bytes out;
-  for (auto& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-  return out;
+  return cafka::test::basp_frame(op, flags, payload, op_data, source, dest, len);
 }
 
 // Serializes with an actor system, as CAF's BASP does (messages need its type table).
