@@ -1,11 +1,17 @@
-// Building CAF 0.17 BASP frames by hand for the BASP filter's tests: a 32-byte header in
-// network byte order, then the payload. Shared by the runtime and integration tests. Test
-// code only; any thread.
+// Building CAF 0.17 BASP frames for the BASP filter's tests: a 32-byte header in network
+// byte order by hand, the payload with CAF's serializer. Shared by the runtime and
+// integration tests. Test code only; the test's thread.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <utility>
 #include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/binary_serializer.hpp>
+#include <catch2/catch.hpp>
 
 namespace cafka::test {
 
@@ -35,5 +41,23 @@ inline bytes concat(std::initializer_list<bytes> parts) {
     out.insert(out.end(), p.begin(), p.end());
   return out;
 }
+
+// Payloads serialized as CAF's BASP does; messages need an actor system's type table.
+class basp_encoder {
+public:
+  template <class... Ts>
+  bytes encode(Ts&&... xs) {
+    bytes out;
+    caf::binary_serializer sink{sys_, out};
+    auto err = sink(std::forward<Ts>(xs)...);
+    REQUIRE(!err);
+    return out;
+  }
+  caf::actor_system& sys() { return sys_; }
+
+private:
+  caf::actor_system_config cfg_;
+  caf::actor_system sys_{cfg_};
+};
 
 } // namespace cafka::test

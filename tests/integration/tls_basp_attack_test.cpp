@@ -123,18 +123,8 @@ private:
   int fd_ = -1;
 };
 
-// CAF's message encoding needs an actor system's type table.
-struct wire {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-
-  template <class... Ts>
-  bytes encode(Ts&&... xs) {
-    bytes out;
-    caf::binary_serializer sink{sys, out};
-    REQUIRE(!sink(std::forward<Ts>(xs)...));
-    return out;
-  }
+// CAF's direct message to an actor id.
+struct wire : cafka::test::basp_encoder {
   bytes direct(caf::actor_id dest, const caf::message& msg) {
     return basp_frame(2, 0, encode(std::vector<caf::strong_actor_ptr>{}, msg), async_id, 0,
                       dest);
@@ -159,7 +149,7 @@ server_hello read_server_handshake(raw_tls& conn, wire& w) {
   server_hello out;
   std::vector<std::string> app_ids;
   std::set<std::string> sigs;
-  caf::binary_deserializer source{w.sys, payload};
+  caf::binary_deserializer source{w.sys(), payload};
   REQUIRE(!source(out.node, app_ids, out.published, sigs));
   REQUIRE(out.node);
   return out;

@@ -42,19 +42,8 @@ bytes frame(uint8_t op, uint8_t flags, const bytes& payload, uint64_t op_data = 
   return cafka::test::basp_frame(op, flags, payload, op_data, source, dest, len);
 }
 
-// Serializes with an actor system, as CAF's BASP does (messages need its type table).
-struct wire {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-
-  template <class... Ts>
-  bytes encode(Ts&&... xs) {
-    bytes out;
-    caf::binary_serializer sink{sys, out};
-    auto err = sink(std::forward<Ts>(xs)...);
-    REQUIRE(!err);
-    return out;
-  }
+// The frames CAF's BASP sends.
+struct wire : cafka::test::basp_encoder {
 
   bytes server_handshake(const caf::node_id& id) {
     return frame(0, 0, encode(id, std::vector<std::string>{"generic-caf-app"},
