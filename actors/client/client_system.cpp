@@ -4,9 +4,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/config_value.hpp>
-#include <caf/thread_hook.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
+#include <caf/thread_hook.hpp>
 
 #include "actors/register_types.hpp"
 #include "runtime/tls/openssl_shim.hpp"

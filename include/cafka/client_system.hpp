@@ -26,8 +26,9 @@ struct tls_files {
 
 // Prepares cfg (after configure_client) for a cluster that runs TLS: every connection the
 // actor system opens or accepts then runs mutual TLS with `files` (CAF's OpenSSL module),
-// and there is no fallback to plaintext or to anonymous ciphers. Checks the files first:
-// errc::invalid_config naming the file and what is wrong with it.
+// and there is no fallback to plaintext or to anonymous ciphers; what peers send passes
+// cafka's BASP filter (docs/security.md). Checks the files first: errc::invalid_config
+// naming the file and what is wrong with it.
 caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files);
 
 // An actor_system_config prepared by configure_client():
