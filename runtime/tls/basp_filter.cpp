@@ -173,6 +173,11 @@ basp_filter::basp_filter(basp_filter_config cfg) : cfg_(std::move(cfg)) {
   frame_.reserve(basp_header_size);
 }
 
+basp_filter::~basp_filter() {
+  if (handshaken_ && cfg_.bind && cfg_.release)
+    cfg_.release(peer_node_);
+}
+
 uint64_t basp_filter::dropped_total() const {
   uint64_t n = 0;
   for (auto x : drops_)

@@ -75,6 +75,8 @@ struct basp_filter_config {
   std::function<bool(const caf::node_id&)> is_local;
   // Binds the handshake's node id to `peer` (peer_registry::bind); an error closes.
   std::function<caf::error(const caf::node_id&, const peer_identity&)> bind;
+  // Undoes a successful bind when the filter (its connection) ends (peer_registry::release).
+  std::function<void(const caf::node_id&)> release;
   // Told of each dropped frame, with a detail: the offending type name ("@exit") or atom
   // ("link") for system_message and caf_atom (one of few), the receiver's name or the
   // claimed node id for others, or ""; optional.
@@ -94,6 +96,10 @@ struct basp_filter_config {
 class basp_filter {
 public:
   explicit basp_filter(basp_filter_config cfg);
+  ~basp_filter();
+
+  basp_filter(const basp_filter&) = delete;
+  basp_filter& operator=(const basp_filter&) = delete;
 
   // Takes bytes that TLS decrypted. Complete frames are checked at once: passed ones are
   // appended to the output, dropped ones counted. After a close verdict nothing more is
@@ -140,7 +146,7 @@ private:
   std::vector<char> out_;
   size_t out_pos_ = 0;
   bool handshaken_ = false;
-  caf::node_id peer_node_;
+  caf::node_id peer_node_;  // Invariant: bound (cfg_.bind) iff handshaken_
   bool closed_ = false;
   std::string close_reason_;
   const char* close_kind_ = "";

@@ -318,6 +318,7 @@ void start_filter(SSL* ssl, basp_connection& conn) {
   cfg.bind = [](const caf::node_id& id, const tls::peer_identity& x) {
     return tls::peer_registry::process().bind(id, x);
   };
+  cfg.release = [](const caf::node_id& id) { tls::peer_registry::process().release(id); };
   auto peer = conn.peer;
   auto name = conn.who;
   cfg.on_drop = [peer, name](tls::basp_drop why, const std::string& detail) {

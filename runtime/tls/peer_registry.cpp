@@ -23,12 +23,21 @@ bool peer_registry::enforcing() const {
 
 caf::error peer_registry::bind(const caf::node_id& caf_node, const peer_identity& who) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto [i, fresh] = bound_.try_emplace(caf_node, who);
-  if (fresh || i->second == who)
+  auto [i, fresh] = bound_.try_emplace(caf_node, binding{who, 0});
+  if (fresh || i->second.who == who) {
+    ++i->second.holders;
     return caf::none;
+  }
   return make_error(errc::cluster_authorization_failed,
                     to_string(who) + " claimed CAF node id " + caf::to_string(caf_node)
-                      + ", which belongs to " + to_string(i->second));
+                      + ", which belongs to " + to_string(i->second.who));
+}
+
+void peer_registry::release(const caf::node_id& caf_node) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = bound_.find(caf_node);
+  if (i != bound_.end() && --i->second.holders == 0)
+    bound_.erase(i);
 }
 
 std::optional<peer_identity> peer_registry::lookup(const caf::node_id& caf_node) const {
@@ -36,7 +45,7 @@ std::optional<peer_identity> peer_registry::lookup(const caf::node_id& caf_node)
   auto i = bound_.find(caf_node);
   if (i == bound_.end())
     return std::nullopt;
-  return i->second;
+  return i->second.who;
 }
 
 void peer_registry::clear() {

@@ -28,7 +28,12 @@ public:
 
   // Binds `caf_node` to `who`. Rebinding to the same identity is a no-op. Errors
   // (errc::cluster_authorization_failed): the id is bound to another identity (another process claimed it).
+  // Each successful bind counts one holder (a TLS connection) until its release.
   caf::error bind(const caf::node_id& caf_node, const peer_identity& who);
+
+  // Drops one holder of `caf_node`'s binding; the binding ends with its last holder, so a
+  // later process that gets the same CAF node id (a reused process id) can bind it.
+  void release(const caf::node_id& caf_node);
 
   // The identity bound to `caf_node`, if any.
   std::optional<peer_identity> lookup(const caf::node_id& caf_node) const;
@@ -39,7 +44,11 @@ public:
 private:
   mutable std::mutex mtx_;
   bool enforcing_ = false;
-  std::unordered_map<caf::node_id, peer_identity> bound_;
+  struct binding {
+    peer_identity who;
+    size_t holders = 0;
+  };
+  std::unordered_map<caf::node_id, binding> bound_;
 };
 
 } // namespace cafka::tls

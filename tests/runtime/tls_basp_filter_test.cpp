@@ -78,6 +78,7 @@ const caf::node_id other_node = node_of(3);
 
 struct fixture {
   std::map<caf::node_id, peer_identity> bound;
+  std::vector<caf::node_id> released;
   std::vector<std::pair<basp_drop, std::string>> drops;
 
   basp_filter make(peer_identity peer, uint32_t cap = 1 << 20) {
@@ -91,6 +92,7 @@ struct fixture {
         return make_error(errc::cluster_authorization_failed, "already bound");
       return {};
     };
+    cfg.release = [this](const caf::node_id& id) { released.push_back(id); };
     cfg.on_drop = [this](basp_drop why, const std::string& detail) {
       drops.emplace_back(why, detail);
     };
@@ -147,6 +149,28 @@ TEST_CASE("basp filter: legitimate frames pass unchanged", "[tls][basp]") {
   CHECK(fx.drops.empty());
   REQUIRE(fx.bound.count(peer_node) == 1);
   CHECK(fx.bound[peer_node] == node_identity(node_id{2}));
+}
+
+TEST_CASE("basp filter: the binding ends with the filter, and only a bound one",
+          "[tls][basp]") {
+  wire w;
+  fixture fx;
+  {
+    auto f = fx.make(client_identity("ops"));
+    auto in = concat({w.client_handshake(peer_node), w.client_handshake(peer_node, 0x02)});
+    f.feed(in.data(), in.size());
+    CHECK(f.peer_node() == peer_node);
+    CHECK(fx.released.empty());
+  }
+  CHECK(fx.released == std::vector<caf::node_id>{peer_node});
+  fx.released.clear();
+  {
+    auto f = fx.make(client_identity("ops"));
+    auto in = w.client_handshake(me);
+    f.feed(in.data(), in.size());
+    CHECK(f.closed());
+  }
+  CHECK(fx.released.empty());
 }
 
 TEST_CASE("basp filter: a client's handshake may repeat its node id once selected",
