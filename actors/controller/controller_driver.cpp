@@ -29,11 +29,13 @@ void log_elections(node_id self, const apply_result& res) {
                  e.leader, partition_name(e.tp));
 }
 
-// One line per drive round, however many Raft messages were dropped for what they said.
-void log_rejected(node_id self, const std::vector<raft::rejected_message>& rejected) {
+// One line per drive round, however many Raft messages were dropped for what they said
+// (the output keeps the first few reasons; the fsm counts them all).
+void log_rejected(node_id self, const std::vector<raft::rejected_message>& rejected,
+                  uint64_t total) {
   const auto& first = rejected.front();
-  spdlog::warn("controller {}: dropped {} raft message(s); from {}: {}", self,
-               rejected.size(), first.from, first.reason);
+  spdlog::warn("controller {}: dropped raft message(s) ({} since start); from {}: {}", self,
+               total, first.from, first.reason);
 }
 
 } // namespace
@@ -71,7 +73,7 @@ void drive(controller_self self) {
     if (out.empty())
       return;
     if (!out.rejected.empty())
-      log_rejected(st.cfg.self, out.rejected);
+      log_rejected(st.cfg.self, out.rejected, st.raft->rejected_count());
     auto& disk = *st.cfg.storage;
     caf::error err;
     if (out.term_and_vote)
