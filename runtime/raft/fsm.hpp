@@ -80,7 +80,8 @@ struct output {
   std::vector<log_entry> committed;
   bool role_changed = false;  // role, term or known leader changed since the last output
   // Messages dropped for what they say (at most max_rejected_kept; fsm::rejected_count()
-  // counts them all). Nothing else in this output comes from them.
+  // counts them all). Nothing else in this output comes from them, but for the failure
+  // reply to a refused install_snapshot.
   std::vector<rejected_message> rejected;
 
   bool empty() const {
