@@ -29,6 +29,15 @@ void log_elections(node_id self, const apply_result& res) {
                  e.leader, partition_name(e.tp));
 }
 
+// One line per drive round, however many Raft messages were dropped for what they said
+// (the output keeps the first few reasons; the fsm counts them all).
+void log_rejected(node_id self, const std::vector<raft::rejected_message>& rejected,
+                  uint64_t total) {
+  const auto& first = rejected.front();
+  spdlog::warn("controller {}: dropped raft message(s) ({} since start); from {}: {}", self,
+               total, first.from, first.reason);
+}
+
 } // namespace
 
 caf::error not_controller(controller_self self) {
@@ -63,6 +72,8 @@ void drive(controller_self self) {
     auto out = st.raft->get_output();
     if (out.empty())
       return;
+    if (!out.rejected.empty())
+      log_rejected(st.cfg.self, out.rejected, st.raft->rejected_count());
     auto& disk = *st.cfg.storage;
     caf::error err;
     if (out.term_and_vote)
@@ -109,6 +120,10 @@ void drive(controller_self self) {
       apply_result res;
       if (e.kind == raft::entry_kind::command) {
         auto cmd = decode_command(e.data);
+        // A committed entry that does not decode is a leader's bug. It is logged and
+        // skipped: every member decodes the same bytes the same way, so all skip it and
+        // their states stay equal, and the proposer gets the error. Stopping instead would
+        // stop every member on it at every restart, the whole quorum for good.
         if (!cmd) {
           res.error = std::move(cmd.error());
           spdlog::error("controller {}: undecodable entry {}: {}", st.cfg.self,

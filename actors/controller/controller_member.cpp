@@ -266,6 +266,11 @@ void start(controller_self self, controller_config cfg) {
     st.applied = ps.snp->desc.index;
     st.last_snapshot = st.applied;
   }
+  // A snapshot from the leader is persisted only if it decodes as the metadata state: a
+  // stored one that does not would stop this member at every restart.
+  st.cfg.raft.check_snapshot = [](const std::string& bytes) {
+    return metadata_state{}.from_bytes(bytes);
+  };
   st.raft = std::make_unique<raft::fsm>(st.cfg.self, st.cfg.members, std::move(ps),
                                         st.cfg.raft);
 }

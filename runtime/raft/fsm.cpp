@@ -27,6 +27,8 @@ fsm::fsm(node_id self, std::vector<node_id> members, persisted_state state, fsm_
     members_(std::move(members)),
     cfg_(cfg),
     rng_(cfg.seed ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(self.value + 1))) {
+  // Requires (the caller's configuration, see the constructor's contract): no message
+  // reaches these.
   assert(std::count(members_.begin(), members_.end(), self_) == 1);
   assert(cfg_.election_timeout_ticks >= 1 && cfg_.heartbeat_ticks >= 1);
   assert(cfg_.max_entries_per_append >= 1);
@@ -81,8 +83,14 @@ bool fsm::is_member(node_id id) const {
 // -- driver interface ------------------------------------------------------------------------
 
 void fsm::step(node_id from, const message& msg) {
-  if (from == self_ || !is_member(from))
+  if (from == self_ || !is_member(from)) {
+    reject(from, "a message from " + to_string(from) + ", which is not another member");
     return;
+  }
+  if (auto why = check_content(msg); !why.empty()) {
+    reject(from, std::move(why));
+    return;
+  }
   std::visit([&](const auto& m) { on_message(from, m); }, msg);
 }
 
@@ -110,7 +118,8 @@ caf::expected<raft_index> fsm::propose(std::string command) {
 }
 
 void fsm::compact(raft_index index, std::string state) {
-  // Requires: the driver applied everything up to index.
+  // Requires: the driver applied everything up to index (the driver's own bookkeeping, no
+  // message content; a larger index is ignored below in release builds).
   assert(index <= applied_index_);
   if (index <= log_.snapshot_index() || index > applied_index_)
     return;
@@ -128,6 +137,7 @@ output fsm::get_output() {
   log_dirty_ = false;
   commit_dirty_ = false;
   // Committed entries go out exactly once each, in order.
+  // Invariant (kept by advance_commit and the snapshot install, whatever messages say).
   assert(applied_index_ <= commit_index_);
   for (auto i = applied_index_ + 1; i <= commit_index_; ++i)
     out_.committed.push_back(log_.at(i));
@@ -148,7 +158,8 @@ void fsm::reset_election_timer() {
 }
 
 void fsm::set_term(raft_term term, node_id vote) {
-  // Invariant: terms never decrease; at most one vote per term.
+  // Invariant: terms never decrease; at most one vote per term. The callers check both
+  // before they call (a higher message term, or a vote only if none was given this term).
   assert(term >= term_);
   assert(term > term_ || voted_for_ == no_node || voted_for_ == vote);
   if (term == term_ && vote == voted_for_)
@@ -171,6 +182,12 @@ void fsm::become_follower(raft_term term, node_id leader) {
 }
 
 void fsm::become_candidate(bool pre_vote) {
+  if (term_ >= max_term) {
+    // Only a forged (or corrupted) term gets here: the next term would not fit.
+    reject(self_, "term " + to_string(term_) + " is the highest term: no election starts");
+    reset_election_timer();
+    return;
+  }
   role_ = role::candidate;
   leader_ = no_node;
   pre_voting_ = pre_vote;
@@ -195,6 +212,7 @@ void fsm::become_candidate(bool pre_vote) {
 }
 
 void fsm::become_leader() {
+  // Invariant: only a candidate that voted for itself in its term counts a majority.
   assert(role_ == role::candidate && !pre_voting_ && voted_for_ == self_);
   role_ = role::leader;
   leader_ = self_;
@@ -286,23 +304,29 @@ void fsm::on_message(node_id from, const vote_request& m) {
 }
 
 void fsm::on_message(node_id from, const vote_reply& m) {
+  // A vote reply matters only to a candidate that asked in this phase (a late one to the
+  // leader of the same term still shows the voter is alive); any other is stale, and its
+  // term is not adopted: a reply cannot move a member that asked nothing to a new term.
+  if (role_ == role::leader && !m.pre_vote && m.term == term_) {
+    progress_[from].last_reply = now_;
+    return;
+  }
+  if (role_ != role::candidate || pre_voting_ != m.pre_vote)
+    return;
   if (m.pre_vote) {
+    // Invariant: term_ < max_term while pre-voting (become_candidate), so term_ + 1 fits.
     if (m.term > term_ + 1 && !m.granted) {
       become_follower(m.term, no_node);  // the voter is ahead of any term we would ask for
       return;
     }
-    if (role_ != role::candidate || !pre_voting_ || m.term != term_ + 1)
+    if (m.term != term_ + 1)
       return;
   } else {
     if (m.term > term_) {
       become_follower(m.term, no_node);
       return;
     }
-    if (role_ == role::leader && m.term == term_) {
-      progress_[from].last_reply = now_;
-      return;
-    }
-    if (role_ != role::candidate || pre_voting_ || m.term != term_)
+    if (m.term != term_)
       return;
   }
   (m.granted ? votes_granted_ : votes_rejected_).insert(from);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -41,7 +42,26 @@ struct fsm_config {
   // Randomized election timeouts; mixed with the member's id, so members sharing one config
   // still draw different timeouts.
   uint64_t seed = 0;
+  // Checks the state-machine bytes of a snapshot from the leader before anything of it is
+  // persisted (the driver decodes them the way applying them would). An error refuses the
+  // snapshot: the member keeps its state and answers snapshot_reply{success = false}.
+  // Unset: any bytes are accepted.
+  std::function<caf::error(const std::string&)> check_snapshot;
 };
+
+// A message step() dropped because of what it says rather than when it came: see
+// check_content() and fsm::step. For the driver to log.
+struct rejected_message {
+  node_id from;
+  std::string reason;
+};
+
+// Why `msg` cannot come from a correct member, whatever the receiver's state, or "" if it
+// can: a term outside [0, max_term]; an index outside [0, max_index]; a last_log_term,
+// prev_term or snapshot term above the message's term; entries that do not continue
+// prev_index one by one, whose terms decrease or fall below prev_term, or of an unknown kind;
+// a snapshot at index 0 or of term 0.
+std::string check_content(const message& msg);
 
 // Everything the driver must do after step/tick/propose, in this order:
 //   1. persist term_and_vote (if set), then truncate_from (if set), then snapshot (if set),
@@ -59,10 +79,15 @@ struct output {
   std::optional<snapshot> snapshot_to_apply;
   std::vector<log_entry> committed;
   bool role_changed = false;  // role, term or known leader changed since the last output
+  // Messages dropped for what they say (at most max_rejected_kept; fsm::rejected_count()
+  // counts them all). Nothing else in this output comes from them, but for the failure
+  // reply to a refused install_snapshot.
+  std::vector<rejected_message> rejected;
 
   bool empty() const {
     return !term_and_vote && !truncate_from && !snapshot_to_persist && log_entries.empty()
-           && messages.empty() && !snapshot_to_apply && committed.empty() && !role_changed;
+           && messages.empty() && !snapshot_to_apply && committed.empty() && !role_changed
+           && rejected.empty();
   }
 };
 
@@ -92,7 +117,14 @@ public:
   // entries after it come out again in output().committed once they are committed again.
   fsm(node_id self, std::vector<node_id> members, persisted_state state, fsm_config cfg);
 
-  // A message from another member.
+  // A message from another member. Dropped, and reported in output().rejected, if `from` is
+  // not another member, if check_content() refuses it, or if it contradicts what this member
+  // knows: an append_reply acknowledging past the leader's log end or echoing a tick that has
+  // not come yet, a snapshot_reply for a snapshot past the leader's, an append_request or
+  // install_snapshot claiming the term this member leads, entries that contradict committed
+  // ones, a snapshot older than the committed log or refused by check_snapshot. Replies that
+  // answer nothing this member asked in its current term are ignored, as stale ones are.
+  // A dropped message changes no state.
   void step(node_id from, const message& msg);
 
   // One logical clock tick (the driver calls it every tick interval).
@@ -109,6 +141,9 @@ public:
 
   // Drains what happened since the last call.
   output get_output();
+
+  // Messages dropped for what they say since construction (see step).
+  uint64_t rejected_count() const { return rejected_count_; }
 
   // -- state queries -------------------------------------------------------------------------
   node_id self() const { return self_; }
@@ -132,14 +167,20 @@ public:
   const raft_log& log() const { return log_; }
   raft_index applied_index() const { return applied_index_; }  // handed out by get_output
 
+  // At most this many reasons wait in output().rejected between two get_output() calls.
+  static constexpr size_t max_rejected_kept = 32;
+
 private:
   static constexpr size_t max_inflight = 8;  // pipelined appends per follower
+
+  // Counts a dropped message and keeps its reason for the output.
+  void reject(node_id from, std::string reason);
 
   // -- elections (fsm.cpp) ---------------------------------------------------------------------
   void become_follower(raft_term term, node_id leader);
   // A current-term message from the leader `from` (append or snapshot): follow it and reset
-  // the election timer. Returns false if this member leads the same term itself.
-  // Requires: term >= term_.
+  // the election timer. Returns false (and rejects the message) if this member leads the
+  // same term itself. Requires: term >= term_.
   bool follow_leader(node_id from, raft_term term);
   void become_candidate(bool pre_vote);
   void become_leader();
@@ -158,6 +199,8 @@ private:
   void on_message(node_id from, const append_reply& m);
   void on_message(node_id from, const install_snapshot& m);
   void on_message(node_id from, const snapshot_reply& m);
+  // install_snapshot: why a snapshot that would be installed is refused, or "".
+  std::string check_install(const install_snapshot& m) const;
 
   // -- replication (fsm_replication.cpp) -------------------------------------------------------
   void append_local(log_entry e);  // log + output
@@ -179,6 +222,8 @@ private:
   int64_t now_ = 0;  // ticks since construction
 
   // Persistent state (mirrored on disk by the driver via output).
+  // Invariant: term_ <= max_term once the member moved past its persisted term (messages
+  // with a higher term are dropped; become_candidate does not go past it).
   raft_term term_{0};
   node_id voted_for_ = no_node;  // Invariant: at most one vote per term (set_term asserts it)
   // Invariant: log_.snapshot_index() <= commit_index_; snapshot_data_ holds log_.snapshot().
@@ -206,6 +251,7 @@ private:
     node_id leader;
   };
   reported reported_{};  // what the last output reported (for role_changed)
+  uint64_t rejected_count_ = 0;
   output out_;
 };
 

@@ -2,6 +2,8 @@
 // snapshots for laggards, commit by majority of the current term) and the follower's side
 // (log-matching check, conflict truncation, commit, snapshot install), plus the bookkeeping
 // that keeps the pending output consistent with the driver's persist order.
+// The asserts left here state invariants this code keeps whatever messages say: step()
+// and the handlers below drop every message that could break them (fsm_checks.cpp).
 #include "runtime/raft/fsm.hpp"
 
 #include <algorithm>
@@ -22,7 +24,8 @@ void fsm::append_local(log_entry e) {
 }
 
 void fsm::truncate_local(raft_index from) {
-  // Invariant: committed entries are never truncated.
+  // Invariant: committed entries are never truncated (the follower truncates only after a
+  // prev_index at or above its commit index).
   assert(from > commit_index_);
   log_.truncate_from(from);
   output_truncate(from);
@@ -105,6 +108,8 @@ void fsm::send_append(node_id to, bool heartbeat) {
       }
     }
     auto prev_term = log_.term_at(prev);
+    // Invariant: snapshot_index <= prev < next_index <= last_index + 1 (replies that would
+    // move next_index past the log end are dropped).
     assert(prev_term);
     bool more = !entries.empty() && !p.probing;
     send(to, append_request{term_, prev, *prev_term, std::move(entries), commit_index_, now_});
@@ -157,11 +162,21 @@ void fsm::on_message(node_id from, const append_reply& m) {
   }
   if (m.term < term_ || role_ != role::leader)
     return;
+  // A follower cannot hold more than the leader sent, nor echo a tick still to come.
+  if (m.success && m.match_index > log_.last_index()) {
+    reject(from, "append_reply: match_index " + to_string(m.match_index)
+                   + " is past the leader's log end " + to_string(log_.last_index()));
+    return;
+  }
+  if (m.sent_at < 0 || m.sent_at > now_) {
+    reject(from, "append_reply: sent_at " + std::to_string(m.sent_at)
+                   + " is no tick of this leader (now " + std::to_string(now_) + ")");
+    return;
+  }
   auto& p = progress_.at(from);
   p.last_reply = now_;
   p.lease_from = std::max(p.lease_from, m.sent_at);
   if (m.success) {
-    assert(m.match_index <= log_.last_index());
     if (m.match_index > p.match_index) {
       p.match_index = m.match_index;
       maybe_commit();
@@ -191,10 +206,20 @@ void fsm::on_message(node_id from, const snapshot_reply& m) {
     become_follower(m.term, no_node);
     return;
   }
-  if (m.term < term_ || role_ != role::leader || !m.success)
+  if (m.term < term_ || role_ != role::leader)
     return;
+  // The leader's snapshots only move forward: a reply for a later one answers nothing it sent.
+  if (m.index > log_.snapshot_index()) {
+    reject(from, "snapshot_reply: index " + to_string(m.index)
+                   + " is past the leader's snapshot " + to_string(log_.snapshot_index()));
+    return;
+  }
   auto& p = progress_.at(from);
-  p.last_reply = now_;
+  p.last_reply = now_;  // any reply of this term shows the follower is alive
+  // Only a success for the snapshot in flight moves the follower on; a failure waits for
+  // the resend (send_heartbeats), a reply with none in flight is a late duplicate.
+  if (!m.success || !p.snapshot_in_flight)
+    return;
   if (m.index > p.match_index) {
     p.match_index = m.index;
     maybe_commit();
@@ -210,10 +235,13 @@ void fsm::on_message(node_id from, const snapshot_reply& m) {
 // -- follower --------------------------------------------------------------------------------
 
 bool fsm::follow_leader(node_id from, raft_term term) {
-  // Invariant (election safety): one leader per term.
-  assert(!(role_ == role::leader && term == term_));
-  if (role_ == role::leader && term == term_)
+  // Election safety: one leader per term. Another member claiming this member's own term is
+  // broken or forged.
+  if (role_ == role::leader && term == term_) {
+    reject(from, "a leader's message for term " + to_string(term)
+                   + ", which this member leads");
     return false;
+  }
   if (term > term_ || role_ != role::follower || leader_ != from)
     become_follower(term, from);
   else
@@ -227,15 +255,25 @@ void fsm::on_message(node_id from, const append_request& m) {
     send(from, append_reply{term_, false, m.prev_index, raft_index{0}, m.sent_at});
     return;
   }
+  // Entries up to our commit index are committed, hence the same in the leader's log: those
+  // the request repeats are skipped. The last of them must be the one we hold, else the
+  // sender contradicts a committed entry (checked before the message changes anything).
+  size_t skip = 0;
+  if (m.prev_index < commit_index_) {
+    skip = std::min(static_cast<size_t>(commit_index_ - m.prev_index), m.entries.size());
+    const log_entry* last_skipped = skip > 0 ? &m.entries[skip - 1] : nullptr;
+    auto ours = last_skipped ? log_.term_at(last_skipped->index) : std::nullopt;
+    if (ours && *ours != last_skipped->term) {
+      reject(from, "append_request: entry " + to_string(last_skipped->index) + " of term "
+                     + to_string(last_skipped->term)
+                     + " contradicts the committed entry of term " + to_string(*ours));
+      return;
+    }
+  }
   if (!follow_leader(from, m.term))
     return;
   auto prev = m.prev_index;
-  size_t skip = 0;
   if (prev < commit_index_) {
-    // Entries up to our commit index are committed, hence the same in the leader's log.
-    skip = std::min(static_cast<size_t>(commit_index_ - prev), m.entries.size());
-    assert(skip == 0 || !log_.term_at(m.entries[skip - 1].index)
-           || *log_.term_at(m.entries[skip - 1].index) == m.entries[skip - 1].term);
     prev = commit_index_;
   } else if (!log_.matches(prev, m.prev_term)) {
     // Log-matching check failed: hint at the start of our conflicting term (or our end), but
@@ -249,6 +287,7 @@ void fsm::on_message(node_id from, const append_request& m) {
   auto last_new = prev + static_cast<int64_t>(m.entries.size() - skip);
   for (size_t i = skip; i < m.entries.size(); ++i) {
     const auto& e = m.entries[i];
+    // Invariant: check_content() saw the entries continue prev_index one by one.
     assert(e.index == prev + static_cast<int64_t>(i - skip) + 1);
     if (e.index <= log_.last_index()) {
       if (log_.term_at(e.index) == e.term)
@@ -269,9 +308,20 @@ void fsm::on_message(node_id from, const install_snapshot& m) {
     send(from, snapshot_reply{term_, false, desc.index});
     return;
   }
+  // Checked before anything changes, the term included: a refused snapshot leaves the
+  // member as it was and nothing to persist.
+  bool install = desc.index > commit_index_;
+  if (install) {
+    if (auto why = check_install(m); !why.empty()) {
+      reject(from, std::move(why));
+      send(from, snapshot_reply{term_, false, desc.index});
+      return;
+    }
+  }
   if (!follow_leader(from, m.term))
     return;
-  if (desc.index > commit_index_) {
+  // A snapshot at or below the commit index holds nothing new: acknowledged, not stored.
+  if (install) {
     // Invariant: log_.snapshot_index() <= commit_index_ < desc.index.
     bool kept = log_.install_snapshot(desc);
     output_snapshot(m.snp, kept);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,6 +12,13 @@
 #include "runtime/base/ids.hpp"
 
 namespace cafka::raft {
+
+// The highest term a member accepts from a message or moves to itself: one more still fits
+// in raft_term, so a member's `term + 1` (pre-vote, election) never overflows.
+inline constexpr raft_term max_term{std::numeric_limits<int64_t>::max() - 1};
+// The highest log index a message may name: far beyond any real log, and low enough that
+// an index plus the entries of one message (or + 1) never overflows.
+inline constexpr raft_index max_index{std::numeric_limits<int64_t>::max() / 2};
 
 enum class entry_kind : uint8_t {
   command = 0,  // a state-machine command (opaque bytes)

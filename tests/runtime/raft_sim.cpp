@@ -320,6 +320,10 @@ void raft_sim::drive(sim_member& m) {
     auto out = m.raft->get_output();
     if (out.empty())
       return;
+    // Every member here is correct: a dropped message means a check refuses real traffic.
+    if (!out.rejected.empty())
+      FAIL("member " << m.id << " dropped a message of member " << out.rejected[0].from
+                     << ": " << out.rejected[0].reason);
     persist(m, out);
     for (auto& env : out.messages) {
       if (env.from != m.id || env.to == m.id)
