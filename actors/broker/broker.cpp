@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
+#include "actors/node/authorization.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
@@ -40,10 +41,22 @@ caf::result<produce_response> on_produce(broker_self self, produce_request& req)
 }
 
 caf::result<fetch_response> on_fetch(broker_self self, fetch_request& req) {
-  if (req.to_log_end && self->current_sender() != nullptr
-      && self->current_sender()->node() != self->node())
+  if (req.to_log_end && identify(self->current_sender()).kind != sender_kind::local)
     return make_error(errc::invalid_request, "fetch to the log end is for brokers only");
   return to_replica<fetch_response>(self, route(self, req.tp), fetch_atom::value, req);
+}
+
+// A follower's fetch goes to this broker's replica whatever its role (it checks epochs), if
+// the sender may speak for the follower (the replica checks again: delegation keeps the
+// sender).
+caf::result<replica_fetch_response> on_replica_fetch(broker_self self,
+                                                     replica_fetch_request& req) {
+  auto who = identify(self->current_sender());
+  if (!may_act_as_node(who, req.follower))
+    return refuse(self->state.refusals, self->state.owner(), "replica_fetch", who,
+                  "it may not fetch as follower " + to_string(req.follower));
+  return to_replica<replica_fetch_response>(self, route_local(self, req.tp),
+                                            replica_fetch_atom::value, req);
 }
 
 // -- metadata -----------------------------------------------------------------------------
@@ -61,12 +74,6 @@ caf::result<cluster_metadata> on_metadata(broker_self self, const metadata_reque
     if (auto t = st.md.find_topic(name))
       out.topics.push_back(*t);
   return out;
-}
-
-void on_md_update(broker_self self, cluster_metadata& md) {
-  apply_metadata(self, std::move(md));
-  if (!self->state.awaiting_topics.empty())
-    deliver_visible_topics(self, {}, false);
 }
 
 // -- lifecycle ----------------------------------------------------------------------------
@@ -88,6 +95,9 @@ void on_tick(broker_self self) {
 // Leaderships move first (controlled shutdown), then the group managers stop, then every
 // log is flushed and closed; the broker quits once every replica has stopped.
 caf::result<caf::ok_atom> on_stop(broker_self self) {
+  if (auto err = require_local(self, self->state.refusals, self->state.owner(), "stop",
+                               "only this process may stop the broker"))
+    return err;
   auto rp = self->make_response_promise<caf::ok_atom>();
   // A heartbeat after the fence would unfence this broker again.
   self->state.leaving = true;
@@ -114,6 +124,23 @@ void on_down(broker_self self, caf::down_msg& dm) {
   if (on_group_coordinator_down(self, dm))
     return;
   on_replica_down(self, dm);
+}
+
+// A handle of node `id` (a quorum member's, or its supervisor's) from its own node or from
+// this process; anything else is refused (dropped).
+bool handle_from_owner(broker_self self, const char* what, node_id id,
+                       const caf::strong_actor_ptr& ptr) {
+  auto who = identify(self->current_sender());
+  if (may_act_as_node(who, id) && owns_handle(self->current_sender(), ptr))
+    return true;
+  refuse(self->state.refusals, self->state.owner(), what, who,
+         "only node " + to_string(id) + " may hand over its handle");
+  return false;
+}
+
+// The broker's own timers: only its delayed_send(self, ...) may deliver them.
+bool own(broker_self self, const char* what) {
+  return own_timer(self, self->state.refusals, self->state.owner(), what);
 }
 
 // A group's own request, handed to this broker's group coordinator (which answers it).
@@ -149,17 +176,22 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
     [=](list_offsets_atom a, list_offsets_request& req) {
       return to_replica<list_offsets_response>(self, route(self, req.tp), a, req);
     },
-    // A follower's fetch goes to this broker's replica whatever its role (it checks epochs).
-    [=](replica_fetch_atom a, replica_fetch_request& req) {
-      return to_replica<replica_fetch_response>(self, route_local(self, req.tp), a, req);
-    },
+    [=](replica_fetch_atom, replica_fetch_request& req) { return on_replica_fetch(self, req); },
     [=](metadata_atom, metadata_request& req) { return on_metadata(self, req); },
-    [=](md_update_atom, cluster_metadata& md) { on_md_update(self, md); },
+    [=](md_update_atom, cluster_metadata& md) { on_md_push(self, md); },
     // Admin requests (broker_admin.cpp).
     [=](create_topic_atom, create_topic_request& req) { return on_create_topic(self, req); },
-    [=](expire_atom, std::string& name) { deliver_visible_topics(self, name, true); },
+    [=](expire_atom, std::string& name) {
+      if (own(self, "expire"))
+        deliver_visible_topics(self, name, true);
+    },
     [=](delete_topic_atom, delete_topic_request& req) { return on_delete_topic(self, req); },
-    [=](alter_isr_atom, alter_isr_request& req) { return on_alter_isr(self, req); },
+    [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
+      if (auto err = require_local(self, self->state.refusals, self->state.owner(), "alter_isr",
+                                   "only this broker's replicas may change an ISR through it"))
+        return err;
+      return on_alter_isr(self, req);
+    },
     [=](init_pid_atom) { return on_init_pid(self); },
     // Consumer groups (broker_groups.cpp, then the group coordinator).
     [=](find_coordinator_atom, std::string& group) { return find_coordinator(self, group); },
@@ -171,16 +203,26 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
     [=](classic_atom a, classic_group_request& req) { return to_groups(self, a, req); },
     // The controller session and peers (broker_session.cpp, broker_peers.cpp).
     [=](peer_atom, node_id controller, caf::strong_actor_ptr& ptr) {
-      add_controller(self, controller, ptr);
+      if (ptr && handle_from_owner(self, "peer", controller, ptr))
+        add_controller(self, controller, ptr);
     },
     [=](node_link_atom, node_id node, caf::strong_actor_ptr& ptr) {
-      if (ptr)
+      if (ptr && handle_from_owner(self, "node_link", node, ptr))
         add_node_link(self, node, caf::actor_cast<node_actor>(ptr));
     },
-    [=](register_atom) { try_register(self); },
-    [=](caf::tick_atom) { on_tick(self); },
+    [=](register_atom) {
+      if (own(self, "register retry"))
+        try_register(self);
+    },
+    [=](caf::tick_atom) {
+      if (own(self, "tick"))
+        on_tick(self);
+    },
     // Replica lifecycle (broker_replicas.cpp) and the broker's own stop.
-    [=](restart_atom, topic_partition& tp) { restart_replica(self, tp); },
+    [=](restart_atom, topic_partition& tp) {
+      if (own(self, "restart"))
+        restart_replica(self, tp);
+    },
     [=](stop_atom) { return on_stop(self); },
   };
 }

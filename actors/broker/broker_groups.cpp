@@ -4,6 +4,7 @@
 
 #include "actors/broker/broker_state.hpp"
 #include "actors/group/group_coordinator.hpp"
+#include "actors/node/sender_identity.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
@@ -101,9 +102,8 @@ bool on_group_coordinator_down(broker_self self, const caf::down_msg& dm) {
 }
 
 bool internal_from_remote(broker_self self, const topic_partition& tp) {
-  auto sender = self->current_sender();
-  return tp.topic == group::offsets_topic && sender != nullptr
-         && sender->node() != self->node();
+  return tp.topic == group::offsets_topic
+         && identify(self->current_sender()).kind != sender_kind::local;
 }
 
 } // namespace cafka

@@ -5,6 +5,7 @@
 
 #include "actors/broker/broker_state.hpp"
 #include "actors/chaos/node_send.hpp"
+#include "actors/node/authorization.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
@@ -16,8 +17,71 @@ namespace {
 constexpr auto register_timeout = std::chrono::seconds{3};
 constexpr auto register_retry = std::chrono::milliseconds{200};
 constexpr auto shutdown_timeout = std::chrono::seconds{2};
+constexpr auto resync_timeout = std::chrono::seconds{3};
+
+// Adopts metadata and answers the creates it makes visible.
+void adopt(broker_self self, cluster_metadata md) {
+  apply_metadata(self, std::move(md));
+  if (!self->state.awaiting_topics.empty())
+    deliver_visible_topics(self, {}, false);
+}
+
+// After a push that jumped too far: asks a quorum member for the metadata (its answer to
+// this broker's own request needs only to be newer).
+void resync_metadata(broker_self self) {
+  auto& st = self->state;
+  auto target = admin_target(self);
+  if (!target || st.resyncing)
+    return;
+  st.resyncing = true;
+  self->request(*target, resync_timeout, metadata_atom::value)
+    .then(
+      [=](cluster_metadata& md) {
+        self->state.resyncing = false;
+        adopt(self, std::move(md));
+      },
+      [=](caf::error& err) {
+        self->state.resyncing = false;
+        spdlog::debug("broker {}: metadata request failed: {}", self->state.id,
+                      describe(err));
+      });
+}
+
+// Why the current sender may not push `md`, or "": a local actor may; anyone else must be
+// the node the view names as its controller, a controller of cluster.conf.
+std::string push_refusal(broker_self self, const sender_identity& who,
+                         const cluster_metadata& md) {
+  if (who.kind == sender_kind::local)
+    return {};
+  auto n = self->state.cfg.find(md.controller);
+  if (n == nullptr || !n->controller)
+    return "the pushed view names node " + to_string(md.controller)
+           + ", not a controller of cluster.conf";
+  if (!is_cluster_member(who) || !may_act_as_node(who, md.controller))
+    return "only the controller (node " + to_string(md.controller) + ") pushes metadata";
+  return {};
+}
 
 } // namespace
+
+void on_md_push(broker_self self, cluster_metadata& md) {
+  auto& st = self->state;
+  auto who = identify(self->current_sender());
+  if (auto why = push_refusal(self, who, md); !why.empty()) {
+    refuse(st.refusals, st.owner(), "md_update", who, why);
+    return;
+  }
+  if (st.registered && md.version > st.md.version
+      && md.version - st.md.version > max_metadata_version_jump) {
+    refuse(st.refusals, st.owner(), "md_update", who,
+           "version " + std::to_string(md.version) + " jumps more than "
+             + std::to_string(max_metadata_version_jump) + " past "
+             + std::to_string(st.md.version) + "; asking the controller instead");
+    resync_metadata(self);
+    return;
+  }
+  adopt(self, std::move(md));
+}
 
 std::optional<controller_actor> admin_target(broker_self self) {
   auto& st = self->state;

@@ -16,6 +16,7 @@
 #include "actors/controller/controller_interface.hpp"
 #include "actors/group/group_interface.hpp"
 #include "actors/node/node_interface.hpp"
+#include "actors/node/refusal_log.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 
@@ -27,6 +28,12 @@ constexpr auto restart_backoff_min = std::chrono::milliseconds{100};
 constexpr auto restart_backoff_max = std::chrono::milliseconds{30000};
 constexpr auto restart_backoff_reset = std::chrono::seconds{60};
 constexpr auto replica_stop_timeout = std::chrono::seconds{30};
+
+// The most a pushed metadata version may run ahead of the broker's. Every entry the quorum
+// applies bumps the version by at most 1, and the controller pushes after every change and
+// again on each heartbeat of a broker that is behind, so a push is rarely more than a few
+// entries ahead. A push beyond this is not applied; the broker asks the controller instead.
+constexpr uint64_t max_metadata_version_jump = 100000;
 
 // Suffix of a partition directory renamed for deletion (removed once its replica stopped).
 constexpr const char* deleted_suffix = ".deleted";
@@ -61,7 +68,11 @@ struct broker_state {
   // Consumer groups: runs the group managers of the __consumer_offsets partitions led here.
   group_coordinator_actor groups;
   bool creating_offsets_topic = false;
+  bool resyncing = false;  // a metadata request after a refused push is in flight
+  refusal_log refusals;    // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "broker";
+
+  std::string owner() const { return "broker " + std::to_string(id.value); }
 
   std::string partition_dir(const topic_partition& tp) const {
     return cfg.node_dir(id) + "/" + tp.topic + "-" + to_string(tp.partition);
@@ -113,7 +124,8 @@ void start_group_coordinator(broker_self self);
 caf::result<node_id> find_coordinator(broker_self self, const std::string& group);
 // True if dm was about the group coordinator (which is then restarted).
 bool on_group_coordinator_down(broker_self self, const caf::down_msg& dm);
-// Requests from other nodes may not touch internal topics directly.
+// Requests from other processes (or without a sender) may not touch internal topics
+// directly.
 bool internal_from_remote(broker_self self, const topic_partition& tp);
 
 // -- admin requests, handed to the controller quorum (broker_admin.cpp) -----------------------
@@ -131,6 +143,9 @@ caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request
 caf::result<producer_id> on_init_pid(broker_self self);
 
 // -- controller session (broker_session.cpp) -------------------------------------------------
+// A metadata push (md_update): applied if its sender may push metadata and its version is
+// at most max_metadata_version_jump ahead; refused pushes are dropped (broker_session.cpp).
+void on_md_push(broker_self self, cluster_metadata& md);
 // The node supervisor handed over (or renewed) a quorum member's handle.
 void add_controller(broker_self self, node_id id, caf::strong_actor_ptr& ptr);
 // A monitored quorum member went away: forget it. False if dm was not about one.

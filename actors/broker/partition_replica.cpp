@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/replica_state.hpp"
+#include "actors/node/authorization.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
@@ -181,8 +182,18 @@ bool open_replica(replica_self self) {
   return true;
 }
 
+// The broker's guards hold here too (a replica can be reached without its broker, and a
+// broker's delegation keeps the sender): only this process writes internal topics and
+// fetches to the log end.
+bool local_sender(replica_self self) {
+  return identify(self->current_sender()).kind == sender_kind::local;
+}
+
 caf::result<produce_response> on_produce(replica_self self, produce_request& req) {
   auto& st = self->state;
+  if (st.cfg.tp.topic == group::offsets_topic && !local_sender(self))
+    return make_error(errc::invalid_request,
+                      "topic '" + st.cfg.tp.topic + "' is internal: only brokers write it");
   auto id = st.next_id++;
   auto rp = self->make_response_promise<produce_response>();
   auto batch = describe_batch(req.batch, st.fsm->config(), now_ms());
@@ -194,6 +205,8 @@ caf::result<produce_response> on_produce(replica_self self, produce_request& req
 
 caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
   auto& st = self->state;
+  if (req.to_log_end && !local_sender(self))
+    return make_error(errc::invalid_request, "fetch to the log end is for brokers only");
   if (!st.fsm->leading())
     return st.fsm->not_leader();
   auto r = read_for(st, req);
@@ -209,9 +222,15 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
   return rp;
 }
 
+// Only the follower itself (or this process) may fetch as the follower: its fetches keep it
+// in the ISR and move the high watermark.
 caf::result<replica_fetch_response> on_replica_fetch(replica_self self,
                                                      replica_fetch_request& req) {
   auto& st = self->state;
+  auto who = identify(self->current_sender());
+  if (!may_act_as_node(who, req.follower))
+    return refuse(st.refusals, st.owner(), "replica_fetch", who,
+                  "it may not fetch as follower " + to_string(req.follower));
   auto id = st.next_id++;
   auto rp = self->make_response_promise<replica_fetch_response>();
   st.follower_fetches.emplace(id, rp);
@@ -320,6 +339,18 @@ void on_down(replica_self self, caf::down_msg& dm) {
   }
 }
 
+// Messages only the broker (or another actor of this process) sends; refused (counted and
+// logged) from anyone else.
+bool from_local(replica_self self, const char* what) {
+  return !require_local(self, self->state.refusals, self->state.owner(), what,
+                        "only this process sends it");
+}
+
+// The replica's own timers: only its delayed_send(self, ...) may deliver them.
+bool own(replica_self self, const char* what) {
+  return own_timer(self, self->state.refusals, self->state.owner(), what);
+}
+
 replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_config cfg) {
   self->state.cfg = std::move(cfg);
   if (open_replica(self))
@@ -337,21 +368,37 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
     [=](produce_atom, produce_request& req) { return on_produce(self, req); },
     [=](fetch_atom, fetch_request& req) { return on_fetch(self, req); },
     [=](replica_fetch_atom, replica_fetch_request& req) { return on_replica_fetch(self, req); },
-    [=](expire_atom, uint64_t id) { expire_waiting(self, id); },
+    [=](expire_atom, uint64_t id) {
+      if (own(self, "expire"))
+        expire_waiting(self, id);
+    },
     [=](wake_atom, uint64_t at) {
+      if (!own(self, "wake"))
+        return;
       auto& st = self->state;
       st.wakeups.erase(static_cast<int64_t>(at));
       st.fsm->tick(mono_ms(self));
       drive(self);
     },
     [=](list_offsets_atom, list_offsets_request& req) { return on_list_offsets(self, req); },
-    [=](caf::tick_atom) { on_tick(self); },
+    [=](caf::tick_atom) {
+      if (own(self, "tick"))
+        on_tick(self);
+    },
     [=](md_update_atom, partition_metadata& pm) {
+      if (!from_local(self, "md_update"))
+        return;
       self->state.fsm->update_partition(pm, mono_ms(self));
       drive(self);
     },
-    [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) { on_peer(self, id, hdl); },
-    [=](stop_atom, bool deleted) -> caf::ok_atom {
+    [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) {
+      if (from_local(self, "peer"))
+        on_peer(self, id, hdl);
+    },
+    [=](stop_atom, bool deleted) -> caf::result<caf::ok_atom> {
+      if (auto err = require_local(self, self->state.refusals, self->state.owner(), "stop",
+                                   "only this process may stop a replica"))
+        return err;
       on_stop(self, deleted);
       return caf::ok_atom::value;
     },

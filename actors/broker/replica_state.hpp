@@ -13,6 +13,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/broker/partition_replica.hpp"
+#include "actors/node/refusal_log.hpp"
 #include "runtime/replication/replica_fsm.hpp"
 #include "runtime/storage/partition_log.hpp"
 
@@ -45,10 +46,12 @@ struct replica_state {
   // Follower: the leader's broker (a broker_actor), handed out by the broker (peer_atom).
   caf::strong_actor_ptr leader_broker;
   node_id leader_broker_id = no_node;
+  refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
 
   static inline const char* name = "partition_replica";
 
   std::string checkpoint_path() const { return cfg.dir + "/" + epoch_checkpoint_file; }
+  std::string owner() const { return "partition " + to_string(cfg.tp); }
   // Persists the fsm's epoch history (atomic replace); failures are logged, not fatal.
   void save_epochs();
   // Writes producer-state.snapshot (failures are logged: replay from the log covers them).

@@ -8,6 +8,7 @@
 
 #include "actors/chaos/node_send.hpp"
 #include "actors/controller/controller_state.hpp"
+#include "actors/node/authorization.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
@@ -29,6 +30,38 @@ std::string new_cluster_id() {
     word >>= 6;
   }
   return out;
+}
+
+// -- who may send what (docs/security.md) --------------------------------------------------
+
+sender_identity sender_of(controller_self self) {
+  return identify(self->current_sender());
+}
+
+// Refuses `what` from `who` (counted, logged rate-limited): the error a request answers.
+caf::error refused(controller_self self, const std::string& what, const sender_identity& who,
+                   const std::string& why) {
+  return refuse(self->state.refusals, self->state.owner(), what, who, why);
+}
+
+// Requests any authenticated sender may make (clients and nodes; not anonymous or unknown).
+caf::error check_authenticated(controller_self self, const char* what) {
+  auto who = sender_of(self);
+  if (is_authenticated(who))
+    return {};
+  return refused(self, what, who, "only authenticated senders may ask");
+}
+
+// A broker's own message (register, heartbeat, shutdown): only that broker's node may send
+// it, with a handle of its own (none for shutdown).
+caf::error check_broker(controller_self self, const char* what, node_id id,
+                        const caf::strong_actor_ptr* hdl) {
+  auto who = sender_of(self);
+  if (!may_act_as_node(who, id))
+    return refused(self, what, who, "it may not speak for broker " + to_string(id));
+  if (hdl != nullptr && !owns_handle(self->current_sender(), *hdl))
+    return refused(self, what, who, "the broker handle is not on the sender's node");
+  return {};
 }
 
 // Proposes cmd and answers the request once its entry is applied: with the apply error, or
@@ -105,9 +138,17 @@ caf::result<caf::ok_atom> on_shutdown(controller_self self, node_id id, uint64_t
   return rp;
 }
 
-// Validated when applied, not before: only the state after every earlier entry can say
-// whether the epochs still match.
+// Only the partition's leader in the active controller's metadata may ask (every member
+// refuses non-members first, see check_alter_isr). Validated when applied, not before:
+// only the state after every earlier entry can say whether the epochs still match.
 caf::result<partition_metadata> on_alter_isr(controller_self self, alter_isr_request& req) {
+  auto who = sender_of(self);
+  auto p = self->state.md.current().find_partition(req.tp);
+  auto leader = p != nullptr ? p->leader : req.leader;
+  if (!may_act_as_node(who, leader))
+    return refused(self, "alter_isr", who,
+                   "only the leader of " + to_string(req.tp) + " (node " + to_string(leader)
+                     + ") may change its ISR");
   return propose_then_answer<partition_metadata>(
     self, alter_isr_cmd{req}, [](const apply_result& res) { return res.partition; });
 }
@@ -121,6 +162,8 @@ caf::result<producer_id> on_init_pid(controller_self self) {
 // then not stale); a follower forwards to the leader, a leader without the lease answers
 // not_controller.
 caf::result<cluster_metadata> on_metadata(controller_self self) {
+  if (auto err = check_authenticated(self, "metadata"))
+    return err;
   auto& st = self->state;
   if (st.is_leader() && st.raft->has_quorum_lease())
     return st.view();
@@ -129,10 +172,17 @@ caf::result<cluster_metadata> on_metadata(controller_self self) {
 
 // -- quorum, brokers and timers ----------------------------------------------------------------
 
+// Only node id itself (or this process) may hand over node id's handle, and only one on
+// its own node.
 void on_peer(controller_self self, node_id id, caf::strong_actor_ptr& ptr) {
   auto& st = self->state;
   if (id == st.cfg.self || !ptr)
     return;
+  auto who = sender_of(self);
+  if (!may_act_as_node(who, id) || !owns_handle(self->current_sender(), ptr)) {
+    refused(self, "peer", who, "only node " + to_string(id) + " may hand over its handle");
+    return;
+  }
   auto hdl = caf::actor_cast<caf::actor>(ptr);
   auto i = st.peers.find(id);
   if (i != st.peers.end() && same_proxy(i->second, ptr))
@@ -161,6 +211,9 @@ void track_broker(controller_self self, node_id id, uint64_t version, broker_act
 
 void on_heartbeat(controller_self self, node_id id, uint64_t incarnation, uint64_t version,
                   broker_actor& hdl) {
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(hdl);
+  if (check_broker(self, "heartbeat", id, &ptr))
+    return; // refused: dropped
   auto& st = self->state;
   auto b = st.md.current().find_broker(id);
   if (b == nullptr || b->incarnation != incarnation)
@@ -195,7 +248,9 @@ void on_tick(controller_self self) {
   self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
 }
 
-quorum_status status(controller_self self) {
+caf::result<quorum_status> status(controller_self self) {
+  if (auto err = check_authenticated(self, "status"))
+    return err;
   auto& st = self->state;
   quorum_status s;
   s.self = st.cfg.self;
@@ -248,6 +303,49 @@ void on_down(controller_self self, caf::down_msg& dm) {
     }
 }
 
+// -- the checks every member runs before it answers or forwards ---------------------------------
+
+caf::error check_register(controller_self self, broker_metadata& b, broker_actor& hdl) {
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(hdl);
+  return check_broker(self, "register", b.id, &ptr);
+}
+
+caf::error check_shutdown(controller_self self, node_id& id, uint64_t&) {
+  return check_broker(self, "shutdown", id, nullptr);
+}
+
+// Only cluster members change ISRs; the active controller checks that the sender leads the
+// partition (on_alter_isr).
+caf::error check_alter_isr(controller_self self, alter_isr_request& req) {
+  auto who = sender_of(self);
+  if (is_cluster_member(who))
+    return {};
+  return refused(self, "alter_isr", who,
+                 "only the leader of " + to_string(req.tp) + " may change its ISR");
+}
+
+template <const char* What, class... Ts>
+caf::error check_authenticated_as(controller_self self, Ts&...) {
+  return check_authenticated(self, What);
+}
+
+constexpr char create_topic_name[] = "create_topic";
+constexpr char delete_topic_name[] = "delete_topic";
+constexpr char init_pid_name[] = "init_pid";
+
+// leader_only's handler (controller_state.hpp) behind `check`, which the member that
+// receives the request runs before it answers or forwards it.
+template <class Atom, class Result, class... Ts>
+auto checked(controller_self self, caf::error (*check)(controller_self, std::decay_t<Ts>&...),
+             caf::result<Result> (*answer)(controller_self, Ts...)) {
+  auto handler = leader_only<Atom>(self, answer);
+  return [=](Atom atom, std::decay_t<Ts>&... xs) -> caf::result<Result> {
+    if (auto err = check(self, xs...))
+      return err;
+    return handler(atom, xs...);
+  };
+}
+
 // Loads the Raft state and the snapshot and builds the Raft core; quits on a storage error.
 void start(controller_self self, controller_config cfg) {
   auto& st = self->state;
@@ -286,17 +384,30 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
                  self->system().render(err));
   });
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  // Raft traffic only from the member it says it is from.
   auto step = [=](node_id from, const raft::message& m) {
+    auto who = sender_of(self);
+    if (!may_act_as_node(who, from)) {
+      refused(self, "raft", who, "it may not speak for member " + to_string(from));
+      return;
+    }
     self->state.raft->step(from, m);
     drive(self);
   };
   return {
-    leader_only<register_atom>(self, on_register),
-    leader_only<create_topic_atom>(self, on_create_topic),
-    leader_only<delete_topic_atom>(self, on_delete_topic),
+    checked<register_atom>(self, check_register, on_register),
+    checked<create_topic_atom>(self, check_authenticated_as<create_topic_name,
+                                                            create_topic_request>,
+                               on_create_topic),
+    checked<delete_topic_atom>(self, check_authenticated_as<delete_topic_name,
+                                                            delete_topic_request>,
+                               on_delete_topic),
     [=](metadata_atom) { return on_metadata(self); },
-    leader_only<shutdown_atom>(self, on_shutdown),
-    [=](stop_atom) {
+    checked<shutdown_atom>(self, check_shutdown, on_shutdown),
+    [=](stop_atom) -> caf::result<caf::ok_atom> {
+      if (auto err = require_local(self, self->state.refusals, self->state.owner(), "stop",
+                                   "only this process may stop the controller"))
+        return err;
       fail_pending(self);
       self->quit();
       return caf::ok_atom::value;
@@ -308,12 +419,15 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
     [=](raft_atom, node_id from, raft::install_snapshot& m) { step(from, m); },
     [=](raft_atom, node_id from, raft::snapshot_reply& m) { step(from, m); },
     [=](peer_atom, node_id id, caf::strong_actor_ptr& ptr) { on_peer(self, id, ptr); },
-    [=](caf::tick_atom) { on_tick(self); },
+    [=](caf::tick_atom) {
+      if (own_timer(self, self->state.refusals, self->state.owner(), "tick"))
+        on_tick(self);
+    },
     [=](heartbeat_atom, node_id id, uint64_t incarnation, uint64_t version, broker_actor& hdl) {
       on_heartbeat(self, id, incarnation, version, hdl);
     },
-    leader_only<alter_isr_atom>(self, on_alter_isr),
-    leader_only<init_pid_atom>(self, on_init_pid),
+    checked<alter_isr_atom>(self, check_alter_isr, on_alter_isr),
+    checked<init_pid_atom>(self, check_authenticated_as<init_pid_name>, on_init_pid),
     [=](status_atom) { return status(self); },
   };
 }

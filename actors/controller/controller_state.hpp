@@ -14,6 +14,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/controller/controller_member.hpp"
+#include "actors/node/refusal_log.hpp"
 #include "runtime/cluster/broker_leases.hpp"
 #include "runtime/cluster/metadata_state.hpp"
 
@@ -45,9 +46,11 @@ struct controller_state {
   // elect_preferred proposal in flight; the next imbalance check is due at this time.
   bool preferred_in_flight = false;
   controller_clock::time_point next_imbalance_check{};
+  refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "controller";
 
   bool is_leader() const { return raft->current_role() == raft::role::leader; }
+  std::string owner() const { return "controller " + std::to_string(cfg.self.value); }
 
   // The metadata as clients see it: with the current controller filled in.
   cluster_metadata view() const {

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/group/group_manager.hpp"
+#include "actors/node/authorization.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
@@ -39,7 +40,10 @@ struct coordinator_state {
   std::map<caf::actor_addr, std::string> by_addr;
   // Managers asked to stop, by partition; a load waits for them (offsets_load).
   std::map<caf::actor_addr, partition_id> stopping;
+  refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "group_coordinator";
+
+  std::string owner() const { return "group coordinator " + std::to_string(id.value); }
 };
 
 // The coordinator's published interface plus its own timer (a self-message only).
@@ -47,6 +51,13 @@ using coordinator_timers_actor = group_coordinator_actor::extend<
   caf::reacts_to<wake_atom, partition_id, uint64_t>>;  // retry loading (partition, generation)
 
 using coord_self = coordinator_timers_actor::stateful_pointer<coordinator_state>;
+
+// Messages only the broker (an actor of this process) sends; refused (counted and logged)
+// from anyone else. The error to answer, or none.
+caf::error check_local(coord_self self, const char* what) {
+  return require_local(self, self->state.refusals, self->state.owner(), what,
+                       "only this process sends it");
+}
 
 topic_partition offsets_tp(partition_id p) {
   return {group::offsets_topic, p};
@@ -347,9 +358,17 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
         out.push_back(kv.first);
       return out;
     },
-    [=](md_update_atom, cluster_metadata& md) { apply_metadata(self, std::move(md)); },
-    [=](wake_atom, partition_id p, uint64_t gen) { load_step(self, p, gen); },
-    [=](stop_atom) -> caf::ok_atom {
+    [=](md_update_atom, cluster_metadata& md) {
+      if (!check_local(self, "md_update"))
+        apply_metadata(self, std::move(md));
+    },
+    [=](wake_atom, partition_id p, uint64_t gen) {
+      if (own_timer(self, self->state.refusals, self->state.owner(), "load retry"))
+        load_step(self, p, gen);
+    },
+    [=](stop_atom) -> caf::result<caf::ok_atom> {
+      if (auto err = check_local(self, "stop"))
+        return err;
       auto& st = self->state;
       std::vector<std::string> names;
       for (auto& kv : st.groups)

@@ -1,5 +1,6 @@
 #include "actors/group/group_manager.hpp"
 #include "actors/group/group_manager_state.hpp"
+#include "actors/node/authorization.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -23,6 +24,13 @@ group::topic_sizes topic_sizes_of(const cluster_metadata& md) {
 
 void schedule_tick(manager_self self) {
   self->delayed_send(self, self->state.core->tick_interval(), caf::tick_atom::value);
+}
+
+// Messages only the coordinator (an actor of this process) sends; refused (counted and
+// logged) from anyone else. The error to answer, or none.
+caf::error check_local(manager_self self, const char* what) {
+  return require_local(self, self->state.refusals, self->state.owner(), what,
+                       "only this process sends it");
 }
 
 // Runs one request on the core: its answer comes out of the core's output, now or once the
@@ -87,17 +95,23 @@ manager_timers_actor::behavior_type manager_behavior(manager_self self,
         self, [&](group::group_core& c, group::reply_id id) { c.describe(id); });
     },
     [=](md_update_atom, cluster_metadata& md) {
+      if (check_local(self, "md_update"))
+        return;
       auto& st = self->state;
       st.cfg.md = std::move(md);
       st.core->metadata(topic_sizes_of(st.cfg.md));
       drive(self);
     },
     [=](caf::tick_atom) {
+      if (!own_timer(self, self->state.refusals, self->state.owner(), "tick"))
+        return;
       self->state.core->tick(self->clock().now());
       drive(self);
       schedule_tick(self);
     },
-    [=](stop_atom) -> caf::ok_atom {
+    [=](stop_atom) -> caf::result<caf::ok_atom> {
+      if (auto err = check_local(self, "stop"))
+        return err;
       self->state.core->stop();
       drive(self);
       return caf::ok_atom::value;

@@ -14,6 +14,7 @@
 
 #include "actors/group/group_manager.hpp"
 #include "actors/group/group_interface.hpp"
+#include "actors/node/refusal_log.hpp"
 #include "runtime/group/group_core.hpp"
 
 namespace cafka::manager_detail {
@@ -39,7 +40,10 @@ struct group_manager_state {
   // Members' actors (the senders of their heartbeats), monitored for fast death detection.
   std::map<std::string, caf::actor> member_actors;
   std::map<caf::actor_addr, std::string> by_addr;
+  refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "group_manager";
+
+  std::string owner() const { return "group '" + cfg.core.group + "'"; }
 };
 
 // The manager's published interface plus its own timer (a self-message only).

@@ -9,6 +9,7 @@
 #include "actors/broker/broker.hpp"
 #include "actors/chaos/chaos_agent.hpp"
 #include "actors/controller/controller_member.hpp"
+#include "actors/node/authorization.hpp"
 #include "actors/node/network_dialer.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
@@ -39,7 +40,10 @@ struct supervisor_state {
   std::set<node_id> discovering;  // dials in flight
   std::set<node_id> asking;       // controller_atom requests in flight
   bool stopping = false;
+  refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "node_supervisor";
+
+  std::string owner() const { return "node " + std::to_string(id.value); }
 };
 
 // The node actor's published interface plus its own timer (a self-message only).
@@ -196,6 +200,28 @@ bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
   return false;
 }
 
+// Chaos requests and stop: any authenticated sender (not anonymous or unknown); the error
+// to answer otherwise.
+caf::error check_authenticated(supervisor_self self, const char* what) {
+  auto who = identify(self->current_sender());
+  if (is_authenticated(who))
+    return {};
+  return refuse(self->state.refusals, self->state.owner(), what, who,
+                "only authenticated senders may ask");
+}
+
+// A hello only from node `peer` itself, with a handle on its own node.
+caf::error check_hello(supervisor_self self, node_id peer, const caf::strong_actor_ptr& ptr) {
+  auto who = identify(self->current_sender());
+  if (!may_act_as_node(who, peer))
+    return refuse(self->state.refusals, self->state.owner(), "hello", who,
+                  "only node " + to_string(peer) + " may say hello as node " + to_string(peer));
+  if (!owns_handle(self->current_sender(), ptr))
+    return refuse(self->state.refusals, self->state.owner(), "hello", who,
+                  "the handle is not on the sender's node");
+  return {};
+}
+
 // Spawns the node's chaos agent, which ends with the supervisor whatever the exit reason (a
 // link would keep it running after a normal exit and hold up the actor system's shutdown).
 void spawn_agent(supervisor_self self) {
@@ -275,7 +301,10 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
                                                   + " has no controller role");
       return self->state.controller;
     },
-    [=](peer_atom, node_id peer) { discover(self, peer); },
+    [=](peer_atom, node_id peer) {
+      if (own_timer(self, self->state.refusals, self->state.owner(), "discovery retry"))
+        discover(self, peer);
+    },
     [=](hello_atom, node_id peer, caf::strong_actor_ptr& ptr) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       if (st.stopping)
@@ -286,26 +315,36 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
                           "node " + to_string(st.id) + " takes hellos only from "
                             "lower node ids of its config, not from node "
                             + to_string(peer));
+      if (auto err = check_hello(self, peer, ptr))
+        return err;
       add_link(self, peer, caf::actor_cast<node_actor>(ptr));
       return caf::ok_atom::value;
     },
     // Chaos requests go to the agent; without one (chaos-enable=false) they change nothing.
     [=](chaos_atom, fault_rule& rule, int64_t duration_ms) -> caf::result<uint64_t> {
+      if (auto err = check_authenticated(self, "chaos"))
+        return err;
       if (!self->state.chaos)
         return chaos_disabled_error(self->state.id);
       return self->delegate(self->state.chaos, chaos_atom::value, std::move(rule), duration_ms);
     },
     [=](heal_atom) -> caf::result<caf::ok_atom> {
+      if (auto err = check_authenticated(self, "heal"))
+        return err;
       if (!self->state.chaos)
         return chaos_disabled_error(self->state.id);
       return self->delegate(self->state.chaos, heal_atom::value);
     },
     [=](chaos_atom) -> caf::result<std::vector<fault_status>> {
+      if (auto err = check_authenticated(self, "chaos list"))
+        return err;
       if (!self->state.chaos)
         return chaos_disabled_error(self->state.id);
       return self->delegate(self->state.chaos, chaos_atom::value);
     },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
+      if (auto err = check_authenticated(self, "stop"))
+        return err;
       auto& st = self->state;
       st.stopping = true;
       auto rp = self->make_response_promise<caf::ok_atom>();

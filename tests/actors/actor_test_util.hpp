@@ -51,6 +51,13 @@ caf::expected<T> ask(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
   return result;
 }
 
+// Sends a one-way message from a local actor (a short-lived scoped actor): what only this
+// process may send (handles, metadata pushes) is refused from an anonymous sender.
+template <class Handle, class... Ts>
+void local_send(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  self->send(dest, std::forward<Ts>(xs)...);
+}
 
 // A batch of records "<prefix>-0", "<prefix>-1", ... keyed "k<i>".
 inline std::string make_batch(const std::string& prefix, int count, size_t pad = 0) {

@@ -76,8 +76,8 @@ struct broker_fixture {
     qc.defaults = cc.defaults;
     controller = spawn_controller_member(sys, qc);
     broker = spawn_broker(sys, cc, node_id{1});
-    caf::anon_send(broker, peer_atom::value, node_id{1},
-                   caf::actor_cast<caf::strong_actor_ptr>(controller));
+    local_send(sys, broker, peer_atom::value, node_id{1},
+               caf::actor_cast<caf::strong_actor_ptr>(controller));
     running = true;
     // The broker answers broker_not_available until its registration completes.
     REQUIRE(eventually([&] { return static_cast<bool>(metadata()); }));
@@ -428,7 +428,7 @@ TEST_CASE_METHOD(broker_fixture, "a fenced broker accepts no writes", "[actors][
   fenced.version += 1000;
   for (auto& b : fenced.brokers)
     b.alive = false;
-  caf::anon_send(broker, md_update_atom::value, fenced);
+  local_send(sys, broker, md_update_atom::value, fenced);
   CHECK(eventually([&] {
     auto p = produce("f", 0, make_batch("b", 1));
     return !p && errc_of(p.error()) == errc::broker_fenced;

@@ -26,8 +26,8 @@ TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lap
     return m && m->find_broker(node_id{7}) && !m->find_broker(node_id{7})->alive;
   }));
   // A heartbeat of the same incarnation unfences it.
-  caf::anon_send(members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42}, uint64_t{0},
-                 b);
+  local_send(sys, members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42},
+             uint64_t{0}, b);
   CHECK(eventually([&] {
     auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
     return m && m->find_broker(node_id{7}) && m->find_broker(node_id{7})->alive;
@@ -49,10 +49,10 @@ TEST_CASE_METHOD(quorum_fixture,
   // Every member hears both brokers' heartbeats once it knows them (as in a real cluster).
   auto heartbeats = [&] {
     for (auto& kv : members) {
-      caf::anon_send(kv.second, heartbeat_atom::value, node_id{7}, uint64_t{42}, uint64_t{0},
-                     doomed);
-      caf::anon_send(kv.second, heartbeat_atom::value, node_id{8}, uint64_t{43}, uint64_t{0},
-                     healthy);
+      local_send(sys, kv.second, heartbeat_atom::value, node_id{7}, uint64_t{42},
+                 uint64_t{0}, doomed);
+      local_send(sys, kv.second, heartbeat_atom::value, node_id{8}, uint64_t{43},
+                 uint64_t{0}, healthy);
     }
   };
   auto registered = metadata();

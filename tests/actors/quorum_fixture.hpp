@@ -80,8 +80,8 @@ struct quorum_fixture {
     for (auto& a : members)
       for (auto& b : members)
         if (a.first != b.first)
-          caf::anon_send(a.second, peer_atom::value, b.first,
-                         caf::actor_cast<caf::strong_actor_ptr>(b.second));
+          local_send(sys, a.second, peer_atom::value, b.first,
+                     caf::actor_cast<caf::strong_actor_ptr>(b.second));
   }
 
   void kill(node_id id) {

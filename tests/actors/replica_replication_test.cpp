@@ -72,8 +72,8 @@ struct replication_fixture {
 
   // Tells `follower` where its leader (node `leader`) is.
   void introduce(const replica_actor& follower, int32_t leader, const replica_actor& target) {
-    caf::anon_send(follower, peer_atom::value, node_id{leader},
-                   caf::actor_cast<caf::strong_actor_ptr>(target));
+    local_send(sys, follower, peer_atom::value, node_id{leader},
+               caf::actor_cast<caf::strong_actor_ptr>(target));
   }
 
   caf::expected<produce_response> produce(const replica_actor& r, std::string batch,
@@ -363,7 +363,7 @@ TEST_CASE_METHOD(replication_fixture,
   b = spawn(2, partition(2, 1, {1, 2}, {2}));
   REQUIRE(produce(b, make_batch("b", 2), 1));
   // Node 1 learns of epoch 1, follows node 2, must drop "x" and copy "b".
-  caf::anon_send(a, md_update_atom::value, partition(2, 1, {1, 2}, {2}));
+  local_send(sys, a, md_update_atom::value, partition(2, 1, {1, 2}, {2}));
   introduce(a, 2, b);
   CHECK(eventually([&] { return log_bytes(1) == log_bytes(2); }));
   CHECK(checkpoint(1) == "0 0\n1 5\n");
