@@ -44,12 +44,12 @@ caf::error refused(controller_self self, const std::string& what, const sender_i
   return refuse(self->state.refusals, self->state.owner(), what, who, why);
 }
 
-// Requests any authenticated sender may make (clients and nodes; not anonymous or unknown).
-caf::error check_authenticated(controller_self self, const char* what) {
+// Requests any client may make, also through another member or a broker (is_vouched_for).
+caf::error check_vouched_for(controller_self self, const char* what) {
   auto who = sender_of(self);
-  if (is_authenticated(who))
+  if (is_vouched_for(who))
     return {};
-  return refused(self, what, who, "only authenticated senders may ask");
+  return refused(self, what, who, "only a sender with an identity may ask");
 }
 
 // A broker's own message (register, heartbeat, shutdown): only that broker's node may send
@@ -162,7 +162,7 @@ caf::result<producer_id> on_init_pid(controller_self self) {
 // then not stale); a follower forwards to the leader, a leader without the lease answers
 // not_controller.
 caf::result<cluster_metadata> on_metadata(controller_self self) {
-  if (auto err = check_authenticated(self, "metadata"))
+  if (auto err = check_vouched_for(self, "metadata"))
     return err;
   auto& st = self->state;
   if (st.is_leader() && st.raft->has_quorum_lease())
@@ -249,7 +249,7 @@ void on_tick(controller_self self) {
 }
 
 caf::result<quorum_status> status(controller_self self) {
-  if (auto err = check_authenticated(self, "status"))
+  if (auto err = check_vouched_for(self, "status"))
     return err;
   auto& st = self->state;
   quorum_status s;
@@ -325,8 +325,8 @@ caf::error check_alter_isr(controller_self self, alter_isr_request& req) {
 }
 
 template <const char* What, class... Ts>
-caf::error check_authenticated_as(controller_self self, Ts&...) {
-  return check_authenticated(self, What);
+caf::error check_vouched_for_as(controller_self self, Ts&...) {
+  return check_vouched_for(self, What);
 }
 
 constexpr char create_topic_name[] = "create_topic";
@@ -396,10 +396,10 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
   };
   return {
     checked<register_atom>(self, check_register, on_register),
-    checked<create_topic_atom>(self, check_authenticated_as<create_topic_name,
+    checked<create_topic_atom>(self, check_vouched_for_as<create_topic_name,
                                                             create_topic_request>,
                                on_create_topic),
-    checked<delete_topic_atom>(self, check_authenticated_as<delete_topic_name,
+    checked<delete_topic_atom>(self, check_vouched_for_as<delete_topic_name,
                                                             delete_topic_request>,
                                on_delete_topic),
     [=](metadata_atom) { return on_metadata(self); },
@@ -427,7 +427,7 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
       on_heartbeat(self, id, incarnation, version, hdl);
     },
     checked<alter_isr_atom>(self, check_alter_isr, on_alter_isr),
-    checked<init_pid_atom>(self, check_authenticated_as<init_pid_name>, on_init_pid),
+    checked<init_pid_atom>(self, check_vouched_for_as<init_pid_name>, on_init_pid),
     [=](status_atom) { return status(self); },
   };
 }

@@ -10,6 +10,10 @@ bool is_authenticated(const sender_identity& x) {
   return x.kind != sender_kind::anonymous && x.kind != sender_kind::unknown;
 }
 
+bool is_vouched_for(const sender_identity& x) {
+  return x.kind != sender_kind::anonymous;
+}
+
 bool owns_handle(const caf::strong_actor_ptr& sender, const caf::strong_actor_ptr& hdl) {
   if (sender == nullptr || hdl == nullptr)
     return false;

@@ -19,6 +19,12 @@ namespace cafka {
 // plaintext process.
 bool is_authenticated(const sender_identity& x);
 
+// Anything but anonymous: also a sender that a verified node forwarded (unknown). What a
+// client asks the controller (topics, metadata, producer ids, status) reaches the active
+// controller through whichever member or broker the client asked, which forwards it with the
+// client as sender, so the controller cannot require that the client reached it directly.
+bool is_vouched_for(const sender_identity& x);
+
 // True if `hdl` lives on the sender's node, or the sender is a local actor (this process
 // hands over other nodes' handles). False for a null sender or handle.
 bool owns_handle(const caf::strong_actor_ptr& sender, const caf::strong_actor_ptr& hdl);

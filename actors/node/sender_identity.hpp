@@ -17,7 +17,7 @@ enum class sender_kind : uint8_t {
   node,             // a node whose certificate this process verified
   client,           // a client whose certificate this process verified
   unauthenticated,  // a remote sender in a plaintext process: its claims cannot be checked
-  unknown,          // a remote sender that no verified connection vouches for (TLS on)
+  unknown,          // TLS on; a sender a verified node forwarded, not connected to us
 };
 
 struct sender_identity {
