@@ -164,9 +164,10 @@ size_t find_valid_record(std::string_view log, size_t from, raft_index after) {
     r(head);
     if (len < entry_fixed_size || len > left - record_header_size || !r.ok())
       continue;
-    // Every record takes at least min_record bytes: the index cannot be further than that.
+    // Every record takes at least min_record bytes: a record at q is at most one entry
+    // past those that fit in the bytes skipped, [from, q).
     auto gap = static_cast<__int128>(head.index.value) - after.value;
-    if (gap < 1 || gap > static_cast<__int128>(left / min_record) + 1)
+    if (gap < 1 || gap > static_cast<__int128>((q - from) / min_record) + 2)
       continue;
     if (scan_record(log, q).ok)
       return q;

@@ -96,6 +96,7 @@ TEST_CASE("raft disk persistence: a bad record with good ones after it fails the
   auto rec = raw_record(1, 1, "e1").size();
   auto third = files::log_header_size + 2 * rec;  // entry 3
   std::string why;
+  auto follows = third + rec;  // entry 4
   SECTION("a flipped bit in entry 3's data") {
     bytes[third + rec - 1] ^= 0x01;
     why = "CRC mismatch";
@@ -104,10 +105,11 @@ TEST_CASE("raft disk persistence: a bad record with good ones after it fails the
     bytes[third] = 0x7f;
     why = "runs past the end of the file";
   }
-  SECTION("entry 3 zeroed") {
+  SECTION("entries 3 and 4 zeroed") {
     std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(third),
-              bytes.begin() + static_cast<std::ptrdiff_t>(third + rec), '\0');
+              bytes.begin() + static_cast<std::ptrdiff_t>(third + 2 * rec), '\0');
     why = "too small";
+    follows = third + 2 * rec;  // entry 5
   }
   write_file(log_path(d), bytes);
   warning_capture cap;
@@ -121,7 +123,7 @@ TEST_CASE("raft disk persistence: a bad record with good ones after it fails the
                 + " (after entry 2): ";
   CHECK(text.substr(0, prefix.size()) == prefix);
   CHECK(text.find(why) != std::string::npos);
-  CHECK(text.find("a valid record follows at position " + std::to_string(third + rec))
+  CHECK(text.find("a valid record follows at position " + std::to_string(follows))
         != std::string::npos);
   CHECK(read_file(log_path(d)) == bytes);
   CHECK(cap.lines() == 0);
