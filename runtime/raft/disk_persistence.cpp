@@ -35,7 +35,7 @@ caf::error disk_persistence::corrupt(const std::string& path, const std::string&
 
 disk_persistence::disk_persistence(std::string dir, std::shared_ptr<storage::env> env)
   : dir_(std::move(dir)), env_(std::move(env)) {
-  assert(env_ != nullptr);
+  assert(env_ != nullptr);  // internal: the node supervisor and tests pass a disk
 }
 
 disk_persistence::~disk_persistence() = default;
@@ -170,10 +170,10 @@ caf::error disk_persistence::read_log_header(std::string& buf, size_t& pos,
 caf::error disk_persistence::check_log_order(const std::string& file,
                                              const std::vector<record_pos>& recs) {
   for (size_t i = 1; i < recs.size(); ++i) {
-    if (recs[i].index != recs[i - 1].index + 1)
+    if (recs[i - 1].index >= files::max_stored_index || recs[i].index != recs[i - 1].index + 1)
       return corrupt(file, "entry at position " + std::to_string(recs[i].pos) + " has index "
-                             + to_string(recs[i].index) + ", expected "
-                             + to_string(recs[i - 1].index + 1));
+                             + to_string(recs[i].index) + " after entry "
+                             + to_string(recs[i - 1].index));
     if (recs[i].term < recs[i - 1].term)
       return corrupt(file, "entry " + to_string(recs[i].index) + " has term "
                              + to_string(recs[i].term) + " below the previous entry's "
@@ -216,8 +216,17 @@ caf::error disk_persistence::load_log(persisted_state& out) {
     pos += rec.size;
   }
   if (pos < buf.size()) {
-    spdlog::warn("raft log {}: truncated corrupt/torn tail at position {} "
-                 "({} bytes dropped): {}",
+    // Only a torn tail is cut: bytes in which no valid record starts. A bad record with a
+    // valid one after it is damage, and cutting there could drop committed entries.
+    auto after = recs.empty() ? snap_.index : recs.back().index;
+    auto later = files::find_valid_record(buf, pos, after);
+    if (later < buf.size())
+      return corrupt(file, "bad record at position " + std::to_string(pos) + " (after entry "
+                             + to_string(after) + "): " + bad
+                             + "; a valid record follows at position "
+                             + std::to_string(later));
+    spdlog::warn("raft log {}: truncated torn tail at position {} "
+                 "({} bytes dropped, no valid record after it): {}",
                  file, pos, buf.size() - pos, bad);
     if (auto err = log_->truncate(pos))
       return err;

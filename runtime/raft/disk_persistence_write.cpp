@@ -19,7 +19,7 @@ caf::error invalid(const std::string& what) {
 } // namespace
 
 caf::error disk_persistence::rewrite_log_from(size_t first) {
-  assert(first <= positions_.size());
+  assert(first <= positions_.size());  // internal: callers pass an upper_bound position
   auto base = first < positions_.size() ? positions_[first].pos : log_size_;
   auto contents = files::log_header();
   auto header = contents.size();
@@ -40,7 +40,7 @@ caf::error disk_persistence::rewrite_log_from(size_t first) {
   for (auto& r : positions_)
     r.pos = r.pos - base + header;
   log_size_ = contents.size();
-  assert(positions_.empty() || positions_.front().pos == header);
+  assert(positions_.empty() || positions_.front().pos == header);  // internal: shifted above
   return caf::none;
 }
 
@@ -58,6 +58,10 @@ caf::error disk_persistence::append(const std::vector<log_entry>& entries) {
   if (entries.empty())
     return caf::none;
   // Check everything before writing anything.
+  if (last_index() > files::max_stored_index
+      || static_cast<uint64_t>(files::max_stored_index.value - last_index().value) < entries.size())
+    return invalid("raft append: " + std::to_string(entries.size()) + " entries after index "
+                   + to_string(last_index()) + " pass the largest index");
   auto expected = last_index() + 1;
   auto prev_term = positions_.empty() ? snap_.term : positions_.back().term;
   size_t total = 0;
@@ -84,7 +88,7 @@ caf::error disk_persistence::append(const std::vector<log_entry>& entries) {
     added.push_back(record_pos{e.index, e.term, log_size_ + buf.size()});
     files::append_record(buf, e);
   }
-  assert(buf.size() == total);
+  assert(buf.size() == total);  // internal: record_size() is what append_record writes
   caf::error err = log_->write_at(buf.data(), buf.size(), log_size_);
   if (!err)
     err = log_->sync();
@@ -126,8 +130,8 @@ caf::error disk_persistence::store_snapshot(const snapshot& snp) {
   if (s < snap_.index)
     return invalid("raft snapshot at index " + to_string(s)
                    + " is older than the stored one at " + to_string(snap_.index));
-  if (s < raft_index{0} || snp.desc.term < raft_term{0})
-    return invalid("raft snapshot with a negative index or term");
+  if (s < raft_index{0} || snp.desc.term < raft_term{0} || s > files::max_stored_index)
+    return invalid("raft snapshot with a negative or too large index, or a negative term");
   if (auto err = env_->replace_file(path(snapshot_file), files::encode_snapshot(snp))) {
     open_ = false;  // the file is the old or the new one: re-read it next time
     return err;
@@ -146,6 +150,7 @@ caf::error disk_persistence::store_snapshot(const snapshot& snp) {
     open_ = false;
     return err;
   }
+  // Internal: positions_ is contiguous from the old snapshot's index + 1 <= s + 1.
   assert(positions_.empty() || positions_.front().index == snap_.index + 1);
   return caf::none;
 }

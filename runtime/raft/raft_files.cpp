@@ -39,7 +39,7 @@ std::string encode_vote(const vote_record& v) {
   w.u8(vote_version);
   w(v);
   w.u32(crc32c(out.data(), out.size()));
-  assert(out.size() == vote_file_size);
+  assert(out.size() == vote_file_size);  // internal: the fields have fixed sizes
   return out;
 }
 
@@ -102,7 +102,7 @@ bool valid_kind(entry_kind k) {
 }
 
 void append_record(std::string& out, const log_entry& e) {
-  assert(e.data.size() <= max_entry_data);
+  assert(e.data.size() <= max_entry_data);  // internal: disk_persistence::append checks it
   std::string payload;
   payload.reserve(entry_fixed_size + e.data.size());
   durable::writer p{payload};
@@ -153,6 +153,28 @@ scanned_record scan_record(std::string_view log, size_t pos) {
   return out;
 }
 
+size_t find_valid_record(std::string_view log, size_t from, raft_index after) {
+  constexpr size_t min_record = record_header_size + entry_fixed_size;
+  for (auto q = from + 1; q < log.size() && log.size() - q >= min_record; ++q) {
+    auto left = log.size() - q;
+    durable::reader r{log.substr(q, min_record)};
+    auto len = r.u32();
+    r.u32();  // the CRC, checked by scan_record
+    entry_head head;
+    r(head);
+    if (len < entry_fixed_size || len > left - record_header_size || !r.ok())
+      continue;
+    // Every record takes at least min_record bytes: a record at q is at most one entry
+    // past those that fit in the bytes skipped, [from, q).
+    auto gap = static_cast<__int128>(head.index.value) - after.value;
+    if (gap < 1 || gap > static_cast<__int128>((q - from) / min_record) + 2)
+      continue;
+    if (scan_record(log, q).ok)
+      return q;
+  }
+  return log.size();
+}
+
 std::string encode_snapshot(const snapshot& snp) {
   std::string body;
   durable::writer w{body};
@@ -191,6 +213,10 @@ snapshot decode_snapshot(std::string_view bytes, std::string& why) {
   }
   if (snp.desc.index < raft_index{0} || snp.desc.term < raft_term{0}) {
     why = "negative index or term";
+    return {};
+  }
+  if (snp.desc.index > max_stored_index) {
+    why = "index " + to_string(snp.desc.index) + " out of range";
     return {};
   }
   return snp;

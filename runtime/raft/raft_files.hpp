@@ -65,6 +65,17 @@ struct scanned_record {
 };
 scanned_record scan_record(std::string_view log, size_t pos);
 
+// The first position q in (from, log.size()) where a record starts that scan_record takes
+// whole and whose index is above `after`, by at most the records [from, q) could hold plus
+// two; log.size() if there is none: then the bytes from `from` on are a torn tail. Only
+// positions whose length and index fields fit get the CRC check. Requires: from <=
+// log.size().
+size_t find_valid_record(std::string_view log, size_t from, raft_index after);
+
+// The largest index (and snapshot index) stored: one below INT64_MAX, so index + 1 is
+// always defined.
+inline constexpr raft_index max_stored_index{INT64_MAX - 1};
+
 // -- snapshot: the durable frame (version:int16 | crc32c:uint32 | body) of version 1, body =
 // index:int64 | term:int64 | data (the rest). Version 0 (a length:uint64 header around a
 // Boost text archive) is refused.

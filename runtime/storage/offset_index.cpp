@@ -62,7 +62,7 @@ std::string offset_index::check(uint64_t log_size) const {
 }
 
 offset_index::entry offset_index::at(size_t i) const {
-  assert(i < size_);
+  assert(i < size_);  // internal: callers index below size()
   auto p = map_->data() + i * entry_size;
   return entry{base_ + static_cast<int64_t>(wire::load_be32(p)), wire::load_be32(p + 4)};
 }
@@ -84,10 +84,13 @@ std::optional<offset_index::entry> offset_index::lookup(log_offset target) const
 }
 
 caf::error offset_index::append(log_offset offset, uint32_t position) {
-  // Requires: room, increasing entries, a relative offset that fits.
-  assert(!full());
-  assert(offset >= base_ && offset - base_ <= std::numeric_limits<uint32_t>::max());
-  assert(size_ == 0 || (at(size_ - 1).offset < offset && at(size_ - 1).position < position));
+  // Offsets and positions come from batch headers read from disk: checked at run time.
+  if (full() || offset < base_ || offset - base_ > std::numeric_limits<uint32_t>::max()
+      || (size_ > 0 && (at(size_ - 1).offset >= offset || at(size_ - 1).position >= position)))
+    return make_error(errc::invalid_request, "append to " + path_ + ": entry (offset "
+                                               + to_string(offset) + ", position "
+                                               + std::to_string(position)
+                                               + ") does not follow the index or fit it");
   if (size_ >= capacity_) {
     if (auto err = unseal())
       return err;
@@ -142,6 +145,11 @@ caf::error offset_index::close() {
   return err ? err : err2;
 }
 
+void offset_index::close_unchanged() {
+  unmap();
+  static_cast<void>(file_->close());
+}
+
 caf::error offset_index::remove() {
   auto err = close();
   auto err2 = env_.remove(path_);
@@ -151,7 +159,7 @@ caf::error offset_index::remove() {
 caf::error offset_index::remap(size_t capacity) {
   // Invariant: size_ <= capacity_ after the call. On failure the index is left empty, which is
   // always correct (lookups then scan the log from position 0), just slower.
-  assert(size_ <= capacity);
+  assert(size_ <= capacity);  // internal: unseal and seal never ask for less than size_
   unmap();
   if (auto err = file_->truncate(capacity * entry_size)) {
     size_ = 0;

@@ -50,8 +50,8 @@ public:
   // The entry with the greatest offset <= target, if any.
   std::optional<entry> lookup(log_offset target) const;
 
-  // Requires: !full(); offset and position greater than the last entry's; offset - base
-  // fits in uint32.
+  // errc::invalid_request (nothing added) if the index is full, offset or position is not
+  // greater than the last entry's, or offset - base does not fit in uint32.
   caf::error append(log_offset offset, uint32_t position);
 
   // Drops the entries with position >= `position` (the .log is cut there).
@@ -68,6 +68,9 @@ public:
   caf::error flush();
   // seal() + unmap + close the file.
   caf::error close();
+  // Unmaps and closes the file as it is, without seal()'s trim: for an index that open()
+  // found and that must stay byte for byte as it was. Errors are dropped.
+  void close_unchanged();
   // close() + unlink the file.
   caf::error remove();
 

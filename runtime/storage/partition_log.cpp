@@ -23,7 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t name_digits = 20;
-// Segment base offsets above this are refused (room for any batch's offsets without overflow).
+// Segment base offsets above this are refused, and appends stop there (offsets exhausted): room
+// for any batch's offsets without overflow, and every segment name parses at the next open.
 constexpr int64_t max_base_offset = std::numeric_limits<int64_t>::max() / 2;
 
 // The base offset in "<20 digits><ext>", if the name has that form.
@@ -42,14 +43,6 @@ std::optional<log_offset> parse_segment_name(const std::string& name, const std:
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Unlinks the files of a segment that was never opened (.log first).
-caf::error remove_segment_files(storage::env& env, const std::string& dir, log_offset base) {
-  for (auto ext : {".log", ".index", ".timeindex"})
-    if (auto err = env.remove((fs::path{dir} / segment::file_name(base, ext)).string()))
-      return err;
-  return caf::none;
 }
 
 // now - then, without overflow for any inputs.
@@ -117,27 +110,18 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
   std::unique_ptr<partition_log> log{new partition_log(env, dir, cfg)};
   auto scfg = segment_config_of(cfg);
   for (size_t i = 0; i < bases.size(); ++i) {
-    bool active = i + 1 == bases.size();
+    bool tail = i + 1 == bases.size();
     bool truncated = false;
-    auto seg = segment::open(env, dir, bases[i], scfg, active, truncated);
+    auto seg = segment::open(env, dir, bases[i], scfg, tail, truncated);
     if (!seg)
       return std::move(seg.error());
-    std::string why;
-    if (!active && truncated)
-      why = "they follow a corrupt batch";
-    else if (!active && (*seg)->next_offset() > bases[i + 1])
-      why = "segment " + segment::file_name(bases[i], ".log") + " ends at offset "
-            + to_string((*seg)->next_offset()) + ", past their start";
+    // Segments never overlap: one that does is damage, not something to repair by deleting.
+    if (!tail && (*seg)->next_offset() > bases[i + 1])
+      return make_error(errc::corrupt_message,
+                        (*seg)->log_path() + ": ends at offset "
+                          + to_string((*seg)->next_offset()) + ", past the start of "
+                          + segment::file_name(bases[i + 1], ".log"));
     log->segments_.push_back(std::move(*seg));
-    if (!why.empty()) {
-      for (size_t j = i + 1; j < bases.size(); ++j)
-        if (auto err = remove_segment_files(env, dir, bases[j]))
-          return err;
-      spdlog::warn("partition log {}: deleted {} segment(s) from {} on: {}", dir,
-                   bases.size() - i - 1, segment::file_name(bases[i + 1], ".log"), why);
-      dir_changed = true;
-      break;
-    }
   }
   if (log->segments_.empty()) {
     auto seg = segment::create(env, dir, log_offset{0}, scfg);
@@ -172,7 +156,7 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
     return make_error(errc::corrupt_message, "append to " + dir_ + ": not one whole batch");
   auto base = log_end_offset();
   int64_t count = int64_t{h.last_offset_delta} + 1;
-  if (base > log_offset{std::numeric_limits<int64_t>::max() - count})
+  if (base > log_offset{max_base_offset - count})
     return make_error(errc::offset_out_of_range, "append to " + dir_ + ": offsets exhausted");
   if (segments_.back()->should_roll(batch.size(), count)) {
     if (auto err = roll(base))
@@ -182,7 +166,8 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
   h.base_offset = base.value;
   if (auto err = segments_.back()->append(batch, h))
     return err;
-  // Invariant: offsets are assigned contiguously.
+  // Invariant (an internal one: the base was patched to the log end above): offsets are
+  // assigned contiguously.
   assert(log_end_offset() == base + count);
   unflushed_messages_ += count;
   if (auto err = maybe_flush(now_ms))
@@ -201,20 +186,24 @@ caf::error partition_log::append_replicated(std::string_view batch, int64_t now_
                       "append to " + dir_ + ": batch at " + std::to_string(h.base_offset)
                         + " does not continue the log at " + to_string(base));
   int64_t count = int64_t{h.last_offset_delta} + 1;
+  if (base > log_offset{max_base_offset - count})
+    return make_error(errc::offset_out_of_range, "append to " + dir_ + ": offsets exhausted");
   if (segments_.back()->should_roll(batch.size(), count)) {
     if (auto err = roll(base))
       return err;
   }
   if (auto err = segments_.back()->append(batch, h))
     return err;
-  // Invariant: offsets stay contiguous.
+  // Invariant (an internal one: segment::append sets the end to h.next_offset()): offsets
+  // stay contiguous.
   assert(log_end_offset() == base + count);
   unflushed_messages_ += count;
   return maybe_flush(now_ms);
 }
 
 caf::error partition_log::roll(log_offset next) {
-  // Requires: next == log_end_offset(), so the new segment starts where the old one ends.
+  // Requires: next == log_end_offset(), so the new segment starts where the old one ends
+  // (both callers pass it: an internal invariant, not input).
   assert(next == log_end_offset());
   // No fsync of the data here (it would stall the owner for a whole segment's worth of
   // writeback): the sealed segment's records become durable at the next flush(), as in
@@ -257,7 +246,7 @@ caf::expected<log_read_result> partition_log::read(log_offset from, size_t max_b
                              [](log_offset o, const std::unique_ptr<segment>& s) {
                                return o < s->base_offset();
                              });
-  assert(it != segments_.begin());
+  assert(it != segments_.begin());  // internal: from >= log start was checked above
   for (--it; it != segments_.end(); ++it) {
     if (!res.data.empty() && res.data.size() >= max_bytes)
       break;

@@ -31,10 +31,13 @@ struct log_read_result {
 
 class partition_log {
 public:
-  // Opens (creating if absent) the log in `dir` and recovers it: validates the tail of the
-  // last segment by length and CRC and truncates a torn or corrupt tail (one warning line);
-  // rebuilds a missing or bad index. Never throws on a corrupt file. Every file of the log
-  // is reached through `env`. Requires: env outlives the log.
+  // Opens (creating if absent) the log in `dir` and recovers it: checks every batch of the
+  // last segment by length, offsets and CRC and cuts a torn tail (bytes after the last valid
+  // batch in which no valid batch starts; one warning line); rebuilds a missing or bad index.
+  // Any other damage (a bad batch with a valid one after it, a bad batch in a sealed segment,
+  // overlapping segments) is errc::corrupt_message naming the file, position and offset, and
+  // no segment file is changed or deleted. Never throws on a corrupt file. Every file of the
+  // log is reached through `env`. Requires: env outlives the log.
   static caf::expected<std::unique_ptr<partition_log>> open(storage::env& env, std::string dir,
                                                             log_config cfg, int64_t now_ms);
   ~partition_log();
@@ -44,7 +47,8 @@ public:
 
   // Appends one whole, CRC-valid batch (validated by the caller). Patches its base offset to
   // log_end_offset() in place, writes it with one write, rolls first if the active segment
-  // would exceed segment_bytes. Returns the base offset assigned.
+  // would exceed segment_bytes. Returns the base offset assigned. errc::offset_out_of_range
+  // if its offsets would pass 2^62 - 1 (here and in append_replicated).
   caf::expected<log_offset> append(std::string& batch, int64_t now_ms);
 
   // A follower's append: one whole batch copied from the leader, whose base offset must

@@ -16,11 +16,8 @@ namespace cafka {
 
 namespace {
 
-constexpr size_t scan_chunk = 1 << 20;  // bytes read at a time by the recovery scan
 constexpr uint64_t max_position = segment::max_position;
 constexpr int64_t max_relative_offset = segment::max_relative_offset;
-constexpr int32_t min_batch_length =
-  static_cast<int32_t>(batch_header_size - batch_log_overhead);
 
 // Index capacity: one entry per index_interval_bytes of a full segment, at most 10 MiB
 // (Kafka's segment.index.bytes); a full index rolls the segment.
@@ -28,29 +25,6 @@ size_t max_index_entries(const segment_config& cfg) {
   constexpr size_t cap = (10u << 20) / offset_index::entry_size;
   auto n = cfg.segment_bytes / std::max<uint64_t>(cfg.index_interval_bytes, 1) + 2;
   return static_cast<size_t>(std::min<uint64_t>(n, cap));
-}
-
-// Why the header of a batch at `pos` cannot be the next batch of a segment starting at
-// `base` whose previous batch ended at `min_offset` (empty string: plausible). No CRC check.
-std::string header_problem(const batch_header& h, uint64_t pos, uint64_t file_size,
-                           log_offset base, log_offset min_offset) {
-  if (h.batch_length < min_batch_length)
-    return "batch length " + std::to_string(h.batch_length) + " below the header size";
-  if (h.total_size() > file_size - pos)
-    return "batch of " + std::to_string(h.total_size()) + " bytes runs past the end of the file ("
-           + std::to_string(file_size - pos) + " bytes left)";
-  if (h.magic != batch_magic)
-    return "unsupported magic " + std::to_string(h.magic);
-  if (h.last_offset_delta < 0)
-    return "negative last offset delta";
-  if (h.base() < min_offset)
-    return "base offset " + std::to_string(h.base_offset) + " below the previous batch end "
-           + to_string(min_offset);
-  if (h.base() - base > max_relative_offset - h.last_offset_delta - 1)
-    return "offset " + std::to_string(h.base_offset) + " too far from the segment base";
-  if (pos > max_position)
-    return "segment larger than 4 GiB";
-  return {};
 }
 
 } // namespace
@@ -100,7 +74,7 @@ segment::create(storage::env& env, const std::string& dir, log_offset base, segm
 
 caf::expected<std::unique_ptr<segment>>
 segment::open(storage::env& env, const std::string& dir, log_offset base, segment_config cfg,
-              bool active, bool& truncated) {
+              bool tail, bool& truncated) {
   truncated = false;
   auto dir_path = std::filesystem::path{dir};
   auto index_path = (dir_path / file_name(base, ".index")).string();
@@ -125,31 +99,39 @@ segment::open(storage::env& env, const std::string& dir, log_offset base, segmen
     return std::move(tidx.error());
   std::unique_ptr<segment> seg{new segment(env, dir, base, cfg, std::move(*log), std::move(*idx),
                                            std::move(*tidx), *size)};
-  if (active) {
-    if (auto err = seg->recover(truncated))
-      return err;
+  auto fail = [&](caf::error err) {
+    seg->abandon(*index_existed, *time_existed);
+    return err;
+  };
+  if (tail) {
+    if (auto err = seg->recover(true, truncated))
+      return fail(std::move(err));
     return seg;
   }
   std::string reason = *index_existed ? seg->index_->check(seg->size_) : "index file missing";
   if (reason.empty()) {
     auto why = seg->time_index_->check(seg->size_);
     if (!why)
-      return std::move(why.error());
+      return fail(std::move(why.error()));
     reason = *time_existed ? std::move(*why) : "time index file missing";
   }
+  std::vector<batch_place> missing;
   if (reason.empty()) {
-    if (auto err = seg->verify_tail(reason))
-      return err;
+    if (auto err = seg->verify_tail(reason, missing))
+      return fail(std::move(err));
   }
   if (reason.empty()) {
     if (auto err = seg->verify_time_tail(reason))
-      return err;
+      return fail(std::move(err));
   }
-  if (!reason.empty()) {
+  if (reason.empty()) {
+    for (auto& b : missing)
+      seg->maybe_index(b.base, b.position);
+  } else {
     spdlog::warn("partition log {}: rebuilding index of {} by a full scan: {}", dir,
                  file_name(base, ".log"), reason);
-    if (auto err = seg->recover(truncated))
-      return err;
+    if (auto err = seg->recover(false, truncated))
+      return fail(std::move(err));
   }
   if (auto err = seg->seal())
     return err;
@@ -164,10 +146,13 @@ bool segment::should_roll(size_t batch_size, int64_t offset_count) const {
 }
 
 caf::error segment::append(std::string_view batch, const batch_header& h) {
-  // Requires: a whole batch at or after the end, within uint32 positions.
-  assert(batch.size() == h.total_size());
-  assert(h.base() >= next_offset_);
-  assert(size_ <= max_position);
+  if (batch.size() != h.total_size() || h.last_offset_delta < 0 || h.base() < next_offset_
+      || h.base() - base_ > max_relative_offset - h.last_offset_delta - 1
+      || size_ > max_position)
+    return make_error(errc::invalid_request,
+                      "append to " + log_path_ + ": batch at offset "
+                        + std::to_string(h.base_offset) + " does not fit the segment at "
+                        + to_string(next_offset_));
   if (auto err = log_->write_at(batch.data(), batch.size(), size_)) {
     // Cut a partial write so the file keeps ending on a batch boundary.
     static_cast<void>(log_->truncate(size_));
@@ -178,7 +163,6 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
   last_batch_ = batch_place{h.base(), size_};
   size_ += batch.size();
   next_offset_ = h.next_offset();
-  assert(next_offset_ - base_ <= max_relative_offset);
   if (max_timestamp_)
     max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
   maybe_time_index();
@@ -195,117 +179,6 @@ void segment::maybe_index(log_offset offset, uint64_t position) {
   if (auto err = index_->append(offset, static_cast<uint32_t>(position)))
     spdlog::warn("partition log {}: cannot extend {}: {} (reads scan further)", dir_,
                  index_->path(), describe(err));
-}
-
-caf::error segment::recover(bool& truncated) {
-  truncated = false;
-  if (auto err = index_->clear())
-    return err;
-  if (auto err = index_->unseal())
-    return err;
-  if (auto err = time_index_->clear())
-    return err;
-  max_timestamp_ = -1;
-  last_batch_.reset();
-  std::string buf;
-  uint64_t buf_pos = 0;
-  // Pointer to the bytes [pos, pos + n) of the file; requires pos + n <= size_.
-  auto bytes = [&](uint64_t pos, size_t n) -> caf::expected<const char*> {
-    if (pos >= buf_pos && pos + n <= buf_pos + buf.size())
-      return buf.data() + (pos - buf_pos);
-    auto want = static_cast<size_t>(std::min<uint64_t>(std::max(n, scan_chunk), size_ - pos));
-    buf.resize(want);
-    auto got = log_->read_at(buf.data(), want, pos);
-    if (!got)
-      return std::move(got.error());
-    if (*got < n)
-      return make_error(errc::storage_error, "short read of " + log_path_);
-    buf.resize(*got);
-    buf_pos = pos;
-    return buf.data();
-  };
-  uint64_t pos = 0;
-  log_offset next = base_;
-  std::string reason;
-  while (pos < size_) {
-    if (size_ - pos < batch_header_size) {
-      reason = "incomplete batch header";
-      break;
-    }
-    auto p = bytes(pos, batch_header_size);
-    if (!p)
-      return std::move(p.error());
-    batch_header h;
-    read_batch_header(*p, batch_header_size, h);
-    reason = header_problem(h, pos, size_, base_, next);
-    if (!reason.empty())
-      break;
-    p = bytes(pos, h.total_size());
-    if (!p)
-      return std::move(p.error());
-    if (auto err = validate_batch_crc(std::string_view{*p, h.total_size()})) {
-      reason = describe(err);
-      break;
-    }
-    maybe_index(h.base(), pos);
-    last_batch_ = batch_place{h.base(), pos};
-    max_timestamp_ = std::max(*max_timestamp_, h.max_timestamp);
-    maybe_time_index();
-    pos += h.total_size();
-    next = h.next_offset();
-  }
-  next_offset_ = next;
-  if (pos < size_) {
-    auto dropped = size_ - pos;
-    if (auto err = log_->truncate(pos))
-      return err;
-    size_ = pos;
-    truncated = true;
-    spdlog::warn("partition log {}: truncated corrupt/torn tail of {} at position {} ({} bytes "
-                 "dropped): {}",
-                 dir_, file_name(base_, ".log"), pos, dropped, reason);
-    if (auto err = log_->sync())
-      return err;
-  }
-  return caf::none;
-}
-
-caf::error segment::verify_tail(std::string& reason) {
-  uint64_t pos = 0;
-  log_offset next = base_;
-  std::optional<offset_index::entry> last;
-  if (!index_->empty()) {
-    last = index_->at(index_->size() - 1);
-    pos = last->position;
-    next = last->offset;
-  }
-  char hdr[batch_header_size];
-  while (pos < size_) {
-    if (size_ - pos < batch_header_size) {
-      reason = "incomplete batch header at position " + std::to_string(pos);
-      return caf::none;
-    }
-    auto got = log_->read_at(hdr, batch_header_size, pos);
-    if (!got)
-      return std::move(got.error());
-    batch_header h;
-    if (*got < batch_header_size || !read_batch_header(hdr, *got, h)) {
-      reason = "short read at position " + std::to_string(pos);
-      return caf::none;
-    }
-    reason = header_problem(h, pos, size_, base_, next);
-    if (reason.empty() && last && pos == last->position && h.base() != last->offset)
-      reason = "last index entry says offset " + to_string(last->offset) + " but the batch at "
-               + std::to_string(pos) + " has base offset " + std::to_string(h.base_offset);
-    if (!reason.empty())
-      return caf::none;
-    maybe_index(h.base(), pos);
-    last_batch_ = batch_place{h.base(), pos};
-    pos += h.total_size();
-    next = h.next_offset();
-  }
-  next_offset_ = next;
-  return caf::none;
 }
 
 caf::error segment::read_header(uint64_t position, batch_header& h) const {
@@ -417,6 +290,7 @@ caf::error segment::truncate_to(log_offset offset) {
   size_ = *pos;
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
   next_offset_ = std::max(base_, std::min(offset, h.base()));
+  // Internal: partition_log::truncate_to keeps this segment only if base_ <= offset.
   assert(next_offset_ >= base_ && next_offset_ <= offset);
   dirty_ = true;
   // The running max and the last batch, for the time index entries of later appends.

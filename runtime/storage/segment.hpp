@@ -2,7 +2,7 @@
 // sparse <base>.index and <base>.timeindex. Append, positioned reads of whole batches, search
 // by timestamp, recovery scan, truncate; its files opened through the log's storage env. Owned
 // by its partition_log; not thread-safe. See docs/storage-format.md. The timestamp functions
-// are in segment_time.cpp.
+// are in segment_time.cpp, the checks and repairs of open() in segment_recovery.cpp.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -34,6 +35,9 @@ public:
   // Positions and offsets relative to the base are uint32 in both indexes.
   static constexpr uint64_t max_position = std::numeric_limits<uint32_t>::max();
   static constexpr int64_t max_relative_offset = std::numeric_limits<uint32_t>::max();
+  // The smallest batch_length of a batch: the header after base_offset and batch_length.
+  static constexpr int32_t min_batch_length =
+    static_cast<int32_t>(batch_header_size - batch_log_overhead);
 
   // "00000000000000000042" + ext (".log", ".index", ".timeindex").
   static std::string file_name(log_offset base, const char* ext);
@@ -43,15 +47,19 @@ public:
   static caf::expected<std::unique_ptr<segment>>
   create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg);
 
-  // Opens an existing segment. `active` (the last segment): every batch is checked (length,
-  // offsets, CRC), a corrupt or torn tail is cut off (one warning) and both indexes rebuilt.
-  // Otherwise the indexes are trusted if they check out: only the batches after the last
-  // offset index entry are walked by header, and the batch of the last time index entry is
-  // read; a missing or bad index (either) or a bad tail falls back to the full scan.
-  // `truncated` tells whether bytes were cut off. Never throws on garbage.
+  // Opens an existing segment; never throws on garbage. `tail` (the log's last segment):
+  // every batch is checked (length, offsets, CRC) and both indexes rebuilt. A torn tail is
+  // cut off (one warning, `truncated` set): the bytes from the first bad batch on when no
+  // valid batch starts anywhere in them (a partial batch, zeros, a last batch failing its
+  // CRC). Otherwise (a sealed segment) the indexes are trusted if they check out: only the
+  // batches after the last offset index entry are walked by header, and the batch of the
+  // last time index entry is read; a missing or bad index (either) or a bad tail falls back
+  // to the full check, which repairs only the indexes. A bad batch that is not a torn tail
+  // of the tail segment is errc::corrupt_message "<log path>: corrupt batch at position P
+  // (offset O): <reason>", and no file is changed (not even an index).
   static caf::expected<std::unique_ptr<segment>> open(storage::env& env, const std::string& dir,
                                                       log_offset base, segment_config cfg,
-                                                      bool active, bool& truncated);
+                                                      bool tail, bool& truncated);
 
   ~segment();
 
@@ -70,8 +78,9 @@ public:
   // `offset_count` offsets: size limit, full index, or relative offsets beyond uint32.
   bool should_roll(size_t batch_size, int64_t offset_count) const;
 
-  // Writes one whole batch at the end (one pwrite) and indexes it when due.
-  // Requires: h describes `batch`, h.base_offset >= next_offset().
+  // Writes one whole batch at the end (one pwrite) and indexes it when due. errc::
+  // invalid_request (nothing written) unless h describes `batch`, h.base_offset >=
+  // next_offset() and the batch's offsets stay within uint32 of the base.
   caf::error append(std::string_view batch, const batch_header& h);
 
   // Appends to `out` whole batches from the one containing `from` (or the first after it),
@@ -126,11 +135,20 @@ private:
           std::unique_ptr<storage::file> log, std::unique_ptr<offset_index> index,
           std::unique_ptr<time_index> tindex, uint64_t size);
 
-  // Full scan from position 0 with CRC checks; rebuilds the index; cuts a bad tail.
-  caf::error recover(bool& truncated);
-  // Walks the headers after the last index entry; adds missing entries. Sets `reason` (and
-  // changes nothing else) if the log and index disagree.
-  caf::error verify_tail(std::string& reason);
+  // -- recovery (segment_recovery.cpp) --
+  // The full check of open() from position 0: `tail` allows cutting a torn tail. Changes
+  // nothing on a corrupt batch; otherwise rebuilds both indexes.
+  caf::error recover(bool tail, bool& truncated);
+  // Walks the headers after the last index entry; `missing` gets the batches that are due
+  // an index entry (added by the caller once every check passed). Sets `reason` if the log
+  // and index disagree. Changes no file.
+  caf::error verify_tail(std::string& reason, std::vector<batch_place>& missing);
+  // Empties both indexes and fills them (and max_timestamp_, last_batch_) by walking the
+  // headers of the batches in [0, end), which the full check found valid.
+  caf::error rebuild_indexes(uint64_t end);
+  // Closes the files of a segment whose open failed, leaving the disk as it was: no index
+  // trimmed, and the index files removed if open() created them.
+  void abandon(bool index_existed, bool time_index_existed);
   // Adds an index entry for a batch at `position` if index_interval_bytes passed.
   void maybe_index(log_offset offset, uint64_t position);
 

@@ -116,7 +116,7 @@ caf::expected<std::string> time_index::check(uint64_t log_size) const {
 }
 
 caf::expected<time_index::entry> time_index::at(size_t i) const {
-  assert(i < size_);
+  assert(i < size_);  // internal: callers index below size()
   entry e;
   if (auto err = read_entry(i, e))
     return err;
@@ -166,11 +166,15 @@ caf::expected<std::optional<time_index::entry>> time_index::lookup(int64_t targe
 }
 
 caf::error time_index::append(const entry& e) {
-  // Requires: a header of ours, increasing entries, a relative offset that fits.
-  assert(e.timestamp >= -1 && e.offset >= base_
-         && e.offset - base_ <= std::numeric_limits<uint32_t>::max());
-  assert(!last_ || (last_->timestamp <= e.timestamp && last_->offset < e.offset
-                    && last_->position < e.position));
+  // Entries come from batch headers read from disk: checked at run time.
+  if (e.timestamp < -1 || e.offset < base_
+      || e.offset - base_ > std::numeric_limits<uint32_t>::max()
+      || (last_ && (last_->timestamp > e.timestamp || last_->offset >= e.offset
+                    || last_->position >= e.position)))
+    return make_error(errc::invalid_request, "append to " + path_ + ": entry (offset "
+                                               + to_string(e.offset) + ", timestamp "
+                                               + std::to_string(e.timestamp)
+                                               + ") does not follow the index or fit it");
   if (!header_problem_.empty())
     return make_error(errc::storage_error, "append to " + path_ + ": " + header_problem_);
   char buf[entry_size];
@@ -195,7 +199,7 @@ caf::error time_index::truncate_to_position(uint64_t position) {
 }
 
 caf::error time_index::cut(size_t n) {
-  assert(n <= size_);
+  assert(n <= size_);  // internal: n comes from partition_point over [0, size_)
   if (auto err = file_->truncate(entry_pos(n)))
     return err;
   size_ = n;

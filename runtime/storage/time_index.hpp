@@ -63,8 +63,9 @@ public:
   // including its batch is older than `target`.
   caf::expected<std::optional<entry>> lookup(int64_t target) const;
 
-  // Writes one entry at the end. Requires: e.timestamp >= -1 and >= the last entry's;
-  // offset and position greater than the last entry's; e.offset - base fits in uint32.
+  // Writes one entry at the end. errc::invalid_request (nothing written) unless e.timestamp
+  // >= -1 and >= the last entry's, offset and position are greater than the last entry's,
+  // and e.offset - base fits in uint32.
   caf::error append(const entry& e);
 
   // Drops the entries with position >= `position` (the .log is cut there).

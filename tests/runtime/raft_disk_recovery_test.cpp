@@ -2,7 +2,9 @@
 // snapshot store and log rewrite, logs that break Raft's order, random garbage.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,14 +16,22 @@ using namespace cafka::raft;
 using namespace cafka::test;
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A Raft directory whose log holds entries 1..5 of term 1 (data "e<index>").
+void store_five_entries(const temp_dir& d) {
+  disk_persistence p{d.str(), real_disk_ptr()};
+  load_ok(p);
+  REQUIRE(!p.append(entries(1, 6, 1)));
+}
+
+} // namespace
+
 TEST_CASE("raft disk persistence: a torn log tail is cut and appends continue",
           "[raft][storage]") {
   temp_dir d;
-  {
-    disk_persistence p{d.str(), real_disk_ptr()};
-    load_ok(p);
-    REQUIRE(!p.append(entries(1, 6, 1)));
-  }
+  store_five_entries(d);
   auto bytes = read_file(log_path(d));
   auto whole = bytes.size();
   auto last = raw_record(1, 5, "e5").size();
@@ -50,11 +60,7 @@ TEST_CASE("raft disk persistence: a torn log tail is cut and appends continue",
 TEST_CASE("raft disk persistence: a flipped byte in the last record drops it with a warning",
           "[raft][storage]") {
   temp_dir d;
-  {
-    disk_persistence p{d.str(), real_disk_ptr()};
-    load_ok(p);
-    REQUIRE(!p.append(entries(1, 6, 1)));
-  }
+  store_five_entries(d);
   auto bytes = read_file(log_path(d));
   bytes[bytes.size() - 1] ^= 0x01;  // last byte of entry 5's data
   write_file(log_path(d), bytes);
@@ -64,6 +70,92 @@ TEST_CASE("raft disk persistence: a flipped byte in the last record drops it wit
   CHECK(cap.lines() == 1);
   CHECK(cap.text().find("CRC mismatch") != std::string::npos);
   CHECK(fs::file_size(log_path(d)) == bytes.size() - raw_record(1, 5, "e5").size());
+}
+
+TEST_CASE("raft disk persistence: zeros after the last whole record are a torn tail",
+          "[raft][storage]") {
+  temp_dir d;
+  store_five_entries(d);
+  auto whole = fs::file_size(log_path(d));
+  fs::resize_file(log_path(d), whole + 4096);
+  warning_capture cap;
+  auto st = reload(d.str());
+  CHECK(indexes(st.entries) == range(1, 6));
+  CHECK(fs::file_size(log_path(d)) == whole);
+  CHECK(cap.lines() == 1);
+  CHECK(cap.text().find("truncated torn tail at position " + std::to_string(whole))
+        != std::string::npos);
+}
+
+TEST_CASE("raft disk persistence: a bad record with good ones after it fails the load and "
+          "changes nothing",
+          "[raft][storage]") {
+  temp_dir d;
+  store_five_entries(d);
+  auto bytes = read_file(log_path(d));
+  auto rec = raw_record(1, 1, "e1").size();
+  auto third = files::log_header_size + 2 * rec;  // entry 3
+  std::string why;
+  auto follows = third + rec;  // entry 4
+  SECTION("a flipped bit in entry 3's data") {
+    bytes[third + rec - 1] ^= 0x01;
+    why = "CRC mismatch";
+  }
+  SECTION("entry 3's length field overwritten") {
+    bytes[third] = 0x7f;
+    why = "runs past the end of the file";
+  }
+  SECTION("entries 3 and 4 zeroed") {
+    std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(third),
+              bytes.begin() + static_cast<std::ptrdiff_t>(third + 2 * rec), '\0');
+    why = "too small";
+    follows = third + 2 * rec;  // entry 5
+  }
+  write_file(log_path(d), bytes);
+  warning_capture cap;
+  disk_persistence p{d.str(), real_disk_ptr()};
+  persisted_state st;
+  auto err = p.load(st);
+  REQUIRE(err);
+  CHECK(errc_of(err) == errc::storage_error);
+  auto text = context_of(err);
+  auto prefix = "corrupt " + log_path(d) + ": bad record at position " + std::to_string(third)
+                + " (after entry 2): ";
+  CHECK(text.substr(0, prefix.size()) == prefix);
+  CHECK(text.find(why) != std::string::npos);
+  CHECK(text.find("a valid record follows at position " + std::to_string(follows))
+        != std::string::npos);
+  CHECK(read_file(log_path(d)) == bytes);
+  CHECK(cap.lines() == 0);
+  // Writes load first: they fail the same way and write nothing.
+  CHECK(errc_of(p.append({entry(1, 3, "x")})) == errc::storage_error);
+  CHECK(errc_of(p.truncate(raft_index{2})) == errc::storage_error);
+  CHECK(read_file(log_path(d)) == bytes);
+}
+
+TEST_CASE("raft disk persistence: indexes at the top of the range are refused, not wrapped",
+          "[raft][storage]") {
+  temp_dir d;
+  fs::create_directories(d.path());
+  auto top = std::numeric_limits<int64_t>::max();
+  SECTION("a log whose entries reach INT64_MAX") {
+    write_file(log_path(d), files::log_header() + raw_record(1, top - 1, "a")
+                              + raw_record(1, top, "b"));
+    disk_persistence p{d.str(), real_disk_ptr()};
+    persisted_state st;
+    CHECK(errc_of(p.load(st)) == errc::storage_error);
+  }
+  SECTION("a snapshot at INT64_MAX") {
+    disk_persistence p{d.str(), real_disk_ptr()};
+    load_ok(p);
+    CHECK(errc_of(p.store_snapshot(make_snapshot(top, 1, "s"))) == errc::invalid_request);
+  }
+  SECTION("an append past the largest index") {
+    disk_persistence p{d.str(), real_disk_ptr()};
+    load_ok(p);
+    REQUIRE(!p.store_snapshot(make_snapshot(top - 1, 1, "s")));
+    CHECK(errc_of(p.append({entry(1, top, "x")})) == errc::invalid_request);
+  }
 }
 
 TEST_CASE("raft disk persistence: a garbage vote file is a storage error", "[raft][storage]") {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "runtime/base/errc.hpp"
 #include "runtime/storage/offset_index.hpp"
 #include "tests/runtime/storage_test_util.hpp"
 
@@ -32,6 +33,25 @@ TEST_CASE("offset_index looks up the greatest entry at or below a target", "[sto
   ix.truncate_to_position(9000);
   CHECK(ix.size() == 1);
   CHECK(ix.lookup(log_offset{1000})->offset == log_offset{110});
+}
+
+TEST_CASE("offset_index refuses an entry that does not follow or fit", "[storage]") {
+  temp_dir dir;
+  auto idx = offset_index::open(test::real_disk(), dir.file("100.index"), log_offset{100}, 2);
+  REQUIRE(idx);
+  auto& ix = **idx;
+  REQUIRE(!ix.clear());
+  REQUIRE(!ix.append(log_offset{110}, 4096));
+  CHECK(errc_of(ix.append(log_offset{99}, 8192)) == errc::invalid_request);   // below base
+  CHECK(errc_of(ix.append(log_offset{100 + (int64_t{1} << 32)}, 8192))
+        == errc::invalid_request);                                          // past uint32
+  CHECK(errc_of(ix.append(log_offset{110}, 8192)) == errc::invalid_request);  // same offset
+  CHECK(errc_of(ix.append(log_offset{120}, 4096)) == errc::invalid_request);  // same position
+  CHECK(ix.size() == 1);
+  REQUIRE(!ix.append(log_offset{120}, 8192));
+  CHECK(ix.full());
+  CHECK(errc_of(ix.append(log_offset{130}, 9000)) == errc::invalid_request);  // full
+  CHECK(ix.size() == 2);
 }
 
 TEST_CASE("offset_index persists on close: 8-byte big-endian entries", "[storage]") {

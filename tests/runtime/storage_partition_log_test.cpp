@@ -1,5 +1,6 @@
 // Tests of partition_log's normal operation: append and read with offsets, max_bytes and
-// upto limits, segment rolling, reopen, truncate_to, flush, and offset range errors.
+// upto limits, segment rolling, reopen, truncate_to, flush, offset range errors, and a
+// segment refusing a batch that does not continue or fit it.
 
 #include <catch2/catch.hpp>
 
@@ -10,6 +11,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/storage/partition_log.hpp"
+#include "runtime/storage/segment.hpp"
 #include "tests/runtime/storage_test_util.hpp"
 
 using namespace cafka;
@@ -304,4 +306,32 @@ TEST_CASE("flush and maybe_flush follow flush.messages and flush.ms", "[storage]
   CHECK(!log->maybe_flush(5000));
   CHECK(!log->flush());
   CHECK(log->log_end_offset() == log_offset{30});
+}
+
+TEST_CASE("a segment refuses a batch that does not continue it or fit it, writing nothing",
+          "[storage]") {
+  temp_dir dir;
+  auto seg = segment::create(test::real_disk(), dir.str(), log_offset{100}, segment_config{});
+  REQUIRE(seg);
+  auto& s = **seg;
+  auto batch = make_batch(3);
+  batch_header h;
+  REQUIRE(read_batch_header(batch.data(), batch.size(), h));
+  h.base_offset = 100;
+  REQUIRE(!s.append(batch, h));
+  auto size = s.size();
+  SECTION("base offset below the segment's end") {
+    h.base_offset = 101;
+  }
+  SECTION("offsets beyond uint32 of the segment base") {
+    h.base_offset = 100 + (int64_t{1} << 32);
+  }
+  SECTION("a header that does not describe the bytes") {
+    h.base_offset = 103;
+    h.batch_length += 1;
+  }
+  CHECK(errc_of(s.append(batch, h)) == errc::invalid_request);
+  CHECK(s.size() == size);
+  CHECK(s.next_offset() == log_offset{103});
+  CHECK(std::filesystem::file_size(s.log_path()) == size);
 }

@@ -1,10 +1,12 @@
-// Tests of partition_log recovery at open: torn and corrupt tails, corrupt older segments,
-// missing or garbage indexes, leftover files, and random garbage that must never crash.
+// Tests of partition_log recovery at open: torn tails are cut, other damage (mid-segment,
+// sealed segments, overlaps) fails open with no file changed, missing or garbage indexes,
+// leftover files, and random garbage that must never crash.
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -50,6 +52,10 @@ std::vector<log_offset> range(int64_t begin, int64_t end) {
   return out;
 }
 
+bool ends_with_log(const std::string& name) {
+  return name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+}
+
 // Everything in the log from its start, as record offsets.
 std::vector<log_offset> all_offsets(const partition_log& log) {
   auto r = log.read(log.log_start_offset(), 1 << 24);
@@ -67,11 +73,25 @@ TEST_CASE("recovery cuts a torn tail back to the last whole batch", "[storage]")
     append_n(*log, 5, 10);
   }
   auto path = dir.file(segment_name(0, ".log"));
+  std::string reason;
   SECTION("cut inside the records of the last batch") {
     fs::resize_file(path, 5 * one - 30);
+    reason = "runs past the end of the file";
   }
   SECTION("cut inside the header of the last batch") {
     fs::resize_file(path, 4 * one + 20);
+    reason = "incomplete batch header";
+  }
+  SECTION("zeros after the last whole batch (the file grew, its data never reached disk)") {
+    fs::resize_file(path, 4 * one);
+    fs::resize_file(path, 4 * one + 3 * one);
+    reason = "batch length 0 below the header size";
+  }
+  SECTION("the last batch fails its CRC") {
+    auto bytes = read_file(path);
+    bytes[4 * one + 100] ^= 0x01;
+    write_file(path, bytes);
+    reason = "CRC";
   }
   log_capture capture;
   auto log = open_log(dir);
@@ -79,15 +99,17 @@ TEST_CASE("recovery cuts a torn tail back to the last whole batch", "[storage]")
   CHECK(fs::file_size(path) == 4 * one);
   CHECK(all_offsets(*log) == range(0, 40));
   CHECK(capture.lines() == 1);
-  CHECK(capture.text().find("truncated corrupt/torn tail of " + segment_name(0, ".log")
+  CHECK(capture.text().find("truncated torn tail of " + segment_name(0, ".log")
                             + " at position " + std::to_string(4 * one))
         != std::string::npos);
+  CHECK(capture.text().find(reason) != std::string::npos);
   append_n(*log, 1, 10);
   CHECK(log->log_end_offset() == log_offset{50});
   CHECK(all_offsets(*log) == range(0, 50));
 }
 
-TEST_CASE("recovery drops a batch with a bad CRC and everything after it", "[storage]") {
+TEST_CASE("a bad batch in the middle of the last segment fails open and changes no file",
+          "[storage]") {
   temp_dir dir;
   auto one = make_batch(10).size();
   {
@@ -96,26 +118,33 @@ TEST_CASE("recovery drops a batch with a bad CRC and everything after it", "[sto
   }
   auto path = dir.file(segment_name(0, ".log"));
   auto bytes = read_file(path);
-  int64_t expected_end = 0;
-  SECTION("last batch") {
-    bytes[4 * one + 100] ^= 0x01;
-    expected_end = 40;
-  }
-  SECTION("a middle batch") {
+  std::string why;
+  SECTION("a flipped bit in the records of batch [20, 30)") {
     bytes[2 * one + batch_header_size + 5] ^= 0x40;
-    expected_end = 20;
+    why = "CRC";
+  }
+  SECTION("a page of zeros over batch [20, 30), whole batches after it") {
+    std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(2 * one),
+              bytes.begin() + static_cast<std::ptrdiff_t>(3 * one), '\0');
+    why = "batch length 0 below the header size";
   }
   write_file(path, bytes);
+  auto before = test::dir_files(dir.str());
   log_capture capture;
-  auto log = open_log(dir);
-  CHECK(log->log_end_offset() == log_offset{expected_end});
-  CHECK(all_offsets(*log) == range(0, expected_end));
-  CHECK(capture.text().find("CRC") != std::string::npos);
-  append_n(*log, 1, 10);
-  CHECK(all_offsets(*log) == range(0, expected_end + 10));
+  auto log = partition_log::open(test::real_disk(), dir.str(), log_config{}, 0);
+  REQUIRE(!log);
+  CHECK(errc_of(log.error()) == errc::corrupt_message);
+  auto text = context_of(log.error());
+  auto prefix = path + ": corrupt batch at position " + std::to_string(2 * one) + " (offset 20): ";
+  CHECK(text.substr(0, prefix.size()) == prefix);
+  CHECK(text.find(why) != std::string::npos);
+  CHECK(text.find("a valid batch follows at position " + std::to_string(3 * one))
+        != std::string::npos);
+  CHECK(test::dir_files(dir.str()) == before);
+  CHECK(capture.lines() == 0);
 }
 
-TEST_CASE("a corrupt batch in an older segment drops the later segments", "[storage]") {
+TEST_CASE("a bad batch in a sealed segment fails open and changes no file", "[storage]") {
   temp_dir dir;
   auto cfg = small_segments();
   auto one = make_batch(10).size();
@@ -123,29 +152,57 @@ TEST_CASE("a corrupt batch in an older segment drops the later segments", "[stor
     auto log = open_log(dir, cfg);
     append_n(*log, 9, 10);  // segments 0, 30, 60
   }
+  auto path = dir.file(segment_name(30, ".log"));
+  auto bytes = read_file(path);
+  std::string why;
   SECTION("bad length in the tail of the segment (found by the header walk)") {
-    auto path = dir.file(segment_name(30, ".log"));
-    auto bytes = read_file(path);
     bytes[2 * one + 8] = 0x7f;  // batch_length of [50,60): runs past the file
-    write_file(path, bytes);
+    why = "runs past the end of the file";
   }
-  SECTION("bad CRC in a segment without index (found by the full scan)") {
-    auto path = dir.file(segment_name(30, ".log"));
-    auto bytes = read_file(path);
+  SECTION("bad CRC in a segment without index (found by the full check)") {
     bytes[2 * one + 200] ^= 0x10;
-    write_file(path, bytes);
     fs::remove(dir.file(segment_name(30, ".index")));
+    why = "CRC";
   }
-  log_capture capture;
-  auto log = open_log(dir, cfg);
-  CHECK(log->segment_count() == 2);
-  CHECK(log->log_end_offset() == log_offset{50});
-  CHECK(!fs::exists(dir.file(segment_name(60, ".log"))));
-  CHECK(!fs::exists(dir.file(segment_name(60, ".index"))));
-  CHECK(all_offsets(*log) == range(0, 50));
-  CHECK(capture.text().find("deleted 1 segment(s)") != std::string::npos);
-  append_n(*log, 2, 10);
-  CHECK(all_offsets(*log) == range(0, 70));
+  SECTION("bad CRC of the last batch of a segment with a ragged index") {
+    bytes[2 * one + 200] ^= 0x10;
+    auto index = read_file(dir.file(segment_name(30, ".index")));
+    write_file(dir.file(segment_name(30, ".index")), index + "xyz");
+    why = "CRC";
+  }
+  write_file(path, bytes);
+  auto before = test::dir_files(dir.str());
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
+  REQUIRE(!log);
+  CHECK(errc_of(log.error()) == errc::corrupt_message);
+  auto text = context_of(log.error());
+  auto prefix = path + ": corrupt batch at position " + std::to_string(2 * one) + " (offset 50): ";
+  CHECK(text.substr(0, prefix.size()) == prefix);
+  CHECK(text.find(why) != std::string::npos);
+  CHECK(text.find("(in a sealed segment)") != std::string::npos);
+  CHECK(test::dir_files(dir.str()) == before);
+  // Opening again gives the same error and still changes nothing.
+  auto again = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
+  REQUIRE(!again);
+  CHECK(context_of(again.error()) == text);
+  CHECK(test::dir_files(dir.str()) == before);
+}
+
+TEST_CASE("overlapping segments fail open and change no file", "[storage]") {
+  temp_dir dir;
+  auto cfg = small_segments();
+  {
+    auto log = open_log(dir, cfg);
+    append_n(*log, 6, 10);  // segments 0, 30
+  }
+  // A copy of segment 30 under the name 25: it ends at 60, past 30.
+  for (auto ext : {".log", ".index", ".timeindex"})
+    fs::copy_file(dir.file(segment_name(30, ext)), dir.file(segment_name(25, ext)));
+  auto before = test::dir_files(dir.str());
+  auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
+  REQUIRE(!log);
+  CHECK(errc_of(log.error()) == errc::corrupt_message);
+  CHECK(test::dir_files(dir.str()) == before);
 }
 
 TEST_CASE("a missing or garbage index is rebuilt and reads still work", "[storage]") {
@@ -250,8 +307,21 @@ TEST_CASE("random garbage files never crash open and leave a usable log", "[stor
         write_file(e.path().string(), bytes);
       }
     }
+    // The .log files (the indexes of segments opened before a failure may be rebuilt).
+    auto logs = [&] {
+      auto files = test::dir_files(dir.str());
+      for (auto i = files.begin(); i != files.end();)
+        i = ends_with_log(i->first) ? std::next(i) : files.erase(i);
+      return files;
+    };
+    auto before = logs();
     auto log = partition_log::open(test::real_disk(), dir.str(), cfg, 0);
-    REQUIRE(log);
+    if (!log) {
+      // Damage that is not a torn tail: refused, and no .log changed.
+      CHECK(errc_of(log.error()) == errc::corrupt_message);
+      CHECK(logs() == before);
+      continue;
+    }
     auto& l = **log;
     auto start = l.log_start_offset();
     auto end = l.log_end_offset();

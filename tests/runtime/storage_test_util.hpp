@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -98,6 +99,15 @@ inline std::string read_file(const std::string& path) {
 inline void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream out{path, std::ios::binary | std::ios::trunc};
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Every regular file of `dir` by name, with its bytes: to check that nothing changed.
+inline std::map<std::string, std::string> dir_files(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (auto& e : std::filesystem::directory_iterator{dir})
+    if (e.is_regular_file())
+      out[e.path().filename().string()] = read_file(e.path().string());
+  return out;
 }
 
 // Three 10-record batches per segment, an index entry for every batch but a segment's first.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/storage/partition_log.hpp"
+#include "runtime/base/errc.hpp"
 #include "runtime/storage/time_index.hpp"
 #include "tests/runtime/storage_test_util.hpp"
 
@@ -127,6 +128,26 @@ TEST_CASE("time_index looks up the last entry older than a timestamp", "[storage
   CHECK(offset_for(std::numeric_limits<int64_t>::max()) == log_offset{160});
   CHECK(*ix->check(13001) == "");
   CHECK(*ix->check(13000) != "");  // last entry at the end of the log: invalid
+}
+
+TEST_CASE("time_index refuses an entry that does not follow or fit, writing nothing",
+          "[storage]") {
+  temp_dir dir;
+  auto path = dir.file("100.timeindex");
+  auto ix = open_index(path, 100);
+  REQUIRE(!ix->clear());
+  REQUIRE(!ix->append({20, log_offset{150}, 9000}));
+  auto before = test::read_file(path);
+  for (auto e : {time_index::entry{-2, log_offset{160}, 9500},      // timestamp below -1
+                 time_index::entry{30, log_offset{99}, 9500},       // below the base
+                 time_index::entry{30, log_offset{100 + (int64_t{1} << 32)}, 9500},  // > uint32
+                 time_index::entry{19, log_offset{160}, 9500},      // timestamp goes down
+                 time_index::entry{30, log_offset{150}, 9500},      // offset does not grow
+                 time_index::entry{30, log_offset{160}, 9000}}) {   // position does not grow
+    CHECK(errc_of(ix->append(e)) == errc::invalid_request);
+  }
+  CHECK(ix->size() == 1);
+  CHECK(test::read_file(path) == before);
 }
 
 TEST_CASE("time_index persists a 14-byte header and 16-byte big-endian entries",
