@@ -200,8 +200,8 @@ bool on_peer_down(supervisor_self self, const caf::actor_addr& source) {
   return false;
 }
 
-// Chaos requests and stop: any authenticated sender (not anonymous or unknown); the error
-// to answer otherwise.
+// Chaos requests: any authenticated sender (not anonymous or unknown); the error to answer
+// otherwise.
 caf::error check_authenticated(supervisor_self self, const char* what) {
   auto who = identify(self->current_sender());
   if (is_authenticated(who))
@@ -278,9 +278,22 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
     spdlog::critical("node: the {} actor died unexpectedly ({}); stopping the node", who,
                      self->system().render(dm.reason));
     st.stopping = true;
-    if (on_fatal)
-      on_fatal();
-    self->quit(dm.reason);
+    auto reason = dm.reason;
+    auto finish = [=] {
+      if (on_fatal)
+        on_fatal();
+      self->quit(reason);
+    };
+    // The other role would hold up the actor system's shutdown: stop it first (a broker
+    // flushes and closes its logs), then tell the node's main thread.
+    auto other = dm.source == st.broker.address() ? caf::actor_cast<caf::actor>(st.controller)
+                                                  : caf::actor_cast<caf::actor>(st.broker);
+    if (!other) {
+      finish();
+      return;
+    }
+    self->request(other, stop_timeout, stop_atom::value)
+      .then([=](caf::ok_atom) { finish(); }, [=](caf::error&) { finish(); });
   });
   return {
     [=](broker_atom) -> caf::result<broker_actor> {
@@ -343,7 +356,10 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
       return self->delegate(self->state.chaos, chaos_atom::value);
     },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
-      if (auto err = check_authenticated(self, "stop"))
+      // Only the node's own process stops it (cafka node on SIGTERM): a remote stop would
+      // also pass the broker's and controller's local-only stop, relayed by this actor.
+      if (auto err = require_local(self, self->state.refusals, self->state.owner(), "stop",
+                                   "only this process may stop the node"))
         return err;
       auto& st = self->state;
       st.stopping = true;

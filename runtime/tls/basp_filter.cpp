@@ -163,6 +163,10 @@ const char* to_string(basp_drop why) {
       return "a link, unlink or sys message";
     case basp_drop::foreign_node:
       return "a monitor or down message with a forged source node";
+    case basp_drop::relayed_for_client:
+      return "a client's message for another node";
+    case basp_drop::client_response:
+      return "a response from a client";
     case basp_drop::malformed:
       return "a malformed payload";
   }
@@ -315,6 +319,9 @@ bool basp_filter::check_routed(const char* payload, size_t size) {
     return drop(basp_drop::own_source, caf::to_string(from));
   if (!cfg_.peer.is_node && from != peer_node_)
     return drop(basp_drop::forwarded_by_client, caf::to_string(from));
+  // CAF would relay it to `to`, where it arrives on a node's connection.
+  if (!cfg_.peer.is_node && !(cfg_.is_local && cfg_.is_local(to)))
+    return drop(basp_drop::relayed_for_client, caf::to_string(to));
   auto rest = source.remaining();
   return check_content(payload + (size - rest), rest);
 }
@@ -322,12 +329,15 @@ bool basp_filter::check_routed(const char* payload, size_t size) {
 bool basp_filter::check_control(const char* payload, size_t size) {
   caf::binary_deserializer source{nullptr, payload, size};
   caf::node_id from;
-  if (auto err = source(from))
-    return drop(basp_drop::malformed, "monitor or down message without a source node");
+  caf::node_id to;
+  if (auto err = source(from, to))
+    return drop(basp_drop::malformed, "monitor or down message without its nodes");
   // CAF forwards them along its indirect routes, which nodes are while their direct
-  // connections come up; a client is never on a route.
+  // connections come up. A client relays nothing.
   if ((cfg_.is_local && cfg_.is_local(from)) || (!cfg_.peer.is_node && from != peer_node_))
     return drop(basp_drop::foreign_node, caf::to_string(from));
+  if (!cfg_.peer.is_node && !(cfg_.is_local && cfg_.is_local(to)))
+    return drop(basp_drop::relayed_for_client, caf::to_string(to));
   return true;
 }
 
@@ -355,9 +365,14 @@ bool basp_filter::check_content(const char* data, size_t size) {
   auto types = type_nr == 0 ? split_type_list(name) : std::nullopt;
   if (!types)
     return drop(basp_drop::malformed, "message type list " + name);
+  bool response = (h.operation_data & response_flag) != 0;
+  // CAF matches a response to its request by message id alone, never by sender, and no
+  // node asks a client anything: a client's response could only answer someone else's
+  // request.
+  if (response && !cfg_.peer.is_node)
+    return drop(basp_drop::client_response);
   if (types->empty())
     return true;
-  bool response = (h.operation_data & response_flag) != 0;
   if (types->front() == "@atom") {
     uint64_t first = 0;
     if (auto err = source(first))

@@ -59,9 +59,12 @@ enum class basp_drop : uint8_t {
   caf_atom,             // begins with an atom CAF handles itself (link, unlink, sys)
   foreign_node,         // a monitor or down message from a client for another node, or
                         // from anyone for this process
+  relayed_for_client,   // a client's routed, monitor or down message for another node
+                        // (CAF would relay it: clients never route)
+  client_response,      // a response from a client (no node asks a client anything)
   malformed,            // a payload that cannot be read
 };
-inline constexpr size_t basp_drop_kinds = 11;
+inline constexpr size_t basp_drop_kinds = 13;
 
 // One line, e.g. "an exit, down, timeout, stream or I/O message, or a lone error".
 const char* to_string(basp_drop why);

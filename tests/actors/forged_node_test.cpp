@@ -198,8 +198,10 @@ TEST_CASE_METHOD(supervisor_target, "a node supervisor takes a hello only from t
   CHECK(refusal_of(rules) == "chaos list from unverified peer: only authenticated senders may "
                              "ask");
   auto stop = ask<caf::ok_atom>(peer, n, stop_atom::value);
-  CHECK(refusal_of(stop) == "stop from unverified peer: only authenticated senders may ask");
+  CHECK(refusal_of(stop) == "stop from unverified peer: only this process may stop the node");
   peer_is(tls::client_identity("mallory"));
+  stop = ask<caf::ok_atom>(peer, n, stop_atom::value);
+  CHECK(refusal_of(stop) == "stop from client 'mallory': only this process may stop the node");
   auto hello = ask<caf::ok_atom>(peer, n, hello_atom::value, node_id{1}, peer_actor());
   CHECK(refusal_of(hello) == "hello from client 'mallory': only node 1 may say hello as node 1");
   // Node 1 may say hello, with a handle of its own node only.

@@ -102,10 +102,15 @@ TEST_CASE("a client certificate cannot forge node-to-node messages", "[integrati
     auto me = caf::actor_cast<caf::strong_actor_ptr>(caf::actor{self});
 
     // Requests: refused with the exact error, naming who asked.
-    auto r = refusal_of<caf::ok_atom>(self, *node, hello_atom::value, other, me);
+    // A hello to node 3 in node 1's name (node 3 takes hellos from lower ids only).
+    auto third = connect_node(sys, "127.0.0.1", c.port(3), timeout);
+    REQUIRE(third);
+    auto r = refusal_of<caf::ok_atom>(self, *third, hello_atom::value, node_id{1}, me);
+    INFO(r);
     CHECK(contains(r, "client 'client'"));
     broker_metadata fake{other, "10.66.66.66", 1, true, 1, {}};
     r = refusal_of<cluster_metadata>(self, member, register_atom::value, fake, broker);
+    INFO(r);
     CHECK(contains(r, "client 'client'"));
     replica_fetch_request fetch;
     fetch.tp = topic_partition{"victim", partition_id{0}};
@@ -113,14 +118,17 @@ TEST_CASE("a client certificate cannot forge node-to-node messages", "[integrati
     fetch.epoch = leader_epoch{0};
     fetch.offset = log_offset{1000000};
     r = refusal_of<replica_fetch_response>(self, broker, replica_fetch_atom::value, fetch);
+    INFO(r);
     CHECK(contains(r, "client 'client'"));
     alter_isr_request shrink;
     shrink.tp = fetch.tp;
     shrink.leader = node_id{leader};
     shrink.isr = {node_id{leader}};
     r = refusal_of<partition_metadata>(self, broker, alter_isr_atom::value, shrink);
+    INFO(r);
     CHECK(contains(r, "client 'client'"));
     r = refusal_of<partition_metadata>(self, member, alter_isr_atom::value, shrink);
+    INFO(r);
     CHECK(contains(r, "client 'client'"));
 
     // One-way messages: dropped. A vote reply and an append request with a huge term would

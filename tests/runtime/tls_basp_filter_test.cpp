@@ -285,6 +285,36 @@ TEST_CASE("basp filter: forged messages are dropped, the rest passes", "[tls][ba
                   w.routed(other_node, me, caf::make_message(int32_t{1})),
                   basp_drop::forwarded_by_client);
   }
+  SECTION("a client's message for another node (CAF would relay it)") {
+    CHECK(check_dropped(client_identity("client"),
+                        w.routed(peer_node, other_node, caf::make_message(int32_t{1})),
+                        basp_drop::relayed_for_client)
+          == caf::to_string(other_node));
+    fx.drops.clear();
+    check_dropped(client_identity("client"), w.down(peer_node, other_node),
+                  basp_drop::relayed_for_client);
+    fx.drops.clear();
+    check_dropped(client_identity("client"), w.monitor(peer_node, other_node),
+                  basp_drop::relayed_for_client);
+  }
+  SECTION("a client's response, even an empty one (CAF matches responses by id alone)") {
+    auto client = client_identity("client");
+    check_dropped(client, w.direct(caf::make_message(int32_t{1}), response_id),
+                  basp_drop::client_response);
+    fx.drops.clear();
+    check_dropped(client, w.direct(caf::message{}, response_id), basp_drop::client_response);
+    fx.drops.clear();
+    check_dropped(client, w.routed(peer_node, me, caf::make_message(int32_t{1}), response_id),
+                  basp_drop::client_response);
+  }
+  SECTION("a client's own requests, messages and monitor/down messages to this node pass") {
+    auto own = concat({w.routed(peer_node, me, caf::make_message(int32_t{1}), request_id),
+                       w.direct(caf::make_message(int32_t{2}), request_id),
+                       w.monitor(peer_node, me), w.down(peer_node, me)});
+    CHECK(run(fx, client_identity("client"), concat({hs, own}), closed, reason)
+          == concat({hs, own}));
+    CHECK(fx.drops.empty());
+  }
   SECTION("a node may forward for another node") {
     auto fwd = w.routed(other_node, me, caf::make_message(int32_t{1}));
     CHECK(run(fx, node_peer, concat({hs, fwd}), closed, reason) == concat({hs, fwd}));
