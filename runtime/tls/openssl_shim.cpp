@@ -275,7 +275,27 @@ struct basp_connection {
   std::unique_ptr<tls::basp_filter> filter; // made at the first bytes after the handshake
   std::string refusal;                      // set: every read fails with it
   std::vector<char> scratch = std::vector<char>(16384);
+  uint64_t holder = next_holder();          // tells its registry bindings apart
+
+  static uint64_t next_holder() {
+    static std::atomic<uint64_t> last{0};
+    return ++last;
+  }
 };
+
+// Closes a client's connection whose CAF node id a node's certificate took over
+// (peer_registry::bind): its next read fails, and the shutdown makes sure CAF reads it now.
+// Runs on the thread that serves every CAF connection of the process, before the evicted
+// connection's SSL object (and with it `conn`) can be freed: its filter releases the binding
+// first.
+void evict(basp_connection* conn, int fd) {
+  conn->refusal = "a node's certificate took over the CAF node id this client claimed";
+  refusals().write(conn->peer, "basp evicted",
+                   "closed the connection of " + conn->who + " at " + conn->peer + ": "
+                     + conn->refusal);
+  if (fd >= 0)
+    ::shutdown(fd, SHUT_RDWR);
+}
 
 void free_connection(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
   delete static_cast<basp_connection*>(ptr);
@@ -315,10 +335,15 @@ void start_filter(SSL* ssl, basp_connection& conn) {
   cfg.peer = *who;
   cfg.max_payload = basp().cap.load();
   cfg.is_local = [](const caf::node_id& id) { return basp().is_local(id); };
-  cfg.bind = [](const caf::node_id& id, const tls::peer_identity& x) {
-    return tls::peer_registry::process().bind(id, x);
+  auto holder = conn.holder;
+  auto fd = SSL_get_fd(ssl);
+  auto self = &conn;
+  cfg.bind = [holder, fd, self](const caf::node_id& id, const tls::peer_identity& x) {
+    return tls::peer_registry::process().bind(id, x, holder, [self, fd] { evict(self, fd); });
   };
-  cfg.release = [](const caf::node_id& id) { tls::peer_registry::process().release(id); };
+  cfg.release = [holder](const caf::node_id& id) {
+    tls::peer_registry::process().release(id, holder);
+  };
   auto peer = conn.peer;
   auto name = conn.who;
   cfg.on_drop = [peer, name](tls::basp_drop why, const std::string& detail) {

@@ -4,9 +4,13 @@
 // (actors/node/sender_identity.hpp). One per process; any thread (one mutex).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <mutex>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/node_id.hpp>
@@ -26,14 +30,27 @@ public:
   void enforce();
   bool enforcing() const;
 
-  // Binds `caf_node` to `who`. Rebinding to the same identity is a no-op. Errors
-  // (errc::cluster_authorization_failed): the id is bound to another identity (another process claimed it).
-  // Each successful bind counts one holder (a TLS connection) until its release.
-  caf::error bind(const caf::node_id& caf_node, const peer_identity& who);
+  // Closes the connection of one holder: the registry calls it, outside its lock, when a
+  // node's certificate takes over the CAF node id that holder's client claimed.
+  using evict_fn = std::function<void()>;
 
-  // Drops one holder of `caf_node`'s binding; the binding ends with its last holder, so a
-  // later process that gets the same CAF node id (a reused process id) can bind it.
-  void release(const caf::node_id& caf_node);
+  // Binds `caf_node` to `who` for one holder (a TLS connection; `holder` tells it apart for
+  // release). Rebinding to the same identity adds a holder. A node takes over an id bound to
+  // a client: that client's holders are evicted (a client that claimed a node's CAF node id
+  // first would otherwise keep the node's link from forming). Errors
+  // (errc::cluster_authorization_failed): the id is bound to another identity and this is
+  // not such a takeover, or a client claims an id a node held within the last
+  // `pin_duration` (so that an evicted client cannot claim it again while the node redials).
+  caf::error bind(const caf::node_id& caf_node, const peer_identity& who, uint64_t holder = 0,
+                  evict_fn evict = {});
+
+  // Drops holder `holder` of `caf_node`'s binding; the binding ends with its last holder, so
+  // a later process that gets the same CAF node id (a reused process id) can bind it (a
+  // client only after the pin of a node's id has run out).
+  void release(const caf::node_id& caf_node, uint64_t holder = 0);
+
+  // How long a node's CAF node id stays reserved for nodes after its last connection ended.
+  static constexpr std::chrono::minutes pin_duration{1};
 
   // The identity bound to `caf_node`, if any.
   std::optional<peer_identity> lookup(const caf::node_id& caf_node) const;
@@ -44,11 +61,21 @@ public:
 private:
   mutable std::mutex mtx_;
   bool enforcing_ = false;
+  struct holder_entry {
+    uint64_t id = 0;
+    evict_fn evict;
+  };
   struct binding {
     peer_identity who;
-    size_t holders = 0;
+    std::vector<holder_entry> holders;
   };
+  using clock = std::chrono::steady_clock;
+  // Requires: mtx_ held. Forgets pins that ran out.
+  void prune_pins(clock::time_point now);
+
   std::unordered_map<caf::node_id, binding> bound_;
+  // Node ids of nodes whose last connection ended, until when clients may not claim them.
+  std::unordered_map<caf::node_id, std::pair<peer_identity, clock::time_point>> pinned_;
 };
 
 } // namespace cafka::tls
