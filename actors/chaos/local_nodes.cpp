@@ -14,15 +14,12 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/node/blocking_connect.hpp"
+#include "runtime/base/host_addresses.hpp"
 
 namespace cafka {
 
 bool is_local(const std::string& host) {
-  if (host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "0.0.0.0"
-      || host.rfind("127.", 0) == 0)
-    return true;
-  char name[256] = {};
-  return ::gethostname(name, sizeof(name) - 1) == 0 && host == name;
+  return is_this_machine(host);
 }
 
 std::string pid_file(const cluster_config& cfg, node_id id) {

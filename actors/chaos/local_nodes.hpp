@@ -17,7 +17,8 @@
 
 namespace cafka {
 
-// True if host names this machine.
+// True if host names this machine: loopback, its host name or an interface address
+// (runtime/base/host_addresses.hpp).
 bool is_local(const std::string& host);
 
 std::string pid_file(const cluster_config& cfg, node_id id);
