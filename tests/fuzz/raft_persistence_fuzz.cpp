@@ -1,0 +1,76 @@
+// libFuzzer target: the Raft storage of a controller member (disk_persistence::load) on a
+// directory whose vote, snapshot and log files come from the input, in a per-process temp
+// directory (under /dev/shm when it exists: fsync costs nothing there); see
+// docs/architecture-chaos-and-testing.md#fuzzing. One fuzzing thread. Input: the vote and the
+// snapshot as fields (fuzz_input.hpp; an absent one leaves the file out), then the log.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <unistd.h>
+
+#include "runtime/raft/disk_persistence.hpp"
+#include "runtime/storage/posix_env.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
+
+using namespace cafka;
+
+namespace {
+
+void put(const std::string& path, std::optional<std::string_view> bytes) {
+  if (!bytes)
+    return;
+  std::ofstream f{path, std::ios::binary | std::ios::trunc};
+  f.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+}
+
+// Made once, removed at exit. Never freed, so that the exit handler can still read it.
+const std::string& scratch_root() {
+  static const std::string* root = [] {
+    std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    std::string tmpl = base + "/cafka-raft-fuzz-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr)
+      std::abort();
+    auto path = new std::string{tmpl};
+    std::atexit([] { std::filesystem::remove_all(scratch_root()); });
+    return path;
+  }();
+  return *root;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static auto env = std::make_shared<storage::posix_env>();
+  auto in = fuzz::as_view(data, size);
+  std::optional<std::string_view> vote;
+  std::optional<std::string_view> snap;
+  fuzz::take_field(in, vote);
+  fuzz::take_field(in, snap);
+  std::optional<std::string_view> log;
+  if (!in.empty())
+    log = in;
+  auto dir = scratch_root() + "/raft";
+  env->remove_all(dir);
+  env->create_dirs(dir);
+  put(dir + "/" + raft::disk_persistence::vote_file, vote);
+  put(dir + "/" + raft::disk_persistence::snapshot_file, snap);
+  put(dir + "/" + raft::disk_persistence::log_file, log);
+  {
+    raft::disk_persistence p{dir, env};
+    raft::persisted_state st;
+    if (!p.load(st)) {
+      // What loaded loads again the same (load may have repaired the files).
+      raft::persisted_state again;
+      if (p.load(again) || again.entries.size() != st.entries.size() || again.term != st.term)
+        __builtin_trap();
+    }
+  }
+  return 0;
+}
