@@ -281,7 +281,7 @@ void checkpoint_seeds() {
   leader_epoch_cache c;
   c.assign(leader_epoch{0}, log_offset{0});
   c.assign(leader_epoch{2}, log_offset{10});
-  put("checkpoints", "leader_epochs", std::string(1, '\x01') + c.serialize());
+  put("checkpoints", "leader_epochs", std::string(1, '\x03') + c.serialize());
   put("checkpoints", "leader_epochs_text", std::string(1, '\x01') + "0\n2\n0 0\n2 10\n");
   producer_state p;
   batch_header h;
@@ -294,7 +294,7 @@ void checkpoint_seeds() {
   h.base_offset = 3;
   h.base_sequence = 3;
   p.on_append(h);
-  put("checkpoints", "producer_state", std::string(1, '\x00') + p.serialize());
+  put("checkpoints", "producer_state", std::string(1, '\x02') + p.serialize());
 }
 
 } // namespace
