@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +26,9 @@
 #include "runtime/raft/raft_files.hpp"
 #include "runtime/replication/leader_epoch_cache.hpp"
 #include "runtime/replication/producer_state.hpp"
+#include "runtime/storage/partition_log.hpp"
+#include "runtime/storage/posix_env.hpp"
+#include "runtime/storage/segment.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 
 using namespace cafka;
@@ -297,6 +301,41 @@ void checkpoint_seeds() {
   put("checkpoints", "producer_state", std::string(1, '\x02') + p.serialize());
 }
 
+std::string slurp(const fs::path& path) {
+  std::ifstream f{path, std::ios::binary};
+  return {std::istreambuf_iterator<char>{f}, std::istreambuf_iterator<char>{}};
+}
+
+// A log of three batches as partition_log writes it, in a scratch directory under `root`.
+void partition_log_seeds() {
+  auto dir = root / "partition_log.tmp";
+  fs::remove_all(dir);
+  storage::posix_env env;
+  {
+    auto log = partition_log::open(env, dir.string(), log_config{}, 1700000000000);
+    if (!log)
+      std::abort();
+    for (int i = 0; i < 3; ++i) {
+      auto batch = sample_batch(compression_codec::none, false);
+      if (!(*log)->append(batch, 1700000000000 + i))
+        std::abort();
+    }
+    if ((*log)->flush())
+      std::abort();
+  }
+  auto file = [&dir](const char* ext) {
+    return slurp(dir / segment::file_name(log_offset{0}, ext));
+  };
+  auto log = file(".log");
+  put("partition_log", "one_segment", std::string(1, '\0') + fuzz::field(log)
+                                        + fuzz::field(file(".index"))
+                                        + fuzz::field(file(".timeindex")));
+  put("partition_log", "two_segments", std::string(1, '\x09') + fuzz::field(log)
+                                         + fuzz::field(std::nullopt) + fuzz::field(std::nullopt)
+                                         + fuzz::field(log));
+  fs::remove_all(dir);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -312,5 +351,6 @@ int main(int argc, char** argv) {
   metadata_seeds();
   group_seeds();
   checkpoint_seeds();
+  partition_log_seeds();
   return 0;
 }

@@ -5,47 +5,19 @@
 // snapshot as fields (fuzz_input.hpp; an absent one leaves the file out), then the log.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include "runtime/raft/disk_persistence.hpp"
 #include "runtime/storage/posix_env.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
+#include "tests/fuzz/fuzz_scratch.hpp"
 
 using namespace cafka;
-
-namespace {
-
-void put(const std::string& path, std::optional<std::string_view> bytes) {
-  if (!bytes)
-    return;
-  std::ofstream f{path, std::ios::binary | std::ios::trunc};
-  f.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-}
-
-// Made once, removed at exit. Never freed, so that the exit handler can still read it.
-const std::string& scratch_root() {
-  static const std::string* root = [] {
-    std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    std::string tmpl = base + "/cafka-raft-fuzz-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr)
-      std::abort();
-    auto path = new std::string{tmpl};
-    std::atexit([] { std::filesystem::remove_all(scratch_root()); });
-    return path;
-  }();
-  return *root;
-}
-
-} // namespace
 
 // load warns about every torn log it repairs: quiet, so that libFuzzer's output stays readable.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -63,12 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<std::string_view> log;
   if (!in.empty())
     log = in;
-  auto dir = scratch_root() + "/raft";
+  auto dir = fuzz::scratch_root() + "/raft";
   env->remove_all(dir);
   env->create_dirs(dir);
-  put(dir + "/" + raft::disk_persistence::vote_file, vote);
-  put(dir + "/" + raft::disk_persistence::snapshot_file, snap);
-  put(dir + "/" + raft::disk_persistence::log_file, log);
+  fuzz::write_file(dir + "/" + raft::disk_persistence::vote_file, vote);
+  fuzz::write_file(dir + "/" + raft::disk_persistence::snapshot_file, snap);
+  fuzz::write_file(dir + "/" + raft::disk_persistence::log_file, log);
   {
     raft::disk_persistence p{dir, env};
     raft::persisted_state st;
