@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "runtime/base/errc.hpp"
@@ -76,7 +77,7 @@ caf::expected<tls_config> tls_config_from(const caf::settings* tls, const std::s
       || (err = read_path(*tls, "key-passphrase-env", path, false, cfg.key_passphrase_env)))
     return err;
   for (auto f : files)
-    if (tls->find(f) == tls->end())
+    if (tls->find(caf::string_view{f, std::strlen(f)}) == tls->end())
       return bad(path, std::string{"needs "} + f + " (run `cafka tls init` to create the "
                        "files and the section)");
   if (!cfg.key_passphrase_file.empty() && !cfg.key_passphrase_env.empty())

@@ -36,7 +36,7 @@ std::vector<topic_partition> wanted(const std::vector<member_spec>& members,
   std::vector<topic_partition> out;
   for (auto& [topic, n] : topics) {
     bool any = std::any_of(members.begin(), members.end(),
-                           [&](const member_spec& m) { return subscribes(m, topic); });
+                           [&, &t = topic](const member_spec& m) { return subscribes(m, t); });
     if (any)
       for (int32_t p = 0; p < n; ++p)
         out.push_back({topic, partition_id{p}});

@@ -134,7 +134,9 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
     pos += total;
     batch_header h;
     read_batch_header(batch.data(), batch.size(), h); // total >= batch_header_size
-    if (h.record_count <= 0 || h.last_offset() < from)
+    // The header is not checked yet: its last offset may leave the int64 range (it wraps,
+    // and validate_batch_crc refuses such a batch).
+    if (h.record_count <= 0 || log_offset{wrap_add(h.base_offset, h.last_offset_delta)} < from)
       continue; // nothing at or after `from` (validated when it matters)
     if (auto err = validate_batch_crc(batch))
       return err;

@@ -232,3 +232,18 @@ TEST_CASE("malformed records never crash the decoder", "[protocol][record_batch]
     SUCCEED("no crash on random input");
   }
 }
+
+// Found by tests/fuzz (corpus/record_batch/overflow_last_offset): decode_records computed the
+// last offset of an unchecked header with signed overflow.
+TEST_CASE("decode_records refuses a header whose last offset leaves the int64 range",
+          "[protocol][record_batch]") {
+  auto batch = sample_batch();
+  wire::store_be64(batch.data(), 0x8000000000000001u);  // base offset INT64_MIN + 1
+  wire::store_be32(batch.data() + 23, static_cast<uint32_t>(-218));  // last offset delta
+  fix_crc(batch);
+  std::vector<record> recs;
+  CHECK(describe(decode_records(batch, recs))
+        == "invalid_record: batch at offset -9223372036854775807: record_count 5 does not "
+           "match last_offset_delta -218 (count must be delta + 1)");
+  CHECK(recs.empty());
+}

@@ -1,0 +1,57 @@
+// libFuzzer target: partition_log::open on a directory of fuzzed segment files (the log, its
+// offset and time indexes, and a second segment), then a read and a timestamp lookup of what
+// opened; a per-process temp directory (under /dev/shm when it exists); see
+// docs/architecture-chaos-and-testing.md#fuzzing. One fuzzing thread. Input: a mode byte
+// (the second segment's base offset), then the fields (fuzz_input.hpp) of segment 0's .log,
+// .index and .timeindex and of segment 1's .log; an absent field leaves the file out.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/storage/partition_log.hpp"
+#include "runtime/storage/posix_env.hpp"
+#include "runtime/storage/segment.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
+#include "tests/fuzz/fuzz_scratch.hpp"
+
+using namespace cafka;
+
+// open warns about every torn tail it cuts: quiet, so that libFuzzer's output stays readable.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  spdlog::set_level(spdlog::level::off);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static storage::posix_env env;
+  if (size < 1)
+    return 0;
+  auto second_base = log_offset{data[0]};
+  auto in = fuzz::as_view(data + 1, size - 1);
+  std::optional<std::string_view> files[4];
+  for (auto& f : files)
+    fuzz::take_field(in, f);
+  auto dir = fuzz::scratch_root() + "/log";
+  env.remove_all(dir);
+  env.create_dirs(dir);
+  auto path = [&dir](log_offset base, const char* ext) {
+    return dir + "/" + segment::file_name(base, ext);
+  };
+  fuzz::write_file(path(log_offset{0}, ".log"), files[0]);
+  fuzz::write_file(path(log_offset{0}, ".index"), files[1]);
+  fuzz::write_file(path(log_offset{0}, ".timeindex"), files[2]);
+  if (second_base != log_offset{0})
+    fuzz::write_file(path(second_base, ".log"), files[3]);
+  auto log = partition_log::open(env, dir, log_config{}, 1700000000000);
+  if (!log)
+    return 0;
+  auto& l = **log;
+  if (auto r = l.read(l.log_start_offset(), 1 << 20); !r)
+    __builtin_trap();  // an opened log reads from its start
+  l.offset_for_timestamp(0);
+  return 0;
+}
