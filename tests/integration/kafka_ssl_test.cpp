@@ -1,6 +1,7 @@
 // Kafka's own clients over an SSL:// listener of a node set up with `cafka tls init`: kcat,
 // confluent-kafka and kafka-python produce and consume with the broker's certificate checked
-// against the cluster CA; plaintext and silent clients on the SSL port are closed and logged
+// against the cluster CA; a node with both listeners advertises the one a client used;
+// plaintext and silent clients on the SSL port are closed and logged
 // while the node keeps serving; ssl-client-auth=required refuses clients without a
 // certificate and serves those with the cluster's client certificate.
 #include <catch2/catch.hpp>
@@ -20,6 +21,7 @@ using cafka::testing::cluster_process;
 using cafka::testing::combined_nodes;
 using cafka::testing::command_result;
 using cafka::testing::create_topic;
+using cafka::testing::free_port;
 using cafka::testing::kafka_test_defaults;
 using cafka::testing::kcat;
 using cafka::testing::python_client;
@@ -140,6 +142,35 @@ TEST_CASE("kcat, confluent-kafka and kafka-python produce and consume over an SS
     CHECK(x.exit_code == 0);
     CHECK(line_set(x.out) == cafka::testing::numbered_values("v", 20));
   }
+}
+
+TEST_CASE("a node with PLAINTEXT and SSL listeners advertises the one a client connected to",
+          "[integration][kafka][tls]") {
+  auto ssl_port = std::to_string(free_port());
+  ssl_node n;
+  auto text = read_file(n.c.config());
+  auto plain_port = std::to_string(n.c.kafka_port(1));
+  auto from = "listeners=\"SSL://127.0.0.1:" + plain_port + "\"";
+  auto pos = text.find(from);
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, from.size(), "listeners=\"PLAINTEXT://127.0.0.1:" + plain_port
+                                   + ",SSL://127.0.0.1:" + ssl_port + "\"");
+  std::ofstream{n.c.config()} << text;
+  n.c.start(1);
+  auto ssl_address = "127.0.0.1:" + ssl_port;
+  auto plain_address = "127.0.0.1:" + plain_port;
+  REQUIRE(eventually(
+    [&] {
+      auto r = kcat({"-b", plain_address, "-L", "-m", "5"}, {}, 20s);
+      return r.exit_code == 0 && contains(r.out, "broker 1 at " + plain_address);
+    },
+    30s, 200ms));
+  auto r = kcat({"-b", ssl_address, "-X", "security.protocol=ssl", "-X",
+                 "ssl.ca.location=" + n.file("ca.pem"), "-L", "-m", "5"},
+                {}, 20s);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "broker 1 at " + ssl_address));
 }
 
 TEST_CASE("plaintext and silent clients on an SSL listener are closed and logged, and the node "
