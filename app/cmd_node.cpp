@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -20,16 +21,38 @@
 #include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/listener_config.hpp"
+#include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka::app {
 
 namespace {
 
+// The TLS contexts of the node's SSL listeners, by listener name.
+using kafka_tls_contexts =
+  std::map<std::string, std::shared_ptr<const tls::kafka_server_context>>;
+
+// Loads the node's [tls] credentials for each SSL listener. Errors name the listener or file.
+caf::expected<kafka_tls_contexts> make_kafka_tls(const cluster_config& cfg,
+                                                 const node_config& me) {
+  kafka_tls_contexts out;
+  for (auto& l : me.listeners) {
+    if (!uses_tls(l))
+      continue;
+    auto ctx = tls::make_kafka_server_context(cfg.tls, me.id,
+                                              to_string(std::vector<listener_endpoint>{l}));
+    if (!ctx)
+      return ctx.error();
+    out.emplace(l.name, std::move(*ctx));
+  }
+  return out;
+}
+
 // Starts the node's Kafka listeners, whose sessions call the node's broker.
 caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& sys,
                                                              const node_actor& sup,
                                                              const cluster_config& cfg,
-                                                             const node_config& me) {
+                                                             const node_config& me,
+                                                             const kafka_tls_contexts& tls) {
   caf::scoped_actor self{sys};
   caf::expected<broker_actor> broker = make_error(errc::broker_not_available, "no answer");
   self->request(sup, std::chrono::seconds{10}, broker_atom::value)
@@ -42,7 +65,9 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
     kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared};
-    auto a = start_kafka_listener(sys, l, std::move(ctx));
+    auto i = tls.find(l.name);
+    auto a = start_kafka_listener(sys, l, std::move(ctx),
+                                  i != tls.end() ? i->second : nullptr);
     if (!a) {
       for (auto& x : out)
         self->send_exit(x, caf::exit_reason::user_shutdown);
@@ -84,6 +109,9 @@ int run_node(const node_options& o) {
   prepare_system_config(ccfg, o.config);
   if (auto err = configure_cluster_tls(ccfg, *cfg, me->id))
     return fail(describe(err));
+  auto kafka_tls = make_kafka_tls(*cfg, *me);
+  if (!kafka_tls)
+    return fail(describe(kafka_tls.error()));
   auto dir = cfg->node_dir(me->id);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -132,7 +160,7 @@ int run_node(const node_options& o) {
       serving = true;
     std::vector<caf::actor> listeners;
     if (serving && !me->listeners.empty()) {
-      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me);
+      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me, *kafka_tls);
       if (!kafka) {
         spdlog::critical("{}", context_of(kafka.error()));
         serving = false;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/protocol/wire.hpp"
+#include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka {
 
@@ -15,6 +16,9 @@ namespace {
 // holds a partly read chunk (halting then would lose it) and a size prefix alone never makes
 // it allocate the announced size.
 constexpr size_t read_chunk = 64 * 1024;
+
+// Sent to itself: the TLS handshake's deadline.
+using tls_deadline_atom = caf::atom_constant<caf::atom("tlsdeadln")>;
 
 struct connection_state {
   caf::io::connection_handle hdl;
@@ -29,6 +33,8 @@ struct connection_state {
   size_t unsent_bytes = 0;     // answer bytes written but not yet on the socket
   uint64_t close_at = UINT64_MAX;  // close once every answer before this one is written
   bool reading = true;
+  std::unique_ptr<tls::kafka_tls_stream> tls;  // null on a PLAINTEXT listener
+  std::string peer;                             // "host:port" of the client
   static inline const char* name = "kafka-connection";
 };
 
@@ -38,6 +44,26 @@ bool over_limits(const connection_state& st) {
   return st.next_seq - st.next_write >= kafka_max_in_flight
          || st.queued_bytes >= kafka_max_queued_request_bytes
          || st.unsent_bytes >= kafka_max_unsent_bytes;
+}
+
+// Puts what TLS wants sent on the socket. Requires: st.tls.
+void send_tls_output(connection_self self) {
+  auto& st = self->state;
+  auto out = st.tls->take_output();
+  if (out.empty())
+    return;
+  self->write(st.hdl, out.size(), out.data());
+  st.unsent_bytes += out.size();
+  self->flush(st.hdl);
+}
+
+// Closes a TLS connection that failed, after sending its alert, and logs why (rate-limited).
+void close_failed_tls(connection_self self) {
+  auto& st = self->state;
+  if (st.tls->failed())
+    tls::log_kafka_tls_refusal(st.peer, st.tls->failure());
+  send_tls_output(self);
+  self->quit();
 }
 
 // Cuts every whole frame out of the input while below the limits; closes the connection on
@@ -84,7 +110,13 @@ void write_ready(connection_self self) {
   bool wrote = false;
   for (auto i = st.done.find(st.next_write); i != st.done.end();
        i = st.done.find(st.next_write)) {
-    if (!i->second.empty()) {
+    if (!i->second.empty() && st.tls != nullptr) {
+      if (!st.tls->write(i->second.data(), i->second.size())) {
+        close_failed_tls(self);
+        return;
+      }
+      wrote = true;
+    } else if (!i->second.empty()) {
       self->write(st.hdl, i->second.size(), i->second.data());
       st.unsent_bytes += i->second.size();
       wrote = true;
@@ -92,7 +124,9 @@ void write_ready(connection_self self) {
     st.done.erase(i);
     ++st.next_write;
   }
-  if (wrote)
+  if (wrote && st.tls != nullptr)
+    send_tls_output(self);
+  else if (wrote)
     self->flush(st.hdl);
   if (st.next_write >= st.close_at) {
     self->quit();
@@ -113,10 +147,29 @@ void on_answer(connection_self self, uint64_t seq, std::string& frame) {
   write_ready(self);
 }
 
+// Decrypts what a TLS client sent into st.in; false if the connection closed.
+bool on_tls_data(connection_self self, const std::vector<char>& buf) {
+  auto& st = self->state;
+  bool ok = st.tls->feed(buf.data(), buf.size(), st.in);
+  if (!ok) {
+    close_failed_tls(self);
+    return false;
+  }
+  send_tls_output(self);
+  return true;
+}
+
 caf::behavior connection_behavior(connection_self self, caf::io::connection_handle hdl,
-                                  kafka_session_context ctx) {
+                                  kafka_session_context ctx,
+                                  std::shared_ptr<const tls::kafka_server_context> tls) {
   auto& st = self->state;
   st.hdl = hdl;
+  st.peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  if (tls != nullptr) {
+    st.tls = std::make_unique<tls::kafka_tls_stream>(std::move(tls));
+    self->delayed_send(self, std::chrono::seconds{tls::kafka_handshake_timeout_seconds},
+                       tls_deadline_atom::value);
+  }
   st.max_request_bytes = ctx.max_request_bytes;
   st.session = spawn_kafka_session(self, std::move(ctx), "/" + self->remote_addr(hdl));
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
@@ -124,7 +177,10 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   return {
     [=](caf::io::new_data_msg& msg) {
       auto& st = self->state;
-      st.in.append(msg.buf.data(), msg.buf.size());
+      if (st.tls == nullptr)
+        st.in.append(msg.buf.data(), msg.buf.size());
+      else if (!on_tls_data(self, msg.buf))
+        return;
       if (cut_frames(self))
         adjust_reading(self);
     },
@@ -142,6 +198,16 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
       adjust_reading(self);
       write_ready(self);
     },
+    [=](tls_deadline_atom) {
+      auto& st = self->state;
+      if (st.tls == nullptr || st.tls->handshake_done())
+        return;
+      tls::log_kafka_tls_refusal(st.peer, "TLS handshake not finished within "
+                                            + std::to_string(
+                                              tls::kafka_handshake_timeout_seconds)
+                                            + " s");
+      self->quit();
+    },
     [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
 }
@@ -149,8 +215,9 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
 } // namespace
 
 caf::actor fork_kafka_connection(caf::io::broker* acceptor, caf::io::connection_handle hdl,
-                                 kafka_session_context ctx) {
-  return acceptor->fork(connection_behavior, hdl, std::move(ctx));
+                                 kafka_session_context ctx,
+                                 std::shared_ptr<const tls::kafka_server_context> tls) {
+  return acceptor->fork(connection_behavior, hdl, std::move(ctx), std::move(tls));
 }
 
 } // namespace cafka

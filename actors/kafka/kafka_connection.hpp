@@ -3,7 +3,9 @@
 // like Kafka's socket.request.max.bytes), hands each with a sequence number to its session
 // actor, and writes the answers back in request order (clients pipeline). It stops reading
 // while too many requests or request bytes are unanswered or too many answer bytes are
-// unsent (backpressure). Runs on CAF's multiplexer thread: nothing here decodes or waits.
+// unsent (backpressure). On an SSL listener it also runs the connection's TLS (memory BIOs,
+// never blocking) and closes a connection whose handshake fails or takes longer than
+// tls::kafka_handshake_timeout_seconds. Runs on CAF's multiplexer thread: nothing here decodes or waits.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +13,7 @@
 #include <caf/io/broker.hpp>
 
 #include "actors/kafka/kafka_session.hpp"
+#include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka {
 
@@ -21,8 +24,10 @@ constexpr size_t kafka_max_queued_request_bytes = 64u << 20;
 constexpr size_t kafka_max_unsent_bytes = 32u << 20;
 
 // Hands the accepted connection `hdl` to a new connection broker (and its session) and
-// returns the broker. Requires: called from the acceptor's context, which owns `hdl`.
+// returns the broker; `tls` null: plaintext. Requires: called from the acceptor's context,
+// which owns `hdl`.
 caf::actor fork_kafka_connection(caf::io::broker* acceptor, caf::io::connection_handle hdl,
-                                 kafka_session_context ctx);
+                                 kafka_session_context ctx,
+                                 std::shared_ptr<const tls::kafka_server_context> tls);
 
 } // namespace cafka

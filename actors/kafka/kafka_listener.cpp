@@ -23,7 +23,8 @@ struct acceptor_state {
 using acceptor_self = caf::io::stateful_broker<acceptor_state>*;
 
 caf::behavior acceptor_behavior(acceptor_self self, caf::io::doorman_ptr doorman,
-                                kafka_session_context ctx) {
+                                kafka_session_context ctx,
+                                std::shared_ptr<const tls::kafka_server_context> tls) {
   self->add_doorman(std::move(doorman));
   // Stopping the listener closes every connection too (a node must not wait for clients).
   self->set_exit_handler([=](caf::exit_msg& em) {
@@ -42,7 +43,7 @@ caf::behavior acceptor_behavior(acceptor_self self, caf::io::doorman_ptr doorman
   });
   return {
     [=](const caf::io::new_connection_msg& msg) {
-      auto conn = fork_kafka_connection(self, msg.handle, ctx);
+      auto conn = fork_kafka_connection(self, msg.handle, ctx, tls);
       self->monitor(conn);
       self->state.connections.insert(conn);
     },
@@ -57,7 +58,8 @@ caf::behavior acceptor_behavior(acceptor_self self, caf::io::doorman_ptr doorman
 
 caf::expected<caf::actor> start_kafka_listener(caf::actor_system& sys,
                                                const listener_endpoint& bind,
-                                               kafka_session_context ctx) {
+                                               kafka_session_context ctx,
+                                               std::shared_ptr<const tls::kafka_server_context> tls) {
   auto& mm = sys.middleman();
   const char* host = bind.host == "0.0.0.0" ? nullptr : bind.host.c_str();
   auto doorman = mm.backend().new_tcp_doorman(bind.port, host, true);
@@ -65,7 +67,8 @@ caf::expected<caf::actor> start_kafka_listener(caf::actor_system& sys,
     return make_error(errc::broker_not_available,
                       "cannot listen on " + to_string(std::vector<listener_endpoint>{bind})
                         + ": " + sys.render(doorman.error()));
-  return mm.spawn_broker(acceptor_behavior, std::move(*doorman), std::move(ctx));
+  return mm.spawn_broker(acceptor_behavior, std::move(*doorman), std::move(ctx),
+                         std::move(tls));
 }
 
 } // namespace cafka

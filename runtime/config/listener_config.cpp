@@ -37,9 +37,9 @@ caf::expected<listener_endpoint> parse_one(const std::string& entry, const std::
   if (!bind && (host == "0.0.0.0" || host == "::"))
     return bad_entry(key, entry, "advertises a wildcard address: clients cannot connect to "
                                  "it (set advertised-listeners to a reachable host)");
-  if (e.name != "PLAINTEXT")
+  if (e.name != "PLAINTEXT" && e.name != "SSL")
     return bad_entry(key, entry, "uses listener name " + e.name
-                                   + ": only PLAINTEXT is served (no TLS or SASL yet)");
+                                   + ": only PLAINTEXT and SSL are served (no SASL yet)");
   e.host = host;
   e.port = port;
   return e;
@@ -71,6 +71,10 @@ caf::expected<std::vector<listener_endpoint>> parse_listeners(const std::string&
     begin = end + 1;
   }
   return out;
+}
+
+bool uses_tls(const listener_endpoint& x) {
+  return x.name == "SSL";
 }
 
 std::string to_string(const std::vector<listener_endpoint>& xs) {

@@ -1,5 +1,6 @@
 // Kafka listener settings of a node (cluster.conf `listeners` / `advertised-listeners`, in
-// Kafka's URL form "PLAINTEXT://host:port", comma-separated). Plain values; any thread.
+// Kafka's URL form "PLAINTEXT://host:port" or "SSL://host:port", comma-separated). Plain
+// values; any thread.
 #pragma once
 
 #include <string>
@@ -13,11 +14,15 @@ namespace cafka {
 
 // Parses "NAME://host:port[,NAME://host:port...]". Names are upper-cased, as Kafka
 // compares them; each name appears once; an empty host means every interface (only
-// allowed for `listeners`, which binds). Only PLAINTEXT is served until TLS/SASL exist.
+// allowed for `listeners`, which binds). The name is the security protocol, as in Kafka
+// without listener.security.protocol.map: PLAINTEXT or SSL (SASL_* are not served yet).
 // Errors are errc::invalid_config naming the entry ("listeners: 'x' is not NAME://host:port").
 caf::expected<std::vector<listener_endpoint>> parse_listeners(const std::string& text,
                                                               const std::string& key,
                                                               bool bind);
+
+// Whether clients of the listener speak TLS (its name is SSL).
+bool uses_tls(const listener_endpoint& x);
 
 // "PLAINTEXT://127.0.0.1:9092,..." from endpoints (for messages and the status display).
 std::string to_string(const std::vector<listener_endpoint>& xs);

@@ -61,7 +61,8 @@ caf::expected<tls_config> tls_config_from(const caf::settings* tls, const std::s
                                 "client-key"};
   for (auto& kv : *tls) {
     auto& k = kv.first;
-    bool known = k == "key-passphrase-file" || k == "key-passphrase-env";
+    bool known = k == "key-passphrase-file" || k == "key-passphrase-env"
+                 || k == "ssl-client-auth";
     for (auto f : files)
       known = known || k == f;
     if (!known)
@@ -76,6 +77,18 @@ caf::expected<tls_config> tls_config_from(const caf::settings* tls, const std::s
       || (err = read_path(*tls, "key-passphrase-file", path, true, cfg.key_passphrase_file))
       || (err = read_path(*tls, "key-passphrase-env", path, false, cfg.key_passphrase_env)))
     return err;
+  if (auto i = tls->find("ssl-client-auth"); i != tls->end()) {
+    auto s = caf::get_if<std::string>(&i->second);
+    if (s != nullptr && *s == "none")
+      cfg.client_auth = ssl_client_auth::none;
+    else if (s != nullptr && *s == "requested")
+      cfg.client_auth = ssl_client_auth::requested;
+    else if (s != nullptr && *s == "required")
+      cfg.client_auth = ssl_client_auth::required;
+    else
+      return bad(path, "ssl-client-auth must be \"none\", \"requested\" or \"required\", got "
+                         + caf::to_string(i->second));
+  }
   for (auto f : files)
     if (tls->find(caf::string_view{f, std::strlen(f)}) == tls->end())
       return bad(path, std::string{"needs "} + f + " (run `cafka tls init` to create the "

@@ -12,6 +12,10 @@
 
 namespace cafka {
 
+// Kafka's ssl.client.auth for SSL:// listeners: whether a Kafka client must show a
+// certificate of the cluster CA (requested: may; a certificate it shows must verify).
+enum class ssl_client_auth { none, requested, required };
+
 // Invariant: enabled implies ca_file, certificate, key, client_certificate and client_key are
 // set (absolute paths; certificate and key may hold "{id}"), and at most one of
 // key_passphrase_file and key_passphrase_env is set.
@@ -24,6 +28,8 @@ struct tls_config {
   std::string client_key;            // client-key
   std::string key_passphrase_file;   // key-passphrase-file: holds the keys' passphrase
   std::string key_passphrase_env;    // key-passphrase-env: variable holding the passphrase
+  // ssl-client-auth: none (default) | requested | required, for SSL:// Kafka listeners.
+  ssl_client_auth client_auth = ssl_client_auth::none;
   // [cluster] allow-plaintext: lets a node whose host is not a loopback address run without
   // TLS.
   bool allow_plaintext = false;

@@ -212,8 +212,9 @@ TEST_CASE("bad listeners are invalid_config naming the entry", "[config]") {
                     "listeners: '127.0.0.1:9092' is not NAME://host:port");
   }
   SECTION("a name cafka does not serve") {
-    require_invalid(node_with("listeners=\"SSL://127.0.0.1:9092\""),
-                    "only PLAINTEXT is served");
+    require_invalid(node_with("listeners=\"SASL_SSL://127.0.0.1:9092\""),
+                    "listeners: 'SASL_SSL://127.0.0.1:9092' uses listener name SASL_SSL: only "
+                    "PLAINTEXT and SSL are served (no SASL yet)");
   }
   SECTION("a repeated name") {
     require_invalid(

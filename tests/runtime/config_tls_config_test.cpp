@@ -113,12 +113,33 @@ TEST_CASE("a bad [tls] section is invalid_config naming the key", "[config][tls]
     require_invalid(one_node + full_tls + "key-passphrase-file=\"p\"\nkey-passphrase-env=\"P\"\n",
                     "[tls] set key-passphrase-file or key-passphrase-env, not both");
   }
+  SECTION("an ssl-client-auth Kafka does not have") {
+    require_invalid(one_node + full_tls + "ssl-client-auth=\"want\"\n",
+                    "[tls] ssl-client-auth must be \"none\", \"requested\" or \"required\", "
+                    "got \"want\"");
+  }
   SECTION("CAF's [openssl] section instead of [tls]") {
     require_invalid(one_node + "[openssl]\ncafile=\"ca.pem\"\n", "unknown section [openssl]");
   }
   SECTION("allow-plaintext not a bool") {
     require_invalid(one_node + "allow-plaintext=\"yes\"\n",
                     "[cluster] allow-plaintext must be true or false");
+  }
+}
+
+TEST_CASE("ssl-client-auth is none unless [tls] says requested or required",
+          "[config][tls]") {
+  config_dir dir;
+  auto plain = load_cluster_config(dir.write(one_node + full_tls));
+  REQUIRE(plain);
+  CHECK(plain->tls.client_auth == ssl_client_auth::none);
+  for (auto [text, want] : {std::pair{"none", ssl_client_auth::none},
+                            std::pair{"requested", ssl_client_auth::requested},
+                            std::pair{"required", ssl_client_auth::required}}) {
+    auto cfg = load_cluster_config(
+      dir.write(one_node + full_tls + "ssl-client-auth=\"" + text + "\"\n"));
+    REQUIRE(cfg);
+    CHECK(cfg->tls.client_auth == want);
   }
 }
 
