@@ -200,7 +200,9 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
     },
     [=](tls_deadline_atom) {
       auto& st = self->state;
-      if (st.tls == nullptr || st.tls->handshake_done())
+      // Only its own timer (delayed_send to self) ends a handshake early.
+      if (self->current_sender() != self->ctrl() || st.tls == nullptr
+          || st.tls->handshake_done())
         return;
       tls::log_kafka_tls_refusal(st.peer, "TLS handshake not finished within "
                                             + std::to_string(
