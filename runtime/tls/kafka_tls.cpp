@@ -1,13 +1,10 @@
 #include "runtime/tls/kafka_tls.hpp"
 
-#include <chrono>
-#include <map>
-#include <mutex>
 
 #include <openssl/err.h>
-#include <spdlog/spdlog.h>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/tls/peer_refusal_log.hpp"
 #include "runtime/tls/pem_io.hpp"
 
 namespace cafka::tls {
@@ -61,37 +58,6 @@ int verify_mode(ssl_client_auth auth) {
   }
   return SSL_VERIFY_NONE;
 }
-
-class refusal_limiter {
-public:
-  void log(const std::string& peer, const std::string& reason) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    auto now = std::chrono::steady_clock::now();
-    auto& k = kinds_[reason];
-    if (k.logged && now - k.last < std::chrono::seconds{10}) {
-      ++k.suppressed;
-      return;
-    }
-    if (k.suppressed > 0)
-      spdlog::warn("kafka TLS: refused {}: {} ({} more like it since the last line)", peer,
-                   reason, k.suppressed);
-    else
-      spdlog::warn("kafka TLS: refused {}: {}", peer, reason);
-    k.logged = true;
-    k.last = now;
-    k.suppressed = 0;
-  }
-
-private:
-  struct kind {
-    bool logged = false;
-    std::chrono::steady_clock::time_point last;
-    uint64_t suppressed = 0;
-  };
-  // Invariant: bounded by the reasons OpenSSL and this file produce (peers choose none).
-  std::map<std::string, kind> kinds_;
-  std::mutex mtx_;
-};
 
 } // namespace
 
@@ -219,8 +185,8 @@ bool kafka_tls_stream::handshake_done() const {
 }
 
 void log_kafka_tls_refusal(const std::string& peer, const std::string& reason) {
-  static refusal_limiter limiter;
-  limiter.log(peer, reason);
+  static peer_refusal_log log{"kafka TLS: "};
+  log.write(peer, reason, "refused " + peer + ": " + reason);
 }
 
 } // namespace cafka::tls

@@ -79,8 +79,8 @@ private:
   std::string failure_;
 };
 
-// Logs a refused or failed Kafka TLS connection: each reason once, then at most every 10 s
-// with the count of repeats in between, e.g.
+// Logs a refused or failed Kafka TLS connection: each (peer address, reason) once, then at
+// most every 10 s with the count of repeats in between (peer_refusal_log), e.g.
 // "kafka TLS: refused 127.0.0.1:50312: wrong version number (a plaintext client?)".
 void log_kafka_tls_refusal(const std::string& peer, const std::string& reason);
 

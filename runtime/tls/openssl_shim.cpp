@@ -27,6 +27,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/tls/peer_identity.hpp"
+#include "runtime/tls/peer_refusal_log.hpp"
 #include "runtime/tls/peer_registry.hpp"
 
 namespace cafka {
@@ -43,40 +44,6 @@ struct handshake_record {
   std::string kind;    // what the refusal log counts repeats by; reason if empty
   bool done = false;   // the handshake finished: nothing after it is a refusal
   bool logged = false;
-};
-
-// Logs the first refusal of each kind (peer address without port, reason) at once and
-// repeats of it at most once per `window`, with their count: a peer retrying in a loop
-// cannot flood the log, and a different peer or reason is still logged.
-class refusal_log {
-public:
-  void write(const std::string& peer, const std::string& reason, const std::string& line) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    auto now = std::chrono::steady_clock::now();
-    if (kinds_.size() >= max_kinds)
-      kinds_.clear();
-    auto key = peer.substr(0, peer.rfind(':')) + "|" + reason;
-    auto [i, fresh] = kinds_.try_emplace(key, kind{now, 0});
-    if (!fresh && now - i->second.logged_at < window) {
-      ++i->second.suppressed;
-      return;
-    }
-    if (i->second.suppressed > 0)
-      spdlog::warn("TLS: {} (and {} more like it not logged)", line, i->second.suppressed);
-    else
-      spdlog::warn("TLS: {}", line);
-    i->second = kind{now, 0};
-  }
-
-private:
-  struct kind {
-    std::chrono::steady_clock::time_point logged_at;
-    uint64_t suppressed = 0;
-  };
-  static constexpr size_t max_kinds = 1024;
-  static constexpr auto window = std::chrono::seconds{10};
-  std::mutex mtx_;
-  std::map<std::string, kind> kinds_;
 };
 
 // The latest fatal alert each peer sent this process, by "host:port" (a few peers only).
@@ -109,8 +76,8 @@ alerts_by_peer& peer_alerts() {
   return alerts;
 }
 
-refusal_log& refusals() {
-  static refusal_log log;
+tls::peer_refusal_log& refusals() {
+  static tls::peer_refusal_log log{"TLS: "};
   return log;
 }
 
