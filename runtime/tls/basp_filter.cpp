@@ -9,6 +9,7 @@
 #include <caf/deep_to_string.hpp>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/protocol/wire.hpp"
 
 namespace cafka::tls {
 
@@ -35,20 +36,6 @@ constexpr std::string_view system_types[] = {
   "@new_connection_msg", "@acceptor_closed_msg", "@connection_closed_msg",
   "@connection_passivated_msg", "@acceptor_passivated_msg",
 };
-
-uint32_t read_u32(const char* p) {
-  uint32_t x = 0;
-  for (int i = 0; i < 4; ++i)
-    x = (x << 8) | static_cast<uint8_t>(p[i]);
-  return x;
-}
-
-uint64_t read_u64(const char* p) {
-  uint64_t x = 0;
-  for (int i = 0; i < 8; ++i)
-    x = (x << 8) | static_cast<uint8_t>(p[i]);
-  return x;
-}
 
 // CAF's own header checks (libcaf_io/src/io/basp/header.cpp, `valid`): CAF closes a
 // connection whose header fails them, so the filter does it first.
@@ -134,10 +121,10 @@ basp_header read_basp_header(const char* bytes) {
   basp_header h;
   h.operation = static_cast<uint8_t>(bytes[0]);
   h.flags = static_cast<uint8_t>(bytes[3]);
-  h.payload_len = read_u32(bytes + 4);
-  h.operation_data = read_u64(bytes + 8);
-  h.source_actor = read_u64(bytes + 16);
-  h.dest_actor = read_u64(bytes + 24);
+  h.payload_len = wire::load_be32(bytes + 4);
+  h.operation_data = wire::load_be64(bytes + 8);
+  h.source_actor = wire::load_be64(bytes + 16);
+  h.dest_actor = wire::load_be64(bytes + 24);
   return h;
 }
 
