@@ -245,8 +245,15 @@ void basp_filter::finish_frame() {
   }
   if (closed_)
     return;
-  if (pass)
+  if (pass && output_size() == 0) {
+    // The usual case, CAF having read everything before: the frame becomes the output
+    // without a copy.
+    out_.clear();
+    out_pos_ = 0;
+    out_.swap(frame_);
+  } else if (pass) {
     out_.insert(out_.end(), frame_.begin(), frame_.end());
+  }
   header_.reset();
   frame_.clear();
   if (frame_.capacity() > (1u << 20)) {
