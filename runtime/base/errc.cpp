@@ -52,6 +52,13 @@ const char* to_string(errc x) {
     case errc::invalid_record: return "invalid_record";
     case errc::invalid_timestamp: return "invalid_timestamp";
     case errc::cluster_authorization_failed: return "cluster_authorization_failed";
+    case errc::topic_authorization_failed: return "topic_authorization_failed";
+    case errc::group_authorization_failed: return "group_authorization_failed";
+    case errc::sasl_authentication_failed: return "sasl_authentication_failed";
+    case errc::unsupported_sasl_mechanism: return "unsupported_sasl_mechanism";
+    case errc::illegal_sasl_state: return "illegal_sasl_state";
+    case errc::resource_not_found: return "resource_not_found";
+    case errc::unacceptable_credential: return "unacceptable_credential";
   }
   return "unknown_error";
 }

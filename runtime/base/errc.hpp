@@ -58,6 +58,13 @@ enum class errc : uint8_t {
   invalid_record,     // a record batch's count or record framing is wrong (Kafka's INVALID_RECORD)
   invalid_timestamp,  // a record timestamp outside the broker's window (Kafka's INVALID_TIMESTAMP)
   cluster_authorization_failed,  // the sender's identity may not send this (Kafka's code 31)
+  topic_authorization_failed,    // the ACLs do not allow this on the topic (Kafka's code 29)
+  group_authorization_failed,    // the ACLs do not allow this on the group (Kafka's code 30)
+  sasl_authentication_failed,    // wrong password, unknown user or a malformed SASL token
+  unsupported_sasl_mechanism,    // the listener does not serve that SASL mechanism
+  illegal_sasl_state,            // a SASL request out of order (Kafka's code 34)
+  resource_not_found,            // no such user (credentials) or other named resource
+  unacceptable_credential,       // a SCRAM credential with bad iterations or an empty password
 };
 
 const char* to_string(errc x);

@@ -88,6 +88,20 @@ error_code from_errc(errc x) {
       return error_code::invalid_timestamp;
     case errc::cluster_authorization_failed:
       return error_code::cluster_authorization_failed;
+    case errc::topic_authorization_failed:
+      return error_code::topic_authorization_failed;
+    case errc::group_authorization_failed:
+      return error_code::group_authorization_failed;
+    case errc::sasl_authentication_failed:
+      return error_code::sasl_authentication_failed;
+    case errc::unsupported_sasl_mechanism:
+      return error_code::unsupported_sasl_mechanism;
+    case errc::illegal_sasl_state:
+      return error_code::illegal_sasl_state;
+    case errc::resource_not_found:
+      return error_code::resource_not_found;
+    case errc::unacceptable_credential:
+      return error_code::unacceptable_credential;
     default:
       return error_code::unknown_server_error;
   }
