@@ -141,8 +141,7 @@ std::string check_binding(const acl_binding& b) {
     return "the principal '" + b.principal + "' is not Type:name (e.g. User:alice)";
   if (b.host.empty())
     return "the host is empty (use '*' for every host)";
-  if (b.operation == acl_operation::unknown || b.operation == acl_operation::any
-      || static_cast<int8_t>(b.operation) > static_cast<int8_t>(acl_operation::idempotent_write))
+  if (b.operation < acl_operation::all || b.operation > acl_operation::idempotent_write)
     return "the operation must be a concrete one (ALL, READ, WRITE, ...)";
   if (b.permission != acl_permission::allow && b.permission != acl_permission::deny)
     return "the permission must be ALLOW or DENY";
