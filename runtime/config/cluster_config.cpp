@@ -64,11 +64,11 @@ caf::error check_keys(const caf::settings& dict, const std::set<std::string>& kn
 caf::error check_sections(const caf::settings& s, const std::string& path) {
   static const std::set<std::string> known{"cluster", "defaults", "global", "scheduler",
                                            "work-stealing", "logger", "stream", "middleman",
-                                           "opencl", "tls"};
+                                           "opencl", "tls", "security"};
   for (auto& kv : s)
     if (known.count(kv.first) == 0)
       return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster], "
-                       "[defaults] and [tls]; CAF's own sections such as [middleman] and "
+                       "[defaults], [tls] and [security]; CAF's own sections such as [middleman] and "
                        "[scheduler] are passed to CAF)");
   return {};
 }
@@ -208,6 +208,22 @@ const caf::config_value* value_of(const caf::settings& s, const std::string& key
   return i == s.end() ? nullptr : &i->second;
 }
 
+// PLAIN sends the password as it is: over SASL_PLAINTEXT only on loopback addresses, unless
+// allow-plaintext says the network is trusted.
+caf::error check_plain_exposure(const cluster_config& cfg) {
+  if (!cfg.security.offers("PLAIN") || cfg.tls.allow_plaintext)
+    return {};
+  for (auto& n : cfg.nodes)
+    for (auto& l : n.listeners)
+      if (l.name == "SASL_PLAINTEXT" && !is_loopback_host(l.host))
+        return bad(cfg.path, "node " + to_string(n.id) + ": listener "
+                               + to_string(std::vector<listener_endpoint>{l})
+                               + " would carry PLAIN passwords unencrypted on a network "
+                                 "address; use SASL_SSL, drop PLAIN from [security] "
+                                 "sasl-enabled-mechanisms, or set [cluster] allow-plaintext=true");
+  return {};
+}
+
 } // namespace
 
 const node_config* cluster_config::find(node_id id) const {
@@ -336,6 +352,12 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   cfg.tls = std::move(*tls);
   if (auto err = read_bool(*cluster, "allow-plaintext", path, "[cluster] ",
                            cfg.tls.allow_plaintext))
+    return err;
+  auto security = security_config_from(section(s, "security"), path);
+  if (!security)
+    return security.error();
+  cfg.security = std::move(*security);
+  if (auto err = check_plain_exposure(cfg))
     return err;
 
   auto& d = cfg.defaults;

@@ -14,6 +14,7 @@
 #include "runtime/chaos/chaos_limits.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/log_config.hpp"
+#include "runtime/config/security_config.hpp"
 #include "runtime/config/tls_config.hpp"
 
 namespace cafka {
@@ -78,6 +79,7 @@ struct cluster_config {
   std::vector<node_config> nodes;
   broker_defaults defaults;
   tls_config tls;         // [tls], plus [cluster] allow-plaintext
+  security_config security;  // [security]: SASL mechanisms, ACL authorizer
   chaos_config chaos;     // [cluster] chaos-enable and chaos-max-*
 
   const node_config* find(node_id id) const;

@@ -37,9 +37,10 @@ caf::expected<listener_endpoint> parse_one(const std::string& entry, const std::
   if (!bind && (host == "0.0.0.0" || host == "::"))
     return bad_entry(key, entry, "advertises a wildcard address: clients cannot connect to "
                                  "it (set advertised-listeners to a reachable host)");
-  if (e.name != "PLAINTEXT" && e.name != "SSL")
+  if (e.name != "PLAINTEXT" && e.name != "SSL" && e.name != "SASL_PLAINTEXT"
+      && e.name != "SASL_SSL")
     return bad_entry(key, entry, "uses listener name " + e.name
-                                   + ": only PLAINTEXT and SSL are served (no SASL yet)");
+                                   + ": PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL are served");
   e.host = host;
   e.port = port;
   return e;
@@ -74,7 +75,11 @@ caf::expected<std::vector<listener_endpoint>> parse_listeners(const std::string&
 }
 
 bool uses_tls(const listener_endpoint& x) {
-  return x.name == "SSL";
+  return x.name == "SSL" || x.name == "SASL_SSL";
+}
+
+bool uses_sasl(const std::string& listener_name) {
+  return listener_name == "SASL_PLAINTEXT" || listener_name == "SASL_SSL";
 }
 
 std::string to_string(const std::vector<listener_endpoint>& xs) {

@@ -54,6 +54,7 @@ enum class error_code : int16_t {
   out_of_order_sequence_number = 45,
   duplicate_sequence_number = 46,
   invalid_producer_epoch = 47,
+  security_disabled = 54,
   kafka_storage_error = 56,
   sasl_authentication_failed = 58,
   unknown_producer_id = 59,

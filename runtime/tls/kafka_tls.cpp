@@ -184,6 +184,26 @@ bool kafka_tls_stream::handshake_done() const {
   return ssl_ != nullptr && SSL_is_init_finished(ssl_) == 1;
 }
 
+std::string kafka_tls_stream::peer_subject() const {
+  if (ssl_ == nullptr || SSL_get_verify_result(ssl_) != X509_V_OK)
+    return {};
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr)
+    return {};
+  std::string out;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+      char* data = nullptr;
+      auto n = BIO_get_mem_data(bio, &data);
+      if (n > 0)
+        out.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(bio);
+  }
+  X509_free(cert);
+  return out;
+}
+
 void log_kafka_tls_refusal(const std::string& peer, const std::string& reason) {
   static peer_refusal_log log{"kafka TLS: "};
   log.write(peer, reason, "refused " + peer + ": " + reason);

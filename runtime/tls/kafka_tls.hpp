@@ -62,6 +62,9 @@ public:
   std::string take_output();
 
   bool handshake_done() const;
+  // The verified client certificate's subject in RFC 2253 form ("CN=client,O=cafka"), as
+  // Kafka names an SSL client's principal; "" without a client certificate.
+  std::string peer_subject() const;
   bool failed() const { return !failure_.empty(); }
   // Why the connection failed, one line (e.g. "wrong version number", "peer did not
   // return a certificate").

@@ -212,9 +212,9 @@ TEST_CASE("bad listeners are invalid_config naming the entry", "[config]") {
                     "listeners: '127.0.0.1:9092' is not NAME://host:port");
   }
   SECTION("a name cafka does not serve") {
-    require_invalid(node_with("listeners=\"SASL_SSL://127.0.0.1:9092\""),
-                    "listeners: 'SASL_SSL://127.0.0.1:9092' uses listener name SASL_SSL: only "
-                    "PLAINTEXT and SSL are served (no SASL yet)");
+    require_invalid(node_with("listeners=\"SASL_GSSAPI://127.0.0.1:9092\""),
+                    "listeners: 'SASL_GSSAPI://127.0.0.1:9092' uses listener name "
+                    "SASL_GSSAPI: PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL are served");
   }
   SECTION("a repeated name") {
     require_invalid(
