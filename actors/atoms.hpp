@@ -49,6 +49,15 @@ using chaos_atom = caf::atom_constant<caf::atom("chaos")>;
 using heal_atom = caf::atom_constant<caf::atom("heal")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using node_link_atom = caf::atom_constant<caf::atom("nodelink")>;  // not caf::link_atom
+// Access metadata (SCRAM credentials, ACLs): admin requests answered by the controller, and
+// the controller's push of the whole access metadata to brokers.
+using upsert_credential_atom = caf::atom_constant<caf::atom("upsertcred")>;
+using delete_credential_atom = caf::atom_constant<caf::atom("delcred")>;
+using list_users_atom = caf::atom_constant<caf::atom("listusers")>;
+using create_acls_atom = caf::atom_constant<caf::atom("createacls")>;
+using delete_acls_atom = caf::atom_constant<caf::atom("deleteacls")>;
+using describe_acls_atom = caf::atom_constant<caf::atom("descacls")>;
+using access_update_atom = caf::atom_constant<caf::atom("accessupd")>;
 // Kafka listener: a connection hands a session one request frame; the session answers with
 // the response frame (empty: no response, acks=0) or asks to close the connection.
 using kafka_frame_atom = caf::atom_constant<caf::atom("kframe")>;

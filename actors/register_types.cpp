@@ -88,6 +88,18 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<replica_actor>("cafka::replica_actor");
   cfg.add_message_type<producer_actor>("cafka::producer_actor");
   cfg.add_message_type<consumer_actor>("cafka::consumer_actor");
+  cfg.add_message_type<scram_credential>("cafka::scram_credential");
+  cfg.add_message_type<credential_name>("cafka::credential_name");
+  cfg.add_message_type<scram_user>("cafka::scram_user");
+  cfg.add_message_type<std::vector<scram_user>>("std::vector<cafka::scram_user>");
+  cfg.add_message_type<acl_binding>("cafka::acl_binding");
+  cfg.add_message_type<std::vector<acl_binding>>("std::vector<cafka::acl_binding>");
+  cfg.add_message_type<std::vector<std::vector<acl_binding>>>(
+    "std::vector<std::vector<cafka::acl_binding>>");
+  cfg.add_message_type<acl_filter>("cafka::acl_filter");
+  cfg.add_message_type<std::vector<acl_filter>>("std::vector<cafka::acl_filter>");
+  cfg.add_message_type<std::vector<caf::error>>("std::vector<caf::error>");
+  cfg.add_message_type<access_metadata>("cafka::access_metadata");
   cfg.add_error_category(errc_category,
                          [](uint8_t code, caf::atom_value category, const caf::message& ctx) {
                            return describe(caf::error{code, category, ctx});

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/broker/broker_interface.hpp"
 #include "actors/node/blocking_connect.hpp"
@@ -73,6 +74,11 @@ caf::error configure_cluster_tls(caf::actor_system_config& cfg, const cluster_co
 std::optional<broker_actor> connect_bootstrap(caf::actor_system& sys,
                                               const connection_options& o);
 
+// Runs f(self, broker) against the bootstrap broker of `o` in a client actor system; returns
+// f's exit code, or 1 after printing why there is no broker.
+template <class F>
+int with_bootstrap_broker(const connection_options& o, F f);
+
 // Creates the topic through the bootstrap broker unless it exists; returns the exit code
 // (1 after printing why it failed).
 int ensure_topic(caf::actor_system& sys, const connection_options& o,
@@ -96,5 +102,19 @@ void add_bench_command(CLI::App& app, command_fn& run);
 // `cafka bench rebalance` (cmd_bench_rebalance.cpp), added by add_bench_command.
 void add_bench_rebalance_command(CLI::App& bench, command_fn& run);
 void add_tls_command(CLI::App& app, command_fn& run);
+void add_users_command(CLI::App& app, command_fn& run);
+void add_acls_command(CLI::App& app, command_fn& run);
+
+template <class F>
+int with_bootstrap_broker(const connection_options& o, F f) {
+  auto cs = open_client_system(o.config);
+  if (!cs)
+    return 1;
+  auto b = connect_bootstrap(cs->sys(), o);
+  if (!b)
+    return 1;
+  caf::scoped_actor self{cs->sys()};
+  return f(self, *b);
+}
 
 } // namespace cafka::app

@@ -48,11 +48,13 @@ caf::expected<kafka_tls_contexts> make_kafka_tls(const cluster_config& cfg,
 }
 
 // Starts the node's Kafka listeners, whose sessions call the node's broker.
+// `access`: the node's access cache, which its broker publishes to.
 caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& sys,
                                                              const node_actor& sup,
                                                              const cluster_config& cfg,
                                                              const node_config& me,
-                                                             const kafka_tls_contexts& tls) {
+                                                             const kafka_tls_contexts& tls,
+                                                             std::shared_ptr<access_cache> access) {
   caf::scoped_actor self{sys};
   caf::expected<broker_actor> broker = make_error(errc::broker_not_available, "no answer");
   self->request(sup, std::chrono::seconds{10}, broker_atom::value)
@@ -64,7 +66,7 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
   auto shared = std::make_shared<const cluster_config>(cfg);
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
-    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared};
+    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared, access};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr);
@@ -146,7 +148,10 @@ int run_node(const node_options& o) {
                    cores, here, me->host);
     }
     caf::actor_system sys{ccfg};
-    auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); });
+    // The node's credentials and ACLs: its broker publishes them, its Kafka sessions read them.
+    auto access = std::make_shared<access_cache>();
+    auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); },
+                                     nullptr, access);
     caf::scoped_actor self{sys};
     // Peers and clients reach this node through its supervisor: they ask it for the broker
     // and the controller.
@@ -160,7 +165,7 @@ int run_node(const node_options& o) {
       serving = true;
     std::vector<caf::actor> listeners;
     if (serving && !me->listeners.empty()) {
-      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me, *kafka_tls);
+      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me, *kafka_tls, access);
       if (!kafka) {
         spdlog::critical("{}", context_of(kafka.error()));
         serving = false;

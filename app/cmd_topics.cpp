@@ -33,14 +33,7 @@ std::string join(const std::vector<node_id>& ids) {
 // Runs f(self, broker) against the bootstrap broker; returns the exit code.
 template <class F>
 int with_broker(const topics_options& o, F f) {
-  auto cs = open_client_system(o.conn.config);
-  if (!cs)
-    return 1;
-  auto b = connect_bootstrap(cs->sys(), o.conn);
-  if (!b)
-    return 1;
-  caf::scoped_actor self{cs->sys()};
-  return f(self, *b);
+  return with_bootstrap_broker(o.conn, std::move(f));
 }
 
 int create(const topics_options& o) {

@@ -150,11 +150,13 @@ auto to_groups(broker_self self, Atom atom, Ts&... xs) {
 }
 
 // A new incarnation of the broker: its state, handlers, first tick and group coordinator.
-void start(broker_self self, cluster_config cfg, node_id id, node_io io) {
+void start(broker_self self, cluster_config cfg, node_id id, node_io io,
+           std::shared_ptr<access_cache> access) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.id = id;
   st.io = std::move(io);
+  st.access = access != nullptr ? std::move(access) : std::make_shared<access_cache>();
   st.incarnation = new_incarnation();
   self->set_error_handler([=](caf::error& err) {
     spdlog::warn("broker {}: ignoring error message: {}", self->state.id,
@@ -167,8 +169,9 @@ void start(broker_self self, cluster_config cfg, node_id id, node_io io) {
 }
 
 broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_config cfg,
-                                                   node_id id, node_io io) {
-  start(self, std::move(cfg), id, std::move(io));
+                                                   node_id id, node_io io,
+                                                   std::shared_ptr<access_cache> access) {
+  start(self, std::move(cfg), id, std::move(io), std::move(access));
   return {
     // The data path and metadata (this file).
     [=](produce_atom, produce_request& req) { return on_produce(self, req); },
@@ -179,6 +182,7 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
     [=](replica_fetch_atom, replica_fetch_request& req) { return on_replica_fetch(self, req); },
     [=](metadata_atom, metadata_request& req) { return on_metadata(self, req); },
     [=](md_update_atom, cluster_metadata& md) { on_md_push(self, md); },
+    [=](access_update_atom, access_metadata& a) { on_access_push(self, a); },
     // Admin requests (broker_admin.cpp).
     [=](create_topic_atom, create_topic_request& req) { return on_create_topic(self, req); },
     [=](expire_atom, std::string& name) {
@@ -193,6 +197,12 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
       return on_alter_isr(self, req);
     },
     [=](init_pid_atom) { return on_init_pid(self); },
+    [=](upsert_credential_atom, scram_credential& c) { return on_upsert_credential(self, c); },
+    [=](delete_credential_atom, credential_name& n) { return on_delete_credential(self, n); },
+    [=](list_users_atom) { return on_list_users(self); },
+    [=](create_acls_atom, std::vector<acl_binding>& bs) { return on_create_acls(self, bs); },
+    [=](delete_acls_atom, std::vector<acl_filter>& fs) { return on_delete_acls(self, fs); },
+    [=](describe_acls_atom, acl_filter& f) { return on_describe_acls(self, f); },
     // Consumer groups (broker_groups.cpp, then the group coordinator).
     [=](find_coordinator_atom, std::string& group) { return find_coordinator(self, group); },
     [=](group_heartbeat_atom a, group_heartbeat_request& req) { return to_groups(self, a, req); },
@@ -230,8 +240,8 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
 } // namespace
 
 broker_actor spawn_broker(caf::actor_system& sys, cluster_config cfg, node_id self_id,
-                          node_io io) {
-  return sys.spawn(broker_behavior, std::move(cfg), self_id, std::move(io));
+                          node_io io, std::shared_ptr<access_cache> access) {
+  return sys.spawn(broker_behavior, std::move(cfg), self_id, std::move(io), std::move(access));
 }
 
 } // namespace cafka

@@ -1,6 +1,6 @@
 // The broker's admin requests, handed to the controller quorum (see broker_state.hpp): topic
 // create (answered once this broker's metadata shows the topic) and delete, ISR changes of
-// its replicas, producer ids. Broker actor context.
+// its replicas, producer ids, credentials and ACLs. Broker actor context.
 #include "actors/broker/broker_state.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
@@ -19,6 +19,21 @@ caf::result<Result> forward_to_controller(broker_self self, Ts&&... xs) {
   if (!target)
     return make_error(errc::not_controller, "no controller quorum member reachable");
   return self->delegate(*target, std::forward<Ts>(xs)...);
+}
+
+// Asks a controller quorum member (a follower forwards it to the leader) and answers with
+// its reply, or request_timed_out after admin_timeout: the broker's own requesters (Kafka
+// sessions) get an answer in bounded time. not_controller if no member is known.
+template <class Result, class... Ts>
+caf::result<Result> ask_controller(broker_self self, Ts&&... xs) {
+  auto target = admin_target(self);
+  if (!target)
+    return make_error(errc::not_controller, "no controller quorum member reachable");
+  auto rp = self->make_response_promise<Result>();
+  self->request(*target, admin_timeout, std::forward<Ts>(xs)...)
+    .then([=](Result& r) mutable { rp.deliver(std::move(r)); },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
 }
 
 } // namespace
@@ -79,6 +94,34 @@ caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request
 
 caf::result<producer_id> on_init_pid(broker_self self) {
   return forward_to_controller<producer_id>(self, init_pid_atom::value);
+}
+
+caf::result<caf::ok_atom> on_upsert_credential(broker_self self, scram_credential& c) {
+  return ask_controller<caf::ok_atom>(self, upsert_credential_atom::value, std::move(c));
+}
+
+caf::result<caf::ok_atom> on_delete_credential(broker_self self, credential_name& n) {
+  return ask_controller<caf::ok_atom>(self, delete_credential_atom::value, std::move(n));
+}
+
+caf::result<std::vector<scram_user>> on_list_users(broker_self self) {
+  return ask_controller<std::vector<scram_user>>(self, list_users_atom::value);
+}
+
+caf::result<std::vector<caf::error>> on_create_acls(broker_self self,
+                                                    std::vector<acl_binding>& bs) {
+  return ask_controller<std::vector<caf::error>>(self, create_acls_atom::value, std::move(bs));
+}
+
+caf::result<std::vector<std::vector<acl_binding>>>
+on_delete_acls(broker_self self, std::vector<acl_filter>& fs) {
+  return ask_controller<std::vector<std::vector<acl_binding>>>(self, delete_acls_atom::value,
+                                                               std::move(fs));
+}
+
+caf::result<std::vector<acl_binding>> on_describe_acls(broker_self self, acl_filter& f) {
+  return ask_controller<std::vector<acl_binding>>(self, describe_acls_atom::value,
+                                                  std::move(f));
 }
 
 } // namespace cafka

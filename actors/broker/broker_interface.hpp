@@ -12,6 +12,8 @@
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/protocol/group_messages.hpp"
 #include "runtime/protocol/messages.hpp"
+#include "runtime/security/access_messages.hpp"
+#include "runtime/security/access_metadata.hpp"
 
 namespace cafka {
 
@@ -35,7 +37,16 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
   caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
   caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
+  // Access admin requests, handed to the controller (as controller_actor answers them).
+  caf::replies_to<upsert_credential_atom, scram_credential>::with<caf::ok_atom>,
+  caf::replies_to<delete_credential_atom, credential_name>::with<caf::ok_atom>,
+  caf::replies_to<list_users_atom>::with<std::vector<scram_user>>,
+  caf::replies_to<create_acls_atom, std::vector<acl_binding>>::with<std::vector<caf::error>>,
+  caf::replies_to<delete_acls_atom, std::vector<acl_filter>>::with<
+    std::vector<std::vector<acl_binding>>>,
+  caf::replies_to<describe_acls_atom, acl_filter>::with<std::vector<acl_binding>>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // pushed by the controller
+  caf::reacts_to<access_update_atom, access_metadata>,  // pushed by the controller
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a controller quorum member's handle
   caf::reacts_to<node_link_atom, node_id, caf::strong_actor_ptr>,  // another node's node_actor
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;

@@ -47,18 +47,19 @@ void resync_metadata(broker_self self) {
       });
 }
 
-// Why the current sender may not push `md`, or "": a local actor may; anyone else must be
-// the node the view names as its controller, a controller of cluster.conf.
-std::string push_refusal(broker_self self, const sender_identity& who,
-                         const cluster_metadata& md) {
+// Why the current sender may not push metadata as `controller`, or "": a local actor may;
+// anyone else must be that node, a controller of cluster.conf. `whose`: where the controller
+// comes from, for the refusal.
+std::string push_refusal(broker_self self, const sender_identity& who, node_id controller,
+                         const char* whose) {
   if (who.kind == sender_kind::local)
     return {};
-  auto n = self->state.cfg.find(md.controller);
+  auto n = self->state.cfg.find(controller);
   if (n == nullptr || !n->controller)
-    return "the pushed view names node " + to_string(md.controller)
+    return std::string{whose} + " names node " + to_string(controller)
            + ", not a controller of cluster.conf";
-  if (!is_cluster_member(who) || !may_act_as_node(who, md.controller))
-    return "only the controller (node " + to_string(md.controller) + ") pushes metadata";
+  if (!is_cluster_member(who) || !may_act_as_node(who, controller))
+    return "only the controller (node " + to_string(controller) + ") pushes metadata";
   return {};
 }
 
@@ -67,7 +68,7 @@ std::string push_refusal(broker_self self, const sender_identity& who,
 void on_md_push(broker_self self, cluster_metadata& md) {
   auto& st = self->state;
   auto who = identify(self->current_sender());
-  if (auto why = push_refusal(self, who, md); !why.empty()) {
+  if (auto why = push_refusal(self, who, md.controller, "the pushed view"); !why.empty()) {
     refuse(st.refusals, st.owner(), "md_update", who, why);
     return;
   }
@@ -81,6 +82,20 @@ void on_md_push(broker_self self, cluster_metadata& md) {
     return;
   }
   adopt(self, std::move(md));
+}
+
+void on_access_push(broker_self self, access_metadata& a) {
+  auto& st = self->state;
+  auto who = identify(self->current_sender());
+  // The controller of the newest view: its md_update goes out before its access_update.
+  if (auto why = push_refusal(self, who, st.md.controller, "this broker's metadata");
+      !why.empty()) {
+    refuse(st.refusals, st.owner(), "access_update", who, why);
+    return;
+  }
+  auto version = a.version;
+  if (st.access->publish(std::move(a)))
+    spdlog::debug("broker {}: access metadata version {}", st.id, version);
 }
 
 std::optional<controller_actor> admin_target(broker_self self) {

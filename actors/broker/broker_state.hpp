@@ -19,6 +19,7 @@
 #include "actors/node/refusal_log.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/security/access_cache.hpp"
 
 namespace cafka {
 
@@ -70,6 +71,9 @@ struct broker_state {
   bool creating_offsets_topic = false;
   bool resyncing = false;  // a metadata request after a refused push is in flight
   refusal_log refusals;    // messages refused by sender (actors/node/authorization.hpp)
+  // The node's access metadata: every newer version the controller pushes is published here
+  // for the node's Kafka sessions. Invariant: not null.
+  std::shared_ptr<access_cache> access;
   static inline const char* name = "broker";
 
   std::string owner() const { return "broker " + std::to_string(id.value); }
@@ -141,11 +145,25 @@ caf::result<caf::ok_atom> on_delete_topic(broker_self self, delete_topic_request
 caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request& req);
 // A new idempotent producer id.
 caf::result<producer_id> on_init_pid(broker_self self);
+// The access admin requests, asked of the controller with a 30 s timeout (its answer, or
+// request_timed_out / not_controller).
+caf::result<caf::ok_atom> on_upsert_credential(broker_self self, scram_credential& c);
+caf::result<caf::ok_atom> on_delete_credential(broker_self self, credential_name& n);
+caf::result<std::vector<scram_user>> on_list_users(broker_self self);
+caf::result<std::vector<caf::error>> on_create_acls(broker_self self,
+                                                    std::vector<acl_binding>& bs);
+caf::result<std::vector<std::vector<acl_binding>>>
+on_delete_acls(broker_self self, std::vector<acl_filter>& fs);
+caf::result<std::vector<acl_binding>> on_describe_acls(broker_self self, acl_filter& f);
 
 // -- controller session (broker_session.cpp) -------------------------------------------------
 // A metadata push (md_update): applied if its sender may push metadata and its version is
 // at most max_metadata_version_jump ahead; refused pushes are dropped (broker_session.cpp).
 void on_md_push(broker_self self, cluster_metadata& md);
+// An access metadata push (access_update): published to the node's access_cache if its
+// sender may push metadata for the controller this broker knows (else dropped) and it is
+// newer than the cache's.
+void on_access_push(broker_self self, access_metadata& a);
 // The node supervisor handed over (or renewed) a quorum member's handle.
 void add_controller(broker_self self, node_id id, caf::strong_actor_ptr& ptr);
 // A monitored quorum member went away: forget it. False if dm was not about one.

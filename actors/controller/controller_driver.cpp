@@ -53,6 +53,25 @@ void push_metadata(controller_self self) {
   for (auto& kv : st.brokers)
     node_send(self, st.cfg.faults.get(), st.cfg.self, kv.first, kv.second,
               md_update_atom::value, md);
+  auto& access = st.md.access();
+  if (access.version == st.pushed_access_version)
+    return;
+  for (auto& kv : st.brokers)
+    node_send(self, st.cfg.faults.get(), st.cfg.self, kv.first, kv.second,
+              access_update_atom::value, access);
+  st.pushed_access_version = access.version;
+}
+
+void push_to(controller_self self, node_id id, const broker_actor& hdl) {
+  auto& st = self->state;
+  node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value, st.view());
+  send_access(self, id, hdl);
+}
+
+void send_access(controller_self self, node_id id, const broker_actor& hdl) {
+  auto& st = self->state;
+  node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, access_update_atom::value,
+            st.md.access());
 }
 
 void fail_pending(controller_self self) {
@@ -160,6 +179,8 @@ void drive(controller_self self) {
             st.leases.renew(b.id, b.incarnation, now);
         st.leases.take_over(now, st.cfg.broker_session_timeout / 2);
         st.preferred_in_flight = false;
+        // The brokers it will know may have missed the last controller's access pushes.
+        st.pushed_access_version = 0;
         st.next_imbalance_check
           = now + std::chrono::milliseconds{st.cfg.defaults.leader_imbalance_check_interval_ms};
       } else if (!leading && st.leading) {

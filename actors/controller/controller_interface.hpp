@@ -13,6 +13,8 @@
 #include "actors/broker/broker_interface.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/raft/raft_types.hpp"
+#include "runtime/security/access_messages.hpp"
+#include "runtime/security/access_metadata.hpp"
 
 namespace cafka {
 
@@ -56,6 +58,17 @@ using controller_actor = caf::typed_actor<
   caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,
   caf::replies_to<init_pid_atom>::with<producer_id>,
+  // Access metadata (runtime/cluster/access_rules.hpp has the rules): a credential stored or
+  // replaced, a credential deleted, the users (never salts or keys); ACL bindings created
+  // (per binding: none = created or already there, else why not), deleted (per filter: the
+  // bindings removed), described (the bindings a filter matches).
+  caf::replies_to<upsert_credential_atom, scram_credential>::with<caf::ok_atom>,
+  caf::replies_to<delete_credential_atom, credential_name>::with<caf::ok_atom>,
+  caf::replies_to<list_users_atom>::with<std::vector<scram_user>>,
+  caf::replies_to<create_acls_atom, std::vector<acl_binding>>::with<std::vector<caf::error>>,
+  caf::replies_to<delete_acls_atom, std::vector<acl_filter>>::with<
+    std::vector<std::vector<acl_binding>>>,
+  caf::replies_to<describe_acls_atom, acl_filter>::with<std::vector<acl_binding>>,
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 // -- controller quorum member: one member of the Raft metadata quorum; the leader is the active controller.

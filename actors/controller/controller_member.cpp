@@ -64,21 +64,6 @@ caf::error check_broker(controller_self self, const char* what, node_id id,
   return {};
 }
 
-// Proposes cmd and answers the request once its entry is applied: with the apply error, or
-// with what `pick` takes from the result.
-template <class T, class Pick>
-caf::result<T> propose_then_answer(controller_self self, const metadata_command& cmd,
-                                   Pick pick) {
-  auto rp = self->make_response_promise<T>();
-  propose(self, cmd, [=](const apply_result& res) mutable {
-    if (res.error)
-      rp.deliver(res.error);
-    else
-      rp.deliver(pick(res));
-  });
-  return rp;
-}
-
 // -- requests only the leader answers (wrapped in leader_only) ----------------------------------
 
 caf::result<cluster_metadata> on_register(controller_self self, broker_metadata& b,
@@ -89,15 +74,28 @@ caf::result<cluster_metadata> on_register(controller_self self, broker_metadata&
     self->monitor(hdl);
   }
   st.leases.renew(b.id, b.incarnation, self->clock().now());
+  // The view answers; the access metadata follows it (the broker checks its sender against
+  // the controller that view names).
+  auto rp = self->make_response_promise<cluster_metadata>();
+  auto answer = [self, rp, id = b.id, hdl](const caf::error& err) mutable {
+    if (err) {
+      rp.deliver(err);
+      return;
+    }
+    rp.deliver(self->state.view());
+    send_access(self, id, hdl);
+  };
   auto known = st.md.current().find_broker(b.id);
   if (known != nullptr && known->alive && known->incarnation == b.incarnation
-      && known->host == b.host && known->port == b.port && known->listeners == b.listeners)
-    return st.view(); // a retried registration: already committed
+      && known->host == b.host && known->port == b.port && known->listeners == b.listeners) {
+    answer({}); // a retried registration: already committed
+    return rp;
+  }
   auto cmd = register_broker_cmd{b, unclean_election(self), {}};
   if (st.md.current().cluster_id.empty())
     cmd.cluster_id = new_cluster_id();
-  return propose_then_answer<cluster_metadata>(
-    self, cmd, [self](const apply_result&) { return self->state.view(); });
+  propose(self, cmd, [answer](const apply_result& res) mutable { answer(res.error); });
+  return rp;
 }
 
 caf::result<topic_metadata> on_create_topic(controller_self self, create_topic_request& req) {
@@ -191,8 +189,8 @@ void on_peer(controller_self self, node_id id, caf::strong_actor_ptr& ptr) {
   self->monitor(hdl);
 }
 
-// Leader: a broker's handle as of its latest heartbeat, pushing the metadata to a broker it
-// did not know or that missed a push.
+// Leader: a broker's handle as of its latest heartbeat, pushing the metadata (and the access
+// metadata) to a broker it did not know or that missed a push.
 void track_broker(controller_self self, node_id id, uint64_t version, broker_actor& hdl) {
   auto& st = self->state;
   auto i = st.brokers.find(id);
@@ -200,12 +198,10 @@ void track_broker(controller_self self, node_id id, uint64_t version, broker_act
     // A broker this controller has not talked to (e.g. after a leader change).
     st.brokers[id] = hdl;
     self->monitor(hdl);
-    node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
-              st.view());
+    push_to(self, id, hdl);
   } else if (version < st.md.current().version) {
     // The broker missed a push (messages can be lost): send the current state again.
-    node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
-              st.view());
+    push_to(self, id, hdl);
   }
 }
 
@@ -332,6 +328,12 @@ caf::error check_vouched_for_as(controller_self self, Ts&...) {
 constexpr char create_topic_name[] = "create_topic";
 constexpr char delete_topic_name[] = "delete_topic";
 constexpr char init_pid_name[] = "init_pid";
+constexpr char upsert_credential_name[] = "upsert_credential";
+constexpr char delete_credential_name[] = "delete_credential";
+constexpr char list_users_name[] = "list_users";
+constexpr char create_acls_name[] = "create_acls";
+constexpr char delete_acls_name[] = "delete_acls";
+constexpr char describe_acls_name[] = "describe_acls";
 
 // leader_only's handler (controller_state.hpp) behind `check`, which the member that
 // receives the request runs before it answers or forwards it.
@@ -429,6 +431,20 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
     checked<alter_isr_atom>(self, check_alter_isr, on_alter_isr),
     checked<init_pid_atom>(self, check_vouched_for_as<init_pid_name>, on_init_pid),
     [=](status_atom) { return status(self); },
+    // Access metadata (controller_access.cpp).
+    checked<upsert_credential_atom>(
+      self, check_vouched_for_as<upsert_credential_name, scram_credential>,
+      on_upsert_credential),
+    checked<delete_credential_atom>(
+      self, check_vouched_for_as<delete_credential_name, credential_name>,
+      on_delete_credential),
+    checked<list_users_atom>(self, check_vouched_for_as<list_users_name>, on_list_users),
+    checked<create_acls_atom>(
+      self, check_vouched_for_as<create_acls_name, std::vector<acl_binding>>, on_create_acls),
+    checked<delete_acls_atom>(
+      self, check_vouched_for_as<delete_acls_name, std::vector<acl_filter>>, on_delete_acls),
+    checked<describe_acls_atom>(self, check_vouched_for_as<describe_acls_name, acl_filter>,
+                                on_describe_acls),
   };
 }
 

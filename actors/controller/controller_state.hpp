@@ -42,6 +42,8 @@ struct controller_state {
   std::map<node_id, broker_actor> watched;
   broker_leases leases{std::chrono::milliseconds{600}};
   bool leading = false;
+  // Leader: the access metadata version last pushed to every broker (push_metadata).
+  uint64_t pushed_access_version = 0;
   // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one
   // elect_preferred proposal in flight; the next imbalance check is due at this time.
   bool preferred_in_flight = false;
@@ -67,8 +69,15 @@ using controller_self = controller_timers_actor::stateful_pointer<controller_sta
 
 // errc::not_controller naming the leader if known.
 caf::error not_controller(controller_self self);
-// Sends the current metadata to every broker this controller knows.
+// Sends the current metadata to every broker this controller knows, then the access metadata
+// to each if its version changed since the last such push (or this member just became the
+// controller).
 void push_metadata(controller_self self);
+// Sends the current metadata and then the access metadata to one broker (it learns who the
+// controller is from the first before the second arrives, which it checks against that).
+void push_to(controller_self self, node_id id, const broker_actor& hdl);
+// Sends the access metadata to one broker.
+void send_access(controller_self self, node_id id, const broker_actor& hdl);
 // Answers every waiting proposal with not_controller (leadership lost, or stopping).
 void fail_pending(controller_self self);
 // Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
@@ -99,6 +108,36 @@ auto leader_only(controller_self self, caf::result<Result> (*answer)(controller_
     return answer(self, xs...);
   };
 }
+// Proposes cmd and answers the request once its entry is applied: with the apply error, or
+// with what `pick` takes from the result.
+template <class T, class Pick>
+caf::result<T> propose_then_answer(controller_self self, const metadata_command& cmd,
+                                   Pick pick) {
+  auto rp = self->make_response_promise<T>();
+  propose(self, cmd, [=](const apply_result& res) mutable {
+    if (res.error)
+      rp.deliver(res.error);
+    else
+      rp.deliver(pick(res));
+  });
+  return rp;
+}
+
+// -- access metadata (controller_access.cpp): requests only the leader answers; each is
+// refused before it is proposed if it cannot apply.
+caf::result<caf::ok_atom> on_upsert_credential(controller_self self, scram_credential& c);
+caf::result<caf::ok_atom> on_delete_credential(controller_self self, credential_name& n);
+// Answered from the leader's state while it holds the quorum lease (else not_controller).
+caf::result<std::vector<scram_user>> on_list_users(controller_self self);
+// Per binding: none if it is stored now, or why not. The valid ones go in one proposal.
+caf::result<std::vector<caf::error>> on_create_acls(controller_self self,
+                                                    std::vector<acl_binding>& bs);
+// Per filter: the bindings it matched and removed. invalid_request for too many filters.
+caf::result<std::vector<std::vector<acl_binding>>>
+on_delete_acls(controller_self self, std::vector<acl_filter>& fs);
+// Answered from the leader's state while it holds the quorum lease (else not_controller).
+caf::result<std::vector<acl_binding>> on_describe_acls(controller_self self, acl_filter& f);
+
 // Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
 void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled);
 // The unclean flag of fence / register / unfence proposals: unclean-leader-election-enable.

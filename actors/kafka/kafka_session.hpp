@@ -13,6 +13,7 @@
 
 #include "actors/broker/broker_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/security/access_cache.hpp"
 
 namespace cafka {
 
@@ -23,6 +24,8 @@ struct kafka_session_context {
   std::string listener;       // listener name: Metadata returns every broker's endpoint of it
   int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes: bigger frames close
   std::shared_ptr<const cluster_config> cfg;
+  // The node's credentials and ACLs as its broker last published them. Invariant: not null.
+  std::shared_ptr<access_cache> access;
 };
 
 // From the connection: one request frame (without its size prefix) and its sequence number.

@@ -241,7 +241,8 @@ void spawn_agent(supervisor_self self) {
 supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
                                                            cluster_config cfg, node_id id,
                                                            std::function<void()> on_fatal,
-                                                           std::shared_ptr<fault_table> faults) {
+                                                           std::shared_ptr<fault_table> faults,
+                                                           std::shared_ptr<access_cache> access) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.id = id;
@@ -253,7 +254,9 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
     self->monitor(st.controller);
   }
   if (me != nullptr && me->broker) {
-    st.broker = spawn_broker(self->system(), st.cfg, id, st.io);
+    st.broker = spawn_broker(self->system(), st.cfg, id, st.io,
+                             access != nullptr ? std::move(access)
+                                               : std::make_shared<access_cache>());
     self->monitor(st.broker);
   }
   if (st.cfg.chaos.enable)
@@ -401,9 +404,10 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
 
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
                                  std::function<void()> on_fatal,
-                                 std::shared_ptr<fault_table> faults) {
+                                 std::shared_ptr<fault_table> faults,
+                                 std::shared_ptr<access_cache> access) {
   return sys.spawn(supervisor_behavior, std::move(cfg), id, std::move(on_fatal),
-                   std::move(faults));
+                   std::move(faults), std::move(access));
 }
 
 } // namespace cafka

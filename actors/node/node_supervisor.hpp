@@ -2,7 +2,8 @@
 // monitors them, stops them in reverse order, and is the actor the node publishes: peers and
 // clients ask it for the node's broker and controller. It also discovers the other nodes'
 // controllers and introduces them to its own role actors. It makes the node's io (fault
-// table and disk, runtime/chaos/node_io.hpp) and hands it to them. Actor context.
+// table and disk, runtime/chaos/node_io.hpp) and hands it to them, and hands the broker the
+// node's access_cache. Actor context.
 #pragma once
 
 #include <functional>
@@ -12,13 +13,17 @@
 #include "actors/node/node_interface.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/security/access_cache.hpp"
 
 namespace cafka {
 
 // on_fatal runs (in the supervisor's context) when a role actor dies unexpectedly. `faults`:
 // the node's fault table (a fresh one if null; a simulation shares one among its nodes).
+// `access`: the node's access cache, which its broker publishes to and its Kafka sessions
+// read (a fresh one if null: a node without Kafka listeners).
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
                                  std::function<void()> on_fatal,
-                                 std::shared_ptr<fault_table> faults = nullptr);
+                                 std::shared_ptr<fault_table> faults = nullptr,
+                                 std::shared_ptr<access_cache> access = nullptr);
 
 } // namespace cafka

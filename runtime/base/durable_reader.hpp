@@ -58,10 +58,19 @@ public:
         x = static_cast<T>(u8());
       else
         x = static_cast<T>(fixed<U>());
+    } else if constexpr (std::is_enum_v<T>) {
+      // Any value of the underlying integer: the decoder checks the ones it knows.
+      std::underlying_type_t<T> v{};
+      field(v);
+      x = static_cast<T>(v);
     } else if constexpr (is_strong_int<T>::value) {
       field(x.value);
     } else if constexpr (std::is_same_v<T, std::string>) {
       x = string();
+    } else if constexpr (is_optional<T>::value) {
+      x.reset();
+      if (boolean())
+        field(x.emplace());
     } else if constexpr (is_sequence<T>::value) {
       using E = typename T::value_type;
       constexpr size_t min_size = std::is_arithmetic_v<E> ? sizeof(E) : 1;

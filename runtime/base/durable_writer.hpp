@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -23,6 +24,11 @@ template <class T>
 struct is_strong_int : std::false_type {};
 template <class Tag, class Rep>
 struct is_strong_int<strong_int<Tag, Rep>> : std::true_type {};
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
 
 template <class T>
 struct is_sequence : std::false_type {};
@@ -70,8 +76,9 @@ public:
   }
   void raw(std::string_view s) { out_.append(s.data(), s.size()); }
 
-  // Writes each value by its type: integers fixed-width, bool one byte, strong ints as their
-  // value, strings and sequences with a uvarint count, anything else by durable_fields.
+  // Writes each value by its type: integers fixed-width, bool one byte, enums and strong ints
+  // as their underlying integer, strings and sequences with a uvarint count, an optional as
+  // a present bool and then its value if present, anything else by durable_fields.
   template <class... Ts>
   void operator()(const Ts&... xs) {
     (field(xs), ...);
@@ -87,10 +94,16 @@ public:
         u8(static_cast<uint8_t>(x));
       else
         fixed(static_cast<std::make_unsigned_t<T>>(x));
+    } else if constexpr (std::is_enum_v<T>) {
+      field(static_cast<std::underlying_type_t<T>>(x));
     } else if constexpr (is_strong_int<T>::value) {
       field(x.value);
     } else if constexpr (std::is_same_v<T, std::string>) {
       string(x);
+    } else if constexpr (is_optional<T>::value) {
+      boolean(x.has_value());
+      if (x)
+        field(*x);
     } else if constexpr (is_sequence<T>::value) {
       count(x.size());
       for (auto& e : x)

@@ -7,10 +7,10 @@
 
 namespace cafka {
 
-// The field lists of the commands, format 3 (metadata_encoding.hpp has those of the types
+// The field lists of the commands, format 4 (metadata_encoding.hpp has those of the types
 // they carry). Format history: 1: register / fence / unfence without `unclean`, kinds 0-4.
 // 2: with it, plus kinds 5-7. 3: brokers carry their Kafka listeners; register carries the
-// cluster id.
+// cluster id. 4: the access commands, kinds 8-11.
 template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, register_broker_cmd> x) {
   io(x.broker, x.unclean, x.cluster_id);
@@ -41,10 +41,29 @@ void durable_fields(Io&, durable::field_ref<Io, allocate_producer_id_cmd>) {
 template <class Io>
 void durable_fields(Io&, durable::field_ref<Io, elect_preferred_cmd>) {
 }
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, upsert_credential_cmd> x) {
+  io(x.credential);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, delete_credential_cmd> x) {
+  io(x.user, x.mechanism);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, create_acls_cmd> x) {
+  io(x.bindings);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, delete_acls_cmd> x) {
+  io(x.filters);
+}
 
 namespace {
 
+constexpr uint8_t command_format_v3 = 3;
 constexpr uint8_t command_format_v2 = 2;
+// The kinds formats 2 and 3 know (format 1's are in read_v1).
+constexpr uint8_t last_kind_v3 = 7;
 constexpr uint8_t command_format_v1 = 1;
 
 // A broker as formats 1 and 2 encode it (no listeners).
@@ -66,10 +85,15 @@ bool read_alternative(uint8_t kind, durable::reader& r, metadata_command& out) {
   }
 }
 
+// Format 3: as format 4, without the access commands.
+bool read_v3(uint8_t kind, durable::reader& r, metadata_command& out) {
+  return kind <= last_kind_v3 && read_alternative(kind, r, out);
+}
+
 // Format 2: as format 3, but register carries a broker without listeners and no cluster id.
 bool read_v2(uint8_t kind, durable::reader& r, metadata_command& out) {
   if (kind != 0)
-    return read_alternative(kind, r, out);
+    return read_v3(kind, r, out);
   register_broker_cmd cmd;
   read_broker_v2(r, cmd.broker);
   r(cmd.unclean);
@@ -132,6 +156,7 @@ caf::expected<metadata_command> decode_command(std::string_view bytes) {
                    + std::to_string(command_format) + ")");
   metadata_command out;
   bool known = format == command_format      ? read_alternative(kind, r, out)
+               : format == command_format_v3 ? read_v3(kind, r, out)
                : format == command_format_v2 ? read_v2(kind, r, out)
                                              : read_v1(kind, r, out);
   auto where = "format " + std::to_string(format) + ", kind " + std::to_string(kind);
@@ -175,6 +200,19 @@ std::string describe_command(const metadata_command& cmd) {
     }
     std::string operator()(const delete_topic_cmd& x) const {
       return "delete_topic " + x.name;
+    }
+    std::string operator()(const upsert_credential_cmd& x) const {
+      return "upsert_credential " + x.credential.user + " "
+             + to_string(x.credential.mechanism);
+    }
+    std::string operator()(const delete_credential_cmd& x) const {
+      return "delete_credential " + x.user + " " + to_string(x.mechanism);
+    }
+    std::string operator()(const create_acls_cmd& x) const {
+      return "create_acls (" + std::to_string(x.bindings.size()) + ")";
+    }
+    std::string operator()(const delete_acls_cmd& x) const {
+      return "delete_acls (" + std::to_string(x.filters.size()) + " filter(s))";
     }
   };
   return std::visit(visitor{}, cmd);

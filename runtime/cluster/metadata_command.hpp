@@ -11,6 +11,7 @@
 
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/protocol/messages.hpp"
+#include "runtime/security/access_metadata.hpp"
 
 namespace cafka {
 
@@ -63,15 +64,43 @@ struct allocate_producer_id_cmd {};
 // leader gets it back as leader (auto-leader-rebalance-enable).
 struct elect_preferred_cmd {};
 
+// The access commands (runtime/cluster/access_rules.hpp has their rules). Each one that
+// changes the access metadata bumps its version and the cluster metadata's, so that the
+// controller pushes it.
+
+// Stores a user's SCRAM credential, replacing the one of the same mechanism.
+struct upsert_credential_cmd {
+  scram_credential credential;
+};
+
+// Removes a user's credential of one mechanism (resource_not_found if there is none).
+struct delete_credential_cmd {
+  std::string user;
+  scram_mechanism mechanism = scram_mechanism::sha_512;
+};
+
+// Adds ACL bindings; one that exists already is left alone. All or none: one binding that
+// cannot be stored fails the command.
+struct create_acls_cmd {
+  std::vector<acl_binding> bindings;
+};
+
+// Removes every binding one of the filters matches (apply_result::deleted_acls: per filter).
+struct delete_acls_cmd {
+  std::vector<acl_filter> filters;
+};
+
 // New alternatives go at the end: the index is the kind byte in the encoding.
 using metadata_command =
   std::variant<register_broker_cmd, fence_broker_cmd, unfence_broker_cmd, create_topic_cmd,
-               delete_topic_cmd, alter_isr_cmd, allocate_producer_id_cmd, elect_preferred_cmd>;
+               delete_topic_cmd, alter_isr_cmd, allocate_producer_id_cmd, elect_preferred_cmd,
+               upsert_credential_cmd, delete_credential_cmd, create_acls_cmd, delete_acls_cmd>;
 
 // The durable encoding of a command (docs/metadata-format.md): format byte, kind byte (the
 // variant index), then the command's fields (metadata_command.cpp, metadata_encoding.hpp).
-// Format 3 is written; formats 1 and 2 are read (their missing fields take the defaults).
-inline constexpr uint8_t command_format = 3;
+// Format 4 is written; formats 1 to 3 are read (their missing fields take the defaults; they
+// have no access commands).
+inline constexpr uint8_t command_format = 4;
 std::string encode(const metadata_command& cmd);
 // Errors: errc::corrupt_message naming the format, the kind and what does not parse: an
 // unknown format or kind, a truncated or malformed record, or bytes left over.

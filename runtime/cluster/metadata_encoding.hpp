@@ -10,6 +10,7 @@
 #include "runtime/base/ids.hpp"
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/protocol/messages.hpp"
+#include "runtime/security/access_metadata.hpp"
 
 namespace cafka {
 
@@ -44,6 +45,25 @@ void durable_fields(Io& io, durable::field_ref<Io, create_topic_request> x) {
 template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, alter_isr_request> x) {
   io(x.tp, x.leader, x.epoch, x.partition_epoch, x.isr);
+}
+
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, scram_credential> x) {
+  io(x.user, x.mechanism, x.salt, x.iterations, x.stored_key, x.server_key);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, acl_binding> x) {
+  io(x.resource_type, x.resource_name, x.pattern_type, x.principal, x.host, x.operation,
+     x.permission);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, acl_filter> x) {
+  io(x.resource_type, x.resource_name, x.pattern_type, x.principal, x.host, x.operation,
+     x.permission);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, access_metadata> x) {
+  io(x.version, x.credentials, x.acls);
 }
 
 } // namespace cafka

@@ -8,6 +8,7 @@
 #include "runtime/base/durable_reader.hpp"
 #include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/cluster/access_rules.hpp"
 #include "runtime/cluster/leader_election.hpp"
 #include "runtime/cluster/metadata_encoding.hpp"
 #include "runtime/storage/file_handle.hpp"
@@ -17,8 +18,10 @@ namespace cafka {
 namespace {
 
 // The snapshot's version byte (docs/metadata-format.md). Versions 0-2 were Boost text
-// archives (their class versions), which are recognised and refused.
-constexpr uint8_t snapshot_version = 3;
+// archives (their class versions), which are recognised and refused; version 3 has no
+// access part (read as empty access metadata).
+constexpr uint8_t snapshot_version = 4;
+constexpr uint8_t snapshot_version_v3 = 3;
 constexpr std::string_view boost_archive_start = "22 serialization::archive";
 
 caf::error malformed(const std::string& what) {
@@ -200,7 +203,7 @@ std::string metadata_state::to_bytes() const {
   std::string out;
   durable::writer w{out};
   w.u8(snapshot_version);
-  w(md_);
+  w(md_, access_);
   return out;
 }
 
@@ -210,15 +213,22 @@ caf::error metadata_state::from_bytes(const std::string& bytes) {
                      "is not read");
   durable::reader r{bytes};
   auto version = r.u8();
-  if (r.ok() && version != snapshot_version)
+  if (r.ok() && version != snapshot_version && version != snapshot_version_v3)
     return malformed("version " + std::to_string(version) + " is unknown (this cafka reads "
+                     + std::to_string(snapshot_version_v3) + " and "
                      + std::to_string(snapshot_version) + ")");
   cluster_metadata md;
+  access_metadata access;
   r(md);
+  if (version == snapshot_version)
+    r(access);
   r.expect_end();
   if (!r.ok())
     return malformed(r.error());
+  if (auto why = check_access_metadata(access); !why.empty())
+    return malformed("access metadata: " + why);
   md_ = std::move(md);
+  access_ = std::move(access);
   return {};
 }
 
@@ -285,6 +295,35 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
     res.preferred_elected = elect_preferred_leaders(md_);
     if (!res.preferred_elected.empty())
       ++md_.version;
+  } else {
+    return apply_access(cmd);
+  }
+  return res;
+}
+
+apply_result metadata_state::apply_access(const metadata_command& cmd) {
+  apply_result res;
+  bool changed = false;
+  if (auto x = std::get_if<upsert_credential_cmd>(&cmd)) {
+    res.error = check_credential(access_, x->credential);
+    changed = !res.error && upsert_credential(access_, x->credential);
+  } else if (auto x = std::get_if<delete_credential_cmd>(&cmd)) {
+    res.error = check_delete_credential(access_, x->user, x->mechanism);
+    if (!res.error) {
+      delete_credential(access_, x->user, x->mechanism);
+      changed = true;
+    }
+  } else if (auto x = std::get_if<create_acls_cmd>(&cmd)) {
+    res.error = check_create_acls(access_, x->bindings);
+    changed = !res.error && create_acls(access_, x->bindings) > 0;
+  } else if (auto x = std::get_if<delete_acls_cmd>(&cmd)) {
+    res.deleted_acls = delete_acls(access_, x->filters);
+    for (auto& removed : res.deleted_acls)
+      changed = changed || !removed.empty();
+  }
+  if (changed) {
+    ++access_.version;
+    ++md_.version;
   }
   return res;
 }

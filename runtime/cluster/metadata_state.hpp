@@ -1,5 +1,6 @@
 // The metadata state machine: applies broker, topic, ISR, leader and producer-id commands to
-// a cluster_metadata value, validating them and placing replicas. Owned by each controller
+// a cluster_metadata value, validating them and placing replicas, and the access commands
+// (SCRAM credentials, ACLs) to an access_metadata value beside it. Owned by each controller
 // quorum member (every member applies the committed commands in log order); not
 // thread-safe.
 #pragma once
@@ -12,6 +13,7 @@
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/cluster/metadata_command.hpp"
 #include "runtime/protocol/messages.hpp"
+#include "runtime/security/access_metadata.hpp"
 
 namespace cafka {
 
@@ -26,6 +28,8 @@ struct apply_result {
   std::vector<elected_leader> unclean_elected;
   // elect_preferred: partitions whose preferred replica became leader again.
   std::vector<elected_leader> preferred_elected;
+  // delete_acls: per filter (in order), the bindings it matched and removed.
+  std::vector<std::vector<acl_binding>> deleted_acls;
 };
 
 class metadata_state {
@@ -40,6 +44,8 @@ public:
   caf::error from_bytes(const std::string& bytes);
 
   const cluster_metadata& current() const { return md_; }
+  // Credentials and ACLs: never part of current(), which clients see.
+  const access_metadata& access() const { return access_; }
 
   // Registers or updates a broker and marks it alive.
   void register_broker(const broker_metadata& b);
@@ -73,7 +79,12 @@ public:
   static caf::error validate_topic_name(const std::string& name);
 
 private:
+  // Applies an access command (runtime/cluster/access_rules.hpp); a change bumps the access
+  // version and the cluster metadata's.
+  apply_result apply_access(const metadata_command& cmd);
+
   cluster_metadata md_;
+  access_metadata access_;
 };
 
 } // namespace cafka

@@ -9,6 +9,9 @@
 #include <string>
 #include <string_view>
 
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+
 namespace cafka {
 
 enum class acl_resource_type : int8_t {
@@ -105,32 +108,34 @@ std::optional<acl_permission> parse_acl_permission(std::string_view s);
 // One line: "User:alice ALLOW READ on TOPIC LITERAL orders from *".
 std::string describe(const acl_binding& b);
 
+// CAF inspects the enums as their underlying integers.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acl_binding& x) {
-  auto rt = static_cast<int8_t>(x.resource_type);
-  auto pt = static_cast<int8_t>(x.pattern_type);
-  auto op = static_cast<int8_t>(x.operation);
-  auto pm = static_cast<int8_t>(x.permission);
-  auto result = f(rt, x.resource_name, pt, x.principal, x.host, op, pm);
-  x.resource_type = static_cast<acl_resource_type>(rt);
-  x.pattern_type = static_cast<acl_pattern_type>(pt);
-  x.operation = static_cast<acl_operation>(op);
-  x.permission = static_cast<acl_permission>(pm);
-  return result;
+  return f(x.resource_type, x.resource_name, x.pattern_type, x.principal, x.host, x.operation,
+           x.permission);
 }
 
+// CAF 0.17 does not inspect std::optional: each optional string goes as a present flag and
+// the string.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acl_filter& x) {
-  auto rt = static_cast<int8_t>(x.resource_type);
-  auto pt = static_cast<int8_t>(x.pattern_type);
-  auto op = static_cast<int8_t>(x.operation);
-  auto pm = static_cast<int8_t>(x.permission);
-  auto result = f(rt, x.resource_name, pt, x.principal, x.host, op, pm);
-  x.resource_type = static_cast<acl_resource_type>(rt);
-  x.pattern_type = static_cast<acl_pattern_type>(pt);
-  x.operation = static_cast<acl_operation>(op);
-  x.permission = static_cast<acl_permission>(pm);
-  return result;
+  bool has_name = x.resource_name.has_value();
+  bool has_principal = x.principal.has_value();
+  bool has_host = x.host.has_value();
+  auto name = x.resource_name.value_or(std::string{});
+  auto principal = x.principal.value_or(std::string{});
+  auto host = x.host.value_or(std::string{});
+  auto restore = [&]() -> caf::error {
+    auto opt = [](bool has, std::string& s) {
+      return has ? std::optional<std::string>{std::move(s)} : std::nullopt;
+    };
+    x.resource_name = opt(has_name, name);
+    x.principal = opt(has_principal, principal);
+    x.host = opt(has_host, host);
+    return caf::error{};
+  };
+  return f(x.resource_type, has_name, name, x.pattern_type, has_principal, principal, has_host,
+           host, x.operation, x.permission, caf::meta::load_callback(restore));
 }
 
 } // namespace cafka

@@ -40,12 +40,10 @@ struct scram_credential {
   }
 };
 
+// CAF inspects the mechanism as its underlying integer.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, scram_credential& x) {
-  auto mech = static_cast<uint8_t>(x.mechanism);
-  auto result = f(x.user, mech, x.salt, x.iterations, x.stored_key, x.server_key);
-  x.mechanism = static_cast<scram_mechanism>(mech);
-  return result;
+  return f(x.user, x.mechanism, x.salt, x.iterations, x.stored_key, x.server_key);
 }
 
 } // namespace cafka

@@ -1,7 +1,7 @@
 // Forged messages from another actor system over loopback BASP (tests/actors/two_systems.hpp)
-// to a broker and to a node supervisor: metadata pushes only from the controller (and no
-// version jumps), follower fetches, ISR changes, handles and stops only from who may send
-// them; the same messages from the legitimate identity still work.
+// to a broker and to a node supervisor: metadata and access pushes only from the controller
+// (and no version jumps), follower fetches, ISR changes, handles and stops only from who may
+// send them; the same messages from the legitimate identity still work.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -45,6 +45,7 @@ struct broker_target : two_systems {
   cluster_config cc;
   controller_member_actor controller;
   broker_actor broker;
+  std::shared_ptr<access_cache> access = std::make_shared<access_cache>();
 
   broker_target() {
     cc.path = (dir.path() / "cluster.conf").string();
@@ -58,7 +59,7 @@ struct broker_target : two_systems {
     qc.tick = 10ms;
     qc.raft.election_timeout_ticks = 2;
     controller = spawn_controller_member(home, qc);
-    broker = spawn_broker(home, cc, node_id{1});
+    broker = spawn_broker(home, cc, node_id{1}, make_node_io(), access);
     local_send(home, broker, peer_atom::value, node_id{1},
                caf::actor_cast<caf::strong_actor_ptr>(controller));
     add_target("broker", broker);
@@ -237,4 +238,55 @@ TEST_CASE_METHOD(broker_target, "a broker does not take an anonymous sender for 
   auto fetched = ask_from<fetch_response>(client, b, fetch_atom::value, f);
   REQUIRE_FALSE(fetched);
   CHECK(context_of(fetched.error()) == "fetch to the log end is for brokers only");
+}
+
+TEST_CASE_METHOD(broker_target, "a broker publishes the controller's access pushes to its cache",
+                 "[actors][access]") {
+  CHECK(access->current()->version == 0);
+  scram_credential alice{"alice", scram_mechanism::sha_256, "salt", 4096, std::string(32, 's'),
+                         std::string(32, 'k')};
+  REQUIRE(ask<caf::ok_atom>(home, broker, upsert_credential_atom::value, alice));
+  CHECK(eventually([&] {
+    auto c = access->current()->find_credential("alice", scram_mechanism::sha_256);
+    return c != nullptr && *c == alice;
+  }));
+  acl_binding read;
+  read.resource_name = "t";
+  read.principal = "User:alice";
+  auto created = ask<std::vector<caf::error>>(home, broker, create_acls_atom::value,
+                                              std::vector<acl_binding>{read});
+  REQUIRE(created);
+  CHECK(*created == std::vector<caf::error>{caf::error{}});
+  CHECK(eventually([&] { return access->current()->acls == std::vector<acl_binding>{read}; }));
+  CHECK(access->current()->version == 2);
+  auto users = ask<std::vector<scram_user>>(home, broker, list_users_atom::value);
+  REQUIRE(users);
+  CHECK(*users == std::vector<scram_user>{{"alice", scram_mechanism::sha_256, 4096}});
+}
+
+TEST_CASE_METHOD(broker_target, "a broker takes access pushes only from its controller",
+                 "[actors][access][authorization]") {
+  auto b = remote("broker");
+  access_metadata forged;
+  forged.version = 1000;
+  forged.credentials.push_back(scram_credential{"mallory", scram_mechanism::sha_256, "salt",
+                                                4096, std::string(32, 's'),
+                                                std::string(32, 'k')});
+  // A client, a broker, and a controller of cluster.conf that is not this broker's.
+  for (auto who : {tls::client_identity("mallory"), tls::node_identity(node_id{2}),
+                   tls::node_identity(node_id{3})}) {
+    peer_is(who);
+    caf::scoped_actor forger{peer};
+    forger->send(b, access_update_atom::value, forged);
+    // Its own request travels the same connection, after the push.
+    REQUIRE(ask_from<cluster_metadata>(forger, b, metadata_atom::value, metadata_request{}));
+    CHECK(access->current()->version == 0);
+    CHECK(access->current()->credentials.empty());
+  }
+  // The node of this broker's controller (node 1) may push.
+  peer_is(tls::node_identity(node_id{1}));
+  caf::scoped_actor controller1{peer};
+  controller1->send(b, access_update_atom::value, forged);
+  CHECK(eventually([&] { return access->current()->version == 1000; }));
+  CHECK(access->current()->credentials == forged.credentials);
 }

@@ -245,6 +245,20 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
     [](classic_atom, classic_group_request&) -> caf::result<classic_group_response> {
       return make_error(errc::invalid_request);
     },
+    [=](upsert_credential_atom, scram_credential&) -> caf::result<caf::ok_atom> {
+      return nope("access");
+    },
+    [=](delete_credential_atom, credential_name&) -> caf::result<caf::ok_atom> {
+      return nope("access");
+    },
+    [=](list_users_atom) -> caf::result<std::vector<scram_user>> { return nope("access"); },
+    [=](create_acls_atom, std::vector<acl_binding>&)
+      -> caf::result<std::vector<caf::error>> { return nope("access"); },
+    [=](delete_acls_atom, std::vector<acl_filter>&)
+      -> caf::result<std::vector<std::vector<acl_binding>>> { return nope("access"); },
+    [=](describe_acls_atom, acl_filter&)
+      -> caf::result<std::vector<acl_binding>> { return nope("access"); },
+    [](access_update_atom, access_metadata&) {},
     [=](md_update_atom, cluster_metadata&) {},
     [=](peer_atom, node_id, caf::strong_actor_ptr&) {},
     [=](node_link_atom, node_id, caf::strong_actor_ptr&) {},

@@ -115,10 +115,11 @@ TEST_CASE("commands written before the durable encoding decode and encode to the
                      " 02 00000001 00000003");
   auto alloc = unhex("03 06");
   auto elect = unhex("03 07");
+  // Format 4 has the same fields for these kinds: only the format byte differs.
   for (auto& bytes : {reg, fence, unfence, create, del, alter, alloc, elect}) {
     auto cmd = decode_command(bytes);
     REQUIRE(cmd);
-    CHECK(hex(encode(*cmd)) == hex(bytes));
+    CHECK(hex(encode(*cmd)) == hex("\x04" + bytes.substr(1)));
   }
   auto r = std::get<register_broker_cmd>(*decode_command(reg));
   CHECK(r.broker.id == node_id{2});
@@ -223,22 +224,22 @@ TEST_CASE("truncated, unknown or overlong command bytes are an exact error",
   CHECK(decode_error(bytes.substr(0, 1))
         == "corrupt_message: metadata command: truncated: 1 bytes needed at byte 1, 0 left");
   CHECK(decode_error(bytes.substr(0, 12))
-        == "corrupt_message: metadata command: format 3, kind 3: truncated: 4 bytes needed "
+        == "corrupt_message: metadata command: format 4, kind 3: truncated: 4 bytes needed "
            "at byte 9, 3 left");
   auto bad_kind = bytes;
   bad_kind[1] = 42;
-  CHECK(decode_error(bad_kind) == "corrupt_message: metadata command: format 3, kind 42 is "
+  CHECK(decode_error(bad_kind) == "corrupt_message: metadata command: format 4, kind 42 is "
                                   "unknown");
-  CHECK(decode_error(bytes + "x") == "corrupt_message: metadata command: format 3, kind 3: 1 "
+  CHECK(decode_error(bytes + "x") == "corrupt_message: metadata command: format 4, kind 3: 1 "
                                      "bytes left over after byte 17");
   // A newer format than this code knows, and format 0 (never written).
   auto newer = bytes;
-  newer[0] = 4;
-  CHECK(decode_error(newer) == "corrupt_message: metadata command: format 4 is unknown (this "
-                               "cafka reads 1 to 3)");
+  newer[0] = 5;
+  CHECK(decode_error(newer) == "corrupt_message: metadata command: format 5 is unknown (this "
+                               "cafka reads 1 to 4)");
   newer[0] = 0;
   CHECK(decode_error(newer) == "corrupt_message: metadata command: format 0 is unknown (this "
-                               "cafka reads 1 to 3)");
+                               "cafka reads 1 to 4)");
 }
 
 TEST_CASE("a metadata snapshot round-trips through its bytes", "[cluster][durable]") {
@@ -256,7 +257,8 @@ TEST_CASE("a metadata snapshot round-trips through its bytes", "[cluster][durabl
 
 TEST_CASE("a metadata snapshot of version 3 decodes from its documented bytes",
           "[cluster][durable]") {
-  // to_bytes() of fixture_state(): the first snapshot version of the durable encoding.
+  // to_bytes() of fixture_state() before the access part: the first snapshot version of the
+  // durable encoding.
   auto v3 = unhex(
     "03"                                      // snapshot version 3
     " 0000000000000003 06 63312d616263"       // metadata version 3, cluster id "c1-abc"
@@ -274,7 +276,13 @@ TEST_CASE("a metadata snapshot of version 3 decodes from its documented bytes",
   metadata_state st;
   REQUIRE_FALSE(st.from_bytes(v3));
   CHECK(st.to_bytes() == fixture_state().to_bytes());
-  CHECK(hex(fixture_state().to_bytes()) == hex(v3));
+  CHECK(st.access().version == 0);
+  CHECK(st.access().credentials.empty());
+  CHECK(st.access().acls.empty());
+  // Version 4 writes the same cluster metadata, then the (empty) access metadata: version 0,
+  // no credentials, no bindings.
+  CHECK(hex(fixture_state().to_bytes())
+        == hex("\x04" + v3.substr(1) + unhex("0000000000000000 00 00")));
 }
 
 TEST_CASE("a metadata snapshot of another version or cut short is an exact error",
@@ -298,12 +306,18 @@ TEST_CASE("a metadata snapshot of another version or cut short is an exact error
         == "storage_error: malformed metadata snapshot: a Boost text archive (versions 0-2, "
            "before cafka's durable encoding) is not read");
   auto newer = good;
-  newer[0] = 4;
-  CHECK(error_of(newer) == "storage_error: malformed metadata snapshot: version 4 is unknown "
-                           "(this cafka reads 3)");
+  newer[0] = 5;
+  CHECK(error_of(newer) == "storage_error: malformed metadata snapshot: version 5 is unknown "
+                           "(this cafka reads 3 and 4)");
+  // The last byte is the access part's count of bindings.
   CHECK(error_of(good.substr(0, good.size() - 1))
-        == "storage_error: malformed metadata snapshot: truncated: 4 bytes needed at byte "
-           + std::to_string(good.size() - 4) + ", 3 left");
+        == "storage_error: malformed metadata snapshot: truncated: 1 bytes needed at byte "
+           + std::to_string(good.size() - 1) + ", 0 left");
+  // A version 3 snapshot ends after the cluster metadata: version 4 bytes without their
+  // access part are truncated.
+  CHECK(error_of(good.substr(0, good.size() - 10))
+        == "storage_error: malformed metadata snapshot: truncated: 8 bytes needed at byte "
+           + std::to_string(good.size() - 10) + ", 0 left");
   CHECK(error_of("") == "storage_error: malformed metadata snapshot: truncated: 1 bytes "
                         "needed at byte 0, 0 left");
 }

@@ -1,0 +1,29 @@
+// A node's current copy of the access metadata (SCRAM credentials, ACLs): the broker
+// publishes each newer version the controller pushes, and the node's Kafka sessions read it
+// to authenticate and authorize. One per node, shared by its broker and Kafka listeners.
+// Thread-safe: publish and current may run on any threads at once.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "runtime/security/access_metadata.hpp"
+
+namespace cafka {
+
+class access_cache {
+public:
+  // Takes `a` if its version is newer than the current one. True if it did.
+  bool publish(access_metadata a);
+
+  // The newest published copy (an empty version 0 before the first publish); never null. A
+  // reader keeps its copy alive as long as it holds the pointer, whatever is published since.
+  std::shared_ptr<const access_metadata> current() const;
+
+private:
+  mutable std::mutex mtx_;
+  // Invariant: not null; only replaced by a newer version.
+  std::shared_ptr<const access_metadata> current_ = std::make_shared<const access_metadata>();
+};
+
+} // namespace cafka
