@@ -241,10 +241,20 @@ void metadata_seeds() {
   alter.req.leader = node_id{1};
   alter.req.epoch = leader_epoch{0};
   alter.req.isr = {node_id{1}};
+  scram_credential alice{"alice", scram_mechanism::sha_256, "salt", 4096,
+                         std::string(32, 's'), std::string(32, 'k')};
+  acl_binding read;
+  read.resource_name = "orders";
+  read.principal = "User:alice";
+  acl_filter alice_acls;
+  alice_acls.principal = "User:alice";
   std::vector<metadata_command> cmds{reg, create, alter, fence_broker_cmd{node_id{1}, 77},
                                      unfence_broker_cmd{node_id{1}, 77},
                                      delete_topic_cmd{"orders"}, allocate_producer_id_cmd{},
-                                     elect_preferred_cmd{}};
+                                     elect_preferred_cmd{}, upsert_credential_cmd{alice},
+                                     create_acls_cmd{{read}},
+                                     delete_credential_cmd{"alice", scram_mechanism::sha_256},
+                                     delete_acls_cmd{{alice_acls}}};
   metadata_state st;
   int i = 0;
   for (auto& c : cmds) {
@@ -252,6 +262,8 @@ void metadata_seeds() {
     st.apply(c);
     if (i == 3)
       put("metadata", "state_with_topic", std::string(1, '\x01') + st.to_bytes());
+    if (i == 10)
+      put("metadata", "state_with_access", std::string(1, '\x01') + st.to_bytes());
   }
   put("metadata", "state_empty", std::string(1, '\x01') + metadata_state{}.to_bytes());
 }

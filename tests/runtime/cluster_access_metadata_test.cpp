@@ -207,7 +207,8 @@ TEST_CASE("deleting ACLs removes what each filter matches and reports it per fil
   CHECK(describe_acls(st.access(), match) == std::vector<acl_binding>{prefixed});
 }
 
-TEST_CASE("access commands survive encode and decode", "[cluster][access][durable]") {
+TEST_CASE("access commands keep their fields through encode and decode",
+          "[cluster][access][durable]") {
   acl_filter f;
   f.resource_type = acl_resource_type::group;
   f.principal = "User:bob";
@@ -218,16 +219,14 @@ TEST_CASE("access commands survive encode and decode", "[cluster][access][durabl
     create_acls_cmd{{binding("orders"), binding("pay", acl_operation::write)}},
     delete_acls_cmd{{f, acl_filter{}}},
   };
-  for (auto& c : cmds) {
-    auto bytes = encode(c);
-    auto back = decode_command(bytes);
-    REQUIRE(back);
-    CHECK(back->index() == c.index());
-    CHECK(encode(*back) == bytes);
-    CHECK(describe_command(*back) == describe_command(c));
-  }
+  // The generic round trip of every kind is in cluster_metadata_encoding_test.cpp.
   auto u = std::get<upsert_credential_cmd>(*decode_command(encode(cmds[0])));
   CHECK(u.credential == std::get<upsert_credential_cmd>(cmds[0]).credential);
+  auto dc = std::get<delete_credential_cmd>(*decode_command(encode(cmds[1])));
+  CHECK(dc.user == "alice");
+  CHECK(dc.mechanism == scram_mechanism::sha_256);
+  CHECK(std::get<create_acls_cmd>(*decode_command(encode(cmds[2]))).bindings
+        == std::get<create_acls_cmd>(cmds[2]).bindings);
   auto d = std::get<delete_acls_cmd>(*decode_command(encode(cmds[3])));
   REQUIRE(d.filters.size() == 2);
   CHECK(d.filters[0].resource_type == acl_resource_type::group);

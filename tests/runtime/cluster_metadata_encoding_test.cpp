@@ -71,6 +71,11 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
     register_broker_cmd{broker(2, 78), true},
     fence_broker_cmd{node_id{3}, 9, false, true},
     unfence_broker_cmd{node_id{3}, 9, true},
+    upsert_credential_cmd{scram_credential{"alice", scram_mechanism::sha_256, "salt", 4096,
+                                           std::string(32, 's'), std::string(32, 'k')}},
+    delete_credential_cmd{"alice", scram_mechanism::sha_512},
+    create_acls_cmd{{acl_binding{}}},
+    delete_acls_cmd{{acl_filter{}}},
   };
   for (auto& c : cmds) {
     auto bytes = encode(c);
