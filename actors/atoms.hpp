@@ -63,5 +63,10 @@ using access_update_atom = caf::atom_constant<caf::atom("accessupd")>;
 using kafka_frame_atom = caf::atom_constant<caf::atom("kframe")>;
 using kafka_reply_atom = caf::atom_constant<caf::atom("kreply")>;
 using kafka_close_atom = caf::atom_constant<caf::atom("kclose")>;
+// The connection tells its session the TLS client certificate's subject (or "" without one)
+// once the handshake is done, before any frame; the session tells its connection that SASL
+// authentication succeeded (pre-authentication limits end).
+using kafka_principal_atom = caf::atom_constant<caf::atom("kprincipl")>;
+using kafka_authed_atom = caf::atom_constant<caf::atom("kauthed")>;
 
 } // namespace cafka

@@ -82,8 +82,8 @@ using controller_member_actor = controller_actor::extend<
   caf::reacts_to<raft_atom, node_id, raft::install_snapshot>,
   caf::reacts_to<raft_atom, node_id, raft::snapshot_reply>,
   caf::reacts_to<peer_atom, node_id, caf::strong_actor_ptr>,  // a peer's handle (re)appeared
-  // broker id, incarnation, the metadata version it has, its handle
-  caf::reacts_to<heartbeat_atom, node_id, uint64_t, uint64_t, broker_actor>,
+  // broker id, incarnation, the metadata and access versions it has, its handle
+  caf::reacts_to<heartbeat_atom, node_id, uint64_t, uint64_t, uint64_t, broker_actor>,
   caf::replies_to<status_atom>::with<quorum_status>>;
 
 } // namespace cafka

@@ -191,7 +191,8 @@ void on_peer(controller_self self, node_id id, caf::strong_actor_ptr& ptr) {
 
 // Leader: a broker's handle as of its latest heartbeat, pushing the metadata (and the access
 // metadata) to a broker it did not know or that missed a push.
-void track_broker(controller_self self, node_id id, uint64_t version, broker_actor& hdl) {
+void track_broker(controller_self self, node_id id, uint64_t version, uint64_t access_version,
+                  broker_actor& hdl) {
   auto& st = self->state;
   auto i = st.brokers.find(id);
   if (i == st.brokers.end() || !same_proxy(i->second, hdl)) {
@@ -202,11 +203,14 @@ void track_broker(controller_self self, node_id id, uint64_t version, broker_act
   } else if (version < st.md.current().version) {
     // The broker missed a push (messages can be lost): send the current state again.
     push_to(self, id, hdl);
+  } else if (access_version < st.md.access().version) {
+    // It missed an access push only.
+    send_access(self, id, hdl);
   }
 }
 
 void on_heartbeat(controller_self self, node_id id, uint64_t incarnation, uint64_t version,
-                  broker_actor& hdl) {
+                  uint64_t access_version, broker_actor& hdl) {
   auto ptr = caf::actor_cast<caf::strong_actor_ptr>(hdl);
   if (check_broker(self, "heartbeat", id, &ptr))
     return; // refused: dropped
@@ -222,7 +226,7 @@ void on_heartbeat(controller_self self, node_id id, uint64_t incarnation, uint64
   }
   if (!st.is_leader())
     return; // a follower only keeps the lease, for when it becomes the controller
-  track_broker(self, id, version, hdl);
+  track_broker(self, id, version, access_version, hdl);
   if (!b->alive)
     propose(self, unfence_broker_cmd{id, incarnation, unclean_election(self)},
             [](const apply_result&) {});
@@ -425,8 +429,9 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
       if (own_timer(self, self->state.refusals, self->state.owner(), "tick"))
         on_tick(self);
     },
-    [=](heartbeat_atom, node_id id, uint64_t incarnation, uint64_t version, broker_actor& hdl) {
-      on_heartbeat(self, id, incarnation, version, hdl);
+    [=](heartbeat_atom, node_id id, uint64_t incarnation, uint64_t version,
+        uint64_t access_version, broker_actor& hdl) {
+      on_heartbeat(self, id, incarnation, version, access_version, hdl);
     },
     checked<alter_isr_atom>(self, check_alter_isr, on_alter_isr),
     checked<init_pid_atom>(self, check_vouched_for_as<init_pid_name>, on_init_pid),

@@ -5,6 +5,7 @@
 #include <caf/io/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/config/listener_config.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
@@ -16,6 +17,10 @@ namespace {
 // holds a partly read chunk (halting then would lose it) and a size prefix alone never makes
 // it allocate the announced size.
 constexpr size_t read_chunk = 64 * 1024;
+
+// The largest frame a client may send before it authenticated on a SASL listener (Kafka's
+// sasl.server.max.receive.size). Bare SASL tokens (kafka-python) may be shorter than a header.
+constexpr int32_t pre_auth_max_request_bytes = 512 * 1024;
 
 // Sent to itself: the TLS handshake's deadline.
 using tls_deadline_atom = caf::atom_constant<caf::atom("tlsdeadln")>;
@@ -33,6 +38,8 @@ struct connection_state {
   size_t unsent_bytes = 0;     // answer bytes written but not yet on the socket
   uint64_t close_at = UINT64_MAX;  // close once every answer before this one is written
   bool reading = true;
+  bool pre_auth = false;       // a SASL listener's client that has not authenticated yet
+  bool subject_sent = false;   // the session knows the TLS client certificate's subject
   std::unique_ptr<tls::kafka_tls_stream> tls;  // null on a PLAINTEXT listener
   std::string peer;                             // "host:port" of the client
   static inline const char* name = "kafka-connection";
@@ -71,11 +78,13 @@ void close_failed_tls(connection_self self) {
 bool cut_frames(connection_self self) {
   auto& st = self->state;
   size_t pos = 0;
+  int32_t min = st.pre_auth ? 0 : 8;
+  int32_t max = st.pre_auth ? pre_auth_max_request_bytes : st.max_request_bytes;
   while (st.close_at == UINT64_MAX && !over_limits(st) && st.in.size() - pos >= 4) {
     auto size = static_cast<int32_t>(wire::load_be32(st.in.data() + pos));
-    if (size < 8 || size > st.max_request_bytes) {
-      spdlog::warn("kafka: closing a connection: request size {} outside [8, {}]", size,
-                   st.max_request_bytes);
+    if (size < min || size > max) {
+      spdlog::warn("kafka: closing a connection: request size {} outside [{}, {}]{}", size,
+                   min, max, st.pre_auth ? " before authentication" : "");
       self->quit();
       return false;
     }
@@ -156,6 +165,11 @@ bool on_tls_data(connection_self self, const std::vector<char>& buf) {
     return false;
   }
   send_tls_output(self);
+  if (!st.subject_sent && st.tls->handshake_done()) {
+    // Before any frame of the client: the session knows whom it serves from the start.
+    st.subject_sent = true;
+    self->send(st.session, kafka_principal_atom::value, st.tls->peer_subject());
+  }
   return true;
 }
 
@@ -171,6 +185,7 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
                        tls_deadline_atom::value);
   }
   st.max_request_bytes = ctx.max_request_bytes;
+  st.pre_auth = uses_sasl(ctx.listener);
   st.session = spawn_kafka_session(self, std::move(ctx), "/" + self->remote_addr(hdl));
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
   self->ack_writes(hdl, true);
@@ -191,6 +206,14 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
         adjust_reading(self);
     },
     [=](kafka_reply_atom, uint64_t seq, std::string& frame) { on_answer(self, seq, frame); },
+    [=](kafka_authed_atom) {
+      auto& st = self->state;
+      if (self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(st.session))
+        return;
+      st.pre_auth = false;
+      if (cut_frames(self))
+        adjust_reading(self);
+    },
     [=](kafka_close_atom, uint64_t seq, const std::string& why) {
       spdlog::warn("kafka: closing a connection: {}", why);
       auto& st = self->state;

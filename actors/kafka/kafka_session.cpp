@@ -7,6 +7,7 @@
 #include "actors/kafka/kafka_session_state.hpp"
 #include "runtime/kafka/api_keys.hpp"
 #include "runtime/kafka/api_versions_codec.hpp"
+#include "runtime/config/listener_config.hpp"
 
 namespace cafka {
 
@@ -61,6 +62,16 @@ void dispatch(kafka_session_self self, kafka_call& call) {
       return handle_list_groups(self, call, r);
     case api_key::describe_groups:
       return handle_describe_groups(self, call, r);
+    case api_key::sasl_handshake:
+      return handle_sasl_handshake(self, call, r);
+    case api_key::sasl_authenticate:
+      return handle_sasl_authenticate(self, call, r);
+    case api_key::describe_acls:
+      return handle_describe_acls(self, call, r);
+    case api_key::create_acls:
+      return handle_create_acls(self, call, r);
+    case api_key::delete_acls:
+      return handle_delete_acls(self, call, r);
     default:
       close_connection(self, call.seq, "API " + std::to_string(call.header.api_key)
                                          + " is not served yet");
@@ -68,6 +79,10 @@ void dispatch(kafka_session_self self, kafka_call& call) {
 }
 
 void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
+  if (self->state.stage == sasl_stage::raw) {
+    on_raw_token(self, seq, frame);
+    return;
+  }
   kafka_call call;
   call.seq = seq;
   if (!kafka::peek_request_header(frame, call.header)) {
@@ -95,6 +110,8 @@ void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
     send_response(self, call, std::move(out));
     return;
   }
+  if (!admit(self, call))
+    return;
   call.frame = std::make_shared<const std::string>(std::move(frame));
   dispatch(self, call);
 }
@@ -134,12 +151,22 @@ kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
     self->state.ctx = std::move(c);
     self->state.client_host = std::move(host);
     self->state.connection = std::move(conn);
+    if (uses_sasl(self->state.ctx.listener))
+      self->state.stage = sasl_stage::handshake;
     // Replies that come after the session gave up waiting (a late partition of a fetch).
     self->set_error_handler([](caf::error&) {});
     // The connection ended (normally or not): nothing this session computes can go out.
     self->set_exit_handler([=](caf::exit_msg& em) { self->quit(em.reason); });
     return {
       [=](kafka_frame_atom, uint64_t seq, std::string& frame) { on_frame(self, seq, frame); },
+      [=](kafka_principal_atom, const std::string& subject) {
+        auto& st = self->state;
+        // Only from its own connection, and SASL's principal outranks the certificate's.
+        if (self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(st.connection)
+            || st.stage != sasl_stage::off || subject.empty())
+          return;
+        st.principal = "User:" + subject;
+      },
     };
   };
   auto conn = caf::actor_cast<caf::actor>(connection);

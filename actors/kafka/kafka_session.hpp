@@ -32,8 +32,12 @@ struct kafka_session_context {
 // The session answers the connection with (kafka_reply_atom, seq, frame-with-size-prefix or
 // empty for no response) or (kafka_close_atom, seq, reason) to close once every answer
 // before `seq` is written.
+// (kafka_principal_atom, subject): the client certificate's subject, from the connection.
+// On a SASL listener the session sends (kafka_authed_atom) to the connection once the client
+// authenticated.
 using kafka_session_actor =
-  caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>>;
+  caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>,
+                   caf::reacts_to<kafka_principal_atom, std::string>>;
 
 // Spawns a session linked to `connection` (either ends, both end). client_host: the
 // client's address as Kafka shows it ("/127.0.0.1").

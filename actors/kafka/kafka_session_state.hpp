@@ -5,21 +5,42 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
+
 #include "actors/kafka/kafka_session.hpp"
+#include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 #include "runtime/kafka/request_header.hpp"
+#include "runtime/security/acl.hpp"
+#include "runtime/security/sasl_server.hpp"
 
 namespace cafka {
+
+// Where a session is in authenticating its client (session_sasl.cpp).
+enum class sasl_stage : uint8_t {
+  off,           // not a SASL listener: the client is who its connection says
+  handshake,     // SASL listener: ApiVersions and SaslHandshake only
+  authenticate,  // SaslHandshake v1 done: SaslAuthenticate requests carry the tokens
+  raw,           // SaslHandshake v0 done: frames are bare tokens (kafka-python)
+  done,          // authenticated: every API, as `principal`
+};
 
 struct kafka_session_state {
   kafka_session_context ctx;
   caf::actor connection;  // where answers go (the connection broker)
   std::string client_host;  // the client's address, as Kafka shows it
+  // Invariant: stage == off on PLAINTEXT and SSL listeners; sasl is set from the handshake on.
+  sasl_stage stage = sasl_stage::off;
+  std::optional<sasl_server> sasl;
+  // Whom the ACLs see: "User:ANONYMOUS", "User:<certificate subject>" on SSL listeners with
+  // a client certificate, "User:<name>" after SASL.
+  std::string principal = "User:ANONYMOUS";
   // Entries of DescribeGroups and LeaveGroup requests asked of group managers and not
   // answered yet (at most session_groups.cpp's max_group_entries).
   size_t group_entries = 0;
@@ -73,6 +94,24 @@ bool decode_body(kafka_session_self self, const kafka_call& call, kafka::reader&
   return false;
 }
 
+// -- authentication and authorization (session_sasl.cpp, session_access.cpp) -------------------
+
+// Whether a request of this API may be served at the session's stage; if not, closes the
+// connection (Kafka closes on a request out of the SASL sequence) and returns false.
+bool admit(kafka_session_self self, const kafka_call& call);
+// A frame in sasl_stage::raw: a bare SASL token, answered with a bare token.
+void on_raw_token(kafka_session_self self, uint64_t seq, const std::string& token);
+
+// Whether the session's principal may do `op` on the resource: always without
+// `authorizer = "acl"`, else by the broker's current ACLs (runtime/security/authorizer.hpp).
+bool allowed(kafka_session_self self, acl_operation op, acl_resource_type type,
+             std::string_view name);
+// Kafka's rule for creating a topic: CREATE on the cluster, or on the topic.
+bool may_create_topic(kafka_session_self self, std::string_view topic);
+// Kafka's rule for an idempotent producer id (KIP-679): IDEMPOTENT_WRITE on the cluster, or
+// an ACL that lets the principal WRITE some topic.
+bool may_write_idempotently(kafka_session_self self);
+
 // -- handlers, by API family ------------------------------------------------------------------
 // Each decodes the body from r (positioned after the header) and answers the call.
 
@@ -88,7 +127,25 @@ void handle_delete_topics(kafka_session_self self, const kafka_call& call, kafka
 void handle_describe_configs(kafka_session_self self, const kafka_call& call,
                              kafka::reader& r);
 
-// Consumer groups (session_groups.cpp).
+// ACL administration (session_acls.cpp).
+void handle_describe_acls(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_create_acls(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_delete_acls(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+
+// SASL (session_sasl.cpp).
+void handle_sasl_handshake(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_sasl_authenticate(kafka_session_self self, const kafka_call& call,
+                              kafka::reader& r);
+
+// Consumer groups (session_groups.cpp; offsets in session_offsets.cpp).
+
+// Within the clients' own timeouts (librdkafka waits a session for a Heartbeat): a manager
+// that does not answer by then makes the client look for the coordinator again.
+constexpr auto group_timeout = std::chrono::seconds{10};
+// What a classic client understands for an error of the group path. Timeouts and gone
+// actors: the coordinator moved or is starting, the client finds it again.
+kafka::error_code group_error(const caf::error& err);
+
 void handle_find_coordinator(kafka_session_self self, const kafka_call& call,
                              kafka::reader& r);
 void handle_join_group(kafka_session_self self, const kafka_call& call, kafka::reader& r);

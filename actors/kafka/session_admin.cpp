@@ -111,14 +111,36 @@ void delete_one(kafka_session_self self, const kafka_call& call,
 
 // -- DescribeConfigs --------------------------------------------------------------------------
 
+// Whether the client may describe the resource's configs: a topic's, or a broker's (the
+// cluster resource), as Kafka checks DESCRIBE_CONFIGS.
+bool may_describe_configs(kafka_session_self self,
+                          const kafka::describe_configs_request::describe_configs_resource& res) {
+  if (res.resource_type == kafka::config_resource_topic)
+    return allowed(self, acl_operation::describe_configs, acl_resource_type::topic,
+                   res.resource_name);
+  return allowed(self, acl_operation::describe_configs, acl_resource_type::cluster,
+                 cluster_resource_name);
+}
+
 kafka::describe_configs_response describe_all(kafka_session_self self,
                                               const kafka::describe_configs_request& req,
                                               const cluster_metadata& md) {
   auto& ctx = self->state.ctx;
   kafka::describe_configs_response out;
-  for (auto& res : req.resources)
+  for (auto& res : req.resources) {
+    if (!may_describe_configs(self, res)) {
+      auto& x = out.results.emplace_back();
+      bool topic = res.resource_type == kafka::config_resource_topic;
+      x.error_code = kafka::code(topic ? error_code::topic_authorization_failed
+                                       : error_code::cluster_authorization_failed);
+      x.error_message = "Authorization failed.";
+      x.resource_type = res.resource_type;
+      x.resource_name = res.resource_name;
+      continue;
+    }
     out.results.push_back(
       kafka::describe_config_resource(res, req.include_synonyms, *ctx.cfg, ctx.node, md));
+  }
   return out;
 }
 
@@ -147,7 +169,10 @@ void handle_create_topics(kafka_session_self self, const kafka_call& call, kafka
     }
     auto& slot = out->topics.emplace_back();
     slot.name = t.name;
-    if (auto err = kafka::check_new_topic(t, defaults); !err.ok())
+    if (!may_create_topic(self, t.name))
+      set_result(slot, {error_code::topic_authorization_failed,
+                        "Authorization failed."});
+    else if (auto err = kafka::check_new_topic(t, defaults); !err.ok())
       set_result(slot, err);
     else
       todo.emplace_back(out->topics.size() - 1, kafka::resolve_new_topic(t, defaults));
@@ -180,6 +205,10 @@ void handle_delete_topics(kafka_session_self self, const kafka_call& call, kafka
       auto seen = std::any_of(rs.begin(), rs.end(), [&](const auto& x) { return x.name == name; });
       if (!seen)
         rs.push_back({name, kafka::code(error_code::invalid_request)});
+      continue;
+    }
+    if (!allowed(self, acl_operation::delete_, acl_resource_type::topic, name)) {
+      rs.push_back({name, kafka::code(error_code::topic_authorization_failed)});
       continue;
     }
     rs.push_back({name, kafka::code(error_code::none)});

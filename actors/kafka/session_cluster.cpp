@@ -82,13 +82,25 @@ metadata_response make_metadata(kafka_session_self self, const cluster_metadata&
   // listener cannot take them, so name this broker (brokers forward them to the quorum).
   out.controller_id = serves(md, md.controller, ctx.listener) ? md.controller.value
                                                               : ctx.node.value;
+  // Topics the client may not describe are left out of "every topic" and answered
+  // TOPIC_AUTHORIZATION_FAILED when named, as Kafka does.
+  auto may_describe = [&](const std::string& name) {
+    return allowed(self, acl_operation::describe, acl_resource_type::topic, name);
+  };
   if (!req.topics) {
     for (auto& t : md.topics)
-      out.topics.push_back(describe_topic(md, t));
+      if (may_describe(t.name))
+        out.topics.push_back(describe_topic(md, t));
     return out;
   }
   for (auto& name : *req.topics) {
-    if (auto t = md.find_topic(name)) {
+    auto t = md.find_topic(name);
+    if (!may_describe(name) || (t == nullptr && may_create && !may_create_topic(self, name))) {
+      out.topics.push_back(
+        {kafka::code(error_code::topic_authorization_failed), name, false, {}});
+      continue;
+    }
+    if (t != nullptr) {
       out.topics.push_back(describe_topic(md, *t));
       continue;
     }
@@ -143,9 +155,11 @@ void handle_init_producer_id(kafka_session_self self, const kafka_call& call,
   kafka::init_producer_id_request req;
   if (!decode_body(self, call, r, req))
     return;
-  if (req.transactional_id) {
+  if (req.transactional_id || !may_write_idempotently(self)) {
     kafka::init_producer_id_response out;
-    out.error_code = kafka::code(error_code::invalid_request); // no transactions yet
+    out.error_code = kafka::code(req.transactional_id
+                                   ? error_code::invalid_request  // no transactions yet
+                                   : error_code::cluster_authorization_failed);
     out.producer_epoch = no_producer_epoch;
     respond(self, call, out);
     return;

@@ -142,16 +142,22 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
   if (!decode_body(self, call, r, g->req))
     return;
   // A partition named twice is fetched once (Kafka keeps a map of them too).
+  // A topic the client may not read is answered TOPIC_AUTHORIZATION_FAILED, unread.
   std::set<topic_partition> seen;
   for (size_t ti = 0; ti < g->req.topics.size(); ++ti) {
     auto& t = g->req.topics[ti];
     auto& out = g->response.responses.emplace_back();
     out.topic = t.topic;
+    bool may_read = allowed(self, acl_operation::read, acl_resource_type::topic, t.topic);
     for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
       if (!seen.insert(topic_partition{t.topic, partition_id{t.partitions[pi].partition}}).second)
         continue;
-      g->slots.push_back({ti, pi, out.partitions.size()});
-      out.partitions.emplace_back().partition_index = t.partitions[pi].partition;
+      if (may_read)
+        g->slots.push_back({ti, pi, out.partitions.size()});
+      auto& p = out.partitions.emplace_back();
+      p.partition_index = t.partitions[pi].partition;
+      if (!may_read)
+        p.error_code = kafka::code(error_code::topic_authorization_failed);
     }
   }
   // The response budget (the request's max_bytes, at most the broker's fetch-max-bytes) is
@@ -161,6 +167,7 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
   auto share = budget / static_cast<int32_t>(std::max<size_t>(1, g->slots.size()));
   g->partition_bytes = std::max(share, min_partition_bytes);
   g->records.resize(g->slots.size());
+  // With a refused topic the first round answers (errors end a fetch without a long poll).
   if (g->slots.empty()) {
     answer(self, call, g);
     return;
@@ -191,6 +198,14 @@ void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka:
     for (size_t pi = 0; pi < req.topics[ti].partitions.size(); ++pi) {
       auto& p = req.topics[ti].partitions[pi];
       g->response.topics[ti].partitions[pi].partition_index = p.partition_index;
+      if (!allowed(self, acl_operation::describe, acl_resource_type::topic,
+                   req.topics[ti].name)) {
+        g->response.topics[ti].partitions[pi].error_code =
+          kafka::code(error_code::topic_authorization_failed);
+        if (--g->pending == 0)
+          respond(self, call, g->response);
+        continue;
+      }
       list_offsets_request q{topic_partition{req.topics[ti].name, partition_id{p.partition_index}},
                              p.timestamp};
       auto done = [=] {

@@ -1,6 +1,6 @@
 // Kafka session handlers of consumer groups: FindCoordinator, the classic group protocol
-// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), OffsetCommit, OffsetFetch, ListGroups and
-// DescribeGroups. The group's manager decides (runtime/group/group_state's classic rules);
+// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), ListGroups and DescribeGroups (offsets:
+// session_offsets.cpp). The group's manager decides (runtime/group/group_state's classic rules);
 // these map Kafka's requests onto cafka's group messages to this node's broker, and the
 // answers back. A group coordinated by another broker answers NOT_COORDINATOR.
 
@@ -15,8 +15,6 @@
 #include "runtime/kafka/consumer_protocol_codec.hpp"
 #include "runtime/kafka/group_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
-#include "runtime/kafka/offset_codec.hpp"
-#include "runtime/kafka/offset_rules.hpp"
 
 namespace cafka {
 
@@ -24,9 +22,6 @@ namespace {
 
 using kafka::error_code;
 
-// Within the clients' own timeouts (librdkafka waits a session for a Heartbeat): a manager
-// that does not answer by then makes the client look for the coordinator again.
-constexpr auto group_timeout = std::chrono::seconds{10};
 // The most entries (groups of a DescribeGroups, members of a LeaveGroup) a session has
 // asked of group managers at once, over all its requests. Each entry is a request of its
 // own, and a request's entries are all asked at once, so that its answer comes within
@@ -47,35 +42,6 @@ size_t take_group_entries(kafka_session_self self, size_t n) {
 
 void give_back_group_entry(kafka_session_self self) {
   --self->state.group_entries;
-}
-
-// What a classic client understands for an error of the group path. Timeouts and gone
-// actors: the coordinator moved or is starting, the client finds it again.
-error_code group_error(const caf::error& err) {
-  switch (errc_of(err)) {
-    case errc::not_coordinator:
-      return error_code::not_coordinator;
-    case errc::coordinator_load_in_progress:
-      return error_code::coordinator_load_in_progress;
-    case errc::invalid_group_id:
-      return error_code::invalid_group_id;
-    case errc::unknown_member_id:
-      return error_code::unknown_member_id;
-    case errc::fenced_member_epoch:
-      return error_code::illegal_generation;  // classic clients do not know 110
-    case errc::partition_not_owned:
-      return error_code::rebalance_in_progress;  // it moved: rejoin, keep the member id
-    case errc::unknown_topic_or_partition:
-      return error_code::unknown_topic_or_partition;
-    case errc::invalid_request:
-      return error_code::invalid_request;
-    case errc::offset_metadata_too_large:
-      return error_code::offset_metadata_too_large;
-    case errc::message_too_large:
-      return error_code::invalid_commit_offset_size;  // only a commit gets it
-    default:
-      return error_code::coordinator_not_available;
-  }
 }
 
 std::vector<topic_partition> to_partitions(
@@ -136,6 +102,12 @@ classic_group_request member_request(classic_op op, const std::string& group,
 template <class F>
 void call_group(kafka_session_self self, const kafka_call& call, classic_group_request req,
                 F done) {
+  if (!allowed(self, acl_operation::read, acl_resource_type::group, req.group)) {
+    classic_group_response refused;
+    refused.error_code = kafka::code(error_code::group_authorization_failed);
+    refused.member_id = req.member_id;
+    return done(refused);
+  }
   req.client_id = call.header.client_id.value_or("");
   req.client_host = self->state.client_host;
   self->request(self->state.ctx.broker, group_timeout, classic_atom::value, std::move(req))
@@ -161,6 +133,33 @@ std::optional<listener_endpoint> coordinator_endpoint(const cluster_metadata& md
 
 } // namespace
 
+error_code group_error(const caf::error& err) {
+  switch (errc_of(err)) {
+    case errc::not_coordinator:
+      return error_code::not_coordinator;
+    case errc::coordinator_load_in_progress:
+      return error_code::coordinator_load_in_progress;
+    case errc::invalid_group_id:
+      return error_code::invalid_group_id;
+    case errc::unknown_member_id:
+      return error_code::unknown_member_id;
+    case errc::fenced_member_epoch:
+      return error_code::illegal_generation;  // classic clients do not know 110
+    case errc::partition_not_owned:
+      return error_code::rebalance_in_progress;  // it moved: rejoin, keep the member id
+    case errc::unknown_topic_or_partition:
+      return error_code::unknown_topic_or_partition;
+    case errc::invalid_request:
+      return error_code::invalid_request;
+    case errc::offset_metadata_too_large:
+      return error_code::offset_metadata_too_large;
+    case errc::message_too_large:
+      return error_code::invalid_commit_offset_size;  // only a commit gets it
+    default:
+      return error_code::coordinator_not_available;
+  }
+}
+
 void handle_find_coordinator(kafka_session_self self, const kafka_call& call,
                              kafka::reader& r) {
   kafka::find_coordinator_request req;
@@ -174,6 +173,8 @@ void handle_find_coordinator(kafka_session_self self, const kafka_call& call,
   };
   if (req.key_type != kafka::coordinator_key_group)
     return fail(error_code::coordinator_not_available, "cafka has no transaction coordinator");
+  if (!allowed(self, acl_operation::describe, acl_resource_type::group, req.key))
+    return fail(error_code::group_authorization_failed, "Authorization failed.");
   auto broker = self->state.ctx.broker;
   self->request(broker, group_timeout, find_coordinator_atom::value, req.key)
     .then(
@@ -314,61 +315,6 @@ void handle_leave_group(kafka_session_self self, const kafka_call& call, kafka::
   }
 }
 
-void handle_offset_commit(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
-  kafka::offset_commit_request req;
-  if (!decode_body(self, call, r, req))
-    return;
-  auto max_write = static_cast<size_t>(self->state.ctx.cfg->defaults.message_max_bytes);
-  auto split = kafka::split_commit(req, max_write);
-  if (split.commit.offsets.empty())
-    return respond(self, call, split.response);
-  auto out = std::move(split.response);
-  self->request(self->state.ctx.broker, group_timeout, commit_atom::value,
-                std::move(split.commit))
-    .then([=](caf::ok_atom) { respond(self, call, out); },
-          [=](const caf::error& err) {
-            auto failed = out;
-            kafka::fail_commit(failed, group_error(err));
-            respond(self, call, failed);
-          });
-}
-
-void handle_offset_fetch(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
-  kafka::offset_fetch_request req;
-  if (!decode_body(self, call, r, req))
-    return;
-  offset_fetch_request q{req.group_id, {}};
-  if (req.topics)
-    for (auto& t : *req.topics)
-      for (auto p : t.partition_indexes)
-        q.tps.push_back({t.name, partition_id{p}});
-  self->request(self->state.ctx.broker, group_timeout, offset_fetch_atom::value, std::move(q))
-    .then(
-      [=](const std::vector<partition_offset>& offsets) {
-        respond(self, call, kafka::fetch_answer(offsets));
-      },
-      [=](const caf::error& err) {
-        kafka::offset_fetch_response out;
-        auto code = kafka::code(group_error(err));
-        if (call.header.api_version >= 2) {
-          out.error_code = code;  // the group's error; no partitions
-        } else if (req.topics) {
-          for (auto& t : *req.topics) {
-            auto& ot = out.topics.emplace_back();
-            ot.name = t.name;
-            for (auto p : t.partition_indexes) {
-              kafka::offset_fetch_response::offset_fetch_response_partition x;
-              x.partition_index = p;
-              x.metadata = std::string{};
-              x.error_code = code;
-              ot.partitions.push_back(x);
-            }
-          }
-        }
-        respond(self, call, out);
-      });
-}
-
 void handle_list_groups(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
   kafka::list_groups_request req;
   if (!decode_body(self, call, r, req))
@@ -377,9 +323,13 @@ void handle_list_groups(kafka_session_self self, const kafka_call& call, kafka::
   self->request(self->state.ctx.broker, group_timeout, list_groups_atom::value)
     .then(
       [=](const std::vector<std::string>& names) {
+        // DESCRIBE on the cluster lists every group, else those the client may describe.
         kafka::list_groups_response out;
+        bool all = allowed(self, acl_operation::describe, acl_resource_type::cluster,
+                           cluster_resource_name);
         for (auto& n : names)
-          out.groups.push_back({n, group::consumer_protocol_type});
+          if (all || allowed(self, acl_operation::describe, acl_resource_type::group, n))
+            out.groups.push_back({n, group::consumer_protocol_type});
         respond(self, call, out);
       },
       [=](const caf::error&) {
@@ -440,6 +390,13 @@ void handle_describe_groups(kafka_session_self self, const kafka_call& call,
   auto pending = std::make_shared<size_t>(asked);
   for (size_t i = 0; i < asked; ++i) {
     auto name = req.groups[i];
+    if (!allowed(self, acl_operation::describe, acl_resource_type::group, name)) {
+      out->groups[i].error_code = kafka::code(error_code::group_authorization_failed);
+      give_back_group_entry(self);
+      if (--*pending == 0)
+        respond(self, call, *out);
+      continue;
+    }
     auto done = [=] {
       give_back_group_entry(self);
       if (--*pending == 0)

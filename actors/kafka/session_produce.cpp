@@ -75,8 +75,10 @@ void produce_partition(kafka_session_self self, const kafka_call& call, const ga
   auto& slot = g->response.responses[ti].partition_responses[pi];
   slot.index = part.index;
   auto& topic = req.topic_data[ti].name;
-  if (auto pre = precheck(call.header.api_version, req, topic, part.records);
-      pre != error_code::none) {
+  auto pre = allowed(self, acl_operation::write, acl_resource_type::topic, topic)
+               ? precheck(call.header.api_version, req, topic, part.records)
+               : error_code::topic_authorization_failed;
+  if (pre != error_code::none) {
     slot.error_code = kafka::code(pre);
     complete_one(self, call, g);
     return;

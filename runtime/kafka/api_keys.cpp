@@ -22,11 +22,16 @@ const std::vector<api_range>& supported_apis() {
     {api_key::sync_group, 0, 3, 4},
     {api_key::describe_groups, 0, 4, 5},
     {api_key::list_groups, 0, 2, 3},
+    {api_key::sasl_handshake, 0, 1, INT16_MAX},  // no flexible version
     {api_key::api_versions, 0, 3, 3},
     {api_key::create_topics, 0, 4, 5},
     {api_key::delete_topics, 0, 3, 4},
     {api_key::init_producer_id, 0, 1, 2},
+    {api_key::describe_acls, 0, 1, 2},
+    {api_key::create_acls, 0, 1, 2},
+    {api_key::delete_acls, 0, 1, 2},
     {api_key::describe_configs, 0, 2, 4},
+    {api_key::sasl_authenticate, 0, 1, 2},
   };
   return apis;
 }

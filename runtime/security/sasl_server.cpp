@@ -48,6 +48,14 @@ caf::expected<std::string> plain_user(std::string_view token, const access_metad
   auto* c = access.find_credential(user, scram_mechanism::sha_512);
   if (c == nullptr)
     c = access.find_credential(user, scram_mechanism::sha_256);
+  if (c == nullptr) {
+    // An unknown user costs what a known one costs: the answer's timing does not tell
+    // which users exist.
+    static const auto stand_in = make_scram_credential(
+      "-", "-", scram_mechanism::sha_512, scram_min_iterations, std::string(32, '\0'));
+    if (stand_in)
+      verify_password(*stand_in, password);
+  }
   if (c == nullptr || !verify_password(*c, password))
     return plain_failure("Authentication failed: Invalid username or password");
   return user;

@@ -27,7 +27,7 @@ TEST_CASE_METHOD(quorum_fixture, "the controller fences a broker whose lease lap
   }));
   // A heartbeat of the same incarnation unfences it.
   local_send(sys, members[leader], heartbeat_atom::value, node_id{7}, uint64_t{42},
-             uint64_t{0}, b);
+             uint64_t{0}, uint64_t{0}, b);
   CHECK(eventually([&] {
     auto m = ask<cluster_metadata>(sys, members[leader], metadata_atom::value);
     return m && m->find_broker(node_id{7}) && m->find_broker(node_id{7})->alive;
@@ -50,9 +50,9 @@ TEST_CASE_METHOD(quorum_fixture,
   auto heartbeats = [&] {
     for (auto& kv : members) {
       local_send(sys, kv.second, heartbeat_atom::value, node_id{7}, uint64_t{42},
-                 uint64_t{0}, doomed);
+                 uint64_t{0}, uint64_t{0}, doomed);
       local_send(sys, kv.second, heartbeat_atom::value, node_id{8}, uint64_t{43},
-                 uint64_t{0}, healthy);
+                 uint64_t{0}, uint64_t{0}, healthy);
     }
   };
   auto registered = metadata();

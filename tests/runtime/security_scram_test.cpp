@@ -212,6 +212,21 @@ TEST_CASE("a client final message with another nonce fails with Kafka's text",
   CHECK(server.failed());
 }
 
+TEST_CASE("a final nonce with more in front of the combined one passes, as librdkafka sends it",
+          "[security][scram]") {
+  // librdkafka 2.0.2 sends its own nonce followed by the whole combined nonce; Kafka checks
+  // only that the final nonce ends with the combined one.
+  auto access = sha512_access();
+  scram_test_client client{scram_mechanism::sha_512, "alice", "secret", "cn"};
+  scram_server server{scram_mechanism::sha_512, "SN"};
+  auto first = server.respond(client.first(), access);
+  REQUIRE(first);
+  auto last = server.respond(client.final(*first, "cncnSN"), access);
+  INFO((last ? std::string{} : failure(last)));
+  CHECK(last);
+  CHECK(server.complete());
+}
+
 TEST_CASE("SCRAM channel binding is refused in the first message and checked in the final",
           "[security][scram]") {
   CHECK(first_failure("y,,n=alice,r=cn")
