@@ -2,6 +2,7 @@
 // create (answered once this broker's metadata shows the topic) and delete, ISR changes of
 // its replicas, producer ids, credentials and ACLs. Broker actor context.
 #include "actors/broker/broker_state.hpp"
+#include "actors/node/authorization.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
 
@@ -24,8 +25,14 @@ caf::result<Result> forward_to_controller(broker_self self, Ts&&... xs) {
 // Asks a controller quorum member (a follower forwards it to the leader) and answers with
 // its reply, or request_timed_out after admin_timeout: the broker's own requesters (Kafka
 // sessions) get an answer in bounded time. not_controller if no member is known.
+// Requires of the sender what the controller requires (vouched for): the controller sees this
+// broker as the sender, so the check is the broker's to make. Kafka sessions are local.
 template <class Result, class... Ts>
-caf::result<Result> ask_controller(broker_self self, Ts&&... xs) {
+caf::result<Result> ask_controller(broker_self self, const char* what, Ts&&... xs) {
+  auto who = identify(self->current_sender());
+  if (!is_vouched_for(who))
+    return refuse(self->state.refusals, self->state.owner(), what, who,
+                  "only a sender with an identity may ask");
   auto target = admin_target(self);
   if (!target)
     return make_error(errc::not_controller, "no controller quorum member reachable");
@@ -97,31 +104,35 @@ caf::result<producer_id> on_init_pid(broker_self self) {
 }
 
 caf::result<caf::ok_atom> on_upsert_credential(broker_self self, scram_credential& c) {
-  return ask_controller<caf::ok_atom>(self, upsert_credential_atom::value, std::move(c));
+  return ask_controller<caf::ok_atom>(self, "upsert_credential", upsert_credential_atom::value,
+                                      std::move(c));
 }
 
 caf::result<caf::ok_atom> on_delete_credential(broker_self self, credential_name& n) {
-  return ask_controller<caf::ok_atom>(self, delete_credential_atom::value, std::move(n));
+  return ask_controller<caf::ok_atom>(self, "delete_credential", delete_credential_atom::value,
+                                      std::move(n));
 }
 
 caf::result<std::vector<scram_user>> on_list_users(broker_self self) {
-  return ask_controller<std::vector<scram_user>>(self, list_users_atom::value);
+  return ask_controller<std::vector<scram_user>>(self, "list_users", list_users_atom::value);
 }
 
 caf::result<std::vector<caf::error>> on_create_acls(broker_self self,
                                                     std::vector<acl_binding>& bs) {
-  return ask_controller<std::vector<caf::error>>(self, create_acls_atom::value, std::move(bs));
+  return ask_controller<std::vector<caf::error>>(self, "create_acls", create_acls_atom::value,
+                                                 std::move(bs));
 }
 
 caf::result<std::vector<std::vector<acl_binding>>>
 on_delete_acls(broker_self self, std::vector<acl_filter>& fs) {
-  return ask_controller<std::vector<std::vector<acl_binding>>>(self, delete_acls_atom::value,
+  return ask_controller<std::vector<std::vector<acl_binding>>>(self, "delete_acls",
+                                                               delete_acls_atom::value,
                                                                std::move(fs));
 }
 
 caf::result<std::vector<acl_binding>> on_describe_acls(broker_self self, acl_filter& f) {
-  return ask_controller<std::vector<acl_binding>>(self, describe_acls_atom::value,
-                                                  std::move(f));
+  return ask_controller<std::vector<acl_binding>>(self, "describe_acls",
+                                                  describe_acls_atom::value, std::move(f));
 }
 
 } // namespace cafka

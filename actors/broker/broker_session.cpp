@@ -170,7 +170,8 @@ void send_heartbeats(broker_self self) {
   for (auto& kv : st.controllers)
     node_send(self, st.io.faults.get(), st.id, kv.first,
               caf::actor_cast<controller_member_actor>(kv.second), heartbeat_atom::value, st.id,
-              st.incarnation, st.md.version, st.access->current()->version, me);
+              st.incarnation, st.md.version,
+              st.access->loaded() ? st.access->current()->version : access_not_loaded, me);
   // A pushed view that lost this incarnation (e.g. a fenced restart) calls for registering.
   auto b = st.md.find_broker(st.id);
   if (st.registered && (b == nullptr || b->incarnation != st.incarnation))

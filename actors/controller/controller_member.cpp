@@ -203,7 +203,7 @@ void track_broker(controller_self self, node_id id, uint64_t version, uint64_t a
   } else if (version < st.md.current().version) {
     // The broker missed a push (messages can be lost): send the current state again.
     push_to(self, id, hdl);
-  } else if (access_version < st.md.access().version) {
+  } else if (access_version == access_not_loaded || access_version < st.md.access().version) {
     // It missed an access push only.
     send_access(self, id, hdl);
   }

@@ -5,6 +5,7 @@
 #include <caf/io/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/base/host_addresses.hpp"
 #include "runtime/config/listener_config.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/tls/kafka_tls.hpp"
@@ -178,7 +179,8 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
                                   std::shared_ptr<const tls::kafka_server_context> tls) {
   auto& st = self->state;
   st.hdl = hdl;
-  st.peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  auto address = without_ipv4_mapping(self->remote_addr(hdl));
+  st.peer = address + ":" + std::to_string(self->remote_port(hdl));
   if (tls != nullptr) {
     st.tls = std::make_unique<tls::kafka_tls_stream>(std::move(tls));
     self->delayed_send(self, std::chrono::seconds{tls::kafka_handshake_timeout_seconds},
@@ -186,7 +188,7 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   }
   st.max_request_bytes = ctx.max_request_bytes;
   st.pre_auth = uses_sasl(ctx.listener);
-  st.session = spawn_kafka_session(self, std::move(ctx), "/" + self->remote_addr(hdl));
+  st.session = spawn_kafka_session(self, std::move(ctx), "/" + address);
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
   self->ack_writes(hdl, true);
   return {

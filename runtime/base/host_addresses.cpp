@@ -101,4 +101,13 @@ bool is_this_machine(const std::string& host) {
   return names_this_machine(host, interface_addresses(), hostname);
 }
 
+std::string without_ipv4_mapping(const std::string& address) {
+  static const std::string prefix = "::ffff:";
+  if (address.size() <= prefix.size() || address.compare(0, prefix.size(), prefix) != 0)
+    return address;
+  auto rest = address.substr(prefix.size());
+  in_addr v4{};
+  return inet_pton(AF_INET, rest.c_str(), &v4) == 1 ? rest : address;
+}
+
 } // namespace cafka

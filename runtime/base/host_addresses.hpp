@@ -22,4 +22,8 @@ bool names_this_machine(const std::string& host, const std::vector<std::string>&
 // names_this_machine with this machine's interface addresses and host name.
 bool is_this_machine(const std::string& host);
 
+// An IPv4 client of a dual-stack socket as IPv4 ("::ffff:10.0.0.5" → "10.0.0.5"), as Kafka
+// shows and matches client addresses; other addresses unchanged.
+std::string without_ipv4_mapping(const std::string& address);
+
 } // namespace cafka

@@ -13,8 +13,13 @@ namespace cafka {
 
 class access_cache {
 public:
-  // Takes `a` if its version is newer than the current one. True if it did.
+  // Takes `a` if its version is newer than the current one, or if nothing was published yet
+  // (the quorum's first copy may be version 0). True if it did.
   bool publish(access_metadata a);
+
+  // Whether a copy from the quorum was published: before, the empty copy says nothing about
+  // what the ACLs allow, and an authorizer must refuse (fail closed).
+  bool loaded() const;
 
   // The newest published copy (an empty version 0 before the first publish); never null. A
   // reader keeps its copy alive as long as it holds the pointer, whatever is published since.
@@ -24,6 +29,7 @@ private:
   mutable std::mutex mtx_;
   // Invariant: not null; only replaced by a newer version.
   std::shared_ptr<const access_metadata> current_ = std::make_shared<const access_metadata>();
+  bool loaded_ = false;
 };
 
 } // namespace cafka

@@ -11,6 +11,9 @@
 
 namespace cafka {
 
+// What a broker reports as its access version before it got the quorum's first copy.
+inline constexpr uint64_t access_not_loaded = UINT64_MAX;
+
 struct access_metadata {
   uint64_t version = 0;  // bumped by every change; newer versions replace older ones
   std::vector<scram_credential> credentials;  // at most one per (user, mechanism)

@@ -13,6 +13,9 @@ bool applies_to(const acl_binding& b, std::string_view principal, std::string_vi
          && (b.operation == op || b.operation == acl_operation::all);
 }
 
+// A name no literal or prefixed binding names in practice (Kafka uses "hardcode").
+constexpr std::string_view unnamed_resource = "\x01cafka-unnamed";
+
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -38,9 +41,7 @@ bool authorize_by_resource_type(const std::vector<acl_binding>& acls,
   auto& su = cfg.super_users;
   if (std::find(su.begin(), su.end(), principal) != su.end())
     return true;
-  bool any_of_type = false;
   for (auto& allow : acls) {
-    any_of_type = any_of_type || allow.resource_type == type;
     if (allow.permission != acl_permission::allow
         || !applies_to(allow, principal, host, op, type))
       continue;
@@ -51,7 +52,9 @@ bool authorize_by_resource_type(const std::vector<acl_binding>& acls,
     if (!denied)
       return true;
   }
-  return !any_of_type && cfg.allow_everyone_if_no_acl_found;
+  // As Kafka: else what a resource named by no literal or prefixed binding would get (the
+  // wildcard bindings and allow-everyone-if-no-acl-found decide).
+  return authorize(acls, cfg, principal, host, op, type, unnamed_resource);
 }
 
 } // namespace cafka

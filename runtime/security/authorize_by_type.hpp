@@ -14,7 +14,8 @@ namespace cafka {
 // True for a super user; else true if some ALLOW binding of `type` grants `op` (or ALL) to
 // the principal (or User:*) from the host (or *) and no DENY binding for the same principal,
 // host and operation covers that binding's whole pattern (a literal "*", an equal literal, or
-// a prefix of its name). With no binding of `type` at all: allow_everyone_if_no_acl_found.
+// a prefix of its name). Else what authorize() says for a resource of `type` no literal or
+// prefixed binding names: wildcard bindings, then allow_everyone_if_no_acl_found.
 bool authorize_by_resource_type(const std::vector<acl_binding>& acls,
                                 const authorizer_settings& cfg, std::string_view principal,
                                 std::string_view host, acl_operation op,

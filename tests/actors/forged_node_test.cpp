@@ -290,3 +290,23 @@ TEST_CASE_METHOD(broker_target, "a broker takes access pushes only from its cont
   CHECK(eventually([&] { return access->current()->version == 1000; }));
   CHECK(access->current()->credentials == forged.credentials);
 }
+
+TEST_CASE_METHOD(broker_target, "a broker asks the controller for access changes only for a "
+                                "sender with an identity",
+                 "[actors][access][authorization]") {
+  peer_is(tls::client_identity("mallory"));
+  auto b = remote("broker");
+  scram_credential forged{"admin", scram_mechanism::sha_256, "salt", 4096,
+                          std::string(32, 's'), std::string(32, 'k')};
+  // Anonymous: the broker would ask the controller in its own name; it refuses instead.
+  caf::anon_send(b, upsert_credential_atom::value, forged);
+  // The client's own change travels the same connection, after the anonymous one, and is
+  // applied after it would have been: once it is answered, only it is stored.
+  caf::scoped_actor client{peer};
+  auto bob = forged;
+  bob.user = "bob";
+  REQUIRE(ask_from<caf::ok_atom>(client, b, upsert_credential_atom::value, bob));
+  auto users = ask_from<std::vector<scram_user>>(client, b, list_users_atom::value);
+  REQUIRE(users);
+  CHECK(*users == std::vector<scram_user>{{"bob", scram_mechanism::sha_256, 4096}});
+}

@@ -40,3 +40,12 @@ TEST_CASE("this machine's interface addresses include loopback and name it",
     CHECK(is_this_machine(a));
   CHECK_FALSE(is_this_machine("192.0.2.1"));  // TEST-NET-1: never assigned to a host
 }
+
+TEST_CASE("an IPv4 client of a dual-stack socket shows as IPv4", "[host_addresses]") {
+  CHECK(without_ipv4_mapping("::ffff:10.1.2.3") == "10.1.2.3");
+  CHECK(without_ipv4_mapping("::ffff:127.0.0.1") == "127.0.0.1");
+  CHECK(without_ipv4_mapping("10.1.2.3") == "10.1.2.3");
+  CHECK(without_ipv4_mapping("fe80::1") == "fe80::1");
+  CHECK(without_ipv4_mapping("::ffff:fe80::1") == "::ffff:fe80::1");
+  CHECK(without_ipv4_mapping("::ffff:") == "::ffff:");
+}

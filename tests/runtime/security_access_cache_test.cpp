@@ -25,12 +25,17 @@ access_metadata version(uint64_t v, size_t users) {
 
 } // namespace
 
-TEST_CASE("an access cache starts empty and takes only newer versions", "[security]") {
+TEST_CASE("an access cache starts empty and unloaded and takes only newer versions",
+          "[security]") {
   access_cache cache;
   auto first = cache.current();
   REQUIRE(first != nullptr);
   CHECK(first->version == 0);
   CHECK(first->credentials.empty());
+  CHECK_FALSE(cache.loaded());
+  // The quorum's first copy loads the cache, even at version 0 (nothing stored yet).
+  CHECK(cache.publish(version(0, 0)));
+  CHECK(cache.loaded());
   CHECK_FALSE(cache.publish(version(0, 1)));
   CHECK(cache.publish(version(3, 1)));
   CHECK(cache.current()->version == 3);

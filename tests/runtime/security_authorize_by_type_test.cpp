@@ -60,7 +60,7 @@ TEST_CASE("a DENY that covers every allowed pattern takes it away", "[authorizer
                         binding("*", lit, deny, acl_operation::write, "User:bob")}));
 }
 
-TEST_CASE("super users may, and no topic binding at all falls back to the default",
+TEST_CASE("super users may; else a topic no binding names decides, as Kafka's authorizer",
           "[authorizer]") {
   CHECK(may_write_some({}, authorizer_settings{{"User:alice"}, false}));
   CHECK_FALSE(may_write_some({}));
@@ -68,6 +68,11 @@ TEST_CASE("super users may, and no topic binding at all falls back to the defaul
   auto group = binding("g", lit, allow, acl_operation::read);
   group.resource_type = acl_resource_type::group;
   CHECK(may_write_some({group}, authorizer_settings{{}, true}));
-  CHECK_FALSE(may_write_some({binding("orders", lit, allow, acl_operation::read)},
+  // Topics without bindings stay open with allow-everyone-if-no-acl-found...
+  CHECK(may_write_some({binding("orders", lit, allow, acl_operation::read)},
+                       authorizer_settings{{}, true}));
+  // ...unless a wildcard binding applies to them too.
+  CHECK_FALSE(may_write_some({binding("*", lit, deny, acl_operation::read, "User:bob")},
                              authorizer_settings{{}, true}));
+  CHECK_FALSE(may_write_some({binding("orders", lit, allow, acl_operation::read)}));
 }
