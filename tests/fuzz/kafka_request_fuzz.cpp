@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/kafka/acl_codec.hpp"
 #include "runtime/kafka/api_keys.hpp"
 #include "runtime/kafka/api_versions_codec.hpp"
 #include "runtime/kafka/consumer_protocol_codec.hpp"
@@ -19,6 +20,7 @@
 #include "runtime/kafka/offsets_topic_codec.hpp"
 #include "runtime/kafka/produce_codec.hpp"
 #include "runtime/kafka/request_header.hpp"
+#include "runtime/kafka/sasl_codec.hpp"
 #include "runtime/kafka/topic_admin_codec.hpp"
 
 using namespace cafka::kafka;
@@ -51,6 +53,11 @@ void decode_body(reader& r, api_key key, int16_t v) {
     case api_key::delete_topics: return body<delete_topics_request>(r, v);
     case api_key::init_producer_id: return body<init_producer_id_request>(r, v);
     case api_key::describe_configs: return body<describe_configs_request>(r, v);
+    case api_key::sasl_handshake: return body<sasl_handshake_request>(r, v);
+    case api_key::sasl_authenticate: return body<sasl_authenticate_request>(r, v);
+    case api_key::describe_acls: return body<describe_acls_request>(r, v);
+    case api_key::create_acls: return body<create_acls_request>(r, v);
+    case api_key::delete_acls: return body<delete_acls_request>(r, v);
   }
 }
 

@@ -60,7 +60,7 @@ TEST_CASE("a DENY that covers every allowed pattern takes it away", "[authorizer
                         binding("*", lit, deny, acl_operation::write, "User:bob")}));
 }
 
-TEST_CASE("super users may; else a topic no binding names decides, as Kafka's authorizer",
+TEST_CASE("super users may, else a topic no binding names decides, as in Kafka's authorizer",
           "[authorizer]") {
   CHECK(may_write_some({}, authorizer_settings{{"User:alice"}, false}));
   CHECK_FALSE(may_write_some({}));
