@@ -236,3 +236,26 @@ TEST_CASE("an SSL listener without [tls] is one clear startup error", "[integrat
                         + ": needs the node's certificate, and the config has no [tls] "
                           "section (run `cafka tls init`)"));
 }
+
+TEST_CASE("with the ACL authorizer an SSL client is the principal its certificate names",
+          "[integration][kafka][tls][acl]") {
+  ssl_node n{"ssl-client-auth=\"required\"\n[security]\nauthorizer=\"acl\"\n"};
+  REQUIRE(n.start(true));
+  REQUIRE(create_topic(n.c, "owned", 1, 1));
+  auto denied = n.kcat_ssl({"-P", "-t", "owned"}, true, "x\n");
+  CHECK(contains(denied.err, "Topic authorization failed"));
+  // `cafka tls init`'s client certificate is CN=cafka client client.
+  REQUIRE(n.c.cli({"acls", "add", "--principal", "User:CN=cafka client client", "--operation",
+                   "WRITE", "--operation", "READ", "--topic", "owned"})
+            .exit_code == 0);
+  CHECK(eventually(
+    [&] {
+      auto r = n.kcat_ssl({"-P", "-t", "owned"}, true, "y\n");
+      return r.exit_code == 0 && !contains(r.err, "authorization failed");
+    },
+    20s, 300ms));
+  auto read = n.kcat_ssl({"-C", "-e", "-q", "-o", "beginning", "-t", "owned", "-f", "%s\\n"},
+                         true);
+  INFO(read.err);
+  CHECK(read.out == "y\n");
+}
