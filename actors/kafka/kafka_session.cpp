@@ -153,6 +153,8 @@ kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
     self->state.connection = std::move(conn);
     if (uses_sasl(self->state.ctx.listener))
       self->state.stage = sasl_stage::handshake;
+    auto& sec = self->state.ctx.cfg->security;
+    self->state.authz = {sec.super_users, sec.allow_everyone_if_no_acl_found};
     // Replies that come after the session gave up waiting (a late partition of a fetch).
     self->set_error_handler([](caf::error&) {});
     // The connection ended (normally or not): nothing this session computes can go out.

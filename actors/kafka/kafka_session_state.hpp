@@ -18,6 +18,7 @@
 #include "runtime/kafka/kafka_writer.hpp"
 #include "runtime/kafka/request_header.hpp"
 #include "runtime/security/acl.hpp"
+#include "runtime/security/authorizer.hpp"
 #include "runtime/security/sasl_server.hpp"
 
 namespace cafka {
@@ -41,6 +42,8 @@ struct kafka_session_state {
   // Whom the ACLs see: "User:ANONYMOUS", "User:<certificate subject>" on SSL listeners with
   // a client certificate, "User:<name>" after SASL.
   std::string principal = "User:ANONYMOUS";
+  // The authorizer's settings from [security], made once for the session's checks.
+  authorizer_settings authz;
   // Entries of DescribeGroups and LeaveGroup requests asked of group managers and not
   // answered yet (at most session_groups.cpp's max_group_entries).
   size_t group_entries = 0;

@@ -21,24 +21,18 @@ std::string_view host_of(const kafka_session_state& st) {
   return h;
 }
 
-authorizer_settings settings_of(const kafka_session_state& st) {
-  auto& sec = st.ctx.cfg->security;
-  return authorizer_settings{sec.super_users, sec.allow_everyone_if_no_acl_found};
-}
-
 } // namespace
 
 bool allowed(kafka_session_self self, acl_operation op, acl_resource_type type,
              std::string_view name) {
   auto& st = self->state;
-  auto& sec = st.ctx.cfg->security;
-  if (!sec.acl_authorizer)
+  if (!st.ctx.cfg->security.acl_authorizer)
     return true;
+  auto& su = st.authz.super_users;
   if (!st.ctx.access->loaded()) // fail closed until the quorum's ACLs arrived
-    return std::find(sec.super_users.begin(), sec.super_users.end(), st.principal)
-           != sec.super_users.end();
+    return std::find(su.begin(), su.end(), st.principal) != su.end();
   auto access = st.ctx.access->current();
-  return authorize(access->acls, settings_of(st), st.principal, host_of(st), op, type, name);
+  return authorize(access->acls, st.authz, st.principal, host_of(st), op, type, name);
 }
 
 bool may_create_topic(kafka_session_self self, std::string_view topic) {
@@ -54,7 +48,7 @@ bool may_write_idempotently(kafka_session_self self) {
   if (!st.ctx.access->loaded())
     return false;  // allowed() already said yes to a super user
   auto access = st.ctx.access->current();
-  return authorize_by_resource_type(access->acls, settings_of(st), st.principal, host_of(st),
+  return authorize_by_resource_type(access->acls, st.authz, st.principal, host_of(st),
                                     acl_operation::write, acl_resource_type::topic);
 }
 
