@@ -294,6 +294,15 @@ std::multiset<std::string> numbered_values(const std::string& prefix, int n) {
   return out;
 }
 
+std::multiset<std::string> line_set(const std::string& text) {
+  std::multiset<std::string> out;
+  std::istringstream in{text};
+  std::string line;
+  while (std::getline(in, line))
+    out.insert(line);
+  return out;
+}
+
 std::string lines_of(const std::multiset<std::string>& values) {
   std::string out;
   for (auto& v : values)

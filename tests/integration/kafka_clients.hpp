@@ -96,6 +96,9 @@ std::multiset<std::string> values_of(const std::vector<kafka_record>& records);
 // "<prefix>-0" to "<prefix>-<n-1>".
 std::multiset<std::string> numbered_values(const std::string& prefix, int n);
 
+// The lines of `text`, in any order.
+std::multiset<std::string> line_set(const std::string& text);
+
 // One line per value.
 std::string lines_of(const std::multiset<std::string>& values);
 

@@ -24,6 +24,7 @@ using cafka::testing::command_result;
 using cafka::testing::create_topic;
 using cafka::testing::kafka_test_defaults;
 using cafka::testing::kcat;
+using cafka::testing::line_set;
 using cafka::testing::python_client;
 using cafka::testing::read_file;
 using namespace std::chrono_literals;
@@ -32,15 +33,6 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-std::multiset<std::string> line_set(const std::string& text) {
-  std::multiset<std::string> out;
-  std::istringstream in{text};
-  std::string line;
-  while (std::getline(in, line))
-    out.insert(line);
-  return out;
 }
 
 // A one-node cluster whose Kafka listener is <protocol>://127.0.0.1:<port>, TLS files from

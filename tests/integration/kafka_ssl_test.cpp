@@ -24,6 +24,7 @@ using cafka::testing::create_topic;
 using cafka::testing::free_port;
 using cafka::testing::kafka_test_defaults;
 using cafka::testing::kcat;
+using cafka::testing::line_set;
 using cafka::testing::python_client;
 using cafka::testing::read_file;
 using cafka::testing::run;
@@ -82,16 +83,6 @@ struct ssl_node {
     return eventually([&] { return contains(log(), part); }, 15s);
   }
 };
-
-// The lines of `text`, in any order.
-std::multiset<std::string> line_set(const std::string& text) {
-  std::multiset<std::string> out;
-  std::istringstream in{text};
-  std::string line;
-  while (std::getline(in, line))
-    out.insert(line);
-  return out;
-}
 
 // A python3 snippet's stdout: a TCP client on `port` that sends `payload` (python bytes
 // literal) and prints "closed" once the node closes the connection (within 20 s) or
