@@ -10,6 +10,7 @@
 #include <caf/settings.hpp>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/config/config_reader.hpp"
 #include "runtime/config/listener_config.hpp"
 
 namespace cafka {
@@ -17,45 +18,7 @@ namespace cafka {
 namespace {
 
 caf::error bad(const std::string& path, const std::string& what) {
-  return make_error(errc::invalid_config, path + ": " + what);
-}
-
-// Reads an integer key from a dictionary, checking its range. Absent keys keep `out`.
-caf::error read_int(const caf::settings& dict, const std::string& key, int64_t lo, int64_t hi,
-                    const std::string& path, const std::string& where, int64_t& out) {
-  auto i = dict.find(key);
-  if (i == dict.end())
-    return {};
-  auto v = caf::get_if<int64_t>(&i->second);
-  if (v == nullptr)
-    return bad(path, where + key + " must be an integer, got "
-                       + caf::to_string(i->second));
-  if (*v < lo || *v > hi)
-    return bad(path, where + key + " must be between " + std::to_string(lo) + " and "
-                       + std::to_string(hi) + ", got " + std::to_string(*v));
-  out = *v;
-  return {};
-}
-
-caf::error read_bool(const caf::settings& dict, const std::string& key,
-                     const std::string& path, const std::string& where, bool& out) {
-  auto i = dict.find(key);
-  if (i == dict.end())
-    return {};
-  auto v = caf::get_if<bool>(&i->second);
-  if (v == nullptr)
-    return bad(path, where + key + " must be true or false, got "
-                       + caf::to_string(i->second));
-  out = *v;
-  return {};
-}
-
-caf::error check_keys(const caf::settings& dict, const std::set<std::string>& known,
-                      const std::string& path, const std::string& section) {
-  for (auto& kv : dict)
-    if (known.count(kv.first) == 0)
-      return bad(path, "unknown key '" + kv.first + "' in [" + section + "]");
-  return {};
+  return config_error(path, what);
 }
 
 // cafka's sections plus CAF's own (CAF 0.17's actor_system_config and its middleman and OpenCL
@@ -64,12 +27,12 @@ caf::error check_keys(const caf::settings& dict, const std::set<std::string>& kn
 caf::error check_sections(const caf::settings& s, const std::string& path) {
   static const std::set<std::string> known{"cluster", "defaults", "global", "scheduler",
                                            "work-stealing", "logger", "stream", "middleman",
-                                           "opencl", "tls", "security"};
+                                           "opencl", "tls", "security", "limits"};
   for (auto& kv : s)
     if (known.count(kv.first) == 0)
       return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster], "
-                       "[defaults], [tls] and [security]; CAF's own sections such as [middleman] and "
-                       "[scheduler] are passed to CAF)");
+                       "[defaults], [tls], [security] and [limits]; CAF's own sections such as "
+                       "[middleman] and [scheduler] are passed to CAF)");
   return {};
 }
 
@@ -359,6 +322,10 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   cfg.security = std::move(*security);
   if (auto err = check_plain_exposure(cfg))
     return err;
+  auto limits = limits_config_from(section(s, "limits"), path);
+  if (!limits)
+    return limits.error();
+  cfg.limits = *limits;
 
   auto& d = cfg.defaults;
   if (auto defs = section(s, "defaults")) {

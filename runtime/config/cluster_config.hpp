@@ -13,6 +13,7 @@
 #include "runtime/base/ids.hpp"
 #include "runtime/chaos/chaos_limits.hpp"
 #include "runtime/cluster/metadata.hpp"
+#include "runtime/config/limits_config.hpp"
 #include "runtime/config/log_config.hpp"
 #include "runtime/config/security_config.hpp"
 #include "runtime/config/tls_config.hpp"
@@ -80,6 +81,7 @@ struct cluster_config {
   broker_defaults defaults;
   tls_config tls;         // [tls], plus [cluster] allow-plaintext
   security_config security;  // [security]: SASL mechanisms, ACL authorizer
+  limits_config limits;      // [limits]: connections, request bytes, parked fetches, ...
   chaos_config chaos;     // [cluster] chaos-enable and chaos-max-*
 
   const node_config* find(node_id id) const;
