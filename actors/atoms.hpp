@@ -68,5 +68,7 @@ using kafka_close_atom = caf::atom_constant<caf::atom("kclose")>;
 // authentication succeeded (pre-authentication limits end).
 using kafka_principal_atom = caf::atom_constant<caf::atom("kprincipl")>;
 using kafka_authed_atom = caf::atom_constant<caf::atom("kauthed")>;
+// The session asks its connection to read nothing for a while (a client over its quota).
+using kafka_throttle_atom = caf::atom_constant<caf::atom("kthrottle")>;
 
 } // namespace cafka

@@ -34,7 +34,9 @@ struct kafka_session_context {
 // before `seq` is written.
 // (kafka_principal_atom, subject): the client certificate's subject, from the connection.
 // On a SASL listener the session sends (kafka_authed_atom) to the connection once the client
-// authenticated.
+// authenticated. (kafka_throttle_atom, int32_t ms) from the session: the connection reads no
+// request for `ms` milliseconds (Kafka mutes a throttled client's channel, KIP-219); answers
+// still go out.
 using kafka_session_actor =
   caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>,
                    caf::reacts_to<kafka_principal_atom, std::string>>;
