@@ -20,6 +20,7 @@
 #include "actors/node/node_supervisor.hpp"
 #include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/open_files.hpp"
 #include "runtime/config/listener_config.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
@@ -64,12 +65,23 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
     return make_error(errc::broker_not_available,
                       "cannot serve Kafka: " + describe(broker.error()));
   auto shared = std::make_shared<const cluster_config>(cfg);
+  auto& limits = cfg.limits;
+  auto max_connections = connections_within(limits.max_connections, raise_open_file_limit());
+  if (max_connections < limits.max_connections)
+    spdlog::warn("at most {} Kafka connections, not max-connections={}: the open-file "
+                 "limit leaves no room for more (raise `ulimit -n`)",
+                 max_connections, limits.max_connections);
+  auto budget = std::make_shared<connection_budget>(max_connections,
+                                                    limits.max_connections_per_ip,
+                                                    limits.queued_max_request_bytes,
+                                                    limits.socket_request_max_bytes);
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
-    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared, access};
+    kafka_session_context ctx{*broker, me.id, l.name, limits.socket_request_max_bytes, shared,
+                              access};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
-                                  i != tls.end() ? i->second : nullptr);
+                                  i != tls.end() ? i->second : nullptr, budget);
     if (!a) {
       for (auto& x : out)
         self->send_exit(x, caf::exit_reason::user_shutdown);

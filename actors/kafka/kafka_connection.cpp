@@ -1,12 +1,16 @@
 #include "actors/kafka/kafka_connection.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
+#include <optional>
 
 #include <caf/io/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/host_addresses.hpp"
 #include "runtime/config/listener_config.hpp"
+#include "runtime/kafka/connection_budget.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
@@ -16,15 +20,54 @@ namespace {
 
 // Bytes asked of the socket per read: each read is handed over at once, so the broker never
 // holds a partly read chunk (halting then would lose it) and a size prefix alone never makes
-// it allocate the announced size.
+// it allocate the announced size. CAF keeps a buffer of the size asked for per connection:
+// small while the connection waits for a request, large while it reads a big one.
+constexpr size_t small_read_chunk = 4 * 1024;
 constexpr size_t read_chunk = 64 * 1024;
 
 // The largest frame a client may send before it authenticated on a SASL listener (Kafka's
 // sasl.server.max.receive.size). Bare SASL tokens (kafka-python) may be shorter than a header.
 constexpr int32_t pre_auth_max_request_bytes = 512 * 1024;
 
-// Sent to itself: the TLS handshake's deadline.
-using tls_deadline_atom = caf::atom_constant<caf::atom("tlsdeadln")>;
+// Sent to itself: the deadline of TLS handshake and SASL authentication.
+using auth_deadline_atom = caf::atom_constant<caf::atom("authdeadl")>;
+// Sent to itself: the connection may have been idle for connections-max-idle-ms.
+using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
+// Sent to itself: a throttle may be over.
+using unthrottle_atom = caf::atom_constant<caf::atom("unthrottl")>;
+// From the node's connection budget: request bytes were freed, the next frame may fit.
+using bytes_freed_atom = caf::atom_constant<caf::atom("bytesfree")>;
+
+// The connection's share of the node's budget: its slot and the request bytes it holds.
+// Given back when the connection's state ends (the broker quit).
+class budget_lease {
+public:
+  budget_lease(std::shared_ptr<connection_budget> budget, std::string address)
+    : budget_(std::move(budget)), address_(std::move(address)) {
+  }
+  budget_lease(const budget_lease&) = delete;
+  budget_lease& operator=(const budget_lease&) = delete;
+  ~budget_lease() {
+    budget_->release(address_, bytes_);
+    budget_->close(address_);
+  }
+  bool reserve(size_t n, connection_budget::waker wake) {
+    if (!budget_->reserve(address_, n, std::move(wake)))
+      return false;
+    bytes_ += n;
+    return true;
+  }
+  // Requires: n bytes reserved and not released.
+  void release(size_t n) {
+    bytes_ -= n;
+    budget_->release(address_, n);
+  }
+
+private:
+  std::shared_ptr<connection_budget> budget_;
+  std::string address_;
+  size_t bytes_ = 0;
+};
 
 struct connection_state {
   caf::io::connection_handle hdl;
@@ -36,6 +79,15 @@ struct connection_state {
   std::map<uint64_t, std::string> done;    // answers waiting for an earlier one
   std::map<uint64_t, size_t> frame_bytes;  // request bytes at the session, by sequence
   size_t queued_bytes = 0;     // sum of frame_bytes
+  // Invariant: lease holds queued_bytes, plus the size of the frame being read if
+  // next_reserved.
+  std::optional<budget_lease> lease;
+  bool next_reserved = false;  // the frame at the front of `in` has its bytes reserved
+  bool waiting_bytes = false;  // the node's request bytes are used up: wait for bytes_freed
+  bool throttled = false;      // the session asked for a pause (quota): wait for unthrottle
+  std::chrono::steady_clock::time_point throttled_until;
+  std::chrono::steady_clock::time_point last_active;  // bytes read or written
+  size_t read_size = 0;        // what the socket is asked for per read
   size_t unsent_bytes = 0;     // answer bytes written but not yet on the socket
   uint64_t close_at = UINT64_MAX;  // close once every answer before this one is written
   bool reading = true;
@@ -49,7 +101,7 @@ struct connection_state {
 using connection_self = caf::io::stateful_broker<connection_state>*;
 
 bool over_limits(const connection_state& st) {
-  return st.next_seq - st.next_write >= kafka_max_in_flight
+  return st.waiting_bytes || st.throttled || st.next_seq - st.next_write >= kafka_max_in_flight
          || st.queued_bytes >= kafka_max_queued_request_bytes
          || st.unsent_bytes >= kafka_max_unsent_bytes;
 }
@@ -74,8 +126,55 @@ void close_failed_tls(connection_self self) {
   self->quit();
 }
 
-// Cuts every whole frame out of the input while below the limits; closes the connection on
-// a size outside [8, max]. Returns false if it closed.
+// Reserves the bytes of the next frame from the node's budget; if they do not fit, stops
+// until the budget says bytes were freed.
+bool reserve_frame(connection_self self, size_t n) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto wake = [me] {
+    if (auto p = caf::actor_cast<caf::actor>(me))
+      caf::anon_send(p, bytes_freed_atom::value);
+  };
+  st.waiting_bytes = !st.lease->reserve(n, std::move(wake));
+  return !st.waiting_bytes;
+}
+
+// The frame of `n` bytes after the size prefix at `pos` of `in`; moves `pos` past it. A
+// frame that is all of `in` moves out of it (`in` and `pos` become empty and 0), so a big
+// frame is never held twice.
+std::string take_frame(std::string& in, size_t& pos, size_t n) {
+  if (pos > 0 || in.size() != 4 + n) {
+    auto frame = in.substr(pos + 4, n);
+    pos += 4 + n;
+    return frame;
+  }
+  std::string frame = std::move(in);
+  frame.erase(0, 4);
+  in = std::string{};
+  pos = 0;
+  return frame;
+}
+
+// Sizes what the connection keeps between reads to what it reads now: room for the rest of
+// a big frame being read, else a small socket buffer and no memory a past frame needed.
+void fit_buffers(connection_self self) {
+  auto& st = self->state;
+  size_t want = small_read_chunk;
+  if (st.next_reserved && st.in.size() >= 4) {
+    auto n = static_cast<size_t>(wire::load_be32(st.in.data()));
+    st.in.reserve(4 + n);  // reserved from the budget already
+    want = read_chunk;
+  } else if (st.in.capacity() > 2 * read_chunk) {
+    st.in.shrink_to_fit();
+  }
+  if (want != st.read_size) {
+    st.read_size = want;
+    self->configure_read(st.hdl, caf::io::receive_policy::at_most(want));
+  }
+}
+
+// Cuts every whole frame out of the input while below the limits, each once its bytes are
+// reserved; closes the connection on a size outside [8, max]. Returns false if it closed.
 bool cut_frames(connection_self self) {
   auto& st = self->state;
   size_t pos = 0;
@@ -90,15 +189,19 @@ bool cut_frames(connection_self self) {
       return false;
     }
     auto n = static_cast<size_t>(size);
+    if (!st.next_reserved && !reserve_frame(self, n))
+      break;
+    st.next_reserved = true;
     if (st.in.size() - pos - 4 < n)
       break;
+    st.next_reserved = false;
     auto seq = st.next_seq++;
     st.frame_bytes.emplace(seq, n);
     st.queued_bytes += n;
-    self->send(st.session, kafka_frame_atom::value, seq, st.in.substr(pos + 4, n));
-    pos += 4 + n;
+    self->send(st.session, kafka_frame_atom::value, seq, take_frame(st.in, pos, n));
   }
   st.in.erase(0, pos);
+  fit_buffers(self);
   return true;
 }
 
@@ -152,6 +255,7 @@ void on_answer(connection_self self, uint64_t seq, std::string& frame) {
   if (i == st.frame_bytes.end())
     return;  // not a request of this connection (or answered twice)
   st.queued_bytes -= i->second;
+  st.lease->release(i->second);
   st.frame_bytes.erase(i);
   st.done.emplace(seq, std::move(frame));
   write_ready(self);
@@ -174,47 +278,109 @@ bool on_tls_data(connection_self self, const std::vector<char>& buf) {
   return true;
 }
 
+// Closes a client that has not finished its TLS handshake and SASL authentication in time.
+void on_auth_deadline(connection_self self, int64_t timeout_ms) {
+  auto& st = self->state;
+  auto within = " within " + (timeout_ms % 1000 == 0 ? std::to_string(timeout_ms / 1000) + " s"
+                                                    : std::to_string(timeout_ms) + " ms");
+  if (st.tls != nullptr && !st.tls->handshake_done()) {
+    tls::log_kafka_tls_refusal(st.peer, "TLS handshake not finished" + within);
+    self->quit();
+  } else if (st.pre_auth) {
+    spdlog::warn("kafka: closing a connection: {} did not finish SASL authentication{}",
+                 st.peer, within);
+    self->quit();
+  }
+}
+
+// Closes a connection that moved no bytes for `idle` and waits for no answer; otherwise
+// checks again when it could have been idle that long.
+void on_idle_check(connection_self self, std::chrono::milliseconds idle) {
+  auto& st = self->state;
+  if (st.next_write < st.next_seq)
+    st.last_active = std::chrono::steady_clock::now();  // a request is being answered
+  auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - st.last_active);
+  if (quiet >= idle) {
+    spdlog::info("kafka: closing a connection: {} sent nothing for {} ms "
+                 "(connections-max-idle-ms)", self->state.peer, idle.count());
+    self->quit();
+    return;
+  }
+  self->delayed_send(self, idle - quiet, idle_check_atom::value);
+}
+
+// The session asked for a pause of `ms`: no request is read or cut until it is over.
+void throttle(connection_self self, int32_t ms) {
+  auto& st = self->state;
+  if (ms <= 0)
+    return;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{ms};
+  st.throttled_until = st.throttled ? std::max(st.throttled_until, until) : until;
+  st.throttled = true;
+  adjust_reading(self);
+  self->delayed_send(self, std::chrono::milliseconds{ms}, unthrottle_atom::value);
+}
+
 caf::behavior connection_behavior(connection_self self, caf::io::connection_handle hdl,
                                   kafka_session_context ctx,
-                                  std::shared_ptr<const tls::kafka_server_context> tls) {
+                                  std::shared_ptr<const tls::kafka_server_context> tls,
+                                  std::shared_ptr<connection_budget> budget,
+                                  std::string address) {
   auto& st = self->state;
   st.hdl = hdl;
-  auto address = without_ipv4_mapping(self->remote_addr(hdl));
   st.peer = address + ":" + std::to_string(self->remote_port(hdl));
-  if (tls != nullptr) {
+  st.lease.emplace(std::move(budget), address);
+  if (tls != nullptr)
     st.tls = std::make_unique<tls::kafka_tls_stream>(std::move(tls));
-    self->delayed_send(self, std::chrono::seconds{tls::kafka_handshake_timeout_seconds},
-                       tls_deadline_atom::value);
-  }
   st.max_request_bytes = ctx.max_request_bytes;
   st.pre_auth = uses_sasl(ctx.listener);
+  auto auth_timeout_ms = ctx.cfg->limits.authentication_timeout_ms;
+  auto idle = std::chrono::milliseconds{ctx.cfg->limits.connections_max_idle_ms};
+  st.last_active = std::chrono::steady_clock::now();
+  self->delayed_send(self, idle, idle_check_atom::value);
+  if (st.tls != nullptr || st.pre_auth)
+    self->delayed_send(self, std::chrono::milliseconds{auth_timeout_ms},
+                       auth_deadline_atom::value);
   st.session = spawn_kafka_session(self, std::move(ctx), "/" + address);
-  self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
+  fit_buffers(self);
   self->ack_writes(hdl, true);
+  auto from_session = [self] {
+    return self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self->state.session);
+  };
+  auto from_self = [self] { return self->current_sender() == self->ctrl(); };
+  auto resume = [self] {
+    if (cut_frames(self))
+      adjust_reading(self);
+  };
   return {
     [=](caf::io::new_data_msg& msg) {
       auto& st = self->state;
+      st.last_active = std::chrono::steady_clock::now();
       if (st.tls == nullptr)
         st.in.append(msg.buf.data(), msg.buf.size());
       else if (!on_tls_data(self, msg.buf))
         return;
-      if (cut_frames(self))
-        adjust_reading(self);
+      resume();
     },
     [=](const caf::io::data_transferred_msg& msg) {
       auto& st = self->state;
+      st.last_active = std::chrono::steady_clock::now();
       st.unsent_bytes = static_cast<size_t>(msg.remaining);
-      if (cut_frames(self))
-        adjust_reading(self);
+      if (st.unsent_bytes == 0) {
+        // CAF keeps what a big answer needed; an idle connection gives it back.
+        auto& out = self->wr_buf(st.hdl);
+        if (out.empty() && out.capacity() > 2 * read_chunk)
+          out.shrink_to_fit();
+      }
+      resume();
     },
     [=](kafka_reply_atom, uint64_t seq, std::string& frame) { on_answer(self, seq, frame); },
     [=](kafka_authed_atom) {
-      auto& st = self->state;
-      if (self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(st.session))
+      if (!from_session())
         return;
-      st.pre_auth = false;
-      if (cut_frames(self))
-        adjust_reading(self);
+      self->state.pre_auth = false;
+      resume();
     },
     [=](kafka_close_atom, uint64_t seq, const std::string& why) {
       spdlog::warn("kafka: closing a connection: {}", why);
@@ -223,17 +389,34 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
       adjust_reading(self);
       write_ready(self);
     },
-    [=](tls_deadline_atom) {
+    [=](kafka_throttle_atom, int32_t ms) {
+      if (from_session())
+        throttle(self, ms);
+    },
+    [=](unthrottle_atom) {
       auto& st = self->state;
-      // Only its own timer (delayed_send to self) ends a handshake early.
-      if (self->current_sender() != self->ctrl() || st.tls == nullptr
-          || st.tls->handshake_done())
+      if (!from_self() || !st.throttled)
         return;
-      tls::log_kafka_tls_refusal(st.peer, "TLS handshake not finished within "
-                                            + std::to_string(
-                                              tls::kafka_handshake_timeout_seconds)
-                                            + " s");
-      self->quit();
+      if (std::chrono::steady_clock::now() < st.throttled_until)
+        return;  // a later throttle's own timer ends it
+      st.throttled = false;
+      resume();
+    },
+    [=](bytes_freed_atom) {
+      auto& st = self->state;
+      if (!st.waiting_bytes)
+        return;
+      st.waiting_bytes = false;
+      resume();
+    },
+    [=](idle_check_atom) {
+      if (from_self())
+        on_idle_check(self, idle);
+    },
+    [=](auth_deadline_atom) {
+      // Only its own timer (delayed_send to self) ends a client's authentication early.
+      if (from_self())
+        on_auth_deadline(self, auth_timeout_ms);
     },
     [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
@@ -243,8 +426,11 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
 
 caf::actor fork_kafka_connection(caf::io::broker* acceptor, caf::io::connection_handle hdl,
                                  kafka_session_context ctx,
-                                 std::shared_ptr<const tls::kafka_server_context> tls) {
-  return acceptor->fork(connection_behavior, hdl, std::move(ctx), std::move(tls));
+                                 std::shared_ptr<const tls::kafka_server_context> tls,
+                                 std::shared_ptr<connection_budget> budget,
+                                 std::string address) {
+  return acceptor->fork(connection_behavior, hdl, std::move(ctx), std::move(tls),
+                        std::move(budget), std::move(address));
 }
 
 } // namespace cafka

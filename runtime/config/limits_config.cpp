@@ -24,6 +24,8 @@ const limit_key keys[] = {
    &limits_config::socket_request_max_bytes},
   {"queued-max-request-bytes", 1024, int64_t{1} << 40,
    &limits_config::queued_max_request_bytes, nullptr},
+  {"connections-max-idle-ms", 1000, 86400000, &limits_config::connections_max_idle_ms,
+   nullptr},
   {"authentication-timeout-ms", 100, 3600000, &limits_config::authentication_timeout_ms,
    nullptr},
   {"connection-failed-authentication-delay-ms", 0, 3600000,

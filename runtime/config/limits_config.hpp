@@ -27,6 +27,8 @@ struct limits_config {
   // Request bytes a node holds for all its connections at once, read or being answered
   // (queued.max.request.bytes): a connection whose next frame does not fit waits.
   int64_t queued_max_request_bytes = 256 << 20;  // queued-max-request-bytes
+  // A connection that sent no bytes for this long is closed (connections.max.idle.ms).
+  int64_t connections_max_idle_ms = 600000;      // connections-max-idle-ms
   // A client that has not finished its TLS handshake and SASL authentication this long after
   // connecting is closed.
   int64_t authentication_timeout_ms = 10000;     // authentication-timeout-ms

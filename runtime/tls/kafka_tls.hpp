@@ -16,9 +16,6 @@
 
 namespace cafka::tls {
 
-// How long a client may take to finish its TLS handshake before its connection is closed.
-inline constexpr int kafka_handshake_timeout_seconds = 10;
-
 // An SSL_CTX for accepting Kafka clients: the node's certificate chain and key, the cluster
 // CA for client certificates, TLS 1.2 or newer, client certificates per cfg.client_auth.
 class kafka_server_context {

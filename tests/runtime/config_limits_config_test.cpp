@@ -25,6 +25,7 @@ TEST_CASE("without [limits] a node has Kafka-like caps", "[config]") {
   CHECK(x.max_connections_per_ip == 1000);
   CHECK(x.socket_request_max_bytes == 100 << 20);
   CHECK(x.queued_max_request_bytes == 256 << 20);
+  CHECK(x.connections_max_idle_ms == 600000);
   CHECK(x.authentication_timeout_ms == 10000);
   CHECK(x.connection_failed_authentication_delay_ms == 100);
   CHECK(x.max_parked_fetches == 100000);
@@ -41,7 +42,7 @@ TEST_CASE("[limits] sets every cap", "[config]") {
   auto x = limits_of(one_node
                      + "[limits]\nmax-connections=50\nmax-connections-per-ip=5\n"
                        "socket-request-max-bytes=2048\nqueued-max-request-bytes=4096\n"
-                       "authentication-timeout-ms=500\n"
+                       "connections-max-idle-ms=2000\nauthentication-timeout-ms=500\n"
                        "connection-failed-authentication-delay-ms=0\n"
                        "max-parked-fetches=10\nmax-parked-fetches-per-connection=3\n"
                        "max-parked-fetches-per-partition=4\nmax-topics=6\n"
@@ -51,6 +52,7 @@ TEST_CASE("[limits] sets every cap", "[config]") {
   CHECK(x.max_connections_per_ip == 5);
   CHECK(x.socket_request_max_bytes == 2048);
   CHECK(x.queued_max_request_bytes == 4096);
+  CHECK(x.connections_max_idle_ms == 2000);
   CHECK(x.authentication_timeout_ms == 500);
   CHECK(x.connection_failed_authentication_delay_ms == 0);
   CHECK(x.max_parked_fetches == 10);
