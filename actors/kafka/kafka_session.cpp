@@ -79,7 +79,7 @@ void dispatch(kafka_session_self self, kafka_call& call) {
 }
 
 void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
-  if (self->state.stage == sasl_stage::raw) {
+  if (self->state.stage == sasl_stage::raw || self->state.stage == sasl_stage::failed) {
     on_raw_token(self, seq, frame);
     return;
   }

@@ -30,6 +30,7 @@ enum class sasl_stage : uint8_t {
   authenticate,  // SaslHandshake v1 done: SaslAuthenticate requests carry the tokens
   raw,           // SaslHandshake v0 done: frames are bare tokens (kafka-python)
   done,          // authenticated: every API, as `principal`
+  failed,        // authentication failed: nothing more is served, the connection closes
 };
 
 struct kafka_session_state {

@@ -1,7 +1,8 @@
 // Kafka session handlers of SASL authentication: SaslHandshake (v0: bare tokens follow, as
 // kafka-python sends them; v1: SaslAuthenticate requests carry them) and SaslAuthenticate,
 // and the gate that lets nothing else through before the client authenticated. A failed
-// authentication is answered, then the connection closes, as Kafka does.
+// authentication is answered connection-failed-authentication-delay-ms later, then the
+// connection closes, as Kafka does; nothing the client sends meanwhile is looked at.
 
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
@@ -41,6 +42,28 @@ std::string failed_as(kafka_session_self self, const caf::error& err) {
   return "SASL authentication of " + self->state.client_host + " failed: " + context_of(err);
 }
 
+// Ends a failed authentication: the connection reads no more and closes once the answer of
+// `seq` (`frame`; empty: no answer, as on a v0 token) went out after the delay. Brute force
+// then costs a connection and the delay per guess.
+void refuse(kafka_session_self self, uint64_t seq, std::string frame, const caf::error& err) {
+  auto& st = self->state;
+  st.stage = sasl_stage::failed;
+  close_connection(self, seq + 1, failed_as(self, err));
+  auto delay = std::chrono::milliseconds{
+    st.ctx.cfg->limits.connection_failed_authentication_delay_ms};
+  caf::delayed_anon_send(st.connection, delay, kafka_reply_atom::value, seq, std::move(frame));
+}
+
+template <class Response>
+void refuse_with(kafka_session_self self, const kafka_call& call, const Response& out,
+                 const caf::error& err) {
+  auto frame = begin_response(call);
+  kafka::writer w{frame};
+  encode(w, call.header.api_version, out);
+  w.patch_i32(0, static_cast<int32_t>(frame.size() - 4));
+  refuse(self, call.seq, std::move(frame), err);
+}
+
 } // namespace
 
 bool admit(kafka_session_self self, const kafka_call& call) {
@@ -60,6 +83,8 @@ bool admit(kafka_session_self self, const kafka_call& call) {
       break;
     case sasl_stage::raw:
       break;  // on_frame hands raw frames to on_raw_token
+    case sasl_stage::failed:
+      return false;  // the connection closes after the failure's answer
   }
   close_connection(self, call.seq,
                    "unexpected request (API " + std::to_string(call.header.api_key)
@@ -84,8 +109,7 @@ void handle_sasl_handshake(kafka_session_self self, const kafka_call& call, kafk
   out.mechanisms = st.sasl->mechanisms();
   if (auto err = st.sasl->handshake(req.mechanism)) {
     out.error_code = kafka::code(kafka::to_kafka_error(err));
-    respond(self, call, out);
-    close_connection(self, call.seq + 1, failed_as(self, err));
+    refuse_with(self, call, out, err);
     return;
   }
   st.stage = call.header.api_version == 0 ? sasl_stage::raw : sasl_stage::authenticate;
@@ -111,8 +135,7 @@ void handle_sasl_authenticate(kafka_session_self self, const kafka_call& call,
   if (!token) {
     out.error_code = kafka::code(kafka::to_kafka_error(token.error()));
     out.error_message = context_of(token.error());
-    respond(self, call, out);
-    close_connection(self, call.seq + 1, failed_as(self, token.error()));
+    refuse_with(self, call, out, token.error());
     return;
   }
   out.auth_bytes = std::move(*token);
@@ -123,11 +146,13 @@ void handle_sasl_authenticate(kafka_session_self self, const kafka_call& call,
 
 void on_raw_token(kafka_session_self self, uint64_t seq, const std::string& token) {
   auto& st = self->state;
+  if (st.stage == sasl_stage::failed)
+    return;  // the connection closes after the failure
   std::shared_ptr<const access_metadata> keep;
   auto reply = st.sasl->authenticate(token, access_of(self, keep));
   if (!reply) {
     // Version 0 has no way to say why: Kafka closes the connection.
-    close_connection(self, seq, failed_as(self, reply.error()));
+    refuse(self, seq, std::string{}, reply.error());
     return;
   }
   std::string frame(4, '\0');

@@ -224,3 +224,23 @@ TEST_CASE("with the ACL authorizer a client gets only what its ACLs allow",
   CHECK(as_admin.out == "created 1\nfound User:bob READ ALLOW\ndeleted 1\n");
   CHECK(n.c.running(1));
 }
+
+TEST_CASE("a client that does not authenticate within authentication-timeout-ms is closed",
+          "[integration][kafka][sasl][limits]") {
+  sasl_node n{"sasl-enabled-mechanisms=[\"SCRAM-SHA-512\"]\n"
+              "[limits]\nauthentication-timeout-ms=1000\n",
+              "SASL_PLAINTEXT"};
+  n.c.start(1);
+  command_result r;
+  // Until the listener is up, the script cannot connect (and exits non-zero).
+  REQUIRE(eventually(
+    [&] {
+      r = n.python("stall", "alice", "unused", {});
+      return r.exit_code == 0;
+    },
+    30s, 300ms));
+  INFO(r.out + r.err);
+  CHECK(r.out == "versions\nclosed\n");
+  CHECK(contains(n.log(), "did not finish SASL authentication within 1 s"));
+  CHECK(n.c.running(1));
+}

@@ -161,6 +161,22 @@ def raw(args):
         print("closed")
 
 
+def stall(args):
+    """Connects, asks for the API versions, then authenticates no further: prints "closed"
+    once the node closes the connection (within 30 s), "open" if it does not."""
+    conn = connect(args)
+    conn.call(18, 0, b"")
+    print("versions")
+    conn.sock.settimeout(30)
+    try:
+        data = conn.sock.recv(1)
+        print("closed" if not data else "unexpected data")
+    except socket.timeout:
+        print("open")
+    except (ConnectionResetError, ssl.SSLError):
+        print("closed")
+
+
 def acls(args):
     from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType,
                              KafkaAdminClient, ResourcePattern, ResourcePatternFilter,
@@ -189,7 +205,7 @@ def acls(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["roundtrip", "raw", "acls"])
+    p.add_argument("mode", choices=["roundtrip", "raw", "acls", "stall"])
     p.add_argument("--client", choices=["kafka-python", "confluent"], default="confluent")
     p.add_argument("--bootstrap", required=True)
     p.add_argument("--protocol", choices=["SASL_SSL", "SASL_PLAINTEXT"], required=True)
@@ -209,6 +225,9 @@ def main():
             return 0
         if args.mode == "acls":
             acls(args)
+            return 0
+        if args.mode == "stall":
+            stall(args)
             return 0
         run = with_kafka_python if args.client == "kafka-python" else with_confluent
         values = run(args)
