@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""A hostile Kafka client, and an ordinary one beside it. From one source address the hostile
+side opens many connections (`connections`), sends frames of the largest declared size
+(`frames`) or parks many long-poll fetches (`fetches`); while it holds them, an ordinary
+kafka-python client on 127.0.0.1 produces and consumes a record. Prints what the node did
+("admitted N refused M", "served ok") and, with --pid, the node's memory ("rss-kib ...").
+Used by tests/integration/kafka_flood_test.cpp and bench/flood.sh; run with /usr/bin/python3.
+"""
+
+import argparse
+import os
+import resource
+import selectors
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402
+
+
+def raise_open_files():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def node_memory(pid):
+    """The node's resident set and its peak, in KiB, from /proc."""
+    if not pid:
+        return ''
+    fields = {}
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            key, _, value = line.partition(':')
+            fields[key] = value.split()[0] if value.split() else ''
+    return 'rss-kib %s hwm-kib %s' % (fields.get('VmRSS'), fields.get('VmHWM'))
+
+
+def frame(api_key, version, correlation, body):
+    payload = struct.pack('>hhi', api_key, version, correlation) + wire.string('flood') + body
+    return struct.pack('>i', len(payload)) + payload
+
+
+def open_from(source, address, timeout=30):
+    host, port = address.split(':')
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((source, 0))
+    s.settimeout(timeout)
+    s.connect((host, int(port)))
+    return s
+
+
+def answered_or_closed(socks, request, deadline_s):
+    """Sends `request` on every socket and sorts them: answered (the node serves it) or closed
+    (the node refused it). Sockets with neither by the deadline count as silent."""
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        s.setblocking(False)
+        try:
+            s.send(request)
+        except OSError:
+            pass  # closed already: the read below sees it
+        sel.register(s, selectors.EVENT_READ)
+    answered, closed = [], []
+    deadline = time.monotonic() + deadline_s
+    pending = len(socks)
+    while pending and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b''
+            (answered if data else closed).append(s)
+            sel.unregister(s)
+            pending -= 1
+    sel.close()
+    return answered, closed, pending
+
+
+def api_versions():
+    return frame(18, 0, 1, b'')
+
+
+def ordinary_client(bootstrap, topic, tag):
+    """Produces one record with kafka-python from 127.0.0.1 and reads it back."""
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka.structs import TopicPartition
+    producer = KafkaProducer(bootstrap_servers=[bootstrap], acks='all', retries=5,
+                             request_timeout_ms=20000)
+    meta = producer.send(topic, value=tag.encode()).get(timeout=30)
+    producer.close()
+    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], enable_auto_commit=False,
+                             consumer_timeout_ms=20000, fetch_max_wait_ms=100)
+    tp = TopicPartition(topic, meta.partition)
+    consumer.assign([tp])
+    consumer.seek(tp, meta.offset)
+    got = [m.value.decode() for m in consumer]
+    consumer.close()
+    got = got[:1]
+    return got == [tag]
+
+
+def connections(args):
+    socks, failed = [], 0
+    for _ in range(args.count):
+        try:
+            socks.append(open_from(args.source, args.bootstrap))
+        except OSError as e:
+            failed += 1
+            if failed == 1:
+                print('connect failed:', e, file=sys.stderr)
+    answered, closed, silent = answered_or_closed(socks, api_versions(), 60)
+    print('admitted %d refused %d silent %d connect-failed %d'
+          % (len(answered), len(closed), silent, failed))
+    print('holding', node_memory(args.pid))
+    print('served ok' if ordinary_client(args.bootstrap, args.topic, 'conn') else 'served FAILED')
+    sys.stdout.flush()
+    for s in socks:
+        s.close()
+
+
+def send_frames(args, count):
+    """Opens `count` connections; each announces a frame of args.size bytes and sends all but
+    its last byte, for as long as the node reads it. Returns the sockets and how many sent
+    everything they meant to."""
+    socks = [open_from(args.source, args.bootstrap) for _ in range(count)]
+    body = b'\0' * 65536
+    left = {}
+    for s in socks:
+        s.sendall(struct.pack('>i', args.size))
+        s.setblocking(False)
+        left[s] = args.size - 1
+    # Send until no connection makes progress for two seconds: the node stopped reading.
+    last_progress = time.monotonic()
+    while time.monotonic() - last_progress < 2:
+        moved = False
+        for s in socks:
+            n = min(left[s], len(body))
+            if n == 0:
+                continue
+            try:
+                sent = s.send(body[:n])
+            except BlockingIOError:
+                continue
+            left[s] -= sent
+            moved = moved or sent > 0
+        if moved:
+            last_progress = time.monotonic()
+        else:
+            time.sleep(0.05)
+    return socks, sum(1 for s in socks if left[s] == 0)
+
+
+def frames(args):
+    socks, whole = send_frames(args, args.count)
+    print('frames %d sent-whole %d' % (len(socks), whole))
+    print('holding', node_memory(args.pid))
+    print('served ok' if ordinary_client(args.bootstrap, args.topic, 'frames') else
+          'served FAILED')
+    for s in socks:
+        s.close()
+    # The bytes of closed connections are free again.
+    deadline = time.monotonic() + 30
+    while True:
+        socks, whole = send_frames(args, 1)
+        for s in socks:
+            s.close()
+        if whole == 1 or time.monotonic() > deadline:
+            break
+    print('again 1 sent-whole %d' % whole)
+    sys.stdout.flush()
+
+
+def fetch_request(correlation, topic, max_wait_ms):
+    """Fetch v4: partition 0 of `topic` from offset 0, waiting for a megabyte."""
+    body = struct.pack('>iiiib', -1, max_wait_ms, 1 << 20, 1 << 20, 0)
+    body += struct.pack('>i', 1) + wire.string(topic)
+    body += struct.pack('>iiqi', 1, 0, 0, 1 << 20)
+    return frame(1, 4, correlation, body)
+
+
+def fetches(args):
+    socks = [open_from(args.source, args.bootstrap) for _ in range(args.count)]
+    for s in socks:
+        batch = b''.join(fetch_request(i + 1, args.topic, args.wait_ms)
+                         for i in range(args.per_connection))
+        s.sendall(batch)
+    print('fetches sent %d' % (len(socks) * args.per_connection))
+    print('holding', node_memory(args.pid))
+    print('served ok' if ordinary_client(args.bootstrap, args.topic, 'fetches') else
+          'served FAILED')
+    sys.stdout.flush()
+    for s in socks:
+        s.close()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('mode', choices=['connections', 'frames', 'fetches'])
+    p.add_argument('bootstrap')
+    p.add_argument('topic')
+    p.add_argument('--source', default='127.0.0.2', help='the hostile side\'s address')
+    p.add_argument('--count', type=int, default=10000, help='connections')
+    p.add_argument('--size', type=int, default=1 << 20, help='frame size (frames)')
+    p.add_argument('--per-connection', type=int, default=125, help='fetches per connection')
+    p.add_argument('--wait-ms', type=int, default=30000, help='fetch max wait')
+    p.add_argument('--pid', type=int, default=0, help='the node, for its memory figures')
+    args = p.parse_args()
+    raise_open_files()
+    {'connections': connections, 'frames': frames, 'fetches': fetches}[args.mode](args)
+
+
+if __name__ == '__main__':
+    main()
