@@ -245,12 +245,9 @@ caf::expected<group_manager_actor> route(coord_self self, const std::string& gro
     return g->second.hdl;
   if (!create)
     return make_error(errc::group_id_not_found, "group '" + group + "' does not exist");
-  auto max_groups = st.cfg.limits.max_groups;
-  if (st.groups.size() >= static_cast<size_t>(max_groups))
-    return make_error(errc::limit_exceeded,
-                      "group '" + group + "' would pass [limits] max-groups = "
-                        + std::to_string(max_groups) + " (node " + to_string(st.id)
-                        + " coordinates " + std::to_string(st.groups.size()) + " groups)");
+  if (auto err = group::check_new_group(group, st.groups.size(), st.cfg.limits.max_groups,
+                                        st.id))
+    return err;
   return start_manager(self, group, *p, {});
 }
 

@@ -2,11 +2,14 @@
 // member that would pass it is refused, actor members with group_max_size_reached, classic
 // ones with Kafka's GROUP_MAX_SIZE_REACHED (81); members already in the group, rejoining or
 // coming back as the same static member, never are, and a slot freed by a leave is free.
+// And max-groups, the coordinator's rule for a new group (runtime/group/offsets_load).
 #include <catch2/catch.hpp>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_core.hpp"
 #include "runtime/group/group_state.hpp"
+#include "runtime/group/offsets_load.hpp"
+#include "runtime/kafka/kafka_error.hpp"
 #include "tests/runtime/classic_client.hpp"
 
 using namespace cafka;
@@ -147,4 +150,17 @@ TEST_CASE("the group core answers a join beyond group-max-size at once, writing 
   REQUIRE(err != nullptr);
   CHECK(errc_of(*err) == errc::group_max_size_reached);
   CHECK(core.state().members().size() == 1);
+}
+
+TEST_CASE("a node coordinating max-groups groups refuses a new one with limit_exceeded, which "
+          "Kafka clients get as POLICY_VIOLATION", "[group][limits]") {
+  CHECK_FALSE(check_new_group("g", 1, 2, node_id{1}));
+  auto err = check_new_group("g", 2, 2, node_id{1});
+  REQUIRE(err);
+  CHECK(describe(err)
+        == "limit_exceeded: group 'g' would pass [limits] max-groups = 2 (node 1 coordinates "
+           "2 groups)");
+  CHECK(kafka::to_kafka_error(err) == kafka::error_code::policy_violation);
+  // Loaded groups may have taken a node past the cap: still refused, never negative room.
+  CHECK(check_new_group("g", 5, 2, node_id{1}));
 }
