@@ -108,8 +108,28 @@ caf::result<topic_metadata> on_create_topic(controller_self self, create_topic_r
   auto trial = st.md;
   if (auto t = trial.create_topic(req); !t)
     return std::move(t.error());
-  return propose_then_answer<topic_metadata>(self, create_topic_cmd{req},
-                                             [](const apply_result& res) { return res.topic; });
+  // The caps are checked here, never when the command is applied: members' configs may
+  // differ, and every member must apply the same log the same way. Topics proposed but not
+  // yet applied count, so that concurrent creations cannot pass the caps together.
+  auto have = count_topics(st.md.current());
+  have.topics += st.proposed_topics.topics;
+  have.partitions += st.proposed_topics.partitions;
+  if (auto err = check_topic_caps(have, req, {st.cfg.max_topics, st.cfg.max_partitions}))
+    return err;
+  topic_count adds{1, req.partitions};
+  st.proposed_topics.topics += adds.topics;
+  st.proposed_topics.partitions += adds.partitions;
+  auto rp = self->make_response_promise<topic_metadata>();
+  propose(self, create_topic_cmd{req}, [self, rp, adds](const apply_result& res) mutable {
+    auto& proposed = self->state.proposed_topics;
+    proposed.topics -= adds.topics;
+    proposed.partitions -= adds.partitions;
+    if (res.error)
+      rp.deliver(res.error);
+    else
+      rp.deliver(res.topic);
+  });
+  return rp;
 }
 
 caf::result<caf::ok_atom> on_delete_topic(controller_self self, delete_topic_request& req) {

@@ -28,6 +28,10 @@ struct controller_config {
   // Topic defaults for create_topic; unclean-leader-election-enable for fence / register /
   // unfence proposals; auto-leader-rebalance-enable and leader-imbalance-check-interval-ms.
   broker_defaults defaults;
+  // [limits] max-topics and max-partitions, checked when a topic is proposed (never when a
+  // command is applied: members' configs may differ).
+  int32_t max_topics = 2000;
+  int32_t max_partitions = 10000;
   uint64_t snapshot_every = 1000;                // applied entries between snapshots
   std::shared_ptr<fault_table> faults;           // the node's, for node_send; null: none
 };

@@ -17,6 +17,7 @@
 #include "actors/node/refusal_log.hpp"
 #include "runtime/cluster/broker_leases.hpp"
 #include "runtime/cluster/metadata_state.hpp"
+#include "runtime/cluster/topic_caps.hpp"
 
 namespace cafka {
 
@@ -47,6 +48,9 @@ struct controller_state {
   // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one
   // elect_preferred proposal in flight; the next imbalance check is due at this time.
   bool preferred_in_flight = false;
+  // Leader: topics and partitions of its create_topic proposals not yet applied (or failed),
+  // which the [limits] caps count beside the applied metadata (on_create_topic).
+  topic_count proposed_topics;
   controller_clock::time_point next_imbalance_check{};
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "controller";

@@ -92,6 +92,7 @@ group_manager_actor start_manager(coord_self self, const std::string& group, par
   group_manager_config mc;
   mc.core.group = group;
   mc.core.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
+  mc.core.group_cfg.max_size = st.cfg.limits.group_max_size;
   mc.core.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
   // A quarter of a write: members' confirmations may double the group's record, and the
   // offsets written with it must fit beside it.
@@ -226,7 +227,11 @@ void apply_metadata(coord_self self, cluster_metadata md) {
     self->send(g.hdl, md_update_atom::value, st.md);
 }
 
-// The manager of `group`, or the error to reply. create: start one for a new group.
+// The manager of `group`, or the error to reply. create: start one for a new group, unless
+// this node coordinates [limits] max-groups groups already (limit_exceeded, which Kafka
+// clients get as POLICY_VIOLATION: not retriable, so they do not spin on it). Groups loaded
+// from a partition this node came to lead are never refused; a group whose manager ends
+// (its partition moved, or it stopped) frees its place.
 caf::expected<group_manager_actor> route(coord_self self, const std::string& group,
                                          bool create) {
   auto& st = self->state;
@@ -240,6 +245,9 @@ caf::expected<group_manager_actor> route(coord_self self, const std::string& gro
     return g->second.hdl;
   if (!create)
     return make_error(errc::group_id_not_found, "group '" + group + "' does not exist");
+  if (auto err = group::check_new_group(group, st.groups.size(), st.cfg.limits.max_groups,
+                                        st.id))
+    return err;
   return start_manager(self, group, *p, {});
 }
 

@@ -9,6 +9,7 @@
 #include "actors/kafka/kafka_session_state.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/metadata_state.hpp"
+#include "runtime/cluster/topic_caps.hpp"
 #include "runtime/kafka/config_table.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/topic_admin_codec.hpp"
@@ -73,7 +74,8 @@ void create_one(kafka_session_self self, const kafka_call& call,
       });
 }
 
-// validate_only: the checks the controller would make, against this broker's metadata.
+// validate_only: the checks the controller would make, against this broker's metadata and
+// this node's [limits] caps (the topics of the request that pass count towards them).
 void validate_all(kafka_session_self self, const kafka_call& call,
                   std::shared_ptr<create_response> out,
                   std::vector<std::pair<size_t, create_topic_request>> todo) {
@@ -81,9 +83,20 @@ void validate_all(kafka_session_self self, const kafka_call& call,
                 metadata_request{})
     .then(
       [=](const cluster_metadata& md) {
-        for (auto& [i, req] : todo)
-          if (auto err = metadata_state::check_create(md, req))
+        auto& limits = self->state.ctx.cfg->limits;
+        topic_caps caps{limits.max_topics, limits.max_partitions};
+        auto have = count_topics(md);
+        for (auto& [i, req] : todo) {
+          auto err = metadata_state::check_create(md, req);
+          if (!err)
+            err = check_topic_caps(have, req, caps);
+          if (err) {
             set_result(out->topics[i], kafka::admin_error_of(err));
+          } else {
+            have.topics += 1;
+            have.partitions += req.partitions;
+          }
+        }
         respond(self, call, *out);
       },
       [=](const caf::error& err) {

@@ -7,6 +7,7 @@
 #include "actors/kafka/kafka_session_state.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/metadata_state.hpp"
+#include "runtime/cluster/topic_caps.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/kafka/api_versions_codec.hpp"
 #include "runtime/kafka/init_producer_id_codec.hpp"
@@ -93,6 +94,9 @@ metadata_response make_metadata(kafka_session_self self, const cluster_metadata&
         out.topics.push_back(describe_topic(md, t));
     return out;
   }
+  // Topics this answer asks to auto-create count towards the caps beside md's.
+  auto have = count_topics(md);
+  topic_caps caps{ctx.cfg->limits.max_topics, ctx.cfg->limits.max_partitions};
   for (auto& name : *req.topics) {
     auto t = md.find_topic(name);
     if (!may_describe(name) || (t == nullptr && may_create && !may_create_topic(self, name))) {
@@ -110,8 +114,16 @@ metadata_response make_metadata(kafka_session_self self, const cluster_metadata&
     if (metadata_state::validate_topic_name(name)) {
       missing.error_code = kafka::code(error_code::invalid_topic_exception);
     } else if (may_create && name != group::offsets_topic) {
-      auto_create(self, name);
-      missing.error_code = kafka::code(error_code::leader_not_available);
+      // A topic the caps refuse is answered as Kafka answers a failed auto-creation:
+      // UNKNOWN_TOPIC_OR_PARTITION. This broker's metadata may lag the controller's, which
+      // checks again (a client then sees LEADER_NOT_AVAILABLE until this broker catches up).
+      create_topic_request cr{name, ctx.cfg->defaults.num_partitions, -1};
+      if (!check_topic_caps(have, cr, caps)) {
+        auto_create(self, name);
+        have.topics += 1;
+        have.partitions += cr.partitions;
+        missing.error_code = kafka::code(error_code::leader_not_available);
+      }
     }
     out.topics.push_back(std::move(missing));
   }

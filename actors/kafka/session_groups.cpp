@@ -155,6 +155,10 @@ error_code group_error(const caf::error& err) {
       return error_code::offset_metadata_too_large;
     case errc::message_too_large:
       return error_code::invalid_commit_offset_size;  // only a commit gets it
+    case errc::limit_exceeded:
+      return error_code::policy_violation;  // [limits] max-groups: not retriable
+    case errc::group_max_size_reached:
+      return error_code::group_max_size_reached;
     default:
       return error_code::coordinator_not_available;
   }

@@ -71,6 +71,8 @@ controller_config make_controller_config(const cluster_config& cfg, node_id id,
   cc.raft.seed = static_cast<uint64_t>(id.value) * 0x9e3779b97f4a7c15ull ^ entropy;
   cc.broker_session_timeout = std::chrono::milliseconds{d.broker_session_timeout_ms};
   cc.defaults = d;
+  cc.max_topics = cfg.limits.max_topics;
+  cc.max_partitions = cfg.limits.max_partitions;
   return cc;
 }
 

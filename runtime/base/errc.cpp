@@ -59,6 +59,8 @@ const char* to_string(errc x) {
     case errc::illegal_sasl_state: return "illegal_sasl_state";
     case errc::resource_not_found: return "resource_not_found";
     case errc::unacceptable_credential: return "unacceptable_credential";
+    case errc::limit_exceeded: return "limit_exceeded";
+    case errc::group_max_size_reached: return "group_max_size_reached";
   }
   return "unknown_error";
 }

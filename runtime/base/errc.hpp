@@ -65,6 +65,8 @@ enum class errc : uint8_t {
   illegal_sasl_state,            // a SASL request out of order (Kafka's code 34)
   resource_not_found,            // no such user (credentials) or other named resource
   unacceptable_credential,       // a SCRAM credential with bad iterations or an empty password
+  limit_exceeded,          // a [limits] cap of cluster.conf refuses it (Kafka's POLICY_VIOLATION)
+  group_max_size_reached,  // consumer group: it has group-max-size members already (code 81)
 };
 
 const char* to_string(errc x);

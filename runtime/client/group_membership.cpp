@@ -84,6 +84,8 @@ group_membership::error_kind group_membership::classify(const caf::error& err) {
     case errc::unsupported_assignor:
     case errc::invalid_group_id:
     case errc::invalid_request:
+    case errc::group_max_size_reached:  // [limits] group-max-size
+    case errc::limit_exceeded:          // [limits] max-groups of the coordinator's node
       return error_kind::fatal;
     default:
       return error_kind::retry;  // coordinator moving or loading, timeouts, lost connections

@@ -53,7 +53,8 @@ public:
   enum class error_kind {
     retry,     // the coordinator moved or is busy: find it again, keep the partitions
     fenced,    // the member was removed: drop every partition (lost) and join again
-    fatal,     // bad settings (assignor, instance id in use, group id): stop
+    fatal,     // bad settings (assignor, instance id in use, group id) or a [limits] cap
+               // (group full, too many groups on the coordinator's node): stop
   };
   static error_kind classify(const caf::error& err);
 

@@ -156,6 +156,20 @@ const char* group_state::state_name() const {
   return "Stable";
 }
 
+caf::error group_state::check_room(const std::string& member_id,
+                                   const std::string& instance_id) const {
+  if (!member_id.empty() && members_.count(member_id) > 0)
+    return {};
+  if (!instance_id.empty() && instances_.count(instance_id) > 0)
+    return {};
+  if (members_.size() < static_cast<size_t>(std::max(cfg_.max_size, 0)))
+    return {};
+  return make_error(errc::group_max_size_reached,
+                    "group '" + id_ + "' has " + std::to_string(members_.size())
+                      + " members, the most [limits] group-max-size ("
+                      + std::to_string(cfg_.max_size) + ") allows");
+}
+
 caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request& req,
                                                          clock::time_point now) {
   // Leaving.
@@ -220,6 +234,8 @@ caf::expected<heartbeat_response> group_state::heartbeat(const heartbeat_request
         return respond(member_id);
       }
     }
+    if (auto err = check_room(req.member_id, req.instance_id))
+      return err;
     auto member_id = !req.member_id.empty() ? req.member_id : new_member_id(id_);
     auto& m = members_[member_id];
     m.instance_id = req.instance_id;

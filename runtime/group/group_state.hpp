@@ -56,6 +56,9 @@ int16_t check_classic_join(const classic_group_request& req);
 struct group_config {
   std::string assignor = default_assignor;
   std::chrono::milliseconds session_timeout{10000};  // session.timeout.ms (hangs)
+  // [limits] group-max-size (Kafka's group.max.size): a new member beyond it is refused;
+  // members already in the group (a rejoin, a static member's new incarnation) are not.
+  int32_t max_size = 1000;
 };
 
 class group_state {
@@ -98,7 +101,9 @@ public:
 
   // A member's heartbeat (join, renew, confirm, leave). Errors: unknown_member_id (it was
   // removed: rejoin with epoch 0 and own nothing), fenced_member_epoch (an epoch the group
-  // never gave it), fenced_instance_id (another live member has that group.instance.id).
+  // never gave it), fenced_instance_id (another live member has that group.instance.id),
+  // group_max_size_reached (a join that would add a member beyond cfg.max_size; a member
+  // already in the group, or a static member back within its session, is never refused).
   caf::expected<heartbeat_response> heartbeat(const heartbeat_request& req,
                                               clock::time_point now);
 
@@ -124,7 +129,9 @@ public:
   // any other: the group assigns, the client follows (Kafka 3.7+'s classic members of a
   // KIP-848 group). It lives by its own session timeout and LeaveGroup, never by a monitor.
   //
-  // join: check_classic_join's checks. An empty member id gets a new id; with
+  // join: check_classic_join's checks; GROUP_MAX_SIZE_REACHED (and no member id handed out)
+  //   for a member not in the group while it has cfg.max_size members. An empty member id
+  //   gets a new id; with
   //   member_id_required (JoinGroup v4+, dynamic member) the answer is MEMBER_ID_REQUIRED
   //   with that id and the member is not added yet. A member id the group did not give a
   //   classic member: UNKNOWN_MEMBER_ID. The first member of an empty group names the
@@ -211,6 +218,10 @@ private:
   // incarnation fences the old one here.
   std::pair<std::string, int16_t> classic_join_id(const classic_group_request& req,
                                                   clock::time_point now);
+  // group_max_size_reached if a join of member_id (or of group.instance.id instance_id)
+  // would add a member to a group that has cfg_.max_size members; none for a member (or a
+  // static member's instance id) already in the group.
+  caf::error check_room(const std::string& member_id, const std::string& instance_id) const;
   // Keeps what a member's successful JoinGroup said: protocols, timeouts, client.
   void record_join(member& m, const classic_group_request& req, clock::time_point now);
   // The member a classic sync or heartbeat names (by member id, checked against the

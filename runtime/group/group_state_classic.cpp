@@ -89,6 +89,8 @@ std::pair<std::string, int16_t> group_state::classic_join_id(const classic_group
       old.reported.clear();
     }
   }
+  if (check_room(member_id, req.instance_id))
+    return {member_id, kafka::code(error_code::group_max_size_reached)};
   auto prefix = req.client_id.empty() ? id_ : req.client_id;
   if (member_id.empty() && req.member_id_required && req.instance_id.empty()) {
     // An id from a counter of its own (nothing stored changes): "<client>-p<n>-<epoch>",

@@ -1,6 +1,7 @@
 // The load of an offsets partition and the routing rule (offsets_load.hpp).
 #include "runtime/group/offsets_load.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -86,6 +87,16 @@ caf::expected<partition_id> serving_partition(const std::string& group,
     return make_error(errc::coordinator_load_in_progress,
                       "loading " + to_string(topic_partition{offsets_topic, p}));
   return p;
+}
+
+caf::error check_new_group(const std::string& group, size_t coordinated, int32_t max_groups,
+                           node_id self) {
+  if (coordinated < static_cast<size_t>(std::max(max_groups, 0)))
+    return {};
+  return make_error(errc::limit_exceeded,
+                    "group '" + group + "' would pass [limits] max-groups = "
+                      + std::to_string(max_groups) + " (node " + to_string(self)
+                      + " coordinates " + std::to_string(coordinated) + " groups)");
 }
 
 } // namespace cafka::group

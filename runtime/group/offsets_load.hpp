@@ -1,7 +1,7 @@
 // The load of one __consumer_offsets partition by the broker that leads it, before any of
 // its groups is served: wait for the managers of an earlier load to stop, read the partition
 // to its log end, wait for the high watermark to reach that end, then serve. And the
-// routing rule of a group request on a broker. Pure state, no I/O; owned by the group
+// routing rule of a group request on a broker, and its max-groups rule. Pure state, no I/O; owned by the group
 // coordinator actor (one per broker) or a test.
 #pragma once
 
@@ -73,5 +73,12 @@ caf::expected<partition_id> serving_partition(const std::string& group,
                                               int32_t offsets_partitions,
                                               const std::map<partition_id, offsets_load>& led,
                                               node_id self);
+
+// Whether broker `self`, which coordinates `coordinated` groups, may start `group` as a new
+// one under [limits] max-groups: limit_exceeded naming the key once it coordinates
+// max_groups ("group 'g' would pass [limits] max-groups = 2 (node 1 coordinates 2 groups)").
+// Only new groups are checked: the groups of a partition a broker loads are never refused.
+caf::error check_new_group(const std::string& group, size_t coordinated, int32_t max_groups,
+                           node_id self);
 
 } // namespace cafka::group

@@ -102,6 +102,10 @@ error_code from_errc(errc x) {
       return error_code::resource_not_found;
     case errc::unacceptable_credential:
       return error_code::unacceptable_credential;
+    case errc::limit_exceeded:
+      return error_code::policy_violation;
+    case errc::group_max_size_reached:
+      return error_code::group_max_size_reached;
     default:
       return error_code::unknown_server_error;
   }

@@ -62,6 +62,7 @@ enum class error_code : int16_t {
   fenced_leader_epoch = 74,
   unknown_leader_epoch = 75,
   member_id_required = 79,
+  group_max_size_reached = 81,
   fenced_instance_id = 82,
   invalid_record = 87,
   unstable_offset_commit = 88,

@@ -67,4 +67,6 @@ TEST_CASE("a static member leaves for now and error answers are classified",
   CHECK(group_membership::classify(make_error(errc::fenced_member_epoch)) == k::fenced);
   CHECK(group_membership::classify(make_error(errc::fenced_instance_id)) == k::fatal);
   CHECK(group_membership::classify(make_error(errc::unsupported_assignor)) == k::fatal);
+  CHECK(group_membership::classify(make_error(errc::group_max_size_reached)) == k::fatal);
+  CHECK(group_membership::classify(make_error(errc::limit_exceeded)) == k::fatal);
 }
