@@ -21,6 +21,7 @@
 #include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/listener_config.hpp"
+#include "runtime/kafka/quota_manager.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka::app {
@@ -64,9 +65,11 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
     return make_error(errc::broker_not_available,
                       "cannot serve Kafka: " + describe(broker.error()));
   auto shared = std::make_shared<const cluster_config>(cfg);
+  // One manager for all listeners: a client's bytes count the same on each of them.
+  auto quotas = std::make_shared<kafka::quota_manager>(cfg.quotas);
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
-    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared, access};
+    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared, access, quotas};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr);
