@@ -22,6 +22,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/base/open_files.hpp"
 #include "runtime/config/listener_config.hpp"
+#include "runtime/kafka/quota_manager.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka::app {
@@ -75,10 +76,12 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
                                                     limits.max_connections_per_ip,
                                                     limits.queued_max_request_bytes,
                                                     limits.socket_request_max_bytes);
+  // One manager for all listeners: a client's bytes count the same on each of them.
+  auto quotas = std::make_shared<kafka::quota_manager>(cfg.quotas);
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
     kafka_session_context ctx{*broker, me.id, l.name, limits.socket_request_max_bytes, shared,
-                              access};
+                              access, quotas};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr, budget);

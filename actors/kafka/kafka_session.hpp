@@ -15,6 +15,10 @@
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/security/access_cache.hpp"
 
+namespace cafka::kafka {
+class quota_manager;
+} // namespace cafka::kafka
+
 namespace cafka {
 
 // What every session of a listener shares.
@@ -26,6 +30,8 @@ struct kafka_session_context {
   std::shared_ptr<const cluster_config> cfg;
   // The node's credentials and ACLs as its broker last published them. Invariant: not null.
   std::shared_ptr<access_cache> access;
+  // The node's byte-rate quotas ([quotas]), shared by all its sessions. Null: no quotas.
+  std::shared_ptr<kafka::quota_manager> quotas;
 };
 
 // From the connection: one request frame (without its size prefix) and its sequence number.

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_quotas.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/kafka/fetch_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
@@ -61,8 +62,13 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
       p.records = std::string_view{rec};
     total += p.records->size();
   }
+  // The response's bytes count against the client's consumer quota; a throttled client
+  // gets its data and the throttle time, and its connection reads nothing for that long.
+  auto size = kafka::encoded_size(call.header.api_version, g->response);
+  g->response.throttle_time_ms =
+    record_quota(self, call, kafka::quota_kind::fetch, static_cast<int64_t>(size));
   auto frame = begin_response(call);
-  frame.reserve(frame.size() + kafka::encoded_size(call.header.api_version, g->response));
+  frame.reserve(frame.size() + size);
   kafka::writer w{frame};
   encode(w, call.header.api_version, g->response);
   send_response(self, call, std::move(frame));

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_quotas.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/kafka/kafka_error.hpp"
@@ -29,15 +30,17 @@ struct produce_gather {
   produce_response response;
   size_t pending = 0;
   bool silent = false;  // acks=0: nothing is sent back
+  int64_t bytes = 0;    // the request's record bytes, refused partitions included (as Kafka)
 };
 
 using gather_ptr = std::shared_ptr<produce_gather>;
 
-// The last partition's answer answers the request. acks=0 gets no answer, but a failure
-// closes the connection after it, as Kafka does, so the client refreshes its metadata.
-void complete_one(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
-  if (--g->pending > 0)
-    return;
+// Answers the request once every partition replied: the record bytes count against the
+// client's producer quota, whose throttle time the response carries. acks=0 gets no answer,
+// but a failure closes the connection after it, as Kafka does, so the client refreshes its
+// metadata.
+void finish(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+  g->response.throttle_time_ms = record_quota(self, call, kafka::quota_kind::produce, g->bytes);
   if (!g->silent) {
     respond(self, call, g->response);
     return;
@@ -51,6 +54,12 @@ void complete_one(kafka_session_self self, const kafka_call& call, const gather_
                            + " failed with Kafka error " + std::to_string(p.error_code));
         return;
       }
+}
+
+// The last partition's answer answers the request.
+void complete_one(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+  if (--g->pending == 0)
+    finish(self, call, g);
 }
 
 // The error a partition gets before anything is sent to the broker, or none.
@@ -117,12 +126,11 @@ void handle_produce(kafka_session_self self, const kafka_call& call, kafka::read
     auto& tr = g->response.responses.emplace_back();
     tr.name = t.name;
     tr.partition_responses.resize(t.partition_data.size());
+    for (auto& p : t.partition_data)
+      g->bytes += p.records ? static_cast<int64_t>(p.records->size()) : 0;
   }
   if (g->pending == 0) {
-    if (g->silent)
-      respond_nothing(self, call);
-    else
-      respond(self, call, g->response);
+    finish(self, call, g);
     return;
   }
   // The views in req point into call.frame, which every reply handler keeps alive.

@@ -27,12 +27,13 @@ caf::error bad(const std::string& path, const std::string& what) {
 caf::error check_sections(const caf::settings& s, const std::string& path) {
   static const std::set<std::string> known{"cluster", "defaults", "global", "scheduler",
                                            "work-stealing", "logger", "stream", "middleman",
-                                           "opencl", "tls", "security", "limits"};
+                                           "opencl", "tls", "security", "limits",
+                                           "quotas"};
   for (auto& kv : s)
     if (known.count(kv.first) == 0)
       return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster], "
-                       "[defaults], [tls], [security] and [limits]; CAF's own sections such as "
-                       "[middleman] and [scheduler] are passed to CAF)");
+                       "[defaults], [tls], [security], [limits] and [quotas]; CAF's own sections "
+                       "such as [middleman] and [scheduler] are passed to CAF)");
   return {};
 }
 
@@ -326,6 +327,10 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   if (!limits)
     return limits.error();
   cfg.limits = *limits;
+  auto quotas = quota_config_from(section(s, "quotas"), path);
+  if (!quotas)
+    return quotas.error();
+  cfg.quotas = std::move(*quotas);
 
   auto& d = cfg.defaults;
   if (auto defs = section(s, "defaults")) {

@@ -15,6 +15,7 @@
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/limits_config.hpp"
 #include "runtime/config/log_config.hpp"
+#include "runtime/config/quota_config.hpp"
 #include "runtime/config/security_config.hpp"
 #include "runtime/config/tls_config.hpp"
 
@@ -82,6 +83,7 @@ struct cluster_config {
   tls_config tls;         // [tls], plus [cluster] allow-plaintext
   security_config security;  // [security]: SASL mechanisms, ACL authorizer
   limits_config limits;      // [limits]: connections, request bytes, parked fetches, ...
+  quota_config quotas;       // [quotas]: produce and fetch byte rates by user and client id
   chaos_config chaos;     // [cluster] chaos-enable and chaos-max-*
 
   const node_config* find(node_id id) const;
