@@ -38,7 +38,8 @@ namespace {
 constexpr int64_t producer_snapshot_interval_ms = 30000;
 
 producer_state load_producers(replica_state& st) {
-  auto rec = recover_producer_state(*st.cfg.io.disk, st.cfg.dir, *st.log);
+  auto rec = recover_producer_state(*st.cfg.io.disk, st.cfg.dir, *st.log,
+                                    fsm_config(st.cfg).max_producer_ids);
   if (!rec) {
     spdlog::error("partition {}: cannot rebuild the idempotence table: {}", to_string(st.cfg.tp),
                   describe(rec.error()));

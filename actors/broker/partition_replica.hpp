@@ -30,6 +30,9 @@ struct replica_config {
   // The node's fault table (follower fetches) and disk (the log, the epoch checkpoint); a
   // fresh table and the real disk unless the broker hands over the node's.
   node_io io = make_node_io();
+  // [limits]: max-parked-fetches-per-partition (consumer long polls this replica parks) and
+  // max-producer-ids-per-partition (its idempotence table).
+  limits_config limits;
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);
