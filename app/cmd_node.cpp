@@ -64,9 +64,11 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
     return make_error(errc::broker_not_available,
                       "cannot serve Kafka: " + describe(broker.error()));
   auto shared = std::make_shared<const cluster_config>(cfg);
+  // One max-parked-fetches budget for every session of the node.
+  auto parked = std::make_shared<parked_fetch_budget>(cfg.limits.max_parked_fetches);
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
-    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared, access};
+    kafka_session_context ctx{*broker, me.id, l.name, 100 << 20, shared, access, parked};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr);
