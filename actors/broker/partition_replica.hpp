@@ -34,7 +34,7 @@ struct replica_config {
   node_io io = make_node_io();
   // [limits]: max-parked-fetches-per-partition (consumer long polls this replica parks) and
   // max-producer-ids-per-partition (its idempotence table).
-  limits_config limits;
+  limits_config limits{};
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);
