@@ -78,10 +78,12 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
                                                     limits.socket_request_max_bytes);
   // One manager for all listeners: a client's bytes count the same on each of them.
   auto quotas = std::make_shared<kafka::quota_manager>(cfg.quotas);
+  // One max-parked-fetches budget for every session of the node.
+  auto parked = std::make_shared<parked_fetch_budget>(limits.max_parked_fetches);
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
     kafka_session_context ctx{*broker, me.id, l.name, limits.socket_request_max_bytes, shared,
-                              access, quotas};
+                              access, quotas, parked};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr, budget);

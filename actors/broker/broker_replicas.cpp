@@ -18,6 +18,7 @@ void start_replica(broker_self self, const topic_partition& tp) {
   auto p = st.md.find_partition(tp);
   replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(), st.id,
                     p != nullptr ? *p : partition_metadata{}, st.io};
+  rc.limits = st.cfg.limits;
   st.restarts[tp].started = self->clock().now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);

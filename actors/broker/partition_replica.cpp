@@ -38,7 +38,8 @@ namespace {
 constexpr int64_t producer_snapshot_interval_ms = 30000;
 
 producer_state load_producers(replica_state& st) {
-  auto rec = recover_producer_state(*st.cfg.io.disk, st.cfg.dir, *st.log);
+  auto rec = recover_producer_state(*st.cfg.io.disk, st.cfg.dir, *st.log,
+                                    fsm_config(st.cfg).max_producer_ids);
   if (!rec) {
     spdlog::error("partition {}: cannot rebuild the idempotence table: {}", to_string(st.cfg.tp),
                   describe(rec.error()));
@@ -58,16 +59,18 @@ fetch_response make_fetch_response(replica_state& st, const topic_partition& tp)
   return resp;
 }
 
+// The most a fetch reads: what it asks for, within the broker's fetch-max-bytes.
+int32_t capped_max_bytes(const replica_state& st, const fetch_request& req) {
+  return std::max(1, std::min(req.max_bytes, st.cfg.defaults.fetch_max_bytes));
+}
+
 // Reads for a fetch, up to its read_end (consumer_reads.hpp).
 caf::expected<fetch_response> read_for(replica_state& st, const fetch_request& req) {
   auto resp = make_fetch_response(st, req.tp);
   auto limit = read_end(req, st.fsm->high_watermark(), st.log->log_end_offset());
   if (req.offset >= limit && req.offset <= st.log->log_end_offset())
     return resp;
-  // The broker's fetch-max-bytes caps what a client may ask for.
-  auto max_bytes = static_cast<size_t>(
-    std::max(1, std::min(req.max_bytes, st.cfg.defaults.fetch_max_bytes)));
-  auto r = st.log->read(req.offset, max_bytes, limit);
+  auto r = st.log->read(req.offset, static_cast<size_t>(capped_max_bytes(st, req)), limit);
   if (!r)
     return std::move(r.error());
   resp.records = std::move(r->data);
@@ -209,11 +212,23 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
     return make_error(errc::invalid_request, "fetch to the log end is for brokers only");
   if (!st.fsm->leading())
     return st.fsm->not_leader();
+  // What read_for returns at most: min_bytes is clamped to it (consumer_reads.hpp).
+  req.max_bytes = capped_max_bytes(st, req);
   auto r = read_for(st, req);
   if (!r)
     return std::move(r.error());
   if (fetch_answers_now(req, r->records.size()))
     return std::move(*r);
+  if (park_or_refuse(st.waiting.size(), st.cfg.limits.max_parked_fetches_per_partition)
+      == park_verdict::refuse) {
+    // Every parked poll is read again on each high watermark advance: the cap bounds that.
+    if (st.park_refusals++ % 1000 == 0)
+      spdlog::warn("partition {}: {} fetches parked (max-parked-fetches-per-partition): not "
+                   "parking another, {} refused so far",
+                   to_string(st.cfg.tp), st.waiting.size(), st.park_refusals);
+    r->park_refused = true;
+    return std::move(*r);
+  }
   // Long poll: park the request until data is committed or max_wait_ms passes.
   auto id = st.next_id++;
   auto rp = self->make_response_promise<fetch_response>();

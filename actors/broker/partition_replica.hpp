@@ -1,8 +1,10 @@
 // The partition replica actor: owns one partition's log on this broker. As the leader it
 // serves produce (acks 0/1/all), long-poll fetch below the high watermark, list-offsets and
-// followers' fetches; as a follower it pulls from the leader. Spawned and monitored by the
-// broker actor; runs in its own actor context; the log is touched by this actor only, through
-// the node's storage env (cfg.io.disk).
+// followers' fetches; as a follower it pulls from the leader. It parks at most
+// limits.max_parked_fetches_per_partition consumer long polls: a fetch beyond them is answered
+// at once with what it read and fetch_response::park_refused set, and the asker waits.
+// Spawned and monitored by the broker actor; runs in its own actor context; the log is
+// touched by this actor only, through the node's storage env (cfg.io.disk).
 #pragma once
 
 #include <string>
@@ -30,6 +32,9 @@ struct replica_config {
   // The node's fault table (follower fetches) and disk (the log, the epoch checkpoint); a
   // fresh table and the real disk unless the broker hands over the node's.
   node_io io = make_node_io();
+  // [limits]: max-parked-fetches-per-partition (consumer long polls this replica parks) and
+  // max-producer-ids-per-partition (its idempotence table).
+  limits_config limits{};
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

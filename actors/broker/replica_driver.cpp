@@ -252,6 +252,8 @@ replica_fsm_config fsm_config(const replica_config& cfg) {
   out.replica_fetch_max_bytes = cfg.defaults.replica_fetch_max_bytes;
   out.fetch_timeout_slack_ms = fetch_timeout_slack_ms;
   out.fetch_retry_backoff_ms = fetch_retry_backoff_ms;
+  out.max_producer_ids
+    = static_cast<size_t>(std::max(1, cfg.limits.max_producer_ids_per_partition));
   out.isr_change_timeout_ms
     = std::chrono::duration_cast<std::chrono::milliseconds>(alter_isr_timeout).count();
   return out;

@@ -39,7 +39,10 @@ struct replica_state {
   int64_t last_producer_snapshot_ms = 0;
   int64_t last_retention_check_ms = 0;
   uint64_t next_id = 0;
-  std::map<uint64_t, pending_fetch> waiting;     // consumer long polls, by id
+  // Consumer long polls, by id. Invariant: at most cfg.limits.max_parked_fetches_per_partition;
+  // a fetch beyond it is answered at once with park_refused set (messages.hpp).
+  std::map<uint64_t, pending_fetch> waiting;
+  uint64_t park_refusals = 0;                    // fetches answered park_refused
   std::map<uint64_t, pending_produce> produces;  // by fsm id
   std::map<uint64_t, caf::typed_response_promise<replica_fetch_response>> follower_fetches;
   std::set<int64_t> wakeups;  // fsm deadlines (ms, mono_ms) with a wake_atom on its way

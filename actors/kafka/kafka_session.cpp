@@ -140,6 +140,13 @@ void respond_nothing(kafka_session_self self, const kafka_call& call) {
   caf::anon_send(self->state.connection, kafka_reply_atom::value, call.seq, std::string{});
 }
 
+void run_after(kafka_session_self self, std::chrono::milliseconds delay,
+               std::function<void()> f) {
+  auto id = self->state.next_timer++;
+  self->state.timers.emplace(id, std::move(f));
+  self->delayed_send(self, delay, expire_atom::value, id);
+}
+
 void close_connection(kafka_session_self self, uint64_t seq, const std::string& why) {
   caf::anon_send(self->state.connection, kafka_close_atom::value, seq, why);
 }
@@ -168,6 +175,15 @@ kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
             || st.stage != sasl_stage::off || subject.empty())
           return;
         st.principal = "User:" + subject;
+      },
+      [=](expire_atom, uint64_t id) {
+        auto& timers = self->state.timers;
+        auto i = timers.find(id);
+        if (self->current_sender() != self->ctrl() || i == timers.end())
+          return;
+        auto f = std::move(i->second);
+        timers.erase(i);
+        f();
       },
     };
   };

@@ -13,6 +13,7 @@
 
 #include "actors/broker/broker_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/kafka/parked_fetch_budget.hpp"
 #include "runtime/security/access_cache.hpp"
 
 namespace cafka::kafka {
@@ -32,6 +33,9 @@ struct kafka_session_context {
   std::shared_ptr<access_cache> access;
   // The node's byte-rate quotas ([quotas]), shared by all its sessions. Null: no quotas.
   std::shared_ptr<kafka::quota_manager> quotas;
+  // [limits] max-parked-fetches: partition long polls of every session of the node (made once
+  // per node, shared by its listeners; session_fetch.cpp). Null: not capped.
+  std::shared_ptr<parked_fetch_budget> node_parked_fetches;
 };
 
 // From the connection: one request frame (without its size prefix) and its sequence number.
@@ -42,10 +46,11 @@ struct kafka_session_context {
 // On a SASL listener the session sends (kafka_authed_atom) to the connection once the client
 // authenticated. (kafka_throttle_atom, int32_t ms) from the session: the connection reads no
 // request for `ms` milliseconds (Kafka mutes a throttled client's channel, KIP-219); answers
-// still go out.
+// still go out. (expire_atom, id): the session's own timer (run_after), from itself only.
 using kafka_session_actor =
   caf::typed_actor<caf::reacts_to<kafka_frame_atom, uint64_t, std::string>,
-                   caf::reacts_to<kafka_principal_atom, std::string>>;
+                   caf::reacts_to<kafka_principal_atom, std::string>,
+                   caf::reacts_to<expire_atom, uint64_t>>;
 
 // Spawns a session linked to `connection` (either ends, both end). client_host: the
 // client's address as Kafka shows it ("/127.0.0.1").

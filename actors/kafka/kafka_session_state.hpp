@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +50,13 @@ struct kafka_session_state {
   // Entries of DescribeGroups and LeaveGroup requests asked of group managers and not
   // answered yet (at most session_groups.cpp's max_group_entries).
   size_t group_entries = 0;
+  // [limits] max-parked-fetches-per-connection: this session's partition long polls
+  // (session_fetch.cpp; made at its first long poll).
+  std::shared_ptr<parked_fetch_budget> connection_parked_fetches;
+  bool parking_cap_logged = false;  // the first fetch over a parking cap is logged
+  // What run_after() is to do, by timer id.
+  std::map<uint64_t, std::function<void()>> timers;
+  uint64_t next_timer = 0;
   static inline const char* name = "kafka-session";
 };
 
@@ -75,6 +84,11 @@ void respond(kafka_session_self self, const kafka_call& call, const Response& x)
   encode(w, call.header.api_version, x);
   send_response(self, call, std::move(frame));
 }
+
+// Runs `f` in the session's context after `delay` (one delayed message to itself), unless
+// the session ended first (then `f` is destroyed unrun).
+void run_after(kafka_session_self self, std::chrono::milliseconds delay,
+               std::function<void()> f);
 
 // The request gets no response (acks=0 produce); later answers are not held back by it.
 void respond_nothing(kafka_session_self self, const kafka_call& call);

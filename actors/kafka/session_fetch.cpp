@@ -1,10 +1,14 @@
-// Kafka session handlers of reading: Fetch (a long poll over many partitions, stored batches
-// passed through as they lie on disk) and ListOffsets.
+// Kafka session handlers of reading: Fetch (a long poll over many partitions, within the
+// node's and the connection's parked-fetch caps; stored batches passed through as they lie on
+// disk) and ListOffsets.
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <set>
+
+#include <caf/actor_clock.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/kafka/kafka_session_state.hpp"
 #include "actors/kafka/session_quotas.hpp"
@@ -12,6 +16,8 @@
 #include "runtime/kafka/fetch_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/list_offsets_codec.hpp"
+#include "runtime/kafka/parked_fetch_budget.hpp"
+#include "runtime/replication/consumer_reads.hpp"
 
 namespace cafka {
 
@@ -26,10 +32,17 @@ constexpr int32_t max_fetch_wait_ms = 60000;
 // Each partition may return at least this much, whatever the response budget.
 constexpr int32_t min_partition_bytes = 64 * 1024;
 
-// One Fetch request being answered: every partition is first read at once; if that gave
-// fewer than min_bytes, every partition is asked again as a long poll and the first one
-// with data (or the end of max_wait) answers the request.
+// One Fetch request being answered, in up to three rounds over every partition:
+// - first: every partition is read at once; enough bytes (or an error, or max_wait 0) answer;
+// - long_poll: every partition is asked again, parked in its replica for max_wait; the first
+//   one with data (or the end of max_wait) answers. The round holds one unit per partition
+//   of the node's and the connection's parked-fetch budgets, given back as each replica
+//   answers. If the budgets have no room for all of them, or a replica refused to park its
+//   partition (park_refused: its max-parked-fetches-per-partition is reached), the session
+//   instead waits out max_wait itself (one timer, nothing parked) and then
+// - last: reads every partition once more and answers with what is there.
 struct fetch_gather {
+  enum class round : uint8_t { first, long_poll, last };
   kafka::fetch_request req;
   kafka::fetch_response response;
   struct slot_index {
@@ -40,9 +53,13 @@ struct fetch_gather {
   std::vector<slot_index> slots;                 // one per partition fetched
   std::vector<std::string> records;              // per slot: stored batches as read
   int32_t partition_bytes = 0;                   // the most one partition may return
+  size_t min_bytes = 1;                          // answered once this much was read
+  round current = round::first;
   size_t pending = 0;
   size_t bytes = 0;
-  bool long_poll = false;
+  bool park_refused = false;                     // long_poll: a replica did not park
+  caf::actor_clock::time_point wait_end;         // long_poll: when max_wait is over
+  parked_fetches parked;                         // long_poll: the budgets' units
   bool answered = false;
 };
 
@@ -77,28 +94,82 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
   g->response = {};
 }
 
-void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g);
+void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
+               fetch_gather::round r);
 
-// A partition's reply: fill its slot; the request is answered when the phase is over.
+std::chrono::milliseconds max_wait(const fetch_gather& g) {
+  return std::chrono::milliseconds{std::clamp(g.req.max_wait_ms, 0, max_fetch_wait_ms)};
+}
+
+// The last round after `delay`, without anything parked.
+void read_again_after(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
+                      std::chrono::milliseconds delay) {
+  run_after(self, std::max(delay, std::chrono::milliseconds{0}),
+            [=] { fetch_all(self, call, g, fetch_gather::round::last); });
+}
+
+// The first round read too little: a long poll if the budgets have room for every partition,
+// else the session's own wait.
+void start_waiting(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+  auto& st = self->state;
+  auto& limits = st.ctx.cfg->limits;
+  auto& mine = st.connection_parked_fetches;
+  if (!mine)
+    mine = std::make_shared<parked_fetch_budget>(limits.max_parked_fetches_per_connection);
+  auto n = static_cast<int64_t>(g->slots.size());
+  g->wait_end = self->clock().now() + max_wait(*g);
+  if (g->parked.take(st.ctx.node_parked_fetches, mine, n)) {
+    fetch_all(self, call, g, fetch_gather::round::long_poll);
+    return;
+  }
+  if (!st.parking_cap_logged) {
+    st.parking_cap_logged = true;
+    bool connection_full = mine->in_use() + n > mine->cap();
+    spdlog::info("kafka session {}: a fetch of {} partition(s) is over {} ({}): it waits "
+                 "max_wait without parking (logged once per connection)",
+                 st.client_host, n,
+                 connection_full ? "max-parked-fetches-per-connection" : "max-parked-fetches",
+                 connection_full ? limits.max_parked_fetches_per_connection
+                                 : limits.max_parked_fetches);
+  }
+  read_again_after(self, call, g, max_wait(*g));
+}
+
+// A partition's reply in round r: fill its slot; the request is answered when the round says.
 void on_partition(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
-                  size_t slot, error_code err, fetch_response* r) {
-  if (g->answered)
+                  fetch_gather::round r, size_t slot, error_code err, fetch_response* resp) {
+  if (r == fetch_gather::round::long_poll)
+    g->parked.release_one();  // this partition is no longer parked
+  if (g->answered || r != g->current)
     return;
   auto& p = g->response.responses[g->slots[slot].topic].partitions[g->slots[slot].answer];
   p.error_code = kafka::code(err);
-  if (r != nullptr) {
-    p.high_watermark = r->high_watermark.value;
-    p.last_stable_offset = r->high_watermark.value;
-    p.log_start_offset = r->log_start_offset.value;
-    g->bytes += r->records.size();
-    g->records[slot] = std::move(r->records);
+  if (resp != nullptr) {
+    p.high_watermark = resp->high_watermark.value;
+    p.last_stable_offset = resp->high_watermark.value;
+    p.log_start_offset = resp->log_start_offset.value;
+    g->bytes += resp->records.size();
+    g->records[slot] = std::move(resp->records);
+    g->park_refused = g->park_refused || resp->park_refused;
   }
   --g->pending;
-  auto min_bytes = static_cast<size_t>(std::max(1, g->req.min_bytes));
-  if (g->long_poll) {
-    if (err != error_code::none || g->bytes >= min_bytes || g->pending == 0)
-      answer(self, call, g);
-    return;
+  switch (r) {
+    case fetch_gather::round::long_poll:
+      if (err != error_code::none || g->bytes >= g->min_bytes)
+        answer(self, call, g);
+      else if (g->pending == 0 && g->park_refused) // the rest of max_wait, unparked
+        read_again_after(self, call, g,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                           g->wait_end - self->clock().now()));
+      else if (g->pending == 0)
+        answer(self, call, g);
+      return;
+    case fetch_gather::round::last:
+      if (g->pending == 0)
+        answer(self, call, g);
+      return;
+    case fetch_gather::round::first:
+      break;
   }
   if (g->pending > 0)
     return;
@@ -106,22 +177,23 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
   for (auto& t : g->response.responses)
     for (auto& x : t.partitions)
       any_error = any_error || x.error_code != 0;
-  if (any_error || g->bytes >= min_bytes || g->req.max_wait_ms <= 0) {
+  if (any_error || g->bytes >= g->min_bytes || g->req.max_wait_ms <= 0)
     answer(self, call, g);
-    return;
-  }
-  g->long_poll = true;
-  fetch_all(self, call, g);
+  else
+    start_waiting(self, call, g);
 }
 
-void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
+void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
+               fetch_gather::round r) {
+  g->current = r;
   g->pending = g->slots.size();
-  if (g->long_poll) { // every slot is read again: what the first round read is replaced
+  if (r != fetch_gather::round::first) { // every slot is read again: earlier reads go
     g->bytes = 0;
     for (auto& rec : g->records)
       rec.clear();
   }
-  auto wait = g->long_poll ? std::clamp(g->req.max_wait_ms, 0, max_fetch_wait_ms) : 0;
+  bool parks = r == fetch_gather::round::long_poll;
+  auto wait = parks ? static_cast<int32_t>(max_wait(*g).count()) : 0;
   for (size_t i = 0; i < g->slots.size(); ++i) {
     auto& t = g->req.topics[g->slots[i].topic];
     auto& p = t.partitions[g->slots[i].partition];
@@ -129,14 +201,14 @@ void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr
     f.tp = topic_partition{t.topic, partition_id{p.partition}};
     f.offset = log_offset{p.fetch_offset};
     f.max_bytes = std::clamp(p.partition_max_bytes, 1, g->partition_bytes);
-    f.min_bytes = g->long_poll ? 1 : 0;
+    f.min_bytes = parks ? 1 : 0;
     f.max_wait_ms = wait;
     auto timeout = std::chrono::milliseconds{wait} + fetch_margin;
     self->request(self->state.ctx.broker, timeout, fetch_atom::value, std::move(f))
       .then(
-        [=](fetch_response& r) { on_partition(self, call, g, i, error_code::none, &r); },
+        [=](fetch_response& x) { on_partition(self, call, g, r, i, error_code::none, &x); },
         [=](const caf::error& err) {
-          on_partition(self, call, g, i, kafka::to_kafka_error(err), nullptr);
+          on_partition(self, call, g, r, i, kafka::to_kafka_error(err), nullptr);
         });
   }
 }
@@ -172,13 +244,15 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
                          self->state.ctx.cfg->defaults.fetch_max_bytes);
   auto share = budget / static_cast<int32_t>(std::max<size_t>(1, g->slots.size()));
   g->partition_bytes = std::max(share, min_partition_bytes);
+  // A min_bytes above the budget could never be met before max_wait: clamped to it.
+  g->min_bytes = min_bytes_to_answer(g->req.min_bytes, budget);
   g->records.resize(g->slots.size());
   // With a refused topic the first round answers (errors end a fetch without a long poll).
   if (g->slots.empty()) {
     answer(self, call, g);
     return;
   }
-  fetch_all(self, call, g);
+  fetch_all(self, call, g, fetch_gather::round::first);
 }
 
 void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka::reader& r) {

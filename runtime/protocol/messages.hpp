@@ -41,6 +41,10 @@ struct fetch_response {
   log_offset high_watermark;
   log_offset log_start_offset;
   std::string records;  // whole batches as stored; the first may start before the offset asked
+  // The fetch had to wait (fewer than min_bytes) but the replica already parks its
+  // max-parked-fetches-per-partition long polls: answered at once with what it read, and the
+  // asker waits max_wait_ms itself before reading again (actors/kafka/session_fetch.cpp).
+  bool park_refused = false;
 };
 
 // timestamp: earliest_timestamp (-2), latest_timestamp (-1), or a time in ms (>= 0): the
@@ -124,7 +128,7 @@ typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_response& x) {
-  return f(x.tp, x.high_watermark, x.log_start_offset, x.records);
+  return f(x.tp, x.high_watermark, x.log_start_offset, x.records, x.park_refused);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_offsets_request& x) {

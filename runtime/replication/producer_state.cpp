@@ -44,10 +44,10 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
     return make_error(errc::invalid_request, "idempotent batch without records");
   auto i = entries_.find(h.producer_id);
   if (i == entries_.end()) {
-    // A new producer (or one this table forgot: expired, truncated away) starts at 0. A
-    // producer that resumes later gets unknown_producer_id for its oldest batch (Kafka's
-    // answer), which proves the batch is not here, and restamps it in a new epoch at
-    // sequence 0.
+    // A new producer (or one this table forgot: expired, truncated away, evicted by the
+    // cap) starts at 0. A producer that resumes later gets unknown_producer_id for its
+    // oldest batch (Kafka's answer), which proves the batch is not here, and restamps it in
+    // a new epoch at sequence 0.
     if (h.base_sequence != 0)
       return make_error(errc::unknown_producer_id,
                         "unknown producer " + to_string(h.producer_id)
@@ -91,6 +91,8 @@ bool producer_state::on_append(const batch_header& h) {
   if (h.producer_id < producer_id{0} || h.base_sequence < 0)
     return true;
   auto& e = entries_[h.producer_id];
+  if (!e.batches.empty())
+    by_last_write_.erase(e.last().last_offset);
   if (e.batches.empty() || e.epoch != h.producer_epoch) {
     // A new producer, or a new epoch (also an older one: the log is the truth on replicas).
     e.epoch = h.producer_epoch;
@@ -105,6 +107,8 @@ bool producer_state::on_append(const batch_header& h) {
     e.batches.pop_front();
   e.last_timestamp = std::max(e.last_timestamp, h.max_timestamp);
   assert(!e.batches.empty() && e.batches.size() <= producer_batch_window);
+  by_last_write_.emplace(b.last_offset, h.producer_id);
+  evict_over_cap(); // never this producer: its batch is the newest
   return true;
 }
 
@@ -132,8 +136,15 @@ caf::expected<size_t> producer_state::replay(std::string_view batches) {
 void producer_state::truncate(log_offset end) {
   for (auto i = entries_.begin(); i != entries_.end();) {
     auto& bs = i->second.batches;
+    if (bs.back().last_offset < end) {
+      ++i;
+      continue;
+    }
+    by_last_write_.erase(bs.back().last_offset);
     while (!bs.empty() && bs.back().last_offset >= end)
       bs.pop_back();
+    if (!bs.empty())
+      by_last_write_.emplace(bs.back().last_offset, i->first);
     if (bs.empty())
       i = entries_.erase(i);
     else
@@ -147,6 +158,7 @@ size_t producer_state::expire(int64_t now_ms, int64_t expiration_ms) {
   size_t n = 0;
   for (auto i = entries_.begin(); i != entries_.end();) {
     if (now_ms - i->second.last_timestamp > expiration_ms) {
+      by_last_write_.erase(i->second.last().last_offset);
       i = entries_.erase(i);
       ++n;
     } else {
@@ -158,7 +170,23 @@ size_t producer_state::expire(int64_t now_ms, int64_t expiration_ms) {
 
 void producer_state::clear() {
   entries_.clear();
+  by_last_write_.clear();
   next_offset_ = log_offset{0};
+}
+
+void producer_state::set_max_entries(size_t n) {
+  assert(n >= 1);
+  max_entries_ = std::max<size_t>(n, 1);
+  evict_over_cap();
+}
+
+void producer_state::evict_over_cap() {
+  while (entries_.size() > max_entries_) {
+    auto oldest = by_last_write_.begin();
+    entries_.erase(oldest->second);
+    by_last_write_.erase(oldest);
+    ++evictions_;
+  }
 }
 
 void producer_state::start_at(log_offset offset) {
@@ -234,6 +262,8 @@ caf::expected<producer_state> producer_state::parse(std::string_view bytes) {
         return corrupt("entry " + std::to_string(i) + ": bad batch " + std::to_string(j));
       e.batches.push_back(b);
     }
+    if (!st.by_last_write_.emplace(e.last().last_offset, id).second)
+      return corrupt("entry " + std::to_string(i) + ": its last batch is another entry's");
     st.entries_.emplace(id, std::move(e));
     prev_id = id;
   }
@@ -259,7 +289,8 @@ caf::expected<producer_state> load_producer_snapshot(storage::env& disk,
 
 caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
                                                         const std::string& dir,
-                                                        const partition_log& log) {
+                                                        const partition_log& log,
+                                                        size_t max_entries) {
   producer_recovery rec;
   auto start = log.log_start_offset();
   auto end = log.log_end_offset();
@@ -277,6 +308,7 @@ caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
                     + "; rebuilding the producer state from the log start";
   } else {
     rec.state = std::move(*loaded);
+    rec.state.set_max_entries(max_entries); // before it can be rewritten below
     if (rec.state.next_offset() > end) {
       // The log lost its tail (cut at open): so does the table. Rewrite the snapshot so the
       // old tail cannot come back once the log grows past its offset again.
@@ -289,6 +321,7 @@ caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
     rec.state.clear();
     rec.state.start_at(start);
   }
+  rec.state.set_max_entries(max_entries);
   auto from = rec.state.next_offset();
   rec.replayed_from = from;
   while (from < end) {

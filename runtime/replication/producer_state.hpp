@@ -1,10 +1,12 @@
 // A partition's idempotence table (Kafka's ProducerStateManager): per producer id its epoch and
-// the metadata of its last 5 batches, so the leader drops a retried batch and rejects gaps.
-// Owned by one partition replica (leader or follower, every replica keeps it); not thread-safe.
+// the metadata of its last 5 batches, so the leader drops a retried batch and rejects gaps; at
+// most max_entries() producers, the least recently written evicted beyond it. Owned by one
+// partition replica (leader or follower, every replica keeps it); not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -77,7 +79,8 @@ class producer_state {
 public:
   // Decides whether the leader appends batch h (read_batch_header of the produce request):
   // - no_producer_id (not idempotent): append.
-  // - an unknown producer id: append if base_sequence is 0, else unknown_producer_id.
+  // - an unknown producer id (never seen, expired, truncated away or evicted by the cap):
+  //   append if base_sequence is 0, else unknown_producer_id.
   //   Kafka accepts any first sequence (so that a producer the table forgot can resume);
   //   cafka does not, because then a new producer whose first batch failed while the next
   //   ones were in flight would leave a gap that nobody sees. A forgotten producer's oldest
@@ -96,6 +99,9 @@ public:
   // it after each append, a follower for each batch it copies, recovery for each batch it
   // replays. It follows the log without judging it (a different epoch replaces the entry).
   // Batches below next_offset() are already in the table and are ignored (returns false).
+  // A new producer beyond max_entries() evicts the least recently written one: the entry
+  // whose last batch has the lowest offset. That depends on the log alone, so a replica that
+  // copies the log or replays it (from a snapshot made under the same cap) evicts the same.
   bool on_append(const batch_header& h);
 
   // Feeds every whole batch of `batches` (batches as stored, back to back, e.g. a log read
@@ -116,6 +122,14 @@ public:
   size_t expire(int64_t now_ms, int64_t expiration_ms);
 
   void clear();
+
+  // The cap on producers (cluster.conf's max-producer-ids-per-partition); unbounded until
+  // set. Lowering it below size() evicts the least recently written producers at once.
+  // Requires: n >= 1.
+  void set_max_entries(size_t n);
+  size_t max_entries() const { return max_entries_; }
+  // Producers evicted by the cap since this table was made (not part of the snapshot).
+  uint64_t evictions() const { return evictions_; }
 
   // The table holds every batch below this offset (the log end it has seen).
   log_offset next_offset() const { return next_offset_; }
@@ -138,8 +152,17 @@ public:
   static caf::expected<producer_state> parse(std::string_view bytes);
 
 private:
+  // Drops least recently written producers until size() <= max_entries_.
+  void evict_over_cap();
+
   std::map<producer_id, producer_entry> entries_;
+  // Invariant: one key per entry, the last_offset of its last batch (offsets of different
+  // producers' batches never coincide), so begin() is the least recently written producer.
+  std::map<log_offset, producer_id> by_last_write_;
   log_offset next_offset_{0};
+  // Invariant: entries_.size() <= max_entries_ (so a snapshot never holds more).
+  size_t max_entries_ = std::numeric_limits<size_t>::max();
+  uint64_t evictions_ = 0;
 };
 
 // Writes <dir>/producer-state.snapshot on `disk` (env::replace_file: atomic replace).
@@ -159,12 +182,13 @@ struct producer_recovery {
 };
 
 // Rebuilds a replica's table at open: loads the snapshot in `dir` (a corrupt one is ignored
-// with a warning), then replays the log from the snapshot's offset to the log end. A snapshot
-// behind the log start (retention deleted what it was missing) is not used: replay starts at
-// the log start. A snapshot beyond the log end (a torn tail cut at open) is truncated to it.
+// with a warning), caps it at max_entries (set_max_entries: a snapshot made under a higher
+// cap loses its least recently written producers), then replays the log from the snapshot's
+// offset to the log end. A snapshot behind the log start (retention deleted what it was
+// missing) is not used: replay starts at the log start. A snapshot beyond the log end (a torn tail cut at open) is truncated to it.
 // Fails only if the log cannot be read.
-caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
-                                                        const std::string& dir,
-                                                        const partition_log& log);
+caf::expected<producer_recovery> recover_producer_state(
+  storage::env& disk, const std::string& dir, const partition_log& log,
+  size_t max_entries = std::numeric_limits<size_t>::max());
 
 } // namespace cafka

@@ -43,6 +43,7 @@ replica_fsm::replica_fsm(replica_fsm_config cfg, log_offset log_start, log_offse
   pm_.epoch = no_leader_epoch;
   // Epochs that start at or beyond the log end hold no records.
   epochs_.truncate_from_end(log_end_);
+  producers_.set_max_entries(std::max<size_t>(1, cfg_.max_producer_ids));
 }
 
 bool replica_fsm::leading() const {

@@ -84,6 +84,9 @@ struct replica_fsm_config {
   int64_t fetch_retry_backoff_ms = 50;
   // An ISR change unanswered this long is given up (its outcome is unknown: see the header).
   int64_t isr_change_timeout_ms = 10000;
+  // Idempotent producers whose state the replica keeps (max-producer-ids-per-partition):
+  // producer_state evicts the least recently written beyond it (set at construction).
+  size_t max_producer_ids = 10000;
 };
 
 // A produce request's batch as the leader judges it (describe_batch).

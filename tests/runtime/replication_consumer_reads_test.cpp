@@ -36,3 +36,27 @@ TEST_CASE("a fetch is answered once it holds min_bytes, at least one byte, or wh
   req.max_wait_ms = 0;
   CHECK(fetch_answers_now(req, 0));
 }
+
+TEST_CASE("a fetch whose min_bytes exceeds its max_bytes is answered once it read max_bytes",
+          "[replication]") {
+  CHECK(min_bytes_to_answer(100, 1000) == 100);
+  CHECK(min_bytes_to_answer(5000, 1000) == 1000);
+  CHECK(min_bytes_to_answer(0, 1000) == 1);
+  CHECK(min_bytes_to_answer(5000, 0) == 1);
+  CHECK(min_bytes_to_answer(-3, -3) == 1);
+  fetch_request req;
+  req.min_bytes = 1 << 20;
+  req.max_bytes = 300;
+  req.max_wait_ms = 500;
+  CHECK_FALSE(fetch_answers_now(req, 299));
+  CHECK(fetch_answers_now(req, 300));
+}
+
+TEST_CASE("a replica parks a fetch only below its max-parked-fetches-per-partition",
+          "[replication]") {
+  CHECK(park_or_refuse(0, 2) == park_verdict::park);
+  CHECK(park_or_refuse(1, 2) == park_verdict::park);
+  CHECK(park_or_refuse(2, 2) == park_verdict::refuse);
+  CHECK(park_or_refuse(3, 2) == park_verdict::refuse);
+  CHECK(park_or_refuse(0, 0) == park_verdict::refuse);
+}
