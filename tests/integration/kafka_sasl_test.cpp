@@ -46,8 +46,10 @@ struct sasl_node {
     REQUIRE(c.cli({"tls", "init"}).exit_code == 0);
     auto text = read_file(c.config());
     const std::string from = "PLAINTEXT://";
-    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos))
-      text.replace(pos, from.size(), protocol + "://");
+    auto to = protocol + "://";
+    for (auto pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size()))
+      text.replace(pos, from.size(), to);
     std::ofstream{c.config()} << text << "[security]\n" << security;
   }
 

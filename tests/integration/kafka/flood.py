@@ -103,15 +103,23 @@ def ordinary_client(bootstrap, topic, tag):
 
 
 def connections(args):
-    socks, failed = [], 0
-    for _ in range(args.count):
-        try:
-            socks.append(open_from(args.source, args.bootstrap))
-        except OSError as e:
-            failed += 1
-            if failed == 1:
-                print('connect failed:', e, file=sys.stderr)
-    answered, closed, silent = answered_or_closed(socks, api_versions(), 60)
+    """Opens args.count connections, 500 at a time, each batch asking for the API versions
+    before the next opens (so the kernel's accept queue, not the node, never drops them)."""
+    socks, answered, closed, silent, failed = [], [], [], 0, 0
+    while len(socks) + failed < args.count:
+        batch = []
+        for _ in range(min(500, args.count - len(socks) - failed)):
+            try:
+                batch.append(open_from(args.source, args.bootstrap))
+            except OSError as e:
+                failed += 1
+                if failed == 1:
+                    print('connect failed:', e, file=sys.stderr)
+        a, c, n = answered_or_closed(batch, api_versions(), 60)
+        socks += batch
+        answered += a
+        closed += c
+        silent += n
     print('admitted %d refused %d silent %d connect-failed %d'
           % (len(answered), len(closed), silent, failed))
     print('holding', node_memory(args.pid))
