@@ -139,18 +139,19 @@ bool reserve_frame(connection_self self, size_t n) {
   return !st.waiting_bytes;
 }
 
-// The frame of `n` bytes after the size prefix at `pos` of `in`; moves `pos` past it. A
-// frame that is all of `in` moves out of it (`in` and `pos` become empty and 0), so a big
-// frame is never held twice.
+// The frame of `n` bytes after the size prefix at `pos` of `in`; moves `pos` past it. A big
+// frame at the front of `in` moves out of it (`in` keeps only what follows, `pos` becomes 0),
+// so a big frame is never held twice and `in` keeps none of its memory.
 std::string take_frame(std::string& in, size_t& pos, size_t n) {
-  if (pos > 0 || in.size() != 4 + n) {
+  if (pos > 0 || n <= read_chunk) {
     auto frame = in.substr(pos + 4, n);
     pos += 4 + n;
     return frame;
   }
   std::string frame = std::move(in);
+  in = frame.substr(4 + n);
+  frame.resize(4 + n);
   frame.erase(0, 4);
-  in = std::string{};
   pos = 0;
   return frame;
 }
@@ -160,13 +161,14 @@ std::string take_frame(std::string& in, size_t& pos, size_t n) {
 void fit_buffers(connection_self self) {
   auto& st = self->state;
   size_t want = small_read_chunk;
+  size_t room = 0;  // what `in` may keep: the frame being read, reserved from the budget
   if (st.next_reserved && st.in.size() >= 4) {
-    auto n = static_cast<size_t>(wire::load_be32(st.in.data()));
-    st.in.reserve(4 + n);  // reserved from the budget already
+    room = 4 + static_cast<size_t>(wire::load_be32(st.in.data()));
     want = read_chunk;
-  } else if (st.in.capacity() > 2 * read_chunk) {
-    st.in.shrink_to_fit();
   }
+  if (st.in.capacity() > std::max(room, 2 * read_chunk))
+    st.in.shrink_to_fit();
+  st.in.reserve(room);
   if (want != st.read_size) {
     st.read_size = want;
     self->configure_read(st.hdl, caf::io::receive_policy::at_most(want));
@@ -179,7 +181,8 @@ bool cut_frames(connection_self self) {
   auto& st = self->state;
   size_t pos = 0;
   int32_t min = st.pre_auth ? 0 : 8;
-  int32_t max = st.pre_auth ? pre_auth_max_request_bytes : st.max_request_bytes;
+  int32_t max = st.pre_auth ? std::min(pre_auth_max_request_bytes, st.max_request_bytes)
+                            : st.max_request_bytes;
   while (st.close_at == UINT64_MAX && !over_limits(st) && st.in.size() - pos >= 4) {
     auto size = static_cast<int32_t>(wire::load_be32(st.in.data() + pos));
     if (size < min || size > max) {
@@ -293,12 +296,13 @@ void on_auth_deadline(connection_self self, int64_t timeout_ms) {
   }
 }
 
-// Closes a connection that moved no bytes for `idle` and waits for no answer; otherwise
+// Closes a connection that moved no bytes for `idle`, waits for no answer and is not held
+// back by the node (budget, throttle); otherwise
 // checks again when it could have been idle that long.
 void on_idle_check(connection_self self, std::chrono::milliseconds idle) {
   auto& st = self->state;
-  if (st.next_write < st.next_seq)
-    st.last_active = std::chrono::steady_clock::now();  // a request is being answered
+  if (st.next_write < st.next_seq || st.waiting_bytes || st.throttled)
+    st.last_active = std::chrono::steady_clock::now();  // answering, or not reading by choice
   auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(
     std::chrono::steady_clock::now() - st.last_active);
   if (quiet >= idle) {

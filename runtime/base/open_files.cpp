@@ -9,7 +9,7 @@ namespace cafka {
 int64_t raise_open_file_limit() {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
-    return 0;
+    return INT64_MAX;  // unknown: max-connections as configured
   if (lim.rlim_cur < lim.rlim_max) {
     rlimit raised = lim;
     raised.rlim_cur = lim.rlim_max;

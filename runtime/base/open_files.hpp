@@ -7,7 +7,7 @@
 namespace cafka {
 
 // Raises the soft limit on open files (RLIMIT_NOFILE) to the hard limit and returns the soft
-// limit then in force (the old one if raising failed).
+// limit then in force (the old one if raising failed; INT64_MAX if unlimited or unknown).
 int64_t raise_open_file_limit();
 
 // How many Kafka connections a node may keep open: `configured` (max-connections), but at

@@ -101,7 +101,8 @@ public:
   // Batches below next_offset() are already in the table and are ignored (returns false).
   // A new producer beyond max_entries() evicts the least recently written one: the entry
   // whose last batch has the lowest offset. That depends on the log alone, so a replica that
-  // copies the log or replays it (from a snapshot made under the same cap) evicts the same.
+  // copies the log or replays it (from a snapshot made under the same cap) evicts the same;
+  // but truncate() does not bring back a producer that truncated batches evicted.
   bool on_append(const batch_header& h);
 
   // Feeds every whole batch of `batches` (batches as stored, back to back, e.g. a log read

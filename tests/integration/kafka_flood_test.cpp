@@ -99,3 +99,13 @@ TEST_CASE("100000 parked fetches leave the node serving other clients",
   CHECK(has(out, "served ok\n"));
   CHECK(n.c.running(1));
 }
+
+TEST_CASE("a big request and a small one read together are both answered",
+          "[integration][kafka][limits]") {
+  flood_node n{"max-connections-per-ip=1000\n"};
+  // 300 000 bytes: more than one socket read, so the node holds it before the next prefix.
+  auto out = n.flood("pipelined", {"--size", "300000"});
+  INFO(out);
+  CHECK(has(out, "produce 0 apiversions 0\n"));
+  CHECK(n.c.running(1));
+}

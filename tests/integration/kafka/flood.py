@@ -204,9 +204,36 @@ def fetches(args):
         s.close()
 
 
+def pipelined(args):
+    """A Produce of one args.size-byte record and an ApiVersions request in one write, the
+    second's size prefix in the same segment as the first's end: prints both error codes."""
+    import time as clock
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0,
+                                        producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                                        batch_size=args.size + 1024)
+    builder.append(0, int(clock.time() * 1000), None, b'x' * args.size, [])
+    batch = bytes(builder.build())
+    body = struct.pack('>hhi', -1, 1, 10000)  # no transactional id, acks=1, timeout
+    body += struct.pack('>i', 1) + wire.string(args.topic)
+    body += struct.pack('>ii', 1, 0) + struct.pack('>i', len(batch)) + batch
+    s = open_from('127.0.0.1', args.bootstrap)
+    s.sendall(frame(0, 3, 1, body) + api_versions())
+    conn = wire.Connection.__new__(wire.Connection)
+    conn.sock = s
+    r = conn.receive()
+    (topics,) = wire.read(r, '>i')
+    wire.read_string(r)
+    (partitions, partition, produce_code) = wire.read(r, '>iih')
+    r = conn.receive()
+    (versions_code,) = wire.read(r, '>h')
+    print('produce %d apiversions %d' % (produce_code, versions_code))
+    s.close()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['connections', 'frames', 'fetches'])
+    p.add_argument('mode', choices=['connections', 'frames', 'fetches', 'pipelined'])
     p.add_argument('bootstrap')
     p.add_argument('topic')
     p.add_argument('--source', default='127.0.0.2', help='the hostile side\'s address')
@@ -217,7 +244,8 @@ def main():
     p.add_argument('--pid', type=int, default=0, help='the node, for its memory figures')
     args = p.parse_args()
     raise_open_files()
-    {'connections': connections, 'frames': frames, 'fetches': fetches}[args.mode](args)
+    {'connections': connections, 'frames': frames, 'fetches': fetches,
+     'pipelined': pipelined}[args.mode](args)
 
 
 if __name__ == '__main__':
