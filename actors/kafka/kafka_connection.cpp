@@ -51,8 +51,8 @@ public:
     budget_->release(address_, bytes_);
     budget_->close(address_);
   }
-  bool reserve(size_t n, connection_budget::waker wake) {
-    if (!budget_->reserve(address_, n, std::move(wake)))
+  bool reserve(size_t n, const connection_budget::waker& wake) {
+    if (!budget_->reserve(address_, n, wake))
       return false;
     bytes_ += n;
     return true;
@@ -82,6 +82,7 @@ struct connection_state {
   // Invariant: lease holds queued_bytes, plus the size of the frame being read if
   // next_reserved.
   std::optional<budget_lease> lease;
+  connection_budget::waker wake;  // sends this broker bytes_freed; made once
   bool next_reserved = false;  // the frame at the front of `in` has its bytes reserved
   bool waiting_bytes = false;  // the node's request bytes are used up: wait for bytes_freed
   bool throttled = false;      // the session asked for a pause (quota): wait for unthrottle
@@ -130,12 +131,7 @@ void close_failed_tls(connection_self self) {
 // until the budget says bytes were freed.
 bool reserve_frame(connection_self self, size_t n) {
   auto& st = self->state;
-  auto me = caf::actor_cast<caf::weak_actor_ptr>(self);
-  auto wake = [me] {
-    if (auto p = caf::actor_cast<caf::actor>(me))
-      caf::anon_send(p, bytes_freed_atom::value);
-  };
-  st.waiting_bytes = !st.lease->reserve(n, std::move(wake));
+  st.waiting_bytes = !st.lease->reserve(n, st.wake);
   return !st.waiting_bytes;
 }
 
@@ -335,6 +331,11 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   st.hdl = hdl;
   st.peer = address + ":" + std::to_string(self->remote_port(hdl));
   st.lease.emplace(std::move(budget), address);
+  auto me = caf::actor_cast<caf::weak_actor_ptr>(self);
+  st.wake = [me] {
+    if (auto p = caf::actor_cast<caf::actor>(me))
+      caf::anon_send(p, bytes_freed_atom::value);
+  };
   if (tls != nullptr)
     st.tls = std::make_unique<tls::kafka_tls_stream>(std::move(tls));
   st.max_request_bytes = ctx.max_request_bytes;

@@ -36,7 +36,7 @@ void connection_budget::close(const std::string& address) {
     per_address_.erase(i);
 }
 
-bool connection_budget::reserve(const std::string& address, size_t n, waker wake) {
+bool connection_budget::reserve(const std::string& address, size_t n, const waker& wake) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto& mine = per_address_[address];
   if (n <= max_bytes_ - bytes_ && n <= max_bytes_per_address_ - mine.bytes) {
@@ -46,7 +46,7 @@ bool connection_budget::reserve(const std::string& address, size_t n, waker wake
   }
   if (mine.connections == 0 && mine.bytes == 0)
     per_address_.erase(address);
-  waiting_.push_back(std::move(wake));
+  waiting_.push_back(wake);
   return false;
 }
 

@@ -38,8 +38,8 @@ public:
 
   // Takes `n` request bytes for a connection of `address` if they fit the node's and the
   // address's share. If not, takes nothing and keeps `wake` to call once bytes are released
-  // (the caller then asks again). Requires: n <= max_frame_bytes.
-  bool reserve(const std::string& address, size_t n, waker wake);
+  // (the caller then asks again); `wake` is copied only then. Requires: n <= max_frame_bytes.
+  bool reserve(const std::string& address, size_t n, const waker& wake);
   // Returns bytes `address` took by reserve and calls (outside the lock) every waker kept.
   void release(const std::string& address, size_t n);
 
