@@ -83,7 +83,7 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
   std::vector<caf::actor> out;
   for (auto& l : me.listeners) {
     kafka_session_context ctx{*broker, me.id, l.name, limits.socket_request_max_bytes, shared,
-                              access, quotas, parked};
+                              access, quotas, parked, budget};
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr, budget);

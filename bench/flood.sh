@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Memory of a node under a hostile Kafka client: starts a scratch one-node cluster on loopback
-# ports 9301 (BASP) and 9392 (Kafka), then runs tests/integration/kafka/flood.py three times
+# ports 9301 (BASP) and 9392 (Kafka), then runs tests/integration/kafka/flood.py four times
 # against it from 127.0.0.2 -- 10 000 connections, frames of the largest declared size, 100 000
-# long-poll fetches -- each while an ordinary client on 127.0.0.1 produces and consumes. Prints
+# partition long polls (800 fetches of 125 partitions), 100 connections asking 20 times each
+# for 14 MB they never read -- each while an ordinary client on 127.0.0.1 produces and
+# consumes. Prints
 # the node's resident memory (VmRSS) before and while each flood holds the node, and its peak
 # (VmHWM). Usage: bench/flood.sh [path/to/cafka] [extra [limits] lines...]
 set -euo pipefail
@@ -30,6 +32,7 @@ cleanup() { "$cafka" cluster down --config "$conf" >/dev/null 2>&1 || true; rm -
 trap cleanup EXIT
 "$cafka" cluster up --config "$conf"
 "$cafka" topics create --config "$conf" --topic flood --partitions 1 --replication-factor 1
+"$cafka" topics create --config "$conf" --topic parked --partitions 125 --replication-factor 1
 pid=$(cat "$dir/data/node-1.pid")
 rss() { awk '/VmRSS|VmHWM/ {printf "%s %s kB  ", $1, $2}' "/proc/$pid/status"; echo; }
 flood() { /usr/bin/python3 "$here/tests/integration/kafka/flood.py" "$@" 127.0.0.1:9392 flood \
@@ -39,5 +42,7 @@ flood connections --count 10000
 echo "after connections:       $(rss)"
 flood frames --count 8 --size 104857600
 echo "after frames:            $(rss)"
-flood fetches --count 800 --per-connection 125
+flood fetches --count 800 --fetch-topic parked
 echo "after fetches:           $(rss)"
+flood unread --count 100 --per-connection 20 --size 900000
+echo "after unread answers:    $(rss)"

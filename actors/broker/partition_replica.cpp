@@ -212,6 +212,8 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
     return make_error(errc::invalid_request, "fetch to the log end is for brokers only");
   if (!st.fsm->leading())
     return st.fsm->not_leader();
+  if (req.max_bytes <= 0 && req.max_wait_ms <= 0)  // the offsets only
+    return make_fetch_response(st, req.tp);
   // What read_for returns at most: min_bytes is clamped to it (consumer_reads.hpp).
   req.max_bytes = capped_max_bytes(st, req);
   auto r = read_for(st, req);

@@ -10,6 +10,7 @@
 
 #include "runtime/base/host_addresses.hpp"
 #include "runtime/config/listener_config.hpp"
+#include "runtime/kafka/api_keys.hpp"
 #include "runtime/kafka/connection_budget.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/tls/kafka_tls.hpp"
@@ -38,8 +39,8 @@ using unthrottle_atom = caf::atom_constant<caf::atom("unthrottl")>;
 // From the node's connection budget: request bytes were freed, the next frame may fit.
 using bytes_freed_atom = caf::atom_constant<caf::atom("bytesfree")>;
 
-// The connection's share of the node's budget: its slot and the request bytes it holds.
-// Given back when the connection's state ends (the broker quit).
+// The connection's share of the node's budget: its slot, the request bytes it reserved and
+// the answer bytes it holds. Given back when the connection's state ends (the broker quit).
 class budget_lease {
 public:
   budget_lease(std::shared_ptr<connection_budget> budget, std::string address)
@@ -51,13 +52,17 @@ public:
     budget_->release(address_, bytes_);
     budget_->close(address_);
   }
-  bool reserve(size_t n, const connection_budget::waker& wake) {
+  bool reserve(size_t n, const connection_budget::waker_ptr& wake) {
     if (!budget_->reserve(address_, n, wake))
       return false;
     bytes_ += n;
     return true;
   }
-  // Requires: n bytes reserved and not released.
+  void hold(size_t n) {
+    budget_->hold(address_, n);
+    bytes_ += n;
+  }
+  // Requires: n bytes reserved or held and not released.
   void release(size_t n) {
     bytes_ -= n;
     budget_->release(address_, n);
@@ -77,14 +82,20 @@ struct connection_state {
   uint64_t next_seq = 0;       // given to the next frame cut
   uint64_t next_write = 0;     // the request whose answer goes out next
   std::map<uint64_t, std::string> done;    // answers waiting for an earlier one
+  size_t done_bytes = 0;       // sum of the sizes in done
   std::map<uint64_t, size_t> frame_bytes;  // request bytes at the session, by sequence
   size_t queued_bytes = 0;     // sum of frame_bytes
-  // Invariant: lease holds queued_bytes, plus the size of the frame being read if
-  // next_reserved.
+  // Invariant: lease holds queued_bytes + done_bytes + unsent_bytes, plus the size of the
+  // frame being read if next_reserved.
   std::optional<budget_lease> lease;
-  connection_budget::waker wake;  // sends this broker bytes_freed; made once
+  connection_budget::waker_ptr wake;  // sends this broker bytes_freed; made once
   bool next_reserved = false;  // the frame at the front of `in` has its bytes reserved
-  bool waiting_bytes = false;  // the node's request bytes are used up: wait for bytes_freed
+  bool waiting_bytes = false;  // the node's bytes are used up: wait for bytes_freed
+  // Requests other than Produce go to the session one at a time, as Kafka serves all
+  // requests: such a request waits until those before it are answered, and nothing after
+  // it is cut until it is answered. Produce requests may follow each other.
+  bool exclusive = false;      // the request at the session is not a Produce
+  bool waiting_turn = false;   // the next frame is not a Produce and waits for the answers
   bool throttled = false;      // the session asked for a pause (quota): wait for unthrottle
   std::chrono::steady_clock::time_point throttled_until;
   std::chrono::steady_clock::time_point last_active;  // bytes read or written
@@ -102,9 +113,10 @@ struct connection_state {
 using connection_self = caf::io::stateful_broker<connection_state>*;
 
 bool over_limits(const connection_state& st) {
-  return st.waiting_bytes || st.throttled || st.next_seq - st.next_write >= kafka_max_in_flight
+  return st.waiting_bytes || st.throttled || st.exclusive || st.waiting_turn
+         || st.next_seq - st.next_write >= kafka_max_in_flight
          || st.queued_bytes >= kafka_max_queued_request_bytes
-         || st.unsent_bytes >= kafka_max_unsent_bytes;
+         || st.done_bytes + st.unsent_bytes >= kafka_max_answer_bytes;
 }
 
 // Puts what TLS wants sent on the socket. Requires: st.tls.
@@ -115,6 +127,7 @@ void send_tls_output(connection_self self) {
     return;
   self->write(st.hdl, out.size(), out.data());
   st.unsent_bytes += out.size();
+  st.lease->hold(out.size());
   self->flush(st.hdl);
 }
 
@@ -175,6 +188,7 @@ void fit_buffers(connection_self self) {
 // reserved; closes the connection on a size outside [8, max]. Returns false if it closed.
 bool cut_frames(connection_self self) {
   auto& st = self->state;
+  st.waiting_turn = false;
   size_t pos = 0;
   int32_t min = st.pre_auth ? 0 : 8;
   int32_t max = st.pre_auth ? std::min(pre_auth_max_request_bytes, st.max_request_bytes)
@@ -193,6 +207,15 @@ bool cut_frames(connection_self self) {
     st.next_reserved = true;
     if (st.in.size() - pos - 4 < n)
       break;
+    // After authentication every frame starts with its API key (SASL tokens before it may
+    // not; they are answered in order by the session anyway).
+    bool produce = st.pre_auth || wire::load_be16(st.in.data() + pos + 4)
+                                     == static_cast<uint16_t>(kafka::api_key::produce);
+    if (!produce && !st.frame_bytes.empty()) {
+      st.waiting_turn = true;
+      break;
+    }
+    st.exclusive = !produce;
     st.next_reserved = false;
     auto seq = st.next_seq++;
     st.frame_bytes.emplace(seq, n);
@@ -222,15 +245,19 @@ void write_ready(connection_self self) {
   bool wrote = false;
   for (auto i = st.done.find(st.next_write); i != st.done.end();
        i = st.done.find(st.next_write)) {
-    if (!i->second.empty() && st.tls != nullptr) {
-      if (!st.tls->write(i->second.data(), i->second.size())) {
+    auto size = i->second.size();
+    st.done_bytes -= size;
+    if (size > 0 && st.tls != nullptr) {
+      // The encrypted copy is held instead (send_tls_output).
+      st.lease->release(size);
+      if (!st.tls->write(i->second.data(), size)) {
         close_failed_tls(self);
         return;
       }
       wrote = true;
-    } else if (!i->second.empty()) {
-      self->write(st.hdl, i->second.size(), i->second.data());
-      st.unsent_bytes += i->second.size();
+    } else if (size > 0) {
+      self->write(st.hdl, size, i->second.data());
+      st.unsent_bytes += size;
       wrote = true;
     }
     st.done.erase(i);
@@ -256,6 +283,11 @@ void on_answer(connection_self self, uint64_t seq, std::string& frame) {
   st.queued_bytes -= i->second;
   st.lease->release(i->second);
   st.frame_bytes.erase(i);
+  if (st.frame_bytes.empty())
+    st.exclusive = false;
+  // The answer is held until the socket took it.
+  st.lease->hold(frame.size());
+  st.done_bytes += frame.size();
   st.done.emplace(seq, std::move(frame));
   write_ready(self);
 }
@@ -332,10 +364,10 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   st.peer = address + ":" + std::to_string(self->remote_port(hdl));
   st.lease.emplace(std::move(budget), address);
   auto me = caf::actor_cast<caf::weak_actor_ptr>(self);
-  st.wake = [me] {
+  st.wake = std::make_shared<const connection_budget::waker>([me] {
     if (auto p = caf::actor_cast<caf::actor>(me))
       caf::anon_send(p, bytes_freed_atom::value);
-  };
+  });
   if (tls != nullptr)
     st.tls = std::make_unique<tls::kafka_tls_stream>(std::move(tls));
   st.max_request_bytes = ctx.max_request_bytes;
@@ -371,7 +403,11 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
     [=](const caf::io::data_transferred_msg& msg) {
       auto& st = self->state;
       st.last_active = std::chrono::steady_clock::now();
-      st.unsent_bytes = static_cast<size_t>(msg.remaining);
+      auto remaining = static_cast<size_t>(msg.remaining);
+      if (remaining < st.unsent_bytes) {
+        st.lease->release(st.unsent_bytes - remaining);
+        st.unsent_bytes = remaining;
+      }
       if (st.unsent_bytes == 0) {
         // CAF keeps what a big answer needed; an idle connection gives it back.
         auto& out = self->wr_buf(st.hdl);

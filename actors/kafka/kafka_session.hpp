@@ -22,6 +22,8 @@ class quota_manager;
 
 namespace cafka {
 
+class connection_budget;
+
 // What every session of a listener shares.
 struct kafka_session_context {
   broker_actor broker;        // this node's broker
@@ -36,6 +38,9 @@ struct kafka_session_context {
   // [limits] max-parked-fetches: partition long polls of every session of the node (made once
   // per node, shared by its listeners; session_fetch.cpp). Null: not capped.
   std::shared_ptr<parked_fetch_budget> node_parked_fetches;
+  // The node's connection budget (as the connections use it): a fetch takes what its reads
+  // may bring into memory from it (session_fetch.cpp). Null: not counted.
+  std::shared_ptr<connection_budget> budget;
 };
 
 // From the connection: one request frame (without its size prefix) and its sequence number.

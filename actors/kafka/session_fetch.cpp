@@ -1,10 +1,11 @@
 // Kafka session handlers of reading: Fetch (a long poll over many partitions, within the
-// node's and the connection's parked-fetch caps; stored batches passed through as they lie on
-// disk) and ListOffsets.
+// node's and the connection's parked-fetch caps, reading no more than the node's byte budget
+// grants; stored batches passed through as they lie on disk) and ListOffsets.
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <caf/actor_clock.hpp>
@@ -13,6 +14,7 @@
 #include "actors/kafka/kafka_session_state.hpp"
 #include "actors/kafka/session_quotas.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/kafka/budget_grant.hpp"
 #include "runtime/kafka/fetch_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/list_offsets_codec.hpp"
@@ -34,13 +36,19 @@ constexpr int32_t min_partition_bytes = 64 * 1024;
 
 // One Fetch request being answered, in up to three rounds over every partition:
 // - first: every partition is read at once; enough bytes (or an error, or max_wait 0) answer;
-// - long_poll: every partition is asked again, parked in its replica for max_wait; the first
-//   one with data (or the end of max_wait) answers. The round holds one unit per partition
-//   of the node's and the connection's parked-fetch budgets, given back as each replica
-//   answers. If the budgets have no room for all of them, or a replica refused to park its
-//   partition (park_refused: its max-parked-fetches-per-partition is reached), the session
-//   instead waits out max_wait itself (one timer, nothing parked) and then
+// - long_poll: every partition is asked again, parked in its replica for max_wait, for one
+//   batch only; the first with data, or the end of max_wait with data somewhere, starts the
+//   last round (with nothing anywhere, or an error, it answers). The round holds one unit
+//   per partition of the node's and the connection's parked-fetch budgets, given back as
+//   each replica answers. If the budgets have no room for all of them, or a replica refused
+//   to park its partition (park_refused: its max-parked-fetches-per-partition is reached),
+//   the session instead waits out max_wait itself (one timer, nothing parked) and then
 // - last: reads every partition once more and answers with what is there.
+// A read round (first, last) first takes from the node's connection budget the bytes its
+// reads may return (`grant`, held until the answer is handed to the connection, which then
+// holds the answer's bytes) and reads within what it got: with less than it wanted, each
+// partition gets an equal share, at least one batch. With nothing granted, a first round
+// waits out max_wait instead (nothing parked), and a last round reads the offsets only.
 struct fetch_gather {
   enum class round : uint8_t { first, long_poll, last };
   kafka::fetch_request req;
@@ -60,6 +68,7 @@ struct fetch_gather {
   bool park_refused = false;                     // long_poll: a replica did not park
   caf::actor_clock::time_point wait_end;         // long_poll: when max_wait is over
   parked_fetches parked;                         // long_poll: the budgets' units
+  std::optional<budget_grant> grant;             // read rounds: the bytes they may read
   bool answered = false;
 };
 
@@ -89,6 +98,7 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
   kafka::writer w{frame};
   encode(w, call.header.api_version, g->response);
   send_response(self, call, std::move(frame));
+  g->grant->release();  // the connection holds the answer now
   // Late long-poll replies still find the gather: it keeps no records.
   g->records = {};
   g->response = {};
@@ -155,12 +165,16 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
   --g->pending;
   switch (r) {
     case fetch_gather::round::long_poll:
-      if (err != error_code::none || g->bytes >= g->min_bytes)
+      if (err != error_code::none)
         answer(self, call, g);
+      else if (g->bytes >= g->min_bytes)  // read what is there, within the budget
+        fetch_all(self, call, g, fetch_gather::round::last);
       else if (g->pending == 0 && g->park_refused) // the rest of max_wait, unparked
         read_again_after(self, call, g,
                          std::chrono::duration_cast<std::chrono::milliseconds>(
                            g->wait_end - self->clock().now()));
+      else if (g->pending == 0 && g->bytes > 0)
+        fetch_all(self, call, g, fetch_gather::round::last);
       else if (g->pending == 0)
         answer(self, call, g);
       return;
@@ -183,6 +197,23 @@ void on_partition(kafka_session_self self, const kafka_call& call, const gather_
     start_waiting(self, call, g);
 }
 
+// Takes from the budget what a read round's partitions may return and gives the most one
+// partition may read: partition_bytes if the grant is whole, else an equal share of it (at
+// least 1 byte: the replica still returns one batch), 0 if nothing was granted.
+int32_t granted_partition_bytes(fetch_gather& g) {
+  size_t want = 0;
+  for (auto& s : g.slots) {
+    auto& p = g.req.topics[s.topic].partitions[s.partition];
+    want += static_cast<size_t>(std::clamp(p.partition_max_bytes, 1, g.partition_bytes));
+  }
+  auto got = g.grant->take_up_to(want);
+  if (got >= want)
+    return g.partition_bytes;
+  if (got == 0)
+    return 0;
+  return static_cast<int32_t>(std::max<size_t>(1, got / std::max<size_t>(1, g.slots.size())));
+}
+
 void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr& g,
                fetch_gather::round r) {
   g->current = r;
@@ -194,13 +225,23 @@ void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr
   }
   bool parks = r == fetch_gather::round::long_poll;
   auto wait = parks ? static_cast<int32_t>(max_wait(*g).count()) : 0;
+  int32_t cap = 1;  // a long poll asks for one batch per partition
+  if (parks)
+    g->grant->release();
+  else
+    cap = granted_partition_bytes(*g);
+  if (cap == 0 && r == fetch_gather::round::first) {
+    g->wait_end = self->clock().now() + max_wait(*g);
+    read_again_after(self, call, g, max_wait(*g));
+    return;
+  }
   for (size_t i = 0; i < g->slots.size(); ++i) {
     auto& t = g->req.topics[g->slots[i].topic];
     auto& p = t.partitions[g->slots[i].partition];
     fetch_request f;
     f.tp = topic_partition{t.topic, partition_id{p.partition}};
     f.offset = log_offset{p.fetch_offset};
-    f.max_bytes = std::clamp(p.partition_max_bytes, 1, g->partition_bytes);
+    f.max_bytes = cap == 0 ? 0 : std::clamp(p.partition_max_bytes, 1, cap);
     f.min_bytes = parks ? 1 : 0;
     f.max_wait_ms = wait;
     auto timeout = std::chrono::milliseconds{wait} + fetch_margin;
@@ -219,6 +260,8 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
   auto g = std::make_shared<fetch_gather>();
   if (!decode_body(self, call, r, g->req))
     return;
+  // client_host is "/<address>", the address the connection counts its bytes under.
+  g->grant.emplace(self->state.ctx.budget, self->state.client_host.substr(1));
   // A partition named twice is fetched once (Kafka keeps a map of them too).
   // A topic the client may not read is answered TOPIC_AUTHORIZATION_FAILED, unread.
   std::set<topic_partition> seen;

@@ -36,22 +36,49 @@ void connection_budget::close(const std::string& address) {
     per_address_.erase(i);
 }
 
-bool connection_budget::reserve(const std::string& address, size_t n, const waker& wake) {
+bool connection_budget::fits(const std::string& address, size_t n) const {
+  if (bytes_ > max_bytes_ || n > max_bytes_ - bytes_)
+    return false;
+  auto i = per_address_.find(address);
+  size_t mine = i == per_address_.end() ? 0 : i->second.bytes;
+  return mine <= max_bytes_per_address_ && n <= max_bytes_per_address_ - mine;
+}
+
+bool connection_budget::reserve(const std::string& address, size_t n, const waker_ptr& wake) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& mine = per_address_[address];
-  if (n <= max_bytes_ - bytes_ && n <= max_bytes_per_address_ - mine.bytes) {
-    bytes_ += n;
-    mine.bytes += n;
-    return true;
+  if (!fits(address, n)) {
+    waiting_.push_back(waiter{address, n, wake});
+    return false;
   }
+  bytes_ += n;
+  per_address_[address].bytes += n;
+  return true;
+}
+
+size_t connection_budget::take_up_to(const std::string& address, size_t n) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (bytes_ >= max_bytes_)
+    return 0;
+  auto& mine = per_address_[address];
+  size_t room = std::min(max_bytes_ - bytes_, mine.bytes < max_bytes_per_address_
+                                                ? max_bytes_per_address_ - mine.bytes
+                                                : size_t{0});
+  auto k = std::min(n, room);
+  bytes_ += k;
+  mine.bytes += k;
   if (mine.connections == 0 && mine.bytes == 0)
     per_address_.erase(address);
-  waiting_.push_back(wake);
-  return false;
+  return k;
+}
+
+void connection_budget::hold(const std::string& address, size_t n) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  bytes_ += n;
+  per_address_[address].bytes += n;
 }
 
 void connection_budget::release(const std::string& address, size_t n) {
-  std::vector<waker> wake;
+  std::vector<waker_ptr> wake;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = per_address_.find(address);
@@ -62,10 +89,18 @@ void connection_budget::release(const std::string& address, size_t n) {
       if (i->second.connections == 0 && i->second.bytes == 0)
         per_address_.erase(i);
     }
-    wake.swap(waiting_);
+    // Each waiter that fits now asks again; one that does not fit waits on; one whose owner
+    // is gone is dropped.
+    auto rest = std::stable_partition(waiting_.begin(), waiting_.end(), [&](const waiter& w) {
+      return !w.wake.expired() && !fits(w.address, w.bytes);
+    });
+    for (auto j = rest; j != waiting_.end(); ++j)
+      if (auto w = j->wake.lock())
+        wake.push_back(std::move(w));
+    waiting_.erase(rest, waiting_.end());
   }
   for (auto& w : wake)
-    w();
+    (*w)();
 }
 
 size_t connection_budget::open_connections() const {

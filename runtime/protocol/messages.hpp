@@ -24,7 +24,8 @@ struct produce_response {
   log_offset log_start_offset;
 };
 
-// Long poll: answered when at least min_bytes are available or max_wait_ms passed.
+// Long poll: answered when at least min_bytes are available or max_wait_ms passed. With
+// max_bytes <= 0 and max_wait_ms <= 0 it reads no records: the answer has the offsets only.
 struct fetch_request {
   topic_partition tp;
   log_offset offset;

@@ -1,6 +1,7 @@
 // A hostile client against a real node's Kafka listener, with an ordinary client beside it:
-// 10 000 connections from one address, frames of the largest declared size, and 100 000
-// long-poll fetches. The node must keep serving the ordinary client (kafka-python on
+// 10 000 connections from one address, frames of the largest declared size, 100 000
+// partition long polls, and big answers the client never reads. The node must keep serving
+// the ordinary client (kafka-python on
 // 127.0.0.1; the hostile side uses 127.0.0.2) and hold no more than its [limits] allow.
 // The hostile side is tests/integration/kafka/flood.py; bench/flood.sh reports the memory.
 #include <catch2/catch.hpp>
@@ -93,9 +94,29 @@ TEST_CASE("frames of the largest size wait for the node's request bytes and the 
 TEST_CASE("100000 parked fetches leave the node serving other clients",
           "[integration][kafka][limits]") {
   flood_node n{"max-connections-per-ip=1000\n"};
-  auto out = n.flood("fetches", {"--count", "800", "--per-connection", "125"});
+  REQUIRE(n.c.cli({"topics", "create", "--topic", "parked", "--partitions", "125",
+                   "--replication-factor", "1"})
+            .exit_code
+          == 0);
+  // 800 connections, each with one fetch of the 125 partitions.
+  auto out = n.flood("fetches", {"--count", "800", "--fetch-topic", "parked"});
   INFO(out);
-  CHECK(has(out, "fetches sent 100000\n"));
+  CHECK(has(out, "partition fetches sent 100000\n"));
+  CHECK(has(out, "served ok\n"));
+  CHECK(n.c.running(1));
+}
+
+TEST_CASE("a client that never reads its answers leaves the node serving other clients",
+          "[integration][kafka][limits]") {
+  flood_node n{"max-connections-per-ip=1000\n"};
+  // 16 records of 900 000 bytes; 100 connections ask for all of them 20 times each. Without
+  // limits the answers would take 100 x 20 x 14 MB; the connections' answers and the
+  // fetches' reads count against the node's bytes (queued-max-request-bytes), so the
+  // address stops at its half of them.
+  auto out = n.flood("unread", {"--count", "100", "--per-connection", "20", "--size", "900000",
+                                "--pid", std::to_string(n.c.pid(1))});
+  INFO(out);
+  CHECK(has(out, "unread fetches sent 2000\n"));
   CHECK(has(out, "served ok\n"));
   CHECK(n.c.running(1));
 }

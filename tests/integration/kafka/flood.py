@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A hostile Kafka client, and an ordinary one beside it. From one source address the hostile
 side opens many connections (`connections`), sends frames of the largest declared size
-(`frames`) or parks many long-poll fetches (`fetches`); while it holds them, an ordinary
-kafka-python client on 127.0.0.1 produces and consumes a record. Prints what the node did
+(`frames`), parks many long-poll fetches (`fetches`) or asks for big answers it never reads
+(`unread`); while it holds them, an ordinary kafka-python client on 127.0.0.1 produces and
+consumes a record. Prints what the node did
 ("admitted N refused M", "served ok") and, with --pid, the node's memory ("rss-kib ...").
 Used by tests/integration/kafka_flood_test.cpp and bench/flood.sh; run with /usr/bin/python3.
 """
@@ -181,23 +182,88 @@ def frames(args):
     sys.stdout.flush()
 
 
-def fetch_request(correlation, topic, max_wait_ms):
-    """Fetch v4: partition 0 of `topic` from offset 0, waiting for a megabyte."""
-    body = struct.pack('>iiiib', -1, max_wait_ms, 1 << 20, 1 << 20, 0)
-    body += struct.pack('>i', 1) + wire.string(topic)
-    body += struct.pack('>iiqi', 1, 0, 0, 1 << 20)
+def fetch_request(correlation, topic, partitions, max_wait_ms, max_bytes=1 << 20):
+    """Fetch v4: `partitions` (0, 1, ...) of `topic` from offset 0, waiting for max_bytes."""
+    body = struct.pack('>iiiib', -1, max_wait_ms, max_bytes, max_bytes, 0)
+    body += struct.pack('>i', 1) + wire.string(topic) + struct.pack('>i', partitions)
+    body += b''.join(struct.pack('>iqi', p, 0, max_bytes) for p in range(partitions))
     return frame(1, 4, correlation, body)
 
 
 def fetches(args):
+    """Each of args.count connections sends one fetch of args.partitions partitions of
+    args.fetch_topic (a connection serves one fetch at a time, as Kafka does)."""
     socks = [open_from(args.source, args.bootstrap) for _ in range(args.count)]
+    topic = args.fetch_topic or args.topic
     for s in socks:
-        batch = b''.join(fetch_request(i + 1, args.topic, args.wait_ms)
-                         for i in range(args.per_connection))
-        s.sendall(batch)
-    print('fetches sent %d' % (len(socks) * args.per_connection))
+        s.sendall(fetch_request(1, topic, args.partitions, args.wait_ms))
+    print('partition fetches sent %d' % (len(socks) * args.partitions))
     print('holding', node_memory(args.pid))
     print('served ok' if ordinary_client(args.bootstrap, args.topic, 'fetches') else
+          'served FAILED')
+    sys.stdout.flush()
+    for s in socks:
+        s.close()
+
+
+def produce_request(topic, size):
+    """Produce v3 of one `size`-byte record to partition 0 of `topic`, acks=1."""
+    import time as clock
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0,
+                                        producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                                        batch_size=size + 1024)
+    builder.append(0, int(clock.time() * 1000), None, b'x' * size, [])
+    batch = bytes(builder.build())
+    body = struct.pack('>hhi', -1, 1, 10000)  # no transactional id, acks=1, timeout
+    body += struct.pack('>i', 1) + wire.string(topic)
+    body += struct.pack('>ii', 1, 0) + struct.pack('>i', len(batch)) + batch
+    return frame(0, 3, 1, body)
+
+
+def settle(pid, deadline_s=60):
+    """Waits until the node's resident memory stopped growing (3 samples, 1 s apart)."""
+    if not pid:
+        return
+    last, same, deadline = None, 0, time.monotonic() + deadline_s
+    while same < 3 and time.monotonic() < deadline:
+        time.sleep(1)
+        now = node_memory(pid).split()[1]
+        same = same + 1 if now == last else 0
+        last = now
+
+
+def unread(args):
+    """Fills partition 0 of the topic with args.records records of args.size bytes, then from
+    args.count connections (with small receive buffers) sends args.per_connection fetches of
+    all of it each and never reads an answer."""
+    conn = wire.Connection.__new__(wire.Connection)
+    conn.sock = open_from('127.0.0.1', args.bootstrap)
+    for _ in range(args.records):
+        conn.sock.sendall(produce_request(args.topic, args.size))
+        r = conn.receive()
+        (topics,) = wire.read(r, '>i')
+        wire.read_string(r)
+        (partitions, partition, code) = wire.read(r, '>iih')
+        if code != 0:
+            print('produce failed with error %d' % code)
+            return
+    conn.sock.close()
+    socks = []
+    for i in range(args.count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.bind((args.source, 0))
+        s.settimeout(30)
+        host, port = args.bootstrap.split(':')
+        s.connect((host, int(port)))
+        s.sendall(b''.join(fetch_request(j + 1, args.topic, 1, 0, 64 << 20)
+                           for j in range(args.per_connection)))
+        socks.append(s)
+    print('unread fetches sent %d' % (len(socks) * args.per_connection))
+    settle(args.pid)
+    print('holding', node_memory(args.pid))
+    print('served ok' if ordinary_client(args.bootstrap, args.topic, 'unread') else
           'served FAILED')
     sys.stdout.flush()
     for s in socks:
@@ -207,18 +273,8 @@ def fetches(args):
 def pipelined(args):
     """A Produce of one args.size-byte record and an ApiVersions request in one write, the
     second's size prefix in the same segment as the first's end: prints both error codes."""
-    import time as clock
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0,
-                                        producer_id=-1, producer_epoch=-1, base_sequence=-1,
-                                        batch_size=args.size + 1024)
-    builder.append(0, int(clock.time() * 1000), None, b'x' * args.size, [])
-    batch = bytes(builder.build())
-    body = struct.pack('>hhi', -1, 1, 10000)  # no transactional id, acks=1, timeout
-    body += struct.pack('>i', 1) + wire.string(args.topic)
-    body += struct.pack('>ii', 1, 0) + struct.pack('>i', len(batch)) + batch
     s = open_from('127.0.0.1', args.bootstrap)
-    s.sendall(frame(0, 3, 1, body) + api_versions())
+    s.sendall(produce_request(args.topic, args.size) + api_versions())
     conn = wire.Connection.__new__(wire.Connection)
     conn.sock = s
     r = conn.receive()
@@ -233,18 +289,22 @@ def pipelined(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['connections', 'frames', 'fetches', 'pipelined'])
+    p.add_argument('mode', choices=['connections', 'frames', 'fetches', 'unread', 'pipelined'])
     p.add_argument('bootstrap')
     p.add_argument('topic')
     p.add_argument('--source', default='127.0.0.2', help='the hostile side\'s address')
     p.add_argument('--count', type=int, default=10000, help='connections')
     p.add_argument('--size', type=int, default=1 << 20, help='frame size (frames)')
-    p.add_argument('--per-connection', type=int, default=125, help='fetches per connection')
+    p.add_argument('--per-connection', type=int, default=20,
+                   help='fetches per connection (unread)')
+    p.add_argument('--partitions', type=int, default=125, help='partitions per fetch (fetches)')
+    p.add_argument('--fetch-topic', default='', help='the topic fetched (fetches)')
+    p.add_argument('--records', type=int, default=16, help='records of --size (unread)')
     p.add_argument('--wait-ms', type=int, default=30000, help='fetch max wait')
     p.add_argument('--pid', type=int, default=0, help='the node, for its memory figures')
     args = p.parse_args()
     raise_open_files()
-    {'connections': connections, 'frames': frames, 'fetches': fetches,
+    {'connections': connections, 'frames': frames, 'fetches': fetches, 'unread': unread,
      'pipelined': pipelined}[args.mode](args)
 
 
