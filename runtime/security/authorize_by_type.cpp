@@ -14,7 +14,7 @@ bool applies_to(const acl_binding& b, std::string_view principal, std::string_vi
 }
 
 // A name no literal or prefixed binding names in practice (Kafka uses "hardcode").
-constexpr std::string_view unnamed_resource = "\x01cafka-unnamed";
+constexpr std::string_view unnamed_resource = "\x01" "cafka-unnamed";
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;

@@ -227,8 +227,11 @@ void raft_files_seeds() {
                                    encode(metadata_command{delete_topic_cmd{"orders"}})});
   raft::files::append_record(log, {raft_term{2}, raft_index{4}, raft::entry_kind::command,
                                    encode(metadata_command{allocate_producer_id_cmd{}})});
-  put("raft_persistence", "full", fuzz::field(v) + fuzz::field(s) + log);
-  put("raft_persistence", "no_snapshot", fuzz::field(v) + fuzz::field(std::nullopt) + log);
+  // Mode 15: the target makes every checksum match (these already do).
+  std::string mode(1, '\x0f');
+  put("raft_persistence", "full", mode + fuzz::field(v) + fuzz::field(s) + log);
+  put("raft_persistence", "no_snapshot",
+      mode + fuzz::field(v) + fuzz::field(std::nullopt) + log);
 }
 
 void metadata_seeds() {
@@ -339,10 +342,12 @@ void partition_log_seeds() {
     return slurp(dir / segment::file_name(log_offset{0}, ext));
   };
   auto log = file(".log");
-  put("partition_log", "one_segment", std::string(1, '\0') + fuzz::field(log)
+  // Mode 3: the target makes batch lengths and CRCs match (these already do); then the
+  // second segment's base offset (0: none).
+  put("partition_log", "one_segment", std::string{'\x03', '\0'} + fuzz::field(log)
                                         + fuzz::field(file(".index"))
                                         + fuzz::field(file(".timeindex")));
-  put("partition_log", "two_segments", std::string(1, '\x09') + fuzz::field(log)
+  put("partition_log", "two_segments", std::string{'\x03', '\x09'} + fuzz::field(log)
                                          + fuzz::field(std::nullopt) + fuzz::field(std::nullopt)
                                          + fuzz::field(log));
   fs::remove_all(dir);

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/protocol/crc32c.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "tests/fuzz/fuzz_seal.hpp"
 
 using namespace cafka;
 
@@ -18,16 +18,11 @@ namespace {
 void patch(std::string& b, uint8_t mode) {
   if (b.size() < batch_header_size)
     return;
-  if (mode & 1) {
-    auto len = static_cast<uint32_t>(b.size() - batch_log_overhead);
-    for (int i = 0; i < 4; ++i)
-      b[8 + i] = static_cast<char>((len >> (8 * (3 - i))) & 0xff);
-  }
-  if (mode & 2) {
-    auto crc = crc32c(b.data() + batch_crc_begin, b.size() - batch_crc_begin);
-    for (int i = 0; i < 4; ++i)
-      b[batch_crc_pos + i] = static_cast<char>((crc >> (8 * (3 - i))) & 0xff);
-  }
+  if (mode & 1)
+    fuzz::put_u32(b, batch_log_overhead - 4,
+                  static_cast<uint32_t>(b.size() - batch_log_overhead));
+  if (mode & 2)
+    fuzz::seal_batch_crc(b, 0, b.size());
 }
 
 } // namespace
