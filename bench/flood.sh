@@ -6,7 +6,9 @@
 # for 14 MB they never read -- each while an ordinary client on 127.0.0.1 produces and
 # consumes. Prints
 # the node's resident memory (VmRSS) before and while each flood holds the node, and its peak
-# (VmHWM). Usage: bench/flood.sh [path/to/cafka] [extra [limits] lines...]
+# (VmHWM). Usage: bench/flood.sh [path/to/cafka] [extra [limits] lines...]; the environment's
+# FLOOD_UNREAD_CONNECTIONS (default 100) sets the unread connections (each can make a node
+# without answer limits hold 280 MB).
 set -euo pipefail
 cafka=$(realpath "${1:-build/cafka}")
 shift || true
@@ -44,5 +46,5 @@ flood frames --count 8 --size 104857600
 echo "after frames:            $(rss)"
 flood fetches --count 800 --fetch-topic parked
 echo "after fetches:           $(rss)"
-flood unread --count 100 --per-connection 20 --size 900000
+flood unread --count "${FLOOD_UNREAD_CONNECTIONS:-100}" --per-connection 20 --size 900000
 echo "after unread answers:    $(rss)"

@@ -1,5 +1,6 @@
 #include "cafka/consumer_actor.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <caf/typed_event_based_actor.hpp>
@@ -178,7 +179,8 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
   auto& pp = st.parts[tp];
   auto gen = pp.seek_generation;
   auto id = begin_request(self, pp, leader);
-  fetch_request req{tp, pp.offset, st.cfg.fetch_max_bytes, st.cfg.fetch_min_bytes,
+  // At least 1 byte: a fetch of max_bytes 0 without a wait reads the offsets only.
+  fetch_request req{tp, pp.offset, std::max(1, st.cfg.fetch_max_bytes), st.cfg.fetch_min_bytes,
                     st.cfg.fetch_max_wait_ms};
   auto timeout = std::chrono::milliseconds{st.cfg.request_timeout_ms + st.cfg.fetch_max_wait_ms};
   self->request(leader, timeout, fetch_atom::value, std::move(req))

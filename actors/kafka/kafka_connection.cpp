@@ -10,7 +10,6 @@
 
 #include "runtime/base/host_addresses.hpp"
 #include "runtime/config/listener_config.hpp"
-#include "runtime/kafka/api_keys.hpp"
 #include "runtime/kafka/connection_budget.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/tls/kafka_tls.hpp"
@@ -91,11 +90,6 @@ struct connection_state {
   connection_budget::waker_ptr wake;  // sends this broker bytes_freed; made once
   bool next_reserved = false;  // the frame at the front of `in` has its bytes reserved
   bool waiting_bytes = false;  // the node's bytes are used up: wait for bytes_freed
-  // Requests other than Produce go to the session one at a time, as Kafka serves all
-  // requests: such a request waits until those before it are answered, and nothing after
-  // it is cut until it is answered. Produce requests may follow each other.
-  bool exclusive = false;      // the request at the session is not a Produce
-  bool waiting_turn = false;   // the next frame is not a Produce and waits for the answers
   bool throttled = false;      // the session asked for a pause (quota): wait for unthrottle
   std::chrono::steady_clock::time_point throttled_until;
   std::chrono::steady_clock::time_point last_active;  // bytes read or written
@@ -113,8 +107,7 @@ struct connection_state {
 using connection_self = caf::io::stateful_broker<connection_state>*;
 
 bool over_limits(const connection_state& st) {
-  return st.waiting_bytes || st.throttled || st.exclusive || st.waiting_turn
-         || st.next_seq - st.next_write >= kafka_max_in_flight
+  return st.waiting_bytes || st.throttled || st.next_seq - st.next_write >= kafka_max_in_flight
          || st.queued_bytes >= kafka_max_queued_request_bytes
          || st.done_bytes + st.unsent_bytes >= kafka_max_answer_bytes;
 }
@@ -188,7 +181,6 @@ void fit_buffers(connection_self self) {
 // reserved; closes the connection on a size outside [8, max]. Returns false if it closed.
 bool cut_frames(connection_self self) {
   auto& st = self->state;
-  st.waiting_turn = false;
   size_t pos = 0;
   int32_t min = st.pre_auth ? 0 : 8;
   int32_t max = st.pre_auth ? std::min(pre_auth_max_request_bytes, st.max_request_bytes)
@@ -207,15 +199,6 @@ bool cut_frames(connection_self self) {
     st.next_reserved = true;
     if (st.in.size() - pos - 4 < n)
       break;
-    // After authentication every frame starts with its API key (SASL tokens before it may
-    // not; they are answered in order by the session anyway).
-    bool produce = st.pre_auth || wire::load_be16(st.in.data() + pos + 4)
-                                     == static_cast<uint16_t>(kafka::api_key::produce);
-    if (!produce && !st.frame_bytes.empty()) {
-      st.waiting_turn = true;
-      break;
-    }
-    st.exclusive = !produce;
     st.next_reserved = false;
     auto seq = st.next_seq++;
     st.frame_bytes.emplace(seq, n);
@@ -283,8 +266,6 @@ void on_answer(connection_self self, uint64_t seq, std::string& frame) {
   st.queued_bytes -= i->second;
   st.lease->release(i->second);
   st.frame_bytes.erase(i);
-  if (st.frame_bytes.empty())
-    st.exclusive = false;
   // The answer is held until the socket took it.
   st.lease->hold(frame.size());
   st.done_bytes += frame.size();

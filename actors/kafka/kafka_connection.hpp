@@ -1,14 +1,13 @@
 // One Kafka client connection: a CAF io broker that only frames. It reads what the socket
 // has (never more than it holds in memory), cuts 4-byte-size-prefixed request frames (capped
 // like Kafka's socket.request.max.bytes), hands each with a sequence number to its session
-// actor, and writes the answers back in request order (clients pipeline). A request other
-// than Produce goes to the session alone, as Kafka serves requests. It stops reading while
-// such a request is unanswered, too many requests or request bytes are unanswered, too many
-// answer bytes are not on the socket yet (backpressure), the node's bytes (connection_budget:
-// requests and answers) are used up, or the session throttles the client. On an SSL listener it also runs the connection's TLS (memory BIOs,
-// never blocking); a client whose TLS handshake fails, or that has not finished TLS and SASL
-// within [limits] authentication-timeout-ms, is closed. Runs on CAF's multiplexer thread:
-// nothing here decodes or waits.
+// actor, and writes the answers back in request order (clients pipeline). It stops reading
+// while too many requests or request bytes are unanswered, too many answer bytes are not on
+// the socket yet (backpressure), the node's bytes (connection_budget: requests and answers)
+// are used up, or the session throttles the client. On an SSL listener it also runs the
+// connection's TLS (memory BIOs, never blocking); a client whose TLS handshake fails, or
+// that has not finished TLS and SASL within [limits] authentication-timeout-ms, is closed.
+// Runs on CAF's multiplexer thread: nothing here decodes or waits.
 #pragma once
 
 #include <cstddef>

@@ -33,6 +33,8 @@ constexpr auto list_offsets_timeout = std::chrono::seconds{10};
 constexpr int32_t max_fetch_wait_ms = 60000;
 // Each partition may return at least this much, whatever the response budget.
 constexpr int32_t min_partition_bytes = 64 * 1024;
+// Kafka's longest topic name.
+constexpr size_t max_topic_name_bytes = 249;
 
 // One Fetch request being answered, in up to three rounds over every partition:
 // - first: every partition is read at once; enough bytes (or an error, or max_wait 0) answer;
@@ -128,6 +130,12 @@ void start_waiting(kafka_session_self self, const kafka_call& call, const gather
     mine = std::make_shared<parked_fetch_budget>(limits.max_parked_fetches_per_connection);
   auto n = static_cast<int64_t>(g->slots.size());
   g->wait_end = self->clock().now() + max_wait(*g);
+  // The long poll reads again within a new grant, and so does the last round: what the
+  // first round read and was granted goes back now.
+  for (auto& rec : g->records)
+    rec = std::string{};
+  g->bytes = 0;
+  g->grant->release();
   if (g->parked.take(st.ctx.node_parked_fetches, mine, n)) {
     fetch_all(self, call, g, fetch_gather::round::long_poll);
     return;
@@ -260,6 +268,24 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
   auto g = std::make_shared<fetch_gather>();
   if (!decode_body(self, call, r, g->req))
     return;
+  // Every partition named costs the session memory and a request to the broker: a topic
+  // name longer than Kafka allows, or more partitions than the cluster may have, is refused.
+  size_t named = 0;
+  auto max_partitions = static_cast<size_t>(self->state.ctx.cfg->limits.max_partitions);
+  for (auto& t : g->req.topics) {
+    if (t.topic.size() > max_topic_name_bytes) {
+      close_connection(self, call.seq, "Fetch names a topic of " + std::to_string(t.topic.size())
+                                         + " bytes (at most 249)");
+      return;
+    }
+    named += t.partitions.size();
+  }
+  if (named > max_partitions) {
+    close_connection(self, call.seq, "Fetch names " + std::to_string(named)
+                                       + " partitions, more than [limits] max-partitions ("
+                                       + std::to_string(max_partitions) + ")");
+    return;
+  }
   // client_host is "/<address>", the address the connection counts its bytes under.
   g->grant.emplace(self->state.ctx.budget, self->state.client_host.substr(1));
   // A partition named twice is fetched once (Kafka keeps a map of them too).

@@ -30,6 +30,7 @@
 #include "runtime/storage/partition_log.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"
+#include "tests/integration/node_process.hpp"
 
 using cafka::testing::cli_retrying;
 using cafka::testing::cluster_process;
@@ -154,6 +155,26 @@ std::string produce_body(const std::string& topic, const std::string& batch, boo
   return body;
 }
 
+// A Fetch v4 body: `partitions` partitions (0, 1, ...) of `topic` from offset 0.
+std::string fetch_body(const std::string& topic, int32_t partitions) {
+  std::string b;
+  cafka::kafka::writer w{b};
+  w.i32(-1);  // replica id
+  w.i32(0);   // max wait
+  w.i32(1);   // min bytes
+  w.i32(1 << 20);
+  w.i8(0);    // isolation level
+  w.i32(1);
+  w.string(topic);
+  w.i32(partitions);
+  for (int32_t p = 0; p < partitions; ++p) {
+    w.i32(p);
+    w.i64(0);
+    w.i32(1 << 20);
+  }
+  return b;
+}
+
 std::string one_record_batch() {
   cafka::batch_builder b;
   b.append(1700000000000, std::string_view{"key"}, std::string_view{"value"});
@@ -234,6 +255,10 @@ TEST_CASE("a frame over the size cap, a truncated request, an unknown API key or
     {"an unknown API key", [](kafka_socket& s) { return s.send_request(999, 0, 1, ""); }},
     {"a Metadata version that is not served",
      [](kafka_socket& s) { return s.send_request(3, 99, 1, std::string(4, '\0')); }},
+    {"a Fetch naming a topic longer than 249 bytes",
+     [](kafka_socket& s) { return s.send_request(1, 4, 1, fetch_body(std::string(300, 't'), 1)); }},
+    {"a Fetch naming more partitions than max-partitions",
+     [](kafka_socket& s) { return s.send_request(1, 4, 1, fetch_body("raw", 10001)); }},
   };
   for (auto& [what, send] : cases) {
     INFO(what);
@@ -245,6 +270,12 @@ TEST_CASE("a frame over the size cap, a truncated request, an unknown API key or
   }
   CHECK(still_serving(c, leader));
   CHECK(log_end_offset(c, leader, "raw") == 0);
+  auto log = cafka::testing::read_file(c.dir() + "/node-" + std::to_string(leader) + ".log");
+  CHECK(log.find("closing a connection: Fetch names a topic of 300 bytes (at most 249)")
+        != std::string::npos);
+  CHECK(log.find("closing a connection: Fetch names 10001 partitions, more than [limits] "
+                 "max-partitions (10000)")
+        != std::string::npos);
 }
 
 TEST_CASE("an ApiVersions version the node does not serve gets error 35 with the served list "

@@ -59,10 +59,11 @@ TEST_CASE("a session has at most 1000 entries of DescribeGroups and LeaveGroup l
         != std::string::npos);
   CHECK(out.find("leave 1500 ok 0 invalid 500 other 1000 [25] first-invalid 1000 top 0\n")
         != std::string::npos);
-  // Ten requests of 1000 names sent at once: a connection serves them one at a time (as
-  // Kafka does), so each has the session's 1000 to itself.
+  // Ten requests of 1000 names sent at once: the first takes the session's 1000, and those
+  // read while it is being answered find them taken.
   auto oks = numbers_of(out, "pipelined");
   REQUIRE(oks.size() == 10);
-  CHECK(std::accumulate(oks.begin(), oks.end(), 0) == 10000);
+  CHECK(oks.front() == 1000);
+  CHECK(std::accumulate(oks.begin(), oks.end(), 0) < 10000);
   CHECK(out.find("metadata brokers 1\n") != std::string::npos);
 }

@@ -1,5 +1,5 @@
 // Tests of the Kafka listener's connection handling on a real node, with raw sockets: a
-// request that waits for the one before it (one request at a time) keeps its framing, a node
+// client with more requests in flight than the connection takes keeps its framing, a node
 // stops while a Kafka client keeps its connection open, and a request naming a partition
 // twice is answered with it once.
 
@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "actors/kafka/kafka_connection.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
 #include "runtime/protocol/wire.hpp"
@@ -178,32 +179,37 @@ struct listener_cluster {
 
 } // namespace
 
-TEST_CASE("a request that waits for the one before it keeps its framing",
+TEST_CASE("a client with more requests in flight than a connection takes keeps its framing",
           "[integration][kafka]") {
   listener_cluster lc;
   raw_client client{lc.c.kafka_port(1)};
-  // A connection serves one request other than Produce at a time, as Kafka does: behind a
-  // long poll on an empty partition the next request arrives split in two while the
-  // connection does not read. Both answers must come, in order, once the long poll ends.
+  // Long polls on an empty partition fill the connection's in-flight cap; the next request
+  // arrives split in two while the connection does not read. Every answer must come, in
+  // order, once the long polls end.
+  auto n = static_cast<int32_t>(kafka_max_in_flight) + 2;
   // Long enough that the checks below see the connection still not reading on a loaded
   // machine; every answer is awaited with a longer deadline.
   constexpr int32_t long_poll_ms = 6000;
+  std::string burst;
+  for (int32_t i = 0; i < n; ++i)
+    burst += fetch(i, "idle", {0}, long_poll_ms);
   auto next = api_versions(1000);
   for (size_t split : {size_t{2}, size_t{9}}) {
     INFO("split at " << split);
-    client.send(fetch(7, "idle", {0}, long_poll_ms) + next.substr(0, split));
+    client.send(burst + next.substr(0, split));
     // The node has read all of it: the first part of `next` waits in the connection's buffer.
     REQUIRE(eventually([&] {
       return client.unacknowledged() == 0 && client.unread_by_node() == 0;
     }));
     auto rest = next.substr(split) + api_versions(1001);
     client.send(rest);
-    // The connection does not read while the long poll is at the session: the rest stays in
-    // the node's socket until it ends, so the request arrives split in two.
+    // The connection does not read while the cap holds: the rest stays in the node's socket
+    // until the long polls end, so the request arrives split in two.
     REQUIRE(eventually([&] {
       return client.unread_by_node() == static_cast<int64_t>(rest.size());
     }, 3000ms));
-    REQUIRE(client.next_correlation(15s) == 7);
+    for (int32_t i = 0; i < n; ++i)
+      REQUIRE(client.next_correlation(15s) == i);
     CHECK(client.next_correlation(15s) == 1000);
     CHECK(client.next_correlation(15s) == 1001);
   }

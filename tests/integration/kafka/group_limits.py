@@ -52,7 +52,7 @@ for _ in range(n):
     codes.append(read(r, '>h')[0])
 print('leave', len(codes), counts(codes), 'top', top)
 
-# Ten DescribeGroups of 1000 names each, sent at once: served one at a time.
+# Ten DescribeGroups of 1000 names each, sent at once: the session's budget is shared.
 req = DescribeGroupsRequest[0](groups=['pg-%d' % i for i in range(1000)])
 body = req.encode()
 for _ in range(10):
