@@ -212,8 +212,13 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
     return make_error(errc::invalid_request, "fetch to the log end is for brokers only");
   if (!st.fsm->leading())
     return st.fsm->not_leader();
-  if (req.max_bytes <= 0 && req.max_wait_ms <= 0)  // the offsets only
+  if (req.max_bytes <= 0 && req.max_wait_ms <= 0) {  // the offsets only
+    if (req.offset < st.log->log_start_offset() || req.offset > st.log->log_end_offset())
+      return make_error(errc::offset_out_of_range,
+                        "fetch of " + to_string(st.cfg.tp) + " at "
+                          + std::to_string(req.offset.value) + ": outside the log");
     return make_fetch_response(st, req.tp);
+  }
   // What read_for returns at most: min_bytes is clamped to it (consumer_reads.hpp).
   req.max_bytes = capped_max_bytes(st, req);
   auto r = read_for(st, req);

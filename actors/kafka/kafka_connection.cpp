@@ -306,11 +306,13 @@ void on_auth_deadline(connection_self self, int64_t timeout_ms) {
 }
 
 // Closes a connection that moved no bytes for `idle`, waits for no answer and is not held
-// back by the node (budget, throttle); otherwise
-// checks again when it could have been idle that long.
+// back by the node (a throttle, or the node's bytes while it holds no answer of its own:
+// one whose answers sit unread is judged by the socket taking them); otherwise checks again
+// when it could have been idle that long.
 void on_idle_check(connection_self self, std::chrono::milliseconds idle) {
   auto& st = self->state;
-  if (st.next_write < st.next_seq || st.waiting_bytes || st.throttled)
+  bool holds_answers = st.done_bytes + st.unsent_bytes > 0;
+  if (st.next_write < st.next_seq || (st.waiting_bytes && !holds_answers) || st.throttled)
     st.last_active = std::chrono::steady_clock::now();  // answering, or not reading by choice
   auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(
     std::chrono::steady_clock::now() - st.last_active);

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_limits.hpp"
 #include "actors/kafka/session_quotas.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/kafka/budget_grant.hpp"
@@ -33,8 +34,6 @@ constexpr auto list_offsets_timeout = std::chrono::seconds{10};
 constexpr int32_t max_fetch_wait_ms = 60000;
 // Each partition may return at least this much, whatever the response budget.
 constexpr int32_t min_partition_bytes = 64 * 1024;
-// Kafka's longest topic name.
-constexpr size_t max_topic_name_bytes = 249;
 
 // One Fetch request being answered, in up to three rounds over every partition:
 // - first: every partition is read at once; enough bytes (or an error, or max_wait 0) answer;
@@ -268,24 +267,10 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
   auto g = std::make_shared<fetch_gather>();
   if (!decode_body(self, call, r, g->req))
     return;
-  // Every partition named costs the session memory and a request to the broker: a topic
-  // name longer than Kafka allows, or more partitions than the cluster may have, is refused.
-  size_t named = 0;
-  auto max_partitions = static_cast<size_t>(self->state.ctx.cfg->limits.max_partitions);
-  for (auto& t : g->req.topics) {
-    if (t.topic.size() > max_topic_name_bytes) {
-      close_connection(self, call.seq, "Fetch names a topic of " + std::to_string(t.topic.size())
-                                         + " bytes (at most 249)");
-      return;
-    }
-    named += t.partitions.size();
-  }
-  if (named > max_partitions) {
-    close_connection(self, call.seq, "Fetch names " + std::to_string(named)
-                                       + " partitions, more than [limits] max-partitions ("
-                                       + std::to_string(max_partitions) + ")");
+  if (!names_within_limits(
+        self, call, "Fetch", g->req.topics, [](auto& t) -> auto& { return t.topic; },
+        [](auto& t) { return t.partitions.size(); }))
     return;
-  }
   // client_host is "/<address>", the address the connection counts its bytes under.
   g->grant.emplace(self->state.ctx.budget, self->state.client_host.substr(1));
   // A partition named twice is fetched once (Kafka keeps a map of them too).
@@ -326,7 +311,10 @@ void handle_fetch(kafka_session_self self, const kafka_call& call, kafka::reader
 
 void handle_list_offsets(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
   kafka::list_offsets_request req;
-  if (!decode_body(self, call, r, req))
+  if (!decode_body(self, call, r, req)
+      || !names_within_limits(
+        self, call, "ListOffsets", req.topics, [](auto& t) -> auto& { return t.name; },
+        [](auto& t) { return t.partitions.size(); }))
     return;
   struct gather {
     kafka::list_offsets_response response;

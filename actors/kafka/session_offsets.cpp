@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_limits.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/offset_codec.hpp"
@@ -94,7 +95,10 @@ kafka::offset_fetch_response visible_offsets(kafka_session_self self,
 
 void handle_offset_commit(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
   kafka::offset_commit_request req;
-  if (!decode_body(self, call, r, req))
+  if (!decode_body(self, call, r, req)
+      || !names_within_limits(
+        self, call, "OffsetCommit", req.topics, [](auto& t) -> auto& { return t.name; },
+        [](auto& t) { return t.partitions.size(); }))
     return;
   auto refused = refuse_commits(self, req);
   auto max_write = static_cast<size_t>(self->state.ctx.cfg->defaults.message_max_bytes);
@@ -117,6 +121,11 @@ void handle_offset_commit(kafka_session_self self, const kafka_call& call, kafka
 void handle_offset_fetch(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
   kafka::offset_fetch_request req;
   if (!decode_body(self, call, r, req))
+    return;
+  if (req.topics
+      && !names_within_limits(
+        self, call, "OffsetFetch", *req.topics, [](auto& t) -> auto& { return t.name; },
+        [](auto& t) { return t.partition_indexes.size(); }))
     return;
   if (!allowed(self, acl_operation::describe, acl_resource_type::group, req.group_id))
     return respond(self, call,

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_limits.hpp"
 #include "actors/kafka/session_quotas.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/group/group_records.hpp"
@@ -117,7 +118,10 @@ void produce_partition(kafka_session_self self, const kafka_call& call, const ga
 
 void handle_produce(kafka_session_self self, const kafka_call& call, kafka::reader& r) {
   kafka::produce_request req;
-  if (!decode_body(self, call, r, req))
+  if (!decode_body(self, call, r, req)
+      || !names_within_limits(
+        self, call, "Produce", req.topic_data, [](auto& t) -> auto& { return t.name; },
+        [](auto& t) { return t.partition_data.size(); }))
     return;
   auto g = std::make_shared<produce_gather>();
   g->silent = req.acks == 0;

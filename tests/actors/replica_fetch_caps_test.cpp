@@ -1,8 +1,9 @@
 // The partition replica's caps on consumer reads, on a real actor system: beyond
 // max-parked-fetches-per-partition a fetch is answered at once with park_refused (the parked
 // ones still wait and are woken by a produce), and a min_bytes above max_bytes is answered once
-// max_bytes is read instead of waiting out max_wait; max-producer-ids-per-partition reaches
-// the replica's idempotence table.
+// max_bytes is read instead of waiting out max_wait; a fetch of max_bytes 0 without a wait
+// reads the offsets only; max-producer-ids-per-partition reaches the replica's idempotence
+// table.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -140,5 +141,32 @@ TEST_CASE_METHOD(replica_fixture, "max-producer-ids-per-partition caps the repli
   p1 = produce(r, idempotent_batch(1, 1));
   REQUIRE_FALSE(p1);
   CHECK(errc_of(p1.error()) == errc::unknown_producer_id);
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture, "a fetch of max_bytes 0 without a wait reads the offsets "
+                                  "only, and checks its offset",
+                 "[actors][replica][limits]") {
+  auto r = spawn();
+  REQUIRE(produce(r, make_batch("a", 3, 500)));
+  fetch_request req;
+  req.tp = tp;
+  req.offset = log_offset{0};
+  req.max_bytes = 0;
+  req.max_wait_ms = 0;
+  auto resp = ask<fetch_response>(sys, r, fetch_atom::value, req);
+  REQUIRE(resp);
+  CHECK(resp->records.empty());
+  CHECK(resp->high_watermark == log_offset{3});
+  req.offset = log_offset{4};  // beyond the log end
+  auto past = ask<fetch_response>(sys, r, fetch_atom::value, req);
+  REQUIRE_FALSE(past);
+  CHECK(errc_of(past.error()) == errc::offset_out_of_range);
+  // With a byte to read it reads the first batch whole.
+  req.offset = log_offset{0};
+  req.max_bytes = 1;
+  resp = ask<fetch_response>(sys, r, fetch_atom::value, req);
+  REQUIRE(resp);
+  CHECK(decode(resp->records).size() == 3);
   REQUIRE(stop(r, false));
 }

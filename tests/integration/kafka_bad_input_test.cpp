@@ -155,8 +155,9 @@ std::string produce_body(const std::string& topic, const std::string& batch, boo
   return body;
 }
 
-// A Fetch v4 body: `partitions` partitions (0, 1, ...) of `topic` from offset 0.
-std::string fetch_body(const std::string& topic, int32_t partitions) {
+// A Fetch v4 body: `topics` times `partitions` partitions (0, 1, ...) of `topic` from
+// offset 0.
+std::string fetch_body(const std::string& topic, int32_t partitions, int32_t topics = 1) {
   std::string b;
   cafka::kafka::writer w{b};
   w.i32(-1);  // replica id
@@ -164,14 +165,29 @@ std::string fetch_body(const std::string& topic, int32_t partitions) {
   w.i32(1);   // min bytes
   w.i32(1 << 20);
   w.i8(0);    // isolation level
+  w.i32(topics);
+  for (int32_t t = 0; t < topics; ++t) {
+    w.string(topic);
+    w.i32(partitions);
+    for (int32_t p = 0; p < partitions; ++p) {
+      w.i32(p);
+      w.i64(0);
+      w.i32(1 << 20);
+    }
+  }
+  return b;
+}
+
+// An OffsetFetch v1 body: group "g", `partitions` partitions of `topic`.
+std::string offset_fetch_body(const std::string& topic, int32_t partitions) {
+  std::string b;
+  cafka::kafka::writer w{b};
+  w.string("g");
   w.i32(1);
   w.string(topic);
   w.i32(partitions);
-  for (int32_t p = 0; p < partitions; ++p) {
+  for (int32_t p = 0; p < partitions; ++p)
     w.i32(p);
-    w.i64(0);
-    w.i32(1 << 20);
-  }
   return b;
 }
 
@@ -259,6 +275,14 @@ TEST_CASE("a frame over the size cap, a truncated request, an unknown API key or
      [](kafka_socket& s) { return s.send_request(1, 4, 1, fetch_body(std::string(300, 't'), 1)); }},
     {"a Fetch naming more partitions than max-partitions",
      [](kafka_socket& s) { return s.send_request(1, 4, 1, fetch_body("raw", 10001)); }},
+    {"a Fetch naming more partitions than max-partitions over two topics",
+     [](kafka_socket& s) { return s.send_request(1, 4, 1, fetch_body("raw", 5001, 2)); }},
+    {"a Fetch naming more topics than max-partitions",
+     [](kafka_socket& s) { return s.send_request(1, 4, 1, fetch_body("raw", 0, 10001)); }},
+    {"an OffsetFetch naming a topic longer than 249 bytes",
+     [](kafka_socket& s) {
+       return s.send_request(9, 1, 1, offset_fetch_body(std::string(32767, 'o'), 1000));
+     }},
   };
   for (auto& [what, send] : cases) {
     INFO(what);
@@ -275,6 +299,14 @@ TEST_CASE("a frame over the size cap, a truncated request, an unknown API key or
         != std::string::npos);
   CHECK(log.find("closing a connection: Fetch names 10001 partitions, more than [limits] "
                  "max-partitions (10000)")
+        != std::string::npos);
+  CHECK(log.find("closing a connection: Fetch names 10002 partitions, more than [limits] "
+                 "max-partitions (10000)")
+        != std::string::npos);
+  CHECK(log.find("closing a connection: Fetch names 10001 topics, more than [limits] "
+                 "max-partitions (10000)")
+        != std::string::npos);
+  CHECK(log.find("closing a connection: OffsetFetch names a topic of 32767 bytes (at most 249)")
         != std::string::npos);
 }
 
