@@ -10,6 +10,7 @@
 
 #include "runtime/base/host_addresses.hpp"
 #include "runtime/config/listener_config.hpp"
+#include "runtime/kafka/budget_grant.hpp"
 #include "runtime/kafka/connection_budget.hpp"
 #include "runtime/protocol/wire.hpp"
 #include "runtime/tls/kafka_tls.hpp"
@@ -40,37 +41,12 @@ using bytes_freed_atom = caf::atom_constant<caf::atom("bytesfree")>;
 
 // The connection's share of the node's budget: its slot, the request bytes it reserved and
 // the answer bytes it holds. Given back when the connection's state ends (the broker quit).
-class budget_lease {
+class budget_lease : public budget_grant {
 public:
-  budget_lease(std::shared_ptr<connection_budget> budget, std::string address)
-    : budget_(std::move(budget)), address_(std::move(address)) {
-  }
-  budget_lease(const budget_lease&) = delete;
-  budget_lease& operator=(const budget_lease&) = delete;
+  using budget_grant::budget_grant;
   ~budget_lease() {
-    budget_->release(address_, bytes_);
     budget_->close(address_);
   }
-  bool reserve(size_t n, const connection_budget::waker_ptr& wake) {
-    if (!budget_->reserve(address_, n, wake))
-      return false;
-    bytes_ += n;
-    return true;
-  }
-  void hold(size_t n) {
-    budget_->hold(address_, n);
-    bytes_ += n;
-  }
-  // Requires: n bytes reserved or held and not released.
-  void release(size_t n) {
-    bytes_ -= n;
-    budget_->release(address_, n);
-  }
-
-private:
-  std::shared_ptr<connection_budget> budget_;
-  std::string address_;
-  size_t bytes_ = 0;
 };
 
 struct connection_state {

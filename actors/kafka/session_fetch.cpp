@@ -75,6 +75,14 @@ struct fetch_gather {
 
 using gather_ptr = std::shared_ptr<fetch_gather>;
 
+// Forgets what the rounds so far read and gives their grant back.
+void drop_reads(fetch_gather& g) {
+  for (auto& rec : g.records)
+    rec = std::string{};
+  g.bytes = 0;
+  g.grant->release();
+}
+
 void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g) {
   g->answered = true;
   size_t total = 0;
@@ -99,9 +107,9 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
   kafka::writer w{frame};
   encode(w, call.header.api_version, g->response);
   send_response(self, call, std::move(frame));
-  g->grant->release();  // the connection holds the answer now
-  // Late long-poll replies still find the gather: it keeps no records.
-  g->records = {};
+  // The connection holds the answer now. Late long-poll replies still find the gather: it
+  // keeps no records.
+  drop_reads(*g);
   g->response = {};
 }
 
@@ -130,11 +138,8 @@ void start_waiting(kafka_session_self self, const kafka_call& call, const gather
   auto n = static_cast<int64_t>(g->slots.size());
   g->wait_end = self->clock().now() + max_wait(*g);
   // The long poll reads again within a new grant, and so does the last round: what the
-  // first round read and was granted goes back now.
-  for (auto& rec : g->records)
-    rec = std::string{};
-  g->bytes = 0;
-  g->grant->release();
+  // first round read and was granted goes back now, not after the wait.
+  drop_reads(*g);
   if (g->parked.take(st.ctx.node_parked_fetches, mine, n)) {
     fetch_all(self, call, g, fetch_gather::round::long_poll);
     return;
@@ -225,18 +230,12 @@ void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr
                fetch_gather::round r) {
   g->current = r;
   g->pending = g->slots.size();
-  if (r != fetch_gather::round::first) { // every slot is read again: earlier reads go
-    g->bytes = 0;
-    for (auto& rec : g->records)
-      rec.clear();
-  }
+  if (r != fetch_gather::round::first)  // every slot is read again: earlier reads go
+    drop_reads(*g);
   bool parks = r == fetch_gather::round::long_poll;
   auto wait = parks ? static_cast<int32_t>(max_wait(*g).count()) : 0;
-  int32_t cap = 1;  // a long poll asks for one batch per partition
-  if (parks)
-    g->grant->release();
-  else
-    cap = granted_partition_bytes(*g);
+  // A long poll asks for one batch per partition, within no grant.
+  int32_t cap = parks ? 1 : granted_partition_bytes(*g);
   if (cap == 0 && r == fetch_gather::round::first) {
     g->wait_end = self->clock().now() + max_wait(*g);
     read_again_after(self, call, g, max_wait(*g));

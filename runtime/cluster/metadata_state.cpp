@@ -61,8 +61,10 @@ void metadata_state::set_controller(node_id id) {
 caf::error metadata_state::validate_topic_name(const std::string& name) {
   if (name.empty())
     return make_error(errc::invalid_topic, "topic name is empty");
-  if (name.size() > 249)
-    return make_error(errc::invalid_topic, "topic name is longer than 249 characters");
+  if (name.size() > max_topic_name_bytes)
+    return make_error(errc::invalid_topic, "topic name is longer than "
+                                             + std::to_string(max_topic_name_bytes)
+                                             + " characters");
   if (name == "." || name == "..")
     return make_error(errc::invalid_topic, "topic name cannot be '.' or '..'");
   for (char c : name) {

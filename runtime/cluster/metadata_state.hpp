@@ -76,6 +76,7 @@ public:
   caf::error load(const std::string& path);
 
   // Kafka's rule: [a-zA-Z0-9._-]{1,249}, not "." or "..".
+  static constexpr size_t max_topic_name_bytes = 249;
   static caf::error validate_topic_name(const std::string& name);
 
 private:

@@ -1,6 +1,6 @@
-// Bytes a Kafka session took from the node's connection budget for a fetch's reads, so that
-// what the reads bring into memory is counted before it exists. Owned by one fetch of one
-// session (actor context); given back when the fetch answers or ends.
+// Bytes one owner took from the node's connection budget and has not given back: a
+// connection's reserved requests and held answers, or a fetch's reads (counted before they
+// exist). Owned by one actor (actor context); what it holds goes back when it ends.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +20,14 @@ public:
   budget_grant& operator=(const budget_grant&) = delete;
   ~budget_grant();
 
+  // connection_budget::reserve for this owner's address; true if it took the bytes.
+  bool reserve(size_t n, const connection_budget::waker_ptr& wake);
+  // connection_budget::hold for this owner's address.
+  void hold(size_t n);
   // Gives back what it holds, then takes up to `n` bytes; returns how many it holds now.
   size_t take_up_to(size_t n);
+  // Gives back `n` of the bytes it holds. Requires: n <= bytes().
+  void release(size_t n);
   // Gives back everything it holds.
   void release();
 
@@ -29,9 +35,11 @@ public:
     return bytes_;
   }
 
-private:
+protected:
   std::shared_ptr<connection_budget> budget_;
   std::string address_;
+
+private:
   size_t bytes_ = 0;
 };
 

@@ -36,17 +36,16 @@ void connection_budget::close(const std::string& address) {
     per_address_.erase(i);
 }
 
-bool connection_budget::fits(const std::string& address, size_t n) const {
-  if (bytes_ > max_bytes_ || n > max_bytes_ - bytes_)
-    return false;
+size_t connection_budget::room(const std::string& address) const {
   auto i = per_address_.find(address);
   size_t mine = i == per_address_.end() ? 0 : i->second.bytes;
-  return mine <= max_bytes_per_address_ && n <= max_bytes_per_address_ - mine;
+  size_t node = bytes_ < max_bytes_ ? max_bytes_ - bytes_ : 0;
+  return std::min(node, mine < max_bytes_per_address_ ? max_bytes_per_address_ - mine : 0);
 }
 
 bool connection_budget::reserve(const std::string& address, size_t n, const waker_ptr& wake) {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (!fits(address, n)) {
+  if (n > room(address)) {
     waiting_.push_back(waiter{address, n, wake});
     return false;
   }
@@ -57,17 +56,11 @@ bool connection_budget::reserve(const std::string& address, size_t n, const wake
 
 size_t connection_budget::take_up_to(const std::string& address, size_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (bytes_ >= max_bytes_)
-    return 0;
-  auto& mine = per_address_[address];
-  size_t room = std::min(max_bytes_ - bytes_, mine.bytes < max_bytes_per_address_
-                                                ? max_bytes_per_address_ - mine.bytes
-                                                : size_t{0});
-  auto k = std::min(n, room);
-  bytes_ += k;
-  mine.bytes += k;
-  if (mine.connections == 0 && mine.bytes == 0)
-    per_address_.erase(address);
+  auto k = std::min(n, room(address));
+  if (k > 0) {
+    bytes_ += k;
+    per_address_[address].bytes += k;
+  }
   return k;
 }
 
@@ -92,7 +85,7 @@ void connection_budget::release(const std::string& address, size_t n) {
     // Each waiter that fits now asks again; one that does not fit waits on; one whose owner
     // is gone is dropped.
     auto rest = std::stable_partition(waiting_.begin(), waiting_.end(), [&](const waiter& w) {
-      return !w.wake.expired() && !fits(w.address, w.bytes);
+      return !w.wake.expired() && w.bytes > room(w.address);
     });
     for (auto j = rest; j != waiting_.end(); ++j)
       if (auto w = j->wake.lock())

@@ -71,8 +71,8 @@ private:
     size_t bytes;
     std::weak_ptr<const waker> wake;
   };
-  // Requires: mtx_ held.
-  bool fits(const std::string& address, size_t n) const;
+  // The bytes `address` may still take within its share and the node's. Requires: mtx_ held.
+  size_t room(const std::string& address) const;
 
   // Invariant: no entry is all zero; the sums of the fields are connections_ and bytes_.
   std::map<std::string, holding> per_address_;

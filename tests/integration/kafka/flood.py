@@ -43,9 +43,12 @@ def frame(api_key, version, correlation, body):
     return struct.pack('>i', len(payload)) + payload
 
 
-def open_from(source, address, timeout=30):
+def open_from(source, address, timeout=30, rcvbuf=0):
+    """A connection to `address` from `source`; with `rcvbuf`, that small a receive buffer."""
     host, port = address.split(':')
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.bind((source, 0))
     s.settimeout(timeout)
     s.connect((host, int(port)))
@@ -251,12 +254,7 @@ def unread(args):
     conn.sock.close()
     socks = []
     for i in range(args.count):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.bind((args.source, 0))
-        s.settimeout(30)
-        host, port = args.bootstrap.split(':')
-        s.connect((host, int(port)))
+        s = open_from(args.source, args.bootstrap, rcvbuf=4096)
         s.sendall(b''.join(fetch_request(j + 1, args.topic, 1, 0, 64 << 20)
                            for j in range(args.per_connection)))
         socks.append(s)
