@@ -12,6 +12,9 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using list_offsets_atom = caf::atom_constant<caf::atom("listoffs")>;
 using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
 using create_topic_atom = caf::atom_constant<caf::atom("ctopic")>;
+// A topic's config overrides changed; a topic grown by partitions.
+using alter_configs_atom = caf::atom_constant<caf::atom("altercfg")>;
+using create_partitions_atom = caf::atom_constant<caf::atom("cparts")>;
 using delete_topic_atom = caf::atom_constant<caf::atom("dtopic")>;
 using md_update_atom = caf::atom_constant<caf::atom("mdupdate")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;

@@ -33,6 +33,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<list_offsets_request>("cafka::list_offsets_request");
   cfg.add_message_type<list_offsets_response>("cafka::list_offsets_response");
   cfg.add_message_type<create_topic_request>("cafka::create_topic_request");
+  cfg.add_message_type<alter_topic_configs_request>("cafka::alter_topic_configs_request");
+  cfg.add_message_type<create_partitions_request>("cafka::create_partitions_request");
+  cfg.add_message_type<topic_config>("cafka::topic_config");
   cfg.add_message_type<delete_topic_request>("cafka::delete_topic_request");
   cfg.add_message_type<metadata_request>("cafka::metadata_request");
   cfg.add_message_type<replica_fetch_request>("cafka::replica_fetch_request");

@@ -190,6 +190,12 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
         deliver_visible_topics(self, name, true);
     },
     [=](delete_topic_atom, delete_topic_request& req) { return on_delete_topic(self, req); },
+    [=](alter_configs_atom, alter_topic_configs_request& req) {
+      return on_alter_topic_configs(self, req);
+    },
+    [=](create_partitions_atom, create_partitions_request& req) {
+      return on_create_partitions(self, req);
+    },
     [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
       if (auto err = require_local(self, self->state.refusals, self->state.owner(), "alter_isr",
                                    "only this broker's replicas may change an ISR through it"))

@@ -92,6 +92,18 @@ caf::result<caf::ok_atom> on_delete_topic(broker_self self, delete_topic_request
   return forward_to_controller<caf::ok_atom>(self, delete_topic_atom::value, std::move(req));
 }
 
+caf::result<caf::ok_atom> on_alter_topic_configs(broker_self self,
+                                                 alter_topic_configs_request& req) {
+  return ask_controller<caf::ok_atom>(self, "alter_topic_configs", alter_configs_atom::value,
+                                      std::move(req));
+}
+
+caf::result<topic_metadata> on_create_partitions(broker_self self,
+                                                 create_partitions_request& req) {
+  return ask_controller<topic_metadata>(self, "create_partitions",
+                                        create_partitions_atom::value, std::move(req));
+}
+
 caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request& req) {
   auto& st = self->state;
   if (st.md.controller != no_node && st.io.faults->exchange_lost(st.id, st.md.controller))

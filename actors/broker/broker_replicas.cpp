@@ -10,6 +10,7 @@
 #include "actors/broker/partition_replica.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
+#include "runtime/cluster/topic_config.hpp"
 
 namespace cafka {
 
@@ -19,6 +20,7 @@ void start_replica(broker_self self, const topic_partition& tp) {
   replica_config rc{tp, st.partition_dir(tp), st.cfg.defaults, self->address(), st.id,
                     p != nullptr ? *p : partition_metadata{}, st.io};
   rc.limits = st.cfg.limits;
+  rc.topic = effective_topic_config(st.cfg.defaults, st.md, tp.topic);
   st.restarts[tp].started = self->clock().now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
@@ -82,7 +84,7 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   auto previous = std::move(st.md);
   st.md = std::move(md);
   st.registered = true;
-  // Running replicas follow the metadata: leader, epochs and ISR.
+  // Running replicas follow the metadata: leader, epochs and ISR, and their topic's configs.
   for (auto& kv : st.replicas) {
     auto now = st.md.find_partition(kv.first);
     auto before = previous.find_partition(kv.first);
@@ -91,6 +93,12 @@ void apply_metadata(broker_self self, cluster_metadata md) {
             || before->partition_epoch != now->partition_epoch || before->leader != now->leader
             || before->isr != now->isr))
       self->send(kv.second, md_update_atom::value, *now);
+    auto topic_now = st.md.find_topic(kv.first.topic);
+    auto topic_before = previous.find_topic(kv.first.topic);
+    if (topic_now != nullptr && topic_before != nullptr
+        && topic_now->configs != topic_before->configs)
+      self->send(kv.second, md_update_atom::value,
+                 effective_topic_config(st.cfg.defaults, st.md, kv.first.topic));
   }
   std::set<topic_partition> wanted;
   for (auto& t : st.md.topics)

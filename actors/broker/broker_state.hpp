@@ -135,6 +135,10 @@ bool internal_from_remote(broker_self self, const topic_partition& tp);
 // -- admin requests, handed to the controller quorum (broker_admin.cpp) -----------------------
 // Creates a topic through the controller; answered once this broker's metadata shows it.
 caf::result<topic_metadata> on_create_topic(broker_self self, create_topic_request& req);
+caf::result<caf::ok_atom> on_alter_topic_configs(broker_self self,
+                                                 alter_topic_configs_request& req);
+caf::result<topic_metadata> on_create_partitions(broker_self self,
+                                                 create_partitions_request& req);
 // Answers the creates waiting for their topic to appear: every visible one, and with
 // `force` (the wait for `name` ran out: the push never came, e.g. the controller moved)
 // also `name`'s waiters, with request_timed_out if it is still not visible.

@@ -94,9 +94,10 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
 
 void schedule_tick(replica_self self) {
   auto& d = self->state.cfg.defaults;
+  auto& log = self->state.cfg.topic.log;
   int64_t every = std::min<int64_t>(1000, d.log_retention_check_interval_ms);
-  if (d.log.flush_ms > 0)
-    every = std::min<int64_t>(every, d.log.flush_ms);
+  if (log.flush_ms > 0)
+    every = std::min<int64_t>(every, log.flush_ms);
   // ISR shrink checks run at least twice per replica-lag-time-max-ms.
   every = std::min<int64_t>(every, std::max<int64_t>(d.replica_lag_time_max_ms / 2, 5));
   self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(every, 1)},
@@ -166,7 +167,7 @@ namespace {
 // which takes up the role the metadata gives. False if the log cannot be opened.
 bool open_replica(replica_self self) {
   auto& st = self->state;
-  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.defaults.log, now_ms());
+  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.topic.log, now_ms());
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
                   describe(opened.error()));
@@ -287,12 +288,12 @@ caf::result<list_offsets_response> on_list_offsets(replica_self self,
   return list_offsets_response{req.tp, off};
 }
 
-// __consumer_offsets keeps every record: without log compaction, time or size retention
-// would drop committed offsets and group state.
+// Only topics whose cleanup.policy has delete (not __consumer_offsets, whose committed offsets
+// and group state compaction keeps).
 void enforce_retention(replica_self self, int64_t now) {
   auto& st = self->state;
   if (now - st.last_retention_check_ms < st.cfg.defaults.log_retention_check_interval_ms
-      || st.cfg.tp.topic == group::offsets_topic)
+      || !st.cfg.topic.cleanup_delete)
     return;
   st.last_retention_check_ms = now;
   auto n = st.log->enforce_retention(now);
@@ -411,6 +412,17 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       if (!from_local(self, "md_update"))
         return;
       self->state.fsm->update_partition(pm, mono_ms(self));
+      drive(self);
+    },
+    [=](md_update_atom, topic_config& topic) {
+      if (!from_local(self, "md_update"))
+        return;
+      auto& st = self->state;
+      st.cfg.topic = topic;
+      if (!st.log || !st.fsm)
+        return;
+      st.log->set_config(topic.log);
+      st.fsm->set_topic_config(topic);
       drive(self);
     },
     [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) {

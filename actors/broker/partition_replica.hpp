@@ -15,6 +15,7 @@
 #include "actors/broker/broker_interface.hpp"
 #include "actors/broker/replica_interface.hpp"
 #include "runtime/chaos/node_io.hpp"
+#include "runtime/cluster/topic_config.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace cafka {
@@ -25,7 +26,7 @@ constexpr const char* epoch_checkpoint_file = "leader-epoch-checkpoint";
 struct replica_config {
   topic_partition tp;
   std::string dir;           // the partition's log directory
-  broker_defaults defaults;  // message.max.bytes, log config, retention check interval
+  broker_defaults defaults;  // replication settings, retention check interval
   caf::actor_addr owner;     // the broker: when it goes away, the replica flushes and stops
   node_id self;              // this broker's id
   partition_metadata pm;     // the partition as the broker's metadata shows it at spawn
@@ -35,6 +36,9 @@ struct replica_config {
   // [limits]: max-parked-fetches-per-partition (consumer long polls this replica parks) and
   // max-producer-ids-per-partition (its idempotence table).
   limits_config limits{};
+  // The topic's effective configs (its overrides over the defaults); later changes arrive as
+  // md_update messages.
+  topic_config topic{};
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

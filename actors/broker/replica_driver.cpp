@@ -50,8 +50,11 @@ bool append(replica_self self, const log_write& w) {
   }
   auto batch = std::move(i->second.batch);
   set_partition_leader_epoch(batch.data(), w.epoch);
+  auto now = now_ms();
+  if (st.fsm->config().log_append_time)
+    set_log_append_time(batch.data(), batch.size(), now);
   auto end_before = st.log->log_end_offset();
-  auto base = st.log->append(batch, now_ms());
+  auto base = st.log->append(batch, now);
   if (!base && st.log->log_end_offset() != end_before) {
     // A failed fsync after the write leaves pages of unknown state (the kernel may have
     // dropped them): the replica stops, and the broker reopens it with backoff, flushing it
@@ -243,8 +246,6 @@ replica_fsm_config fsm_config(const replica_config& cfg) {
   replica_fsm_config out;
   out.tp = cfg.tp;
   out.self = cfg.self;
-  out.min_insync_replicas = cfg.defaults.min_insync_replicas;
-  out.message_max_bytes = cfg.defaults.message_max_bytes;
   out.timestamp_before_max_ms = cfg.defaults.log_message_timestamp_before_max_ms;
   out.timestamp_after_max_ms = cfg.defaults.log_message_timestamp_after_max_ms;
   out.replica_lag_time_max_ms = cfg.defaults.replica_lag_time_max_ms;
@@ -256,6 +257,7 @@ replica_fsm_config fsm_config(const replica_config& cfg) {
     = static_cast<size_t>(std::max(1, cfg.limits.max_producer_ids_per_partition));
   out.isr_change_timeout_ms
     = std::chrono::duration_cast<std::chrono::milliseconds>(alter_isr_timeout).count();
+  apply_topic_config(out, cfg.topic);
   return out;
 }
 

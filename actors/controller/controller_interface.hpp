@@ -54,6 +54,8 @@ using controller_actor = caf::typed_actor<
   caf::replies_to<register_atom, broker_metadata, broker_actor>::with<cluster_metadata>,
   caf::replies_to<create_topic_atom, create_topic_request>::with<topic_metadata>,
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
+  caf::replies_to<alter_configs_atom, alter_topic_configs_request>::with<caf::ok_atom>,
+  caf::replies_to<create_partitions_atom, create_partitions_request>::with<topic_metadata>,
   caf::replies_to<metadata_atom>::with<cluster_metadata>,
   caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,

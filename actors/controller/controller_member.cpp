@@ -352,6 +352,8 @@ caf::error check_vouched_for_as(controller_self self, Ts&...) {
 constexpr char create_topic_name[] = "create_topic";
 constexpr char delete_topic_name[] = "delete_topic";
 constexpr char init_pid_name[] = "init_pid";
+constexpr char alter_configs_name[] = "alter_topic_configs";
+constexpr char create_partitions_name[] = "create_partitions";
 constexpr char upsert_credential_name[] = "upsert_credential";
 constexpr char delete_credential_name[] = "delete_credential";
 constexpr char list_users_name[] = "list_users";
@@ -428,6 +430,12 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
     checked<delete_topic_atom>(self, check_vouched_for_as<delete_topic_name,
                                                             delete_topic_request>,
                                on_delete_topic),
+    checked<alter_configs_atom>(
+      self, check_vouched_for_as<alter_configs_name, alter_topic_configs_request>,
+      on_alter_topic_configs),
+    checked<create_partitions_atom>(
+      self, check_vouched_for_as<create_partitions_name, create_partitions_request>,
+      on_create_partitions),
     [=](metadata_atom) { return on_metadata(self); },
     checked<shutdown_atom>(self, check_shutdown, on_shutdown),
     [=](stop_atom) -> caf::result<caf::ok_atom> {

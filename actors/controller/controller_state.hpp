@@ -142,6 +142,14 @@ on_delete_acls(controller_self self, std::vector<acl_filter>& fs);
 // Answered from the leader's state while it holds the quorum lease (else not_controller).
 caf::result<std::vector<acl_binding>> on_describe_acls(controller_self self, acl_filter& f);
 
+// -- topics (controller_topics.cpp): refused before they are proposed if they cannot apply
+// to the leader's state; validate_only requests are answered from that check alone.
+caf::result<caf::ok_atom> on_alter_topic_configs(controller_self self,
+                                                 alter_topic_configs_request& req);
+// The topic after the change; the [limits] max-partitions cap counts proposals in flight.
+caf::result<topic_metadata> on_create_partitions(controller_self self,
+                                                 create_partitions_request& req);
+
 // Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
 void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled);
 // The unclean flag of fence / register / unfence proposals: unclean-leader-election-enable.

@@ -44,6 +44,12 @@ void dispatch(kafka_session_self self, kafka_call& call) {
       return handle_delete_topics(self, call, r);
     case api_key::describe_configs:
       return handle_describe_configs(self, call, r);
+    case api_key::alter_configs:
+      return handle_alter_configs(self, call, r);
+    case api_key::incremental_alter_configs:
+      return handle_incremental_alter_configs(self, call, r);
+    case api_key::create_partitions:
+      return handle_create_partitions(self, call, r);
     case api_key::find_coordinator:
       return handle_find_coordinator(self, call, r);
     case api_key::join_group:

@@ -144,6 +144,12 @@ void handle_create_topics(kafka_session_self self, const kafka_call& call, kafka
 void handle_delete_topics(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 void handle_describe_configs(kafka_session_self self, const kafka_call& call,
                              kafka::reader& r);
+// Topic changes after creation (session_configs.cpp).
+void handle_alter_configs(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_incremental_alter_configs(kafka_session_self self, const kafka_call& call,
+                                      kafka::reader& r);
+void handle_create_partitions(kafka_session_self self, const kafka_call& call,
+                              kafka::reader& r);
 
 // ACL administration (session_acls.cpp).
 void handle_describe_acls(kafka_session_self self, const kafka_call& call, kafka::reader& r);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "runtime/cluster/topic_config.hpp"
+
 namespace cafka {
 
 namespace {
@@ -30,6 +32,12 @@ bool preferred_can_lead(const cluster_metadata& md, const partition_metadata& p)
   return preferred != p.leader && is_alive(md, preferred) && contains(p.isr, preferred);
 }
 
+// The topic's unclean.leader.election.enable if it overrides it, else the cluster's.
+bool unclean_for(const topic_metadata& t, bool cluster_unclean) {
+  auto v = find_config(t.configs, "unclean.leader.election.enable");
+  return v ? *v == "true" : cluster_unclean;
+}
+
 } // namespace
 
 std::vector<elected_leader> on_broker_fenced(cluster_metadata& md, node_id id, bool unclean) {
@@ -37,6 +45,7 @@ std::vector<elected_leader> on_broker_fenced(cluster_metadata& md, node_id id, b
   assert(!is_alive(md, id));
   std::vector<elected_leader> unclean_elected;
   for (auto& t : md.topics) {
+    bool unclean_here = unclean_for(t, unclean);
     for (auto& p : t.partitions) {
       bool changed = false;
       auto in_isr = std::find(p.isr.begin(), p.isr.end(), id);
@@ -53,7 +62,7 @@ std::vector<elected_leader> on_broker_fenced(cluster_metadata& md, node_id id, b
           set_leader(p, *next);
         } else if (auto r = std::find_if(p.replicas.begin(), p.replicas.end(),
                                          [&](node_id x) { return is_alive(md, x); });
-                   unclean && r != p.replicas.end()) {
+                   unclean_here && r != p.replicas.end()) {
           set_leader(p, *r);
           p.isr = {*r};
           unclean_elected.push_back({topic_partition{t.name, p.id}, *r});
@@ -82,7 +91,7 @@ std::vector<elected_leader> on_broker_unfenced(cluster_metadata& md, node_id id,
       if (contains(p.isr, id)) {
         set_leader(p, id);
         p.partition_epoch += 1;
-      } else if (unclean && contains(p.replicas, id)) {
+      } else if (unclean_for(t, unclean) && contains(p.replicas, id)) {
         set_leader(p, id);
         p.isr = {id};
         p.partition_epoch += 1;

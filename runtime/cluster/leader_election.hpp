@@ -16,6 +16,9 @@ struct elected_leader {
   node_id leader;
 };
 
+// `unclean` is the cluster's unclean-leader-election-enable; a topic's own
+// unclean.leader.election.enable (topic_metadata::configs) overrides it for its partitions.
+
 // Every rule below bumps a partition's leader epoch on a leader change, and its partition
 // epoch (once per call) on a leader change, an ISR change, or both.
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/cluster/topic_config_entry.hpp"
 
 namespace cafka {
 
@@ -43,6 +44,8 @@ struct partition_metadata {
 struct topic_metadata {
   std::string name;
   std::vector<partition_metadata> partitions;
+  // Invariant: valid (validate_topic_configs), sorted by name, each name once.
+  std::vector<topic_config_entry> configs = {};
 };
 
 struct cluster_metadata {
@@ -73,7 +76,7 @@ typename Inspector::result_type inspect(Inspector& f, partition_metadata& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
-  return f(x.name, x.partitions);
+  return f(x.name, x.partitions, x.configs);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_metadata& x) {

@@ -7,10 +7,11 @@
 
 namespace cafka {
 
-// The field lists of the commands, format 4 (metadata_encoding.hpp has those of the types
+// The field lists of the commands, format 5 (metadata_encoding.hpp has those of the types
 // they carry). Format history: 1: register / fence / unfence without `unclean`, kinds 0-4.
 // 2: with it, plus kinds 5-7. 3: brokers carry their Kafka listeners; register carries the
-// cluster id. 4: the access commands, kinds 8-11.
+// cluster id. 4: the access commands, kinds 8-11. 5: create_topic carries the topic's
+// configs; kinds 12-13 (topic configs, partitions).
 template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, register_broker_cmd> x) {
   io(x.broker, x.unclean, x.cluster_id);
@@ -25,7 +26,7 @@ void durable_fields(Io& io, durable::field_ref<Io, unfence_broker_cmd> x) {
 }
 template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, create_topic_cmd> x) {
-  io(x.req);
+  io(x.req, x.req.configs);
 }
 template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, delete_topic_cmd> x) {
@@ -57,9 +58,20 @@ template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, delete_acls_cmd> x) {
   io(x.filters);
 }
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, alter_topic_configs_cmd> x) {
+  io(x.req);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, create_partitions_cmd> x) {
+  io(x.req);
+}
 
 namespace {
 
+constexpr uint8_t command_format_v4 = 4;
+// The kinds format 4 knows.
+constexpr uint8_t last_kind_v4 = 11;
 constexpr uint8_t command_format_v3 = 3;
 constexpr uint8_t command_format_v2 = 2;
 // The kinds formats 2 and 3 know (format 1's are in read_v1).
@@ -85,9 +97,19 @@ bool read_alternative(uint8_t kind, durable::reader& r, metadata_command& out) {
   }
 }
 
+// Format 4: as format 5, without topic configs (create_topic carries none) and their kinds.
+bool read_v4(uint8_t kind, durable::reader& r, metadata_command& out) {
+  if (kind != 3)
+    return kind <= last_kind_v4 && read_alternative(kind, r, out);
+  create_topic_cmd cmd;
+  r(cmd.req);
+  out = std::move(cmd);
+  return true;
+}
+
 // Format 3: as format 4, without the access commands.
 bool read_v3(uint8_t kind, durable::reader& r, metadata_command& out) {
-  return kind <= last_kind_v3 && read_alternative(kind, r, out);
+  return kind <= last_kind_v3 && read_v4(kind, r, out);
 }
 
 // Format 2: as format 3, but register carries a broker without listeners and no cluster id.
@@ -123,6 +145,7 @@ bool read_v1(uint8_t kind, durable::reader& r, metadata_command& out) {
       return true;
     }
     case 3:
+      return read_v4(kind, r, out);
     case 4:
       return read_alternative(kind, r, out);
     default:
@@ -156,6 +179,7 @@ caf::expected<metadata_command> decode_command(std::string_view bytes) {
                    + std::to_string(command_format) + ")");
   metadata_command out;
   bool known = format == command_format      ? read_alternative(kind, r, out)
+               : format == command_format_v4 ? read_v4(kind, r, out)
                : format == command_format_v3 ? read_v3(kind, r, out)
                : format == command_format_v2 ? read_v2(kind, r, out)
                                              : read_v1(kind, r, out);
@@ -210,6 +234,13 @@ std::string describe_command(const metadata_command& cmd) {
     }
     std::string operator()(const create_acls_cmd& x) const {
       return "create_acls (" + std::to_string(x.bindings.size()) + ")";
+    }
+    std::string operator()(const alter_topic_configs_cmd& x) const {
+      return "alter_topic_configs " + x.req.topic + " (" + std::to_string(x.req.ops.size())
+             + " change(s))";
+    }
+    std::string operator()(const create_partitions_cmd& x) const {
+      return "create_partitions " + x.req.topic + " to " + std::to_string(x.req.count);
     }
     std::string operator()(const delete_acls_cmd& x) const {
       return "delete_acls (" + std::to_string(x.filters.size()) + " filter(s))";

@@ -90,17 +90,33 @@ struct delete_acls_cmd {
   std::vector<acl_filter> filters;
 };
 
+// Changes a topic's config overrides (the request's operations, applied to the state the
+// command meets: concurrent changes compose). Applied only if the result is valid
+// (apply_config_ops).
+struct alter_topic_configs_cmd {
+  alter_topic_configs_request req;
+};
+
+// Grows a topic to req.count partitions; the new ones are placed round-robin over the live
+// brokers, led by their first replica. invalid_partitions unless count is larger than the
+// topic's partitions (and within the cap); invalid_replication_factor if fewer brokers are
+// alive than the topic's replication factor.
+struct create_partitions_cmd {
+  create_partitions_request req;
+};
+
 // New alternatives go at the end: the index is the kind byte in the encoding.
 using metadata_command =
   std::variant<register_broker_cmd, fence_broker_cmd, unfence_broker_cmd, create_topic_cmd,
                delete_topic_cmd, alter_isr_cmd, allocate_producer_id_cmd, elect_preferred_cmd,
-               upsert_credential_cmd, delete_credential_cmd, create_acls_cmd, delete_acls_cmd>;
+               upsert_credential_cmd, delete_credential_cmd, create_acls_cmd, delete_acls_cmd,
+               alter_topic_configs_cmd, create_partitions_cmd>;
 
 // The durable encoding of a command (docs/metadata-format.md): format byte, kind byte (the
 // variant index), then the command's fields (metadata_command.cpp, metadata_encoding.hpp).
-// Format 4 is written; formats 1 to 3 are read (their missing fields take the defaults; they
-// have no access commands).
-inline constexpr uint8_t command_format = 4;
+// Format 5 is written; formats 1 to 4 are read (their missing fields take the defaults;
+// formats before 4 have no access commands, before 5 no topic configs).
+inline constexpr uint8_t command_format = 5;
 std::string encode(const metadata_command& cmd);
 // Errors: errc::corrupt_message naming the format, the kind and what does not parse: an
 // unknown format or kind, a truncated or malformed record, or bytes left over.

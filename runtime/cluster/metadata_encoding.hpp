@@ -43,6 +43,22 @@ void durable_fields(Io& io, durable::field_ref<Io, create_topic_request> x) {
   io(x.name, x.partitions, x.replication_factor);
 }
 template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, topic_config_entry> x) {
+  io(x.name, x.value);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, config_op> x) {
+  io(x.name, x.op, x.value);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, alter_topic_configs_request> x) {
+  io(x.topic, x.ops, x.replace, x.validate_only);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, create_partitions_request> x) {
+  io(x.topic, x.count, x.validate_only);
+}
+template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, alter_isr_request> x) {
   io(x.tp, x.leader, x.epoch, x.partition_epoch, x.isr);
 }

@@ -11,6 +11,7 @@
 #include "runtime/cluster/access_rules.hpp"
 #include "runtime/cluster/leader_election.hpp"
 #include "runtime/cluster/metadata_encoding.hpp"
+#include "runtime/cluster/topic_config.hpp"
 #include "runtime/storage/file_handle.hpp"
 
 namespace cafka {
@@ -19,9 +20,21 @@ namespace {
 
 // The snapshot's version byte (docs/metadata-format.md). Versions 0-2 were Boost text
 // archives (their class versions), which are recognised and refused; version 3 has no
-// access part (read as empty access metadata).
-constexpr uint8_t snapshot_version = 4;
+// access part (read as empty access metadata), versions 3 and 4 no topic configs.
+constexpr uint8_t snapshot_version = 5;
+constexpr uint8_t snapshot_version_v4 = 4;
 constexpr uint8_t snapshot_version_v3 = 3;
+
+// The topic configs part of a snapshot: the topics that have overrides, in topic order.
+struct topic_configs_record {
+  std::string topic;
+  std::vector<topic_config_entry> configs;
+};
+
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, topic_configs_record> x) {
+  io(x.topic, x.configs);
+}
 constexpr std::string_view boost_archive_start = "22 serialization::archive";
 
 caf::error malformed(const std::string& what) {
@@ -83,7 +96,6 @@ caf::error metadata_state::check_create(const cluster_metadata& md,
     return err;
   if (md.find_topic(req.name) != nullptr)
     return make_error(errc::topic_already_exists, "topic '" + req.name + "' already exists");
-  constexpr int32_t max_partitions = 10000;
   if (req.partitions < 1 || req.partitions > max_partitions)
     return make_error(errc::invalid_partitions,
                       "partitions must be between 1 and " + std::to_string(max_partitions)
@@ -99,34 +111,118 @@ caf::error metadata_state::check_create(const cluster_metadata& md,
                       "replication factor " + std::to_string(req.replication_factor)
                         + " is larger than the number of available brokers ("
                         + std::to_string(live) + ")");
-  return {};
+  auto configs = req.configs;
+  return validate_topic_configs(configs);
+}
+
+std::vector<partition_metadata> metadata_state::place(int32_t first, int32_t count, int32_t rf,
+                                                      size_t start) const {
+  std::vector<node_id> live;
+  for (auto& b : md_.brokers)
+    if (b.alive)
+      live.push_back(b.id);
+  auto n = live.size();
+  std::vector<partition_metadata> out;
+  for (int32_t p = first; p < first + count; ++p) {
+    partition_metadata pm;
+    pm.id = partition_id{p};
+    for (int32_t r = 0; r < rf; ++r)
+      pm.replicas.push_back(live[(start + static_cast<size_t>(p + r)) % n]);
+    pm.leader = pm.replicas.front();
+    pm.epoch = leader_epoch{0};
+    pm.isr = pm.replicas;
+    out.push_back(std::move(pm));
+  }
+  return out;
 }
 
 caf::expected<topic_metadata> metadata_state::create_topic(const create_topic_request& req) {
   if (auto err = check_create(md_, req))
     return err;
-  std::vector<node_id> live;
-  for (auto& b : md_.brokers)
-    if (b.alive)
-      live.push_back(b.id);
   topic_metadata t;
   t.name = req.name;
+  t.configs = req.configs;
+  static_cast<void>(validate_topic_configs(t.configs));  // sorts; checked above
   // Start each topic's placement at a different broker so leaders spread across topics.
-  auto n = live.size();
-  auto start = md_.topics.size() % n;
-  for (int32_t p = 0; p < req.partitions; ++p) {
-    partition_metadata pm;
-    pm.id = partition_id{p};
-    for (int32_t r = 0; r < req.replication_factor; ++r)
-      pm.replicas.push_back(live[(start + static_cast<size_t>(p + r)) % n]);
-    pm.leader = pm.replicas.front();
-    pm.epoch = leader_epoch{0};
-    pm.isr = pm.replicas;
-    t.partitions.push_back(std::move(pm));
-  }
+  auto live = std::count_if(md_.brokers.begin(), md_.brokers.end(),
+                            [](const broker_metadata& b) { return b.alive; });
+  auto start = md_.topics.size() % static_cast<size_t>(live);
+  t.partitions = place(0, req.partitions, req.replication_factor, start);
   md_.topics.push_back(t);
   ++md_.version;
   return t;
+}
+
+caf::expected<std::vector<topic_config_entry>>
+metadata_state::check_alter_configs(const cluster_metadata& md,
+                                    const alter_topic_configs_request& req) {
+  auto t = md.find_topic(req.topic);
+  if (t == nullptr)
+    return make_error(errc::unknown_topic_or_partition,
+                      "topic '" + req.topic + "' does not exist");
+  return apply_config_ops(req.topic, t->configs, req.ops, req.replace);
+}
+
+caf::error metadata_state::alter_topic_configs(const alter_topic_configs_request& req) {
+  auto configs = check_alter_configs(md_, req);
+  if (!configs)
+    return std::move(configs.error());
+  if (req.validate_only)
+    return {};
+  for (auto& t : md_.topics)
+    if (t.name == req.topic && t.configs != *configs) {
+      t.configs = std::move(*configs);
+      ++md_.version;
+    }
+  return {};
+}
+
+caf::error metadata_state::check_create_partitions(const cluster_metadata& md,
+                                                   const create_partitions_request& req) {
+  auto t = md.find_topic(req.topic);
+  if (t == nullptr)
+    return make_error(errc::unknown_topic_or_partition,
+                      "topic '" + req.topic + "' does not exist");
+  auto have = static_cast<int32_t>(t->partitions.size());
+  if (req.count <= have)
+    return make_error(errc::invalid_partitions,
+                      "Topic currently has " + std::to_string(have)
+                        + " partitions, which is higher than the requested "
+                        + std::to_string(req.count) + ".");
+  if (req.count > max_partitions)
+    return make_error(errc::invalid_partitions,
+                      "partitions must be between 1 and " + std::to_string(max_partitions)
+                        + ", got " + std::to_string(req.count));
+  auto rf = t->partitions.empty() ? 1 : t->partitions.front().replicas.size();
+  auto live = std::count_if(md.brokers.begin(), md.brokers.end(),
+                            [](const broker_metadata& b) { return b.alive; });
+  if (static_cast<int64_t>(rf) > live)
+    return make_error(errc::invalid_replication_factor,
+                      "replication factor " + std::to_string(rf)
+                        + " is larger than the number of available brokers ("
+                        + std::to_string(live) + ")");
+  return {};
+}
+
+caf::expected<topic_metadata>
+metadata_state::create_partitions(const create_partitions_request& req) {
+  if (auto err = check_create_partitions(md_, req))
+    return err;
+  auto i = std::find_if(md_.topics.begin(), md_.topics.end(),
+                        [&](const topic_metadata& t) { return t.name == req.topic; });
+  if (req.validate_only)
+    return *i;
+  auto have = static_cast<int32_t>(i->partitions.size());
+  auto rf = static_cast<int32_t>(i->partitions.front().replicas.size());
+  // Continue where the topic's own placement would go: its first partition's leader.
+  size_t start = 0;
+  for (auto& b : md_.brokers)
+    if (b.alive && b.id < i->partitions.front().replicas.front())
+      ++start;
+  for (auto& pm : place(have, req.count - have, rf, start))
+    i->partitions.push_back(std::move(pm));
+  ++md_.version;
+  return *i;
 }
 
 caf::error metadata_state::delete_topic(const std::string& name) {
@@ -205,7 +301,11 @@ std::string metadata_state::to_bytes() const {
   std::string out;
   durable::writer w{out};
   w.u8(snapshot_version);
-  w(md_, access_);
+  std::vector<topic_configs_record> configs;
+  for (auto& t : md_.topics)
+    if (!t.configs.empty())
+      configs.push_back({t.name, t.configs});
+  w(md_, access_, configs);
   return out;
 }
 
@@ -215,20 +315,32 @@ caf::error metadata_state::from_bytes(const std::string& bytes) {
                      "is not read");
   durable::reader r{bytes};
   auto version = r.u8();
-  if (r.ok() && version != snapshot_version && version != snapshot_version_v3)
+  if (r.ok() && (version < snapshot_version_v3 || version > snapshot_version))
     return malformed("version " + std::to_string(version) + " is unknown (this cafka reads "
-                     + std::to_string(snapshot_version_v3) + " and "
+                     + std::to_string(snapshot_version_v3) + " to "
                      + std::to_string(snapshot_version) + ")");
   cluster_metadata md;
   access_metadata access;
+  std::vector<topic_configs_record> configs;
   r(md);
-  if (version == snapshot_version)
+  if (version >= snapshot_version_v4)
     r(access);
+  if (version >= snapshot_version)
+    r(configs);
   r.expect_end();
   if (!r.ok())
     return malformed(r.error());
   if (auto why = check_access_metadata(access); !why.empty())
     return malformed("access metadata: " + why);
+  for (auto& c : configs) {
+    auto t = std::find_if(md.topics.begin(), md.topics.end(),
+                          [&](const topic_metadata& x) { return x.name == c.topic; });
+    if (t == md.topics.end())
+      return malformed("configs of topic '" + c.topic + "', which it does not have");
+    if (auto err = validate_topic_configs(c.configs))
+      return malformed("configs of topic '" + c.topic + "': " + context_of(err));
+    t->configs = std::move(c.configs);
+  }
   md_ = std::move(md);
   access_ = std::move(access);
   return {};
@@ -291,6 +403,14 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
       res.error = std::move(p.error());
     else
       res.partition = std::move(*p);
+  } else if (auto x = std::get_if<alter_topic_configs_cmd>(&cmd)) {
+    res.error = alter_topic_configs(x->req);
+  } else if (auto x = std::get_if<create_partitions_cmd>(&cmd)) {
+    auto t = create_partitions(x->req);
+    if (!t)
+      res.error = std::move(t.error());
+    else
+      res.topic = std::move(*t);
   } else if (std::holds_alternative<allocate_producer_id_cmd>(cmd)) {
     res.producer_id = allocate_producer_id();
   } else if (std::holds_alternative<elect_preferred_cmd>(cmd)) {

@@ -62,6 +62,23 @@ public:
   // replication factor against the live brokers), or none. Same requirement on req.
   static caf::error check_create(const cluster_metadata& md, const create_topic_request& req);
 
+  // A topic's overrides after req's operations (apply_config_ops), or why not:
+  // unknown_topic_or_partition for an unknown topic. Changes nothing.
+  static caf::expected<std::vector<topic_config_entry>>
+  check_alter_configs(const cluster_metadata& md, const alter_topic_configs_request& req);
+  // Applies it unless req.validate_only (bumps the version when the overrides change).
+  caf::error alter_topic_configs(const alter_topic_configs_request& req);
+
+  // The error create_partitions(req) would give on `md`, or none: unknown_topic_or_partition;
+  // invalid_partitions unless the count grows the topic and stays within max_partitions;
+  // invalid_replication_factor when fewer brokers are alive than the topic has replicas.
+  static caf::error check_create_partitions(const cluster_metadata& md,
+                                            const create_partitions_request& req);
+  // Adds the partitions unless req.validate_only: the topic's replication factor (its first
+  // partition's), placed round-robin over the live brokers like create_topic. Returns the
+  // topic after the change.
+  caf::expected<topic_metadata> create_partitions(const create_partitions_request& req);
+
   // Validates and applies an ISR change (see alter_isr_cmd): stale_epoch unless leader,
   // leader epoch and partition epoch match; invalid_request unless the ISR is non-empty,
   // holds the leader, is a subset of the replicas without duplicates, and every member it
@@ -75,11 +92,19 @@ public:
   caf::error save(const std::string& path) const;
   caf::error load(const std::string& path);
 
+  // The most partitions a topic may have (create_topic, create_partitions).
+  static constexpr int32_t max_partitions = 10000;
+
   // Kafka's rule: [a-zA-Z0-9._-]{1,249}, not "." or "..".
   static constexpr size_t max_topic_name_bytes = 249;
   static caf::error validate_topic_name(const std::string& name);
 
 private:
+  // Places partitions [first, first + count) with `rf` replicas each round-robin over the
+  // live brokers, starting at broker index `start`.
+  std::vector<partition_metadata> place(int32_t first, int32_t count, int32_t rf,
+                                        size_t start) const;
+
   // Applies an access command (runtime/cluster/access_rules.hpp); a change bumps the access
   // version and the cluster metadata's.
   apply_result apply_access(const metadata_command& cmd);

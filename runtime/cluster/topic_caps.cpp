@@ -37,4 +37,15 @@ caf::error check_topic_caps(const topic_count& have, const create_topic_request&
   return {};
 }
 
+caf::error check_partition_caps(const topic_count& have, const std::string& topic,
+                                int64_t adds, const topic_caps& caps) {
+  if (is_internal_topic(topic) || have.partitions + adds <= caps.max_partitions)
+    return {};
+  return make_error(errc::limit_exceeded,
+                    "adding " + std::to_string(adds) + " partition(s) to topic '" + topic
+                      + "' would pass [limits] max-partitions = "
+                      + std::to_string(caps.max_partitions) + " (the cluster has "
+                      + std::to_string(have.partitions) + " partitions)");
+}
+
 } // namespace cafka

@@ -41,4 +41,10 @@ bool is_internal_topic(const std::string& name);
 caf::error check_topic_caps(const topic_count& have, const create_topic_request& req,
                             const topic_caps& caps);
 
+// errc::limit_exceeded if adding `adds` partitions to topic `topic` beside `have` would make
+// more partitions than caps.max_partitions: "adding 3 partition(s) to topic 'd' would pass
+// [limits] max-partitions = 10 (the cluster has 9 partitions)"; none for an internal topic.
+caf::error check_partition_caps(const topic_count& have, const std::string& topic,
+                                int64_t adds, const topic_caps& caps);
+
 } // namespace cafka

@@ -31,7 +31,10 @@ const std::vector<api_range>& supported_apis() {
     {api_key::create_acls, 0, 1, 2},
     {api_key::delete_acls, 0, 1, 2},
     {api_key::describe_configs, 0, 2, 4},
+    {api_key::alter_configs, 0, 1, 2},
     {api_key::sasl_authenticate, 0, 1, 2},
+    {api_key::create_partitions, 0, 1, 2},
+    {api_key::incremental_alter_configs, 0, 0, 1},
   };
   return apis;
 }

@@ -31,7 +31,10 @@ enum class api_key : int16_t {
   create_acls = 30,
   delete_acls = 31,
   describe_configs = 32,
+  alter_configs = 33,
   sasl_authenticate = 36,
+  create_partitions = 37,
+  incremental_alter_configs = 44,
 };
 
 struct api_range {

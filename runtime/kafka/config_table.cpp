@@ -5,6 +5,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/metadata_state.hpp"
+#include "runtime/cluster/topic_config.hpp"
 #include "runtime/config/listener_config.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/kafka/kafka_error.hpp"
@@ -91,34 +92,15 @@ entry_list default_configs(const broker_defaults& d) {
         base.broker_session_timeout_ms);
   b.num("controller.quorum.election.timeout.ms", d.quorum_election_timeout_ms,
         base.quorum_election_timeout_ms);
-  // No compaction, no recompression, no broker timestamps; topics can be deleted.
+  // Topic configs whose broker-wide value cluster.conf does not set (topics override them).
   b.fixed("log.cleanup.policy", "delete");
   b.fixed("compression.type", "producer");
   b.fixed("log.message.timestamp.type", "CreateTime");
+  b.fixed("log.cleaner.delete.retention.ms", "86400000");
+  b.fixed("log.cleaner.min.cleanable.ratio", "0.5");
   b.fixed("delete.topic.enable", "true");
   return out;
 }
-
-// A topic config and the broker config it defaults to (Kafka's synonyms).
-struct topic_synonym {
-  const char* topic;
-  const char* broker;
-};
-
-constexpr topic_synonym topic_synonyms[] = {
-  {"cleanup.policy", "log.cleanup.policy"},
-  {"compression.type", "compression.type"},
-  {"flush.messages", "log.flush.interval.messages"},
-  {"flush.ms", "log.flush.interval.ms"},
-  {"index.interval.bytes", "log.index.interval.bytes"},
-  {"max.message.bytes", "message.max.bytes"},
-  {"message.timestamp.type", "log.message.timestamp.type"},
-  {"min.insync.replicas", "min.insync.replicas"},
-  {"retention.bytes", "log.retention.bytes"},
-  {"retention.ms", "log.retention.ms"},
-  {"segment.bytes", "log.segment.bytes"},
-  {"unclean.leader.election.enable", "unclean.leader.election.enable"},
-};
 
 const config_entry& find_entry(const entry_list& xs, const std::string& name) {
   return *std::find_if(xs.begin(), xs.end(), [&](const config_entry& e) { return e.name == name; });
@@ -170,8 +152,8 @@ resource_result describe_topic(resource_result r,
   if (md.find_topic(name) == nullptr)
     return failed(std::move(r), error_code::unknown_topic_or_partition,
                   "topic '" + name + "' does not exist");
-  r.configs = select_configs(topic_configs(cfg.defaults, name), res.configuration_keys,
-                             include_synonyms);
+  r.configs = select_configs(topic_configs(cfg.defaults, name, md.find_topic(name)->configs),
+                             res.configuration_keys, include_synonyms);
   return r;
 }
 
@@ -199,26 +181,34 @@ resource_result describe_broker(resource_result r,
 
 } // namespace
 
-std::vector<config_entry> topic_configs(const broker_defaults& d, const std::string& topic) {
-  auto broker = default_configs(d);
-  bool keep_all = topic == group::offsets_topic;
+std::vector<config_entry> topic_configs(const broker_defaults& d, const std::string& topic,
+                                       const std::vector<topic_config_entry>& overrides) {
+  const broker_defaults base;
+  auto& builtin = builtin_topic_configs(topic);
   entry_list out;
-  for (auto& s : topic_synonyms) {
-    auto& b = find_entry(broker, s.broker);
+  for (auto& name : topic_config_names()) {
     config_entry e;
-    e.name = s.topic;
-    e.value = b.value;
-    e.source = b.source;
-    e.synonyms.push_back({b.name, b.value, b.source});
-    if (keep_all && (e.name == "retention.ms" || e.name == "retention.bytes")) {
-      e.value = "-1";
+    e.name = name;
+    e.read_only = false;
+    auto broker_value = default_topic_config_value(d, name);
+    auto broker_source = broker_value == default_topic_config_value(base, name)
+                           ? config_source_default
+                           : config_source_static_broker;
+    auto own = find_config(overrides, name);
+    if (!own)
+      own = find_config(builtin, name);
+    if (own) {
+      e.value = *own;
       e.source = config_source_dynamic_topic;
-      e.synonyms.insert(e.synonyms.begin(), {e.name, e.value, e.source});
+      e.synonyms.push_back({name, own, config_source_dynamic_topic});
+    } else {
+      e.value = broker_value;
+      e.source = broker_source;
     }
+    e.synonyms.push_back({broker_synonym(name), broker_value, broker_source});
     out.push_back(std::move(e));
   }
-  sort_by_name(out);
-  return out;
+  return out;  // topic_config_names() is sorted
 }
 
 std::vector<config_entry> broker_configs(const cluster_config& cfg, node_id node) {

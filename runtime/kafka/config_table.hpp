@@ -23,18 +23,20 @@ struct config_entry {
   std::optional<std::string> value;
   // config_source_static_broker: set in cluster.conf to a value other than cafka's default;
   // config_source_default: cafka's default (or a behaviour cafka does not let you change);
-  // config_source_dynamic_topic: a topic's own value (only __consumer_offsets has any).
+  // config_source_dynamic_topic: a topic's own value (its override, or __consumer_offsets'
+  // builtin ones).
   int8_t source = config_source_default;
-  // cafka has no AlterConfigs: every value comes from cluster.conf or is fixed.
+  // Topic configs can be altered (AlterConfigs); broker configs come from cluster.conf.
   bool read_only = true;
   bool is_sensitive = false;
   std::vector<config_synonym> synonyms;  // Kafka's order: the entry's own source first
 };
 
-// Every config of `topic`, sorted by name. Topics take cluster.conf's [defaults] (Kafka's
-// topic names, e.g. retention.ms from log-retention-ms); __consumer_offsets keeps every
-// record (retention.ms and retention.bytes -1).
-std::vector<config_entry> topic_configs(const broker_defaults& d, const std::string& topic);
+// Every config of `topic`, sorted by name: its overrides (and builtin_topic_configs) as
+// dynamic topic configs, the rest from cluster.conf's [defaults] (Kafka's topic names, e.g.
+// retention.ms from log-retention-ms), each with its broker synonym.
+std::vector<config_entry> topic_configs(const broker_defaults& d, const std::string& topic,
+                                       const std::vector<topic_config_entry>& overrides);
 
 // Every config of broker `node`, sorted by name. Requires: cfg.find(node) != nullptr.
 std::vector<config_entry> broker_configs(const cluster_config& cfg, node_id node);

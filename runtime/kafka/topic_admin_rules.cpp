@@ -1,27 +1,15 @@
 #include "runtime/kafka/topic_admin_rules.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "runtime/base/errc.hpp"
-#include "runtime/kafka/config_table.hpp"
+#include "runtime/cluster/topic_config.hpp"
 
 namespace cafka::kafka {
 
 namespace {
 
-// Lower case, without leading and trailing blanks.
-std::string normalized(const std::string& s) {
-  auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos)
-    return {};
-  auto last = s.find_last_not_of(" \t");
-  std::string out = s.substr(first, last - first + 1);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 admin_error refuse(error_code code, std::string message) {
   return {code, std::move(message)};
@@ -38,24 +26,12 @@ admin_error check_null_configs(const create_topics_request::creatable_topic& t) 
                 "Null value not supported for topic configs: " + nulls);
 }
 
-// Requires: no null values.
-admin_error check_config_values(const create_topics_request::creatable_topic& t,
-                                const broker_defaults& d) {
-  if (t.configs.empty())
-    return {};
-  auto table = topic_configs(d, t.name);
-  for (auto& c : t.configs) {
-    auto e = std::find_if(table.begin(), table.end(),
-                          [&](const config_entry& x) { return x.name == c.name; });
-    if (e == table.end())
-      return refuse(error_code::invalid_config, "Unknown topic config name: " + c.name);
-    if (normalized(*c.value) == normalized(e->value.value_or("")))
-      continue;
-    return refuse(error_code::invalid_config,
-                  "cafka has no per-topic configs yet: " + c.name + " must be the cluster's "
-                    + e->value.value_or("null") + " (" + e->synonyms.back().name
-                    + " in cluster.conf), got " + *c.value);
-  }
+// The topic's configs as overrides; invalid ones (unknown names, bad values, a name given
+// twice) refused with INVALID_CONFIG and Kafka's message. Requires: no null values.
+admin_error check_config_values(const create_topics_request::creatable_topic& t) {
+  auto entries = config_entries(t);
+  if (auto err = validate_topic_configs(entries))
+    return refuse(error_code::invalid_config, context_of(err));
   return {};
 }
 
@@ -71,7 +47,7 @@ std::set<std::string> duplicate_names(const std::vector<std::string>& names) {
 }
 
 admin_error check_new_topic(const create_topics_request::creatable_topic& t,
-                            const broker_defaults& d) {
+                            const broker_defaults&) {
   if (auto err = check_null_configs(t); !err.ok())
     return err;
   if (!t.assignments.empty()) {
@@ -89,7 +65,15 @@ admin_error check_new_topic(const create_topics_request::creatable_topic& t,
   if (t.replication_factor == 0 || t.replication_factor < -1)
     return refuse(error_code::invalid_replication_factor,
                   "Replication factor must be larger than 0.");
-  return check_config_values(t, d);
+  return check_config_values(t);
+}
+
+std::vector<topic_config_entry>
+config_entries(const create_topics_request::creatable_topic& t) {
+  std::vector<topic_config_entry> out;
+  for (auto& c : t.configs)
+    out.push_back({c.name, c.value.value_or("")});
+  return out;
 }
 
 create_topic_request resolve_new_topic(const create_topics_request::creatable_topic& t,
@@ -99,6 +83,8 @@ create_topic_request resolve_new_topic(const create_topics_request::creatable_to
   out.partitions = t.num_partitions == -1 ? d.num_partitions : t.num_partitions;
   out.replication_factor =
     t.replication_factor == -1 ? d.default_replication_factor : t.replication_factor;
+  out.configs = config_entries(t);
+  static_cast<void>(validate_topic_configs(out.configs));  // sorts; check_new_topic checked
   return out;
 }
 

@@ -33,15 +33,18 @@ std::set<std::string> duplicate_names(const std::vector<std::string>& names);
 // order: a null config value (INVALID_REQUEST); assignments together with a partition count
 // or replication factor (INVALID_REQUEST); manual replica assignments (cafka places
 // replicas itself: INVALID_REPLICA_ASSIGNMENT); a partition count or replication factor
-// below 1 other than -1 (INVALID_PARTITIONS / INVALID_REPLICATION_FACTOR); a config cafka
-// cannot honour (INVALID_CONFIG: an unknown name, or a value other than the cluster's, as
-// cafka has no per-topic configs yet). Config values compare without case and surrounding
-// blanks. Names, existence and upper bounds are the controller's to check.
+// below 1 other than -1 (INVALID_PARTITIONS / INVALID_REPLICATION_FACTOR); an invalid
+// config (INVALID_CONFIG: an unknown name, a bad value or a name given twice, with
+// validate_topic_configs' message). Names, existence and upper bounds are the controller's
+// to check.
 admin_error check_new_topic(const create_topics_request::creatable_topic& t,
                             const broker_defaults& d);
 
+// The configs of `t` as topic overrides (a null value as empty).
+std::vector<topic_config_entry> config_entries(const create_topics_request::creatable_topic& t);
+
 // The create request for `t` with -1 (partitions, replication factor) resolved to the
-// cluster defaults, as the controller resolves them.
+// cluster defaults, as the controller resolves them, and its configs sorted by name.
 create_topic_request resolve_new_topic(const create_topics_request::creatable_topic& t,
                                        const broker_defaults& d);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/cluster/topic_config_entry.hpp"
 
 namespace cafka {
 
@@ -69,6 +70,35 @@ struct create_topic_request {
   std::string name;
   int32_t partitions = -1;          // -1: num-partitions from cluster.conf
   int32_t replication_factor = -1;  // -1: default-replication-factor from cluster.conf
+  std::vector<topic_config_entry> configs = {};  // the topic's overrides (topic_config.hpp)
+};
+
+// One change to a topic config (Kafka's IncrementalAlterConfigs operations): set a value,
+// remove the override (back to the cluster default), or add to / remove from a list value
+// (cleanup.policy).
+enum class config_op_kind : uint8_t { set = 0, remove = 1, append = 2, subtract = 3 };
+
+struct config_op {
+  std::string name;
+  config_op_kind op = config_op_kind::set;
+  std::string value;  // unused by remove
+};
+
+// Changes a topic's overrides. replace (Kafka's AlterConfigs): the topic's overrides become
+// exactly the `set` operations'. validate_only: checked, not applied.
+struct alter_topic_configs_request {
+  std::string topic;
+  std::vector<config_op> ops;
+  bool replace = false;
+  bool validate_only = false;
+};
+
+// Grows a topic to `count` partitions (Kafka's CreatePartitions); the new ones are placed by
+// the controller. validate_only: checked, not applied.
+struct create_partitions_request {
+  std::string topic;
+  int32_t count = 0;
+  bool validate_only = false;
 };
 
 struct delete_topic_request {
@@ -141,7 +171,19 @@ typename Inspector::result_type inspect(Inspector& f, list_offsets_response& x) 
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_topic_request& x) {
-  return f(x.name, x.partitions, x.replication_factor);
+  return f(x.name, x.partitions, x.replication_factor, x.configs);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, config_op& x) {
+  return f(x.name, x.op, x.value);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alter_topic_configs_request& x) {
+  return f(x.topic, x.ops, x.replace, x.validate_only);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_partitions_request& x) {
+  return f(x.topic, x.count, x.validate_only);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_topic_request& x) {

@@ -253,6 +253,16 @@ void restamp_producer(char* batch, size_t n, producer_id id, producer_epoch epoc
   store_be32(batch + batch_crc_pos, crc32c(batch + batch_crc_begin, n - batch_crc_begin));
 }
 
+void set_log_append_time(char* batch, size_t n, int64_t append_time_ms) {
+  using namespace wire;
+  assert(n >= batch_header_size);
+  auto attributes = static_cast<uint16_t>(load_be16(batch + attributes_pos)
+                                          | batch_log_append_time_flag);
+  store_be16(batch + attributes_pos, attributes);
+  store_be64(batch + max_timestamp_pos, static_cast<uint64_t>(append_time_ms));
+  store_be32(batch + batch_crc_pos, crc32c(batch + batch_crc_begin, n - batch_crc_begin));
+}
+
 void batch_builder::set_producer(producer_id id, producer_epoch epoch, int32_t base_sequence) {
   producer_id_ = id;
   producer_epoch_ = epoch;

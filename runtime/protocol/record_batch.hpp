@@ -171,6 +171,12 @@ int32_t add_sequence(int32_t seq, int32_t delta);
 void restamp_producer(char* batch, size_t n, producer_id id, producer_epoch epoch,
                       int32_t base_sequence);
 
+// Marks a whole batch as stamped with the broker's append time (message.timestamp.type =
+// LogAppendTime): sets the timestamp-type attribute and max_timestamp to append_time_ms and
+// recomputes the CRC32C. Record timestamps stay; readers take max_timestamp for each record.
+// Requires: batch is one whole batch (n == total_size() >= batch_header_size).
+void set_log_append_time(char* batch, size_t n, int64_t append_time_ms);
+
 // Calls f for each record of one whole batch, decompressing its records first if needed (at
 // most max_uncompressed bytes). Checks what validate_batch checks except the CRC and the
 // timestamps, while decoding: f may have seen some records when an error is found. Returns

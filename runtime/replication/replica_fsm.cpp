@@ -18,10 +18,28 @@ produce_batch describe_batch(std::string_view bytes, const replica_fsm_config& c
     return out;
   batch_limits limits;
   limits.max_uncompressed = max_uncompressed_for(cfg.message_max_bytes);
-  limits.timestamps = timestamp_window{wall_now_ms, cfg.timestamp_before_max_ms,
-                                       cfg.timestamp_after_max_ms};
+  if (!cfg.log_append_time)
+    limits.timestamps = timestamp_window{wall_now_ms, cfg.timestamp_before_max_ms,
+                                         cfg.timestamp_after_max_ms};
   out.invalid = validate_batch(bytes, limits);
+  if (!out.invalid && cfg.compacted && !out.header.is_control()) {
+    bool keyless = false;
+    out.invalid = for_each_record(
+      bytes, [&](const record_view& r) { keyless = keyless || !r.key; },
+      limits.max_uncompressed);
+    if (!out.invalid && keyless)
+      out.invalid = make_error(errc::invalid_record,
+                               "Compacted topic cannot accept message without key in topic "
+                               "partition " + to_string(cfg.tp) + ".");
+  }
   return out;
+}
+
+void apply_topic_config(replica_fsm_config& cfg, const topic_config& topic) {
+  cfg.min_insync_replicas = topic.min_insync_replicas;
+  cfg.message_max_bytes = topic.max_message_bytes;
+  cfg.log_append_time = topic.message_timestamp_type == timestamp_type::log_append_time;
+  cfg.compacted = topic.cleanup_compact;
 }
 
 batch_limits follower_limits(const replica_fsm_config&) {

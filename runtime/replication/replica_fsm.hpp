@@ -59,6 +59,7 @@
 
 #include "runtime/base/ids.hpp"
 #include "runtime/cluster/metadata.hpp"
+#include "runtime/cluster/topic_config.hpp"
 #include "runtime/protocol/messages.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/replication/isr_rules.hpp"
@@ -87,7 +88,17 @@ struct replica_fsm_config {
   // Idempotent producers whose state the replica keeps (max-producer-ids-per-partition):
   // producer_state evicts the least recently written beyond it (set at construction).
   size_t max_producer_ids = 10000;
+  // message.timestamp.type=LogAppendTime: the leader stamps each batch with its append time
+  // (the producer's timestamps are not checked against the window).
+  bool log_append_time = false;
+  // cleanup.policy has compact: every produced record needs a key (Kafka refuses keyless
+  // records with INVALID_RECORD).
+  bool compacted = false;
 };
+
+// Sets the fields of `cfg` that come from the topic's configs (min.insync.replicas,
+// max.message.bytes, message.timestamp.type, cleanup.policy).
+void apply_topic_config(replica_fsm_config& cfg, const topic_config& topic);
 
 // A produce request's batch as the leader judges it (describe_batch).
 struct produce_batch {
@@ -229,6 +240,9 @@ public:
   bool following() const;
   const partition_metadata& partition() const { return pm_; }
   const replica_fsm_config& config() const { return cfg_; }
+  // The topic's configs changed (apply_topic_config): later produce requests and acks=all
+  // verdicts use the new values.
+  void set_topic_config(const topic_config& topic) { apply_topic_config(cfg_, topic); }
   // Leader: every record below it is on every ISR member. Follower: the leader's, capped by
   // the local log end.
   log_offset high_watermark() const { return hw_; }

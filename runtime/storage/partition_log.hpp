@@ -95,6 +95,10 @@ public:
 
   const std::string& dir() const { return dir_; }
   const log_config& config() const { return cfg_; }
+  // New settings (a topic's configs changed): retention and flush use them from now on, the
+  // segment size and index interval from the next segment on.
+  // Requires: cfg.segment_bytes in [1, 2^32 - 1] (as open checks).
+  void set_config(const log_config& cfg) { cfg_ = cfg; }
 
 private:
   partition_log(storage::env& env, std::string dir, log_config cfg);

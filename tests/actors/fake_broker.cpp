@@ -28,6 +28,12 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](delete_topic_atom, delete_topic_request&) -> caf::result<caf::ok_atom> {
         return make_error(errc::invalid_request);
       },
+      [](alter_configs_atom, alter_topic_configs_request&) -> caf::result<caf::ok_atom> {
+        return make_error(errc::invalid_request);
+      },
+      [](create_partitions_atom, create_partitions_request&) -> caf::result<topic_metadata> {
+        return make_error(errc::invalid_request);
+      },
       [](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
         return make_error(errc::invalid_request);
       },

@@ -208,6 +208,12 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
     [=](delete_topic_atom, delete_topic_request&) -> caf::result<caf::ok_atom> {
       return nope("delete");
     },
+    [=](alter_configs_atom, alter_topic_configs_request&) -> caf::result<caf::ok_atom> {
+      return nope("alter configs");
+    },
+    [=](create_partitions_atom, create_partitions_request&) -> caf::result<topic_metadata> {
+      return nope("create partitions");
+    },
     [=](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
       return nope("replica fetch");
     },

@@ -84,12 +84,12 @@ void check_create(const admin_cluster& a, const std::string& client) {
   CHECK_THAT(assigned, StartsWith(client + "-assigned 39 "));
   CHECK_THAT(assigned, Contains("manual replica assignments are not supported"));
   auto config = a.admin(client, {"create", client + "-config", "1", "1", "--config",
-                                 "retention.ms=1000"});
-  CHECK_THAT(config, StartsWith(client + "-config 40 "));
-  CHECK_THAT(config, Contains("retention.ms must be the cluster's 3600000"));
+                                 "min.insync.replicas=0"});
+  CHECK(config == client + "-config 40 Invalid value 0 for configuration min.insync.replicas: "
+                           "Value must be at least 1\n");
 
-  // -1: the cluster's num-partitions and default-replication-factor; configs equal to the
-  // cluster's are accepted.
+  // -1: the cluster's num-partitions and default-replication-factor; configs become the
+  // topic's overrides.
   auto d = client + "-defaults";
   CHECK(a.admin(client, {"create", d, "-1", "-1", "--config", "retention.ms=3600000",
                          "--config", "cleanup.policy=delete"})
@@ -116,10 +116,10 @@ void check_describe(const admin_cluster& a, const std::string& client) {
   auto topic = a.admin(client, {"describe-topic", t});
   CHECK(line(topic, "error") == "error 0 -");
   CHECK_THAT(line(topic, "retention.ms="),
-             StartsWith("retention.ms=3600000 source=4 read_only=1 default=0"));
+             StartsWith("retention.ms=3600000 source=4 read_only=0 default=0"));
   CHECK_THAT(line(topic, "retention.ms="), Contains("synonyms=log.retention.ms=3600000/4"));
   CHECK_THAT(line(topic, "cleanup.policy="),
-             StartsWith("cleanup.policy=delete source=5 read_only=1 default=1"));
+             StartsWith("cleanup.policy=delete source=5 read_only=0 default=1"));
   CHECK_THAT(line(topic, "segment.bytes="), StartsWith("segment.bytes=1073741824 source=5"));
   CHECK_THAT(line(topic, "max.message.bytes="), StartsWith("max.message.bytes=1048588 "));
   CHECK_THAT(line(topic, "compression.type="), StartsWith("compression.type=producer "));
@@ -161,6 +161,38 @@ void check_describe(const admin_cluster& a, const std::string& client) {
   }
 }
 
+// AlterConfigs replaces a topic's overrides; CreatePartitions grows it.
+void check_alter(const admin_cluster& a, const std::string& client) {
+  auto t = client + "-orders";
+  CHECK(a.admin(client, {"alter-topic", t, "retention.ms=1000", "min.insync.replicas=2"})
+        == t + " 0 -\n");
+  auto topic = a.admin(client, {"describe-topic", t});
+  CHECK_THAT(line(topic, "retention.ms="),
+             StartsWith("retention.ms=1000 source=1 read_only=0 default=0"));
+  CHECK_THAT(line(topic, "min.insync.replicas="),
+             StartsWith("min.insync.replicas=2 source=1 "));
+  // The overrides become exactly the request's: retention.ms is the cluster's again.
+  CHECK(a.admin(client, {"alter-topic", t, "min.insync.replicas=2"}) == t + " 0 -\n");
+  topic = a.admin(client, {"describe-topic", t});
+  CHECK_THAT(line(topic, "retention.ms="), StartsWith("retention.ms=3600000 source=4 "));
+  CHECK(a.admin(client, {"alter-topic", t, "min.insync.replicas=0"})
+        == t + " 40 Invalid value 0 for configuration min.insync.replicas: Value must be at "
+               "least 1\n");
+  CHECK_THAT(a.admin(client, {"alter-topic", t, "retention.mss=1"}),
+             StartsWith(t + " 40 Unknown topic config name: retention.mss"));
+  CHECK_THAT(a.admin(client, {"alter-topic", client + "-nope", "retention.ms=1"}),
+             StartsWith(client + "-nope 3 "));
+
+  CHECK(a.admin(client, {"grow", t, "8", "--validate-only"}) == t + " 0 -\n");
+  CHECK_THAT(a.describe(t), Contains("PartitionCount: 4\t"));
+  CHECK(a.admin(client, {"grow", t, "6"}) == t + " 0 -\n");
+  CHECK(eventually([&] { return a.describe(t).find("PartitionCount: 6\t") != std::string::npos; },
+                   10s));
+  CHECK(a.admin(client, {"grow", t, "5"})
+        == t + " 37 Topic currently has 6 partitions, which is higher than the requested 5.\n");
+  CHECK_THAT(a.admin(client, {"grow", client + "-nope", "5"}), StartsWith(client + "-nope 3 "));
+}
+
 void check_delete(const admin_cluster& a, const std::string& client) {
   auto t = client + "-orders";
   auto d = client + "-defaults";
@@ -187,6 +219,7 @@ TEST_CASE("kafka-python's admin client creates, describes and deletes topics",
   admin_cluster a;
   check_create(a, "kafka_python");
   check_describe(a, "kafka_python");
+  check_alter(a, "kafka_python");
   // Asked about another broker, a broker answers INVALID_REQUEST (as Kafka does).
   auto other = a.admin("kafka_python", {"describe-broker-via", "1", "2"});
   CHECK(line(other, "error")
@@ -199,6 +232,7 @@ TEST_CASE("confluent-kafka's admin client creates, describes and deletes topics"
   admin_cluster a;
   check_create(a, "confluent");
   check_describe(a, "confluent");
+  check_alter(a, "confluent");
   check_delete(a, "confluent");
   // operation_timeout 0: the answer comes at once (librdkafka treats REQUEST_TIMED_OUT as
   // "in progress"); cafka answers with the outcome.

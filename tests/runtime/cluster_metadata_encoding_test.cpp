@@ -76,6 +76,13 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
     delete_credential_cmd{"alice", scram_mechanism::sha_512},
     create_acls_cmd{{acl_binding{}}},
     delete_acls_cmd{{acl_filter{}}},
+    alter_topic_configs_cmd{alter_topic_configs_request{
+      "orders",
+      {{"retention.ms", config_op_kind::set, "1000"}, {"flush.ms", config_op_kind::remove, ""}},
+      true,
+      false}},
+    create_partitions_cmd{create_partitions_request{"orders", 9, true}},
+    create_topic_cmd{create_topic_request{"c", 1, 1, {{"cleanup.policy", "compact"}}}},
   };
   for (auto& c : cmds) {
     auto bytes = encode(c);
@@ -101,6 +108,22 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
   CHECK(f.unclean);
   CHECK_FALSE(f.controlled);
   CHECK(std::get<unfence_broker_cmd>(*decode_command(encode(cmds[10]))).unclean);
+  auto ac = std::get<alter_topic_configs_cmd>(*decode_command(encode(cmds[15])));
+  CHECK(ac.req.topic == "orders");
+  REQUIRE(ac.req.ops.size() == 2);
+  CHECK(ac.req.ops[0].name == "retention.ms");
+  CHECK(ac.req.ops[0].op == config_op_kind::set);
+  CHECK(ac.req.ops[0].value == "1000");
+  CHECK(ac.req.ops[1].op == config_op_kind::remove);
+  CHECK(ac.req.replace);
+  CHECK_FALSE(ac.req.validate_only);
+  auto cp = std::get<create_partitions_cmd>(*decode_command(encode(cmds[16])));
+  CHECK(cp.req.topic == "orders");
+  CHECK(cp.req.count == 9);
+  CHECK(cp.req.validate_only);
+  auto ct = std::get<create_topic_cmd>(*decode_command(encode(cmds[17])));
+  REQUIRE(ct.req.configs.size() == 1);
+  CHECK(ct.req.configs[0] == topic_config_entry{"cleanup.policy", "compact"});
 }
 
 TEST_CASE("commands written before the durable encoding decode and encode to the same bytes",
@@ -120,12 +143,18 @@ TEST_CASE("commands written before the durable encoding decode and encode to the
                      " 02 00000001 00000003");
   auto alloc = unhex("03 06");
   auto elect = unhex("03 07");
-  // Format 4 has the same fields for these kinds: only the format byte differs.
+  // Format 5 has the same fields for these kinds but create_topic, which ends with its
+  // configs (none: a count of 0).
   for (auto& bytes : {reg, fence, unfence, create, del, alter, alloc, elect}) {
     auto cmd = decode_command(bytes);
     REQUIRE(cmd);
-    CHECK(hex(encode(*cmd)) == hex("\x04" + bytes.substr(1)));
+    auto configs = bytes == create ? std::string(1, '\0') : std::string{};
+    CHECK(hex(encode(*cmd)) == hex("\x05" + bytes.substr(1) + configs));
   }
+  // Format 4: the same create_topic bytes.
+  auto create_v4 = "\x04" + create.substr(1);
+  REQUIRE(decode_command(create_v4));
+  CHECK(hex(encode(*decode_command(create_v4))) == hex("\x05" + create.substr(1) + '\0'));
   auto r = std::get<register_broker_cmd>(*decode_command(reg));
   CHECK(r.broker.id == node_id{2});
   CHECK(r.broker.host == "10.0.0.2");
@@ -229,22 +258,27 @@ TEST_CASE("truncated, unknown or overlong command bytes are an exact error",
   CHECK(decode_error(bytes.substr(0, 1))
         == "corrupt_message: metadata command: truncated: 1 bytes needed at byte 1, 0 left");
   CHECK(decode_error(bytes.substr(0, 12))
-        == "corrupt_message: metadata command: format 4, kind 3: truncated: 4 bytes needed "
+        == "corrupt_message: metadata command: format 5, kind 3: truncated: 4 bytes needed "
            "at byte 9, 3 left");
   auto bad_kind = bytes;
   bad_kind[1] = 42;
-  CHECK(decode_error(bad_kind) == "corrupt_message: metadata command: format 4, kind 42 is "
+  CHECK(decode_error(bad_kind) == "corrupt_message: metadata command: format 5, kind 42 is "
                                   "unknown");
-  CHECK(decode_error(bytes + "x") == "corrupt_message: metadata command: format 4, kind 3: 1 "
-                                     "bytes left over after byte 17");
+  CHECK(decode_error(bytes + "x") == "corrupt_message: metadata command: format 5, kind 3: 1 "
+                                     "bytes left over after byte 18");
+  // Format 4 knows no topic config kinds.
+  auto v4 = encode(create_partitions_cmd{create_partitions_request{"t", 2, false}});
+  v4[0] = 4;
+  CHECK(decode_error(v4) == "corrupt_message: metadata command: format 4, kind 13 is "
+                            "unknown");
   // A newer format than this code knows, and format 0 (never written).
   auto newer = bytes;
-  newer[0] = 5;
-  CHECK(decode_error(newer) == "corrupt_message: metadata command: format 5 is unknown (this "
-                               "cafka reads 1 to 4)");
+  newer[0] = 6;
+  CHECK(decode_error(newer) == "corrupt_message: metadata command: format 6 is unknown (this "
+                               "cafka reads 1 to 5)");
   newer[0] = 0;
   CHECK(decode_error(newer) == "corrupt_message: metadata command: format 0 is unknown (this "
-                               "cafka reads 1 to 4)");
+                               "cafka reads 1 to 5)");
 }
 
 TEST_CASE("a metadata snapshot round-trips through its bytes", "[cluster][durable]") {
@@ -284,10 +318,14 @@ TEST_CASE("a metadata snapshot of version 3 decodes from its documented bytes",
   CHECK(st.access().version == 0);
   CHECK(st.access().credentials.empty());
   CHECK(st.access().acls.empty());
-  // Version 4 writes the same cluster metadata, then the (empty) access metadata: version 0,
-  // no credentials, no bindings.
+  // Version 5 writes the same cluster metadata, then the (empty) access metadata: version 0,
+  // no credentials, no bindings; then the topics' configs: none.
   CHECK(hex(fixture_state().to_bytes())
-        == hex("\x04" + v3.substr(1) + unhex("0000000000000000 00 00")));
+        == hex("\x05" + v3.substr(1) + unhex("0000000000000000 00 00 00")));
+  // Version 4: without the configs.
+  metadata_state v4;
+  REQUIRE_FALSE(v4.from_bytes("\x04" + v3.substr(1) + unhex("0000000000000000 00 00")));
+  CHECK(v4.to_bytes() == fixture_state().to_bytes());
 }
 
 TEST_CASE("a metadata snapshot of another version or cut short is an exact error",
@@ -311,18 +349,28 @@ TEST_CASE("a metadata snapshot of another version or cut short is an exact error
         == "storage_error: malformed metadata snapshot: a Boost text archive (versions 0-2, "
            "before cafka's durable encoding) is not read");
   auto newer = good;
-  newer[0] = 5;
-  CHECK(error_of(newer) == "storage_error: malformed metadata snapshot: version 5 is unknown "
-                           "(this cafka reads 3 and 4)");
-  // The last byte is the access part's count of bindings.
+  newer[0] = 6;
+  CHECK(error_of(newer) == "storage_error: malformed metadata snapshot: version 6 is unknown "
+                           "(this cafka reads 3 to 5)");
+  // The last byte is the count of topics with configs.
   CHECK(error_of(good.substr(0, good.size() - 1))
         == "storage_error: malformed metadata snapshot: truncated: 1 bytes needed at byte "
            + std::to_string(good.size() - 1) + ", 0 left");
-  // A version 3 snapshot ends after the cluster metadata: version 4 bytes without their
-  // access part are truncated.
-  CHECK(error_of(good.substr(0, good.size() - 10))
+  // A version 3 snapshot ends after the cluster metadata: version 5 bytes without their
+  // access and configs parts are truncated.
+  CHECK(error_of(good.substr(0, good.size() - 11))
         == "storage_error: malformed metadata snapshot: truncated: 8 bytes needed at byte "
-           + std::to_string(good.size() - 10) + ", 0 left");
+           + std::to_string(good.size() - 11) + ", 0 left");
+  // Configs of a topic the snapshot does not have, and invalid ones.
+  auto stray = good.substr(0, good.size() - 1)
+               + unhex("01 01 78 01 0c 726574656e74696f6e2e6d73 01 31");  // "x": retention.ms=1
+  CHECK(error_of(stray) == "storage_error: malformed metadata snapshot: configs of topic 'x', "
+                           "which it does not have");
+  auto bad = good.substr(0, good.size() - 1)
+             + unhex("01 06 6f7264657273 01 0c 726574656e74696f6e2e6d73 01 7a");  // "z"
+  CHECK(error_of(bad) == "storage_error: malformed metadata snapshot: configs of topic "
+                         "'orders': Invalid value z for configuration retention.ms: Not a "
+                         "number of type LONG");
   CHECK(error_of("") == "storage_error: malformed metadata snapshot: truncated: 1 bytes "
                         "needed at byte 0, 0 left");
 }

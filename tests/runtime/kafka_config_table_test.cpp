@@ -65,7 +65,7 @@ describe_configs_request::describe_configs_resource resource(int8_t type, std::s
 } // namespace
 
 TEST_CASE("topic configs at cafka's defaults are Kafka's defaults", "[kafka][config]") {
-  auto t = topic_configs(broker_defaults{}, "orders");
+  auto t = topic_configs(broker_defaults{}, "orders", {});
   CHECK(entry(t, "cleanup.policy").value == "delete");
   CHECK(entry(t, "compression.type").value == "producer");
   CHECK(entry(t, "message.timestamp.type").value == "CreateTime");
@@ -81,7 +81,7 @@ TEST_CASE("topic configs at cafka's defaults are Kafka's defaults", "[kafka][con
   for (auto& e : t) {
     CAPTURE(e.name);
     CHECK(e.source == config_source_default);
-    CHECK(e.read_only);
+    CHECK_FALSE(e.read_only);  // topics may override them
     CHECK_FALSE(e.is_sensitive);
     // One synonym: the broker config the topic config defaults to.
     REQUIRE(e.synonyms.size() == 1);
@@ -101,7 +101,7 @@ TEST_CASE("topic configs set in cluster.conf are static broker configs", "[kafka
   d.log.segment_bytes = 65536;
   d.min_insync_replicas = 2;
   d.unclean_leader_election_enable = true;
-  auto t = topic_configs(d, "orders");
+  auto t = topic_configs(d, "orders", {});
   auto& ret = entry(t, "retention.ms");
   CHECK(ret.value == "3600000");
   CHECK(ret.source == config_source_static_broker);
@@ -117,10 +117,29 @@ TEST_CASE("topic configs set in cluster.conf are static broker configs", "[kafka
   CHECK(entry(t, "retention.bytes").source == config_source_default);
 }
 
-TEST_CASE("__consumer_offsets keeps every record", "[kafka][config]") {
+TEST_CASE("a topic's overrides are dynamic topic configs over the broker's",
+          "[kafka][config]") {
+  broker_defaults d;
+  d.min_insync_replicas = 2;
+  auto t = topic_configs(d, "orders", {{"cleanup.policy", "compact,delete"},
+                                       {"min.insync.replicas", "3"}});
+  auto& isr = entry(t, "min.insync.replicas");
+  CHECK(isr.value == "3");
+  CHECK(isr.source == config_source_dynamic_topic);
+  REQUIRE(isr.synonyms.size() == 2);
+  CHECK(isr.synonyms[0].name == "min.insync.replicas");
+  CHECK(isr.synonyms[0].value == "3");
+  CHECK(isr.synonyms[0].source == config_source_dynamic_topic);
+  CHECK(isr.synonyms[1].value == "2");
+  CHECK(isr.synonyms[1].source == config_source_static_broker);
+  CHECK(entry(t, "cleanup.policy").value == "compact,delete");
+  CHECK(entry(t, "retention.ms").source == config_source_default);
+}
+
+TEST_CASE("__consumer_offsets is compacted and keeps every record", "[kafka][config]") {
   broker_defaults d;
   d.log.retention_ms = 3600000;
-  auto t = topic_configs(d, "__consumer_offsets");
+  auto t = topic_configs(d, "__consumer_offsets", {});
   auto& ret = entry(t, "retention.ms");
   CHECK(ret.value == "-1");
   CHECK(ret.source == config_source_dynamic_topic);
@@ -130,6 +149,8 @@ TEST_CASE("__consumer_offsets keeps every record", "[kafka][config]") {
   CHECK(ret.synonyms[1].name == "log.retention.ms");
   CHECK(ret.synonyms[1].value == "3600000");
   CHECK(entry(t, "retention.bytes").value == "-1");
+  CHECK(entry(t, "cleanup.policy").value == "compact");
+  CHECK(entry(t, "cleanup.policy").source == config_source_dynamic_topic);
   CHECK(entry(t, "segment.bytes").source == config_source_default);
 }
 
@@ -177,7 +198,7 @@ TEST_CASE("broker configs name the node, its listeners and the defaults", "[kafk
 }
 
 TEST_CASE("select_configs filters by key and adds synonyms on request", "[kafka][config]") {
-  auto table = topic_configs(broker_defaults{}, "t");
+  auto table = topic_configs(broker_defaults{}, "t", {});
   SECTION("null and empty keys select everything") {
     CHECK(select_configs(table, std::nullopt, false).size() == table.size());
     CHECK(select_configs(table, std::vector<std::string>{}, false).size() == table.size());
@@ -190,7 +211,7 @@ TEST_CASE("select_configs filters by key and adds synonyms on request", "[kafka]
     CHECK(out[0].name == "retention.ms");  // table order
     CHECK(out[1].name == "segment.bytes");
     CHECK(out[1].value == "1073741824");
-    CHECK(out[1].read_only);
+    CHECK_FALSE(out[1].read_only);
     CHECK(out[1].is_default);
     CHECK(out[1].config_source == config_source_default);
     CHECK(out[1].synonyms.empty());
@@ -206,7 +227,7 @@ TEST_CASE("select_configs filters by key and adds synonyms on request", "[kafka]
   SECTION("a static value is not a default (v0's is_default)") {
     broker_defaults d;
     d.log.retention_ms = 1000;
-    auto out = select_configs(topic_configs(d, "t"), std::vector<std::string>{"retention.ms"},
+    auto out = select_configs(topic_configs(d, "t", {}), std::vector<std::string>{"retention.ms"},
                               false);
     REQUIRE(out.size() == 1);
     CHECK_FALSE(out[0].is_default);
@@ -222,7 +243,7 @@ TEST_CASE("describe_config_resource answers topics as Kafka does", "[kafka][conf
   CHECK(known.error_code == 0);
   CHECK(known.resource_type == config_resource_topic);
   CHECK(known.resource_name == "orders");
-  CHECK(known.configs.size() == topic_configs(cfg.defaults, "orders").size());
+  CHECK(known.configs.size() == topic_configs(cfg.defaults, "orders", {}).size());
 
   auto unknown = describe_config_resource(resource(config_resource_topic, "nope"), false, cfg,
                                           node_id{1}, md);

@@ -59,28 +59,43 @@ TEST_CASE("counts below 1 other than -1 are refused", "[kafka][admin]") {
   CHECK(check_new_topic(t, broker_defaults{}).code == error_code::invalid_partitions);
 }
 
-TEST_CASE("configs equal to the cluster's values are accepted", "[kafka][admin]") {
-  broker_defaults d;
-  d.log.retention_ms = 3600000;
+TEST_CASE("valid configs are accepted as Kafka parses them", "[kafka][admin]") {
   auto t = new_topic("t", 1, 1);
-  t.configs = {{"cleanup.policy", std::string{"delete"}},
+  t.configs = {{"cleanup.policy", std::string{"compact, delete"}},
                {"retention.ms", std::string{" 3600000 "}},
                {"unclean.leader.election.enable", std::string{"FALSE"}},
-               {"message.timestamp.type", std::string{"CreateTime"}}};
-  CHECK(check_new_topic(t, d).ok());
+               {"message.timestamp.type", std::string{"LogAppendTime"}}};
+  CHECK(check_new_topic(t, broker_defaults{}).ok());
+  auto req = resolve_new_topic(t, broker_defaults{});
+  REQUIRE(req.configs.size() == 4);
+  CHECK(req.configs[0] == topic_config_entry{"cleanup.policy", "compact,delete"});
+  CHECK(req.configs[1] == topic_config_entry{"message.timestamp.type", "LogAppendTime"});
+  CHECK(req.configs[2] == topic_config_entry{"retention.ms", "3600000"});
+  CHECK(req.configs[3] == topic_config_entry{"unclean.leader.election.enable", "false"});
 }
 
-TEST_CASE("configs cafka cannot honour are INVALID_CONFIG", "[kafka][admin]") {
+TEST_CASE("invalid configs are INVALID_CONFIG with Kafka's message", "[kafka][admin]") {
   auto t = new_topic("t", 1, 1);
-  SECTION("another value") {
+  SECTION("a value out of range") {
     t.configs = {{"segment.bytes", std::string{"1073741824"}},
-                 {"cleanup.policy", std::string{"compact"}}};
+                 {"min.insync.replicas", std::string{"0"}}};
     auto e = check_new_topic(t, broker_defaults{});
     CHECK(e.code == error_code::invalid_config);
-    REQUIRE(e.message);
-    CHECK(*e.message
-          == "cafka has no per-topic configs yet: cleanup.policy must be the cluster's "
-             "delete (log.cleanup.policy in cluster.conf), got compact");
+    CHECK(e.message == "Invalid value 0 for configuration min.insync.replicas: Value must be "
+                       "at least 1");
+  }
+  SECTION("not a choice") {
+    t.configs = {{"cleanup.policy", std::string{"compact,shred"}}};
+    auto e = check_new_topic(t, broker_defaults{});
+    CHECK(e.code == error_code::invalid_config);
+    CHECK(e.message == "Invalid value compact,shred for configuration cleanup.policy: String "
+                       "must be one of: compact, delete");
+  }
+  SECTION("a name given twice") {
+    t.configs = {{"retention.ms", std::string{"1"}}, {"retention.ms", std::string{"2"}}};
+    auto e = check_new_topic(t, broker_defaults{});
+    CHECK(e.code == error_code::invalid_config);
+    CHECK(e.message == "Duplicate config name: retention.ms");
   }
   SECTION("an unknown name") {
     t.configs = {{"retention.mss", std::string{"1"}}};

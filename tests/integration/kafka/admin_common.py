@@ -6,8 +6,12 @@ Run by tests/integration/kafka_admin_test.cpp with /usr/bin/python3 (Debian's Ka
   admin_<client>.py BOOTSTRAP delete NAME... [--timeout-ms N]
   admin_<client>.py BOOTSTRAP describe-topic NAME [KEY...]
   admin_<client>.py BOOTSTRAP describe-broker ID [KEY...]
+  admin_<client>.py BOOTSTRAP alter-topic NAME [KEY=VALUE...] [--validate-only]
+                                     (AlterConfigs: the topic's overrides become these)
+  admin_<client>.py BOOTSTRAP grow NAME COUNT [--validate-only]   (CreatePartitions)
 Output, one line each:
-  create / delete:  <topic> <kafka error code> <error message or ->
+  create / delete / alter-topic / grow:
+                    <topic> <kafka error code> <error message or ->
   describe:         error <kafka error code> <error message or ->
                     <name>=<value> source=<n> read_only=<0|1> default=<0|1> [synonyms=<n>=<v>/<source>,...]
 Exit status 0 unless the client itself failed (a Kafka error is output, not a failure).
@@ -35,6 +39,14 @@ def parse_args():
         s = sub.add_parser(name)
         s.add_argument("resource")
         s.add_argument("keys", nargs="*")
+    a = sub.add_parser("alter-topic")
+    a.add_argument("name")
+    a.add_argument("configs", nargs="*")
+    a.add_argument("--validate-only", action="store_true")
+    g = sub.add_parser("grow")
+    g.add_argument("name")
+    g.add_argument("count", type=int)
+    g.add_argument("--validate-only", action="store_true")
     via = sub.add_parser("describe-broker-via")  # kafka-python only: ask another broker
     via.add_argument("via", type=int)
     via.add_argument("resource")
@@ -43,6 +55,10 @@ def parse_args():
 
 def configs_of(args):
     return dict(kv.split("=", 1) for kv in args.config)
+
+
+def pairs_of(items):
+    return dict(kv.split("=", 1) for kv in items)
 
 
 def assignment_of(args):

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from confluent_kafka import KafkaException  # noqa: E402
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
+from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
 
 import admin_common as common  # noqa: E402
 
@@ -65,6 +65,23 @@ def describe(admin, args, resource_type):
             common.config_line(name, e.value, e.source, e.is_read_only, e.is_default, synonyms)
 
 
+def alter(admin, args):
+    resource = ConfigResource("TOPIC", args.name, set_config=common.pairs_of(args.configs))
+    for _, future in admin.alter_configs([resource],
+                                         validate_only=args.validate_only).items():
+        try:
+            future.result(timeout=WAIT_S)
+            common.result_line(args.name, 0, None)
+        except KafkaException as e:
+            err = e.args[0]
+            common.result_line(args.name, err.code(), err.str())
+
+
+def grow(admin, args):
+    print_results(admin.create_partitions([NewPartitions(args.name, args.count)],
+                                          validate_only=args.validate_only))
+
+
 def main():
     args = common.parse_args()
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
@@ -76,6 +93,10 @@ def main():
         describe(admin, args, "TOPIC")
     elif args.command == "describe-broker":
         describe(admin, args, "BROKER")
+    elif args.command == "alter-topic":
+        alter(admin, args)
+    elif args.command == "grow":
+        grow(admin, args)
     else:
         sys.exit("describe-broker-via: kafka-python only")
 

@@ -11,7 +11,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic  # noqa: E402
+from kafka.admin import (ConfigResource, ConfigResourceType, KafkaAdminClient,  # noqa: E402
+                         NewPartitions, NewTopic)
 from kafka.errors import KafkaError  # noqa: E402
 from kafka.protocol.admin import DescribeConfigsRequest  # noqa: E402
 
@@ -89,6 +90,22 @@ def describe_via(admin, args):
     print_describe(future.value)
 
 
+def alter(admin, args):
+    resource = ConfigResource(ConfigResourceType.TOPIC, args.name,
+                              configs=common.pairs_of(args.configs))
+    response = admin.alter_configs([resource])
+    for error_code, error_message, _, name in response.resources:
+        common.result_line(name, error_code, error_message)
+
+
+def grow(admin, args):
+    try:
+        print_topic_results(admin.create_partitions({args.name: NewPartitions(args.count)},
+                                                    validate_only=args.validate_only))
+    except KafkaError as err:
+        print_failure(err)
+
+
 def main():
     args = common.parse_args()
     admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, client_id="cafka-admin-test",
@@ -102,6 +119,10 @@ def main():
             describe(admin, args, ConfigResourceType.TOPIC)
         elif args.command == "describe-broker":
             describe(admin, args, ConfigResourceType.BROKER)
+        elif args.command == "alter-topic":
+            alter(admin, args)
+        elif args.command == "grow":
+            grow(admin, args)
         else:
             describe_via(admin, args)
     finally:
