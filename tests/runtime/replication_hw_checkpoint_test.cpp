@@ -206,3 +206,32 @@ TEST_CASE("a follower restarted from its checkpoint leads the next epoch from it
   c.confirm(2);
   CHECK(c.fsm(2).high_watermark() == log_offset{6});
 }
+
+TEST_CASE("a checkpointed follower whose log ends where the leader's now starts, in an epoch the "
+          "leader no longer knows, restarts its log there",
+          "[replication]") {
+  replica_cluster c;
+  // Node 2 led epoch 0 alone and committed offsets 0-4; its checkpoint says 5.
+  c.start(2, partition(2, 0, {2}, 0, {2}));
+  c.produce(2, make_batch(no_producer_id, no_producer_epoch, -1, 5, "a"), 1);
+  REQUIRE(c.fsm(2).high_watermark() == log_offset{5});
+  c.hosts.at(2)->checkpoint_high_watermark();
+  c.hosts.erase(2);
+  // Node 1 leads epoch 2; retention left its log starting at 5, in epoch 2.
+  c.disks[1] = std::make_shared<replica_disk>();
+  c.disks[1]->log.restart_at(log_offset{5});
+  auto e2 = partition(1, 2, {1}, 2);
+  c.start(1, e2);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 3, "b"), 1);
+  c.out[2].clear();
+  c.start(2, e2);
+  REQUIRE(c.fsm(2).high_watermark() == log_offset{5});
+  c.settle(1, {2});
+  CHECK(logged(c.out[2], "leader 1 starts at offset 5, holding nothing of this log (end 5); "
+                         "restarting the log there"));
+  CHECK(c.out[2].writes
+        == std::vector<log_write::kind>{log_write::kind::restart, log_write::kind::replicate});
+  CHECK(same_batches(c.disks[1]->log, c.disks[2]->log));
+  CHECK(c.fsm(2).log_start() == log_offset{5});
+  CHECK(c.fsm(2).log_end() == log_offset{8});
+}
