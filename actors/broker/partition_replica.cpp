@@ -1,6 +1,7 @@
 // The partition replica actor's handlers: consumer reads (fetch, long polls, list offsets)
-// below the high watermark, the log's upkeep (flush, retention, idempotence snapshots), and
-// the inputs it feeds to its replica_fsm (replica_driver.cpp does what the fsm says).
+// below the high watermark, the log's upkeep (flush, retention, idempotence snapshots,
+// high-watermark checkpoints), and the inputs it feeds to its replica_fsm
+// (replica_driver.cpp does what the fsm says).
 #include "actors/broker/partition_replica.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "runtime/base/ids_format.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/replication/consumer_reads.hpp"
+#include "runtime/replication/hw_checkpoint.hpp"
 
 namespace cafka {
 
@@ -30,6 +32,19 @@ void replica_state::save_producers() {
     spdlog::error("partition {}: cannot write the producer snapshot: {}", to_string(cfg.tp),
                   describe(err));
   last_producer_snapshot_ms = now_ms();
+}
+
+void replica_state::save_high_watermark() {
+  last_hw_checkpoint_ms = now_ms();
+  auto hw = fsm->high_watermark();
+  if (saved_hw == hw)
+    return;
+  if (auto err = save_hw_checkpoint(*cfg.io.disk, cfg.dir, hw)) {
+    spdlog::error("partition {}: cannot write {}/{}: {}", to_string(cfg.tp), cfg.dir,
+                  hw_checkpoint_file, describe(err));
+    return;
+  }
+  saved_hw = hw;
 }
 
 namespace {
@@ -49,6 +64,19 @@ producer_state load_producers(replica_state& st) {
     spdlog::warn("partition {}: {}", to_string(st.cfg.tp), rec->warning);
   st.last_producer_snapshot_ms = now_ms();
   return std::move(rec->state);
+}
+
+// The checkpointed high watermark; none if the file is missing or unreadable (one warning).
+std::optional<log_offset> load_high_watermark(replica_state& st) {
+  st.last_hw_checkpoint_ms = now_ms();
+  auto hw = load_hw_checkpoint(*st.cfg.io.disk, st.cfg.dir);
+  if (!hw) {
+    spdlog::warn("partition {}: ignoring {}/{}: {}", to_string(st.cfg.tp), st.cfg.dir,
+                 hw_checkpoint_file, describe(hw.error()));
+    return std::nullopt;
+  }
+  st.saved_hw = *hw;
+  return *hw;
 }
 
 fetch_response make_fetch_response(replica_state& st, const topic_partition& tp) {
@@ -98,6 +126,7 @@ void schedule_tick(replica_self self) {
   int64_t every = std::min<int64_t>(1000, d.log_retention_check_interval_ms);
   if (log.flush_ms > 0)
     every = std::min<int64_t>(every, log.flush_ms);
+  every = std::min<int64_t>(every, d.replica_hw_checkpoint_interval_ms);
   // ISR shrink checks run at least twice per replica-lag-time-max-ms.
   every = std::min<int64_t>(every, std::max<int64_t>(d.replica_lag_time_max_ms / 2, 5));
   self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(every, 1)},
@@ -139,6 +168,8 @@ void close_log(replica_state& st, bool discard) {
   st.save_producers();
   if (auto err = st.log->flush())
     spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
+  else
+    st.save_high_watermark();  // after the flush: the log below it is on disk
   st.log.reset();
 }
 
@@ -177,9 +208,10 @@ bool open_replica(replica_self self) {
   st.log = std::move(*opened);
   auto epochs = load_epochs(st);
   auto producers = load_producers(st);
+  auto hw = load_high_watermark(st);
   st.fsm = std::make_unique<replica_fsm>(fsm_config(st.cfg), st.log->log_start_offset(),
                                          st.log->log_end_offset(), std::move(epochs),
-                                         std::move(producers));
+                                         std::move(producers), hw);
   st.last_retention_check_ms = now_ms();
   st.fsm->update_partition(st.cfg.pm, mono_ms(self));
   drive(self);
@@ -322,6 +354,8 @@ void on_tick(replica_self self) {
   st.fsm->expire_producers(now, default_producer_id_expiration_ms);
   if (now - st.last_producer_snapshot_ms >= producer_snapshot_interval_ms)
     st.save_producers();
+  if (now - st.last_hw_checkpoint_ms >= st.cfg.defaults.replica_hw_checkpoint_interval_ms)
+    st.save_high_watermark();
   st.fsm->tick(mono_ms(self));
   drive(self);
   schedule_tick(self);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -37,6 +38,9 @@ struct replica_state {
   std::unique_ptr<partition_log> log;
   std::unique_ptr<replica_fsm> fsm;  // set once the log is open
   int64_t last_producer_snapshot_ms = 0;
+  int64_t last_hw_checkpoint_ms = 0;
+  // What replication-offset-checkpoint holds (nullopt: no file, or an unreadable one).
+  std::optional<log_offset> saved_hw;
   int64_t last_retention_check_ms = 0;
   uint64_t next_id = 0;
   // Consumer long polls, by id. Invariant: at most cfg.limits.max_parked_fetches_per_partition;
@@ -59,6 +63,9 @@ struct replica_state {
   void save_epochs();
   // Writes producer-state.snapshot (failures are logged: replay from the log covers them).
   void save_producers();
+  // Writes the fsm's high watermark to replication-offset-checkpoint unless the file holds it
+  // already (atomic replace; failures are logged and retried at the next interval).
+  void save_high_watermark();
 };
 
 // The replica's published interface plus its own timers (self-messages only).

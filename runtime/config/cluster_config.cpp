@@ -344,7 +344,9 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "controller-quorum-tick-ms",
                                "controller-quorum-election-timeout-ms",
                                "replica-lag-time-max-ms", "replica-fetch-wait-max-ms",
-                               "replica-fetch-max-bytes", "unclean-leader-election-enable",
+                               "replica-fetch-max-bytes",
+                               "replica-high-watermark-checkpoint-interval-ms",
+                               "unclean-leader-election-enable",
                                "auto-create-topics-enable",
                                "auto-leader-rebalance-enable",
                                "leader-imbalance-check-interval-ms",
@@ -388,6 +390,8 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("replica-lag-time-max-ms", 10, INT32_MAX, d.replica_lag_time_max_ms))
         || (err = num("replica-fetch-wait-max-ms", 0, 60000, d.replica_fetch_wait_max_ms))
         || (err = num("replica-fetch-max-bytes", 1024, INT32_MAX, d.replica_fetch_max_bytes))
+        || (err = num("replica-high-watermark-checkpoint-interval-ms", 10, INT32_MAX,
+                      d.replica_hw_checkpoint_interval_ms))
         || (err = read_bool(*defs, "unclean-leader-election-enable", path, w,
                             d.unclean_leader_election_enable))
         || (err = read_bool(*defs, "auto-create-topics-enable", path, w,

@@ -61,6 +61,10 @@ struct broker_defaults {
   int64_t replica_lag_time_max_ms = 10000;          // replica-lag-time-max-ms
   int32_t replica_fetch_wait_max_ms = 500;          // replica-fetch-wait-max-ms
   int32_t replica_fetch_max_bytes = 8 << 20;        // replica-fetch-max-bytes
+  // replica-high-watermark-checkpoint-interval-ms: how often a replica writes its high
+  // watermark to replication-offset-checkpoint (when it moved; and at a clean stop), so that
+  // a restarted leader serves consumers up to it at once.
+  int64_t replica_hw_checkpoint_interval_ms = 5000;
   bool unclean_leader_election_enable = false;      // unclean-leader-election-enable
   bool auto_leader_rebalance_enable = true;         // auto-leader-rebalance-enable
   // Kafka clients: a Metadata or Produce request naming an unknown topic creates it with

@@ -13,6 +13,11 @@ log_offset next_high_watermark(log_offset hw, log_offset leader_end,
   return std::max(hw, low);
 }
 
+log_offset recovered_high_watermark(std::optional<log_offset> checkpointed,
+                                    log_offset log_end) {
+  return std::min(checkpointed.value_or(log_offset{0}), log_end);
+}
+
 bool may_join_isr(log_offset follower_end, log_offset hw, log_offset epoch_start) {
   return follower_end >= hw && follower_end >= epoch_start;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "runtime/base/ids.hpp"
@@ -24,12 +25,20 @@ namespace cafka {
 log_offset next_high_watermark(log_offset hw, log_offset leader_end,
                                const std::vector<log_offset>& follower_ends);
 
+// The high watermark a replica starts with when it opens its log (Kafka: the
+// replication-offset-checkpoint, hw_checkpoint.hpp): the checkpointed one, cut to the log end
+// (the log may have lost an unflushed tail the checkpoint covered); 0 without a checkpoint.
+// Every record below a checkpointed high watermark was on every member of the maximal ISR
+// when it was written, so a leader may serve consumers up to it at once and count from it.
+log_offset recovered_high_watermark(std::optional<log_offset> checkpointed, log_offset log_end);
+
 // The ISR-join rule (Kafka's isFollowerInSync after KAFKA-7128): a replica outside the ISR
 // may join once its log end is at or beyond both the high watermark and `epoch_start`: the
 // first offset of the leader's current epoch (its log end if the epoch wrote nothing yet),
 // or the leader's log end when it began to lead if that is later. The second half covers
 // what the leader's high watermark may not show yet: a new leader learns the high watermark
-// from its followers' fetches, and a leader restarted within its epoch starts from 0, while
+// from its followers' fetches, and a leader restarted within its epoch starts from its last
+// checkpointed high watermark (recovered_high_watermark), which may be behind, while
 // everything in its log when it took over may have been acknowledged (simulation seeds 770
 // and 947 lost such records to a follower that joined and then won an election).
 bool may_join_isr(log_offset follower_end, log_offset hw, log_offset epoch_start);

@@ -51,10 +51,12 @@ batch_limits follower_limits(const replica_fsm_config&) {
 }
 
 replica_fsm::replica_fsm(replica_fsm_config cfg, log_offset log_start, log_offset log_end,
-                         leader_epoch_cache epochs, producer_state producers)
+                         leader_epoch_cache epochs, producer_state producers,
+                         std::optional<log_offset> checkpointed_hw)
   : cfg_(std::move(cfg)),
     log_start_(log_start),
     log_end_(log_end),
+    hw_(recovered_high_watermark(checkpointed_hw, log_end)),
     epochs_(std::move(epochs)),
     producers_(std::move(producers)) {
   pm_.leader = no_node;

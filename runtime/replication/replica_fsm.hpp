@@ -6,7 +6,8 @@
 // It holds every rule of partition replication (docs/replication-core.md):
 // - the high watermark: hw' = max(hw, min(leader log end, end(f) for each follower f of the
 //   maximal ISR)), the maximal ISR being the committed one plus the replicas an ISR change in
-//   flight may add (KIP-497); never decreases (isr_rules.hpp: next_high_watermark);
+//   flight may add (KIP-497); never decreases (isr_rules.hpp: next_high_watermark); starts
+//   at the checkpointed one, cut to the log end (recovered_high_watermark);
 // - ISR join: a follower outside the ISR is proposed once its log end is at or beyond both
 //   the high watermark and the start of the leader's epoch (KAFKA-7128), or where this
 //   leader took over if that is later (may_join_isr);
@@ -30,7 +31,9 @@
 //
 // The driver's order for each output, as raft::fsm's:
 //   1. persist: if persist_epochs, write epochs() as the leader-epoch checkpoint; if
-//      persist_producers, write producers() as the producer snapshot;
+//      persist_producers, write producers() as the producer snapshot (high_watermark() is
+//      checkpointed on the driver's own timer and at a clean stop, not here: a checkpoint
+//      behind the real high watermark is always safe);
 //   2. do `write` (if set) on the log and report it with write_done() or write_failed() before
 //      anything else is fed (an append is durable per the log's flush policy before any
 //      answer of a later output goes out: acks come only after write_done). A write that
@@ -197,10 +200,13 @@ struct follower_progress {
 class replica_fsm {
 public:
   // The log as recovered: [log_start, log_end), its epoch history (entries at or beyond
-  // log_end are dropped) and its idempotence table. The replica neither leads nor follows
-  // until update_partition().
+  // log_end are dropped), its idempotence table and its checkpointed high watermark, if any
+  // (the replica starts with recovered_high_watermark: at most log_end; a leader serves
+  // consumers up to it at once and a follower never truncates below it). The replica neither
+  // leads nor follows until update_partition().
   replica_fsm(replica_fsm_config cfg, log_offset log_start, log_offset log_end,
-              leader_epoch_cache epochs, producer_state producers);
+              leader_epoch_cache epochs, producer_state producers,
+              std::optional<log_offset> checkpointed_hw = std::nullopt);
 
   // -- inputs (each may add to the output) ---------------------------------------------------
   // A view of the partition (leader, epochs, ISR), pushed or initial. Only a newer one counts
@@ -244,7 +250,7 @@ public:
   // verdicts use the new values.
   void set_topic_config(const topic_config& topic) { apply_topic_config(cfg_, topic); }
   // Leader: every record below it is on every ISR member. Follower: the leader's, capped by
-  // the local log end.
+  // the local log end. Both start at the checkpointed one (the constructor).
   log_offset high_watermark() const { return hw_; }
   log_offset log_start() const { return log_start_; }
   log_offset log_end() const { return log_end_; }

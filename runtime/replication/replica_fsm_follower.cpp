@@ -60,16 +60,23 @@ void replica_fsm::fetch_answered(uint64_t id, replica_fetch_response resp, int64
   if (fetch_ != id)
     return;
   fetch_.reset();
-  if (resp.diverging_end_offset >= log_offset{0}) {
+  bool diverging = resp.diverging_end_offset >= log_offset{0};
+  // A divergence answer from a leader whose log starts at this log's end or later: none of
+  // this log's records is in the leader's (retention deleted them, perhaps along with the
+  // epochs that would match), so there is nothing to reconcile.
+  bool nothing_shared = resp.log_start_offset > log_end_
+                        || (diverging && resp.log_start_offset >= log_end_
+                            && resp.log_start_offset > log_start_);
+  if (diverging && !nothing_shared) {
     on_divergence(resp, now);
     return;
   }
-  if (resp.records.empty() && resp.log_start_offset > log_end_) {
+  if (resp.records.empty() && nothing_shared) {
     // The leader no longer has the records after this log's end (retention): start over
     // at its log start, as Kafka's truncateFullyAndStartAt.
     log(log_level::warn, "leader " + to_string(pm_.leader) + " starts at offset "
-                           + to_string(resp.log_start_offset) + ", past this log's end "
-                           + to_string(log_end_) + "; restarting the log there");
+                           + to_string(resp.log_start_offset) + ", holding nothing of this "
+                           "log (end " + to_string(log_end_) + "); restarting the log there");
     pending_write w;
     w.what = log_write::kind::restart;
     w.end_before = log_end_;

@@ -272,8 +272,8 @@ void replica_fsm::wake_parked_fetches() {
 log_offset replica_fsm::join_floor() const {
   auto latest = epochs_.latest();
   auto epoch_start = latest && latest->epoch == pm_.epoch ? latest->start_offset : log_end_;
-  // A leader that restarted within its epoch does not know its old high watermark: anything
-  // below its log end at the restart may have been acknowledged.
+  // A leader that restarted within its epoch knows only its last checkpointed high watermark:
+  // anything below its log end at the restart may have been acknowledged.
   return std::max(epoch_start, took_over_at_);
 }
 

@@ -178,6 +178,11 @@ TEST_CASE("bad [defaults] are invalid_config naming the key", "[config]") {
     require_invalid(one_node + "[defaults]\nlog-retention-ms=-2\n",
                     "log-retention-ms must be between");
   }
+  SECTION("a high-watermark checkpoint interval below 10 ms") {
+    require_invalid(one_node + "[defaults]\nreplica-high-watermark-checkpoint-interval-ms=0\n",
+                    "replica-high-watermark-checkpoint-interval-ms must be between 10 and "
+                    "2147483647, got 0");
+  }
   SECTION("not an integer") {
     require_invalid(one_node + "[defaults]\nnum-partitions=\"three\"\n",
                     "num-partitions must be an integer");

@@ -40,6 +40,7 @@ TEST_CASE("a valid cluster.conf loads with its nodes and every [defaults] value"
     "flush-messages=10\n"
     "flush-ms=500\n"
     "log-retention-check-interval-ms=1000\n"
+    "replica-high-watermark-checkpoint-interval-ms=250\n"
     "\n"
     "; CAF's own settings share the file\n"
     "[middleman]\n"
@@ -101,6 +102,7 @@ TEST_CASE("a valid cluster.conf loads with its nodes and every [defaults] value"
   CHECK(d.log.flush_messages == 10);
   CHECK(d.log.flush_ms == 500);
   CHECK(d.log_retention_check_interval_ms == 1000);
+  CHECK(d.replica_hw_checkpoint_interval_ms == 250);
 }
 
 TEST_CASE("without a [defaults] section or data-dir the built-in defaults apply",
@@ -117,6 +119,7 @@ TEST_CASE("without a [defaults] section or data-dir the built-in defaults apply"
   CHECK(d.num_partitions == builtin.num_partitions);
   CHECK(d.default_replication_factor == builtin.default_replication_factor);
   CHECK(d.min_insync_replicas == builtin.min_insync_replicas);
+  CHECK(d.replica_hw_checkpoint_interval_ms == 5000);  // Kafka's default
   CHECK(d.message_max_bytes == builtin.message_max_bytes);
   CHECK(d.fetch_max_bytes == builtin.fetch_max_bytes);
   CHECK(d.log.segment_bytes == builtin.log.segment_bytes);

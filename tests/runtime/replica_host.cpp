@@ -6,6 +6,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/replication/hw_checkpoint.hpp"
 
 namespace cafka::replica_test {
 
@@ -79,8 +80,19 @@ replica_host::replica_host(replica_fsm_config cfg, std::shared_ptr<replica_disk>
   producers.start_at(disk_->log.start());
   for (auto& b : disk_->log.batches())
     (void) producers.replay(b.bytes);
+  std::optional<log_offset> hw;
+  if (!disk_->hw_checkpoint.empty()) {
+    auto parsed = parse_hw_checkpoint(disk_->hw_checkpoint);
+    if (!parsed)
+      throw std::logic_error("unreadable hw checkpoint: " + describe(parsed.error()));
+    hw = *parsed;
+  }
   fsm_ = std::make_unique<replica_fsm>(std::move(cfg), disk_->log.start(), disk_->log.end(),
-                                       std::move(epochs), std::move(producers));
+                                       std::move(epochs), std::move(producers), hw);
+}
+
+void replica_host::checkpoint_high_watermark() {
+  disk_->hw_checkpoint = serialize_hw_checkpoint(fsm_->high_watermark());
 }
 
 void replica_host::produce(uint64_t id, std::string batch, int16_t acks, int32_t timeout_ms,

@@ -55,6 +55,7 @@ private:
 struct replica_disk {
   sim_log log;
   std::string checkpoint;  // leader_epoch_cache::serialize(); empty: none written yet
+  std::string hw_checkpoint;  // serialize_hw_checkpoint(); empty: none written yet
   int writes = 0;          // log writes done
 };
 
@@ -75,7 +76,7 @@ struct host_output {
 class replica_host {
 public:
   // Recovers as the actor does: the log as it is, the checkpoint (trimmed to the log end by
-  // the fsm), the idempotence table replayed from the log.
+  // the fsm), the idempotence table replayed from the log, the checkpointed high watermark.
   replica_host(replica_fsm_config cfg, std::shared_ptr<replica_disk> disk);
 
   replica_fsm& fsm() { return *fsm_; }
@@ -89,6 +90,10 @@ public:
   // The driver's loop: drain, persist, write (reporting it), collect what goes out; until
   // the output is empty. Appends to `out`.
   void drive(int64_t now, host_output& out);
+
+  // The actor's high-watermark checkpoint (its timer, its clean stop): disk().hw_checkpoint
+  // holds the fsm's high watermark.
+  void checkpoint_high_watermark();
 
   // The next `n` log writes fail with errc::storage_error, leaving the log unchanged (a
   // replicated copy fails before its first batch).

@@ -119,8 +119,11 @@ void replication_sim::step() {
     }
     auto deadline = n.host->fsm().next_deadline();
     if (now_ >= n.next_tick || (deadline && *deadline <= now_)) {
-      if (now_ >= n.next_tick)
+      if (now_ >= n.next_tick) {
         n.next_tick = now_ + 50;
+        if (o_.seed % 3 == 2)
+          n.host->checkpoint_high_watermark();  // the actor's timer
+      }
       n.host->fsm().tick(now_);
       drive(n);
     }
@@ -300,6 +303,8 @@ void replication_sim::on_replica_message(node& n, int32_t from, sim_message& msg
 void replication_sim::drive(node& n) {
   host_output out;
   n.host->drive(now_, out);
+  if (o_.seed % 3 == 1)
+    n.host->checkpoint_high_watermark();  // the newest a checkpoint can be
   for (auto& r : out.produce_replies) {
     auto i = n.produce_routes.find(r.id);
     if (i == n.produce_routes.end())

@@ -4,7 +4,8 @@
 // changes fenced by epochs, preferred-leader moves), idempotent and plain producers, a fake
 // network (loss, duplication, delay and reordering, one-way and two-way partitions) and a fake
 // clock (1 ms steps). Faults: crashes and restarts, leader crashes, pauses (a hung process),
-// failed log writes. A checker runs after every step (the invariants are listed in
+// failed log writes. The replicas checkpoint their high watermark never (seeds 3k), after
+// every step (3k + 1) or every 50 ms (3k + 2), and restart from it. A checker runs after every step (the invariants are listed in
 // replication_sim_check.cpp). Test code only; single-threaded.
 #pragma once
 
