@@ -141,17 +141,25 @@ caf::expected<bool> log_cleaner::start(partition_log& log, log_offset limit) {
   producer_last_.clear();
   mapped_ = first_dirty_;
   cursor_ = segments_[mapped_].base;
+  log_ = &log;
   phase_ = phase::mapping;
   return true;
 }
 
 caf::expected<bool> log_cleaner::unchanged(partition_log& log) const {
+  if (&log != log_)
+    return false;
   auto segs = log.sealed_segments();
   if (!segs)
     return std::move(segs.error());
-  for (auto& s : segments_)
-    if (std::find(segs->begin(), segs->end(), s) == segs->end())
+  // Both lists are sorted by base offset: one walk.
+  auto it = segs->begin();
+  for (auto& s : segments_) {
+    while (it != segs->end() && it->base < s.base)
+      ++it;
+    if (it == segs->end() || *it != s)
       return false;
+  }
   return true;
 }
 
@@ -363,6 +371,7 @@ void log_cleaner::reset() {
   group_.clear();
   next_src_ = 0;
   stale_ = false;
+  log_ = nullptr;
   phase_ = phase::idle;
 }
 

@@ -61,6 +61,9 @@ struct cleaner_progress {
 
 class log_cleaner {
 public:
+  // Requires: the storage env of the logs it cleans outlives the cleaner (its unfinished
+  // output is removed through it). One cleaner per log (cleaned_up_to() is that log's); a
+  // step on another log object than the pass's (the log reopened) discards the pass.
   explicit log_cleaner(cleaner_config cfg);
   ~log_cleaner();
 
@@ -139,6 +142,7 @@ private:
   std::unique_ptr<segment> output_;  // the cleaned segment being written; null between them
   log_offset map_end_{0};            // the pass cleans segments wholly below this
   bool stale_ = false;  // install_cleaned found the pass's segments changed
+  const partition_log* log_ = nullptr;  // the log of the pass under way
   // The last segment a finished pass wrote: gone or changed while the log start is still
   // at or below it, the log was truncated below cleaned_up_to_, which then restarts.
   std::optional<segment_info> boundary_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,7 +24,9 @@ std::string path_of(const std::string& dir, log_offset base, const char* ext,
   return (std::filesystem::path{dir} / (segment::file_name(base, ext) + suffix)).string();
 }
 
-// Renames <base><ext><from> to <base><ext><to> for each ext in `order` whose file exists.
+// Renames <base><ext><from> to <base><ext><to> for each ext in `order` whose file exists;
+// the .log must exist (errc::storage_error, nothing renamed after it, if it does not: say the
+// log was reopened under a cleaner, which removed its .cleaned files).
 caf::error rename_all(storage::env& env, const std::string& dir, log_offset base,
                       const std::vector<const char*>& order, const std::string& from,
                       const std::string& to) {
@@ -32,6 +35,8 @@ caf::error rename_all(storage::env& env, const std::string& dir, log_offset base
     auto there = env.exists(src);
     if (!there)
       return std::move(there.error());
+    if (!*there && std::string_view{ext} == ".log")
+      return make_error(errc::storage_error, "rename " + src + ": the file is missing");
     if (!*there)
       continue;
     if (auto err = env.rename(src, path_of(dir, base, ext, to)))

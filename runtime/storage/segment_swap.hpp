@@ -21,11 +21,13 @@ constexpr const char* swap_suffix = ".swap";
 
 // Renames <base>.index.cleaned and <base>.timeindex.cleaned (those present), then
 // <base>.log.cleaned, to the same names ending in .swap, and fsyncs the directory: the
-// replacement is committed once <base>.log.swap is durable.
+// replacement is committed once <base>.log.swap is durable. errc::storage_error if
+// <base>.log.cleaned is missing (then nothing is committed).
 caf::error cleaned_to_swap(storage::env& env, const std::string& dir, log_offset base);
 
-// Renames <base>.log.swap, then the index .swap files present, to their final names, and
-// fsyncs the directory. Requires: the segments the swap replaces are deleted (durably).
+// Renames <base>.log.swap (errc::storage_error if missing), then the index .swap files
+// present, to their final names, and fsyncs the directory. Requires: the segments the swap
+// replaces are deleted (durably).
 caf::error swap_to_final(storage::env& env, const std::string& dir, log_offset base);
 
 // Removes the three <base>.*.cleaned files (those present). Errors are dropped: a leftover

@@ -15,6 +15,7 @@
 #include "runtime/storage/file_handle.hpp"
 #include "runtime/storage/log_cleaner.hpp"
 #include "runtime/storage/posix_env.hpp"
+#include "runtime/storage/segment.hpp"
 #include "tests/runtime/log_cleaner_test_util.hpp"
 
 using namespace cafka;
@@ -308,4 +309,46 @@ TEST_CASE("a truncation under the cleaner or below its cleaned point loses nothi
   auto before = read_all(*log);
   run_pass(cleaner, *log, log->log_end_offset(), 5000);
   CHECK(read_all(*log) == compacted(before, active_base(*log)));
+}
+
+TEST_CASE("a log reopened under the cleaner discards its pass and loses nothing",
+          "[log_cleaner]") {
+  temp_dir dir;
+  auto log = open_cleaner_log(real_disk(), dir.str());
+  fill(*log, 600, 10);
+  auto before = read_all(*log);
+  auto clean_end = active_base(*log);
+  log_cleaner cleaner{small_steps()};
+  for (int i = 0; i < 1000 && files_ending(dir.str(), ".cleaned").empty(); ++i)
+    REQUIRE(!cleaner.step(*log, log->log_end_offset(), 300, 5000)->done);
+  REQUIRE(!files_ending(dir.str(), ".cleaned").empty());
+  log.reset();
+  log = open_cleaner_log(real_disk(), dir.str());  // removes the .cleaned files
+  CHECK(files_ending(dir.str(), ".cleaned").empty());
+  auto p = cleaner.step(*log, log->log_end_offset(), 300, 5000);
+  REQUIRE(p);
+  CHECK(p->restarted);
+  CHECK(read_all(*log) == before);
+  run_pass(cleaner, *log, log->log_end_offset(), 5000);
+  CHECK(read_all(*log) == compacted(before, clean_end));
+}
+
+TEST_CASE("install_cleaned commits nothing when the cleaned files are gone",
+          "[log_cleaner]") {
+  temp_dir dir;
+  auto log = open_cleaner_log(real_disk(), dir.str());
+  fill(*log, 300, 10);
+  auto before = read_all(*log);
+  auto segs = *log->sealed_segments();
+  auto out = log->create_cleaned(segs[0].base);
+  REQUIRE(out);
+  for (auto ext : {".log.cleaned", ".index.cleaned", ".timeindex.cleaned"})
+    std::filesystem::remove(dir.path() / segment_name(segs[0].base.value, ext));
+  auto err = log->install_cleaned(std::move(*out), {segs[0]});
+  CHECK(errc_of(err) == errc::storage_error);
+  CHECK_THAT(context_of(err),
+             Catch::Contains("00000000000000000000.log.cleaned: the file is missing"));
+  log.reset();
+  auto reopened = open_cleaner_log(real_disk(), dir.str());
+  CHECK(read_all(*reopened) == before);
 }

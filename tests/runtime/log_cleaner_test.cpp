@@ -225,10 +225,18 @@ TEST_CASE("reads, timestamp searches and reopen work across the offset gaps",
   temp_dir dir;
   auto log = open_cleaner_log(real_disk(), dir.str());
   append_updates(*log, 3000, 20);
+  // Keyless records up to the active segment: the cleaned segment ends before it, a gap.
+  while (log->segment_count() == 1 || active_base(*log) <= log_offset{3000})
+    append_batch(*log, {{std::nullopt, "keyless"}}, 1300);
   auto clean_end = active_base(*log);
   log_cleaner cleaner{test_cleaner_config()};
   run_pass(cleaner, *log, log->log_end_offset(), 5000);
   auto all = read_all(*log);
+  auto cleaned = *log->sealed_segments();
+  REQUIRE(cleaned.back().next == log_offset{3000});
+  auto gap = log->read(log_offset{3000}, 1);
+  REQUIRE(gap);
+  CHECK(batch_bases(gap->data) == std::vector<int64_t>{clean_end.value});
   // A read from any offset starts with the batch holding it or the first one after it, and
   // its first record at or after that offset is the log's.
   for (int64_t from = 0; from < clean_end.value; from += 37) {
@@ -258,7 +266,7 @@ TEST_CASE("reads, timestamp searches and reopen work across the offset gaps",
     CHECK((*found)->timestamp == first->timestamp);
   }
   CHECK(log->log_start_offset() == log_offset{0});
-  CHECK(log->log_end_offset() == log_offset{3000});
+  CHECK(log->log_end_offset() > clean_end);
   log.reset();
   auto reopened = open_cleaner_log(real_disk(), dir.str());
   CHECK(read_all(*reopened) == all);
@@ -328,4 +336,34 @@ TEST_CASE("a corrupt batch stops cleaning and changes nothing", "[log_cleaner]")
   CHECK_THAT(context_of(p.error()), Catch::Contains("CRC32C mismatch"));
   CHECK(dir_files(dir.str()) == files);
   CHECK(!cleaner.in_pass());
+}
+
+TEST_CASE("needs_cleaning follows min_cleanable_dirty_ratio", "[log_cleaner]") {
+  temp_dir dir;
+  auto log = open_cleaner_log(real_disk(), dir.str());
+  log_cleaner cleaner{test_cleaner_config()};
+  CHECK(*cleaner.dirty_ratio(*log, log->log_end_offset()) == 0.0);  // nothing sealed
+  CHECK(!*cleaner.needs_cleaning(*log, log->log_end_offset()));
+  append_updates(*log, 3000, 300);  // 300 keys: a clean log stays large
+  run_pass(cleaner, *log, log->log_end_offset(), 5000);
+  // New sealed segments make the dirty share grow until it reaches the ratio.
+  uint64_t clean = 0;
+  uint64_t dirty = 0;
+  int rounds = 0;
+  for (; rounds < 1000 && (dirty == 0 || dirty < clean); ++rounds) {
+    CHECK(!*cleaner.needs_cleaning(*log, log->log_end_offset()));
+    append_updates(*log, 10, 300);
+    clean = dirty = 0;
+    auto sealed = log->sealed_segments();
+    REQUIRE(sealed);
+    for (auto& s : *sealed)
+      (s.base >= cleaner.cleaned_up_to() ? dirty : clean) += s.size;
+  }
+  CHECK(rounds > 5);
+  auto ratio = *cleaner.dirty_ratio(*log, log->log_end_offset());
+  CHECK(ratio == Approx(static_cast<double>(dirty) / static_cast<double>(clean + dirty)));
+  CHECK(ratio >= 0.5);
+  CHECK(*cleaner.needs_cleaning(*log, log->log_end_offset()));
+  // A limit below the dirty segments leaves nothing to clean.
+  CHECK(!*cleaner.needs_cleaning(*log, cleaner.cleaned_up_to()));
 }
