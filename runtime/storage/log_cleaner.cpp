@@ -68,6 +68,7 @@ caf::expected<bool> log_cleaner::needs_cleaning(partition_log& log, log_offset l
 
 caf::expected<cleaner_progress> log_cleaner::step(partition_log& log, log_offset limit,
                                                   size_t max_bytes, int64_t now_ms) {
+  max_bytes = std::max<size_t>(max_bytes, 1);  // always some progress
   cleaner_progress p;
   if (in_pass()) {
     auto same = unchanged(log);
@@ -269,7 +270,8 @@ caf::error log_cleaner::clean_some(partition_log& log, size_t budget, int64_t no
     if (auto err = install(log))
       return err;
   }
-  return caf::none;
+  // What this step wrote is made durable now, so that the fsync at install stays small.
+  return output_ ? output_->flush() : caf::none;
 }
 
 caf::error log_cleaner::clean_batch(std::string_view batch, const segment_info& src,

@@ -36,6 +36,9 @@ struct cleaner_config {
   double min_cleanable_dirty_ratio = 0.5;
   // The largest decompressed records of one batch the cleaner reads.
   size_t max_uncompressed = default_max_uncompressed;
+  // The bytes one step(log, limit, now_ms) reads plus writes (Kafka's
+  // log.cleaner.io.buffer.size plays a similar part): what the owner may block for.
+  size_t max_step_bytes = size_t{1} << 20;
 };
 
 // Totals since the cleaner was made.
@@ -77,7 +80,7 @@ public:
   // one dirty segment.
   caf::expected<bool> needs_cleaning(partition_log& log, log_offset limit) const;
 
-  // Does about max_bytes (read plus written; at least one batch) of the current pass,
+  // Does about max_bytes (read plus written; at least one batch, also for 0) of the pass,
   // starting one if none is under way. A pass: (1) maps each key of the dirty sealed segments
   // (from cleaned_up_to(), wholly below clean_end = min(active segment base, limit); limit is
   // read when the pass starts, e.g. the high watermark) to its latest offset, stopping before
@@ -94,6 +97,10 @@ public:
   // output removed, the log unchanged by this step. Storage errors as the log reports them.
   caf::expected<cleaner_progress> step(partition_log& log, log_offset limit, size_t max_bytes,
                                        int64_t now_ms);
+  // step() with max_bytes = config().max_step_bytes.
+  caf::expected<cleaner_progress> step(partition_log& log, log_offset limit, int64_t now_ms) {
+    return step(log, limit, cfg_.max_step_bytes, now_ms);
+  }
 
   // Drops the pass under way, removing its unfinished output.
   void abort();
