@@ -367,3 +367,35 @@ TEST_CASE("needs_cleaning follows min_cleanable_dirty_ratio", "[log_cleaner]") {
   // A limit below the dirty segments leaves nothing to clean.
   CHECK(!*cleaner.needs_cleaning(*log, cleaner.cleaned_up_to()));
 }
+
+TEST_CASE("a range with nothing to keep becomes one empty segment; log start stays",
+          "[log_cleaner]") {
+  temp_dir dir;
+  auto log = open_cleaner_log(real_disk(), dir.str());
+  while (log->segment_count() < 4)
+    append_batch(*log, {{std::nullopt, std::string(200, 'k')}}, 1000);
+  auto clean_end = active_base(*log);
+  auto tail = read_all(*log);
+  tail.erase(tail.begin(), tail.begin() + clean_end.value);
+  log_cleaner cleaner{test_cleaner_config()};
+  run_pass(cleaner, *log, log->log_end_offset(), 5000);
+  auto segs = *log->sealed_segments();
+  REQUIRE(segs.size() == 1);
+  CHECK(segs[0].base == log_offset{0});
+  CHECK(segs[0].next == log_offset{0});
+  CHECK(segs[0].size == 0);
+  CHECK(log->log_start_offset() == log_offset{0});
+  CHECK(read_all(*log) == tail);
+  auto from_start = log->read(log_offset{0}, 1);
+  REQUIRE(from_start);
+  CHECK(batch_bases(from_start->data) == std::vector<int64_t>{clean_end.value});
+  log.reset();
+  auto reopened = open_cleaner_log(real_disk(), dir.str());
+  CHECK(reopened->log_start_offset() == log_offset{0});
+  CHECK(read_all(*reopened) == tail);
+  // Cleaned again, the empty segment goes into the next output.
+  log_cleaner again{test_cleaner_config()};
+  run_pass(again, *reopened, reopened->log_end_offset(), 5000);
+  CHECK(read_all(*reopened) == tail);
+  CHECK(reopened->segment_count() == 2);
+}
