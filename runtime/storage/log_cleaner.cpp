@@ -47,14 +47,25 @@ caf::expected<double> log_cleaner::dirty_ratio(partition_log& log, log_offset li
   auto segs = log.sealed_segments();
   if (!segs)
     return std::move(segs.error());
+  auto cleaned = cleaned_point(*segs, log.log_start_offset());
   uint64_t clean = 0;
   uint64_t dirty = 0;
   for (auto& s : *segs)
     if (s.next <= limit)
-      (s.base >= cleaned_up_to_ ? dirty : clean) += s.size;
+      (s.base >= cleaned ? dirty : clean) += s.size;
   if (dirty == 0)
     return 0.0;
   return static_cast<double>(dirty) / static_cast<double>(clean + dirty);
+}
+
+log_offset log_cleaner::cleaned_point(const std::vector<segment_info>& segs,
+                                      log_offset log_start) const {
+  // A truncation below the cleaned point (the last segment written is gone or changed while
+  // still in the log's range): what is there now was not cleaned.
+  if (boundary_ && boundary_->base >= log_start
+      && std::find(segs.begin(), segs.end(), *boundary_) == segs.end())
+    return log_offset{0};
+  return cleaned_up_to_;
 }
 
 caf::expected<bool> log_cleaner::needs_cleaning(partition_log& log, log_offset limit) const {
@@ -121,14 +132,9 @@ caf::expected<bool> log_cleaner::start(partition_log& log, log_offset limit) {
   auto segs = log.sealed_segments();
   if (!segs)
     return std::move(segs.error());
-  auto start = log.log_start_offset();
-  // A truncation below the cleaned point (the last segment written is gone or changed while
-  // still in the log's range): what is there now was not cleaned.
-  if (boundary_ && boundary_->base >= start
-      && std::find(segs->begin(), segs->end(), *boundary_) == segs->end()) {
-    cleaned_up_to_ = log_offset{0};
+  cleaned_up_to_ = cleaned_point(*segs, log.log_start_offset());
+  if (cleaned_up_to_ == log_offset{0})
     boundary_.reset();
-  }
   segments_.clear();
   for (auto& s : *segs)
     if (s.next <= limit)

@@ -94,7 +94,8 @@ public:
   // segments deleted: a step that finds a segment of the pass changed discards the pass
   // (restarted). errc::corrupt_message / invalid_record for a bad batch, errc::invalid_config
   // if the map cannot hold the keys of one segment: the pass is dropped, its unfinished
-  // output removed, the log unchanged by this step. Storage errors as the log reports them.
+  // output removed, the log unchanged by this step. Storage errors as the log reports them
+  // (after one from an install the owner must reopen the log: see install_cleaned).
   caf::expected<cleaner_progress> step(partition_log& log, log_offset limit, size_t max_bytes,
                                        int64_t now_ms);
   // step() with max_bytes = config().max_step_bytes.
@@ -115,6 +116,8 @@ public:
 private:
   enum class phase { idle, mapping, cleaning };
 
+  // cleaned_up_to_, or 0 if the log (its sealed segments `segs`) was truncated below it.
+  log_offset cleaned_point(const std::vector<segment_info>& segs, log_offset log_start) const;
   // Starts a pass; false if there is nothing to clean.
   caf::expected<bool> start(partition_log& log, log_offset limit);
   // True if every segment of the pass is still in the log, unchanged.

@@ -306,6 +306,7 @@ TEST_CASE("a truncation under the cleaner or below its cleaned point loses nothi
     REQUIRE(!log->truncate_to(log_offset{10}));
   }
   fill(*log, 600, 13);  // new data after the cut: all of it dirty
+  CHECK(*cleaner.dirty_ratio(*log, log->log_end_offset()) == 1.0);
   auto before = read_all(*log);
   run_pass(cleaner, *log, log->log_end_offset(), 5000);
   CHECK(read_all(*log) == compacted(before, active_base(*log)));
