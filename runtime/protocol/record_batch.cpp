@@ -6,6 +6,8 @@
 #include <cassert>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/crc32c.hpp"
@@ -182,6 +184,154 @@ bool compress_batch(std::string& batch, compression_codec codec) {
     return false;
   batch = std::move(out);
   return true;
+}
+
+// -- stored (maybe compacted) batches -----------------------------------------------------------
+
+namespace {
+
+caf::error stored_refusal(errc code, const batch_header& h, const std::string& what) {
+  return make_error(code, "batch at offset " + std::to_string(h.base_offset) + ": " + what);
+}
+
+// The header checks of a stored batch of n bytes (no CRC).
+caf::error check_stored_header(std::string_view batch, batch_header& h) {
+  if (!read_batch_header(batch.data(), batch.size(), h))
+    return make_error(errc::corrupt_message, "batch of " + std::to_string(batch.size())
+                                               + " bytes is shorter than its header");
+  if (h.batch_length < min_batch_length || h.total_size() != batch.size())
+    return stored_refusal(errc::corrupt_message, h,
+                          "batch_length " + std::to_string(h.batch_length)
+                            + " does not match the " + std::to_string(batch.size())
+                            + " bytes of the batch");
+  if (h.magic != batch_magic)
+    return stored_refusal(errc::corrupt_message, h, "magic " + std::to_string(int{h.magic})
+                                                      + " is not 2");
+  if (static_cast<uint8_t>(h.compression()) > max_compression_codec)
+    return stored_refusal(errc::corrupt_message, h, "unknown compression codec");
+  if (h.last_offset_delta < 0 || h.record_count < 0
+      || h.record_count > int64_t{h.last_offset_delta} + 1)
+    return stored_refusal(errc::invalid_record, h,
+                          "record_count " + std::to_string(h.record_count)
+                            + " is outside [0, last_offset_delta + 1] (last_offset_delta "
+                            + std::to_string(h.last_offset_delta) + ")");
+  if (h.compression() == compression_codec::none
+      && static_cast<size_t>(h.record_count) > (batch.size() - batch_header_size) / min_record_size)
+    return stored_refusal(errc::invalid_record, h, "record_count "
+                                                     + std::to_string(h.record_count)
+                                                     + " is more than its bytes can hold");
+  return caf::none;
+}
+
+// A nullable byte string (length -1: null) of a record in [p, end).
+bool read_stored_bytes(const char*& p, const char* end, std::optional<std::string_view>& out) {
+  int32_t len;
+  if (!wire::read_varint(p, end, len) || len < -1 || len > end - p)
+    return false;
+  if (len == -1)
+    out.reset();
+  else
+    out.emplace(p, static_cast<size_t>(len));
+  p += std::max(len, int32_t{0});
+  return true;
+}
+
+} // namespace
+
+caf::error validate_stored_batch_crc(std::string_view batch) {
+  batch_header h;
+  if (auto err = check_stored_header(batch, h))
+    return err;
+  auto crc = crc32c(batch.data() + batch_crc_begin, batch.size() - batch_crc_begin);
+  if (crc != h.crc)
+    return stored_refusal(errc::corrupt_message, h,
+                          "CRC32C mismatch (stored " + std::to_string(h.crc) + ", computed "
+                            + std::to_string(crc) + ")");
+  return caf::none;
+}
+
+caf::error for_each_stored_record(
+  std::string_view batch,
+  const std::function<void(const record_view&, std::string_view encoded)>& f,
+  size_t max_uncompressed) {
+  batch_header h;
+  if (auto err = check_stored_header(batch, h))
+    return err;
+  auto body = batch.substr(batch_header_size);
+  std::string plain;
+  if (h.compression() != compression_codec::none && h.record_count > 0) {
+    if (auto err = decompress(h.compression(), body, max_uncompressed, plain))
+      return stored_refusal(errc::corrupt_message, h, context_of(err));
+    body = plain;
+  }
+  auto bad = [&](int32_t i, const char* what) {
+    return stored_refusal(errc::invalid_record, h,
+                          "record " + std::to_string(i) + ": " + what);
+  };
+  const char* p = body.data();
+  const char* const end = p + body.size();
+  record_view v;
+  int64_t prev_delta = -1;
+  for (int32_t i = 0; i < h.record_count; ++i) {
+    const char* const start = p;
+    int32_t len;
+    if (!wire::read_varint(p, end, len) || len < 1 || len > end - p)
+      return bad(i, "length out of range (past the end of the batch)");
+    const char* const rec_end = p + len;
+    ++p; // record attributes: unused
+    int64_t ts_delta;
+    int32_t offset_delta;
+    if (!wire::read_varlong(p, rec_end, ts_delta) || !wire::read_varint(p, rec_end, offset_delta))
+      return bad(i, "timestamp or offset delta malformed");
+    if (offset_delta <= prev_delta || offset_delta > h.last_offset_delta)
+      return bad(i, "offset delta not increasing or past last_offset_delta");
+    prev_delta = offset_delta;
+    int32_t header_count;
+    if (!read_stored_bytes(p, rec_end, v.key) || !read_stored_bytes(p, rec_end, v.value)
+        || !wire::read_varint(p, rec_end, header_count) || header_count < 0
+        || static_cast<size_t>(header_count) > static_cast<size_t>(rec_end - p) / 2)
+      return bad(i, "key, value or header count malformed");
+    v.headers.clear();
+    for (int32_t j = 0; j < header_count; ++j) {
+      std::optional<std::string_view> hk;
+      std::optional<std::string_view> hv;
+      if (!read_stored_bytes(p, rec_end, hk) || !hk || !read_stored_bytes(p, rec_end, hv))
+        return bad(i, "header malformed");
+      v.headers.emplace_back(*hk, hv ? *hv : std::string_view{});
+    }
+    if (p != rec_end)
+      return bad(i, "length does not match its fields");
+    v.offset = log_offset{detail::wrap_add(h.base_offset, offset_delta)};
+    v.timestamp = h.log_append_time() ? h.max_timestamp
+                                      : detail::wrap_add(h.first_timestamp, ts_delta);
+    f(v, std::string_view{start, static_cast<size_t>(rec_end - start)});
+  }
+  if (p != end)
+    return stored_refusal(errc::invalid_record, h,
+                          std::to_string(end - p) + " bytes after the last record");
+  return caf::none;
+}
+
+caf::expected<std::string> rebuild_batch(std::string_view batch, std::string_view records,
+                                         int32_t count) {
+  assert(batch.size() >= batch_header_size && count >= 0);
+  std::string out{batch.substr(0, batch_header_size)};
+  char* b = out.data();
+  auto attributes = static_cast<uint16_t>(wire::load_be16(b + attributes_pos));
+  auto codec = static_cast<compression_codec>(attributes & batch_compression_mask);
+  if (count == 0) {
+    wire::store_be16(b + attributes_pos,
+                     static_cast<uint16_t>(attributes & ~batch_compression_mask));
+  } else if (codec == compression_codec::none) {
+    out.append(records);
+  } else if (auto err = compress(codec, records, out)) {
+    return err;
+  }
+  b = out.data();
+  wire::store_be32(b + 8, static_cast<uint32_t>(out.size() - batch_log_overhead));
+  wire::store_be32(b + record_count_pos, static_cast<uint32_t>(count));
+  wire::store_be32(b + batch_crc_pos, crc32c(b + batch_crc_begin, out.size() - batch_crc_begin));
+  return out;
 }
 
 // -- batch_builder --------------------------------------------------------------------------------

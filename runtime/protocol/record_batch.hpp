@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
 #include "runtime/protocol/compression.hpp"
@@ -153,6 +154,37 @@ caf::error validate_batch(std::string_view batch, const batch_limits& limits = {
 // The header, count and CRC32C checks of validate_batch, without reading the records: for
 // bytes that passed validate_batch once (a log being recovered).
 caf::error validate_batch_crc(std::string_view batch);
+
+// -- batches as a log stores them: compaction (the log cleaner) may have thinned them ----------
+// A cleaned batch keeps its base offset, last_offset_delta and producer fields but holds only
+// the records that survived: record_count <= last_offset_delta + 1 and the records' offset
+// deltas have gaps (an empty batch keeps only its header). See docs/storage-format.md
+// "Compaction". Produce paths keep using validate_batch, which refuses such batches.
+
+// validate_batch_crc for a stored batch: the same checks, except that record_count may be
+// anything in [0, last_offset_delta + 1] (errc::invalid_record otherwise).
+caf::error validate_stored_batch_crc(std::string_view batch);
+
+// Calls f for each record of a stored batch (decompressed first if needed, at most
+// max_uncompressed bytes) with the record's encoded bytes (its length prefix included; for a
+// compressed batch they live only during the call). Checks the header as
+// validate_stored_batch_crc does (not the CRC) and each record's framing as validate_batch
+// does, except that offset deltas must only be strictly increasing and at most
+// last_offset_delta. Returns validate_batch's errors; f may have seen some records by then.
+caf::error for_each_stored_record(
+  std::string_view batch,
+  const std::function<void(const record_view&, std::string_view encoded)>& f,
+  size_t max_uncompressed = default_max_uncompressed);
+
+// A copy of the stored batch `batch` holding `count` of its records, `records` being their
+// encoded bytes (as for_each_stored_record gives them) concatenated in offset order. Keeps
+// the base offset, leader epoch, attributes, last_offset_delta, both timestamps and the
+// producer fields; compresses the records with the batch's codec; recomputes batch_length and
+// the CRC. count == 0 gives an empty batch: the header only, codec bits cleared (as Kafka's
+// cleaner writes the last batch of a producer). errc::corrupt_message if compressing fails.
+// Requires: batch passed validate_stored_batch_crc; count >= 0.
+caf::expected<std::string> rebuild_batch(std::string_view batch, std::string_view records,
+                                         int32_t count);
 
 // Length of the longest prefix of `buf` that consists of whole batches (by length only).
 size_t whole_batches_prefix(std::string_view buf);

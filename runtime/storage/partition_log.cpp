@@ -15,6 +15,7 @@
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/segment.hpp"
+#include "runtime/storage/segment_swap.hpp"
 
 namespace cafka {
 
@@ -22,24 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t name_digits = 20;
-// Segment base offsets above this are refused, and appends stop there (offsets exhausted): room
-// for any batch's offsets without overflow, and every segment name parses at the next open.
-constexpr int64_t max_base_offset = std::numeric_limits<int64_t>::max() / 2;
-
-// The base offset in "<20 digits><ext>", if the name has that form.
-std::optional<log_offset> parse_segment_name(const std::string& name, const std::string& ext) {
-  if (name.size() != name_digits + ext.size() || name.compare(name_digits, ext.size(), ext) != 0)
-    return std::nullopt;
-  int64_t v = 0;
-  for (size_t i = 0; i < name_digits; ++i) {
-    auto c = name[i];
-    if (c < '0' || c > '9' || v > (max_base_offset - (c - '0')) / 10)
-      return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return log_offset{v};
-}
+// Segment base offsets above this are refused, and appends stop there (offsets exhausted).
+constexpr int64_t max_base_offset = segment::max_base_offset;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -70,6 +55,9 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
                         + std::to_string(cfg.segment_bytes));
   if (auto err = env.create_dirs(dir))
     return err;
+  // A log cleaner's replacement cut short: finished or undone before the segments are read.
+  if (auto swapped = recover_swap_files(env, dir); !swapped)
+    return std::move(swapped.error());
   auto entries = env.list_dir(dir);
   if (!entries)
     return std::move(entries.error());
@@ -81,11 +69,11 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
     if (!e.is_file)
       continue;
     auto& name = e.name;
-    if (auto base = parse_segment_name(name, ".log"))
+    if (auto base = segment::parse_file_name(name, ".log"))
       bases.push_back(*base);
-    else if (auto base = parse_segment_name(name, ".index"))
+    else if (auto base = segment::parse_file_name(name, ".index"))
       indexes.emplace(*base, ".index");
-    else if (auto base = parse_segment_name(name, ".timeindex"))
+    else if (auto base = segment::parse_file_name(name, ".timeindex"))
       indexes.emplace(*base, ".timeindex");
     else if (ends_with(name, ".tmp") || ends_with(name, ".deleted"))
       stray.push_back(name);

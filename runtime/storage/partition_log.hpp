@@ -24,6 +24,20 @@ namespace cafka {
 
 class segment;
 
+// A sealed segment as the log cleaner sees it (partition_log::sealed_segments).
+struct segment_info {
+  log_offset base;        // its base offset
+  log_offset next;        // the offset after its last batch (base if empty)
+  uint64_t size = 0;      // bytes of its .log
+  int64_t max_timestamp;  // its largest batch max_timestamp (-1 if none)
+
+  // The same segment, unchanged (base, next and size; the timestamp follows from them).
+  friend bool operator==(const segment_info& a, const segment_info& b) {
+    return a.base == b.base && a.next == b.next && a.size == b.size;
+  }
+  friend bool operator!=(const segment_info& a, const segment_info& b) { return !(a == b); }
+};
+
 struct log_read_result {
   std::string data;        // whole batches, concatenated, bytes as stored
   log_offset next_offset;  // offset after the last record returned (== from if data empty)
@@ -92,6 +106,26 @@ public:
   // Deletes whole old segments (never the active one) beyond retention_ms (by the largest
   // record timestamp in the segment) or retention_bytes. Returns the number deleted.
   caf::expected<size_t> enforce_retention(int64_t now_ms);
+
+  // -- for the log cleaner (runtime/storage/log_cleaner.hpp); partition_log_clean.cpp --------
+
+  // Every segment but the active one, oldest first.
+  caf::expected<std::vector<segment_info>> sealed_segments();
+  // Creates the empty output segment <base>.log.cleaned (+ .index.cleaned, .timeindex.cleaned)
+  // with this log's segment settings, for the cleaner to append to.
+  caf::expected<std::unique_ptr<segment>> create_cleaned(log_offset base);
+  // Replaces the consecutive sealed segments `replaced` (as sealed_segments() listed them) by
+  // `cleaned` (from create_cleaned, based at replaced.front().base, holding batches only below
+  // replaced.back().next). errc::invalid_request, nothing changed and the .cleaned files
+  // removed, if they are no longer all there with the same base, next offset and size.
+  // Otherwise seals and fsyncs `cleaned`, then: .cleaned -> .swap, fsync dir, delete the
+  // replaced segments (oldest first), fsync dir, .swap -> final names, fsync dir; the new
+  // segment is then read like any other. A crash at any point is repaired by open()
+  // (recover_swap_files); so is a storage error once the .swap files exist, after which this
+  // object no longer lists the replaced range: its owner must reopen the log. Requires:
+  // replaced is not empty.
+  caf::error install_cleaned(std::unique_ptr<segment> cleaned,
+                             const std::vector<segment_info>& replaced);
 
   const std::string& dir() const { return dir_; }
   const log_config& config() const { return cfg_; }

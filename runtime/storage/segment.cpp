@@ -47,21 +47,39 @@ segment::~segment() {
   static_cast<void>(close());
 }
 
+std::optional<log_offset> segment::parse_file_name(const std::string& name,
+                                                   const std::string& ext) {
+  constexpr size_t digits = 20;
+  if (name.size() != digits + ext.size() || name.compare(digits, ext.size(), ext) != 0)
+    return std::nullopt;
+  int64_t v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    auto c = name[i];
+    if (c < '0' || c > '9' || v > (max_base_offset - (c - '0')) / 10)
+      return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return log_offset{v};
+}
+
 caf::expected<std::unique_ptr<segment>>
-segment::create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg) {
+segment::create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg,
+                const std::string& suffix) {
   auto dir_path = std::filesystem::path{dir};
-  auto log = env.open((dir_path / file_name(base, ".log")).string(), storage::open_mode::truncate);
+  auto log = env.open((dir_path / (file_name(base, ".log") + suffix)).string(),
+                      storage::open_mode::truncate);
   if (!log)
     return std::move(log.error());
-  auto idx = offset_index::open(env, (dir_path / file_name(base, ".index")).string(), base,
-                                max_index_entries(cfg));
+  auto idx = offset_index::open(env, (dir_path / (file_name(base, ".index") + suffix)).string(),
+                                base, max_index_entries(cfg));
   if (!idx)
     return std::move(idx.error());
   if (auto err = (*idx)->clear())
     return err;
   if (auto err = (*idx)->unseal())
     return err;
-  auto tidx = time_index::open(env, (dir_path / file_name(base, ".timeindex")).string(), base);
+  auto tidx = time_index::open(
+    env, (dir_path / (file_name(base, ".timeindex") + suffix)).string(), base);
   if (!tidx)
     return std::move(tidx.error());
   if (auto err = (*tidx)->clear())

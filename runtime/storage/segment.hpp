@@ -39,13 +39,22 @@ public:
   static constexpr int32_t min_batch_length =
     static_cast<int32_t>(batch_header_size - batch_log_overhead);
 
+  // Segment base offsets above this are refused, and appends stop there (offsets exhausted):
+  // room for any batch's offsets without overflow, and every segment name parses at open.
+  static constexpr int64_t max_base_offset = std::numeric_limits<int64_t>::max() / 2;
+
   // "00000000000000000042" + ext (".log", ".index", ".timeindex").
   static std::string file_name(log_offset base, const char* ext);
+  // The base offset in "<20 digits><ext>" (at most max_base_offset), if the name has that form.
+  static std::optional<log_offset> parse_file_name(const std::string& name,
+                                                   const std::string& ext);
 
-  // Creates an empty active segment, replacing leftover files of the same name.
+  // Creates an empty active segment, replacing leftover files of the same name. `suffix` is
+  // appended to the three file names (the log cleaner's ".cleaned" outputs).
   // Requires (here and in open): env outlives the segment.
   static caf::expected<std::unique_ptr<segment>>
-  create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg);
+  create(storage::env& env, const std::string& dir, log_offset base, segment_config cfg,
+         const std::string& suffix = {});
 
   // Opens an existing segment; never throws on garbage. `tail` (the log's last segment):
   // every batch is checked (length, offsets, CRC) and both indexes rebuilt. A torn tail is

@@ -96,7 +96,7 @@ caf::expected<std::string> batch_problem(chunk_reader& rd, uint64_t pos, uint64_
   p = rd.bytes(pos, h.total_size());
   if (!p)
     return std::move(p.error());
-  if (auto err = validate_batch_crc(std::string_view{*p, h.total_size()}))
+  if (auto err = validate_stored_batch_crc(std::string_view{*p, h.total_size()}))
     return context_of(err);
   return std::string{};
 }

@@ -131,7 +131,7 @@ caf::expected<std::optional<timestamp_offset>> segment::find_timestamp(int64_t t
       if (*got < batch.size())
         return make_error(errc::storage_error, "short read of " + log_path_);
       std::optional<timestamp_offset> found;
-      auto err = for_each_record(batch, [&](const record_view& r) {
+      auto err = for_each_stored_record(batch, [&](const record_view& r, std::string_view) {
         if (!found && r.timestamp >= target)
           found = timestamp_offset{r.offset, r.timestamp};
       });
