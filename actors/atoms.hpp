@@ -22,6 +22,8 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+// A compacted replica's next log cleaner step (a self-message).
+using clean_atom = caf::atom_constant<caf::atom("clean")>;
 using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using seek_atom = caf::atom_constant<caf::atom("seek")>;
 using seek_to_beginning_atom = caf::atom_constant<caf::atom("seekbegin")>;

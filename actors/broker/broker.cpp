@@ -154,6 +154,7 @@ void start(broker_self self, cluster_config cfg, node_id id, node_io io,
            std::shared_ptr<access_cache> access) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.cleaning = std::make_shared<cleaner_slots>(st.cfg.defaults.log_cleaner_threads);
   st.id = id;
   st.io = std::move(io);
   st.access = access != nullptr ? std::move(access) : std::make_shared<access_cache>();

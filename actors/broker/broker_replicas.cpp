@@ -21,6 +21,7 @@ void start_replica(broker_self self, const topic_partition& tp) {
                     p != nullptr ? *p : partition_metadata{}, st.io};
   rc.limits = st.cfg.limits;
   rc.topic = effective_topic_config(st.cfg.defaults, st.md, tp.topic);
+  rc.cleaning = st.cleaning;
   st.restarts[tp].started = self->clock().now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);

@@ -17,6 +17,7 @@
 #include "actors/group/group_interface.hpp"
 #include "actors/node/node_interface.hpp"
 #include "actors/node/refusal_log.hpp"
+#include "actors/broker/cleaner_slots.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/security/access_cache.hpp"
@@ -48,6 +49,8 @@ struct broker_state {
   cluster_config cfg;
   node_id id;
   node_io io;  // the node's fault table and disk, handed to every replica
+  // log-cleaner-threads slots, handed to every replica (set when the broker starts).
+  std::shared_ptr<cleaner_slots> cleaning = std::make_shared<cleaner_slots>(1);
   uint64_t incarnation = 0;  // random per process start; a restart is a new incarnation
   cluster_metadata md;
   bool registered = false;

@@ -122,7 +122,7 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
 
 void schedule_tick(replica_self self) {
   auto& d = self->state.cfg.defaults;
-  auto& log = self->state.cfg.topic.log;
+  auto& log = self->state.cfg.topic->log;
   int64_t every = std::min<int64_t>(1000, d.log_retention_check_interval_ms);
   if (log.flush_ms > 0)
     every = std::min<int64_t>(every, log.flush_ms);
@@ -159,6 +159,7 @@ namespace {
 // discard: the partition is being deleted (its directory is already gone from its path),
 // so nothing is saved.
 void close_log(replica_state& st, bool discard) {
+  stop_cleaning(st);  // removes a pass's unfinished output
   if (!st.log || !st.fsm)
     return;
   if (discard) {
@@ -198,7 +199,7 @@ namespace {
 // which takes up the role the metadata gives. False if the log cannot be opened.
 bool open_replica(replica_self self) {
   auto& st = self->state;
-  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.topic.log, now_ms());
+  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.topic->log, now_ms());
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
                   describe(opened.error()));
@@ -325,7 +326,7 @@ caf::result<list_offsets_response> on_list_offsets(replica_self self,
 void enforce_retention(replica_self self, int64_t now) {
   auto& st = self->state;
   if (now - st.last_retention_check_ms < st.cfg.defaults.log_retention_check_interval_ms
-      || !st.cfg.topic.cleanup_delete)
+      || !st.cfg.topic->cleanup_delete)
     return;
   st.last_retention_check_ms = now;
   auto n = st.log->enforce_retention(now);
@@ -356,6 +357,7 @@ void on_tick(replica_self self) {
     st.save_producers();
   if (now - st.last_hw_checkpoint_ms >= st.cfg.defaults.replica_hw_checkpoint_interval_ms)
     st.save_high_watermark();
+  maybe_clean(self, now);
   st.fsm->tick(mono_ms(self));
   drive(self);
   schedule_tick(self);
@@ -438,6 +440,10 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       drive(self);
     },
     [=](list_offsets_atom, list_offsets_request& req) { return on_list_offsets(self, req); },
+    [=](clean_atom) {
+      if (own(self, "clean"))
+        clean_step(self);
+    },
     [=](caf::tick_atom) {
       if (own(self, "tick"))
         on_tick(self);
@@ -452,6 +458,7 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       if (!from_local(self, "md_update"))
         return;
       auto& st = self->state;
+      stop_cleaning(st);  // a pass under way would use the old settings
       st.cfg.topic = topic;
       if (!st.log || !st.fsm)
         return;
@@ -476,6 +483,8 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
 } // namespace
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg) {
+  if (!cfg.topic)
+    cfg.topic = effective_topic_config(cfg.defaults, cfg.tp.topic, {});
   return sys.spawn(replica_behavior, std::move(cfg));
 }
 

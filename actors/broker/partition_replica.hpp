@@ -7,12 +7,14 @@
 // touched by this actor only, through the node's storage env (cfg.io.disk).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/broker/broker_interface.hpp"
+#include "actors/broker/cleaner_slots.hpp"
 #include "actors/broker/replica_interface.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/cluster/topic_config.hpp"
@@ -36,9 +38,12 @@ struct replica_config {
   // [limits]: max-parked-fetches-per-partition (consumer long polls this replica parks) and
   // max-producer-ids-per-partition (its idempotence table).
   limits_config limits{};
-  // The topic's effective configs (its overrides over the defaults); later changes arrive as
-  // md_update messages.
-  topic_config topic{};
+  // The topic's effective configs (its overrides over the defaults); nullopt: the defaults'
+  // (spawn_partition_replica fills it in). Later changes arrive as md_update messages.
+  std::optional<topic_config> topic = std::nullopt;
+  // The node's log cleaner slots (log-cleaner-threads); a fresh single slot unless the
+  // broker hands over the node's.
+  std::shared_ptr<cleaner_slots> cleaning = std::make_shared<cleaner_slots>(1);
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

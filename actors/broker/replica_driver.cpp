@@ -10,6 +10,7 @@
 #include "actors/broker/replica_state.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/protocol/batch_recompress.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 namespace cafka {
@@ -49,6 +50,16 @@ bool append(replica_self self, const log_write& w) {
     return true;
   }
   auto batch = std::move(i->second.batch);
+  auto& fsm_cfg = st.fsm->config();
+  if (fsm_cfg.codec) {  // compression.type: checked by describe_batch, so it decompresses
+    auto recompressed = recompress_batch(batch, *fsm_cfg.codec,
+                                         max_uncompressed_for(fsm_cfg.message_max_bytes));
+    if (!recompressed) {
+      st.fsm->write_failed(recompressed.error(), st.log->log_end_offset(), mono_ms(self));
+      return true;
+    }
+    batch = std::move(*recompressed);
+  }
   set_partition_leader_epoch(batch.data(), w.epoch);
   auto now = now_ms();
   if (st.fsm->config().log_append_time)
@@ -257,7 +268,7 @@ replica_fsm_config fsm_config(const replica_config& cfg) {
     = static_cast<size_t>(std::max(1, cfg.limits.max_producer_ids_per_partition));
   out.isr_change_timeout_ms
     = std::chrono::duration_cast<std::chrono::milliseconds>(alter_isr_timeout).count();
-  apply_topic_config(out, cfg.topic);
+  apply_topic_config(out, *cfg.topic);
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "actors/broker/partition_replica.hpp"
 #include "actors/node/refusal_log.hpp"
 #include "runtime/replication/replica_fsm.hpp"
+#include "runtime/storage/log_cleaner.hpp"
 #include "runtime/storage/partition_log.hpp"
 
 namespace cafka {
@@ -54,6 +55,13 @@ struct replica_state {
   caf::strong_actor_ptr leader_broker;
   node_id leader_broker_id = no_node;
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
+  // Compaction (replica_cleaning.cpp): the log cleaner of a compacted topic's log, the node's
+  // cleaner slot it holds during a pass, whether a clean_atom is on its way, and when it
+  // last checked whether the log is dirty enough.
+  std::unique_ptr<log_cleaner> cleaner;
+  std::unique_ptr<cleaner_slots::lease> cleaner_slot;
+  bool clean_queued = false;
+  int64_t last_cleaner_check_ms = 0;
 
   static inline const char* name = "partition_replica";
 
@@ -71,6 +79,7 @@ struct replica_state {
 // The replica's published interface plus its own timers (self-messages only).
 using replica_timers_actor = replica_actor::extend<
   caf::reacts_to<expire_atom, uint64_t>,  // a consumer long poll (its id) timed out
+  caf::reacts_to<clean_atom>,             // the log cleaner's next step
   caf::reacts_to<wake_atom, uint64_t>,             // the replica_fsm's deadline (ms) is due
   caf::reacts_to<caf::tick_atom>>;                 // flush.ms and retention checks
 
@@ -87,6 +96,17 @@ void drive(replica_self self);
 // fsync): answers every request it holds with err and quits with it; the broker reopens the
 // replica with backoff (see docs/architecture.md, "Disk faults").
 void fail_replica(replica_self self, const caf::error& err);
+
+// -- compaction (replica_cleaning.cpp) ---------------------------------------------------------
+// On the replica's tick: with cleanup.policy compact, every log-cleaner-backoff-ms, starts a
+// cleaning pass when the log is dirty enough (min.cleanable.dirty.ratio) and a node slot is
+// free. Steps then follow as clean_atom self-messages, each about 1 MiB of reads and writes,
+// below the high watermark, paced by log-cleaner-io-max-bytes-per-second.
+void maybe_clean(replica_self self, int64_t now_ms);
+// One step of the pass (clean_atom).
+void clean_step(replica_self self);
+// Drops the pass under way and the slot (the topic's configs changed, or the replica stops).
+void stop_cleaning(replica_state& st);
 
 // -- handlers (partition_replica.cpp) ---------------------------------------------------------
 // Answers every consumer long poll that now has min_bytes below the high watermark.

@@ -253,6 +253,24 @@ bool topic_config::operator==(const topic_config& o) const {
          && min_cleanable_dirty_ratio == o.min_cleanable_dirty_ratio;
 }
 
+std::optional<compression_codec> codec_of(topic_compression c) {
+  switch (c) {
+    case topic_compression::producer:
+      return std::nullopt;
+    case topic_compression::uncompressed:
+      return compression_codec::none;
+    case topic_compression::gzip:
+      return compression_codec::gzip;
+    case topic_compression::snappy:
+      return compression_codec::snappy;
+    case topic_compression::lz4:
+      return compression_codec::lz4;
+    case topic_compression::zstd:
+      return compression_codec::zstd;
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string>& topic_config_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;

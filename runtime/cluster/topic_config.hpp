@@ -13,6 +13,7 @@
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/config/log_config.hpp"
+#include "runtime/protocol/compression.hpp"
 #include "runtime/protocol/messages.hpp"
 
 namespace cafka {
@@ -51,6 +52,10 @@ typename Inspector::result_type inspect(Inspector& f, topic_config& x) {
            x.max_message_bytes, x.message_timestamp_type, x.compression,
            x.unclean_leader_election_enable, x.delete_retention_ms, x.min_cleanable_dirty_ratio);
 }
+
+// The codec compression.type asks produced batches to have; nullopt for "producer" (keep
+// theirs).
+std::optional<compression_codec> codec_of(topic_compression c);
 
 // The names a topic may override, sorted.
 const std::vector<std::string>& topic_config_names();

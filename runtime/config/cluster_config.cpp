@@ -346,6 +346,9 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "replica-lag-time-max-ms", "replica-fetch-wait-max-ms",
                                "replica-fetch-max-bytes",
                                "replica-high-watermark-checkpoint-interval-ms",
+                               "log-cleaner-threads", "log-cleaner-dedupe-buffer-size",
+                               "log-cleaner-io-max-bytes-per-second",
+                               "log-cleaner-backoff-ms",
                                "unclean-leader-election-enable",
                                "auto-create-topics-enable",
                                "auto-leader-rebalance-enable",
@@ -392,6 +395,12 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
         || (err = num("replica-fetch-max-bytes", 1024, INT32_MAX, d.replica_fetch_max_bytes))
         || (err = num("replica-high-watermark-checkpoint-interval-ms", 10, INT32_MAX,
                       d.replica_hw_checkpoint_interval_ms))
+        || (err = num("log-cleaner-threads", 1, 64, d.log_cleaner_threads))
+        || (err = num("log-cleaner-dedupe-buffer-size", 1 << 16, int64_t{1} << 34,
+                      d.log_cleaner_dedupe_buffer_size))
+        || (err = num("log-cleaner-io-max-bytes-per-second", -1, INT64_MAX,
+                      d.log_cleaner_io_max_bytes_per_second))
+        || (err = num("log-cleaner-backoff-ms", 1, INT32_MAX, d.log_cleaner_backoff_ms))
         || (err = read_bool(*defs, "unclean-leader-election-enable", path, w,
                             d.unclean_leader_election_enable))
         || (err = read_bool(*defs, "auto-create-topics-enable", path, w,

@@ -65,6 +65,13 @@ struct broker_defaults {
   // watermark to replication-offset-checkpoint (when it moved; and at a clean stop), so that
   // a restarted leader serves consumers up to it at once.
   int64_t replica_hw_checkpoint_interval_ms = 5000;
+  // The log cleaner of compacted topics (Kafka's log.cleaner.* names): passes one node runs
+  // at once, the key map memory of one pass, its read+write rate (-1: unlimited), and how
+  // often a compacted replica checks whether its log is dirty enough to clean.
+  int32_t log_cleaner_threads = 1;                          // log-cleaner-threads
+  int64_t log_cleaner_dedupe_buffer_size = 128ll << 20;     // log-cleaner-dedupe-buffer-size
+  int64_t log_cleaner_io_max_bytes_per_second = -1;  // log-cleaner-io-max-bytes-per-second
+  int64_t log_cleaner_backoff_ms = 15000;                   // log-cleaner-backoff-ms
   bool unclean_leader_election_enable = false;      // unclean-leader-election-enable
   bool auto_leader_rebalance_enable = true;         // auto-leader-rebalance-enable
   // Kafka clients: a Metadata or Produce request naming an unknown topic creates it with

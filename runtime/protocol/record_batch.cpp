@@ -140,7 +140,7 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
     // and validate_batch_crc refuses such a batch).
     if (h.record_count <= 0 || log_offset{wrap_add(h.base_offset, h.last_offset_delta)} < from)
       continue; // nothing at or after `from` (validated when it matters)
-    if (auto err = validate_batch_crc(batch))
+    if (auto err = validate_stored_batch_crc(batch))
       return err;
     // A compressed batch's count is not checked until its records are read: reserve no more
     // records than its bytes could hold uncompressed (the vector grows past that if needed).
@@ -150,12 +150,12 @@ caf::error decode_records(std::string_view buf, std::vector<record>& out, log_of
     if (needed > out.capacity())
       out.reserve(std::max(needed, 2 * out.capacity())); // keep growth geometric
     auto mark = out.size();
-    auto err = for_each_record(batch, [&](const record_view& v) {
+    auto err = for_each_stored_record(batch, [&](const record_view& v, std::string_view) {
       if (v.offset < from)
         return;
       auto& r = out.emplace_back();
       r.offset = v.offset;
-      r.timestamp = v.timestamp;
+      r.timestamp = h.log_append_time() ? h.max_timestamp : v.timestamp;
       r.has_key = v.key.has_value();
       if (v.key)
         r.key.assign(v.key->data(), v.key->size());

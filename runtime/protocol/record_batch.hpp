@@ -217,10 +217,11 @@ caf::error for_each_record(std::string_view batch,
                            const std::function<void(const record_view&)>& f,
                            size_t max_uncompressed = default_max_uncompressed);
 
-// Decodes every record of every whole batch in `buf` (concatenated batches, any codec) and
-// appends them to out, skipping records below `from`; checks each batch it decodes as
-// validate_batch does without timestamps. Batches without records and a trailing partial
-// batch are skipped.
+// Decodes every record of every whole batch in `buf` (concatenated batches as a log stores
+// them, any codec, compacted ones included) and appends them to out, skipping records below
+// `from`; checks each batch it decodes as for_each_stored_record does, and its CRC. A record
+// of a LogAppendTime batch gets the batch's max_timestamp. Batches without records and a
+// trailing partial batch are skipped.
 caf::error decode_records(std::string_view buf, std::vector<record>& out,
                           log_offset from = log_offset{0},
                           size_t max_uncompressed = default_max_uncompressed);

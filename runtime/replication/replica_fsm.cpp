@@ -40,6 +40,7 @@ void apply_topic_config(replica_fsm_config& cfg, const topic_config& topic) {
   cfg.message_max_bytes = topic.max_message_bytes;
   cfg.log_append_time = topic.message_timestamp_type == timestamp_type::log_append_time;
   cfg.compacted = topic.cleanup_compact;
+  cfg.codec = codec_of(topic.compression);
 }
 
 batch_limits follower_limits(const replica_fsm_config&) {

@@ -97,10 +97,12 @@ struct replica_fsm_config {
   // cleanup.policy has compact: every produced record needs a key (Kafka refuses keyless
   // records with INVALID_RECORD).
   bool compacted = false;
+  // compression.type other than producer: the leader recompresses batches of another codec.
+  std::optional<compression_codec> codec = std::nullopt;
 };
 
 // Sets the fields of `cfg` that come from the topic's configs (min.insync.replicas,
-// max.message.bytes, message.timestamp.type, cleanup.policy).
+// max.message.bytes, message.timestamp.type, cleanup.policy, compression.type).
 void apply_topic_config(replica_fsm_config& cfg, const topic_config& topic);
 
 // A produce request's batch as the leader judges it (describe_batch).

@@ -62,11 +62,11 @@ follower_copy plan_follower_copy(std::string_view records, log_offset log_end) {
       break; // a partial trailing batch (fetch max bytes): ignored
     if (h.next_offset() <= expected && out.append_bytes == 0) {
       out.skip_bytes += size;
-    } else if (h.base() == expected) {
+    } else if (h.base() >= expected) {
       out.append_bytes += size;
       expected = h.next_offset();
     } else {
-      out.gap = true;
+      out.misaligned = true;
       break;
     }
     pos += size;

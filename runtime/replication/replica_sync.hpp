@@ -32,12 +32,14 @@ log_offset truncation_point(const leader_epoch_cache& follower, log_offset follo
                             log_offset follower_hw, epoch_end diverging);
 
 // Where a follower's copy of a leader's fetch response goes: the prefix of whole batches
-// that continue the follower's log at `log_end` exactly. Batches wholly below log_end are
-// skipped (a duplicate answer); a batch starting beyond log_end is a gap and ends the prefix.
+// that continue the follower's log from `log_end`. Batches wholly below log_end are skipped
+// (a duplicate answer); a batch may start beyond the previous one's end (a compacted log's
+// gap, kept in the copy); a batch that starts below the expected offset but ends after it
+// is misaligned and ends the prefix.
 struct follower_copy {
   size_t skip_bytes = 0;    // leading batches the follower already has
   size_t append_bytes = 0;  // then this many bytes of batches that start at log_end onwards
-  bool gap = false;         // a batch started beyond the expected offset
+  bool misaligned = false;  // a batch straddled the expected offset
 };
 follower_copy plan_follower_copy(std::string_view records, log_offset log_end);
 

@@ -168,23 +168,23 @@ caf::error partition_log::append_replicated(std::string_view batch, int64_t now_
   if (!read_batch_header(batch.data(), batch.size(), h) || h.total_size() != batch.size()
       || h.total_size() < batch_header_size || h.last_offset_delta < 0)
     return make_error(errc::corrupt_message, "append to " + dir_ + ": not one whole batch");
-  auto base = log_end_offset();
-  if (h.base() != base)
+  auto end = log_end_offset();
+  if (h.base() < end)
     return make_error(errc::offset_out_of_range,
                       "append to " + dir_ + ": batch at " + std::to_string(h.base_offset)
-                        + " does not continue the log at " + to_string(base));
+                        + " does not continue the log at " + to_string(end));
   int64_t count = int64_t{h.last_offset_delta} + 1;
-  if (base > log_offset{max_base_offset - count})
+  if (h.base() > log_offset{max_base_offset - count})
     return make_error(errc::offset_out_of_range, "append to " + dir_ + ": offsets exhausted");
-  if (segments_.back()->should_roll(batch.size(), count)) {
-    if (auto err = roll(base))
+  // A compacted leader's log has gaps between batches: the offsets skipped count too.
+  if (segments_.back()->should_roll(batch.size(), (h.base() - end) + count)) {
+    if (auto err = roll(h.base()))
       return err;
   }
   if (auto err = segments_.back()->append(batch, h))
     return err;
-  // Invariant (an internal one: segment::append sets the end to h.next_offset()): offsets
-  // stay contiguous.
-  assert(log_end_offset() == base + count);
+  // Invariant (an internal one: segment::append sets the end to h.next_offset()).
+  assert(log_end_offset() == h.next_offset());
   unflushed_messages_ += count;
   return maybe_flush(now_ms);
 }

@@ -65,8 +65,9 @@ public:
   // if its offsets would pass 2^62 - 1 (here and in append_replicated).
   caf::expected<log_offset> append(std::string& batch, int64_t now_ms);
 
-  // A follower's append: one whole batch copied from the leader, whose base offset must
-  // already be log_end_offset() (errc::offset_out_of_range otherwise). Bytes unchanged.
+  // A follower's append: one whole batch copied from the leader, whose base offset must be at
+  // or after log_end_offset() (errc::offset_out_of_range otherwise): a compacted leader's log
+  // has gaps between batches, which the copy keeps. Bytes unchanged.
   caf::error append_replicated(std::string_view batch, int64_t now_ms);
 
   // Whole batches covering [from, ...), stopping before max_bytes is exceeded, but always at

@@ -216,7 +216,9 @@ TEST_CASE_METHOD(replication_fixture,
   auto next = make_batch("n", 2);
   set_base_offset(next.data(), log_offset{3});
   set_partition_leader_epoch(next.data(), leader_epoch{1});
-  auto bad = with_field(next, 23, 5);  // record_count 2, last_offset_delta 5
+  // record_count 5 with last_offset_delta 1 (a stored batch may hold fewer records than its
+  // offsets, once compacted, never more).
+  auto bad = with_field(next, 57, 5);
   auto fetches_at_3 = std::make_shared<std::atomic<int>>(0);
   auto fixed = std::make_shared<std::atomic<bool>>(false);
   auto fake = sys.spawn([=](caf::event_based_actor*) -> caf::behavior {

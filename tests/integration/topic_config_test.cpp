@@ -12,31 +12,17 @@
 #include "cafka/eventually.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/member_process.hpp"
+#include "tests/integration/replication_helpers.hpp"
 
 using cafka::test::eventually;
 using cafka::testing::cluster_process;
 using cafka::testing::member_process;
+using cafka::testing::isr;
 using cafka::testing::node_spec;
+using cafka::testing::split_roles;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Controllers on nodes 1-3 and brokers on nodes 4-6: losing a broker never costs the
-// metadata quorum its majority.
-std::vector<node_spec> split_roles() {
-  return {{1, true, false}, {2, true, false}, {3, true, false},
-          {4, false, true}, {5, false, true}, {6, false, true}};
-}
-
-// The ISR of partition 0 from `topics describe` through node `via` ("4,5"), or "".
-std::string isr(const cluster_process& c, const std::string& topic, int32_t via) {
-  auto r = c.cli({"topics", "describe", "--topic", topic}, {}, via);
-  auto pos = r.out.find("Isr: ");
-  if (pos == std::string::npos)
-    return {};
-  auto end = r.out.find_first_of("\t\n", pos);
-  return r.out.substr(pos + 5, end == std::string::npos ? std::string::npos : end - pos - 5);
-}
 
 // Each record of `topic` as "<partition>:<key>:<value>" in partition and offset order.
 std::vector<std::string> read_all(const cluster_process& c, const std::string& topic,

@@ -368,7 +368,7 @@ TEST_CASE("needs_cleaning follows min_cleanable_dirty_ratio", "[log_cleaner]") {
   CHECK(!*cleaner.needs_cleaning(*log, cleaner.cleaned_up_to()));
 }
 
-TEST_CASE("a range with nothing to keep becomes one empty segment; log start stays",
+TEST_CASE("a range with nothing to keep becomes one empty segment and the log start stays",
           "[log_cleaner]") {
   temp_dir dir;
   auto log = open_cleaner_log(real_disk(), dir.str());

@@ -243,7 +243,7 @@ TEST_CASE("decode_records refuses a header whose last offset leaves the int64 ra
   fix_crc(batch);
   std::vector<record> recs;
   CHECK(describe(decode_records(batch, recs))
-        == "invalid_record: batch at offset -9223372036854775807: record_count 5 does not "
-           "match last_offset_delta -218 (count must be delta + 1)");
+        == "invalid_record: batch at offset -9223372036854775807: record_count 5 is outside "
+           "[0, last_offset_delta + 1] (last_offset_delta -218)");
   CHECK(recs.empty());
 }

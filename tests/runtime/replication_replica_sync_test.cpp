@@ -127,14 +127,18 @@ TEST_CASE("a follower copies the batches that continue its log", "[replication]"
   auto plan = plan_follower_copy(a + b + c, log_offset{3});
   CHECK(plan.skip_bytes == a.size());
   CHECK(plan.append_bytes == b.size() + c.size());
-  CHECK_FALSE(plan.gap);
-  // A gap ends the usable prefix.
+  CHECK_FALSE(plan.misaligned);
+  // A gap (a compacted leader's log) is copied as it is.
   plan = plan_follower_copy(b + batch_at(7, 1), log_offset{3});
+  CHECK(plan.append_bytes == b.size() + batch_at(7, 1).size());
+  CHECK_FALSE(plan.misaligned);
+  // A batch across the expected offset ends the usable prefix.
+  plan = plan_follower_copy(b + batch_at(4, 2), log_offset{3});
   CHECK(plan.append_bytes == b.size());
-  CHECK(plan.gap);
+  CHECK(plan.misaligned);
   // A partial trailing batch is ignored.
   auto all = b + c;
   plan = plan_follower_copy(std::string_view{all}.substr(0, all.size() - 5), log_offset{3});
   CHECK(plan.append_bytes == b.size());
-  CHECK_FALSE(plan.gap);
+  CHECK_FALSE(plan.misaligned);
 }
