@@ -59,6 +59,16 @@ bool append(replica_self self, const log_write& w) {
       return true;
     }
     batch = std::move(*recompressed);
+    // Kafka checks the size again after recompression (RECORD_TOO_LARGE).
+    auto max = static_cast<size_t>(std::max(0, fsm_cfg.message_max_bytes));
+    if (batch.size() > max) {
+      st.fsm->write_failed(make_error(errc::message_too_large,
+                                      "record batch of " + std::to_string(batch.size())
+                                        + " bytes after recompression exceeds "
+                                          "max.message.bytes (" + std::to_string(max) + ")"),
+                           st.log->log_end_offset(), mono_ms(self));
+      return true;
+    }
   }
   set_partition_leader_epoch(batch.data(), w.epoch);
   auto now = now_ms();

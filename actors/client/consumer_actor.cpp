@@ -8,6 +8,7 @@
 
 #include "actors/client/consumer_state.hpp"
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/protocol/batches_end.hpp"
 
 namespace cafka {
 
@@ -206,6 +207,9 @@ void fetch(consumer_self self, const topic_partition& tp, broker_actor leader) {
           pp.offset = out.records.back().offset + 1;
           pp.buffered = std::move(out);
           deliver(self);
+        } else if (auto end = batches_end(resp.records);
+                   end && *end > pp.offset && *end <= resp.high_watermark) {
+          pp.offset = *end;  // only compacted batches with nothing at or after the position
         }
         pump(self);
       },

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -126,7 +127,7 @@ caf::error check_value(const spec& s, const std::string& value) {
       return check_number(s, value);
     case kind::ratio: {
       auto v = parse_ratio(value);
-      if (!v)
+      if (!v || !std::isfinite(*v))
         return invalid(s.name, value, "Not a number of type DOUBLE");
       if (*v < 0 || *v > 1)
         return invalid(s.name, value, "Value must be between 0 and 1");

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/protocol/batches_end.hpp"
 #include "runtime/protocol/record_batch.hpp"
 
 namespace cafka::group {
@@ -37,6 +38,13 @@ load_step offsets_load::on_read(const fetch_response& resp) {
     return load_step::retry_later;
   }
   if (recs.empty()) {
+    // Compacted batches with nothing at or after next_ (thinned or empty ones): go on after
+    // them. Loaded only once nothing is left below the high watermark.
+    if (auto end = batches_end(resp.records);
+        end && *end > next_ && *end <= resp.high_watermark) {
+      next_ = *end;
+      return load_step::read;
+    }
     if (resp.high_watermark >= next_) {
       loaded_ = true;
       return load_step::serve;

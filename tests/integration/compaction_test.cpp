@@ -175,8 +175,10 @@ TEST_CASE("a compacted topic keeps the latest value per key, drops tombstones af
     REQUIRE(!seen.values[k].empty());
     CHECK(seen.values[k].back() == v);
   }
-  // `cafka consume` reads the compacted log from the beginning too (offset gaps); another
-  // pass may have run since, so it reads until it gets nothing for 5 s.
+  // `cafka consume` reads the compacted log from the beginning too (offset gaps). It reads
+  // until it gets nothing for 5 s: from whichever replica leads by then (each replica
+  // compacts its own log, so how many records it sees varies), the last value of every key
+  // is its latest update.
   auto native = c.cli({"consume", "--topic", "c", "--from-beginning", "--print-key",
                        "--timeout-ms", "5000"});
   std::map<std::string, std::string> last;
@@ -195,7 +197,6 @@ TEST_CASE("a compacted topic keeps the latest value per key, drops tombstones af
       mismatch += k + "=" + last[k] + " (want " + v + ") ";
   INFO("lines " << lines << " of " << seen.total << "; " << mismatch << "; stderr: "
                 << native.err.substr(0, 300));
-  CHECK(lines <= seen.total);
   CHECK(mismatch.empty());
 
   // Tombstones for k0..k99, then more updates of the other keys to seal their segment.

@@ -54,6 +54,9 @@ TEST_CASE("topic config values are checked with Kafka's messages", "[cluster][co
   CHECK(error_text(validate_topic_config("min.cleanable.dirty.ratio", "1.5"))
         == "Invalid value 1.5 for configuration min.cleanable.dirty.ratio: Value must be "
            "between 0 and 1");
+  for (auto v : {"nan", "NAN", "inf", "-inf", ""})
+    CHECK(errc_of(validate_topic_config("min.cleanable.dirty.ratio", v))
+          == errc::invalid_config);
   CHECK_FALSE(validate_topic_config("compression.type", "zstd"));
   CHECK_FALSE(validate_topic_config("cleanup.policy", "compact,delete"));
   CHECK_FALSE(validate_topic_config("retention.bytes", "-1"));

@@ -84,3 +84,20 @@ TEST_CASE("a group is served only by the loaded leader of its offsets partition"
   REQUIRE(served);
   CHECK(*served == p);
 }
+
+TEST_CASE("a load reads past compacted batches with nothing left for it", "[group]") {
+  offsets_load load{leader_epoch{3}, 0};
+  // An empty batch (a producer's last, kept by the cleaner) at [0, 4), then a commit at 4.
+  auto empty = commit_batch(0, 5);
+  auto thinned = rebuild_batch(empty, {}, 0);
+  REQUIRE(thinned);
+  set_base_offset(thinned->data(), log_offset{0});
+  thinned->replace(23, 4, std::string{"\x00\x00\x00\x03", 4});  // last_offset_delta 3
+  CHECK(load.on_read(answer(*thinned, 5)) == load_step::read);  // not loaded: 4 < hw
+  CHECK_FALSE(load.loaded());
+  CHECK(load.position() == log_offset{4});
+  CHECK(load.on_read(answer(commit_batch(4, 9), 5)) == load_step::read);
+  CHECK(load.on_read(answer({}, 5)) == load_step::serve);
+  auto groups = load.take_groups();
+  CHECK(groups["g"].offsets.at({"t", partition_id{0}}).offset == log_offset{9});
+}
