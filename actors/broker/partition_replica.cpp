@@ -458,7 +458,11 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       if (!from_local(self, "md_update"))
         return;
       auto& st = self->state;
-      stop_cleaning(st);  // a pass under way would use the old settings
+      auto& was = *st.cfg.topic;
+      if (was.cleanup_compact != topic.cleanup_compact
+          || was.delete_retention_ms != topic.delete_retention_ms
+          || was.min_cleanable_dirty_ratio != topic.min_cleanable_dirty_ratio)
+        stop_cleaning(st);  // a pass under way would use the old settings
       st.cfg.topic = topic;
       if (!st.log || !st.fsm)
         return;
