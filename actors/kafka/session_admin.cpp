@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_admin_gather.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/metadata_state.hpp"
 #include "runtime/cluster/topic_caps.hpp"
@@ -23,44 +24,10 @@ using kafka::admin_error;
 using kafka::error_code;
 
 constexpr auto metadata_timeout = std::chrono::seconds{10};
-// How long a create or delete is waited for when the request's timeout_ms is <= 0 (Kafka
-// then answers at once; cafka waits for the quorum's verdict, which takes milliseconds, so
-// the answer carries the real outcome) and the most it is ever waited for.
-constexpr auto default_admin_wait = std::chrono::seconds{30};
-constexpr auto max_admin_wait = std::chrono::minutes{5};
-
-std::chrono::milliseconds admin_wait(int32_t timeout_ms) {
-  if (timeout_ms <= 0)
-    return default_admin_wait;
-  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds{timeout_ms},
-                                             max_admin_wait);
-}
-
-// The answers of one CreateTopics or DeleteTopics request, filled in as topics reply.
-template <class Response>
-struct admin_gather {
-  Response response;
-  size_t pending = 0;
-};
-
-template <class Response>
-using gather_ptr = std::shared_ptr<admin_gather<Response>>;
-
-template <class Response>
-void complete_one(kafka_session_self self, const kafka_call& call,
-                  const gather_ptr<Response>& g) {
-  if (--g->pending == 0)
-    respond(self, call, g->response);
-}
 
 // -- CreateTopics -----------------------------------------------------------------------------
 
 using create_response = kafka::create_topics_response;
-
-void set_result(create_response::creatable_topic_result& slot, const admin_error& e) {
-  slot.error_code = kafka::code(e.code);
-  slot.error_message = e.message;
-}
 
 void create_one(kafka_session_self self, const kafka_call& call,
                 const gather_ptr<create_response>& g, size_t i, create_topic_request req,

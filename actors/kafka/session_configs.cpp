@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "actors/kafka/kafka_session_state.hpp"
+#include "actors/kafka/session_admin_gather.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/topic_caps.hpp"
 #include "runtime/kafka/config_admin_codec.hpp"
@@ -21,28 +22,6 @@ namespace {
 
 using kafka::admin_error;
 using kafka::error_code;
-
-constexpr auto admin_wait = std::chrono::seconds{30};
-
-// The answers of one request, filled in as its parts reply.
-template <class Response>
-struct gather {
-  Response response;
-  size_t pending = 0;
-};
-
-template <class Response>
-void complete_one(kafka_session_self self, const kafka_call& call,
-                  const std::shared_ptr<gather<Response>>& g) {
-  if (--g->pending == 0)
-    respond(self, call, g->response);
-}
-
-template <class Slot>
-void set_error(Slot& slot, const admin_error& e) {
-  slot.error_code = kafka::code(e.code);
-  slot.error_message = e.message;
-}
 
 // -- AlterConfigs and IncrementalAlterConfigs -------------------------------------------------
 
@@ -93,7 +72,7 @@ void handle_alter(kafka_session_self self, const kafka_call& call, kafka::reader
   Request req;
   if (!decode_body(self, call, r, req))
     return;
-  auto g = std::make_shared<gather<alter_response>>();
+  auto g = std::make_shared<admin_gather<alter_response>>();
   std::vector<std::pair<size_t, alter_topic_configs_request>> todo;
   for (auto& res : req.resources) {
     auto& slot = g->response.responses.emplace_back();
@@ -103,7 +82,7 @@ void handle_alter(kafka_session_self self, const kafka_call& call, kafka::reader
     if (change)
       todo.emplace_back(g->response.responses.size() - 1, std::move(*change));
     else
-      set_error(slot, kafka::admin_error_of(change.error()));
+      set_result(slot, kafka::admin_error_of(change.error()));
   }
   if (todo.empty()) {
     respond(self, call, g->response);
@@ -111,11 +90,11 @@ void handle_alter(kafka_session_self self, const kafka_call& call, kafka::reader
   }
   g->pending = todo.size();
   for (auto& [i, change] : todo)
-    self->request(self->state.ctx.broker, admin_wait, alter_configs_atom::value,
+    self->request(self->state.ctx.broker, default_admin_wait, alter_configs_atom::value,
                   std::move(change))
       .then([=](caf::ok_atom) { complete_one(self, call, g); },
             [=, i = i](const caf::error& err) {
-              set_error(g->response.responses[i], kafka::admin_error_of(err));
+              set_result(g->response.responses[i], kafka::admin_error_of(err));
               complete_one(self, call, g);
             });
 }
@@ -157,7 +136,7 @@ void handle_create_partitions(kafka_session_self self, const kafka_call& call,
   for (auto& t : req.topics)
     names.push_back(t.name);
   auto dups = kafka::duplicate_names(names);
-  auto g = std::make_shared<gather<partitions_response>>();
+  auto g = std::make_shared<admin_gather<partitions_response>>();
   std::vector<std::pair<size_t, create_partitions_request>> todo;
   for (auto& t : req.topics) {
     auto& results = g->response.results;
@@ -172,7 +151,7 @@ void handle_create_partitions(kafka_session_self self, const kafka_call& call,
     auto& slot = results.emplace_back();
     slot.name = t.name;
     if (auto err = check_partitions_topic(self, t); !err.ok())
-      set_error(slot, err);
+      set_result(slot, err);
     else
       todo.emplace_back(results.size() - 1,
                         create_partitions_request{t.name, t.count, req.validate_only});
@@ -183,11 +162,11 @@ void handle_create_partitions(kafka_session_self self, const kafka_call& call,
   }
   g->pending = todo.size();
   for (auto& [i, grow] : todo)
-    self->request(self->state.ctx.broker, admin_wait, create_partitions_atom::value,
+    self->request(self->state.ctx.broker, default_admin_wait, create_partitions_atom::value,
                   std::move(grow))
       .then([=](const topic_metadata&) { complete_one(self, call, g); },
             [=, i = i](const caf::error& err) {
-              set_error(g->response.results[i], kafka::admin_error_of(err));
+              set_result(g->response.results[i], kafka::admin_error_of(err));
               complete_one(self, call, g);
             });
 }

@@ -414,9 +414,10 @@ apply_config_ops(const std::string& topic, std::vector<topic_config_entry> curre
                             std::string{"Config value "}
                               + (op.op == config_op_kind::append ? "append" : "subtract")
                               + " is not allowed for config key: " + op.name);
-        auto now = find_config(current, op.name);
-        if (!now)
-          now = find_config(builtin_topic_configs(topic), op.name);
+        auto i = std::find_if(current.begin(), current.end(),
+                              [&](const topic_config_entry& e) { return e.name == op.name; });
+        auto now = i != current.end() ? std::optional<std::string>{i->value}
+                                       : find_config(builtin_topic_configs(topic), op.name);
         auto edited = edit_list(now.value_or("delete"), op.value,
                                 op.op == config_op_kind::append);
         put(current, op.name, edited);  // empty: refused by the validation below
@@ -427,10 +428,8 @@ apply_config_ops(const std::string& topic, std::vector<topic_config_entry> curre
                           "unknown config operation "
                             + std::to_string(static_cast<int>(op.op)) + " for " + op.name);
     }
-    std::sort(current.begin(), current.end(),
-              [](const auto& a, const auto& b) { return a.name < b.name; });
   }
-  if (auto err = validate_topic_configs(current))
+  if (auto err = validate_topic_configs(current))  // sorts by name
     return err;
   return current;
 }

@@ -91,7 +91,7 @@ std::optional<std::string> find_config(const std::vector<topic_config_entry>& en
 // (validate_topic_config), and "Config value append is not allowed for config key: x" for
 // append or subtract on a config that is not a list. Append and subtract start from the
 // topic's current value (its override, else builtin_topic_configs', else "delete").
-// Requires: current valid and sorted.
+// Requires: current valid.
 caf::expected<std::vector<topic_config_entry>>
 apply_config_ops(const std::string& topic, std::vector<topic_config_entry> current,
                  const std::vector<config_op>& ops, bool replace);

@@ -102,10 +102,6 @@ entry_list default_configs(const broker_defaults& d) {
   return out;
 }
 
-const config_entry& find_entry(const entry_list& xs, const std::string& name) {
-  return *std::find_if(xs.begin(), xs.end(), [&](const config_entry& e) { return e.name == name; });
-}
-
 void sort_by_name(entry_list& xs) {
   std::sort(xs.begin(), xs.end(),
             [](const config_entry& a, const config_entry& b) { return a.name < b.name; });
