@@ -32,6 +32,8 @@ const std::vector<api_range>& supported_apis() {
     {api_key::delete_acls, 0, 1, 2},
     {api_key::describe_configs, 0, 2, 4},
     {api_key::sasl_authenticate, 0, 1, 2},
+    {api_key::delete_groups, 0, 2, 2},
+    {api_key::offset_delete, 0, 0, INT16_MAX},  // no flexible version
   };
   return apis;
 }

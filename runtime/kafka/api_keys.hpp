@@ -32,6 +32,8 @@ enum class api_key : int16_t {
   delete_acls = 31,
   describe_configs = 32,
   sasl_authenticate = 36,
+  delete_groups = 42,
+  offset_delete = 47,
 };
 
 struct api_range {
