@@ -141,9 +141,7 @@ int delete_group(const groups_options& o) {
   auto gc = groups_client::open(o.conn);
   if (!gc)
     return 1;
-  auto& cs = gc->cs;
   auto& self = *gc->self;
-  auto md = &gc->md;
   auto hdl = gc->coordinator(o.group);
   if (!hdl)
     return fail(describe(hdl.error()));

@@ -122,6 +122,7 @@ manager_timers_actor::behavior_type manager_behavior(manager_self self,
       if (!own_timer(self, self->state.refusals, self->state.owner(), "tick"))
         return;
       self->state.core->tick(self->clock().now());
+      self->state.core->expire_offsets(now_ms());
       drive(self);
       schedule_tick(self);
     },

@@ -43,6 +43,8 @@ struct core_config {
   // refused.
   size_t max_group_value_bytes = 262144;
   size_t max_write_bytes = 1048588;
+  // Kafka's offsets.retention.minutes (its default, 7 days), in ms: see expire_offsets().
+  int64_t offsets_retention_ms = 10080LL * 60 * 1000;
 };
 
 // A record's framing in a batch, at most (lengths, deltas, attributes), and the batch's own
@@ -167,6 +169,11 @@ public:
   void metadata(topic_sizes topics);  // new metadata: every topic's partition count
   void member_gone(const std::string& member_id, clock::time_point now);  // its monitor fired
   void tick(clock::time_point now);   // expires sessions; call every tick_interval()
+  // Kafka's offsets.retention.minutes (KIP-211): while the group has no members, a committed
+  // offset whose commit is offsets_retention_ms old or older (wall clock now_ms) is dropped
+  // and its tombstone written. Looks at most once a minute (or once per retention, if
+  // shorter); call it from the driver's timer.
+  void expire_offsets(int64_t now_ms);
   // Stops once the write in flight (if any) ends, so whoever loads the partition next sees
   // it; meanwhile requests get not_coordinator.
   void stop();
@@ -263,6 +270,7 @@ private:
   write_seq written_{0};
   std::vector<waiter> waiters_;
   core_mode mode_ = core_mode::serving;
+  int64_t next_expiry_ms_ = 0;  // expire_offsets() looks again from then
   core_output out_;
 };
 

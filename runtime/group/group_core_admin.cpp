@@ -3,6 +3,7 @@
 // context as group_core.
 #include "runtime/group/group_core.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "runtime/base/errc.hpp"
@@ -80,6 +81,26 @@ void group_core::reset_offsets(reply_id id, const std::vector<partition_offset>&
   if (auto err = commit_checks(req))
     return reply_now(id, std::move(err));
   accept_commit(id, req, now_ms, reply_value{group_admin_response{}});
+}
+
+void group_core::expire_offsets(int64_t now_ms) {
+  if (now_ms < next_expiry_ms_ || mode_ != core_mode::serving)
+    return;
+  auto retention = std::max<int64_t>(1, cfg_.offsets_retention_ms);
+  next_expiry_ms_ = now_ms + std::min<int64_t>(retention, 60000);
+  if (!group_->empty())
+    return;
+  std::vector<topic_partition> expired;
+  for (auto& [tp, rec] : offsets_)
+    if (now_ms - rec.commit_timestamp_ms >= retention)
+      expired.push_back(tp);
+  if (expired.empty())
+    return;
+  for (auto& tp : expired)
+    drop_offset(tp);
+  out_.notes.push_back({false, "group " + cfg_.group + ": " + std::to_string(expired.size())
+                                 + " committed offset(s) expired (offsets-retention-minutes)"});
+  persist();
 }
 
 } // namespace cafka::group

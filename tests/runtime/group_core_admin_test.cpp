@@ -244,3 +244,38 @@ TEST_CASE("a reset of a group without members commits its offsets", "[group][adm
   REQUIRE(error_of(*r) != nullptr);
   CHECK(errc_of(*error_of(*r)) == errc::unknown_topic_or_partition);
 }
+
+TEST_CASE("offsets of an empty group older than the retention expire as tombstones",
+          "[group][admin][retention]") {
+  auto cfg = config();
+  cfg.offsets_retention_ms = 60000;
+  loaded_group lg;
+  lg.offsets[t0p0] = offset_record{log_offset{10}, 1000};
+  lg.offsets[u0] = offset_record{log_offset{4}, 30000};
+  group_core c{cfg, std::move(lg), {{"t", 2}, {"u", 2}}, t0};
+  c.take_output();
+  c.expire_offsets(60999);  // t-0 is 59 999 ms old: kept
+  CHECK_FALSE(c.take_output().write);
+  c.expire_offsets(61000);  // looked a minute ago: not yet again
+  CHECK_FALSE(c.take_output().write);
+  c.expire_offsets(120999);  // t-0 expired, u-0 (90 999 ms) too
+  auto out = c.take_output();
+  REQUIRE(out.write);
+  CHECK(out.write->records
+        == std::vector<keyed_record>{{offset_key("g", t0p0), std::nullopt},
+                                     {offset_key("g", u0), std::nullopt}});
+  c.write_done(out.write->seq);
+  CHECK(c.durable_offsets().empty());
+}
+
+TEST_CASE("offsets of a group with members do not expire", "[group][admin][retention]") {
+  auto cfg = config();
+  cfg.offsets_retention_ms = 60000;
+  loaded_group lg;
+  lg.offsets[t0p0] = offset_record{log_offset{10}, 1000};
+  group_core c{cfg, std::move(lg), {{"t", 2}, {"u", 2}}, t0};
+  join_stable(c, "a");
+  c.expire_offsets(10'000'000);
+  CHECK_FALSE(c.take_output().write);
+  CHECK(c.durable_offsets().count(t0p0) == 1);
+}
