@@ -48,6 +48,7 @@ using offset_fetch_atom = caf::atom_constant<caf::atom("offfetch")>;
 using describe_group_atom = caf::atom_constant<caf::atom("dgroup")>;
 using list_groups_atom = caf::atom_constant<caf::atom("lgroups")>;
 using classic_atom = caf::atom_constant<caf::atom("classic")>;  // a classic Kafka member
+using group_admin_atom = caf::atom_constant<caf::atom("groupadmin")>;  // delete, reset a group
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using chaos_atom = caf::atom_constant<caf::atom("chaos")>;

@@ -60,6 +60,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<offset_fetch_request>("cafka::offset_fetch_request");
   cfg.add_message_type<member_description>("cafka::member_description");
   cfg.add_message_type<group_description>("cafka::group_description");
+  cfg.add_message_type<group_admin_request>("cafka::group_admin_request");
+  cfg.add_message_type<partition_result>("cafka::partition_result");
+  cfg.add_message_type<group_admin_response>("cafka::group_admin_response");
   cfg.add_message_type<classic_protocol>("cafka::classic_protocol");
   cfg.add_message_type<classic_group_request>("cafka::classic_group_request");
   cfg.add_message_type<classic_group_response>("cafka::classic_group_response");

@@ -1,49 +1,18 @@
-// `cafka groups list | describe --group G`: consumer groups as their coordinators see them;
-// describe adds each partition's log end and the group's lag, Kafka style.
+// `cafka groups list | describe --group G [--members [--verbose] | --state]`: consumer groups
+// as their coordinators see them; describe adds each partition's log end and the group's lag,
+// Kafka style (delete and reset-offsets: cmd_groups_admin.cpp).
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
 #include <caf/scoped_actor.hpp>
 
-#include "app/app_common.hpp"
-#include "runtime/base/errc.hpp"
+#include "app/cmd_groups_common.hpp"
 
 namespace cafka::app {
-
-namespace {
-
-constexpr auto group_timeout = std::chrono::seconds{10};
-// Retriable answers while the coordinator is found, created or loaded.
-constexpr auto retry_for = std::chrono::seconds{15};
-
-struct groups_options {
-  connection_options conn;
-  std::string group;
-};
-
-bool retriable(const caf::error& err) {
-  auto c = errc_of(err);
-  return c == errc::coordinator_not_available || c == errc::not_coordinator
-         || c == errc::coordinator_load_in_progress || c == errc::broker_not_available;
-}
-
-// Asks `b` and returns the reply or the error, retrying retriable errors for a while.
-template <class Result, class... Ts>
-caf::expected<Result> ask(caf::scoped_actor& self, const broker_actor& b, Ts... xs) {
-  auto deadline = std::chrono::steady_clock::now() + retry_for;
-  for (;;) {
-    caf::expected<Result> out{caf::error{}};
-    self->request(b, group_timeout, xs...)
-      .receive([&](Result& r) { out = std::move(r); },
-               [&](caf::error& err) { out = std::move(err); });
-    if (out || !retriable(out.error()) || std::chrono::steady_clock::now() > deadline)
-      return out;
-    std::this_thread::sleep_for(std::chrono::milliseconds{200}); // CLI thread, not an actor
-  }
-}
 
 caf::expected<broker_actor> broker_of(caf::actor_system& sys, const cluster_metadata& md,
                                       node_id id) {
@@ -54,17 +23,42 @@ caf::expected<broker_actor> broker_of(caf::actor_system& sys, const cluster_meta
   return connect_broker(sys, b->host, b->port, group_timeout);
 }
 
-int list(const groups_options& o) {
-  auto cs = open_client_system(o.conn.config);
-  if (!cs)
-    return 1;
-  auto boot = connect_bootstrap(cs->sys(), o.conn);
+std::unique_ptr<groups_client> groups_client::open(const connection_options& conn) {
+  auto out = std::make_unique<groups_client>();
+  out->cs = open_client_system(conn.config);
+  if (!out->cs)
+    return nullptr;
+  auto boot = connect_bootstrap(out->cs->sys(), conn);
   if (!boot)
+    return nullptr;
+  out->boot = *boot;
+  out->self = std::make_unique<caf::scoped_actor>(out->cs->sys());
+  auto md = ask<cluster_metadata>(*out->self, out->boot, metadata_atom::value,
+                                  metadata_request{});
+  if (!md) {
+    fail(describe(md.error()));
+    return nullptr;
+  }
+  out->md = std::move(*md);
+  return out;
+}
+
+caf::expected<broker_actor> groups_client::coordinator(const std::string& group) {
+  auto coord = ask<node_id>(*self, boot, find_coordinator_atom::value, group);
+  if (!coord)
+    return std::move(coord.error());
+  return broker_of(cs->sys(), md, *coord);
+}
+
+namespace {
+
+int list(const groups_options& o) {
+  auto gc = groups_client::open(o.conn);
+  if (!gc)
     return 1;
-  caf::scoped_actor self{cs->sys()};
-  auto md = ask<cluster_metadata>(self, *boot, metadata_atom::value, metadata_request{});
-  if (!md)
-    return fail(describe(md.error()));
+  auto& cs = gc->cs;
+  auto& self = *gc->self;
+  auto md = &gc->md;
   // Every broker runs the groups of the offsets partitions it leads (Kafka's ListGroups).
   std::set<std::string> names;
   for (auto& b : md->brokers) {
@@ -90,26 +84,68 @@ std::string join(const std::vector<std::string>& xs) {
   return out;
 }
 
+// kafka-consumer-groups --describe --state.
+int print_state(const group_description& d, const cluster_metadata& md) {
+  std::string coord = "-";
+  if (auto b = md.find_broker(d.coordinator))
+    coord = b->host + ":" + std::to_string(b->port) + " (" + to_string(d.coordinator) + ")";
+  std::printf("%-20s %-25s %-20s %-15s %s\n", "GROUP", "COORDINATOR (ID)",
+              "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS");
+  std::printf("%-20s %-25s %-20s %-15s %zu\n", d.group.c_str(), coord.c_str(),
+              d.assignor.c_str(), d.state.c_str(), d.members.size());
+  return 0;
+}
+
+// kafka-consumer-groups --describe --members [--verbose]: one line per member; an actor
+// member's CLIENT-ID is the node its actor runs on.
+int print_members(const group_description& d, bool verbose) {
+  if (d.members.empty()) {
+    std::printf("Consumer group '%s' has no active members.\n", d.group.c_str());
+    return 0;
+  }
+  std::printf("%-20s %-40s %-16s %-24s %-12s%s\n", "GROUP", "CONSUMER-ID", "HOST",
+              "CLIENT-ID", "#PARTITIONS", verbose ? " ASSIGNMENT" : "");
+  for (auto& m : d.members) {
+    auto& tps = m.protocol.empty() ? m.owned : m.assigned;
+    std::string assignment;
+    if (verbose) {
+      std::map<std::string, std::vector<int32_t>> by_topic;
+      for (auto& tp : tps)
+        by_topic[tp.topic].push_back(tp.partition.value);
+      for (auto& [topic, ps] : by_topic) {
+        assignment += (assignment.empty() ? "" : ",") + topic + "(";
+        for (size_t i = 0; i < ps.size(); ++i)
+          assignment += (i == 0 ? "" : ",") + std::to_string(ps[i]);
+        assignment += ")";
+      }
+      if (assignment.empty())
+        assignment = "-";
+    }
+    std::printf("%-20s %-40s %-16s %-24s %-12zu%s%s\n", d.group.c_str(), m.member_id.c_str(),
+                m.client_host.empty() ? "-" : m.client_host.c_str(),
+                m.client.empty() ? "-" : m.client.c_str(), tps.size(), verbose ? " " : "",
+                assignment.c_str());
+  }
+  return 0;
+}
+
 int describe_group(const groups_options& o) {
-  auto cs = open_client_system(o.conn.config);
-  if (!cs)
+  auto gc = groups_client::open(o.conn);
+  if (!gc)
     return 1;
-  auto boot = connect_bootstrap(cs->sys(), o.conn);
-  if (!boot)
-    return 1;
-  caf::scoped_actor self{cs->sys()};
-  auto md = ask<cluster_metadata>(self, *boot, metadata_atom::value, metadata_request{});
-  if (!md)
-    return fail(describe(md.error()));
-  auto coord = ask<node_id>(self, *boot, find_coordinator_atom::value, o.group);
-  if (!coord)
-    return fail(describe(coord.error()));
-  auto hdl = broker_of(cs->sys(), *md, *coord);
+  auto& cs = gc->cs;
+  auto& self = *gc->self;
+  auto md = &gc->md;
+  auto hdl = gc->coordinator(o.group);
   if (!hdl)
     return fail(describe(hdl.error()));
   auto d = ask<group_description>(self, *hdl, describe_group_atom::value, o.group);
   if (!d)
     return fail(describe(d.error()));
+  if (o.state)
+    return print_state(*d, *md);
+  if (o.members)
+    return print_members(*d, o.verbose);
   // Rows: every partition with a committed offset or an owner.
   std::map<topic_partition, std::pair<log_offset, std::string>> rows;  // committed, owner
   for (auto& po : d->offsets)
@@ -179,7 +215,7 @@ int describe_group(const groups_options& o) {
 
 void add_groups_command(CLI::App& app, command_fn& run) {
   auto o = std::make_shared<groups_options>();
-  auto cmd = app.add_subcommand("groups", "list or describe consumer groups");
+  auto cmd = app.add_subcommand("groups", "list, describe, delete or reset consumer groups");
   cmd->require_subcommand(1);
   auto ls = cmd->add_subcommand("list", "every consumer group of the cluster");
   add_connection_options(*ls, o->conn);
@@ -187,7 +223,43 @@ void add_groups_command(CLI::App& app, command_fn& run) {
   auto desc = cmd->add_subcommand("describe", "members, committed offsets, log end and lag");
   add_connection_options(*desc, o->conn);
   desc->add_option("--group", o->group, "the group")->required();
+  auto members = desc->add_flag("--members", o->members,
+                                "one line per member: CONSUMER-ID HOST CLIENT-ID #PARTITIONS");
+  auto state = desc->add_flag("--state", o->state,
+                              "the group: COORDINATOR (ID) ASSIGNMENT-STRATEGY STATE #MEMBERS");
+  state->excludes(members);
+  desc->add_flag("--verbose", o->verbose, "with --members: each member's ASSIGNMENT")
+    ->needs(members);
   desc->callback([o, &run] { run = [o] { return describe_group(*o); }; });
+  auto del = cmd->add_subcommand("delete", "delete a group without members, with its offsets");
+  add_connection_options(*del, o->conn);
+  del->add_option("--group", o->group, "the group")->required();
+  del->callback([o, &run] { run = [o] { return delete_group(*o); }; });
+  auto reset = cmd->add_subcommand(
+    "reset-offsets", "move a group's committed offsets while it has no members (dry run "
+                     "unless --execute)");
+  add_connection_options(*reset, o->conn);
+  reset->add_option("--group", o->group, "the group")->required();
+  auto topic = reset->add_option("--topic", o->topics,
+                                 "a topic, or topic:0,1 for some of its partitions");
+  auto all = reset->add_flag("--all-topics", o->all_topics,
+                             "every topic the group has committed offsets for");
+  topic->excludes(all);
+  auto earliest = reset->add_flag("--to-earliest", o->to_earliest, "to the log start");
+  auto latest = reset->add_flag("--to-latest", o->to_latest, "to the log end");
+  auto to_offset = reset->add_option("--to-offset", o->to_offset, "to this offset");
+  auto shift = reset->add_option("--shift-by", o->shift_by,
+                                 "by this many records from the committed offset (+/-)");
+  auto when = reset->add_option("--to-datetime", o->to_datetime,
+                                "to the first record at or after YYYY-MM-DDTHH:MM:SS[.sss]"
+                                "[Z|+HH:MM] (UTC without a zone)");
+  std::vector<CLI::Option*> scenarios{earliest, latest, to_offset, shift, when};
+  for (auto a : scenarios)
+    for (auto b : scenarios)
+      if (a != b)
+        a->excludes(b);
+  reset->add_flag("--execute", o->execute, "commit the new offsets (else only print them)");
+  reset->callback([o, &run] { run = [o] { return reset_offsets(*o); }; });
 }
 
 } // namespace cafka::app

@@ -218,6 +218,7 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
     [=](describe_group_atom a, std::string& group) { return to_groups(self, a, group); },
     [=](list_groups_atom a) { return to_groups(self, a); },
     [=](classic_atom a, classic_group_request& req) { return to_groups(self, a, req); },
+    [=](group_admin_atom a, group_admin_request& req) { return to_groups(self, a, req); },
     // The controller session and peers (broker_session.cpp, broker_peers.cpp).
     [=](peer_atom, node_id controller, caf::strong_actor_ptr& ptr) {
       if (ptr && handle_from_owner(self, "peer", controller, ptr))

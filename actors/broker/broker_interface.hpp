@@ -38,6 +38,7 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
   caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
+  caf::replies_to<group_admin_atom, group_admin_request>::with<group_admin_response>,
   caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
   // Access admin requests, handed to the controller (as controller_actor answers them).
   caf::replies_to<upsert_credential_atom, scram_credential>::with<caf::ok_atom>,

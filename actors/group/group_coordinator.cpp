@@ -1,5 +1,7 @@
 #include "actors/group/group_coordinator.hpp"
 
+#include <set>
+
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -20,6 +22,8 @@ namespace {
 constexpr auto load_retry = std::chrono::milliseconds{100};
 constexpr auto load_timeout = std::chrono::seconds{30};
 constexpr auto manager_stop_timeout = std::chrono::seconds{10};
+// A group's delete waits for its tombstones' write (the manager's own write timeout is 30 s).
+constexpr auto group_delete_timeout = std::chrono::seconds{35};
 
 struct managed_group {
   group_manager_actor hdl;
@@ -40,6 +44,8 @@ struct coordinator_state {
   std::map<caf::actor_addr, std::string> by_addr;
   // Managers asked to stop, by partition; a load waits for them (offsets_load).
   std::map<caf::actor_addr, partition_id> stopping;
+  // Managers of deleted groups, ending by themselves: their ends need no reload.
+  std::set<caf::actor_addr> deleted;
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "group_coordinator";
 
@@ -112,6 +118,19 @@ group_manager_actor start_manager(coord_self self, const std::string& group, par
 }
 
 void load_step(coord_self self, partition_id p, uint64_t gen);
+
+// The manager `hdl` of `group` answered its delete and ends by itself.
+void forget_deleted(coord_self self, const std::string& group,
+                    const group_manager_actor& hdl) {
+  auto& st = self->state;
+  auto i = st.groups.find(group);
+  if (i == st.groups.end() || i->second.hdl != hdl)
+    return;  // its end was handled already
+  st.by_addr.erase(hdl.address());
+  st.deleted.insert(hdl.address());
+  st.groups.erase(i);
+  spdlog::info("group coordinator {}: group '{}' was deleted", st.id, group);
+}
 
 void finish_load(coord_self self, partition_id p) {
   auto& load = self->state.loads.at(p);
@@ -260,7 +279,8 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
   // Managers are linked (so they end with this actor); their ends are handled as downs.
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
-    if (st.by_addr.count(em.source) == 0 && st.stopping.count(em.source) == 0)
+    if (st.by_addr.count(em.source) == 0 && st.stopping.count(em.source) == 0
+        && st.deleted.count(em.source) == 0)
       self->quit(em.reason);
   });
   // No group coordinator outlives its broker (as a replica does not).
@@ -281,6 +301,8 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
       }
       return;
     }
+    if (st.deleted.erase(dm.source) != 0)
+      return;
     auto i = st.by_addr.find(dm.source);
     if (i == st.by_addr.end())
       return;
@@ -291,6 +313,12 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
       return;
     auto p = g->second.partition;
     st.groups.erase(g);
+    if (!dm.reason) {
+      // Only a deleted group's manager ends normally on its own (stopped ones are in
+      // `stopping`): its tombstones are on the ISR, nothing to read again.
+      spdlog::info("group coordinator {}: group '{}' was deleted", st.id, name);
+      return;
+    }
     // A manager stops when a write fails: what is on disk decides, so read it again.
     auto load = st.loads.find(p);
     if (load != st.loads.end()) {
@@ -359,6 +387,29 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
         return unknown;
       }
       return self->delegate(*m, classic_atom::value, std::move(req));
+    },
+    [=](group_admin_atom, group_admin_request& req) -> caf::result<group_admin_response> {
+      // A reset may start a group (kafka-consumer-groups resets a "Dead" one); a delete or
+      // an offset delete of a group that is not here: group_id_not_found.
+      auto op = static_cast<group_admin_op>(req.op);
+      auto m = route(self, req.group, op == group_admin_op::reset_offsets);
+      if (!m)
+        return std::move(m.error());
+      if (op != group_admin_op::delete_group)
+        return self->delegate(*m, group_admin_atom::value, std::move(req));
+      // A delete: once answered, the manager ends and the group is no longer routed to it,
+      // so the next request for it starts a fresh group.
+      auto hdl = *m;
+      auto group = req.group;
+      auto rp = self->make_response_promise<group_admin_response>();
+      self->request(hdl, group_delete_timeout, group_admin_atom::value, std::move(req))
+        .then(
+          [=](group_admin_response& r) mutable {
+            forget_deleted(self, group, hdl);
+            rp.deliver(std::move(r));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [=](list_groups_atom) -> std::vector<std::string> {
       std::vector<std::string> out;

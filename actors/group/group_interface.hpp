@@ -22,6 +22,7 @@ using group_manager_actor = caf::typed_actor<
   caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
   caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
+  caf::replies_to<group_admin_atom, group_admin_request>::with<group_admin_response>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // topic sizes of the subscriptions
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
@@ -31,6 +32,7 @@ using group_coordinator_actor = caf::typed_actor<
   caf::replies_to<offset_fetch_atom, offset_fetch_request>::with<std::vector<partition_offset>>,
   caf::replies_to<describe_group_atom, std::string>::with<group_description>,
   caf::replies_to<classic_atom, classic_group_request>::with<classic_group_response>,
+  caf::replies_to<group_admin_atom, group_admin_request>::with<group_admin_response>,
   caf::replies_to<list_groups_atom>::with<std::vector<std::string>>,
   caf::reacts_to<md_update_atom, cluster_metadata>,  // from the broker
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;

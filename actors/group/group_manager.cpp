@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.hpp"
+#include "runtime/base/errc.hpp"
 
 namespace cafka {
 
@@ -94,6 +95,21 @@ manager_timers_actor::behavior_type manager_behavior(manager_self self,
       return run<group_description>(
         self, [&](group::group_core& c, group::reply_id id) { c.describe(id); });
     },
+    [=](group_admin_atom, group_admin_request& req) -> caf::result<group_admin_response> {
+      if (req.op > static_cast<uint8_t>(group_admin_op::reset_offsets))
+        return make_error(errc::invalid_request,
+                          "unknown group admin request " + std::to_string(req.op));
+      return run<group_admin_response>(self, [&](group::group_core& c, group::reply_id id) {
+        switch (static_cast<group_admin_op>(req.op)) {
+          case group_admin_op::delete_group:
+            return c.delete_group(id);
+          case group_admin_op::delete_offsets:
+            return c.delete_offsets(id, req.tps);
+          case group_admin_op::reset_offsets:
+            return c.reset_offsets(id, req.offsets, now_ms());
+        }
+      });
+    },
     [=](md_update_atom, cluster_metadata& md) {
       if (check_local(self, "md_update"))
         return;
@@ -106,6 +122,7 @@ manager_timers_actor::behavior_type manager_behavior(manager_self self,
       if (!own_timer(self, self->state.refusals, self->state.owner(), "tick"))
         return;
       self->state.core->tick(self->clock().now());
+      self->state.core->expire_offsets(now_ms());
       drive(self);
       schedule_tick(self);
     },

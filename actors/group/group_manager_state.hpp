@@ -26,7 +26,8 @@ struct pending_reply {
                caf::typed_response_promise<classic_group_response>,
                caf::typed_response_promise<caf::ok_atom>,
                caf::typed_response_promise<std::vector<partition_offset>>,
-               caf::typed_response_promise<group_description>>
+               caf::typed_response_promise<group_description>,
+               caf::typed_response_promise<group_admin_response>>
     promise;
   caf::actor sender;
 };

@@ -68,6 +68,10 @@ void dispatch(kafka_session_self self, kafka_call& call) {
       return handle_list_groups(self, call, r);
     case api_key::describe_groups:
       return handle_describe_groups(self, call, r);
+    case api_key::delete_groups:
+      return handle_delete_groups(self, call, r);
+    case api_key::offset_delete:
+      return handle_offset_delete(self, call, r);
     case api_key::sasl_handshake:
       return handle_sasl_handshake(self, call, r);
     case api_key::sasl_authenticate:

@@ -181,5 +181,13 @@ void handle_offset_fetch(kafka_session_self self, const kafka_call& call, kafka:
 void handle_list_groups(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 void handle_describe_groups(kafka_session_self self, const kafka_call& call,
                             kafka::reader& r);
+// How many of a request's n group entries (groups, members) may be asked of group managers
+// now, under the session's budget (session_groups.cpp); each is given back once answered.
+size_t take_group_entries(kafka_session_self self, size_t n);
+void give_back_group_entry(kafka_session_self self);
+
+// Group administration (session_group_admin.cpp).
+void handle_delete_groups(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+void handle_offset_delete(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 
 } // namespace cafka

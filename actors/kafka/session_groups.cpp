@@ -31,19 +31,6 @@ using kafka::error_code;
 // groups and leave with a few members at a time.
 constexpr size_t max_group_entries = 1000;
 
-// How many of a request's n entries may be asked now (the first ones); they count against
-// the session's budget until each is given back.
-size_t take_group_entries(kafka_session_self self, size_t n) {
-  auto& used = self->state.group_entries;
-  auto asked = std::min(n, max_group_entries - std::min(used, max_group_entries));
-  used += asked;
-  return asked;
-}
-
-void give_back_group_entry(kafka_session_self self) {
-  --self->state.group_entries;
-}
-
 std::vector<topic_partition> to_partitions(
   const std::vector<kafka::consumer_protocol_topic_partition>& xs) {
   std::vector<topic_partition> out;
@@ -132,6 +119,19 @@ std::optional<listener_endpoint> coordinator_endpoint(const cluster_metadata& md
 }
 
 } // namespace
+
+// The first ones of the request's n entries; they count against the session's budget until
+// each is given back.
+size_t take_group_entries(kafka_session_self self, size_t n) {
+  auto& used = self->state.group_entries;
+  auto asked = std::min(n, max_group_entries - std::min(used, max_group_entries));
+  used += asked;
+  return asked;
+}
+
+void give_back_group_entry(kafka_session_self self) {
+  --self->state.group_entries;
+}
 
 error_code group_error(const caf::error& err) {
   switch (errc_of(err)) {

@@ -61,6 +61,8 @@ const char* to_string(errc x) {
     case errc::unacceptable_credential: return "unacceptable_credential";
     case errc::limit_exceeded: return "limit_exceeded";
     case errc::group_max_size_reached: return "group_max_size_reached";
+    case errc::non_empty_group: return "non_empty_group";
+    case errc::group_subscribed_to_topic: return "group_subscribed_to_topic";
   }
   return "unknown_error";
 }

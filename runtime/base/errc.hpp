@@ -67,6 +67,8 @@ enum class errc : uint8_t {
   unacceptable_credential,       // a SCRAM credential with bad iterations or an empty password
   limit_exceeded,          // a [limits] cap of cluster.conf refuses it (Kafka's POLICY_VIOLATION)
   group_max_size_reached,  // consumer group: it has group-max-size members already (code 81)
+  non_empty_group,            // consumer group: refused while it has members (code 68)
+  group_subscribed_to_topic,  // consumer group: offsets of a topic it reads (code 86)
 };
 
 const char* to_string(errc x);

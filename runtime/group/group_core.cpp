@@ -40,6 +40,8 @@ const char* to_string(core_mode m) {
       return "serving";
     case core_mode::stopping:
       return "stopping";
+    case core_mode::deleting:
+      return "deleting";
     case core_mode::stopped:
       return "stopped";
     case core_mode::failed:
@@ -109,9 +111,8 @@ void group_core::drop_deleted_topics() {
     out_.notes.push_back({false, "group " + cfg_.group + ": topic '" + i->first.topic
                                    + "' is deleted; dropping the committed offset of "
                                    + to_string(i->first)});
-    queued_.emplace_back(offset_key(cfg_.group, i->first), std::nullopt);
-    queued_changes_.emplace_back(i->first, std::nullopt);
-    i = offsets_.erase(i);
+    auto tp = i++->first;
+    drop_offset(tp);
   }
 }
 
@@ -225,6 +226,11 @@ void group_core::commit(reply_id id, const offset_commit_request& req, int64_t n
     return;
   if (auto err = commit_checks(req))
     return reply_now(id, std::move(err));
+  accept_commit(id, req, now_ms, reply_value{commit_done{}});
+}
+
+void group_core::accept_commit(reply_id id, const offset_commit_request& req, int64_t now_ms,
+                               reply_value done) {
   std::vector<offset_record> recs;
   std::vector<keyed_record> records;
   size_t bytes = 0;
@@ -243,7 +249,7 @@ void group_core::commit(reply_id id, const offset_commit_request& req, int64_t n
   }
   for (auto& r : records)
     queued_.push_back(std::move(r));
-  after_write(id, reply_value{commit_done{}});
+  after_write(id, std::move(done));
 }
 
 void group_core::offset_fetch(reply_id id, const offset_fetch_request& req) {

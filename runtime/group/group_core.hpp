@@ -43,6 +43,8 @@ struct core_config {
   // refused.
   size_t max_group_value_bytes = 262144;
   size_t max_write_bytes = 1048588;
+  // Kafka's offsets.retention.minutes (its default, 7 days), in ms: see expire_offsets().
+  int64_t offsets_retention_ms = 10080LL * 60 * 1000;
 };
 
 // A record's framing in a batch, at most (lengths, deltas, attributes), and the batch's own
@@ -69,7 +71,7 @@ struct commit_done {};
 // What a request is answered: an error, or the value of its kind.
 using reply_value = std::variant<caf::error, group_heartbeat_response, classic_group_response,
                                  commit_done, std::vector<partition_offset>,
-                                 group_description>;
+                                 group_description, group_admin_response>;
 
 struct core_reply {
   reply_id id;
@@ -115,8 +117,10 @@ struct core_output {
 };
 
 // serving: requests run. stopping: asked to stop while a write is in flight; requests get
-// not_coordinator; the write's end finishes the core. stopped, failed: finished (output).
-enum class core_mode : uint8_t { serving, stopping, stopped, failed };
+// not_coordinator; the write's end finishes the core. deleting: the group is being deleted
+// (delete_group); requests get not_coordinator (a retry finds a fresh group) and the core
+// finishes once its tombstones are on the ISR. stopped, failed: finished (output).
+enum class core_mode : uint8_t { serving, stopping, deleting, stopped, failed };
 const char* to_string(core_mode m);
 
 class group_core {
@@ -144,10 +148,32 @@ public:
   void offset_fetch(reply_id id, const offset_fetch_request& req);
   void describe(reply_id id);
 
+  // -- operator requests (group_core_admin.cpp) ------------------------------------------------
+  // Deletes the group (Kafka's DeleteGroups): refused with non_empty_group while it has
+  // members. Else a tombstone for every committed offset and for the group's record go into
+  // the next write; requests meanwhile get not_coordinator; once that write is on the ISR
+  // the answer (an empty group_admin_response) goes out and the core finishes (not failed):
+  // the driver ends and a later request starts a fresh group.
+  void delete_group(reply_id id);
+  // Drops committed offsets (Kafka's OffsetDelete): per partition group_subscribed_to_topic
+  // if some member reads its topic, else its tombstone (none needed if it had no offset).
+  // Answers once the tombstones are on the ISR, one partition_result per partition asked.
+  void delete_offsets(reply_id id, const std::vector<topic_partition>& tps);
+  // An operator's new committed offsets (kafka-consumer-groups --reset-offsets --execute):
+  // refused with non_empty_group ("Assignments can only be reset if the group 'g' is
+  // inactive, but the current state is Stable.") while the group has members; else a
+  // standalone commit (commit()'s checks and errors), answered with a group_admin_response.
+  void reset_offsets(reply_id id, const std::vector<partition_offset>& offsets, int64_t now_ms);
+
   // -- events --------------------------------------------------------------------------------
   void metadata(topic_sizes topics);  // new metadata: every topic's partition count
   void member_gone(const std::string& member_id, clock::time_point now);  // its monitor fired
   void tick(clock::time_point now);   // expires sessions; call every tick_interval()
+  // Kafka's offsets.retention.minutes (KIP-211): while the group has no members, a committed
+  // offset whose commit is offsets_retention_ms old or older (wall clock now_ms) is dropped
+  // and its tombstone written. Looks at most once a minute (or once per retention, if
+  // shorter); call it from the driver's timer.
+  void expire_offsets(int64_t now_ms);
   // Stops once the write in flight (if any) ends, so whoever loads the partition next sees
   // it; meanwhile requests get not_coordinator.
   void stop();
@@ -189,6 +215,11 @@ private:
 
   // -- requests (group_core.cpp) -------------------------------------------------------------
   caf::error commit_checks(const offset_commit_request& req) const;
+  // Accepts a commit that passed commit_checks; `done` is its answer once on the ISR.
+  void accept_commit(reply_id id, const offset_commit_request& req, int64_t now_ms,
+                     reply_value done);
+  // Queues the tombstone of the committed offset of tp (requires: it has one).
+  void drop_offset(const topic_partition& tp);
   std::vector<partition_offset> read_offsets(const fetch_query& q) const;
   group_description read_description() const;
   void drop_deleted_topics();
@@ -239,6 +270,7 @@ private:
   write_seq written_{0};
   std::vector<waiter> waiters_;
   core_mode mode_ = core_mode::serving;
+  int64_t next_expiry_ms_ = 0;  // expire_offsets() looks again from then
   core_output out_;
 };
 

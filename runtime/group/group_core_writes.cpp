@@ -25,6 +25,8 @@ size_t group_core::queued_bytes() const {
 }
 
 bool group_core::dirty() const {
+  if (mode_ == core_mode::deleting)
+    return !queued_.empty();  // the group's record is a tombstone now, never written again
   return !queued_.empty() || encode(group_->snapshot()) != written_group_;
 }
 
@@ -46,7 +48,8 @@ void group_core::persist() {
 }
 
 void group_core::flush() {
-  if (writing_ || mode_ != core_mode::serving || !dirty())
+  bool writes = mode_ == core_mode::serving || mode_ == core_mode::deleting;
+  if (writing_ || !writes || !dirty())
     return;
   group_write w;
   w.records = std::move(queued_);
@@ -54,7 +57,7 @@ void group_core::flush() {
   in_flight_changes_ = std::move(queued_changes_);
   queued_changes_.clear();
   auto value = encode(group_->snapshot());
-  if (value != written_group_)
+  if (value != written_group_ && mode_ != core_mode::deleting)
     w.records.emplace_back(group_key(cfg_.group), value);
   written_group_ = std::move(value);
   writing_ = true;
@@ -125,6 +128,11 @@ void group_core::write_done(write_seq seq) {
     return;
   }
   flush();
+  // Deleted: every tombstone is on the ISR and the delete was answered.
+  if (mode_ == core_mode::deleting && !writing_) {
+    fail_all(make_error(errc::not_coordinator, "group '" + cfg_.group + "' was deleted"));
+    finish(false);
+  }
 }
 
 void group_core::write_failed(write_seq seq, const caf::error& err) {

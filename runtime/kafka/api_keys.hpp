@@ -34,7 +34,9 @@ enum class api_key : int16_t {
   alter_configs = 33,
   sasl_authenticate = 36,
   create_partitions = 37,
+  delete_groups = 42,
   incremental_alter_configs = 44,
+  offset_delete = 47,
 };
 
 struct api_range {

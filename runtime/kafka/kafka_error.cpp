@@ -106,6 +106,10 @@ error_code from_errc(errc x) {
       return error_code::policy_violation;
     case errc::group_max_size_reached:
       return error_code::group_max_size_reached;
+    case errc::non_empty_group:
+      return error_code::non_empty_group;
+    case errc::group_subscribed_to_topic:
+      return error_code::group_subscribed_to_topic;
     default:
       return error_code::unknown_server_error;
   }

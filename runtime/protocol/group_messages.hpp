@@ -1,6 +1,6 @@
 // Consumer-group requests and replies between group consumers, Kafka sessions, brokers and
 // group managers (Kafka's FindCoordinator, ConsumerGroupHeartbeat, OffsetCommit, OffsetFetch,
-// DescribeGroups, ListGroups, the classic JoinGroup/SyncGroup/Heartbeat/LeaveGroup), and
+// DescribeGroups, ListGroups, DeleteGroups, OffsetDelete, the classic JoinGroup/SyncGroup/Heartbeat/LeaveGroup), and
 // the messages a group consumer sends its user's actor.
 // Plain values with inspect(); any thread.
 #pragma once
@@ -152,6 +152,32 @@ struct group_description {
   std::vector<partition_offset> offsets;  // committed
 };
 
+// An operator's request on one group, run by its manager (Kafka's DeleteGroups, OffsetDelete
+// and the commit of kafka-consumer-groups --reset-offsets --execute):
+//   delete_group: removes a group without members: tombstones for its offsets and its record.
+//   delete_offsets: drops the committed offsets of `tps` of topics the group does not read.
+//   reset_offsets: commits `offsets` as a standalone consumer, only while it has no members.
+enum class group_admin_op : uint8_t { delete_group, delete_offsets, reset_offsets };
+
+struct group_admin_request {
+  uint8_t op = static_cast<uint8_t>(group_admin_op::delete_group);  // a group_admin_op
+  std::string group;
+  std::vector<topic_partition> tps;         // delete_offsets
+  std::vector<partition_offset> offsets;    // reset_offsets
+};
+
+// One partition's outcome of delete_offsets (none: deleted, or it had no offset).
+struct partition_result {
+  topic_partition tp;
+  caf::error error;
+};
+
+// The answer to a group_admin_request that was run (errors of the whole request, such as
+// non_empty_group or group_id_not_found, are the reply's error instead).
+struct group_admin_response {
+  std::vector<partition_result> partitions;  // delete_offsets: one per requested partition
+};
+
 // To a group consumer's sink: partitions it now owns (fetching starts after this message).
 struct partitions_assigned {
   std::vector<topic_partition> tps;
@@ -220,6 +246,18 @@ typename Inspector::result_type inspect(Inspector& f, classic_group_response& x)
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_description& x) {
   return f(x.group, x.state, x.group_epoch, x.assignor, x.coordinator, x.members, x.offsets);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_admin_request& x) {
+  return f(x.op, x.group, x.tps, x.offsets);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_result& x) {
+  return f(x.tp, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_admin_response& x) {
+  return f(x.partitions);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partitions_assigned& x) {

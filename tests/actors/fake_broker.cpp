@@ -60,6 +60,9 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](classic_atom, classic_group_request&) -> caf::result<classic_group_response> {
         return make_error(errc::invalid_request);
       },
+      [](group_admin_atom, group_admin_request&) -> caf::result<group_admin_response> {
+        return make_error(errc::invalid_request);
+      },
       [](upsert_credential_atom, scram_credential&) -> caf::result<caf::ok_atom> {
         return make_error(errc::invalid_request);
       },

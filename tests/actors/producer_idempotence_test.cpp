@@ -251,6 +251,9 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
     [](classic_atom, classic_group_request&) -> caf::result<classic_group_response> {
       return make_error(errc::invalid_request);
     },
+    [](group_admin_atom, group_admin_request&) -> caf::result<group_admin_response> {
+      return make_error(errc::invalid_request);
+    },
     [=](upsert_credential_atom, scram_credential&) -> caf::result<caf::ok_atom> {
       return nope("access");
     },

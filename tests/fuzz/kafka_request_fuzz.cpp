@@ -11,6 +11,7 @@
 #include "runtime/kafka/api_versions_codec.hpp"
 #include "runtime/kafka/consumer_protocol_codec.hpp"
 #include "runtime/kafka/fetch_codec.hpp"
+#include "runtime/kafka/group_admin_codec.hpp"
 #include "runtime/kafka/group_codec.hpp"
 #include "runtime/kafka/init_producer_id_codec.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
@@ -58,6 +59,8 @@ void decode_body(reader& r, api_key key, int16_t v) {
     case api_key::describe_acls: return body<describe_acls_request>(r, v);
     case api_key::create_acls: return body<create_acls_request>(r, v);
     case api_key::delete_acls: return body<delete_acls_request>(r, v);
+    case api_key::delete_groups: return body<delete_groups_request>(r, v);
+    case api_key::offset_delete: return body<offset_delete_request>(r, v);
   }
 }
 
