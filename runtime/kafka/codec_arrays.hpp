@@ -1,5 +1,6 @@
-// Reading and writing Kafka ARRAY fields (non-flexible: int32 count, -1 = null) element by
-// element, for the per-API codecs. Header-only templates; any thread.
+// Reading and writing Kafka ARRAY fields (non-flexible: int32 count, -1 = null) and
+// COMPACT_ARRAY fields (flexible: uvarint count + 1, 0 = null) element by element, for the
+// per-API codecs. Header-only templates; any thread.
 // Readers never allocate beyond what the bytes left can hold (reader::array_length).
 #pragma once
 
@@ -69,6 +70,39 @@ inline void read_nullable_string_array(reader& r,
 
 inline void read_int32_array(reader& r, std::vector<int32_t>& out) {
   read_array(r, 4, out, [](reader& in, int32_t& x) { x = in.i32(); });
+}
+
+// Flexible versions.
+
+// COMPACT_ARRAY (uvarint count + 1, 0 = null) of elements read by `read_one`; a null array
+// fails the reader ("null array").
+template <class T, class F>
+void read_compact_array(reader& r, size_t min_size, std::vector<T>& out, F read_one) {
+  auto n = r.compact_array_length(min_size);
+  if (n < 0) {
+    r.fail("null array");
+    n = 0;
+  }
+  detail::read_elements(r, n, out, read_one);
+}
+
+// A nullable COMPACT_ARRAY: nullopt for null (or a count the reader refused).
+template <class T, class F>
+void read_compact_nullable_array(reader& r, size_t min_size,
+                                 std::optional<std::vector<T>>& out, F read_one) {
+  out.reset();
+  auto n = r.compact_array_length(min_size);
+  if (n < 0 || !r.ok())
+    return;
+  detail::read_elements(r, n, out.emplace(), read_one);
+}
+
+// Writes `xs` as a COMPACT_ARRAY, each element by `write_one(w, element)`.
+template <class T, class F>
+void write_compact_array(writer& w, const std::vector<T>& xs, F write_one) {
+  w.compact_array_length(static_cast<int32_t>(xs.size()));
+  for (const auto& x : xs)
+    write_one(w, x);
 }
 
 // Writes `xs` as a non-nullable array, each element by `write_one(w, element)`.

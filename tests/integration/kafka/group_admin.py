@@ -27,34 +27,6 @@ OFFSET_DELETE = 47
 FIND_COORDINATOR = 10
 
 
-def uvarint(n):
-    out = b''
-    while n >= 0x80:
-        out += bytes([(n & 0x7f) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def read_uvarint(r):
-    shift = n = 0
-    while True:
-        (b,) = r.read(1)
-        n |= (b & 0x7f) << shift
-        if b < 0x80:
-            return n
-        shift += 7
-
-
-def compact_string(s):
-    b = s.encode()
-    return uvarint(len(b) + 1) + b
-
-
-def read_compact_string(r):
-    n = read_uvarint(r) - 1
-    return r.read(n).decode()
-
-
 def coordinator(boot, group):
     c = wire.Connection(boot, 'group-admin')
     r = c.call(FIND_COORDINATOR, 0, wire.string(group))
@@ -72,15 +44,15 @@ def delete_v2(boot, group):
     c.correlation += 1
     # Request header v2: v1's fields, then tagged fields.
     frame = struct.pack('>hhi', DELETE_GROUPS, 2, c.correlation) + wire.string(c.client_id)
-    frame += b'\x00' + uvarint(2) + compact_string(group) + b'\x00'
+    frame += b'\x00' + wire.uvarint(2) + wire.compact_string(group) + b'\x00'
     c.sock.sendall(struct.pack('>i', len(frame)) + frame)
     r = c.receive()
     r.read(1)  # response header v1's tagged fields
     (_throttle,) = wire.read(r, '>i')
-    for _ in range(read_uvarint(r) - 1):
-        name = read_compact_string(r)
+    for _ in range(wire.read_uvarint(r) - 1):
+        name = wire.read_compact_string(r)
         (code,) = wire.read(r, '>h')
-        read_uvarint(r)
+        wire.read_uvarint(r)
         print('%s %d' % (name, code))
 
 
