@@ -100,6 +100,7 @@ group_manager_actor start_manager(coord_self self, const std::string& group, par
   mc.core.group_cfg.session_timeout = std::chrono::milliseconds{d.group_session_timeout_ms};
   mc.core.group_cfg.max_size = st.cfg.limits.group_max_size;
   mc.core.heartbeat_interval_ms = static_cast<int32_t>(d.group_heartbeat_interval_ms);
+  mc.core.offsets_retention_ms = d.offsets_retention_minutes * 60 * 1000;
   // A quarter of a write: members' confirmations may double the group's record, and the
   // offsets written with it must fit beside it.
   mc.core.max_group_value_bytes = static_cast<size_t>(d.message_max_bytes) / 4;

@@ -357,6 +357,7 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                                "offsets-topic-replication-factor",
                                "group-consumer-session-timeout-ms",
                                "group-consumer-heartbeat-interval-ms",
+                               "offsets-retention-minutes",
                                "log-message-timestamp-before-max-ms",
                                "log-message-timestamp-after-max-ms"},
                               path, "defaults"))
@@ -417,6 +418,7 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
                       d.group_session_timeout_ms))
         || (err = num("group-consumer-heartbeat-interval-ms", 10, 3600000,
                       d.group_heartbeat_interval_ms))
+        || (err = num("offsets-retention-minutes", 1, INT32_MAX, d.offsets_retention_minutes))
         || (err = num("log-message-timestamp-before-max-ms", 0, INT64_MAX,
                       d.log_message_timestamp_before_max_ms))
         || (err = num("log-message-timestamp-after-max-ms", 0, INT64_MAX,

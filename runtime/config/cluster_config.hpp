@@ -84,6 +84,9 @@ struct broker_defaults {
   int32_t offsets_topic_replication_factor = 3;     // offsets-topic-replication-factor
   int64_t group_session_timeout_ms = 45000;   // group-consumer-session-timeout-ms
   int64_t group_heartbeat_interval_ms = 5000; // group-consumer-heartbeat-interval-ms
+  // A group's committed offsets expire this long after their commit once it is empty
+  // (Kafka's offsets.retention.minutes; 7 days).
+  int64_t offsets_retention_minutes = 10080;  // offsets-retention-minutes
 };
 
 struct cluster_config {

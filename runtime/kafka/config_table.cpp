@@ -86,6 +86,8 @@ entry_list default_configs(const broker_defaults& d) {
         base.group_session_timeout_ms);
   b.num("group.consumer.heartbeat.interval.ms", d.group_heartbeat_interval_ms,
         base.group_heartbeat_interval_ms);
+  b.num("offsets.retention.minutes", d.offsets_retention_minutes,
+        base.offsets_retention_minutes);
   b.num("broker.heartbeat.interval.ms", d.broker_heartbeat_interval_ms,
         base.broker_heartbeat_interval_ms);
   b.num("broker.session.timeout.ms", d.broker_session_timeout_ms,

@@ -5,12 +5,15 @@
 // in its partition and moves the group's members onto the new partitions.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "cafka/eventually.hpp"
+#include "tests/integration/background_process.hpp"
 #include "tests/integration/cluster_process.hpp"
+#include "tests/integration/kafka_clients.hpp"
 #include "tests/integration/member_process.hpp"
 #include "tests/integration/replication_helpers.hpp"
 
@@ -123,16 +126,18 @@ TEST_CASE("a topic's min.insync.replicas refuses acks=all writes while another t
 }
 
 TEST_CASE("growing a topic from 3 to 6 partitions keeps old records where they were and "
-          "moves the group's members onto the new partitions",
+          "moves the group's members, cafka's and Kafka's, onto the new partitions",
           "[integration][topic_config]") {
   std::vector<node_spec> nodes;
   for (int i = 1; i <= 3; ++i)
     nodes.push_back({i, true, true});
-  cluster_process c{nodes, "group-consumer-session-timeout-ms=6000\n"
-                           "group-consumer-heartbeat-interval-ms=500\n"
-                           "offsets-topic-num-partitions=3\n"};
-  c.start_all();
-  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
+  cluster_process c{nodes,
+                    cafka::testing::kafka_test_defaults
+                      + "group-consumer-session-timeout-ms=6000\n"
+                        "group-consumer-heartbeat-interval-ms=500\n"
+                        "offsets-topic-num-partitions=3\n",
+                    true};
+  REQUIRE(cafka::testing::start_kafka_cluster(c, {1, 2, 3}));
   REQUIRE(c.cli({"topics", "create", "--topic", "g", "--partitions", "3",
                  "--replication-factor", "3"})
             .exit_code
@@ -144,21 +149,32 @@ TEST_CASE("growing a topic from 3 to 6 partitions keeps old records where they w
   auto before = read_all(c, "g", 3);
   REQUIRE(before.size() == 300);
 
+  // Two cafka members and one of librdkafka's (the classic protocol) in one group.
   member_process a{c.address(1), "g", "grow", c.dir() + "/a.events"};
   member_process b{c.address(2), "g", "grow", c.dir() + "/b.events"};
   a.start();
   b.start();
+  auto k_events = c.dir() + "/k.events";
+  cafka::testing::background_process k{
+    "/usr/bin/python3",
+    {cafka::testing::client_script("group_member.py"), "confluent",
+     cafka::testing::kafka_address(c, 3), "g", "grow", k_events, "range"}};
+  auto held_by = [&](const std::string& events) {
+    return cafka::testing::read_events(events).held;
+  };
   auto held = [&] {
     std::set<cafka::topic_partition> all;
     size_t sum = 0;
-    for (auto* m : {&a, &b}) {
-      auto e = cafka::testing::read_events(m->events_file());
-      sum += e.held.size();
-      all.insert(e.held.begin(), e.held.end());
+    for (auto& file : {a.events_file(), b.events_file(), k_events}) {
+      auto e = held_by(file);
+      sum += e.size();
+      all.insert(e.begin(), e.end());
     }
     return std::make_pair(sum, all.size());
   };
-  REQUIRE(eventually([&] { return held() == std::make_pair(size_t{3}, size_t{3}); }, 30s));
+  REQUIRE(eventually([&] {
+    return held() == std::make_pair(size_t{3}, size_t{3}) && held_by(k_events).size() == 1;
+  }, 60s));
 
   auto grown = c.cli({"topics", "add-partitions", "--topic", "g", "--partitions", "6"});
   CHECK(grown.out == "Topic g now has 6 partition(s).\n");
@@ -171,8 +187,11 @@ TEST_CASE("growing a topic from 3 to 6 partitions keeps old records where they w
   CHECK(offsets.exit_code == 1);
   CHECK(offsets.err.find("is internal") != std::string::npos);
 
-  // The two members now hold the six partitions between them, each once.
-  CHECK(eventually([&] { return held() == std::make_pair(size_t{6}, size_t{6}); }, 30s));
+  // The three members now hold the six partitions between them, each once, two each
+  // (the Kafka client too).
+  CHECK(eventually([&] {
+    return held() == std::make_pair(size_t{6}, size_t{6}) && held_by(k_events).size() == 2;
+  }, 60s));
   auto leaders = c.leaders("g");
   CHECK(leaders.size() == 6);
   for (auto& [p, l] : leaders) {
@@ -192,4 +211,6 @@ TEST_CASE("growing a topic from 3 to 6 partitions keeps old records where they w
   CHECK(used == std::set<int>{0, 1, 2, 3, 4, 5});
   a.kill9();
   b.kill9();
+  k.signal(SIGTERM);
+  CHECK(k.wait(30s) == 0);
 }

@@ -166,6 +166,10 @@ TEST_CASE("bad [defaults] are invalid_config naming the key", "[config]") {
     require_invalid(one_node + "[defaults]\nnum-partitions=-3\n",
                     "num-partitions must be between 1 and 10000, got -3");
   }
+  SECTION("offsets that would expire at once") {
+    require_invalid(one_node + "[defaults]\noffsets-retention-minutes=0\n",
+                    "offsets-retention-minutes must be between 1 and 2147483647, got 0");
+  }
   SECTION("zero replication factor") {
     require_invalid(one_node + "[defaults]\ndefault-replication-factor=0\n",
                     "default-replication-factor must be between");

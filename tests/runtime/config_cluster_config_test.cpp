@@ -140,6 +140,11 @@ TEST_CASE("a partial [defaults] section keeps the built-in value of every absent
   CHECK(cfg->defaults.default_replication_factor == builtin.default_replication_factor);
   CHECK(cfg->defaults.message_max_bytes == builtin.message_max_bytes);
   CHECK(cfg->defaults.log.segment_bytes == builtin.log.segment_bytes);
+  CHECK(cfg->defaults.offsets_retention_minutes == 10080);
+  auto retention = load_cluster_config(
+    dir.write(one_node + "[defaults]\noffsets-retention-minutes=1440\n"));
+  REQUIRE(retention);
+  CHECK(retention->defaults.offsets_retention_minutes == 1440);
 }
 
 TEST_CASE("the timestamp window of produced batches loads with Kafka's KIP-937 names",

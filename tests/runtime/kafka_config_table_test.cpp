@@ -176,6 +176,7 @@ TEST_CASE("broker configs name the node, its listeners and the defaults", "[kafk
   CHECK(entry(b, "log.retention.ms").value == "604800000");
   CHECK(entry(b, "offsets.topic.num.partitions").value == "12");
   CHECK(entry(b, "offsets.topic.replication.factor").value == "3");
+  CHECK(entry(b, "offsets.retention.minutes").value == "10080");
   CHECK(entry(b, "delete.topic.enable").value == "true");
   for (auto& e : b) {
     CAPTURE(e.name);
