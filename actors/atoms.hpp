@@ -15,6 +15,8 @@ using create_topic_atom = caf::atom_constant<caf::atom("ctopic")>;
 // A topic's config overrides changed; a topic grown by partitions.
 using alter_configs_atom = caf::atom_constant<caf::atom("altercfg")>;
 using create_partitions_atom = caf::atom_constant<caf::atom("cparts")>;
+using reassign_atom = caf::atom_constant<caf::atom("reassign")>;
+using decommission_atom = caf::atom_constant<caf::atom("decomm")>;
 using delete_topic_atom = caf::atom_constant<caf::atom("dtopic")>;
 using md_update_atom = caf::atom_constant<caf::atom("mdupdate")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
@@ -22,6 +24,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using resume_fetch_atom = caf::atom_constant<caf::atom("rsmfetch")>;
 // A compacted replica's next log cleaner step (a self-message).
 using clean_atom = caf::atom_constant<caf::atom("clean")>;
 using assign_atom = caf::atom_constant<caf::atom("assign")>;

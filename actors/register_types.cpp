@@ -35,6 +35,10 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<create_topic_request>("cafka::create_topic_request");
   cfg.add_message_type<alter_topic_configs_request>("cafka::alter_topic_configs_request");
   cfg.add_message_type<create_partitions_request>("cafka::create_partitions_request");
+  cfg.add_message_type<alter_reassignments_request>("cafka::alter_reassignments_request");
+  cfg.add_message_type<std::vector<reassignment_result>>(
+    "std::vector<cafka::reassignment_result>");
+  cfg.add_message_type<decommission_request>("cafka::decommission_request");
   cfg.add_message_type<topic_config>("cafka::topic_config");
   cfg.add_message_type<delete_topic_request>("cafka::delete_topic_request");
   cfg.add_message_type<metadata_request>("cafka::metadata_request");

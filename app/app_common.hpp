@@ -104,6 +104,9 @@ void add_bench_rebalance_command(CLI::App& bench, command_fn& run);
 void add_tls_command(CLI::App& app, command_fn& run);
 void add_users_command(CLI::App& app, command_fn& run);
 void add_acls_command(CLI::App& app, command_fn& run);
+// `cafka partitions reassign` and `cafka brokers decommission` (cmd_partitions.cpp).
+void add_partitions_command(CLI::App& app, command_fn& run);
+void add_brokers_command(CLI::App& app, command_fn& run);
 
 template <class F>
 int with_bootstrap_broker(const connection_options& o, F f) {

@@ -129,7 +129,10 @@ int describe_topics(const topics_options& o) {
             return;
           }
           for (auto& t : md.topics) {
-            auto rf = t.partitions.empty() ? 0 : t.partitions.front().replicas.size();
+            // A moving partition also lists its leaving replicas.
+            auto rf = t.partitions.empty() ? 0
+                                           : t.partitions.front().replicas.size()
+                                               - t.partitions.front().removing_replicas.size();
             std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
                       << "\tReplicationFactor: " << rf
                       << "\tConfigs: " << join_configs(t.configs) << "\n";
@@ -139,6 +142,12 @@ int describe_topics(const topics_options& o) {
                         << (p.leader == no_node ? std::string{"none"}
                                                   : to_string(p.leader))
                         << "\tReplicas: " << join(p.replicas) << "\tIsr: " << join(p.isr)
+                        << (p.adding_replicas.empty()
+                              ? std::string{}
+                              : "\tAdding Replicas: " + join(p.adding_replicas))
+                        << (p.removing_replicas.empty()
+                              ? std::string{}
+                              : "\tRemoving Replicas: " + join(p.removing_replicas))
                         << "\n";
           }
         },

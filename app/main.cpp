@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   cafka::app::add_tls_command(app, run);
   cafka::app::add_users_command(app, run);
   cafka::app::add_acls_command(app, run);
+  cafka::app::add_partitions_command(app, run);
+  cafka::app::add_brokers_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

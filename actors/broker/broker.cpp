@@ -197,6 +197,10 @@ broker_timers_actor::behavior_type broker_behavior(broker_self self, cluster_con
     [=](create_partitions_atom, create_partitions_request& req) {
       return on_create_partitions(self, req);
     },
+    [=](reassign_atom, alter_reassignments_request& req) {
+      return on_alter_reassignments(self, req);
+    },
+    [=](decommission_atom, decommission_request& req) { return on_decommission(self, req); },
     [=](alter_isr_atom, alter_isr_request& req) -> caf::result<partition_metadata> {
       if (auto err = require_local(self, self->state.refusals, self->state.owner(), "alter_isr",
                                    "only this broker's replicas may change an ISR through it"))

@@ -104,6 +104,18 @@ caf::result<topic_metadata> on_create_partitions(broker_self self,
                                         create_partitions_atom::value, std::move(req));
 }
 
+caf::result<std::vector<reassignment_result>>
+on_alter_reassignments(broker_self self, alter_reassignments_request& req) {
+  return ask_controller<std::vector<reassignment_result>>(self, "alter_reassignments",
+                                                          reassign_atom::value,
+                                                          std::move(req));
+}
+
+caf::result<caf::ok_atom> on_decommission(broker_self self, decommission_request& req) {
+  return ask_controller<caf::ok_atom>(self, "decommission", decommission_atom::value,
+                                      std::move(req));
+}
+
 caf::result<partition_metadata> on_alter_isr(broker_self self, alter_isr_request& req) {
   auto& st = self->state;
   if (st.md.controller != no_node && st.io.faults->exchange_lost(st.id, st.md.controller))

@@ -27,6 +27,9 @@ using broker_actor = caf::typed_actor<
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::replies_to<alter_configs_atom, alter_topic_configs_request>::with<caf::ok_atom>,
   caf::replies_to<create_partitions_atom, create_partitions_request>::with<topic_metadata>,
+  caf::replies_to<reassign_atom, alter_reassignments_request>::with<
+    std::vector<reassignment_result>>,
+  caf::replies_to<decommission_atom, decommission_request>::with<caf::ok_atom>,
   caf::replies_to<replica_fetch_atom, replica_fetch_request>::with<replica_fetch_response>,
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,  // local
   caf::replies_to<init_pid_atom>::with<producer_id>,  // a new idempotent producer id

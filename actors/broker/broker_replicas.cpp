@@ -22,6 +22,7 @@ void start_replica(broker_self self, const topic_partition& tp) {
   rc.limits = st.cfg.limits;
   rc.topic = effective_topic_config(st.cfg.defaults, st.md, tp.topic);
   rc.cleaning = st.cleaning;
+  rc.throttle = st.throttle;
   st.restarts[tp].started = self->clock().now();
   auto r = spawn_partition_replica(self->system(), std::move(rc));
   self->monitor(r);
@@ -85,6 +86,7 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   auto previous = std::move(st.md);
   st.md = std::move(md);
   st.registered = true;
+  st.throttle->set_rate(st.md.reassignment_throttle);
   // Running replicas follow the metadata: leader, epochs and ISR, and their topic's configs.
   for (auto& kv : st.replicas) {
     auto now = st.md.find_partition(kv.first);
@@ -92,7 +94,8 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     if (now != nullptr
         && (before == nullptr || before->epoch != now->epoch
             || before->partition_epoch != now->partition_epoch || before->leader != now->leader
-            || before->isr != now->isr))
+            || before->isr != now->isr || before->replicas != now->replicas
+            || before->adding_replicas != now->adding_replicas))
       self->send(kv.second, md_update_atom::value, *now);
     auto topic_now = st.md.find_topic(kv.first.topic);
     auto topic_before = previous.find_topic(kv.first.topic);
@@ -111,7 +114,8 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     if (wanted.count(kv.first) == 0)
       gone.push_back(kv.first);
   for (auto& tp : gone) {
-    spdlog::info("broker: topic partition {} deleted; removing its log", to_string(tp));
+    spdlog::info("broker: this broker no longer hosts {} (deleted or moved); removing its log",
+                 to_string(tp));
     stop_replica(self, tp, true);
   }
   for (auto& tp : wanted)

@@ -18,6 +18,7 @@
 #include "actors/node/node_interface.hpp"
 #include "actors/node/refusal_log.hpp"
 #include "actors/broker/cleaner_slots.hpp"
+#include "runtime/replication/replication_throttle.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/security/access_cache.hpp"
@@ -51,6 +52,8 @@ struct broker_state {
   node_io io;  // the node's fault table and disk, handed to every replica
   // log-cleaner-threads slots, handed to every replica (set when the broker starts).
   std::shared_ptr<cleaner_slots> cleaning = std::make_shared<cleaner_slots>(1);
+  // The node's throttle on replicas being added by moves (cluster_metadata's).
+  std::shared_ptr<replication_throttle> throttle = std::make_shared<replication_throttle>();
   uint64_t incarnation = 0;  // random per process start; a restart is a new incarnation
   cluster_metadata md;
   bool registered = false;
@@ -142,6 +145,9 @@ caf::result<caf::ok_atom> on_alter_topic_configs(broker_self self,
                                                  alter_topic_configs_request& req);
 caf::result<topic_metadata> on_create_partitions(broker_self self,
                                                  create_partitions_request& req);
+caf::result<std::vector<reassignment_result>>
+on_alter_reassignments(broker_self self, alter_reassignments_request& req);
+caf::result<caf::ok_atom> on_decommission(broker_self self, decommission_request& req);
 // Answers the creates waiting for their topic to appear: every visible one, and with
 // `force` (the wait for `name` ran out: the push never came, e.g. the controller moved)
 // also `name`'s waiters, with request_timed_out if it is still not visible.

@@ -439,6 +439,10 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       st.fsm->tick(mono_ms(self));
       drive(self);
     },
+    [=](resume_fetch_atom) {
+      if (own(self, "resume_fetch"))
+        resume_fetch(self);
+    },
     [=](list_offsets_atom, list_offsets_request& req) { return on_list_offsets(self, req); },
     [=](clean_atom) {
       if (own(self, "clean"))
@@ -449,10 +453,8 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
         on_tick(self);
     },
     [=](md_update_atom, partition_metadata& pm) {
-      if (!from_local(self, "md_update"))
-        return;
-      self->state.fsm->update_partition(pm, mono_ms(self));
-      drive(self);
+      if (from_local(self, "md_update"))
+        on_partition_update(self, pm);
     },
     [=](md_update_atom, topic_config& topic) {
       if (!from_local(self, "md_update"))

@@ -15,6 +15,7 @@
 
 #include "actors/broker/broker_interface.hpp"
 #include "actors/broker/cleaner_slots.hpp"
+#include "runtime/replication/replication_throttle.hpp"
 #include "actors/broker/replica_interface.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/cluster/topic_config.hpp"
@@ -44,6 +45,9 @@ struct replica_config {
   // The node's log cleaner slots (log-cleaner-threads); a fresh single slot unless the
   // broker hands over the node's.
   std::shared_ptr<cleaner_slots> cleaning = std::make_shared<cleaner_slots>(1);
+  // The node's throttle on replicas being added by a move; unlimited unless the broker hands
+  // over the node's.
+  std::shared_ptr<replication_throttle> throttle = std::make_shared<replication_throttle>();
 };
 
 replica_actor spawn_partition_replica(caf::actor_system& sys, replica_config cfg);

@@ -173,6 +173,10 @@ void answer_follower_fetch(replica_state& st, fetch_reply& r) {
   rp.deliver(std::move(r.resp));
 }
 
+// The longest a throttled follower sleeps before it looks again: a changed or cleared rate
+// takes effect within it.
+constexpr int64_t max_throttle_sleep_ms = 1000;
+
 void send_fetch(replica_self self, fetch_send& f) {
   auto& st = self->state;
   if (!st.leader_broker || st.leader_broker_id != f.leader) {
@@ -181,6 +185,20 @@ void send_fetch(replica_self self, fetch_send& f) {
     st.leader_broker_id = no_node;
     st.fsm->fetch_unsent(f.id);
     return;
+  }
+  bool throttle = throttled(st);
+  if (throttle) {
+    // Not sent: the fsm starts the next fetch when resume_fetch_atom calls leader_reachable.
+    if (auto wait = st.cfg.throttle->wait_ms(mono_ms(self)); wait > 0) {
+      st.fsm->fetch_unsent(f.id);
+      if (!st.fetch_resume_queued) {
+        st.fetch_resume_queued = true;
+        auto sleep = std::min(wait, max_throttle_sleep_ms);
+        self->delayed_send(self, std::chrono::milliseconds{sleep}, resume_fetch_atom::value);
+      }
+      return;
+    }
+    f.req.max_bytes = st.cfg.throttle->fetch_max_bytes(f.req.max_bytes);
   }
   // The node's fault table cut the link: the fetch is lost, and the fsm sends another at its
   // deadline, as on a real network.
@@ -194,6 +212,9 @@ void send_fetch(replica_self self, fetch_send& f) {
       [=](replica_fetch_response& resp) {
         if (!self->state.fsm)
           return;
+        if (throttle)
+          self->state.cfg.throttle->charge(static_cast<int64_t>(resp.records.size()),
+                                           mono_ms(self));
         self->state.fsm->fetch_answered(id, std::move(resp), mono_ms(self));
         drive(self);
       },
@@ -257,6 +278,33 @@ void schedule_wakeup(replica_self self) {
 }
 
 } // namespace
+
+bool throttled(const replica_state& st) {
+  auto& pm = st.fsm->partition();
+  auto has = [&](const std::vector<node_id>& xs) {
+    return std::find(xs.begin(), xs.end(), st.cfg.self) != xs.end();
+  };
+  return has(pm.adding_replicas) && !has(pm.isr) && st.cfg.throttle->rate() > 0;
+}
+
+void resume_fetch(replica_self self) {
+  auto& st = self->state;
+  st.fetch_resume_queued = false;
+  if (!st.fsm)
+    return;
+  st.fsm->leader_reachable(mono_ms(self));
+  drive(self);
+}
+
+void on_partition_update(replica_self self, const partition_metadata& pm) {
+  auto& st = self->state;
+  st.fsm->update_partition(pm, mono_ms(self));
+  drive(self);
+  // A follower the throttle held back that no longer is throttled (in sync, or the move is
+  // over) fetches at once.
+  if (st.fetch_resume_queued && st.fsm && !throttled(st))
+    resume_fetch(self);
+}
 
 int64_t mono_ms(replica_self self) {
   using namespace std::chrono;

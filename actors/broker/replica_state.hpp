@@ -54,6 +54,9 @@ struct replica_state {
   // Follower: the leader's broker (a broker_actor), handed out by the broker (peer_atom).
   caf::strong_actor_ptr leader_broker;
   node_id leader_broker_id = no_node;
+  // A follower being added by a move waits for the node's replication throttle: a
+  // resume_fetch_atom is on its way.
+  bool fetch_resume_queued = false;
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   // Compaction (replica_cleaning.cpp): the log cleaner of a compacted topic's log, the node's
   // cleaner slot it holds during a pass, whether a clean_atom is on its way, and when it
@@ -81,6 +84,7 @@ using replica_timers_actor = replica_actor::extend<
   caf::reacts_to<expire_atom, uint64_t>,  // a consumer long poll (its id) timed out
   caf::reacts_to<clean_atom>,             // the log cleaner's next step
   caf::reacts_to<wake_atom, uint64_t>,             // the replica_fsm's deadline (ms) is due
+  caf::reacts_to<resume_fetch_atom>,               // a throttled follower fetches again
   caf::reacts_to<caf::tick_atom>>;                 // flush.ms and retention checks
 
 using replica_self = replica_timers_actor::stateful_pointer<replica_state>;
@@ -92,6 +96,13 @@ replica_fsm_config fsm_config(const replica_config& cfg);
 // Drains the fsm's output and does it, in replica_fsm.hpp's order; then arranges a wake-up
 // for the fsm's next deadline.
 void drive(replica_self self);
+// A follower being added by a move and not yet in sync, while the node throttles such
+// catch-up traffic. Requires: st.fsm.
+bool throttled(const replica_state& st);
+// A throttled follower's wait is over (or no longer applies): the fsm fetches again.
+void resume_fetch(replica_self self);
+// The broker's newer view of the partition (leader, epochs, replicas, ISR).
+void on_partition_update(replica_self self, const partition_metadata& pm);
 // Stops the replica after a storage error that leaves its log's durability unknown (a failed
 // fsync): answers every request it holds with err and quits with it; the broker reopens the
 // replica with backoff (see docs/architecture.md, "Disk faults").

@@ -56,6 +56,9 @@ using controller_actor = caf::typed_actor<
   caf::replies_to<delete_topic_atom, delete_topic_request>::with<caf::ok_atom>,
   caf::replies_to<alter_configs_atom, alter_topic_configs_request>::with<caf::ok_atom>,
   caf::replies_to<create_partitions_atom, create_partitions_request>::with<topic_metadata>,
+  caf::replies_to<reassign_atom, alter_reassignments_request>::with<
+    std::vector<reassignment_result>>,
+  caf::replies_to<decommission_atom, decommission_request>::with<caf::ok_atom>,
   caf::replies_to<metadata_atom>::with<cluster_metadata>,
   caf::replies_to<shutdown_atom, node_id, uint64_t>::with<caf::ok_atom>,  // controlled
   caf::replies_to<alter_isr_atom, alter_isr_request>::with<partition_metadata>,

@@ -354,6 +354,8 @@ constexpr char delete_topic_name[] = "delete_topic";
 constexpr char init_pid_name[] = "init_pid";
 constexpr char alter_configs_name[] = "alter_topic_configs";
 constexpr char create_partitions_name[] = "create_partitions";
+constexpr char reassign_name[] = "alter_reassignments";
+constexpr char decommission_name[] = "decommission";
 constexpr char upsert_credential_name[] = "upsert_credential";
 constexpr char delete_credential_name[] = "delete_credential";
 constexpr char list_users_name[] = "list_users";
@@ -436,6 +438,11 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
     checked<create_partitions_atom>(
       self, check_vouched_for_as<create_partitions_name, create_partitions_request>,
       on_create_partitions),
+    checked<reassign_atom>(
+      self, check_vouched_for_as<reassign_name, alter_reassignments_request>,
+      on_alter_reassignments),
+    checked<decommission_atom>(
+      self, check_vouched_for_as<decommission_name, decommission_request>, on_decommission),
     [=](metadata_atom) { return on_metadata(self); },
     checked<shutdown_atom>(self, check_shutdown, on_shutdown),
     [=](stop_atom) -> caf::result<caf::ok_atom> {

@@ -150,6 +150,12 @@ caf::result<caf::ok_atom> on_alter_topic_configs(controller_self self,
 caf::result<topic_metadata> on_create_partitions(controller_self self,
                                                  create_partitions_request& req);
 
+// -- moves (controller_moves.cpp): partitions that cannot move now get their error at once;
+// the others go in one proposal, which checks each again as it applies.
+caf::result<std::vector<reassignment_result>>
+on_alter_reassignments(controller_self self, alter_reassignments_request& req);
+caf::result<caf::ok_atom> on_decommission(controller_self self, decommission_request& req);
+
 // Proposes fencing a broker (lease lapsed, process gone, or controlled shutdown).
 void fence(controller_self self, node_id id, uint64_t incarnation, bool controlled);
 // The unclean flag of fence / register / unfence proposals: unclean-leader-election-enable.

@@ -72,6 +72,10 @@ void dispatch(kafka_session_self self, kafka_call& call) {
       return handle_delete_groups(self, call, r);
     case api_key::offset_delete:
       return handle_offset_delete(self, call, r);
+    case api_key::alter_partition_reassignments:
+      return handle_alter_partition_reassignments(self, call, r);
+    case api_key::list_partition_reassignments:
+      return handle_list_partition_reassignments(self, call, r);
     case api_key::sasl_handshake:
       return handle_sasl_handshake(self, call, r);
     case api_key::sasl_authenticate:

@@ -189,5 +189,10 @@ void give_back_group_entry(kafka_session_self self);
 // Group administration (session_group_admin.cpp).
 void handle_delete_groups(kafka_session_self self, const kafka_call& call, kafka::reader& r);
 void handle_offset_delete(kafka_session_self self, const kafka_call& call, kafka::reader& r);
+// session_reassignments.cpp: AlterPartitionReassignments and ListPartitionReassignments.
+void handle_alter_partition_reassignments(kafka_session_self self, const kafka_call& call,
+                                          kafka::reader& r);
+void handle_list_partition_reassignments(kafka_session_self self, const kafka_call& call,
+                                         kafka::reader& r);
 
 } // namespace cafka

@@ -162,8 +162,8 @@ void handle_create_partitions(kafka_session_self self, const kafka_call& call,
   }
   g->pending = todo.size();
   for (auto& [i, grow] : todo)
-    self->request(self->state.ctx.broker, default_admin_wait, create_partitions_atom::value,
-                  std::move(grow))
+    self->request(self->state.ctx.broker, admin_wait(req.timeout_ms),
+                  create_partitions_atom::value, std::move(grow))
       .then([=](const topic_metadata&) { complete_one(self, call, g); },
             [=, i = i](const caf::error& err) {
               set_result(g->response.results[i], kafka::admin_error_of(err));

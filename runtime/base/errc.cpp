@@ -63,6 +63,8 @@ const char* to_string(errc x) {
     case errc::group_max_size_reached: return "group_max_size_reached";
     case errc::non_empty_group: return "non_empty_group";
     case errc::group_subscribed_to_topic: return "group_subscribed_to_topic";
+    case errc::invalid_replica_assignment: return "invalid_replica_assignment";
+    case errc::no_reassignment_in_progress: return "no_reassignment_in_progress";
   }
   return "unknown_error";
 }

@@ -69,6 +69,8 @@ enum class errc : uint8_t {
   group_max_size_reached,  // consumer group: it has group-max-size members already (code 81)
   non_empty_group,            // consumer group: refused while it has members (code 68)
   group_subscribed_to_topic,  // consumer group: offsets of a topic it reads (code 86)
+  invalid_replica_assignment,   // a reassignment's replicas are not acceptable (code 39)
+  no_reassignment_in_progress,  // cancel of a partition that is not moving (code 85)
 };
 
 const char* to_string(errc x);

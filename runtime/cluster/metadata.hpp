@@ -39,6 +39,10 @@ struct partition_metadata {
   cafka::partition_epoch partition_epoch{0};
   std::vector<node_id> replicas;  // replicas[0] is the preferred leader
   std::vector<node_id> isr;
+  // A move in progress (runtime/cluster/reassignment.hpp): replicas being added and leaving.
+  // Invariant: both are subsets of replicas, disjoint; replicas lists the target first.
+  std::vector<node_id> adding_replicas = {};
+  std::vector<node_id> removing_replicas = {};
 };
 
 struct topic_metadata {
@@ -55,6 +59,11 @@ struct cluster_metadata {
   producer_id next_producer_id{0};  // the next idempotent producer id to hand out
   std::vector<broker_metadata> brokers;
   std::vector<topic_metadata> topics;
+  // Brokers being decommissioned: placement and moves leave them out. Sorted.
+  std::vector<node_id> draining = {};
+  // Bytes per second a broker may fetch for replicas it adds; 0: no limit. Cleared when the
+  // last move completes.
+  int64_t reassignment_throttle = 0;
 
   const topic_metadata* find_topic(const std::string& name) const;
   const broker_metadata* find_broker(node_id id) const;
@@ -72,7 +81,8 @@ typename Inspector::result_type inspect(Inspector& f, broker_metadata& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_metadata& x) {
-  return f(x.id, x.leader, x.epoch, x.partition_epoch, x.replicas, x.isr);
+  return f(x.id, x.leader, x.epoch, x.partition_epoch, x.replicas, x.isr, x.adding_replicas,
+           x.removing_replicas);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
@@ -80,7 +90,8 @@ typename Inspector::result_type inspect(Inspector& f, topic_metadata& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_metadata& x) {
-  return f(x.version, x.cluster_id, x.controller, x.next_producer_id, x.brokers, x.topics);
+  return f(x.version, x.cluster_id, x.controller, x.next_producer_id, x.brokers, x.topics,
+           x.draining, x.reassignment_throttle);
 }
 
 } // namespace cafka

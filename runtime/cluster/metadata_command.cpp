@@ -7,11 +7,11 @@
 
 namespace cafka {
 
-// The field lists of the commands, format 5 (metadata_encoding.hpp has those of the types
+// The field lists of the commands, format 6 (metadata_encoding.hpp has those of the types
 // they carry). Format history: 1: register / fence / unfence without `unclean`, kinds 0-4.
 // 2: with it, plus kinds 5-7. 3: brokers carry their Kafka listeners; register carries the
 // cluster id. 4: the access commands, kinds 8-11. 5: create_topic carries the topic's
-// configs; kinds 12-13 (topic configs, partitions).
+// configs; kinds 12-13 (topic configs, partitions). 6: kinds 14-15 (moves, decommission).
 template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, register_broker_cmd> x) {
   io(x.broker, x.unclean, x.cluster_id);
@@ -66,9 +66,20 @@ template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, create_partitions_cmd> x) {
   io(x.req);
 }
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, alter_reassignments_cmd> x) {
+  io(x.req);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, decommission_broker_cmd> x) {
+  io(x.req);
+}
 
 namespace {
 
+constexpr uint8_t command_format_v5 = 5;
+// The kinds format 5 knows.
+constexpr uint8_t last_kind_v5 = 13;
 constexpr uint8_t command_format_v4 = 4;
 // The kinds format 4 knows.
 constexpr uint8_t last_kind_v4 = 11;
@@ -95,6 +106,11 @@ bool read_alternative(uint8_t kind, durable::reader& r, metadata_command& out) {
   } else {
     return false;
   }
+}
+
+// Format 5: as format 6, without the moves.
+bool read_v5(uint8_t kind, durable::reader& r, metadata_command& out) {
+  return kind <= last_kind_v5 && read_alternative(kind, r, out);
 }
 
 // Format 4: as format 5, without topic configs (create_topic carries none) and their kinds.
@@ -179,6 +195,7 @@ caf::expected<metadata_command> decode_command(std::string_view bytes) {
                    + std::to_string(command_format) + ")");
   metadata_command out;
   bool known = format == command_format      ? read_alternative(kind, r, out)
+               : format == command_format_v5 ? read_v5(kind, r, out)
                : format == command_format_v4 ? read_v4(kind, r, out)
                : format == command_format_v3 ? read_v3(kind, r, out)
                : format == command_format_v2 ? read_v2(kind, r, out)
@@ -244,6 +261,14 @@ std::string describe_command(const metadata_command& cmd) {
     }
     std::string operator()(const delete_acls_cmd& x) const {
       return "delete_acls (" + std::to_string(x.filters.size()) + " filter(s))";
+    }
+    std::string operator()(const alter_reassignments_cmd& x) const {
+      return "alter_reassignments (" + std::to_string(x.req.partitions.size())
+             + " partition(s))";
+    }
+    std::string operator()(const decommission_broker_cmd& x) const {
+      return std::string{x.req.cancel ? "recommission_broker " : "decommission_broker "}
+             + to_string(x.req.id);
     }
   };
   return std::visit(visitor{}, cmd);

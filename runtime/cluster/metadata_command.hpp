@@ -105,18 +105,32 @@ struct create_partitions_cmd {
   create_partitions_request req;
 };
 
+// Starts, replaces or cancels partition moves (runtime/cluster/reassignment.hpp), each on
+// its own: one that cannot apply gets its error in apply_result::reassignments and the others
+// go ahead. req.throttle >= 0 sets cluster_metadata::reassignment_throttle.
+struct alter_reassignments_cmd {
+  alter_reassignments_request req;
+};
+
+// Decommissions broker req.id (decommission_broker: every replica on it moves away, and
+// placement leaves it out), or with req.cancel takes it back into placement.
+struct decommission_broker_cmd {
+  decommission_request req;
+};
+
 // New alternatives go at the end: the index is the kind byte in the encoding.
 using metadata_command =
   std::variant<register_broker_cmd, fence_broker_cmd, unfence_broker_cmd, create_topic_cmd,
                delete_topic_cmd, alter_isr_cmd, allocate_producer_id_cmd, elect_preferred_cmd,
                upsert_credential_cmd, delete_credential_cmd, create_acls_cmd, delete_acls_cmd,
-               alter_topic_configs_cmd, create_partitions_cmd>;
+               alter_topic_configs_cmd, create_partitions_cmd, alter_reassignments_cmd,
+               decommission_broker_cmd>;
 
 // The durable encoding of a command (docs/metadata-format.md): format byte, kind byte (the
 // variant index), then the command's fields (metadata_command.cpp, metadata_encoding.hpp).
-// Format 5 is written; formats 1 to 4 are read (their missing fields take the defaults;
-// formats before 4 have no access commands, before 5 no topic configs).
-inline constexpr uint8_t command_format = 5;
+// Format 6 is written; formats 1 to 5 are read (their missing fields take the defaults;
+// formats before 4 have no access commands, before 5 no topic configs, before 6 no moves).
+inline constexpr uint8_t command_format = 6;
 std::string encode(const metadata_command& cmd);
 // Errors: errc::corrupt_message naming the format, the kind and what does not parse: an
 // unknown format or kind, a truncated or malformed record, or bytes left over.

@@ -59,6 +59,18 @@ void durable_fields(Io& io, durable::field_ref<Io, create_partitions_request> x)
   io(x.topic, x.count, x.validate_only);
 }
 template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, partition_reassignment> x) {
+  io(x.tp, x.replicas, x.cancel);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, alter_reassignments_request> x) {
+  io(x.partitions, x.throttle);
+}
+template <class Io>
+void durable_fields(Io& io, durable::field_ref<Io, decommission_request> x) {
+  io(x.id, x.cancel, x.throttle);
+}
+template <class Io>
 void durable_fields(Io& io, durable::field_ref<Io, alter_isr_request> x) {
   io(x.tp, x.leader, x.epoch, x.partition_epoch, x.isr);
 }

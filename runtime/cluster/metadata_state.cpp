@@ -2,46 +2,14 @@
 
 #include <algorithm>
 #include <cassert>
-#include <fstream>
-#include <sstream>
 
-#include "runtime/base/durable_reader.hpp"
-#include "runtime/base/durable_writer.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/cluster/access_rules.hpp"
 #include "runtime/cluster/leader_election.hpp"
-#include "runtime/cluster/metadata_encoding.hpp"
+#include "runtime/cluster/reassignment.hpp"
 #include "runtime/cluster/topic_config.hpp"
-#include "runtime/storage/file_handle.hpp"
 
 namespace cafka {
-
-namespace {
-
-// The snapshot's version byte (docs/metadata-format.md). Versions 0-2 were Boost text
-// archives (their class versions), which are recognised and refused; version 3 has no
-// access part (read as empty access metadata), versions 3 and 4 no topic configs.
-constexpr uint8_t snapshot_version = 5;
-constexpr uint8_t snapshot_version_v4 = 4;
-constexpr uint8_t snapshot_version_v3 = 3;
-
-// The topic configs part of a snapshot: the topics that have overrides, in topic order.
-struct topic_configs_record {
-  std::string topic;
-  std::vector<topic_config_entry> configs;
-};
-
-template <class Io>
-void durable_fields(Io& io, durable::field_ref<Io, topic_configs_record> x) {
-  io(x.topic, x.configs);
-}
-constexpr std::string_view boost_archive_start = "22 serialization::archive";
-
-caf::error malformed(const std::string& what) {
-  return make_error(errc::storage_error, "malformed metadata snapshot: " + what);
-}
-
-} // namespace
 
 void metadata_state::register_broker(const broker_metadata& b) {
   auto i = std::find_if(md_.brokers.begin(), md_.brokers.end(),
@@ -100,13 +68,12 @@ caf::error metadata_state::check_create(const cluster_metadata& md,
     return make_error(errc::invalid_partitions,
                       "partitions must be between 1 and " + std::to_string(max_partitions)
                         + ", got " + std::to_string(req.partitions));
-  auto live = std::count_if(md.brokers.begin(), md.brokers.end(),
-                            [](const broker_metadata& b) { return b.alive; });
+  auto live = placeable_brokers(md).size();
   if (req.replication_factor < 1)
     return make_error(errc::invalid_replication_factor,
                       "replication factor must be at least 1, got "
                         + std::to_string(req.replication_factor));
-  if (req.replication_factor > live)
+  if (static_cast<size_t>(req.replication_factor) > live)
     return make_error(errc::invalid_replication_factor,
                       "replication factor " + std::to_string(req.replication_factor)
                         + " is larger than the number of available brokers ("
@@ -117,10 +84,7 @@ caf::error metadata_state::check_create(const cluster_metadata& md,
 
 std::vector<partition_metadata> metadata_state::place(int32_t first, int32_t count, int32_t rf,
                                                       size_t start) const {
-  std::vector<node_id> live;
-  for (auto& b : md_.brokers)
-    if (b.alive)
-      live.push_back(b.id);
+  auto live = placeable_brokers(md_);
   auto n = live.size();
   std::vector<partition_metadata> out;
   for (int32_t p = first; p < first + count; ++p) {
@@ -144,9 +108,7 @@ caf::expected<topic_metadata> metadata_state::create_topic(const create_topic_re
   t.configs = req.configs;
   static_cast<void>(validate_topic_configs(t.configs));  // sorts; checked above
   // Start each topic's placement at a different broker so leaders spread across topics.
-  auto live = std::count_if(md_.brokers.begin(), md_.brokers.end(),
-                            [](const broker_metadata& b) { return b.alive; });
-  auto start = md_.topics.size() % static_cast<size_t>(live);
+  auto start = md_.topics.size() % placeable_brokers(md_).size();
   t.partitions = place(0, req.partitions, req.replication_factor, start);
   md_.topics.push_back(t);
   ++md_.version;
@@ -193,10 +155,10 @@ caf::error metadata_state::check_create_partitions(const cluster_metadata& md,
     return make_error(errc::invalid_partitions,
                       "partitions must be between 1 and " + std::to_string(max_partitions)
                         + ", got " + std::to_string(req.count));
-  auto rf = t->partitions.empty() ? 1 : t->partitions.front().replicas.size();
-  auto live = std::count_if(md.brokers.begin(), md.brokers.end(),
-                            [](const broker_metadata& b) { return b.alive; });
-  if (static_cast<int64_t>(rf) > live)
+  // A moving partition lists its leaving replicas too: its target is the topic's factor.
+  auto rf = t->partitions.empty() ? 1 : target_replicas(t->partitions.front()).size();
+  auto live = placeable_brokers(md).size();
+  if (rf > live)
     return make_error(errc::invalid_replication_factor,
                       "replication factor " + std::to_string(rf)
                         + " is larger than the number of available brokers ("
@@ -213,11 +175,11 @@ metadata_state::create_partitions(const create_partitions_request& req) {
   if (req.validate_only)
     return *i;
   auto have = static_cast<int32_t>(i->partitions.size());
-  auto rf = static_cast<int32_t>(i->partitions.front().replicas.size());
+  auto rf = static_cast<int32_t>(target_replicas(i->partitions.front()).size());
   // Continue where the topic's own placement would go: its first partition's leader.
   size_t start = 0;
-  for (auto& b : md_.brokers)
-    if (b.alive && b.id < i->partitions.front().replicas.front())
+  for (auto b : placeable_brokers(md_))
+    if (b < i->partitions.front().replicas.front())
       ++start;
   for (auto& pm : place(have, req.count - have, rf, start))
     i->partitions.push_back(std::move(pm));
@@ -287,79 +249,37 @@ caf::expected<partition_metadata> metadata_state::alter_isr(const alter_isr_requ
   assert(isr.size() == req.isr.size());
   p->isr = std::move(isr);
   p->partition_epoch += 1;
+  complete_reassignment(md_, *p);
   ++md_.version;
   return *p;
+}
+
+std::vector<node_id> metadata_state::placeable_brokers(const cluster_metadata& md) {
+  std::vector<node_id> out;
+  for (auto& b : md.brokers)
+    if (b.alive && !std::binary_search(md.draining.begin(), md.draining.end(), b.id))
+      out.push_back(b.id);
+  return out;
+}
+
+caf::error metadata_state::decommission(const decommission_request& req) {
+  if (req.cancel) {
+    if (!recommission_broker(md_, req.id))
+      return make_error(errc::invalid_request,
+                        "broker " + to_string(req.id) + " is not being decommissioned");
+  } else if (auto err = decommission_broker(md_, req.id)) {
+    return err;
+  }
+  if (req.throttle >= 0)
+    md_.reassignment_throttle = req.throttle;
+  ++md_.version;
+  return {};
 }
 
 producer_id metadata_state::allocate_producer_id() {
   auto id = md_.next_producer_id;
   ++md_.next_producer_id;
   return id;
-}
-
-std::string metadata_state::to_bytes() const {
-  std::string out;
-  durable::writer w{out};
-  w.u8(snapshot_version);
-  std::vector<topic_configs_record> configs;
-  for (auto& t : md_.topics)
-    if (!t.configs.empty())
-      configs.push_back({t.name, t.configs});
-  w(md_, access_, configs);
-  return out;
-}
-
-caf::error metadata_state::from_bytes(const std::string& bytes) {
-  if (bytes.compare(0, boost_archive_start.size(), boost_archive_start) == 0)
-    return malformed("a Boost text archive (versions 0-2, before cafka's durable encoding) "
-                     "is not read");
-  durable::reader r{bytes};
-  auto version = r.u8();
-  if (r.ok() && (version < snapshot_version_v3 || version > snapshot_version))
-    return malformed("version " + std::to_string(version) + " is unknown (this cafka reads "
-                     + std::to_string(snapshot_version_v3) + " to "
-                     + std::to_string(snapshot_version) + ")");
-  cluster_metadata md;
-  access_metadata access;
-  std::vector<topic_configs_record> configs;
-  r(md);
-  if (version >= snapshot_version_v4)
-    r(access);
-  if (version >= snapshot_version)
-    r(configs);
-  r.expect_end();
-  if (!r.ok())
-    return malformed(r.error());
-  if (auto why = check_access_metadata(access); !why.empty())
-    return malformed("access metadata: " + why);
-  for (auto& c : configs) {
-    auto t = std::find_if(md.topics.begin(), md.topics.end(),
-                          [&](const topic_metadata& x) { return x.name == c.topic; });
-    if (t == md.topics.end())
-      return malformed("configs of topic '" + c.topic + "', which it does not have");
-    if (auto err = validate_topic_configs(c.configs))
-      return malformed("configs of topic '" + c.topic + "': " + context_of(err));
-    t->configs = std::move(c.configs);
-  }
-  md_ = std::move(md);
-  access_ = std::move(access);
-  return {};
-}
-
-caf::error metadata_state::save(const std::string& path) const {
-  return atomic_replace_file(path, to_bytes());
-}
-
-caf::error metadata_state::load(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    return {}; // first start: empty state
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (auto err = from_bytes(ss.str()))
-    return make_error(errc::storage_error,
-                      "cannot read metadata file " + path + ": " + describe(err));
-  return {};
 }
 
 apply_result metadata_state::apply(const metadata_command& cmd) {
@@ -371,6 +291,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
       md_.cluster_id = x->cluster_id;
     register_broker(b);
     res.unclean_elected = on_broker_unfenced(md_, b.id, x->unclean);
+    complete_moves();
   } else if (auto x = std::get_if<fence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || !b->alive || (x->incarnation != 0 && b->incarnation != x->incarnation)) {
@@ -380,6 +301,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
     }
     set_broker_alive(x->id, false); // bumps the version
     res.unclean_elected = on_broker_fenced(md_, x->id, x->unclean);
+    complete_moves();
   } else if (auto x = std::get_if<unfence_broker_cmd>(&cmd)) {
     auto b = md_.find_broker(x->id);
     if (b == nullptr || b->alive || b->incarnation != x->incarnation) {
@@ -389,6 +311,7 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
     }
     set_broker_alive(x->id, true); // bumps the version
     res.unclean_elected = on_broker_unfenced(md_, x->id, x->unclean);
+    complete_moves();
   } else if (auto x = std::get_if<create_topic_cmd>(&cmd)) {
     auto t = create_topic(x->req);
     if (!t)
@@ -411,6 +334,21 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
       res.error = std::move(t.error());
     else
       res.topic = std::move(*t);
+  } else if (auto x = std::get_if<alter_reassignments_cmd>(&cmd)) {
+    bool changed = false;
+    for (auto& r : x->req.partitions) {
+      auto err = apply_reassignment(md_, r);
+      changed = changed || !err;
+      res.reassignments.push_back({r.tp, std::move(err)});
+    }
+    if (x->req.throttle >= 0 && md_.reassignment_throttle != x->req.throttle) {
+      md_.reassignment_throttle = x->req.throttle;
+      changed = true;
+    }
+    if (changed)
+      ++md_.version;
+  } else if (auto x = std::get_if<decommission_broker_cmd>(&cmd)) {
+    res.error = decommission(x->req);
   } else if (std::holds_alternative<allocate_producer_id_cmd>(cmd)) {
     res.producer_id = allocate_producer_id();
   } else if (std::holds_alternative<elect_preferred_cmd>(cmd)) {
@@ -420,7 +358,25 @@ apply_result metadata_state::apply(const metadata_command& cmd) {
   } else {
     return apply_access(cmd);
   }
+  clear_idle_throttle();
   return res;
+}
+
+void metadata_state::complete_moves() {
+  for (auto& t : md_.topics)
+    for (auto& p : t.partitions)
+      static_cast<void>(complete_reassignment(md_, p));
+}
+
+void metadata_state::clear_idle_throttle() {
+  if (md_.reassignment_throttle == 0)
+    return;
+  for (auto& t : md_.topics)
+    for (auto& p : t.partitions)
+      if (is_reassigning(p))
+        return;
+  md_.reassignment_throttle = 0;
+  ++md_.version;
 }
 
 apply_result metadata_state::apply_access(const metadata_command& cmd) {

@@ -28,6 +28,8 @@ struct apply_result {
   std::vector<elected_leader> unclean_elected;
   // elect_preferred: partitions whose preferred replica became leader again.
   std::vector<elected_leader> preferred_elected;
+  // alter_reassignments: per requested partition (in order), whether its move started.
+  std::vector<reassignment_result> reassignments;
   // delete_acls: per filter (in order), the bindings it matched and removed.
   std::vector<std::vector<acl_binding>> deleted_acls;
 };
@@ -83,7 +85,15 @@ public:
   // leader epoch and partition epoch match; invalid_request unless the ISR is non-empty,
   // holds the leader, is a subset of the replicas without duplicates, and every member it
   // adds is alive. The new ISR keeps replica order. Bumps the partition epoch and version.
+  // An ISR that now holds every target replica of a move completes it
+  // (complete_reassignment): the result may name another leader.
   caf::expected<partition_metadata> alter_isr(const alter_isr_request& req);
+
+  // Applies a decommission or its cancel (decommission_broker_cmd). Bumps the version.
+  caf::error decommission(const decommission_request& req);
+
+  // Brokers that may take new replicas: alive and not being decommissioned.
+  static std::vector<node_id> placeable_brokers(const cluster_metadata& md);
 
   // Returns next_producer_id and increments it (no version bump).
   producer_id allocate_producer_id();
@@ -100,6 +110,12 @@ public:
   static caf::error validate_topic_name(const std::string& name);
 
 private:
+  // The throttle holds while partitions move: none moving, it drops to 0 (a version bump).
+  void clear_idle_throttle();
+  // Completes every move whose target replicas are all in the ISR after an election (an
+  // unclean one may leave the ISR just the target). The caller bumps the version.
+  void complete_moves();
+
   // Places partitions [first, first + count) with `rf` replicas each round-robin over the
   // live brokers, starting at broker index `start`.
   std::vector<partition_metadata> place(int32_t first, int32_t count, int32_t rf,

@@ -36,6 +36,8 @@ const std::vector<api_range>& supported_apis() {
     {api_key::create_partitions, 0, 1, 2},
     {api_key::delete_groups, 0, 2, 2},
     {api_key::incremental_alter_configs, 0, 0, 1},
+    {api_key::alter_partition_reassignments, 0, 0, 0},
+    {api_key::list_partition_reassignments, 0, 0, 0},
     {api_key::offset_delete, 0, 0, INT16_MAX},  // no flexible version
   };
   return apis;

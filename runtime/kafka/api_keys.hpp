@@ -36,6 +36,8 @@ enum class api_key : int16_t {
   create_partitions = 37,
   delete_groups = 42,
   incremental_alter_configs = 44,
+  alter_partition_reassignments = 45,
+  list_partition_reassignments = 46,
   offset_delete = 47,
 };
 

@@ -110,6 +110,10 @@ error_code from_errc(errc x) {
       return error_code::non_empty_group;
     case errc::group_subscribed_to_topic:
       return error_code::group_subscribed_to_topic;
+    case errc::invalid_replica_assignment:
+      return error_code::invalid_replica_assignment;
+    case errc::no_reassignment_in_progress:
+      return error_code::no_reassignment_in_progress;
     default:
       return error_code::unknown_server_error;
   }

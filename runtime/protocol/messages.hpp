@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
+
 #include "runtime/base/ids.hpp"
 #include "runtime/cluster/topic_config_entry.hpp"
 
@@ -101,6 +103,36 @@ struct create_partitions_request {
   bool validate_only = false;
 };
 
+// One partition's move (Kafka's AlterPartitionReassignments): to `replicas`, whose first
+// becomes the preferred leader; with cancel, back to the replicas it had before the move.
+struct partition_reassignment {
+  topic_partition tp;
+  std::vector<node_id> replicas;  // unused by cancel
+  bool cancel = false;
+};
+
+// throttle: the bytes per second a broker may fetch for the replicas it is adding, while any
+// partition moves (Kafka's follower.replication.throttled.rate); -1 leaves it as it is, 0 is
+// no limit.
+struct alter_reassignments_request {
+  std::vector<partition_reassignment> partitions;
+  int64_t throttle = -1;
+};
+
+// The outcome of one partition's move request; no error: started (or cancelled).
+struct reassignment_result {
+  topic_partition tp;
+  caf::error error;
+};
+
+// Moves every replica off broker `id` and keeps new ones off it; cancel takes it back into
+// placement (moves already started go on). throttle as in alter_reassignments_request.
+struct decommission_request {
+  node_id id;
+  bool cancel = false;
+  int64_t throttle = -1;
+};
+
 struct delete_topic_request {
   std::string name;
 };
@@ -180,6 +212,22 @@ typename Inspector::result_type inspect(Inspector& f, config_op& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, alter_topic_configs_request& x) {
   return f(x.topic, x.ops, x.replace, x.validate_only);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_reassignment& x) {
+  return f(x.tp, x.replicas, x.cancel);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alter_reassignments_request& x) {
+  return f(x.partitions, x.throttle);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reassignment_result& x) {
+  return f(x.tp, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decommission_request& x) {
+  return f(x.id, x.cancel, x.throttle);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_partitions_request& x) {

@@ -106,6 +106,7 @@ void replica_fsm::update_partition(const partition_metadata& pm, int64_t now) {
     if (!was_leading || new_epoch) {
       become_leader(now);
     } else {
+      sync_followers(now);
       reset_maximal_isr();
       advance_high_watermark();
     }
@@ -125,11 +126,9 @@ void replica_fsm::become_leader(int64_t now) {
   if (std::find(pm_.isr.begin(), pm_.isr.end(), cfg_.self) == pm_.isr.end())
     log(log_level::error, "leader " + to_string(cfg_.self)
                             + " is not in the ISR it was given; adding it");
+  // A new leader gives every follower a full lag window to show up.
   followers_.clear();
-  for (auto r : pm_.replicas)
-    if (r != cfg_.self)
-      // A new leader gives every follower a full lag window to show up.
-      followers_[r] = follower_progress{log_offset{0}, now};
+  sync_followers(now);
   hw_ = std::min(hw_, log_end_);
   took_over_at_ = log_end_;
   log(log_level::info, "leading in epoch " + to_string(pm_.epoch) + " (log end "
@@ -146,6 +145,18 @@ void replica_fsm::become_leader(int64_t now) {
   if (!maybe_added_.empty())
     propose_isr(pm_.isr, now);
   advance_high_watermark();
+}
+
+void replica_fsm::sync_followers(int64_t now) {
+  for (auto i = followers_.begin(); i != followers_.end();) {
+    if (std::find(pm_.replicas.begin(), pm_.replicas.end(), i->first) == pm_.replicas.end())
+      i = followers_.erase(i);
+    else
+      ++i;
+  }
+  for (auto r : pm_.replicas)
+    if (r != cfg_.self && followers_.count(r) == 0)
+      followers_[r] = follower_progress{log_offset{0}, now};
 }
 
 void replica_fsm::stop_leading(const caf::error& err) {

@@ -304,6 +304,9 @@ private:
 
   // -- roles (replica_fsm.cpp) ---------------------------------------------------------------
   void become_leader(int64_t now);
+  // The leader's followers are the replicas but itself: a move adds and drops replicas
+  // without a new leader epoch. A new one gets a full lag window to show up.
+  void sync_followers(int64_t now);
   void stop_leading(const caf::error& err);
   void become_follower(int64_t now);
   void expire(int64_t now);

@@ -34,6 +34,13 @@ broker_actor fake_broker(caf::actor_system& sys) {
       [](create_partitions_atom, create_partitions_request&) -> caf::result<topic_metadata> {
         return make_error(errc::invalid_request);
       },
+      [](reassign_atom, alter_reassignments_request&)
+        -> caf::result<std::vector<reassignment_result>> {
+        return make_error(errc::invalid_request);
+      },
+      [](decommission_atom, decommission_request&) -> caf::result<caf::ok_atom> {
+        return make_error(errc::invalid_request);
+      },
       [](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
         return make_error(errc::invalid_request);
       },

@@ -214,6 +214,11 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
     [=](create_partitions_atom, create_partitions_request&) -> caf::result<topic_metadata> {
       return nope("create partitions");
     },
+    [=](reassign_atom, alter_reassignments_request&)
+      -> caf::result<std::vector<reassignment_result>> { return nope("reassign"); },
+    [=](decommission_atom, decommission_request&) -> caf::result<caf::ok_atom> {
+      return nope("decommission");
+    },
     [=](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
       return nope("replica fetch");
     },

@@ -20,6 +20,7 @@
 #include "runtime/kafka/offset_codec.hpp"
 #include "runtime/kafka/offsets_topic_codec.hpp"
 #include "runtime/kafka/produce_codec.hpp"
+#include "runtime/kafka/reassignment_codec.hpp"
 #include "runtime/kafka/request_header.hpp"
 #include "runtime/kafka/sasl_codec.hpp"
 #include "runtime/kafka/topic_admin_codec.hpp"
@@ -61,6 +62,10 @@ void decode_body(reader& r, api_key key, int16_t v) {
     case api_key::delete_acls: return body<delete_acls_request>(r, v);
     case api_key::delete_groups: return body<delete_groups_request>(r, v);
     case api_key::offset_delete: return body<offset_delete_request>(r, v);
+    case api_key::alter_partition_reassignments:
+      return body<alter_partition_reassignments_request>(r, v);
+    case api_key::list_partition_reassignments:
+      return body<list_partition_reassignments_request>(r, v);
   }
 }
 

@@ -240,19 +240,19 @@ TEST_CASE("access commands keep their fields through encode and decode",
 TEST_CASE("access commands have their documented bytes", "[cluster][access][durable]") {
   // docs/metadata-format.md: kind 9 delete_credential = user, mechanism.
   CHECK(hex(encode(delete_credential_cmd{"alice", scram_mechanism::sha_512}))
-        == hex(unhex("05 09 05 616c696365 02")));
+        == hex(unhex("06 09 05 616c696365 02")));
   // kind 10 create_acls: User:a ALLOW READ on TOPIC LITERAL t from *.
   CHECK(hex(encode(create_acls_cmd{{binding("t", acl_operation::read, "User:a")}}))
-        == hex(unhex("05 0a 01 02 01 74 03 06 557365723a61 01 2a 03 03")));
+        == hex(unhex("06 0a 01 02 01 74 03 06 557365723a61 01 2a 03 03")));
   // kind 11 delete_acls: a filter's strings are a present flag, then the string.
   acl_filter f;
   f.principal = "User:a";
   CHECK(hex(encode(delete_acls_cmd{{f}}))
-        == hex(unhex("05 0b 01 01 00 01 01 06 557365723a61 00 01 01")));
+        == hex(unhex("06 0b 01 01 00 01 01 06 557365723a61 00 01 01")));
   // Format 4 wrote the access commands with the same fields.
   auto v4 = decode_command(unhex("04 09 05 616c696365 02"));
   REQUIRE(v4);
-  CHECK(hex(encode(*v4)) == hex(unhex("05 09 05 616c696365 02")));
+  CHECK(hex(encode(*v4)) == hex(unhex("06 09 05 616c696365 02")));
   // Formats before 4 knew no access commands.
   auto old = decode_command(unhex("03 09 05 616c696365 02"));
   REQUIRE_FALSE(old);

@@ -83,6 +83,11 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
       false}},
     create_partitions_cmd{create_partitions_request{"orders", 9, true}},
     create_topic_cmd{create_topic_request{"c", 1, 1, {{"cleanup.policy", "compact"}}}},
+    alter_reassignments_cmd{alter_reassignments_request{
+      {{topic_partition{"orders", partition_id{1}}, nodes({2, 3, 4}), false},
+       {topic_partition{"orders", partition_id{2}}, {}, true}},
+      1000}},
+    decommission_broker_cmd{decommission_request{node_id{3}, true, 0}},
   };
   for (auto& c : cmds) {
     auto bytes = encode(c);
@@ -121,6 +126,17 @@ TEST_CASE("metadata commands survive encode and decode", "[cluster]") {
   CHECK(cp.req.topic == "orders");
   CHECK(cp.req.count == 9);
   CHECK(cp.req.validate_only);
+  auto ar = std::get<alter_reassignments_cmd>(*decode_command(encode(cmds[18])));
+  REQUIRE(ar.req.partitions.size() == 2);
+  CHECK(ar.req.partitions[0].tp == topic_partition{"orders", partition_id{1}});
+  CHECK(ar.req.partitions[0].replicas == nodes({2, 3, 4}));
+  CHECK_FALSE(ar.req.partitions[0].cancel);
+  CHECK(ar.req.partitions[1].cancel);
+  CHECK(ar.req.throttle == 1000);
+  auto dc = std::get<decommission_broker_cmd>(*decode_command(encode(cmds[19])));
+  CHECK(dc.req.id == node_id{3});
+  CHECK(dc.req.cancel);
+  CHECK(dc.req.throttle == 0);
   auto ct = std::get<create_topic_cmd>(*decode_command(encode(cmds[17])));
   REQUIRE(ct.req.configs.size() == 1);
   CHECK(ct.req.configs[0] == topic_config_entry{"cleanup.policy", "compact"});
@@ -143,18 +159,18 @@ TEST_CASE("commands written before the durable encoding decode and encode to the
                      " 02 00000001 00000003");
   auto alloc = unhex("03 06");
   auto elect = unhex("03 07");
-  // Format 5 has the same fields for these kinds but create_topic, which ends with its
+  // Format 6 has the same fields for these kinds but create_topic, which ends with its
   // configs (none: a count of 0).
   for (auto& bytes : {reg, fence, unfence, create, del, alter, alloc, elect}) {
     auto cmd = decode_command(bytes);
     REQUIRE(cmd);
     auto configs = bytes == create ? std::string(1, '\0') : std::string{};
-    CHECK(hex(encode(*cmd)) == hex("\x05" + bytes.substr(1) + configs));
+    CHECK(hex(encode(*cmd)) == hex("\x06" + bytes.substr(1) + configs));
   }
   // Format 4: the same create_topic bytes.
   auto create_v4 = "\x04" + create.substr(1);
   REQUIRE(decode_command(create_v4));
-  CHECK(hex(encode(*decode_command(create_v4))) == hex("\x05" + create.substr(1) + '\0'));
+  CHECK(hex(encode(*decode_command(create_v4))) == hex("\x06" + create.substr(1) + '\0'));
   auto r = std::get<register_broker_cmd>(*decode_command(reg));
   CHECK(r.broker.id == node_id{2});
   CHECK(r.broker.host == "10.0.0.2");
@@ -258,27 +274,32 @@ TEST_CASE("truncated, unknown or overlong command bytes are an exact error",
   CHECK(decode_error(bytes.substr(0, 1))
         == "corrupt_message: metadata command: truncated: 1 bytes needed at byte 1, 0 left");
   CHECK(decode_error(bytes.substr(0, 12))
-        == "corrupt_message: metadata command: format 5, kind 3: truncated: 4 bytes needed "
+        == "corrupt_message: metadata command: format 6, kind 3: truncated: 4 bytes needed "
            "at byte 9, 3 left");
   auto bad_kind = bytes;
   bad_kind[1] = 42;
-  CHECK(decode_error(bad_kind) == "corrupt_message: metadata command: format 5, kind 42 is "
+  CHECK(decode_error(bad_kind) == "corrupt_message: metadata command: format 6, kind 42 is "
                                   "unknown");
-  CHECK(decode_error(bytes + "x") == "corrupt_message: metadata command: format 5, kind 3: 1 "
+  CHECK(decode_error(bytes + "x") == "corrupt_message: metadata command: format 6, kind 3: 1 "
                                      "bytes left over after byte 18");
   // Format 4 knows no topic config kinds.
   auto v4 = encode(create_partitions_cmd{create_partitions_request{"t", 2, false}});
   v4[0] = 4;
   CHECK(decode_error(v4) == "corrupt_message: metadata command: format 4, kind 13 is "
                             "unknown");
+  // Format 5 knows no moves.
+  auto v5 = encode(decommission_broker_cmd{decommission_request{node_id{2}, false, -1}});
+  v5[0] = 5;
+  CHECK(decode_error(v5) == "corrupt_message: metadata command: format 5, kind 15 is "
+                            "unknown");
   // A newer format than this code knows, and format 0 (never written).
   auto newer = bytes;
-  newer[0] = 6;
-  CHECK(decode_error(newer) == "corrupt_message: metadata command: format 6 is unknown (this "
-                               "cafka reads 1 to 5)");
+  newer[0] = 7;
+  CHECK(decode_error(newer) == "corrupt_message: metadata command: format 7 is unknown (this "
+                               "cafka reads 1 to 6)");
   newer[0] = 0;
   CHECK(decode_error(newer) == "corrupt_message: metadata command: format 0 is unknown (this "
-                               "cafka reads 1 to 5)");
+                               "cafka reads 1 to 6)");
 }
 
 TEST_CASE("a metadata snapshot round-trips through its bytes", "[cluster][durable]") {
@@ -318,10 +339,16 @@ TEST_CASE("a metadata snapshot of version 3 decodes from its documented bytes",
   CHECK(st.access().version == 0);
   CHECK(st.access().credentials.empty());
   CHECK(st.access().acls.empty());
-  // Version 5 writes the same cluster metadata, then the (empty) access metadata: version 0,
-  // no credentials, no bindings; then the topics' configs: none.
+  // Version 6 writes the same cluster metadata, then the (empty) access metadata: version 0,
+  // no credentials, no bindings; then the topics' configs: none; then the moves: no moving
+  // partition, no broker being decommissioned, no throttle.
   CHECK(hex(fixture_state().to_bytes())
-        == hex("\x05" + v3.substr(1) + unhex("0000000000000000 00 00 00")));
+        == hex("\x06" + v3.substr(1)
+               + unhex("0000000000000000 00 00 00 00 00 0000000000000000")));
+  // Version 5: without the moves.
+  metadata_state v5;
+  REQUIRE_FALSE(v5.from_bytes("\x05" + v3.substr(1) + unhex("0000000000000000 00 00 00")));
+  CHECK(v5.to_bytes() == fixture_state().to_bytes());
   // Version 4: without the configs.
   metadata_state v4;
   REQUIRE_FALSE(v4.from_bytes("\x04" + v3.substr(1) + unhex("0000000000000000 00 00")));
@@ -349,25 +376,30 @@ TEST_CASE("a metadata snapshot of another version or cut short is an exact error
         == "storage_error: malformed metadata snapshot: a Boost text archive (versions 0-2, "
            "before cafka's durable encoding) is not read");
   auto newer = good;
-  newer[0] = 6;
-  CHECK(error_of(newer) == "storage_error: malformed metadata snapshot: version 6 is unknown "
-                           "(this cafka reads 3 to 5)");
-  // The last byte is the count of topics with configs.
+  newer[0] = 7;
+  CHECK(error_of(newer) == "storage_error: malformed metadata snapshot: version 7 is unknown "
+                           "(this cafka reads 3 to 6)");
+  // The last 8 bytes are the throttle.
   CHECK(error_of(good.substr(0, good.size() - 1))
-        == "storage_error: malformed metadata snapshot: truncated: 1 bytes needed at byte "
-           + std::to_string(good.size() - 1) + ", 0 left");
+        == "storage_error: malformed metadata snapshot: truncated: 8 bytes needed at byte "
+           + std::to_string(good.size() - 8) + ", 7 left");
+  // The moves part (10 bytes when empty) follows the count of topics with configs.
+  auto no_moves = unhex("00 00 0000000000000000");
+  auto configs_end = good.size() - no_moves.size();
   // A version 3 snapshot ends after the cluster metadata: version 5 bytes without their
   // access and configs parts are truncated.
-  CHECK(error_of(good.substr(0, good.size() - 11))
+  CHECK(error_of(good.substr(0, configs_end - 11))
         == "storage_error: malformed metadata snapshot: truncated: 8 bytes needed at byte "
-           + std::to_string(good.size() - 11) + ", 0 left");
+           + std::to_string(configs_end - 11) + ", 0 left");
   // Configs of a topic the snapshot does not have, and invalid ones.
-  auto stray = good.substr(0, good.size() - 1)
-               + unhex("01 01 78 01 0c 726574656e74696f6e2e6d73 01 31");  // "x": retention.ms=1
+  auto stray = good.substr(0, configs_end - 1)
+               + unhex("01 01 78 01 0c 726574656e74696f6e2e6d73 01 31")  // "x": retention.ms=1
+               + no_moves;
   CHECK(error_of(stray) == "storage_error: malformed metadata snapshot: configs of topic 'x', "
                            "which it does not have");
-  auto bad = good.substr(0, good.size() - 1)
-             + unhex("01 06 6f7264657273 01 0c 726574656e74696f6e2e6d73 01 7a");  // "z"
+  auto bad = good.substr(0, configs_end - 1)
+             + unhex("01 06 6f7264657273 01 0c 726574656e74696f6e2e6d73 01 7a")  // "z"
+             + no_moves;
   CHECK(error_of(bad) == "storage_error: malformed metadata snapshot: configs of topic "
                          "'orders': Invalid value z for configuration retention.ms: Not a "
                          "number of type LONG");

@@ -410,3 +410,40 @@ TEST_CASE("a stopped replica fails every parked request with the reason", "[repl
   REQUIRE(c.out[1].stopped_leading.size() == 1);
   CHECK_FALSE(c.fsm(1).leading());
 }
+
+TEST_CASE("a replica a move adds follows the leader in the same epoch, catches up and is "
+          "proposed for the ISR, and a replica it drops no longer counts",
+          "[replication][reassignment]") {
+  replica_cluster c;
+  auto pm = partition(1, 0, {1, 2, 3});
+  c.start(1, pm);
+  c.start(2, pm);
+  c.start(3, pm);
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 5, "a"), 1);
+  c.settle(1, {2, 3});
+  c.confirm(1);
+  REQUIRE(c.fsm(1).high_watermark() == log_offset{5});
+  // The controller starts moving {1,2,3} to {1,2,4}: same leader epoch, new partition epoch.
+  auto moving = partition(1, 0, {1, 2, 3}, 2, {1, 2, 4, 3});
+  moving.adding_replicas = ids({4});
+  moving.removing_replicas = ids({3});
+  c.fsm(1).update_partition(moving, c.now);
+  c.drive(1);
+  CHECK(c.fsm(1).followers().count(node_id{4}) == 1);
+  c.start(4, moving);
+  c.settle(1, {2, 3, 4});
+  CHECK(c.fsm(4).log_end() == log_offset{5});
+  REQUIRE(c.out[1].proposals.size() == 1);
+  CHECK(c.out[1].proposals[0].req.isr == ids({1, 2, 4, 3}));
+  // The move completes: 3 is gone from replicas and ISR; the leader stops counting it.
+  auto done = partition(1, 0, {1, 2, 4}, 4, {1, 2, 4});
+  c.fsm(1).isr_change_committed(c.out[1].proposals[0].id, done, c.now);
+  c.out[1].proposals.clear();
+  c.drive(1);
+  CHECK(c.fsm(1).followers().count(node_id{3}) == 0);
+  auto p = c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), -1);
+  c.settle(1, {2, 4});
+  REQUIRE(c.reply(1, p));
+  CHECK(c.reply(1, p)->result);
+  CHECK(c.fsm(1).high_watermark() == log_offset{6});
+}
