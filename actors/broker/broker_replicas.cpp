@@ -114,8 +114,11 @@ void apply_metadata(broker_self self, cluster_metadata md) {
     if (wanted.count(kv.first) == 0)
       gone.push_back(kv.first);
   for (auto& tp : gone) {
-    spdlog::info("broker: this broker no longer hosts {} (deleted or moved); removing its log",
-                 to_string(tp));
+    if (st.md.find_partition(tp) != nullptr)
+      spdlog::info("broker: topic partition {} moved off this broker; removing its log",
+                   to_string(tp));
+    else
+      spdlog::info("broker: topic partition {} deleted; removing its log", to_string(tp));
     stop_replica(self, tp, true);
   }
   for (auto& tp : wanted)

@@ -16,6 +16,7 @@
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"
+#include "tests/integration/node_process.hpp"
 
 using cafka::test::eventually;
 using cafka::testing::background_process;
@@ -149,6 +150,9 @@ TEST_CASE("a partition moved to other brokers while Kafka's idempotent producer 
   // The leaving broker deletes its replica's log.
   auto old_dir = c.dir() + "/data/node-" + std::to_string(leaving) + "/moving-0";
   CHECK(eventually([&] { return !std::filesystem::exists(old_dir); }, 20s));
+  CHECK(cafka::testing::read_file(c.dir() + "/node-" + std::to_string(leaving) + ".log")
+          .find("topic partition moving-0 moved off this broker; removing its log")
+        != std::string::npos);
 
   // The producer goes on against the new leader.
   auto at_done = lines(producer.out());
