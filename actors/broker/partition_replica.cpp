@@ -234,7 +234,8 @@ caf::result<produce_response> on_produce(replica_self self, produce_request& req
   auto id = st.next_id++;
   auto rp = self->make_response_promise<produce_response>();
   auto batch = describe_batch(req.batch, st.fsm->config(), now_ms());
-  st.produces.emplace(id, pending_produce{rp, std::move(req.batch)});
+  auto append_time = st.fsm->config().log_append_time ? batch.header.max_timestamp : -1;
+  st.produces.emplace(id, pending_produce{rp, std::move(req.batch), append_time});
   st.fsm->produce(id, batch, req.acks, req.timeout_ms, mono_ms(self));
   drive(self);
   return rp;

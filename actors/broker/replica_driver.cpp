@@ -50,6 +50,7 @@ bool append(replica_self self, const log_write& w) {
     return true;
   }
   auto batch = std::move(i->second.batch);
+  auto append_time = i->second.append_time_ms;
   auto& fsm_cfg = st.fsm->config();
   if (fsm_cfg.codec) {  // compression.type: checked by describe_batch, so it decompresses
     auto recompressed = recompress_batch(batch, *fsm_cfg.codec,
@@ -72,8 +73,9 @@ bool append(replica_self self, const log_write& w) {
   }
   set_partition_leader_epoch(batch.data(), w.epoch);
   auto now = now_ms();
+  // The time the produce's describe_batch chose: the fsm's producer state and answer have it.
   if (st.fsm->config().log_append_time)
-    set_log_append_time(batch.data(), batch.size(), now);
+    set_log_append_time(batch.data(), batch.size(), append_time);
   auto end_before = st.log->log_end_offset();
   auto base = st.log->append(batch, now);
   if (!base && st.log->log_end_offset() != end_before) {

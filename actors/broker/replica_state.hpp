@@ -32,6 +32,7 @@ struct pending_fetch {
 struct pending_produce {
   caf::typed_response_promise<produce_response> rp;
   std::string batch;
+  int64_t append_time_ms = -1;  // LogAppendTime: the time to stamp (describe_batch's)
 };
 
 struct replica_state {

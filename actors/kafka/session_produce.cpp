@@ -105,6 +105,7 @@ void produce_partition(kafka_session_self self, const kafka_call& call, const ga
         auto& s = g->response.responses[ti].partition_responses[pi];
         s.base_offset = r.base_offset.value;
         s.log_start_offset = r.log_start_offset.value;
+        s.log_append_time_ms = r.log_append_time_ms;
         complete_one(self, call, g);
       },
       [=](const caf::error& err) {

@@ -25,6 +25,9 @@ struct produce_response {
   topic_partition tp;
   log_offset base_offset;
   log_offset log_start_offset;
+  // The time the leader stamped on the batch (ms since the epoch) if the topic's
+  // message.timestamp.type is LogAppendTime, else -1 (Kafka's log_append_time_ms).
+  int64_t log_append_time_ms = -1;
 };
 
 // Long poll: answered when at least min_bytes are available or max_wait_ms passed. With
@@ -183,7 +186,7 @@ typename Inspector::result_type inspect(Inspector& f, produce_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, produce_response& x) {
-  return f(x.tp, x.base_offset, x.log_start_offset);
+  return f(x.tp, x.base_offset, x.log_start_offset, x.log_append_time_ms);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {

@@ -72,7 +72,7 @@ caf::expected<check_result> producer_state::check(const batch_header& h) const {
   auto last_seq = last_sequence(h);
   for (auto& b : e.batches)
     if (b.first_seq == h.base_sequence && b.last_seq == last_seq)
-      return check_result{check_result::duplicate, b.base_offset, b.last_offset};
+      return check_result{check_result::duplicate, b.base_offset, b.last_offset, b.timestamp};
   auto expected = add_sequence(e.last().last_seq, 1);
   if (h.base_sequence != expected)
     return make_error(errc::out_of_order_sequence,

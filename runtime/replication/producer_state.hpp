@@ -73,6 +73,7 @@ struct check_result {
   // acks=all it first waits, as for an append, until the high watermark passes last_offset.
   log_offset base_offset = no_offset;
   log_offset last_offset = no_offset;
+  int64_t timestamp = 0;  // duplicate: the original batch's max_timestamp
 };
 
 class producer_state {

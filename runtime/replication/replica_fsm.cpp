@@ -21,6 +21,8 @@ produce_batch describe_batch(std::string_view bytes, const replica_fsm_config& c
   if (!cfg.log_append_time)
     limits.timestamps = timestamp_window{wall_now_ms, cfg.timestamp_before_max_ms,
                                          cfg.timestamp_after_max_ms};
+  else
+    out.header.max_timestamp = wall_now_ms;  // what the leader stamps on the bytes
   out.invalid = validate_batch(bytes, limits);
   if (!out.invalid && cfg.compacted && !out.header.is_control()) {
     bool keyless = false;

@@ -107,15 +107,17 @@ void apply_topic_config(replica_fsm_config& cfg, const topic_config& topic);
 
 // A produce request's batch as the leader judges it (describe_batch).
 struct produce_batch {
-  batch_header header;  // of the bytes as sent (base offset 0)
+  // Of the bytes as sent (base offset 0); with LogAppendTime its max_timestamp is the
+  // append time the leader stamps (describe_batch's wall_now_ms).
+  batch_header header;
   size_t size = 0;      // bytes
   caf::error invalid;   // validate_batch's verdict on the bytes
 };
 
 // Reads the header and validates the batch as a producer's (validate_batch with the
 // decompression cap of message_max_bytes and the timestamp window around wall_now_ms, the
-// broker's wall-clock time); skipped when it exceeds message_max_bytes, which the fsm refuses
-// first.
+// broker's wall-clock time, unless the topic is LogAppendTime: then wall_now_ms is the append
+// time); skipped when it exceeds message_max_bytes, which the fsm refuses first.
 produce_batch describe_batch(std::string_view bytes, const replica_fsm_config& cfg,
                              int64_t wall_now_ms);
 

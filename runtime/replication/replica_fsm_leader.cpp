@@ -65,7 +65,8 @@ void replica_fsm::produce(uint64_t id, const produce_batch& batch, int16_t acks,
     return;
   }
   if (checked->kind == check_result::duplicate) {
-    produce_response resp{cfg_.tp, checked->base_offset, log_start_};
+    produce_response resp{cfg_.tp, checked->base_offset, log_start_,
+                          cfg_.log_append_time ? checked->timestamp : -1};
     auto end = checked->last_offset + 1;
     if (acks != -1 || hw_ >= end)
       out_.produce_replies.push_back(produce_reply{id, resp});
@@ -112,7 +113,9 @@ void replica_fsm::append_done(const pending_write& w, log_offset log_end, int64_
   log_end_ = log_end;
   wake_parked_fetches();
   advance_high_watermark();
-  answer_ack(w.produce_id, log_end_, produce_response{cfg_.tp, w.end_before, log_start_},
+  answer_ack(w.produce_id, log_end_,
+             produce_response{cfg_.tp, w.end_before, log_start_,
+                              cfg_.log_append_time ? h.max_timestamp : -1},
              w.acks, w.timeout_ms, now);
 }
 

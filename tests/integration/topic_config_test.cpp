@@ -5,6 +5,7 @@
 // in its partition and moves the group's members onto the new partitions.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <map>
 #include <set>
@@ -213,4 +214,43 @@ TEST_CASE("growing a topic from 3 to 6 partitions keeps old records where they w
   b.kill9();
   k.signal(SIGTERM);
   CHECK(k.wait(30s) == 0);
+}
+
+TEST_CASE("a LogAppendTime topic stamps the broker's time on librdkafka's records, in the "
+          "produce answer and in what consumers read",
+          "[integration][topic_config][kafka]") {
+  std::vector<node_spec> nodes;
+  for (int i = 1; i <= 3; ++i)
+    nodes.push_back({i, true, true});
+  cluster_process c{nodes, cafka::testing::kafka_test_defaults, true};
+  REQUIRE(cafka::testing::start_kafka_cluster(c, {1, 2, 3}));
+  REQUIRE(c.cli({"topics", "create", "--topic", "stamped", "--partitions", "1",
+                 "--replication-factor", "3", "--topic-config",
+                 "message.timestamp.type=LogAppendTime"})
+            .exit_code
+          == 0);
+  auto wall = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  };
+  auto before = wall();
+  auto r = cafka::testing::python_client("append_time.py",
+                                         {c.kafka_bootstrap(), "stamped"});
+  auto after = wall();
+  INFO(r.out << r.err);
+  std::istringstream in{r.out};
+  std::string what;
+  int type = 0;
+  int64_t ts = 0;
+  std::vector<int64_t> delivered, consumed;
+  while (in >> what >> type >> ts) {
+    CHECK(type == 2);  // LogAppendTime, not the producer's CreateTime 1000
+    CHECK(ts >= before);
+    CHECK(ts <= after);
+    (what == "delivered" ? delivered : consumed).push_back(ts);
+  }
+  CHECK(delivered.size() == 3);
+  // Each record reads back with the time its produce answer gave.
+  CHECK(consumed == delivered);
 }

@@ -447,3 +447,47 @@ TEST_CASE("a replica a move adds follows the leader in the same epoch, catches u
   CHECK(c.reply(1, p)->result);
   CHECK(c.fsm(1).high_watermark() == log_offset{6});
 }
+
+TEST_CASE("with LogAppendTime the leader answers with the append time it stamps, also to a "
+          "retried batch, and its producer state holds that time",
+          "[replication]") {
+  replica_fsm_config cfg;
+  cfg.tp = topic_partition{"t", partition_id{0}};
+  cfg.self = node_id{1};
+  cfg.log_append_time = true;
+  replica_fsm fsm{cfg, log_offset{0}, log_offset{0}, {}, {}};
+  fsm.update_partition(partition(1, 0, {1}, 0, {1}), 0);
+  (void) fsm.take_output();
+  // The producer's own timestamps are old; the append time is the broker's clock.
+  auto batch = make_batch(producer_id{7}, producer_epoch{0}, 0, 2, "a");
+  auto described = describe_batch(batch, cfg, 1'700'000'000'000);
+  CHECK(described.header.max_timestamp == 1'700'000'000'000);
+  fsm.produce(1, described, 1, 1000, 0);
+  (void) fsm.take_output();
+  fsm.write_done(log_offset{2}, 0);
+  auto out = fsm.take_output();
+  REQUIRE(out.produce_replies.size() == 1);
+  REQUIRE(out.produce_replies[0].result);
+  CHECK(out.produce_replies[0].result->log_append_time_ms == 1'700'000'000'000);
+  // The retry arrives later; it is answered with the first append's time.
+  fsm.produce(2, describe_batch(batch, cfg, 1'700'000'009'000), 1, 1000, 0);
+  out = fsm.take_output();
+  REQUIRE(out.produce_replies.size() == 1);
+  REQUIRE(out.produce_replies[0].result);
+  CHECK(out.produce_replies[0].result->base_offset == log_offset{0});
+  CHECK(out.produce_replies[0].result->log_append_time_ms == 1'700'000'000'000);
+  // CreateTime topics answer -1.
+  cfg.log_append_time = false;
+  replica_fsm plain{cfg, log_offset{0}, log_offset{0}, {}, {}};
+  plain.update_partition(partition(1, 0, {1}, 0, {1}), 0);
+  (void) plain.take_output();
+  plain.produce(3, describe_batch(make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"),
+                                  cfg, 0),
+                1, 1000, 0);
+  (void) plain.take_output();
+  plain.write_done(log_offset{1}, 0);
+  out = plain.take_output();
+  REQUIRE(out.produce_replies.size() == 1);
+  REQUIRE(out.produce_replies[0].result);
+  CHECK(out.produce_replies[0].result->log_append_time_ms == -1);
+}
