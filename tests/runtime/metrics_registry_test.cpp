@@ -253,3 +253,18 @@ TEST_CASE("concurrent increments of one counter from several threads all count",
   for (int t = 0; t < threads; ++t)
     CHECK(snap.series[t].value == 2 * per_thread);
 }
+
+TEST_CASE("family and series handles stay usable after their registry is gone", "[metrics]") {
+  counter_family fam;
+  counter c;
+  {
+    metric_registry reg;
+    fam = *reg.add_counter("outlived_total", "h", {"x"}, 2);
+    c = *fam.with({"a"});
+  }
+  c.inc(3);
+  CHECK(c.value() == 3);
+  REQUIRE(fam.with({"b"}));
+  CHECK(fam.size() == 2);
+  CHECK(fam.remove({"a"}));
+}
