@@ -87,15 +87,15 @@ void apply_metadata(broker_self self, cluster_metadata md) {
   st.md = std::move(md);
   st.registered = true;
   st.throttle->set_rate(st.md.reassignment_throttle);
-  // Running replicas follow the metadata: leader, epochs and ISR, and their topic's configs.
+  // Running replicas follow the metadata: leader, epochs and ISR (a move's replica changes
+  // bump the partition epoch), and their topic's configs.
   for (auto& kv : st.replicas) {
     auto now = st.md.find_partition(kv.first);
     auto before = previous.find_partition(kv.first);
     if (now != nullptr
         && (before == nullptr || before->epoch != now->epoch
             || before->partition_epoch != now->partition_epoch || before->leader != now->leader
-            || before->isr != now->isr || before->replicas != now->replicas
-            || before->adding_replicas != now->adding_replicas))
+            || before->isr != now->isr))
       self->send(kv.second, md_update_atom::value, *now);
     auto topic_now = st.md.find_topic(kv.first.topic);
     auto topic_before = previous.find_topic(kv.first.topic);

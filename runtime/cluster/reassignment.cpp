@@ -52,21 +52,27 @@ std::string joined(const std::vector<node_id>& xs) {
   return out;
 }
 
+// A leader outside the replicas hands over to the first live ISR member in replica order
+// (none: the partition goes offline), in a new leader epoch.
+void hand_over_leadership(const cluster_metadata& md, partition_metadata& p) {
+  if (p.leader == no_node || contains(p.replicas, p.leader))
+    return;
+  auto next = std::find_if(p.isr.begin(), p.isr.end(), [&](node_id r) {
+    return is_alive(md, r);
+  });
+  p.leader = next != p.isr.end() ? *next : no_node;
+  p.epoch += 1;
+}
+
 // The replica set becomes `replicas` (no move in progress): the ISR keeps its members in it,
-// and a leader outside it hands over to the first live ISR member in replica order.
+// and a leader outside it hands over (hand_over_leadership).
 // Requires: some ISR member is in `replicas` (check_reassignment).
 void settle(const cluster_metadata& md, partition_metadata& p, std::vector<node_id> replicas) {
   p.isr = in_order(replicas, p.isr);
   p.replicas = std::move(replicas);
   p.adding_replicas.clear();
   p.removing_replicas.clear();
-  if (p.leader != no_node && !contains(p.replicas, p.leader)) {
-    auto next = std::find_if(p.isr.begin(), p.isr.end(), [&](node_id r) {
-      return is_alive(md, r);
-    });
-    p.leader = next != p.isr.end() ? *next : no_node;
-    p.epoch += 1;
-  }
+  hand_over_leadership(md, p);
 }
 
 } // namespace
@@ -149,12 +155,10 @@ caf::error apply_reassignment(cluster_metadata& md, const partition_reassignment
     p.replicas = std::move(replicas);
     p.adding_replicas = std::move(adding);
     p.removing_replicas = std::move(removing);
-    if (!complete_reassignment(md, p) && !contains(p.replicas, p.leader)) {
-      // An earlier move's adding replica led and is no longer wanted.
-      settle(md, p, p.replicas);
-      p.adding_replicas = without(target, original);
-      p.removing_replicas = without(original, target);
-    }
+    // Not complete yet: an earlier move's adding replica that led and is no longer wanted
+    // hands over.
+    if (!complete_reassignment(md, p))
+      hand_over_leadership(md, p);
   }
   p.partition_epoch += 1;
   return {};

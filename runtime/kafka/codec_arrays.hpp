@@ -29,6 +29,26 @@ void read_elements(reader& r, int32_t n, std::vector<T>& out, F& read_one) {
   }
 }
 
+// The elements of an array of count `n` (read by the caller, ARRAY or COMPACT_ARRAY form); a
+// null array (n < 0) fails the reader ("null array").
+template <class T, class F>
+void read_present(reader& r, int32_t n, std::vector<T>& out, F& read_one) {
+  if (n < 0) {
+    r.fail("null array");
+    n = 0;
+  }
+  read_elements(r, n, out, read_one);
+}
+
+// The same for a nullable array: nullopt for a null one (or a count the reader refused).
+template <class T, class F>
+void read_maybe(reader& r, int32_t n, std::optional<std::vector<T>>& out, F& read_one) {
+  out.reset();
+  if (n < 0 || !r.ok())
+    return;
+  read_elements(r, n, out.emplace(), read_one);
+}
+
 inline void read_string_element(reader& r, std::string& s) {
   s = r.string();
 }
@@ -39,12 +59,7 @@ inline void read_string_element(reader& r, std::string& s) {
 // `read_one(r, element)`. A null array fails the reader ("null array").
 template <class T, class F>
 void read_array(reader& r, size_t min_size, std::vector<T>& out, F read_one) {
-  auto n = r.array_length(min_size);
-  if (n < 0) {
-    r.fail("null array");
-    n = 0;
-  }
-  detail::read_elements(r, n, out, read_one);
+  detail::read_present(r, r.array_length(min_size), out, read_one);
 }
 
 // Reads a nullable array: nullopt for -1 (or a count the reader refused), otherwise as
@@ -52,11 +67,7 @@ void read_array(reader& r, size_t min_size, std::vector<T>& out, F read_one) {
 template <class T, class F>
 void read_nullable_array(reader& r, size_t min_size, std::optional<std::vector<T>>& out,
                          F read_one) {
-  out.reset();
-  auto n = r.array_length(min_size);
-  if (n < 0 || !r.ok())
-    return;
-  detail::read_elements(r, n, out.emplace(), read_one);
+  detail::read_maybe(r, r.array_length(min_size), out, read_one);
 }
 
 inline void read_string_array(reader& r, std::vector<std::string>& out) {
@@ -78,23 +89,14 @@ inline void read_int32_array(reader& r, std::vector<int32_t>& out) {
 // fails the reader ("null array").
 template <class T, class F>
 void read_compact_array(reader& r, size_t min_size, std::vector<T>& out, F read_one) {
-  auto n = r.compact_array_length(min_size);
-  if (n < 0) {
-    r.fail("null array");
-    n = 0;
-  }
-  detail::read_elements(r, n, out, read_one);
+  detail::read_present(r, r.compact_array_length(min_size), out, read_one);
 }
 
 // A nullable COMPACT_ARRAY: nullopt for null (or a count the reader refused).
 template <class T, class F>
 void read_compact_nullable_array(reader& r, size_t min_size,
                                  std::optional<std::vector<T>>& out, F read_one) {
-  out.reset();
-  auto n = r.compact_array_length(min_size);
-  if (n < 0 || !r.ok())
-    return;
-  detail::read_elements(r, n, out.emplace(), read_one);
+  detail::read_maybe(r, r.compact_array_length(min_size), out, read_one);
 }
 
 // Writes `xs` as a COMPACT_ARRAY, each element by `write_one(w, element)`.

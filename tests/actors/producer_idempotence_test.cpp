@@ -195,36 +195,28 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
       return rp;
     },
     [=](fetch_atom, fetch_request&) -> caf::result<fetch_response> { return nope("fetch"); },
-    [=](list_offsets_atom, list_offsets_request&) -> caf::result<list_offsets_response> {
-      return nope("list_offsets");
-    },
+    [=](list_offsets_atom, list_offsets_request&)
+      -> caf::result<list_offsets_response> { return nope("list_offsets"); },
     [=](metadata_atom, metadata_request&) -> caf::result<cluster_metadata> {
       std::lock_guard<std::mutex> guard{self->state.cluster->mtx};
       return self->state.cluster->metadata();
     },
-    [=](create_topic_atom, create_topic_request&) -> caf::result<topic_metadata> {
-      return nope("create");
-    },
-    [=](delete_topic_atom, delete_topic_request&) -> caf::result<caf::ok_atom> {
-      return nope("delete");
-    },
-    [=](alter_configs_atom, alter_topic_configs_request&) -> caf::result<caf::ok_atom> {
-      return nope("alter configs");
-    },
-    [=](create_partitions_atom, create_partitions_request&) -> caf::result<topic_metadata> {
-      return nope("create partitions");
-    },
+    [=](create_topic_atom, create_topic_request&)
+      -> caf::result<topic_metadata> { return nope("create"); },
+    [=](delete_topic_atom, delete_topic_request&)
+      -> caf::result<caf::ok_atom> { return nope("delete"); },
+    [=](alter_configs_atom, alter_topic_configs_request&)
+      -> caf::result<caf::ok_atom> { return nope("alter configs"); },
+    [=](create_partitions_atom, create_partitions_request&)
+      -> caf::result<topic_metadata> { return nope("create partitions"); },
     [=](reassign_atom, alter_reassignments_request&)
       -> caf::result<std::vector<reassignment_result>> { return nope("reassign"); },
-    [=](decommission_atom, decommission_request&) -> caf::result<caf::ok_atom> {
-      return nope("decommission");
-    },
-    [=](replica_fetch_atom, replica_fetch_request&) -> caf::result<replica_fetch_response> {
-      return nope("replica fetch");
-    },
-    [=](alter_isr_atom, alter_isr_request&) -> caf::result<partition_metadata> {
-      return nope("alter_isr");
-    },
+    [=](decommission_atom, decommission_request&)
+      -> caf::result<caf::ok_atom> { return nope("decommission"); },
+    [=](replica_fetch_atom, replica_fetch_request&)
+      -> caf::result<replica_fetch_response> { return nope("replica fetch"); },
+    [=](alter_isr_atom, alter_isr_request&)
+      -> caf::result<partition_metadata> { return nope("alter_isr"); },
     [=](init_pid_atom) -> caf::result<producer_id> {
       auto& c = *self->state.cluster;
       std::lock_guard<std::mutex> guard{c.mtx};
@@ -237,34 +229,26 @@ broker_actor::behavior_type fake_broker(fake_broker_self self,
       }
       return the_producer_id;
     },
-    [](find_coordinator_atom, std::string&) -> caf::result<node_id> {
-      return make_error(errc::invalid_request);
-    },
+    [](find_coordinator_atom, std::string&)
+      -> caf::result<node_id> { return make_error(errc::invalid_request); },
     [](group_heartbeat_atom, group_heartbeat_request&)
       -> caf::result<group_heartbeat_response> { return make_error(errc::invalid_request); },
-    [](commit_atom, offset_commit_request&) -> caf::result<caf::ok_atom> {
-      return make_error(errc::invalid_request);
-    },
+    [](commit_atom, offset_commit_request&)
+      -> caf::result<caf::ok_atom> { return make_error(errc::invalid_request); },
     [](offset_fetch_atom, offset_fetch_request&)
       -> caf::result<std::vector<partition_offset>> { return make_error(errc::invalid_request); },
-    [](describe_group_atom, std::string&) -> caf::result<group_description> {
-      return make_error(errc::invalid_request);
-    },
-    [](list_groups_atom) -> caf::result<std::vector<std::string>> {
-      return make_error(errc::invalid_request);
-    },
-    [](classic_atom, classic_group_request&) -> caf::result<classic_group_response> {
-      return make_error(errc::invalid_request);
-    },
-    [](group_admin_atom, group_admin_request&) -> caf::result<group_admin_response> {
-      return make_error(errc::invalid_request);
-    },
-    [=](upsert_credential_atom, scram_credential&) -> caf::result<caf::ok_atom> {
-      return nope("access");
-    },
-    [=](delete_credential_atom, credential_name&) -> caf::result<caf::ok_atom> {
-      return nope("access");
-    },
+    [](describe_group_atom, std::string&)
+      -> caf::result<group_description> { return make_error(errc::invalid_request); },
+    [](list_groups_atom)
+      -> caf::result<std::vector<std::string>> { return make_error(errc::invalid_request); },
+    [](classic_atom, classic_group_request&)
+      -> caf::result<classic_group_response> { return make_error(errc::invalid_request); },
+    [](group_admin_atom, group_admin_request&)
+      -> caf::result<group_admin_response> { return make_error(errc::invalid_request); },
+    [=](upsert_credential_atom, scram_credential&)
+      -> caf::result<caf::ok_atom> { return nope("access"); },
+    [=](delete_credential_atom, credential_name&)
+      -> caf::result<caf::ok_atom> { return nope("access"); },
     [=](list_users_atom) -> caf::result<std::vector<scram_user>> { return nope("access"); },
     [=](create_acls_atom, std::vector<acl_binding>&)
       -> caf::result<std::vector<caf::error>> { return nope("access"); },
