@@ -491,6 +491,8 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
 } // namespace
 
 controller_member_actor spawn_controller_member(caf::actor_system& sys, controller_config cfg) {
+  if (cfg.metrics == nullptr)
+    cfg.metrics = std::make_shared<metrics::node_metrics>();
   return sys.spawn(controller_behavior, std::move(cfg));
 }
 

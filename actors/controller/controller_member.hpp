@@ -13,6 +13,7 @@
 #include "actors/controller/controller_interface.hpp"
 #include "runtime/chaos/fault_table.hpp"
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/metrics/node_metrics.hpp"
 #include "runtime/raft/fsm.hpp"
 #include "runtime/raft/persistence.hpp"
 
@@ -34,6 +35,9 @@ struct controller_config {
   int32_t max_partitions = 10000;
   uint64_t snapshot_every = 1000;                // applied entries between snapshots
   std::shared_ptr<fault_table> faults;           // the node's, for node_send; null: none
+  // The node's metrics and event log (quorum and controller series, elections, fencing);
+  // null: a fresh set of the member's own.
+  std::shared_ptr<metrics::node_metrics> metrics;
 };
 
 controller_member_actor spawn_controller_member(caf::actor_system& sys, controller_config cfg);

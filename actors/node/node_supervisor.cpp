@@ -63,6 +63,7 @@ controller_config make_controller_config(const cluster_config& cfg, node_id id,
   cc.storage = std::make_shared<raft::disk_persistence>(cfg.node_dir(id) + "/" + raft_dir_name,
                                                         io.raw_disk);
   cc.faults = io.faults;
+  cc.metrics = io.metrics;
   auto& d = cfg.defaults;
   cc.tick = std::chrono::milliseconds{d.quorum_tick_ms};
   cc.raft.election_timeout_ticks
@@ -240,15 +241,17 @@ void spawn_agent(supervisor_self self) {
   });
 }
 
-supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
-                                                           cluster_config cfg, node_id id,
-                                                           std::function<void()> on_fatal,
-                                                           std::shared_ptr<fault_table> faults,
-                                                           std::shared_ptr<access_cache> access) {
+supervisor_timers_actor::behavior_type
+supervisor_behavior(supervisor_self self, cluster_config cfg, node_id id,
+                    std::function<void()> on_fatal, std::shared_ptr<fault_table> faults,
+                    std::shared_ptr<access_cache> access,
+                    std::shared_ptr<metrics::node_metrics> m) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.id = id;
-  st.io = make_node_io(std::move(faults));
+  if (m == nullptr)
+    m = std::make_shared<metrics::node_metrics>(st.cfg.metrics);
+  st.io = make_node_io(std::move(faults), std::move(m));
   auto me = st.cfg.find(id);
   if (me != nullptr && me->controller) {
     st.controller = spawn_controller_member(
@@ -407,9 +410,10 @@ supervisor_timers_actor::behavior_type supervisor_behavior(supervisor_self self,
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
                                  std::function<void()> on_fatal,
                                  std::shared_ptr<fault_table> faults,
-                                 std::shared_ptr<access_cache> access) {
+                                 std::shared_ptr<access_cache> access,
+                                 std::shared_ptr<metrics::node_metrics> metrics) {
   return sys.spawn(supervisor_behavior, std::move(cfg), id, std::move(on_fatal),
-                   std::move(faults), std::move(access));
+                   std::move(faults), std::move(access), std::move(metrics));
 }
 
 } // namespace cafka

@@ -28,11 +28,12 @@ caf::error check_sections(const caf::settings& s, const std::string& path) {
   static const std::set<std::string> known{"cluster", "defaults", "global", "scheduler",
                                            "work-stealing", "logger", "stream", "middleman",
                                            "opencl", "tls", "security", "limits",
-                                           "quotas"};
+                                           "quotas", "metrics"};
   for (auto& kv : s)
     if (known.count(kv.first) == 0)
       return bad(path, "unknown section [" + kv.first + "] (cafka reads [cluster], "
-                       "[defaults], [tls], [security], [limits] and [quotas]; CAF's own sections "
+                       "[defaults], [tls], [security], [limits], [quotas] and [metrics]; CAF's own "
+                       "sections "
                        "such as [middleman] and [scheduler] are passed to CAF)");
   return {};
 }
@@ -99,7 +100,7 @@ caf::expected<node_config> parse_node(const caf::config_value& v, const std::str
   if (d == nullptr)
     return bad(path, where + "expected {id=..., host=\"...\", port=..., roles=[...]}");
   if (auto err = check_keys(*d, {"id", "host", "port", "roles", "listeners",
-                                 "advertised-listeners"}, path, "cluster] nodes["
+                                 "advertised-listeners", "metrics-port"}, path, "cluster] nodes["
                                                                          + std::to_string(index) + "]"))
     return err;
   node_config n;
@@ -117,6 +118,13 @@ caf::expected<node_config> parse_node(const caf::config_value& v, const std::str
   n.id = node_id{static_cast<int32_t>(id)};
   n.host = *host;
   n.port = static_cast<uint16_t>(port);
+  // The HTTP port of /metrics and the live view: the node's port + 1000 unless set; 0: off.
+  int64_t metrics_port = port + 1000;
+  if (d->count("metrics-port") == 0 && metrics_port > 65535)
+    return bad(path, where + "port + 1000 is no port: set metrics-port (0 switches it off)");
+  if (auto err = read_int(*d, "metrics-port", 0, 65535, path, where, metrics_port))
+    return err;
+  n.metrics_port = static_cast<uint16_t>(metrics_port);
   auto roles = d->find("roles");
   if (roles == d->end()) {
     n.controller = n.broker = true;
@@ -281,6 +289,11 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
       return bad(path, "[cluster] node id " + to_string(n->id) + " appears twice");
     if (!addrs.insert(n->address()).second)
       return bad(path, "[cluster] address " + n->address() + " appears twice");
+    if (n->metrics_port != 0
+        && !addrs.insert(n->host + ":" + std::to_string(n->metrics_port)).second)
+      return bad(path, "[cluster] node " + to_string(n->id) + ": metrics-port "
+                         + std::to_string(n->metrics_port)
+                         + " is an address already taken by another node or listener");
     for (auto& l : n->listeners)
       if (!addrs.insert(l.host + ":" + std::to_string(l.port)).second)
         return bad(path, "[cluster] node " + to_string(n->id) + ": listener "
@@ -327,6 +340,10 @@ caf::expected<cluster_config> cluster_config_from(const caf::settings& s,
   if (!limits)
     return limits.error();
   cfg.limits = *limits;
+  auto metrics = metrics_config_from(section(s, "metrics"), path);
+  if (!metrics)
+    return metrics.error();
+  cfg.metrics = *metrics;
   auto quotas = quota_config_from(section(s, "quotas"), path);
   if (!quotas)
     return quotas.error();

@@ -15,6 +15,7 @@
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/limits_config.hpp"
 #include "runtime/config/log_config.hpp"
+#include "runtime/config/metrics_config.hpp"
 #include "runtime/config/quota_config.hpp"
 #include "runtime/config/security_config.hpp"
 #include "runtime/config/tls_config.hpp"
@@ -35,6 +36,9 @@ struct node_config {
   // (`advertised-listeners`, defaulting to `listeners`). Empty: no Kafka listener.
   std::vector<listener_endpoint> listeners;
   std::vector<listener_endpoint> advertised_listeners;
+  // HTTP: GET /metrics and the live view on host:metrics_port (`metrics-port`, default
+  // port + 1000); 0: off.
+  uint16_t metrics_port = 0;
 
   std::string address() const { return host + ":" + std::to_string(port); }
 };
@@ -99,6 +103,7 @@ struct cluster_config {
   limits_config limits;      // [limits]: connections, request bytes, parked fetches, ...
   quota_config quotas;       // [quotas]: produce and fetch byte rates by user and client id
   chaos_config chaos;     // [cluster] chaos-enable and chaos-max-*
+  metrics_config metrics; // [metrics]: series caps, the live view's refresh
 
   const node_config* find(node_id id) const;
   // Every broker's host:port, comma-separated (a client's bootstrap list).
