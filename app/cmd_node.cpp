@@ -18,11 +18,14 @@
 
 #include "actors/kafka/kafka_listener.hpp"
 #include "actors/node/node_supervisor.hpp"
+#include "actors/node/view_collector.hpp"
 #include "app/app_common.hpp"
+#include "app/node_http.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/open_files.hpp"
 #include "runtime/config/listener_config.hpp"
 #include "runtime/kafka/quota_manager.hpp"
+#include "runtime/metrics/process_metrics.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka::app {
@@ -164,11 +167,19 @@ int run_node(const node_options& o) {
       spdlog::info("{} scheduler thread(s): {} core(s) shared by {} node(s) on {}", threads,
                    cores, here, me->host);
     }
+    auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
     caf::actor_system sys{ccfg};
     // The node's credentials and ACLs: its broker publishes them, its Kafka sessions read them.
     auto access = std::make_shared<access_cache>();
+    auto metrics = std::make_shared<metrics::node_metrics>(cfg->metrics);
+    if (auto err = metrics::add_process_metrics(
+          metrics->registry, caf::get_or(ccfg, "scheduler.max-threads",
+                                         size_t{std::max(1u, std::thread::hardware_concurrency())})))
+      spdlog::error("process metrics: {}", describe(err));
     auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); },
-                                     nullptr, access);
+                                     nullptr, access, metrics);
     caf::scoped_actor self{sys};
     // Peers and clients reach this node through its supervisor: they ask it for the broker
     // and the controller.
@@ -190,6 +201,22 @@ int run_node(const node_options& o) {
         listeners = std::move(*kafka);
       }
     }
+    // GET /metrics and the live view; the collector's thread asks the cluster for the view.
+    std::unique_ptr<view_collector> view;
+    std::unique_ptr<http::http_server> web;
+    if (serving && me->metrics_port != 0) {
+      view = std::make_unique<view_collector>(sys, *cfg, me->id, sup, metrics, start_ms);
+      auto srv = http::http_server::start(me->host, me->metrics_port,
+                                          node_routes(*metrics, *view));
+      if (!srv) {
+        spdlog::critical("{}", context_of(srv.error()));
+        serving = false;
+      } else {
+        web = std::move(*srv);
+        view->start();
+        spdlog::info("metrics and the live view on http://{}:{}/", me->host, me->metrics_port);
+      }
+    }
     if (serving) {
       spdlog::info("cafka node {} serving on {} ({}; data in {})", o.id, me->address(),
                    cfg->tls.enabled ? "mutual TLS" : "plaintext", dir);
@@ -203,7 +230,10 @@ int run_node(const node_options& o) {
     } else {
       rc = 1;
     }
-    // Kafka clients go first: no new requests reach a broker that is stopping.
+    // The HTTP side first (its routes read the view), then Kafka clients: no new requests
+    // reach a broker that is stopping.
+    web.reset();
+    view.reset();
     for (auto& l : listeners)
       self->send_exit(l, caf::exit_reason::user_shutdown);
     if (rc == 0 || !serving) {

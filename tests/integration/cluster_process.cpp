@@ -40,8 +40,9 @@ cluster_process::cluster_process(std::vector<node_spec> nodes, std::string extra
   for (size_t i = 0; i < specs_.size(); ++i) {
     auto& s = specs_[i];
     ports_[s.id] = free_port();
+    metrics_ports_[s.id] = free_port();
     conf << (i > 0 ? ",\n  " : "") << "{id=" << s.id << ", host=\"127.0.0.1\", port="
-         << ports_[s.id] << ", roles=[";
+         << ports_[s.id] << ", metrics-port=" << metrics_ports_[s.id] << ", roles=[";
     if (s.controller)
       conf << "\"controller\"" << (s.broker ? ", " : "");
     if (s.broker)
@@ -155,6 +156,10 @@ pid_t cluster_process::pid(int32_t id) const {
 
 uint16_t cluster_process::port(int32_t id) const {
   return ports_.at(id);
+}
+
+uint16_t cluster_process::metrics_port(int32_t id) const {
+  return metrics_ports_.at(id);
 }
 
 uint16_t cluster_process::kafka_port(int32_t id) const {

@@ -54,6 +54,8 @@ public:
   // "127.0.0.1:<port>", comma-separated (a Kafka client's bootstrap.servers).
   uint16_t kafka_port(int32_t id) const;
   std::string kafka_bootstrap() const;
+  // The HTTP port of a node's /metrics and live view (a free port, set in the config).
+  uint16_t metrics_port(int32_t id) const;
 
   std::string config() const { return dir_ + "/cluster.conf"; }
   std::string address(int32_t id) const;
@@ -74,6 +76,7 @@ private:
   std::vector<node_spec> specs_;
   std::map<int32_t, uint16_t> ports_;
   std::map<int32_t, uint16_t> kafka_ports_;
+  std::map<int32_t, uint16_t> metrics_ports_;
   std::map<int32_t, pid_t> pids_;
   std::map<int32_t, bool> stopped_;
 };

@@ -155,7 +155,7 @@ node_process::node_process(std::string extra_defaults) : dir_(make_temp_dir()) {
   std::ofstream conf{config()};
   conf << "[cluster]\n"
        << "nodes=[{id=1, host=\"127.0.0.1\", port=" << port_
-       << ", roles=[\"controller\", \"broker\"]}]\n"
+       << ", metrics-port=" << free_port() << ", roles=[\"controller\", \"broker\"]}]\n"
        << "data-dir=\"data\"\n"
        << "[defaults]\n"
        << "num-partitions=3\n"

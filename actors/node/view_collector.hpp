@@ -1,0 +1,79 @@
+// The node's live view (GET /api/view): a thread of the node's process that, every
+// view-refresh-ms, asks a broker for the cluster metadata, the coordinators for their groups
+// and every node for its summary (GET /api/node), and keeps the picture as JSON. It also sets
+// the lag series of the groups this node coordinates. Owned by the node's main thread; its
+// thread blocks (a scoped actor, HTTP) and is no actor.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/broker/broker_interface.hpp"
+#include "actors/node/node_interface.hpp"
+#include "runtime/config/cluster_config.hpp"
+#include "runtime/metrics/cluster_view.hpp"
+#include "runtime/metrics/node_metrics.hpp"
+#include "runtime/metrics/view_history.hpp"
+
+namespace cafka {
+
+class view_collector {
+public:
+  // `node`: this node's supervisor (its broker is asked directly, not through the network).
+  // `start_time_ms`: when this node's process started (its summaries carry it).
+  view_collector(caf::actor_system& sys, cluster_config cfg, node_id self, node_actor node,
+                 std::shared_ptr<metrics::node_metrics> m, int64_t start_time_ms);
+  // Stops the thread (within about a second: each request's timeout).
+  ~view_collector();
+  view_collector(const view_collector&) = delete;
+  view_collector& operator=(const view_collector&) = delete;
+
+  void start();
+
+  // The latest view as JSON (a view with an error before the first refresh).
+  std::string view_json() const;
+
+  // This node's summary with its events after `since`, as JSON (GET /api/node).
+  std::string node_json(uint64_t since) const;
+
+private:
+  void run();
+  void refresh();
+  std::vector<metrics::node_summary> gather_summaries(int64_t now_ms);
+  std::optional<broker_actor> broker_of(node_id id);
+  std::optional<cluster_metadata> fetch_metadata();
+  std::vector<metrics::view_group> fetch_groups(const cluster_metadata& md,
+                                                const std::vector<metrics::view_topic>& ts);
+  void export_lag(const std::vector<metrics::view_group>& groups);
+
+  caf::actor_system& sys_;
+  cluster_config cfg_;
+  node_id self_;
+  node_actor node_;
+  std::shared_ptr<metrics::node_metrics> metrics_;
+  int64_t start_time_ms_;
+  // The collector thread's own state.
+  metrics::view_history history_;
+  std::map<node_id, broker_actor> brokers_;
+  std::set<int32_t> unreachable_;        // nodes whose summary did not come last round
+  std::set<std::string> exported_groups_;  // groups whose lag series this node shows
+  std::set<std::string> undescribed_;      // listed groups the last refresh could not describe
+  metrics::cluster_view last_;           // the last good picture
+  // Shared with the HTTP thread.
+  mutable std::mutex mtx_;
+  std::string json_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+} // namespace cafka
