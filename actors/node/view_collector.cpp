@@ -5,7 +5,6 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/node/blocking_connect.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/http/http_get.hpp"
 
@@ -15,7 +14,7 @@ namespace {
 
 // Every request of a refresh; a stop waits for at most one of them.
 constexpr auto ask_timeout = std::chrono::milliseconds{1000};
-// Groups one view shows (each costs two requests per refresh).
+// Groups one node describes per refresh, and one view shows.
 constexpr size_t max_view_groups = 200;
 
 int64_t now_ms() {
@@ -72,8 +71,13 @@ std::string view_collector::view_json() const {
 }
 
 std::string view_collector::node_json(uint64_t since) const {
+  std::vector<metrics::view_group> groups;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    groups = local_groups_;
+  }
   return to_json(metrics::summarize(self_.value, start_time_ms_, metrics_->registry.snapshot(),
-                                    metrics_->events, since));
+                                    std::move(groups), metrics_->events, since));
 }
 
 void view_collector::run() {
@@ -90,6 +94,7 @@ void view_collector::run() {
 
 void view_collector::refresh() {
   auto now = now_ms();
+  fetch_local_groups();
   auto summaries = gather_summaries(now);
   history_.add_round(now, summaries);
   auto v = last_;
@@ -98,11 +103,11 @@ void view_collector::refresh() {
   v.error.clear();
   if (auto md = fetch_metadata()) {
     metrics::set_cluster(v, cfg_, *md, summaries);
-    v.groups = fetch_groups(*md, v.topics);
+    v.groups = merge_groups(summaries, v.topics);
     export_lag(v.groups);
   } else {
-    v.error = "no broker answered a metadata request: the brokers, topics and groups shown "
-              "are from the last refresh that worked";
+    v.error = "this node's broker did not answer a metadata request: the brokers, topics and "
+              "groups shown are from the last refresh that worked";
     for (auto& b : v.brokers)
       b.reachable = unreachable_.count(b.id) == 0;
   }
@@ -118,8 +123,10 @@ std::vector<metrics::node_summary> view_collector::gather_summaries(int64_t now_
   for (auto& n : cfg_.nodes) {
     auto since = history_.last_seq(n.id.value);
     if (n.id == self_) {
+      std::lock_guard<std::mutex> guard{mtx_};
       out.push_back(metrics::summarize(self_.value, start_time_ms_,
-                                       metrics_->registry.snapshot(), metrics_->events, since));
+                                       metrics_->registry.snapshot(), local_groups_,
+                                       metrics_->events, since));
       continue;
     }
     if (n.metrics_port == 0)
@@ -145,72 +152,59 @@ std::vector<metrics::node_summary> view_collector::gather_summaries(int64_t now_
   return out;
 }
 
-std::optional<broker_actor> view_collector::broker_of(node_id id) {
-  if (auto i = brokers_.find(id); i != brokers_.end())
-    return i->second;
-  std::optional<broker_actor> b;
-  if (id == self_) {
-    b = ask<broker_actor>(sys_, node_, broker_atom::value);
-  } else if (auto n = cfg_.find(id); n != nullptr && n->broker) {
-    auto c = connect_broker(sys_, n->host, n->port, ask_timeout);
-    if (c)
-      b = *c;
-  }
-  if (b)
-    brokers_.emplace(id, *b);
-  return b;
+std::optional<broker_actor> view_collector::local_broker() {
+  auto me = cfg_.find(self_);
+  if (!broker_ && me != nullptr && me->broker)
+    broker_ = ask<broker_actor>(sys_, node_, broker_atom::value);
+  return broker_;
 }
 
 std::optional<cluster_metadata> view_collector::fetch_metadata() {
-  // This node's broker first, then the others in the config's order.
-  std::vector<node_id> order{self_};
-  for (auto& n : cfg_.nodes)
-    if (n.id != self_ && n.broker)
-      order.push_back(n.id);
-  for (auto id : order) {
-    auto b = broker_of(id);
-    if (!b)
-      continue;
-    if (auto md = ask<cluster_metadata>(sys_, *b, metadata_atom::value, metadata_request{}))
-      return md;
-    brokers_.erase(id);
-  }
+  if (auto b = local_broker())
+    return ask<cluster_metadata>(sys_, *b, metadata_atom::value, metadata_request{});
+  // A node without the broker role: its quorum member forwards to the controller.
+  if (auto c = ask<controller_member_actor>(sys_, node_, controller_atom::value))
+    return ask<cluster_metadata>(sys_, *c, metadata_atom::value);
   return std::nullopt;
 }
 
-std::vector<metrics::view_group>
-view_collector::fetch_groups(const cluster_metadata& md,
-                             const std::vector<metrics::view_topic>& topics) {
-  // Every broker runs the groups of the offsets partitions it leads (Kafka's ListGroups).
-  std::set<std::string> names;
-  std::optional<broker_actor> any;
-  for (auto& b : md.brokers) {
-    if (!b.alive)
-      continue;
-    auto hdl = broker_of(b.id);
-    if (!hdl)
-      continue;
-    auto r = ask<std::vector<std::string>>(sys_, *hdl, list_groups_atom::value);
-    if (!r) {
-      brokers_.erase(b.id);
-      continue;
-    }
-    any = hdl;
-    names.insert(r->begin(), r->end());
-  }
-  std::vector<metrics::view_group> out;
-  undescribed_.clear();
-  for (auto& g : names) {
-    if (out.size() >= max_view_groups || !any)
-      break;
-    auto coord = ask<node_id>(sys_, *any, find_coordinator_atom::value, g);
-    auto hdl = coord ? broker_of(*coord) : std::nullopt;
-    auto d = hdl ? ask<group_description>(sys_, *hdl, describe_group_atom::value, g)
+void view_collector::fetch_local_groups() {
+  std::vector<metrics::view_group> groups;
+  auto b = local_broker();
+  auto names = b ? ask<std::vector<std::string>>(sys_, *b, list_groups_atom::value)
                  : std::nullopt;
-    if (d)
-      out.push_back(metrics::make_view_group(*d, topics));
-    else
-      undescribed_.insert(g);
+  if (names) {
+    for (auto& g : *names) {
+      if (groups.size() >= max_view_groups)
+        break;
+      if (auto d = ask<group_description>(sys_, *b, describe_group_atom::value, g))
+        groups.push_back(metrics::summarize_group(*d));
+    }
+  }
+  std::lock_guard<std::mutex> guard{mtx_};
+  // A broker that did not answer keeps its groups from the last refresh.
+  if (names || !b)
+    local_groups_ = std::move(groups);
+}
+
+std::vector<metrics::view_group>
+view_collector::merge_groups(const std::vector<metrics::node_summary>& summaries,
+                             const std::vector<metrics::view_topic>& topics) {
+  // A group is its coordinator's; one reported twice (its coordinator just moved) is shown
+  // once, as the node it names as coordinator has it.
+  std::map<std::string, metrics::view_group> by_name;
+  for (auto& s : summaries)
+    for (auto& g : s.groups) {
+      auto i = by_name.find(g.group);
+      if (i == by_name.end() || g.coordinator == s.node)
+        by_name[g.group] = g;
+    }
+  std::vector<metrics::view_group> out;
+  for (auto& [name, g] : by_name) {
+    if (out.size() >= max_view_groups)
+      break;
+    out.push_back(g);
+    metrics::add_lag(out.back(), topics);
   }
   return out;
 }
@@ -225,14 +219,10 @@ void view_collector::export_lag(const std::vector<metrics::view_group>& groups) 
       if (o.committed >= 0 && o.lag >= 0)
         metrics_->set_group_offset(g.group, o.topic, o.partition, o.committed, o.lag);
   }
-  // A group that moved away or is gone loses its series; one this round could not describe
-  // keeps them until a refresh knows.
-  for (auto& g : exported_groups_) {
-    if (undescribed_.count(g) > 0)
-      here.insert(g);
-    else if (here.count(g) == 0)
+  // A group that moved away or is gone loses its series.
+  for (auto& g : exported_groups_)
+    if (here.count(g) == 0)
       metrics_->remove_group(g);
-  }
   exported_groups_ = std::move(here);
 }
 

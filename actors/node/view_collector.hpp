@@ -1,8 +1,9 @@
 // The node's live view (GET /api/view): a thread of the node's process that, every
-// view-refresh-ms, asks a broker for the cluster metadata, the coordinators for their groups
-// and every node for its summary (GET /api/node), and keeps the picture as JSON. It also sets
-// the lag series of the groups this node coordinates. Owned by the node's main thread; its
-// thread blocks (a scoped actor, HTTP) and is no actor.
+// view-refresh-ms, asks this node's broker (or quorum member) for the cluster metadata and
+// the groups it coordinates, and every other node for its summary (GET /api/node), and keeps
+// the picture as JSON. It never dials another node's actors: node links are the supervisors'
+// (docs/limitations.md). It also sets the lag series of the groups this node coordinates.
+// Owned by the node's main thread; its thread blocks (a scoped actor, HTTP) and is no actor.
 #pragma once
 
 #include <atomic>
@@ -49,9 +50,10 @@ private:
   void run();
   void refresh();
   std::vector<metrics::node_summary> gather_summaries(int64_t now_ms);
-  std::optional<broker_actor> broker_of(node_id id);
+  std::optional<broker_actor> local_broker();
   std::optional<cluster_metadata> fetch_metadata();
-  std::vector<metrics::view_group> fetch_groups(const cluster_metadata& md,
+  void fetch_local_groups();
+  std::vector<metrics::view_group> merge_groups(const std::vector<metrics::node_summary>& ss,
                                                 const std::vector<metrics::view_topic>& ts);
   void export_lag(const std::vector<metrics::view_group>& groups);
 
@@ -63,14 +65,14 @@ private:
   int64_t start_time_ms_;
   // The collector thread's own state.
   metrics::view_history history_;
-  std::map<node_id, broker_actor> brokers_;
+  std::optional<broker_actor> broker_;    // this node's, once asked
   std::set<int32_t> unreachable_;        // nodes whose summary did not come last round
   std::set<std::string> exported_groups_;  // groups whose lag series this node shows
-  std::set<std::string> undescribed_;      // listed groups the last refresh could not describe
   metrics::cluster_view last_;           // the last good picture
   // Shared with the HTTP thread.
   mutable std::mutex mtx_;
   std::string json_;
+  std::vector<metrics::view_group> local_groups_;  // the groups this node coordinates
   std::condition_variable wake_;
   bool stop_ = false;
   std::thread thread_;

@@ -80,31 +80,15 @@ void set_cluster(cluster_view& v, const cluster_config& cfg, const cluster_metad
   }
 }
 
-view_group make_view_group(const group_description& d, const std::vector<view_topic>& topics) {
-  view_group g;
-  g.group = d.group;
-  g.state = d.state;
-  g.coordinator = d.coordinator.value;
-  g.generation = d.group_epoch.value;
+void add_lag(view_group& g, const std::vector<view_topic>& topics) {
   std::map<std::pair<std::string, int32_t>, int64_t> ends;
   for (auto& t : topics)
     for (auto& p : t.partitions)
       ends[{t.name, p.partition}] = p.log_end_offset;
-  for (auto& m : d.members) {
-    view_member vm;
-    vm.member_id = m.member_id;
-    vm.client = m.client;
-    vm.host = m.client_host;
-    auto& tps = m.protocol.empty() ? m.owned : m.assigned;
-    for (auto& tp : tps)
-      vm.partitions.push_back(tp.topic + "-" + std::to_string(tp.partition.value));
-    g.members.push_back(std::move(vm));
-  }
-  for (auto& po : d.offsets) {
-    view_offset o;
-    o.topic = po.tp.topic;
-    o.partition = po.tp.partition.value;
-    o.committed = po.offset.value;
+  g.lag = -1;
+  for (auto& o : g.offsets) {
+    o.log_end_offset = -1;
+    o.lag = -1;
     auto e = ends.find({o.topic, o.partition});
     if (e != ends.end() && e->second >= 0) {
       o.log_end_offset = e->second;
@@ -113,9 +97,7 @@ view_group make_view_group(const group_description& d, const std::vector<view_to
     }
     if (o.lag >= 0)
       g.lag = std::max<int64_t>(g.lag, 0) + o.lag;
-    g.offsets.push_back(std::move(o));
   }
-  return g;
 }
 
 namespace {
@@ -146,39 +128,6 @@ void write_topics(http::json_writer& w, const std::vector<view_topic>& topics) {
         .end_object();
     }
     w.end_array().end_object();
-  }
-  w.end_array();
-}
-
-void write_groups(http::json_writer& w, const std::vector<view_group>& groups) {
-  w.key("groups").begin_array();
-  for (auto& g : groups) {
-    w.begin_object()
-      .field("group", g.group)
-      .field("state", g.state)
-      .field("coordinator", g.coordinator)
-      .field("generation", g.generation);
-    w.key("members").begin_array();
-    for (auto& m : g.members) {
-      w.begin_object()
-        .field("member_id", m.member_id)
-        .field("client", m.client)
-        .field("host", m.host);
-      w.key("partitions").begin_array();
-      for (auto& p : m.partitions)
-        w.value(p);
-      w.end_array().end_object();
-    }
-    w.end_array().key("offsets").begin_array();
-    for (auto& o : g.offsets)
-      w.begin_object()
-        .field("topic", o.topic)
-        .field("partition", o.partition)
-        .field("committed", o.committed)
-        .field("log_end_offset", o.log_end_offset)
-        .field("lag", o.lag)
-        .end_object();
-    w.end_array().field("lag", g.lag).end_object();
   }
   w.end_array();
 }
@@ -238,7 +187,10 @@ std::string to_json(const cluster_view& v) {
       .end_object();
   w.end_array();
   write_topics(w, v.topics);
-  write_groups(w, v.groups);
+  w.key("groups").begin_array();
+  for (auto& g : v.groups)
+    write_group(w, g);
+  w.end_array();
   write_history(w, v);
   w.end_object();
   return w.take();

@@ -12,7 +12,6 @@
 #include "runtime/cluster/metadata.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/metrics/node_summary.hpp"
-#include "runtime/protocol/group_messages.hpp"
 
 namespace cafka::metrics {
 
@@ -42,31 +41,6 @@ struct view_topic {
   std::string name;
   bool internal = false;
   std::vector<view_partition> partitions;
-};
-
-struct view_member {
-  std::string member_id;
-  std::string client;
-  std::string host;
-  std::vector<std::string> partitions;  // "topic-N"
-};
-
-struct view_offset {
-  std::string topic;
-  int32_t partition = 0;
-  int64_t committed = -1;
-  int64_t log_end_offset = -1;
-  int64_t lag = -1;  // -1: unknown
-};
-
-struct view_group {
-  std::string group;
-  std::string state;
-  int32_t coordinator = -1;
-  int64_t generation = 0;
-  std::vector<view_member> members;
-  std::vector<view_offset> offsets;
-  int64_t lag = -1;  // the offsets' lags summed; -1 if none is known
 };
 
 struct throughput_sample {
@@ -111,9 +85,9 @@ struct cluster_view {
 void set_cluster(cluster_view& v, const cluster_config& cfg, const cluster_metadata& md,
                  const std::vector<node_summary>& summaries);
 
-// A group as the view shows it: its description, with lag against the partitions' log ends
-// that `topics` (set by set_cluster) knows.
-view_group make_view_group(const group_description& d, const std::vector<view_topic>& topics);
+// Sets the group's lag (each offset's and the sum) against the partitions' log ends that
+// `topics` (set by set_cluster) knows.
+void add_lag(view_group& g, const std::vector<view_topic>& topics);
 
 std::string to_json(const cluster_view& v);
 

@@ -88,12 +88,93 @@ void add_quorum_role(node_summary& out, const std::vector<family_snapshot>& fs) 
       out.quorum_role = label(*f, s, "role");
 }
 
+// Reads write_group's object.
+view_group read_group(const boost::property_tree::ptree& t) {
+  view_group g;
+  g.group = t.get<std::string>("group");
+  g.state = t.get<std::string>("state");
+  g.coordinator = t.get<int32_t>("coordinator");
+  g.generation = t.get<int64_t>("generation");
+  for (auto& m : t.get_child("members")) {
+    view_member vm;
+    vm.member_id = m.second.get<std::string>("member_id");
+    vm.client = m.second.get<std::string>("client");
+    vm.host = m.second.get<std::string>("host");
+    for (auto& p : m.second.get_child("partitions"))
+      vm.partitions.push_back(p.second.data());
+    g.members.push_back(std::move(vm));
+  }
+  for (auto& o : t.get_child("offsets")) {
+    view_offset vo;
+    vo.topic = o.second.get<std::string>("topic");
+    vo.partition = o.second.get<int32_t>("partition");
+    vo.committed = o.second.get<int64_t>("committed");
+    g.offsets.push_back(std::move(vo));
+  }
+  return g;
+}
+
 } // namespace
 
+view_group summarize_group(const group_description& d) {
+  view_group g;
+  g.group = d.group;
+  g.state = d.state;
+  g.coordinator = d.coordinator.value;
+  g.generation = d.group_epoch.value;
+  for (auto& m : d.members) {
+    view_member vm;
+    vm.member_id = m.member_id;
+    vm.client = m.client;
+    vm.host = m.client_host;
+    auto& tps = m.protocol.empty() ? m.owned : m.assigned;
+    for (auto& tp : tps)
+      vm.partitions.push_back(tp.topic + "-" + std::to_string(tp.partition.value));
+    g.members.push_back(std::move(vm));
+  }
+  for (auto& po : d.offsets) {
+    view_offset o;
+    o.topic = po.tp.topic;
+    o.partition = po.tp.partition.value;
+    o.committed = po.offset.value;
+    g.offsets.push_back(std::move(o));
+  }
+  return g;
+}
+
+void write_group(http::json_writer& w, const view_group& g) {
+  w.begin_object()
+    .field("group", g.group)
+    .field("state", g.state)
+    .field("coordinator", g.coordinator)
+    .field("generation", g.generation);
+  w.key("members").begin_array();
+  for (auto& m : g.members) {
+    w.begin_object().field("member_id", m.member_id).field("client", m.client).field("host",
+                                                                                      m.host);
+    w.key("partitions").begin_array();
+    for (auto& p : m.partitions)
+      w.value(p);
+    w.end_array().end_object();
+  }
+  w.end_array().key("offsets").begin_array();
+  for (auto& o : g.offsets)
+    w.begin_object()
+      .field("topic", o.topic)
+      .field("partition", o.partition)
+      .field("committed", o.committed)
+      .field("log_end_offset", o.log_end_offset)
+      .field("lag", o.lag)
+      .end_object();
+  w.end_array().field("lag", g.lag).end_object();
+}
+
 node_summary summarize(int32_t node, int64_t start_time_ms,
-                       const std::vector<family_snapshot>& families, const event_log& events,
+                       const std::vector<family_snapshot>& families,
+                       std::vector<view_group> groups, const event_log& events,
                        uint64_t since) {
   node_summary out;
+  out.groups = std::move(groups);
   out.node = node;
   out.start_time_ms = start_time_ms;
   out.records_in = single(families, "cafka_broker_records_in_total");
@@ -134,6 +215,9 @@ std::string to_json(const node_summary& x) {
       .field("high_watermark", p.high_watermark)
       .field("size_bytes", p.size_bytes)
       .end_object();
+  w.end_array().key("groups").begin_array();
+  for (auto& g : x.groups)
+    write_group(w, g);
   w.end_array().key("events").begin_array();
   for (auto& e : x.events)
     w.begin_object()
@@ -180,6 +264,8 @@ caf::expected<node_summary> parse_node_summary(const std::string& json) {
       ps.size_bytes = p.second.get<int64_t>("size_bytes");
       out.partitions.push_back(std::move(ps));
     }
+    for (auto& g : root.get_child("groups"))
+      out.groups.push_back(read_group(g.second));
     for (auto& e : root.get_child("events")) {
       event ev;
       ev.seq = e.second.get<uint64_t>("seq");

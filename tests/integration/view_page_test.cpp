@@ -23,10 +23,12 @@
 #include "runtime/http/view_page.hpp"
 #include "tests/integration/background_process.hpp"
 #include "tests/integration/node_process.hpp"
+#include "tests/integration/page_driver.hpp"
 #include "tests/temp_dir.hpp"
 
 using cafka::test::eventually;
 using cafka::testing::background_process;
+using cafka::testing::page_driver;
 using namespace std::chrono_literals;
 
 namespace {
@@ -140,67 +142,6 @@ std::string view_json(const fixture& f) {
   out += "]}\n";
   return out;
 }
-
-// headless_page.py on the page, its commands written to a FIFO it reads as stdin and its
-// answers read from its stdout. Ends it with `quit` (it then closes Chromium).
-class page_driver {
-public:
-  page_driver(const cafka::test::temp_dir& dir, const std::string& url)
-    : fifo_(dir.file("driver-commands")) {
-    // A write after the driver died must fail with EPIPE, not end the test binary.
-    ::signal(SIGPIPE, SIG_IGN);
-    if (::mkfifo(fifo_.c_str(), 0600) != 0)
-      throw std::runtime_error("mkfifo failed");
-    auto script = std::string{CAFKA_SOURCE_DIR} + "/tests/tools/headless_page.py";
-    proc_ = std::make_unique<background_process>(
-      "/bin/sh",
-      std::vector<std::string>{"-c", "exec " + python + " '" + script + "' '" + url + "' < '"
-                                       + fifo_ + "'"},
-      true);
-    // Opening for writing without a reader fails (ENXIO) instead of blocking.
-    eventually([&] { return (fd_ = ::open(fifo_.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; }, 10s,
-               10ms);
-    if (fd_ >= 0)
-      ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
-  }
-  ~page_driver() {
-    if (fd_ >= 0) {
-      command("quit", 0s);
-      ::close(fd_);
-    }
-    proc_->wait(20s);
-  }
-  page_driver(const page_driver&) = delete;
-  page_driver& operator=(const page_driver&) = delete;
-
-  // Sends one command line; its answer line, or "no answer: <driver's stderr>".
-  std::string command(const std::string& line, std::chrono::seconds timeout = 60s) {
-    auto text = line + "\n";
-    if (fd_ < 0 || ::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-      return "no driver: " + proc_->err();
-    if (timeout.count() == 0)
-      return {};
-    std::string answer;
-    if (!proc_->read_line(answer, timeout))
-      return "no answer: " + proc_->err();
-    return answer;
-  }
-
-  // Waits until the JavaScript expression's value reads as the string `expected` (which has no
-  // ' or \); returns `expected`, or else the expression's last value as the driver printed
-  // it, so that a failed comparison shows what the page had.
-  std::string wait_text(const std::string& expression, const std::string& expected) {
-    auto answer = command("wait 20 String(" + expression + ") === '" + expected + "'");
-    if (answer == "ok true")
-      return expected;
-    return answer + " / " + command("eval " + expression);
-  }
-
-private:
-  std::string fifo_;
-  std::unique_ptr<background_process> proc_;
-  int fd_ = -1;
-};
 
 const std::string broker_states =
   "[...document.querySelectorAll('[data-testid=broker]')]"

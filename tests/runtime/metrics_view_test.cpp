@@ -51,7 +51,13 @@ TEST_CASE("a node summary reads back as it was written", "[metrics]") {
   m.quorum_role.with({"leader"})->set(1);
   m.events.append("leader_election", "orders-2: leader 1 -> 2 (epoch 3)");
   m.events.append("isr_shrink", "orders-2: ISR [1,2] -> [2]");
-  auto s = summarize(3, 1234, m.registry.snapshot(), m.events, 1);
+  view_group g;
+  g.group = "readers";
+  g.state = "Stable";
+  g.coordinator = 3;
+  g.members.push_back(view_member{"m-1", "node-3", "127.0.0.1", {"orders-2"}});
+  g.offsets.push_back(view_offset{"orders", 2, 30, -1, -1});
+  auto s = summarize(3, 1234, m.registry.snapshot(), {g}, m.events, 1);
   CHECK(s.records_in == 7);
   CHECK(s.latency_cumulative.back() == 2);
   CHECK(s.quorum_role == "leader");
@@ -70,6 +76,13 @@ TEST_CASE("a node summary reads back as it was written", "[metrics]") {
   CHECK(back->partitions[0].topic == "orders");
   CHECK(back->partitions[0].partition == 2);
   CHECK(back->partitions[0].high_watermark == 40);
+  REQUIRE(back->groups.size() == 1);
+  CHECK(back->groups[0].group == "readers");
+  CHECK(back->groups[0].coordinator == 3);
+  REQUIRE(back->groups[0].members.size() == 1);
+  CHECK(back->groups[0].members[0].partitions == std::vector<std::string>{"orders-2"});
+  REQUIRE(back->groups[0].offsets.size() == 1);
+  CHECK(back->groups[0].offsets[0].committed == 30);
   REQUIRE(back->events.size() == 1);
   CHECK(back->events[0].kind == "isr_shrink");
   CHECK(back->events[0].text == "orders-2: ISR [1,2] -> [2]");
@@ -194,7 +207,9 @@ TEST_CASE("set_cluster flags under-replicated and unavailable partitions", "[met
                                        log_offset{50}});
   d.offsets.push_back(partition_offset{topic_partition{"orders", partition_id{1}},
                                        log_offset{5}});
-  auto g = make_view_group(d, v.topics);
+  auto g = summarize_group(d);
+  CHECK(g.lag == -1);
+  add_lag(g, v.topics);
   REQUIRE(g.offsets.size() == 2);
   CHECK(g.offsets[0].lag == 27);
   CHECK(g.offsets[1].lag == -1);  // log end unknown
