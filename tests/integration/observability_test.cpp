@@ -124,7 +124,7 @@ void create_and_fill(cluster_process& c, const std::string& topic, int records) 
 
 } // namespace
 
-TEST_CASE("every node's /metrics parses and agrees with the cluster; a dead follower shows "
+TEST_CASE("every node's /metrics parses and agrees with the cluster, and a dead follower shows "
           "as under-replicated until it is back",
           "[integration][observability]") {
   cluster_process c{cafka::testing::combined_nodes(3)};
