@@ -1,9 +1,12 @@
 // The CLI's observation commands against real nodes: `cluster status --watch` and
 // `groups describe --watch` into a pipe (a frame per interval, each ended by a blank line;
-// SIGTERM, SIGINT and a closed pipe end them with exit 0).
+// SIGTERM, SIGINT and a closed pipe end them with exit 0), and `topics describe
+// --under-replicated-partitions / --unavailable-partitions` while a broker is dead.
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "cafka/eventually.hpp"
@@ -44,6 +47,61 @@ std::vector<std::string> fields(const std::string& line) {
   for (std::string f; in >> f;)
     out.push_back(f);
   return out;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in{s};
+  for (std::string line; std::getline(in, line);)
+    out.push_back(line);
+  return out;
+}
+
+// A describe partition line "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1" as
+// its fields by name; empty unless the line has exactly these five, in this order.
+std::map<std::string, std::string> partition_fields(const std::string& line) {
+  static const std::vector<std::string> names{"Topic", "Partition", "Leader", "Replicas",
+                                              "Isr"};
+  std::map<std::string, std::string> out;
+  std::istringstream in{line};
+  std::string cell;
+  std::getline(in, cell, '\t');
+  if (!cell.empty())
+    return {};
+  size_t i = 0;
+  for (; std::getline(in, cell, '\t'); ++i) {
+    auto colon = cell.find(": ");
+    if (i >= names.size() || colon == std::string::npos || cell.substr(0, colon) != names[i])
+      return {};
+    out[names[i]] = cell.substr(colon + 2);
+  }
+  return i == names.size() ? out : std::map<std::string, std::string>{};
+}
+
+// "1,2,3" without `id`.
+std::string without(const std::string& list, const std::string& id) {
+  std::string out;
+  std::istringstream in{list};
+  for (std::string x; std::getline(in, x, ',');)
+    if (x != id)
+      out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
+std::set<std::string> split_set(const std::string& list) {
+  std::set<std::string> out;
+  std::istringstream in{list};
+  for (std::string x; std::getline(in, x, ',');)
+    out.insert(x);
+  return out;
+}
+
+// The node that leads the controller quorum according to `cluster status`, or -1.
+int32_t controller_of(const cluster_process& c) {
+  for (auto& line : lines_of(c.cli({"cluster", "status"}).out))
+    if (line.find("quorum: leader") != std::string::npos)
+      return std::stoi(line.substr(line.find("node ") + 5));
+  return -1;
 }
 
 } // namespace
@@ -195,4 +253,125 @@ TEST_CASE("--interval-ms must be positive and needs --watch", "[integration][cli
                                          "--interval-ms", "500"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "cafka: --interval-ms requires --watch (see cafka --help)\n");
+}
+
+TEST_CASE("topics describe --under-replicated-partitions and --unavailable-partitions list "
+          "the partitions a dead broker leaves short",
+          "[integration][cli_watch]") {
+  cluster_process c{combined_nodes(3), "replica-lag-time-max-ms=1000\n"};
+  c.start_all();
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s, 100ms));
+  for (auto [topic, rf] : {std::pair<const char*, const char*>{"all3", "3"}, {"two", "2"},
+                           {"solo", "1"}})
+    REQUIRE(c.cli({"topics", "create", "--topic", topic, "--partitions", "3",
+                   "--replication-factor", rf})
+              .exit_code
+            == 0);
+  // Healthy: nothing to list, not even topic lines.
+  auto urp = c.cli({"topics", "describe", "--under-replicated-partitions"});
+  CHECK(urp.exit_code == 0);
+  CHECK(urp.out.empty());
+  auto offline = c.cli({"topics", "describe", "--unavailable-partitions"});
+  CHECK(offline.exit_code == 0);
+  CHECK(offline.out.empty());
+  auto both = c.cli({"topics", "describe", "--under-replicated-partitions",
+                     "--unavailable-partitions"});
+  CHECK(both.exit_code == 2);
+  CHECK(both.err
+        == "cafka: --under-replicated-partitions excludes --unavailable-partitions (see "
+           "cafka --help)\n");
+  CHECK(both.out.empty());
+
+  // The replicas of every partition before the kill, by "topic-partition".
+  std::map<std::string, std::string> replicas;
+  for (auto& line : lines_of(c.cli({"topics", "describe"}).out))
+    if (auto f = partition_fields(line); !f.empty())
+      replicas[f["Topic"] + "-" + f["Partition"]] = f["Replicas"];
+  REQUIRE(replicas.size() == 9);
+  // A quorum follower, so that the controller stays.
+  auto ctl = controller_of(c);
+  REQUIRE(ctl > 0);
+  int32_t victim = ctl == 3 ? 2 : 3;
+  auto v = std::to_string(victim);
+  std::set<std::string> short_of_victim;  // the RF > 1 partitions with a replica on it
+  std::string solo_on_victim;             // the RF 1 partition on it
+  for (auto& [tp, r] : replicas) {
+    if (split_set(r).count(v) == 0)
+      continue;
+    if (tp.rfind("solo-", 0) == 0)
+      solo_on_victim = tp;
+    else
+      short_of_victim.insert(tp);
+  }
+  REQUIRE(short_of_victim.size() == 5);  // all3's three and two of two's
+  REQUIRE(!solo_on_victim.empty());
+  c.kill9(victim);
+
+  // Under-replicated once the ISRs shrank: exactly those partitions, their replicas as
+  // before, the ISR their replicas without the victim (in their order), led by a member.
+  std::vector<std::string> listed;
+  auto shrank = [&] {
+    auto r = c.cli({"topics", "describe", "--under-replicated-partitions"});
+    listed = lines_of(r.out);
+    if (r.exit_code != 0 || listed.size() != short_of_victim.size())
+      return false;
+    for (auto& line : listed) {
+      auto f = partition_fields(line);
+      if (f.empty())
+        return false;
+      auto tp = f["Topic"] + "-" + f["Partition"];
+      if (short_of_victim.count(tp) == 0 || f["Replicas"] != replicas[tp]
+          || f["Isr"] != without(replicas[tp], v)
+          || split_set(f["Isr"]).count(f["Leader"]) == 0)
+        return false;
+    }
+    return true;
+  };
+  bool ok = eventually(shrank, 30s, 200ms);
+  std::string all;
+  for (auto& l : listed)
+    all += l + "\n";
+  INFO("listed:\n" << all);
+  CHECK(ok);
+  // With --topic, only that topic's lines.
+  std::vector<std::string> of_two;
+  for (auto& line : listed)
+    if (line.rfind("\tTopic: two\t", 0) == 0)
+      of_two.push_back(line);
+  CHECK(of_two.size() == 2);
+  CHECK(lines_of(c.cli({"topics", "describe", "--topic", "two",
+                        "--under-replicated-partitions"})
+                   .out)
+        == of_two);
+
+  // Unavailable: the RF 1 partition on the dead broker, left without a leader, and nothing
+  // else (the others moved their leaders to live replicas).
+  auto solo_line = "\tTopic: solo\tPartition: " + solo_on_victim.substr(5)
+                   + "\tLeader: none\tReplicas: " + v + "\tIsr: " + v + "\n";
+  cafka::testing::command_result un;
+  ok = eventually(
+    [&] {
+      un = c.cli({"topics", "describe", "--unavailable-partitions"});
+      return un.exit_code == 0 && un.out == solo_line;
+    },
+    30s, 200ms);
+  INFO("unavailable: " << un.out);
+  CHECK(ok);
+  CHECK(c.cli({"topics", "describe", "--topic", "all3", "--unavailable-partitions"}).out
+        .empty());
+
+  // Back: caught up, the ISRs grow again and nothing is listed.
+  c.start(victim);
+  CHECK(eventually(
+    [&] {
+      auto r = c.cli({"topics", "describe", "--under-replicated-partitions"});
+      return r.exit_code == 0 && r.out.empty();
+    },
+    60s, 200ms));
+  CHECK(eventually(
+    [&] {
+      auto r = c.cli({"topics", "describe", "--unavailable-partitions"});
+      return r.exit_code == 0 && r.out.empty();
+    },
+    30s, 200ms));
 }
