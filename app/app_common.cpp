@@ -40,7 +40,11 @@ void add_connection_options(CLI::App& cmd, connection_options& opts) {
 }
 
 int fail(const std::string& what) {
-  std::cerr << "cafka: " << what << "\n";
+  return fail(std::cerr, what);
+}
+
+int fail(std::ostream& err, const std::string& what) {
+  err << "cafka: " << what << "\n";
   return 1;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ void add_connection_options(CLI::App& cmd, connection_options& opts);
 
 // Prints "cafka: <what>" to stderr; returns the exit code to use (1).
 int fail(const std::string& what);
+// The same line into `err` (a watched frame renders its errors into the frame).
+int fail(std::ostream& err, const std::string& what);
 
 // The bootstrap list (Kafka's bootstrap.servers form) a client tries in turn: the
 // --bootstrap-server list, else every broker of cluster.conf; or explains on stderr why

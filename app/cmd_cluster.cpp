@@ -1,9 +1,12 @@
-// `cafka cluster up|down|status`: starts, stops and inspects the nodes of a config that run
-// on this machine (background processes with pid files and logs in the data directory).
+// `cafka cluster up|down|status [--watch]`: starts, stops and inspects the nodes of a config
+// that run on this machine (background processes with pid files and logs in the data
+// directory).
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include <csignal>
@@ -16,6 +19,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "app/app_common.hpp"
+#include "app/watch_loop.hpp"
 #include "actors/chaos/local_nodes.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/config/listener_config.hpp"
@@ -27,6 +31,7 @@ namespace {
 struct cluster_options {
   std::string config = "cluster.conf";
   int64_t timeout_ms = 30000;
+  watch_options watch;  // status only
 };
 
 int up(const cluster_options& o) {
@@ -127,31 +132,27 @@ int down(const cluster_options& o) {
   return rc;
 }
 
-int status(const cluster_options& o) {
-  auto cfg = load_cluster_config(o.config);
-  if (!cfg)
-    return fail(describe(cfg.error()));
-  auto cs = open_client_system(o.config);
-  if (!cs)
-    return 1;
-  caf::scoped_actor self{cs->sys()};
+// The config's nodes, each with its quorum view, then the brokers of the first metadata a
+// broker answers with, into `out`; 1 if a node is down.
+int render_status(const cluster_config& cfg, caf::actor_system& sys, caf::scoped_actor& self,
+                  std::ostream& out) {
   int rc = 0;
   std::optional<cluster_metadata> md;
-  std::cout << "Nodes:\n";
-  for (auto& n : cfg->nodes) {
-    std::cout << "  node " << n.id << "\t" << n.address() << "\troles: "
-              << (n.controller ? "controller" : "") << (n.controller && n.broker ? "," : "")
-              << (n.broker ? "broker" : "");
-    auto node = reach(cs->sys(), n);
-    auto pid = running_pid(*cfg, n.id);
+  out << "Nodes:\n";
+  for (auto& n : cfg.nodes) {
+    out << "  node " << n.id << "\t" << n.address() << "\troles: "
+        << (n.controller ? "controller" : "") << (n.controller && n.broker ? "," : "")
+        << (n.broker ? "broker" : "");
+    auto node = reach(sys, n);
+    auto pid = running_pid(cfg, n.id);
     if (!node) {
-      std::cout << "\tstatus: down\n";
+      out << "\tstatus: down\n";
       rc = 1;
       continue;
     }
-    std::cout << "\tstatus: up";
+    out << "\tstatus: up";
     if (pid > 0)
-      std::cout << " (pid " << pid << ")";
+      out << " (pid " << pid << ")";
     if (n.controller) {
       self->request(*node, std::chrono::seconds{2}, controller_atom::value)
         .receive(
@@ -159,21 +160,21 @@ int status(const cluster_options& o) {
             self->request(c, std::chrono::seconds{2}, status_atom::value)
               .receive(
                 [&](quorum_status& q) {
-                  std::cout << "\tquorum: " << q.role << ", term " << q.term
-                            << ", leader " << q.leader << ", commit "
-                            << q.commit_index << ", applied " << q.applied_index;
+                  out << "\tquorum: " << q.role << ", term " << q.term << ", leader "
+                      << q.leader << ", commit " << q.commit_index << ", applied "
+                      << q.applied_index;
                   if (q.role == "leader") {
-                    std::cout << ", member lag:";
+                    out << ", member lag:";
                     for (auto& m : q.members)
-                      std::cout << " " << m.id << "=" << m.lag
-                                << (m.connected ? "" : "(unreachable)");
+                      out << " " << m.id << "=" << m.lag
+                          << (m.connected ? "" : "(unreachable)");
                   }
                 },
                 [](caf::error&) {});
           },
           [](caf::error&) {});
     }
-    std::cout << "\n";
+    out << "\n";
     if (n.broker && !md) {
       self->request(*node, std::chrono::seconds{2}, broker_atom::value)
         .receive(
@@ -185,17 +186,40 @@ int status(const cluster_options& o) {
     }
   }
   if (md) {
-    std::cout << "Brokers (metadata version " << md->version << ", controller "
-              << md->controller << ", cluster id " << md->cluster_id << "):\n";
+    out << "Brokers (metadata version " << md->version << ", controller " << md->controller
+        << ", cluster id " << md->cluster_id << "):\n";
     for (auto& b : md->brokers) {
-      std::cout << "  broker " << b.id << "\t" << b.host << ":" << b.port << "\t"
-                << (b.alive ? "alive" : "fenced") << "\tincarnation " << b.incarnation;
+      out << "  broker " << b.id << "\t" << b.host << ":" << b.port << "\t"
+          << (b.alive ? "alive" : "fenced") << "\tincarnation " << b.incarnation;
       if (!b.listeners.empty())
-        std::cout << "\tkafka " << to_string(b.listeners);
-      std::cout << "\n";
+        out << "\tkafka " << to_string(b.listeners);
+      out << "\n";
     }
   }
   return rc;
+}
+
+int status(const cluster_options& o) {
+  // Before the actor system: its threads inherit the blocked stop signals.
+  std::optional<watch_loop> watch;
+  if (o.watch.watch)
+    watch.emplace("cafka cluster status", std::chrono::milliseconds{o.watch.interval_ms});
+  auto cfg = load_cluster_config(o.config);
+  if (!cfg)
+    return fail(describe(cfg.error()));
+  auto cs = open_client_system(o.config);
+  if (!cs)
+    return 1;
+  // One actor system for every frame: the middleman keeps its connections to the nodes and
+  // opens a new one only after a connection broke.
+  caf::scoped_actor self{cs->sys()};
+  if (!watch)
+    return render_status(*cfg, cs->sys(), self, std::cout);
+  return watch->run([&] {
+    std::ostringstream out;
+    render_status(*cfg, cs->sys(), self, out);
+    return out.str();
+  });
 }
 
 } // namespace
@@ -204,16 +228,18 @@ void add_cluster_command(CLI::App& app, command_fn& run) {
   auto o = std::make_shared<cluster_options>();
   auto cmd = app.add_subcommand("cluster", "start, stop or inspect the local nodes of a config");
   cmd->require_subcommand(1);
-  auto add = [&](const char* name, const char* help, int (*fn)(const cluster_options&)) {
+  auto add = [&](const char* name, const char* help,
+                 int (*fn)(const cluster_options&)) -> CLI::App& {
     auto sub = cmd->add_subcommand(name, help);
     sub->add_option("--config", o->config, "cluster.conf to read")->capture_default_str();
     sub->add_option("--timeout-ms", o->timeout_ms, "how long to wait for each node")
       ->check(non_negative);
     sub->callback([o, fn, &run] { run = [o, fn] { return fn(*o); }; });
+    return *sub;
   };
   add("up", "start every local node of the config in the background", up);
   add("down", "stop (SIGTERM) every running local node of the config", down);
-  add("status", "show which nodes of the config answer", status);
+  add_watch_options(add("status", "show which nodes of the config answer", status), o->watch);
 }
 
 } // namespace cafka::app

@@ -12,6 +12,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "app/app_common.hpp"
+#include "app/watch_loop.hpp"
 #include "runtime/base/errc.hpp"
 
 namespace cafka::app {
@@ -26,6 +27,7 @@ struct groups_options {
   bool members = false;  // describe --members
   bool state = false;    // describe --state
   bool verbose = false;  // describe --members --verbose
+  watch_options watch;   // describe --watch [--interval-ms N]
   // reset-offsets
   std::vector<std::string> topics;  // --topic T or T:0,1
   bool all_topics = false;
@@ -66,12 +68,20 @@ caf::expected<broker_actor> broker_of(caf::actor_system& sys, const cluster_meta
 // scoped actor to ask through and the cluster's metadata.
 struct groups_client {
   std::unique_ptr<client_system> cs;
-  broker_actor boot;
+  std::string bootstrap;  // the list boot came from
+  broker_actor boot;      // invalid until refresh() connects, and again after it failed
   std::unique_ptr<caf::scoped_actor> self;  // destroyed before cs
   cluster_metadata md;
 
-  // Prints why it failed and returns null.
+  // Connected, with the metadata; or prints why not and returns null.
   static std::unique_ptr<groups_client> open(const connection_options& conn);
+  // Only the actor system and the bootstrap list (refresh() connects); or prints why not
+  // (a bad config or bootstrap list) and returns null.
+  static std::unique_ptr<groups_client> open_system(const connection_options& conn);
+
+  // Reads the metadata anew from boot, first connecting to a bootstrap broker unless boot
+  // answered last time. An error (boot is dropped then: the next call connects again).
+  caf::error refresh();
 
   // The broker that coordinates `group` now (its FindCoordinator answer).
   caf::expected<broker_actor> coordinator(const std::string& group);

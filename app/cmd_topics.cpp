@@ -21,6 +21,8 @@ struct topics_options {
   int32_t replication_factor = -1;
   std::vector<std::string> configs;  // create --topic-config, alter-config --add-config
   std::vector<std::string> delete_configs;  // alter-config --delete-config
+  bool under_replicated = false;  // describe --under-replicated-partitions
+  bool unavailable = false;       // describe --unavailable-partitions
 };
 
 // Kafka's config list syntax (kafka-configs --add-config): "k1=v1,k2=[a,b]", brackets around
@@ -115,6 +117,32 @@ int list(const topics_options& o) {
   });
 }
 
+// A describe line of one partition, as kafka-topics prints it.
+std::string partition_line(const std::string& topic, const partition_metadata& p) {
+  return "\tTopic: " + topic + "\tPartition: " + to_string(p.id) + "\tLeader: "
+         + (p.leader == no_node ? std::string{"none"} : to_string(p.leader))
+         + "\tReplicas: " + join(p.replicas) + "\tIsr: " + join(p.isr)
+         + (p.adding_replicas.empty() ? std::string{}
+                                      : "\tAdding Replicas: " + join(p.adding_replicas))
+         + (p.removing_replicas.empty() ? std::string{}
+                                        : "\tRemoving Replicas: " + join(p.removing_replicas))
+         + "\n";
+}
+
+// kafka-topics --under-replicated-partitions: fewer in-sync replicas than the replication
+// factor, which during a move is the replica set before it (the adding ones left out).
+bool under_replicated(const partition_metadata& p) {
+  return p.isr.size() < p.replicas.size() - p.adding_replicas.size();
+}
+
+// kafka-topics --unavailable-partitions: no leader, or one that is not a live broker.
+bool unavailable(const partition_metadata& p, const cluster_metadata& md) {
+  if (p.leader == no_node)
+    return true;
+  auto b = md.find_broker(p.leader);
+  return b == nullptr || !b->alive;
+}
+
 int describe_topics(const topics_options& o) {
   return with_broker(o, [&](caf::scoped_actor& self, broker_actor& b) {
     int rc = 0;
@@ -128,27 +156,23 @@ int describe_topics(const topics_options& o) {
             rc = fail("unknown_topic_or_partition: topic '" + o.topic + "' does not exist");
             return;
           }
+          // With a filter only the partitions it matches, without topic lines (kafka-topics).
+          bool filtered = o.under_replicated || o.unavailable;
           for (auto& t : md.topics) {
-            // A moving partition also lists its leaving replicas.
-            auto rf = t.partitions.empty() ? 0
-                                           : t.partitions.front().replicas.size()
-                                               - t.partitions.front().removing_replicas.size();
-            std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
-                      << "\tReplicationFactor: " << rf
-                      << "\tConfigs: " << join_configs(t.configs) << "\n";
+            if (!filtered) {
+              // A moving partition also lists its leaving replicas.
+              auto rf = t.partitions.empty()
+                          ? 0
+                          : t.partitions.front().replicas.size()
+                              - t.partitions.front().removing_replicas.size();
+              std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
+                        << "\tReplicationFactor: " << rf
+                        << "\tConfigs: " << join_configs(t.configs) << "\n";
+            }
             for (auto& p : t.partitions)
-              std::cout << "\tTopic: " << t.name << "\tPartition: " << p.id
-                        << "\tLeader: "
-                        << (p.leader == no_node ? std::string{"none"}
-                                                  : to_string(p.leader))
-                        << "\tReplicas: " << join(p.replicas) << "\tIsr: " << join(p.isr)
-                        << (p.adding_replicas.empty()
-                              ? std::string{}
-                              : "\tAdding Replicas: " + join(p.adding_replicas))
-                        << (p.removing_replicas.empty()
-                              ? std::string{}
-                              : "\tRemoving Replicas: " + join(p.removing_replicas))
-                        << "\n";
+              if (!filtered || (o.under_replicated && under_replicated(p))
+                  || (o.unavailable && unavailable(p, md)))
+                std::cout << partition_line(t.name, p);
           }
         },
         [&](caf::error& err) { rc = fail(describe(err)); });
@@ -227,6 +251,13 @@ void add_topics_command(CLI::App& app, command_fn& run) {
   auto describe_cmd = cmd->add_subcommand("describe", "show partitions, leaders, replicas, ISR");
   add_connection_options(*describe_cmd, o->conn);
   describe_cmd->add_option("--topic", o->topic, "only this topic");
+  auto urp = describe_cmd->add_flag(
+    "--under-replicated-partitions", o->under_replicated,
+    "only partitions with fewer in-sync replicas than replicas (no topic lines)");
+  describe_cmd
+    ->add_flag("--unavailable-partitions", o->unavailable,
+               "only partitions without a leader or whose leader is not alive (no topic lines)")
+    ->excludes(urp);
   describe_cmd->callback([o, &run] { run = [o] { return describe_topics(*o); }; });
   auto delete_cmd = cmd->add_subcommand("delete", "delete a topic and its data");
   add_connection_options(*delete_cmd, o->conn);
