@@ -118,10 +118,9 @@ caf::expected<node_config> parse_node(const caf::config_value& v, const std::str
   n.id = node_id{static_cast<int32_t>(id)};
   n.host = *host;
   n.port = static_cast<uint16_t>(port);
-  // The HTTP port of /metrics and the live view: the node's port + 1000 unless set; 0: off.
-  int64_t metrics_port = port + 1000;
-  if (d->count("metrics-port") == 0 && metrics_port > 65535)
-    return bad(path, where + "port + 1000 is no port: set metrics-port (0 switches it off)");
+  // The HTTP port of /metrics and the live view: the node's port + 1000 unless set (off when
+  // that is no port); 0: off.
+  int64_t metrics_port = port + 1000 <= 65535 ? port + 1000 : 0;
   if (auto err = read_int(*d, "metrics-port", 0, 65535, path, where, metrics_port))
     return err;
   n.metrics_port = static_cast<uint16_t>(metrics_port);
