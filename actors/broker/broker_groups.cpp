@@ -61,7 +61,7 @@ caf::error ensure_offsets_topic(broker_self self) {
 void start_group_coordinator(broker_self self) {
   auto& st = self->state;
   st.groups = spawn_group_coordinator(self->system(), caf::actor_cast<broker_actor>(self),
-                                      st.cfg, st.id);
+                                      st.cfg, st.id, st.io.metrics);
   self->monitor(st.groups);
   if (st.registered)
     self->send(st.groups, md_update_atom::value, st.md);

@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
-#include "actors/controller/controller_state.hpp"
+#include "actors/controller/controller_metrics.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
 
@@ -84,8 +84,10 @@ void fail_pending(controller_self self) {
     kv.second.done(res);
 }
 
-// Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp).
-void drive(controller_self self) {
+namespace {
+
+// Persist, send, apply, at most two rounds of the Raft core's output.
+void drive_rounds(controller_self self) {
   auto& st = self->state;
   for (int round = 0; round < 2; ++round) {
     auto out = st.raft->get_output();
@@ -149,11 +151,15 @@ void drive(controller_self self) {
                         e.index, describe(res.error));
         } else {
           auto version = st.md.current().version;
+          auto before = watch_apply(st, *cmd);
           res = st.md.apply(*cmd);
           // Only a new version needs a push (allocate_producer_id does not make one).
           changed = changed || st.md.current().version != version;
-          if (st.is_leader())
+          if (st.is_leader()) {
             log_elections(st.cfg.self, res);
+            if (!res.error)
+              record_apply(self, *cmd, before);
+          }
         }
       }
       auto p = st.pending.find(e.index);
@@ -183,17 +189,22 @@ void drive(controller_self self) {
         st.pushed_access_version = 0;
         st.next_imbalance_check
           = now + std::chrono::milliseconds{st.cfg.defaults.leader_imbalance_check_interval_ms};
+        on_elected(self);
       } else if (!leading && st.leading) {
         spdlog::info("controller {}: no longer the controller (term {})", st.cfg.self,
                      st.raft->term());
         fail_pending(self);
         st.brokers.clear();
+        on_deposed(self);
       }
       st.leading = leading;
       changed = true;
     }
-    if (changed && st.is_leader())
+    if (changed && st.is_leader()) {
       push_metadata(self);
+      publish_controller(self);
+    }
+    publish_quorum(self); // before the replies: what they answer shows already
     for (auto& [done, res] : replies)
       done(res);
     if (st.applied - st.last_snapshot
@@ -202,6 +213,16 @@ void drive(controller_self self) {
       st.last_snapshot = st.applied;
     }
   }
+}
+
+} // namespace
+
+// Persist, send, apply: the driver loop of the Raft core (see runtime/raft/fsm.hpp). The
+// quorum series are shown each round, and after it too: the first tick shows them even if
+// the Raft core had nothing to say.
+void drive(controller_self self) {
+  drive_rounds(self);
+  publish_quorum(self);
 }
 
 // Leader only: proposes cmd; done runs once the entry is applied (or leadership is lost).

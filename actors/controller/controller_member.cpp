@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
-#include "actors/controller/controller_state.hpp"
+#include "actors/controller/controller_metrics.hpp"
 #include "actors/node/authorization.hpp"
 #include "actors/node/same_proxy.hpp"
 #include "runtime/base/entropy.hpp"
@@ -265,34 +265,14 @@ void on_tick(controller_self self) {
     maybe_elect_preferred(self);
   }
   drive(self);
+  publish_tick(self);
   self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
 }
 
 caf::result<quorum_status> status(controller_self self) {
   if (auto err = check_vouched_for(self, "status"))
     return err;
-  auto& st = self->state;
-  quorum_status s;
-  s.self = st.cfg.self;
-  s.role = raft::to_string(st.raft->current_role());
-  s.leader = st.raft->leader();
-  s.term = st.raft->term();
-  s.commit_index = st.raft->commit_index();
-  s.applied_index = st.applied;
-  s.metadata_version = st.md.current().version;
-  for (auto& m : st.cfg.members) {
-    member_status ms;
-    ms.id = m;
-    ms.connected = m == st.cfg.self || st.peers.count(m) > 0;
-    if (st.is_leader()) {
-      auto& prog = st.raft->progress();
-      auto p = prog.find(m);
-      ms.match_index = p != prog.end() ? p->second.match_index : st.raft->last_index();
-      ms.lag = st.raft->commit_index() - ms.match_index;
-    }
-    s.members.push_back(ms);
-  }
-  return s;
+  return make_status(self->state);
 }
 
 // A monitored peer, watched broker or registered broker went away. A registered broker's

@@ -29,7 +29,17 @@ struct pending_op {
   std::function<void(const apply_result&)> done;
 };
 
+// The metric series a member keeps handles on (controller_metrics.cpp): the role it shows,
+// and on the leader the members' lag and the broker counts (none elsewhere).
+struct controller_series {
+  std::optional<raft::role> role;  // the role cafka_quorum_role shows; none yet
+  std::map<node_id, metrics::gauge> member_lag;
+  metrics::gauge brokers_alive;
+  metrics::gauge brokers_fenced;
+};
+
 struct controller_state {
+  // Invariant: cfg.metrics is not null (spawn_controller_member makes one if need be).
   controller_config cfg;
   std::unique_ptr<raft::fsm> raft;
   metadata_state md;
@@ -53,6 +63,7 @@ struct controller_state {
   topic_count proposed_topics;
   controller_clock::time_point next_imbalance_check{};
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
+  controller_series shown;
   static inline const char* name = "controller";
 
   bool is_leader() const { return raft->current_role() == raft::role::leader; }

@@ -24,6 +24,8 @@ constexpr auto load_timeout = std::chrono::seconds{30};
 constexpr auto manager_stop_timeout = std::chrono::seconds{10};
 // A group's delete waits for its tombstones' write (the manager's own write timeout is 30 s).
 constexpr auto group_delete_timeout = std::chrono::seconds{35};
+// How often the coordinator shows its mailbox depth (cafka_actor_mailbox_depth).
+constexpr auto mailbox_sample_interval = std::chrono::seconds{1};
 
 struct managed_group {
   group_manager_actor hdl;
@@ -47,14 +49,16 @@ struct coordinator_state {
   // Managers of deleted groups, ending by themselves: their ends need no reload.
   std::set<caf::actor_addr> deleted;
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
+  std::shared_ptr<metrics::node_metrics> metrics;  // the node's; null: none
   static inline const char* name = "group_coordinator";
 
   std::string owner() const { return "group coordinator " + std::to_string(id.value); }
 };
 
-// The coordinator's published interface plus its own timer (a self-message only).
+// The coordinator's published interface plus its own timers (self-messages only).
 using coordinator_timers_actor = group_coordinator_actor::extend<
-  caf::reacts_to<wake_atom, partition_id, uint64_t>>;  // retry loading (partition, generation)
+  caf::reacts_to<wake_atom, partition_id, uint64_t>,  // retry loading (partition, generation)
+  caf::reacts_to<caf::tick_atom>>;                    // show the mailbox depth
 
 using coord_self = coordinator_timers_actor::stateful_pointer<coordinator_state>;
 
@@ -110,6 +114,7 @@ group_manager_actor start_manager(coord_self self, const std::string& group, par
   mc.broker = st.broker;
   mc.loaded = std::move(loaded);
   mc.md = st.md;
+  mc.metrics = st.metrics;
   auto hdl = spawn_group_manager(self->system(), std::move(mc));
   self->monitor(hdl);
   self->link_to(hdl); // no manager outlives its coordinator
@@ -271,12 +276,24 @@ caf::expected<group_manager_actor> route(coord_self self, const std::string& gro
   return start_manager(self, group, *p, {});
 }
 
-coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, broker_actor broker,
-                                                            cluster_config cfg, node_id id) {
+// Shows the mailbox depth, then again after mailbox_sample_interval.
+void sample_mailbox(coord_self self) {
+  if (self->state.metrics == nullptr)
+    return;
+  if (auto g = self->state.metrics->mailbox_depth.with({"group_coordinator"}))
+    g->set(static_cast<double>(self->mailbox().size()));
+  self->delayed_send(self, mailbox_sample_interval, caf::tick_atom::value);
+}
+
+coordinator_timers_actor::behavior_type
+coordinator_behavior(coord_self self, broker_actor broker, cluster_config cfg, node_id id,
+                     std::shared_ptr<metrics::node_metrics> metrics) {
   auto& st = self->state;
   st.broker = std::move(broker);
   st.cfg = std::move(cfg);
   st.id = id;
+  st.metrics = std::move(metrics);
+  sample_mailbox(self);
   // Managers are linked (so they end with this actor); their ends are handled as downs.
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
@@ -426,6 +443,10 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
       if (own_timer(self, self->state.refusals, self->state.owner(), "load retry"))
         load_step(self, p, gen);
     },
+    [=](caf::tick_atom) {
+      if (own_timer(self, self->state.refusals, self->state.owner(), "mailbox sample"))
+        sample_mailbox(self);
+    },
     [=](stop_atom) -> caf::result<caf::ok_atom> {
       if (auto err = check_local(self, "stop"))
         return err;
@@ -444,8 +465,10 @@ coordinator_timers_actor::behavior_type coordinator_behavior(coord_self self, br
 } // namespace
 
 group_coordinator_actor spawn_group_coordinator(caf::actor_system& sys, broker_actor broker,
-                                                cluster_config cfg, node_id self_id) {
-  return sys.spawn(coordinator_behavior, std::move(broker), std::move(cfg), self_id);
+                                                cluster_config cfg, node_id self_id,
+                                                std::shared_ptr<metrics::node_metrics> metrics) {
+  return sys.spawn(coordinator_behavior, std::move(broker), std::move(cfg), self_id,
+                   std::move(metrics));
 }
 
 } // namespace cafka

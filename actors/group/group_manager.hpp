@@ -6,12 +6,15 @@
 // broker's group coordinator.
 #pragma once
 
+#include <memory>
+
 #include <caf/fwd.hpp>
 
 #include "actors/broker/broker_interface.hpp"
 #include "actors/group/group_interface.hpp"
 #include "runtime/group/group_records.hpp"
 #include "runtime/group/group_core.hpp"
+#include "runtime/metrics/node_metrics.hpp"
 
 namespace cafka {
 
@@ -24,6 +27,8 @@ struct group_manager_config {
   // What the records of the partition said about the group when the coordinator loaded it.
   group::loaded_group loaded;
   cluster_metadata md;
+  // The node's metrics and event log: the group's series and its rebalances. Null: none.
+  std::shared_ptr<metrics::node_metrics> metrics;
 };
 
 group_manager_actor spawn_group_manager(caf::actor_system& sys, group_manager_config cfg);

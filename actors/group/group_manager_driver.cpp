@@ -110,6 +110,36 @@ void deliver(manager_self self, group::core_reply& r) {
   std::visit([&](auto& rp) { deliver(self, rp, r.value); }, p.promise);
 }
 
+// The group's series after a drive: its generation (a bump counts a rebalance and logs a
+// "rebalance" event; the first drive only takes the group as loaded), members and state.
+void publish_group(manager_self self) {
+  auto& st = self->state;
+  if (st.cfg.metrics == nullptr || st.core->mode() != group::core_mode::serving)
+    return;
+  auto& m = *st.cfg.metrics;
+  auto& g = st.core->state();
+  auto generation = g.group_epoch();
+  if (!st.shown_generation || *st.shown_generation != generation) {
+    auto members = g.members().size();
+    if (!st.shown_generation) {
+      st.series = m.group(st.cfg.core.group);
+    } else if (generation > *st.shown_generation) {
+      st.series.rebalances.inc(static_cast<uint64_t>(generation - *st.shown_generation));
+      m.events.append("rebalance", "group " + st.cfg.core.group + ": generation "
+                                     + to_string(generation) + ", "
+                                     + std::to_string(members) + " members");
+    }
+    st.series.generation.set(generation.value);
+    st.series.members.set(static_cast<double>(members));
+    st.shown_generation = generation;
+  }
+  std::string state = g.state_name();
+  if (state != st.shown_state) {
+    m.set_group_state(st.cfg.core.group, state);
+    st.shown_state = std::move(state);
+  }
+}
+
 } // namespace
 
 void drive(manager_self self) {
@@ -132,6 +162,13 @@ void drive(manager_self self) {
       if (i != st.member_actors.end())
         caf::anon_send(i->second, heartbeat_atom::value);
     }
+    // The metrics show the group as the replies do, before they go out. A finished group
+    // leaves them first: a delete's answer lets the coordinator start a fresh group of the
+    // same name at once.
+    if (!out.finished)
+      publish_group(self);
+    else if (st.cfg.metrics != nullptr)
+      st.cfg.metrics->remove_group(st.cfg.core.group);
     for (auto& r : out.replies)
       deliver(self, r);
     if (out.finished) {
@@ -142,6 +179,7 @@ void drive(manager_self self) {
       return;
     }
   }
+  publish_group(self);
 }
 
 } // namespace cafka::manager_detail

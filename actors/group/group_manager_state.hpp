@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -42,6 +43,11 @@ struct group_manager_state {
   std::map<std::string, caf::actor> member_actors;
   std::map<caf::actor_addr, std::string> by_addr;
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
+  // What the node's metrics show of the group (publish_group): its series, and the generation
+  // and state they show; no generation before the first drive.
+  metrics::group_series series;
+  std::optional<member_epoch> shown_generation;
+  std::string shown_state;
   static inline const char* name = "group_manager";
 
   std::string owner() const { return "group '" + cfg.core.group + "'"; }

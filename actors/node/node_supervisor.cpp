@@ -233,7 +233,7 @@ void spawn_agent(supervisor_self self) {
   for (auto& n : st.cfg.nodes)
     ids.insert(n.id);
   st.chaos = spawn_chaos_agent(self->system(), st.id, st.io.faults, st.cfg.chaos.limits,
-                               std::move(ids));
+                               std::move(ids), st.io.metrics);
   spdlog::warn("node {}: chaos-enable=true: this node takes fault rules (within the "
                "chaos-max-* caps)", st.id);
   self->attach_functor([agent = st.chaos](const caf::error&) {

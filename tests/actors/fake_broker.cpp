@@ -7,11 +7,13 @@
 
 namespace cafka::test {
 
-broker_actor fake_broker(caf::actor_system& sys) {
-  return sys.spawn([](broker_actor::pointer) -> broker_actor::behavior_type {
+broker_actor fake_broker(caf::actor_system& sys, bool accept_produce) {
+  return sys.spawn([accept_produce](broker_actor::pointer) -> broker_actor::behavior_type {
     return {
-      [](produce_atom, produce_request&) -> caf::result<produce_response> {
-        return make_error(errc::invalid_request);
+      [accept_produce](produce_atom, produce_request& req) -> caf::result<produce_response> {
+        if (!accept_produce)
+          return make_error(errc::invalid_request);
+        return produce_response{req.tp, log_offset{0}, log_offset{0}};
       },
       [](fetch_atom, fetch_request&) -> caf::result<fetch_response> {
         return make_error(errc::invalid_request);

@@ -36,6 +36,8 @@ struct quorum_fixture {
   std::vector<broker_actor> more_brokers;
   // The quorum's network: one table that every member's node_send consults.
   std::shared_ptr<fault_table> faults = std::make_shared<fault_table>();
+  // Each member's node metrics and event log (kept when the member restarts).
+  std::map<node_id, std::shared_ptr<metrics::node_metrics>> node_metrics;
 
   ~quorum_fixture() {
     for (auto& kv : members)
@@ -70,6 +72,10 @@ struct quorum_fixture {
     cc.defaults.num_partitions = 2;
     cc.defaults.leader_imbalance_check_interval_ms = imbalance_check_ms;
     cc.defaults.unclean_leader_election_enable = unclean;
+    auto& m = node_metrics[id];
+    if (m == nullptr)
+      m = std::make_shared<metrics::node_metrics>();
+    cc.metrics = m;
     members[id] = spawn_controller_member(sys, cc);
     introduce();
   }
