@@ -40,6 +40,9 @@ void stop_replica(broker_self self, const topic_partition& tp, bool delete_data)
   st.by_addr.erase(r.address());
   st.replicas.erase(i);
   st.restarts.erase(tp);
+  // For good (deleted or moved away): its series go; a replica that crashed and restarts
+  // keeps them instead (it looks them up again).
+  st.io.metrics->remove_partition(tp.topic, tp.partition.value);
   // A deleted partition's directory is renamed at once (so a topic recreated under the same
   // name starts in a fresh directory) and removed once its replica has closed the log.
   std::string doomed;
@@ -226,6 +229,7 @@ void stop_all_replicas(broker_self self, std::function<void()> done) {
   };
   for (auto& kv : st.replicas) {
     auto tp = kv.first;
+    st.io.metrics->remove_partition(tp.topic, tp.partition.value);  // the broker stops
     self->request(kv.second, replica_stop_timeout, stop_atom::value, false)
       .then([=](caf::ok_atom) mutable { one_done(); },
             [=](caf::error& err) mutable {

@@ -19,6 +19,7 @@
 #include "actors/node/refusal_log.hpp"
 #include "actors/broker/cleaner_slots.hpp"
 #include "runtime/replication/replication_throttle.hpp"
+#include "actors/broker/broker_requests.hpp"
 #include "runtime/chaos/node_io.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/security/access_cache.hpp"
@@ -50,6 +51,8 @@ struct broker_state {
   cluster_config cfg;
   node_id id;
   node_io io;  // the node's fault table and disk, handed to every replica
+  // The protocol="native" request series of io.metrics, by message (broker_requests.hpp).
+  native_request_metrics requests;
   // log-cleaner-threads slots, handed to every replica (set when the broker starts).
   std::shared_ptr<cleaner_slots> cleaning = std::make_shared<cleaner_slots>(1);
   // The node's throttle on replicas being added by moves (cluster_metadata's).

@@ -10,6 +10,7 @@
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/broker/replica_metrics.hpp"
 #include "actors/broker/replica_state.hpp"
 #include "actors/node/authorization.hpp"
 #include "runtime/base/clock.hpp"
@@ -152,10 +153,6 @@ leader_epoch_cache load_epochs(replica_state& st) {
   return {};
 }
 
-} // namespace
-
-namespace {
-
 // discard: the partition is being deleted (its directory is already gone from its path),
 // so nothing is saved.
 void close_log(replica_state& st, bool discard) {
@@ -184,7 +181,7 @@ void wake_waiting(replica_self self) {
     if (!r) {
       w.rp.deliver(std::move(r.error()));
     } else if (fetch_answers_now(w.req, r->records.size())) {
-      w.rp.deliver(std::move(*r));
+      w.rp.deliver(counted_for_consumer(st, w.req, std::move(*r)));
     } else {
       ++i;
       continue;
@@ -214,8 +211,10 @@ bool open_replica(replica_self self) {
                                          st.log->log_end_offset(), std::move(epochs),
                                          std::move(producers), hw);
   st.last_retention_check_ms = now_ms();
+  st.series = st.cfg.io.metrics->partition(st.cfg.tp.topic, st.cfg.tp.partition.value);
   st.fsm->update_partition(st.cfg.pm, mono_ms(self));
   drive(self);
+  update_partition_series(st, true);
   return true;
 }
 
@@ -260,7 +259,7 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
   if (!r)
     return std::move(r.error());
   if (fetch_answers_now(req, r->records.size()))
-    return std::move(*r);
+    return counted_for_consumer(st, req, std::move(*r));
   if (park_or_refuse(st.waiting.size(), st.cfg.limits.max_parked_fetches_per_partition)
       == park_verdict::refuse) {
     // Every parked poll is read again on each high watermark advance: the cap bounds that.
@@ -269,7 +268,7 @@ caf::result<fetch_response> on_fetch(replica_self self, fetch_request& req) {
                    "parking another, {} refused so far",
                    to_string(st.cfg.tp), st.waiting.size(), st.park_refusals);
     r->park_refused = true;
-    return std::move(*r);
+    return counted_for_consumer(st, req, std::move(*r));
   }
   // Long poll: park the request until data is committed or max_wait_ms passes.
   auto id = st.next_id++;
@@ -304,7 +303,7 @@ void expire_waiting(replica_self self, uint64_t id) {
     return;
   auto r = read_for(st, i->second.req);
   if (r)
-    i->second.rp.deliver(std::move(*r));
+    i->second.rp.deliver(counted_for_consumer(st, i->second.req, std::move(*r)));
   else
     i->second.rp.deliver(std::move(r.error()));
   st.waiting.erase(i);
@@ -341,6 +340,7 @@ void enforce_retention(replica_self self, int64_t now) {
   spdlog::info("partition {}: retention deleted {} segment(s), log start is now {}",
                to_string(st.cfg.tp), *n, st.log->log_start_offset());
   st.fsm->log_start_moved(st.log->log_start_offset());
+  update_partition_series(st, true);  // the log's start and size moved
 }
 
 // flush.ms, retention, the idempotence table's expiry and snapshot, the fsm's periodic work.

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker/replica_metrics.hpp"
 #include "actors/broker/replica_state.hpp"
 #include "runtime/base/errc.hpp"
 
@@ -89,6 +90,7 @@ void clean_step(replica_self self) {
     stop_cleaning(st);
     return;
   }
+  update_partition_series(st, true);  // an installed segment changes the log's size
   if (!step->done) {
     queue_step(self, step->bytes_read + step->bytes_written);
     return;

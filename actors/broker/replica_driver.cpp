@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker/replica_metrics.hpp"
 #include "actors/broker/replica_state.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
@@ -50,6 +51,7 @@ bool append(replica_self self, const log_write& w) {
     return true;
   }
   auto batch = std::move(i->second.batch);
+  auto produced_bytes = batch.size();  // bytes_in: the batch as the producer sent it
   auto append_time = i->second.append_time_ms;
   auto& fsm_cfg = st.fsm->config();
   if (fsm_cfg.codec) {  // compression.type: checked by describe_batch, so it decompresses
@@ -88,10 +90,13 @@ bool append(replica_self self, const log_write& w) {
     return false;
   }
   // A failed write is cut off again and the log stays as it was.
-  if (!base)
+  if (!base) {
     st.fsm->write_failed(base.error(), st.log->log_end_offset(), mono_ms(self));
-  else
-    st.fsm->write_done(st.log->log_end_offset(), mono_ms(self));
+    return true;
+  }
+  // Only here: a duplicate of an idempotent producer's batch is answered, never appended.
+  count_append(st, st.log->log_end_offset().value - end_before.value, produced_bytes);
+  st.fsm->write_done(st.log->log_end_offset(), mono_ms(self));
   return true;
 }
 
@@ -171,6 +176,7 @@ void answer_follower_fetch(replica_state& st, fetch_reply& r) {
       return;
     }
     r.resp.records = std::move(read->data);
+    st.cfg.io.metrics->replication_bytes_out.inc(r.resp.records.size());
   }
   rp.deliver(std::move(r.resp));
 }
@@ -336,6 +342,7 @@ void drive(replica_self self) {
   auto& st = self->state;
   if (!st.fsm)
     return;
+  bool wrote = false;  // the log's size changed: the size gauge is refreshed too
   for (;;) {
     auto out = st.fsm->take_output();
     if (out.empty())
@@ -350,6 +357,7 @@ void drive(replica_self self) {
     // 2. the write, reported before anything else
     if (out.write && !write(self, *out.write))
       return;  // the replica stopped
+    wrote = wrote || out.write.has_value();
     // 3. answers and sends
     for (auto& r : out.produce_replies)
       answer_produce(st, r);
@@ -365,6 +373,7 @@ void drive(replica_self self) {
     if (out.stopped_leading)
       fail_waiting(st, *out.stopped_leading);
   }
+  update_partition_series(st, wrote);
   schedule_wakeup(self);
 }
 

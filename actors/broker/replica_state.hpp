@@ -66,6 +66,9 @@ struct replica_state {
   std::unique_ptr<cleaner_slots::lease> cleaner_slot;
   bool clean_queued = false;
   int64_t last_cleaner_check_ms = 0;
+  // The node's cafka_partition_* gauges of this partition (replica_metrics.hpp), looked up
+  // once when the log opens; a restarted replica gets the same series again.
+  metrics::partition_series series;
 
   static inline const char* name = "partition_replica";
 

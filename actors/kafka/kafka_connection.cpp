@@ -8,6 +8,7 @@
 #include <caf/io/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kafka/kafka_metrics.hpp"
 #include "runtime/base/host_addresses.hpp"
 #include "runtime/config/listener_config.hpp"
 #include "runtime/kafka/budget_grant.hpp"
@@ -77,6 +78,8 @@ struct connection_state {
   bool subject_sent = false;   // the session knows the TLS client certificate's subject
   std::unique_ptr<tls::kafka_tls_stream> tls;  // null on a PLAINTEXT listener
   std::string peer;                             // "host:port" of the client
+  // The connection in cafka_kafka_connections{listener} while the broker runs.
+  std::optional<kafka_connection_count> counted;
   static inline const char* name = "kafka-connection";
 };
 
@@ -330,6 +333,7 @@ caf::behavior connection_behavior(connection_self self, caf::io::connection_hand
   if (tls != nullptr)
     st.tls = std::make_unique<tls::kafka_tls_stream>(std::move(tls));
   st.max_request_bytes = ctx.max_request_bytes;
+  st.counted.emplace(ctx.metrics, ctx.listener);
   st.pre_auth = uses_sasl(ctx.listener);
   auto auth_timeout_ms = ctx.cfg->limits.authentication_timeout_ms;
   auto idle = std::chrono::milliseconds{ctx.cfg->limits.connections_max_idle_ms};

@@ -99,6 +99,7 @@ void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
   }
   kafka_call call;
   call.seq = seq;
+  call.arrived = kafka_request_metrics::clock::now();
   if (!kafka::peek_request_header(frame, call.header)) {
     close_connection(self, seq, "request shorter than its header");
     return;
@@ -121,6 +122,8 @@ void on_frame(kafka_session_self self, uint64_t seq, std::string& frame) {
     auto out = begin_response(call);
     kafka::writer w{out};
     kafka::encode_unsupported_api_versions(w);
+    self->state.metrics.count_error(call.header.api_key,
+                                    kafka::code(kafka::error_code::unsupported_version));
     send_response(self, call, std::move(out));
     return;
   }
@@ -147,10 +150,12 @@ std::string begin_response(const kafka_call& call) {
 void send_response(kafka_session_self self, const kafka_call& call, std::string frame) {
   kafka::writer w{frame};
   w.patch_i32(0, static_cast<int32_t>(frame.size() - 4));
+  self->state.metrics.answered(call.header.api_key, call.arrived);
   caf::anon_send(self->state.connection, kafka_reply_atom::value, call.seq, std::move(frame));
 }
 
 void respond_nothing(kafka_session_self self, const kafka_call& call) {
+  self->state.metrics.answered(call.header.api_key, call.arrived);
   caf::anon_send(self->state.connection, kafka_reply_atom::value, call.seq, std::string{});
 }
 
@@ -172,6 +177,7 @@ kafka_session_actor spawn_kafka_session(caf::local_actor* connection,
     self->state.ctx = std::move(c);
     self->state.client_host = std::move(host);
     self->state.connection = std::move(conn);
+    self->state.metrics = kafka_request_metrics{self->state.ctx.metrics};
     if (uses_sasl(self->state.ctx.listener))
       self->state.stage = sasl_stage::handshake;
     auto& sec = self->state.ctx.cfg->security;

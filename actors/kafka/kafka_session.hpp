@@ -14,6 +14,7 @@
 #include "actors/broker/broker_interface.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/kafka/parked_fetch_budget.hpp"
+#include "runtime/metrics/node_metrics.hpp"
 #include "runtime/security/access_cache.hpp"
 
 namespace cafka::kafka {
@@ -41,6 +42,9 @@ struct kafka_session_context {
   // The node's connection budget (as the connections use it): a fetch takes what its reads
   // may bring into memory from it (session_fetch.cpp). Null: not counted.
   std::shared_ptr<connection_budget> budget;
+  // The node's metrics: protocol="kafka" request series and cafka_kafka_connections
+  // (actors/kafka/kafka_metrics.hpp). Null: not counted.
+  std::shared_ptr<metrics::node_metrics> metrics = nullptr;
 };
 
 // From the connection: one request frame (without its size prefix) and its sequence number.

@@ -9,15 +9,20 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
 
+#include "actors/kafka/kafka_metrics.hpp"
 #include "actors/kafka/kafka_session.hpp"
+#include "runtime/kafka/fetch_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
 #include "runtime/kafka/kafka_reader.hpp"
 #include "runtime/kafka/kafka_writer.hpp"
+#include "runtime/kafka/produce_codec.hpp"
 #include "runtime/kafka/request_header.hpp"
 #include "runtime/security/acl.hpp"
 #include "runtime/security/authorizer.hpp"
@@ -57,6 +62,8 @@ struct kafka_session_state {
   // What run_after() is to do, by timer id.
   std::map<uint64_t, std::function<void()>> timers;
   uint64_t next_timer = 0;
+  // protocol="kafka" requests, latencies and error codes (kafka_metrics.hpp).
+  kafka_request_metrics metrics;
   static inline const char* name = "kafka-session";
 };
 
@@ -67,18 +74,46 @@ struct kafka_call {
   uint64_t seq = 0;
   kafka::request_header header;
   std::shared_ptr<const std::string> frame;
+  // When the session got the frame: the request's latency runs from here to its answer.
+  kafka_request_metrics::clock::time_point arrived{};
 };
 
 // -- answering (kafka_session.cpp) ------------------------------------------------------------
+
+// Whether a response type has a top-level error_code.
+template <class T, class = void>
+struct has_error_code : std::false_type {};
+template <class T>
+struct has_error_code<T, std::void_t<decltype(std::declval<const T&>().error_code)>>
+  : std::true_type {};
 
 // A response frame: size prefix and response header written, body to be appended.
 // finish_response() fills in the size.
 std::string begin_response(const kafka_call& call);
 void send_response(kafka_session_self self, const kafka_call& call, std::string frame);
 
+// Counts the error codes of a response: its top-level error_code (a response without one
+// counts nothing), and for Produce and Fetch every partition's.
+template <class Response>
+void count_response_errors(kafka_session_self self, const kafka_call& call, const Response& x) {
+  if constexpr (std::is_same_v<Response, kafka::produce_response>) {
+    for (auto& t : x.responses)
+      for (auto& p : t.partition_responses)
+        self->state.metrics.count_error(call.header.api_key, p.error_code);
+  } else if constexpr (std::is_same_v<Response, kafka::fetch_response>) {
+    self->state.metrics.count_error(call.header.api_key, x.error_code);
+    for (auto& t : x.responses)
+      for (auto& p : t.partitions)
+        self->state.metrics.count_error(call.header.api_key, p.error_code);
+  } else if constexpr (has_error_code<Response>::value) {
+    self->state.metrics.count_error(call.header.api_key, static_cast<int16_t>(x.error_code));
+  }
+}
+
 // Encodes `x` as the body of call's response and sends it.
 template <class Response>
 void respond(kafka_session_self self, const kafka_call& call, const Response& x) {
+  count_response_errors(self, call, x);
   auto frame = begin_response(call);
   kafka::writer w{frame};
   encode(w, call.header.api_version, x);

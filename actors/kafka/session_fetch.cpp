@@ -106,6 +106,7 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
   frame.reserve(frame.size() + size);
   kafka::writer w{frame};
   encode(w, call.header.api_version, g->response);
+  count_response_errors(self, call, g->response);
   send_response(self, call, std::move(frame));
   // The connection holds the answer now. Late long-poll replies still find the gather: it
   // keeps no records.

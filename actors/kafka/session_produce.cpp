@@ -46,6 +46,7 @@ void finish(kafka_session_self self, const kafka_call& call, const gather_ptr& g
     respond(self, call, g->response);
     return;
   }
+  count_response_errors(self, call, g->response);  // acks=0: counted though not sent
   respond_nothing(self, call);
   for (auto& t : g->response.responses)
     for (auto& p : t.partition_responses)
