@@ -53,13 +53,12 @@ caf::expected<kafka_tls_contexts> make_kafka_tls(const cluster_config& cfg,
 }
 
 // Starts the node's Kafka listeners, whose sessions call the node's broker.
-// `access`: the node's access cache, which its broker publishes to.
-caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& sys,
-                                                             const node_actor& sup,
-                                                             const cluster_config& cfg,
-                                                             const node_config& me,
-                                                             const kafka_tls_contexts& tls,
-                                                             std::shared_ptr<access_cache> access) {
+// `access`: the node's access cache, which its broker publishes to; `m`: the node's metrics.
+caf::expected<std::vector<caf::actor>>
+start_kafka_listeners(caf::actor_system& sys, const node_actor& sup, const cluster_config& cfg,
+                      const node_config& me, const kafka_tls_contexts& tls,
+                      std::shared_ptr<access_cache> access,
+                      std::shared_ptr<metrics::node_metrics> m) {
   caf::scoped_actor self{sys};
   caf::expected<broker_actor> broker = make_error(errc::broker_not_available, "no answer");
   self->request(sup, std::chrono::seconds{10}, broker_atom::value)
@@ -87,6 +86,7 @@ caf::expected<std::vector<caf::actor>> start_kafka_listeners(caf::actor_system& 
   for (auto& l : me.listeners) {
     kafka_session_context ctx{*broker, me.id, l.name, limits.socket_request_max_bytes, shared,
                               access, quotas, parked, budget};
+    ctx.metrics = m;
     auto i = tls.find(l.name);
     auto a = start_kafka_listener(sys, l, std::move(ctx),
                                   i != tls.end() ? i->second : nullptr, budget);
@@ -174,9 +174,9 @@ int run_node(const node_options& o) {
     // The node's credentials and ACLs: its broker publishes them, its Kafka sessions read them.
     auto access = std::make_shared<access_cache>();
     auto metrics = std::make_shared<metrics::node_metrics>(cfg->metrics);
-    if (auto err = metrics::add_process_metrics(
-          metrics->registry, caf::get_or(ccfg, "scheduler.max-threads",
-                                         size_t{std::max(1u, std::thread::hardware_concurrency())})))
+    auto cores = size_t{std::max(1u, std::thread::hardware_concurrency())};
+    auto scheduler_threads = caf::get_or(ccfg, "scheduler.max-threads", cores);
+    if (auto err = metrics::add_process_metrics(metrics->registry, scheduler_threads))
       spdlog::error("process metrics: {}", describe(err));
     auto sup = spawn_node_supervisor(sys, *cfg, me->id, [] { ::kill(::getpid(), SIGUSR1); },
                                      nullptr, access, metrics);
@@ -193,7 +193,7 @@ int run_node(const node_options& o) {
       serving = true;
     std::vector<caf::actor> listeners;
     if (serving && !me->listeners.empty()) {
-      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me, *kafka_tls, access);
+      auto kafka = start_kafka_listeners(sys, sup, *cfg, *me, *kafka_tls, access, metrics);
       if (!kafka) {
         spdlog::critical("{}", context_of(kafka.error()));
         serving = false;

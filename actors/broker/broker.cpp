@@ -132,6 +132,8 @@ void on_tick(broker_self self) {
   if (!st.registered)
     try_register(self);
   connect_missing_peers(self);
+  if (auto depth = st.io.metrics->mailbox_depth.with({"broker"}))
+    depth->set(static_cast<double>(self->mailbox().size()));
   self->delayed_send(self,
                      std::chrono::milliseconds{st.cfg.defaults.broker_heartbeat_interval_ms},
                      caf::tick_atom::value);

@@ -8,20 +8,6 @@
 
 namespace cafka {
 
-batch_totals count_batches(std::string_view records) {
-  batch_totals out;
-  while (!records.empty()) {
-    batch_header h;
-    if (!read_batch_header(records.data(), records.size(), h) || h.batch_length < 0
-        || h.total_size() > records.size())
-      break;
-    out.records += static_cast<uint64_t>(std::max(0, h.record_count));
-    out.bytes += h.total_size();
-    records.remove_prefix(h.total_size());
-  }
-  return out;
-}
-
 void update_partition_series(replica_state& st, bool sizes) {
   if (!st.log || !st.fsm)
     return;
@@ -50,7 +36,7 @@ void count_append(replica_state& st, int32_t records, size_t bytes) {
 
 fetch_response counted_for_consumer(replica_state& st, const fetch_request& req,
                                     fetch_response resp) {
-  if (req.to_log_end || resp.records.empty())
+  if (req.to_log_end || req.asker_counts || resp.records.empty())
     return resp;
   auto n = count_batches(resp.records);
   auto& m = *st.cfg.io.metrics;

@@ -7,19 +7,12 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/protocol/batch_totals.hpp"
 #include "runtime/protocol/messages.hpp"
 
 namespace cafka {
 
 struct replica_state;
-
-// The records and bytes of the whole batches at the front of `records` (a log read: whole
-// batches, concatenated); a torn tail counts nothing.
-struct batch_totals {
-  uint64_t records = 0;
-  uint64_t bytes = 0;
-};
-batch_totals count_batches(std::string_view records);
 
 // Sets the replica's partition gauges from its fsm and log: offsets, high watermark, replica
 // and ISR sizes, leader epoch and role, and, while it leads, under-replicated and

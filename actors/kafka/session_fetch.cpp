@@ -18,6 +18,7 @@
 #include "runtime/kafka/budget_grant.hpp"
 #include "runtime/kafka/fetch_codec.hpp"
 #include "runtime/kafka/kafka_error.hpp"
+#include "runtime/protocol/batch_totals.hpp"
 #include "runtime/kafka/list_offsets_codec.hpp"
 #include "runtime/kafka/parked_fetch_budget.hpp"
 #include "runtime/replication/consumer_reads.hpp"
@@ -96,6 +97,12 @@ void answer(kafka_session_self self, const kafka_call& call, const gather_ptr& g
     else
       p.records = std::string_view{rec};
     total += p.records->size();
+    // What goes out, once: the replicas leave the session's reads uncounted (asker_counts).
+    if (auto& m = self->state.ctx.metrics; m && !p.records->empty()) {
+      auto n = count_batches(*p.records);
+      m->records_out.inc(n.records);
+      m->bytes_out.inc(n.bytes);
+    }
   }
   // The response's bytes count against the client's consumer quota; a throttled client
   // gets its data and the throttle time, and its connection reads nothing for that long.
@@ -251,6 +258,7 @@ void fetch_all(kafka_session_self self, const kafka_call& call, const gather_ptr
     f.max_bytes = cap == 0 ? 0 : std::clamp(p.partition_max_bytes, 1, cap);
     f.min_bytes = parks ? 1 : 0;
     f.max_wait_ms = wait;
+    f.asker_counts = true;
     auto timeout = std::chrono::milliseconds{wait} + fetch_margin;
     self->request(self->state.ctx.broker, timeout, fetch_atom::value, std::move(f))
       .then(

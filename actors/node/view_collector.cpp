@@ -52,6 +52,7 @@ view_collector::view_collector(caf::actor_system& sys, cluster_config cfg, node_
 }
 
 view_collector::~view_collector() {
+  stopping_ = true;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     stop_ = true;
@@ -104,7 +105,7 @@ void view_collector::refresh() {
   if (auto md = fetch_metadata()) {
     metrics::set_cluster(v, cfg_, *md, summaries);
     v.groups = merge_groups(summaries, v.topics);
-    export_lag(v.groups);
+    export_lag(v.topics);
   } else {
     v.error = "this node's broker did not answer a metadata request: the brokers, topics and "
               "groups shown are from the last refresh that worked";
@@ -121,6 +122,8 @@ void view_collector::refresh() {
 std::vector<metrics::node_summary> view_collector::gather_summaries(int64_t now_ms) {
   std::vector<metrics::node_summary> out;
   for (auto& n : cfg_.nodes) {
+    if (stopping())
+      break;
     auto since = history_.last_seq(n.id.value);
     if (n.id == self_) {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -169,22 +172,30 @@ std::optional<cluster_metadata> view_collector::fetch_metadata() {
 }
 
 void view_collector::fetch_local_groups() {
-  std::vector<metrics::view_group> groups;
   auto b = local_broker();
   auto names = b ? ask<std::vector<std::string>>(sys_, *b, list_groups_atom::value)
                  : std::nullopt;
-  if (names) {
-    for (auto& g : *names) {
-      if (groups.size() >= max_view_groups)
-        break;
-      if (auto d = ask<group_description>(sys_, *b, describe_group_atom::value, g))
-        groups.push_back(metrics::summarize_group(*d));
-    }
+  // A broker that did not answer keeps its groups from the last refresh, and so does a
+  // group whose description did not come.
+  if (!names && b)
+    return;
+  std::map<std::string, metrics::view_group> before;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto& g : local_groups_)
+      before.emplace(g.group, g);
+  }
+  std::vector<metrics::view_group> groups;
+  for (auto& g : names ? *names : std::vector<std::string>{}) {
+    if (groups.size() >= max_view_groups || stopping())
+      break;
+    if (auto d = ask<group_description>(sys_, *b, describe_group_atom::value, g))
+      groups.push_back(metrics::summarize_group(*d));
+    else if (auto i = before.find(g); i != before.end())
+      groups.push_back(i->second);
   }
   std::lock_guard<std::mutex> guard{mtx_};
-  // A broker that did not answer keeps its groups from the last refresh.
-  if (names || !b)
-    local_groups_ = std::move(groups);
+  local_groups_ = std::move(groups);
 }
 
 std::vector<metrics::view_group>
@@ -209,20 +220,25 @@ view_collector::merge_groups(const std::vector<metrics::node_summary>& summaries
   return out;
 }
 
-void view_collector::export_lag(const std::vector<metrics::view_group>& groups) {
+void view_collector::export_lag(const std::vector<metrics::view_topic>& topics) {
+  std::vector<metrics::view_group> groups;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    groups = local_groups_;
+  }
   std::set<std::string> here;
   for (auto& g : groups) {
-    if (g.coordinator != self_.value)
-      continue;
     here.insert(g.group);
+    metrics::add_lag(g, topics);
     for (auto& o : g.offsets)
       if (o.committed >= 0 && o.lag >= 0)
         metrics_->set_group_offset(g.group, o.topic, o.partition, o.committed, o.lag);
   }
-  // A group that moved away or is gone loses its series.
+  // A group this node no longer coordinates loses its lag series (its manager, which ended
+  // here, removed the rest).
   for (auto& g : exported_groups_)
     if (here.count(g) == 0)
-      metrics_->remove_group(g);
+      metrics_->remove_group_offsets(g);
   exported_groups_ = std::move(here);
 }
 

@@ -33,7 +33,8 @@ public:
   // `start_time_ms`: when this node's process started (its summaries carry it).
   view_collector(caf::actor_system& sys, cluster_config cfg, node_id self, node_actor node,
                  std::shared_ptr<metrics::node_metrics> m, int64_t start_time_ms);
-  // Stops the thread (within about a second: each request's timeout).
+  // Stops the thread: within one request's timeout (about a second), which it checks for a
+  // stop between every two requests.
   ~view_collector();
   view_collector(const view_collector&) = delete;
   view_collector& operator=(const view_collector&) = delete;
@@ -55,7 +56,8 @@ private:
   void fetch_local_groups();
   std::vector<metrics::view_group> merge_groups(const std::vector<metrics::node_summary>& ss,
                                                 const std::vector<metrics::view_topic>& ts);
-  void export_lag(const std::vector<metrics::view_group>& groups);
+  void export_lag(const std::vector<metrics::view_topic>& topics);
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   caf::actor_system& sys_;
   cluster_config cfg_;
@@ -74,7 +76,8 @@ private:
   std::string json_;
   std::vector<metrics::view_group> local_groups_;  // the groups this node coordinates
   std::condition_variable wake_;
-  bool stop_ = false;
+  bool stop_ = false;                  // guarded by mtx_, for the wait between refreshes
+  std::atomic<bool> stopping_{false};  // the same, read between requests
   std::thread thread_;
 };
 

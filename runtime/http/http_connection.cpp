@@ -109,8 +109,8 @@ std::optional<http_request> http_connection::next_request() {
     r.status = 405;
     r.body = "method not allowed: this endpoint serves GET and HEAD\n";
     r.headers.emplace_back("Allow", "GET, HEAD");
+    closing_ = true;  // before answering: the answer says Connection: close
     answer(r);
-    closing_ = true;
     return std::nullopt;
   }
   return req;
@@ -145,8 +145,8 @@ void http_connection::refuse(unsigned status, const std::string& why) {
   http_reply r;
   r.status = status;
   r.body = why + "\n";
-  answer(r);
   closing_ = true;
+  answer(r);
   in_.clear();
 }
 

@@ -35,28 +35,38 @@ caf::expected<std::string> http_get(const std::string& host, uint16_t port,
   beast::error_code failure;
   // One chain of async steps under the stream's deadline; io.run returns when it ends.
   stream.expires_after(timeout);
-  resolver.async_resolve(
-    host, std::to_string(port), [&](beast::error_code ec, tcp::resolver::results_type found) {
+  auto exchange = [&](beast::error_code ec) {
+    if (ec) {
+      failure = ec;
+      return;
+    }
+    bh::async_write(stream, req, [&](beast::error_code ec, size_t) {
       if (ec) {
         failure = ec;
         return;
       }
-      stream.async_connect(found, [&](beast::error_code ec, const tcp::endpoint&) {
-        if (ec) {
-          failure = ec;
-          return;
-        }
-        bh::async_write(stream, req, [&](beast::error_code ec, size_t) {
-          if (ec) {
-            failure = ec;
-            return;
-          }
-          bh::async_read(stream, buf, parser, [&](beast::error_code ec, size_t) {
-            failure = ec;
-          });
-        });
-      });
+      bh::async_read(stream, buf, parser, [&](beast::error_code ec, size_t) { failure = ec; });
     });
+  };
+  // An address connects at once; a name is resolved first (asio's resolver thread: a slow
+  // lookup can outlast the timeout, which is why the nodes' hosts are best addresses).
+  beast::error_code not_address;
+  auto address = asio::ip::make_address(host, not_address);
+  if (!not_address) {
+    stream.async_connect(tcp::endpoint{address, port}, exchange);
+  } else {
+    resolver.async_resolve(host, std::to_string(port),
+                           [&](beast::error_code ec, tcp::resolver::results_type found) {
+                             if (ec) {
+                               failure = ec;
+                               return;
+                             }
+                             stream.async_connect(found, [&](beast::error_code ec,
+                                                             const tcp::endpoint&) {
+                               exchange(ec);
+                             });
+                           });
+  }
   io.run_for(timeout + std::chrono::milliseconds{100});
   if (!io.stopped() || failure == beast::error::timeout)
     return make_error(errc::request_timed_out,

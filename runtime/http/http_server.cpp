@@ -71,8 +71,14 @@ private:
   // The client has request_timeout to send a whole request (and to read the answer).
   void arm() {
     deadline_.expires_after(srv_->limits.request_timeout);
+    wait_deadline();
+  }
+
+  // A wait whose completion was queued before a re-arm completes without error: only a
+  // deadline that has really passed closes.
+  void wait_deadline() {
     deadline_.async_wait([self = shared_from_this()](const error_code& ec) {
-      if (!ec)
+      if (!ec && self->deadline_.expiry() <= asio::steady_timer::clock_type::now())
         self->close();
     });
   }
@@ -87,8 +93,10 @@ private:
                           });
   }
 
+  // Answers one buffered request (the next after its answer is written, so pipelined
+  // requests never pile up answers in memory), else reads on.
   void serve() {
-    while (auto req = conn_.next_request())
+    if (auto req = conn_.next_request())
       conn_.answer(srv_->route(*req));
     auto out = conn_.take_output();
     if (out.empty()) {
@@ -117,10 +125,7 @@ private:
     error_code ignored;
     sock_.shutdown(tcp::socket::shutdown_send, ignored);
     deadline_.expires_after(linger_time);
-    deadline_.async_wait([self = shared_from_this()](const error_code& ec) {
-      if (!ec)
-        self->close();
-    });
+    wait_deadline();
     drain();
   }
 
@@ -154,14 +159,16 @@ http_reply http_server::impl::route(const http_request& req) const {
 
 void http_server::impl::accept() {
   acceptor.async_accept([this](const error_code& ec, tcp::socket sock) {
-    if (ec == asio::error::operation_aborted)
+    // Stopping: the acceptor is closed (its pending accept ends with operation_aborted, a
+    // later one with bad_descriptor).
+    if (ec == asio::error::operation_aborted || !acceptor.is_open())
       return;
     if (ec) {
       // Out of descriptors, say: look again shortly instead of spinning.
       spdlog::warn("http: accept failed: {}", ec.message());
       accept_retry.expires_after(std::chrono::milliseconds{100});
       accept_retry.async_wait([this](const error_code& e) {
-        if (!e)
+        if (!e && acceptor.is_open())
           accept();
       });
       return;

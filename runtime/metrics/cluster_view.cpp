@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "runtime/cluster/topic_caps.hpp"
 #include "runtime/http/json_writer.hpp"
@@ -49,12 +50,13 @@ void set_cluster(cluster_view& v, const cluster_config& cfg, const cluster_metad
       b.metrics_url = "http://" + n.host + ":" + std::to_string(n.metrics_port) + "/metrics";
     v.brokers.push_back(std::move(b));
   }
-  // Each partition's offsets as its leader reports them.
-  std::map<std::pair<std::string, int32_t>, const partition_summary*> led;
+  // Each partition's offsets as the leader the metadata names reports them (a deposed
+  // leader may still say it leads for a moment).
+  std::map<std::tuple<std::string, int32_t, int32_t>, const partition_summary*> led;
   for (auto& s : summaries)
     for (auto& p : s.partitions)
       if (p.leader)
-        led[{p.topic, p.partition}] = &p;
+        led[{p.topic, p.partition, s.node}] = &p;
   v.topics.clear();
   for (auto& t : md.topics) {
     view_topic vt;
@@ -70,7 +72,8 @@ void set_cluster(cluster_view& v, const cluster_config& cfg, const cluster_metad
       vp.under_replicated = p.isr.size() < p.replicas.size();
       auto lb = md.find_broker(p.leader);
       vp.unavailable = p.leader == no_node || lb == nullptr || !lb->alive;
-      if (auto i = led.find({t.name, p.id.value}); i != led.end() && !vp.unavailable) {
+      if (auto i = led.find({t.name, p.id.value, p.leader.value});
+          i != led.end() && !vp.unavailable) {
         vp.log_end_offset = i->second->log_end_offset;
         vp.high_watermark = i->second->high_watermark;
       }
@@ -81,10 +84,12 @@ void set_cluster(cluster_view& v, const cluster_config& cfg, const cluster_metad
 }
 
 void add_lag(view_group& g, const std::vector<view_topic>& topics) {
+  // Against the high watermark: what a consumer can read (Kafka's tools list it as the log
+  // end offset too).
   std::map<std::pair<std::string, int32_t>, int64_t> ends;
   for (auto& t : topics)
     for (auto& p : t.partitions)
-      ends[{t.name, p.partition}] = p.log_end_offset;
+      ends[{t.name, p.partition}] = p.high_watermark;
   g.lag = -1;
   for (auto& o : g.offsets) {
     o.log_end_offset = -1;

@@ -85,8 +85,9 @@ struct cluster_view {
 void set_cluster(cluster_view& v, const cluster_config& cfg, const cluster_metadata& md,
                  const std::vector<node_summary>& summaries);
 
-// Sets the group's lag (each offset's and the sum) against the partitions' log ends that
-// `topics` (set by set_cluster) knows.
+// Sets the group's lag (each offset's and the sum) against the partitions' high watermarks
+// that `topics` (set by set_cluster) knows; each offset's log_end_offset is that high
+// watermark.
 void add_lag(view_group& g, const std::vector<view_topic>& topics);
 
 std::string to_json(const cluster_view& v);

@@ -195,10 +195,9 @@ void node_metrics::set_group_state(const std::string& name, const std::string& s
 void node_metrics::set_group_offset(const std::string& name, const std::string& topic,
                                     int32_t partition, int64_t committed, int64_t lag) {
   std::vector<std::string> values{name, topic, std::to_string(partition)};
-  {
-    std::lock_guard<std::mutex> guard{groups_mtx_};
-    group_offsets_[name].emplace(topic, partition);
-  }
+  // Under the lock, so that a concurrent removal cannot leave a series nobody tracks.
+  std::lock_guard<std::mutex> guard{groups_mtx_};
+  group_offsets_[name].emplace(topic, partition);
   series_of<gauge>(group_committed_, values).set(static_cast<double>(committed));
   series_of<gauge>(group_lag_, values).set(static_cast<double>(lag));
 }
@@ -212,14 +211,24 @@ void node_metrics::remove_group(const std::string& name) {
     group_state_.remove({name, i->second});
     group_states_.erase(i);
   }
-  if (auto i = group_offsets_.find(name); i != group_offsets_.end()) {
-    for (auto& [topic, partition] : i->second) {
-      std::vector<std::string> values{name, topic, std::to_string(partition)};
-      group_committed_.remove(values);
-      group_lag_.remove(values);
-    }
-    group_offsets_.erase(i);
+  drop_offsets(name);
+}
+
+void node_metrics::remove_group_offsets(const std::string& name) {
+  std::lock_guard<std::mutex> guard{groups_mtx_};
+  drop_offsets(name);
+}
+
+void node_metrics::drop_offsets(const std::string& name) {
+  auto i = group_offsets_.find(name);
+  if (i == group_offsets_.end())
+    return;
+  for (auto& [topic, partition] : i->second) {
+    std::vector<std::string> values{name, topic, std::to_string(partition)};
+    group_committed_.remove(values);
+    group_lag_.remove(values);
   }
+  group_offsets_.erase(i);
 }
 
 } // namespace cafka::metrics

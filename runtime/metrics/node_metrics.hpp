@@ -87,7 +87,10 @@ public:
   // cafka_group_committed_offset and cafka_group_lag{group, topic, partition}.
   void set_group_offset(const std::string& name, const std::string& topic, int32_t partition,
                         int64_t committed, int64_t lag);
+  // Removes every series of the group (its manager ended here).
   void remove_group(const std::string& name);
+  // Removes only the group's committed offset and lag series (the live view's).
+  void remove_group_offsets(const std::string& name);
 
   // -- controller quorum member and active controller -----------------------------------------
   gauge_family quorum_role;         // cafka_quorum_role{role}: 1 for the member's role
@@ -118,6 +121,8 @@ private:
   gauge_family group_state_;
   gauge_family group_committed_;
   gauge_family group_lag_;
+  // Requires: groups_mtx_ held.
+  void drop_offsets(const std::string& name);
   std::mutex groups_mtx_;  // guards the two maps below
   std::map<std::string, std::string> group_states_;  // the state each group's series show
   std::map<std::string, std::set<std::pair<std::string, int32_t>>> group_offsets_;

@@ -184,7 +184,8 @@ node_summary summarize(int32_t node, int64_t start_time_ms,
   add_latency(out, families);
   add_quorum_role(out, families);
   add_partitions(out, families);
-  out.events = events.since(since);
+  // An asker that knew an earlier process of this node asks past its events: all of them.
+  out.events = events.since(since > events.last_seq() ? 0 : since);
   return out;
 }
 

@@ -40,7 +40,7 @@ struct view_offset {
   int32_t partition = 0;
   int64_t committed = -1;
   int64_t log_end_offset = -1;
-  int64_t lag = -1;  // log end minus committed; -1: unknown (set by add_lag)
+  int64_t lag = -1;  // high watermark minus committed; -1: unknown (set by add_lag)
 };
 
 struct view_group {

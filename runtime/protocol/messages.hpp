@@ -41,6 +41,10 @@ struct fetch_request {
   // Internal (the group coordinator loading its partition): read up to the log end instead
   // of the high watermark. Brokers refuse it from other nodes.
   bool to_log_end = false;
+  // The asker counts the records it passes on in cafka_broker_records_out_total itself (a
+  // Kafka session, whose long polls read a partition again and may drop a read); the
+  // replica then leaves the read out of it.
+  bool asker_counts = false;
 };
 
 struct fetch_response {
@@ -190,7 +194,8 @@ typename Inspector::result_type inspect(Inspector& f, produce_response& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
-  return f(x.tp, x.offset, x.max_bytes, x.min_bytes, x.max_wait_ms, x.to_log_end);
+  return f(x.tp, x.offset, x.max_bytes, x.min_bytes, x.max_wait_ms, x.to_log_end,
+           x.asker_counts);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_response& x) {

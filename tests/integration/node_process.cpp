@@ -97,14 +97,19 @@ uint16_t free_port() {
   static std::set<uint16_t> given;
   static std::mt19937 rng{std::random_device{}()};
   std::lock_guard<std::mutex> guard{mtx};
+  // A node's HTTP port defaults to its port + 1000: keep that one free and unshared too, for
+  // configs that leave metrics-port out.
   constexpr int low = 10000;
-  int high = std::min(ephemeral_low(), 65536) - 1;
+  int high = std::min(ephemeral_low(), 65536) - 1 - 1000;
   if (high > low) {
     std::uniform_int_distribution<int> pick{low, high};
     for (int attempt = 0; attempt < 1000; ++attempt) {
       auto port = static_cast<uint16_t>(pick(rng));
-      if (given.count(port) == 0 && can_bind(port)) {
+      auto http = static_cast<uint16_t>(port + 1000);
+      if (given.count(port) == 0 && given.count(http) == 0 && can_bind(port)
+          && can_bind(http)) {
         given.insert(port);
+        given.insert(http);
         return port;
       }
     }

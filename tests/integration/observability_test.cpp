@@ -21,6 +21,7 @@
 #include "cafka/eventually.hpp"
 #include "runtime/http/http_get.hpp"
 #include "tests/integration/cluster_process.hpp"
+#include "tests/integration/kafka_clients.hpp"
 #include "tests/integration/page_driver.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -127,7 +128,7 @@ void create_and_fill(cluster_process& c, const std::string& topic, int records) 
 TEST_CASE("every node's /metrics parses and agrees with the cluster, and a dead follower shows "
           "as under-replicated until it is back",
           "[integration][observability]") {
-  cluster_process c{cafka::testing::combined_nodes(3)};
+  cluster_process c{cafka::testing::combined_nodes(3), {}, true};
   c.start_all();
   REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
   constexpr int n = 300;
@@ -180,6 +181,39 @@ TEST_CASE("every node's /metrics parses and agrees with the cluster, and a dead 
   for (auto& [id, xs] : nodes)
     active += sum_of(xs, "cafka_controller_active");
   CHECK(active == 1);
+
+  // Reads count what went out to consumers, once per record sent: a native consumer's reads,
+  // then a Kafka consumer's (its long polls read again; only what it is sent counts).
+  auto records_out = [&](double expected) {
+    return eventually(
+      [&] {
+        auto all = scrape_all(c, {1, 2, 3}, why);
+        double out = 0;
+        for (auto& [id, xs] : all)
+          out += sum_of(xs, "cafka_broker_records_out_total");
+        why = "records out " + std::to_string(out);
+        return !all.empty() && out == expected;
+      },
+      20s, 200ms);
+  };
+  auto consumed = c.cli({"consume", "--topic", "obs", "--from-beginning", "--max-messages",
+                         std::to_string(n)});
+  REQUIRE(consumed.exit_code == 0);
+  bool native_out = records_out(n);
+  INFO(why);
+  CHECK(native_out);
+  auto kafka = cafka::testing::kcat_read(c.kafka_bootstrap(), "obs");
+  INFO(kafka.error);
+  REQUIRE(kafka.ok);
+  REQUIRE(kafka.records.size() == static_cast<size_t>(n));
+  bool kafka_out = records_out(2 * n);
+  INFO(why);
+  CHECK(kafka_out);
+  auto after = scrape_all(c, {1, 2, 3}, why);
+  double fetches = 0;
+  for (auto& [id, xs] : after)
+    fetches += sum_of(xs, "cafka_requests_total", {{"protocol", "kafka"}, {"api", "Fetch"}});
+  CHECK(fetches > 0);
 
   // Node 3 dies: within the session timeout it is fenced and out of every ISR, and the
   // partitions' leaders (nodes 1 and 2) say under-replicated.

@@ -128,6 +128,7 @@ TEST_CASE("http_connection refuses what it must not read", "[http]") {
     auto out = c.take_output();
     CHECK(out.rfind("HTTP/1.1 405 ", 0) == 0);
     CHECK(out.find("Allow: GET, HEAD\r\n") != std::string::npos);
+    CHECK(out.find("Connection: close\r\n") != std::string::npos);
   }
 }
 

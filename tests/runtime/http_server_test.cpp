@@ -166,3 +166,29 @@ TEST_CASE("http_server answers huge headers with 431 and closes", "[http]") {
   CHECK(closed);
   CHECK(text.rfind("HTTP/1.1 431 ", 0) == 0);
 }
+
+TEST_CASE("http_server answers pipelined requests one at a time, all of them, in order",
+          "[http]") {
+  std::map<std::string, http_route> r;
+  int n = 0;
+  r["/n"] = [&n](const http_request&) {
+    http_reply x;
+    x.body = "answer " + std::to_string(n++) + "\n";
+    return x;
+  };
+  auto srv = http_server::start("127.0.0.1", 0, r);
+  REQUIRE(srv);
+  client c{(*srv)->port()};
+  std::string reqs;
+  for (int i = 0; i < 300; ++i)
+    reqs += "GET /n HTTP/1.1\r\n\r\n";
+  reqs += "GET /n HTTP/1.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(c.send(reqs));
+  auto [text, closed] = c.read_all(10s);
+  CHECK(closed);
+  size_t pos = 0;
+  int seen = 0;
+  while ((pos = text.find("answer " + std::to_string(seen) + "\n", pos)) != std::string::npos)
+    ++seen;
+  CHECK(seen == 301);
+}
