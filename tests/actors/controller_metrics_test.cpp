@@ -55,7 +55,7 @@ TEST_CASE_METHOD(quorum_fixture,
 }
 
 TEST_CASE_METHOD(quorum_fixture,
-                 "followers show their role and no controller series; a new leader logs its "
+                 "followers show their role and no controller series, and a new leader logs its "
                  "election",
                  "[actors][quorum][metrics]") {
   start(3);

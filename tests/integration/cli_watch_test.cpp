@@ -244,7 +244,8 @@ TEST_CASE("groups describe --watch shows the lag grow as records arrive between 
   }
 }
 
-TEST_CASE("--interval-ms must be positive and needs --watch", "[integration][cli_watch]") {
+TEST_CASE("the watch interval (--interval-ms) must be positive and needs --watch",
+          "[integration][cli_watch]") {
   auto r = cafka::testing::run(CAFKA_BINARY, {"cluster", "status", "--watch", "--interval-ms",
                                               "0", "--config", "/nonexistent.conf"});
   CHECK(r.exit_code == 2);
