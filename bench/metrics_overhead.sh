@@ -44,13 +44,13 @@ CONF
   "$cafka" topics create --config "$conf" --topic b --partitions 3 --replication-factor 3 \
     >/dev/null
   produced=$("$cafka" bench produce --config "$conf" --topic b --records "$records" \
-               --record-size 100 --idempotence | tail -1)
+               --record-size 100 --idempotence | grep "records sent")
   consumed=$("$cafka" bench consume --config "$conf" --topic b --records "$records" | tail -1)
   [ -n "$scraper" ] && kill "$scraper"
   rss=$(ps -o rss= -p "$(cat "$dir/data/node-1.pid")" | tr -d ' ')
   "$cafka" cluster down --config "$conf" >/dev/null 2>&1 || true
   rm -rf "$dir"
-  echo "$bin (scraped: ${scraper:+yes}${scraper:-no}, node 1 RSS ${rss} KiB)"
+  echo "$bin (scraped: $([ -n "$scraper" ] && echo yes || echo no), node 1 RSS ${rss} KiB)"
   echo "  $produced"
   echo "  $consumed"
 done
