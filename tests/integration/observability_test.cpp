@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -386,4 +387,74 @@ TEST_CASE("bad HTTP requests get errors or are closed and the node keeps serving
   REQUIRE(c.cli({"produce", "--topic", "after"}, "still here\n").exit_code == 0);
   auto r = c.cli({"consume", "--topic", "after", "--from-beginning", "--max-messages", "1"});
   CHECK(r.out.find("still here") != std::string::npos);
+}
+
+namespace {
+
+struct cluster_down_at_end {
+  cluster_process& c;
+  ~cluster_down_at_end() { c.cli({"cluster", "down"}); }
+};
+
+// The kinds of the events /api/view of node `id` shows now, and the brokers' states.
+std::set<std::string> view_event_kinds(const cluster_process& c, int32_t id,
+                                       std::set<std::string>& states) {
+  std::set<std::string> kinds;
+  auto body = cafka::http::http_get("127.0.0.1", c.metrics_port(id), "/api/view", 5s);
+  if (!body)
+    return kinds;
+  namespace pt = boost::property_tree;
+  pt::ptree t;
+  std::istringstream in{*body};
+  pt::read_json(in, t);
+  for (auto& e : t.get_child("events"))
+    kinds.insert(e.second.get<std::string>("kind"));
+  for (auto& b : t.get_child("brokers"))
+    states.insert(b.second.get<std::string>("id") + ":" + b.second.get<std::string>("state"));
+  return kinds;
+}
+
+} // namespace
+
+TEST_CASE("the live view follows a cafka chaos run: faults, fencing, leader moves and "
+          "recovery",
+          "[integration][observability][chaos]") {
+  cluster_process c{cafka::testing::combined_nodes(3), "min-insync-replicas=2\n", false,
+                    "chaos-enable=true\n"};
+  cluster_down_at_end guard{c};
+  REQUIRE(c.cli({"cluster", "up"}).exit_code == 0);
+  REQUIRE(eventually([&] { return c.brokers_alive(3); }, 30s));
+  // Seed 2's schedule isolates nodes: each is fenced and its leaderships move, then it heals.
+  cafka::testing::background_process run{
+    CAFKA_BINARY,
+    {"chaos", "run", "--config", c.config(), "--seed", "2", "--duration", "12s", "--faults",
+     "partition", "--partitions", "3"}};
+  std::set<std::string> kinds;
+  std::set<std::string> states;
+  bool seen = eventually(
+    [&] {
+      auto now = view_event_kinds(c, 1, states);
+      kinds.insert(now.begin(), now.end());
+      return kinds.count("fault_injected") > 0 && kinds.count("fault_healed") > 0
+             && kinds.count("broker_fenced") > 0 && kinds.count("broker_unfenced") > 0
+             && kinds.count("leader_election") > 0;
+    },
+    60s, 500ms);
+  std::string all;
+  for (auto& k : kinds)
+    all += k + " ";
+  INFO("event kinds seen: " << all);
+  CHECK(seen);
+  auto code = run.wait(120s);
+  INFO(run.err());
+  CHECK(code == 0);
+  // Healed: every broker alive again in the view.
+  bool whole = eventually(
+    [&] {
+      std::set<std::string> now;
+      view_event_kinds(c, 1, now);
+      return now == std::set<std::string>{"1:alive", "2:alive", "3:alive"};
+    },
+    30s, 500ms);
+  CHECK(whole);
 }
