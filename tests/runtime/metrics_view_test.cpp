@@ -236,3 +236,24 @@ TEST_CASE("set_cluster flags under-replicated and unavailable partitions", "[met
   CHECK(json.find(R"("under_replicated":true)") != std::string::npos);
   CHECK(json.find(R"("metadata_version":9)") != std::string::npos);
 }
+
+TEST_CASE("partition-series-max 0 switches per-partition series off and counts the refusals",
+          "[metrics]") {
+  metrics_config cfg;
+  cfg.partition_series_max = 0;
+  node_metrics m{cfg};
+  auto p = m.partition("orders", 0);
+  p.log_end_offset.set(5);  // a handle on no series: nothing to see
+  m.records_in.inc(3);      // the broker's counters stay
+  size_t partition_series = 0;
+  double records_in = 0;
+  for (auto& f : m.registry.snapshot()) {
+    if (f.name.rfind("cafka_partition_", 0) == 0)
+      partition_series += f.series.size();
+    if (f.name == "cafka_broker_records_in_total")
+      records_in = f.series.at(0).value;
+  }
+  CHECK(partition_series == 0);
+  CHECK(records_in == 3);
+  CHECK(m.registry.dropped_series() == 10);  // one refusal per partition gauge
+}
