@@ -52,7 +52,7 @@ std::map<std::string, http::http_route> node_routes(metrics::node_metrics& m,
     }
     http::http_reply r;
     r.content_type = json_type;
-    r.body = view.node_json(since);
+    r.body = view.node_json(since, req.query.count("viewed") > 0);
     return r;
   };
   return routes;

@@ -14,6 +14,17 @@ namespace {
 
 // Every request of a refresh; a stop waits for at most one of them.
 constexpr auto ask_timeout = std::chrono::milliseconds{1000};
+// How long a look at the view keeps the collector refreshing every view-refresh-ms, and how
+// often it refreshes when nobody looks.
+constexpr auto viewed_window = std::chrono::milliseconds{30000};
+constexpr auto idle_refresh = std::chrono::milliseconds{10000};
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
 // Groups one node describes per refresh, and one view shows.
 constexpr size_t max_view_groups = 200;
 
@@ -67,11 +78,30 @@ void view_collector::start() {
 }
 
 std::string view_collector::view_json() const {
+  mark_viewed();
   std::lock_guard<std::mutex> guard{mtx_};
   return json_;
 }
 
-std::string view_collector::node_json(uint64_t since) const {
+void view_collector::mark_viewed() const {
+  auto now = steady_ms();
+  auto before = viewed_until_ms_.exchange(now + viewed_window.count());
+  if (before >= now)
+    return;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    wanted_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool view_collector::viewed() const {
+  return viewed_until_ms_.load() >= steady_ms();
+}
+
+std::string view_collector::node_json(uint64_t since, bool viewed) const {
+  if (viewed)
+    mark_viewed();
   std::vector<metrics::view_group> groups;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -82,14 +112,17 @@ std::string view_collector::node_json(uint64_t since) const {
 }
 
 void view_collector::run() {
-  auto period = std::chrono::milliseconds{cfg_.metrics.view_refresh_ms};
+  auto busy = std::chrono::milliseconds{cfg_.metrics.view_refresh_ms};
+  // Nobody looks: the lag series still follow, at a pace that costs next to nothing.
+  auto idle = std::max(busy, idle_refresh);
   std::unique_lock<std::mutex> lock{mtx_};
   while (!stop_) {
-    auto next = std::chrono::steady_clock::now() + period;
+    wanted_ = false;
+    auto next = std::chrono::steady_clock::now() + (viewed() ? busy : idle);
     lock.unlock();
     refresh();
     lock.lock();
-    wake_.wait_until(lock, next, [this] { return stop_; });
+    wake_.wait_until(lock, next, [this] { return stop_ || wanted_; });
   }
 }
 
@@ -134,8 +167,8 @@ std::vector<metrics::node_summary> view_collector::gather_summaries(int64_t now_
     }
     if (n.metrics_port == 0)
       continue;
-    auto body = http::http_get(n.host, n.metrics_port, "/api/node?since=" + std::to_string(since),
-                               ask_timeout);
+    auto target = "/api/node?since=" + std::to_string(since) + (viewed() ? "&viewed=1" : "");
+    auto body = http::http_get(n.host, n.metrics_port, target, ask_timeout);
     caf::expected<metrics::node_summary> s = body ? metrics::parse_node_summary(*body)
                                                   : caf::expected<metrics::node_summary>{
                                                     body.error()};

@@ -41,11 +41,13 @@ public:
 
   void start();
 
-  // The latest view as JSON (a view with an error before the first refresh).
+  // The latest view as JSON (a view with an error before the first refresh). Someone looks:
+  // the collector refreshes every view-refresh-ms for the next 30 s (at once if it idled).
   std::string view_json() const;
 
-  // This node's summary with its events after `since`, as JSON (GET /api/node).
-  std::string node_json(uint64_t since) const;
+  // This node's summary with its events after `since`, as JSON (GET /api/node). `viewed`:
+  // the asking node's view is looked at, which keeps this node refreshing its groups too.
+  std::string node_json(uint64_t since, bool viewed) const;
 
 private:
   void run();
@@ -58,6 +60,8 @@ private:
                                                 const std::vector<metrics::view_topic>& ts);
   void export_lag(const std::vector<metrics::view_topic>& topics);
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  void mark_viewed() const;
+  bool viewed() const;
 
   caf::actor_system& sys_;
   cluster_config cfg_;
@@ -75,8 +79,11 @@ private:
   mutable std::mutex mtx_;
   std::string json_;
   std::vector<metrics::view_group> local_groups_;  // the groups this node coordinates
-  std::condition_variable wake_;
+  mutable std::condition_variable wake_;
   bool stop_ = false;                  // guarded by mtx_, for the wait between refreshes
+  mutable bool wanted_ = false;        // guarded by mtx_: a viewer came, refresh now
+  // Until when (steady clock, ms) someone is taken to look at the view.
+  mutable std::atomic<int64_t> viewed_until_ms_{0};
   std::atomic<bool> stopping_{false};  // the same, read between requests
   std::thread thread_;
 };
