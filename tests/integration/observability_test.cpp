@@ -4,11 +4,6 @@
 // follows a node's death without a reload; bad HTTP input leaves the node serving.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -24,9 +19,11 @@
 #include "tests/integration/cluster_process.hpp"
 #include "tests/integration/kafka_clients.hpp"
 #include "tests/integration/page_driver.hpp"
+#include "tests/loopback_client.hpp"
 #include "tests/temp_dir.hpp"
 
 using cafka::test::eventually;
+using cafka::test::loopback_client;
 using cafka::testing::cluster_process;
 using cafka::testing::page_driver;
 using namespace std::chrono_literals;
@@ -291,40 +288,6 @@ TEST_CASE("the live view in headless Chromium shows the cluster and a node's dea
   CHECK(std::filesystem::exists(shot));
 }
 
-namespace {
-
-// A raw loopback connection to a node's HTTP port.
-struct raw_client {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  explicit raw_client(uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  }
-  ~raw_client() { ::close(fd); }
-  void send(const std::string& s) { ::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
-  // What arrives until the server closes (true) or `wait` passes (false).
-  std::pair<std::string, bool> read_all(std::chrono::milliseconds wait) {
-    std::string out;
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0)
-        continue;
-      char buf[4096];
-      auto n = ::recv(fd, buf, sizeof(buf), 0);
-      if (n <= 0)
-        return {out, true};
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return {out, false};
-  }
-};
-
-} // namespace
-
 TEST_CASE("bad HTTP requests get errors or are closed and the node keeps serving",
           "[integration][observability]") {
   cluster_process c{cafka::testing::combined_nodes(1)};
@@ -332,21 +295,21 @@ TEST_CASE("bad HTTP requests get errors or are closed and the node keeps serving
   REQUIRE(eventually([&] { return c.brokers_alive(1); }, 30s));
   auto port = c.metrics_port(1);
   {
-    raw_client unknown{port};
+    loopback_client unknown{port};
     unknown.send("GET /admin HTTP/1.1\r\nConnection: close\r\n\r\n");
     auto [text, closed] = unknown.read_all(10s);
     CHECK(closed);
     CHECK(text.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
   }
   {
-    raw_client post{port};
+    loopback_client post{port};
     post.send("DELETE /metrics HTTP/1.1\r\n\r\n");
     auto [text, closed] = post.read_all(10s);
     CHECK(closed);
     CHECK(text.rfind("HTTP/1.1 405 ", 0) == 0);
   }
   {
-    raw_client huge{port};
+    loopback_client huge{port};
     std::string req = "GET /metrics HTTP/1.1\r\n";
     for (int i = 0; i < 5000; ++i)
       req += "X-" + std::to_string(i) + ": " + std::string(30, 'h') + "\r\n";
@@ -356,7 +319,7 @@ TEST_CASE("bad HTTP requests get errors or are closed and the node keeps serving
     CHECK(text.rfind("HTTP/1.1 431 ", 0) == 0);
   }
   {
-    raw_client garbage{port};
+    loopback_client garbage{port};
     garbage.send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n");
     auto [text, closed] = garbage.read_all(10s);
     CHECK(closed);
@@ -364,9 +327,9 @@ TEST_CASE("bad HTTP requests get errors or are closed and the node keeps serving
   }
   // Slowloris: a header line every second, never the end. The node closes each such
   // connection at its 10 s request deadline, and serves others meanwhile.
-  std::vector<std::unique_ptr<raw_client>> slow;
+  std::vector<std::unique_ptr<loopback_client>> slow;
   for (int i = 0; i < 20; ++i) {
-    slow.push_back(std::make_unique<raw_client>(port));
+    slow.push_back(std::make_unique<loopback_client>(port));
     slow.back()->send("GET /metrics HTTP/1.1\r\n");
   }
   auto metrics = cafka::http::http_get("127.0.0.1", port, "/metrics", 5s);

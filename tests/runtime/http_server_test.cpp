@@ -2,74 +2,19 @@
 // connection cap, and that one bad client does not stop the others.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <string>
 #include <thread>
 
 #include "runtime/http/http_server.hpp"
+#include "tests/loopback_client.hpp"
 
 using namespace cafka::http;
 using namespace std::chrono_literals;
 
 namespace {
 
-// A blocking loopback client socket.
-struct client {
-  int fd = -1;
-  explicit client(uint16_t port) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  }
-  ~client() { ::close(fd); }
-  bool send(const std::string& s) {
-    return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
-  }
-  // Reads until the server closes or `wait` passes; returns what arrived and whether closed.
-  std::pair<std::string, bool> read_all(std::chrono::milliseconds wait) {
-    std::string out;
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        return {out, false};
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        continue;
-      char buf[4096];
-      auto n = ::recv(fd, buf, sizeof(buf), 0);
-      if (n <= 0)
-        return {out, true};
-      out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  // Reads until `needle` arrived (or `wait` passes).
-  std::string read_until(const std::string& needle, std::chrono::milliseconds wait) {
-    std::string out;
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    while (out.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0)
-        continue;
-      char buf[4096];
-      auto n = ::recv(fd, buf, sizeof(buf), 0);
-      if (n <= 0)
-        break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-};
+using client = cafka::test::loopback_client;
 
 std::map<std::string, http_route> routes() {
   return {{"/metrics", [](const http_request&) {
