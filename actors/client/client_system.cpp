@@ -9,6 +9,7 @@
 #include <caf/thread_hook.hpp>
 
 #include "actors/register_types.hpp"
+#include "actors/system/batching_clock_coordinator.hpp"
 #include "runtime/tls/openssl_shim.hpp"
 #include "runtime/tls/peer_registry.hpp"
 #include "runtime/tls/pinned_credentials.hpp"
@@ -38,6 +39,11 @@ void configure_client(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
   if (caf::get_if(&cfg.content, "middleman.heartbeat-interval") == nullptr)
     cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  // BASP messages are deserialized on the multiplexer thread itself, not handed to a worker
+  // job first: one scheduling step less per message (a config file may set it again).
+  if (caf::get_if(&cfg.content, "middleman.workers") == nullptr)
+    cfg.set("middleman.workers", size_t{0});
+  install_batching_clock(cfg);
 }
 
 caf::error configure_tls(caf::actor_system_config& cfg, const tls_files& files) {
