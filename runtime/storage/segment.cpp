@@ -179,6 +179,9 @@ caf::error segment::append(std::string_view batch, const batch_header& h) {
   maybe_index(h.base(), size_);
   dirty_ = true;
   last_batch_ = batch_place{h.base(), size_};
+  if (recent_.size() == recent_capacity)
+    recent_.erase(recent_.begin());
+  recent_.push_back(recent_batch{h.base(), h.next_offset(), size_});
   size_ += batch.size();
   next_offset_ = h.next_offset();
   if (max_timestamp_)
@@ -213,6 +216,12 @@ caf::error segment::read_header(uint64_t position, batch_header& h) const {
 }
 
 caf::expected<uint64_t> segment::locate(log_offset offset) const {
+  // Every batch before the first recent one ends at or before its base.
+  if (!recent_.empty() && offset >= recent_.front().base) {
+    auto i = std::upper_bound(recent_.begin(), recent_.end(), offset,
+                              [](log_offset o, const recent_batch& b) { return o < b.next; });
+    return i == recent_.end() ? size_ : i->position;
+  }
   auto e = index_->lookup(offset);
   uint64_t pos = e ? e->position : 0;
   while (pos < size_) {
@@ -305,6 +314,7 @@ caf::error segment::truncate_to(log_offset offset) {
   if (auto err = log_->truncate(*pos))
     return err;
   index_->truncate_to_position(*pos);
+  recent_.clear();
   size_ = *pos;
   // Invariant: base_ <= next_offset_; the cut batch started at or after the previous end.
   next_offset_ = std::max(base_, std::min(offset, h.base()));

@@ -193,6 +193,17 @@ private:
   // Largest batch max_timestamp so far, at least -1; nullopt until computed.
   std::optional<int64_t> max_timestamp_;
   std::optional<batch_place> last_batch_;  // the last batch; nullopt if empty or unknown
+  // The batches appended last (at most recent_capacity, oldest first), so that a read at the
+  // tail (a follower or consumer that is caught up) finds its start without reading the
+  // headers after the last index entry one by one. Empty until an append; cleared by a
+  // truncation. Invariant: consecutive, in offset order, the last one ending at size_.
+  struct recent_batch {
+    log_offset base;
+    log_offset next;
+    uint64_t position;
+  };
+  static constexpr size_t recent_capacity = 16;
+  std::vector<recent_batch> recent_;
   bool dirty_ = false;       // written or truncated since the last flush()
 };
 
