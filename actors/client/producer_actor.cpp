@@ -84,7 +84,7 @@ void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_res
       return;
   }
   send_ready(self, tp);
-  check_flush(self);
+  pump(self);  // the partition's sender may take its held open batch now
 }
 
 void send_batch(producer_self self, ready_batch rb, broker_actor leader) {
@@ -159,7 +159,7 @@ void send_ready(producer_self self, const topic_partition& tp) {
         if (err) {
           for (auto& rb : st.queue(tp).take_waiting())
             complete(self, rb, no_offset, err);
-          check_flush(self);
+          pump(self);  // an open batch held back for tp may go (and fail) now
           return;
         }
         send_ready(self, tp);
@@ -203,7 +203,11 @@ void pump(producer_self self) {
     stamp = [self](const topic_partition& tp, int32_t records) {
       return self->state.queue(tp).next_stamp(records);
     };
-  auto batches = st.acc->drain(now, st.flushing, next, stamp);
+  // A partition whose sender has max_in_flight requests out keeps its open batch filling.
+  auto may_drain = [self](const topic_partition& tp) {
+    return self->state.queue(tp).takes_more();
+  };
+  auto batches = st.acc->drain(now, st.flushing, next, stamp, may_drain);
   std::set<topic_partition> touched;
   for (auto& rb : batches) {
     st.pending_records += static_cast<size_t>(rb.record_count);

@@ -124,11 +124,12 @@ ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob
 
 std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
                                                    int64_t& next_deadline_ms,
-                                                   const stamp_fn& stamp) {
+                                                   const stamp_fn& stamp,
+                                                   const drain_filter& may_drain) {
   std::vector<ready_batch> out;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    out = drain_locked(now_ms, all, next_deadline_ms, stamp);
+    out = drain_locked(now_ms, all, next_deadline_ms, stamp, may_drain);
   }
   if (compression_ == compression_codec::none)
     return out;
@@ -146,7 +147,8 @@ std::vector<ready_batch> record_accumulator::drain(int64_t now_ms, bool all,
 
 std::vector<ready_batch> record_accumulator::drain_locked(int64_t now_ms, bool all,
                                                           int64_t& next_deadline_ms,
-                                                          const stamp_fn& stamp) {
+                                                          const stamp_fn& stamp,
+                                                          const drain_filter& may_drain) {
   std::vector<ready_batch> out;
   // Closed batches are older than any open batch of the same partition.
   for (auto& [tp, ob] : closed_)
@@ -156,6 +158,10 @@ std::vector<ready_batch> record_accumulator::drain_locked(int64_t now_ms, bool a
   for (auto i = open_.begin(); i != open_.end();) {
     auto& ob = i->second;
     assert(!ob.builder.empty());
+    if (may_drain && !may_drain(i->first)) {
+      ++i;
+      continue;
+    }
     auto deadline = ob.created_ms + linger_ms_;
     if (all || now_ms >= deadline) {
       out.push_back(finish(i->first, ob, now_ms, stamp));
@@ -175,7 +181,7 @@ std::vector<ready_batch> record_accumulator::drain_locked(int64_t now_ms, bool a
 std::vector<ready_batch> record_accumulator::abort_all(int64_t now_ms) {
   int64_t ignored = -1;
   std::lock_guard<std::mutex> guard{mtx_};
-  return drain_locked(now_ms, true, ignored, {}); // failed, never sent: not compressed
+  return drain_locked(now_ms, true, ignored, {}, {}); // failed, never sent: not compressed
 }
 
 void record_accumulator::release(size_t bytes) {

@@ -93,14 +93,19 @@ public:
   // The producer fields for a batch of `record_count` records of tp, asked in creation order.
   using stamp_fn = std::function<producer_stamp(const topic_partition&, int32_t record_count)>;
 
+  // Whether a partition's open batch may be closed now (its sender can take it).
+  using drain_filter = std::function<bool(const topic_partition&)>;
+
   // Closes and returns every batch that is full, whose linger expired, or any when `all`,
-  // oldest first. next_deadline_ms: when the oldest remaining batch's linger expires (-1: none
-  // left). With `stamp` (idempotent producer), each batch gets its producer fields before it
-  // is finished (they are under the CRC), in the order the batches were created. Compresses
-  // the batches outside the lock (appends go on meanwhile) and gives back the buffer memory
-  // compression saved.
+  // oldest first; with `may_drain`, an open batch only if may_drain(tp): the others stay
+  // open, keep taking records, and set no deadline (the caller drains again when their
+  // sender can take more). next_deadline_ms: when the oldest remaining batch's linger
+  // expires (-1: none). With `stamp` (idempotent producer), each batch gets its producer
+  // fields before it is finished (they are under the CRC), in the order the batches were
+  // created. Compresses the batches outside the lock (appends go on meanwhile) and gives
+  // back the buffer memory compression saved.
   std::vector<ready_batch> drain(int64_t now_ms, bool all, int64_t& next_deadline_ms,
-                                 const stamp_fn& stamp = {});
+                                 const stamp_fn& stamp = {}, const drain_filter& may_drain = {});
 
   // Closes and returns every batch, unstamped, so that its records can be failed (the
   // producer got no producer id, or its config is invalid).
@@ -132,7 +137,7 @@ private:
 
   // drain() before compression. Requires: mtx_ held.
   std::vector<ready_batch> drain_locked(int64_t now_ms, bool all, int64_t& next_deadline_ms,
-                                        const stamp_fn& stamp);
+                                        const stamp_fn& stamp, const drain_filter& may_drain);
 
   size_t batch_size_;
   int64_t linger_ms_;

@@ -49,6 +49,14 @@ public:
   // epoch (see on_result) when its time has come.
   bool ready(int64_t now_ms);
 
+  // No batch waits and fewer than max_in_flight are in flight: a batch drained now goes out
+  // at once. Otherwise the producer leaves the partition's open batch in the accumulator,
+  // where it takes the records that come meanwhile (as Kafka's does while its connection
+  // has max.in.flight requests out), instead of queueing one small batch per drain.
+  bool takes_more() const {
+    return waiting_.empty() && in_flight_.size() < static_cast<size_t>(cfg_.max_in_flight);
+  }
+
   // The batch to send, counted in flight and as an attempt. Requires: ready(now_ms).
   ready_batch pop(int64_t now_ms);
 

@@ -86,6 +86,31 @@ TEST_CASE("a batch is not drained before its linger expires, and is after", "[cl
   CHECK(add(acc, t0, 2000, "c"));
 }
 
+TEST_CASE("a batch its sender cannot take stays open, keeps filling and sets no deadline",
+          "[client]") {
+  record_accumulator acc{16384, 0, 1 << 20};  // linger.ms 0
+  auto t0 = tp("t", 0);
+  auto t1 = tp("t", 1);
+  add(acc, t0, 1000, "a");
+  add(acc, t1, 1000, "x");
+  bool t0_busy = true;
+  auto may_drain = [&](const topic_partition& p) { return !(p == t0 && t0_busy); };
+  int64_t deadline = 0;
+  auto out = acc.drain(1000, false, deadline, {}, may_drain);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tp == t1);
+  CHECK(deadline == -1);  // t0's linger passed, but nothing is due until its sender frees up
+  CHECK_FALSE(add(acc, t0, 1001, "b"));  // joins the held batch: no wake
+  CHECK(acc.drain(1002, true, deadline, {}, may_drain).empty());  // not even when flushing
+  CHECK(acc.open_records() == 2);
+  t0_busy = false;
+  out = acc.drain(1003, false, deadline, {}, may_drain);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tp == t0);
+  CHECK(values_of(out[0]) == std::vector<std::string>{"a", "b"});
+  CHECK(acc.open_records() == 0);
+}
+
 TEST_CASE("next_deadline is the oldest remaining batch's linger expiry", "[client]") {
   record_accumulator acc{16384, 100, 1 << 20};
   add(acc, tp("t", 0), 1000, "x");

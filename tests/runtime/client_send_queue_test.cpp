@@ -266,3 +266,22 @@ TEST_CASE("an idempotent queue retries until the delivery timeout, then fails th
   CHECK(expired[0].number == 1);
   CHECK(q.idle());
 }
+
+TEST_CASE("a queue takes more batches only with none waiting and a request slot free",
+          "[client][send_queue]") {
+  send_queue_config c;
+  c.max_in_flight = 2;
+  send_queue q{c};
+  CHECK(q.takes_more());
+  q.push(make(q, false, 1));
+  CHECK_FALSE(q.takes_more());  // one waits to be sent
+  auto a = q.pop(0);
+  CHECK(q.takes_more());        // one in flight of two
+  q.push(make(q, false, 1));
+  auto b = q.pop(0);
+  CHECK_FALSE(q.takes_more());  // two in flight
+  CHECK(q.on_result(a, caf::error{}, 0).kind == send_queue::verdict::done);
+  CHECK(q.takes_more());
+  CHECK(q.on_result(b, caf::error{}, 0).kind == send_queue::verdict::done);
+  CHECK(q.takes_more());
+}
