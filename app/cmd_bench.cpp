@@ -1,10 +1,9 @@
 // `cafka bench produce|consume`: throughput and latency tools in the manner of
 // kafka-producer-perf-test / kafka-consumer-perf-test. Progress every second, then a summary.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <thread>
 #include <vector>
 
 #include <caf/scoped_actor.hpp>
@@ -13,6 +12,9 @@
 #include "cafka/producer.hpp"
 #include "app/app_common.hpp"
 #include "runtime/base/errc.hpp"
+#include "runtime/base/in_flight_gate.hpp"
+#include "runtime/metrics/bench_lines.hpp"
+#include "runtime/metrics/latency_recorder.hpp"
 
 namespace cafka::app {
 
@@ -33,10 +35,27 @@ struct bench_options {
   int32_t batch_size = 262144;
   int64_t linger_ms = 5;
   std::string compression_type = "none";
+  double throughput = -1;     // records/s; -1: as fast as possible
+  int64_t max_in_flight = -1; // records sent and not acknowledged; -1: no limit
 };
+
+// -1 (no limit) or a positive number.
+const CLI::Validator unlimited_or_positive{
+  [](std::string& s) -> std::string {
+    char* end = nullptr;
+    auto v = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() && v != -1 && v <= 0)
+      return "must be positive or -1 (no limit), got " + s;
+    return {};
+  },
+  "-1|POSITIVE"};
 
 double seconds_since(steady::time_point t0) {
   return std::chrono::duration<double>(steady::now() - t0).count();
+}
+
+int64_t micros(steady::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
 int bench_produce(const bench_options& o) {
@@ -64,8 +83,13 @@ int bench_produce(const bench_options& o) {
   if (auto rc = ensure_topic(cs->sys(), o.conn,
                                {o.topic, o.partitions, o.replication_factor}))
     return rc;
-  std::vector<int32_t> latency_us(static_cast<size_t>(o.records), 0);
-  std::atomic<int64_t> acked{0};
+  // Paced (--throughput): record i is due at t0 + i / rate, and its latency counts from then,
+  // so a stall delays the records behind it and counts for each of them (no coordinated
+  // omission). Unpaced: from the send() call.
+  bool paced = o.throughput > 0;
+  std::printf("%s\n", metrics::produce_basis_line(o.throughput).c_str());
+  metrics::latency_recorder latencies{"acked", o.record_size};
+  in_flight_gate gate{o.max_in_flight};
   std::atomic<int64_t> failed{0};
   // The longest pause between two successful acknowledgements: during a leader failover
   // (kill -9 a leader's node mid-run) it is the time the producer stood still. Delivery
@@ -75,70 +99,48 @@ int bench_produce(const bench_options& o) {
   std::atomic<int64_t> max_pause_at_us{0};  // when that pause ended, since the start
   std::string value(static_cast<size_t>(o.record_size), 'x');
   auto t0 = steady::now();
+  latencies.start_printing();
   {
     producer prod{cs->sys(), pc};
-    auto last_print = t0;
-    int64_t last_count = 0;
     for (int64_t i = 0; i < o.records; ++i) {
       producer_record r;
       r.topic = o.topic;
       r.value = value;
-      auto sent_at = steady::now();
-      auto slot = &latency_us[static_cast<size_t>(i)];
-      auto cb = [slot, sent_at, t0, &acked, &failed, &last_ack_us, &max_pause_us,
+      steady::time_point sent_at;
+      if (paced) {
+        sent_at = t0 + std::chrono::nanoseconds{
+                         static_cast<int64_t>(static_cast<double>(i) * 1e9 / o.throughput)};
+        std::this_thread::sleep_until(sent_at);
+      }
+      gate.acquire();
+      if (!paced)
+        sent_at = steady::now();
+      auto cb = [sent_at, t0, &latencies, &gate, &failed, &last_ack_us, &max_pause_us,
                  &max_pause_at_us](const delivery_report& rep) {
         auto now = steady::now();
-        *slot = static_cast<int32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at).count());
         if (rep.error) {
           ++failed;
         } else {
-          auto at =
-            std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count();
+          latencies.record(micros(now - sent_at));
+          auto at = micros(now - t0);
           auto prev = last_ack_us.exchange(at, std::memory_order_relaxed);
           if (prev > 0 && at - prev > max_pause_us.load(std::memory_order_relaxed)) {
             max_pause_us.store(at - prev, std::memory_order_relaxed);
             max_pause_at_us.store(at, std::memory_order_relaxed);
           }
         }
-        ++acked;
+        gate.release();
       };
       if (auto err = prod.send(r, cb))
         return fail(describe(err));
-      if ((i & 1023) == 0 && steady::now() - last_print >= std::chrono::seconds{1}) {
-        auto now = steady::now();
-        auto secs = std::chrono::duration<double>(now - last_print).count();
-        auto n = acked.load();
-        std::printf("%lld records acked, %.1f records/s (%.2f MB/s)\n",
-                    static_cast<long long>(n), (n - last_count) / secs,
-                    (n - last_count) * o.record_size / secs / 1e6);
-        std::fflush(stdout);
-        last_print = now;
-        last_count = n;
-      }
     }
     if (auto err = prod.flush())
       return fail("flush: " + describe(err));
   }
-  auto secs = seconds_since(t0);
-  std::sort(latency_us.begin(), latency_us.end());
-  auto pct = [&](double p) {
-    return latency_us[std::min(latency_us.size() - 1,
-                               static_cast<size_t>(p * static_cast<double>(latency_us.size())))]
-           / 1000.0;
-  };
-  std::printf("%lld records sent, %.1f records/s (%.2f MB/s), %.2f ms avg latency, "
-              "%.2f ms p50, %.2f ms p95, %.2f ms p99, %.2f ms p99.9, %lld failed\n",
-              static_cast<long long>(o.records), o.records / secs,
-              o.records * static_cast<double>(o.record_size) / secs / 1e6,
-              [&] {
-                double sum = 0;
-                for (auto x : latency_us)
-                  sum += x;
-                return sum / static_cast<double>(latency_us.size()) / 1000.0;
-              }(),
-              pct(0.5), pct(0.95), pct(0.99), pct(0.999),
-              static_cast<long long>(failed.load()));
+  latencies.stop_printing();
+  std::printf("%s\n", metrics::produce_summary_line(o.records, seconds_since(t0), o.record_size,
+                                                  latencies.total(), failed.load())
+                        .c_str());
   std::printf("longest pause between acknowledgements: %.1f ms, ending %.2f s into the run\n",
               max_pause_us.load() / 1000.0, max_pause_at_us.load() / 1e6);
   return failed.load() > 0 ? 1 : 0;
@@ -204,7 +206,7 @@ void add_bench_command(CLI::App& app, command_fn& run) {
   auto o = std::make_shared<bench_options>();
   auto cmd = app.add_subcommand("bench", "produce/consume/rebalance benchmarks");
   cmd->require_subcommand(1);
-  auto prod = cmd->add_subcommand("produce", "write N records as fast as possible");
+  auto prod = cmd->add_subcommand("produce", "write N records, as fast as possible or paced");
   auto cons = cmd->add_subcommand("consume", "read N records from the beginning");
   for (auto sub : {prod, cons}) {
     add_connection_options(*sub, o->conn);
@@ -236,12 +238,22 @@ void add_bench_command(CLI::App& app, command_fn& run) {
   prod->add_option("--compression-type", o->compression_type, "compression.type")
     ->capture_default_str()
     ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
+  prod->add_option("--throughput", o->throughput,
+                   "records/s, paced on a schedule (latency then counts from each record's "
+                   "scheduled time); -1: as fast as possible")
+    ->capture_default_str()
+    ->check(unlimited_or_positive);
+  prod->add_option("--max-in-flight", o->max_in_flight,
+                   "records sent and not yet acknowledged at most; -1: no limit")
+    ->capture_default_str()
+    ->check(unlimited_or_positive);
   prod->callback([o, acks, &run] {
     o->acks_given = acks->count() > 0;
     run = [o] { return bench_produce(*o); };
   });
   cons->callback([o, &run] { run = [o] { return bench_consume(*o); }; });
   add_bench_rebalance_command(*cmd, run);
+  add_bench_e2e_command(*cmd, run);
 }
 
 } // namespace cafka::app
