@@ -53,7 +53,18 @@ struct node_report {
   const node_config* node = nullptr;
   int64_t assigned = 0;  // replicas the metadata places on this node
   int64_t leading = 0;   // partitions whose leader the metadata makes it
-  node_sample before, ready, idle_end, produced;
+  // ready and idle_end bracket the idle window; next_scrape follows idle_end at once, so
+  // that the CPU of one scrape (rendering every series) can be left out of the window.
+  node_sample before, ready, idle_end, next_scrape, produced;
+
+  // Percent of one core the node used idle over `secs`, less one scrape; -1 if unknown.
+  double idle_cpu(double secs) const {
+    if (!ready.ok || !idle_end.ok || !next_scrape.ok || ready.cpu < 0 || secs <= 0)
+      return -1;
+    return std::max(0.0, 100.0 * (idle_end.cpu - ready.cpu - scrape_cpu()) / secs);
+  }
+  // CPU seconds one GET /metrics cost the node.
+  double scrape_cpu() const { return next_scrape.cpu - idle_end.cpu; }
 };
 
 double seconds_since(steady::time_point t0) {
@@ -172,10 +183,18 @@ std::optional<topic_metadata> topic_of(caf::scoped_actor& self, const broker_act
   return out;
 }
 
-bool fully_led(const topic_metadata& t) {
-  return std::all_of(t.partitions.begin(), t.partitions.end(), [](const partition_metadata& p) {
-    return p.leader != no_node && p.isr.size() == p.replicas.size();
-  });
+// Empty when every partition of t has a leader and a full ISR; else how many do not.
+std::string unled(const topic_metadata& t) {
+  size_t leaderless = 0, short_isr = 0;
+  for (auto& p : t.partitions) {
+    leaderless += p.leader == no_node ? 1 : 0;
+    short_isr += p.isr.size() < p.replicas.size() ? 1 : 0;
+  }
+  if (leaderless == 0 && short_isr == 0)
+    return {};
+  return "; of " + std::to_string(t.partitions.size()) + " partitions "
+         + std::to_string(leaderless) + " have no leader, " + std::to_string(short_isr)
+         + " a short ISR (metadata)";
 }
 
 std::string mib(double bytes) {
@@ -212,9 +231,10 @@ void print_node(const node_report& r, double idle_secs) {
                                               / static_cast<double>(r.assigned));
   std::printf("\n  open files    %s before, %s ready\n", count_text(r.before.fds).c_str(),
               count_text(r.ready.fds).c_str());
-  if (r.idle_end.ok && r.ready.cpu >= 0 && idle_secs > 0)
-    std::printf("  idle CPU      %.2f%% of one core over %.1f s\n",
-                100.0 * (r.idle_end.cpu - r.ready.cpu) / idle_secs, idle_secs);
+  if (auto cpu = r.idle_cpu(idle_secs); cpu >= 0)
+    std::printf("  idle CPU      %.2f%% of one core over %.1f s (less one /metrics scrape: "
+                "%.0f ms)\n",
+                cpu, idle_secs, r.scrape_cpu() * 1000);
   else
     std::printf("  idle CPU      n/a\n");
 }
@@ -290,8 +310,11 @@ int bench_partitions(const partitions_options& o) {
   caf::scoped_actor self{cs->sys()};
   std::vector<node_report> nodes;
   if (cfg)
-    for (auto& n : cfg->nodes)
-      nodes.push_back({&n, 0, 0, {}, {}, {}, {}});
+    for (auto& n : cfg->nodes) {
+      node_report r;
+      r.node = &n;
+      nodes.push_back(r);
+    }
   scrape_all(nodes, &node_report::before, o.topic);
   auto deadline = steady::now() + std::chrono::seconds{o.timeout_s};
   auto t0 = steady::now();
@@ -300,15 +323,20 @@ int bench_partitions(const partitions_options& o) {
                 create_topic_request{o.topic, o.partitions, o.replication_factor})
     .receive([](topic_metadata&) {},
              [&](caf::error& err) { rc = fail("create topic: " + describe(err)); });
-  if (rc != 0)
+  if (rc != 0) {
+    // A timeout may mean the nodes died of the creation (e.g. "Too many open files").
+    for (auto& r : nodes)
+      if (auto s = scrape(*r.node, o.topic); !s.ok)
+        fail("node " + to_string(r.node->id) + " /metrics: " + s.error);
     return rc;
+  }
   auto created = seconds_since(t0);
   // Ready once the metadata leads every partition with a full ISR and the nodes agree.
   std::optional<topic_metadata> t;
   double led = -1;
   for (;;) {
-    std::string missing = "; not every partition has a leader and a full ISR";
-    if ((t = topic_of(self, *b, o.topic)) && fully_led(*t)) {
+    std::string missing = "; no metadata of the topic";
+    if ((t = topic_of(self, *b, o.topic)) && (missing = unled(*t)).empty()) {
       if (led < 0)
         led = seconds_since(t0);
       if ((missing = nodes_ready(nodes, *t, o.topic)).empty())
@@ -317,7 +345,7 @@ int bench_partitions(const partitions_options& o) {
     if (steady::now() > deadline)
       return fail("request_timed_out: topic '" + o.topic + "' not ready after "
                   + std::to_string(o.timeout_s) + " s" + missing);
-    std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    std::this_thread::sleep_for(std::chrono::seconds{1});
   }
   int64_t replicas = 0;
   for (auto& r : nodes)
@@ -337,6 +365,7 @@ int bench_partitions(const partitions_options& o) {
   std::this_thread::sleep_for(std::chrono::seconds{o.idle_s});
   scrape_all(nodes, &node_report::idle_end, o.topic);
   auto idle_secs = seconds_since(idle_t0);
+  scrape_all(nodes, &node_report::next_scrape, o.topic);
   auto partitions = static_cast<int32_t>(t->partitions.size());
   auto total = o.records_per_partition * partitions;
   auto out = produce_all(cs->sys(), *hp, o, partitions);
@@ -357,8 +386,7 @@ int bench_partitions(const partitions_options& o) {
     print_node(r, idle_secs);
     if (r.ready.ok)
       max_rss = std::max(max_rss, r.ready.rss);
-    if (r.ready.ok && r.idle_end.ok && idle_secs > 0)
-      max_cpu = std::max(max_cpu, 100.0 * (r.idle_end.cpu - r.ready.cpu) / idle_secs);
+    max_cpu = std::max(max_cpu, r.idle_cpu(idle_secs));
   }
   std::printf("leader elections from creation to the end of the produce (all nodes' "
               "cafka_controller_leader_elections_total): %.0f\n",

@@ -48,9 +48,10 @@ runs=(
   "cons100|shared|\$C bench consume --config \$CONF --topic tp100 --records $tp100"
   "k_lat1|shared|\$C topics create --config \$CONF --topic k-lat1 --partitions 1 --replication-factor 3 >/dev/null && \$K produce --bootstrap \$KAFKA --topic k-lat1 --records $lat_records --record-size 100 --idempotence --linger-ms 0 --max-in-flight 1"
   "k_e2e10k|shared|\$K e2e --bootstrap \$KAFKA --topic k-e2e --partitions 3 --replication-factor 3 --duration-s $rate_s --throughput 10000 --acks all --idempotence --linger-ms 0"
+  "k_e2e100k|shared|\$K e2e --bootstrap \$KAFKA --topic k-e2e-100k --partitions 3 --replication-factor 3 --duration-s $rate_s --throughput 100000 --acks all --idempotence --linger-ms 0"
   "k_tp100|shared|\$C topics create --config \$CONF --topic k-tp100 --partitions 3 --replication-factor 3 >/dev/null && \$K produce --bootstrap \$KAFKA --topic k-tp100 --records $tp100 --record-size 100 --idempotence"
   "k_cons100|shared|\$K consume --bootstrap \$KAFKA --topic k-tp100 --records $tp100"
-  "parts|fresh|\$C bench partitions --config \$CONF --partitions $parts --replication-factor 3 --idle-s $idle_s --idempotence --delete --timeout-s 600"
+  "parts|fresh|\$C bench partitions --config \$CONF --partitions $parts --replication-factor 3 --idle-s $idle_s --idempotence --delete --timeout-s 180"
   "restart|none|CLIENT_CAFKA=\$C \$B/restart.sh \$S $restart_gib"
 )
 
@@ -73,18 +74,25 @@ rows=(
   "Produce 100 B, records/s|tp100|rate"
   "Produce 1 KiB, MB/s|tp1k|mbs"
   "Consume 100 B, records/s|cons100|rate"
+  "Kafka: one record in flight, p50 (ms)|k_lat1|p50"
   "Kafka: one record in flight, p99 (ms)|k_lat1|p99"
+  "Kafka: one record in flight, p99.9 (ms)|k_lat1|p99.9"
+  "Kafka: E2E at 10k/s acks=all, p50 (ms)|k_e2e10k|p50"
   "Kafka: E2E at 10k/s acks=all, p99 (ms)|k_e2e10k|p99"
+  "Kafka: E2E at 10k/s acks=all, p99.9 (ms)|k_e2e10k|p99.9"
+  "Kafka: E2E at 10k/s acks=all, max (ms)|k_e2e10k|max"
+  "Kafka: E2E at 100k/s acks=all, p99 (ms)|k_e2e100k|p99"
   "Kafka: produce 100 B, records/s|k_tp100|rate"
   "Kafka: consume 100 B, records/s|k_cons100|rate"
   "Partitions: time until every replica is open (s)|parts|ready"
   "Partitions: resident memory per node (MiB)|parts|rss"
   "Partitions: open files per node|parts|fds"
-  "Partitions: idle CPU per node (% of a core)|parts|idle_cpu"
+  "Partitions: idle CPU per node (% of a core, less a scrape)|parts|idle_cpu"
   "Partitions: produce to all, acknowledged in (s)|parts|produce"
   "Restart after kill -9: HTTP answers (s)|restart|kill9_http"
   "Restart after kill -9: produce + fetch (s)|restart|kill9_serve"
   "Clean stop (SIGTERM) (s)|restart|clean_stop"
+  "Clean restart: HTTP answers (s)|restart|clean_http"
   "Clean restart: produce + fetch (s)|restart|clean_serve"
 )
 
@@ -156,6 +164,14 @@ PY
 cluster_dir=""
 conf=""
 cluster_start() {  # $1: server cafka
+  # Another program on one of the ports would take the clients' records: refuse.
+  local port
+  for port in 9251 9252 9253 10251 10252 10253 9351 9352 9353; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "matrix: port $port is in use; stop what listens there first" >&2
+      return 1
+    fi
+  done
   cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/cafka-matrix-cluster.XXXXXX")
   conf="$cluster_dir/cluster.conf"
   cat > "$conf" <<CONF

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Restart time of a node with a big log (issue 18): a scratch cluster of three nodes on loopback
-# ports 9261-9263 (HTTP 10261-10263) where node 1 is the only broker and nodes 2 and 3 are
+# ports 9271-9273 (HTTP 10271-10273) where node 1 is the only broker and nodes 2 and 3 are
 # controllers only, so a restart of node 1 does not lose the quorum. Writes GIB GiB (default
 # 10) of RECORD_SIZE-byte records (default 65536) into a topic of 4 partitions (RF 1, acks 1)
 # on node 1, then twice: stops node 1 (first kill -9, then SIGTERM), restarts it with
@@ -16,21 +16,35 @@ gib=${2:-10}
 client=$(realpath "${CLIENT_CAFKA:-$cafka}")
 record_size=${RECORD_SIZE:-65536}
 command -v curl >/dev/null || { echo "restart.sh: needs curl" >&2; exit 2; }
+# Another program on one of the ports would take the clients' records: refuse to start.
+for port in 9271 9272 9273 10271 10272 10273; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "restart.sh: port $port is in use; stop what listens there first" >&2
+    exit 1
+  fi
+done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cafka-restart.XXXXXX")
 cat > "$dir/cluster.conf" <<CONF
 [cluster]
-nodes=[{id=1, host="127.0.0.1", port=9261, roles=["controller", "broker"]},
-       {id=2, host="127.0.0.1", port=9262, roles=["controller"]},
-       {id=3, host="127.0.0.1", port=9263, roles=["controller"]}]
+nodes=[{id=1, host="127.0.0.1", port=9271, roles=["controller", "broker"]},
+       {id=2, host="127.0.0.1", port=9272, roles=["controller"]},
+       {id=3, host="127.0.0.1", port=9273, roles=["controller"]}]
 data-dir="data"
 [middleman]
 heartbeat-interval=200ms
 connection-timeout=2s
 CONF
 conf="$dir/cluster.conf"
-http=10261
+http=10271
 cleanup() {
+  local rc=$?
   "$cafka" cluster down --config "$conf" >/dev/null 2>&1 || true
+  if [ "$rc" != 0 ]; then
+    local keep
+    keep=$(mktemp -d "${TMPDIR:-/tmp}/cafka-restart-logs.XXXXXX")
+    cp "$dir"/data/*.log "$keep"/ 2>/dev/null || true
+    echo "restart.sh: failed; the nodes' logs are in $keep" >&2
+  fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -98,6 +112,7 @@ restart_and_time() {
 }
 
 "$cafka" cluster up --config "$conf" >/dev/null
+[ -n "$(node1_pid)" ] || { echo "restart.sh: node 1 did not start" >&2; exit 1; }
 records=$(( gib * 1024 * 1024 * 1024 / record_size ))
 echo "writing $gib GiB ($records records of $record_size B, acks 1, 4 partitions) to node 1"
 t0=$(now_ms)
@@ -114,14 +129,18 @@ produce_probe first && fetch_probe first "$offset" \
 echo "probe (produce + fetch, two CLI processes) on the running node: $(secs $(( $(now_ms) - t0 ))) s"
 
 offset=$((offset + 1))
-kill -9 "$(node1_pid)"
+pid=$(node1_pid)
+[ -n "$pid" ] || { echo "restart.sh: node 1 is not running" >&2; exit 1; }
+kill -9 "$pid"
 while [ -n "$(node1_pid)" ]; do sleep 0.01; done
 read -r kill_http kill_serve < <(restart_and_time "$offset") && [ -n "$kill_serve" ] || exit 1
 echo "kill -9, restart: HTTP answers after $(secs "$kill_http") s, produce + fetch on fill-0 after $(secs "$kill_serve") s"
 
 offset=$((offset + 1))
 t0=$(now_ms)
-kill -TERM "$(node1_pid)"
+pid=$(node1_pid)
+[ -n "$pid" ] || { echo "restart.sh: node 1 is not running" >&2; exit 1; }
+kill -TERM "$pid"
 while [ -n "$(node1_pid)" ]; do sleep 0.01; done
 stop_ms=$(( $(now_ms) - t0 ))
 read -r clean_http clean_serve < <(restart_and_time "$offset") && [ -n "$clean_serve" ] || exit 1
