@@ -205,6 +205,7 @@ cluster_stop() {  # $1: server cafka
 }
 current_server=""
 trap 'cluster_stop "$current_server"' EXIT
+trap 'exit 130' INT TERM  # the EXIT trap then stops the nodes
 
 # Runs the run $2 ("NAME|CLUSTER|COMMAND") for column $1 against server $3; leaves
 # $logs/$1-NAME.log and $logs/$1-NAME.status (the exit code; 2, or 100-114 from kafka_bench,
