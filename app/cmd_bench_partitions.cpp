@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -107,8 +107,10 @@ node_sample parse_sample(const std::string& text, const std::string& topic) {
     } else if (starts(at, "cafka_metrics_dropped_series_total")) {
       s.dropped += line_value(text, at, end);
     } else if (starts(at, "cafka_partition_leader")) {
-      auto labels = text.find(topic_label, at);
-      if (labels != std::string::npos && labels < end) {
+      // Within this line only: a page without the topic must not be searched to its end
+      // once per line.
+      if (std::string_view{text}.substr(at, end - at).find(topic_label)
+          != std::string_view::npos) {
         ++s.replicas;
         if (line_value(text, at, end) > 0)
           ++s.leaders;
