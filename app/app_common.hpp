@@ -106,6 +106,8 @@ void add_bench_command(CLI::App& app, command_fn& run);
 void add_bench_rebalance_command(CLI::App& bench, command_fn& run);
 // `cafka bench e2e` (cmd_bench_e2e.cpp), added by add_bench_command.
 void add_bench_e2e_command(CLI::App& bench, command_fn& run);
+// `cafka bench partitions` (cmd_bench_partitions.cpp), added by add_bench_command.
+void add_bench_partitions_command(CLI::App& bench, command_fn& run);
 void add_tls_command(CLI::App& app, command_fn& run);
 void add_users_command(CLI::App& app, command_fn& run);
 void add_acls_command(CLI::App& app, command_fn& run);

@@ -254,6 +254,7 @@ void add_bench_command(CLI::App& app, command_fn& run) {
   cons->callback([o, &run] { run = [o] { return bench_consume(*o); }; });
   add_bench_rebalance_command(*cmd, run);
   add_bench_e2e_command(*cmd, run);
+  add_bench_partitions_command(*cmd, run);
 }
 
 } // namespace cafka::app
