@@ -21,7 +21,6 @@ constexpr int16_t snapshot_version = 1;
 constexpr size_t snapshot_body_head_size = 8 + 4;          // next_offset, entry count
 constexpr size_t snapshot_entry_head_size = 8 + 2 + 8 + 4; // id, epoch, timestamp, count
 constexpr size_t snapshot_batch_size = 4 + 4 + 8 + 8 + 8;
-constexpr size_t replay_chunk_bytes = 1 << 20;
 
 caf::error corrupt(std::string what) {
   return make_error(errc::corrupt_message, std::string{producer_snapshot_file} + ": " + what);
@@ -324,18 +323,16 @@ caf::expected<producer_recovery> recover_producer_state(storage::env& disk,
   rec.state.set_max_entries(max_entries);
   auto from = rec.state.next_offset();
   rec.replayed_from = from;
-  while (from < end) {
-    auto r = log.read(from, replay_chunk_bytes);
-    if (!r)
-      return std::move(r.error());
-    auto n = rec.state.replay(r->data);
-    if (!n)
-      return std::move(n.error());
-    rec.batches_replayed += *n;
-    if (r->next_offset <= from)
-      break; // nothing readable: stop rather than loop
-    from = r->next_offset;
-  }
+  if (from >= end)
+    return rec;
+  // The table needs batch headers only: they are read alone, not the records.
+  auto err = log.for_each_header(from, [&rec](const batch_header& h) -> caf::error {
+    if (rec.state.on_append(h))
+      ++rec.batches_replayed;
+    return caf::none;
+  });
+  if (err)
+    return err;
   return rec;
 }
 

@@ -149,12 +149,13 @@ caf::expected<bool> log_cleaner::start(partition_log& log, log_offset limit) {
   mapped_ = first_dirty_;
   cursor_ = segments_[mapped_].base;
   log_ = &log;
+  log_instance_ = log.instance();
   phase_ = phase::mapping;
   return true;
 }
 
 caf::expected<bool> log_cleaner::unchanged(partition_log& log) const {
-  if (&log != log_)
+  if (&log != log_ || log.instance() != log_instance_)
     return false;
   auto segs = log.sealed_segments();
   if (!segs)

@@ -153,6 +153,7 @@ private:
   log_offset map_end_{0};            // the pass cleans segments wholly below this
   bool stale_ = false;  // install_cleaned found the pass's segments changed
   const partition_log* log_ = nullptr;  // the log of the pass under way
+  uint64_t log_instance_ = 0;           // its instance(): a reopened log at the same address differs
   // The last segment a finished pass wrote: gone or changed while the log start is still
   // at or below it, the log was truncated below cleaned_up_to_, which then restarts.
   std::optional<segment_info> boundary_;

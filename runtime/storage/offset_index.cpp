@@ -47,7 +47,13 @@ offset_index::~offset_index() {
 std::string offset_index::check(uint64_t log_size) const {
   if (ragged_)
     return "index size is not a multiple of " + std::to_string(entry_size) + " bytes";
-  for (size_t i = 0; i < size_; ++i) {
+  return check_prefix(size_, log_size);
+}
+
+std::string offset_index::check_prefix(size_t n, uint64_t log_size) const {
+  if (n > size_)
+    return "index has fewer than " + std::to_string(n) + " entries";
+  for (size_t i = 0; i < n; ++i) {
     auto e = at(i);
     if (e.position >= log_size)
       return "entry " + std::to_string(i) + " points beyond the log (position "
@@ -59,6 +65,11 @@ std::string offset_index::check(uint64_t log_size) const {
     }
   }
   return {};
+}
+
+void offset_index::keep_first(size_t n) {
+  assert(n <= size_);  // internal: segment::resume checks the prefix first
+  size_ = n;
 }
 
 offset_index::entry offset_index::at(size_t i) const {

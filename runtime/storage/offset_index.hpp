@@ -41,6 +41,12 @@ public:
   // Empty string when the entries are usable for a .log of `log_size` bytes: whole entries,
   // offsets and positions strictly increasing, positions < log_size; else the reason.
   std::string check(uint64_t log_size) const;
+  // The same for the first n entries only (a recovery point's); "index has fewer than n
+  // entries" if it has.
+  std::string check_prefix(size_t n, uint64_t log_size) const;
+  // Keeps the first n entries: later entries of the file are overwritten by appends and
+  // trimmed by seal(). Requires: n <= size().
+  void keep_first(size_t n);
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

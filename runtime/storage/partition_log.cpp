@@ -1,6 +1,7 @@
 #include "runtime/storage/partition_log.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 
 #include "runtime/base/errc.hpp"
 #include "runtime/protocol/record_batch.hpp"
+#include "runtime/storage/recovery_point.hpp"
 #include "runtime/storage/segment.hpp"
 #include "runtime/storage/segment_swap.hpp"
 
@@ -43,6 +45,8 @@ segment_config segment_config_of(const log_config& cfg) {
 
 partition_log::partition_log(storage::env& env, std::string dir, log_config cfg)
   : env_(env), dir_(std::move(dir)), cfg_(cfg) {
+  static std::atomic<uint64_t> instances{0};
+  instance_ = ++instances;
 }
 
 partition_log::~partition_log() = default;
@@ -96,11 +100,26 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
     dir_changed = true;
   }
   std::unique_ptr<partition_log> log{new partition_log(env, dir, cfg)};
+  // The bytes before the recovery point are known intact: only those after it are checked.
+  auto ckpt = read_checkpoint(env, dir, !bases.empty());
+  std::optional<recovery_point> point;
+  if (ckpt)
+    point = trusted_point(dir, *ckpt, bases);
+  bool resumed = false;
   auto scfg = segment_config_of(cfg);
   for (size_t i = 0; i < bases.size(); ++i) {
     bool tail = i + 1 == bases.size();
     bool truncated = false;
-    auto seg = segment::open(env, dir, bases[i], scfg, tail, truncated);
+    segment_check how;
+    how.tail = tail;
+    if (point && bases[i] > point->segment_base) {
+      how.all_batches = !tail;
+    } else if (point && bases[i] == point->segment_base) {
+      how.all_batches = !tail;
+      how.resume = tail ? &*point : nullptr;
+      how.resumed = &resumed;
+    }
+    auto seg = segment::open(env, dir, bases[i], scfg, how, truncated);
     if (!seg)
       return std::move(seg.error());
     // Segments never overlap: one that does is damage, not something to repair by deleting.
@@ -124,6 +143,11 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
     if (auto err = env.sync_dir(dir))
       return err;
   }
+  // The fsynced point stays known while the point open resumed from is the checkpoint's.
+  if (ckpt && resumed)
+    log->durable_point_ = ckpt->durable;
+  log->last_flush_ms_ = now_ms;
+  log->last_mark_ms_ = now_ms;
   // With a flush policy, what the log holds is made durable before it serves anything: a
   // replica reopened after a failed fsync must not ack what is only in the page cache.
   if (cfg.flush_messages != std::numeric_limits<int64_t>::max()
@@ -132,8 +156,13 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
       seg->mark_dirty();
     if (auto err = log->flush())
       return err;
+  } else if (!ckpt || ckpt->boot_id != current_boot_id() || ckpt->durable != log->durable_point_
+             || ckpt->written != log->segments_.back()->end_point()) {
+    // What open checked is now the written point of this boot.
+    log->try_save_checkpoint();
+  } else {
+    log->saved_written_ = ckpt->written;
   }
-  log->last_flush_ms_ = now_ms;
   return log;
 }
 
@@ -158,6 +187,8 @@ caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_
   // assigned contiguously.
   assert(log_end_offset() == base + count);
   unflushed_messages_ += count;
+  unmarked_bytes_ += batch.size();
+  mark_stale_ = true;
   if (auto err = maybe_flush(now_ms))
     return err;
   return base;
@@ -186,6 +217,8 @@ caf::error partition_log::append_replicated(std::string_view batch, int64_t now_
   // Invariant (an internal one: segment::append sets the end to h.next_offset()).
   assert(log_end_offset() == h.next_offset());
   unflushed_messages_ += count;
+  unmarked_bytes_ += batch.size();
+  mark_stale_ = true;
   return maybe_flush(now_ms);
 }
 
@@ -209,6 +242,8 @@ caf::error partition_log::roll(log_offset next) {
   if (auto err = env_.sync_dir(dir_))
     return err;
   dir_dirty_ = false;
+  // The written point moves to the new segment: a later open trusts the sealed one whole.
+  try_save_checkpoint();
   return caf::none;
 }
 
@@ -285,6 +320,8 @@ caf::error partition_log::truncate_to(log_offset offset) {
   if (offset < log_offset{0} || offset > log_offset{max_base_offset})
     return make_error(errc::offset_out_of_range,
                       "truncate " + dir_ + " to offset " + to_string(offset));
+  if (auto err = drop_checkpoint_from(offset))
+    return err;
   bool dir_changed = false;
   if (offset < log_start_offset()) {
     // Everything goes and the log restarts at `offset` (Kafka's truncateFullyAndStartAt).
@@ -310,8 +347,11 @@ caf::error partition_log::truncate_to(log_offset offset) {
     return err;
   spdlog::info("partition log {}: truncated to offset {}; log end offset now {}", dir_,
                to_string(offset), to_string(log_end_offset()));
-  if (dir_changed)
-    return env_.sync_dir(dir_);
+  if (dir_changed) {
+    if (auto err = env_.sync_dir(dir_))
+      return err;
+  }
+  checkpoint_truncation();
   return caf::none;
 }
 
@@ -319,6 +359,8 @@ caf::error partition_log::truncate_fully_and_start_at(log_offset start) {
   if (start < log_offset{0} || start > log_offset{max_base_offset})
     return make_error(errc::offset_out_of_range,
                       "restart " + dir_ + " at offset " + to_string(start));
+  if (auto err = drop_checkpoint_from(log_offset{0}))
+    return err;
   // Invariant: the log always has a segment. A segment based at `start` is emptied and
   // kept; otherwise the new one is created before the old ones go.
   std::unique_ptr<segment> keep;
@@ -346,30 +388,22 @@ caf::error partition_log::truncate_fully_and_start_at(log_offset start) {
                       describe(err));
   unflushed_messages_ = 0;
   spdlog::info("partition log {}: restarted empty at offset {}", dir_, to_string(start));
-  return env_.sync_dir(dir_);
+  if (auto err = env_.sync_dir(dir_))
+    return err;
+  checkpoint_truncation();
+  return caf::none;
 }
 
 caf::error partition_log::maybe_flush(int64_t now_ms) {
-  if (unflushed_messages_ < cfg_.flush_messages
-      && age_ms(last_flush_ms_, now_ms) < cfg_.flush_ms)
-    return caf::none;
-  last_flush_ms_ = now_ms;
-  if (unflushed_messages_ == 0)
-    return caf::none;
-  return flush();
-}
-
-caf::error partition_log::flush() {
-  // Usually only the active segment is dirty, plus the one sealed by a roll since.
-  for (auto& seg : segments_)
-    if (auto err = seg->flush())
-      return err;
-  if (dir_dirty_) {
-    if (auto err = env_.sync_dir(dir_))
-      return err;
-    dir_dirty_ = false;
+  if (unflushed_messages_ >= cfg_.flush_messages
+      || age_ms(last_flush_ms_, now_ms) >= cfg_.flush_ms) {
+    last_flush_ms_ = now_ms;
+    if (unflushed_messages_ > 0) {
+      if (auto err = sync_segments())
+        return err;
+    }
   }
-  unflushed_messages_ = 0;
+  maybe_save_checkpoint(now_ms);
   return caf::none;
 }
 

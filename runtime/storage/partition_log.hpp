@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -16,8 +17,10 @@
 #include <caf/expected.hpp>
 
 #include "runtime/base/ids.hpp"
+#include "runtime/protocol/record_batch.hpp"
 #include "runtime/config/log_config.hpp"
 #include "runtime/storage/env.hpp"
+#include "runtime/storage/recovery_point.hpp"
 #include "runtime/storage/time_index.hpp"
 
 namespace cafka {
@@ -45,9 +48,12 @@ struct log_read_result {
 
 class partition_log {
 public:
-  // Opens (creating if absent) the log in `dir` and recovers it: checks every batch of the
-  // last segment by length, offsets and CRC and cuts a torn tail (bytes after the last valid
-  // batch in which no valid batch starts; one warning line); rebuilds a missing or bad index.
+  // Opens (creating if absent) the log in `dir` and recovers it: checks every batch after
+  // the log's recovery point (<dir>/recovery-point-checkpoint: the point up to which the log
+  // was written in this boot, or fsynced before it; without one, every batch of the last
+  // segment, with one warning) by length, offsets and CRC and cuts a torn tail (bytes after
+  // the last valid batch in which no valid batch starts; one warning line); rebuilds a
+  // missing or bad index.
   // Any other damage (a bad batch with a valid one after it, a bad batch in a sealed segment,
   // overlapping segments) is errc::corrupt_message naming the file, position and offset, and
   // no segment file is changed or deleted. Never throws on a corrupt file. Every file of the
@@ -79,6 +85,13 @@ public:
   // at or beyond upto are not returned.
   caf::expected<log_read_result> read(log_offset from, size_t max_bytes, log_offset upto) const;
 
+  // Calls f with the header of every batch from the one containing `from` to the log end,
+  // oldest first, reading headers alone (one pread of 61 bytes each, no CRC): the replays
+  // of recovery (the producer state) need no records. Stops at f's first error.
+  // Requires: log_start_offset() <= from, else errc::offset_out_of_range.
+  caf::error for_each_header(log_offset from,
+                             const std::function<caf::error(const batch_header&)>& f) const;
+
   // The first record (lowest offset) whose timestamp is >= ts (Kafka's ListOffsets by
   // timestamp), with that record's timestamp; nullopt if no record has one. The whole log
   // is searched, up to its end: the caller applies the high watermark.
@@ -98,11 +111,18 @@ public:
   // log's end starts over at the leader's log start.
   caf::error truncate_fully_and_start_at(log_offset start);
 
-  // flush() if flush.messages or flush.ms says it is due (append calls it too).
+  // Syncs as flush() if flush.messages or flush.ms says it is due (append calls it too), and
+  // rewrites the recovery checkpoint (without fsync) when the log grew by recovery_mark_bytes
+  // or recovery_mark_ms passed since it was last written.
   caf::error maybe_flush(int64_t now_ms);
   // fsyncs now every segment (log and index) written since the last flush, and the directory
-  // if a segment was created: everything appended so far is durable on return.
+  // if a segment was created: everything appended so far is durable on return. Then writes
+  // the recovery checkpoint durably (a failure there is a warning: open then checks more).
   caf::error flush();
+
+  // How far the recovery checkpoint may lag the log end while the log is written.
+  static constexpr uint64_t recovery_mark_bytes = 16u << 20;
+  static constexpr int64_t recovery_mark_ms = 10000;
 
   // Deletes whole old segments (never the active one) beyond retention_ms (by the largest
   // record timestamp in the segment) or retention_bytes. Returns the number deleted.
@@ -130,6 +150,9 @@ public:
 
   const std::string& dir() const { return dir_; }
   const log_config& config() const { return cfg_; }
+  // A number no other partition_log of this process had (a reopened log may get the address
+  // of the closed one; not its instance).
+  uint64_t instance() const { return instance_; }
   // New settings (a topic's configs changed): retention and flush use them from now on, the
   // segment size and index interval from the next segment on.
   // Requires: cfg.segment_bytes in [1, 2^32 - 1] (as open checks).
@@ -141,6 +164,32 @@ private:
   // Seals the active segment and starts a new one at `next` (no fsync: see flush()).
   caf::error roll(log_offset next);
 
+  // -- the recovery checkpoint (partition_log_recovery.cpp) --
+  // The checkpoint in `dir` as open uses it: nullopt (one warning when the directory has
+  // segments) if it is missing or unreadable.
+  static std::optional<recovery_checkpoint> read_checkpoint(storage::env& env,
+                                                            const std::string& dir,
+                                                            bool has_segments);
+  // The point open trusts: `written` if the checkpoint is of this boot, else `durable`;
+  // nullopt (one warning) if it lies past the last segment.
+  static std::optional<recovery_point> trusted_point(const std::string& dir,
+                                                     const recovery_checkpoint& c,
+                                                     const std::vector<log_offset>& bases);
+  // The fsync of flush(): every dirty segment and the directory; moves durable_point_.
+  caf::error sync_segments();
+  // Writes the checkpoint: durable_point_ and the log end as written in this boot.
+  caf::error save_checkpoint(bool durable);
+  // save_checkpoint(false), a failure being a warning (the old checkpoint stays true, only
+  // older), once per failure streak.
+  void try_save_checkpoint();
+  // try_save_checkpoint() if the log end moved and recovery_mark_bytes/_ms say it is due.
+  void maybe_save_checkpoint(int64_t now_ms);
+  // Before a truncation to `offset`: removes the checkpoint (durably) if a point in it is not
+  // below `offset`, so that no crash can pair it with the records written after the cut.
+  caf::error drop_checkpoint_from(log_offset offset);
+  // After a truncation: points beyond the new end move to it; the checkpoint is rewritten.
+  void checkpoint_truncation();
+
   storage::env& env_;
   std::string dir_;
   log_config cfg_;
@@ -148,6 +197,15 @@ private:
   int64_t unflushed_messages_ = 0;
   int64_t last_flush_ms_ = 0;
   bool dir_dirty_ = false;  // a segment file was created since the last fsync of dir_
+  uint64_t instance_;
+  // Where the log was when it was last fsynced whole (nullopt: unknown).
+  std::optional<recovery_point> durable_point_;
+  // The written point of the checkpoint file as this log last wrote it (nullopt: none).
+  std::optional<recovery_point> saved_written_;
+  bool mark_stale_ = false;      // the log end moved since saved_written_
+  uint64_t unmarked_bytes_ = 0;  // bytes appended since saved_written_
+  int64_t last_mark_ms_ = 0;
+  bool mark_warned_ = false;     // a failed checkpoint write was reported (until one works)
 };
 
 // The bytes of every segment file (*.log) in `dir`, in offset order; empty if there is none.

@@ -93,6 +93,14 @@ segment::create(storage::env& env, const std::string& dir, log_offset base, segm
 caf::expected<std::unique_ptr<segment>>
 segment::open(storage::env& env, const std::string& dir, log_offset base, segment_config cfg,
               bool tail, bool& truncated) {
+  segment_check how;
+  how.tail = tail;
+  return open(env, dir, base, cfg, how, truncated);
+}
+
+caf::expected<std::unique_ptr<segment>>
+segment::open(storage::env& env, const std::string& dir, log_offset base, segment_config cfg,
+              const segment_check& how, bool& truncated) {
   truncated = false;
   auto dir_path = std::filesystem::path{dir};
   auto index_path = (dir_path / file_name(base, ".index")).string();
@@ -121,9 +129,28 @@ segment::open(storage::env& env, const std::string& dir, log_offset base, segmen
     seg->abandon(*index_existed, *time_existed);
     return err;
   };
-  if (tail) {
+  if (how.tail) {
+    if (how.resume) {
+      std::string reason;
+      if (auto err = seg->resume(*how.resume, reason, truncated))
+        return fail(std::move(err));
+      if (how.resumed)
+        *how.resumed = reason.empty();
+      if (reason.empty())
+        return seg;
+      spdlog::warn("partition log {}: checking all of {}: the recovery point does not match "
+                   "it: {}",
+                   dir, file_name(base, ".log"), reason);
+    }
     if (auto err = seg->recover(true, truncated))
       return fail(std::move(err));
+    return seg;
+  }
+  if (how.all_batches) {
+    if (auto err = seg->recover(false, truncated))
+      return fail(std::move(err));
+    if (auto err = seg->seal())
+      return err;
     return seg;
   }
   std::string reason = *index_existed ? seg->index_->check(seg->size_) : "index file missing";
@@ -154,6 +181,21 @@ segment::open(storage::env& env, const std::string& dir, log_offset base, segmen
   if (auto err = seg->seal())
     return err;
   return seg;
+}
+
+std::optional<recovery_point> segment::end_point() const {
+  if (!max_timestamp_ || (!empty() && !last_batch_))
+    return std::nullopt;
+  recovery_point p;
+  p.segment_base = base_;
+  p.position = size_;
+  p.next_offset = next_offset_;
+  p.index_entries = index_->size();
+  p.time_index_entries = time_index_->size();
+  p.max_timestamp = *max_timestamp_;
+  if (!empty())
+    p.last_batch = last_batch_;
+  return p;
 }
 
 bool segment::should_roll(size_t batch_size, int64_t offset_count) const {
@@ -297,6 +339,22 @@ caf::expected<bool> segment::read(log_offset from, size_t max_bytes, log_offset 
   }
   out.resize(old + p);
   return done;
+}
+
+caf::error segment::for_each_header(
+  log_offset from, const std::function<caf::error(const batch_header&)>& f) const {
+  auto pos = locate(from);
+  if (!pos)
+    return std::move(pos.error());
+  for (auto p = *pos; p < size_;) {
+    batch_header h;
+    if (auto err = read_header(p, h))
+      return err;
+    if (auto err = f(h))
+      return err;
+    p += h.total_size();
+  }
+  return caf::none;
 }
 
 caf::error segment::truncate_to(log_offset offset) {

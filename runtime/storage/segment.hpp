@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "runtime/protocol/record_batch.hpp"
 #include "runtime/storage/env.hpp"
 #include "runtime/storage/offset_index.hpp"
+#include "runtime/storage/recovery_point.hpp"
 #include "runtime/storage/time_index.hpp"
 
 namespace cafka {
@@ -28,6 +30,23 @@ namespace cafka {
 struct segment_config {
   uint64_t segment_bytes = 1ull << 30;   // roll when an append would pass this size
   uint32_t index_interval_bytes = 4096;  // log bytes between two index entries
+};
+
+// How segment::open checks an existing segment (see "Recovery at open" in
+// docs/storage-format.md).
+struct segment_check {
+  // The log's last segment: every batch is checked and a torn tail may be cut.
+  bool tail = false;
+  // A sealed segment not known to be intact (written after the log's recovery point): every
+  // batch is checked as for the tail, but nothing is cut. Otherwise its indexes are trusted.
+  bool all_batches = false;
+  // The tail only: a point of this segment before which the bytes are known intact (the
+  // log's recovery checkpoint). Only the batches after it are checked; a point that does not
+  // match the files (a shorter .log, an index with fewer entries, a different batch before
+  // it) is dropped with a warning and the whole segment checked. Null: no such point.
+  const recovery_point* resume = nullptr;
+  // Set (if not null) to whether `resume` matched and only the bytes after it were checked.
+  bool* resumed = nullptr;
 };
 
 class segment {
@@ -66,9 +85,14 @@ public:
   // to the full check, which repairs only the indexes. A bad batch that is not a torn tail
   // of the tail segment is errc::corrupt_message "<log path>: corrupt batch at position P
   // (offset O): <reason>", and no file is changed (not even an index).
+  // `how` refines this (recovery points, sealed segments not known to be intact).
   static caf::expected<std::unique_ptr<segment>> open(storage::env& env, const std::string& dir,
                                                       log_offset base, segment_config cfg,
                                                       bool tail, bool& truncated);
+  static caf::expected<std::unique_ptr<segment>> open(storage::env& env, const std::string& dir,
+                                                      log_offset base, segment_config cfg,
+                                                      const segment_check& how,
+                                                      bool& truncated);
 
   ~segment();
 
@@ -82,6 +106,10 @@ public:
   bool empty() const { return size_ == 0; }
   const std::string& log_path() const { return log_path_; }
   const offset_index& index() const { return *index_; }
+
+  // The point after the last batch, for the log's recovery checkpoint; nullopt when the
+  // last batch or the running max timestamp is unknown (a failed rescan after truncation).
+  std::optional<recovery_point> end_point() const;
 
   // True when a non-empty segment cannot take a batch of `batch_size` bytes spanning
   // `offset_count` offsets: size limit, full index, or relative offsets beyond uint32.
@@ -99,6 +127,11 @@ public:
   // ran out first.
   caf::expected<bool> read(log_offset from, size_t max_bytes, log_offset upto, bool need_one,
                            std::string& out, log_offset& next) const;
+
+  // Calls f with the header of every batch from the one containing `from` (or the first
+  // after it) to the end, read alone (one pread each, no CRC); stops at f's first error.
+  caf::error for_each_header(log_offset from,
+                             const std::function<caf::error(const batch_header&)>& f) const;
 
   // Largest batch max_timestamp in the segment (-1 when empty or below -1). Known for the
   // active segment and a sealed one whose last time index entry is its last batch; otherwise
@@ -135,11 +168,6 @@ public:
   caf::error remove();
 
 private:
-  struct batch_place {
-    log_offset base;    // base offset of the batch
-    uint64_t position;  // its byte position in the .log
-  };
-
   segment(storage::env& env, std::string dir, log_offset base, segment_config cfg,
           std::unique_ptr<storage::file> log, std::unique_ptr<offset_index> index,
           std::unique_ptr<time_index> tindex, uint64_t size);
@@ -148,6 +176,13 @@ private:
   // The full check of open() from position 0: `tail` allows cutting a torn tail. Changes
   // nothing on a corrupt batch; otherwise rebuilds both indexes.
   caf::error recover(bool tail, bool& truncated);
+  // The check of open() from a recovery point of this segment: sets `reason` (changing
+  // nothing) if the point does not match the files; otherwise checks the batches after it
+  // like recover(true) and adds their index entries.
+  caf::error resume(const recovery_point& from, std::string& reason, bool& truncated);
+  // Cuts the torn tail at `end` (after the check found no valid batch from there on): one
+  // warning naming `why`, and the .log fsynced.
+  caf::error cut_torn_tail(uint64_t end, const std::string& why, bool& truncated);
   // Walks the headers after the last index entry; `missing` gets the batches that are due
   // an index entry (added by the caller once every check passed). Sets `reason` if the log
   // and index disagree. Changes no file.

@@ -170,19 +170,104 @@ caf::error segment::recover(bool tail, bool& truncated) {
   if (auto err = rebuild_indexes(end->pos))
     return err;
   next_offset_ = end->next;
-  if (end->pos < size_) {
-    auto dropped = size_ - end->pos;
-    if (auto err = log_->truncate(end->pos))
-      return err;
-    size_ = end->pos;
-    truncated = true;
-    spdlog::warn("partition log {}: truncated torn tail of {} at position {} ({} bytes "
-                 "dropped, no valid batch after it): {}",
-                 dir_, file_name(base_, ".log"), end->pos, dropped, end->reason);
-    if (auto err = log_->sync())
-      return err;
+  return cut_torn_tail(end->pos, end->reason, truncated);
+}
+
+caf::error segment::cut_torn_tail(uint64_t end, const std::string& why, bool& truncated) {
+  if (end >= size_)
+    return caf::none;
+  auto dropped = size_ - end;
+  if (auto err = log_->truncate(end))
+    return err;
+  size_ = end;
+  truncated = true;
+  spdlog::warn("partition log {}: truncated torn tail of {} at position {} ({} bytes "
+               "dropped, no valid batch after it): {}",
+               dir_, file_name(base_, ".log"), end, dropped, why);
+  return log_->sync();
+}
+
+caf::error segment::resume(const recovery_point& from, std::string& reason, bool& truncated) {
+  truncated = false;
+  // Does the point describe these files? Read-only until every check has passed.
+  if (from.segment_base != base_ || from.position > size_) {
+    reason = "the .log has " + std::to_string(size_) + " bytes, the point is at "
+             + std::to_string(from.position);
+    return caf::none;
   }
-  return caf::none;
+  if (from.last_batch) {
+    batch_header h;
+    if (auto err = read_header(from.last_batch->position, h); err
+        || h.base() != from.last_batch->base
+        || from.last_batch->position + h.total_size() != from.position
+        || h.next_offset() != from.next_offset) {
+      reason = "no batch at " + to_string(from.last_batch->base) + " ends at position "
+               + std::to_string(from.position);
+      return caf::none;
+    }
+  }
+  reason = index_->check_prefix(from.index_entries, from.position);
+  if (!reason.empty())
+    return caf::none;
+  auto why = time_index_->check_prefix(from.time_index_entries, from.position);
+  if (!why)
+    return std::move(why.error());
+  if (!why->empty()) {
+    reason = std::move(*why);
+    return caf::none;
+  }
+  // The batches after the point: checked like recover(true), remembered for the indexes.
+  struct found {
+    batch_place place;
+    int64_t max_timestamp;
+  };
+  std::vector<found> after;
+  chunk_reader rd{*log_, size_, log_path_};
+  uint64_t pos = from.position;
+  log_offset next = from.next_offset;
+  std::string bad;
+  while (pos < size_) {
+    auto problem = batch_problem(rd, pos, size_, base_, next);
+    if (!problem)
+      return std::move(problem.error());
+    if (!problem->empty()) {
+      bad = std::move(*problem);
+      break;
+    }
+    auto p = rd.bytes(pos, batch_header_size);
+    if (!p)
+      return std::move(p.error());
+    batch_header h;
+    read_batch_header(*p, batch_header_size, h);
+    after.push_back(found{batch_place{h.base(), pos}, h.max_timestamp});
+    pos += h.total_size();
+    next = h.next_offset();
+  }
+  if (pos < size_) {
+    auto later = find_valid_batch(rd, pos, size_, base_, next);
+    if (!later)
+      return std::move(later.error());
+    if (*later < size_)
+      return make_error(errc::corrupt_message,
+                        log_path_ + ": corrupt batch at position " + std::to_string(pos)
+                          + " (offset " + to_string(next) + "): " + bad
+                          + "; a valid batch follows at position " + std::to_string(*later));
+  }
+  // Resume there: the indexes keep the point's entries and get those of the batches after.
+  index_->keep_first(from.index_entries);
+  if (auto err = time_index_->keep_first(from.time_index_entries))
+    return err;
+  next_offset_ = from.next_offset;
+  max_timestamp_ = from.max_timestamp;
+  last_batch_ = from.last_batch;
+  for (auto& b : after) {
+    maybe_index(b.place.base, b.place.position);
+    last_batch_ = b.place;
+    max_timestamp_ = std::max(*max_timestamp_, b.max_timestamp);
+    maybe_time_index();
+  }
+  next_offset_ = next;
+  return cut_torn_tail(pos, bad, truncated);
 }
 
 caf::error segment::rebuild_indexes(uint64_t end) {

@@ -86,12 +86,18 @@ time_index::~time_index() {
 }
 
 caf::expected<std::string> time_index::check(uint64_t log_size) const {
+  return check_prefix(size_, log_size);
+}
+
+caf::expected<std::string> time_index::check_prefix(size_t count, uint64_t log_size) const {
   if (!header_problem_.empty())
     return header_problem_;
+  if (count > size_)
+    return "time index has fewer than " + std::to_string(count) + " entries";
   std::string buf;
   std::optional<entry> prev;
-  for (size_t i = 0; i < size_; i += check_chunk_entries) {
-    auto n = std::min(check_chunk_entries, size_ - i);
+  for (size_t i = 0; i < count; i += check_chunk_entries) {
+    auto n = std::min(check_chunk_entries, count - i);
     buf.resize(n * entry_size);
     auto got = file_->read_at(buf.data(), buf.size(), entry_pos(i));
     if (!got)

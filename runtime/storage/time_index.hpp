@@ -51,6 +51,11 @@ public:
   // version, base offset), whole entries, timestamps >= -1 and non-decreasing, offsets and
   // positions strictly increasing, positions < log_size; else the reason. Reads the file.
   caf::expected<std::string> check(uint64_t log_size) const;
+  // The same for the header and the first n entries only (a recovery point's); "time index
+  // has fewer than n entries" if it has.
+  caf::expected<std::string> check_prefix(size_t n, uint64_t log_size) const;
+  // Cuts the file to its header and first n entries. Requires: n <= size().
+  caf::error keep_first(size_t n) { return cut(n); }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
