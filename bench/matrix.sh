@@ -10,6 +10,7 @@
 # the run failed (its log says why). --quick shrinks every size for a smoke run.
 # Usage: bench/matrix.sh [--quick] CLIENT_CAFKA SERVER_CAFKA_A [SERVER_CAFKA_B ...]
 # The table goes to stdout, progress to stderr, every run's output to $MATRIX_LOGS (kept).
+# MATRIX_RUNS="lat1 tp100 ..." runs only the runs named (see `runs` below) and shows their rows.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0
@@ -188,6 +189,8 @@ min-insync-replicas=2
 [middleman]
 heartbeat-interval=200ms
 connection-timeout=2s
+[scheduler]
+policy='sharing'
 CONF
   "$1" cluster up --config "$conf" >"$cluster_dir/up.log" 2>&1 || {
     cat "$cluster_dir/up.log" >&2; return 1; }
@@ -231,6 +234,12 @@ run_one() {
   echo "$status" > "$logs/$col-$name.status"
 }
 
+# Whether the run $1 is one MATRIX_RUNS names (all are when it is unset).
+selected() {
+  [ -z "${MATRIX_RUNS:-}" ] && return 0
+  [[ " $MATRIX_RUNS " == *" $1 "* ]]
+}
+
 col=0
 for server in "$@"; do
   col=$((col + 1))
@@ -240,6 +249,7 @@ for server in "$@"; do
     for spec in "${runs[@]}"; do
       rest=${spec#*|}
       [ "${rest%%|*}" = "$cluster_kind" ] || continue
+      selected "${spec%%|*}" || continue
       [ "$cluster_kind" = shared ] && [ -n "$cluster_dir" ] || {
         cluster_stop "$server"
         [ "$cluster_kind" = none ] || cluster_start "$server" || {
@@ -267,6 +277,7 @@ echo "$rule---|"
 for row in "${rows[@]}"; do
   label=${row%%|*} rest=${row#*|}
   name=${rest%%|*} field=${rest#*|}
+  selected "$name" || continue
   line="| $label |"
   for ((i = 1; i <= col; i++)); do
     status=$(cat "$logs/$i-$name.status" 2>/dev/null || echo 1)

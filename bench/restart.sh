@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Restart time of a node with a big log (issue 18): a scratch cluster of three nodes on loopback
-# ports 9271-9273 (HTTP 10271-10273) where node 1 is the only broker and nodes 2 and 3 are
+# ports 9291-9293 (HTTP 10291-10293) where node 1 is the only broker and nodes 2 and 3 are
 # controllers only, so a restart of node 1 does not lose the quorum. Writes GIB GiB (default
 # 10) of RECORD_SIZE-byte records (default 65536) into a topic of 4 partitions (RF 1, acks 1)
 # on node 1, then twice: stops node 1 (first kill -9, then SIGTERM), restarts it with
@@ -17,7 +17,7 @@ client=$(realpath "${CLIENT_CAFKA:-$cafka}")
 record_size=${RECORD_SIZE:-65536}
 command -v curl >/dev/null || { echo "restart.sh: needs curl" >&2; exit 2; }
 # Another program on one of the ports would take the clients' records: refuse to start.
-for port in 9271 9272 9273 10271 10272 10273; do
+for port in 9291 9292 9293 10291 10292 10293; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "restart.sh: port $port is in use; stop what listens there first" >&2
     exit 1
@@ -26,16 +26,18 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cafka-restart.XXXXXX")
 cat > "$dir/cluster.conf" <<CONF
 [cluster]
-nodes=[{id=1, host="127.0.0.1", port=9271, roles=["controller", "broker"]},
-       {id=2, host="127.0.0.1", port=9272, roles=["controller"]},
-       {id=3, host="127.0.0.1", port=9273, roles=["controller"]}]
+nodes=[{id=1, host="127.0.0.1", port=9291, roles=["controller", "broker"]},
+       {id=2, host="127.0.0.1", port=9292, roles=["controller"]},
+       {id=3, host="127.0.0.1", port=9293, roles=["controller"]}]
 data-dir="data"
 [middleman]
 heartbeat-interval=200ms
 connection-timeout=2s
+[scheduler]
+policy='sharing'
 CONF
 conf="$dir/cluster.conf"
-http=10271
+http=10291
 cleanup() {
   local rc=$?
   "$cafka" cluster down --config "$conf" >/dev/null 2>&1 || true
