@@ -26,6 +26,7 @@
 #include "runtime/config/listener_config.hpp"
 #include "runtime/kafka/quota_manager.hpp"
 #include "runtime/metrics/process_metrics.hpp"
+#include "runtime/storage/file_budget.hpp"
 #include "runtime/tls/kafka_tls.hpp"
 
 namespace cafka::app {
@@ -170,6 +171,15 @@ int run_node(const node_options& o) {
     auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
+    // Storage files share what the open-file limit leaves after Kafka connections: at the
+    // cap, idle log and index files give up their descriptors (storage/file_budget.hpp).
+    auto open_files = raise_open_file_limit();
+    auto storage_files = storage_files_within(
+      open_files, connections_within(cfg->limits.max_connections, open_files));
+    storage::file_budget::process()->set_cap(static_cast<size_t>(storage_files));
+    if (storage_files != INT64_MAX)
+      spdlog::info("storage files hold at most {} descriptors (open-file limit {})",
+                   storage_files, open_files);
     caf::actor_system sys{ccfg};
     // The node's credentials and ACLs: its broker publishes them, its Kafka sessions read them.
     auto access = std::make_shared<access_cache>();

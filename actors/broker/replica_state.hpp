@@ -40,6 +40,9 @@ struct replica_state {
   std::unique_ptr<partition_log> log;
   std::unique_ptr<replica_fsm> fsm;  // set once the log is open
   int64_t last_producer_snapshot_ms = 0;
+  // The log end the last producer snapshot covers (none yet: no_offset); the periodic
+  // snapshot is skipped while the log end stays there.
+  log_offset snapshot_log_end = no_offset;
   int64_t last_hw_checkpoint_ms = 0;
   // What replication-offset-checkpoint holds (nullopt: no file, or an unreadable one).
   std::optional<log_offset> saved_hw;

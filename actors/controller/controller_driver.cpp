@@ -62,6 +62,27 @@ void push_metadata(controller_self self) {
   st.pushed_access_version = access.version;
 }
 
+void push_changes(controller_self self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (now - st.last_push < st.cfg.tick) {
+    st.push_due = true;
+    return;
+  }
+  st.last_push = now;
+  st.push_due = false;
+  push_metadata(self);
+}
+
+void push_if_due(controller_self self) {
+  auto& st = self->state;
+  if (!st.push_due || !st.is_leader())
+    return;
+  st.last_push = self->clock().now();
+  st.push_due = false;
+  push_metadata(self);
+}
+
 void push_to(controller_self self, node_id id, const broker_actor& hdl) {
   auto& st = self->state;
   node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value, st.view());
@@ -201,7 +222,7 @@ void drive_rounds(controller_self self) {
       changed = true;
     }
     if (changed && st.is_leader()) {
-      push_metadata(self);
+      push_changes(self);
       publish_controller(self);
     }
     publish_quorum(self); // before the replies: what they answer shows already

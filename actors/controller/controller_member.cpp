@@ -220,8 +220,9 @@ void track_broker(controller_self self, node_id id, uint64_t version, uint64_t a
     st.brokers[id] = hdl;
     self->monitor(hdl);
     push_to(self, id, hdl);
-  } else if (version < st.md.current().version) {
-    // The broker missed a push (messages can be lost): send the current state again.
+  } else if (version < st.md.current().version && !st.push_due) {
+    // The broker missed a push (messages can be lost): send the current state again (unless
+    // the next tick pushes it anyway).
     push_to(self, id, hdl);
   } else if (access_version == access_not_loaded || access_version < st.md.access().version) {
     // It missed an access push only.
@@ -265,6 +266,7 @@ void on_tick(controller_self self) {
     maybe_elect_preferred(self);
   }
   drive(self);
+  push_if_due(self);
   publish_tick(self);
   self->delayed_send(self, st.cfg.tick, caf::tick_atom::value);
 }

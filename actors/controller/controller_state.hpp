@@ -55,6 +55,10 @@ struct controller_state {
   bool leading = false;
   // Leader: the access metadata version last pushed to every broker (push_metadata).
   uint64_t pushed_access_version = 0;
+  // Leader: when the metadata was last pushed to every broker, and whether a change since
+  // waits for the next tick (push_changes: at most one push per tick under a burst).
+  controller_clock::time_point last_push{};
+  bool push_due = false;
   // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one
   // elect_preferred proposal in flight; the next imbalance check is due at this time.
   bool preferred_in_flight = false;
@@ -88,6 +92,12 @@ caf::error not_controller(controller_self self);
 // to each if its version changed since the last such push (or this member just became the
 // controller).
 void push_metadata(controller_self self);
+// Leader: the metadata changed. Pushes it now unless a push went out less than a tick ago;
+// then the tick pushes it (push_if_due), so a burst of changes (a 10,000-partition create,
+// ISR changes) costs one push of the whole metadata per tick, not one per change.
+void push_changes(controller_self self);
+// From the tick: pushes a change push_changes deferred.
+void push_if_due(controller_self self);
 // Sends the current metadata and then the access metadata to one broker (it learns who the
 // controller is from the first before the second arrives, which it checks against that).
 void push_to(controller_self self, node_id id, const broker_actor& hdl);

@@ -27,4 +27,11 @@ int32_t connections_within(int32_t configured, int64_t open_files) {
   return static_cast<int32_t>(std::min<int64_t>(configured, room));
 }
 
+int64_t storage_files_within(int64_t open_files, int32_t connections) {
+  if (open_files == INT64_MAX)
+    return INT64_MAX;
+  auto reserve = std::max<int64_t>(256, open_files / 16);
+  return std::max<int64_t>(64, open_files - connections - reserve);
+}
+
 } // namespace cafka

@@ -47,14 +47,15 @@ caf::expected<file_handle> file_handle::open(std::string path, int flags, mode_t
   return file_handle{fd, std::move(path)};
 }
 
-caf::error file_handle::write_at(const void* data, size_t n, uint64_t pos) {
+caf::error fd_write_at(int fd, const std::string& path, const void* data, size_t n,
+                       uint64_t pos) {
   auto p = static_cast<const char*>(data);
   while (n > 0) {
-    auto k = ::pwrite(fd_, p, n, static_cast<off_t>(pos));
+    auto k = ::pwrite(fd, p, n, static_cast<off_t>(pos));
     if (k < 0) {
       if (errno == EINTR)
         continue;
-      return storage_error_from("pwrite", path_, errno);
+      return storage_error_from("pwrite", path, errno);
     }
     p += k;
     n -= static_cast<size_t>(k);
@@ -63,14 +64,14 @@ caf::error file_handle::write_at(const void* data, size_t n, uint64_t pos) {
   return caf::none;
 }
 
-caf::error file_handle::append(const void* data, size_t n) {
+caf::error fd_append(int fd, const std::string& path, const void* data, size_t n) {
   auto p = static_cast<const char*>(data);
   while (n > 0) {
-    auto k = ::write(fd_, p, n);
+    auto k = ::write(fd, p, n);
     if (k < 0) {
       if (errno == EINTR)
         continue;
-      return storage_error_from("write", path_, errno);
+      return storage_error_from("write", path, errno);
     }
     p += k;
     n -= static_cast<size_t>(k);
@@ -78,15 +79,16 @@ caf::error file_handle::append(const void* data, size_t n) {
   return caf::none;
 }
 
-caf::expected<size_t> file_handle::read_at(void* data, size_t n, uint64_t pos) const {
+caf::expected<size_t> fd_read_at(int fd, const std::string& path, void* data, size_t n,
+                                 uint64_t pos) {
   auto p = static_cast<char*>(data);
   size_t done = 0;
   while (done < n) {
-    auto k = ::pread(fd_, p + done, n - done, static_cast<off_t>(pos + done));
+    auto k = ::pread(fd, p + done, n - done, static_cast<off_t>(pos + done));
     if (k < 0) {
       if (errno == EINTR)
         continue;
-      return storage_error_from("pread", path_, errno);
+      return storage_error_from("pread", path, errno);
     }
     if (k == 0)
       break;  // end of file
@@ -95,27 +97,51 @@ caf::expected<size_t> file_handle::read_at(void* data, size_t n, uint64_t pos) c
   return done;
 }
 
-caf::error file_handle::sync() {
-  if (::fsync(fd_) != 0)
-    return storage_error_from("fsync", path_, errno);
+caf::error fd_sync(int fd, const std::string& path) {
+  if (::fsync(fd) != 0)
+    return storage_error_from("fsync", path, errno);
   return caf::none;
+}
+
+caf::error fd_truncate(int fd, const std::string& path, uint64_t size) {
+  int rc;
+  do {
+    rc = ::ftruncate(fd, static_cast<off_t>(size));
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0)
+    return storage_error_from("ftruncate", path, errno);
+  return caf::none;
+}
+
+caf::expected<uint64_t> fd_size(int fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
+    return storage_error_from("fstat", path, errno);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+caf::error file_handle::write_at(const void* data, size_t n, uint64_t pos) {
+  return fd_write_at(fd_, path_, data, n, pos);
+}
+
+caf::error file_handle::append(const void* data, size_t n) {
+  return fd_append(fd_, path_, data, n);
+}
+
+caf::expected<size_t> file_handle::read_at(void* data, size_t n, uint64_t pos) const {
+  return fd_read_at(fd_, path_, data, n, pos);
+}
+
+caf::error file_handle::sync() {
+  return fd_sync(fd_, path_);
 }
 
 caf::error file_handle::truncate(uint64_t size) {
-  int rc;
-  do {
-    rc = ::ftruncate(fd_, static_cast<off_t>(size));
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0)
-    return storage_error_from("ftruncate", path_, errno);
-  return caf::none;
+  return fd_truncate(fd_, path_, size);
 }
 
 caf::expected<uint64_t> file_handle::size() const {
-  struct stat st;
-  if (::fstat(fd_, &st) != 0)
-    return storage_error_from("fstat", path_, errno);
-  return static_cast<uint64_t>(st.st_size);
+  return fd_size(fd_, path_);
 }
 
 caf::error file_handle::close() {

@@ -54,6 +54,17 @@ private:
   std::string path_;
 };
 
+// file_handle's I/O on a descriptor owned elsewhere (storage::posix_env's files, whose
+// descriptor comes and goes, see runtime/storage/file_budget.hpp); `path` names it in errors.
+caf::error fd_write_at(int fd, const std::string& path, const void* data, size_t n,
+                       uint64_t pos);
+caf::error fd_append(int fd, const std::string& path, const void* data, size_t n);
+caf::expected<size_t> fd_read_at(int fd, const std::string& path, void* data, size_t n,
+                                 uint64_t pos);
+caf::error fd_sync(int fd, const std::string& path);
+caf::error fd_truncate(int fd, const std::string& path, uint64_t size);
+caf::expected<uint64_t> fd_size(int fd, const std::string& path);
+
 // errc::storage_error "<op> <path>: <strerror(err)>".
 caf::error storage_error_from(const char* op, const std::string& path, int err);
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "runtime/base/errc.hpp"
+#include "runtime/storage/file_budget.hpp"
 #include "runtime/storage/file_handle.hpp"
 
 namespace cafka::storage {
@@ -35,34 +36,71 @@ private:
   std::string path_;
 };
 
+// A file whose descriptor the budget may take back while it is idle: every call holds it
+// (reopened if it was taken) for the call's duration only.
 class posix_file final : public file {
 public:
-  explicit posix_file(file_handle fh) : file(fh.path()), fh_(std::move(fh)) {}
+  posix_file(std::string path, std::shared_ptr<file_budget> budget,
+             std::unique_ptr<file_budget::slot> slot)
+    : file(std::move(path)), budget_(std::move(budget)), slot_(std::move(slot)) {
+  }
+  ~posix_file() override { static_cast<void>(close()); }
 
   caf::error write_at(const void* data, size_t n, uint64_t pos) override {
-    return fh_.write_at(data, n, pos);
+    return with_fd([&](int fd) { return fd_write_at(fd, path(), data, n, pos); });
   }
-  caf::error append(const void* data, size_t n) override { return fh_.append(data, n); }
+  caf::error append(const void* data, size_t n) override {
+    return with_fd([&](int fd) { return fd_append(fd, path(), data, n); });
+  }
   caf::expected<size_t> read_at(void* data, size_t n, uint64_t pos) const override {
-    return fh_.read_at(data, n, pos);
+    return with_fd([&](int fd) { return fd_read_at(fd, path(), data, n, pos); });
   }
-  caf::error sync() override { return fh_.sync(); }
-  caf::error truncate(uint64_t size) override { return fh_.truncate(size); }
-  caf::expected<uint64_t> size() const override { return fh_.size(); }
-  caf::error close() override { return fh_.close(); }
-  bool is_open() const override { return fh_.is_open(); }
+  caf::error sync() override {
+    return with_fd([&](int fd) { return fd_sync(fd, path()); });
+  }
+  caf::error truncate(uint64_t size) override {
+    return with_fd([&](int fd) { return fd_truncate(fd, path(), size); });
+  }
+  caf::expected<uint64_t> size() const override {
+    return with_fd([&](int fd) { return fd_size(fd, path()); });
+  }
+  caf::error close() override {
+    if (!slot_)
+      return caf::none;
+    auto err = budget_->close(*slot_);
+    slot_.reset();
+    return err;
+  }
+  bool is_open() const override { return slot_ != nullptr; }
 
   caf::expected<std::unique_ptr<mapping>> map(size_t n) override {
     if (n == 0)
       return make_error(errc::storage_error, "mmap " + path() + ": empty mapping");
-    void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fh_.fd(), 0);
-    if (p == MAP_FAILED)
-      return storage_error_from("mmap", path(), errno);
-    return std::unique_ptr<mapping>{new posix_mapping(static_cast<char*>(p), n, path())};
+    return with_fd([&](int fd) -> caf::expected<std::unique_ptr<mapping>> {
+      void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (p == MAP_FAILED)
+        return storage_error_from("mmap", path(), errno);
+      // The mapping outlives the descriptor: an evicted file's mapping stays valid.
+      return std::unique_ptr<mapping>{new posix_mapping(static_cast<char*>(p), n, path())};
+    });
   }
 
 private:
-  file_handle fh_;
+  // f(fd) with the file's descriptor held; its result, or why there is no descriptor.
+  template <class F>
+  auto with_fd(F f) const -> decltype(f(0)) {
+    if (!slot_)
+      return storage_error_from("use", path(), EBADF);  // closed
+    auto fd = budget_->acquire(*slot_);
+    if (!fd)
+      return std::move(fd.error());
+    auto result = f(*fd);
+    budget_->release(*slot_);
+    return result;
+  }
+
+  std::shared_ptr<file_budget> budget_;        // Invariant: not null
+  std::unique_ptr<file_budget::slot> slot_;    // null once closed
 };
 
 int flags_of(open_mode mode) {
@@ -77,26 +115,35 @@ int flags_of(open_mode mode) {
 
 } // namespace
 
+posix_env::posix_env(std::shared_ptr<file_budget> budget) : budget_(std::move(budget)) {
+  if (!budget_)
+    budget_ = file_budget::process();
+}
+
 caf::expected<std::unique_ptr<file>> posix_env::open(const std::string& path, open_mode mode) {
-  auto fh = file_handle::open(path, flags_of(mode), 0644);
-  if (!fh)
-    return std::move(fh.error());
-  return std::unique_ptr<file>{new posix_file(std::move(*fh))};
+  auto slot = budget_->open(path, flags_of(mode), 0644);
+  if (!slot)
+    return std::move(slot.error());
+  return std::unique_ptr<file>{new posix_file(path, budget_, std::move(*slot))};
 }
 
 caf::error posix_env::rename(const std::string& from, const std::string& to) {
+  budget_->unlinking(to, true);  // files open at `to` keep what they had
   if (::rename(from.c_str(), to.c_str()) != 0)
     return storage_error_from("rename", from + " to " + to, errno);
+  budget_->renamed(from, to);
   return caf::none;
 }
 
 caf::error posix_env::remove(const std::string& path) {
+  budget_->unlinking(path, false);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return storage_error_from("unlink", path, errno);
   return caf::none;
 }
 
 caf::error posix_env::remove_all(const std::string& dir) {
+  budget_->unlinking(dir, true);
   std::error_code ec;
   fs::remove_all(dir, ec);
   if (ec)
