@@ -22,34 +22,6 @@
 
 namespace cafka {
 
-void replica_state::save_epochs() {
-  if (auto err = cfg.io.disk->replace_file(checkpoint_path(), fsm->epochs().serialize()))
-    spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
-                  describe(err));
-}
-
-void replica_state::save_producers() {
-  if (auto err = save_producer_snapshot(*cfg.io.disk, cfg.dir, fsm->producers()))
-    spdlog::error("partition {}: cannot write the producer snapshot: {}", to_string(cfg.tp),
-                  describe(err));
-  else
-    snapshot_log_end = log->log_end_offset();
-  last_producer_snapshot_ms = now_ms();
-}
-
-void replica_state::save_high_watermark() {
-  last_hw_checkpoint_ms = now_ms();
-  auto hw = fsm->high_watermark();
-  if (saved_hw == hw)
-    return;
-  if (auto err = save_hw_checkpoint(*cfg.io.disk, cfg.dir, hw)) {
-    spdlog::error("partition {}: cannot write {}/{}: {}", to_string(cfg.tp), cfg.dir,
-                  hw_checkpoint_file, describe(err));
-    return;
-  }
-  saved_hw = hw;
-}
-
 namespace {
 
 // How often a replica snapshots its idempotence table (bounds the replay after a crash).
