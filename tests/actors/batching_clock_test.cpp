@@ -16,6 +16,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/system/batching_clock_coordinator.hpp"
+#include "cafka/eventually.hpp"
 #include "tests/actors/actor_test_util.hpp"
 
 using namespace cafka;
@@ -80,10 +81,7 @@ TEST_CASE("delayed messages all arrive, none before its time", "[batching_clock]
   std::thread other{send_range, size_t{1}};
   send_range(0);
   other.join();
-  auto deadline = steady::now() + 30s;
-  while (seen->count < n && steady::now() < deadline)
-    std::this_thread::sleep_for(1ms);
-  REQUIRE(seen->count == n);
+  REQUIRE(test::eventually([&] { return seen->count == n; }, 30s));
   std::lock_guard<std::mutex> guard{seen->mtx};
   for (size_t i = 0; i < n; ++i)
     CHECK(seen->at[i] - t0 >= std::chrono::milliseconds{i % 100});
@@ -115,10 +113,7 @@ TEST_CASE("a request nobody answers times out, an answered one does not",
   // The answered request's timeout comes due and is shipped; the scoped actor drops it, and
   // the schedule empties.
   auto& clock = dynamic_cast<batching_actor_clock&>(sys.clock());
-  auto deadline = steady::now() + 30s;
-  while (clock.scheduled() > 0 && steady::now() < deadline)
-    std::this_thread::sleep_for(1ms);
-  CHECK(clock.scheduled() == 0);
+  CHECK(test::eventually([&] { return clock.scheduled() == 0; }, 30s));
   caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
 }
