@@ -17,6 +17,8 @@ namespace cafka {
 
 namespace {
 
+constexpr auto keeper_stop_timeout = std::chrono::seconds{2};
+
 uint64_t new_incarnation() {
   uint64_t x = random_u64();
   return x == 0 ? 1 : x;
@@ -123,12 +125,25 @@ caf::result<cluster_metadata> on_metadata(broker_self self, const metadata_reque
 
 // -- lifecycle ----------------------------------------------------------------------------
 
-// Lease heartbeats, registration retries and missing peers, every heartbeat interval.
+// The lease keeper (lease_keeper.hpp), monitored: another starts if it dies.
+void start_keeper(broker_self self) {
+  auto& st = self->state;
+  lease_keeper_config kc;
+  kc.self = st.id;
+  kc.broker = caf::actor_cast<broker_actor>(self);
+  kc.faults = st.io.faults;
+  kc.interval_ms = st.cfg.defaults.broker_heartbeat_interval_ms;
+  kc.stale_after_ms = keeper_stale_after_ms(kc.interval_ms);
+  st.keeper = spawn_lease_keeper(self->system(), std::move(kc));
+  self->monitor(st.keeper);
+}
+
+// The lease keeper's view, registration retries and missing peers, every heartbeat interval.
 void on_tick(broker_self self) {
   auto& st = self->state;
   if (st.stopping || st.leaving)
     return;
-  send_heartbeats(self);
+  report_to_keeper(self);
   if (!st.registered)
     try_register(self);
   connect_missing_peers(self);
@@ -146,24 +161,44 @@ caf::result<caf::ok_atom> on_stop(broker_self self) {
                                "only this process may stop the broker"))
     return err;
   auto rp = self->make_response_promise<caf::ok_atom>();
-  // A heartbeat after the fence would unfence this broker again.
   self->state.leaving = true;
-  controlled_shutdown(self, [=]() mutable {
-    auto& st = self->state;
-    st.stopping = true;
-    // Group managers stop before the logs they write close.
-    self->demonitor(st.groups.address());
-    self->request(st.groups, replica_stop_timeout, stop_atom::value)
-      .then([](caf::ok_atom) {}, [](caf::error&) {});
-    stop_all_replicas(self, [=]() mutable {
-      rp.deliver(caf::ok_atom::value);
-      self->quit();
+  auto shut_down = [=]() mutable {
+    controlled_shutdown(self, [=]() mutable {
+      auto& st = self->state;
+      st.stopping = true;
+      // Group managers stop before the logs they write close.
+      self->demonitor(st.groups.address());
+      self->request(st.groups, replica_stop_timeout, stop_atom::value)
+        .then([](caf::ok_atom) {}, [](caf::error&) {});
+      stop_all_replicas(self, [=]() mutable {
+        rp.deliver(caf::ok_atom::value);
+        self->quit();
+      });
     });
-  });
+  };
+  // A heartbeat after the fence would unfence this broker again: the keeper stops before
+  // the controller hears of the shutdown (its answer follows every heartbeat it sent).
+  self->request(self->state.keeper, keeper_stop_timeout, stop_atom::value)
+    .then([=](caf::ok_atom) mutable { shut_down(); },
+          [=](caf::error&) mutable {
+            // Unresponsive: killed; a heartbeat it still had on its way may reach the
+            // controller after the shutdown, and the next lease check fences again.
+            self->send_exit(self->state.keeper, caf::exit_reason::kill);
+            shut_down();
+          });
   return rp;
 }
 
 void on_down(broker_self self, caf::down_msg& dm) {
+  auto& st = self->state;
+  if (dm.source == st.keeper.address()) {
+    if (!st.leaving && !st.stopping) {
+      spdlog::warn("broker {}: lease keeper stopped ({}); starting another", st.id,
+                   self->system().render(dm.reason));
+      start_keeper(self);
+    }
+    return;
+  }
   if (on_controller_down(self, dm))
     return;
   if (on_peer_broker_down(self, dm))
@@ -214,6 +249,7 @@ void start(broker_self self, cluster_config cfg, node_id id, node_io io,
                  self->system().render(err));
   });
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  start_keeper(self);
   self->delayed_send(self, std::chrono::milliseconds{st.cfg.defaults.broker_heartbeat_interval_ms},
                      caf::tick_atom::value);
   start_group_coordinator(self);

@@ -1,6 +1,6 @@
 // The broker's session with the controller quorum: the members' handles, registration
-// (retried until it sticks), lease heartbeats, the admin target, and controlled shutdown
-// (see broker_state.hpp).
+// (retried until it sticks), the view its lease keeper heartbeats, the admin target, and
+// controlled shutdown (see broker_state.hpp).
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/broker_state.hpp"
@@ -164,14 +164,11 @@ void try_register(broker_self self) {
       });
 }
 
-void send_heartbeats(broker_self self) {
+void report_to_keeper(broker_self self) {
   auto& st = self->state;
-  auto me = caf::actor_cast<broker_actor>(self);
-  for (auto& kv : st.controllers)
-    node_send(self, st.io.faults.get(), st.id, kv.first,
-              caf::actor_cast<controller_member_actor>(kv.second), heartbeat_atom::value, st.id,
-              st.incarnation, st.md.version,
-              st.access->loaded() ? st.access->current()->version : access_not_loaded, me);
+  self->send(st.keeper, heartbeat_atom::value, st.incarnation, st.md.version,
+             st.access->loaded() ? st.access->current()->version : access_not_loaded,
+             st.controllers);
   // A pushed view that lost this incarnation (e.g. a fenced restart) calls for registering.
   auto b = st.md.find_broker(st.id);
   if (st.registered && (b == nullptr || b->incarnation != st.incarnation))

@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/broker/broker_interface.hpp"
+#include "actors/broker/lease_keeper.hpp"
 #include "actors/broker/replica_interface.hpp"
 #include "actors/controller/controller_interface.hpp"
 #include "actors/group/group_interface.hpp"
@@ -64,6 +65,8 @@ struct broker_state {
   bool stopping = false;
   bool leaving = false;      // controlled shutdown under way: no more heartbeats
   std::map<node_id, controller_actor> controllers;
+  // Sends the heartbeats, from the view this broker reports on each tick.
+  lease_keeper_actor keeper;
   size_t next_controller = 0;  // round-robin start for registration attempts
   std::map<topic_partition, replica_actor> replicas;
   std::map<caf::actor_addr, topic_partition> by_addr;
@@ -187,8 +190,10 @@ bool on_controller_down(broker_self self, const caf::down_msg& dm);
 // Registers with some quorum member (followers forward to the controller); retries until
 // done.
 void try_register(broker_self self);
-// Lease heartbeats to every known quorum member (only the controller acts on them).
-void send_heartbeats(broker_self self);
+// Reports the broker's view to its lease keeper, which sends the heartbeats to every known
+// quorum member (only the controller acts on them); registers again if a pushed view lost
+// this incarnation.
+void report_to_keeper(broker_self self);
 // The quorum member to send admin requests to: the controller if known, else any.
 std::optional<controller_actor> admin_target(broker_self self);
 // Controlled shutdown: asks the controller to move this broker's leaderships first.

@@ -50,9 +50,12 @@ caf::error not_controller(controller_self self) {
 void push_metadata(controller_self self) {
   auto& st = self->state;
   auto md = st.view();
-  for (auto& kv : st.brokers)
+  auto now = self->clock().now();
+  for (auto& kv : st.brokers) {
+    st.pushed[kv.first] = controller_state::sent_push{md.version, now};
     node_send(self, st.cfg.faults.get(), st.cfg.self, kv.first, kv.second,
               md_update_atom::value, md);
+  }
   auto& access = st.md.access();
   if (access.version == st.pushed_access_version)
     return;
@@ -85,7 +88,10 @@ void push_if_due(controller_self self) {
 
 void push_to(controller_self self, node_id id, const broker_actor& hdl) {
   auto& st = self->state;
-  node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value, st.view());
+  auto view = st.view();
+  st.pushed[id] = controller_state::sent_push{view.version, self->clock().now()};
+  node_send(self, st.cfg.faults.get(), st.cfg.self, id, hdl, md_update_atom::value,
+            std::move(view));
   send_access(self, id, hdl);
 }
 

@@ -4,6 +4,7 @@
 #include "actors/controller/controller_member.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
@@ -17,6 +18,8 @@
 namespace cafka {
 
 namespace {
+
+constexpr auto resend_interval = std::chrono::seconds{1};
 
 // A cluster id in Kafka's form: 16 random bytes, URL-safe base64 without padding (22 chars).
 std::string new_cluster_id() {
@@ -222,7 +225,12 @@ void track_broker(controller_self self, node_id id, uint64_t version, uint64_t a
     push_to(self, id, hdl);
   } else if (version < st.md.current().version && !st.push_due) {
     // The broker missed a push (messages can be lost): send the current state again (unless
-    // the next tick pushes it anyway).
+    // the next tick pushes it anyway, or a push newer than its version left less than
+    // resend_interval ago and may still be on its way).
+    auto p = st.pushed.find(id);
+    if (p != st.pushed.end() && p->second.version > version
+        && self->clock().now() - p->second.at < resend_interval)
+      return;
     push_to(self, id, hdl);
   } else if (access_version == access_not_loaded || access_version < st.md.access().version) {
     // It missed an access push only.
@@ -475,6 +483,12 @@ controller_timers_actor::behavior_type controller_behavior(controller_self self,
 controller_member_actor spawn_controller_member(caf::actor_system& sys, controller_config cfg) {
   if (cfg.metrics == nullptr)
     cfg.metrics = std::make_shared<metrics::node_metrics>();
+  // On a thread of its own: Raft's timers and votes must not wait behind the node's data
+  // path (thousands of replicas opening their logs would hold it for seconds). The
+  // simulation's single thread (the "testing" scheduler) runs every actor itself.
+  if (caf::get_or(sys.config(), "scheduler.policy", caf::atom("stealing"))
+      != caf::atom("testing"))
+    return sys.spawn<caf::detached>(controller_behavior, std::move(cfg));
   return sys.spawn(controller_behavior, std::move(cfg));
 }
 

@@ -59,6 +59,14 @@ struct controller_state {
   // waits for the next tick (push_changes: at most one push per tick under a burst).
   controller_clock::time_point last_push{};
   bool push_due = false;
+  // Leader: the metadata version last pushed to each broker, and when (push_to). A
+  // heartbeat shows the version of the broker's last tick, which trails a push on its way:
+  // track_broker sends again only a push that a second did not bring.
+  struct sent_push {
+    uint64_t version = 0;
+    controller_clock::time_point at{};
+  };
+  std::map<node_id, sent_push> pushed;
   // Leader: preferred-leader election (auto-leader-rebalance-enable). At most one
   // elect_preferred proposal in flight; the next imbalance check is due at this time.
   bool preferred_in_flight = false;

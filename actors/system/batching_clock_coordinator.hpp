@@ -43,6 +43,10 @@ protected:
     super::stop();
     clock_.stop();
     thread_.join();
+    // Timers still pending hold their actors (CAF 0.17 never cancels a request's timeout):
+    // an actor on a thread of its own (detached) keeps that thread until its last reference
+    // goes, and the actor system waits for those threads right after this.
+    clock_.cancel_all();
   }
 
 private:

@@ -133,3 +133,30 @@ TEST_CASE("an actor system with timers an hour away shuts down", "[batching_cloc
   }  // ~actor_system: stops the scheduler and the clock's thread
   SUCCEED("the actor system was destroyed");
 }
+
+TEST_CASE("an actor system shuts down while a timer holds an actor on a thread of its own",
+          "[batching_clock]") {
+  // The timer an hour away holds the detached actor after it quit; the system waits for that
+  // actor's thread, which ends only once its last reference goes.
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread owner{[done] {
+    clock_config cfg{"sharing"};
+    {
+      caf::actor_system sys{cfg};
+      auto ticker = sys.spawn<caf::detached>([](caf::event_based_actor* self) -> caf::behavior {
+        self->delayed_send(self, std::chrono::hours{1}, caf::tick_atom::value);
+        return {[](caf::tick_atom) {}};
+      });
+      CHECK(test::eventually(
+        [&] { return dynamic_cast<batching_actor_clock&>(sys.clock()).scheduled() == 1; }));
+      caf::anon_send_exit(ticker, caf::exit_reason::user_shutdown);
+    }
+    done->store(true);
+  }};
+  bool ended = test::eventually([&] { return done->load(); }, 20s, 10ms);
+  CHECK(ended);
+  if (ended)
+    owner.join();
+  else
+    owner.detach();  // hung in ~actor_system: the failure above says so
+}
