@@ -168,6 +168,11 @@ int run_node(const node_options& o) {
       spdlog::info("{} scheduler thread(s): {} core(s) shared by {} node(s) on {}", threads,
                    cores, here, me->host);
     }
+    // Work sharing unless the config says otherwise: CAF's work stealing polls for work with
+    // 50 us sleeps after every message, which at rest cost a node with thousands of
+    // replicas a third of a core.
+    if (caf::get_if(&ccfg.content, "scheduler.policy") == nullptr)
+      ccfg.set("scheduler.policy", caf::atom("sharing"));
     auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();

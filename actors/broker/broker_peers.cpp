@@ -59,6 +59,14 @@ void introduce_leaders(broker_self self) {
 
 void connect_missing_peers(broker_self self) {
   auto& st = self->state;
+  // Every tick: the walk over the replicas (thousands) only while a live broker, which may
+  // lead some of them, has no handle (a fenced one leads nothing).
+  bool any_missing = false;
+  for (auto& b : st.md.brokers)
+    if (b.alive && b.id != st.id && st.peer_brokers.count(b.id) == 0)
+      any_missing = true;
+  if (!any_missing)
+    return;
   for (auto& kv : st.replicas) {
     auto leader = remote_leader(st, kv.first);
     if (leader && st.peer_brokers.count(*leader) == 0)

@@ -63,7 +63,9 @@ struct broker_defaults {
   int64_t quorum_election_timeout_ms = 300;         // controller-quorum-election-timeout-ms
   // Replication (Kafka's names): followers pull from the leader.
   int64_t replica_lag_time_max_ms = 10000;          // replica-lag-time-max-ms
-  int32_t replica_fetch_wait_max_ms = 500;          // replica-fetch-wait-max-ms
+  // Per partition: a caught-up follower's fetch waits at the leader until new records
+  // arrive or this passes (each wait ends in a new fetch, so it bounds idle cost).
+  int32_t replica_fetch_wait_max_ms = 5000;         // replica-fetch-wait-max-ms
   int32_t replica_fetch_max_bytes = 8 << 20;        // replica-fetch-max-bytes
   // replica-high-watermark-checkpoint-interval-ms: how often a replica writes its high
   // watermark to replication-offset-checkpoint (when it moved; and at a clean stop), so that

@@ -45,7 +45,8 @@ bool may_join_isr(log_offset follower_end, log_offset hw, log_offset epoch_start
 
 // The ISR-shrink rule (replica.lag.time.max.ms, KAFKA-1546): an ISR follower is out of sync
 // when it is behind the leader's log end and was last caught up with it (fetched at or
-// beyond the log end) more than lag_max_ms ago.
+// beyond the log end, or had such a fetch waiting when an append came) more than lag_max_ms
+// ago.
 bool is_lagging(log_offset follower_end, int64_t last_caught_up_ms, log_offset leader_end,
                 int64_t now_ms, int64_t lag_max_ms);
 

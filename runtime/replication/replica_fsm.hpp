@@ -80,7 +80,7 @@ struct replica_fsm_config {
   int64_t timestamp_before_max_ms = std::numeric_limits<int64_t>::max();
   int64_t timestamp_after_max_ms = 3600000;
   int64_t replica_lag_time_max_ms = 10000;
-  int32_t replica_fetch_wait_max_ms = 500;
+  int32_t replica_fetch_wait_max_ms = 5000;
   int32_t replica_fetch_max_bytes = 8 << 20;
   // A follower's fetch unanswered for wait + slack is lost: it fetches again.
   int64_t fetch_timeout_slack_ms = 2000;
@@ -198,7 +198,8 @@ struct replica_output {
 // What the leader knows of one follower (leader only; for tests and status).
 struct follower_progress {
   log_offset end{0};               // the offset of its latest fetch in this epoch
-  int64_t last_caught_up_ms = 0;   // when it last fetched at or beyond the log end
+  // When it last fetched at or beyond the log end, or when an append woke its parked fetch.
+  int64_t last_caught_up_ms = 0;
 };
 
 class replica_fsm {
@@ -327,7 +328,9 @@ private:
   replica_fetch_response fetch_header() const;
   caf::error fence_fetch(const replica_fetch_request& req);
   void answer_fetch(uint64_t id, const replica_fetch_request& req);
-  void wake_parked_fetches();
+  // Answers every parked follower fetch after an append; their followers were caught up
+  // until now.
+  void wake_parked_fetches(int64_t now);
   // may_join_isr's epoch start: where the epoch's records start, or where this leader took
   // over if later.
   log_offset join_floor() const;

@@ -111,7 +111,7 @@ void replica_fsm::append_done(const pending_write& w, log_offset log_end, int64_
   assert(log_end == h.next_offset());
   producers_.on_append(h);
   log_end_ = log_end;
-  wake_parked_fetches();
+  wake_parked_fetches(now);
   advance_high_watermark();
   answer_ack(w.produce_id, log_end_,
              produce_response{cfg_.tp, w.end_before, log_start_,
@@ -264,9 +264,16 @@ void replica_fsm::answer_fetch(uint64_t id, const replica_fetch_request& req) {
   out_.fetch_replies.push_back(std::move(reply));
 }
 
-void replica_fsm::wake_parked_fetches() {
-  for (auto& kv : parked_fetches_)
+void replica_fsm::wake_parked_fetches(int64_t now) {
+  for (auto& kv : parked_fetches_) {
+    // A parked fetch is at the log end: its follower had every record until this append, so
+    // it was caught up until now however long the fetch waited (is_lagging's clock), unless
+    // it has fetched from further back since (it restarted with less).
+    auto f = followers_.find(kv.second.req.follower);
+    if (f != followers_.end() && f->second.end >= kv.second.req.offset)
+      f->second.last_caught_up_ms = now;
     answer_fetch(kv.first, kv.second.req);
+  }
   parked_fetches_.clear();
 }
 

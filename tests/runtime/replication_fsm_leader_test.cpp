@@ -304,6 +304,34 @@ TEST_CASE("a follower behind the log end for longer than the lag limit is propos
   CHECK(c.reply(1, p)->result);
 }
 
+TEST_CASE("a follower whose fetch waited at the log end longer than the lag limit is not "
+          "proposed out when an append wakes it",
+          "[replication]") {
+  replica_cluster c;
+  c.base.replica_fetch_wait_max_ms = 5000;  // longer than the lag limit (1000 ms)
+  auto pm = partition(1, 0, {1, 2}, 0, {1, 2});
+  c.start(1, pm);
+  c.start(2, pm);
+  c.send_fetches(2, 1);
+  REQUIRE(c.fsm(1).parked_fetches() == 1);
+  c.now += 3000;  // nothing new: the fetch stays parked
+  c.tick(1);
+  CHECK(c.out[1].fetch_replies.empty());
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
+  REQUIRE(c.out[1].fetch_replies.size() == 1);  // woken by the append
+  // The follower is behind until its answer arrives; it was caught up until the append.
+  c.now += 1;
+  c.tick(1);
+  CHECK(c.out[1].proposals.empty());
+  CHECK(c.fsm(1).followers().at(node_id{2}).last_caught_up_ms == c.now - 1);
+  // Silent from then on, it is proposed out once the limit passes.
+  c.out[1].fetch_replies.clear();
+  c.now += 1000;
+  c.tick(1);
+  REQUIRE(c.out[1].proposals.size() == 1);
+  CHECK(c.out[1].proposals[0].req.isr == ids({1}));
+}
+
 TEST_CASE("an ISR change the controller refuses returns to the committed ISR, and one of unknown "
           "outcome keeps the maximal ISR until a newer view",
           "[replication]") {
