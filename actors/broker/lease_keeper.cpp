@@ -5,12 +5,11 @@
 #include <chrono>
 #include <optional>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/chaos/node_send.hpp"
 #include "actors/node/authorization.hpp"
+#include "actors/system/spawn_on_own_thread.hpp"
 
 namespace cafka {
 
@@ -94,9 +93,7 @@ lease_keeper_timers::behavior_type keeper_behavior(keeper_self self, lease_keepe
 } // namespace
 
 lease_keeper_actor spawn_lease_keeper(caf::actor_system& sys, lease_keeper_config cfg) {
-  if (caf::get_or(sys.config(), "scheduler.policy", caf::atom("stealing")) != caf::atom("testing"))
-    return sys.spawn<caf::detached>(keeper_behavior, std::move(cfg));
-  return sys.spawn(keeper_behavior, std::move(cfg));
+  return spawn_on_own_thread(sys, keeper_behavior, std::move(cfg));
 }
 
 } // namespace cafka

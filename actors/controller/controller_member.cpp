@@ -4,13 +4,13 @@
 #include "actors/controller/controller_member.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/chaos/node_send.hpp"
 #include "actors/controller/controller_metrics.hpp"
 #include "actors/node/authorization.hpp"
 #include "actors/node/same_proxy.hpp"
+#include "actors/system/spawn_on_own_thread.hpp"
 #include "runtime/base/entropy.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
@@ -484,12 +484,8 @@ controller_member_actor spawn_controller_member(caf::actor_system& sys, controll
   if (cfg.metrics == nullptr)
     cfg.metrics = std::make_shared<metrics::node_metrics>();
   // On a thread of its own: Raft's timers and votes must not wait behind the node's data
-  // path (thousands of replicas opening their logs would hold it for seconds). The
-  // simulation's single thread (the "testing" scheduler) runs every actor itself.
-  if (caf::get_or(sys.config(), "scheduler.policy", caf::atom("stealing"))
-      != caf::atom("testing"))
-    return sys.spawn<caf::detached>(controller_behavior, std::move(cfg));
-  return sys.spawn(controller_behavior, std::move(cfg));
+  // path (thousands of replicas opening their logs would hold it for seconds).
+  return spawn_on_own_thread(sys, controller_behavior, std::move(cfg));
 }
 
 } // namespace cafka
