@@ -29,7 +29,7 @@ struct partitions_options {
   std::string topic = "bench-partitions";
   int32_t partitions = 1000;
   int32_t replication_factor = -1;  // -1: the cluster's default.replication.factor
-  int64_t idle_s = 10;
+  int64_t idle_s = 60;  // several follower fetch waits (5 s), retention and view refreshes
   int64_t records_per_partition = 1;
   int32_t record_size = 100;
   bool idempotence = false;

@@ -28,7 +28,7 @@ echo "matrix: run logs in $logs" >&2
 if [ "$quick" = 1 ]; then
   lat_records=2000 rate_s=3 tp100=200000 tp1k=50000 parts=300 idle_s=3 restart_gib=1
 else
-  lat_records=20000 rate_s=30 tp100=5000000 tp1k=1000000 parts=10000 idle_s=10 restart_gib=10
+  lat_records=20000 rate_s=30 tp100=5000000 tp1k=1000000 parts=10000 idle_s=60 restart_gib=10
 fi
 
 # -- the runs: each writes one log; rows pick values out of it --------------------------------

@@ -1,7 +1,6 @@
 // The partition replica actor's handlers: consumer reads (fetch, long polls, list offsets)
-// below the high watermark, the log's upkeep (flush, retention, idempotence snapshots,
-// high-watermark checkpoints), and the inputs it feeds to its replica_fsm
-// (replica_driver.cpp does what the fsm says).
+// below the high watermark, opening and closing its log, and the inputs it feeds to its
+// replica_fsm (replica_driver.cpp does what the fsm says; replica_tick.cpp the log's upkeep).
 #include "actors/broker/partition_replica.hpp"
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include "actors/broker/replica_metrics.hpp"
 #include "actors/broker/replica_state.hpp"
 #include "actors/node/authorization.hpp"
+#include "actors/node/same_proxy.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/errc.hpp"
 #include "runtime/base/ids_format.hpp"
@@ -23,9 +23,6 @@
 namespace cafka {
 
 namespace {
-
-// How often a replica snapshots its idempotence table (bounds the replay after a crash).
-constexpr int64_t producer_snapshot_interval_ms = 30000;
 
 producer_state load_producers(replica_state& st) {
   auto rec = recover_producer_state(*st.cfg.io.disk, st.cfg.dir, *st.log,
@@ -93,24 +90,6 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
     resp.timestamp = (*found)->timestamp;
   }
   return resp;
-}
-
-// As seldom as the periodic work allows: every replica of a node ticks, so at rest the ticks
-// are most of what a replica costs (10,000 replicas ticking each second took a third of a
-// core). The fsm's own deadlines (acks, parked fetches) come as wake_atom instead.
-void schedule_tick(replica_self self) {
-  auto& d = self->state.cfg.defaults;
-  auto& topic = *self->state.cfg.topic;
-  int64_t every = d.log_retention_check_interval_ms;
-  if (topic.log.flush_ms > 0)
-    every = std::min<int64_t>(every, topic.log.flush_ms);
-  if (topic.cleanup_compact)
-    every = std::min<int64_t>(every, d.log_cleaner_backoff_ms);
-  every = std::min<int64_t>(every, d.replica_hw_checkpoint_interval_ms);
-  // ISR shrink checks run at least twice per replica-lag-time-max-ms.
-  every = std::min<int64_t>(every, std::max<int64_t>(d.replica_lag_time_max_ms / 2, 5));
-  self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(every, 1)},
-                     caf::tick_atom::value);
 }
 
 // The epoch history as saved (the fsm drops epochs at or beyond the log end, which hold no
@@ -304,61 +283,17 @@ caf::result<list_offsets_response> on_list_offsets(replica_self self,
   return list_offsets_response{req.tp, off};
 }
 
-// Only topics whose cleanup.policy has delete (not __consumer_offsets, whose committed offsets
-// and group state compaction keeps).
-void enforce_retention(replica_self self, int64_t now) {
-  auto& st = self->state;
-  if (now - st.last_retention_check_ms < st.cfg.defaults.log_retention_check_interval_ms
-      || !st.cfg.topic->cleanup_delete)
-    return;
-  st.last_retention_check_ms = now;
-  auto n = st.log->enforce_retention(now);
-  if (!n) {
-    spdlog::error("partition {}: retention failed: {}", to_string(st.cfg.tp),
-                  describe(n.error()));
-    return;
-  }
-  if (*n == 0)
-    return;
-  spdlog::info("partition {}: retention deleted {} segment(s), log start is now {}",
-               to_string(st.cfg.tp), *n, st.log->log_start_offset());
-  st.fsm->log_start_moved(st.log->log_start_offset());
-  update_partition_series(st, true);  // the log's start and size moved
-}
-
-// flush.ms, retention, the idempotence table's expiry and snapshot, the fsm's periodic work.
-void on_tick(replica_self self) {
-  auto& st = self->state;
-  auto now = now_ms();
-  if (auto err = st.log->maybe_flush(now)) {
-    spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
-    fail_replica(self, err);
-    return;
-  }
-  enforce_retention(self, now);
-  st.fsm->expire_producers(now, default_producer_id_expiration_ms);
-  if (now - st.last_producer_snapshot_ms >= producer_snapshot_interval_ms) {
-    // Nothing appended since the last snapshot: a new one would bound no more replay (and
-    // costs two fsyncs per replica and interval at rest).
-    if (st.log->log_end_offset() != st.snapshot_log_end)
-      st.save_producers();
-    else
-      st.last_producer_snapshot_ms = now;
-  }
-  if (now - st.last_hw_checkpoint_ms >= st.cfg.defaults.replica_hw_checkpoint_interval_ms)
-    st.save_high_watermark();
-  maybe_clean(self, now);
-  st.fsm->tick(mono_ms(self));
-  drive(self);
-  schedule_tick(self);
-}
-
 // The broker hands a follower its leader's broker.
 void on_peer(replica_self self, node_id id, caf::strong_actor_ptr& hdl) {
   auto& st = self->state;
   if (!hdl || id != st.fsm->partition().leader || st.fsm->leading())
     return;
-  if (st.leader_broker != hdl) {
+  if (!same_proxy(st.leader_broker, hdl)) {
+    // A new handle (the connection came back): a fetch sent through the old one may never be
+    // answered, whether or not the old one's down message came first (on_down tells the
+    // proxies apart).
+    if (st.leader_broker)
+      st.fsm->leader_lost(mono_ms(self));
     st.leader_broker = hdl;
     st.leader_broker_id = id;
     self->monitor(hdl);
@@ -383,8 +318,15 @@ void on_down(replica_self self, caf::down_msg& dm) {
     if (dm.reason != caf::exit_reason::kill)
       close_log(st, false);
     self->quit(dm.reason);
-  } else if (st.leader_broker && dm.source == st.leader_broker->address()) {
-    st.leader_broker = nullptr; // the broker hands out a new handle when it has one
+  } else if (st.leader_broker && same_proxy(dm.source, st.leader_broker)) {
+    // The leader's broker or the connection to it is gone, and with it the fetch in flight.
+    // The broker hands out a new handle when it has one.
+    st.leader_broker = nullptr;
+    st.leader_broker_id = no_node;
+    if (st.fsm) {
+      st.fsm->leader_lost(mono_ms(self));
+      drive(self);
+    }
   }
 }
 
@@ -438,9 +380,9 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       if (own(self, "clean"))
         clean_step(self);
     },
-    [=](caf::tick_atom) {
+    [=](caf::tick_atom, uint64_t at) {
       if (own(self, "tick"))
-        on_tick(self);
+        on_tick(self, at);
     },
     [=](md_update_atom, partition_metadata& pm) {
       if (from_local(self, "md_update"))
@@ -461,6 +403,7 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       st.log->set_config(topic.log);
       st.fsm->set_topic_config(topic);
       drive(self);
+      schedule_tick(self);  // flush.ms or compaction may want it sooner
     },
     [=](peer_atom, node_id id, caf::strong_actor_ptr& hdl) {
       if (from_local(self, "peer"))

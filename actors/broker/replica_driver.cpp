@@ -208,10 +208,12 @@ void send_fetch(replica_self self, fetch_send& f) {
     }
     f.req.max_bytes = st.cfg.throttle->fetch_max_bytes(f.req.max_bytes);
   }
-  // The node's fault table cut the link: the fetch is lost, and the fsm sends another at its
-  // deadline, as on a real network.
-  if (st.cfg.io.faults->exchange_lost(st.cfg.self, f.leader))
+  // The node's fault table cut the link: the fetch is lost. The fsm sends another once a real
+  // network's cut connection would show (lost_fetch_retry_ms), or at its deadline.
+  if (st.cfg.io.faults->exchange_lost(st.cfg.self, f.leader)) {
+    st.fsm->fetch_lost(f.id, mono_ms(self));
     return;
+  }
   auto leader = caf::actor_cast<broker_actor>(st.leader_broker);
   auto id = f.id;
   auto timeout = std::chrono::milliseconds{f.req.max_wait_ms + fetch_timeout_slack_ms};
@@ -375,6 +377,7 @@ void drive(replica_self self) {
   }
   update_partition_series(st, wrote);
   schedule_wakeup(self);
+  tick_sooner_if_busy(self);
 }
 
 void fail_replica(replica_self self, const caf::error& err) {

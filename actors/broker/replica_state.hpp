@@ -55,6 +55,9 @@ struct replica_state {
   std::map<uint64_t, pending_produce> produces;  // by fsm id
   std::map<uint64_t, caf::typed_response_promise<replica_fetch_response>> follower_fetches;
   std::set<int64_t> wakeups;  // fsm deadlines (ms, mono_ms) with a wake_atom on its way
+  // When the current periodic tick is due (mono_ms); a tick_atom for another time is one a
+  // sooner tick replaced (replica_tick.cpp).
+  int64_t tick_at = 0;
   // Follower: the leader's broker (a broker_actor), handed out by the broker (peer_atom).
   caf::strong_actor_ptr leader_broker;
   node_id leader_broker_id = no_node;
@@ -92,7 +95,7 @@ using replica_timers_actor = replica_actor::extend<
   caf::reacts_to<clean_atom>,             // the log cleaner's next step
   caf::reacts_to<wake_atom, uint64_t>,             // the replica_fsm's deadline (ms) is due
   caf::reacts_to<resume_fetch_atom>,               // a throttled follower fetches again
-  caf::reacts_to<caf::tick_atom>>;                 // flush.ms and retention checks
+  caf::reacts_to<caf::tick_atom, uint64_t>>;       // the periodic tick due at (mono_ms)
 
 using replica_self = replica_timers_actor::stateful_pointer<replica_state>;
 
@@ -114,6 +117,17 @@ void on_partition_update(replica_self self, const partition_metadata& pm);
 // fsync): answers every request it holds with err and quits with it; the broker reopens the
 // replica with backoff (see docs/architecture.md, "Disk faults").
 void fail_replica(replica_self self, const caf::error& err);
+
+// -- the periodic tick (replica_tick.cpp) -----------------------------------------------------
+// Arms the next tick: soon while a checkpoint, a snapshot, a flush or an ISR shrink check is
+// pending, else only as often as retention, flush.ms and compaction need. A tick armed before
+// is ignored when it comes.
+void schedule_tick(replica_self self);
+// After the driver ran: a replica with work pending again ticks at the busy pace.
+void tick_sooner_if_busy(replica_self self);
+// The tick armed for `at`: flush.ms, retention, the idempotence table's expiry and snapshot,
+// the high-watermark checkpoint, compaction, the fsm's periodic work; then the next one.
+void on_tick(replica_self self, uint64_t at);
 
 // -- compaction (replica_cleaning.cpp) ---------------------------------------------------------
 // On the replica's tick: with cleanup.policy compact, every log-cleaner-backoff-ms, starts a

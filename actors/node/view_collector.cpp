@@ -17,7 +17,7 @@ constexpr auto ask_timeout = std::chrono::milliseconds{1000};
 // How long a look at the view keeps the collector refreshing every view-refresh-ms, and how
 // often it refreshes when nobody looks.
 constexpr auto viewed_window = std::chrono::milliseconds{30000};
-constexpr auto idle_refresh = std::chrono::milliseconds{10000};
+constexpr auto idle_refresh = std::chrono::milliseconds{30000};
 
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

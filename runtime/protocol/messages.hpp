@@ -159,6 +159,9 @@ struct replica_fetch_request {
   leader_epoch last_fetched_epoch = no_leader_epoch;
   int32_t max_bytes = 8 << 20;
   int32_t max_wait_ms = 500;
+  // The high watermark the follower knows: a fetch parked while the leader's moves past it
+  // is answered within the leader's notify delay, not only at max_wait_ms.
+  log_offset high_watermark{0};
 };
 
 // diverging_epoch != no_leader_epoch: the follower's log diverged from the leader's; it truncates to
@@ -252,7 +255,7 @@ typename Inspector::result_type inspect(Inspector& f, metadata_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_fetch_request& x) {
   return f(x.tp, x.follower, x.epoch, x.offset, x.last_fetched_epoch, x.max_bytes,
-           x.max_wait_ms);
+           x.max_wait_ms, x.high_watermark);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_fetch_response& x) {

@@ -110,7 +110,7 @@ void replica_fsm::update_partition(const partition_metadata& pm, int64_t now) {
     } else {
       sync_followers(now);
       reset_maximal_isr();
-      advance_high_watermark();
+      advance_high_watermark(now);
     }
     return;
   }
@@ -146,7 +146,7 @@ void replica_fsm::become_leader(int64_t now) {
   reset_maximal_isr();
   if (!maybe_added_.empty())
     propose_isr(pm_.isr, now);
-  advance_high_watermark();
+  advance_high_watermark(now);
 }
 
 void replica_fsm::sync_followers(int64_t now) {
@@ -255,6 +255,7 @@ void replica_fsm::expire(int64_t now) {
       ++i;
       continue;
     }
+    mark_caught_up(i->second.req, now);  // no append woke it: the log end did not move
     fetch_reply r;
     r.id = i->first;
     r.resp = fetch_header();

@@ -23,7 +23,10 @@
 //   leader then proposes its ISR unchanged to move the partition epoch (Kafka keeps its
 //   pending state the same way);
 // - follower fetches: epoch fencing, the KIP-320 divergence check, long polls; a fetch of a
-//   newer leader epoch deposes the leader (it takes no writes until newer metadata);
+//   newer leader epoch deposes the leader (it takes no writes until newer metadata). A parked
+//   fetch is answered on the next append, within hw_notify_ms once the high watermark passes
+//   the one its follower knows, or at its max_wait_ms; a newer fetch of the same follower
+//   answers the older one at once;
 // - followers: one fetch in flight, truncation of a divergent tail (never below the high
 //   watermark: replica_sync.hpp), restart at the leader's log start, copy of whole batches;
 // - idempotence: producer_state's duplicate and sequence checks on the leader; every replica
@@ -84,6 +87,11 @@ struct replica_fsm_config {
   int32_t replica_fetch_max_bytes = 8 << 20;
   // A follower's fetch unanswered for wait + slack is lost: it fetches again.
   int64_t fetch_timeout_slack_ms = 2000;
+  // A fetch the driver knows was lost (fetch_lost) is sent again this long after.
+  int64_t lost_fetch_retry_ms = 2500;
+  // Leader: a parked fetch whose follower knows an older high watermark than the leader's is
+  // answered within this long of the high watermark moving, not only at its max_wait_ms.
+  int64_t hw_notify_ms = 500;
   // After a failed fetch, an unresolvable divergence or a failed copy.
   int64_t fetch_retry_backoff_ms = 50;
   // An ISR change unanswered this long is given up (its outcome is unknown: see the header).
@@ -233,6 +241,13 @@ public:
   void leader_reachable(int64_t now);
   // Follower: the driver could not send fetch `id` (no way to the leader's broker yet).
   void fetch_unsent(uint64_t id);
+  // Follower: fetch `id` or its answer will not arrive (the fault table cut the link): it is
+  // sent again lost_fetch_retry_ms from now, unless its deadline comes first.
+  void fetch_lost(uint64_t id, int64_t now);
+  // Follower: the driver's way to the leader's broker went down (its actor, or the
+  // connection): the fetch in flight is given up and the next one waits for
+  // leader_reachable().
+  void leader_lost(int64_t now);
   void fetch_answered(uint64_t id, replica_fetch_response resp, int64_t now);
   void fetch_failed(uint64_t id, const caf::error& err, int64_t now);
   // Retention deleted segments: the log starts at `start` now.
@@ -263,6 +278,9 @@ public:
   const producer_state& producers() const { return producers_; }
   // The earliest time tick() has something to expire.
   std::optional<int64_t> next_deadline() const;
+  // Leader: an ISR follower's latest fetch is behind the log end, so the periodic tick()
+  // may have an ISR shrink to propose. False on a follower.
+  bool followers_behind() const;
   // "broker N does not lead t-0 (leader epoch E)": for requests a non-leader refuses.
   caf::error not_leader() const;
   // Leader: the ISR the high watermark counts (committed plus additions in flight).
@@ -321,9 +339,12 @@ private:
   void append_done(const pending_write& w, log_offset log_end, int64_t now);
   void answer_ack(uint64_t id, log_offset end, produce_response resp, int16_t acks,
                   int32_t timeout_ms, int64_t now);
-  // Recomputes the high watermark (the one place it moves on a leader) and answers the
-  // acks=all produces it unblocks.
-  void advance_high_watermark();
+  // Recomputes the high watermark (the one place it moves on a leader), answers the acks=all
+  // produces it unblocks and brings forward the parked fetches of followers behind it.
+  void advance_high_watermark(int64_t now);
+  // A parked fetch whose follower knows a high watermark below this leader's is due within
+  // hw_notify_ms of now.
+  void notify_if_behind(parked_fetch& p, int64_t now) const;
   void finish_ack(uint64_t id, const produce_response& resp, ack_verdict v);
   replica_fetch_response fetch_header() const;
   caf::error fence_fetch(const replica_fetch_request& req);
@@ -331,6 +352,10 @@ private:
   // Answers every parked follower fetch after an append; their followers were caught up
   // until now.
   void wake_parked_fetches(int64_t now);
+  // A parked fetch is at the log end: its follower had every record until the parked fetch
+  // is answered (now), however long it waited (is_lagging's clock), unless it has fetched
+  // from further back since (it restarted with less).
+  void mark_caught_up(const replica_fetch_request& parked, int64_t now);
   // may_join_isr's epoch start: where the epoch's records start, or where this leader took
   // over if later.
   log_offset join_floor() const;

@@ -25,6 +25,7 @@ void replica_fsm::send_fetch(int64_t now) {
   f.req.last_fetched_epoch = latest ? latest->epoch : no_leader_epoch;
   f.req.max_bytes = cfg_.replica_fetch_max_bytes;
   f.req.max_wait_ms = cfg_.replica_fetch_wait_max_ms;
+  f.req.high_watermark = hw_;
   fetch_ = f.id;
   fetch_deadline_ = now + cfg_.replica_fetch_wait_max_ms + cfg_.fetch_timeout_slack_ms;
   retry_at_.reset();
@@ -43,6 +44,18 @@ void replica_fsm::leader_reachable(int64_t now) {
 void replica_fsm::fetch_unsent(uint64_t id) {
   if (fetch_ == id)
     fetch_.reset();  // leader_reachable() starts the next one
+}
+
+void replica_fsm::fetch_lost(uint64_t id, int64_t now) {
+  if (fetch_ == id)
+    fetch_deadline_ = std::min(fetch_deadline_, now + cfg_.lost_fetch_retry_ms);
+}
+
+void replica_fsm::leader_lost(int64_t now) {
+  if (!fetch_)
+    return;
+  fetch_.reset();  // a late answer is dropped
+  retry_fetch_later(now);
 }
 
 void replica_fsm::fetch_failed(uint64_t id, const caf::error& err, int64_t now) {

@@ -112,7 +112,7 @@ void replica_fsm::append_done(const pending_write& w, log_offset log_end, int64_
   producers_.on_append(h);
   log_end_ = log_end;
   wake_parked_fetches(now);
-  advance_high_watermark();
+  advance_high_watermark(now);
   answer_ack(w.produce_id, log_end_,
              produce_response{cfg_.tp, w.end_before, log_start_,
                               cfg_.log_append_time ? h.max_timestamp : -1},
@@ -145,7 +145,7 @@ void replica_fsm::finish_ack(uint64_t id, const produce_response& resp, ack_verd
 
 // -- high watermark ----------------------------------------------------------------------------
 
-void replica_fsm::advance_high_watermark() {
+void replica_fsm::advance_high_watermark(int64_t now) {
   if (!leading())
     return;
   std::vector<log_offset> ends;
@@ -162,6 +162,8 @@ void replica_fsm::advance_high_watermark() {
     return;
   hw_ = hw;
   out_.high_watermark_advanced = true;
+  for (auto& kv : parked_fetches_)
+    notify_if_behind(kv.second, now);
   for (auto i = acks_.begin(); i != acks_.end();) {
     auto v = acks_all_verdict(i->second.end, hw_, pm_.isr.size(), cfg_.min_insync_replicas);
     if (v == ack_verdict::wait) {
@@ -242,14 +244,31 @@ void replica_fsm::follower_fetch(uint64_t id, const replica_fetch_request& req, 
     if (req.offset >= log_end_)
       i->second.last_caught_up_ms = now;
   }
-  advance_high_watermark();
+  advance_high_watermark(now);
   maybe_expand_isr(req.follower, now);
+  // A follower has one fetch in flight: an older one parked here was lost on its way back,
+  // or its follower restarted.
+  for (auto i = parked_fetches_.begin(); i != parked_fetches_.end();) {
+    if (i->second.req.follower != req.follower) {
+      ++i;
+      continue;
+    }
+    answer_fetch(i->first, i->second.req);
+    i = parked_fetches_.erase(i);
+  }
   if (req.offset >= log_end_ && req.max_wait_ms > 0) {
-    // Nothing new: park until the next append or max_wait_ms.
-    parked_fetches_.emplace(id, parked_fetch{req, now + req.max_wait_ms});
+    // Nothing new: park until the next append, the high watermark news or max_wait_ms.
+    parked_fetch p{req, now + req.max_wait_ms};
+    notify_if_behind(p, now);
+    parked_fetches_.emplace(id, p);
     return;
   }
   answer_fetch(id, req);
+}
+
+void replica_fsm::notify_if_behind(parked_fetch& p, int64_t now) const {
+  if (p.req.high_watermark < hw_)
+    p.deadline = std::min(p.deadline, now + cfg_.hw_notify_ms);
 }
 
 void replica_fsm::answer_fetch(uint64_t id, const replica_fetch_request& req) {
@@ -266,15 +285,16 @@ void replica_fsm::answer_fetch(uint64_t id, const replica_fetch_request& req) {
 
 void replica_fsm::wake_parked_fetches(int64_t now) {
   for (auto& kv : parked_fetches_) {
-    // A parked fetch is at the log end: its follower had every record until this append, so
-    // it was caught up until now however long the fetch waited (is_lagging's clock), unless
-    // it has fetched from further back since (it restarted with less).
-    auto f = followers_.find(kv.second.req.follower);
-    if (f != followers_.end() && f->second.end >= kv.second.req.offset)
-      f->second.last_caught_up_ms = now;
+    mark_caught_up(kv.second.req, now);
     answer_fetch(kv.first, kv.second.req);
   }
   parked_fetches_.clear();
+}
+
+void replica_fsm::mark_caught_up(const replica_fetch_request& parked, int64_t now) {
+  auto f = followers_.find(parked.follower);
+  if (f != followers_.end() && f->second.end >= parked.offset)
+    f->second.last_caught_up_ms = now;
 }
 
 // -- ISR changes -------------------------------------------------------------------------------
@@ -296,6 +316,15 @@ void replica_fsm::maybe_expand_isr(node_id follower, int64_t now) {
   auto isr = pm_.isr;
   isr.push_back(follower);
   propose_isr(std::move(isr), now);
+}
+
+bool replica_fsm::followers_behind() const {
+  if (!leading())
+    return false;
+  for (auto& [id, f] : followers_)
+    if (f.end < log_end_ && contains(pm_.isr, id))
+      return true;
+  return false;
 }
 
 void replica_fsm::check_lagging(int64_t now) {
@@ -371,7 +400,7 @@ void replica_fsm::isr_change_committed(uint64_t id, const partition_metadata& pm
       reset_maximal_isr();
   }
   update_partition(pm, now);
-  advance_high_watermark();
+  advance_high_watermark(now);
 }
 
 void replica_fsm::isr_change_failed(uint64_t id, const caf::error& err, int64_t now) {
@@ -394,7 +423,7 @@ void replica_fsm::isr_change_failed(uint64_t id, const caf::error& err, int64_t 
     abandon_proposal(now + cfg_.fetch_retry_backoff_ms);
   }
   reset_maximal_isr();
-  advance_high_watermark();
+  advance_high_watermark(now);
 }
 
 } // namespace cafka

@@ -120,6 +120,13 @@ public:
   // the recovery checkpoint durably (a failure there is a warning: open then checks more).
   caf::error flush();
 
+  // maybe_flush() has work to come: records not yet synced under a finite flush.ms, or a
+  // recovery checkpoint behind what was written.
+  bool upkeep_pending() const {
+    return mark_stale_
+           || (unflushed_messages_ > 0 && cfg_.flush_ms != std::numeric_limits<int64_t>::max());
+  }
+
   // How far the recovery checkpoint may lag the log end while the log is written.
   static constexpr uint64_t recovery_mark_bytes = 16u << 20;
   static constexpr int64_t recovery_mark_ms = 10000;

@@ -62,8 +62,9 @@ struct replication_fixture {
     return (dir.path() / ("node-" + std::to_string(node)) / "t-0").string();
   }
 
-  replica_actor spawn(int32_t node, partition_metadata pm, broker_defaults d = {}) {
-    d.replica_fetch_wait_max_ms = 100;
+  replica_actor spawn(int32_t node, partition_metadata pm, broker_defaults d = {},
+                      int32_t fetch_wait_ms = 100) {
+    d.replica_fetch_wait_max_ms = fetch_wait_ms;
     auto r = spawn_partition_replica(sys, replica_config{tp, log_dir(node), d, {},
                                                          node_id{node}, pm});
     spawned.push_back(r);
@@ -408,4 +409,34 @@ TEST_CASE_METHOD(replication_fixture,
   CHECK(errc_of(r.error()) == errc::fenced_leader_epoch);
   REQUIRE(stop(leader));
   REQUIRE(stop(fresh));
+}
+
+TEST_CASE_METHOD(replication_fixture,
+                 "a follower gives up the fetch its leader's handle took down with it and "
+                 "fetches through the next handle at once, not after its 30 s wait",
+                 "[actors][replication]") {
+  auto pm = partition(1, 1, {1, 2}, {1, 2});
+  auto leader = spawn(1, pm, {}, 30000);
+  REQUIRE(produce(leader, make_batch("a", 3)));
+  // A stand-in for the leader's broker that holds every fetch unanswered, as the far end of
+  // a connection about to fail does.
+  auto held = std::make_shared<std::atomic<int>>(0);
+  auto stalling = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    auto promises = std::make_shared<std::vector<caf::response_promise>>();
+    return {
+      [=](replica_fetch_atom, const replica_fetch_request&) {
+        promises->push_back(self->make_response_promise());
+        ++*held;
+      },
+    };
+  });
+  auto follower = spawn(2, pm, {}, 30000);
+  introduce(follower, 1, caf::actor_cast<replica_actor>(stalling));
+  REQUIRE(eventually([&] { return *held == 1; }));
+  caf::anon_send_exit(stalling, caf::exit_reason::kill);
+  introduce(follower, 1, leader);
+  CHECK(eventually([&] { return log_bytes(2) == log_bytes(1); }));
+  CHECK(*held == 1);
+  REQUIRE(stop(follower));
+  REQUIRE(stop(leader));
 }

@@ -46,7 +46,10 @@ TEST_CASE("topics create, list, describe and delete", "[integration][cli]") {
   CHECK(dup.exit_code != 0);
   CHECK(dup.err.find("topic_already_exists") != std::string::npos);
   REQUIRE(node.cli({"topics", "delete", "--topic", "orders"}).exit_code == 0);
-  REQUIRE(node.cli({"topics", "list"}).out.empty());
+  // The controller answers a delete once it is committed and pushes the metadata at most once
+  // per tick: right after another change the broker learns of it a moment later (as with
+  // Kafka, whose brokers' metadata also follows the controller).
+  REQUIRE(eventually([&] { return node.cli({"topics", "list"}).out.empty(); }));
   auto gone = node.cli({"topics", "describe", "--topic", "orders"});
   CHECK(gone.exit_code != 0);
   CHECK(gone.err.find("unknown_topic_or_partition") != std::string::npos);
