@@ -256,6 +256,7 @@ void replica_fsm::expire(int64_t now) {
       continue;
     }
     mark_caught_up(i->second.req, now);  // no append woke it: the log end did not move
+    note_answered(i->second.req.follower, now);
     fetch_reply r;
     r.id = i->first;
     r.resp = fetch_header();

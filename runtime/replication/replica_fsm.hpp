@@ -206,8 +206,12 @@ struct replica_output {
 // What the leader knows of one follower (leader only; for tests and status).
 struct follower_progress {
   log_offset end{0};               // the offset of its latest fetch in this epoch
-  // When it last fetched at or beyond the log end, or when an append woke its parked fetch.
+  // When it last had every record: a fetch at or beyond the log end, an append waking its
+  // parked fetch, or a fetch reaching answered_end (it was caught up at answered_ms then).
   int64_t last_caught_up_ms = 0;
+  // The log end when the leader last answered one of its fetches, and when.
+  log_offset answered_end{0};
+  int64_t answered_ms = 0;
 };
 
 class replica_fsm {
@@ -348,7 +352,13 @@ private:
   void finish_ack(uint64_t id, const produce_response& resp, ack_verdict v);
   replica_fetch_response fetch_header() const;
   caf::error fence_fetch(const replica_fetch_request& req);
-  void answer_fetch(uint64_t id, const replica_fetch_request& req);
+  void answer_fetch(uint64_t id, const replica_fetch_request& req, int64_t now);
+  // A follower fetch arrived at req.offset: it is caught up now if that is the log end, or
+  // as of the previous answer if it reaches what that answer covered (Kafka's rule, so a
+  // follower one round behind a steady stream stays in the ISR).
+  void note_fetch_position(const replica_fetch_request& req, int64_t now);
+  // A fetch of this follower is answered now with the log as it is.
+  void note_answered(node_id follower, int64_t now);
   // Answers every parked follower fetch after an append; their followers were caught up
   // until now.
   void wake_parked_fetches(int64_t now);

@@ -239,11 +239,7 @@ void replica_fsm::follower_fetch(uint64_t id, const replica_fetch_request& req, 
     out_.fetch_replies.push_back(std::move(reply));
     return;
   }
-  if (auto i = followers_.find(req.follower); i != followers_.end()) {
-    i->second.end = std::min(req.offset, log_end_);
-    if (req.offset >= log_end_)
-      i->second.last_caught_up_ms = now;
-  }
+  note_fetch_position(req, now);
   advance_high_watermark(now);
   maybe_expand_isr(req.follower, now);
   // A follower has one fetch in flight: an older one parked here was lost on its way back,
@@ -253,7 +249,7 @@ void replica_fsm::follower_fetch(uint64_t id, const replica_fetch_request& req, 
       ++i;
       continue;
     }
-    answer_fetch(i->first, i->second.req);
+    answer_fetch(i->first, i->second.req, now);
     i = parked_fetches_.erase(i);
   }
   if (req.offset >= log_end_ && req.max_wait_ms > 0) {
@@ -263,7 +259,26 @@ void replica_fsm::follower_fetch(uint64_t id, const replica_fetch_request& req, 
     parked_fetches_.emplace(id, p);
     return;
   }
-  answer_fetch(id, req);
+  answer_fetch(id, req, now);
+}
+
+void replica_fsm::note_fetch_position(const replica_fetch_request& req, int64_t now) {
+  auto i = followers_.find(req.follower);
+  if (i == followers_.end())
+    return;
+  auto& f = i->second;
+  f.end = std::min(req.offset, log_end_);
+  if (req.offset >= log_end_)
+    f.last_caught_up_ms = now;
+  else if (req.offset >= f.answered_end)
+    f.last_caught_up_ms = std::max(f.last_caught_up_ms, f.answered_ms);
+}
+
+void replica_fsm::note_answered(node_id follower, int64_t now) {
+  if (auto i = followers_.find(follower); i != followers_.end()) {
+    i->second.answered_end = log_end_;
+    i->second.answered_ms = now;
+  }
 }
 
 void replica_fsm::notify_if_behind(parked_fetch& p, int64_t now) const {
@@ -271,7 +286,8 @@ void replica_fsm::notify_if_behind(parked_fetch& p, int64_t now) const {
     p.deadline = std::min(p.deadline, now + cfg_.hw_notify_ms);
 }
 
-void replica_fsm::answer_fetch(uint64_t id, const replica_fetch_request& req) {
+void replica_fsm::answer_fetch(uint64_t id, const replica_fetch_request& req, int64_t now) {
+  note_answered(req.follower, now);
   fetch_reply reply;
   reply.id = id;
   reply.resp = fetch_header();
@@ -286,7 +302,7 @@ void replica_fsm::answer_fetch(uint64_t id, const replica_fetch_request& req) {
 void replica_fsm::wake_parked_fetches(int64_t now) {
   for (auto& kv : parked_fetches_) {
     mark_caught_up(kv.second.req, now);
-    answer_fetch(kv.first, kv.second.req);
+    answer_fetch(kv.first, kv.second.req, now);
   }
   parked_fetches_.clear();
 }

@@ -163,3 +163,33 @@ TEST_CASE("a follower whose parked fetch ran out its 30 s wait counts as caught 
   REQUIRE(c.out[1].proposals.size() == 1);
   CHECK(c.out[1].proposals[0].req.isr == ids({1}));
 }
+
+TEST_CASE("a follower that keeps up with a steady stream stays in the ISR although every fetch "
+          "arrives behind the log end",
+          "[replication]") {
+  replica_cluster c;  // replica-lag-time-max-ms 1000
+  auto pm = partition(1, 0, {1, 2}, 0, {1, 2});
+  c.start(1, pm);
+  c.start(2, pm);
+  c.settle(1, {2});
+  // For 5 s a record lands every 50 ms while the follower's next fetch is on its way: each
+  // fetch reaches the log end of the leader's previous answer, never the current one.
+  for (int i = 0; i < 100; ++i) {
+    c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "a"), 1);
+    c.send_answers(1);
+    c.now += 25;
+    c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "b"), 1);
+    c.send_fetches(2, 1);
+    c.now += 25;
+    c.tick(1);
+    REQUIRE(c.out[1].proposals.empty());
+  }
+  CHECK(c.fsm(1).partition().isr == ids({1, 2}));
+  // A follower that stops fetching is still proposed out after the lag limit.
+  c.produce(1, make_batch(no_producer_id, no_producer_epoch, -1, 1, "c"), 1);
+  c.out[2].fetches.clear();
+  c.now += 1100;
+  c.tick(1);
+  REQUIRE(c.out[1].proposals.size() == 1);
+  CHECK(c.out[1].proposals[0].req.isr == ids({1}));
+}
