@@ -76,6 +76,7 @@ void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_res
     case send_queue::verdict::retry:
       // Retried in order after a backoff, with fresh metadata.
       spdlog::debug("producer: retrying batch for {}: {}", to_string(tp), describe(err));
+      st.backing_off.insert(tp);
       if (r.backoff_started) {
         self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
                            wake_atom::value);
@@ -177,6 +178,29 @@ void send_ready(producer_self self, const topic_partition& tp) {
     });
     now = now_ms();
   }
+}
+
+// Sends the batches of partitions whose retry backoff has passed; the others stay marked
+// (their backoff's wake comes later).
+void send_backed_off(producer_self self, int64_t now) {
+  auto& st = self->state;
+  std::vector<topic_partition> due;
+  int64_t next = -1;
+  for (auto i = st.backing_off.begin(); i != st.backing_off.end();) {
+    auto& q = st.queue(*i);
+    if (q.waiting() > 0 && q.backoff_until() > now) {
+      if (next < 0 || q.backoff_until() < next)
+        next = q.backoff_until();
+      ++i;
+      continue;
+    }
+    due.push_back(*i);
+    i = st.backing_off.erase(i);
+  }
+  for (auto& tp : due)
+    send_ready(self, tp);
+  if (next >= 0)  // a wake that came early (clock granularity) must not strand them
+    self->delayed_send(self, std::chrono::milliseconds{next - now}, wake_atom::value);
 }
 
 } // namespace
@@ -346,9 +370,7 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
       if (st.timer_deadline >= 0 && now >= st.timer_deadline)
         st.timer_deadline = -1;
       retry_pid_if_due(self, now);
-      for (auto& kv : st.queues)
-        if (kv.second.waiting() > 0)
-          send_ready(self, kv.first);
+      send_backed_off(self, now);
       pump(self);
     },
     [=](caf::flush_atom) -> caf::result<caf::ok_atom> {

@@ -76,6 +76,7 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
   ob.builder.append(timestamp_ms, key, value, headers);
   ob.callbacks.push_back(std::move(cb));
   ob.opaques.push_back(opaque);
+  ++open_records_;
   used_bytes_ += ob.builder.size_bytes() - before;
   return {append_status::appended, wake && !wake_pending_.exchange(true)};
 }
@@ -110,6 +111,7 @@ ready_batch record_accumulator::finish(const topic_partition& tp, open_batch& ob
   ready_batch rb;
   rb.tp = tp;
   rb.record_count = ob.builder.record_count();
+  open_records_ -= static_cast<size_t>(rb.record_count);
   if (stamp) {
     rb.stamp = stamp(tp, rb.record_count);
     ob.builder.set_producer(rb.stamp.producer_id, rb.stamp.producer_epoch,
@@ -199,12 +201,7 @@ size_t record_accumulator::waiting_appends() const {
 
 size_t record_accumulator::open_records() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  size_t n = 0;
-  for (auto& kv : open_)
-    n += static_cast<size_t>(kv.second.builder.record_count());
-  for (auto& kv : closed_)
-    n += static_cast<size_t>(kv.second.builder.record_count());
-  return n;
+  return open_records_;
 }
 
 } // namespace cafka

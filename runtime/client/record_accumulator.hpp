@@ -132,8 +132,8 @@ private:
   };
 
   // Finishes one closed batch (stamped if `stamp`), uncompressed. Requires: mtx_ held.
-  static ready_batch finish(const topic_partition& tp, open_batch& ob, int64_t now_ms,
-                            const stamp_fn& stamp);
+  ready_batch finish(const topic_partition& tp, open_batch& ob, int64_t now_ms,
+                     const stamp_fn& stamp);
 
   // drain() before compression. Requires: mtx_ held.
   std::vector<ready_batch> drain_locked(int64_t now_ms, bool all, int64_t& next_deadline_ms,
@@ -152,6 +152,7 @@ private:
   std::map<std::string, partition_id> sticky_;
   partition_availability available_;
   size_t used_bytes_ = 0;                       // open + in-flight batch bytes
+  size_t open_records_ = 0;                     // Invariant: the records in open_ and closed_
   bool refuses_appends_ = false;
   size_t waiting_appends_ = 0;                  // appends inside space_.wait_for
   std::atomic<bool> wake_pending_{false};
