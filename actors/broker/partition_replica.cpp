@@ -173,6 +173,10 @@ bool open_replica(replica_self self) {
   // rebuilt up to its end, perhaps beyond the snapshot on disk).
   if (st.log->log_end_offset() == st.log->log_start_offset())
     st.snapshot_log_end = st.log->log_end_offset();
+  // A new log (no record ever written) has high watermark 0 with or without a checkpoint:
+  // creating thousands of partitions writes and syncs no checkpoint for them.
+  if (!hw && st.log->log_end_offset() == log_offset{0})
+    st.saved_hw = log_offset{0};
   st.series = st.cfg.io.metrics->partition(st.cfg.tp.topic, st.cfg.tp.partition.value);
   st.fsm->update_partition(st.cfg.pm, mono_ms(self));
   drive(self);

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <caf/all.hpp>
 
@@ -71,6 +72,24 @@ TEST_CASE_METHOD(replica_fixture,
   CHECK(eventually([&] { return checkpointed(*this) == 3; }, 10s));
   REQUIRE(produce(r, make_batch("b", 2)));
   CHECK(eventually([&] { return checkpointed(*this) == 5; }, 10s));
+  REQUIRE(stop(r, false));
+}
+
+TEST_CASE_METHOD(replica_fixture,
+                 "a new replica writes no high-watermark checkpoint until its high watermark "
+                 "moves",
+                 "[actors][replica]") {
+  auto path = log_dir() + "/" + hw_checkpoint_file;
+  auto r = spawn(checkpoint_every(20));
+  REQUIRE(list(r, latest_timestamp));
+  // Ten timer periods: an empty log's high watermark can only be 0, so nothing is written.
+  auto until = std::chrono::steady_clock::now() + 200ms;
+  while (std::chrono::steady_clock::now() < until) {
+    REQUIRE_FALSE(std::filesystem::exists(path));
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(produce(r, make_batch("a", 2)));
+  CHECK(eventually([&] { return checkpointed(*this) == 2; }, 10s));
   REQUIRE(stop(r, false));
 }
 
