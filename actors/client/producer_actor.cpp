@@ -35,6 +35,33 @@ void complete(producer_self self, ready_batch& rb, log_offset base, const caf::e
 
 void send_ready(producer_self self, const topic_partition& tp);
 
+// The actor clock (steady, the clock of delayed_send) in milliseconds.
+int64_t steady_ms(producer_self self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+// Arms the backoff wake for the wall-clock time wall_at, unless one is pending no later.
+void arm_backoff_wake(producer_self self, int64_t wall_at, int64_t wall_now) {
+  auto& st = self->state;
+  auto in = std::max<int64_t>(1, wall_at - wall_now);
+  auto due = steady_ms(self) + in;
+  if (st.backoff_wake_due >= 0 && st.backoff_wake_due <= due)
+    return;
+  st.backoff_wake_due = due;
+  self->delayed_send(self, std::chrono::milliseconds{in}, wake_atom::value,
+                     static_cast<uint64_t>(due));
+}
+
+// A partition whose queue backs off after a retry: the backoff wake sends its batches,
+// including any drained meanwhile. Every retry verdict comes here (a zero backoff too).
+void hold_for_backoff(producer_self self, const topic_partition& tp, int64_t now) {
+  auto& st = self->state;
+  st.backing_off.insert(tp);
+  arm_backoff_wake(self, st.queue(tp).backoff_until(), now);
+}
+
 } // namespace
 
 void check_flush(producer_self self) {
@@ -76,12 +103,9 @@ void on_batch_done(producer_self self, ready_batch rb, caf::expected<produce_res
     case send_queue::verdict::retry:
       // Retried in order after a backoff, with fresh metadata.
       spdlog::debug("producer: retrying batch for {}: {}", to_string(tp), describe(err));
-      st.backing_off.insert(tp);
-      if (r.backoff_started) {
-        self->delayed_send(self, std::chrono::milliseconds{st.cfg.retry_backoff_ms},
-                           wake_atom::value);
+      if (r.backoff_started)
         st.link.refresh_metadata(self, [](caf::error) {});
-      }
+      hold_for_backoff(self, tp, now_ms());
       return;
   }
   send_ready(self, tp);
@@ -178,19 +202,22 @@ void send_ready(producer_self self, const topic_partition& tp) {
     });
     now = now_ms();
   }
+  if (q.waiting() > 0 && q.backoff_until() > now)
+    hold_for_backoff(self, tp, now);
 }
 
-// Sends the batches of partitions whose retry backoff has passed; the others stay marked
-// (their backoff's wake comes later).
+// Sends the batches of partitions whose retry backoff has passed; the others stay held, and
+// the backoff wake comes again when the first of them ends (now_ms() is the wall clock, the
+// wake's delay the steady one: a wake may find a backoff a moment short of its end).
 void send_backed_off(producer_self self, int64_t now) {
   auto& st = self->state;
   std::vector<topic_partition> due;
   int64_t next = -1;
   for (auto i = st.backing_off.begin(); i != st.backing_off.end();) {
-    auto& q = st.queue(*i);
-    if (q.waiting() > 0 && q.backoff_until() > now) {
-      if (next < 0 || q.backoff_until() < next)
-        next = q.backoff_until();
+    auto until = st.queue(*i).backoff_until();
+    if (until > now) {
+      if (next < 0 || until < next)
+        next = until;
       ++i;
       continue;
     }
@@ -199,8 +226,8 @@ void send_backed_off(producer_self self, int64_t now) {
   }
   for (auto& tp : due)
     send_ready(self, tp);
-  if (next >= 0)  // a wake that came early (clock granularity) must not strand them
-    self->delayed_send(self, std::chrono::milliseconds{next - now}, wake_atom::value);
+  if (next >= 0)
+    arm_backoff_wake(self, next, now);
 }
 
 } // namespace
@@ -370,7 +397,14 @@ producer_actor::behavior_type producer_behavior(producer_self self, producer_con
       if (st.timer_deadline >= 0 && now >= st.timer_deadline)
         st.timer_deadline = -1;
       retry_pid_if_due(self, now);
-      send_backed_off(self, now);
+      pump(self);
+    },
+    [=](wake_atom, uint64_t due) {
+      auto& st = self->state;
+      if (static_cast<int64_t>(due) != st.backoff_wake_due)
+        return;  // an earlier backoff wake replaced it
+      st.backoff_wake_due = -1;
+      send_backed_off(self, now_ms());
       pump(self);
     },
     [=](caf::flush_atom) -> caf::result<caf::ok_atom> {

@@ -27,9 +27,10 @@ struct producer_actor_state {
   cluster_link link;
   std::map<topic_partition, send_queue> queues;
   int64_t timer_deadline = -1;   // when the scheduled linger wake fires (-1: none)
-  // Partitions whose batches wait out a retry backoff: a wake sends them (only these, so a
-  // wake costs nothing per partition the producer knows).
+  // Partitions backing off after a retry: the backoff wake sends their batches (it visits
+  // only these, so a wake costs nothing per partition the producer knows).
   std::set<topic_partition> backing_off;
+  int64_t backoff_wake_due = -1;  // steady ms of the pending backoff wake (-1: none)
   size_t pending_records = 0;    // drained but not yet reported
   bool flushing = false;
   bool stopping = false;

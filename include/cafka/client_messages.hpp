@@ -24,6 +24,7 @@ using producer_actor = caf::typed_actor<
   caf::replies_to<send_atom, std::vector<producer_record>>::with<std::vector<delivery_report>>,
   caf::replies_to<partitions_atom, std::string>::with<int32_t>,
   caf::reacts_to<wake_atom>,
+  caf::reacts_to<wake_atom, uint64_t>,  // its own retry-backoff timer (the steady due time)
   caf::replies_to<caf::flush_atom>::with<caf::ok_atom>,
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 

@@ -74,9 +74,9 @@ append_result record_accumulator::append(const topic_partition& tp, int64_t time
   auto& ob = i->second;
   auto before = ob.builder.empty() ? size_t{0} : ob.builder.size_bytes(); // charge the header too
   ob.builder.append(timestamp_ms, key, value, headers);
+  ++open_records_;
   ob.callbacks.push_back(std::move(cb));
   ob.opaques.push_back(opaque);
-  ++open_records_;
   used_bytes_ += ob.builder.size_bytes() - before;
   return {append_status::appended, wake && !wake_pending_.exchange(true)};
 }

@@ -65,7 +65,7 @@ struct broker_defaults {
   int64_t replica_lag_time_max_ms = 10000;          // replica-lag-time-max-ms
   // Per partition: a caught-up follower's fetch waits at the leader until new records
   // arrive or this passes (each wait ends in a new fetch, so it bounds idle cost).
-  int32_t replica_fetch_wait_max_ms = 5000;         // replica-fetch-wait-max-ms
+  int32_t replica_fetch_wait_max_ms = 30000;        // replica-fetch-wait-max-ms
   int32_t replica_fetch_max_bytes = 8 << 20;        // replica-fetch-max-bytes
   // replica-high-watermark-checkpoint-interval-ms: how often a replica writes its high
   // watermark to replication-offset-checkpoint (when it moved; and at a clean stop), so that

@@ -83,7 +83,7 @@ struct replica_fsm_config {
   int64_t timestamp_before_max_ms = std::numeric_limits<int64_t>::max();
   int64_t timestamp_after_max_ms = 3600000;
   int64_t replica_lag_time_max_ms = 10000;
-  int32_t replica_fetch_wait_max_ms = 5000;
+  int32_t replica_fetch_wait_max_ms = 30000;
   int32_t replica_fetch_max_bytes = 8 << 20;
   // A follower's fetch unanswered for wait + slack is lost: it fetches again.
   int64_t fetch_timeout_slack_ms = 2000;
@@ -212,6 +212,7 @@ struct follower_progress {
   // The log end when the leader last answered one of its fetches, and when.
   log_offset answered_end{0};
   int64_t answered_ms = 0;
+  bool fetched = false;            // end is from a fetch (not the 0 it starts with)
 };
 
 class replica_fsm {
@@ -370,6 +371,11 @@ private:
   // over if later.
   log_offset join_floor() const;
   void maybe_expand_isr(node_id follower, int64_t now);
+  // After a change commits: proposes the first follower outside the ISR that has fetched
+  // and may join, so one that caught up while the change was in flight need not wait for
+  // its next fetch (up to replica-fetch-wait-max-ms on an idle partition). A refused change
+  // is not retried here: the follower's next fetch proposes it again.
+  void expand_caught_up(int64_t now);
   void check_lagging(int64_t now);
   void propose_isr(std::vector<node_id> isr, int64_t now);
   // Gives up waiting for the pending proposal's answer; its additions go to maybe_added_ and

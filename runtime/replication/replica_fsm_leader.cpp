@@ -268,6 +268,7 @@ void replica_fsm::note_fetch_position(const replica_fetch_request& req, int64_t 
     return;
   auto& f = i->second;
   f.end = std::min(req.offset, log_end_);
+  f.fetched = true;
   if (req.offset >= log_end_)
     f.last_caught_up_ms = now;
   else if (req.offset >= f.answered_end)
@@ -332,6 +333,15 @@ void replica_fsm::maybe_expand_isr(node_id follower, int64_t now) {
   auto isr = pm_.isr;
   isr.push_back(follower);
   propose_isr(std::move(isr), now);
+}
+
+void replica_fsm::expand_caught_up(int64_t now) {
+  for (auto& kv : followers_) {
+    if (proposal_)
+      return;
+    if (kv.second.fetched)
+      maybe_expand_isr(kv.first, now);
+  }
 }
 
 bool replica_fsm::followers_behind() const {
@@ -417,6 +427,8 @@ void replica_fsm::isr_change_committed(uint64_t id, const partition_metadata& pm
   }
   update_partition(pm, now);
   advance_high_watermark(now);
+  if (leading())
+    expand_caught_up(now);
 }
 
 void replica_fsm::isr_change_failed(uint64_t id, const caf::error& err, int64_t now) {

@@ -193,3 +193,26 @@ TEST_CASE("a follower that keeps up with a steady stream stays in the ISR althou
   REQUIRE(c.out[1].proposals.size() == 1);
   CHECK(c.out[1].proposals[0].req.isr == ids({1}));
 }
+
+TEST_CASE("a follower that caught up while another ISR change was pending is proposed when "
+          "that change commits, not at its next fetch",
+          "[replication]") {
+  auto c = long_polls();
+  auto pm = partition(1, 0, {1});  // replicas 1, 2, 3; ISR 1
+  c.start(1, pm);
+  c.start(2, pm);
+  c.start(3, pm);
+  c.confirm(1);  // a new leader first confirms the ISR it was given
+  CHECK(c.out[1].proposals.empty());  // no follower has fetched yet
+  c.send_fetches(2, 1);
+  REQUIRE(c.out[1].proposals.size() == 1);
+  CHECK(c.out[1].proposals[0].req.isr == ids({1, 2}));
+  // Follower 3 is at the log end too, but a change is pending: its fetch parks for 30 s.
+  c.send_fetches(3, 1);
+  CHECK(c.out[1].proposals.size() == 1);
+  CHECK(c.fsm(1).parked_fetches() == 2);
+  c.confirm(1);
+  REQUIRE(c.out[1].proposals.size() == 1);
+  CHECK(c.out[1].proposals[0].req.isr == ids({1, 2, 3}));
+  CHECK(c.fsm(1).parked_fetches() == 2);  // no fetch was needed
+}

@@ -182,6 +182,12 @@ TEST_CASE("an ISR change the controller refuses returns to the committed ISR, an
     CHECK(c.out[1].proposals[0].req.isr == ids({1, 2}));
     CHECK(c.fsm(1).maximal_isr() == ids({1, 2, 3}));
     c.confirm(1);
+    // Node 3 is still caught up: once the confirmation commits it is proposed again.
+    REQUIRE(c.out[1].proposals.size() == 1);
+    CHECK(c.out[1].proposals[0].req.isr == ids({1, 2, 3}));
+    c.fsm(1).isr_change_failed(c.out[1].proposals[0].id,
+                               make_error(errc::invalid_request, "no"), c.now);
+    c.drive(1);
     CHECK(c.fsm(1).maximal_isr() == ids({1, 2}));
   }
   SECTION("unanswered: the same at the timeout") {
