@@ -5,8 +5,8 @@
 
 #include <cassert>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include <caf/typed_event_based_actor.hpp>

@@ -256,11 +256,7 @@ void replica_fsm::expire(int64_t now) {
       continue;
     }
     mark_caught_up(i->second.req, now);  // no append woke it: the log end did not move
-    note_answered(i->second.req.follower, now);
-    fetch_reply r;
-    r.id = i->first;
-    r.resp = fetch_header();
-    out_.fetch_replies.push_back(std::move(r));
+    answer_fetch(i->first, i->second.req, now);  // at the log end: the header only
     i = parked_fetches_.erase(i);
   }
   if (proposal_ && !proposal_->outcome_unknown && proposal_->deadline <= now) {

@@ -10,7 +10,6 @@
 #include <iterator>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <caf/all.hpp>
 
@@ -80,17 +79,16 @@ TEST_CASE_METHOD(replica_fixture,
                  "moves",
                  "[actors][replica]") {
   auto path = log_dir() + "/" + hw_checkpoint_file;
+  // A clean stop writes the checkpoint unless it holds the high watermark already: an empty
+  // log's can only be 0, which counts as held, so nothing is written.
   auto r = spawn(checkpoint_every(20));
   REQUIRE(list(r, latest_timestamp));
-  // Ten timer periods: an empty log's high watermark can only be 0, so nothing is written.
-  auto until = std::chrono::steady_clock::now() + 200ms;
-  while (std::chrono::steady_clock::now() < until) {
-    REQUIRE_FALSE(std::filesystem::exists(path));
-    std::this_thread::sleep_for(10ms);
-  }
-  REQUIRE(produce(r, make_batch("a", 2)));
-  CHECK(eventually([&] { return checkpointed(*this) == 2; }, 10s));
   REQUIRE(stop(r, false));
+  CHECK_FALSE(std::filesystem::exists(path));
+  auto again = spawn(checkpoint_every(20));
+  REQUIRE(produce(again, make_batch("a", 2)));
+  CHECK(eventually([&] { return checkpointed(*this) == 2; }, 10s));
+  REQUIRE(stop(again, false));
 }
 
 TEST_CASE_METHOD(replica_fixture,
