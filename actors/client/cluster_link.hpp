@@ -156,7 +156,6 @@ private:
     waiters.push_back(std::move(f));
     if (waiters.size() > 1)
       return;
-    auto mm = network_dialer(self->system());
     // Every broker the link connects to is monitored: the owner's down handler learns when
     // its node goes away (CAF never fails a request already sent to it) and calls forget().
     auto done = [this, self, id](caf::expected<broker_actor> b) {
@@ -169,9 +168,18 @@ private:
       for (auto& w : ws)
         w(b);
     };
+    dial(self, host, port, dial_attempts, std::move(done));
+  }
+
+  // Dials host:port and asks the node for its broker; dials again (at most `attempts` in
+  // all) while a dial only lost the handshake race (lost_handshake_race).
+  template <class Self>
+  void dial(Self* self, const std::string& host, uint16_t port, int attempts,
+            broker_callback done) {
     auto where = host + ":" + std::to_string(port);
     auto timeout = timeout_;
-    self->request(mm, timeout_, caf::connect_atom::value, host, port)
+    self->request(network_dialer(self->system()), timeout_, caf::connect_atom::value, host,
+                  port)
       .then(
         [self, done, where, timeout](const caf::node_id&, caf::strong_actor_ptr& ptr,
                                      const std::set<std::string>&) {
@@ -184,7 +192,11 @@ private:
             .then([done](broker_actor& b) { done(b); },
                   [done](caf::error& err) { done(err); });
         },
-        [done, where](caf::error& err) {
+        [this, self, done, host, port, attempts, where](caf::error& err) {
+          if (attempts > 1 && lost_handshake_race(err)) {
+            dial(self, host, port, attempts - 1, done);
+            return;
+          }
           done(make_error(errc::broker_not_available,
                           "cannot connect to " + where + ": " + caf::to_string(err)));
         });

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -41,6 +42,8 @@ using coordinator_callback = std::function<void(caf::expected<broker_actor>)>;
 
 // The consumer's part in a group (after subscribe_atom).
 struct group_session {
+  explicit group_session(group_membership m) : membership(std::move(m)) {}
+
   group_membership membership;
   // Partitions the group gave this member that wait for their committed offsets, and
   // partitions taken away whose final commit is still in flight: both still count as owned.

@@ -12,29 +12,45 @@
 
 namespace cafka {
 
-caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string& host,
-                                       uint16_t port, std::chrono::milliseconds timeout) {
-  caf::expected<node_actor> result{caf::error{}};
+namespace {
+
+// One dial of host:port: the node's handle, or the middleman's error.
+caf::expected<caf::strong_actor_ptr> dial(caf::actor_system& sys, const std::string& host,
+                                          uint16_t port, std::chrono::milliseconds timeout) {
+  caf::expected<caf::strong_actor_ptr> result{caf::error{}};
   caf::scoped_actor self{sys};
-  auto where = host + ":" + std::to_string(port);
   self->request(network_dialer(sys), timeout, caf::connect_atom::value, host, port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        if (ptr)
-          result = caf::actor_cast<node_actor>(ptr);
-        else
-          result = make_error(errc::broker_not_available, "no cafka node at " + where);
+        result = std::move(ptr);
       },
-      [&](caf::error& err) {
-        if (auto alert = tls_alert_from(host, port))
-          result = make_error(errc::broker_not_available,
-                              "cannot connect to " + where + ": the node refused this "
-                              "process's TLS certificate (" + *alert + ")");
-        else
-          result = make_error(errc::broker_not_available,
-                              "cannot connect to " + where + ": " + sys.render(err));
-      });
+      [&](caf::error& err) { result = std::move(err); });
   return result;
+}
+
+} // namespace
+
+caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string& host,
+                                       uint16_t port, std::chrono::milliseconds timeout) {
+  auto where = host + ":" + std::to_string(port);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto ptr = dial(sys, host, port, timeout);
+  for (int i = 1; i < dial_attempts && !ptr && lost_handshake_race(ptr.error())
+                  && std::chrono::steady_clock::now() < deadline;
+       ++i)
+    ptr = dial(sys, host, port,
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                 deadline - std::chrono::steady_clock::now()));
+  if (ptr && *ptr)
+    return caf::actor_cast<node_actor>(*ptr);
+  if (ptr)
+    return make_error(errc::broker_not_available, "no cafka node at " + where);
+  if (auto alert = tls_alert_from(host, port))
+    return make_error(errc::broker_not_available,
+                      "cannot connect to " + where + ": the node refused this "
+                      "process's TLS certificate (" + *alert + ")");
+  return make_error(errc::broker_not_available,
+                    "cannot connect to " + where + ": " + sys.render(ptr.error()));
 }
 
 caf::expected<broker_actor> connect_broker(caf::actor_system& sys, const std::string& host,

@@ -6,6 +6,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 #include <caf/openssl/manager.hpp>
+#include <caf/sec.hpp>
 
 namespace cafka {
 
@@ -16,6 +17,10 @@ caf::actor network_dialer(caf::actor_system& sys) {
   if (sys.has_openssl_manager())
     return caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle());
   return caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
+}
+
+bool lost_handshake_race(const caf::error& err) {
+  return err == caf::sec::connection_timeout;
 }
 
 } // namespace cafka
