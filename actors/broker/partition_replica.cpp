@@ -93,22 +93,45 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
 }
 
 // The epoch history as saved (the fsm drops epochs at or beyond the log end, which hold no
-// records: the log may have been cut back since).
-leader_epoch_cache load_epochs(replica_state& st) {
+// records: the log may have been cut back since); nullopt if there is no file or it is
+// unreadable.
+std::optional<leader_epoch_cache> load_epochs(replica_state& st) {
   auto bytes = st.cfg.io.disk->read_file(st.checkpoint_path());
   if (!bytes) {
     spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
                  describe(bytes.error()));
-    return {};
+    return std::nullopt;
   }
   if (!*bytes)
-    return {};
+    return std::nullopt;
   auto parsed = leader_epoch_cache::parse(**bytes);
   if (parsed)
     return std::move(*parsed);
   spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
                describe(parsed.error()));
-  return {};
+  return std::nullopt;
+}
+
+// Adds the epochs of the log's batches from `from` on that `epochs` lacks: an entry saved
+// without fsync (replica_state::epochs_unsynced) that a machine crash lost. Reads batch
+// headers only. True if the history gained an entry.
+bool replay_epochs(replica_state& st, leader_epoch_cache& epochs, log_offset from) {
+  auto gained = false;
+  auto err = st.log->for_each_header(from, [&](const batch_header& h) -> caf::error {
+    leader_epoch e{h.partition_leader_epoch};
+    auto latest = epochs.latest();
+    // A batch's epoch comes from the disk: one out of order with the history is skipped.
+    if (e >= leader_epoch{0} && (!latest || (e > latest->epoch
+                                             && h.base() >= latest->start_offset))) {
+      epochs.assign(e, h.base());
+      gained = true;
+    }
+    return caf::none;
+  });
+  if (err)
+    spdlog::warn("partition {}: cannot read the batches after {} for their epochs: {}",
+                 to_string(st.cfg.tp), to_string(from), describe(err));
+  return gained;
 }
 
 // discard: the partition is being deleted (its directory is already gone from its path),
@@ -122,7 +145,12 @@ void close_log(replica_state& st, bool discard) {
     return;
   }
   st.save_producers();
-  if (auto err = st.log->flush())
+  // The log's fsynced point never passes a batch whose epoch the file may lack.
+  if (st.epochs_unsynced)
+    st.save_epochs(true);
+  if (st.epochs_unsynced)
+    spdlog::warn("partition {}: log not synced at stop (open checks it)", to_string(st.cfg.tp));
+  else if (auto err = st.log->flush())
     spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));
   else
     st.save_high_watermark();  // after the flush: the log below it is on disk
@@ -162,7 +190,11 @@ bool open_replica(replica_self self) {
     return false;
   }
   st.log = std::move(*opened);
-  auto epochs = load_epochs(st);
+  // Without a file (or with a damaged one) every batch's epoch is read again.
+  auto saved = load_epochs(st);
+  auto epochs = saved ? std::move(*saved) : leader_epoch_cache{};
+  auto replayed = replay_epochs(st, epochs,
+                                saved ? st.log->checked_from() : st.log->log_start_offset());
   auto producers = load_producers(st);
   auto hw = load_high_watermark(st);
   st.fsm = std::make_unique<replica_fsm>(fsm_config(st.cfg), st.log->log_start_offset(),
@@ -177,6 +209,8 @@ bool open_replica(replica_self self) {
   // creating thousands of partitions writes and syncs no checkpoint for them.
   if (!hw && st.log->log_end_offset() == log_offset{0})
     st.saved_hw = log_offset{0};
+  if (replayed)
+    st.save_epochs(true);
   st.series = st.cfg.io.metrics->partition(st.cfg.tp.topic, st.cfg.tp.partition.value);
   st.fsm->update_partition(st.cfg.pm, mono_ms(self));
   drive(self);

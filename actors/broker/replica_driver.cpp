@@ -352,8 +352,10 @@ void drive(replica_self self) {
     for (auto& l : out.log)
       write_log(st, l);
     // 1. persist
-    if (out.persist_epochs)
-      st.save_epochs();
+    // A new epoch's entry is synced with the log (close_log), or at once if the log has a
+    // flush policy and so syncs itself.
+    if (out.persist_epochs || out.epochs_extended)
+      st.save_epochs(out.persist_epochs || st.log->has_flush_policy());
     if (out.persist_producers)
       st.save_producers();
     // 2. the write, reported before anything else

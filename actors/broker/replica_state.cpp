@@ -11,10 +11,16 @@
 
 namespace cafka {
 
-void replica_state::save_epochs() {
-  if (auto err = cfg.io.disk->replace_file(checkpoint_path(), fsm->epochs().serialize()))
-    spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), checkpoint_path(),
-                  describe(err));
+void replica_state::save_epochs(bool durable) {
+  auto bytes = fsm->epochs().serialize();
+  auto& disk = *cfg.io.disk;
+  auto path = checkpoint_path();
+  if (auto err = durable ? disk.replace_file(path, bytes)
+                         : disk.replace_file_unsynced(path, bytes)) {
+    spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), path, describe(err));
+    return;
+  }
+  epochs_unsynced = !durable;
 }
 
 void replica_state::save_producers() {

@@ -33,7 +33,9 @@
 //   keeps the table in step with its log.
 //
 // The driver's order for each output, as raft::fsm's:
-//   1. persist: if persist_epochs, write epochs() as the leader-epoch checkpoint; if
+//   1. persist: if persist_epochs or epochs_extended, write epochs() as the leader-epoch
+//      checkpoint (for epochs_extended the driver may leave the file unsynced until the log
+//      itself is synced, and rebuild from the log what a machine crash lost); if
 //      persist_producers, write producers() as the producer snapshot (high_watermark() is
 //      checkpointed on the driver's own timer and at a clean stop, not here: a checkpoint
 //      behind the real high watermark is always safe);
@@ -185,7 +187,10 @@ struct isr_proposal {
 };
 
 struct replica_output {
+  // The epoch history lost entries (a truncation, a restart, a new log start).
   bool persist_epochs = false;
+  // An append of this output's write starts a new epoch, which the history now has.
+  bool epochs_extended = false;
   bool persist_producers = false;
   std::optional<log_write> write;
   std::vector<produce_reply> produce_replies;
@@ -197,7 +202,7 @@ struct replica_output {
   std::vector<log_line> log;
 
   bool empty() const {
-    return !persist_epochs && !persist_producers && !write && produce_replies.empty()
+    return !persist_epochs && !epochs_extended && !persist_producers && !write && produce_replies.empty()
            && fetch_replies.empty() && !fetch && !proposal && !high_watermark_advanced
            && !stopped_leading && log.empty();
   }

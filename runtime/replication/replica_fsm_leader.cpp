@@ -101,7 +101,7 @@ void replica_fsm::note_epoch(leader_epoch epoch, log_offset start) {
   if (latest && latest->epoch >= epoch)
     return;
   epochs_.assign(epoch, start);
-  out_.persist_epochs = true;
+  out_.epochs_extended = true;
 }
 
 void replica_fsm::append_done(const pending_write& w, log_offset log_end, int64_t now) {

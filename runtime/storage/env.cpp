@@ -33,6 +33,22 @@ caf::error env::replace_file(const std::string& path, std::string_view contents)
   return sync_dir(parent_dir(path));
 }
 
+caf::error env::replace_file_unsynced(const std::string& path, std::string_view contents) {
+  auto tmp = path + ".tmp";
+  auto f = open(tmp, open_mode::truncate);
+  if (!f)
+    return std::move(f.error());
+  auto err = (*f)->write_at(contents.data(), contents.size(), 0);
+  auto closed = (*f)->close();
+  if (!err)
+    err = std::move(closed);
+  if (!err)
+    err = rename(tmp, path);
+  if (err)
+    static_cast<void>(remove(tmp));
+  return err;
+}
+
 caf::expected<std::optional<std::string>> env::read_file(const std::string& path) {
   auto there = exists(path);
   if (!there)

@@ -119,6 +119,10 @@ public:
   // `path`, syncs the directory. After a crash `path` holds the old or the new bytes; after
   // an error it holds the old or the new bytes and no .tmp is left (if removing it works).
   caf::error replace_file(const std::string& path, std::string_view contents);
+  // The same steps without either sync: after a killed process `path` holds the old or the
+  // new bytes; after a machine crash it may hold the old ones, or bytes that fail the
+  // reader's checks. For files whose readers can rebuild what such a crash loses.
+  caf::error replace_file_unsynced(const std::string& path, std::string_view contents);
   // The whole file; nullopt if it does not exist.
   caf::expected<std::optional<std::string>> read_file(const std::string& path);
 

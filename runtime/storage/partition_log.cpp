@@ -130,6 +130,10 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
                           + segment::file_name(bases[i + 1], ".log"));
     log->segments_.push_back(std::move(*seg));
   }
+  if (point)
+    log->checked_from_ = resumed ? point->next_offset : point->segment_base;
+  else if (!bases.empty())
+    log->checked_from_ = bases.back();
   if (log->segments_.empty()) {
     auto seg = segment::create(env, dir, log_offset{0}, scfg);
     if (!seg)
@@ -150,8 +154,7 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
   log->last_mark_ms_ = now_ms;
   // With a flush policy, what the log holds is made durable before it serves anything: a
   // replica reopened after a failed fsync must not ack what is only in the page cache.
-  if (cfg.flush_messages != std::numeric_limits<int64_t>::max()
-      || cfg.flush_ms != std::numeric_limits<int64_t>::max()) {
+  if (log->has_flush_policy()) {
     for (auto& seg : log->segments_)
       seg->mark_dirty();
     if (auto err = log->flush())

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -127,6 +128,18 @@ public:
            || (unflushed_messages_ > 0 && cfg_.flush_ms != std::numeric_limits<int64_t>::max());
   }
 
+  // A flush policy (flush.messages or flush.ms) is set: the log fsyncs itself as it is
+  // written, so its fsynced point moves without a call to flush().
+  bool has_flush_policy() const {
+    return cfg_.flush_messages != std::numeric_limits<int64_t>::max()
+           || cfg_.flush_ms != std::numeric_limits<int64_t>::max();
+  }
+
+  // Where open began to check batches (the recovery point it trusted, else the last
+  // segment's base), or the log start if that is later: the batches a machine crash may
+  // have lost a side file's record of.
+  log_offset checked_from() const { return std::max(checked_from_, log_start_offset()); }
+
   // How far the recovery checkpoint may lag the log end while the log is written.
   static constexpr uint64_t recovery_mark_bytes = 16u << 20;
   static constexpr int64_t recovery_mark_ms = 10000;
@@ -205,6 +218,7 @@ private:
   int64_t last_flush_ms_ = 0;
   bool dir_dirty_ = false;  // a segment file was created since the last fsync of dir_
   uint64_t instance_;
+  log_offset checked_from_{0};  // see checked_from()
   // Where the log was when it was last fsynced whole (nullopt: unknown).
   std::optional<recovery_point> durable_point_;
   // The written point of the checkpoint file as this log last wrote it (nullopt: none).

@@ -116,21 +116,7 @@ caf::error save_recovery_checkpoint(storage::env& disk, const std::string& dir,
                                     const recovery_checkpoint& c, bool durable) {
   auto path = dir + "/" + recovery_checkpoint_file;
   auto bytes = serialize_recovery_checkpoint(c);
-  if (durable)
-    return disk.replace_file(path, bytes);
-  auto tmp = path + ".tmp";
-  auto f = disk.open(tmp, storage::open_mode::truncate);
-  if (!f)
-    return std::move(f.error());
-  auto err = (*f)->write_at(bytes.data(), bytes.size(), 0);
-  auto err2 = (*f)->close();
-  if (!err)
-    err = std::move(err2);
-  if (!err)
-    err = disk.rename(tmp, path);
-  if (err)
-    static_cast<void>(disk.remove(tmp));
-  return err;
+  return durable ? disk.replace_file(path, bytes) : disk.replace_file_unsynced(path, bytes);
 }
 
 caf::error remove_recovery_checkpoint(storage::env& disk, const std::string& dir) {

@@ -321,13 +321,7 @@ TEST_CASE_METHOD(replica_fixture, "a replica flushes and stops when its broker g
   auto owner = sys.spawn([]() -> caf::behavior { return {[](int32_t) {}}; });
   auto r = spawn({}, owner.address());
   REQUIRE(produce(r, make_batch("a", 3)));
-  caf::scoped_actor self{sys};
-  self->monitor(r);
-  caf::anon_send_exit(owner, caf::exit_reason::kill);
-  bool down = false;
-  self->receive([&](caf::down_msg& dm) { down = dm.source == r.address(); },
-                caf::after(std::chrono::seconds{10}) >> [] {});
-  REQUIRE(down);
+  REQUIRE(kill_owner(owner, r));
   // The data it acknowledged is on disk: a new replica on the same directory serves it.
   auto again = spawn();
   auto latest = list(again, latest_timestamp);

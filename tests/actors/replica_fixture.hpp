@@ -3,6 +3,7 @@
 // produce, fetch, list offsets and stop. Test code; the test's main thread.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,18 @@ struct replica_fixture {
 
   caf::expected<caf::ok_atom> stop(const replica_actor& r, bool delete_data) {
     return ask<caf::ok_atom>(sys, r, stop_atom::value, delete_data);
+  }
+
+  // Kills `owner` (the replica's broker, as the simulation's crash does) and waits up to
+  // 10 s for `r` to go down; false if it did not.
+  bool kill_owner(const caf::actor& owner, const replica_actor& r) {
+    caf::scoped_actor self{sys};
+    self->monitor(r);
+    caf::anon_send_exit(owner, caf::exit_reason::kill);
+    bool down = false;
+    self->receive([&](caf::down_msg& dm) { down = dm.source == r.address(); },
+                  caf::after(std::chrono::seconds{10}) >> [] {});
+    return down;
   }
 };
 

@@ -108,7 +108,7 @@ void replica_host::drive(int64_t now, host_output& out) {
     if (o.empty())
       break;
     // 1. persist
-    if (o.persist_epochs)
+    if (o.persist_epochs || o.epochs_extended)
       disk_->checkpoint = fsm_->epochs().serialize();
     // (the idempotence table is rebuilt from the log at recovery: nothing to keep)
     // 2. the write, reported before anything else

@@ -25,7 +25,9 @@ TEST_CASE("an acks=1 produce is answered only after its append is reported, with
   CHECK(out.write->what == log_write::kind::append);
   CHECK(out.write->produce_id == 7);
   CHECK(out.write->epoch == leader_epoch{0});
-  CHECK(out.persist_epochs);  // the epoch's start is saved before its first batch
+  // The epoch's start is saved before its first batch; nothing was lost from the history.
+  CHECK(out.epochs_extended);
+  CHECK_FALSE(out.persist_epochs);
   CHECK(out.produce_replies.empty());
   fsm.write_done(log_offset{3}, 0);
   out = fsm.take_output();
