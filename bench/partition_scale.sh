@@ -91,4 +91,7 @@ if [ "${PRODUCE:-1}" = 1 ]; then
   filled=$(find "$dir/data/node-1" -name '*.log' -size +0 | wc -l)
   echo "  produce to every topic: $ok ok, $bad failed in $(echo "$(date +%s.%N) - $t0" | bc) s;" \
        "$filled logs on node 1 hold records"
+  count() { cat "$dir"/data/node-*.log | grep -c "$1" || true; }
+  echo "  since start: $(count 'elected controller in term') controller elections," \
+       "$(count 'fencing broker') brokers fenced, $(count 'behind for more than') ISR shrinks"
 fi
