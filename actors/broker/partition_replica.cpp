@@ -112,26 +112,44 @@ std::optional<leader_epoch_cache> load_epochs(replica_state& st) {
   return std::nullopt;
 }
 
-// Adds the epochs of the log's batches from `from` on that `epochs` lacks: an entry saved
-// without fsync (replica_state::epochs_unsynced) that a machine crash lost. Reads batch
-// headers only. True if the history gained an entry.
-bool replay_epochs(replica_state& st, leader_epoch_cache& epochs, log_offset from) {
-  auto gained = false;
+// The epoch history for the opened log: the file's (nullopt: none, or a damaged one) without
+// entries at or past the log end, plus the epochs it lacks of the batches from
+// unsynced_from() on (of every batch without a file): entries saved unsynced
+// (replica_state::epochs_unsynced) that a machine crash lost. Reads batch headers only.
+// `changed`: the history differs from the file. Errors: a header the log cannot read.
+caf::expected<leader_epoch_cache> recover_epochs(replica_state& st,
+                                                 std::optional<leader_epoch_cache> saved,
+                                                 bool& changed) {
+  auto epochs = saved ? std::move(*saved) : leader_epoch_cache{};
+  auto held = epochs.entries().size();
+  epochs.truncate_from_end(st.log->log_end_offset());
+  changed = epochs.entries().size() != held;
+  auto from = saved ? st.log->unsynced_from() : st.log->log_start_offset();
   auto err = st.log->for_each_header(from, [&](const batch_header& h) -> caf::error {
     leader_epoch e{h.partition_leader_epoch};
     auto latest = epochs.latest();
     // A batch's epoch comes from the disk: one out of order with the history is skipped.
-    if (e >= leader_epoch{0} && (!latest || (e > latest->epoch
-                                             && h.base() >= latest->start_offset))) {
+    if (e >= leader_epoch{0}
+        && (!latest || (e > latest->epoch && h.base() >= latest->start_offset))) {
       epochs.assign(e, h.base());
-      gained = true;
+      changed = true;
     }
     return caf::none;
   });
   if (err)
-    spdlog::warn("partition {}: cannot read the batches after {} for their epochs: {}",
-                 to_string(st.cfg.tp), to_string(from), describe(err));
-  return gained;
+    return err;
+  return epochs;
+}
+
+// A log with a flush policy fsyncs its batches as it opens: first the epoch checkpoint an
+// earlier process of this boot may have left unsynced.
+void sync_saved_epochs(replica_state& st) {
+  auto& disk = *st.cfg.io.disk;
+  auto bytes = disk.read_file(st.checkpoint_path());
+  if (bytes && *bytes)
+    if (auto err = disk.replace_file(st.checkpoint_path(), **bytes))
+      spdlog::error("partition {}: cannot sync {}: {}", to_string(st.cfg.tp),
+                    st.checkpoint_path(), describe(err));
 }
 
 // discard: the partition is being deleted (its directory is already gone from its path),
@@ -182,6 +200,8 @@ namespace {
 // which takes up the role the metadata gives. False if the log cannot be opened.
 bool open_replica(replica_self self) {
   auto& st = self->state;
+  if (st.cfg.topic->log.has_flush_policy())
+    sync_saved_epochs(st);
   auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.topic->log, now_ms());
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
@@ -190,15 +210,21 @@ bool open_replica(replica_self self) {
     return false;
   }
   st.log = std::move(*opened);
-  // Without a file (or with a damaged one) every batch's epoch is read again.
   auto saved = load_epochs(st);
-  auto epochs = saved ? std::move(*saved) : leader_epoch_cache{};
-  auto replayed = replay_epochs(st, epochs,
-                                saved ? st.log->checked_from() : st.log->log_start_offset());
+  auto had_file = saved.has_value();
+  bool changed = false;
+  auto epochs = recover_epochs(st, std::move(saved), changed);
+  if (!epochs) {
+    spdlog::error("partition {}: cannot read the epochs of its batches in {}: {}",
+                  to_string(st.cfg.tp), st.cfg.dir, describe(epochs.error()));
+    st.log.reset();
+    self->quit(epochs.error());
+    return false;
+  }
   auto producers = load_producers(st);
   auto hw = load_high_watermark(st);
   st.fsm = std::make_unique<replica_fsm>(fsm_config(st.cfg), st.log->log_start_offset(),
-                                         st.log->log_end_offset(), std::move(epochs),
+                                         st.log->log_end_offset(), std::move(*epochs),
                                          std::move(producers), hw);
   st.last_retention_check_ms = now_ms();
   // An empty log needs no snapshot; any other gets one at the first interval (the table was
@@ -209,8 +235,10 @@ bool open_replica(replica_self self) {
   // creating thousands of partitions writes and syncs no checkpoint for them.
   if (!hw && st.log->log_end_offset() == log_offset{0})
     st.saved_hw = log_offset{0};
-  if (replayed)
+  if (changed)
     st.save_epochs(true);
+  else
+    st.epochs_unsynced = had_file && st.log->opened_unflushed();
   st.series = st.cfg.io.metrics->partition(st.cfg.tp.topic, st.cfg.tp.partition.value);
   st.fsm->update_partition(st.cfg.pm, mono_ms(self));
   drive(self);
@@ -439,6 +467,8 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       if (!st.log || !st.fsm)
         return;
       st.log->set_config(topic.log);
+      if (st.epochs_unsynced && st.log->has_flush_policy())
+        st.save_epochs(true);  // the log now fsyncs as it is written
       st.fsm->set_topic_config(topic);
       drive(self);
       schedule_tick(self);  // flush.ms or compaction may want it sooner

@@ -15,6 +15,8 @@ void replica_state::save_epochs(bool durable) {
   auto bytes = fsm->epochs().serialize();
   auto& disk = *cfg.io.disk;
   auto path = checkpoint_path();
+  // A failed save may have left new bytes in place unsynced: only a durable one clears it.
+  epochs_unsynced = true;
   if (auto err = durable ? disk.replace_file(path, bytes)
                          : disk.replace_file_unsynced(path, bytes)) {
     spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), path, describe(err));

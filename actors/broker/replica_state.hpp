@@ -44,10 +44,11 @@ struct replica_state {
   // snapshot is skipped while the log end stays there.
   log_offset snapshot_log_end = no_offset;
   int64_t last_hw_checkpoint_ms = 0;
-  // The leader-epoch checkpoint was last written without fsync. Invariant: false whenever
-  // the log's fsynced point moves (close_log, and a log whose flush policy syncs appends
-  // has every save durable), so that what a machine crash can lose of it is only epochs of
-  // batches that open checks again (partition_replica.cpp, replay_epochs).
+  // The leader-epoch checkpoint may be unsynced: written without fsync (by this replica, or
+  // by a killed process of this boot before it), or a save failed. Invariant: false
+  // whenever the log's fsynced point moves (close_log; a log with a flush policy has every
+  // save durable), so a machine crash can only lose entries of batches after that point,
+  // which open reads again (partition_replica.cpp, recover_epochs).
   bool epochs_unsynced = false;
   // What replication-offset-checkpoint holds (nullopt: no file, or an unreadable one).
   std::optional<log_offset> saved_hw;
@@ -86,8 +87,8 @@ struct replica_state {
   std::string checkpoint_path() const { return cfg.dir + "/" + epoch_checkpoint_file; }
   std::string owner() const { return "partition " + to_string(cfg.tp); }
   // Persists the fsm's epoch history (atomic replace); failures are logged, not fatal.
-  // durable: with fsyncs (env::replace_file); else unsynced, and epochs_unsynced is set
-  // until a durable save.
+  // durable: with fsyncs (env::replace_file); else unsynced. Only a durable save that
+  // succeeds clears epochs_unsynced.
   void save_epochs(bool durable);
   // Writes producer-state.snapshot (failures are logged: replay from the log covers them).
   void save_producers();

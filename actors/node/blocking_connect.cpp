@@ -35,12 +35,13 @@ caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string
   auto where = host + ":" + std::to_string(port);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto ptr = dial(sys, host, port, timeout);
-  for (int i = 1; i < dial_attempts && !ptr && lost_handshake_race(ptr.error())
-                  && std::chrono::steady_clock::now() < deadline;
-       ++i)
-    ptr = dial(sys, host, port,
-               std::chrono::duration_cast<std::chrono::milliseconds>(
-                 deadline - std::chrono::steady_clock::now()));
+  for (int i = 1; i < dial_attempts && !ptr && lost_handshake_race(ptr.error()); ++i) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      break;
+    ptr = dial(sys, host, port, left);
+  }
   if (ptr && *ptr)
     return caf::actor_cast<node_actor>(*ptr);
   if (ptr)

@@ -15,7 +15,8 @@
 
 namespace cafka {
 
-// Connects to the node published at host:port (its supervisor), bounded by timeout.
+// Connects to the node published at host:port (its supervisor), bounded by timeout; dials
+// again while a dial only lost the handshake race (network_dialer.hpp).
 caf::expected<node_actor> connect_node(caf::actor_system& sys, const std::string& host,
                                        uint16_t port, std::chrono::milliseconds timeout);
 

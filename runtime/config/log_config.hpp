@@ -14,6 +14,12 @@ struct log_config {
   uint32_t index_interval_bytes = 4096;           // log.index.interval.bytes
   int64_t flush_messages = std::numeric_limits<int64_t>::max(); // flush.messages
   int64_t flush_ms = std::numeric_limits<int64_t>::max();       // flush.ms
+
+  // A flush policy is set: the log fsyncs itself as it is written.
+  bool has_flush_policy() const {
+    return flush_messages != std::numeric_limits<int64_t>::max()
+           || flush_ms != std::numeric_limits<int64_t>::max();
+  }
 };
 
 } // namespace cafka

@@ -202,8 +202,8 @@ struct replica_output {
   std::vector<log_line> log;
 
   bool empty() const {
-    return !persist_epochs && !epochs_extended && !persist_producers && !write && produce_replies.empty()
-           && fetch_replies.empty() && !fetch && !proposal && !high_watermark_advanced
+    return !persist_epochs && !epochs_extended && !persist_producers && !write
+           && produce_replies.empty() && fetch_replies.empty() && !fetch && !proposal && !high_watermark_advanced
            && !stopped_leading && log.empty();
   }
 };

@@ -130,10 +130,10 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
                           + segment::file_name(bases[i + 1], ".log"));
     log->segments_.push_back(std::move(*seg));
   }
+  // Without a trusted point, sealed segments were not checked, and no fsync vouches for
+  // them either.
   if (point)
-    log->checked_from_ = resumed ? point->next_offset : point->segment_base;
-  else if (!bases.empty())
-    log->checked_from_ = bases.back();
+    log->unsynced_from_ = resumed ? point->next_offset : point->segment_base;
   if (log->segments_.empty()) {
     auto seg = segment::create(env, dir, log_offset{0}, scfg);
     if (!seg)
@@ -150,6 +150,8 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
   // The fsynced point stays known while the point open resumed from is the checkpoint's.
   if (ckpt && resumed)
     log->durable_point_ = ckpt->durable;
+  log->opened_unflushed_ = !log->durable_point_
+                           || log->durable_point_ != log->segments_.back()->end_point();
   log->last_flush_ms_ = now_ms;
   log->last_mark_ms_ = now_ms;
   // With a flush policy, what the log holds is made durable before it serves anything: a

@@ -5,9 +5,9 @@
 // thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <algorithm>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -130,15 +130,18 @@ public:
 
   // A flush policy (flush.messages or flush.ms) is set: the log fsyncs itself as it is
   // written, so its fsynced point moves without a call to flush().
-  bool has_flush_policy() const {
-    return cfg_.flush_messages != std::numeric_limits<int64_t>::max()
-           || cfg_.flush_ms != std::numeric_limits<int64_t>::max();
-  }
+  bool has_flush_policy() const { return cfg_.has_flush_policy(); }
 
-  // Where open began to check batches (the recovery point it trusted, else the last
-  // segment's base), or the log start if that is later: the batches a machine crash may
-  // have lost a side file's record of.
-  log_offset checked_from() const { return std::max(checked_from_, log_start_offset()); }
+  // The first batch that a file written without fsync before each append (the replica's
+  // leader-epoch checkpoint) may fail to cover after a machine crash: where open began to
+  // check batches after the recovery point it trusted (at or before that point), or the
+  // log start if it trusted none; never before the log start.
+  log_offset unsynced_from() const { return std::max(unsynced_from_, log_start_offset()); }
+
+  // At open the log held batches past its known fsynced point (or that point was unknown):
+  // the process that wrote them did not flush the log at its end (it was killed), so files
+  // it wrote without fsync beside the log may be unsynced still.
+  bool opened_unflushed() const { return opened_unflushed_; }
 
   // How far the recovery checkpoint may lag the log end while the log is written.
   static constexpr uint64_t recovery_mark_bytes = 16u << 20;
@@ -218,7 +221,8 @@ private:
   int64_t last_flush_ms_ = 0;
   bool dir_dirty_ = false;  // a segment file was created since the last fsync of dir_
   uint64_t instance_;
-  log_offset checked_from_{0};  // see checked_from()
+  log_offset unsynced_from_{0};   // see unsynced_from()
+  bool opened_unflushed_ = true;  // see opened_unflushed()
   // Where the log was when it was last fsynced whole (nullopt: unknown).
   std::optional<recovery_point> durable_point_;
   // The written point of the checkpoint file as this log last wrote it (nullopt: none).

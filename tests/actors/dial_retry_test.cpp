@@ -17,12 +17,14 @@ using namespace cafka;
 
 namespace {
 
-// A client process's BASP settings as `cafka` sets them (app_common.cpp), with a short tick.
+// A client process's BASP settings as `cafka` sets them (app_common.cpp), with a longer
+// tick: a stalled dial still fails at the first one, and a dial through the relay has
+// 500 ms for its handshake on a loaded machine.
 class client_config : public test::test_config {
 public:
   client_config() {
     load<caf::io::middleman>();
-    set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{50}});
+    set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
     set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{2}});
   }
 };
