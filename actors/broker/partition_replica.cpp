@@ -92,66 +92,6 @@ caf::expected<list_offsets_response> list_by_timestamp(replica_state& st,
   return resp;
 }
 
-// The epoch history as saved (the fsm drops epochs at or beyond the log end, which hold no
-// records: the log may have been cut back since); nullopt if there is no file or it is
-// unreadable.
-std::optional<leader_epoch_cache> load_epochs(replica_state& st) {
-  auto bytes = st.cfg.io.disk->read_file(st.checkpoint_path());
-  if (!bytes) {
-    spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
-                 describe(bytes.error()));
-    return std::nullopt;
-  }
-  if (!*bytes)
-    return std::nullopt;
-  auto parsed = leader_epoch_cache::parse(**bytes);
-  if (parsed)
-    return std::move(*parsed);
-  spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
-               describe(parsed.error()));
-  return std::nullopt;
-}
-
-// The epoch history for the opened log: the file's (nullopt: none, or a damaged one) without
-// entries at or past the log end, plus the epochs it lacks of the batches from
-// unsynced_from() on (of every batch without a file): entries saved unsynced
-// (replica_state::epochs_unsynced) that a machine crash lost. Reads batch headers only.
-// `changed`: the history differs from the file. Errors: a header the log cannot read.
-caf::expected<leader_epoch_cache> recover_epochs(replica_state& st,
-                                                 std::optional<leader_epoch_cache> saved,
-                                                 bool& changed) {
-  auto epochs = saved ? std::move(*saved) : leader_epoch_cache{};
-  auto held = epochs.entries().size();
-  epochs.truncate_from_end(st.log->log_end_offset());
-  changed = epochs.entries().size() != held;
-  auto from = saved ? st.log->unsynced_from() : st.log->log_start_offset();
-  auto err = st.log->for_each_header(from, [&](const batch_header& h) -> caf::error {
-    leader_epoch e{h.partition_leader_epoch};
-    auto latest = epochs.latest();
-    // A batch's epoch comes from the disk: one out of order with the history is skipped.
-    if (e >= leader_epoch{0}
-        && (!latest || (e > latest->epoch && h.base() >= latest->start_offset))) {
-      epochs.assign(e, h.base());
-      changed = true;
-    }
-    return caf::none;
-  });
-  if (err)
-    return err;
-  return epochs;
-}
-
-// A log with a flush policy fsyncs its batches as it opens: first the epoch checkpoint an
-// earlier process of this boot may have left unsynced.
-void sync_saved_epochs(replica_state& st) {
-  auto& disk = *st.cfg.io.disk;
-  auto bytes = disk.read_file(st.checkpoint_path());
-  if (bytes && *bytes)
-    if (auto err = disk.replace_file(st.checkpoint_path(), **bytes))
-      spdlog::error("partition {}: cannot sync {}: {}", to_string(st.cfg.tp),
-                    st.checkpoint_path(), describe(err));
-}
-
 // discard: the partition is being deleted (its directory is already gone from its path),
 // so nothing is saved.
 void close_log(replica_state& st, bool discard) {
@@ -200,9 +140,10 @@ namespace {
 // which takes up the role the metadata gives. False if the log cannot be opened.
 bool open_replica(replica_self self) {
   auto& st = self->state;
-  if (st.cfg.topic->log.has_flush_policy())
-    sync_saved_epochs(st);
-  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.topic->log, now_ms());
+  // The log is settled (its new recovery point recorded) only once the epoch history is
+  // durable for what it checked: a point recorded first would hide a lost entry for good.
+  auto opened = partition_log::open(*st.cfg.io.disk, st.cfg.dir, st.cfg.topic->log, now_ms(),
+                                    false);
   if (!opened) {
     spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
                   describe(opened.error()));
@@ -210,10 +151,9 @@ bool open_replica(replica_self self) {
     return false;
   }
   st.log = std::move(*opened);
-  auto saved = load_epochs(st);
-  auto had_file = saved.has_value();
+  bool file_found = false;
   bool changed = false;
-  auto epochs = recover_epochs(st, std::move(saved), changed);
+  auto epochs = recover_epochs(st, file_found, changed);
   if (!epochs) {
     spdlog::error("partition {}: cannot read the epochs of its batches in {}: {}",
                   to_string(st.cfg.tp), st.cfg.dir, describe(epochs.error()));
@@ -235,10 +175,20 @@ bool open_replica(replica_self self) {
   // creating thousands of partitions writes and syncs no checkpoint for them.
   if (!hw && st.log->log_end_offset() == log_offset{0})
     st.saved_hw = log_offset{0};
-  if (changed)
-    st.save_epochs(true);
-  else
-    st.epochs_unsynced = had_file && st.log->opened_unflushed();
+  st.epochs_unsynced = file_found && st.log->opened_unflushed();
+  caf::error err;
+  if (changed || (st.epochs_unsynced && st.log->has_flush_policy()))
+    err = st.save_epochs(true);
+  if (!err)
+    err = st.log->settle();
+  if (err) {
+    spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
+                  describe(err));
+    st.fsm.reset();
+    st.log.reset();
+    self->quit(err);
+    return false;
+  }
   st.series = st.cfg.io.metrics->partition(st.cfg.tp.topic, st.cfg.tp.partition.value);
   st.fsm->update_partition(st.cfg.pm, mono_ms(self));
   drive(self);
@@ -467,8 +417,12 @@ replica_timers_actor::behavior_type replica_behavior(replica_self self, replica_
       if (!st.log || !st.fsm)
         return;
       st.log->set_config(topic.log);
+      // The log now fsyncs as it is written: never past an entry that is not durable.
       if (st.epochs_unsynced && st.log->has_flush_policy())
-        st.save_epochs(true);  // the log now fsyncs as it is written
+        if (auto err = st.save_epochs(true)) {
+          fail_replica(self, err);
+          return;
+        }
       st.fsm->set_topic_config(topic);
       drive(self);
       schedule_tick(self);  // flush.ms or compaction may want it sooner

@@ -11,7 +11,7 @@
 
 namespace cafka {
 
-void replica_state::save_epochs(bool durable) {
+caf::error replica_state::save_epochs(bool durable) {
   auto bytes = fsm->epochs().serialize();
   auto& disk = *cfg.io.disk;
   auto path = checkpoint_path();
@@ -20,9 +20,10 @@ void replica_state::save_epochs(bool durable) {
   if (auto err = durable ? disk.replace_file(path, bytes)
                          : disk.replace_file_unsynced(path, bytes)) {
     spdlog::error("partition {}: cannot write {}: {}", to_string(cfg.tp), path, describe(err));
-    return;
+    return err;
   }
   epochs_unsynced = !durable;
+  return caf::none;
 }
 
 void replica_state::save_producers() {

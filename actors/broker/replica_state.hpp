@@ -86,10 +86,10 @@ struct replica_state {
 
   std::string checkpoint_path() const { return cfg.dir + "/" + epoch_checkpoint_file; }
   std::string owner() const { return "partition " + to_string(cfg.tp); }
-  // Persists the fsm's epoch history (atomic replace); failures are logged, not fatal.
+  // Persists the fsm's epoch history (atomic replace); failures are logged and returned.
   // durable: with fsyncs (env::replace_file); else unsynced. Only a durable save that
   // succeeds clears epochs_unsynced.
-  void save_epochs(bool durable);
+  caf::error save_epochs(bool durable);
   // Writes producer-state.snapshot (failures are logged: replay from the log covers them).
   void save_producers();
   // Writes the fsm's high watermark to replication-offset-checkpoint unless the file holds it
@@ -106,6 +106,16 @@ using replica_timers_actor = replica_actor::extend<
   caf::reacts_to<caf::tick_atom, uint64_t>>;       // the periodic tick due at (mono_ms)
 
 using replica_self = replica_timers_actor::stateful_pointer<replica_state>;
+
+// -- the leader-epoch checkpoint at open (replica_epochs.cpp) ----------------------------------
+// The epoch history for the just opened (not yet settled) log: the file's without entries at
+// or past the log end, plus the epochs it lacks of the batches from the log's
+// unsynced_from() on (of every batch if the file is missing or damaged), read from their
+// headers: entries saved unsynced that a machine crash lost. `file_found`: a file was
+// there, readable or not; `changed`: the history differs from what the file holds.
+// Errors: a batch header the log cannot read.
+caf::expected<leader_epoch_cache> recover_epochs(replica_state& st, bool& file_found,
+                                                 bool& changed);
 
 // -- the driver (replica_driver.cpp) ----------------------------------------------------------
 // The fsm's clock: the actor clock (steady; simulated in actors/sim) in milliseconds.

@@ -52,7 +52,8 @@ partition_log::partition_log(storage::env& env, std::string dir, log_config cfg)
 partition_log::~partition_log() = default;
 
 caf::expected<std::unique_ptr<partition_log>>
-partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t now_ms) {
+partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t now_ms,
+                    bool settle) {
   if (cfg.segment_bytes == 0 || cfg.segment_bytes > std::numeric_limits<uint32_t>::max())
     return make_error(errc::invalid_config,
                       "segment bytes must be in [1, 4294967295], not "
@@ -154,21 +155,31 @@ partition_log::open(storage::env& env, std::string dir, log_config cfg, int64_t 
                            || log->durable_point_ != log->segments_.back()->end_point();
   log->last_flush_ms_ = now_ms;
   log->last_mark_ms_ = now_ms;
-  // With a flush policy, what the log holds is made durable before it serves anything: a
-  // replica reopened after a failed fsync must not ack what is only in the page cache.
-  if (log->has_flush_policy()) {
-    for (auto& seg : log->segments_)
-      seg->mark_dirty();
-    if (auto err = log->flush())
-      return err;
-  } else if (!ckpt || ckpt->boot_id != current_boot_id() || ckpt->durable != log->durable_point_
-             || ckpt->written != log->segments_.back()->end_point()) {
-    // What open checked is now the written point of this boot.
-    log->try_save_checkpoint();
-  } else {
+  log->settle_marks_ = !ckpt || ckpt->boot_id != current_boot_id()
+                      || ckpt->durable != log->durable_point_
+                      || ckpt->written != log->segments_.back()->end_point();
+  if (!log->settle_marks_)
     log->saved_written_ = ckpt->written;
+  if (settle) {
+    if (auto err = log->settle())
+      return err;
   }
   return log;
+}
+
+caf::error partition_log::settle() {
+  // With a flush policy, what the log holds is made durable before it serves anything: a
+  // replica reopened after a failed fsync must not ack what is only in the page cache.
+  if (has_flush_policy()) {
+    for (auto& seg : segments_)
+      seg->mark_dirty();
+    return flush();
+  }
+  // What open checked is now the written point of this boot.
+  if (settle_marks_)
+    try_save_checkpoint();
+  settle_marks_ = false;
+  return caf::none;
 }
 
 caf::expected<log_offset> partition_log::append(std::string& batch, int64_t now_ms) {

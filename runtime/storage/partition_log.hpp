@@ -59,8 +59,14 @@ public:
   // overlapping segments) is errc::corrupt_message naming the file, position and offset, and
   // no segment file is changed or deleted. Never throws on a corrupt file. Every file of the
   // log is reached through `env`. Requires: env outlives the log.
+  // settle: settle() before returning; without it the caller calls settle() itself, after
+  // what it must make durable before the log's new recovery point (its side files).
   static caf::expected<std::unique_ptr<partition_log>> open(storage::env& env, std::string dir,
-                                                            log_config cfg, int64_t now_ms);
+                                                            log_config cfg, int64_t now_ms,
+                                                            bool settle = true);
+  // Records what open checked as the recovery point of this boot (or, with a flush policy,
+  // fsyncs the whole log first): from then on, the next open checks only what comes after.
+  caf::error settle();
   ~partition_log();
 
   partition_log(const partition_log&) = delete;
@@ -223,6 +229,7 @@ private:
   uint64_t instance_;
   log_offset unsynced_from_{0};   // see unsynced_from()
   bool opened_unflushed_ = true;  // see opened_unflushed()
+  bool settle_marks_ = false;     // settle() writes the recovery checkpoint
   // Where the log was when it was last fsynced whole (nullopt: unknown).
   std::optional<recovery_point> durable_point_;
   // The written point of the checkpoint file as this log last wrote it (nullopt: none).

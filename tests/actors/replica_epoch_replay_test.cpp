@@ -18,6 +18,7 @@
 #include <caf/all.hpp>
 
 #include "actors/broker/partition_replica.hpp"
+#include "runtime/base/errc.hpp"
 #include "runtime/replication/leader_epoch_cache.hpp"
 #include "runtime/storage/recovery_point.hpp"
 #include "tests/actors/actor_test_util.hpp"
@@ -59,6 +60,7 @@ public:
   explicit recording_env(std::shared_ptr<storage::env> base) : base_(std::move(base)) {}
 
   std::vector<std::string> ops;  // "rename <from>", "sync_dir <dir>"
+  std::string fail_rename;       // a rename from this path fails with storage_error
 
   caf::expected<std::unique_ptr<storage::file>> open(const std::string& path,
                                                      storage::open_mode mode) override {
@@ -66,6 +68,8 @@ public:
   }
   caf::error rename(const std::string& from, const std::string& to) override {
     ops.push_back("rename " + from);
+    if (from == fail_rename)
+      return make_error(errc::storage_error, "rename " + from + ": injected failure");
     return base_->rename(from, to);
   }
   caf::error remove(const std::string& path) override { return base_->remove(path); }
@@ -201,4 +205,40 @@ TEST_CASE_METHOD(replica_fixture,
   REQUIRE(list(fourth, latest_timestamp));
   REQUIRE(stop(fourth, false));
   CHECK(at("rename " + path + ".tmp") == static_cast<std::ptrdiff_t>(disk->ops.size()));
+}
+
+TEST_CASE_METHOD(replica_fixture,
+                 "a replica that cannot save the entries it rebuilt at open records no new "
+                 "recovery point",
+                 "[actors][replica]") {
+  auto path = log_dir() + "/" + epoch_checkpoint_file;
+  auto first = spawn({}, {}, leader_epoch{2});
+  REQUIRE(produce(first, make_batch("a", 3)));
+  REQUIRE(stop(first, false));
+  auto synced = file_bytes(path);
+  auto owner = sys.spawn([]() -> caf::behavior { return {[](int32_t) {}}; });
+  auto second = spawn({}, owner.address(), leader_epoch{5});
+  REQUIRE(produce(second, make_batch("b", 2)));
+  REQUIRE(kill_owner(owner, second));
+  write_bytes(path, synced);
+  as_if_rebooted(*this);
+  // The open after the crash rebuilds epoch 5 but cannot save it: the replica stops.
+  auto real_disk = io.disk;
+  auto disk = std::make_shared<recording_env>(real_disk);
+  disk->fail_rename = path + ".tmp";
+  io.disk = disk;
+  auto third = spawn({}, {}, leader_epoch{5});
+  caf::scoped_actor self{sys};
+  self->monitor(third);
+  bool down = false;
+  self->receive([&](caf::down_msg& dm) { down = dm.source == third.address(); },
+                caf::after(std::chrono::seconds{10}) >> [] {});
+  REQUIRE(down);
+  // Had it recorded this boot's recovery point, the next open would trust it and read no
+  // batch again; it reads them and rebuilds the entry.
+  io.disk = real_disk;
+  auto fourth = spawn({}, {}, leader_epoch{5});
+  REQUIRE(list(fourth, latest_timestamp));
+  CHECK(saved_epochs(*this) == history{{2, 0}, {5, 3}});
+  REQUIRE(stop(fourth, false));
 }
