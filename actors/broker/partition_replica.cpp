@@ -155,7 +155,7 @@ bool open_replica(replica_self self) {
   bool changed = false;
   auto epochs = recover_epochs(st, file_found, changed);
   if (!epochs) {
-    spdlog::error("partition {}: cannot read the epochs of its batches in {}: {}",
+    spdlog::error("partition {}: cannot read its epoch history in {}: {}",
                   to_string(st.cfg.tp), st.cfg.dir, describe(epochs.error()));
     st.log.reset();
     self->quit(epochs.error());
@@ -182,8 +182,8 @@ bool open_replica(replica_self self) {
   if (!err)
     err = st.log->settle();
   if (err) {
-    spdlog::error("partition {}: cannot open log in {}: {}", to_string(st.cfg.tp), st.cfg.dir,
-                  describe(err));
+    spdlog::error("partition {}: cannot save its epochs or settle its log in {}: {}",
+                  to_string(st.cfg.tp), st.cfg.dir, describe(err));
     st.fsm.reset();
     st.log.reset();
     self->quit(err);

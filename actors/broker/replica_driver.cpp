@@ -353,10 +353,10 @@ void drive(replica_self self) {
       write_log(st, l);
     // 1. persist
     // A new epoch's entry is synced with the log (close_log), or at once if the log has a
-    // flush policy and so syncs itself, which it must not do past an entry not durable.
+    // flush policy and so syncs itself. A batch is never written without its entry: a
+    // failed save stops the replica, whose reopen rebuilds the history from the log.
     if (out.persist_epochs || out.epochs_extended) {
-      auto err = st.save_epochs(out.persist_epochs || st.log->has_flush_policy());
-      if (err && st.log->has_flush_policy()) {
+      if (auto err = st.save_epochs(out.persist_epochs || st.log->has_flush_policy())) {
         fail_replica(self, err);
         return;
       }

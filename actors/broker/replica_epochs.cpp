@@ -14,32 +14,33 @@ namespace cafka {
 
 namespace {
 
-// The history the file holds; nullopt if there is none (`found` false) or it is unreadable.
-std::optional<leader_epoch_cache> load_epochs(replica_state& st, bool& found) {
+// The history the file holds; nullopt if there is none (`found` false) or it does not
+// parse. Errors: the file cannot be read (rebuilding it from the log could drop epochs whose
+// batches retention deleted).
+caf::expected<std::optional<leader_epoch_cache>> load_epochs(replica_state& st, bool& found) {
   found = false;
   auto bytes = st.cfg.io.disk->read_file(st.checkpoint_path());
-  if (!bytes) {
-    found = true;
-    spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
-                 describe(bytes.error()));
-    return std::nullopt;
-  }
+  if (!bytes)
+    return std::move(bytes.error());
   if (!*bytes)
     return std::nullopt;
   found = true;
   auto parsed = leader_epoch_cache::parse(**bytes);
   if (parsed)
-    return std::move(*parsed);
+    return std::optional<leader_epoch_cache>{std::move(*parsed)};
   spdlog::warn("partition {}: ignoring {}: {}", to_string(st.cfg.tp), st.checkpoint_path(),
                describe(parsed.error()));
-  return std::nullopt;
+  return std::optional<leader_epoch_cache>{};
 }
 
 } // namespace
 
 caf::expected<leader_epoch_cache> recover_epochs(replica_state& st, bool& file_found,
                                                  bool& changed) {
-  auto saved = load_epochs(st, file_found);
+  auto loaded = load_epochs(st, file_found);
+  if (!loaded)
+    return std::move(loaded.error());
+  auto& saved = *loaded;
   // A damaged file is replaced even if the log has no epoch to put in it.
   changed = file_found && !saved;
   auto epochs = saved ? std::move(*saved) : leader_epoch_cache{};

@@ -48,7 +48,8 @@ struct replica_state {
   // by a killed process of this boot before it), or a save failed. Invariant: false
   // whenever the log's fsynced point moves (close_log; a log with a flush policy has every
   // save durable), so a machine crash can only lose entries of batches after that point,
-  // which open reads again (partition_replica.cpp, recover_epochs).
+  // which open reads again (replica_epochs.cpp, recover_epochs). A save that fails before
+  // a write stops the replica, so no batch is ever written without its entry in the file.
   bool epochs_unsynced = false;
   // What replication-offset-checkpoint holds (nullopt: no file, or an unreadable one).
   std::optional<log_offset> saved_hw;
@@ -113,7 +114,7 @@ using replica_self = replica_timers_actor::stateful_pointer<replica_state>;
 // unsynced_from() on (of every batch if the file is missing or damaged), read from their
 // headers: entries saved unsynced that a machine crash lost. `file_found`: a file was
 // there, readable or not; `changed`: the history differs from what the file holds.
-// Errors: a batch header the log cannot read.
+// Errors: the file or a batch header cannot be read.
 caf::expected<leader_epoch_cache> recover_epochs(replica_state& st, bool& file_found,
                                                  bool& changed);
 

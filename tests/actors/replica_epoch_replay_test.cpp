@@ -242,3 +242,27 @@ TEST_CASE_METHOD(replica_fixture,
   CHECK(saved_epochs(*this) == history{{2, 0}, {5, 3}});
   REQUIRE(stop(fourth, false));
 }
+
+TEST_CASE_METHOD(replica_fixture,
+                 "a replica that cannot save a new epoch's entry writes no batch of that epoch",
+                 "[actors][replica]") {
+  auto path = log_dir() + "/" + epoch_checkpoint_file;
+  auto first = spawn({}, {}, leader_epoch{2});
+  REQUIRE(produce(first, make_batch("a", 3)));
+  REQUIRE(stop(first, false));
+  auto real_disk = io.disk;
+  auto disk = std::make_shared<recording_env>(real_disk);
+  disk->fail_rename = path + ".tmp";
+  io.disk = disk;
+  auto second = spawn({}, {}, leader_epoch{5});
+  auto refused = produce(second, make_batch("b", 2));
+  REQUIRE_FALSE(refused);
+  CHECK(errc_of(refused.error()) == errc::storage_error);
+  io.disk = real_disk;
+  auto third = spawn({}, {}, leader_epoch{5});
+  auto latest = list(third, latest_timestamp);
+  REQUIRE(latest);
+  CHECK(latest->offset == log_offset{3});
+  CHECK(saved_epochs(*this) == history{{2, 0}});
+  REQUIRE(stop(third, false));
+}
