@@ -104,9 +104,7 @@ void close_log(replica_state& st, bool discard) {
   }
   st.save_producers();
   // The log's fsynced point never passes a batch whose epoch the file may lack.
-  if (st.epochs_unsynced)
-    st.save_epochs(true);
-  if (st.epochs_unsynced)
+  if (st.epochs_unsynced && st.save_epochs(true))
     spdlog::warn("partition {}: log not synced at stop (open checks it)", to_string(st.cfg.tp));
   else if (auto err = st.log->flush())
     spdlog::error("partition {}: flush failed: {}", to_string(st.cfg.tp), describe(err));

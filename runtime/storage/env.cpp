@@ -12,41 +12,42 @@ std::string parent_dir(const std::string& path) {
   return parent.empty() ? std::string{"."} : parent;
 }
 
-caf::error env::replace_file(const std::string& path, std::string_view contents) {
+namespace {
+
+// Writes `path`.tmp, renames it over `path`; with `synced`, fsyncs the file before the rename
+// and the directory after it. No .tmp is left after an error (if removing it works).
+caf::error replace(env& disk, const std::string& path, std::string_view contents,
+                   bool synced) {
   auto tmp = path + ".tmp";
   auto written = [&]() -> caf::error {
-    auto f = open(tmp, open_mode::truncate);
+    auto f = disk.open(tmp, open_mode::truncate);
     if (!f)
       return std::move(f.error());
     if (auto err = (*f)->write_at(contents.data(), contents.size(), 0))
       return err;
-    if (auto err = (*f)->sync())
-      return err;
+    if (synced) {
+      if (auto err = (*f)->sync())
+        return err;
+    }
     return (*f)->close();
   }();
   if (!written)
-    written = rename(tmp, path);
+    written = disk.rename(tmp, path);
   if (written) {
-    static_cast<void>(remove(tmp));
+    static_cast<void>(disk.remove(tmp));
     return written;
   }
-  return sync_dir(parent_dir(path));
+  return synced ? disk.sync_dir(parent_dir(path)) : caf::error{};
+}
+
+} // namespace
+
+caf::error env::replace_file(const std::string& path, std::string_view contents) {
+  return replace(*this, path, contents, true);
 }
 
 caf::error env::replace_file_unsynced(const std::string& path, std::string_view contents) {
-  auto tmp = path + ".tmp";
-  auto f = open(tmp, open_mode::truncate);
-  if (!f)
-    return std::move(f.error());
-  auto err = (*f)->write_at(contents.data(), contents.size(), 0);
-  auto closed = (*f)->close();
-  if (!err)
-    err = std::move(closed);
-  if (!err)
-    err = rename(tmp, path);
-  if (err)
-    static_cast<void>(remove(tmp));
-  return err;
+  return replace(*this, path, contents, false);
 }
 
 caf::expected<std::optional<std::string>> env::read_file(const std::string& path) {

@@ -228,12 +228,7 @@ TEST_CASE_METHOD(replica_fixture,
   disk->fail_rename = path + ".tmp";
   io.disk = disk;
   auto third = spawn({}, {}, leader_epoch{5});
-  caf::scoped_actor self{sys};
-  self->monitor(third);
-  bool down = false;
-  self->receive([&](caf::down_msg& dm) { down = dm.source == third.address(); },
-                caf::after(std::chrono::seconds{10}) >> [] {});
-  REQUIRE(down);
+  REQUIRE(goes_down(third));
   // Had it recorded this boot's recovery point, the next open would trust it and read no
   // batch again; it reads them and rebuilds the entry.
   io.disk = real_disk;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -77,16 +78,22 @@ struct replica_fixture {
     return ask<caf::ok_atom>(sys, r, stop_atom::value, delete_data);
   }
 
-  // Kills `owner` (the replica's broker, as the simulation's crash does) and waits up to
-  // 10 s for `r` to go down; false if it did not.
-  bool kill_owner(const caf::actor& owner, const replica_actor& r) {
+  // Waits up to 10 s for `r` to go down after `cause` (run once r is monitored); false if it
+  // did not.
+  bool goes_down(const replica_actor& r, const std::function<void()>& cause = [] {}) {
     caf::scoped_actor self{sys};
     self->monitor(r);
-    caf::anon_send_exit(owner, caf::exit_reason::kill);
+    cause();
     bool down = false;
     self->receive([&](caf::down_msg& dm) { down = dm.source == r.address(); },
                   caf::after(std::chrono::seconds{10}) >> [] {});
     return down;
+  }
+
+  // Kills `owner` (the replica's broker, as the simulation's crash does) and waits up to
+  // 10 s for `r` to go down; false if it did not.
+  bool kill_owner(const caf::actor& owner, const replica_actor& r) {
+    return goes_down(r, [&] { caf::anon_send_exit(owner, caf::exit_reason::kill); });
   }
 };
 
