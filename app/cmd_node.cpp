@@ -117,6 +117,16 @@ struct node_options {
   int32_t id = -1;
 };
 
+// Waits for the supervisor's on_fatal (SIGUSR1, blocked in every thread): the node stopped
+// itself after a role died, and its other role has stopped.
+void await_fatal_stop() {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  int sig = 0;
+  sigwait(&usr1, &sig);
+}
+
 int run_node(const node_options& o) {
   auto cfg = load_cluster_config(o.config);
   if (!cfg)
@@ -254,7 +264,16 @@ int run_node(const node_options& o) {
     if (rc == 0 || !serving) {
       self->request(sup, std::chrono::seconds{90}, stop_atom::value)
         .receive([](caf::ok_atom) {},
-                 [](caf::error& err) { spdlog::error("stop failed: {}", describe(err)); });
+                 [&](caf::error& err) {
+                   rc = 1;
+                   // A role died before the signal came: its stop ends with SIGUSR1.
+                   auto failed = errc_of(err) == errc::shutting_down
+                                 || err == caf::sec::request_receiver_down;
+                   if (failed)
+                     await_fatal_stop();
+                   else
+                     spdlog::error("stop failed: {}", describe(err));
+                 });
     }
     self->send_exit(sup, caf::exit_reason::user_shutdown);
   }

@@ -28,6 +28,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<chaos_atom, fault_rule, int64_t>::with<uint64_t>,
   caf::replies_to<heal_atom>::with<caf::ok_atom>,
   caf::replies_to<chaos_atom>::with<std::vector<fault_status>>,
+  // Stop both roles, broker first. error shutting_down: the node is already stopping because
+  // a role died (on_fatal follows once the other role has stopped).
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 } // namespace cafka

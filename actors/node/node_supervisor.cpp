@@ -40,6 +40,9 @@ struct supervisor_state {
   std::set<node_id> discovering;  // dials in flight
   std::set<node_id> asking;       // controller_atom requests in flight
   bool stopping = false;
+  // Why the node stops on its own (its broker or controller died); empty otherwise.
+  // Invariant: set => stopping.
+  caf::error failure;
   refusal_log refusals;  // messages refused by sender (actors/node/authorization.hpp)
   static inline const char* name = "node_supervisor";
 
@@ -286,6 +289,9 @@ supervisor_behavior(supervisor_self self, cluster_config cfg, node_id id,
     spdlog::critical("node: the {} actor died unexpectedly ({}); stopping the node", who,
                      self->system().render(dm.reason));
     st.stopping = true;
+    st.failure = make_error(errc::shutting_down, std::string{"node "} + to_string(st.id)
+                                                   + " is stopping: its " + who
+                                                   + " actor died");
     auto reason = dm.reason;
     auto finish = [=] {
       if (on_fatal)
@@ -370,6 +376,10 @@ supervisor_behavior(supervisor_self self, cluster_config cfg, node_id id,
                                    "only this process may stop the node"))
         return err;
       auto& st = self->state;
+      // A node already stopping because a role died finishes that stop and then tells its
+      // process (on_fatal); a clean stop's answer would hide the failure from it.
+      if (st.failure)
+        return st.failure;
       st.stopping = true;
       auto rp = self->make_response_promise<caf::ok_atom>();
       // Reverse order: the broker (controlled shutdown, flush and close every log), then the

@@ -17,11 +17,12 @@
 
 namespace cafka {
 
-// on_fatal runs (in the supervisor's context) when a role actor dies unexpectedly. `faults`:
-// the node's fault table (a fresh one if null; a simulation shares one among its nodes).
-// `access`: the node's access cache, which its broker publishes to and its Kafka sessions
-// read (a fresh one if null: a node without Kafka listeners). `metrics`: the node's metrics
-// and event log, which its HTTP endpoint serves (a fresh set per cfg.metrics if null).
+// on_fatal runs (in the supervisor's context) when a role actor has died unexpectedly and the
+// other role has stopped. `faults`: the node's fault table (a fresh one if null; a simulation
+// shares one among its nodes). `access`: the node's access cache, which its broker publishes
+// to and its Kafka sessions read (a fresh one if null: a node without Kafka listeners).
+// `metrics`: the node's metrics and event log, which its HTTP endpoint serves (a fresh set
+// per cfg.metrics if null).
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
                                  std::function<void()> on_fatal,
                                  std::shared_ptr<fault_table> faults = nullptr,
