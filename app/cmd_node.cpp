@@ -1,6 +1,9 @@
 // `cafka node --config F --id N`: runs one node in the foreground until SIGTERM/SIGINT.
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -117,14 +120,18 @@ struct node_options {
   int32_t id = -1;
 };
 
-// Waits for the supervisor's on_fatal (SIGUSR1, blocked in every thread): the node stopped
-// itself after a role died, and its other role has stopped.
-void await_fatal_stop() {
+// Waits up to `timeout` (0: only looks) for the supervisor's on_fatal, SIGUSR1, which every
+// thread blocks: the node stopped itself after a role died. Returns whether it came.
+bool await_fatal_stop(std::chrono::seconds timeout) {
   sigset_t usr1;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
-  int sig = 0;
-  sigwait(&usr1, &sig);
+  auto ts = timespec{static_cast<time_t>(timeout.count()), 0};
+  int sig = -1;
+  do
+    sig = sigtimedwait(&usr1, nullptr, &ts);
+  while (sig < 0 && errno == EINTR);
+  return sig == SIGUSR1;
 }
 
 int run_node(const node_options& o) {
@@ -266,13 +273,17 @@ int run_node(const node_options& o) {
         .receive([](caf::ok_atom) {},
                  [&](caf::error& err) {
                    rc = 1;
-                   // A role died before the signal came: its stop ends with SIGUSR1.
-                   auto failed = errc_of(err) == errc::shutting_down
-                                 || err == caf::sec::request_receiver_down;
-                   if (failed)
-                     await_fatal_stop();
-                   else
+                   if (errc_of(err) == errc::shutting_down) {
+                     // A role died before the signal came: the supervisor finishes that
+                     // stop first (a role stop's timeout, and then on_fatal).
+                     spdlog::info("{}; waiting for that stop to end", context_of(err));
+                     if (!await_fatal_stop(node_role_stop_timeout + std::chrono::seconds{15}))
+                       spdlog::error("the node's failure stop did not end");
+                   } else if (err == caf::sec::request_receiver_down && await_fatal_stop({})) {
+                     // The supervisor had ended its failure stop before the signal came.
+                   } else {
                      spdlog::error("stop failed: {}", describe(err));
+                   }
                  });
     }
     self->send_exit(sup, caf::exit_reason::user_shutdown);

@@ -17,8 +17,9 @@ namespace cafka {
 
 // -- node supervisor: spawns the role actors in order, monitors them, stops in reverse. It is
 // the actor a node publishes on its port: clients and peers ask it for the node's broker and
-// controller quorum member. Between two nodes only the one with the lower id opens the connection and then
-// says hello (CAF 0.17 can lose one direction of a link that both sides opened at once).
+// controller quorum member. Between two nodes only the one with the lower id opens the
+// connection and then says hello (CAF 0.17 can lose one direction of a link that both sides
+// opened at once).
 using node_actor = caf::typed_actor<
   caf::replies_to<broker_atom>::with<broker_actor>,            // error: no broker role
   caf::replies_to<controller_atom>::with<controller_member_actor>,  // error: no controller role
@@ -28,8 +29,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<chaos_atom, fault_rule, int64_t>::with<uint64_t>,
   caf::replies_to<heal_atom>::with<caf::ok_atom>,
   caf::replies_to<chaos_atom>::with<std::vector<fault_status>>,
-  // Stop both roles, broker first. error shutting_down: the node is already stopping because
-  // a role died (on_fatal follows once the other role has stopped).
+  // Stop both roles, broker first. Errors: shutting_down, the node is already stopping because
+  // a role died (on_fatal follows); else a role's stop failed (the node stopped anyway).
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
 } // namespace cafka

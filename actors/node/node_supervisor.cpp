@@ -22,7 +22,7 @@ namespace cafka {
 
 namespace {
 
-constexpr auto stop_timeout = std::chrono::seconds{60};
+constexpr auto stop_timeout = node_role_stop_timeout;
 constexpr auto discovery_timeout = std::chrono::seconds{2};
 constexpr auto discovery_retry = std::chrono::milliseconds{300};
 
@@ -228,6 +228,41 @@ caf::error check_hello(supervisor_self self, node_id peer, const caf::strong_act
   return {};
 }
 
+// The clean stop, in reverse order: the broker (controlled shutdown, flush and close every
+// log), then the controller; then the supervisor quits. `rp` gets ok, or the first role's
+// stop error: a role that died during the stop, or did not stop within the timeout.
+void stop_roles(supervisor_self self, caf::typed_response_promise<caf::ok_atom> rp) {
+  auto done = [=](const caf::error& failed) mutable {
+    if (failed)
+      rp.deliver(failed);
+    else
+      rp.deliver(caf::ok_atom::value);
+    self->quit();
+  };
+  auto stop_controller = [=](const caf::error& failed) mutable {
+    if (!self->state.controller) {
+      done(failed);
+      return;
+    }
+    self->request(self->state.controller, stop_timeout, stop_atom::value)
+      .then([=](caf::ok_atom) mutable { done(failed); },
+            [=](caf::error& err) mutable {
+              spdlog::error("node: controller stop failed: {}", describe(err));
+              done(failed ? failed : err);
+            });
+  };
+  if (!self->state.broker) {
+    stop_controller(caf::error{});
+    return;
+  }
+  self->request(self->state.broker, stop_timeout, stop_atom::value)
+    .then([=](caf::ok_atom) mutable { stop_controller(caf::error{}); },
+          [=](caf::error& err) mutable {
+            spdlog::error("node: broker stop failed: {}", describe(err));
+            stop_controller(err);
+          });
+}
+
 // Spawns the node's chaos agent, which ends with the supervisor whatever the exit reason (a
 // link would keep it running after a normal exit and hold up the actor system's shutdown).
 void spawn_agent(supervisor_self self) {
@@ -382,34 +417,7 @@ supervisor_behavior(supervisor_self self, cluster_config cfg, node_id id,
         return st.failure;
       st.stopping = true;
       auto rp = self->make_response_promise<caf::ok_atom>();
-      // Reverse order: the broker (controlled shutdown, flush and close every log), then the
-      // controller.
-      auto stop_controller = [=]() mutable {
-        if (!self->state.controller) {
-          rp.deliver(caf::ok_atom::value);
-          self->quit();
-          return;
-        }
-        self->request(self->state.controller, stop_timeout, stop_atom::value)
-          .then([=](caf::ok_atom) mutable {
-                  rp.deliver(caf::ok_atom::value);
-                  self->quit();
-                },
-                [=](caf::error&) mutable {
-                  rp.deliver(caf::ok_atom::value);
-                  self->quit();
-                });
-      };
-      if (!st.broker) {
-        stop_controller();
-        return rp;
-      }
-      self->request(st.broker, stop_timeout, stop_atom::value)
-        .then([=](caf::ok_atom) mutable { stop_controller(); },
-              [=](caf::error& err) mutable {
-                spdlog::error("node: broker stop failed: {}", describe(err));
-                stop_controller();
-              });
+      stop_roles(self, rp);
       return rp;
     },
   };

@@ -6,6 +6,7 @@
 // node's access_cache. Actor context.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 #include <caf/fwd.hpp>
@@ -17,12 +18,15 @@
 
 namespace cafka {
 
+// How long the supervisor waits for each role actor's stop (a broker flushes every log).
+constexpr auto node_role_stop_timeout = std::chrono::seconds{60};
+
 // on_fatal runs (in the supervisor's context) when a role actor has died unexpectedly and the
-// other role has stopped. `faults`: the node's fault table (a fresh one if null; a simulation
-// shares one among its nodes). `access`: the node's access cache, which its broker publishes
-// to and its Kafka sessions read (a fresh one if null: a node without Kafka listeners).
-// `metrics`: the node's metrics and event log, which its HTTP endpoint serves (a fresh set
-// per cfg.metrics if null).
+// other role has stopped, or its stop failed or timed out. `faults`: the node's fault table
+// (a fresh one if null; a simulation shares one among its nodes). `access`: the node's
+// access cache, which its broker publishes to and its Kafka sessions read (a fresh one if
+// null: a node without Kafka listeners). `metrics`: the node's metrics and event log, which
+// its HTTP endpoint serves (a fresh set per cfg.metrics if null).
 node_actor spawn_node_supervisor(caf::actor_system& sys, cluster_config cfg, node_id id,
                                  std::function<void()> on_fatal,
                                  std::shared_ptr<fault_table> faults = nullptr,

@@ -1,11 +1,12 @@
 // Tests of the node supervisor on one actor system: a node whose controller dies stops its
-// broker and then tells its process (on_fatal), and a stop asked while that runs says the node
-// failed instead of answering like a clean stop.
+// broker and then tells its process (on_fatal); a stop asked while that runs says the node
+// failed, and a clean stop during which a role dies fails too.
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -73,6 +74,26 @@ struct supervised_node {
       return static_cast<bool>(ask<produce_response>(sys, b, produce_atom::value, req));
     }));
   }
+
+  // Every write and fsync of the partition's log stalls 4 s from now: the broker's stop,
+  // which flushes it, holds the node's stop open that long (the window each test acts in).
+  void stall_log_flush() {
+    fault_rule slow;
+    slow.disk = disk_fault::slow;
+    slow.delay = 4000ms;
+    faults->add(slow);
+  }
+
+  bool stopping() {
+    auto c = ask<controller_member_actor>(sys, supervisor, controller_atom::value);
+    return !c && context_of(c.error()) == "node 1 is stopping";
+  }
+
+  controller_member_actor controller() {
+    auto c = ask<controller_member_actor>(sys, supervisor, controller_atom::value);
+    REQUIRE(c);
+    return *c;
+  }
 };
 
 } // namespace
@@ -82,19 +103,9 @@ TEST_CASE_METHOD(supervised_node,
                  "[actors][node]") {
   auto b = broker();
   write_unflushed_record(b);
-  // Every write and fsync of the partition's log now stalls: the broker's stop, which
-  // flushes it, holds the node in its failure stop long enough to ask it to stop.
-  fault_rule slow;
-  slow.disk = disk_fault::slow;
-  slow.delay = 2000ms;
-  faults->add(slow);
-  auto controller = ask<controller_member_actor>(sys, supervisor, controller_atom::value);
-  REQUIRE(controller);
-  caf::anon_send_exit(*controller, caf::exit_reason::kill);
-  REQUIRE(eventually([&] {
-    auto c = ask<controller_member_actor>(sys, supervisor, controller_atom::value);
-    return !c && context_of(c.error()) == "node 1 is stopping";
-  }));
+  stall_log_flush();
+  caf::anon_send_exit(controller(), caf::exit_reason::kill);
+  REQUIRE(eventually([&] { return stopping(); }));
   auto stop = ask<caf::ok_atom>(sys, supervisor, stop_atom::value);
   REQUIRE_FALSE(stop);
   CHECK(errc_of(stop.error()) == errc::shutting_down);
@@ -107,5 +118,21 @@ TEST_CASE_METHOD(supervised_node, "a stop of a healthy node stops it without on_
   write_unflushed_record(broker());
   auto stop = ask<caf::ok_atom>(sys, supervisor, stop_atom::value);
   CHECK(stop);
+  CHECK(*fatal == 0);
+}
+
+TEST_CASE_METHOD(supervised_node,
+                 "a controller that dies during a clean stop makes the stop fail, not on_fatal",
+                 "[actors][node]") {
+  write_unflushed_record(broker());
+  auto c = controller();
+  stall_log_flush();
+  auto stop = std::async(std::launch::async,
+                         [this] { return ask<caf::ok_atom>(sys, supervisor, stop_atom::value); });
+  REQUIRE(eventually([&] { return stopping(); }));
+  caf::anon_send_exit(c, caf::exit_reason::kill);
+  auto answer = stop.get();
+  REQUIRE_FALSE(answer);
+  CHECK(answer.error() == caf::sec::request_receiver_down);
   CHECK(*fatal == 0);
 }
