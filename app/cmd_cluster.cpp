@@ -123,7 +123,8 @@ int down(const cluster_options& o) {
     auto gone = [&, p, id] { return !is_node_process(*cfg, id, p); };
     if (!wait_for(std::chrono::milliseconds{o.timeout_ms}, gone)) {
       ::kill(pid, SIGKILL);
-      rc = fail("node " + to_string(n->id) + " ignored SIGTERM; killed it");
+      rc = fail("node " + to_string(n->id) + " did not stop within "
+                + std::to_string(o.timeout_ms) + " ms of SIGTERM; killed it");
     } else {
       std::cout << "node " << n->id << " stopped\n";
     }

@@ -231,7 +231,8 @@ std::string write_config(const sim_options& o, const std::string& dir) {
         << ", roles=[\"controller\", \"broker\"]}";
   out << "]\ndata-dir=\"data\"\n[defaults]\nmin-insync-replicas=2\n"
       << "broker-heartbeat-interval-ms=100\nbroker-session-timeout-ms=600\n"
-      << "controller-quorum-tick-ms=50\noffsets-topic-num-partitions=3\n"
+      << "controller-quorum-tick-ms=50\ncontroller-quorum-election-timeout-ms=300\n"
+      << "offsets-topic-num-partitions=3\n"
       // Short idle fetch waits: more fetch rounds for the faults to interleave with (and
       // the value the recorded seeds were found with).
       << "replica-fetch-wait-max-ms=500\n";

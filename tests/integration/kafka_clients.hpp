@@ -102,10 +102,10 @@ std::multiset<std::string> line_set(const std::string& text);
 // One line per value.
 std::string lines_of(const std::multiset<std::string>& values);
 
-// [defaults] of the clusters these tests start: a broker's lease lasts 3 s, not 600 ms, so
-// that a loaded machine (2 cores for three nodes and the clients) does not fence a broker
-// that is merely slow. A SIGKILLed node still loses its leaderships at once: its
-// connections close.
+// [defaults] of the clusters these tests start: a broker's lease lasts 3 s (the default, said
+// here so that a change of it does not reach these tests), so that a loaded machine (2 cores
+// for three nodes and the clients) does not fence a broker that is merely slow. A SIGKILLed
+// node still loses its leaderships at once: its connections close.
 inline const std::string kafka_test_defaults = "broker-session-timeout-ms=3000\n";
 
 // `cafka <args>` (cluster_process::cli), run again, up to 3 times, while it could not
