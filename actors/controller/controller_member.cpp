@@ -155,7 +155,12 @@ caf::result<caf::ok_atom> on_shutdown(controller_self self, node_id id, uint64_t
   spdlog::info("controller: controlled shutdown of broker {}", id);
   auto rp = self->make_response_promise<caf::ok_atom>();
   auto cmd = fence_broker_cmd{id, incarnation, true, unclean_election(self)};
-  propose(self, cmd, [=](const apply_result&) mutable { rp.deliver(caf::ok_atom::value); });
+  // The moved leaderships go out before the answer, not paced to the next tick: the broker
+  // may be on this controller's node, which stops right after it.
+  propose(self, cmd, [=](const apply_result&) mutable {
+    push_if_due(self);
+    rp.deliver(caf::ok_atom::value);
+  });
   return rp;
 }
 

@@ -24,7 +24,8 @@ TEST_CASE("with node 1 down the CLI, its producer and consumer reach the cluster
   c.kill9(1);
   // Without a flag: every broker of cluster.conf, node 1's first.
   REQUIRE(eventually([&] { return c.cli({"topics", "list"}).out == "b\n"; }, 30s));
-  // The partition's leadership has left node 1 (the controller fences it within a second).
+  // The partition's leadership has left node 1 (a new controller is elected within 2 s and
+  // fences it).
   REQUIRE(eventually([&] {
     auto l = c.leaders("b");
     return l.count(0) != 0 && l[0] > 1;

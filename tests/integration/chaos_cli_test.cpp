@@ -69,11 +69,12 @@ TEST_CASE("cafka chaos isolates, pauses, kills and restarts nodes of a running c
     input += "v" + std::to_string(i) + "\n";
   REQUIRE(c.cli({"produce", "--topic", "t", "--acks", "all"}, input).exit_code == 0);
 
-  // A network fault with a duration: node 2 is cut off, fenced, and back by itself.
-  auto iso = c.cli({"chaos", "isolate", "--node", "2", "--duration", "2s"});
+  // A network fault with a duration: node 2 is cut off, fenced (its 3 s lease lapses), and
+  // back by itself.
+  auto iso = c.cli({"chaos", "isolate", "--node", "2", "--duration", "6s"});
   INFO(iso.err);
   REQUIRE(iso.exit_code == 0);
-  CHECK(iso.out.find("fault installed on 3 node(s), heals in 2000 ms") != std::string::npos);
+  CHECK(iso.out.find("fault installed on 3 node(s), heals in 6000 ms") != std::string::npos);
   auto st = c.cli({"chaos", "status"});
   CHECK(count(st.out, "drop 1.00") == 6);  // two rules on each of three nodes
   REQUIRE(eventually([&] { return fenced(c, 2); }, 10s));
