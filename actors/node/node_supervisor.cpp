@@ -22,7 +22,6 @@ namespace cafka {
 
 namespace {
 
-constexpr auto stop_timeout = node_role_stop_timeout;
 constexpr auto discovery_timeout = std::chrono::seconds{2};
 constexpr auto discovery_retry = std::chrono::milliseconds{300};
 
@@ -244,7 +243,7 @@ void stop_roles(supervisor_self self, caf::typed_response_promise<caf::ok_atom> 
       done(failed);
       return;
     }
-    self->request(self->state.controller, stop_timeout, stop_atom::value)
+    self->request(self->state.controller, node_role_stop_timeout, stop_atom::value)
       .then([=](caf::ok_atom) mutable { done(failed); },
             [=](caf::error& err) mutable {
               spdlog::error("node: controller stop failed: {}", describe(err));
@@ -255,7 +254,7 @@ void stop_roles(supervisor_self self, caf::typed_response_promise<caf::ok_atom> 
     stop_controller(caf::error{});
     return;
   }
-  self->request(self->state.broker, stop_timeout, stop_atom::value)
+  self->request(self->state.broker, node_role_stop_timeout, stop_atom::value)
     .then([=](caf::ok_atom) mutable { stop_controller(caf::error{}); },
           [=](caf::error& err) mutable {
             spdlog::error("node: broker stop failed: {}", describe(err));
@@ -341,7 +340,7 @@ supervisor_behavior(supervisor_self self, cluster_config cfg, node_id id,
       finish();
       return;
     }
-    self->request(other, stop_timeout, stop_atom::value)
+    self->request(other, node_role_stop_timeout, stop_atom::value)
       .then([=](caf::ok_atom) { finish(); }, [=](caf::error&) { finish(); });
   });
   return {
